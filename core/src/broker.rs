@@ -1,0 +1,1030 @@
+//! Brokers: each holds replicas of partitions. A leader appends produce requests, answers
+//! `acks=1` at once and `acks=all` once the high watermark passes the batch; followers
+//! pull from their leader with long-polling fetches (`replica.fetch.wait.max.ms`), report
+//! their log end offset in each fetch, and truncate where their log diverges from the
+//! leader's (KIP-101, KIP-320). The leader advances the high watermark to the smallest log
+//! end offset in the ISR, shrinks the ISR when a follower lags more than
+//! `replica.lag.time.max.ms`, and expands it when a follower catches up.
+
+use alloc::collections::BTreeMap;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+
+use crate::config::Acks;
+use crate::event::{Event, KafkaError, LossCause};
+use crate::ids::{BrokerId, LeaderEpoch, MessageId, NodeId, Offset, TopicPartition};
+use crate::log::{Log, LogConfig, StoredBatch};
+use crate::network::{FetchPartition, FetchPartitionData, FrozenBatch, Message, Payload};
+use crate::sim::{Due, PartitionState, Sim};
+use crate::time::{Duration, Instant};
+
+/// What a leader knows of one follower (`ReplicaState` in Kafka).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowerState {
+    /// The follower's log end offset, from its last fetch; unknown after a leader change.
+    pub log_end_offset: Option<Offset>,
+    pub last_fetch_at: Instant,
+    /// The leader's log end offset at the follower's last fetch.
+    pub last_fetch_leader_leo: Offset,
+    pub last_caught_up_at: Instant,
+}
+
+/// A broker's replica of one partition.
+#[derive(Clone, Debug)]
+pub struct Replica {
+    pub log: Log,
+    pub high_watermark: Offset,
+    pub leader_epoch: LeaderEpoch,
+    pub is_leader: bool,
+    /// The first offset of the current leader epoch, when this replica leads.
+    pub epoch_start_offset: Offset,
+    /// The ISR as this replica last heard it from the controller.
+    pub isr: Vec<BrokerId>,
+    pub followers: BTreeMap<BrokerId, FollowerState>,
+}
+
+impl Replica {
+    pub(crate) fn update_leadership(&mut self, me: BrokerId, p: &PartitionState, now: Instant) {
+        let becomes_leader =
+            p.leader == Some(me) && (!self.is_leader || self.leader_epoch != p.leader_epoch);
+        self.isr = p.isr.clone();
+        if p.leader == Some(me) {
+            if becomes_leader {
+                self.log.assign_epoch_start(p.leader_epoch);
+                self.epoch_start_offset = self.log.log_end_offset();
+                // Kafka resets what it knows of followers when it becomes leader: their
+                // offsets are unknown until they fetch again.
+                self.followers = p
+                    .replicas
+                    .iter()
+                    .filter(|b| **b != me)
+                    .map(|b| {
+                        (
+                            *b,
+                            FollowerState {
+                                log_end_offset: None,
+                                last_fetch_at: now,
+                                last_fetch_leader_leo: Offset::ZERO,
+                                last_caught_up_at: if p.isr.contains(b) {
+                                    now
+                                } else {
+                                    Instant::ZERO
+                                },
+                            },
+                        )
+                    })
+                    .collect();
+            }
+            self.is_leader = true;
+        } else {
+            self.is_leader = false;
+            self.followers.clear();
+        }
+        self.leader_epoch = p.leader_epoch;
+    }
+}
+
+/// A follower's fetcher towards one leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetcherState {
+    Idle,
+    InFlight(MessageId),
+    Backoff,
+}
+
+/// A produce request waiting for the high watermark (`DelayedProduce`).
+#[derive(Clone, Debug)]
+pub(crate) struct DelayedProduce {
+    pub request: MessageId,
+    pub client: NodeId,
+    pub results: Vec<(
+        TopicPartition,
+        crate::ids::BatchId,
+        Result<Offset, KafkaError>,
+    )>,
+    /// For each pending result: its index and the offset the high watermark must reach.
+    pub waiting: Vec<(usize, Offset)>,
+}
+
+/// A fetch parked until data arrives or `replica.fetch.wait.max.ms` passes
+/// (`DelayedFetch`).
+#[derive(Clone, Debug)]
+pub(crate) struct DelayedFetch {
+    pub request: MessageId,
+    pub follower: BrokerId,
+    pub partitions: Vec<FetchPartition>,
+}
+
+/// A broker.
+#[derive(Clone, Debug)]
+pub struct Broker {
+    pub id: BrokerId,
+    /// The process is running.
+    pub up: bool,
+    /// The controller has fenced it (it missed `broker.session.timeout.ms`).
+    pub fenced: bool,
+    /// Bumped at every crash, so timers of an earlier life are ignored.
+    pub incarnation: u32,
+    pub replicas: BTreeMap<TopicPartition, Replica>,
+    pub fetchers: BTreeMap<BrokerId, FetcherState>,
+    pub(crate) delayed_produces: Vec<DelayedProduce>,
+    pub(crate) delayed_fetches: Vec<DelayedFetch>,
+}
+
+impl Broker {
+    pub(crate) fn new(id: BrokerId) -> Broker {
+        Broker {
+            id,
+            up: true,
+            fenced: false,
+            incarnation: 0,
+            replicas: BTreeMap::new(),
+            fetchers: BTreeMap::new(),
+            delayed_produces: Vec::new(),
+            delayed_fetches: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add_replica(&mut self, tp: TopicPartition, config: LogConfig, now: Instant) {
+        self.replicas.insert(
+            tp,
+            Replica {
+                log: Log::new(config, now.millis() as i64),
+                high_watermark: Offset::ZERO,
+                leader_epoch: LeaderEpoch(0),
+                is_leader: false,
+                epoch_start_offset: Offset::ZERO,
+                isr: Vec::new(),
+                followers: BTreeMap::new(),
+            },
+        );
+    }
+
+    /// The process dies: everything in memory goes, the logs stay on disk.
+    pub(crate) fn crash(&mut self) {
+        self.up = false;
+        self.incarnation += 1;
+        self.fetchers.clear();
+        self.delayed_produces.clear();
+        self.delayed_fetches.clear();
+        for r in self.replicas.values_mut() {
+            r.is_leader = false;
+            r.followers.clear();
+        }
+    }
+
+    pub(crate) fn restart(&mut self) {
+        self.up = true;
+        self.fenced = false;
+    }
+}
+
+impl Sim {
+    pub(crate) fn broker_receive(&mut self, b: BrokerId, message: Message) {
+        let from = message.from;
+        match message.payload {
+            Payload::ProduceRequest {
+                acks,
+                timeout_ms,
+                batches,
+            } => self.handle_produce(b, from, message.id, acks, timeout_ms, batches),
+            Payload::FetchRequest { partitions } => {
+                if let NodeId::Broker(follower) = from {
+                    self.handle_fetch(b, follower, message.id, partitions);
+                }
+            }
+            Payload::FetchResponse {
+                request,
+                partitions,
+            } => {
+                if let NodeId::Broker(leader) = from {
+                    self.handle_fetch_response(b, leader, request, partitions);
+                }
+            }
+            Payload::MetadataRequest => {
+                let partitions = self
+                    .all_partitions()
+                    .map(|tp| {
+                        let p = self.partition(tp);
+                        (tp, p.leader, p.leader_epoch)
+                    })
+                    .collect();
+                self.send(
+                    NodeId::Broker(b),
+                    from,
+                    Payload::MetadataResponse {
+                        request: message.id,
+                        partitions,
+                    },
+                );
+            }
+            Payload::ConnectionReset { request } => {
+                if let NodeId::Broker(leader) = from {
+                    self.on_fetch_failed(b, leader, request);
+                }
+            }
+            Payload::ProduceResponse { .. } | Payload::MetadataResponse { .. } => {}
+        }
+    }
+
+    // ----- produce ------------------------------------------------------------------
+
+    fn handle_produce(
+        &mut self,
+        b: BrokerId,
+        client: NodeId,
+        request: MessageId,
+        acks: Acks,
+        timeout_ms: u64,
+        batches: Vec<Rc<FrozenBatch>>,
+    ) {
+        let mut results = Vec::with_capacity(batches.len());
+        let mut waiting = Vec::new();
+        for batch in batches {
+            let tp = batch.partition;
+            match self.append_as_leader(b, acks, &batch) {
+                Ok(base) => {
+                    if acks == Acks::All {
+                        let required = Offset(base.0 + batch.records.len() as i64);
+                        waiting.push((results.len(), required));
+                        results.push((tp, batch.id, Ok(base)));
+                    } else {
+                        results.push((tp, batch.id, Ok(base)));
+                    }
+                }
+                Err(error) => {
+                    self.emit(Event::ProduceRejected {
+                        broker: b,
+                        partition: tp,
+                        batch: batch.id,
+                        error,
+                    });
+                    if acks == Acks::None {
+                        let records = batch.records.iter().map(|r| r.id).collect();
+                        self.mark_lost(
+                            tp,
+                            records,
+                            LossCause::UnacknowledgedSendRejected { error },
+                        );
+                    }
+                    results.push((tp, batch.id, Err(error)));
+                }
+            }
+        }
+        if acks == Acks::None {
+            return;
+        }
+        let delayed = DelayedProduce {
+            request,
+            client,
+            results,
+            waiting,
+        };
+        let broker = self.brokers.get_mut(&b).expect("receiving broker exists");
+        broker.delayed_produces.push(delayed);
+        let tps: Vec<TopicPartition> = broker
+            .delayed_produces
+            .last()
+            .map(|d| d.waiting.iter().map(|(i, _)| d.results[*i].0).collect())
+            .unwrap_or_default();
+        self.try_complete_delayed_produce(b, request);
+        if self.brokers[&b]
+            .delayed_produces
+            .iter()
+            .any(|d| d.request == request)
+        {
+            let _ = tps;
+            self.schedule(
+                self.now + Duration::from_millis(timeout_ms),
+                Due::DelayedProduceExpire { broker: b, request },
+            );
+        }
+    }
+
+    /// `Partition.appendRecordsToLeader`: validation, the `min.insync.replicas` check for
+    /// `acks=all`, then the append at the log end offset.
+    fn append_as_leader(
+        &mut self,
+        b: BrokerId,
+        acks: Acks,
+        batch: &FrozenBatch,
+    ) -> Result<Offset, KafkaError> {
+        let tp = batch.partition;
+        let topic = &self.topics[tp.topic.0 as usize].spec;
+        let min_isr = topic.min_insync_replicas as usize;
+        let compacted = topic.log.cleanup_policy.compacts();
+        let max_bytes = self.config.broker.message_max_bytes;
+        let now_ms = self.now.millis() as i64;
+        let broker = self.brokers.get_mut(&b).expect("receiving broker exists");
+        let replica = match broker.replicas.get_mut(&tp) {
+            Some(r) if r.is_leader => r,
+            _ => return Err(KafkaError::NotLeaderOrFollower),
+        };
+        if batch.size_bytes > max_bytes {
+            return Err(KafkaError::RecordTooLarge);
+        }
+        if compacted && batch.records.iter().any(|r| r.key.is_none()) {
+            return Err(KafkaError::InvalidRecord);
+        }
+        if acks == Acks::All && replica.isr.len() < min_isr {
+            return Err(KafkaError::NotEnoughReplicas);
+        }
+        let base = replica.log.log_end_offset();
+        let segments_before = replica.log.segments().len();
+        let stored = StoredBatch {
+            base_offset: base,
+            last_offset_delta: batch.records.len() as u32 - 1,
+            size_bytes: batch.size_bytes,
+            max_timestamp_ms: batch.max_timestamp_ms,
+            leader_epoch: replica.leader_epoch,
+            batch_id: batch.id,
+            producer_id: batch.producer_id,
+            producer_epoch: batch.producer_epoch,
+            base_sequence: batch.base_sequence,
+            records: batch.records.clone(),
+        };
+        replica.log.append(stored, now_ms);
+        let rolled = replica.log.segments().len() != segments_before;
+        self.emit(Event::BatchAppended {
+            broker: b,
+            partition: tp,
+            batch: batch.id,
+            base_offset: base,
+            records: batch.records.len() as u32,
+            leader: true,
+        });
+        if rolled {
+            self.emit(Event::SegmentRolled {
+                broker: b,
+                partition: tp,
+                base_offset: base,
+            });
+        }
+        let flags = self.ledger.on_appended_batch(tp, &batch.records, base);
+        for (r, offset, dup, reordered) in flags {
+            if dup {
+                self.emit(Event::RecordDuplicated {
+                    record: r,
+                    partition: tp,
+                    offset,
+                });
+            }
+            if reordered {
+                self.emit(Event::RecordReordered {
+                    record: r,
+                    partition: tp,
+                    offset,
+                });
+            }
+        }
+        self.maybe_increment_hw(b, tp);
+        self.wake_delayed_fetches(b, tp);
+        Ok(base)
+    }
+
+    /// `DelayedProduce.tryComplete`: a waiting partition is done when this broker lost
+    /// leadership, or the high watermark reached the batch (an error if the ISR is then
+    /// below `min.insync.replicas`).
+    fn try_complete_delayed_produce(&mut self, b: BrokerId, request: MessageId) {
+        let min_isr: Vec<usize> = self
+            .topics
+            .iter()
+            .map(|t| t.spec.min_insync_replicas as usize)
+            .collect();
+        let broker = self.brokers.get_mut(&b).expect("broker exists");
+        let Some(pos) = broker
+            .delayed_produces
+            .iter()
+            .position(|d| d.request == request)
+        else {
+            return;
+        };
+        let d = &mut broker.delayed_produces[pos];
+        let replicas = &broker.replicas;
+        d.waiting.retain(|(i, required)| {
+            let tp = d.results[*i].0;
+            match replicas.get(&tp) {
+                Some(r) if r.is_leader => {
+                    if r.high_watermark >= *required {
+                        if r.isr.len() < min_isr[tp.topic.0 as usize] {
+                            d.results[*i].2 = Err(KafkaError::NotEnoughReplicasAfterAppend);
+                        }
+                        false
+                    } else {
+                        true
+                    }
+                }
+                _ => {
+                    d.results[*i].2 = Err(KafkaError::NotLeaderOrFollower);
+                    false
+                }
+            }
+        });
+        if d.waiting.is_empty() {
+            let d = broker.delayed_produces.remove(pos);
+            self.send(
+                NodeId::Broker(b),
+                d.client,
+                Payload::ProduceResponse {
+                    request: d.request,
+                    results: d.results,
+                },
+            );
+        }
+    }
+
+    fn try_complete_delayed_produces_for(&mut self, b: BrokerId, tp: TopicPartition) {
+        let requests: Vec<MessageId> = self.brokers[&b]
+            .delayed_produces
+            .iter()
+            .filter(|d| d.waiting.iter().any(|(i, _)| d.results[*i].0 == tp))
+            .map(|d| d.request)
+            .collect();
+        for r in requests {
+            self.try_complete_delayed_produce(b, r);
+        }
+    }
+
+    pub(crate) fn expire_delayed_produce(&mut self, b: BrokerId, request: MessageId) {
+        let broker = self.brokers.get_mut(&b).expect("broker exists");
+        let Some(pos) = broker
+            .delayed_produces
+            .iter()
+            .position(|d| d.request == request)
+        else {
+            return;
+        };
+        let mut d = broker.delayed_produces.remove(pos);
+        for (i, _) in &d.waiting {
+            d.results[*i].2 = Err(KafkaError::RequestTimedOut);
+        }
+        self.send(
+            NodeId::Broker(b),
+            d.client,
+            Payload::ProduceResponse {
+                request: d.request,
+                results: d.results,
+            },
+        );
+    }
+
+    /// Delayed operations of every broker that no longer leads `tp` complete with
+    /// `NotLeaderOrFollower`.
+    pub(crate) fn fail_delayed_for_lost_leadership(&mut self, tp: TopicPartition) {
+        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        for b in ids {
+            let leads = self.brokers[&b]
+                .replicas
+                .get(&tp)
+                .is_some_and(|r| r.is_leader);
+            if !leads {
+                self.try_complete_delayed_produces_for(b, tp);
+            }
+        }
+    }
+
+    // ----- high watermark and ISR ---------------------------------------------------
+
+    /// `Partition.maybeIncrementLeaderHW`: the high watermark becomes the smallest log end
+    /// offset of the leader and its ISR, never moving back, and (Kafka 3.7, KAFKA-15583)
+    /// not at all while the ISR is smaller than `min.insync.replicas`.
+    pub(crate) fn maybe_increment_hw(&mut self, b: BrokerId, tp: TopicPartition) {
+        let topic = &self.topics[tp.topic.0 as usize].spec;
+        let min_isr = topic.min_insync_replicas.min(topic.replication_factor) as usize;
+        let Some(broker) = self.brokers.get_mut(&b) else {
+            return;
+        };
+        let Some(r) = broker.replicas.get_mut(&tp) else {
+            return;
+        };
+        if !r.is_leader || r.isr.len() < min_isr {
+            return;
+        }
+        let mut new_hw = r.log.log_end_offset();
+        for member in &r.isr {
+            if *member == b {
+                continue;
+            }
+            match r.followers.get(member).and_then(|f| f.log_end_offset) {
+                Some(leo) => new_hw = new_hw.min(leo),
+                None => return,
+            }
+        }
+        if new_hw > r.high_watermark {
+            r.high_watermark = new_hw;
+            self.emit(Event::HighWatermarkAdvanced {
+                broker: b,
+                partition: tp,
+                high_watermark: new_hw,
+            });
+            self.try_complete_delayed_produces_for(b, tp);
+        }
+    }
+
+    /// The ISR of `tp` changed: replicas learn it, the high watermark may move and waiting
+    /// produce requests may complete.
+    pub(crate) fn on_isr_changed(&mut self, tp: TopicPartition) {
+        if let Some(l) = self.partition(tp).leader {
+            self.maybe_increment_hw(l, tp);
+            self.try_complete_delayed_produces_for(l, tp);
+        }
+    }
+
+    /// The leader's periodic ISR check (every `replica.lag.time.max.ms / 2`): a follower
+    /// that has not caught up for `replica.lag.time.max.ms` leaves the ISR.
+    pub(crate) fn isr_check(&mut self, b: BrokerId) {
+        let lag = Duration::from_millis(self.config.broker.replica_lag_time_max_ms);
+        let now = self.now;
+        let mut shrinks = Vec::new();
+        for (tp, r) in &self.brokers[&b].replicas {
+            if !r.is_leader {
+                continue;
+            }
+            for member in &r.isr {
+                if *member == b {
+                    continue;
+                }
+                let caught_up = r
+                    .followers
+                    .get(member)
+                    .map_or(Instant::ZERO, |f| f.last_caught_up_at);
+                if now.since(caught_up) > lag {
+                    shrinks.push((*tp, *member));
+                }
+            }
+        }
+        let mut changed = false;
+        for (tp, member) in shrinks {
+            let p = self.partition_mut(tp);
+            if p.leader != Some(b) || !p.isr.contains(&member) {
+                continue;
+            }
+            p.isr.retain(|m| *m != member);
+            let isr = p.isr.clone();
+            self.emit(Event::IsrShrunk {
+                partition: tp,
+                removed: member,
+                isr,
+            });
+            self.install_leadership(tp);
+            self.on_isr_changed(tp);
+            changed = true;
+        }
+        if changed {
+            self.after_controller_change();
+        }
+    }
+
+    /// Retention and compaction on every log of broker `b`.
+    pub(crate) fn retention_check(&mut self, b: BrokerId) {
+        let now_ms = self.now.millis() as i64;
+        let tps: Vec<TopicPartition> = self.brokers[&b].replicas.keys().copied().collect();
+        for tp in tps {
+            let r = self
+                .brokers
+                .get_mut(&b)
+                .and_then(|br| br.replicas.get_mut(&tp))
+                .expect("listed");
+            let hw = r.high_watermark;
+            let deleted = r.log.delete_old_segments(now_ms, hw);
+            let compacted = r.log.compact();
+            let start = r.log.log_start_offset();
+            if deleted.segments_deleted > 0 {
+                self.emit(Event::SegmentsDeleted {
+                    broker: b,
+                    partition: tp,
+                    segments: deleted.segments_deleted,
+                    log_start_offset: start,
+                });
+            }
+            if !compacted.records_deleted.is_empty() {
+                self.emit(Event::LogCompacted {
+                    broker: b,
+                    partition: tp,
+                    records_removed: compacted.records_deleted.len() as u32,
+                });
+            }
+        }
+    }
+
+    // ----- replication --------------------------------------------------------------
+
+    /// Makes every live broker fetch from the leaders of the partitions it follows, and
+    /// only from them.
+    pub(crate) fn reconcile_fetchers(&mut self) {
+        let mut wanted: BTreeMap<BrokerId, Vec<BrokerId>> = BTreeMap::new();
+        for tp in self.all_partitions().collect::<Vec<_>>() {
+            let p = self.partition(tp);
+            let Some(leader) = p.leader else { continue };
+            for b in &p.replicas {
+                if *b != leader && self.brokers[b].up {
+                    wanted.entry(*b).or_default().push(leader);
+                }
+            }
+        }
+        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        for b in ids {
+            let mut leaders = wanted.remove(&b).unwrap_or_default();
+            leaders.sort();
+            leaders.dedup();
+            let broker = self.brokers.get_mut(&b).expect("listed");
+            broker.fetchers.retain(|l, _| leaders.contains(l));
+            let mut start = Vec::new();
+            for l in leaders {
+                if let alloc::collections::btree_map::Entry::Vacant(e) = broker.fetchers.entry(l) {
+                    e.insert(FetcherState::Idle);
+                    start.push(l);
+                }
+            }
+            for l in start {
+                self.send_fetch(b, l);
+            }
+        }
+    }
+
+    fn send_fetch(&mut self, b: BrokerId, leader: BrokerId) {
+        let partitions: Vec<FetchPartition> = self.brokers[&b]
+            .replicas
+            .iter()
+            .filter(|(tp, r)| !r.is_leader && self.partition(**tp).leader == Some(leader))
+            .map(|(tp, r)| FetchPartition {
+                partition: *tp,
+                fetch_offset: r.log.log_end_offset(),
+                last_fetched_epoch: r.log.latest_epoch(),
+                current_leader_epoch: r.leader_epoch,
+            })
+            .collect();
+        if partitions.is_empty() {
+            self.brokers
+                .get_mut(&b)
+                .expect("exists")
+                .fetchers
+                .remove(&leader);
+            return;
+        }
+        let id = self.send(
+            NodeId::Broker(b),
+            NodeId::Broker(leader),
+            Payload::FetchRequest { partitions },
+        );
+        self.brokers
+            .get_mut(&b)
+            .expect("exists")
+            .fetchers
+            .insert(leader, FetcherState::InFlight(id));
+        let timeout = Duration::from_millis(self.config.broker.replica_socket_timeout_ms);
+        self.schedule(
+            self.now + timeout,
+            Due::FetchTimeout {
+                broker: b,
+                leader,
+                request: id,
+            },
+        );
+    }
+
+    pub(crate) fn on_fetch_timeout(&mut self, b: BrokerId, leader: BrokerId, request: MessageId) {
+        self.on_fetch_failed(b, leader, request);
+    }
+
+    /// A fetch failed (timeout or reset): back off `replica.fetch.backoff.ms`, then retry.
+    fn on_fetch_failed(&mut self, b: BrokerId, leader: BrokerId, request: MessageId) {
+        let Some(broker) = self.brokers.get_mut(&b) else {
+            return;
+        };
+        if broker.fetchers.get(&leader) != Some(&FetcherState::InFlight(request)) {
+            return;
+        }
+        broker.fetchers.insert(leader, FetcherState::Backoff);
+        let backoff = Duration::from_millis(self.config.broker.replica_fetch_backoff_ms);
+        self.schedule(
+            self.now + backoff,
+            Due::FetcherBackoff { broker: b, leader },
+        );
+    }
+
+    pub(crate) fn on_fetcher_backoff(&mut self, b: BrokerId, leader: BrokerId) {
+        let Some(broker) = self.brokers.get(&b) else {
+            return;
+        };
+        if broker.up && broker.fetchers.get(&leader) == Some(&FetcherState::Backoff) {
+            self.send_fetch(b, leader);
+        }
+    }
+
+    /// The leader's side of a follower fetch (`Partition.fetchRecords` and
+    /// `updateFollowerFetchState`).
+    fn handle_fetch(
+        &mut self,
+        b: BrokerId,
+        follower: BrokerId,
+        request: MessageId,
+        partitions: Vec<FetchPartition>,
+    ) {
+        let now = self.now;
+        let mut has_data_or_error = false;
+        let mut isr_candidates = Vec::new();
+        for fp in &partitions {
+            let broker = self.brokers.get_mut(&b).expect("exists");
+            let Some(r) = broker.replicas.get_mut(&fp.partition) else {
+                has_data_or_error = true;
+                continue;
+            };
+            if !r.is_leader || fp.current_leader_epoch != r.leader_epoch {
+                has_data_or_error = true;
+                continue;
+            }
+            if diverging(r, fp).is_some()
+                || fp.fetch_offset > r.log.log_end_offset()
+                || fp.fetch_offset < r.log.log_start_offset()
+            {
+                has_data_or_error = true;
+                continue;
+            }
+            let leo = r.log.log_end_offset();
+            if let Some(f) = r.followers.get_mut(&follower) {
+                if fp.fetch_offset >= leo {
+                    f.last_caught_up_at = now;
+                } else if fp.fetch_offset >= f.last_fetch_leader_leo {
+                    f.last_caught_up_at = f.last_caught_up_at.max(f.last_fetch_at);
+                }
+                f.log_end_offset = Some(fp.fetch_offset);
+                f.last_fetch_at = now;
+                f.last_fetch_leader_leo = leo;
+            }
+            if !r.isr.contains(&follower)
+                && fp.fetch_offset >= r.high_watermark
+                && fp.fetch_offset >= r.epoch_start_offset
+            {
+                isr_candidates.push(fp.partition);
+            }
+            if fp.fetch_offset < leo {
+                has_data_or_error = true;
+            }
+        }
+        let mut expanded = false;
+        for tp in isr_candidates {
+            let p = self.partition_mut(tp);
+            if p.leader == Some(b) && !p.isr.contains(&follower) {
+                p.isr.push(follower);
+                p.isr.sort();
+                let isr = p.isr.clone();
+                self.emit(Event::IsrExpanded {
+                    partition: tp,
+                    added: follower,
+                    isr,
+                });
+                self.install_leadership(tp);
+                expanded = true;
+            }
+        }
+        for fp in &partitions {
+            self.maybe_increment_hw(b, fp.partition);
+        }
+        if expanded {
+            self.after_controller_change();
+        }
+        let delayed = DelayedFetch {
+            request,
+            follower,
+            partitions,
+        };
+        if has_data_or_error {
+            self.respond_fetch(b, delayed);
+        } else {
+            self.brokers
+                .get_mut(&b)
+                .expect("exists")
+                .delayed_fetches
+                .push(delayed);
+            let wait = Duration::from_millis(self.config.broker.replica_fetch_wait_max_ms);
+            self.schedule(
+                self.now + wait,
+                Due::DelayedFetchExpire { broker: b, request },
+            );
+        }
+    }
+
+    fn respond_fetch(&mut self, b: BrokerId, fetch: DelayedFetch) {
+        let max_bytes = self.config.broker.replica_fetch_max_bytes;
+        let broker = &self.brokers[&b];
+        let partitions = fetch
+            .partitions
+            .iter()
+            .map(|fp| {
+                let mut data = FetchPartitionData {
+                    partition: fp.partition,
+                    error: None,
+                    high_watermark: Offset(-1),
+                    log_start_offset: Offset(-1),
+                    log_end_offset: Offset(-1),
+                    diverging_epoch: None,
+                    batches: Vec::new(),
+                };
+                let Some(r) = broker.replicas.get(&fp.partition) else {
+                    data.error = Some(KafkaError::NotLeaderOrFollower);
+                    return data;
+                };
+                data.high_watermark = r.high_watermark;
+                data.log_start_offset = r.log.log_start_offset();
+                data.log_end_offset = r.log.log_end_offset();
+                if !r.is_leader {
+                    data.error = Some(KafkaError::NotLeaderOrFollower);
+                } else if fp.current_leader_epoch < r.leader_epoch {
+                    data.error = Some(KafkaError::FencedLeaderEpoch);
+                } else if fp.current_leader_epoch > r.leader_epoch {
+                    data.error = Some(KafkaError::UnknownLeaderEpoch);
+                } else if let Some(d) = diverging(r, fp) {
+                    data.diverging_epoch = Some(d);
+                } else if fp.fetch_offset > r.log.log_end_offset()
+                    || fp.fetch_offset < r.log.log_start_offset()
+                {
+                    data.error = Some(KafkaError::OffsetOutOfRange);
+                } else {
+                    data.batches = r.log.read(fp.fetch_offset, max_bytes);
+                }
+                data
+            })
+            .collect();
+        self.send(
+            NodeId::Broker(b),
+            NodeId::Broker(fetch.follower),
+            Payload::FetchResponse {
+                request: fetch.request,
+                partitions,
+            },
+        );
+    }
+
+    pub(crate) fn complete_delayed_fetch(&mut self, b: BrokerId, request: MessageId) {
+        let broker = self.brokers.get_mut(&b).expect("exists");
+        if let Some(pos) = broker
+            .delayed_fetches
+            .iter()
+            .position(|d| d.request == request)
+        {
+            let fetch = broker.delayed_fetches.remove(pos);
+            self.respond_fetch(b, fetch);
+        }
+    }
+
+    fn wake_delayed_fetches(&mut self, b: BrokerId, tp: TopicPartition) {
+        let requests: Vec<MessageId> = self.brokers[&b]
+            .delayed_fetches
+            .iter()
+            .filter(|d| d.partitions.iter().any(|p| p.partition == tp))
+            .map(|d| d.request)
+            .collect();
+        for r in requests {
+            self.complete_delayed_fetch(b, r);
+        }
+    }
+
+    /// The follower's side: truncate where the leader says the logs diverge, append what
+    /// came, learn the high watermark and log start offset, and fetch again.
+    fn handle_fetch_response(
+        &mut self,
+        b: BrokerId,
+        leader: BrokerId,
+        request: MessageId,
+        partitions: Vec<FetchPartitionData>,
+    ) {
+        let broker = self.brokers.get_mut(&b).expect("exists");
+        if broker.fetchers.get(&leader) != Some(&FetcherState::InFlight(request)) {
+            return;
+        }
+        broker.fetchers.insert(leader, FetcherState::Idle);
+        let now_ms = self.now.millis() as i64;
+        let mut errors = false;
+        for data in partitions {
+            let tp = data.partition;
+            if self.partition(tp).leader != Some(leader) {
+                continue;
+            }
+            let broker = self.brokers.get_mut(&b).expect("exists");
+            let Some(r) = broker.replicas.get_mut(&tp) else {
+                continue;
+            };
+            if r.is_leader {
+                continue;
+            }
+            if let Some(error) = data.error {
+                errors = true;
+                let behind_start = r.log.log_end_offset() < data.log_start_offset;
+                if error == KafkaError::OffsetOutOfRange
+                    && (data.log_end_offset < r.log.log_end_offset() || behind_start)
+                {
+                    let to = if behind_start {
+                        data.log_start_offset
+                    } else {
+                        data.log_end_offset
+                    };
+                    let removed = if behind_start {
+                        r.log.truncate_fully_and_start_at(to, now_ms)
+                    } else {
+                        r.log.truncate_to(to)
+                    };
+                    r.high_watermark = r
+                        .high_watermark
+                        .min(r.log.log_end_offset())
+                        .max(r.log.log_start_offset());
+                    self.emit(Event::LogTruncated {
+                        broker: b,
+                        partition: tp,
+                        to,
+                        records_removed: removed.len() as u32,
+                    });
+                }
+                continue;
+            }
+            if let Some((epoch, end)) = data.diverging_epoch {
+                let to = match r.log.end_offset_for_epoch(epoch) {
+                    Some((e, mine)) if e == epoch => mine.min(end),
+                    Some((_, mine)) => mine.min(end),
+                    None => end.max(r.log.log_start_offset()),
+                };
+                let removed = r.log.truncate_to(to);
+                r.high_watermark = r
+                    .high_watermark
+                    .min(r.log.log_end_offset())
+                    .max(r.log.log_start_offset());
+                self.emit(Event::LogTruncated {
+                    broker: b,
+                    partition: tp,
+                    to,
+                    records_removed: removed.len() as u32,
+                });
+                continue;
+            }
+            for batch in data.batches {
+                let r = self
+                    .brokers
+                    .get_mut(&b)
+                    .and_then(|br| br.replicas.get_mut(&tp))
+                    .expect("exists");
+                if batch.base_offset != r.log.log_end_offset() {
+                    continue;
+                }
+                let segments_before = r.log.segments().len();
+                let (id, base, n) = (batch.batch_id, batch.base_offset, batch.record_count());
+                r.log.append(batch, now_ms);
+                let rolled = r.log.segments().len() != segments_before;
+                self.emit(Event::BatchAppended {
+                    broker: b,
+                    partition: tp,
+                    batch: id,
+                    base_offset: base,
+                    records: n,
+                    leader: false,
+                });
+                if rolled {
+                    self.emit(Event::SegmentRolled {
+                        broker: b,
+                        partition: tp,
+                        base_offset: base,
+                    });
+                }
+            }
+            let r = self
+                .brokers
+                .get_mut(&b)
+                .and_then(|br| br.replicas.get_mut(&tp))
+                .expect("exists");
+            let hw = data.high_watermark.min(r.log.log_end_offset());
+            if hw > r.high_watermark {
+                r.high_watermark = hw;
+                self.emit(Event::HighWatermarkAdvanced {
+                    broker: b,
+                    partition: tp,
+                    high_watermark: hw,
+                });
+            }
+        }
+        if errors {
+            self.brokers
+                .get_mut(&b)
+                .expect("exists")
+                .fetchers
+                .insert(leader, FetcherState::Backoff);
+            let backoff = Duration::from_millis(self.config.broker.replica_fetch_backoff_ms);
+            self.schedule(
+                self.now + backoff,
+                Due::FetcherBackoff { broker: b, leader },
+            );
+        } else {
+            self.send_fetch(b, leader);
+        }
+    }
+}
+
+/// KIP-320's check on the leader: if the follower's last fetched epoch ended earlier in
+/// the leader's log than the follower's fetch offset, or the leader has no such epoch, the
+/// logs diverge and the follower must truncate.
+fn diverging(r: &Replica, fp: &FetchPartition) -> Option<(LeaderEpoch, Offset)> {
+    let last = fp.last_fetched_epoch?;
+    match r.log.end_offset_for_epoch(last) {
+        Some((epoch, end)) if epoch == last && end >= fp.fetch_offset => None,
+        Some((epoch, end)) => Some((epoch, end)),
+        None => Some((LeaderEpoch(-1), r.log.log_start_offset())),
+    }
+}

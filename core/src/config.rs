@@ -1,0 +1,379 @@
+//! Configuration: the cluster, its topics, the producer, the network and the workload,
+//! with Kafka's names and defaults, and Kafka's own error text when a value is one Kafka
+//! would reject.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::log::LogConfig;
+use crate::partitioner::PartitionerKind;
+use crate::record::CompressionType;
+
+/// `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Acks {
+    /// `acks=0`: the producer does not wait for any response.
+    None,
+    /// `acks=1`: the leader answers once it has appended the batch.
+    Leader,
+    /// `acks=all` (-1): the leader answers once every in-sync replica has the batch.
+    #[default]
+    All,
+}
+
+impl Acks {
+    pub fn name(self) -> &'static str {
+        match self {
+            Acks::None => "0",
+            Acks::Leader => "1",
+            Acks::All => "all",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Acks, ConfigError> {
+        match s.trim() {
+            "0" => Ok(Acks::None),
+            "1" => Ok(Acks::Leader),
+            "all" | "-1" => Ok(Acks::All),
+            other => Err(ConfigError::new(
+                "acks",
+                format!(
+                    "Invalid value {other} for configuration acks: String must be one of: all, -1, 0, 1"
+                ),
+            )),
+        }
+    }
+}
+
+/// A configuration value Kafka would reject, with Kafka's message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The configuration's Kafka name.
+    pub config: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(config: &'static str, message: String) -> ConfigError {
+        ConfigError { config, message }
+    }
+}
+
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The producer's settings (`ProducerConfig`), with Kafka's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ProducerConfig {
+    /// `acks`, default `all` (KIP-679).
+    pub acks: Acks,
+    /// `batch.size`, default 16384.
+    pub batch_size: u32,
+    /// `linger.ms`, default 0 before Kafka 4.0 (5 from 4.0, KIP-1030).
+    pub linger_ms: u64,
+    /// `buffer.memory`, default 32 MiB.
+    pub buffer_memory: u64,
+    /// `max.block.ms`, default 60000.
+    pub max_block_ms: u64,
+    /// `max.request.size`, default 1 MiB.
+    pub max_request_size: u32,
+    /// `max.in.flight.requests.per.connection`, default 5.
+    pub max_in_flight_requests_per_connection: u32,
+    /// `request.timeout.ms`, default 30000.
+    pub request_timeout_ms: u64,
+    /// `retries`, default `Integer.MAX_VALUE`.
+    pub retries: u32,
+    /// `retry.backoff.ms`, default 100.
+    pub retry_backoff_ms: u64,
+    /// `delivery.timeout.ms`, default 120000.
+    pub delivery_timeout_ms: u64,
+    /// `reconnect.backoff.ms`, default 50.
+    pub reconnect_backoff_ms: u64,
+    /// `compression.type`, default `none`.
+    pub compression_type: CompressionType,
+    /// `partitioner.class` (none means the built-in partitioner).
+    pub partitioner: PartitionerKind,
+    /// `partitioner.ignore.keys`, default false.
+    pub partitioner_ignore_keys: bool,
+    /// `partitioner.adaptive.partitioning.enable`, default true.
+    pub partitioner_adaptive_partitioning_enable: bool,
+    /// `partitioner.availability.timeout.ms`, default 0 (off).
+    pub partitioner_availability_timeout_ms: u64,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            acks: Acks::All,
+            batch_size: 16_384,
+            linger_ms: 0,
+            buffer_memory: 33_554_432,
+            max_block_ms: 60_000,
+            max_request_size: 1_048_576,
+            max_in_flight_requests_per_connection: 5,
+            request_timeout_ms: 30_000,
+            retries: i32::MAX as u32,
+            retry_backoff_ms: 100,
+            delivery_timeout_ms: 120_000,
+            reconnect_backoff_ms: 50,
+            compression_type: CompressionType::None,
+            partitioner: PartitionerKind::BuiltIn,
+            partitioner_ignore_keys: false,
+            partitioner_adaptive_partitioning_enable: true,
+            partitioner_availability_timeout_ms: 0,
+        }
+    }
+}
+
+/// A broker's settings, with Kafka's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BrokerConfig {
+    /// `replica.lag.time.max.ms`, default 30000.
+    pub replica_lag_time_max_ms: u64,
+    /// `replica.fetch.wait.max.ms`, default 500.
+    pub replica_fetch_wait_max_ms: u64,
+    /// `replica.fetch.max.bytes`, default 1 MiB (per partition).
+    pub replica_fetch_max_bytes: u32,
+    /// `replica.fetch.backoff.ms`, default 1000.
+    pub replica_fetch_backoff_ms: u64,
+    /// `replica.socket.timeout.ms`, default 30000: how long a follower waits for a fetch
+    /// response.
+    pub replica_socket_timeout_ms: u64,
+    /// `broker.session.timeout.ms` (KRaft), default 9000: how long the controller waits
+    /// without heartbeats before it fences a broker.
+    pub broker_session_timeout_ms: u64,
+    /// `log.retention.check.interval.ms`, default 300000.
+    pub log_retention_check_interval_ms: u64,
+    /// `message.max.bytes`, default 1048588.
+    pub message_max_bytes: u32,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            replica_fetch_max_bytes: 1_048_576,
+            replica_fetch_backoff_ms: 1_000,
+            replica_socket_timeout_ms: 30_000,
+            broker_session_timeout_ms: 9_000,
+            log_retention_check_interval_ms: 300_000,
+            message_max_bytes: 1_048_588,
+        }
+    }
+}
+
+/// A topic to create when the simulation starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: u32,
+    /// `replication.factor`.
+    pub replication_factor: u32,
+    /// `min.insync.replicas`, default 1.
+    pub min_insync_replicas: u32,
+    /// `unclean.leader.election.enable`, default false.
+    pub unclean_leader_election_enable: bool,
+    pub log: LogConfig,
+}
+
+impl TopicSpec {
+    pub fn new(name: &str, partitions: u32, replication_factor: u32) -> TopicSpec {
+        TopicSpec {
+            name: name.into(),
+            partitions,
+            replication_factor,
+            min_insync_replicas: 1,
+            unclean_leader_election_enable: false,
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// The simulated network: one latency for every link unless a command changes a link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NetworkConfig {
+    /// One-way latency of every link, in microseconds.
+    pub latency_us: u64,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig { latency_us: 1_000 }
+    }
+}
+
+/// The producing application: a loop that calls `send()` at a steady rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Workload {
+    /// Records per second; 0 sends nothing unless commanded.
+    pub rate: u32,
+    /// Distinct keys, chosen at random per record; 0 sends keyless records.
+    pub keys: u32,
+    /// Bytes of each record's value.
+    pub value_bytes: u32,
+    /// The topic it writes to (an index into [`SimConfig::topics`]).
+    pub topic: u32,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Workload {
+            rate: 200,
+            keys: 0,
+            value_bytes: 100,
+            topic: 0,
+        }
+    }
+}
+
+/// Everything a simulation starts from, besides its seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SimConfig {
+    pub brokers: u32,
+    pub topics: Vec<TopicSpec>,
+    pub producer: ProducerConfig,
+    pub broker: BrokerConfig,
+    pub network: NetworkConfig,
+    pub workload: Workload,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        let mut topic = TopicSpec::new("orders", 3, 3);
+        topic.min_insync_replicas = 2;
+        SimConfig {
+            brokers: 3,
+            topics: vec![topic],
+            producer: ProducerConfig::default(),
+            broker: BrokerConfig::default(),
+            network: NetworkConfig::default(),
+            workload: Workload::default(),
+        }
+    }
+}
+
+/// The most brokers a simulation may have.
+pub const MAX_BROKERS: u32 = 64;
+/// The most partitions a topic may have in kscope.
+pub const MAX_PARTITIONS: u32 = 1024;
+
+impl SimConfig {
+    /// Checks the configuration as Kafka would, returning Kafka's message for the first
+    /// value it would reject.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.brokers == 0 || self.brokers > MAX_BROKERS {
+            return Err(ConfigError::new(
+                "brokers",
+                format!(
+                    "kscope simulates 1 to {MAX_BROKERS} brokers, not {}.",
+                    self.brokers
+                ),
+            ));
+        }
+        for t in &self.topics {
+            t.validate(self.brokers)?;
+        }
+        if self.workload.topic as usize >= self.topics.len() && self.workload.rate > 0 {
+            return Err(ConfigError::new(
+                "topic",
+                format!(
+                    "The workload writes to topic {} which does not exist.",
+                    self.workload.topic
+                ),
+            ));
+        }
+        self.producer.validate()
+    }
+}
+
+impl TopicSpec {
+    pub fn validate(&self, brokers: u32) -> Result<(), ConfigError> {
+        if self.partitions == 0 {
+            return Err(ConfigError::new(
+                "partitions",
+                String::from("Number of partitions must be larger than 0."),
+            ));
+        }
+        if self.partitions > MAX_PARTITIONS {
+            return Err(ConfigError::new(
+                "partitions",
+                format!("kscope simulates at most {MAX_PARTITIONS} partitions per topic."),
+            ));
+        }
+        if self.replication_factor == 0 {
+            return Err(ConfigError::new(
+                "replication.factor",
+                String::from("Replication factor must be larger than 0."),
+            ));
+        }
+        if self.replication_factor > brokers {
+            return Err(ConfigError::new(
+                "replication.factor",
+                format!(
+                    "Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {brokers} broker(s) are registered.",
+                    rf = self.replication_factor
+                ),
+            ));
+        }
+        if self.min_insync_replicas == 0 {
+            return Err(ConfigError::new(
+                "min.insync.replicas",
+                String::from("Invalid value 0 for configuration min.insync.replicas: Value must be at least 1"),
+            ));
+        }
+        if self.log.segment_bytes < 14 {
+            return Err(ConfigError::new(
+                "segment.bytes",
+                format!(
+                    "Invalid value {} for configuration segment.bytes: Value must be at least 14",
+                    self.log.segment_bytes
+                ),
+            ));
+        }
+        if self.log.segment_ms < 1 {
+            return Err(ConfigError::new(
+                "segment.ms",
+                String::from(
+                    "Invalid value 0 for configuration segment.ms: Value must be at least 1",
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ProducerConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_in_flight_requests_per_connection == 0 {
+            return Err(ConfigError::new(
+                "max.in.flight.requests.per.connection",
+                String::from("Invalid value 0 for configuration max.in.flight.requests.per.connection: Value must be at least 1"),
+            ));
+        }
+        if self.delivery_timeout_ms < self.linger_ms.saturating_add(self.request_timeout_ms) {
+            return Err(ConfigError::new(
+                "delivery.timeout.ms",
+                String::from("delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"),
+            ));
+        }
+        if self.buffer_memory == 0 {
+            return Err(ConfigError::new(
+                "buffer.memory",
+                String::from("kscope needs buffer.memory of at least 1 byte."),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,292 @@
+//! Everything the simulation reports: typed events for the stage to animate and for tests
+//! to read like traces. Each carries the simulated instant it happened at.
+
+use alloc::vec::Vec;
+
+use crate::ids::{
+    BatchId, BrokerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicPartition,
+};
+use crate::time::Instant;
+
+/// Why the producer or a broker refused or failed something, named as Kafka names the
+/// error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum KafkaError {
+    NotLeaderOrFollower,
+    NotEnoughReplicas,
+    NotEnoughReplicasAfterAppend,
+    RequestTimedOut,
+    /// The connection closed under an in-flight request (`NetworkException`).
+    NetworkException,
+    /// The producer gave up on a batch after `delivery.timeout.ms` (`TimeoutException`).
+    DeliveryTimeout,
+    /// `send()` blocked on `buffer.memory` longer than `max.block.ms`.
+    BufferExhaustedTimeout,
+    RecordTooLarge,
+    /// A keyless record on a compacted topic.
+    InvalidRecord,
+    FencedLeaderEpoch,
+    UnknownLeaderEpoch,
+    OffsetOutOfRange,
+}
+
+impl KafkaError {
+    /// Whether Kafka's producer retries it.
+    pub fn is_retriable(self) -> bool {
+        matches!(
+            self,
+            KafkaError::NotLeaderOrFollower
+                | KafkaError::NotEnoughReplicas
+                | KafkaError::NotEnoughReplicasAfterAppend
+                | KafkaError::RequestTimedOut
+                | KafkaError::NetworkException
+                | KafkaError::FencedLeaderEpoch
+                | KafkaError::UnknownLeaderEpoch
+        )
+    }
+    /// Whether it tells the producer its metadata is stale.
+    pub fn invalidates_metadata(self) -> bool {
+        matches!(
+            self,
+            KafkaError::NotLeaderOrFollower
+                | KafkaError::NetworkException
+                | KafkaError::RequestTimedOut
+                | KafkaError::FencedLeaderEpoch
+                | KafkaError::UnknownLeaderEpoch
+        )
+    }
+}
+
+/// What kind of message travels on a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum MessageKind {
+    ProduceRequest,
+    ProduceResponse,
+    FetchRequest,
+    FetchResponse,
+    MetadataRequest,
+    MetadataResponse,
+    /// The peer's kernel resetting a connection to a dead process.
+    ConnectionReset,
+}
+
+/// Why a message never arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum DropReason {
+    /// A `DropNext` command took it.
+    Injected,
+    /// The link was cut when it was sent or while it travelled.
+    LinkCut,
+    /// Its destination had crashed.
+    DestinationDown,
+}
+
+/// How a partition got its leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ElectionKind {
+    /// The topic was created.
+    Initial,
+    /// From the ISR.
+    Clean,
+    /// From outside the ISR (`unclean.leader.election.enable`): acknowledged records may be
+    /// lost.
+    Unclean,
+}
+
+/// What caused acknowledged records to be lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum LossCause {
+    /// A new leader that did not have them was elected (index into the event log of the
+    /// `LeaderElected` event).
+    LeaderElection {
+        partition: TopicPartition,
+        leader: BrokerId,
+        leader_epoch: LeaderEpoch,
+        kind: ElectionKind,
+    },
+    /// `acks=0`: the request carrying them never reached a leader that appended them.
+    UnacknowledgedSendDropped { message: MessageId },
+    /// `acks=0`: the broker refused the batch, and nobody was told.
+    UnacknowledgedSendRejected { error: KafkaError },
+}
+
+/// One thing that happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum Event {
+    /// The application called `send()` and the record got a partition.
+    RecordSent {
+        record: RecordId,
+        partition: TopicPartition,
+    },
+    /// `send()` blocked: `buffer.memory` is used up.
+    ProducerBlocked,
+    ProducerUnblocked,
+    /// The producer failed a record or batch for good.
+    RecordsFailed {
+        partition: Option<TopicPartition>,
+        records: u32,
+        error: KafkaError,
+    },
+    BatchCreated {
+        batch: BatchId,
+        partition: TopicPartition,
+    },
+    /// The sender drained a batch into a request.
+    BatchDrained {
+        batch: BatchId,
+        partition: TopicPartition,
+        records: u32,
+        size_bytes: u32,
+        attempt: u32,
+    },
+    /// A failed batch went back to the front of its queue to be retried.
+    BatchRetried {
+        batch: BatchId,
+        error: KafkaError,
+        attempt: u32,
+    },
+    BatchAcknowledged {
+        batch: BatchId,
+        partition: TopicPartition,
+        base_offset: Option<Offset>,
+    },
+    MessageSent {
+        message: MessageId,
+        from: NodeId,
+        to: NodeId,
+        kind: MessageKind,
+        sent_at: Instant,
+        deliver_at: Instant,
+    },
+    MessageDelivered {
+        message: MessageId,
+    },
+    MessageDropped {
+        message: MessageId,
+        reason: DropReason,
+    },
+    /// A producer request ran past `request.timeout.ms`; the connection is closed.
+    RequestTimedOut {
+        from: NodeId,
+        to: NodeId,
+    },
+    /// A replica appended a batch.
+    BatchAppended {
+        broker: BrokerId,
+        partition: TopicPartition,
+        batch: BatchId,
+        base_offset: Offset,
+        records: u32,
+        leader: bool,
+    },
+    ProduceRejected {
+        broker: BrokerId,
+        partition: TopicPartition,
+        batch: BatchId,
+        error: KafkaError,
+    },
+    HighWatermarkAdvanced {
+        broker: BrokerId,
+        partition: TopicPartition,
+        high_watermark: Offset,
+    },
+    IsrShrunk {
+        partition: TopicPartition,
+        removed: BrokerId,
+        isr: Vec<BrokerId>,
+    },
+    IsrExpanded {
+        partition: TopicPartition,
+        added: BrokerId,
+        isr: Vec<BrokerId>,
+    },
+    LeaderElected {
+        partition: TopicPartition,
+        leader: BrokerId,
+        leader_epoch: LeaderEpoch,
+        kind: ElectionKind,
+        isr: Vec<BrokerId>,
+    },
+    /// No replica can lead: the partition is offline.
+    PartitionOffline {
+        partition: TopicPartition,
+        leader_epoch: LeaderEpoch,
+    },
+    /// A replica cut its log back (a diverging follower, KIP-101 and KIP-320).
+    LogTruncated {
+        broker: BrokerId,
+        partition: TopicPartition,
+        to: Offset,
+        records_removed: u32,
+    },
+    SegmentRolled {
+        broker: BrokerId,
+        partition: TopicPartition,
+        base_offset: Offset,
+    },
+    SegmentsDeleted {
+        broker: BrokerId,
+        partition: TopicPartition,
+        segments: u32,
+        log_start_offset: Offset,
+    },
+    LogCompacted {
+        broker: BrokerId,
+        partition: TopicPartition,
+        records_removed: u32,
+    },
+    BrokerCrashed {
+        broker: BrokerId,
+    },
+    BrokerRestarted {
+        broker: BrokerId,
+    },
+    BrokerAdded {
+        broker: BrokerId,
+    },
+    /// The controller stopped waiting for a silent broker's heartbeats.
+    BrokerFenced {
+        broker: BrokerId,
+    },
+    LinkCut {
+        a: NodeId,
+        b: NodeId,
+    },
+    LinkHealed {
+        a: NodeId,
+        b: NodeId,
+    },
+    /// Records the producer believed delivered are gone.
+    RecordsLost {
+        partition: TopicPartition,
+        records: Vec<RecordId>,
+        cause: LossCause,
+    },
+    /// A record was appended to a partition a second time (a retry whose first attempt had
+    /// succeeded).
+    RecordDuplicated {
+        record: RecordId,
+        partition: TopicPartition,
+        offset: Offset,
+    },
+    /// A record was appended after a record the application sent later.
+    RecordReordered {
+        record: RecordId,
+        partition: TopicPartition,
+        offset: Offset,
+    },
+}
+
+/// An event with the instant it happened at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct TimedEvent {
+    pub at: Instant,
+    pub event: Event,
+}

@@ -1,0 +1,151 @@
+//! Named invariants: what must hold after every step of any simulation. Tests call
+//! [`check`] after each step; a violation names the invariant and the place.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::config::Acks;
+use crate::sim::Sim;
+
+/// A broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub invariant: &'static str,
+    pub detail: String,
+}
+
+/// The invariants, by name, as [`check`] applies them.
+pub const NAMES: &[&str] = &[
+    "leader_in_isr",
+    "isr_within_replicas",
+    "hw_at_most_isr_leo",
+    "offsets_ordered",
+    "offsets_dense",
+    "committed_prefix_agrees",
+    "no_acked_loss_under_clean_elections",
+    "buffer_memory_bounded",
+    "in_flight_bounded",
+];
+
+/// Checks every invariant; returns all that are broken.
+pub fn check(sim: &Sim) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut fail =
+        |invariant: &'static str, detail: String| out.push(Violation { invariant, detail });
+    for tp in sim.all_partitions() {
+        let p = sim.partition(tp);
+        if p.isr.is_empty() || p.isr.iter().any(|b| !p.replicas.contains(b)) {
+            fail(
+                "isr_within_replicas",
+                format!("{tp:?}: isr {:?} replicas {:?}", p.isr, p.replicas),
+            );
+        }
+        let Some(leader) = p.leader else { continue };
+        if !p.isr.contains(&leader) {
+            fail(
+                "leader_in_isr",
+                format!("{tp:?}: leader {leader:?} isr {:?}", p.isr),
+            );
+        }
+        let lr = &sim.brokers()[&leader].replicas[&tp];
+        if !sim.brokers()[&leader].up {
+            continue;
+        }
+        for m in &p.isr {
+            let r = &sim.brokers()[m].replicas[&tp];
+            if lr.high_watermark > r.log.log_end_offset() {
+                fail(
+                    "hw_at_most_isr_leo",
+                    format!(
+                        "{tp:?}: hw {:?} > leo {:?} of isr member {m:?}",
+                        lr.high_watermark,
+                        r.log.log_end_offset()
+                    ),
+                );
+            }
+            let last_committed = crate::ids::Offset(lr.high_watermark.0 - 1);
+            if lr.high_watermark > r.log.log_start_offset().max(lr.log.log_start_offset()) {
+                let a = lr.log.batch_at(last_committed).map(|b| b.batch_id);
+                let b = r.log.batch_at(last_committed).map(|b| b.batch_id);
+                if a != b {
+                    fail(
+                        "committed_prefix_agrees",
+                        format!("{tp:?}: at {last_committed:?} leader has {a:?}, {m:?} has {b:?}"),
+                    );
+                }
+            }
+        }
+    }
+    for (id, broker) in sim.brokers() {
+        for (tp, r) in &broker.replicas {
+            let log = &r.log;
+            if !(log.log_start_offset() <= log.log_end_offset()
+                && r.high_watermark <= log.log_end_offset())
+            {
+                fail(
+                    "offsets_ordered",
+                    format!(
+                        "{id:?} {tp:?}: start {:?} hw {:?} leo {:?}",
+                        log.log_start_offset(),
+                        r.high_watermark,
+                        log.log_end_offset()
+                    ),
+                );
+            }
+            if !log.config.cleanup_policy.compacts() {
+                let mut expected = None;
+                for b in log.batches() {
+                    if let Some(e) = expected {
+                        if b.base_offset != e {
+                            fail(
+                                "offsets_dense",
+                                format!(
+                                    "{id:?} {tp:?}: batch at {:?}, expected {e:?}",
+                                    b.base_offset
+                                ),
+                            );
+                            break;
+                        }
+                    }
+                    expected = Some(b.next_offset());
+                }
+                if expected.is_some_and(|e| e != log.log_end_offset()) {
+                    fail(
+                        "offsets_dense",
+                        format!(
+                            "{id:?} {tp:?}: last batch ends at {expected:?}, leo {:?}",
+                            log.log_end_offset()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    let counts = sim.ledger().counts();
+    if sim.producer().config.acks == Acks::All && sim.unclean_elections() == 0 && counts.lost > 0 {
+        fail(
+            "no_acked_loss_under_clean_elections",
+            format!(
+                "{} acknowledged acks=all records lost with only clean elections",
+                counts.lost
+            ),
+        );
+    }
+    let p = sim.producer();
+    if p.buffer_used > p.config.buffer_memory {
+        fail(
+            "buffer_memory_bounded",
+            format!("{} > {}", p.buffer_used, p.config.buffer_memory),
+        );
+    }
+    for (b, n) in &p.nodes {
+        if n.in_flight > p.config.max_in_flight_requests_per_connection {
+            fail(
+                "in_flight_bounded",
+                format!("{b:?}: {} requests in flight", n.in_flight),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,624 @@
+//! A replica's log: segments of record batches, each with a sparse offset index and time
+//! index, rolled on `segment.bytes` and `segment.ms`, cut by retention or compacted, and
+//! a leader-epoch cache (KIP-101) used to find where a diverging follower must truncate.
+//!
+//! The rules are Kafka's (`LogSegment.append`, `LogSegment.shouldRoll`,
+//! `UnifiedLog.deletableSegments`, `LeaderEpochFileCache.endOffsetFor`); the numbers in
+//! `conformance/log_facts.json` are checked against this module. Bytes are counted, not
+//! stored: a batch knows its size and its records' identities.
+
+use alloc::collections::BTreeMap;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+
+use crate::ids::{BatchId, LeaderEpoch, Offset, RecordId};
+
+/// `cleanup.policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum CleanupPolicy {
+    #[default]
+    Delete,
+    Compact,
+    CompactDelete,
+}
+
+impl CleanupPolicy {
+    pub fn deletes(self) -> bool {
+        matches!(self, CleanupPolicy::Delete | CleanupPolicy::CompactDelete)
+    }
+    pub fn compacts(self) -> bool {
+        matches!(self, CleanupPolicy::Compact | CleanupPolicy::CompactDelete)
+    }
+}
+
+/// A topic's log settings, with Kafka's defaults (`LogConfig`, `ServerLogConfigs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LogConfig {
+    /// `segment.bytes`, default 1 GiB.
+    pub segment_bytes: u32,
+    /// `segment.ms`, default 7 days.
+    pub segment_ms: u64,
+    /// `segment.index.bytes`, default 10 MiB: bounds the entries of each index.
+    pub segment_index_bytes: u32,
+    /// `index.interval.bytes`, default 4096.
+    pub index_interval_bytes: u32,
+    /// `retention.ms`, default 7 days; -1 keeps data forever.
+    pub retention_ms: i64,
+    /// `retention.bytes` per partition, default -1 (no limit).
+    pub retention_bytes: i64,
+    /// `cleanup.policy`, default `delete`.
+    pub cleanup_policy: CleanupPolicy,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            segment_bytes: 1_073_741_824,
+            segment_ms: 604_800_000,
+            segment_index_bytes: 10_485_760,
+            index_interval_bytes: 4096,
+            retention_ms: 604_800_000,
+            retention_bytes: -1,
+            cleanup_policy: CleanupPolicy::Delete,
+        }
+    }
+}
+
+/// One record inside a stored batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub id: RecordId,
+    /// Offset of this record minus the batch's base offset. Dense until compaction
+    /// removes records.
+    pub offset_delta: u32,
+    /// Key bytes, compared by compaction.
+    pub key: Option<Rc<[u8]>>,
+    /// A null value: a tombstone on a compacted topic.
+    pub tombstone: bool,
+    pub timestamp_ms: i64,
+}
+
+/// A record batch as it sits in a log. The records are shared between the replicas that
+/// hold the batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBatch {
+    pub base_offset: Offset,
+    /// `lastOffsetDelta`: the batch spans `base_offset ..= base_offset + last_offset_delta`
+    /// even after compaction removed records from it.
+    pub last_offset_delta: u32,
+    pub size_bytes: u32,
+    pub max_timestamp_ms: i64,
+    /// `partitionLeaderEpoch`: the epoch of the leader that appended it.
+    pub leader_epoch: LeaderEpoch,
+    /// The producer batch it came from, for the ledger and the stage.
+    pub batch_id: BatchId,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+    pub records: Rc<[StoredRecord]>,
+}
+
+impl StoredBatch {
+    pub fn last_offset(&self) -> Offset {
+        Offset(self.base_offset.0 + i64::from(self.last_offset_delta))
+    }
+    pub fn next_offset(&self) -> Offset {
+        self.last_offset().next()
+    }
+    pub fn record_count(&self) -> u32 {
+        self.last_offset_delta + 1
+    }
+}
+
+/// An offset index entry: an offset and the byte position of the batch holding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OffsetIndexEntry {
+    pub offset: Offset,
+    pub position: u32,
+}
+
+/// A time index entry: every record after `offset` has a timestamp above `timestamp_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeIndexEntry {
+    pub timestamp_ms: i64,
+    pub offset: Offset,
+}
+
+/// A segment: the batches from `base_offset` on, up to the next segment's base offset.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    pub base_offset: Offset,
+    pub size_bytes: u64,
+    pub batches: Vec<StoredBatch>,
+    pub offset_index: Vec<OffsetIndexEntry>,
+    pub time_index: Vec<TimeIndexEntry>,
+    /// When the segment was created, for `segment.ms` on an empty segment.
+    pub created_ms: i64,
+    /// The largest record timestamp, and the last offset of the batch that had it.
+    pub max_timestamp_ms: i64,
+    pub offset_of_max_timestamp: Offset,
+    bytes_since_last_index_entry: u64,
+}
+
+impl Segment {
+    fn new(base_offset: Offset, now_ms: i64) -> Segment {
+        Segment {
+            base_offset,
+            size_bytes: 0,
+            batches: Vec::new(),
+            offset_index: Vec::new(),
+            time_index: Vec::new(),
+            created_ms: now_ms,
+            max_timestamp_ms: -1,
+            offset_of_max_timestamp: base_offset,
+            bytes_since_last_index_entry: 0,
+        }
+    }
+
+    /// The segment's file name: the base offset zero-padded to 20 digits, then `.log`.
+    pub fn file_name(&self) -> alloc::string::String {
+        segment_file_name(self.base_offset, "log")
+    }
+
+    /// `LogSegment.append`: index the append if more than `index.interval.bytes` were
+    /// written since the last entry, counting the current append only afterwards.
+    fn append(&mut self, batch: StoredBatch, index_interval_bytes: u32) {
+        let position = self.size_bytes as u32;
+        if batch.max_timestamp_ms > self.max_timestamp_ms {
+            self.max_timestamp_ms = batch.max_timestamp_ms;
+            self.offset_of_max_timestamp = batch.last_offset();
+        }
+        if self.bytes_since_last_index_entry > u64::from(index_interval_bytes) {
+            self.offset_index.push(OffsetIndexEntry {
+                offset: batch.last_offset(),
+                position,
+            });
+            self.maybe_append_time_index();
+            self.bytes_since_last_index_entry = 0;
+        }
+        self.bytes_since_last_index_entry += u64::from(batch.size_bytes);
+        self.size_bytes += u64::from(batch.size_bytes);
+        self.batches.push(batch);
+    }
+
+    fn maybe_append_time_index(&mut self) {
+        let newer = self
+            .time_index
+            .last()
+            .is_none_or(|e| self.max_timestamp_ms > e.timestamp_ms);
+        if newer && self.max_timestamp_ms >= 0 {
+            self.time_index.push(TimeIndexEntry {
+                timestamp_ms: self.max_timestamp_ms,
+                offset: self.offset_of_max_timestamp,
+            });
+        }
+    }
+
+    /// `OffsetIndex.lookup`: the greatest entry at or below `target`, else the segment's
+    /// start.
+    pub fn lookup(&self, target: Offset) -> OffsetIndexEntry {
+        let i = self.offset_index.partition_point(|e| e.offset <= target);
+        if i == 0 {
+            OffsetIndexEntry {
+                offset: self.base_offset,
+                position: 0,
+            }
+        } else {
+            self.offset_index[i - 1]
+        }
+    }
+
+    fn first_batch_timestamp(&self) -> Option<i64> {
+        self.batches.first().map(|b| b.max_timestamp_ms)
+    }
+}
+
+/// An offset index entry as Kafka writes it: the offset relative to the segment's base
+/// and the position, both 32-bit big-endian.
+pub fn encode_offset_index_entry(base_offset: Offset, entry: OffsetIndexEntry) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    out[..4].copy_from_slice(&((entry.offset.0 - base_offset.0) as i32).to_be_bytes());
+    out[4..].copy_from_slice(&entry.position.to_be_bytes());
+    out
+}
+
+/// A time index entry as Kafka writes it: the timestamp, 64-bit big-endian, then the
+/// relative offset, 32-bit big-endian.
+pub fn encode_time_index_entry(base_offset: Offset, entry: TimeIndexEntry) -> [u8; 12] {
+    let mut out = [0u8; 12];
+    out[..8].copy_from_slice(&entry.timestamp_ms.to_be_bytes());
+    out[8..].copy_from_slice(&((entry.offset.0 - base_offset.0) as i32).to_be_bytes());
+    out
+}
+
+/// Kafka's segment file naming: the offset zero-padded to 20 digits and a suffix.
+pub fn segment_file_name(base_offset: Offset, suffix: &str) -> alloc::string::String {
+    alloc::format!("{:020}.{}", base_offset.0, suffix)
+}
+
+/// What retention or compaction did to a log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CleanupOutcome {
+    pub segments_deleted: u32,
+    pub records_deleted: Vec<RecordId>,
+    pub new_log_start_offset: Option<Offset>,
+}
+
+/// A replica's log.
+#[derive(Clone, Debug)]
+pub struct Log {
+    pub config: LogConfig,
+    segments: Vec<Segment>,
+    log_start_offset: Offset,
+    log_end_offset: Offset,
+    /// The leader-epoch cache: each epoch and the first offset appended in it.
+    epochs: Vec<(LeaderEpoch, Offset)>,
+}
+
+impl Log {
+    pub fn new(config: LogConfig, now_ms: i64) -> Log {
+        Log {
+            config,
+            segments: alloc::vec![Segment::new(Offset::ZERO, now_ms)],
+            log_start_offset: Offset::ZERO,
+            log_end_offset: Offset::ZERO,
+            epochs: Vec::new(),
+        }
+    }
+
+    pub fn log_start_offset(&self) -> Offset {
+        self.log_start_offset
+    }
+    pub fn log_end_offset(&self) -> Offset {
+        self.log_end_offset
+    }
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+    pub fn size_bytes(&self) -> u64 {
+        self.segments.iter().map(|s| s.size_bytes).sum()
+    }
+    pub fn epoch_cache(&self) -> &[(LeaderEpoch, Offset)] {
+        &self.epochs
+    }
+    /// The epoch of the last batch appended, as a follower reports it in its fetch.
+    pub fn latest_epoch(&self) -> Option<LeaderEpoch> {
+        self.epochs.last().map(|(e, _)| *e)
+    }
+
+    /// Every batch, oldest first.
+    pub fn batches(&self) -> impl Iterator<Item = &StoredBatch> {
+        self.segments.iter().flat_map(|s| s.batches.iter())
+    }
+
+    /// `LogSegment.shouldRoll` for an append of `size` bytes whose largest offset is
+    /// `max_offset` and largest timestamp `max_timestamp_ms`.
+    fn should_roll(&self, size: u32, max_offset: Offset, max_timestamp_ms: i64) -> bool {
+        let seg = self
+            .segments
+            .last()
+            .expect("a log always has an active segment");
+        let waited = match seg.first_batch_timestamp() {
+            Some(ts) if ts >= 0 => max_timestamp_ms - ts,
+            _ => max_timestamp_ms - seg.created_ms,
+        };
+        let max_entries = u64::from(self.config.segment_index_bytes / 8);
+        let max_time_entries = u64::from(self.config.segment_index_bytes / 12);
+        let relative = max_offset.0 - seg.base_offset.0;
+        seg.size_bytes > u64::from(self.config.segment_bytes).saturating_sub(u64::from(size))
+            || (seg.size_bytes > 0 && waited > self.config.segment_ms as i64)
+            || seg.offset_index.len() as u64 >= max_entries
+            || seg.time_index.len() as u64 >= max_time_entries
+            || !(0..=i64::from(i32::MAX)).contains(&relative)
+    }
+
+    fn roll(&mut self, now_ms: i64) {
+        if let Some(active) = self.segments.last_mut() {
+            if active.batches.is_empty() {
+                return;
+            }
+            // The time index of a segment that becomes inactive gets its final entry.
+            active.maybe_append_time_index();
+        }
+        self.segments
+            .push(Segment::new(self.log_end_offset, now_ms));
+    }
+
+    /// Appends a batch whose offsets are already set (a follower copying its leader, or a
+    /// leader after [`Log::assign_offsets`]). Rolls a new segment first when Kafka would.
+    pub fn append(&mut self, batch: StoredBatch, now_ms: i64) {
+        debug_assert_eq!(batch.base_offset, self.log_end_offset, "offsets stay dense");
+        if self.should_roll(
+            batch.size_bytes,
+            batch.last_offset(),
+            batch.max_timestamp_ms,
+        ) {
+            self.roll(now_ms);
+        }
+        if self
+            .epochs
+            .last()
+            .is_none_or(|(e, _)| batch.leader_epoch > *e)
+        {
+            self.epochs.push((batch.leader_epoch, batch.base_offset));
+        }
+        self.log_end_offset = batch.next_offset();
+        let interval = self.config.index_interval_bytes;
+        self.segments
+            .last_mut()
+            .expect("a log always has an active segment")
+            .append(batch, interval);
+    }
+
+    /// Records the start of a new leader epoch at the current log end offset, as a
+    /// replica does when it becomes leader.
+    pub fn assign_epoch_start(&mut self, epoch: LeaderEpoch) {
+        if self.epochs.last().is_none_or(|(e, _)| epoch > *e) {
+            self.epochs.push((epoch, self.log_end_offset));
+        }
+    }
+
+    /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch at or below `requested` and
+    /// the offset where it ended (the next epoch's start, or the log end offset for the
+    /// latest). `None` if `requested` is older than every epoch cached.
+    pub fn end_offset_for_epoch(&self, requested: LeaderEpoch) -> Option<(LeaderEpoch, Offset)> {
+        let latest = self.epochs.last()?;
+        if requested == latest.0 {
+            return Some((latest.0, self.log_end_offset));
+        }
+        let i = self.epochs.partition_point(|(e, _)| *e <= requested);
+        if i == 0 {
+            return None;
+        }
+        let epoch = self.epochs[i - 1].0;
+        let end = self
+            .epochs
+            .get(i)
+            .map_or(self.log_end_offset, |(_, start)| *start);
+        Some((epoch, end))
+    }
+
+    /// Removes every batch that reaches `offset` or beyond (a diverging follower, or a
+    /// replica whose records were never committed); truncation points are batch
+    /// boundaries, as Kafka's are. Returns the records removed, oldest first.
+    pub fn truncate_to(&mut self, offset: Offset) -> Vec<RecordId> {
+        let mut removed = Vec::new();
+        if offset >= self.log_end_offset {
+            return removed;
+        }
+        let offset = offset.max(self.log_start_offset);
+        loop {
+            let segments = self.segments.len();
+            let seg = self
+                .segments
+                .last_mut()
+                .expect("a log always has an active segment");
+            while seg
+                .batches
+                .last()
+                .is_some_and(|b| b.last_offset() >= offset)
+            {
+                let b = seg.batches.pop().expect("just looked");
+                seg.size_bytes -= u64::from(b.size_bytes);
+                removed.extend(b.records.iter().rev().map(|r| r.id));
+            }
+            seg.offset_index.retain(|e| e.offset < offset);
+            seg.time_index.retain(|e| e.offset < offset);
+            seg.max_timestamp_ms = seg
+                .batches
+                .iter()
+                .map(|b| b.max_timestamp_ms)
+                .max()
+                .unwrap_or(-1);
+            if seg.batches.is_empty() && segments > 1 && seg.base_offset >= offset {
+                self.segments.pop();
+            } else {
+                break;
+            }
+        }
+        let active = self
+            .segments
+            .last()
+            .expect("a log always has an active segment");
+        self.log_end_offset = active
+            .batches
+            .last()
+            .map_or(active.base_offset.max(self.log_start_offset), |b| {
+                b.next_offset()
+            });
+        let leo = self.log_end_offset;
+        self.epochs.retain(|(_, start)| *start < leo);
+        removed.reverse();
+        removed
+    }
+
+    /// Drops the whole log and starts it again, empty, at `offset` (a follower that
+    /// fell behind its leader's log start offset).
+    pub fn truncate_fully_and_start_at(&mut self, offset: Offset, now_ms: i64) -> Vec<RecordId> {
+        let removed: Vec<RecordId> = self
+            .batches()
+            .flat_map(|b| b.records.iter().map(|r| r.id))
+            .collect();
+        self.segments = alloc::vec![Segment::new(offset, now_ms)];
+        self.log_start_offset = offset;
+        self.log_end_offset = offset;
+        self.epochs.clear();
+        removed
+    }
+
+    /// Batches from `offset` on, up to `max_bytes` (at least one batch, as Kafka returns
+    /// an oversized first batch rather than nothing).
+    pub fn read(&self, offset: Offset, max_bytes: u32) -> Vec<StoredBatch> {
+        let mut out = Vec::new();
+        let mut bytes = 0u32;
+        let start_seg = self
+            .segments
+            .partition_point(|s| s.base_offset <= offset)
+            .saturating_sub(1);
+        for seg in &self.segments[start_seg..] {
+            let from = seg.batches.partition_point(|b| b.last_offset() < offset);
+            for b in &seg.batches[from..] {
+                if !out.is_empty() && bytes.saturating_add(b.size_bytes) > max_bytes {
+                    return out;
+                }
+                bytes = bytes.saturating_add(b.size_bytes);
+                out.push(b.clone());
+            }
+        }
+        out
+    }
+
+    /// The batch holding `offset`, if the log has it.
+    pub fn batch_at(&self, offset: Offset) -> Option<&StoredBatch> {
+        let si = self.segments.partition_point(|s| s.base_offset <= offset);
+        let seg = self.segments.get(si.checked_sub(1)?)?;
+        let bi = seg.batches.partition_point(|b| b.last_offset() < offset);
+        seg.batches.get(bi).filter(|b| b.base_offset <= offset)
+    }
+
+    /// The record stored at `offset`, if any.
+    pub fn record_at(&self, offset: Offset) -> Option<RecordId> {
+        let b = self.batch_at(offset)?;
+        let delta = (offset.0 - b.base_offset.0) as u32;
+        b.records
+            .iter()
+            .find(|r| r.offset_delta == delta)
+            .map(|r| r.id)
+    }
+
+    /// Retention (`UnifiedLog.deleteOldSegments`): deletes whole segments, oldest first,
+    /// that are past `retention.ms` or beyond `retention.bytes`, never above the high
+    /// watermark, rolling first if every segment would go.
+    pub fn delete_old_segments(&mut self, now_ms: i64, high_watermark: Offset) -> CleanupOutcome {
+        let mut outcome = CleanupOutcome::default();
+        if !self.config.cleanup_policy.deletes() {
+            return outcome;
+        }
+        let retention_ms = self.config.retention_ms;
+        let by_time = self.deletable_prefix(high_watermark, |seg, _| {
+            retention_ms >= 0 && now_ms - seg.max_timestamp_ms > retention_ms
+        });
+        self.delete_prefix(by_time, now_ms, &mut outcome);
+        let retention_bytes = self.config.retention_bytes;
+        let size = self.size_bytes() as i64;
+        if retention_bytes >= 0 && size >= retention_bytes {
+            let mut diff = size - retention_bytes;
+            let by_size = self.deletable_prefix(high_watermark, |seg, _| {
+                if diff - seg.size_bytes as i64 >= 0 {
+                    diff -= seg.size_bytes as i64;
+                    true
+                } else {
+                    false
+                }
+            });
+            self.delete_prefix(by_size, now_ms, &mut outcome);
+        }
+        outcome
+    }
+
+    /// `UnifiedLog.deletableSegments`: how many segments from the oldest satisfy
+    /// `predicate`, stopping at the first that does not, that reaches above the high
+    /// watermark, or that is the empty active segment.
+    fn deletable_prefix(
+        &self,
+        high_watermark: Offset,
+        mut predicate: impl FnMut(&Segment, Option<&Segment>) -> bool,
+    ) -> usize {
+        let mut n = 0;
+        for (i, seg) in self.segments.iter().enumerate() {
+            let next = self.segments.get(i + 1);
+            let upper = next.map_or(self.log_end_offset, |s| s.base_offset);
+            let last_and_empty = next.is_none() && seg.size_bytes == 0;
+            if high_watermark >= upper && !last_and_empty && predicate(seg, next) {
+                n += 1;
+            } else {
+                break;
+            }
+        }
+        n
+    }
+
+    fn delete_prefix(&mut self, n: usize, now_ms: i64, outcome: &mut CleanupOutcome) {
+        if n == 0 {
+            return;
+        }
+        if n == self.segments.len() {
+            self.roll(now_ms);
+        }
+        for seg in self.segments.drain(..n) {
+            outcome.segments_deleted += 1;
+            outcome.records_deleted.extend(
+                seg.batches
+                    .iter()
+                    .flat_map(|b| b.records.iter().map(|r| r.id)),
+            );
+        }
+        let start = self.segments[0].base_offset.max(self.log_start_offset);
+        if start > self.log_start_offset {
+            self.log_start_offset = start;
+            outcome.new_log_start_offset = Some(start);
+        }
+    }
+
+    /// Compaction (`cleanup.policy=compact`): in every segment but the active one, keeps
+    /// only the latest record of each key (a tombstone included, as the latest value);
+    /// offsets keep their values, so a compacted log has gaps. Batches left empty are
+    /// dropped.
+    pub fn compact(&mut self) -> CleanupOutcome {
+        let mut outcome = CleanupOutcome::default();
+        if !self.config.cleanup_policy.compacts() || self.segments.len() < 2 {
+            return outcome;
+        }
+        let cleanable = self.segments.len() - 1;
+        let mut latest: BTreeMap<Rc<[u8]>, Offset> = BTreeMap::new();
+        for b in self.segments.iter().flat_map(|s| s.batches.iter()) {
+            for r in b.records.iter() {
+                if let Some(k) = &r.key {
+                    latest.insert(
+                        k.clone(),
+                        Offset(b.base_offset.0 + i64::from(r.offset_delta)),
+                    );
+                }
+            }
+        }
+        for seg in &mut self.segments[..cleanable] {
+            let mut kept_bytes = 0u64;
+            seg.batches.retain_mut(|b| {
+                let before = b.records.len();
+                let keep: Vec<StoredRecord> = b
+                    .records
+                    .iter()
+                    .filter(|r| match &r.key {
+                        Some(k) => {
+                            latest.get(k)
+                                == Some(&Offset(b.base_offset.0 + i64::from(r.offset_delta)))
+                        }
+                        None => true,
+                    })
+                    .cloned()
+                    .collect();
+                if keep.len() != before {
+                    for r in b.records.iter() {
+                        if !keep.iter().any(|k| k.id == r.id) {
+                            outcome.records_deleted.push(r.id);
+                        }
+                    }
+                    // The size model: a batch shrinks in proportion to the records it lost.
+                    b.size_bytes = crate::record::RECORD_BATCH_OVERHEAD
+                        + (b.size_bytes - crate::record::RECORD_BATCH_OVERHEAD) * keep.len() as u32
+                            / before.max(1) as u32;
+                    b.records = keep.into();
+                }
+                let alive = !b.records.is_empty();
+                if alive {
+                    kept_bytes += u64::from(b.size_bytes);
+                }
+                alive
+            });
+            seg.size_bytes = kept_bytes;
+        }
+        outcome
+    }
+}

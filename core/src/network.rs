@@ -1,0 +1,234 @@
+//! The simulated network: every request and response is a [`Message`] in flight with the
+//! instant it was sent and the instant it will arrive, so the stage can draw it moving
+//! without the core knowing anything about motion. Links can be cut and healed, given
+//! their own latency, and told to drop or delay their next message.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+
+use crate::config::Acks;
+use crate::event::{KafkaError, MessageKind};
+use crate::ids::{BatchId, BrokerId, LeaderEpoch, MessageId, NodeId, Offset, TopicPartition};
+use crate::log::{StoredBatch, StoredRecord};
+use crate::time::{Duration, Instant};
+
+/// A producer batch as it travels in produce requests, shared by every attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrozenBatch {
+    pub id: BatchId,
+    pub partition: TopicPartition,
+    pub records: Rc<[StoredRecord]>,
+    pub size_bytes: u32,
+    pub max_timestamp_ms: i64,
+    /// -1 until the idempotent producer is modelled.
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+}
+
+/// One partition of a follower's fetch request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchPartition {
+    pub partition: TopicPartition,
+    pub fetch_offset: Offset,
+    /// The epoch of the follower's last batch (KIP-320 truncation by fetch).
+    pub last_fetched_epoch: Option<LeaderEpoch>,
+    pub current_leader_epoch: LeaderEpoch,
+}
+
+/// One partition of a fetch response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchPartitionData {
+    pub partition: TopicPartition,
+    pub error: Option<KafkaError>,
+    pub high_watermark: Offset,
+    pub log_start_offset: Offset,
+    pub log_end_offset: Offset,
+    /// The leader's last matching epoch and where it ended, when the follower's log
+    /// diverges from the leader's.
+    pub diverging_epoch: Option<(LeaderEpoch, Offset)>,
+    pub batches: Vec<StoredBatch>,
+}
+
+/// What a message carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Payload {
+    ProduceRequest {
+        acks: Acks,
+        timeout_ms: u64,
+        batches: Vec<Rc<FrozenBatch>>,
+    },
+    ProduceResponse {
+        request: MessageId,
+        results: Vec<(TopicPartition, BatchId, Result<Offset, KafkaError>)>,
+    },
+    FetchRequest {
+        partitions: Vec<FetchPartition>,
+    },
+    FetchResponse {
+        request: MessageId,
+        partitions: Vec<FetchPartitionData>,
+    },
+    MetadataRequest,
+    MetadataResponse {
+        request: MessageId,
+        partitions: Vec<(TopicPartition, Option<BrokerId>, LeaderEpoch)>,
+    },
+    /// A dead process's kernel refusing or resetting the connection a request used.
+    ConnectionReset {
+        request: MessageId,
+    },
+}
+
+impl Payload {
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Payload::ProduceRequest { .. } => MessageKind::ProduceRequest,
+            Payload::ProduceResponse { .. } => MessageKind::ProduceResponse,
+            Payload::FetchRequest { .. } => MessageKind::FetchRequest,
+            Payload::FetchResponse { .. } => MessageKind::FetchResponse,
+            Payload::MetadataRequest => MessageKind::MetadataRequest,
+            Payload::MetadataResponse { .. } => MessageKind::MetadataResponse,
+            Payload::ConnectionReset { .. } => MessageKind::ConnectionReset,
+        }
+    }
+
+    /// Records a message carries, for the stage.
+    pub fn records(&self) -> u32 {
+        match self {
+            Payload::ProduceRequest { batches, .. } => {
+                batches.iter().map(|b| b.records.len() as u32).sum()
+            }
+            Payload::FetchResponse { partitions, .. } => partitions
+                .iter()
+                .flat_map(|p| p.batches.iter())
+                .map(|b| b.records.len() as u32)
+                .sum(),
+            _ => 0,
+        }
+    }
+}
+
+/// A message in flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub id: MessageId,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent_at: Instant,
+    pub deliver_at: Instant,
+    pub payload: Payload,
+}
+
+/// A one-shot rule for the next message matching it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub kind: Option<MessageKind>,
+    /// `None` drops the message; `Some(d)` delays it by `d`.
+    pub delay: Option<Duration>,
+}
+
+impl Fault {
+    fn matches(&self, from: NodeId, to: NodeId, kind: MessageKind) -> bool {
+        self.from == from && self.to == to && self.kind.is_none_or(|k| k == kind)
+    }
+}
+
+fn link(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// The links between nodes: latencies, cuts and pending faults.
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub default_latency: Duration,
+    latencies: BTreeMap<(NodeId, NodeId), Duration>,
+    cut: BTreeSet<(NodeId, NodeId)>,
+    faults: Vec<Fault>,
+    pub in_flight: BTreeMap<MessageId, Message>,
+    next_id: u64,
+}
+
+/// What the network decided for a message being sent.
+pub enum Verdict {
+    Deliver(Instant),
+    DropInjected,
+    DropCut,
+}
+
+impl Network {
+    pub fn new(default_latency: Duration) -> Network {
+        Network {
+            default_latency,
+            latencies: BTreeMap::new(),
+            cut: BTreeSet::new(),
+            faults: Vec::new(),
+            in_flight: BTreeMap::new(),
+            next_id: 0,
+        }
+    }
+
+    pub fn next_id(&mut self) -> MessageId {
+        let id = MessageId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    pub fn latency(&self, a: NodeId, b: NodeId) -> Duration {
+        self.latencies
+            .get(&link(a, b))
+            .copied()
+            .unwrap_or(self.default_latency)
+    }
+    pub fn set_latency(&mut self, a: NodeId, b: NodeId, latency: Duration) {
+        self.latencies.insert(link(a, b), latency);
+    }
+    pub fn is_cut(&self, a: NodeId, b: NodeId) -> bool {
+        self.cut.contains(&link(a, b))
+    }
+    /// Returns false if it already was.
+    pub fn cut(&mut self, a: NodeId, b: NodeId) -> bool {
+        self.cut.insert(link(a, b))
+    }
+    pub fn heal(&mut self, a: NodeId, b: NodeId) -> bool {
+        self.cut.remove(&link(a, b))
+    }
+    pub fn cut_links(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
+        self.cut.iter().copied()
+    }
+    pub fn add_fault(&mut self, fault: Fault) {
+        self.faults.push(fault);
+    }
+    pub fn pending_faults(&self) -> &[Fault] {
+        &self.faults
+    }
+
+    /// Decides the fate of a message sent now: the first matching fault is used up.
+    pub fn verdict(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: MessageKind,
+        now: Instant,
+    ) -> Verdict {
+        if self.is_cut(from, to) {
+            return Verdict::DropCut;
+        }
+        let mut at = now + self.latency(from, to);
+        if let Some(i) = self.faults.iter().position(|f| f.matches(from, to, kind)) {
+            let fault = self.faults.remove(i);
+            match fault.delay {
+                None => return Verdict::DropInjected,
+                Some(d) => at = at + d,
+            }
+        }
+        Verdict::Deliver(at)
+    }
+}

@@ -1,0 +1,1146 @@
+//! The producer client: `KafkaProducer.send`, the `RecordAccumulator` and the `Sender`.
+//!
+//! `send()` picks a partition (explicit, a partitioner class, the key's murmur2, or the
+//! built-in sticky partitioner of KIP-794) and appends the record to the last batch of the
+//! partition's deque, opening a new batch when it does not fit; a new batch needs
+//! `max(batch.size, record upper bound)` bytes of `buffer.memory`, and `send()` blocks up to
+//! `max.block.ms` when there are not enough. The sender drains a batch when it is full or
+//! has waited `linger.ms` (`retry.backoff.ms` after a failure), one batch per partition per
+//! request, up to `max.request.size`, to leaders with fewer than
+//! `max.in.flight.requests.per.connection` requests outstanding. Failed batches are retried
+//! at the front of their deque while `retries` and `delivery.timeout.ms` allow; a request
+//! unanswered for `request.timeout.ms` closes the connection.
+//!
+//! With `max.in.flight.requests.per.connection > 1` and no idempotence, a retried batch can
+//! land after a later one: Kafka reorders records then, and so does kscope.
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+
+use crate::config::{Acks, ProducerConfig, SimConfig};
+use crate::event::{Event, KafkaError};
+use crate::ids::{BatchId, BrokerId, MessageId, NodeId, Offset, TopicId, TopicPartition};
+use crate::log::StoredRecord;
+use crate::murmur2::partition_for_key;
+use crate::network::{FrozenBatch, Message, Payload};
+use crate::partitioner::{
+    BuiltInPartitioner, PartitionerKind, RoundRobinPartitioner, StickyPartitionCache,
+    StickyPartitionInfo,
+};
+use crate::record::{CompressionType, Header, RecordShape, RECORD_BATCH_OVERHEAD};
+use crate::sim::{CommandError, Due, Sim, Topic};
+use crate::time::{Duration, Instant};
+
+/// What the application passes to `send()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProduceRecord {
+    pub topic: TopicId,
+    pub partition: Option<u32>,
+    pub key: Option<Rc<[u8]>>,
+    /// `None` is a null value (a tombstone).
+    pub value_len: Option<u32>,
+    pub headers: Vec<Header>,
+    /// `None` takes the producer's clock (CreateTime).
+    pub timestamp_ms: Option<i64>,
+}
+
+impl ProduceRecord {
+    fn shape(&self) -> RecordShape {
+        RecordShape {
+            key: self.key.clone(),
+            value_len: self.value_len,
+            headers: self.headers.clone(),
+        }
+    }
+}
+
+/// A batch in the accumulator (`ProducerBatch` with its `MemoryRecordsBuilder`).
+#[derive(Clone, Debug)]
+pub struct ProducerBatch {
+    pub id: BatchId,
+    pub partition: TopicPartition,
+    pub records: Vec<StoredRecord>,
+    pub created_at: Instant,
+    base_timestamp_ms: i64,
+    max_timestamp_ms: i64,
+    write_limit: u32,
+    uncompressed_bytes: u32,
+    compression: CompressionType,
+    estimated_ratio_permille: u32,
+    closed: bool,
+    /// How many times it was sent and failed.
+    pub attempts: u32,
+    pub last_attempt_at: Instant,
+    allocated: u64,
+    frozen: Option<Rc<FrozenBatch>>,
+}
+
+/// Kafka's `COMPRESSION_RATE_ESTIMATION_FACTOR`, in thousandths.
+const ESTIMATION_FACTOR_PERMILLE: u64 = 1050;
+
+impl ProducerBatch {
+    /// `MemoryRecordsBuilder.estimatedBytesWritten`.
+    pub fn estimated_size(&self) -> u32 {
+        if self.compression == CompressionType::None {
+            RECORD_BATCH_OVERHEAD + self.uncompressed_bytes
+        } else {
+            RECORD_BATCH_OVERHEAD
+                + (u64::from(self.uncompressed_bytes)
+                    * u64::from(self.estimated_ratio_permille)
+                    * ESTIMATION_FACTOR_PERMILLE
+                    / 1_000_000) as u32
+        }
+    }
+
+    /// The size on the wire once closed: the compression model's real ratio.
+    pub fn actual_size(&self) -> u32 {
+        RECORD_BATCH_OVERHEAD
+            + (u64::from(self.uncompressed_bytes) * u64::from(self.compression.ratio_permille())
+                / 1000) as u32
+    }
+
+    /// `isFull`: closed for appends, or at the write limit.
+    pub fn is_full(&self) -> bool {
+        self.closed || (!self.records.is_empty() && self.write_limit <= self.estimated_size())
+    }
+
+    pub fn record_count(&self) -> u32 {
+        self.records.len() as u32
+    }
+
+    fn has_room_for(&self, shape: &RecordShape, timestamp_ms: i64) -> bool {
+        if self.is_full() {
+            return false;
+        }
+        if self.records.is_empty() {
+            return true;
+        }
+        let size = shape.size_in_batch(
+            self.records.len() as i32,
+            timestamp_ms - self.base_timestamp_ms,
+        );
+        self.write_limit >= self.estimated_size() + size
+    }
+
+    /// Appends; returns the growth of the estimated size (what the sticky partitioner
+    /// counts).
+    fn append(&mut self, id: crate::ids::RecordId, shape: &RecordShape, timestamp_ms: i64) -> u32 {
+        let before = if self.records.is_empty() {
+            0
+        } else {
+            self.estimated_size()
+        };
+        if self.records.is_empty() {
+            self.base_timestamp_ms = timestamp_ms;
+        }
+        let size = shape.size_in_batch(
+            self.records.len() as i32,
+            timestamp_ms - self.base_timestamp_ms,
+        );
+        self.uncompressed_bytes += size;
+        self.max_timestamp_ms = self.max_timestamp_ms.max(timestamp_ms);
+        self.records.push(StoredRecord {
+            id,
+            offset_delta: self.records.len() as u32,
+            key: shape.key.clone(),
+            tombstone: shape.value_len.is_none(),
+            timestamp_ms,
+        });
+        self.estimated_size() - before
+    }
+
+    fn freeze(&mut self) -> Rc<FrozenBatch> {
+        if self.frozen.is_none() {
+            self.closed = true;
+            self.frozen = Some(Rc::new(FrozenBatch {
+                id: self.id,
+                partition: self.partition,
+                records: Rc::from(core::mem::take(&mut self.records)),
+                size_bytes: self.actual_size(),
+                max_timestamp_ms: self.max_timestamp_ms,
+                producer_id: -1,
+                producer_epoch: -1,
+                base_sequence: -1,
+            }));
+        }
+        self.frozen.clone().expect("just set")
+    }
+
+    /// The records, whether or not the batch was frozen.
+    pub fn record_ids(&self) -> impl Iterator<Item = crate::ids::RecordId> + '_ {
+        let frozen = self.frozen.as_ref().map(|f| &f.records[..]).unwrap_or(&[]);
+        self.records.iter().chain(frozen.iter()).map(|r| r.id)
+    }
+}
+
+/// The client's connection to one broker.
+#[derive(Clone, Debug, Default)]
+pub struct NodeState {
+    pub in_flight: u32,
+    pub reconnect_at: Option<Instant>,
+    failures: u32,
+    drain_index: usize,
+    ready_time: Instant,
+    drain_time: Instant,
+}
+
+/// A produce request awaiting its response.
+#[derive(Clone, Debug)]
+pub struct InFlightRequest {
+    pub to: BrokerId,
+    pub sent_at: Instant,
+    pub batches: Vec<ProducerBatch>,
+}
+
+/// A `send()` waiting for `buffer.memory`.
+#[derive(Clone, Debug)]
+struct BlockedSend {
+    record: ProduceRecord,
+    partition: Option<u32>,
+    deadline: Instant,
+}
+
+/// The producer client.
+#[derive(Clone, Debug)]
+pub struct Producer {
+    pub config: ProducerConfig,
+    /// The leader of each partition, as the client's metadata last said.
+    pub metadata: BTreeMap<TopicPartition, Option<BrokerId>>,
+    /// Per topic, the partitions with a known leader, rebuilt when metadata changes.
+    available: Vec<Rc<[u32]>>,
+    partition_counts: Vec<u32>,
+    pub(crate) metadata_stale: bool,
+    metadata_request: Option<(MessageId, Instant)>,
+    pub deques: BTreeMap<TopicPartition, VecDeque<ProducerBatch>>,
+    pub in_flight: BTreeMap<MessageId, InFlightRequest>,
+    pub nodes: BTreeMap<BrokerId, NodeState>,
+    muted: BTreeSet<TopicPartition>,
+    /// Bytes of `buffer.memory` in use.
+    pub buffer_used: u64,
+    blocked: VecDeque<BlockedSend>,
+    builtin: Vec<BuiltInPartitioner>,
+    legacy: Vec<StickyPartitionCache>,
+    round_robin: Vec<RoundRobinPartitioner>,
+    compression_estimate: Vec<u32>,
+    next_batch: u64,
+    pub(crate) wake_scheduled: Option<Instant>,
+    keys: BTreeMap<u32, Rc<[u8]>>,
+}
+
+enum AppendResult {
+    Appended,
+    AbortForNewBatch,
+    Blocked,
+}
+
+impl Producer {
+    pub(crate) fn new(config: &SimConfig) -> Producer {
+        let topics = config.topics.len();
+        Producer {
+            config: config.producer.clone(),
+            metadata: BTreeMap::new(),
+            available: alloc::vec![Rc::from(Vec::new()); topics],
+            partition_counts: config.topics.iter().map(|t| t.partitions).collect(),
+            metadata_stale: false,
+            metadata_request: None,
+            deques: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            muted: BTreeSet::new(),
+            buffer_used: 0,
+            blocked: VecDeque::new(),
+            builtin: (0..topics)
+                .map(|_| BuiltInPartitioner::new(config.producer.batch_size))
+                .collect(),
+            legacy: alloc::vec![StickyPartitionCache::default(); topics],
+            round_robin: alloc::vec![RoundRobinPartitioner::default(); topics],
+            compression_estimate: alloc::vec![1000; topics],
+            next_batch: 0,
+            wake_scheduled: None,
+            keys: BTreeMap::new(),
+        }
+    }
+
+    pub(crate) fn refresh_metadata_from(&mut self, topics: &[Topic]) {
+        for (t, topic) in topics.iter().enumerate() {
+            for (p, state) in topic.partitions.iter().enumerate() {
+                self.metadata.insert(
+                    TopicPartition::new(TopicId(t as u32), p as u32),
+                    state.leader,
+                );
+            }
+        }
+        self.rebuild_available();
+    }
+
+    fn rebuild_available(&mut self) {
+        for t in 0..self.partition_counts.len() {
+            let topic = TopicId(t as u32);
+            let n = self.partition_counts[t];
+            let list: Vec<u32> = (0..n)
+                .filter(|p| {
+                    self.metadata
+                        .get(&TopicPartition::new(topic, *p))
+                        .is_some_and(|l| l.is_some())
+                })
+                .collect();
+            self.available[t] = Rc::from(list);
+        }
+    }
+
+    /// True while `send()` is blocked on `buffer.memory`.
+    pub fn is_blocked(&self) -> bool {
+        !self.blocked.is_empty()
+    }
+
+    pub(crate) fn workload_key(&mut self, i: u32) -> Rc<[u8]> {
+        self.keys
+            .entry(i)
+            .or_insert_with(|| Rc::from(alloc::format!("key-{i}").into_bytes()))
+            .clone()
+    }
+
+    /// Partitions whose leader the client knows, in metadata order
+    /// (`availablePartitionsForTopic`).
+    fn available(&self, topic: TopicId) -> Rc<[u32]> {
+        self.available[topic.0 as usize].clone()
+    }
+
+    fn all_batches_full(&self, tp: TopicPartition) -> bool {
+        self.deques
+            .get(&tp)
+            .and_then(|d| d.back())
+            .is_none_or(|b| b.is_full())
+    }
+
+    /// Batches waiting in the accumulator, over all partitions.
+    pub fn queued_batches(&self) -> usize {
+        self.deques.values().map(|d| d.len()).sum()
+    }
+}
+
+impl Sim {
+    /// `KafkaProducer.send`.
+    pub(crate) fn app_send(&mut self, record: ProduceRecord) -> Result<(), CommandError> {
+        let topic = self.topics.get(record.topic.0 as usize).ok_or_else(|| {
+            CommandError(alloc::format!(
+                "Topic {} not present in metadata.",
+                record.topic.0
+            ))
+        })?;
+        let n = topic.partitions.len() as u32;
+        if let Some(p) = record.partition {
+            if p >= n {
+                return Err(CommandError(alloc::format!(
+                    "Invalid partition given with record: {p} is not in the range [0...{n})."
+                )));
+            }
+        }
+        let shape = record.shape();
+        let size = shape.batch_size_upper_bound();
+        let max_request = self.producer.config.max_request_size;
+        if size > max_request {
+            return Err(CommandError(alloc::format!(
+                "The message is {size} bytes when serialized which is larger than {max_request}, which is the value of the max.request.size configuration."
+            )));
+        }
+        if u64::from(size) > self.producer.config.buffer_memory {
+            return Err(CommandError(alloc::format!(
+                "The message is {size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration."
+            )));
+        }
+        let partition = self.choose_partition(&record);
+        if self.producer.is_blocked() {
+            let deadline = self.now + Duration::from_millis(self.producer.config.max_block_ms);
+            self.producer.blocked.push_back(BlockedSend {
+                record,
+                partition,
+                deadline,
+            });
+            return Ok(());
+        }
+        self.send_with_partition(record, partition);
+        Ok(())
+    }
+
+    /// Partition choice before the accumulator: explicit, partitioner class, or key hash.
+    /// `None` leaves it to the built-in sticky partitioner.
+    fn choose_partition(&mut self, record: &ProduceRecord) -> Option<u32> {
+        if record.partition.is_some() {
+            return record.partition;
+        }
+        let t = record.topic.0 as usize;
+        let n = self.producer.partition_counts[t];
+        let kind = self.producer.config.partitioner;
+        if kind == PartitionerKind::BuiltIn
+            && (record.key.is_none() || self.producer.config.partitioner_ignore_keys)
+        {
+            return None;
+        }
+        let available = self.producer.available(record.topic);
+        match kind {
+            PartitionerKind::RoundRobin => {
+                Some(self.producer.round_robin[t].partition(&available, n))
+            }
+            PartitionerKind::UniformSticky => {
+                Some(self.producer.legacy[t].partition(&available, n, &mut self.partitioner_random))
+            }
+            PartitionerKind::LegacyDefault | PartitionerKind::BuiltIn => match &record.key {
+                Some(k)
+                    if !self.producer.config.partitioner_ignore_keys || kind.is_custom_class() =>
+                {
+                    Some(partition_for_key(k, n))
+                }
+                _ if kind == PartitionerKind::LegacyDefault => Some(
+                    self.producer.legacy[t].partition(&available, n, &mut self.partitioner_random),
+                ),
+                _ => None,
+            },
+        }
+    }
+
+    /// The rest of `send()`: the append, with Kafka's abort-on-new-batch dance for
+    /// partitioner classes (which is how `RoundRobinPartitioner` skips partitions,
+    /// KAFKA-9965).
+    fn send_with_partition(&mut self, record: ProduceRecord, partition: Option<u32>) {
+        let custom =
+            self.producer.config.partitioner.is_custom_class() && record.partition.is_none();
+        let mut partition = partition;
+        let mut result = self.accumulator_append(&record, partition, custom);
+        if let AppendResult::AbortForNewBatch = result {
+            let t = record.topic.0 as usize;
+            let n = self.producer.partition_counts[t];
+            let available = self.producer.available(record.topic);
+            let prev = partition;
+            // `onNewBatch`: only the KIP-480 sticky partitioners react.
+            if matches!(
+                self.producer.config.partitioner,
+                PartitionerKind::UniformSticky | PartitionerKind::LegacyDefault
+            ) {
+                self.producer.legacy[t].next_partition(
+                    prev,
+                    &available,
+                    n,
+                    &mut self.partitioner_random,
+                );
+            }
+            partition = self.choose_partition(&record);
+            result = self.accumulator_append(&record, partition, false);
+        }
+        if let AppendResult::Blocked = result {
+            let deadline = self.now + Duration::from_millis(self.producer.config.max_block_ms);
+            self.producer.blocked.push_back(BlockedSend {
+                record,
+                partition,
+                deadline,
+            });
+            self.emit(Event::ProducerBlocked);
+        }
+    }
+
+    /// `RecordAccumulator.append`.
+    fn accumulator_append(
+        &mut self,
+        record: &ProduceRecord,
+        partition: Option<u32>,
+        abort_on_new_batch: bool,
+    ) -> AppendResult {
+        let topic = record.topic;
+        let t = topic.0 as usize;
+        let n = self.producer.partition_counts[t];
+        let shape = record.shape();
+        let timestamp = record.timestamp_ms.unwrap_or(self.now.millis() as i64);
+        let available = self.producer.available(topic);
+        loop {
+            let (p, info) = match partition {
+                Some(p) => (p, None),
+                None => {
+                    let info = self.producer.builtin[t].peek_current(
+                        &available,
+                        n,
+                        &mut self.partitioner_random,
+                    );
+                    (info.partition, Some(info))
+                }
+            };
+            let tp = TopicPartition::new(topic, p);
+            if self.partition_changed(tp, info, &available, n) {
+                continue;
+            }
+            if let Some(appended) = self.try_append(tp, record, &shape, timestamp) {
+                self.update_sticky(tp, info, appended, &available, n);
+                return AppendResult::Appended;
+            }
+            if abort_on_new_batch {
+                return AppendResult::AbortForNewBatch;
+            }
+            let size = u64::from(
+                self.producer
+                    .config
+                    .batch_size
+                    .max(shape.batch_size_upper_bound()),
+            );
+            if self.producer.buffer_used + size > self.producer.config.buffer_memory {
+                return AppendResult::Blocked;
+            }
+            if self.partition_changed(tp, info, &available, n) {
+                continue;
+            }
+            self.producer.buffer_used += size;
+            let id = BatchId(self.producer.next_batch);
+            self.producer.next_batch += 1;
+            let compression = self.producer.config.compression_type;
+            let batch = ProducerBatch {
+                id,
+                partition: tp,
+                records: Vec::new(),
+                created_at: self.now,
+                base_timestamp_ms: timestamp,
+                max_timestamp_ms: timestamp,
+                write_limit: size as u32,
+                uncompressed_bytes: 0,
+                compression,
+                estimated_ratio_permille: self.producer.compression_estimate[t],
+                closed: false,
+                attempts: 0,
+                last_attempt_at: self.now,
+                allocated: size,
+                frozen: None,
+            };
+            self.producer.deques.entry(tp).or_default().push_back(batch);
+            self.emit(Event::BatchCreated {
+                batch: id,
+                partition: tp,
+            });
+            let appended = self
+                .try_append(tp, record, &shape, timestamp)
+                .expect("an empty batch takes any record");
+            self.update_sticky(tp, info, appended, &available, n);
+            return AppendResult::Appended;
+        }
+    }
+
+    /// `RecordAccumulator.partitionChanged`: another append moved the sticky partition, or
+    /// a switch deferred while the last batch had room can now happen.
+    fn partition_changed(
+        &mut self,
+        tp: TopicPartition,
+        info: Option<StickyPartitionInfo>,
+        available: &[u32],
+        n: u32,
+    ) -> bool {
+        let Some(info) = info else { return false };
+        let t = tp.topic.0 as usize;
+        if self.producer.builtin[t].is_partition_changed(info) {
+            return true;
+        }
+        if self.producer.all_batches_full(tp) {
+            self.producer.builtin[t].update_partition_info(
+                info,
+                0,
+                true,
+                available,
+                n,
+                &mut self.partitioner_random,
+            );
+            return self.producer.builtin[t].is_partition_changed(info);
+        }
+        false
+    }
+
+    fn update_sticky(
+        &mut self,
+        tp: TopicPartition,
+        info: Option<StickyPartitionInfo>,
+        appended: u32,
+        available: &[u32],
+        n: u32,
+    ) {
+        if let Some(info) = info {
+            let enable_switch = self.producer.all_batches_full(tp);
+            self.producer.builtin[tp.topic.0 as usize].update_partition_info(
+                info,
+                appended,
+                enable_switch,
+                available,
+                n,
+                &mut self.partitioner_random,
+            );
+        }
+    }
+
+    /// `RecordAccumulator.tryAppend`: into the last batch if it has room, closing it if
+    /// not.
+    fn try_append(
+        &mut self,
+        tp: TopicPartition,
+        _record: &ProduceRecord,
+        shape: &RecordShape,
+        timestamp: i64,
+    ) -> Option<u32> {
+        let last = self.producer.deques.get_mut(&tp)?.back_mut()?;
+        if !last.has_room_for(shape, timestamp) {
+            last.closed = true;
+            return None;
+        }
+        let batch = last.id;
+        let id = self.ledger.on_sent(tp, self.now);
+        let last = self.producer.deques.get_mut(&tp)?.back_mut()?;
+        let appended = last.append(id, shape, timestamp);
+        self.ledger.on_batched(id, batch);
+        self.emit(Event::RecordSent {
+            record: id,
+            partition: tp,
+        });
+        Some(appended)
+    }
+
+    /// The sender's loop, run whenever something changed for the producer.
+    pub(crate) fn producer_poll(&mut self) {
+        self.unblock_sends();
+        self.maybe_request_metadata();
+        self.expire_batches();
+        self.expire_requests();
+        self.update_adaptive_stats();
+        // The real sender thread loops as long as it finds work: keep draining while a
+        // pass sent something (each pass takes at least one batch out of a deque).
+        loop {
+            let ready = self.ready_nodes();
+            let mut sent = false;
+            for node in ready {
+                sent |= self.drain_and_send(node);
+            }
+            if !sent {
+                break;
+            }
+        }
+        self.schedule_producer_wake();
+    }
+
+    fn unblock_sends(&mut self) {
+        while let Some(front) = self.producer.blocked.front() {
+            if self.now >= front.deadline {
+                self.producer.blocked.pop_front();
+                self.ledger.on_failed_before_batch();
+                self.emit(Event::RecordsFailed {
+                    partition: None,
+                    records: 1,
+                    error: KafkaError::BufferExhaustedTimeout,
+                });
+                continue;
+            }
+            let send = self.producer.blocked.pop_front().expect("just looked");
+            let waiting = self.producer.blocked.len();
+            self.send_with_partition(send.record, send.partition);
+            if self.producer.blocked.len() > waiting {
+                // Still blocked: it went to the back; put it first again.
+                let again = self.producer.blocked.pop_back().expect("just pushed");
+                self.producer.blocked.push_front(BlockedSend {
+                    deadline: send.deadline,
+                    ..again
+                });
+                self.events_pop_blocked();
+                return;
+            }
+            if self.producer.blocked.is_empty() {
+                self.emit(Event::ProducerUnblocked);
+            }
+        }
+    }
+
+    /// A retried blocked send should not report `ProducerBlocked` twice.
+    fn events_pop_blocked(&mut self) {
+        let events = &mut self.events_mut();
+        if matches!(
+            events.last().map(|e| &e.event),
+            Some(Event::ProducerBlocked)
+        ) {
+            events.pop();
+        }
+    }
+
+    fn maybe_request_metadata(&mut self) {
+        if let Some((_, sent)) = self.producer.metadata_request {
+            if self.now.since(sent)
+                >= Duration::from_millis(self.producer.config.request_timeout_ms)
+            {
+                self.producer.metadata_request = None;
+            } else {
+                return;
+            }
+        }
+        if !self.producer.metadata_stale {
+            return;
+        }
+        // The least loaded node the client can reach: fewest requests in flight.
+        let now = self.now;
+        let target = self
+            .brokers
+            .keys()
+            .copied()
+            .filter(|b| {
+                self.producer
+                    .nodes
+                    .get(b)
+                    .and_then(|n| n.reconnect_at)
+                    .is_none_or(|t| t <= now)
+            })
+            .min_by_key(|b| self.producer.nodes.get(b).map_or(0, |n| n.in_flight));
+        if let Some(b) = target {
+            let id = self.send(
+                NodeId::Producer,
+                NodeId::Broker(b),
+                Payload::MetadataRequest,
+            );
+            self.producer.metadata_request = Some((id, self.now));
+        }
+    }
+
+    fn delivery_expired(&self, batch: &ProducerBatch) -> bool {
+        self.now.since(batch.created_at)
+            >= Duration::from_millis(self.producer.config.delivery_timeout_ms)
+    }
+
+    /// Batches past `delivery.timeout.ms`, queued or in flight, fail.
+    fn expire_batches(&mut self) {
+        let timeout = Duration::from_millis(self.producer.config.delivery_timeout_ms);
+        let now = self.now;
+        let mut expired = Vec::new();
+        for dq in self.producer.deques.values_mut() {
+            while dq
+                .front()
+                .is_some_and(|b| now.since(b.created_at) >= timeout)
+            {
+                expired.push(dq.pop_front().expect("just looked"));
+            }
+        }
+        for req in self.producer.in_flight.values_mut() {
+            let mut i = 0;
+            while i < req.batches.len() {
+                if now.since(req.batches[i].created_at) >= timeout {
+                    expired.push(req.batches.remove(i));
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        for b in expired {
+            self.fail_batch(b, KafkaError::DeliveryTimeout);
+        }
+    }
+
+    /// Requests past `request.timeout.ms`: the connection is closed, the timed-out request
+    /// fails with `RequestTimedOut` and the others on it with `NetworkException`.
+    fn expire_requests(&mut self) {
+        let timeout = Duration::from_millis(self.producer.config.request_timeout_ms);
+        let now = self.now;
+        let timed_out: Vec<(MessageId, BrokerId)> = self
+            .producer
+            .in_flight
+            .iter()
+            .filter(|(_, r)| now.since(r.sent_at) >= timeout)
+            .map(|(id, r)| (*id, r.to))
+            .collect();
+        for (id, node) in timed_out {
+            if self.producer.in_flight.contains_key(&id) {
+                self.emit(Event::RequestTimedOut {
+                    from: NodeId::Producer,
+                    to: NodeId::Broker(node),
+                });
+                self.disconnect(node, Some(id));
+            }
+        }
+    }
+
+    /// Closes the connection to `node`, failing everything in flight on it.
+    fn disconnect(&mut self, node: BrokerId, timed_out: Option<MessageId>) {
+        let requests: Vec<MessageId> = self
+            .producer
+            .in_flight
+            .iter()
+            .filter(|(_, r)| r.to == node)
+            .map(|(id, _)| *id)
+            .collect();
+        let state = self.producer.nodes.entry(node).or_default();
+        state.failures += 1;
+        // reconnect.backoff.ms doubling up to reconnect.backoff.max.ms (1 s); Kafka's
+        // 20% jitter is left out.
+        let backoff =
+            (self.producer.config.reconnect_backoff_ms << (state.failures - 1).min(10)).min(1000);
+        state.reconnect_at = Some(self.now + Duration::from_millis(backoff));
+        state.in_flight = 0;
+        for id in requests {
+            let error = if Some(id) == timed_out {
+                KafkaError::RequestTimedOut
+            } else {
+                KafkaError::NetworkException
+            };
+            if let Some(req) = self.producer.in_flight.remove(&id) {
+                for b in req.batches {
+                    self.complete_batch(b, Err(error));
+                }
+            }
+        }
+        self.producer.metadata_stale = true;
+    }
+
+    /// `RecordAccumulator.ready`: the leaders that have a sendable batch and a connection
+    /// that can take another request.
+    fn ready_nodes(&mut self) -> Vec<BrokerId> {
+        let linger = Duration::from_millis(self.producer.config.linger_ms);
+        let backoff = Duration::from_millis(self.producer.config.retry_backoff_ms);
+        let exhausted = self.producer.is_blocked();
+        let now = self.now;
+        let mut ready = BTreeSet::new();
+        for (tp, dq) in &self.producer.deques {
+            let Some(first) = dq.front() else { continue };
+            let leader = match self.producer.metadata.get(tp).copied().flatten() {
+                Some(l) => l,
+                None => {
+                    self.producer.metadata_stale = true;
+                    continue;
+                }
+            };
+            if ready.contains(&leader) || self.producer.muted.contains(tp) {
+                continue;
+            }
+            let waited = now.since(first.last_attempt_at);
+            let backing_off = first.attempts > 0 && waited < backoff;
+            let time_to_wait = if backing_off { backoff } else { linger };
+            let full = dq.len() > 1 || first.is_full();
+            let expired = waited >= time_to_wait;
+            if (full || expired || exhausted) && !backing_off {
+                ready.insert(leader);
+            }
+        }
+        let max_in_flight = self.producer.config.max_in_flight_requests_per_connection;
+        ready
+            .into_iter()
+            .filter(|b| {
+                let state = self.producer.nodes.entry(*b).or_default();
+                state.ready_time = now;
+                state.reconnect_at.is_none_or(|t| t <= now) && state.in_flight < max_in_flight
+            })
+            .collect()
+    }
+
+    /// Adaptive partitioning's queue-size weights, rebuilt in `ready()` once the topic has
+    /// a deque for every partition.
+    fn update_adaptive_stats(&mut self) {
+        if !self
+            .producer
+            .config
+            .partitioner_adaptive_partitioning_enable
+            || self.producer.config.partitioner.is_custom_class()
+        {
+            return;
+        }
+        let timeout = self.producer.config.partitioner_availability_timeout_ms;
+        for t in 0..self.producer.partition_counts.len() {
+            let topic = TopicId(t as u32);
+            let n = self.producer.partition_counts[t];
+            let deques = (0..n)
+                .filter(|p| {
+                    self.producer
+                        .deques
+                        .contains_key(&TopicPartition::new(topic, *p))
+                })
+                .count() as u32;
+            if deques < n {
+                self.producer.builtin[t].update_partition_load_stats(None, &[], 0);
+                continue;
+            }
+            let mut inputs = Vec::new();
+            for p in 0..n {
+                let tp = TopicPartition::new(topic, p);
+                let Some(leader) = self.producer.metadata.get(&tp).copied().flatten() else {
+                    continue;
+                };
+                let node = self.producer.nodes.get(&leader);
+                let latency = node.map_or(0, |s| s.ready_time.since(s.drain_time).millis());
+                let excluded = timeout > 0 && latency > timeout;
+                inputs.push((p, self.producer.deques[&tp].len() as u32, excluded));
+            }
+            let (sizes, ids, length) = crate::partitioner::adaptive_inputs(&inputs);
+            self.producer.builtin[t].update_partition_load_stats(Some(&sizes), &ids, length);
+        }
+    }
+
+    /// `RecordAccumulator.drainBatchesForOneNode` and `Sender.sendProduceRequest`.
+    fn drain_and_send(&mut self, node: BrokerId) -> bool {
+        let parts: Vec<TopicPartition> = self
+            .producer
+            .metadata
+            .iter()
+            .filter(|(_, l)| **l == Some(node))
+            .map(|(tp, _)| *tp)
+            .collect();
+        if parts.is_empty() {
+            return false;
+        }
+        let max_size = self.producer.config.max_request_size;
+        let backoff = Duration::from_millis(self.producer.config.retry_backoff_ms);
+        let order = self.producer.config.max_in_flight_requests_per_connection == 1;
+        let now = self.now;
+        let mut size = 0u32;
+        let mut drained: Vec<ProducerBatch> = Vec::new();
+        let start = self.producer.nodes.entry(node).or_default().drain_index % parts.len();
+        let mut index = start;
+        for _ in 0..parts.len() {
+            let tp = parts[index];
+            index = (index + 1) % parts.len();
+            if self.producer.muted.contains(&tp) {
+                continue;
+            }
+            let Some(dq) = self.producer.deques.get_mut(&tp) else {
+                continue;
+            };
+            let Some(first) = dq.front() else { continue };
+            if first.attempts > 0 && now.since(first.last_attempt_at) < backoff {
+                continue;
+            }
+            let batch_size = first
+                .frozen
+                .as_ref()
+                .map_or(first.actual_size(), |f| f.size_bytes);
+            if size.saturating_add(batch_size) > max_size && !drained.is_empty() {
+                break;
+            }
+            let mut batch = dq.pop_front().expect("just looked");
+            if !batch.closed && batch.frozen.is_none() {
+                // Closing a batch teaches the estimator the codec's real ratio
+                // (`CompressionRatioEstimator.updateEstimation`).
+                let t = tp.topic.0 as usize;
+                if batch.compression != CompressionType::None && batch.uncompressed_bytes > 0 {
+                    let observed = self.producer.compression_estimate[t]
+                        .min(batch.compression.ratio_permille());
+                    let estimate = &mut self.producer.compression_estimate[t];
+                    if observed < *estimate {
+                        *estimate = (*estimate - 5).max(observed);
+                    } else {
+                        *estimate = (*estimate + 50).max(observed);
+                    }
+                }
+            }
+            batch.freeze();
+            size += batch_size;
+            if order {
+                self.producer.muted.insert(tp);
+            }
+            drained.push(batch);
+        }
+        let state = self.producer.nodes.entry(node).or_default();
+        state.drain_index = index;
+        if drained.is_empty() {
+            return false;
+        }
+        state.drain_time = now;
+        for b in &drained {
+            self.emit(Event::BatchDrained {
+                batch: b.id,
+                partition: b.partition,
+                records: b
+                    .record_count()
+                    .max(b.frozen.as_ref().map_or(0, |f| f.records.len() as u32)),
+                size_bytes: b.frozen.as_ref().map_or(0, |f| f.size_bytes),
+                attempt: b.attempts + 1,
+            });
+        }
+        let acks = self.producer.config.acks;
+        let frozen: Vec<Rc<FrozenBatch>> = drained
+            .iter()
+            .map(|b| b.frozen.clone().expect("frozen on drain"))
+            .collect();
+        let id = self.send(
+            NodeId::Producer,
+            NodeId::Broker(node),
+            Payload::ProduceRequest {
+                acks,
+                timeout_ms: self.producer.config.request_timeout_ms,
+                batches: frozen,
+            },
+        );
+        if acks == Acks::None {
+            // No response will come: the batches are done once sent.
+            for b in drained {
+                self.complete_batch(b, Ok(None));
+            }
+        } else {
+            self.producer.nodes.entry(node).or_default().in_flight += 1;
+            self.producer.in_flight.insert(
+                id,
+                InFlightRequest {
+                    to: node,
+                    sent_at: now,
+                    batches: drained,
+                },
+            );
+        }
+        true
+    }
+
+    /// `Sender.completeBatch`: success, retry at the front of the deque, or failure.
+    fn complete_batch(
+        &mut self,
+        mut batch: ProducerBatch,
+        result: Result<Option<Offset>, KafkaError>,
+    ) {
+        self.producer.muted.remove(&batch.partition);
+        match result {
+            Ok(base) => {
+                let frozen = batch.frozen.clone().expect("sent batches are frozen");
+                for (i, r) in frozen.records.iter().enumerate() {
+                    self.ledger.on_acknowledged(
+                        r.id,
+                        base.map(|b| Offset(b.0 + i as i64)),
+                        self.now,
+                    );
+                }
+                self.emit(Event::BatchAcknowledged {
+                    batch: batch.id,
+                    partition: batch.partition,
+                    base_offset: base,
+                });
+                self.producer.buffer_used -= batch.allocated;
+            }
+            Err(error) => {
+                if error.invalidates_metadata() {
+                    self.producer.metadata_stale = true;
+                }
+                if error.is_retriable()
+                    && batch.attempts < self.producer.config.retries
+                    && !self.delivery_expired(&batch)
+                {
+                    batch.attempts += 1;
+                    batch.last_attempt_at = self.now;
+                    self.emit(Event::BatchRetried {
+                        batch: batch.id,
+                        error,
+                        attempt: batch.attempts,
+                    });
+                    self.producer
+                        .deques
+                        .entry(batch.partition)
+                        .or_default()
+                        .push_front(batch);
+                } else {
+                    self.fail_batch(batch, error);
+                }
+            }
+        }
+    }
+
+    fn fail_batch(&mut self, batch: ProducerBatch, error: KafkaError) {
+        self.producer.muted.remove(&batch.partition);
+        let ids: Vec<_> = batch.record_ids().collect();
+        for id in &ids {
+            self.ledger.on_failed(*id, error);
+        }
+        self.emit(Event::RecordsFailed {
+            partition: Some(batch.partition),
+            records: ids.len() as u32,
+            error,
+        });
+        self.producer.buffer_used -= batch.allocated;
+    }
+
+    pub(crate) fn producer_receive(&mut self, message: Message) {
+        let from = match message.from {
+            NodeId::Broker(b) => b,
+            NodeId::Producer => return,
+        };
+        match message.payload {
+            Payload::ProduceResponse { request, results } => {
+                let Some(req) = self.producer.in_flight.remove(&request) else {
+                    return;
+                };
+                let state = self.producer.nodes.entry(from).or_default();
+                state.in_flight = state.in_flight.saturating_sub(1);
+                state.failures = 0;
+                for batch in req.batches {
+                    let result = results
+                        .iter()
+                        .find(|(_, id, _)| *id == batch.id)
+                        .map_or(Err(KafkaError::NetworkException), |(_, _, r)| r.map(Some));
+                    self.complete_batch(batch, result);
+                }
+            }
+            Payload::MetadataResponse {
+                request,
+                partitions,
+            } => {
+                if self.producer.metadata_request.map(|(id, _)| id) != Some(request) {
+                    return;
+                }
+                self.producer.metadata_request = None;
+                self.producer.metadata_stale = false;
+                for (tp, leader, _) in partitions {
+                    self.producer.metadata.insert(tp, leader);
+                }
+                self.producer.rebuild_available();
+            }
+            Payload::ConnectionReset { request } => {
+                if self.producer.metadata_request.map(|(id, _)| id) == Some(request) {
+                    self.producer.metadata_request = None;
+                }
+                if self.producer.in_flight.contains_key(&request)
+                    || self.producer.metadata_request.is_none()
+                {
+                    self.disconnect(from, None);
+                }
+            }
+            _ => {}
+        }
+        self.producer_poll();
+    }
+
+    /// The next instant the sender has something to do, scheduled once.
+    fn schedule_producer_wake(&mut self) {
+        let p = &self.producer;
+        let linger = Duration::from_millis(p.config.linger_ms);
+        let backoff = Duration::from_millis(p.config.retry_backoff_ms);
+        let delivery = Duration::from_millis(p.config.delivery_timeout_ms);
+        let request = Duration::from_millis(p.config.request_timeout_ms);
+        // Only future deadlines: what is due now was handled by this poll, or waits for
+        // an event (a response, a reconnect) that polls again.
+        let now = self.now;
+        let mut next = Instant::MAX;
+        let mut consider = |t: Instant| {
+            if t > now {
+                next = next.min(t);
+            }
+        };
+        for dq in p.deques.values() {
+            if let Some(first) = dq.front() {
+                let wait = if first.attempts > 0 { backoff } else { linger };
+                consider(first.last_attempt_at + wait);
+                consider(first.created_at + delivery);
+            }
+        }
+        for r in p.in_flight.values() {
+            consider(r.sent_at + request);
+            for b in &r.batches {
+                consider(b.created_at + delivery);
+            }
+        }
+        for n in p.nodes.values() {
+            if let Some(t) = n.reconnect_at {
+                consider(t);
+            }
+        }
+        if let Some(b) = p.blocked.front() {
+            consider(b.deadline);
+        }
+        if let Some((_, sent)) = p.metadata_request {
+            consider(sent + request);
+        }
+        if next == Instant::MAX {
+            return;
+        }
+        if self.producer.wake_scheduled.is_none_or(|t| next < t) {
+            self.producer.wake_scheduled = Some(next);
+            self.schedule(next, Due::ProducerWake);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Records and their sizes in Kafka's v2 record format (magic 2, KIP-98). Only sizes
+//! matter to the simulation: how many bytes a record adds to a batch decides when a batch
+//! is full, when the sticky partitioner switches, when a segment rolls and which segments
+//! retention deletes. The rules are those of `DefaultRecord.sizeInBytes`,
+//! `DefaultRecord.recordSizeUpperBound` and `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`.
+
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Bytes of a v2 record batch header (`RECORD_BATCH_OVERHEAD`).
+pub const RECORD_BATCH_OVERHEAD: u32 = 61;
+/// The most bytes a record's framing can take (`DefaultRecord.MAX_RECORD_OVERHEAD`).
+pub const MAX_RECORD_OVERHEAD: u32 = 21;
+
+/// Bytes of a zigzag varint (`ByteUtils.sizeOfVarint`).
+pub fn size_of_varint(value: i32) -> u32 {
+    let mut v = ((value << 1) ^ (value >> 31)) as u32;
+    let mut bytes = 1;
+    while v & 0xffff_ff80 != 0 {
+        bytes += 1;
+        v >>= 7;
+    }
+    bytes
+}
+
+/// Bytes of a zigzag varlong (`ByteUtils.sizeOfVarlong`).
+pub fn size_of_varlong(value: i64) -> u32 {
+    let mut v = ((value << 1) ^ (value >> 63)) as u64;
+    let mut bytes = 1;
+    while v & 0xffff_ffff_ffff_ff80 != 0 {
+        bytes += 1;
+        v >>= 7;
+    }
+    bytes
+}
+
+/// A record header: its key and the length of its value (`None` for a null value).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Header {
+    pub key: String,
+    pub value_len: Option<u32>,
+}
+
+/// What a record carries, as far as sizes and partitioning need: key bytes (hashed by the
+/// partitioner, compared by compaction), value length, headers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct RecordShape {
+    pub key: Option<Rc<[u8]>>,
+    /// `None` is a null value: a tombstone on a compacted topic.
+    pub value_len: Option<u32>,
+    pub headers: Vec<Header>,
+}
+
+impl RecordShape {
+    fn key_len(&self) -> Option<u32> {
+        self.key.as_ref().map(|k| k.len() as u32)
+    }
+
+    /// Key, value and headers' bytes with their length prefixes
+    /// (`DefaultRecord.sizeOf(keySize, valueSize, headers)`).
+    fn payload_size(&self) -> u32 {
+        let field = |len: Option<u32>| match len {
+            None => 1,
+            Some(n) => size_of_varint(n as i32) + n,
+        };
+        let mut size = field(self.key_len()) + field(self.value_len);
+        size += size_of_varint(self.headers.len() as i32);
+        for h in &self.headers {
+            let k = h.key.len() as u32;
+            size += size_of_varint(k as i32) + k + field(h.value_len);
+        }
+        size
+    }
+
+    /// Bytes of this record inside a batch (`DefaultRecord.sizeInBytes`), for its offset
+    /// and timestamp deltas from the batch's base.
+    pub fn size_in_batch(&self, offset_delta: i32, timestamp_delta: i64) -> u32 {
+        let body = 1
+            + size_of_varlong(timestamp_delta)
+            + size_of_varint(offset_delta)
+            + self.payload_size();
+        body + size_of_varint(body as i32)
+    }
+
+    /// The most bytes this record could take (`DefaultRecord.recordSizeUpperBound`).
+    pub fn size_upper_bound(&self) -> u32 {
+        MAX_RECORD_OVERHEAD + self.payload_size()
+    }
+
+    /// The producer's upper bound for a batch holding only this record
+    /// (`AbstractRecords.estimateSizeInBytesUpperBound` for magic 2).
+    pub fn batch_size_upper_bound(&self) -> u32 {
+        RECORD_BATCH_OVERHEAD + self.size_upper_bound()
+    }
+}
+
+/// `compression.type`. kscope does not compress bytes; it models sizes: a compressed batch
+/// is the 61-byte header plus the records' bytes times the codec's [`ratio`](Self::ratio).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum CompressionType {
+    #[default]
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
+impl CompressionType {
+    pub fn name(self) -> &'static str {
+        match self {
+            CompressionType::None => "none",
+            CompressionType::Gzip => "gzip",
+            CompressionType::Snappy => "snappy",
+            CompressionType::Lz4 => "lz4",
+            CompressionType::Zstd => "zstd",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CompressionType> {
+        Some(match s {
+            "none" => CompressionType::None,
+            "gzip" => CompressionType::Gzip,
+            "snappy" => CompressionType::Snappy,
+            "lz4" => CompressionType::Lz4,
+            "zstd" => CompressionType::Zstd,
+            _ => return None,
+        })
+    }
+    /// Compressed size over uncompressed size, in thousandths: a fixed, documented model
+    /// (typical ratios for JSON-like text records), since the real ratio depends on data
+    /// kscope does not have.
+    pub fn ratio_permille(self) -> u32 {
+        match self {
+            CompressionType::None => 1000,
+            CompressionType::Gzip => 350,
+            CompressionType::Snappy => 550,
+            CompressionType::Lz4 => 520,
+            CompressionType::Zstd => 300,
+        }
+    }
+}

@@ -1,0 +1,975 @@
+//! The simulation: a sans-IO state machine driven from outside.
+//!
+//! [`Sim::new`] builds a cluster from a [`SimConfig`] and a seed; [`Sim::apply`] takes a
+//! [`Command`] (outside stimulus: produce, crash a broker, cut a link); [`Sim::step`]
+//! processes everything due up to an instant; [`Sim::poll_at`] tells the next instant
+//! anything is due; [`Sim::drain_events`] hands over what happened. Nothing here reads a
+//! clock or draws randomness except from the seeded [`Rng`]; all iteration is over
+//! ordered collections, so a seed and a command log give the same events, byte for byte.
+//!
+//! The controller (the KRaft quorum) is idealised: it is always reachable from every live
+//! broker and applies its decisions at once. Brokers, the producer and the network live in
+//! `broker.rs`, `producer.rs` and `network.rs`.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::broker::Broker;
+use crate::config::{ConfigError, SimConfig, Workload};
+use crate::event::{ElectionKind, Event, LossCause, MessageKind, TimedEvent};
+use crate::ids::{BrokerId, LeaderEpoch, MessageId, NodeId, TopicId, TopicPartition};
+use crate::ledger::Ledger;
+use crate::network::{Fault, Message, Network, Payload, Verdict};
+use crate::producer::{ProduceRecord, Producer};
+use crate::rng::Rng;
+use crate::time::{Duration, Instant};
+
+/// Something outside the cluster does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// The application calls `send()` once.
+    Produce(ProduceRecord),
+    /// The broker's process dies (its disk survives).
+    CrashBroker(BrokerId),
+    RestartBroker(BrokerId),
+    /// A new, empty broker joins (it gets no replicas until a topic is created).
+    AddBroker,
+    CutLink(NodeId, NodeId),
+    HealLink(NodeId, NodeId),
+    /// Drops the next message from `from` to `to` (of `kind`, if given).
+    DropNext {
+        from: NodeId,
+        to: NodeId,
+        kind: Option<MessageKind>,
+    },
+    /// Delays the next message from `from` to `to` (of `kind`, if given) by `by`.
+    DelayNext {
+        from: NodeId,
+        to: NodeId,
+        kind: Option<MessageKind>,
+        by: Duration,
+    },
+    /// Sets a link's one-way latency (a slow follower is a slow link to its leader).
+    SetLinkLatency {
+        a: NodeId,
+        b: NodeId,
+        latency: Duration,
+    },
+    SetWorkload(Workload),
+    /// `unclean.leader.election.enable` of a topic.
+    SetUncleanLeaderElection {
+        topic: TopicId,
+        enable: bool,
+    },
+}
+
+/// A command the simulation cannot carry out, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandError(pub String);
+
+impl core::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The controller's record of one partition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionState {
+    /// The assigned replicas, preferred leader first.
+    pub replicas: Vec<BrokerId>,
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: LeaderEpoch,
+    pub isr: Vec<BrokerId>,
+}
+
+/// A topic and its partitions.
+#[derive(Clone, Debug)]
+pub struct Topic {
+    pub spec: crate::config::TopicSpec,
+    pub partitions: Vec<PartitionState>,
+}
+
+/// What is due at an instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Due {
+    Deliver(MessageId),
+    ProducerWake,
+    Workload,
+    /// A follower's fetch went unanswered for `replica.socket.timeout.ms`.
+    FetchTimeout {
+        broker: BrokerId,
+        leader: BrokerId,
+        request: MessageId,
+    },
+    FetcherBackoff {
+        broker: BrokerId,
+        leader: BrokerId,
+    },
+    DelayedFetchExpire {
+        broker: BrokerId,
+        request: MessageId,
+    },
+    DelayedProduceExpire {
+        broker: BrokerId,
+        request: MessageId,
+    },
+    IsrCheck {
+        broker: BrokerId,
+        incarnation: u32,
+    },
+    RetentionCheck {
+        broker: BrokerId,
+        incarnation: u32,
+    },
+    FenceBroker {
+        broker: BrokerId,
+        incarnation: u32,
+    },
+}
+
+/// A simulated Kafka cluster with one producing application.
+#[derive(Clone, Debug)]
+pub struct Sim {
+    pub(crate) config: SimConfig,
+    pub(crate) seed: u64,
+    pub(crate) now: Instant,
+    pub(crate) rng: Rng,
+    pub(crate) partitioner_random: crate::rng::PartitionerRandom,
+    queue: BTreeMap<(Instant, u64), Due>,
+    queue_seq: u64,
+    pub(crate) network: Network,
+    pub(crate) topics: Vec<Topic>,
+    pub(crate) brokers: BTreeMap<BrokerId, Broker>,
+    pub(crate) producer: Producer,
+    pub(crate) ledger: Ledger,
+    events: Vec<TimedEvent>,
+    pub(crate) unclean_elections: u32,
+    workload_carry: u64,
+    workload_scheduled: bool,
+}
+
+impl Sim {
+    /// A cluster from `config`, with every topic created and led by its preferred
+    /// replicas. `seed` decides replica placement, keys and the partitioner's choices.
+    pub fn new(config: SimConfig, seed: u64) -> Result<Sim, ConfigError> {
+        config.validate()?;
+        let mut placement_rng = Rng::new(seed, 1);
+        let broker_ids: Vec<BrokerId> = (0..config.brokers).map(BrokerId).collect();
+        let mut topics = Vec::new();
+        for spec in &config.topics {
+            let assignment = assign_replicas(
+                &broker_ids,
+                spec.partitions,
+                spec.replication_factor,
+                &mut placement_rng,
+            );
+            let partitions = assignment
+                .into_iter()
+                .map(|replicas| PartitionState {
+                    leader: replicas.first().copied(),
+                    leader_epoch: LeaderEpoch(0),
+                    isr: replicas.clone(),
+                    replicas,
+                })
+                .collect();
+            topics.push(Topic {
+                spec: spec.clone(),
+                partitions,
+            });
+        }
+        let mut sim = Sim {
+            producer: Producer::new(&config),
+            network: Network::new(Duration::from_micros(config.network.latency_us)),
+            config,
+            seed,
+            now: Instant::ZERO,
+            rng: Rng::new(seed, 2),
+            partitioner_random: crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
+            queue: BTreeMap::new(),
+            queue_seq: 0,
+            topics,
+            brokers: BTreeMap::new(),
+            ledger: Ledger::default(),
+            events: Vec::new(),
+            unclean_elections: 0,
+            workload_carry: 0,
+            workload_scheduled: false,
+        };
+        for id in broker_ids {
+            sim.brokers.insert(id, Broker::new(id));
+            sim.start_broker_tasks(id);
+        }
+        let all: Vec<TopicPartition> = sim.all_partitions().collect();
+        for tp in all {
+            let state = sim.partition(tp).clone();
+            for &b in &state.replicas {
+                let log_config = sim.topics[tp.topic.0 as usize].spec.log.clone();
+                let broker = sim.brokers.get_mut(&b).expect("placed on a live broker");
+                broker.add_replica(tp, log_config, Instant::ZERO);
+            }
+            let leader = state.leader.expect("a new partition has a leader");
+            sim.emit(Event::LeaderElected {
+                partition: tp,
+                leader,
+                leader_epoch: state.leader_epoch,
+                kind: ElectionKind::Initial,
+                isr: state.isr.clone(),
+            });
+            sim.install_leadership(tp);
+        }
+        sim.producer.refresh_metadata_from(&sim.topics);
+        sim.reconcile_fetchers();
+        sim.schedule_workload();
+        Ok(sim)
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// The instant the simulation has been stepped to.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+    pub fn brokers(&self) -> &BTreeMap<BrokerId, Broker> {
+        &self.brokers
+    }
+    pub fn producer(&self) -> &Producer {
+        &self.producer
+    }
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+    /// Messages in flight, each with `sent_at` and `deliver_at`.
+    pub fn messages_in_flight(&self) -> impl Iterator<Item = &Message> {
+        self.network.in_flight.values()
+    }
+    pub fn partition(&self, tp: TopicPartition) -> &PartitionState {
+        &self.topics[tp.topic.0 as usize].partitions[tp.partition as usize]
+    }
+    pub(crate) fn partition_mut(&mut self, tp: TopicPartition) -> &mut PartitionState {
+        &mut self.topics[tp.topic.0 as usize].partitions[tp.partition as usize]
+    }
+    pub fn all_partitions(&self) -> impl Iterator<Item = TopicPartition> + '_ {
+        self.topics.iter().enumerate().flat_map(|(t, topic)| {
+            (0..topic.partitions.len() as u32)
+                .map(move |p| TopicPartition::new(TopicId(t as u32), p))
+        })
+    }
+    /// Makes the producer's partitioners draw 0, 1, 2, ... instead of seeded random
+    /// numbers, as Kafka's partitioner tests do; for conformance tests.
+    pub fn use_sequential_partitioner_random(&mut self) {
+        self.partitioner_random =
+            crate::rng::PartitionerRandom::Sequential(crate::rng::SequentialRandom::default());
+    }
+    /// How many numbers the partitioners drew, when they draw sequentially.
+    pub fn partitioner_random_calls(&self) -> Option<u32> {
+        self.partitioner_random.sequential_calls()
+    }
+
+    /// How many unclean leader elections have happened.
+    pub fn unclean_elections(&self) -> u32 {
+        self.unclean_elections
+    }
+
+    /// The next instant anything is due, if anything is.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.queue.keys().next().map(|(t, _)| *t)
+    }
+
+    /// Processes everything due at or before `now`, in order, and moves the clock to
+    /// `now`. An instant earlier than the simulation's clock is treated as the clock.
+    pub fn step(&mut self, now: Instant) {
+        while let Some(entry) = self.queue.first_entry() {
+            let at = entry.key().0;
+            if at > now {
+                break;
+            }
+            let due = entry.remove();
+            self.now = self.now.max(at);
+            self.handle(due);
+        }
+        self.now = self.now.max(now);
+    }
+
+    /// Processes exactly the next due item, if there is one, moving the clock to it.
+    /// Returns the instant it was due at.
+    pub fn step_one(&mut self) -> Option<Instant> {
+        let entry = self.queue.first_entry()?;
+        let at = entry.key().0;
+        let due = entry.remove();
+        self.now = self.now.max(at);
+        self.handle(due);
+        Some(at)
+    }
+
+    /// Steps through everything due up to `until`.
+    pub fn run_until(&mut self, until: Instant) {
+        self.step(until);
+    }
+
+    /// Takes the events that happened since the last call.
+    pub fn drain_events(&mut self) -> Vec<TimedEvent> {
+        core::mem::take(&mut self.events)
+    }
+    /// Drops the events gathered so far without handing them over.
+    pub fn discard_events(&mut self) {
+        self.events.clear();
+    }
+
+    /// Applies an outside command at `now`, after stepping to it.
+    pub fn apply(&mut self, now: Instant, command: Command) -> Result<(), CommandError> {
+        self.step(now);
+        match command {
+            Command::Produce(record) => {
+                self.app_send(record)?;
+                self.producer_poll();
+            }
+            Command::CrashBroker(b) => self.crash_broker(b)?,
+            Command::RestartBroker(b) => self.restart_broker(b)?,
+            Command::AddBroker => {
+                let id = BrokerId(self.brokers.keys().last().map_or(0, |b| b.0 + 1));
+                if self.brokers.len() as u32 >= crate::config::MAX_BROKERS {
+                    return Err(CommandError(alloc::format!(
+                        "kscope simulates at most {} brokers.",
+                        crate::config::MAX_BROKERS
+                    )));
+                }
+                self.brokers.insert(id, Broker::new(id));
+                self.start_broker_tasks(id);
+                self.emit(Event::BrokerAdded { broker: id });
+            }
+            Command::CutLink(a, b) => {
+                self.check_node(a)?;
+                self.check_node(b)?;
+                if self.network.cut(a, b) {
+                    self.emit(Event::LinkCut { a, b });
+                    // Messages already on the wire are lost with the link.
+                    let lost: Vec<MessageId> = self
+                        .network
+                        .in_flight
+                        .values()
+                        .filter(|m| (m.from == a && m.to == b) || (m.from == b && m.to == a))
+                        .map(|m| m.id)
+                        .collect();
+                    for id in lost {
+                        self.drop_message(id, crate::event::DropReason::LinkCut);
+                    }
+                }
+            }
+            Command::HealLink(a, b) => {
+                if self.network.heal(a, b) {
+                    self.emit(Event::LinkHealed { a, b });
+                }
+            }
+            Command::DropNext { from, to, kind } => {
+                self.check_node(from)?;
+                self.check_node(to)?;
+                self.network.add_fault(Fault {
+                    from,
+                    to,
+                    kind,
+                    delay: None,
+                });
+            }
+            Command::DelayNext { from, to, kind, by } => {
+                self.check_node(from)?;
+                self.check_node(to)?;
+                self.network.add_fault(Fault {
+                    from,
+                    to,
+                    kind,
+                    delay: Some(by),
+                });
+            }
+            Command::SetLinkLatency { a, b, latency } => {
+                self.check_node(a)?;
+                self.check_node(b)?;
+                self.network.set_latency(a, b, latency);
+            }
+            Command::SetWorkload(w) => {
+                if w.rate > 0 && w.topic as usize >= self.topics.len() {
+                    return Err(CommandError(alloc::format!(
+                        "There is no topic {}.",
+                        w.topic
+                    )));
+                }
+                self.config.workload = w;
+                self.schedule_workload();
+            }
+            Command::SetUncleanLeaderElection { topic, enable } => {
+                let t = self.topics.get_mut(topic.0 as usize).ok_or_else(|| {
+                    CommandError(alloc::format!("There is no topic {}.", topic.0))
+                })?;
+                t.spec.unclean_leader_election_enable = enable;
+                if enable {
+                    // The controller retries offline partitions with the new setting.
+                    let offline: Vec<TopicPartition> = self
+                        .all_partitions()
+                        .filter(|tp| tp.topic == topic && self.partition(*tp).leader.is_none())
+                        .collect();
+                    for tp in offline {
+                        self.elect_leader(tp);
+                    }
+                    self.after_controller_change();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_node(&self, n: NodeId) -> Result<(), CommandError> {
+        match n {
+            NodeId::Producer => Ok(()),
+            NodeId::Broker(b) if self.brokers.contains_key(&b) => Ok(()),
+            NodeId::Broker(b) => Err(CommandError(alloc::format!("There is no broker {}.", b.0))),
+        }
+    }
+
+    pub(crate) fn events_mut(&mut self) -> &mut Vec<TimedEvent> {
+        &mut self.events
+    }
+
+    pub(crate) fn emit(&mut self, event: Event) {
+        self.events.push(TimedEvent {
+            at: self.now,
+            event,
+        });
+    }
+
+    pub(crate) fn schedule(&mut self, at: Instant, due: Due) {
+        self.queue_seq += 1;
+        self.queue.insert((at.max(self.now), self.queue_seq), due);
+    }
+
+    /// Puts a message on the network, or drops it as the link decides.
+    pub(crate) fn send(&mut self, from: NodeId, to: NodeId, payload: Payload) -> MessageId {
+        let id = self.network.next_id();
+        let kind = payload.kind();
+        let verdict = self.network.verdict(from, to, kind, self.now);
+        let deliver_at = match verdict {
+            Verdict::Deliver(at) => at,
+            _ => self.now + self.network.latency(from, to),
+        };
+        self.emit(Event::MessageSent {
+            message: id,
+            from,
+            to,
+            kind,
+            sent_at: self.now,
+            deliver_at,
+        });
+        let message = Message {
+            id,
+            from,
+            to,
+            sent_at: self.now,
+            deliver_at,
+            payload,
+        };
+        match verdict {
+            Verdict::Deliver(at) => {
+                self.network.in_flight.insert(id, message);
+                self.schedule(at, Due::Deliver(id));
+            }
+            Verdict::DropInjected => {
+                self.network.in_flight.insert(id, message);
+                self.drop_message(id, crate::event::DropReason::Injected);
+            }
+            Verdict::DropCut => {
+                self.network.in_flight.insert(id, message);
+                self.drop_message(id, crate::event::DropReason::LinkCut);
+            }
+        }
+        id
+    }
+
+    fn drop_message(&mut self, id: MessageId, reason: crate::event::DropReason) {
+        let Some(message) = self.network.in_flight.remove(&id) else {
+            return;
+        };
+        self.emit(Event::MessageDropped {
+            message: id,
+            reason,
+        });
+        self.on_message_lost(&message);
+    }
+
+    /// An `acks=0` request that never arrives loses its records; every other loss of a
+    /// message is found by the sender's timeout.
+    fn on_message_lost(&mut self, message: &Message) {
+        if let Payload::ProduceRequest { acks, batches, .. } = &message.payload {
+            if *acks == crate::config::Acks::None {
+                for b in batches {
+                    let records: Vec<_> = b.records.iter().map(|r| r.id).collect();
+                    self.mark_lost(
+                        b.partition,
+                        records,
+                        LossCause::UnacknowledgedSendDropped {
+                            message: message.id,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    pub(crate) fn mark_lost(
+        &mut self,
+        partition: TopicPartition,
+        records: Vec<crate::ids::RecordId>,
+        cause: LossCause,
+    ) {
+        let records: Vec<_> = records
+            .into_iter()
+            .filter(|r| self.ledger.on_lost(*r, cause))
+            .collect();
+        if !records.is_empty() {
+            self.emit(Event::RecordsLost {
+                partition,
+                records,
+                cause,
+            });
+        }
+    }
+
+    fn handle(&mut self, due: Due) {
+        match due {
+            Due::Deliver(id) => self.deliver(id),
+            Due::ProducerWake => {
+                self.producer.wake_scheduled = None;
+                self.producer_poll();
+            }
+            Due::Workload => {
+                self.workload_scheduled = false;
+                self.workload_tick();
+            }
+            Due::FetchTimeout {
+                broker,
+                leader,
+                request,
+            } => self.on_fetch_timeout(broker, leader, request),
+            Due::FetcherBackoff { broker, leader } => self.on_fetcher_backoff(broker, leader),
+            Due::DelayedFetchExpire { broker, request } => {
+                self.complete_delayed_fetch(broker, request)
+            }
+            Due::DelayedProduceExpire { broker, request } => {
+                self.expire_delayed_produce(broker, request)
+            }
+            Due::IsrCheck {
+                broker,
+                incarnation,
+            } => {
+                if self.broker_alive_as(broker, incarnation) {
+                    self.isr_check(broker);
+                    let every =
+                        Duration::from_millis(self.config.broker.replica_lag_time_max_ms / 2);
+                    self.schedule(self.now + every, due);
+                }
+            }
+            Due::RetentionCheck {
+                broker,
+                incarnation,
+            } => {
+                if self.broker_alive_as(broker, incarnation) {
+                    self.retention_check(broker);
+                    let every =
+                        Duration::from_millis(self.config.broker.log_retention_check_interval_ms);
+                    self.schedule(self.now + every, due);
+                }
+            }
+            Due::FenceBroker {
+                broker,
+                incarnation,
+            } => {
+                let b = &self.brokers[&broker];
+                if !b.up && b.incarnation == incarnation && !b.fenced {
+                    self.fence_broker(broker);
+                }
+            }
+        }
+    }
+
+    fn broker_alive_as(&self, broker: BrokerId, incarnation: u32) -> bool {
+        self.brokers
+            .get(&broker)
+            .is_some_and(|b| b.up && b.incarnation == incarnation)
+    }
+
+    fn deliver(&mut self, id: MessageId) {
+        let Some(message) = self.network.in_flight.remove(&id) else {
+            return;
+        };
+        if self.network.is_cut(message.from, message.to) {
+            self.emit(Event::MessageDropped {
+                message: id,
+                reason: crate::event::DropReason::LinkCut,
+            });
+            self.on_message_lost(&message);
+            return;
+        }
+        if let NodeId::Broker(b) = message.to {
+            if !self.brokers[&b].up {
+                self.emit(Event::MessageDropped {
+                    message: id,
+                    reason: crate::event::DropReason::DestinationDown,
+                });
+                self.on_message_lost(&message);
+                // The dead process's kernel answers a request with a reset.
+                if !matches!(message.payload, Payload::ConnectionReset { .. })
+                    && message.payload.kind() != MessageKind::ProduceResponse
+                    && message.payload.kind() != MessageKind::FetchResponse
+                    && message.payload.kind() != MessageKind::MetadataResponse
+                {
+                    self.send(
+                        message.to,
+                        message.from,
+                        Payload::ConnectionReset { request: id },
+                    );
+                }
+                return;
+            }
+        }
+        self.emit(Event::MessageDelivered { message: id });
+        match message.to {
+            NodeId::Producer => self.producer_receive(message),
+            NodeId::Broker(b) => self.broker_receive(b, message),
+        }
+    }
+
+    // ----- the workload -------------------------------------------------------------
+
+    fn schedule_workload(&mut self) {
+        if self.config.workload.rate > 0 && !self.workload_scheduled {
+            self.workload_scheduled = true;
+            let next = self.now + self.workload_interval();
+            self.schedule(next, Due::Workload);
+        }
+    }
+
+    fn workload_interval(&self) -> Duration {
+        let rate = u64::from(self.config.workload.rate.max(1));
+        if rate <= 1000 {
+            Duration::from_micros(1_000_000 / rate)
+        } else {
+            Duration::from_millis(1)
+        }
+    }
+
+    fn workload_tick(&mut self) {
+        let w = self.config.workload.clone();
+        if w.rate == 0 {
+            return;
+        }
+        let count = if w.rate <= 1000 {
+            1
+        } else {
+            self.workload_carry += u64::from(w.rate);
+            let n = self.workload_carry / 1000;
+            self.workload_carry %= 1000;
+            n
+        };
+        // The application's send loop runs on one thread: while `send()` blocks on
+        // buffer.memory it creates no new records.
+        if !self.producer.is_blocked() {
+            for _ in 0..count {
+                let key = if w.keys == 0 {
+                    None
+                } else {
+                    Some(self.producer.workload_key(self.rng.below(w.keys)))
+                };
+                let record = ProduceRecord {
+                    topic: TopicId(w.topic),
+                    partition: None,
+                    key,
+                    value_len: Some(w.value_bytes),
+                    headers: Vec::new(),
+                    timestamp_ms: None,
+                };
+                // The workload's own records are always well formed.
+                let _ = self.app_send(record);
+                if self.producer.is_blocked() {
+                    break;
+                }
+            }
+            self.producer_poll();
+        }
+        self.schedule_workload();
+    }
+
+    // ----- the controller -----------------------------------------------------------
+
+    fn start_broker_tasks(&mut self, id: BrokerId) {
+        let incarnation = self.brokers[&id].incarnation;
+        let isr_every = Duration::from_millis(self.config.broker.replica_lag_time_max_ms / 2);
+        let retention_every =
+            Duration::from_millis(self.config.broker.log_retention_check_interval_ms);
+        self.schedule(
+            self.now + isr_every,
+            Due::IsrCheck {
+                broker: id,
+                incarnation,
+            },
+        );
+        self.schedule(
+            self.now + retention_every,
+            Due::RetentionCheck {
+                broker: id,
+                incarnation,
+            },
+        );
+    }
+
+    fn crash_broker(&mut self, id: BrokerId) -> Result<(), CommandError> {
+        let broker = self
+            .brokers
+            .get_mut(&id)
+            .ok_or_else(|| CommandError(alloc::format!("There is no broker {}.", id.0)))?;
+        if !broker.up {
+            return Err(CommandError(alloc::format!(
+                "Broker {} is already down.",
+                id.0
+            )));
+        }
+        broker.crash();
+        let incarnation = broker.incarnation;
+        self.emit(Event::BrokerCrashed { broker: id });
+        let timeout = Duration::from_millis(self.config.broker.broker_session_timeout_ms);
+        self.schedule(
+            self.now + timeout,
+            Due::FenceBroker {
+                broker: id,
+                incarnation,
+            },
+        );
+        Ok(())
+    }
+
+    fn restart_broker(&mut self, id: BrokerId) -> Result<(), CommandError> {
+        let broker = self
+            .brokers
+            .get_mut(&id)
+            .ok_or_else(|| CommandError(alloc::format!("There is no broker {}.", id.0)))?;
+        if broker.up {
+            return Err(CommandError(alloc::format!(
+                "Broker {} is already up.",
+                id.0
+            )));
+        }
+        broker.restart();
+        self.emit(Event::BrokerRestarted { broker: id });
+        self.start_broker_tasks(id);
+        // A broker that comes back before it was fenced simply resumes; one that was
+        // fenced registers again and may lead the partitions nobody could lead.
+        let offline: Vec<TopicPartition> = self
+            .all_partitions()
+            .filter(|tp| {
+                let p = self.partition(*tp);
+                p.leader.is_none() && p.replicas.contains(&id)
+            })
+            .collect();
+        for tp in offline {
+            self.elect_leader(tp);
+        }
+        let led: Vec<TopicPartition> = self
+            .all_partitions()
+            .filter(|tp| self.partition(*tp).replicas.contains(&id))
+            .collect();
+        for tp in led {
+            self.install_leadership(tp);
+        }
+        self.after_controller_change();
+        Ok(())
+    }
+
+    /// The controller stops waiting for a crashed broker: it leaves every ISR (unless it
+    /// is the last member) and its partitions get new leaders.
+    fn fence_broker(&mut self, id: BrokerId) {
+        self.brokers.get_mut(&id).expect("known broker").fenced = true;
+        self.emit(Event::BrokerFenced { broker: id });
+        let affected: Vec<TopicPartition> = self
+            .all_partitions()
+            .filter(|tp| self.partition(*tp).replicas.contains(&id))
+            .collect();
+        for tp in affected {
+            let p = self.partition_mut(tp);
+            let was_leader = p.leader == Some(id);
+            if p.isr.len() > 1 && p.isr.contains(&id) {
+                p.isr.retain(|b| *b != id);
+                let isr = p.isr.clone();
+                self.emit(Event::IsrShrunk {
+                    partition: tp,
+                    removed: id,
+                    isr,
+                });
+                if !was_leader {
+                    self.install_leadership(tp);
+                    self.on_isr_changed(tp);
+                }
+            }
+            if was_leader {
+                self.elect_leader(tp);
+            }
+        }
+        self.after_controller_change();
+    }
+
+    pub(crate) fn broker_usable(&self, id: BrokerId) -> bool {
+        self.brokers.get(&id).is_some_and(|b| b.up && !b.fenced)
+    }
+
+    /// Elects a leader for `tp` as Kafka's controller does: the first live replica in
+    /// assignment order that is in the ISR; else, if unclean election is enabled, the
+    /// first live replica; else nobody, and the partition is offline.
+    pub(crate) fn elect_leader(&mut self, tp: TopicPartition) {
+        let unclean_ok = self.topics[tp.topic.0 as usize]
+            .spec
+            .unclean_leader_election_enable;
+        let p = self.partition(tp).clone();
+        let clean = p
+            .replicas
+            .iter()
+            .copied()
+            .find(|b| p.isr.contains(b) && self.broker_usable(*b));
+        let (leader, kind) = match clean {
+            Some(b) => (Some(b), ElectionKind::Clean),
+            None if unclean_ok => (
+                p.replicas.iter().copied().find(|b| self.broker_usable(*b)),
+                ElectionKind::Unclean,
+            ),
+            None => (None, ElectionKind::Clean),
+        };
+        if leader == p.leader {
+            return;
+        }
+        let epoch = LeaderEpoch(p.leader_epoch.0 + 1);
+        {
+            let pm = self.partition_mut(tp);
+            pm.leader = leader;
+            pm.leader_epoch = epoch;
+            if kind == ElectionKind::Unclean {
+                if let Some(l) = leader {
+                    pm.isr = alloc::vec![l];
+                }
+            }
+        }
+        match leader {
+            None => self.emit(Event::PartitionOffline {
+                partition: tp,
+                leader_epoch: epoch,
+            }),
+            Some(l) => {
+                if kind == ElectionKind::Unclean {
+                    self.unclean_elections += 1;
+                }
+                let isr = self.partition(tp).isr.clone();
+                self.emit(Event::LeaderElected {
+                    partition: tp,
+                    leader: l,
+                    leader_epoch: epoch,
+                    kind,
+                    isr,
+                });
+                self.check_losses_at_election(tp, l, epoch, kind);
+            }
+        }
+        self.install_leadership(tp);
+    }
+
+    /// Acknowledged records the new leader does not hold at their offsets are lost: the
+    /// old leader will truncate them when it returns (KIP-101).
+    fn check_losses_at_election(
+        &mut self,
+        tp: TopicPartition,
+        leader: BrokerId,
+        epoch: LeaderEpoch,
+        kind: ElectionKind,
+    ) {
+        let log = &self.brokers[&leader].replicas[&tp].log;
+        let missing: Vec<_> = self
+            .ledger
+            .acked_in(tp)
+            .filter(|(id, offset)| {
+                *offset >= log.log_start_offset() && log.record_at(*offset) != Some(*id)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        if !missing.is_empty() {
+            self.mark_lost(
+                tp,
+                missing,
+                LossCause::LeaderElection {
+                    partition: tp,
+                    leader,
+                    leader_epoch: epoch,
+                    kind,
+                },
+            );
+        }
+    }
+
+    /// Tells every live replica of `tp` the controller's current leader, epoch and ISR.
+    pub(crate) fn install_leadership(&mut self, tp: TopicPartition) {
+        let p = self.partition(tp).clone();
+        let now = self.now;
+        for b in &p.replicas {
+            let broker = self.brokers.get_mut(b).expect("assigned broker exists");
+            if !broker.up {
+                continue;
+            }
+            if let Some(replica) = broker.replicas.get_mut(&tp) {
+                replica.update_leadership(*b, &p, now);
+            }
+        }
+        if let Some(l) = p.leader {
+            self.maybe_increment_hw(l, tp);
+        }
+        self.fail_delayed_for_lost_leadership(tp);
+    }
+
+    /// After leaders or ISRs change: followers fetch from the right leaders and the
+    /// producer's metadata (which the brokers serve from the controller) goes stale.
+    pub(crate) fn after_controller_change(&mut self) {
+        self.reconcile_fetchers();
+        self.producer.metadata_stale = true;
+        self.producer_poll();
+    }
+}
+
+/// Kafka's rack-unaware replica placement (`AdminUtils.assignReplicasToBrokersRackUnaware`
+/// in ZooKeeper mode): the first replica of partition `p` on broker `(p + start) % n`, the
+/// others shifted by a per-wrap offset, with `start` and the first shift drawn at random.
+pub fn assign_replicas(
+    brokers: &[BrokerId],
+    partitions: u32,
+    replication_factor: u32,
+    rng: &mut Rng,
+) -> Vec<Vec<BrokerId>> {
+    let n = brokers.len() as u32;
+    let start_index = rng.below(n);
+    let mut next_replica_shift = rng.below(n);
+    let mut out = Vec::with_capacity(partitions as usize);
+    for p in 0..partitions {
+        if p > 0 && p % n == 0 {
+            next_replica_shift += 1;
+        }
+        let first = (p + start_index) % n;
+        let mut replicas = alloc::vec![brokers[first as usize]];
+        for j in 0..replication_factor.saturating_sub(1) {
+            let shift = 1 + (next_replica_shift + j) % (n - 1);
+            replicas.push(brokers[((first + shift) % n) as usize]);
+        }
+        out.push(replicas);
+    }
+    out
+}

@@ -1,0 +1,891 @@
+//! The conformance runner: every case of Kafka's own test vectors (`conformance/`, see its
+//! README for provenance and attribution) checked through kscope-core's public API.
+//!
+//! `KSCOPE_CONFORMANCE_DIR` names another directory of files with the same names and
+//! schemas to check instead. For each file the runner prints
+//! `conformance FILE: N passed, N failed, N skipped` and lists every failure and skip with
+//! its case id and reason. A case is skipped only for something the README lists as not
+//! modelled; any failure fails the test.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use kscope_core::log::{
+    encode_offset_index_entry, encode_time_index_entry, segment_file_name, CleanupPolicy, Log,
+    LogConfig, OffsetIndexEntry, StoredBatch, StoredRecord, TimeIndexEntry,
+};
+use kscope_core::murmur2::{murmur2, partition_for_key, to_positive};
+use kscope_core::partitioner::{
+    adaptive_inputs, load_stats, BuiltInPartitioner, RoundRobinPartitioner, StickyPartitionCache,
+};
+use kscope_core::record::{size_of_varint, size_of_varlong, RECORD_BATCH_OVERHEAD};
+use kscope_core::rng::{RandomSource, Rng, SequentialRandom};
+use kscope_core::*;
+use serde_json::Value;
+
+#[derive(Default)]
+struct Tally {
+    passed: u32,
+    failed: Vec<(String, String)>,
+    skipped: Vec<(String, String)>,
+    notes: Vec<String>,
+}
+
+impl Tally {
+    fn check(&mut self, id: impl Into<String>, ok: bool, why: impl FnOnce() -> String) {
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed.push((id.into(), why()));
+        }
+    }
+    fn skip(&mut self, id: impl Into<String>, reason: &str) {
+        self.skipped.push((id.into(), reason.to_string()));
+    }
+}
+
+const FILES: &[&str] = &[
+    "murmur2.json",
+    "partitioner.json",
+    "log_facts.json",
+    "record_batch_v2.json",
+    "idempotence.json",
+    "assignors.json",
+];
+
+fn dir() -> PathBuf {
+    match std::env::var_os("KSCOPE_CONFORMANCE_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance"),
+    }
+}
+
+#[test]
+fn conformance() {
+    let dir = dir();
+    let mut any_failed = false;
+    for file in FILES {
+        let path = dir.join(file);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            println!(
+                "conformance {file}: not checked (absent from {})",
+                dir.display()
+            );
+            continue;
+        };
+        let v: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                println!("conformance {file}: 0 passed, 1 failed, 0 skipped");
+                println!("  FAILED {file}: not valid JSON: {e}");
+                any_failed = true;
+                continue;
+            }
+        };
+        let mut t = Tally::default();
+        match *file {
+            "murmur2.json" => murmur2_file(&v, &mut t),
+            "partitioner.json" => partitioner_file(&v, &mut t),
+            "log_facts.json" => log_facts_file(&v, &mut t),
+            "record_batch_v2.json" => record_batch_file(&v, &mut t),
+            "idempotence.json" => skip_all(
+                &v,
+                &mut t,
+                "the idempotent producer is not modelled yet (README: left out)",
+            ),
+            "assignors.json" => skip_all(
+                &v,
+                &mut t,
+                "consumer groups and their assignors are not modelled yet (README: left out)",
+            ),
+            _ => unreachable!(),
+        }
+        println!(
+            "conformance {file}: {} passed, {} failed, {} skipped",
+            t.passed,
+            t.failed.len(),
+            t.skipped.len()
+        );
+        for (id, why) in &t.failed {
+            println!("  FAILED {id}: {why}");
+        }
+        for (id, why) in &t.skipped {
+            println!("  skipped {id}: {why}");
+        }
+        for n in &t.notes {
+            println!("  note: {n}");
+        }
+        any_failed |= !t.failed.is_empty();
+    }
+    assert!(!any_failed, "conformance failures, listed above");
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    let s = s.trim_start_matches("0x");
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex in the vectors"))
+        .collect()
+}
+
+fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], |a| a.as_slice())
+}
+
+fn id_of(case: &Value, fallback: String) -> String {
+    case.get("id")
+        .and_then(Value::as_str)
+        .map_or(fallback, str::to_string)
+}
+
+fn note_count_mismatch(v: &Value, t: &mut Tally, key: &str, count_key: &str) {
+    let have = arr(v, key).len() as u64;
+    if let Some(said) = v
+        .pointer(&format!("/counts/{count_key}"))
+        .and_then(Value::as_u64)
+    {
+        if said != have {
+            t.notes.push(format!(
+                "counts.{count_key} says {said} but the file holds {have} {key}"
+            ));
+        }
+    }
+}
+
+fn skip_all(v: &Value, t: &mut Tally, reason: &str) {
+    fn walk(v: &Value, t: &mut Tally, reason: &str, path: &str) {
+        match v {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if item.get("id").is_some()
+                        || item.get("config").is_some()
+                        || item.get("outcome").is_some()
+                    {
+                        t.skip(id_of(item, format!("{path}[{i}]")), reason);
+                    } else {
+                        walk(item, t, reason, &format!("{path}[{i}]"));
+                    }
+                }
+            }
+            Value::Object(map) => {
+                for (k, item) in map {
+                    if k != "counts" && k != "provenance" && k != "rules" && k != "algorithms" {
+                        walk(item, t, reason, k);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(v, t, reason, "");
+}
+
+// ----- murmur2 ---------------------------------------------------------------------------
+
+fn murmur2_file(v: &Value, t: &mut Tally) {
+    for list in ["kafka_test_vectors", "librdkafka_test_vectors"] {
+        for (i, c) in arr(v, list).iter().enumerate() {
+            let bytes = hex(c["input_hex"].as_str().unwrap_or(""));
+            let want = c["murmur2_i32"].as_i64().unwrap_or(0) as i32;
+            let got = murmur2(&bytes);
+            let id = format!("{list}[{i}] {:?}", c["input_utf8"].as_str().unwrap_or(""));
+            t.check(id.clone(), got == want, || {
+                format!("murmur2 = {got}, Kafka says {want}")
+            });
+            if let Some(p) = c.get("to_positive").and_then(Value::as_i64) {
+                t.check(id, i64::from(to_positive(got)) == p, || {
+                    format!("toPositive = {}, expected {p}", to_positive(got))
+                });
+            }
+        }
+    }
+    for (i, c) in arr(v, "to_positive_cases").iter().enumerate() {
+        let x = c["x"].as_i64().unwrap_or(0) as i32;
+        let want = c["to_positive"].as_i64().unwrap_or(0) as i32;
+        t.check(
+            format!("to_positive_cases[{i}] {x}"),
+            to_positive(x) == want,
+            || format!("toPositive({x}) = {}, expected {want}", to_positive(x)),
+        );
+    }
+    for c in arr(v, "computed_key_partition_vectors") {
+        let key = hex(c["key_hex"].as_str().unwrap_or(""));
+        let id = format!("key {:?}", c["key_utf8"].as_str().unwrap_or(""));
+        let want = c["murmur2_i32"].as_i64().unwrap_or(0) as i32;
+        t.check(id.clone(), murmur2(&key) == want, || {
+            format!("murmur2 = {}, expected {want}", murmur2(&key))
+        });
+        if let Some(parts) = c["partition"].as_object() {
+            for (n, p) in parts {
+                let n: u32 = n.parse().expect("partition counts are numbers");
+                let got = partition_for_key(&key, n);
+                let want = p.as_u64().unwrap_or(0) as u32;
+                t.check(format!("{id} over {n} partitions"), got == want, || {
+                    format!("partition {got}, expected {want}")
+                });
+            }
+        }
+    }
+}
+
+// ----- partitioner -----------------------------------------------------------------------
+
+fn u32s(v: &Value) -> Vec<u32> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_u64)
+                .map(|x| x as u32)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The available partitions of a setup: its partitions in metadata order minus the
+/// leaderless ones.
+fn available(setup: &Value, partitions_key: &str) -> (Vec<u32>, u32) {
+    let all = u32s(&setup[partitions_key]);
+    let leaderless = u32s(&setup["leaderless"]);
+    let avail = all
+        .iter()
+        .copied()
+        .filter(|p| !leaderless.contains(p))
+        .collect();
+    (avail, all.len() as u32)
+}
+
+/// Runs `records` keyless appends of `bytes` each through the built-in partitioner.
+fn sticky_run(
+    parts: &[u32],
+    n: u32,
+    sticky: u32,
+    records: usize,
+    bytes: u32,
+    random: &mut dyn RandomSource,
+) -> Vec<u32> {
+    let mut p = BuiltInPartitioner::new(sticky);
+    (0..records)
+        .map(|_| {
+            let info = p.peek_current(parts, n, random);
+            p.update_partition_info(info, bytes, true, parts, n, random);
+            info.partition
+        })
+        .collect()
+}
+
+fn partitioner_file(v: &Value, t: &mut Tally) {
+    note_count_mismatch(v, t, "computed_cases", "computed_cases");
+    let defaults = &v["rules"]["config_defaults"];
+    let d = ProducerConfig::default();
+    t.check(
+        "config_defaults",
+        defaults["batch.size"].as_u64() == Some(u64::from(d.batch_size))
+            && defaults["linger.ms"].as_u64() == Some(d.linger_ms)
+            && defaults["partitioner.ignore.keys"].as_bool() == Some(d.partitioner_ignore_keys)
+            && defaults["partitioner.adaptive.partitioning.enable"].as_bool()
+                == Some(d.partitioner_adaptive_partitioning_enable)
+            && defaults["partitioner.availability.timeout.ms"].as_u64()
+                == Some(d.partitioner_availability_timeout_ms),
+        || format!("kscope's defaults {d:?} differ from {defaults}"),
+    );
+    for case in arr(v, "quoted_cases")
+        .iter()
+        .chain(arr(v, "computed_cases"))
+    {
+        let id = id_of(case, "case".into());
+        let setup = &case["setup"];
+        match id.as_str() {
+            "builtin_sticky_switch_after_sticky_batch_size" => {
+                let parts = u32s(&setup["topic_partitions"]);
+                let sticky = setup["sticky_batch_size"].as_u64().unwrap_or(1) as u32;
+                let want = u32s(&case["computed_partitions_with_sequential_random"]);
+                let got = sticky_run(
+                    &parts,
+                    parts.len() as u32,
+                    sticky,
+                    want.len(),
+                    1,
+                    &mut SequentialRandom::default(),
+                );
+                t.check(id.clone(), got == want, || {
+                    format!("partitions {got:?}, expected {want:?}")
+                });
+                let also = &case["also"];
+                let parts = u32s(&also["topic_partitions"]);
+                let want = u32s(&also["expected_partitions"]);
+                let sticky = also["sticky_batch_size"].as_u64().unwrap_or(1) as u32;
+                let got = sticky_run(
+                    &parts,
+                    parts.len() as u32,
+                    sticky,
+                    want.len(),
+                    1,
+                    &mut SequentialRandom::default(),
+                );
+                t.check(format!("{id} (single partition)"), got == want, || {
+                    format!("partitions {got:?}, expected {want:?}")
+                });
+            }
+            "builtin_skips_unavailable_partitions" => {
+                let records = setup["records"].as_u64().unwrap_or(101) as usize;
+                let mut rng = Rng::new(7, 0);
+                let (a, na) = available(&setup["topicA"], "partitions");
+                let got = sticky_run(&a, na, 1, records, 1, &mut rng);
+                t.check(
+                    format!("{id} topicA"),
+                    !got.contains(&1) && got.contains(&0) && got.contains(&2),
+                    || format!("topicA got {got:?}"),
+                );
+                let (b, nb) = available(&setup["topicB"], "partitions");
+                let got = sticky_run(&b, nb, 1, records, 1, &mut rng);
+                t.check(format!("{id} topicB"), got.iter().all(|p| *p == 1), || {
+                    format!("topicB got {got:?}")
+                });
+                let (c, nc) = available(&setup["topicC"], "partitions");
+                let got = sticky_run(&c, nc, 1, records, 1, &mut rng);
+                t.check(format!("{id} topicC"), got.iter().all(|p| *p == 0), || {
+                    format!("topicC got {got:?}")
+                });
+            }
+            "builtin_adaptive_cft_frequencies" => {
+                let sizes = u32s(&setup["queue_sizes"]);
+                let ids = u32s(&setup["partition_ids"]);
+                let length = setup["length"].as_u64().unwrap_or(0) as usize;
+                let stats = load_stats(&sizes, &ids, length);
+                let want_cft = u32s(&case["expected_cumulative_frequency_table"]);
+                let got_cft = stats.as_ref().map(|s| s.cumulative_frequency_table.clone());
+                t.check(
+                    format!("{id} table"),
+                    got_cft.as_ref() == Some(&want_cft),
+                    || format!("table {got_cft:?}, expected {want_cft:?}"),
+                );
+                let mut p = BuiltInPartitioner::new(1);
+                p.update_partition_load_stats(Some(&sizes), &ids, length);
+                let iterations = setup["iterations"].as_u64().unwrap_or(0) as usize;
+                let got = sticky_run_with(&mut p, &ids, iterations);
+                let want = u32s(&case["computed_partition_sequence_with_sequential_random"]);
+                t.check(format!("{id} sequence"), got == want, || {
+                    format!("sequence {got:?}, expected {want:?}")
+                });
+                let want_freq = u32s(&case["expected_frequencies"]);
+                let got_freq: Vec<u32> = ids
+                    .iter()
+                    .map(|i| got.iter().filter(|p| *p == i).count() as u32)
+                    .collect();
+                t.check(format!("{id} frequencies"), got_freq == want_freq, || {
+                    format!("frequencies {got_freq:?}, expected {want_freq:?}")
+                });
+            }
+            "accumulator_uniform_builtin_switch_deferred_until_batch_full" => {
+                accumulator_case(&id, case, t)
+            }
+            "accumulator_adaptive_and_availability_timeout" => {
+                let sizes = u32s(&setup["queue_sizes_(batches_per_partition)"]);
+                let ids: Vec<u32> = (0..sizes.len() as u32).collect();
+                let (qs, pids, length) = adaptive_inputs(
+                    &ids.iter()
+                        .map(|p| (*p, sizes[*p as usize], false))
+                        .collect::<Vec<_>>(),
+                );
+                let want = u32s(&case["expected_cumulative_frequency_table"]);
+                let got = load_stats(&qs, &pids, length).map(|s| s.cumulative_frequency_table);
+                t.check(format!("{id} table"), got.as_ref() == Some(&want), || {
+                    format!("table {got:?}, expected {want:?}")
+                });
+                // Partitions 0 and 1 lead from node0, excluded after the availability timeout.
+                let (qs, pids, length) = adaptive_inputs(
+                    &ids.iter()
+                        .map(|p| (*p, sizes[*p as usize], *p < 2))
+                        .collect::<Vec<_>>(),
+                );
+                let ex = &case["excluded_stats"];
+                let stats = load_stats(&qs, &pids, length);
+                let ok = stats.as_ref().is_some_and(|s| {
+                    s.length as u64 == ex["length"].as_u64().unwrap_or(0)
+                        && s.partition_ids[..s.length] == u32s(&ex["partition_ids_prefix"])[..]
+                        && s.cumulative_frequency_table == u32s(&ex["cft_prefix"])
+                });
+                t.check(format!("{id} excluded"), ok, || {
+                    format!("excluded stats {stats:?}, expected {ex}")
+                });
+                let mut p = BuiltInPartitioner::new(1);
+                p.update_partition_load_stats(Some(&qs), &pids, length);
+                let mut rng = Rng::new(3, 0);
+                let picks: Vec<u32> = (0..20)
+                    .map(|_| p.next_partition(&ids, 3, &mut rng))
+                    .collect();
+                t.check(format!("{id} picks"), picks.iter().all(|x| *x == 2), || {
+                    format!("picks {picks:?}, expected all 2")
+                });
+            }
+            "legacy_sticky_cache_switch_only_if_prev_matches" => {
+                let a = u32s(&setup["topicA_partitions"]);
+                let mut rng = Rng::new(5, 0);
+                let mut cache = StickyPartitionCache::default();
+                let first = cache.partition(&a, 3, &mut rng);
+                let stable = (0..10).all(|_| cache.partition(&a, 3, &mut rng) == first);
+                let next = cache.next_partition(Some(first), &a, 3, &mut rng);
+                let switched = next != first && cache.partition(&a, 3, &mut rng) == next;
+                let stale = cache.next_partition(Some(first), &a, 3, &mut rng) == next;
+                let mut single = StickyPartitionCache::default();
+                let b = u32s(&setup["topicB_partitions"]);
+                let one = single.partition(&b, 1, &mut rng) == 0
+                    && single.next_partition(Some(0), &b, 1, &mut rng) == 0;
+                t.check(id.clone(), stable && switched && stale && one, || {
+                    format!(
+                        "stable {stable} switched {switched} stale-prev kept {stale} single {one}"
+                    )
+                });
+            }
+            "legacy_sticky_cache_unavailable" => {
+                let mut rng = Rng::new(9, 0);
+                let mut ok = true;
+                for (topic, want) in [("topicA", None), ("topicB", Some(1)), ("topicC", Some(0))] {
+                    let (avail, n) = available(&setup[topic], "partitions");
+                    let mut cache = StickyPartitionCache::default();
+                    let mut prev = cache.partition(&avail, n, &mut rng);
+                    for _ in 0..100 {
+                        let p = cache.next_partition(Some(prev), &avail, n, &mut rng);
+                        ok &= match want {
+                            None => p != 1,
+                            Some(w) => p == w,
+                        };
+                        prev = p;
+                    }
+                }
+                t.check(id.clone(), ok, || {
+                    "a leaderless partition was chosen, or a single one was not".into()
+                });
+            }
+            "uniform_sticky_partitioner_ignores_key_and_switches_on_new_batch" => {
+                let a = u32s(&setup["TOPIC_A_partitions"]);
+                let mut rng = Rng::new(11, 0);
+                let mut cache = StickyPartitionCache::default();
+                let mut counts = std::collections::BTreeMap::new();
+                let mut send = |cache: &mut StickyPartitionCache, rng: &mut Rng, k: usize| {
+                    for _ in 0..k {
+                        *counts.entry(cache.partition(&a, 3, rng)).or_insert(0) += 1;
+                    }
+                };
+                send(&mut cache, &mut rng, 30);
+                let p1 = cache.current().expect("chosen");
+                cache.next_partition(Some(p1), &a, 3, &mut rng);
+                send(&mut cache, &mut rng, 30);
+                let p2 = cache.current().expect("chosen");
+                cache.next_partition(Some(p1), &a, 3, &mut rng);
+                send(&mut cache, &mut rng, 30);
+                let ok = p1 != p2 && counts.get(&p1) == Some(&30) && counts.get(&p2) == Some(&60);
+                t.check(id.clone(), ok, || {
+                    format!("counts {counts:?} with P1 {p1} P2 {p2}")
+                });
+            }
+            "uniform_sticky_partitioner_unavailable" => {
+                let (avail, n) = available(setup, "partitions_in_metadata_order");
+                let mut rng = Rng::new(13, 0);
+                let mut cache = StickyPartitionCache::default();
+                let mut counts = std::collections::BTreeMap::new();
+                for round in 0..2 {
+                    for _ in 0..50 {
+                        *counts
+                            .entry(cache.partition(&avail, n, &mut rng))
+                            .or_insert(0) += 1;
+                    }
+                    if round == 0 {
+                        let prev = cache.current();
+                        cache.next_partition(prev, &avail, n, &mut rng);
+                    }
+                }
+                let ok = counts.get(&1).is_none()
+                    && counts.values().all(|c| *c == 50)
+                    && counts.len() == 2;
+                t.check(id.clone(), ok, || format!("counts {counts:?}"));
+            }
+            "default_partitioner_key_stable" => {
+                let key = setup["key"].as_str().unwrap_or("key").as_bytes();
+                let (_, n) = available(setup, "partitions_in_metadata_order");
+                let first = partition_for_key(key, n);
+                let stable = (0..10).all(|_| partition_for_key(key, n) == first);
+                t.check(id.clone(), stable && first == 1, || {
+                    format!("partition {first}, expected 1")
+                });
+            }
+            "round_robin_unavailable_partitions" => {
+                let (avail, n) = available(setup, "partitions_in_metadata_order");
+                let calls = setup["calls"].as_u64().unwrap_or(100);
+                let mut rr = RoundRobinPartitioner::default();
+                let seq: Vec<u32> = (0..calls).map(|_| rr.partition(&avail, n)).collect();
+                let want_first = u32s(&case["computed_sequence_first_6"]);
+                let counts = &case["expected"]["counts"];
+                let ok = seq[..want_first.len()] == want_first[..]
+                    && (0..n).all(|p| {
+                        seq.iter().filter(|x| **x == p).count() as u64
+                            == counts[p.to_string()].as_u64().unwrap_or(0)
+                    });
+                t.check(id.clone(), ok, || {
+                    format!("sequence starts {:?}", &seq[..6])
+                });
+            }
+            "round_robin_per_topic_counter_ignores_key" => {
+                let a = u32s(&setup["topicA_partitions"]);
+                let calls = setup["calls_topicA"].as_u64().unwrap_or(30);
+                let mut ra = RoundRobinPartitioner::default();
+                let mut rb = RoundRobinPartitioner::default();
+                let mut counts = [0u64; 3];
+                for i in 0..calls {
+                    if i % 5 == 0 {
+                        rb.partition(&[0], 1);
+                    }
+                    counts[ra.partition(&a, a.len() as u32) as usize] += 1;
+                }
+                let want = &case["expected"]["topicA_counts"];
+                let ok = (0..3).all(|p| Some(counts[p]) == want[p.to_string()].as_u64());
+                t.check(id.clone(), ok, || {
+                    format!("counts {counts:?}, expected {want}")
+                });
+            }
+            other => t.failed.push((
+                other.to_string(),
+                "no check of this case's shape in the runner".into(),
+            )),
+        }
+    }
+}
+
+fn sticky_run_with(p: &mut BuiltInPartitioner, ids: &[u32], records: usize) -> Vec<u32> {
+    let mut random = SequentialRandom::default();
+    let n = ids.len() as u32;
+    (0..records)
+        .map(|_| {
+            let info = p.peek_current(ids, n, &mut random);
+            p.update_partition_info(info, 1, true, ids, n, &mut random);
+            info.partition
+        })
+        .collect()
+}
+
+/// `RecordAccumulatorTest.testUniformBuiltInPartitioner`, through the simulation's own
+/// producer: a long `linger.ms` keeps the batches in the accumulator, as Kafka's test has
+/// no sender; and since that test never calls `ready()`, no adaptive load statistics exist
+/// there, so adaptive partitioning is off here.
+fn accumulator_case(id: &str, case: &Value, t: &mut Tally) {
+    let setup = &case["setup"];
+    let mut config = SimConfig {
+        brokers: 1,
+        topics: vec![TopicSpec::new(
+            "t",
+            u32s(&setup["topic_partitions"]).len() as u32,
+            1,
+        )],
+        workload: Workload {
+            rate: 0,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    config.producer.batch_size = setup["batch_size"].as_u64().unwrap_or(1024) as u32;
+    config.producer.linger_ms = 60_000;
+    config.producer.partitioner_adaptive_partitioning_enable = false;
+    config.producer.request_timeout_ms = 30_000;
+    config.producer.delivery_timeout_ms = 120_000;
+    let mut sim = Sim::new(config, 0).expect("valid");
+    sim.use_sequential_partitioner_random();
+    let mut partitions = Vec::new();
+    let mut calls = Vec::new();
+    for r in arr(setup, "records") {
+        let text = r.as_str().unwrap_or("");
+        let value_len = if text.starts_with("1024") {
+            1024
+        } else {
+            "value".len() as u32
+        };
+        sim.apply(
+            sim.now(),
+            Command::Produce(producer::ProduceRecord {
+                topic: TopicId(0),
+                partition: None,
+                key: None,
+                value_len: Some(value_len),
+                headers: vec![],
+                timestamp_ms: None,
+            }),
+        )
+        .expect("a valid record");
+        let last = sim.ledger().records().last().expect("just sent");
+        partitions.push(last.partition.partition);
+        calls.push(sim.partitioner_random_calls().unwrap_or(0));
+    }
+    let want = u32s(&case["expected_partitions"]);
+    t.check(format!("{id} partitions"), partitions == want, || {
+        format!("partitions {partitions:?}, expected {want:?}")
+    });
+    let want = u32s(&case["expected_random_calls_after_each"]);
+    t.check(format!("{id} random calls"), calls == want, || {
+        format!("random calls {calls:?}, expected {want:?}")
+    });
+}
+
+// ----- log facts -------------------------------------------------------------------------
+
+fn batch(base: i64, records: u32, size: u32, ts: i64) -> StoredBatch {
+    StoredBatch {
+        base_offset: Offset(base),
+        last_offset_delta: records - 1,
+        size_bytes: size,
+        max_timestamp_ms: ts,
+        leader_epoch: LeaderEpoch(0),
+        batch_id: BatchId(base as u64),
+        producer_id: -1,
+        producer_epoch: -1,
+        base_sequence: -1,
+        records: Rc::from(
+            (0..records)
+                .map(|i| StoredRecord {
+                    id: RecordId(base as u64 + u64::from(i)),
+                    offset_delta: i,
+                    key: None,
+                    tombstone: false,
+                    timestamp_ms: ts,
+                })
+                .collect::<Vec<_>>(),
+        ),
+    }
+}
+
+/// A log whose first segment starts at `base` (as if everything before had been deleted).
+fn log_at(base: i64, config: LogConfig) -> Log {
+    let mut log = Log::new(config, 0);
+    if base > 0 {
+        log.truncate_fully_and_start_at(Offset(base), 0);
+    }
+    log
+}
+
+/// "12 appends of one 100-byte batch each" / "10 appends of a 5-record 1500-byte batch".
+fn parse_appends(text: &str) -> Option<(u32, u32, u32)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let count = words.first()?.parse().ok()?;
+    let number_before = |suffix: &str| {
+        words
+            .iter()
+            .find_map(|w| w.strip_suffix(suffix).and_then(|n| n.parse::<u32>().ok()))
+    };
+    let bytes = number_before("-byte")?;
+    let records = number_before("-record").unwrap_or(1);
+    Some((count, records, bytes))
+}
+
+fn log_facts_file(v: &Value, t: &mut Tally) {
+    for c in arr(&v["files"], "examples") {
+        let base = Offset(c["base_offset"].as_i64().unwrap_or(0));
+        for (field, suffix) in [
+            ("log", "log"),
+            ("index", "index"),
+            ("timeindex", "timeindex"),
+            ("txnindex", "txnindex"),
+            ("producer_snapshot", "snapshot"),
+        ] {
+            let want = c[field].as_str().unwrap_or("");
+            let got = segment_file_name(base, suffix);
+            t.check(format!("file name {} {field}", base.0), got == want, || {
+                format!("{got}, expected {want}")
+            });
+        }
+    }
+    for (i, c) in arr(&v["index_interval"], "examples").iter().enumerate() {
+        let id = format!("index_interval.examples[{i}]");
+        let Some((count, records, bytes)) = parse_appends(c["appends"].as_str().unwrap_or(""))
+        else {
+            t.failed.push((id, "could not read the appends".into()));
+            continue;
+        };
+        let base = c["segment_base_offset"].as_i64().unwrap_or(0);
+        let config = LogConfig {
+            index_interval_bytes: c["index_interval_bytes"].as_u64().unwrap_or(4096) as u32,
+            ..Default::default()
+        };
+        let mut log = log_at(base, config);
+        for k in 0..count {
+            log.append(
+                batch(base + i64::from(k * records), records, bytes, 1_000),
+                0,
+            );
+        }
+        let seg = &log.segments()[0];
+        let want: Vec<(i64, u32, String)> = arr(c, "expected_offset_index_entries")
+            .iter()
+            .map(|e| {
+                (
+                    e["offset"].as_i64().unwrap_or(0),
+                    e["position"].as_u64().unwrap_or(0) as u32,
+                    e["entry_hex"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let got: Vec<(i64, u32, String)> = seg
+            .offset_index
+            .iter()
+            .map(|e| {
+                (
+                    e.offset.0,
+                    e.position,
+                    to_hex(&encode_offset_index_entry(seg.base_offset, *e)),
+                )
+            })
+            .collect();
+        t.check(format!("{id} entries"), got == want, || {
+            format!("entries {got:?}, expected {want:?}")
+        });
+        for l in arr(c, "lookups") {
+            let target = l["target_offset"].as_i64().unwrap_or(0);
+            let got = seg.lookup(Offset(target));
+            let want = (
+                l["result"]["offset"].as_i64().unwrap_or(-1),
+                l["result"]["position"].as_u64().unwrap_or(0) as u32,
+            );
+            t.check(
+                format!("{id} lookup {target}"),
+                (got.offset.0, got.position) == want,
+                || format!("lookup {got:?}, expected {want:?}"),
+            );
+        }
+    }
+    for (i, c) in arr(&v["index_interval"], "entry_byte_vectors")
+        .iter()
+        .enumerate()
+    {
+        let base = Offset(c["base_offset"].as_i64().unwrap_or(0));
+        let offset = Offset(c["offset"].as_i64().unwrap_or(0));
+        let got = match c["kind"].as_str() {
+            Some("offset_index") => to_hex(&encode_offset_index_entry(
+                base,
+                OffsetIndexEntry {
+                    offset,
+                    position: c["position"].as_u64().unwrap_or(0) as u32,
+                },
+            )),
+            _ => to_hex(&encode_time_index_entry(
+                base,
+                TimeIndexEntry {
+                    timestamp_ms: c["timestamp"].as_i64().unwrap_or(0),
+                    offset,
+                },
+            )),
+        };
+        let want = c["hex"].as_str().unwrap_or("");
+        t.check(format!("entry_byte_vectors[{i}]"), got == want, || {
+            format!("{got}, expected {want}")
+        });
+    }
+    for (i, c) in arr(&v["retention"], "size_examples").iter().enumerate() {
+        let sizes = u32s(&c["segment_sizes"]);
+        let config = LogConfig {
+            segment_bytes: sizes.iter().copied().max().unwrap_or(1),
+            retention_bytes: c["retention_bytes"].as_i64().unwrap_or(-1),
+            retention_ms: -1,
+            ..Default::default()
+        };
+        let mut log = Log::new(config, 0);
+        for (k, s) in sizes.iter().enumerate() {
+            log.append(batch(k as i64, 1, *s, 0), 0);
+        }
+        let rolled = log.segments().len() == sizes.len();
+        let leo = log.log_end_offset();
+        let outcome = log.delete_old_segments(0, leo);
+        let want = c["segments_deleted"].as_u64().unwrap_or(0) as u32;
+        t.check(
+            format!("retention.size_examples[{i}]"),
+            rolled && outcome.segments_deleted == want,
+            || {
+                format!(
+                    "deleted {} (segments built: {rolled}), expected {want}",
+                    outcome.segments_deleted
+                )
+            },
+        );
+    }
+    let d = &v["defaults"];
+    let log = LogConfig::default();
+    let topic = TopicSpec::new("t", 1, 1);
+    let broker = BrokerConfig::default();
+    let checks: Vec<(&str, i64)> = vec![
+        ("segment.bytes", i64::from(log.segment_bytes)),
+        ("segment.ms", log.segment_ms as i64),
+        ("segment.index.bytes", i64::from(log.segment_index_bytes)),
+        ("index.interval.bytes", i64::from(log.index_interval_bytes)),
+        ("retention.ms", log.retention_ms),
+        ("retention.bytes", log.retention_bytes),
+        (
+            "log.retention.check.interval.ms",
+            broker.log_retention_check_interval_ms as i64,
+        ),
+        ("min.insync.replicas", i64::from(topic.min_insync_replicas)),
+        ("max.message.bytes", i64::from(broker.message_max_bytes)),
+    ];
+    for (name, ours) in checks {
+        let want = d[name]["default"].as_i64();
+        t.check(format!("defaults.{name}"), want == Some(ours), || {
+            format!("kscope {ours}, Kafka {want:?}")
+        });
+    }
+    t.check(
+        "defaults.cleanup.policy",
+        d["cleanup.policy"]["default"].as_str() == Some("delete")
+            && log.cleanup_policy == CleanupPolicy::Delete,
+        || "cleanup.policy".into(),
+    );
+    t.check(
+        "defaults.unclean.leader.election.enable",
+        d["unclean.leader.election.enable"]["default"].as_bool()
+            == Some(topic.unclean_leader_election_enable),
+        || "unclean.leader.election.enable".into(),
+    );
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ----- record batch v2 -------------------------------------------------------------------
+
+fn record_batch_file(v: &Value, t: &mut Tally) {
+    for key in ["batch_vectors", "record_vectors"] {
+        note_count_mismatch(v, t, key, key);
+    }
+    t.check(
+        "layout.RECORD_BATCH_OVERHEAD",
+        v["layout"]["RECORD_BATCH_OVERHEAD"].as_u64() == Some(u64::from(RECORD_BATCH_OVERHEAD)),
+        || "batch overhead differs".into(),
+    );
+    for (i, c) in arr(v, "varint_vectors").iter().enumerate() {
+        let value = c["value"].as_i64().unwrap_or(0);
+        let want = c["varint_hex"].as_str().unwrap_or("").len() as u32 / 2;
+        let got = size_of_varint(value as i32);
+        t.check(format!("varint_vectors[{i}] {value}"), got == want, || {
+            format!("varint size {got}, expected {want}")
+        });
+        let want = c["varlong_hex"].as_str().unwrap_or("").len() as u32 / 2;
+        let got = size_of_varlong(value);
+        t.check(
+            format!("varint_vectors[{i}] {value} as varlong"),
+            got == want,
+            || format!("varlong size {got}, expected {want}"),
+        );
+    }
+    for (i, c) in arr(v, "varlong_only_vectors").iter().enumerate() {
+        let value = c["value"].as_i64().unwrap_or(0);
+        let want = c["varlong_hex"].as_str().unwrap_or("").len() as u32 / 2;
+        let got = size_of_varlong(value);
+        t.check(
+            format!("varlong_only_vectors[{i}] {value}"),
+            got == want,
+            || format!("varlong size {got}, expected {want}"),
+        );
+    }
+    for c in arr(&v["third_party_cross_check"], "vectors") {
+        t.skip(
+            format!("third_party {}", c["name"].as_str().unwrap_or("?")),
+            "kscope models record and batch sizes, not their bytes or CRC-32C (README: left out)",
+        );
+    }
+}

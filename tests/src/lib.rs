@@ -1,0 +1,73 @@
+//! Shared helpers of kscope's integration tests: running a simulation with every
+//! invariant checked after every step, hashing traces, and small builders of
+//! configurations.
+
+use kscope_core::invariants;
+use kscope_core::{Instant, Sim, SimConfig, TimedEvent, TopicSpec};
+
+/// FNV-1a, 64-bit: a stable hash of a trace's text on every platform.
+pub fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// The FNV-1a offset basis.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// A hash of events, from their debug text (which names every field).
+pub fn trace_hash(events: &[TimedEvent]) -> u64 {
+    events.iter().fold(FNV_OFFSET, |h, e| {
+        let text = format!("{:?}\n", e);
+        fnv1a(text.as_bytes(), h)
+    })
+}
+
+/// Steps `sim` one due item at a time up to `until`, checking every invariant after each
+/// step; returns the events, or the first violation with the seed that reproduces it.
+pub fn run_checked(sim: &mut Sim, until: Instant) -> Result<Vec<TimedEvent>, String> {
+    let mut events = Vec::new();
+    loop {
+        let violations = invariants::check(sim);
+        if let Some(v) = violations.first() {
+            return Err(format!(
+                "invariant {} broken at {:?} (seed {}): {}",
+                v.invariant,
+                sim.now(),
+                sim.seed(),
+                v.detail
+            ));
+        }
+        events.extend(sim.drain_events());
+        match sim.poll_at() {
+            Some(t) if t <= until => {
+                sim.step_one();
+            }
+            _ => break,
+        }
+    }
+    sim.step(until);
+    events.extend(sim.drain_events());
+    Ok(events)
+}
+
+/// One topic `orders` with `partitions`, `rf`, `min_isr`, and the producer idle.
+pub fn cluster(brokers: u32, partitions: u32, rf: u32, min_isr: u32) -> SimConfig {
+    let mut topic = TopicSpec::new("orders", partitions, rf);
+    topic.min_insync_replicas = min_isr;
+    SimConfig {
+        brokers,
+        topics: vec![topic],
+        workload: kscope_core::Workload {
+            rate: 0,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+pub fn ms(n: u64) -> Instant {
+    Instant::from_millis(n)
+}
