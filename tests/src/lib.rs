@@ -71,3 +71,59 @@ pub fn cluster(brokers: u32, partitions: u32, rf: u32, min_isr: u32) -> SimConfi
 pub fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
+
+/// The scenario whose trace hash must be the same on every platform: a workload over
+/// three partitions with keys, a broker crash and restart, a cut and healed link, a
+/// dropped response and a delayed request, for 30 simulated seconds.
+pub fn determinism_scenario(seed: u64) -> (u64, kscope_core::ledger::LedgerCounts) {
+    use kscope_core::event::MessageKind;
+    use kscope_core::{BrokerId, Command, Duration, NodeId};
+    let mut config = cluster(3, 3, 3, 2);
+    config.workload.rate = 300;
+    config.workload.keys = 16;
+    config.producer.linger_ms = 5;
+    let mut sim = Sim::new(config, seed).expect("a valid configuration");
+    let script: Vec<(u64, Command)> = vec![
+        (
+            500,
+            Command::DropNext {
+                from: NodeId::Broker(BrokerId(0)),
+                to: NodeId::Producer,
+                kind: Some(MessageKind::ProduceResponse),
+            },
+        ),
+        (
+            800,
+            Command::DelayNext {
+                from: NodeId::Producer,
+                to: NodeId::Broker(BrokerId(1)),
+                kind: None,
+                by: Duration::from_millis(40),
+            },
+        ),
+        (2_000, Command::CrashBroker(BrokerId(1))),
+        (
+            4_000,
+            Command::CutLink(NodeId::Broker(BrokerId(0)), NodeId::Broker(BrokerId(2))),
+        ),
+        (14_000, Command::RestartBroker(BrokerId(1))),
+        (
+            20_000,
+            Command::HealLink(NodeId::Broker(BrokerId(0)), NodeId::Broker(BrokerId(2))),
+        ),
+    ];
+    let mut hash = FNV_OFFSET;
+    for (at, command) in script {
+        sim.step(ms(at));
+        hash = fnv1a(&trace_hash(&sim.drain_events()).to_le_bytes(), hash);
+        sim.apply(ms(at), command)
+            .expect("the script's commands are valid");
+    }
+    sim.step(ms(30_000));
+    hash = fnv1a(&trace_hash(&sim.drain_events()).to_le_bytes(), hash);
+    (hash, sim.ledger().counts())
+}
+
+/// The expected hash of [`determinism_scenario`] with seed 7, kept in
+/// `tests/snapshots/determinism.hash` (rewritten by `UPDATE_EXPECT=1`).
+pub const DETERMINISM_SNAPSHOT: &str = include_str!("../snapshots/determinism.hash");
