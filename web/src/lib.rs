@@ -168,7 +168,7 @@ impl Component for App {
                     </div>
                     <div class="buttons">
                         <button data-testid="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}>
-                            { if self.playing { "⏸ Pause" } else { "▶ Play" } }
+                            { if self.playing { "❚❚ Pause" } else { "▶ Play" } }
                         </button>
                         <button data-testid="step" onclick={link.callback(|_| Msg::Step)}>{"Step ▸"}</button>
                         <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)}>{"Reset"}</button>
@@ -194,7 +194,7 @@ impl Component for App {
                     { counter("lost", "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
                     { counter("duplicated", "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
                     { counter("reordered", "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
-                    { counter("redelivered", "ledger-redelivered", vm.redelivered, "") }
+                    { counter("redelivered (no consumers yet)", "ledger-redelivered", vm.redelivered, "") }
                     { counter("messages in flight", "in-flight", vm.in_flight_messages as u64, "") }
                 </section>
                 <section class="brokers" aria-label="brokers">
