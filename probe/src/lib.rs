@@ -7,8 +7,6 @@
 
 extern crate alloc;
 
-use core::panic::PanicInfo;
-
 /// Builds a small cluster and runs it for a simulated second; returns the records
 /// acknowledged, so that the optimiser keeps the whole core in the probe.
 pub fn probe() -> u64 {
@@ -20,6 +18,6 @@ pub fn probe() -> u64 {
 
 #[cfg(target_os = "none")]
 #[panic_handler]
-fn panic(_info: &PanicInfo) -> ! {
+fn panic(_info: &core::panic::PanicInfo) -> ! {
     loop {}
 }

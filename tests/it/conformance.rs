@@ -496,7 +496,7 @@ fn partitioner_file(v: &Value, t: &mut Tally) {
                         cache.next_partition(prev, &avail, n, &mut rng);
                     }
                 }
-                let ok = counts.get(&1).is_none()
+                let ok = !counts.contains_key(&1)
                     && counts.values().all(|c| *c == 50)
                     && counts.len() == 2;
                 t.check(id.clone(), ok, || format!("counts {counts:?}"));
