@@ -80,13 +80,18 @@ impl Ledger {
         RecordId(self.records.len() as u64)
     }
 
-    pub(crate) fn on_sent(&mut self, partition: TopicPartition, now: Instant) -> RecordId {
+    pub(crate) fn on_sent(
+        &mut self,
+        partition: TopicPartition,
+        now: Instant,
+        batch: BatchId,
+    ) -> RecordId {
         let id = self.next_id();
         self.records.push(RecordFate {
             id,
             partition,
             sent_at: now,
-            batch: None,
+            batch: Some(batch),
             status: RecordStatus::Pending,
             acked_at: None,
             offset: None,
@@ -97,10 +102,6 @@ impl Ledger {
         });
         self.counts.sent += 1;
         id
-    }
-
-    pub(crate) fn on_batched(&mut self, id: RecordId, batch: BatchId) {
-        self.records[id.0 as usize].batch = Some(batch);
     }
 
     /// A leader appended a batch at `base`. Returns the records whose duplication or

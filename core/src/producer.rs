@@ -109,35 +109,36 @@ impl ProducerBatch {
         self.records.len() as u32
     }
 
-    fn has_room_for(&self, shape: &RecordShape, timestamp_ms: i64) -> bool {
+    /// `MemoryRecordsBuilder.hasRoomFor`: the record's size in this batch if it fits.
+    fn room_for(&self, shape: &RecordShape, timestamp_ms: i64) -> Option<u32> {
         if self.is_full() {
-            return false;
+            return None;
         }
         if self.records.is_empty() {
-            return true;
+            return Some(shape.size_in_batch(0, 0));
         }
         let size = shape.size_in_batch(
             self.records.len() as i32,
             timestamp_ms - self.base_timestamp_ms,
         );
-        self.write_limit >= self.estimated_size() + size
+        (self.write_limit >= self.estimated_size() + size).then_some(size)
     }
 
-    /// Appends; returns the growth of the estimated size (what the sticky partitioner
-    /// counts).
-    fn append(&mut self, id: crate::ids::RecordId, shape: &RecordShape, timestamp_ms: i64) -> u32 {
+    /// Appends a record of `size` bytes (from [`Self::room_for`]); returns the growth of
+    /// the estimated size (what the sticky partitioner counts).
+    fn append(
+        &mut self,
+        id: crate::ids::RecordId,
+        shape: &RecordShape,
+        timestamp_ms: i64,
+        size: u32,
+    ) -> u32 {
         let before = if self.records.is_empty() {
+            self.base_timestamp_ms = timestamp_ms;
             0
         } else {
             self.estimated_size()
         };
-        if self.records.is_empty() {
-            self.base_timestamp_ms = timestamp_ms;
-        }
-        let size = shape.size_in_batch(
-            self.records.len() as i32,
-            timestamp_ms - self.base_timestamp_ms,
-        );
         self.uncompressed_bytes += size;
         self.max_timestamp_ms = self.max_timestamp_ms.max(timestamp_ms);
         self.records.push(StoredRecord {
@@ -468,7 +469,7 @@ impl Sim {
             if self.partition_changed(tp, info, &available, n) {
                 continue;
             }
-            if let Some(appended) = self.try_append(tp, record, &shape, timestamp) {
+            if let Some(appended) = self.try_append(tp, &shape, timestamp) {
                 self.update_sticky(tp, info, appended, &available, n);
                 return AppendResult::Appended;
             }
@@ -514,7 +515,7 @@ impl Sim {
                 partition: tp,
             });
             let appended = self
-                .try_append(tp, record, &shape, timestamp)
+                .try_append(tp, &shape, timestamp)
                 .expect("an empty batch takes any record");
             self.update_sticky(tp, info, appended, &available, n);
             return AppendResult::Appended;
@@ -575,20 +576,16 @@ impl Sim {
     fn try_append(
         &mut self,
         tp: TopicPartition,
-        _record: &ProduceRecord,
         shape: &RecordShape,
         timestamp: i64,
     ) -> Option<u32> {
         let last = self.producer.deques.get_mut(&tp)?.back_mut()?;
-        if !last.has_room_for(shape, timestamp) {
+        let Some(size) = last.room_for(shape, timestamp) else {
             last.closed = true;
             return None;
-        }
-        let batch = last.id;
-        let id = self.ledger.on_sent(tp, self.now);
-        let last = self.producer.deques.get_mut(&tp)?.back_mut()?;
-        let appended = last.append(id, shape, timestamp);
-        self.ledger.on_batched(id, batch);
+        };
+        let id = self.ledger.on_sent(tp, self.now, last.id);
+        let appended = last.append(id, shape, timestamp, size);
         self.emit(Event::RecordSent {
             record: id,
             partition: tp,
