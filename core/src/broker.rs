@@ -218,12 +218,28 @@ impl Sim {
                     },
                 );
             }
+            Payload::InitProducerIdRequest => {
+                // The controller's producer id block, idealised as one counter.
+                let producer_id = self.next_producer_id;
+                self.next_producer_id += 1;
+                self.send(
+                    NodeId::Broker(b),
+                    from,
+                    Payload::InitProducerIdResponse {
+                        request: message.id,
+                        producer_id,
+                        epoch: 0,
+                    },
+                );
+            }
             Payload::ConnectionReset { request } => {
                 if let NodeId::Broker(leader) = from {
                     self.on_fetch_failed(b, leader, request);
                 }
             }
-            Payload::ProduceResponse { .. } | Payload::MetadataResponse { .. } => {}
+            Payload::ProduceResponse { .. }
+            | Payload::MetadataResponse { .. }
+            | Payload::InitProducerIdResponse { .. } => {}
         }
     }
 
@@ -328,6 +344,37 @@ impl Sim {
         }
         if acks == Acks::All && replica.isr.len() < min_isr {
             return Err(KafkaError::NotEnoughReplicas);
+        }
+        if batch.producer_id != crate::idempotence::NO_PRODUCER_ID {
+            let info = crate::idempotence::ProducerBatchInfo {
+                producer_id: batch.producer_id,
+                epoch: batch.producer_epoch,
+                first_seq: batch.base_sequence,
+                records: batch.records.len() as u32,
+                transactional: false,
+            };
+            match replica.log.producers.validate_client_batch(&info) {
+                crate::idempotence::Verdict::Append => {}
+                crate::idempotence::Verdict::Duplicate(meta) => {
+                    self.emit(Event::DuplicateBatch {
+                        broker: b,
+                        partition: tp,
+                        batch: batch.id,
+                        producer_id: batch.producer_id,
+                        base_sequence: batch.base_sequence,
+                        base_offset: meta.first_offset,
+                    });
+                    return Ok(meta.first_offset);
+                }
+                crate::idempotence::Verdict::Reject(e) => {
+                    return Err(match e {
+                        crate::idempotence::ProducerStateError::InvalidProducerEpoch => {
+                            KafkaError::InvalidProducerEpoch
+                        }
+                        _ => KafkaError::OutOfOrderSequenceNumber,
+                    })
+                }
+            }
         }
         let base = replica.log.log_end_offset();
         let segments_before = replica.log.segments().len();

@@ -105,6 +105,10 @@ pub struct ProducerConfig {
     pub partitioner_adaptive_partitioning_enable: bool,
     /// `partitioner.availability.timeout.ms`, default 0 (off).
     pub partitioner_availability_timeout_ms: u64,
+    /// `enable.idempotence`: `None` leaves Kafka's default (true since 3.0, effective
+    /// since 3.0.1 and 3.2, KIP-679), which conflicting settings silently turn off;
+    /// `Some(true)` set explicitly makes a conflict a configuration error.
+    pub enable_idempotence: Option<bool>,
 }
 
 impl Default for ProducerConfig {
@@ -127,6 +131,7 @@ impl Default for ProducerConfig {
             partitioner_ignore_keys: false,
             partitioner_adaptive_partitioning_enable: true,
             partitioner_availability_timeout_ms: 0,
+            enable_idempotence: None,
         }
     }
 }
@@ -354,8 +359,86 @@ impl TopicSpec {
     }
 }
 
+/// The settings `ProducerConfig.postProcessAndValidateIdempotenceConfigs` looks at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotenceSettings<'a> {
+    /// `enable.idempotence` if the user set it.
+    pub enable_idempotence: Option<bool>,
+    pub acks: Acks,
+    pub retries: u32,
+    pub max_in_flight_requests_per_connection: u32,
+    /// `transactional.id` if the user set it (kscope's producer is not transactional;
+    /// the rule is here for the conformance vectors).
+    pub transactional_id: Option<&'a str>,
+}
+
+/// The most requests in flight that idempotence allows: the broker remembers 5 batches.
+pub const MAX_IN_FLIGHT_FOR_IDEMPOTENCE: u32 = 5;
+
+/// Whether the producer will be idempotent, as Kafka 3.2+ decides it: idempotence is on
+/// unless disabled; `retries=0`, an `acks` other than `all`, or more than 5 requests in
+/// flight turn it off silently if `enable.idempotence` was left to its default, and are
+/// errors if it was set explicitly; a `transactional.id` needs idempotence.
+pub fn resolve_idempotence(s: &IdempotenceSettings<'_>) -> Result<bool, ConfigError> {
+    let explicit = s.enable_idempotence.is_some();
+    let mut enabled = s.enable_idempotence.unwrap_or(true);
+    if enabled {
+        let mut disable = false;
+        if s.retries == 0 {
+            if explicit {
+                return Err(ConfigError::new(
+                    "retries",
+                    String::from(
+                        "Must set retries to non-zero when using the idempotent producer.",
+                    ),
+                ));
+            }
+            disable = true;
+        }
+        if s.acks != Acks::All {
+            if explicit {
+                return Err(ConfigError::new(
+                    "acks",
+                    String::from("Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence."),
+                ));
+            }
+            disable = true;
+        }
+        if s.max_in_flight_requests_per_connection > MAX_IN_FLIGHT_FOR_IDEMPOTENCE {
+            if explicit {
+                return Err(ConfigError::new(
+                    "max.in.flight.requests.per.connection",
+                    String::from("Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer."),
+                ));
+            }
+            disable = true;
+        }
+        enabled = !disable;
+    }
+    if !enabled && s.transactional_id.is_some() {
+        return Err(ConfigError::new(
+            "transactional.id",
+            String::from("Cannot set a transactional.id without also enabling idempotence."),
+        ));
+    }
+    Ok(enabled)
+}
+
 impl ProducerConfig {
+    /// Whether this producer is idempotent, or Kafka's error for a conflicting explicit
+    /// `enable.idempotence=true`.
+    pub fn idempotence(&self) -> Result<bool, ConfigError> {
+        resolve_idempotence(&IdempotenceSettings {
+            enable_idempotence: self.enable_idempotence,
+            acks: self.acks,
+            retries: self.retries,
+            max_in_flight_requests_per_connection: self.max_in_flight_requests_per_connection,
+            transactional_id: None,
+        })
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.idempotence()?;
         if self.max_in_flight_requests_per_connection == 0 {
             return Err(ConfigError::new(
                 "max.in.flight.requests.per.connection",

@@ -29,6 +29,11 @@ pub enum KafkaError {
     FencedLeaderEpoch,
     UnknownLeaderEpoch,
     OffsetOutOfRange,
+    /// The idempotent producer's sequence has a gap, or repeats a batch older than the 5
+    /// the broker remembers (KIP-98).
+    OutOfOrderSequenceNumber,
+    /// A batch from an epoch older than the producer's current one.
+    InvalidProducerEpoch,
 }
 
 impl KafkaError {
@@ -68,6 +73,8 @@ pub enum MessageKind {
     FetchResponse,
     MetadataRequest,
     MetadataResponse,
+    InitProducerIdRequest,
+    InitProducerIdResponse,
     /// The peer's kernel resetting a connection to a dead process.
     ConnectionReset,
 }
@@ -144,6 +151,25 @@ pub enum Event {
         records: u32,
         size_bytes: u32,
         attempt: u32,
+        /// The idempotent producer's sequence number of the batch's first record.
+        base_sequence: Option<i32>,
+    },
+    /// The idempotent producer got its producer id (InitProducerId), or bumped its epoch
+    /// itself after a sequence it could not resolve (KIP-360).
+    ProducerIdAssigned {
+        producer_id: i64,
+        epoch: i16,
+        bumped: bool,
+    },
+    /// A leader recognised a retried batch it already had (KIP-98): nothing appended, the
+    /// original offsets returned.
+    DuplicateBatch {
+        broker: BrokerId,
+        partition: TopicPartition,
+        batch: BatchId,
+        producer_id: i64,
+        base_sequence: i32,
+        base_offset: Offset,
     },
     /// A failed batch went back to the front of its queue to be retried.
     BatchRetried {

@@ -27,6 +27,7 @@ extern crate alloc;
 pub mod broker;
 pub mod config;
 pub mod event;
+pub mod idempotence;
 pub mod ids;
 pub mod invariants;
 pub mod ledger;

@@ -215,6 +215,16 @@ impl Segment {
     }
 }
 
+fn producer_info(b: &StoredBatch) -> crate::idempotence::ProducerBatchInfo {
+    crate::idempotence::ProducerBatchInfo {
+        producer_id: b.producer_id,
+        epoch: b.producer_epoch,
+        first_seq: b.base_sequence,
+        records: b.last_offset_delta + 1,
+        transactional: false,
+    }
+}
+
 /// An offset index entry as Kafka writes it: the offset relative to the segment's base
 /// and the position, both 32-bit big-endian.
 pub fn encode_offset_index_entry(base_offset: Offset, entry: OffsetIndexEntry) -> [u8; 8] {
@@ -255,6 +265,8 @@ pub struct Log {
     log_end_offset: Offset,
     /// The leader-epoch cache: each epoch and the first offset appended in it.
     epochs: Vec<(LeaderEpoch, Offset)>,
+    /// The idempotent producers' state, rebuilt from the log when it is truncated.
+    pub producers: crate::idempotence::ProducerStateManager,
 }
 
 impl Log {
@@ -265,6 +277,7 @@ impl Log {
             log_start_offset: Offset::ZERO,
             log_end_offset: Offset::ZERO,
             epochs: Vec::new(),
+            producers: Default::default(),
         }
     }
 
@@ -345,6 +358,8 @@ impl Log {
             self.epochs.push((batch.leader_epoch, batch.base_offset));
         }
         self.log_end_offset = batch.next_offset();
+        self.producers
+            .on_append(&producer_info(&batch), batch.base_offset);
         let interval = self.config.index_interval_bytes;
         self.segments
             .last_mut()
@@ -430,8 +445,19 @@ impl Log {
             });
         let leo = self.log_end_offset;
         self.epochs.retain(|(_, start)| *start < leo);
+        self.rebuild_producer_state();
         removed.reverse();
         removed
+    }
+
+    /// Rebuilds the producers' state from the batches still in the log, as Kafka does
+    /// from its snapshots and the log after a truncation.
+    fn rebuild_producer_state(&mut self) {
+        let mut producers = crate::idempotence::ProducerStateManager::default();
+        for b in self.batches() {
+            producers.on_append(&producer_info(b), b.base_offset);
+        }
+        self.producers = producers;
     }
 
     /// Drops the whole log and starts it again, empty, at `offset` (a follower that
@@ -445,6 +471,7 @@ impl Log {
         self.log_start_offset = offset;
         self.log_end_offset = offset;
         self.epochs.clear();
+        self.producers = Default::default();
         removed
     }
 
@@ -559,6 +586,7 @@ impl Log {
         if start > self.log_start_offset {
             self.log_start_offset = start;
             outcome.new_log_start_offset = Some(start);
+            self.producers.truncate_head(start);
         }
     }
 

@@ -21,7 +21,7 @@ pub struct FrozenBatch {
     pub records: Rc<[StoredRecord]>,
     pub size_bytes: u32,
     pub max_timestamp_ms: i64,
-    /// -1 until the idempotent producer is modelled.
+    /// -1 unless the producer is idempotent.
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
@@ -75,6 +75,12 @@ pub enum Payload {
         request: MessageId,
         partitions: Vec<(TopicPartition, Option<BrokerId>, LeaderEpoch)>,
     },
+    InitProducerIdRequest,
+    InitProducerIdResponse {
+        request: MessageId,
+        producer_id: i64,
+        epoch: i16,
+    },
     /// A dead process's kernel refusing or resetting the connection a request used.
     ConnectionReset {
         request: MessageId,
@@ -90,6 +96,8 @@ impl Payload {
             Payload::FetchResponse { .. } => MessageKind::FetchResponse,
             Payload::MetadataRequest => MessageKind::MetadataRequest,
             Payload::MetadataResponse { .. } => MessageKind::MetadataResponse,
+            Payload::InitProducerIdRequest => MessageKind::InitProducerIdRequest,
+            Payload::InitProducerIdResponse { .. } => MessageKind::InitProducerIdResponse,
             Payload::ConnectionReset { .. } => MessageKind::ConnectionReset,
         }
     }

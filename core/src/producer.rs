@@ -74,6 +74,11 @@ pub struct ProducerBatch {
     pub last_attempt_at: Instant,
     allocated: u64,
     frozen: Option<Rc<FrozenBatch>>,
+    /// The idempotent producer's sequence of the first record, once assigned at the
+    /// first drain; a retry keeps it unless the epoch was bumped.
+    pub base_sequence: Option<i32>,
+    /// The producer epoch the sequence belongs to.
+    pub producer_epoch: i16,
 }
 
 /// Kafka's `COMPRESSION_RATE_ESTIMATION_FACTOR`, in thousandths.
@@ -151,21 +156,31 @@ impl ProducerBatch {
         self.estimated_size() - before
     }
 
-    fn freeze(&mut self) -> Rc<FrozenBatch> {
+    /// Closes the batch and gives the form it travels in, with the producer's id, epoch
+    /// and the batch's sequence (-1s when not idempotent). Sequences are assigned before
+    /// the first drain and never change, so the first frozen form serves every retry.
+    fn freeze(&mut self, producer_id: i64) -> Rc<FrozenBatch> {
         if self.frozen.is_none() {
             self.closed = true;
+            let idempotent = self.base_sequence.is_some();
             self.frozen = Some(Rc::new(FrozenBatch {
                 id: self.id,
                 partition: self.partition,
                 records: Rc::from(core::mem::take(&mut self.records)),
                 size_bytes: self.actual_size(),
                 max_timestamp_ms: self.max_timestamp_ms,
-                producer_id: -1,
-                producer_epoch: -1,
-                base_sequence: -1,
+                producer_id: if idempotent { producer_id } else { -1 },
+                producer_epoch: if idempotent { self.producer_epoch } else { -1 },
+                base_sequence: self.base_sequence.unwrap_or(-1),
             }));
         }
         self.frozen.clone().expect("just set")
+    }
+
+    fn record_total(&self) -> u32 {
+        self.frozen
+            .as_ref()
+            .map_or(self.records.len() as u32, |f| f.records.len() as u32)
     }
 
     /// The records, whether or not the batch was frozen.
@@ -192,6 +207,26 @@ pub struct InFlightRequest {
     pub to: BrokerId,
     pub sent_at: Instant,
     pub batches: Vec<ProducerBatch>,
+}
+
+/// The idempotent producer's sequence bookkeeping for one partition (`TxnPartitionEntry`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionSequences {
+    /// The epoch these sequences belong to; an older one is reset once nothing of it is
+    /// in flight.
+    pub epoch: i16,
+    pub next_sequence: i32,
+    pub last_acked_sequence: i32,
+}
+
+/// The idempotent producer's client state (Kafka's `TransactionManager` for a producer
+/// without a `transactional.id`).
+#[derive(Clone, Debug, Default)]
+pub struct IdempotentState {
+    /// The producer id and epoch, once InitProducerId answered.
+    pub producer_id: Option<(i64, i16)>,
+    init_request: Option<(MessageId, Instant)>,
+    pub partitions: BTreeMap<TopicPartition, PartitionSequences>,
 }
 
 /// A `send()` waiting for `buffer.memory`.
@@ -227,6 +262,9 @@ pub struct Producer {
     next_batch: u64,
     pub(crate) wake_scheduled: Option<Instant>,
     keys: BTreeMap<u32, Rc<[u8]>>,
+    /// Whether the producer is idempotent (`enable.idempotence` as Kafka resolves it).
+    pub idempotent: bool,
+    pub idempotence: IdempotentState,
 }
 
 enum AppendResult {
@@ -260,6 +298,8 @@ impl Producer {
             next_batch: 0,
             wake_scheduled: None,
             keys: BTreeMap::new(),
+            idempotent: config.producer.idempotence().unwrap_or(false),
+            idempotence: IdempotentState::default(),
         }
     }
 
@@ -508,6 +548,8 @@ impl Sim {
                 last_attempt_at: self.now,
                 allocated: size,
                 frozen: None,
+                base_sequence: None,
+                producer_epoch: -1,
             };
             self.producer.deques.entry(tp).or_default().push_back(batch);
             self.emit(Event::BatchCreated {
@@ -600,6 +642,12 @@ impl Sim {
         self.expire_batches();
         self.expire_requests();
         self.update_adaptive_stats();
+        if self.producer.idempotent && self.producer.idempotence.producer_id.is_none() {
+            // Nothing is sent before the producer has its id (InitProducerId).
+            self.maybe_init_producer_id();
+            self.schedule_producer_wake();
+            return;
+        }
         // The real sender thread loops as long as it finds work: keep draining while a
         // pass sent something (each pass takes at least one batch out of a deque).
         loop {
@@ -692,6 +740,135 @@ impl Sim {
             );
             self.producer.metadata_request = Some((id, self.now));
         }
+    }
+
+    fn maybe_init_producer_id(&mut self) {
+        let timeout = Duration::from_millis(self.producer.config.request_timeout_ms);
+        if let Some((_, sent)) = self.producer.idempotence.init_request {
+            if self.now.since(sent) < timeout {
+                return;
+            }
+        }
+        let now = self.now;
+        let target = self
+            .brokers
+            .keys()
+            .copied()
+            .filter(|b| {
+                self.producer
+                    .nodes
+                    .get(b)
+                    .and_then(|n| n.reconnect_at)
+                    .is_none_or(|t| t <= now)
+            })
+            .min_by_key(|b| self.producer.nodes.get(b).map_or(0, |n| n.in_flight));
+        if let Some(b) = target {
+            let id = self.send(
+                NodeId::Producer,
+                NodeId::Broker(b),
+                Payload::InitProducerIdRequest,
+            );
+            self.producer.idempotence.init_request = Some((id, now));
+        }
+    }
+
+    /// KIP-360: the idempotent producer bumps its own epoch when a sequence cannot be
+    /// resolved; every partition restarts its sequences at 0 once its in-flight batches
+    /// of the old epoch are done.
+    fn bump_epoch(&mut self) {
+        if let Some((pid, epoch)) = self.producer.idempotence.producer_id {
+            let epoch = epoch.checked_add(1).unwrap_or(0);
+            self.producer.idempotence.producer_id = Some((pid, epoch));
+            self.emit(Event::ProducerIdAssigned {
+                producer_id: pid,
+                epoch,
+                bumped: true,
+            });
+        }
+    }
+
+    /// The lowest sequence of `tp` in flight in the current epoch, and whether anything
+    /// of an older epoch is in flight.
+    fn in_flight_sequences(&self, tp: TopicPartition, epoch: i16) -> (Option<i32>, bool) {
+        let mut first: Option<i32> = None;
+        let mut stale = false;
+        for b in self
+            .producer
+            .in_flight
+            .values()
+            .flat_map(|r| r.batches.iter())
+        {
+            if b.partition != tp {
+                continue;
+            }
+            if let Some(seq) = b.base_sequence {
+                if b.producer_epoch == epoch {
+                    first = Some(first.map_or(seq, |f| f.min(seq)));
+                } else {
+                    stale = true;
+                }
+            }
+        }
+        (first, stale)
+    }
+
+    /// `RecordAccumulator.shouldStopDrainBatchesForPartition` for the idempotent
+    /// producer: false if the partition's first batch must wait.
+    fn prepare_idempotent_drain(&mut self, tp: TopicPartition) -> bool {
+        let Some((_, epoch)) = self.producer.idempotence.producer_id else {
+            return false;
+        };
+        let Some(first) = self.producer.deques.get(&tp).and_then(|d| d.front()) else {
+            return false;
+        };
+        if let (Some(seq), first_epoch) = (first.base_sequence, first.producer_epoch) {
+            // A retry keeps its epoch and sequence: giving it new ones could append it a
+            // second time if its first attempt was in fact written. It goes only when it is
+            // the lowest of its partition in flight, which keeps the order.
+            let (first_in_flight, _) = self.in_flight_sequences(tp, first_epoch);
+            return first_in_flight.is_none_or(|f| f == seq);
+        }
+        let (_, stale_in_flight) = self.in_flight_sequences(tp, epoch);
+        if stale_in_flight {
+            // Batches of an older epoch are still out: a new sequence 0 could land
+            // before them.
+            return false;
+        }
+        let fresh = PartitionSequences {
+            epoch,
+            next_sequence: 0,
+            last_acked_sequence: -1,
+        };
+        let entry = self
+            .producer
+            .idempotence
+            .partitions
+            .entry(tp)
+            .or_insert_with(|| fresh.clone());
+        if entry.epoch != epoch {
+            *entry = fresh;
+        }
+        true
+    }
+
+    /// Gives a batch drained for the first time its sequence numbers.
+    fn assign_sequence(&mut self, batch: &mut ProducerBatch) {
+        let Some((_, epoch)) = self.producer.idempotence.producer_id else {
+            return;
+        };
+        if batch.base_sequence.is_some() {
+            return;
+        }
+        let count = batch.record_total() as i32;
+        let entry = self
+            .producer
+            .idempotence
+            .partitions
+            .get_mut(&batch.partition)
+            .expect("prepared before the drain");
+        batch.base_sequence = Some(entry.next_sequence);
+        batch.producer_epoch = epoch;
+        entry.next_sequence = crate::idempotence::increment_sequence(entry.next_sequence, count);
     }
 
     fn delivery_expired(&self, batch: &ProducerBatch) -> bool {
@@ -890,13 +1067,17 @@ impl Sim {
             if self.producer.muted.contains(&tp) {
                 continue;
             }
-            let Some(dq) = self.producer.deques.get_mut(&tp) else {
+            let Some(first) = self.producer.deques.get(&tp).and_then(|d| d.front()) else {
                 continue;
             };
-            let Some(first) = dq.front() else { continue };
             if first.attempts > 0 && now.since(first.last_attempt_at) < backoff {
                 continue;
             }
+            if self.producer.idempotent && !self.prepare_idempotent_drain(tp) {
+                continue;
+            }
+            let dq = self.producer.deques.get_mut(&tp).expect("looked at above");
+            let first = dq.front().expect("looked at above");
             let batch_size = first
                 .frozen
                 .as_ref()
@@ -905,22 +1086,25 @@ impl Sim {
                 break;
             }
             let mut batch = dq.pop_front().expect("just looked");
-            if !batch.closed && batch.frozen.is_none() {
+            if batch.frozen.is_none()
+                && batch.compression != CompressionType::None
+                && batch.uncompressed_bytes > 0
+            {
                 // Closing a batch teaches the estimator the codec's real ratio
                 // (`CompressionRatioEstimator.updateEstimation`).
-                let t = tp.topic.0 as usize;
-                if batch.compression != CompressionType::None && batch.uncompressed_bytes > 0 {
-                    let observed = self.producer.compression_estimate[t]
-                        .min(batch.compression.ratio_permille());
-                    let estimate = &mut self.producer.compression_estimate[t];
-                    if observed < *estimate {
-                        *estimate = (*estimate - 5).max(observed);
-                    } else {
-                        *estimate = (*estimate + 50).max(observed);
-                    }
+                let observed = batch.compression.ratio_permille();
+                let estimate = &mut self.producer.compression_estimate[tp.topic.0 as usize];
+                if observed < *estimate {
+                    *estimate = (*estimate - 5).max(observed);
+                } else if observed > *estimate {
+                    *estimate = (*estimate + 50).max(observed);
                 }
             }
-            batch.freeze();
+            if self.producer.idempotent {
+                self.assign_sequence(&mut batch);
+            }
+            let producer_id = self.producer.idempotence.producer_id.map_or(-1, |(p, _)| p);
+            batch.freeze(producer_id);
             size += batch_size;
             if order {
                 self.producer.muted.insert(tp);
@@ -937,11 +1121,10 @@ impl Sim {
             self.emit(Event::BatchDrained {
                 batch: b.id,
                 partition: b.partition,
-                records: b
-                    .record_count()
-                    .max(b.frozen.as_ref().map_or(0, |f| f.records.len() as u32)),
+                records: b.record_total(),
                 size_bytes: b.frozen.as_ref().map_or(0, |f| f.size_bytes),
                 attempt: b.attempts + 1,
+                base_sequence: b.base_sequence,
             });
         }
         let acks = self.producer.config.acks;
@@ -986,6 +1169,21 @@ impl Sim {
         self.producer.muted.remove(&batch.partition);
         match result {
             Ok(base) => {
+                if let (Some(seq), Some(entry)) = (
+                    batch.base_sequence,
+                    self.producer
+                        .idempotence
+                        .partitions
+                        .get_mut(&batch.partition),
+                ) {
+                    if entry.epoch == batch.producer_epoch {
+                        let last = crate::idempotence::increment_sequence(
+                            seq,
+                            batch.record_total() as i32 - 1,
+                        );
+                        entry.last_acked_sequence = entry.last_acked_sequence.max(last);
+                    }
+                }
                 let frozen = batch.frozen.clone().expect("sent batches are frozen");
                 for (i, r) in frozen.records.iter().enumerate() {
                     self.ledger.on_acknowledged(
@@ -1005,7 +1203,28 @@ impl Sim {
                 if error.invalidates_metadata() {
                     self.producer.metadata_stale = true;
                 }
-                if error.is_retriable()
+                let retriable = match error {
+                    // `TransactionManager.canRetry` for an idempotent producer: a batch
+                    // that is not the next expected one waits for the earlier ones; if it
+                    // is the next one, the sequence has a real gap, and the epoch is bumped.
+                    KafkaError::OutOfOrderSequenceNumber if self.producer.idempotent => {
+                        let next = self
+                            .producer
+                            .idempotence
+                            .partitions
+                            .get(&batch.partition)
+                            .filter(|e| e.epoch == batch.producer_epoch)
+                            .map(|e| {
+                                crate::idempotence::increment_sequence(e.last_acked_sequence, 1)
+                            });
+                        if next.is_none() || next == batch.base_sequence {
+                            self.bump_epoch();
+                        }
+                        true
+                    }
+                    e => e.is_retriable(),
+                };
+                if retriable
                     && batch.attempts < self.producer.config.retries
                     && !self.delivery_expired(&batch)
                 {
@@ -1016,11 +1235,7 @@ impl Sim {
                         error,
                         attempt: batch.attempts,
                     });
-                    self.producer
-                        .deques
-                        .entry(batch.partition)
-                        .or_default()
-                        .push_front(batch);
+                    self.reenqueue(batch);
                 } else {
                     self.fail_batch(batch, error);
                 }
@@ -1028,7 +1243,33 @@ impl Sim {
         }
     }
 
+    /// `RecordAccumulator.reenqueue`: at the front of the deque, or, for the idempotent
+    /// producer, in sequence order among the other retried batches.
+    fn reenqueue(&mut self, batch: ProducerBatch) {
+        let idempotent = self.producer.idempotent;
+        let dq = self.producer.deques.entry(batch.partition).or_default();
+        let position = match batch.base_sequence {
+            Some(seq) if idempotent => dq
+                .iter()
+                .position(|b| {
+                    b.base_sequence
+                        .is_none_or(|s| b.producer_epoch != batch.producer_epoch || s > seq)
+                })
+                .unwrap_or(dq.len()),
+            _ => 0,
+        };
+        dq.insert(position, batch);
+    }
+
     fn fail_batch(&mut self, batch: ProducerBatch, error: KafkaError) {
+        // A sent batch given up on leaves its sequence unresolved: the idempotent
+        // producer bumps its epoch so the partition can start again at 0 (KIP-360).
+        if self.producer.idempotent
+            && batch.base_sequence.is_some()
+            && self.producer.idempotence.producer_id.map(|(_, e)| e) == Some(batch.producer_epoch)
+        {
+            self.bump_epoch();
+        }
         self.producer.muted.remove(&batch.partition);
         let ids: Vec<_> = batch.record_ids().collect();
         for id in &ids {
@@ -1077,9 +1318,25 @@ impl Sim {
                 }
                 self.producer.rebuild_available();
             }
+            Payload::InitProducerIdResponse {
+                request,
+                producer_id,
+                epoch,
+            } if self.producer.idempotence.init_request.map(|(id, _)| id) == Some(request) => {
+                self.producer.idempotence.init_request = None;
+                self.producer.idempotence.producer_id = Some((producer_id, epoch));
+                self.emit(Event::ProducerIdAssigned {
+                    producer_id,
+                    epoch,
+                    bumped: false,
+                });
+            }
             Payload::ConnectionReset { request } => {
                 if self.producer.metadata_request.map(|(id, _)| id) == Some(request) {
                     self.producer.metadata_request = None;
+                }
+                if self.producer.idempotence.init_request.map(|(id, _)| id) == Some(request) {
+                    self.producer.idempotence.init_request = None;
                 }
                 if self.producer.in_flight.contains_key(&request)
                     || self.producer.metadata_request.is_none()
@@ -1130,6 +1387,9 @@ impl Sim {
             consider(b.deadline);
         }
         if let Some((_, sent)) = p.metadata_request {
+            consider(sent + request);
+        }
+        if let Some((_, sent)) = p.idempotence.init_request {
             consider(sent + request);
         }
         if next == Instant::MAX {

@@ -146,6 +146,8 @@ pub struct Sim {
     pub(crate) ledger: Ledger,
     events: Vec<TimedEvent>,
     pub(crate) unclean_elections: u32,
+    /// The next producer id the (idealised) controller hands out.
+    pub(crate) next_producer_id: i64,
     workload_carry: u64,
     workload_scheduled: bool,
 }
@@ -194,6 +196,7 @@ impl Sim {
             ledger: Ledger::default(),
             events: Vec::new(),
             unclean_elections: 0,
+            next_producer_id: 0,
             workload_carry: 0,
             workload_scheduled: false,
         };
@@ -630,6 +633,7 @@ impl Sim {
                     && message.payload.kind() != MessageKind::ProduceResponse
                     && message.payload.kind() != MessageKind::FetchResponse
                     && message.payload.kind() != MessageKind::MetadataResponse
+                    && message.payload.kind() != MessageKind::InitProducerIdResponse
                 {
                     self.send(
                         message.to,

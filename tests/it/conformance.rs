@@ -88,11 +88,7 @@ fn conformance() {
             "partitioner.json" => partitioner_file(&v, &mut t),
             "log_facts.json" => log_facts_file(&v, &mut t),
             "record_batch_v2.json" => record_batch_file(&v, &mut t),
-            "idempotence.json" => skip_all(
-                &v,
-                &mut t,
-                "the idempotent producer is not modelled yet (README: left out)",
-            ),
+            "idempotence.json" => idempotence_file(&v, &mut t),
             "assignors.json" => skip_all(
                 &v,
                 &mut t,
@@ -887,5 +883,242 @@ fn record_batch_file(v: &Value, t: &mut Tally) {
             format!("third_party {}", c["name"].as_str().unwrap_or("?")),
             "kscope models record and batch sizes, not their bytes or CRC-32C (README: left out)",
         );
+    }
+}
+
+// ----- idempotence -----------------------------------------------------------------------
+
+use kscope_core::config::{resolve_idempotence, Acks as AcksConfig, IdempotenceSettings};
+use kscope_core::idempotence::{
+    BatchMetadata, ProducerBatchInfo, ProducerStateEntry, ProducerStateError, ProducerStateManager,
+    Verdict,
+};
+
+fn verdict_name(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Append => "APPENDED",
+        Verdict::Duplicate(_) => "DUPLICATE",
+        Verdict::Reject(ProducerStateError::OutOfOrderSequenceNumber) => {
+            "OutOfOrderSequenceException"
+        }
+        Verdict::Reject(ProducerStateError::InvalidProducerEpoch) => {
+            "InvalidProducerEpochException"
+        }
+        Verdict::Reject(ProducerStateError::InvalidTxnState) => "InvalidTxnStateException",
+    }
+}
+
+fn cached(entry: Option<&ProducerStateEntry>) -> Vec<[i64; 4]> {
+    entry.map_or_else(Vec::new, |e| {
+        e.batches
+            .iter()
+            .map(|b| {
+                [
+                    i64::from(b.first_seq),
+                    i64::from(b.last_seq),
+                    b.first_offset.0,
+                    b.last_offset.0,
+                ]
+            })
+            .collect()
+    })
+}
+
+fn idempotence_file(v: &Value, t: &mut Tally) {
+    note_count_mismatch(
+        v,
+        t,
+        "broker_scenarios_computed",
+        "broker_scenarios_computed",
+    );
+    for (i, row) in arr(v, "broker_sequence_table").iter().enumerate() {
+        let id = format!(
+            "broker_sequence_table[{i}] {}",
+            row["state"].as_str().unwrap_or("")
+        );
+        let mut m = ProducerStateManager::default();
+        let last_seq = row["state_last_seq"].as_i64();
+        if let Some(epoch) = row["state_epoch"].as_i64() {
+            let mut entry = ProducerStateEntry {
+                epoch: epoch as i16,
+                ..Default::default()
+            };
+            if let Some(last) = last_seq.filter(|l| *l >= 0) {
+                entry.batches.push_back(BatchMetadata {
+                    first_seq: last as i32,
+                    last_seq: last as i32,
+                    first_offset: Offset(0),
+                    last_offset: Offset(0),
+                });
+            }
+            m.producers.insert(1, entry);
+        }
+        let info = ProducerBatchInfo {
+            producer_id: 1,
+            epoch: row["incoming_epoch"].as_i64().unwrap_or(0) as i16,
+            first_seq: row["incoming_first_seq"].as_i64().unwrap_or(0) as i32,
+            records: row["records"].as_u64().unwrap_or(1) as u32,
+            transactional: false,
+        };
+        let want_last = row["incoming_last_seq"].as_i64().unwrap_or(0) as i32;
+        t.check(
+            format!("{id} lastSeq"),
+            info.last_seq() == want_last,
+            || format!("last sequence {}, expected {want_last}", info.last_seq()),
+        );
+        let outcome = row["outcome"].as_str().unwrap_or("");
+        let got = verdict_name(&m.validate_client_batch(&info));
+        if let Some(rest) = outcome.strip_prefix("DUPLICATE (if ") {
+            // Both halves: a duplicate while the batch is cached, out of order once not.
+            t.check(id.clone(), got == "DUPLICATE", || {
+                format!("{got}, expected DUPLICATE ({rest}")
+            });
+            let entry = m.producers.get_mut(&1).expect("state");
+            entry.batches[0].first_seq = 0;
+            let got = verdict_name(&m.validate_client_batch(&info));
+            t.check(
+                format!("{id} (not cached)"),
+                got == "OutOfOrderSequenceException",
+                || format!("{got}, expected OutOfOrderSequenceException"),
+            );
+        } else {
+            t.check(id, got == outcome, || format!("{got}, expected {outcome}"));
+        }
+    }
+    for case in arr(v, "broker_scenarios_quoted")
+        .iter()
+        .chain(arr(v, "broker_scenarios_computed"))
+    {
+        let id = id_of(case, "scenario".into());
+        let mut m = ProducerStateManager::default();
+        let mut log_end = 0i64;
+        for (n, step) in arr(case, "steps").iter().enumerate() {
+            let sid = format!("{id} step {n}");
+            let expect = step["expect"].as_str().unwrap_or("");
+            let after = &step["state_after"];
+            let want_cached: Vec<[i64; 4]> = after["cached_batches"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|b| {
+                            let x: Vec<i64> = b
+                                .as_array()
+                                .map(|v| v.iter().filter_map(Value::as_i64).collect())
+                                .unwrap_or_default();
+                            [x[0], x[1], x[2], x[3]]
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let pid = step["pid"].as_i64().unwrap_or(1);
+            let epoch = step["epoch"].as_i64().unwrap_or(0) as i16;
+            let got = match step["op"].as_str() {
+                Some("end_txn_marker") => {
+                    let r = m.on_end_txn_marker(pid, epoch);
+                    if r.is_ok() {
+                        log_end += 1;
+                    }
+                    match r {
+                        Ok(()) => "APPENDED_MARKER",
+                        Err(e) => verdict_name(&Verdict::Reject(e)),
+                    }
+                }
+                _ => {
+                    let info = ProducerBatchInfo {
+                        producer_id: pid,
+                        epoch,
+                        first_seq: step["first_seq"].as_i64().unwrap_or(0) as i32,
+                        records: step["records"].as_u64().unwrap_or(1) as u32,
+                        transactional: step["transactional"].as_bool().unwrap_or(false),
+                    };
+                    let verdict = if step["origin"].as_str() == Some("REPLICATION") {
+                        Verdict::Append
+                    } else {
+                        m.validate(
+                            &info,
+                            !step["bypass_duplicate_check"].as_bool().unwrap_or(false),
+                        )
+                    };
+                    match verdict {
+                        Verdict::Append => {
+                            m.on_append(&info, Offset(log_end));
+                            if let Some(o) = step["expect_offsets"].as_array() {
+                                let want =
+                                    (o[0].as_i64().unwrap_or(-1), o[1].as_i64().unwrap_or(-1));
+                                let got = (log_end, log_end + i64::from(info.records) - 1);
+                                t.check(format!("{sid} offsets"), got == want, || {
+                                    format!("offsets {got:?}, expected {want:?}")
+                                });
+                            }
+                            log_end += i64::from(info.records);
+                        }
+                        Verdict::Duplicate(meta) => {
+                            if let Some(o) = step["expect_offsets"].as_array() {
+                                let want =
+                                    (o[0].as_i64().unwrap_or(-1), o[1].as_i64().unwrap_or(-1));
+                                let got = (meta.first_offset.0, meta.last_offset.0);
+                                t.check(format!("{sid} offsets"), got == want, || {
+                                    format!("offsets {got:?}, expected {want:?}")
+                                });
+                            }
+                        }
+                        Verdict::Reject(_) => {}
+                    }
+                    verdict_name(&verdict)
+                }
+            };
+            t.check(sid.clone(), got == expect, || {
+                format!("{got}, expected {expect}")
+            });
+            let entry = m.entry(pid);
+            let got_cached = cached(entry);
+            let want_epoch = after["epoch"].as_i64();
+            let want_txn = after["ongoing_txn_first_offset"].as_i64();
+            let ok = got_cached == want_cached
+                && entry.map(|e| i64::from(e.epoch)) == want_epoch
+                && entry.and_then(|e| e.ongoing_txn_first_offset).map(|o| o.0) == want_txn;
+            t.check(format!("{sid} state"), ok, || {
+                format!(
+                    "state epoch {:?} cached {got_cached:?} txn {:?}, expected epoch {want_epoch:?} cached {want_cached:?} txn {want_txn:?}",
+                    entry.map(|e| e.epoch),
+                    entry.and_then(|e| e.ongoing_txn_first_offset)
+                )
+            });
+        }
+    }
+    for case in arr(v, "client_config_cases") {
+        let id = id_of(case, "config".into());
+        let c = &case["config"];
+        let acks = match c["acks"].as_str() {
+            Some(a) => AcksConfig::parse(a).expect("valid acks in the vectors"),
+            None => AcksConfig::All,
+        };
+        let settings = IdempotenceSettings {
+            enable_idempotence: c["enable.idempotence"].as_bool(),
+            acks,
+            retries: c["retries"].as_u64().map_or(i32::MAX as u32, |r| r as u32),
+            max_in_flight_requests_per_connection: c["max.in.flight.requests.per.connection"]
+                .as_u64()
+                .unwrap_or(5) as u32,
+            transactional_id: c["transactional.id"].as_str(),
+        };
+        let r = &case["result"];
+        let got = resolve_idempotence(&settings);
+        match r["outcome"].as_str() {
+            Some("OK") => {
+                let want = r["effective"]["enable.idempotence"].as_bool();
+                t.check(id, got.as_ref().ok().copied() == want, || {
+                    format!("{got:?}, expected idempotence {want:?}")
+                });
+            }
+            _ => {
+                let want = r["message"].as_str().unwrap_or("");
+                t.check(
+                    id,
+                    got.as_ref().err().map(|e| e.message.as_str()) == Some(want),
+                    || format!("{got:?}, expected ConfigException {want:?}"),
+                );
+            }
+        }
     }
 }

@@ -145,3 +145,79 @@ proptest! {
         prop_assert!(c.lost <= c.acknowledged);
     }
 }
+
+fn idempotent_config() -> impl Strategy<Value = (SimConfig, u64)> {
+    (2..5u32, 1..5u32, 1..6u32, any::<u64>()).prop_map(|(brokers, partitions, in_flight, seed)| {
+        let mut c = cluster(brokers, partitions, brokers.min(3), 1);
+        c.producer.enable_idempotence = Some(true);
+        c.producer.acks = Acks::All;
+        c.producer.max_in_flight_requests_per_connection = in_flight;
+        c.producer.request_timeout_ms = 3_000;
+        c.producer.delivery_timeout_ms = 20_000;
+        c.producer.linger_ms = 5;
+        c.workload.rate = 100;
+        c.workload.keys = 8;
+        (c, seed)
+    })
+}
+
+/// Faults that idempotence is meant to survive: drops, delays, crashes and restarts
+/// (clean elections only).
+fn idempotence_fault() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0..4u32).prop_map(Op::Crash),
+        (0..4u32).prop_map(Op::Restart),
+        (0..4u32, any::<bool>()).prop_map(|(b, req)| Op::DropNext(b, req)),
+        (0..4u32, 1..3_000u64).prop_map(|(b, d)| Op::Delay(b, d)),
+        (0..4u32).prop_map(Op::CutProducer),
+        (0..4u32).prop_map(Op::HealProducer),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    /// KIP-98's promise: with idempotence, retries never append a record twice and the
+    /// acknowledged records of a partition sit in the order they were sent. Faults start
+    /// once every partition has the producer's state (a producer id the broker has no
+    /// state for is accepted with any sequence: see the scenario
+    /// `the_first_batch_of_a_producer_can_be_overtaken_even_with_idempotence`).
+    #[test]
+    fn idempotence_never_duplicates_or_reorders_acknowledged_records(
+        (config, seed) in idempotent_config(),
+        schedule in proptest::collection::vec((1_000..40_000u64, idempotence_fault()), 0..16),
+    ) {
+        let brokers = config.brokers;
+        let partitions = config.topics[0].partitions;
+        let mut sim = Sim::new(config, seed).expect("valid");
+        prop_assert!(sim.producer().idempotent);
+        for p in 0..partitions {
+            for c in command(&Op::Burst(p * 2, 2), brokers, partitions) {
+                sim.apply(ms(1), c).expect("valid record");
+            }
+        }
+        let mut schedule = schedule;
+        schedule.sort_by_key(|(t, _)| *t);
+        for (at, op) in &schedule {
+            if let Err(e) = run_checked(&mut sim, ms(*at)) {
+                return Err(TestCaseError::fail(e));
+            }
+            for c in command(op, brokers, partitions) {
+                let _ = sim.apply(ms(*at), c);
+            }
+        }
+        if let Err(e) = run_checked(&mut sim, ms(60_000)) {
+            return Err(TestCaseError::fail(e));
+        }
+        prop_assert_eq!(sim.ledger().counts().duplicated, 0);
+        let mut last: std::collections::BTreeMap<TopicPartition, Offset> = Default::default();
+        for r in sim.ledger().records() {
+            if r.status == kscope_core::ledger::RecordStatus::Acknowledged {
+                let offset = r.offset.expect("acks=all acknowledgements carry offsets");
+                if let Some(prev) = last.insert(r.partition, offset) {
+                    prop_assert!(prev < offset, "{:?}: record {:?} at {:?} after {:?}", r.partition, r.id, offset, prev);
+                }
+            }
+        }
+    }
+}

@@ -276,9 +276,11 @@ fn without_unclean_election_the_partition_waits_offline_for_its_last_isr_member(
     assert_eq!(sim.ledger().counts().lost, 0);
 }
 
-#[test]
-fn a_lost_response_without_idempotence_duplicates_the_batch() {
+/// Drops the leader's first produce response; the producer retries after
+/// `request.timeout.ms`. Returns the trace, the ledger counts and the leader's log end.
+fn lost_response(idempotence: bool) -> (Vec<TimedEvent>, ledger::LedgerCounts, Offset) {
     let mut config = cluster(3, 1, 3, 2);
+    config.producer.enable_idempotence = Some(idempotence);
     config.producer.request_timeout_ms = 5_000;
     config.producer.delivery_timeout_ms = 30_000;
     let mut sim = Sim::new(config, 16).unwrap();
@@ -298,55 +300,133 @@ fn a_lost_response_without_idempotence_duplicates_the_batch() {
     assert!(trace
         .iter()
         .any(|e| matches!(e.event, Event::RequestTimedOut { .. })));
-    let c = sim.ledger().counts();
+    let leo = sim.brokers()[&l].replicas[&tp0()].log.log_end_offset();
+    (trace, sim.ledger().counts(), leo)
+}
+
+#[test]
+fn a_lost_response_without_idempotence_duplicates_the_batch() {
+    let (_, c, leo) = lost_response(false);
     assert_eq!((c.acknowledged, c.duplicated), (1, 1));
+    assert_eq!(leo, Offset(2), "the record is in the log twice");
+}
+
+#[test]
+fn a_lost_response_with_idempotence_is_recognised_as_a_duplicate() {
+    let (trace, c, leo) = lost_response(true);
+    assert_eq!((c.acknowledged, c.duplicated), (1, 0));
+    assert_eq!(leo, Offset(1));
+    let dup = trace.iter().find_map(|e| match e.event {
+        Event::DuplicateBatch {
+            base_sequence,
+            base_offset,
+            ..
+        } => Some((base_sequence, base_offset)),
+        _ => None,
+    });
     assert_eq!(
-        sim.brokers()[&l].replicas[&tp0()].log.log_end_offset(),
-        Offset(2)
+        dup,
+        Some((0, Offset(0))),
+        "answered with the original offset"
     );
+    assert!(trace.iter().any(|e| matches!(
+        e.event,
+        Event::BatchDrained {
+            base_sequence: Some(0),
+            attempt: 2,
+            ..
+        }
+    )));
+}
+
+/// Sends a first record, then drops the request carrying the second; the third travels
+/// in the next request and arrives first. Returns the trace, the ledger counts and the
+/// records at offsets 0, 1 and 2.
+fn dropped_request(
+    idempotence: Option<bool>,
+    in_flight: u32,
+) -> (Vec<TimedEvent>, ledger::LedgerCounts, Vec<Option<RecordId>>) {
+    let mut config = cluster(3, 1, 3, 1);
+    config.producer.enable_idempotence = idempotence;
+    config.producer.request_timeout_ms = 2_000;
+    config.producer.max_in_flight_requests_per_connection = in_flight;
+    let mut sim = Sim::new(config, 17).unwrap();
+    let mut trace = Vec::new();
+    let l = leader(&sim, tp0());
+    sim.apply(ms(10), record(0, Some("k"))).unwrap();
+    run(&mut sim, 100, &mut trace);
+    sim.apply(
+        ms(100),
+        Command::DropNext {
+            from: NodeId::Producer,
+            to: NodeId::Broker(l),
+            kind: Some(MessageKind::ProduceRequest),
+        },
+    )
+    .unwrap();
+    sim.apply(ms(100), record(0, Some("k"))).unwrap();
+    sim.apply(ms(110), record(0, Some("k"))).unwrap();
+    run(&mut sim, 8_000, &mut trace);
+    let log = &sim.brokers()[&l].replicas[&tp0()].log;
+    let order = (0..3).map(|o| log.record_at(Offset(o))).collect();
+    (trace, sim.ledger().counts(), order)
 }
 
 #[test]
 fn retries_with_several_requests_in_flight_reorder_records() {
-    let mut config = cluster(3, 1, 3, 1);
-    config.producer.request_timeout_ms = 2_000;
-    config.producer.max_in_flight_requests_per_connection = 5;
-    let mut sim = Sim::new(config, 17).unwrap();
-    let mut trace = Vec::new();
-    let l = leader(&sim, tp0());
-    sim.apply(
-        ms(10),
-        Command::DropNext {
-            from: NodeId::Producer,
-            to: NodeId::Broker(l),
-            kind: Some(MessageKind::ProduceRequest),
-        },
-    )
-    .unwrap();
-    sim.apply(ms(10), record(0, Some("k"))).unwrap();
-    sim.apply(ms(20), record(0, Some("k"))).unwrap();
-    run(&mut sim, 5_000, &mut trace);
-    let c = sim.ledger().counts();
-    assert_eq!((c.acknowledged, c.reordered), (2, 1));
-    let log = &sim.brokers()[&l].replicas[&tp0()].log;
+    let (_, c, order) = dropped_request(Some(false), 5);
+    assert_eq!((c.acknowledged, c.reordered), (3, 1));
     assert_eq!(
-        log.record_at(Offset(0)),
-        Some(RecordId(1)),
-        "the second send landed first"
+        order,
+        vec![Some(RecordId(0)), Some(RecordId(2)), Some(RecordId(1))],
+        "the third send landed before the second"
     );
-    assert_eq!(log.record_at(Offset(1)), Some(RecordId(0)));
+}
+
+#[test]
+fn idempotence_keeps_the_order_with_five_requests_in_flight() {
+    let (trace, c, order) = dropped_request(None, 5);
+    assert_eq!((c.acknowledged, c.reordered, c.duplicated), (3, 0, 0));
+    assert_eq!(
+        order,
+        vec![Some(RecordId(0)), Some(RecordId(1)), Some(RecordId(2))]
+    );
+    assert!(
+        trace.iter().any(|e| matches!(
+            e.event,
+            Event::ProduceRejected {
+                error: KafkaError::OutOfOrderSequenceNumber,
+                ..
+            }
+        )),
+        "the leader refused the batch that came after the gap"
+    );
 }
 
 #[test]
 fn with_one_request_in_flight_a_retry_keeps_the_order() {
+    let (_, c, order) = dropped_request(Some(false), 1);
+    assert_eq!((c.acknowledged, c.reordered), (3, 0));
+    assert_eq!(
+        order,
+        vec![Some(RecordId(0)), Some(RecordId(1)), Some(RecordId(2))]
+    );
+}
+
+#[test]
+fn the_first_batch_of_a_producer_can_be_overtaken_even_with_idempotence() {
+    // Kafka accepts any sequence from a producer id it has no state for, so when the
+    // very first request to a partition is lost and the next one arrives, the broker takes
+    // it; the retried first batch is then out of order and retried until
+    // delivery.timeout.ms, after which the producer bumps its epoch (KIP-360).
     let mut config = cluster(3, 1, 3, 1);
     config.producer.request_timeout_ms = 2_000;
-    config.producer.max_in_flight_requests_per_connection = 1;
+    config.producer.delivery_timeout_ms = 10_000;
     let mut sim = Sim::new(config, 17).unwrap();
     let mut trace = Vec::new();
     let l = leader(&sim, tp0());
     sim.apply(
-        ms(10),
+        ms(1),
         Command::DropNext {
             from: NodeId::Producer,
             to: NodeId::Broker(l),
@@ -356,9 +436,66 @@ fn with_one_request_in_flight_a_retry_keeps_the_order() {
     .unwrap();
     sim.apply(ms(10), record(0, Some("k"))).unwrap();
     sim.apply(ms(20), record(0, Some("k"))).unwrap();
-    run(&mut sim, 5_000, &mut trace);
+    run(&mut sim, 15_000, &mut trace);
     let c = sim.ledger().counts();
-    assert_eq!((c.acknowledged, c.reordered), (2, 0));
+    assert_eq!((c.acknowledged, c.failed), (1, 1));
+    assert!(trace.iter().any(|e| matches!(
+        e.event,
+        Event::ProducerIdAssigned {
+            bumped: true,
+            epoch: 1,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_new_leader_still_recognises_a_retried_batch() {
+    let mut config = cluster(3, 1, 3, 2);
+    config.producer.request_timeout_ms = 15_000;
+    config.producer.delivery_timeout_ms = 60_000;
+    let mut sim = Sim::new(config, 25).unwrap();
+    let mut trace = Vec::new();
+    let old = leader(&sim, tp0());
+    sim.apply(
+        ms(10),
+        Command::DropNext {
+            from: NodeId::Broker(old),
+            to: NodeId::Producer,
+            kind: Some(MessageKind::ProduceResponse),
+        },
+    )
+    .unwrap();
+    sim.apply(ms(10), record(0, Some("k"))).unwrap();
+    run(&mut sim, 500, &mut trace);
+    // Replicated and committed, but the producer never heard so.
+    sim.apply(ms(500), Command::CrashBroker(old)).unwrap();
+    run(&mut sim, 30_000, &mut trace);
+    let new = leader(&sim, tp0());
+    assert_ne!(new, old);
+    let c = sim.ledger().counts();
+    assert_eq!((c.acknowledged, c.duplicated, c.lost), (1, 0, 0));
+    assert!(trace
+        .iter()
+        .any(|e| matches!(e.event, Event::DuplicateBatch { broker, .. } if broker == new)));
+}
+
+#[test]
+fn enable_idempotence_set_explicitly_with_acks_1_is_refused_as_kafka_refuses_it() {
+    let mut config = cluster(3, 1, 3, 1);
+    config.producer.acks = Acks::Leader;
+    config.producer.enable_idempotence = Some(true);
+    let e = Sim::new(config.clone(), 1).unwrap_err();
+    assert_eq!(
+        e.message,
+        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence."
+    );
+    config.producer.enable_idempotence = None;
+    let sim = Sim::new(config, 1).unwrap();
+    assert!(
+        !sim.producer().idempotent,
+        "left to its default, idempotence is silently disabled"
+    );
 }
 
 #[test]
