@@ -211,8 +211,13 @@ impl Component for App {
                     </table>
                 </section>
                 <footer class="foot">
-                    {"3 brokers · topic orders with 3 partitions, replication.factor=3, min.insync.replicas=2 · producer acks=all, 200 records/s · seed "}
-                    {vm.seed}
+                    {"3 brokers · topic orders with 3 partitions, replication.factor=3, min.insync.replicas=2 · producer acks=all, 200 records/s, "}
+                    { match vm.producer_id {
+                        None => "not idempotent".to_string(),
+                        Some(None) => "idempotent, waiting for its producer id".to_string(),
+                        Some(Some((id, epoch))) => format!("idempotent (producer id {id}, epoch {epoch})"),
+                    } }
+                    {" · seed "}{vm.seed}
                 </footer>
             </div>
         }

@@ -60,6 +60,9 @@ pub struct ViewModel {
     pub queued_batches: usize,
     pub buffer_used: u64,
     pub buffer_memory: u64,
+    /// The idempotent producer's id and epoch, once it has them; `None` when the producer
+    /// is not idempotent.
+    pub producer_id: Option<Option<(i64, i16)>>,
 }
 
 fn offset(o: Offset) -> i64 {
@@ -133,6 +136,10 @@ pub fn view_model(sim: &Sim) -> ViewModel {
         queued_batches: sim.producer().queued_batches(),
         buffer_used: sim.producer().buffer_used,
         buffer_memory: sim.producer().config.buffer_memory,
+        producer_id: sim
+            .producer()
+            .idempotent
+            .then_some(sim.producer().idempotence.producer_id),
     }
 }
 
