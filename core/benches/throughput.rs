@@ -51,14 +51,24 @@ fn run() -> (u64, Instant) {
 }
 
 fn main() {
-    // One warm-up pass, then the measured one.
+    // One warm-up pass, then three measured ones; the machine is shared, so the median
+    // is reported, with every pass shown.
     let _ = run();
-    let start = std::time::Instant::now();
-    let (acked, simulated) = run();
-    let wall = start.elapsed().as_secs_f64();
+    let mut rates = Vec::new();
+    let mut simulated = Instant::ZERO;
+    let mut acked = 0;
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        let (a, s) = run();
+        let wall = start.elapsed().as_secs_f64();
+        (acked, simulated) = (a, s);
+        rates.push(a as f64 / wall);
+    }
+    rates.sort_by(|a, b| a.total_cmp(b));
+    let shown: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
     println!(
-        "records acknowledged: {acked}, simulated time: {:?}, wall time: {:.3} s",
-        simulated, wall
+        "records acknowledged: {acked}, simulated time: {simulated:?}, passes (records/s): {}",
+        shown.join(", ")
     );
-    println!("native records/s: {:.0}", acked as f64 / wall);
+    println!("native records/s: {:.0}", rates[1]);
 }

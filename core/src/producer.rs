@@ -532,10 +532,13 @@ impl Sim {
             let id = BatchId(self.producer.next_batch);
             self.producer.next_batch += 1;
             let compression = self.producer.config.compression_type;
+            // Room for as many records of this size as the batch can take, so appends
+            // do not reallocate.
+            let expected = (size as u32 / shape.size_in_batch(0, 0).max(1)).clamp(1, 4096);
             let batch = ProducerBatch {
                 id,
                 partition: tp,
-                records: Vec::new(),
+                records: Vec::with_capacity(expected as usize),
                 created_at: self.now,
                 base_timestamp_ms: timestamp,
                 max_timestamp_ms: timestamp,

@@ -11,9 +11,10 @@
 //! broker and applies its decisions at once. Brokers, the producer and the network live in
 //! `broker.rs`, `producer.rs` and `network.rs`.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BinaryHeap};
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 use crate::broker::Broker;
 use crate::config::{ConfigError, SimConfig, Workload};
@@ -129,6 +130,31 @@ pub(crate) enum Due {
     },
 }
 
+/// An entry of the queue, ordered by instant, then by the order it was scheduled in.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scheduled {
+    at: Instant,
+    seq: u64,
+    due: Due,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
 /// A simulated Kafka cluster with one producing application.
 #[derive(Clone, Debug)]
 pub struct Sim {
@@ -137,7 +163,8 @@ pub struct Sim {
     pub(crate) now: Instant,
     pub(crate) rng: Rng,
     pub(crate) partitioner_random: crate::rng::PartitionerRandom,
-    queue: BTreeMap<(Instant, u64), Due>,
+    /// What is due, earliest first; equal instants in the order they were scheduled.
+    queue: BinaryHeap<Reverse<Scheduled>>,
     queue_seq: u64,
     pub(crate) network: Network,
     pub(crate) topics: Vec<Topic>,
@@ -189,7 +216,7 @@ impl Sim {
             now: Instant::ZERO,
             rng: Rng::new(seed, 2),
             partitioner_random: crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
-            queue: BTreeMap::new(),
+            queue: BinaryHeap::new(),
             queue_seq: 0,
             topics,
             brokers: BTreeMap::new(),
@@ -287,20 +314,16 @@ impl Sim {
 
     /// The next instant anything is due, if anything is.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.queue.keys().next().map(|(t, _)| *t)
+        self.queue.peek().map(|Reverse(s)| s.at)
     }
 
     /// Processes everything due at or before `now`, in order, and moves the clock to
     /// `now`. An instant earlier than the simulation's clock is treated as the clock.
     pub fn step(&mut self, now: Instant) {
-        while let Some(entry) = self.queue.first_entry() {
-            let at = entry.key().0;
-            if at > now {
-                break;
-            }
-            let due = entry.remove();
-            self.now = self.now.max(at);
-            self.handle(due);
+        while self.queue.peek().is_some_and(|Reverse(s)| s.at <= now) {
+            let Reverse(s) = self.queue.pop().expect("just looked");
+            self.now = self.now.max(s.at);
+            self.handle(s.due);
         }
         self.now = self.now.max(now);
     }
@@ -308,12 +331,10 @@ impl Sim {
     /// Processes exactly the next due item, if there is one, moving the clock to it.
     /// Returns the instant it was due at.
     pub fn step_one(&mut self) -> Option<Instant> {
-        let entry = self.queue.first_entry()?;
-        let at = entry.key().0;
-        let due = entry.remove();
-        self.now = self.now.max(at);
-        self.handle(due);
-        Some(at)
+        let Reverse(s) = self.queue.pop()?;
+        self.now = self.now.max(s.at);
+        self.handle(s.due);
+        Some(s.at)
     }
 
     /// Steps through everything due up to `until`.
@@ -452,7 +473,11 @@ impl Sim {
 
     pub(crate) fn schedule(&mut self, at: Instant, due: Due) {
         self.queue_seq += 1;
-        self.queue.insert((at.max(self.now), self.queue_seq), due);
+        self.queue.push(Reverse(Scheduled {
+            at: at.max(self.now),
+            seq: self.queue_seq,
+            due,
+        }));
     }
 
     /// Puts a message on the network, or drops it as the link decides.
