@@ -177,7 +177,13 @@ impl ProducerBatch {
         self.frozen.clone().expect("just set")
     }
 
-    fn record_total(&self) -> u32 {
+    /// The form the batch travels in, once it was drained for the first time.
+    pub fn frozen_for_send(&self) -> Option<&FrozenBatch> {
+        self.frozen.as_deref()
+    }
+
+    /// Records in the batch, before or after it was frozen for sending.
+    pub fn record_total(&self) -> u32 {
         self.frozen
             .as_ref()
             .map_or(self.records.len() as u32, |f| f.records.len() as u32)

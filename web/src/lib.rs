@@ -1,66 +1,81 @@
 //! kscope-web: the browser page. It renders kscope-core's state and dispatches commands to
 //! it; it never changes the simulation any other way. The simulation's clock is advanced
-//! from the browser's clock here, at the chosen speed: the core itself reads no clock.
+//! from the browser's animation frames at the chosen speed: the core itself reads no clock.
 //!
-//! - [`view_model`]: a pure function from the simulation to what the page shows;
+//! - [`settings`]: the sliders' values and the page's URL;
+//! - [`stage`]: the stage's view model (partitions by brokers, messages in flight);
+//! - [`view_model`]: the readouts (ledger, time) as a pure function of the simulation;
 //! - [`App`]: the component that owns the simulation, the play loop and the controls.
 
+pub mod settings;
+pub mod stage;
 pub mod view_model;
 
-use gloo::timers::callback::Interval;
-use kscope_core::{BrokerId, Command, Instant, Sim, SimConfig};
-use web_sys::HtmlInputElement;
+use gloo::events::EventListener;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use kscope_core::event::MessageKind;
+use kscope_core::partitioner::PartitionerKind;
+use kscope_core::{Acks, BrokerId, Command, Duration, Instant, NodeId, Sim};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
 
-use view_model::{view_model, BrokerView, PartitionView, ReplicaView};
+use settings::{Range, Settings, SPEEDS};
+use stage::{Cell, Column, Dot, Row, Stage};
 
-/// How often the page advances the simulation and redraws, in wall milliseconds.
-const FRAME_MS: u32 = 50;
-/// A gap longer than this (a background tab) is not replayed.
+/// A gap between frames longer than this (a background tab) is not replayed.
 const MAX_GAP_MS: f64 = 250.0;
-/// Playback speeds: simulated milliseconds per wall millisecond.
-pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0];
+/// The most messages drawn at once: under load the stage draws fewer, never freezes.
+pub const MAX_DOTS: usize = 400;
+/// One-way latency of every link on the page, so that messages are seen travelling.
+pub const PAGE_LATENCY_MS: u64 = 20;
 
 /// What the page can ask of the simulation.
 pub enum Msg {
-    Frame,
+    Frame(f64),
     TogglePlay,
     Step,
     Reset,
+    Set(Box<dyn FnOnce(&mut Settings)>),
     SetSeed(String),
-    SetSpeed(String),
     Crash(u32),
     Restart(u32),
+    ToggleProducerLink(u32),
+    DropNextResponse(u32),
+    SlowBroker(u32),
 }
 
 /// The page.
 pub struct App {
+    settings: Settings,
     sim: Sim,
-    seed: u64,
     playing: bool,
-    speed: f64,
-    last_wall_ms: Option<f64>,
-    /// The last message for the user: a refused command or a bad seed.
-    notice: Option<String>,
-    _frames: Interval,
+    last_frame_ms: Option<f64>,
+    /// Messages for the user: refused commands, bad URL parameters, Kafka's errors.
+    notices: Vec<String>,
+    _frame: Option<AnimationFrame>,
+    _keys: Option<EventListener>,
 }
 
-fn wall_ms() -> f64 {
-    js_sys::Date::now()
+fn build(settings: &Settings) -> Result<Sim, String> {
+    let mut config = settings.to_config().map_err(|e| e.message)?;
+    config.network.latency_us = PAGE_LATENCY_MS * 1_000;
+    Sim::new(config, settings.seed).map_err(|e| e.message)
 }
 
-fn new_sim(seed: u64) -> Sim {
-    Sim::new(SimConfig::default(), seed).expect("kscope's default configuration is valid")
+fn query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
-/// The seed from the page's URL (`?seed=N`), if there is a valid one.
-fn seed_from_url() -> Option<u64> {
-    let search = web_sys::window()?.location().search().ok()?;
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("seed="))
-        .and_then(|v| v.parse().ok())
+fn write_url(settings: &Settings) {
+    if let Some(w) = web_sys::window() {
+        if let Ok(history) = w.history() {
+            let url = format!("?{}", settings.to_query());
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
 }
 
 impl Component for App {
@@ -68,34 +83,74 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
+        let (mut settings, mut notices) = Settings::from_query(&query());
+        let sim = match build(&settings) {
+            Ok(sim) => sim,
+            Err(e) => {
+                notices.push(format!("{e} Using kscope's defaults."));
+                settings = Settings::default();
+                build(&settings).expect("the defaults are valid")
+            }
+        };
+        write_url(&settings);
         let link = ctx.link().clone();
-        let frames = Interval::new(FRAME_MS, move || link.send_message(Msg::Frame));
-        let seed = seed_from_url().unwrap_or(1);
-        App {
-            sim: new_sim(seed),
-            seed,
+        let keys = web_sys::window().map(|w| {
+            EventListener::new(&w, "keydown", move |e| {
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                let in_field = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| {
+                        matches!(
+                            el.tag_name().as_str(),
+                            "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
+                        )
+                    });
+                if in_field {
+                    return;
+                }
+                match e.key().as_str() {
+                    " " => {
+                        e.prevent_default();
+                        link.send_message(Msg::TogglePlay);
+                    }
+                    "ArrowRight" => {
+                        e.prevent_default();
+                        link.send_message(Msg::Step);
+                    }
+                    _ => {}
+                }
+            })
+        });
+        let mut app = App {
+            settings,
+            sim,
             playing: true,
-            speed: 1.0,
-            last_wall_ms: None,
-            notice: None,
-            _frames: frames,
-        }
+            last_frame_ms: None,
+            notices,
+            _frame: None,
+            _keys: keys,
+        };
+        app.request_frame(ctx);
+        app
     }
 
-    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
-            Msg::Frame => {
-                let now = wall_ms();
+            Msg::Frame(ts) => {
                 let elapsed = self
-                    .last_wall_ms
-                    .map_or(0.0, |t| (now - t).clamp(0.0, MAX_GAP_MS));
-                self.last_wall_ms = Some(now);
+                    .last_frame_ms
+                    .map_or(0.0, |t| (ts - t).clamp(0.0, MAX_GAP_MS));
+                self.last_frame_ms = Some(ts);
+                self.request_frame(ctx);
                 if !self.playing {
                     return false;
                 }
-                let advance = (elapsed * self.speed * 1000.0) as u64;
-                let target = Instant::from_micros(self.sim.now().micros() + advance);
-                self.sim.step(target);
+                let advance = (elapsed * self.settings.speed * 1000.0) as u64;
+                self.sim
+                    .step(Instant::from_micros(self.sim.now().micros() + advance));
                 self.sim.discard_events();
                 true
             }
@@ -110,53 +165,83 @@ impl Component for App {
                 true
             }
             Msg::Reset => {
-                self.sim = new_sim(self.seed);
-                self.notice = None;
+                self.restart();
+                true
+            }
+            Msg::Set(change) => {
+                let mut next = self.settings.clone();
+                change(&mut next);
+                self.apply_settings(next);
                 true
             }
             Msg::SetSeed(text) => {
                 match text.trim().parse::<u64>() {
                     Ok(seed) => {
-                        self.seed = seed;
-                        self.sim = new_sim(seed);
-                        self.notice = None;
+                        let mut next = self.settings.clone();
+                        next.seed = seed;
+                        self.apply_settings(next);
                     }
                     Err(_) => {
-                        self.notice = Some(format!(
+                        self.notices = vec![format!(
                             "The seed must be a whole number from 0 to {}; keeping {}.",
                             u64::MAX,
-                            self.seed
-                        ))
-                    }
-                }
-                true
-            }
-            Msg::SetSpeed(text) => {
-                if let Ok(speed) = text.parse::<f64>() {
-                    if SPEEDS.contains(&speed) {
-                        self.speed = speed;
+                            self.settings.seed
+                        )]
                     }
                 }
                 true
             }
             Msg::Crash(b) => self.command(Command::CrashBroker(BrokerId(b))),
             Msg::Restart(b) => self.command(Command::RestartBroker(BrokerId(b))),
+            Msg::ToggleProducerLink(b) => {
+                let (p, n) = (NodeId::Producer, NodeId::Broker(BrokerId(b)));
+                if self.sim.network().is_cut(p, n) {
+                    self.command(Command::HealLink(p, n))
+                } else {
+                    self.command(Command::CutLink(p, n))
+                }
+            }
+            Msg::DropNextResponse(b) => self.command(Command::DropNext {
+                from: NodeId::Broker(BrokerId(b)),
+                to: NodeId::Producer,
+                kind: Some(MessageKind::ProduceResponse),
+            }),
+            Msg::SlowBroker(b) => {
+                // A slow follower: its links to the other brokers take ten times longer.
+                let slow = Duration::from_millis(PAGE_LATENCY_MS * 10);
+                let others: Vec<BrokerId> = self
+                    .sim
+                    .brokers()
+                    .keys()
+                    .copied()
+                    .filter(|o| o.0 != b)
+                    .collect();
+                for o in others {
+                    let a = NodeId::Broker(BrokerId(b));
+                    let latency = if self.sim.network().latency(a, NodeId::Broker(o)) == slow {
+                        Duration::from_millis(PAGE_LATENCY_MS)
+                    } else {
+                        slow
+                    };
+                    self.command(Command::SetLinkLatency {
+                        a,
+                        b: NodeId::Broker(o),
+                        latency,
+                    });
+                }
+                true
+            }
         }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let vm = view_model(&self.sim);
+        let vm = view_model::view_model(&self.sim);
+        let st = stage::stage(&self.sim);
+        let dots = stage::dots(&self.sim, self.sim.now(), MAX_DOTS);
         let link = ctx.link();
-        let on_seed = link.callback(|e: Event| {
-            Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value())
-        });
-        let on_speed = link.callback(|e: Event| {
-            Msg::SetSpeed(e.target_unchecked_into::<HtmlInputElement>().value())
-        });
-        let speed_index = SPEEDS.iter().position(|s| *s == self.speed).unwrap_or(3);
         html! {
             <div class="app">
-                <header class="topbar" data-testid="controls">
+                <header class="topbar">
                     <div class="brand">
                         <span class="logo" aria-hidden="true">{"◆"}</span>
                         <span class="name">{"kscope"}</span>
@@ -166,72 +251,213 @@ impl Component for App {
                         <span class="label">{"simulated time"}</span>
                         <span class="value"><span data-testid="sim-time">{vm.time_ms}</span>{" ms"}</span>
                     </div>
-                    <div class="buttons">
-                        <button data-testid="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}>
-                            { if self.playing { "❚❚ Pause" } else { "▶ Play" } }
-                        </button>
-                        <button data-testid="step" onclick={link.callback(|_| Msg::Step)}>{"Step ▸"}</button>
-                        <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)}>{"Reset"}</button>
-                        <label class="field">{"speed "}
-                            <select data-testid="speed" onchange={on_speed}>
-                                { for SPEEDS.iter().enumerate().map(|(i, s)| html! {
-                                    <option value={s.to_string()} selected={i == speed_index}>{format!("{s}×")}</option>
-                                }) }
-                            </select>
-                        </label>
-                        <label class="field">{"seed "}
-                            <input data-testid="seed" type="text" inputmode="numeric" value={self.seed.to_string()} onchange={on_seed} size="8" />
-                        </label>
-                    </div>
+                    <section class="ledger" aria-label="ledger">
+                        { counter("sent", "ledger-sent", vm.sent, "") }
+                        { counter("acknowledged", "ledger-acked", vm.acknowledged, "good") }
+                        { counter("failed", "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
+                        { counter("lost", "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
+                        { counter("duplicated", "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
+                        { counter("reordered", "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
+                        { counter("redelivered", "ledger-redelivered", vm.redelivered, "") }
+                    </section>
                 </header>
-                if let Some(n) = &self.notice {
-                    <div class="notice" role="alert">{n}</div>
-                }
-                <section class="ledger" aria-label="ledger">
-                    { counter("sent", "ledger-sent", vm.sent, "") }
-                    { counter("acknowledged", "ledger-acked", vm.acknowledged, "good") }
-                    { counter("failed", "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
-                    { counter("lost", "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
-                    { counter("duplicated", "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
-                    { counter("reordered", "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
-                    { counter("redelivered (no consumers yet)", "ledger-redelivered", vm.redelivered, "") }
-                    { counter("messages in flight", "in-flight", vm.in_flight_messages as u64, "") }
-                </section>
-                <section class="brokers" aria-label="brokers">
-                    { for vm.brokers.iter().map(|b| broker_card(b, link)) }
-                </section>
-                <section class="partitions" aria-label="partitions">
-                    <h2>{"Partitions, as the controller records them"}</h2>
-                    <table>
-                        <thead><tr>
-                            <th>{"partition"}</th><th>{"leader"}</th><th>{"leader epoch"}</th>
-                            <th>{"replicas"}</th><th>{"ISR"}</th><th>{"high watermark"}</th><th>{"log end offset"}</th>
-                        </tr></thead>
-                        <tbody>{ for vm.partitions.iter().map(partition_row) }</tbody>
-                    </table>
-                </section>
-                <footer class="foot">
-                    {"3 brokers · topic orders with 3 partitions, replication.factor=3, min.insync.replicas=2 · producer acks=all, 200 records/s, "}
-                    { match vm.producer_id {
-                        None => "not idempotent".to_string(),
-                        Some(None) => "idempotent, waiting for its producer id".to_string(),
-                        Some(Some((id, epoch))) => format!("idempotent (producer id {id}, epoch {epoch})"),
-                    } }
-                    {" · seed "}{vm.seed}
-                </footer>
+                { for self.notices.iter().map(|n| html! { <div class="notice" role="alert">{n}</div> }) }
+                <div class="workspace">
+                    { self.controls(link) }
+                    <main class="stage-wrap">
+                        { stage_view(&st, &dots, link) }
+                        { legend(&vm) }
+                    </main>
+                </div>
             </div>
         }
     }
 }
 
 impl App {
+    fn request_frame(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        self._frame = Some(request_animation_frame(move |ts| {
+            link.send_message(Msg::Frame(ts))
+        }));
+    }
+
+    fn restart(&mut self) {
+        match build(&self.settings) {
+            Ok(sim) => {
+                self.sim = sim;
+                self.notices.clear();
+            }
+            Err(e) => self.notices = vec![e],
+        }
+    }
+
+    /// A settings change starts a new run from the same seed; a configuration Kafka
+    /// rejects shows Kafka's error and changes nothing.
+    fn apply_settings(&mut self, next: Settings) {
+        let same_run = Settings {
+            speed: self.settings.speed,
+            ..next.clone()
+        } == self.settings;
+        if same_run {
+            // Only the playback speed changed: the run goes on.
+            self.settings = next;
+            write_url(&self.settings);
+            return;
+        }
+        match build(&next) {
+            Ok(sim) => {
+                let mut notices = Vec::new();
+                if next.partitions < self.settings.partitions {
+                    notices.push(format!(
+                        "Kafka can add partitions to a topic but never remove them: the topic was deleted and recreated with {} partitions.",
+                        next.partitions
+                    ));
+                }
+                self.settings = next;
+                self.sim = sim;
+                self.notices = notices;
+                write_url(&self.settings);
+            }
+            Err(e) => self.notices = vec![format!("{e} Nothing was changed.")],
+        }
+    }
+
     fn command(&mut self, command: Command) -> bool {
         let now = self.sim.now();
         if let Err(e) = self.sim.apply(now, command) {
-            self.notice = Some(e.to_string());
+            self.notices = vec![e.to_string()];
         }
         self.sim.discard_events();
         true
+    }
+
+    fn controls(&self, link: &yew::html::Scope<App>) -> Html {
+        let s = &self.settings;
+        let slider = |testid: &'static str,
+                      label: &'static str,
+                      r: Range,
+                      value: u64,
+                      step: u64,
+                      set: fn(&mut Settings, u64)| {
+            let onchange = link.callback(move |e: Event| {
+                let v: u64 = e
+                    .target_unchecked_into::<HtmlInputElement>()
+                    .value()
+                    .parse()
+                    .unwrap_or(r.default);
+                Msg::Set(Box::new(move |s: &mut Settings| set(s, v)))
+            });
+            html! {
+                <label class="control">
+                    <span class="name">{label}</span>
+                    <input type="range" data-testid={testid} min={r.min.to_string()} max={r.max.to_string()} step={step.to_string()}
+                        value={value.to_string()} {onchange} aria-label={label} />
+                    <output>{value}</output>
+                </label>
+            }
+        };
+        let acks_value = match s.acks {
+            Acks::None => 0,
+            Acks::Leader => 1,
+            Acks::All => 2,
+        };
+        let on_acks = link.callback(|e: Event| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().value();
+            let acks = match v.as_str() {
+                "0" => Acks::None,
+                "1" => Acks::Leader,
+                _ => Acks::All,
+            };
+            Msg::Set(Box::new(move |s: &mut Settings| s.acks = acks))
+        });
+        let idempotent = self.sim.producer().idempotent;
+        let on_idem = link.callback(|e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            Msg::Set(Box::new(move |s: &mut Settings| {
+                s.enable_idempotence = Some(on)
+            }))
+        });
+        let on_unclean = link.callback(|e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            Msg::Set(Box::new(move |s: &mut Settings| {
+                s.unclean_leader_election_enable = on
+            }))
+        });
+        let on_partitioner = link.callback(|e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let p = PartitionerKind::parse(&v).unwrap_or_default();
+            Msg::Set(Box::new(move |s: &mut Settings| s.partitioner = p))
+        });
+        let on_speed = link.callback(|e: Event| {
+            let v: f64 = e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .parse()
+                .unwrap_or(1.0);
+            Msg::Set(Box::new(move |s: &mut Settings| s.speed = v))
+        });
+        let on_seed = link.callback(|e: Event| {
+            Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value())
+        });
+        html! {
+            <aside class="controls" data-testid="controls" aria-label="controls">
+                <div class="playback">
+                    <button data-testid="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}>
+                        { if self.playing { "❚❚ Pause" } else { "▶ Play" } }
+                    </button>
+                    <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="one event (→)">{"Step ▸"}</button>
+                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)}>{"Reset"}</button>
+                </div>
+                <div class="row2">
+                    <label class="control small">{"speed"}
+                        <select data-testid="speed" onchange={on_speed}>
+                            { for SPEEDS.iter().map(|v| html! { <option value={v.to_string()} selected={*v == s.speed}>{format!("{v}×")}</option> }) }
+                        </select>
+                    </label>
+                    <label class="control small">{"seed"}
+                        <input data-testid="seed" type="text" inputmode="numeric" value={s.seed.to_string()} onchange={on_seed} size="6" />
+                    </label>
+                </div>
+                <h3>{"cluster"}</h3>
+                { slider("brokers", "brokers", settings::BROKERS, s.brokers, 1, |s, v| s.brokers = v) }
+                { slider("partitions", "partitions", settings::PARTITIONS, s.partitions, 1, |s, v| s.partitions = v) }
+                { slider("replication-factor", "replication.factor", settings::REPLICATION_FACTOR, s.replication_factor, 1, |s, v| s.replication_factor = v) }
+                { slider("min-insync-replicas", "min.insync.replicas", settings::MIN_INSYNC_REPLICAS, s.min_insync_replicas, 1, |s, v| s.min_insync_replicas = v) }
+                <label class="control toggle">
+                    <input type="checkbox" data-testid="unclean" checked={s.unclean_leader_election_enable} onchange={on_unclean} />
+                    <span>{"unclean.leader.election.enable"}</span>
+                </label>
+                <h3>{"producer"}</h3>
+                <label class="control">
+                    <span class="name">{"acks"}</span>
+                    <input type="range" data-testid="acks" min="0" max="2" step="1" value={acks_value.to_string()} onchange={on_acks} aria-label="acks" />
+                    <output>{s.acks.name()}</output>
+                </label>
+                { slider("batch-size", "batch.size", Range { max: 262_144, ..settings::BATCH_SIZE }, s.batch_size.min(262_144), 1024, |s, v| s.batch_size = v) }
+                { slider("linger-ms", "linger.ms", settings::LINGER_MS, s.linger_ms, 1, |s, v| s.linger_ms = v) }
+                { slider("max-in-flight", "max.in.flight.requests.per.connection", settings::MAX_IN_FLIGHT, s.max_in_flight, 1, |s, v| s.max_in_flight = v) }
+                <label class="control toggle">
+                    <input type="checkbox" data-testid="idempotence" checked={idempotent} onchange={on_idem} />
+                    <span>{"enable.idempotence"}</span>
+                </label>
+                <label class="control">
+                    <span class="name">{"partitioner"}</span>
+                    <select data-testid="partitioner" onchange={on_partitioner}>
+                        { for [PartitionerKind::BuiltIn, PartitionerKind::RoundRobin, PartitionerKind::UniformSticky, PartitionerKind::LegacyDefault].iter().map(|p| html! {
+                            <option value={p.name()} selected={*p == s.partitioner}>{p.name()}</option>
+                        }) }
+                    </select>
+                </label>
+                { slider("rate", "records/s", Range { max: 5_000, ..settings::RATE }, s.rate.min(5_000), 10, |s, v| s.rate = v) }
+                { slider("keys", "distinct keys (0 = none)", Range { max: 64, ..settings::KEYS }, s.keys.min(64), 1, |s, v| s.keys = v) }
+                <h3>{"consumers"}</h3>
+                <label class="control disabled" title="Consumer groups are not modelled yet.">
+                    <span class="name">{"consumers (not modelled yet)"}</span>
+                    <input type="range" data-testid="consumers" min="0" max="24" value={s.consumers.to_string()} disabled=true />
+                </label>
+            </aside>
+        }
     }
 }
 
@@ -244,69 +470,115 @@ fn counter(label: &str, testid: &str, value: u64, tone: &str) -> Html {
     }
 }
 
-fn broker_card(b: &BrokerView, link: &yew::html::Scope<App>) -> Html {
-    let id = b.id;
-    let state = if b.up { "up" } else { "down" };
-    let button = if b.up {
-        html! { <button class="danger" data-testid="crash-broker" onclick={link.callback(move |_| Msg::Crash(id))}>{"Crash"}</button> }
-    } else {
-        html! { <button data-testid="restart-broker" onclick={link.callback(move |_| Msg::Restart(id))}>{"Restart"}</button> }
-    };
-    let status = match (b.up, b.fenced) {
+fn stage_view(st: &Stage, dots: &[Dot], link: &yew::html::Scope<App>) -> Html {
+    let cols = format!(
+        "grid-template-columns: {}fr repeat({}, 1fr); height: {}px",
+        stage::PRODUCER_WEIGHT,
+        st.columns.len(),
+        st.height_px
+    );
+    html! {
+        <div class="stage" style={cols} aria-label="stage">
+            <div class="head producer-head"><strong>{"producer"}</strong><span>{"accumulator per partition"}</span></div>
+            { for st.columns.iter().map(|c| broker_head(c, link)) }
+            { for st.rows.iter().map(|r| row_view(r, &st.columns)) }
+            <div class="dots" aria-hidden="true">
+                { for dots.iter().map(|d| html! {
+                    <span key={d.id.to_string()} class={d.kind.class()} style={format!("left:{:.2}%;top:{:.1}px", d.x, d.y)}></span>
+                }) }
+            </div>
+        </div>
+    }
+}
+
+fn broker_head(c: &Column, link: &yew::html::Scope<App>) -> Html {
+    let id = c.id;
+    let state = if c.up { "up" } else { "down" };
+    let status = match (c.up, c.fenced) {
         (true, _) => "running",
-        (false, false) => "down · controller waiting",
+        (false, false) => "down · not yet fenced",
         (false, true) => "down · fenced",
     };
     html! {
-        <article class={classes!("broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
-            <header>
-                <h3>{format!("Broker {id}")}</h3>
-                <span class="status">{status}</span>
-                {button}
-            </header>
-            <ul>{ for b.replicas.iter().map(replica_row) }</ul>
-        </article>
+        <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
+            <div class="title"><strong>{format!("broker {id}")}</strong><span class="status">{status}</span></div>
+            <div class="actions">
+                if c.up {
+                    <button class="danger" data-testid="crash-broker" onclick={link.callback(move |_| Msg::Crash(id))} title="kill the broker's process">{"crash"}</button>
+                } else {
+                    <button data-testid="restart-broker" onclick={link.callback(move |_| Msg::Restart(id))}>{"restart"}</button>
+                }
+                <button data-testid="cut-link" onclick={link.callback(move |_| Msg::ToggleProducerLink(id))} title="cut or heal the link from the producer">
+                    { if c.producer_link_cut { "heal link" } else { "cut link" } }
+                </button>
+                <button data-testid="drop-response" onclick={link.callback(move |_| Msg::DropNextResponse(id))} title="drop this broker's next produce response">{"drop ack"}</button>
+                <button data-testid="slow-broker" onclick={link.callback(move |_| Msg::SlowBroker(id))} title="make its links to other brokers 10× slower">{"slow"}</button>
+            </div>
+        </div>
     }
 }
 
-fn replica_row(r: &ReplicaView) -> Html {
-    let role = if r.leader { "leader" } else { "follower" };
-    let span = r.log_end_offset.max(1) as f64;
-    let hw_pct = 100.0 * r.high_watermark as f64 / span;
-    let start_pct = 100.0 * r.log_start_offset as f64 / span;
+fn row_view(r: &Row, columns: &[Column]) -> Html {
+    let a = &r.accumulator;
     html! {
-        <li class={classes!("replica", role, (!r.in_isr).then_some("out-of-sync"))}
-            data-testid="replica" data-topic={r.topic.clone()} data-partition={r.partition.to_string()}
-            data-broker={r.broker.to_string()} data-role={role} data-in-isr={r.in_isr.to_string()}
-            data-leo={r.log_end_offset.to_string()} data-hw={r.high_watermark.to_string()}>
-            <span class="shape" aria-hidden="true">{ if r.leader { "★" } else { "●" } }</span>
-            <span class="tp">{format!("{}-{}", r.topic, r.partition)}</span>
-            <span class="role">{ if r.in_isr { role.to_string() } else { format!("{role} · out of ISR") } }</span>
-            <span class="bar" title={format!("log start {} · high watermark {} · log end {}", r.log_start_offset, r.high_watermark, r.log_end_offset)}>
-                <span class="deleted" style={format!("width:{start_pct:.1}%")}></span>
-                <span class="committed" style={format!("width:{:.1}%", hw_pct - start_pct)}></span>
-            </span>
-            <span class="nums">{format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset)}</span>
-        </li>
+        <>
+            <div class="acc" data-testid="accumulator" data-partition={r.partition.to_string()}>
+                <span class="tp">{format!("orders-{}", r.partition)}</span>
+                <span class="batchbar" title="the open batch against batch.size">
+                    <span class="fill" style={format!("width:{:.0}%", a.fill * 100.0)}></span>
+                </span>
+                <span class="meta">
+                    {format!("{} queued · {} in flight", a.queued, a.in_flight)}
+                    { a.linger_left_ms.map(|l| format!(" · linger {l} ms")).unwrap_or_default() }
+                    { a.next_sequence.map(|s| format!(" · next seq {s}")).unwrap_or_default() }
+                </span>
+            </div>
+            { for r.cells.iter().zip(columns).map(|(c, col)| cell_view(r, c.as_ref(), col)) }
+        </>
     }
 }
 
-fn partition_row(p: &PartitionView) -> Html {
-    let list = |v: &[u32]| {
-        v.iter()
-            .map(|b| b.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column) -> Html {
+    let Some(c) = cell else {
+        return html! { <div class={classes!("cell", "empty", (!col.up).then_some("down"))}></div> };
     };
+    let role = if c.leader { "leader" } else { "follower" };
+    let span = (c.log_end_offset - c.log_start_offset).max(1) as f64;
+    let hw = 100.0 * (c.high_watermark - c.log_start_offset) as f64 / span;
     html! {
-        <tr class={classes!(p.leader.is_none().then_some("offline"))}>
-            <td>{format!("{}-{}", p.topic, p.partition)}</td>
-            <td>{ p.leader.map_or("none (offline)".to_string(), |l| format!("broker {l}")) }</td>
-            <td>{p.leader_epoch}</td>
-            <td>{list(&p.replicas)}</td>
-            <td>{list(&p.isr)}</td>
-            <td>{ p.high_watermark.map_or("–".into(), |h| h.to_string()) }</td>
-            <td>{ p.log_end_offset.map_or("–".into(), |h| h.to_string()) }</td>
-        </tr>
+        <div class={classes!("cell", role, (!c.in_isr).then_some("out-of-sync"), (!col.up).then_some("down"))}
+            data-testid="replica" data-topic="orders" data-partition={r.partition.to_string()}
+            data-broker={c.broker.to_string()} data-role={role} data-in-isr={c.in_isr.to_string()}
+            data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}>
+            <span class="shape" aria-hidden="true">{ if c.leader { "★" } else { "●" } }</span>
+            <span class="role">{ if c.in_isr { role.to_string() } else { format!("{role} · out of ISR") } }</span>
+            <span class="log" title={format!("log start {} · high watermark {} · log end {} · {} segment(s)", c.log_start_offset, c.high_watermark, c.log_end_offset, c.segments)}>
+                <span class="committed" style={format!("width:{hw:.1}%")}></span>
+            </span>
+            <span class="nums">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}{ if c.leader { format!(" · epoch {}", r.leader_epoch) } else { String::new() } }</span>
+        </div>
+    }
+}
+
+fn legend(vm: &view_model::ViewModel) -> Html {
+    html! {
+        <footer class="legend">
+            <span><span class="shape leader">{"★"}</span>{" leader"}</span>
+            <span><span class="shape">{"●"}</span>{" follower"}</span>
+            <span><span class="swatch committed"></span>{" committed (below the high watermark)"}</span>
+            <span><span class="swatch uncommitted"></span>{" written, not yet committed"}</span>
+            <span><span class="dot produce inline"></span>{" produce request"}</span>
+            <span><span class="dot ack inline"></span>{" produce response"}</span>
+            <span><span class="dot fetch-data inline"></span>{" replication"}</span>
+            <span><span class="dot fetch inline"></span>{" fetch without data"}</span>
+            <span class="muted">
+                { match vm.producer_id {
+                    None => "producer not idempotent".to_string(),
+                    Some(None) => "idempotent producer, waiting for its producer id".to_string(),
+                    Some(Some((id, epoch))) => format!("idempotent producer: id {id}, epoch {epoch}"),
+                } }
+                {format!(" · every link {PAGE_LATENCY_MS} ms one way · seed {}", vm.seed)}
+            </span>
+        </footer>
     }
 }

@@ -1,0 +1,348 @@
+//! The page's settings: what the sliders and selectors hold, read from and written to the
+//! page's URL as readable query parameters named as Kafka names them
+//! (`?brokers=3&partitions=6&replication.factor=3&acks=all&linger.ms=5&seed=7`).
+//! A bad or out-of-range parameter falls back to its default alone, with a message.
+
+use kscope_core::partitioner::PartitionerKind;
+use kscope_core::{Acks, ConfigError, SimConfig, TopicSpec, Workload};
+
+/// One integer setting: its URL name, range and default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub name: &'static str,
+    pub min: u64,
+    pub max: u64,
+    pub default: u64,
+}
+
+pub const BROKERS: Range = Range {
+    name: "brokers",
+    min: 1,
+    max: 9,
+    default: 3,
+};
+pub const PARTITIONS: Range = Range {
+    name: "partitions",
+    min: 1,
+    max: 24,
+    default: 3,
+};
+pub const REPLICATION_FACTOR: Range = Range {
+    name: "replication.factor",
+    min: 1,
+    max: 9,
+    default: 3,
+};
+pub const MIN_INSYNC_REPLICAS: Range = Range {
+    name: "min.insync.replicas",
+    min: 1,
+    max: 9,
+    default: 2,
+};
+pub const BATCH_SIZE: Range = Range {
+    name: "batch.size",
+    min: 0,
+    max: 1_048_576,
+    default: 16_384,
+};
+pub const LINGER_MS: Range = Range {
+    name: "linger.ms",
+    min: 0,
+    max: 1_000,
+    default: 5,
+};
+pub const MAX_IN_FLIGHT: Range = Range {
+    name: "max.in.flight.requests.per.connection",
+    min: 1,
+    max: 10,
+    default: 5,
+};
+pub const RATE: Range = Range {
+    name: "rate",
+    min: 0,
+    max: 20_000,
+    default: 200,
+};
+pub const KEYS: Range = Range {
+    name: "keys",
+    min: 0,
+    max: 1_000,
+    default: 0,
+};
+pub const CONSUMERS: Range = Range {
+    name: "consumers",
+    min: 0,
+    max: 24,
+    default: 0,
+};
+
+/// Every setting of the page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub brokers: u64,
+    pub partitions: u64,
+    pub replication_factor: u64,
+    pub min_insync_replicas: u64,
+    pub acks: Acks,
+    pub batch_size: u64,
+    pub linger_ms: u64,
+    /// `None` leaves Kafka's default.
+    pub enable_idempotence: Option<bool>,
+    pub unclean_leader_election_enable: bool,
+    pub max_in_flight: u64,
+    pub partitioner: PartitionerKind,
+    pub rate: u64,
+    pub keys: u64,
+    pub consumers: u64,
+    pub seed: u64,
+    pub speed: f64,
+}
+
+/// Playback speeds: simulated milliseconds per wall millisecond.
+pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0];
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            brokers: BROKERS.default,
+            partitions: PARTITIONS.default,
+            replication_factor: REPLICATION_FACTOR.default,
+            min_insync_replicas: MIN_INSYNC_REPLICAS.default,
+            acks: Acks::All,
+            batch_size: BATCH_SIZE.default,
+            linger_ms: LINGER_MS.default,
+            enable_idempotence: None,
+            unclean_leader_election_enable: false,
+            max_in_flight: MAX_IN_FLIGHT.default,
+            partitioner: PartitionerKind::BuiltIn,
+            rate: RATE.default,
+            keys: KEYS.default,
+            consumers: CONSUMERS.default,
+            seed: 1,
+            speed: 1.0,
+        }
+    }
+}
+
+fn decode(s: &str) -> String {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() && s.is_char_boundary(i + 1) && s.is_char_boundary(i + 3) => {
+                match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl Settings {
+    /// Reads settings from a query string; returns them and a message for every
+    /// parameter that was not understood (that parameter keeps its default).
+    pub fn from_query(query: &str) -> (Settings, Vec<String>) {
+        let mut s = Settings::default();
+        let mut problems = Vec::new();
+        for pair in query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let (k, v) = (decode(k), decode(v));
+            let int = |r: Range, problems: &mut Vec<String>| -> Option<u64> {
+                match v.trim().parse::<u64>() {
+                    Ok(n) if (r.min..=r.max).contains(&n) => Some(n),
+                    _ => {
+                        problems.push(format!(
+                            "{}={v} is not a whole number from {} to {}; using {}.",
+                            r.name, r.min, r.max, r.default
+                        ));
+                        None
+                    }
+                }
+            };
+            match k.as_str() {
+                "brokers" => s.brokers = int(BROKERS, &mut problems).unwrap_or(s.brokers),
+                "partitions" => s.partitions = int(PARTITIONS, &mut problems).unwrap_or(s.partitions),
+                "replication.factor" => {
+                    s.replication_factor = int(REPLICATION_FACTOR, &mut problems).unwrap_or(s.replication_factor)
+                }
+                "min.insync.replicas" => {
+                    s.min_insync_replicas = int(MIN_INSYNC_REPLICAS, &mut problems).unwrap_or(s.min_insync_replicas)
+                }
+                "batch.size" => s.batch_size = int(BATCH_SIZE, &mut problems).unwrap_or(s.batch_size),
+                "linger.ms" => s.linger_ms = int(LINGER_MS, &mut problems).unwrap_or(s.linger_ms),
+                "max.in.flight.requests.per.connection" => {
+                    s.max_in_flight = int(MAX_IN_FLIGHT, &mut problems).unwrap_or(s.max_in_flight)
+                }
+                "rate" => s.rate = int(RATE, &mut problems).unwrap_or(s.rate),
+                "keys" => s.keys = int(KEYS, &mut problems).unwrap_or(s.keys),
+                "consumers" => s.consumers = int(CONSUMERS, &mut problems).unwrap_or(s.consumers),
+                "seed" => match v.trim().parse::<u64>() {
+                    Ok(n) => s.seed = n,
+                    Err(_) => problems.push(format!("seed={v} is not a whole number; using {}.", s.seed)),
+                },
+                "acks" => match Acks::parse(&v) {
+                    Ok(a) => s.acks = a,
+                    Err(e) => problems.push(format!("{} Using all.", e.message)),
+                },
+                "enable.idempotence" => match v.as_str() {
+                    "true" => s.enable_idempotence = Some(true),
+                    "false" => s.enable_idempotence = Some(false),
+                    _ => problems.push(format!("enable.idempotence={v} must be true or false; using Kafka's default.")),
+                },
+                "unclean.leader.election.enable" => match v.as_str() {
+                    "true" => s.unclean_leader_election_enable = true,
+                    "false" => s.unclean_leader_election_enable = false,
+                    _ => problems.push(format!("unclean.leader.election.enable={v} must be true or false; using false.")),
+                },
+                "partitioner" => match PartitionerKind::parse(&v) {
+                    Some(p) => s.partitioner = p,
+                    None => problems.push(format!(
+                        "partitioner={v} is not one of builtin, roundrobin, uniformsticky, default; using builtin."
+                    )),
+                },
+                "partition.assignment.strategy" => problems.push(
+                    "partition.assignment.strategy is ignored: consumer groups are not modelled yet.".into(),
+                ),
+                "speed" => match v.parse::<f64>() {
+                    Ok(x) if SPEEDS.contains(&x) => s.speed = x,
+                    _ => problems.push(format!("speed={v} is not one of 0.1, 0.25, 0.5, 1, 2, 5, 10; using 1.")),
+                },
+                other => problems.push(format!("{other} is not a setting kscope knows; ignored.")),
+            }
+        }
+        (s, problems)
+    }
+
+    /// The query string for these settings, every parameter named as Kafka names it.
+    pub fn to_query(&self) -> String {
+        let mut q = format!(
+            "brokers={}&partitions={}&replication.factor={}&min.insync.replicas={}&acks={}&batch.size={}&linger.ms={}",
+            self.brokers,
+            self.partitions,
+            self.replication_factor,
+            self.min_insync_replicas,
+            self.acks.name(),
+            self.batch_size,
+            self.linger_ms
+        );
+        if let Some(i) = self.enable_idempotence {
+            q.push_str(&format!("&enable.idempotence={i}"));
+        }
+        if self.unclean_leader_election_enable {
+            q.push_str("&unclean.leader.election.enable=true");
+        }
+        q.push_str(&format!(
+            "&max.in.flight.requests.per.connection={}&partitioner={}&consumers={}&keys={}&rate={}&seed={}&speed={}",
+            self.max_in_flight,
+            self.partitioner.name(),
+            self.consumers,
+            self.keys,
+            self.rate,
+            self.seed,
+            self.speed
+        ));
+        q
+    }
+
+    /// The simulation's configuration, or Kafka's error for a combination it rejects.
+    pub fn to_config(&self) -> Result<SimConfig, ConfigError> {
+        let mut topic = TopicSpec::new(
+            "orders",
+            self.partitions as u32,
+            self.replication_factor as u32,
+        );
+        topic.min_insync_replicas = self.min_insync_replicas as u32;
+        topic.unclean_leader_election_enable = self.unclean_leader_election_enable;
+        let mut config = SimConfig {
+            brokers: self.brokers as u32,
+            topics: vec![topic],
+            workload: Workload {
+                rate: self.rate as u32,
+                keys: self.keys as u32,
+                value_bytes: 100,
+                topic: 0,
+            },
+            ..Default::default()
+        };
+        config.producer.acks = self.acks;
+        config.producer.batch_size = self.batch_size as u32;
+        config.producer.linger_ms = self.linger_ms;
+        config.producer.enable_idempotence = self.enable_idempotence;
+        config.producer.max_in_flight_requests_per_connection = self.max_in_flight as u32;
+        config.producer.partitioner = self.partitioner;
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_round_trips() {
+        let s = Settings {
+            brokers: 5,
+            partitions: 12,
+            acks: Acks::Leader,
+            linger_ms: 20,
+            enable_idempotence: Some(false),
+            seed: 42,
+            speed: 0.25,
+            ..Default::default()
+        };
+        let (back, problems) = Settings::from_query(&s.to_query());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn a_bad_parameter_falls_back_alone_with_a_message() {
+        let (s, problems) =
+            Settings::from_query("?brokers=40&partitions=6&acks=2&linger.ms=abc&color=red");
+        assert_eq!(s.brokers, 3);
+        assert_eq!(s.partitions, 6);
+        assert_eq!(s.acks, Acks::All);
+        assert_eq!(s.linger_ms, LINGER_MS.default);
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].starts_with("brokers=40 is not a whole number from 1 to 9"));
+        assert!(problems[1].starts_with("Invalid value 2 for configuration acks"));
+    }
+
+    #[test]
+    fn kafka_rejects_a_replication_factor_above_the_broker_count() {
+        let (s, _) = Settings::from_query("brokers=2&replication.factor=3");
+        let e = s.to_config().unwrap_err();
+        assert!(e.message.contains("only 2 broker(s) are registered"));
+    }
+
+    #[test]
+    fn hostile_queries_do_not_panic() {
+        for q in [
+            "%",
+            "%%",
+            "%4",
+            "a=%zz",
+            "&&&",
+            "=",
+            "seed=99999999999999999999999",
+            "speed=NaN",
+            "brokers=-1",
+        ] {
+            let _ = Settings::from_query(q);
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! The stage's view model: a matrix with one row per partition and one column for the
+//! producer's accumulator plus one per broker, and the messages in flight placed between
+//! their columns by interpolating the core's `sent_at` and `deliver_at`. Pure functions of
+//! the simulation, tested natively; nothing about motion lives in the core.
+
+use kscope_core::network::Payload;
+use kscope_core::sim::Sim;
+use kscope_core::{Instant, NodeId, TopicPartition};
+
+/// Height of the stage's header row and of each partition row, in CSS pixels; the
+/// stylesheet uses the same numbers.
+pub const HEAD_PX: f64 = 64.0;
+pub const ROW_PX: f64 = 58.0;
+/// Width of the producer's column relative to a broker's.
+pub const PRODUCER_WEIGHT: f64 = 1.4;
+
+/// A replica in its cell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    pub broker: u32,
+    pub leader: bool,
+    pub in_isr: bool,
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+    pub log_end_offset: i64,
+    pub segments: usize,
+}
+
+/// A partition's accumulator in the producer's column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Accumulator {
+    /// Batches waiting in the deque.
+    pub queued: usize,
+    /// How full the open batch is against `batch.size` (0..1).
+    pub fill: f64,
+    /// Records in the open batch.
+    pub open_records: u32,
+    /// Batches of this partition in requests not yet answered.
+    pub in_flight: usize,
+    /// Milliseconds left of `linger.ms` for the first batch, when it is waiting.
+    pub linger_left_ms: Option<u64>,
+    /// The next sequence number, for an idempotent producer.
+    pub next_sequence: Option<i32>,
+}
+
+/// One partition's row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub partition: u32,
+    pub leader: Option<u32>,
+    pub leader_epoch: i32,
+    pub isr: Vec<u32>,
+    pub accumulator: Accumulator,
+    /// One entry per broker column: the replica there, if the broker holds one.
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// A broker's column header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub id: u32,
+    pub up: bool,
+    pub fenced: bool,
+    pub producer_link_cut: bool,
+}
+
+/// What a dot in flight stands for; its shape and colour on the stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DotKind {
+    Produce,
+    ProduceResponse,
+    Fetch,
+    FetchData,
+    Control,
+}
+
+impl DotKind {
+    pub fn class(self) -> &'static str {
+        match self {
+            DotKind::Produce => "dot produce",
+            DotKind::ProduceResponse => "dot ack",
+            DotKind::Fetch => "dot fetch",
+            DotKind::FetchData => "dot fetch-data",
+            DotKind::Control => "dot control",
+        }
+    }
+}
+
+/// A message in flight at the current instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dot {
+    pub id: u64,
+    pub kind: DotKind,
+    /// Horizontal position, percent of the stage's width.
+    pub x: f64,
+    /// Vertical position, CSS pixels from the stage's top.
+    pub y: f64,
+    pub records: u32,
+}
+
+/// The whole stage.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stage {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    pub height_px: f64,
+}
+
+/// The horizontal centre of a column, in percent: column 0 is the producer's.
+pub fn column_x(column: usize, brokers: usize) -> f64 {
+    let total = PRODUCER_WEIGHT + brokers as f64;
+    let centre = if column == 0 {
+        PRODUCER_WEIGHT / 2.0
+    } else {
+        PRODUCER_WEIGHT + (column - 1) as f64 + 0.5
+    };
+    100.0 * centre / total
+}
+
+/// The vertical centre of a partition's row (or of the header, for `None`), in pixels.
+pub fn row_y(row: Option<usize>) -> f64 {
+    match row {
+        None => HEAD_PX / 2.0,
+        Some(r) => HEAD_PX + ROW_PX * (r as f64 + 0.5),
+    }
+}
+
+/// The stage of the first topic of `sim`.
+pub fn stage(sim: &Sim) -> Stage {
+    let brokers: Vec<_> = sim.brokers().values().collect();
+    let topic = &sim.topics()[0];
+    let producer = sim.producer();
+    let now = sim.now();
+    let columns = brokers
+        .iter()
+        .map(|b| Column {
+            id: b.id.0,
+            up: b.up,
+            fenced: b.fenced,
+            producer_link_cut: sim.network().is_cut(NodeId::Producer, NodeId::Broker(b.id)),
+        })
+        .collect();
+    let linger = kscope_core::Duration::from_millis(producer.config.linger_ms);
+    let rows: Vec<Row> = (0..topic.partitions.len() as u32)
+        .map(|p| {
+            let tp = TopicPartition::new(kscope_core::TopicId(0), p);
+            let state = &topic.partitions[p as usize];
+            let deque = producer.deques.get(&tp);
+            let open = deque
+                .and_then(|d| d.back())
+                .filter(|b| b.frozen_for_send().is_none());
+            let batch_size = f64::from(producer.config.batch_size.max(1));
+            let accumulator = Accumulator {
+                queued: deque.map_or(0, |d| d.len()),
+                fill: open.map_or(0.0, |b| {
+                    (f64::from(b.estimated_size()) / batch_size).min(1.0)
+                }),
+                open_records: open.map_or(0, |b| b.record_total()),
+                in_flight: producer
+                    .in_flight
+                    .values()
+                    .flat_map(|r| r.batches.iter())
+                    .filter(|b| b.partition == tp)
+                    .count(),
+                linger_left_ms: deque.and_then(|d| d.front()).and_then(|b| {
+                    let due = b.created_at + linger;
+                    (b.attempts == 0 && due > now).then(|| due.since(now).millis())
+                }),
+                next_sequence: producer.idempotent.then(|| {
+                    producer
+                        .idempotence
+                        .partitions
+                        .get(&tp)
+                        .map_or(0, |e| e.next_sequence)
+                }),
+            };
+            let cells = brokers
+                .iter()
+                .map(|b| {
+                    b.replicas.get(&tp).map(|r| Cell {
+                        broker: b.id.0,
+                        leader: state.leader == Some(b.id),
+                        in_isr: state.isr.contains(&b.id),
+                        log_start_offset: r.log.log_start_offset().0,
+                        high_watermark: r.high_watermark.0,
+                        log_end_offset: r.log.log_end_offset().0,
+                        segments: r.log.segments().len(),
+                    })
+                })
+                .collect();
+            Row {
+                partition: p,
+                leader: state.leader.map(|b| b.0),
+                leader_epoch: state.leader_epoch.0,
+                isr: state.isr.iter().map(|b| b.0).collect(),
+                accumulator,
+                cells,
+            }
+        })
+        .collect();
+    let height_px = HEAD_PX + ROW_PX * rows.len() as f64;
+    Stage {
+        columns,
+        rows,
+        height_px,
+    }
+}
+
+/// The messages in flight at `now`, placed on the stage; at most `limit` of them (the
+/// stage draws fewer under load rather than freezing).
+pub fn dots(sim: &Sim, now: Instant, limit: usize) -> Vec<Dot> {
+    let brokers: Vec<u32> = sim.brokers().keys().map(|b| b.0).collect();
+    let column = |n: NodeId| match n {
+        NodeId::Producer => 0,
+        NodeId::Broker(b) => 1 + brokers.iter().position(|x| *x == b.0).unwrap_or(0),
+    };
+    let partitions = sim.topics()[0].partitions.len();
+    let row_of = |tp: Option<TopicPartition>| {
+        tp.filter(|tp| tp.topic.0 == 0 && (tp.partition as usize) < partitions)
+            .map(|tp| tp.partition as usize)
+    };
+    sim.messages_in_flight()
+        .take(limit)
+        .map(|m| {
+            let (kind, tp) = match &m.payload {
+                Payload::ProduceRequest { batches, .. } => {
+                    (DotKind::Produce, batches.first().map(|b| b.partition))
+                }
+                Payload::ProduceResponse { results, .. } => {
+                    (DotKind::ProduceResponse, results.first().map(|r| r.0))
+                }
+                Payload::FetchRequest { partitions } => {
+                    (DotKind::Fetch, partitions.first().map(|p| p.partition))
+                }
+                Payload::FetchResponse { partitions, .. } => {
+                    let with_data = partitions.iter().find(|p| !p.batches.is_empty());
+                    match with_data {
+                        Some(p) => (DotKind::FetchData, Some(p.partition)),
+                        None => (DotKind::Fetch, partitions.first().map(|p| p.partition)),
+                    }
+                }
+                _ => (DotKind::Control, None),
+            };
+            let span = m
+                .deliver_at
+                .micros()
+                .saturating_sub(m.sent_at.micros())
+                .max(1) as f64;
+            let t = (now.micros().saturating_sub(m.sent_at.micros()) as f64 / span).clamp(0.0, 1.0);
+            let (x0, x1) = (
+                column_x(column(m.from), brokers.len()),
+                column_x(column(m.to), brokers.len()),
+            );
+            let y = row_y(row_of(tp));
+            Dot {
+                id: m.id.0,
+                kind,
+                x: x0 + (x1 - x0) * t,
+                y,
+                records: m.payload.records(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kscope_core::SimConfig;
+
+    fn sim() -> Sim {
+        let mut config = SimConfig::default();
+        config.network.latency_us = 20_000;
+        config.producer.linger_ms = 5;
+        Sim::new(config, 4).expect("valid")
+    }
+
+    #[test]
+    fn one_row_per_partition_and_one_cell_per_broker() {
+        let mut s = sim();
+        s.step(Instant::from_millis(1_000));
+        let st = stage(&s);
+        assert_eq!(st.columns.len(), 3);
+        assert_eq!(st.rows.len(), 3);
+        for row in &st.rows {
+            assert_eq!(row.cells.len(), 3);
+            let leaders = row.cells.iter().flatten().filter(|c| c.leader).count();
+            assert_eq!(leaders, 1, "one leader per partition");
+            for c in row.cells.iter().flatten() {
+                assert!(c.high_watermark <= c.log_end_offset);
+            }
+        }
+        assert_eq!(st.height_px, HEAD_PX + 3.0 * ROW_PX);
+    }
+
+    #[test]
+    fn a_message_moves_from_its_sender_to_its_receiver() {
+        let mut s = sim();
+        // Step until a produce request is on the wire.
+        let mut t = 0;
+        let m = loop {
+            t += 1;
+            s.step(Instant::from_millis(t));
+            if let Some(m) = s
+                .messages_in_flight()
+                .find(|m| matches!(m.payload, Payload::ProduceRequest { .. }))
+            {
+                break m.clone();
+            }
+            assert!(t < 5_000, "the producer sends within 5 s");
+        };
+        let at = |f: f64| {
+            let now = Instant::from_micros(
+                m.sent_at.micros()
+                    + ((m.deliver_at.micros() - m.sent_at.micros()) as f64 * f) as u64,
+            );
+            dots(&s, now, 10_000)
+                .into_iter()
+                .find(|d| d.id == m.id.0)
+                .expect("in flight")
+        };
+        let (start, middle, end) = (at(0.0), at(0.5), at(1.0));
+        let to = match m.to {
+            NodeId::Broker(b) => b.0 as usize + 1,
+            NodeId::Producer => 0,
+        };
+        assert!(
+            (start.x - column_x(0, 3)).abs() < 1e-9,
+            "starts at the producer"
+        );
+        assert!((end.x - column_x(to, 3)).abs() < 1e-9, "ends at the leader");
+        assert!((middle.x - (start.x + end.x) / 2.0).abs() < 1e-6);
+        assert_eq!(start.kind, DotKind::Produce);
+        assert!(start.records > 0);
+    }
+
+    #[test]
+    fn the_dot_limit_bounds_the_work() {
+        let mut s = sim();
+        s.step(Instant::from_millis(2_000));
+        let all = dots(&s, s.now(), 10_000).len();
+        assert!(all > 0);
+        assert_eq!(dots(&s, s.now(), 1).len(), 1);
+    }
+}
