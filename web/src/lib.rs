@@ -11,6 +11,8 @@ pub mod settings;
 pub mod stage;
 pub mod view_model;
 
+use std::rc::Rc;
+
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use kscope_core::event::MessageKind;
@@ -26,7 +28,12 @@ use stage::{Cell, Column, Dot, Row, Stage};
 /// A gap between frames longer than this (a background tab) is not replayed.
 const MAX_GAP_MS: f64 = 250.0;
 /// The most messages drawn at once: under load the stage draws fewer, never freezes.
-pub const MAX_DOTS: usize = 400;
+pub const MAX_DOTS: usize = 250;
+/// How often the stage's matrix and the readouts are refreshed while playing, in wall
+/// milliseconds.
+const SNAPSHOT_MS: f64 = 100.0;
+/// The most recent records the throughput and latency readouts look at.
+const RATE_SCAN: usize = 25_000;
 /// One-way latency of every link on the page, so that messages are seen travelling.
 pub const PAGE_LATENCY_MS: u64 = 20;
 
@@ -53,6 +60,18 @@ pub struct App {
     last_frame_ms: Option<f64>,
     /// Messages for the user: refused commands, bad URL parameters, Kafka's errors.
     notices: Vec<String>,
+    /// Sends a message to the app; made once, so components given it keep equal props.
+    dispatch: Callback<Msg>,
+    /// Throughput and latency, recomputed four times a second of wall time.
+    rates: view_model::Rates,
+    rates_at_ms: f64,
+    /// The losses by cause, recomputed when the count of losses changes.
+    losses: Rc<Vec<(String, u64)>>,
+    losses_counted: u64,
+    /// The readouts and the stage's matrix as last drawn, and when (wall milliseconds);
+    /// `None` redraws them at the next render.
+    snapshot: Option<(view_model::ViewModel, Rc<Stage>)>,
+    snapshot_at_ms: f64,
     _frame: Option<AnimationFrame>,
     _keys: Option<EventListener>,
 }
@@ -130,6 +149,17 @@ impl Component for App {
             playing: true,
             last_frame_ms: None,
             notices,
+            dispatch: ctx.link().callback(|m| m),
+            rates: view_model::Rates {
+                records_per_s: 0.0,
+                latency_p50_ms: None,
+                latency_p99_ms: None,
+            },
+            rates_at_ms: 0.0,
+            losses: Rc::new(Vec::new()),
+            losses_counted: 0,
+            snapshot: None,
+            snapshot_at_ms: 0.0,
             _frame: None,
             _keys: keys,
         };
@@ -138,6 +168,10 @@ impl Component for App {
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        if !matches!(msg, Msg::Frame(_)) {
+            // Anything but the clock shows at once.
+            self.snapshot = None;
+        }
         match msg {
             Msg::Frame(ts) => {
                 let elapsed = self
@@ -152,6 +186,14 @@ impl Component for App {
                 self.sim
                     .step(Instant::from_micros(self.sim.now().micros() + advance));
                 self.sim.discard_events();
+                if ts - self.snapshot_at_ms >= SNAPSHOT_MS {
+                    self.snapshot_at_ms = ts;
+                    self.snapshot = None;
+                }
+                if ts - self.rates_at_ms > 250.0 {
+                    self.rates_at_ms = ts;
+                    self.rates = view_model::rates(&self.sim, 1_000, RATE_SCAN);
+                }
                 true
             }
             Msg::TogglePlay => {
@@ -234,11 +276,23 @@ impl Component for App {
         }
     }
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
-        let vm = view_model::view_model(&self.sim);
-        let st = stage::stage(&self.sim);
-        let dots = stage::dots(&self.sim, self.sim.now(), MAX_DOTS);
-        let link = ctx.link();
+    fn view(&self, _ctx: &Context<Self>) -> Html {
+        // The matrix and the readouts are refreshed ten times a second (numbers changing
+        // faster cannot be read); the messages in flight move every frame.
+        let (vm, st) = match &self.snapshot {
+            Some((vm, st)) => (vm.clone(), st.clone()),
+            None => (
+                view_model::view_model(&self.sim),
+                Rc::new(stage::stage(&self.sim)),
+            ),
+        };
+        let dots = Rc::new(stage::dots(&self.sim, self.sim.now(), MAX_DOTS));
+        let idempotent = self.sim.producer().idempotent;
+        let losses = if vm.lost == self.losses_counted {
+            self.losses.clone()
+        } else {
+            Rc::new(view_model::losses(&self.sim))
+        };
         html! {
             <div class="app">
                 <header class="topbar">
@@ -247,29 +301,32 @@ impl Component for App {
                         <span class="name">{"kscope"}</span>
                         <span class="tag">{"Kafka internals, simulated"}</span>
                     </div>
-                    <div class="clock">
-                        <span class="label">{"simulated time"}</span>
-                        <span class="value"><span data-testid="sim-time">{vm.time_ms}</span>{" ms"}</span>
-                    </div>
-                    <section class="ledger" aria-label="ledger">
-                        { counter("sent", "ledger-sent", vm.sent, "") }
-                        { counter("acknowledged", "ledger-acked", vm.acknowledged, "good") }
-                        { counter("failed", "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
-                        { counter("lost", "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
-                        { counter("duplicated", "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
-                        { counter("reordered", "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
-                        { counter("redelivered", "ledger-redelivered", vm.redelivered, "") }
-                    </section>
+                    <Readouts vm={vm.clone()} rates={self.rates.clone()} />
                 </header>
                 { for self.notices.iter().map(|n| html! { <div class="notice" role="alert">{n}</div> }) }
                 <div class="workspace">
-                    { self.controls(link) }
+                    <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} dispatch={self.dispatch.clone()} />
                     <main class="stage-wrap">
-                        { stage_view(&st, &dots, link) }
+                        <StageView stage={st} dots={dots} dispatch={self.dispatch.clone()} />
+                        <Losses list={losses} />
                         { legend(&vm) }
                     </main>
                 </div>
             </div>
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        if self.snapshot.is_none() {
+            self.snapshot = Some((
+                view_model::view_model(&self.sim),
+                Rc::new(stage::stage(&self.sim)),
+            ));
+        }
+        let lost = self.sim.ledger().counts().lost;
+        if lost != self.losses_counted {
+            self.losses_counted = lost;
+            self.losses = Rc::new(view_model::losses(&self.sim));
         }
     }
 }
@@ -331,134 +388,6 @@ impl App {
         self.sim.discard_events();
         true
     }
-
-    fn controls(&self, link: &yew::html::Scope<App>) -> Html {
-        let s = &self.settings;
-        let slider = |testid: &'static str,
-                      label: &'static str,
-                      r: Range,
-                      value: u64,
-                      step: u64,
-                      set: fn(&mut Settings, u64)| {
-            let onchange = link.callback(move |e: Event| {
-                let v: u64 = e
-                    .target_unchecked_into::<HtmlInputElement>()
-                    .value()
-                    .parse()
-                    .unwrap_or(r.default);
-                Msg::Set(Box::new(move |s: &mut Settings| set(s, v)))
-            });
-            html! {
-                <label class="control">
-                    <span class="name">{label}</span>
-                    <input type="range" data-testid={testid} min={r.min.to_string()} max={r.max.to_string()} step={step.to_string()}
-                        value={value.to_string()} {onchange} aria-label={label} />
-                    <output>{value}</output>
-                </label>
-            }
-        };
-        let acks_value = match s.acks {
-            Acks::None => 0,
-            Acks::Leader => 1,
-            Acks::All => 2,
-        };
-        let on_acks = link.callback(|e: Event| {
-            let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            let acks = match v.as_str() {
-                "0" => Acks::None,
-                "1" => Acks::Leader,
-                _ => Acks::All,
-            };
-            Msg::Set(Box::new(move |s: &mut Settings| s.acks = acks))
-        });
-        let idempotent = self.sim.producer().idempotent;
-        let on_idem = link.callback(|e: Event| {
-            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-            Msg::Set(Box::new(move |s: &mut Settings| {
-                s.enable_idempotence = Some(on)
-            }))
-        });
-        let on_unclean = link.callback(|e: Event| {
-            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-            Msg::Set(Box::new(move |s: &mut Settings| {
-                s.unclean_leader_election_enable = on
-            }))
-        });
-        let on_partitioner = link.callback(|e: Event| {
-            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            let p = PartitionerKind::parse(&v).unwrap_or_default();
-            Msg::Set(Box::new(move |s: &mut Settings| s.partitioner = p))
-        });
-        let on_speed = link.callback(|e: Event| {
-            let v: f64 = e
-                .target_unchecked_into::<HtmlSelectElement>()
-                .value()
-                .parse()
-                .unwrap_or(1.0);
-            Msg::Set(Box::new(move |s: &mut Settings| s.speed = v))
-        });
-        let on_seed = link.callback(|e: Event| {
-            Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value())
-        });
-        html! {
-            <aside class="controls" data-testid="controls" aria-label="controls">
-                <div class="playback">
-                    <button data-testid="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}>
-                        { if self.playing { "❚❚ Pause" } else { "▶ Play" } }
-                    </button>
-                    <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="one event (→)">{"Step ▸"}</button>
-                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)}>{"Reset"}</button>
-                </div>
-                <div class="row2">
-                    <label class="control small">{"speed"}
-                        <select data-testid="speed" onchange={on_speed}>
-                            { for SPEEDS.iter().map(|v| html! { <option value={v.to_string()} selected={*v == s.speed}>{format!("{v}×")}</option> }) }
-                        </select>
-                    </label>
-                    <label class="control small">{"seed"}
-                        <input data-testid="seed" type="text" inputmode="numeric" value={s.seed.to_string()} onchange={on_seed} size="6" />
-                    </label>
-                </div>
-                <h3>{"cluster"}</h3>
-                { slider("brokers", "brokers", settings::BROKERS, s.brokers, 1, |s, v| s.brokers = v) }
-                { slider("partitions", "partitions", settings::PARTITIONS, s.partitions, 1, |s, v| s.partitions = v) }
-                { slider("replication-factor", "replication.factor", settings::REPLICATION_FACTOR, s.replication_factor, 1, |s, v| s.replication_factor = v) }
-                { slider("min-insync-replicas", "min.insync.replicas", settings::MIN_INSYNC_REPLICAS, s.min_insync_replicas, 1, |s, v| s.min_insync_replicas = v) }
-                <label class="control toggle">
-                    <input type="checkbox" data-testid="unclean" checked={s.unclean_leader_election_enable} onchange={on_unclean} />
-                    <span>{"unclean.leader.election.enable"}</span>
-                </label>
-                <h3>{"producer"}</h3>
-                <label class="control">
-                    <span class="name">{"acks"}</span>
-                    <input type="range" data-testid="acks" min="0" max="2" step="1" value={acks_value.to_string()} onchange={on_acks} aria-label="acks" />
-                    <output>{s.acks.name()}</output>
-                </label>
-                { slider("batch-size", "batch.size", Range { max: 262_144, ..settings::BATCH_SIZE }, s.batch_size.min(262_144), 1024, |s, v| s.batch_size = v) }
-                { slider("linger-ms", "linger.ms", settings::LINGER_MS, s.linger_ms, 1, |s, v| s.linger_ms = v) }
-                { slider("max-in-flight", "max.in.flight.requests.per.connection", settings::MAX_IN_FLIGHT, s.max_in_flight, 1, |s, v| s.max_in_flight = v) }
-                <label class="control toggle">
-                    <input type="checkbox" data-testid="idempotence" checked={idempotent} onchange={on_idem} />
-                    <span>{"enable.idempotence"}</span>
-                </label>
-                <label class="control">
-                    <span class="name">{"partitioner"}</span>
-                    <select data-testid="partitioner" onchange={on_partitioner}>
-                        { for [PartitionerKind::BuiltIn, PartitionerKind::RoundRobin, PartitionerKind::UniformSticky, PartitionerKind::LegacyDefault].iter().map(|p| html! {
-                            <option value={p.name()} selected={*p == s.partitioner}>{p.name()}</option>
-                        }) }
-                    </select>
-                </label>
-                { slider("rate", "records/s", Range { max: 5_000, ..settings::RATE }, s.rate.min(5_000), 10, |s, v| s.rate = v) }
-                { slider("keys", "distinct keys (0 = none)", Range { max: 64, ..settings::KEYS }, s.keys.min(64), 1, |s, v| s.keys = v) }
-                <h3>{"consumers"}</h3>
-                <label class="control disabled" title="Consumer groups are not modelled yet.">
-                    <span class="name">{"consumers (not modelled yet)"}</span>
-                    <input type="range" data-testid="consumers" min="0" max="24" value={s.consumers.to_string()} disabled=true />
-                </label>
-            </aside>
-        }
-    }
 }
 
 fn counter(label: &str, testid: &str, value: u64, tone: &str) -> Html {
@@ -470,28 +399,177 @@ fn counter(label: &str, testid: &str, value: u64, tone: &str) -> Html {
     }
 }
 
-fn stage_view(st: &Stage, dots: &[Dot], link: &yew::html::Scope<App>) -> Html {
-    let cols = format!(
+/// The props of [`Readouts`].
+#[derive(Properties, PartialEq)]
+pub struct ReadoutsProps {
+    pub vm: view_model::ViewModel,
+    pub rates: view_model::Rates,
+}
+
+/// Simulated time, throughput, latency and the ledger's counts.
+#[function_component]
+pub fn Readouts(props: &ReadoutsProps) -> Html {
+    let vm = &props.vm;
+    let r = &props.rates;
+    let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.0}"));
+    html! {
+        <>
+            <div class="clock">
+                <span class="label">{"simulated time"}</span>
+                <span class="value"><span data-testid="sim-time">{vm.time_ms}</span>{" ms"}</span>
+            </div>
+            <div class="clock">
+                <span class="label">{"throughput · latency p50 / p99"}</span>
+                <span class="value small">
+                    <span data-testid="throughput">{format!("{:.0}", r.records_per_s)}</span>{" rec/s · "}
+                    <span data-testid="latency-p50">{ms(r.latency_p50_ms)}</span>{" / "}
+                    <span data-testid="latency-p99">{ms(r.latency_p99_ms)}</span>{" ms"}
+                </span>
+            </div>
+            <section class="ledger" aria-label="ledger">
+                { counter("sent", "ledger-sent", vm.sent, "") }
+                { counter("acknowledged", "ledger-acked", vm.acknowledged, "good") }
+                { counter("failed", "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
+                { counter("lost", "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
+                { counter("duplicated", "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
+                { counter("reordered", "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
+                { counter("redelivered", "ledger-redelivered", vm.redelivered, "") }
+            </section>
+        </>
+    }
+}
+
+/// The props of [`Losses`].
+#[derive(Properties, PartialEq)]
+pub struct LossesProps {
+    pub list: Rc<Vec<(String, u64)>>,
+}
+
+/// Every loss of acknowledged records, linked to its cause.
+#[function_component]
+pub fn Losses(props: &LossesProps) -> Html {
+    if props.list.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="losses" data-testid="losses" aria-label="lost records">
+            <h3>{"why records were lost"}</h3>
+            <ul>
+                { for props.list.iter().map(|(cause, n)| html! { <li><strong>{n}</strong>{" acknowledged record(s): "}{cause}</li> }) }
+            </ul>
+        </section>
+    }
+}
+
+/// The props of [`StageView`].
+#[derive(Properties, PartialEq)]
+pub struct StageProps {
+    pub stage: Rc<Stage>,
+    pub dots: Rc<Vec<Dot>>,
+    pub dispatch: Callback<Msg>,
+}
+
+/// The stage: a row per partition, the producer's accumulator and a column per broker,
+/// with the messages in flight drawn over it. Rows and headers are components of their
+/// own, so what did not change is not rendered again.
+#[function_component]
+pub fn StageView(props: &StageProps) -> Html {
+    let st = &props.stage;
+    let style = format!(
         "grid-template-columns: {}fr repeat({}, 1fr); height: {}px",
         stage::PRODUCER_WEIGHT,
         st.columns.len(),
         st.height_px
     );
+    let columns = Rc::new(st.columns.clone());
     html! {
-        <div class="stage" style={cols} aria-label="stage">
+        <div class="stage" {style} aria-label="stage">
             <div class="head producer-head"><strong>{"producer"}</strong><span>{"accumulator per partition"}</span></div>
-            { for st.columns.iter().map(|c| broker_head(c, link)) }
-            { for st.rows.iter().map(|r| row_view(r, &st.columns)) }
-            <div class="dots" aria-hidden="true">
-                { for dots.iter().map(|d| html! {
-                    <span key={d.id.to_string()} class={d.kind.class()} style={format!("left:{:.2}%;top:{:.1}px", d.x, d.y)}></span>
-                }) }
-            </div>
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} dispatch={props.dispatch.clone()} /> }) }
+            { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} /> }) }
+            <Dots dots={props.dots.clone()} />
         </div>
     }
 }
 
-fn broker_head(c: &Column, link: &yew::html::Scope<App>) -> Html {
+/// The props of [`Dots`].
+#[derive(Properties, PartialEq)]
+pub struct DotsProps {
+    pub dots: Rc<Vec<Dot>>,
+}
+
+/// Messages in flight, drawn on a canvas over the stage every frame (no DOM work per
+/// message): squares are requests, circles answers, in the legend's colours.
+#[function_component]
+pub fn Dots(props: &DotsProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(props.dots.clone(), move |dots| {
+            draw_dots(&canvas, dots);
+        });
+    }
+    html! {
+        <canvas class="dots" ref={canvas} aria-hidden="true" data-testid="dots" data-count={props.dots.len().to_string()}></canvas>
+    }
+}
+
+fn draw_dots(canvas: &NodeRef, dots: &[Dot]) {
+    let Some(canvas) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
+        return;
+    };
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
+    let (pw, ph) = ((w * ratio) as u32, (h * ratio) as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let _ = ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0);
+    ctx.clear_rect(0.0, 0.0, w, h);
+    ctx.set_line_width(2.0);
+    ctx.set_stroke_style_str("#ffffff");
+    for d in dots {
+        let (x, y) = (d.x / 100.0 * w, d.y);
+        let (color, round, size) = match d.kind {
+            stage::DotKind::Produce => ("#3558d6", false, 11.0),
+            stage::DotKind::ProduceResponse => ("#1f8a4c", true, 11.0),
+            stage::DotKind::Fetch => ("#8a94a6", false, 7.0),
+            stage::DotKind::FetchData => ("#3ba26a", true, 11.0),
+            stage::DotKind::Control => ("#8e5bd6", true, 8.0),
+        };
+        ctx.set_fill_style_str(color);
+        ctx.begin_path();
+        if round {
+            let _ = ctx.arc(x, y, size / 2.0, 0.0, std::f64::consts::TAU);
+        } else {
+            ctx.rect(x - size / 2.0, y - size / 2.0, size, size);
+        }
+        ctx.fill();
+        ctx.stroke();
+    }
+}
+
+/// The props of [`BrokerHead`].
+#[derive(Properties, PartialEq)]
+pub struct BrokerHeadProps {
+    pub column: Column,
+    pub dispatch: Callback<Msg>,
+}
+
+/// A broker's column header, with its failure buttons.
+#[function_component]
+pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
+    let c = &props.column;
+    let d = &props.dispatch;
     let id = c.id;
     let state = if c.up { "up" } else { "down" };
     let status = match (c.up, c.fenced) {
@@ -504,21 +582,31 @@ fn broker_head(c: &Column, link: &yew::html::Scope<App>) -> Html {
             <div class="title"><strong>{format!("broker {id}")}</strong><span class="status">{status}</span></div>
             <div class="actions">
                 if c.up {
-                    <button class="danger" data-testid="crash-broker" onclick={link.callback(move |_| Msg::Crash(id))} title="kill the broker's process">{"crash"}</button>
+                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title="kill the broker's process">{"crash"}</button>
                 } else {
-                    <button data-testid="restart-broker" onclick={link.callback(move |_| Msg::Restart(id))}>{"restart"}</button>
+                    <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))}>{"restart"}</button>
                 }
-                <button data-testid="cut-link" onclick={link.callback(move |_| Msg::ToggleProducerLink(id))} title="cut or heal the link from the producer">
-                    { if c.producer_link_cut { "heal link" } else { "cut link" } }
+                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title="cut or heal the link from the producer">
+                    { if c.producer_link_cut { "heal" } else { "cut" } }
                 </button>
-                <button data-testid="drop-response" onclick={link.callback(move |_| Msg::DropNextResponse(id))} title="drop this broker's next produce response">{"drop ack"}</button>
-                <button data-testid="slow-broker" onclick={link.callback(move |_| Msg::SlowBroker(id))} title="make its links to other brokers 10× slower">{"slow"}</button>
+                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::DropNextResponse(id))} title="drop this broker's next produce response">{"drop"}</button>
+                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::SlowBroker(id))} title="make its links to other brokers 10× slower">{"slow"}</button>
             </div>
         </div>
     }
 }
 
-fn row_view(r: &Row, columns: &[Column]) -> Html {
+/// The props of [`RowView`].
+#[derive(Properties, PartialEq)]
+pub struct RowProps {
+    pub row: Row,
+    pub columns: Rc<Vec<Column>>,
+}
+
+/// One partition: its accumulator, then its replica on each broker.
+#[function_component]
+pub fn RowView(props: &RowProps) -> Html {
+    let r = &props.row;
     let a = &r.accumulator;
     html! {
         <>
@@ -533,7 +621,7 @@ fn row_view(r: &Row, columns: &[Column]) -> Html {
                     { a.next_sequence.map(|s| format!(" · next seq {s}")).unwrap_or_default() }
                 </span>
             </div>
-            { for r.cells.iter().zip(columns).map(|(c, col)| cell_view(r, c.as_ref(), col)) }
+            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col)) }
         </>
     }
 }
@@ -577,8 +665,150 @@ fn legend(vm: &view_model::ViewModel) -> Html {
                     Some(None) => "idempotent producer, waiting for its producer id".to_string(),
                     Some(Some((id, epoch))) => format!("idempotent producer: id {id}, epoch {epoch}"),
                 } }
-                {format!(" · every link {PAGE_LATENCY_MS} ms one way · seed {}", vm.seed)}
+                {format!(" · every link {PAGE_LATENCY_MS} ms one way · seed {} · ", vm.seed)}
+                <span data-testid="records-in-flight">{vm.records_in_flight}</span>
+                {format!(" records in {} messages in flight", vm.in_flight_messages)}
             </span>
         </footer>
+    }
+}
+
+/// The props of [`Controls`].
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub settings: Settings,
+    pub playing: bool,
+    /// Whether the producer is idempotent (as Kafka resolved `enable.idempotence`).
+    pub idempotent: bool,
+    pub dispatch: Callback<Msg>,
+}
+
+/// The control panel: playback, then the cluster's and the producer's settings.
+#[function_component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let s = &props.settings;
+    let link = &props.dispatch;
+    let slider = |testid: &'static str,
+                  label: &'static str,
+                  r: Range,
+                  value: u64,
+                  step: u64,
+                  set: fn(&mut Settings, u64)| {
+        let onchange = link.reform(move |e: Event| {
+            let v: u64 = e
+                .target_unchecked_into::<HtmlInputElement>()
+                .value()
+                .parse()
+                .unwrap_or(r.default);
+            Msg::Set(Box::new(move |s: &mut Settings| set(s, v)))
+        });
+        html! {
+            <label class="control">
+                <span class="name">{label}</span>
+                <input type="range" data-testid={testid} min={r.min.to_string()} max={r.max.to_string()} step={step.to_string()}
+                    value={value.to_string()} {onchange} aria-label={label} />
+                <output>{value}</output>
+            </label>
+        }
+    };
+    let acks_value = match s.acks {
+        Acks::None => 0,
+        Acks::Leader => 1,
+        Acks::All => 2,
+    };
+    let on_acks = link.reform(|e: Event| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().value();
+        let acks = match v.as_str() {
+            "0" => Acks::None,
+            "1" => Acks::Leader,
+            _ => Acks::All,
+        };
+        Msg::Set(Box::new(move |s: &mut Settings| s.acks = acks))
+    });
+    let idempotent = props.idempotent;
+    let on_idem = link.reform(|e: Event| {
+        let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+        Msg::Set(Box::new(move |s: &mut Settings| {
+            s.enable_idempotence = Some(on)
+        }))
+    });
+    let on_unclean = link.reform(|e: Event| {
+        let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+        Msg::Set(Box::new(move |s: &mut Settings| {
+            s.unclean_leader_election_enable = on
+        }))
+    });
+    let on_partitioner = link.reform(|e: Event| {
+        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+        let p = PartitionerKind::parse(&v).unwrap_or_default();
+        Msg::Set(Box::new(move |s: &mut Settings| s.partitioner = p))
+    });
+    let on_speed = link.reform(|e: Event| {
+        let v: f64 = e
+            .target_unchecked_into::<HtmlSelectElement>()
+            .value()
+            .parse()
+            .unwrap_or(1.0);
+        Msg::Set(Box::new(move |s: &mut Settings| s.speed = v))
+    });
+    let on_seed =
+        link.reform(|e: Event| Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value()));
+    html! {
+        <aside class="controls" data-testid="controls" aria-label="controls">
+            <div class="playback">
+                <button data-testid="play" class="primary" onclick={link.reform(|_| Msg::TogglePlay)}>
+                    { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+                </button>
+                <button data-testid="step" onclick={link.reform(|_| Msg::Step)} title="one event (→)">{"Step ▸"}</button>
+                <button data-testid="reset" onclick={link.reform(|_| Msg::Reset)}>{"Reset"}</button>
+            </div>
+            <div class="row2">
+                <label class="control small">{"speed"}
+                    <select data-testid="speed" onchange={on_speed}>
+                        { for SPEEDS.iter().map(|v| html! { <option value={v.to_string()} selected={*v == s.speed}>{format!("{v}×")}</option> }) }
+                    </select>
+                </label>
+                <label class="control small">{"seed"}
+                    <input data-testid="seed" type="text" inputmode="numeric" value={s.seed.to_string()} onchange={on_seed} size="6" />
+                </label>
+            </div>
+            <h3>{"cluster"}</h3>
+            { slider("brokers", "brokers", settings::BROKERS, s.brokers, 1, |s, v| s.brokers = v) }
+            { slider("partitions", "partitions", settings::PARTITIONS, s.partitions, 1, |s, v| s.partitions = v) }
+            { slider("replication-factor", "replication.factor", settings::REPLICATION_FACTOR, s.replication_factor, 1, |s, v| s.replication_factor = v) }
+            { slider("min-insync-replicas", "min.insync.replicas", settings::MIN_INSYNC_REPLICAS, s.min_insync_replicas, 1, |s, v| s.min_insync_replicas = v) }
+            <label class="control toggle">
+                <input type="checkbox" data-testid="unclean" checked={s.unclean_leader_election_enable} onchange={on_unclean} />
+                <span>{"unclean.leader.election.enable"}</span>
+            </label>
+            <h3>{"producer"}</h3>
+            <label class="control">
+                <span class="name">{"acks"}</span>
+                <input type="range" data-testid="acks" min="0" max="2" step="1" value={acks_value.to_string()} onchange={on_acks} aria-label="acks" />
+                <output>{s.acks.name()}</output>
+            </label>
+            { slider("batch-size", "batch.size", Range { max: 262_144, ..settings::BATCH_SIZE }, s.batch_size.min(262_144), 1024, |s, v| s.batch_size = v) }
+            { slider("linger-ms", "linger.ms", settings::LINGER_MS, s.linger_ms, 1, |s, v| s.linger_ms = v) }
+            { slider("max-in-flight", "max.in.flight.requests.per.connection", settings::MAX_IN_FLIGHT, s.max_in_flight, 1, |s, v| s.max_in_flight = v) }
+            <label class="control toggle">
+                <input type="checkbox" data-testid="idempotence" checked={idempotent} onchange={on_idem} />
+                <span>{"enable.idempotence"}</span>
+            </label>
+            <label class="control">
+                <span class="name">{"partitioner"}</span>
+                <select data-testid="partitioner" onchange={on_partitioner}>
+                    { for [PartitionerKind::BuiltIn, PartitionerKind::RoundRobin, PartitionerKind::UniformSticky, PartitionerKind::LegacyDefault].iter().map(|p| html! {
+                        <option value={p.name()} selected={*p == s.partitioner}>{p.name()}</option>
+                    }) }
+                </select>
+            </label>
+            { slider("rate", "records/s", Range { max: 5_000, ..settings::RATE }, s.rate.min(5_000), 10, |s, v| s.rate = v) }
+            { slider("keys", "distinct keys (0 = none)", Range { max: 64, ..settings::KEYS }, s.keys.min(64), 1, |s, v| s.keys = v) }
+            <h3>{"consumers"}</h3>
+            <label class="control disabled" title="Consumer groups are not modelled yet.">
+                <span class="name">{"consumers (not modelled yet)"}</span>
+                <input type="range" data-testid="consumers" min="0" max="24" value={s.consumers.to_string()} disabled=true />
+            </label>
+        </aside>
     }
 }

@@ -1,54 +1,16 @@
-//! The view model: everything the page shows, computed from the simulation by a pure
-//! function, so it can be tested natively without a browser. Components only turn it into
-//! markup.
+//! The readouts: simulated time, the ledger's counts, throughput and end-to-end latency,
+//! the producer's identity and what is in flight, as a pure function of the simulation,
+//! cheap enough to compute every frame.
 
+use kscope_core::event::LossCause;
+use kscope_core::ledger::RecordStatus;
 use kscope_core::sim::Sim;
-use kscope_core::{BrokerId, Offset, TopicPartition};
 
-/// One replica of a partition, as a row of the inspector.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReplicaView {
-    pub topic: String,
-    pub partition: u32,
-    pub broker: u32,
-    pub leader: bool,
-    pub in_isr: bool,
-    pub log_start_offset: i64,
-    pub log_end_offset: i64,
-    pub high_watermark: i64,
-    pub segments: usize,
-}
-
-/// A broker and its replicas.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BrokerView {
-    pub id: u32,
-    pub up: bool,
-    pub fenced: bool,
-    pub replicas: Vec<ReplicaView>,
-}
-
-/// A partition as the controller records it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PartitionView {
-    pub topic: String,
-    pub partition: u32,
-    pub leader: Option<u32>,
-    pub leader_epoch: i32,
-    pub isr: Vec<u32>,
-    pub replicas: Vec<u32>,
-    /// The leader's high watermark and log end offset (the committed and written ends).
-    pub high_watermark: Option<i64>,
-    pub log_end_offset: Option<i64>,
-}
-
-/// Everything the inspector shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Everything the readouts show.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ViewModel {
     pub seed: u64,
     pub time_ms: u64,
-    pub brokers: Vec<BrokerView>,
-    pub partitions: Vec<PartitionView>,
     pub sent: u64,
     pub acknowledged: u64,
     pub failed: u64,
@@ -57,74 +19,19 @@ pub struct ViewModel {
     pub reordered: u64,
     pub redelivered: u64,
     pub in_flight_messages: usize,
-    pub queued_batches: usize,
-    pub buffer_used: u64,
-    pub buffer_memory: u64,
+    /// Records carried by the messages in flight (produce requests and fetch responses).
+    pub records_in_flight: u64,
     /// The idempotent producer's id and epoch, once it has them; `None` when the producer
     /// is not idempotent.
     pub producer_id: Option<Option<(i64, i16)>>,
 }
 
-fn offset(o: Offset) -> i64 {
-    o.0
-}
-
-/// Computes the view model of `sim`.
+/// Computes the readouts of `sim`.
 pub fn view_model(sim: &Sim) -> ViewModel {
-    let topic_name = |tp: TopicPartition| sim.topics()[tp.topic.0 as usize].spec.name.clone();
-    let brokers = sim
-        .brokers()
-        .values()
-        .map(|b| BrokerView {
-            id: b.id.0,
-            up: b.up,
-            fenced: b.fenced,
-            replicas: b
-                .replicas
-                .iter()
-                .map(|(tp, r)| {
-                    let p = sim.partition(*tp);
-                    ReplicaView {
-                        topic: topic_name(*tp),
-                        partition: tp.partition,
-                        broker: b.id.0,
-                        leader: p.leader == Some(b.id),
-                        in_isr: p.isr.contains(&b.id),
-                        log_start_offset: offset(r.log.log_start_offset()),
-                        log_end_offset: offset(r.log.log_end_offset()),
-                        high_watermark: offset(r.high_watermark),
-                        segments: r.log.segments().len(),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-    let partitions = sim
-        .all_partitions()
-        .map(|tp| {
-            let p = sim.partition(tp);
-            let leader_replica = p
-                .leader
-                .and_then(|l| sim.brokers().get(&l))
-                .and_then(|b| b.replicas.get(&tp));
-            PartitionView {
-                topic: topic_name(tp),
-                partition: tp.partition,
-                leader: p.leader.map(|b: BrokerId| b.0),
-                leader_epoch: p.leader_epoch.0,
-                isr: p.isr.iter().map(|b| b.0).collect(),
-                replicas: p.replicas.iter().map(|b| b.0).collect(),
-                high_watermark: leader_replica.map(|r| offset(r.high_watermark)),
-                log_end_offset: leader_replica.map(|r| offset(r.log.log_end_offset())),
-            }
-        })
-        .collect();
     let c = sim.ledger().counts();
     ViewModel {
         seed: sim.seed(),
         time_ms: sim.now().millis(),
-        brokers,
-        partitions,
         sent: c.sent,
         acknowledged: c.acknowledged,
         failed: c.failed,
@@ -133,14 +40,89 @@ pub fn view_model(sim: &Sim) -> ViewModel {
         reordered: c.reordered,
         redelivered: c.redelivered,
         in_flight_messages: sim.messages_in_flight().count(),
-        queued_batches: sim.producer().queued_batches(),
-        buffer_used: sim.producer().buffer_used,
-        buffer_memory: sim.producer().config.buffer_memory,
+        records_in_flight: sim
+            .messages_in_flight()
+            .map(|m| u64::from(m.payload.records()))
+            .sum(),
         producer_id: sim
             .producer()
             .idempotent
             .then_some(sim.producer().idempotence.producer_id),
     }
+}
+
+/// Throughput and end-to-end latency over the last `window_ms` of simulated time:
+/// acknowledged records per second, and the median and 99th percentile of the time from
+/// `send()` to acknowledgement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rates {
+    pub records_per_s: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+}
+
+/// Looks back over the most recent records only (at most `scan`), newest first, so the
+/// cost per frame is bounded.
+pub fn rates(sim: &Sim, window_ms: u64, scan: usize) -> Rates {
+    let now = sim.now();
+    let since = now.micros().saturating_sub(window_ms * 1_000);
+    let mut latencies: Vec<f64> = sim
+        .ledger()
+        .records()
+        .iter()
+        .rev()
+        .take(scan)
+        .filter_map(|r| match (r.status, r.acked_at) {
+            (RecordStatus::Acknowledged, Some(at)) if at.micros() >= since => {
+                Some(at.since(r.sent_at).micros() as f64 / 1_000.0)
+            }
+            _ => None,
+        })
+        .collect();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let pick = |p: f64| {
+        (!latencies.is_empty())
+            .then(|| latencies[((latencies.len() - 1) as f64 * p).round() as usize])
+    };
+    let span_s = (now.micros() - since).max(1) as f64 / 1_000_000.0;
+    Rates {
+        records_per_s: latencies.len() as f64 / span_s,
+        latency_p50_ms: pick(0.5),
+        latency_p99_ms: pick(0.99),
+    }
+}
+
+/// Every loss, grouped by cause, with its count: what the ledger links each loss to.
+pub fn losses(sim: &Sim) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = Vec::new();
+    for r in sim.ledger().records() {
+        if r.status != RecordStatus::Acknowledged {
+            continue;
+        }
+        let Some(cause) = r.lost else { continue };
+        let text = match cause {
+            LossCause::LeaderElection {
+                partition,
+                leader,
+                leader_epoch,
+                kind,
+            } => format!(
+                "{:?} election of broker {} for orders-{} (leader epoch {}): it did not have them",
+                kind, leader.0, partition.partition, leader_epoch.0
+            ),
+            LossCause::UnacknowledgedSendDropped { .. } => {
+                "acks=0: the request carrying them was lost on the way".to_string()
+            }
+            LossCause::UnacknowledgedSendRejected { error } => {
+                format!("acks=0: the broker refused them ({error:?}) and nobody was told")
+            }
+        };
+        match out.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, n)) => *n += 1,
+            None => out.push((text, 1)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -149,43 +131,63 @@ mod tests {
     use kscope_core::{Command, Instant, SimConfig};
 
     #[test]
-    fn shows_every_replica_with_its_offsets() {
+    fn readouts_follow_the_ledger() {
         let mut sim = Sim::new(SimConfig::default(), 3).expect("default config is valid");
         sim.step(Instant::from_millis(2_000));
         let vm = view_model(&sim);
         assert_eq!(vm.time_ms, 2_000);
-        assert_eq!(vm.brokers.len(), 3);
-        let replicas: usize = vm.brokers.iter().map(|b| b.replicas.len()).sum();
-        assert_eq!(replicas, 9, "3 partitions x replication factor 3");
-        for p in &vm.partitions {
-            let leader = p.leader.expect("every partition has a leader");
-            let row = vm.brokers[leader as usize]
-                .replicas
-                .iter()
-                .find(|r| r.partition == p.partition)
-                .expect("the leader holds a replica");
-            assert!(row.leader && row.in_isr);
-            assert_eq!(Some(row.high_watermark), p.high_watermark);
-            assert!(row.high_watermark <= row.log_end_offset);
-        }
         assert!(vm.acknowledged > 0);
         assert!(vm.acknowledged + vm.failed <= vm.sent);
+        assert_eq!(
+            vm.producer_id,
+            Some(Some((0, 0))),
+            "idempotent by default, as Kafka 3.2+"
+        );
+        let r = rates(&sim, 1_000, 100_000);
+        assert!(
+            (150.0..=250.0).contains(&r.records_per_s),
+            "about 200 records/s: {r:?}"
+        );
+        assert!(
+            r.latency_p50_ms.unwrap() > 0.0
+                && r.latency_p99_ms.unwrap() >= r.latency_p50_ms.unwrap()
+        );
     }
 
     #[test]
-    fn a_crashed_broker_shows_down_and_then_fenced() {
-        let mut sim = Sim::new(SimConfig::default(), 3).expect("default config is valid");
-        sim.apply(Instant::from_millis(100), Command::CrashBroker(BrokerId(1)))
-            .expect("broker 1 exists");
-        let vm = view_model(&sim);
-        assert!(!vm.brokers[1].up && !vm.brokers[1].fenced);
-        sim.step(Instant::from_millis(10_000));
-        let vm = view_model(&sim);
-        assert!(
-            vm.brokers[1].fenced,
-            "fenced after broker.session.timeout.ms"
-        );
-        assert!(vm.partitions.iter().all(|p| p.leader != Some(1)));
-        assert!(vm.partitions.iter().all(|p| !p.isr.contains(&1)));
+    fn losses_are_listed_with_their_cause() {
+        let mut config = SimConfig::default();
+        config.producer.acks = kscope_core::Acks::Leader;
+        config.workload.rate = 1_000;
+        let mut sim = Sim::new(config, 3).expect("valid");
+        sim.step(Instant::from_millis(1_000));
+        let leader = sim
+            .partition(sim.all_partitions().next().unwrap())
+            .leader
+            .unwrap();
+        for b in sim
+            .brokers()
+            .keys()
+            .copied()
+            .filter(|b| *b != leader)
+            .collect::<Vec<_>>()
+        {
+            sim.apply(
+                Instant::from_millis(1_000),
+                Command::CutLink(
+                    kscope_core::NodeId::Broker(leader),
+                    kscope_core::NodeId::Broker(b),
+                ),
+            )
+            .unwrap();
+        }
+        sim.step(Instant::from_millis(1_500));
+        sim.apply(Instant::from_millis(1_500), Command::CrashBroker(leader))
+            .unwrap();
+        sim.step(Instant::from_millis(12_000));
+        let l = losses(&sim);
+        assert!(!l.is_empty());
+        assert!(l[0].0.contains("Clean election of broker"), "{l:?}");
+        assert_eq!(l.iter().map(|(_, n)| n).sum::<u64>(), view_model(&sim).lost);
     }
 }

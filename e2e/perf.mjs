@@ -1,0 +1,53 @@
+// The stage's frame-time benchmark (a benchmark that prints figures, not a test):
+// 5 brokers, 24 partitions, replication factor 3, and a rate that keeps over a thousand
+// records in flight, animated for 10 seconds in headless Chromium. Prints the p50 and p95
+// frame times, the main thread's busy share (Chrome's TaskDuration over wall time), the
+// records in flight, and the first-load size of the release build (gzip).
+// Run: trunk build --release && node e2e/perf.mjs
+import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { open, dist } from './harness.mjs';
+
+const query = process.env.KSCOPE_PERF_QUERY || '?brokers=5&partitions=24&replication.factor=3&min.insync.replicas=2&rate=20000&linger.ms=5&speed=1&seed=3';
+const { page, close } = await open(query);
+try {
+  await page.getByTestId('sim-time').waitFor();
+  await page.waitForTimeout(3000);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metric = async (name) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name).value;
+  const busy0 = await metric('TaskDuration');
+  const wall0 = Date.now();
+  const samples = await page.evaluate(() => new Promise((resolve) => {
+    const times = [];
+    const inFlight = [];
+    const start = performance.now();
+    function frame(t) {
+      times.push(t);
+      inFlight.push(Number(document.querySelector('[data-testid=records-in-flight]').textContent));
+      if (t - start < 10000) requestAnimationFrame(frame); else resolve({ times, inFlight });
+    }
+    requestAnimationFrame(frame);
+  }));
+  const wall = (Date.now() - wall0) / 1000;
+  const busy = (await metric('TaskDuration')) - busy0;
+  const deltas = samples.times.slice(1).map((t, i) => t - samples.times[i]).sort((a, b) => a - b);
+  const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor(p * deltas.length))];
+  const flight = [...samples.inFlight].sort((a, b) => a - b);
+  console.log(`frames: ${deltas.length + 1} in ${wall.toFixed(1)} s`);
+  console.log(`frame time p50: ${pct(0.5).toFixed(1)} ms, p95: ${pct(0.95).toFixed(1)} ms`);
+  console.log(`main thread busy: ${(100 * busy / wall).toFixed(1)}%`);
+  console.log(`records in flight: median ${flight[Math.floor(flight.length / 2)]}, min ${flight[0]}`);
+  let total = 0;
+  for (const f of readdirSync(dist)) {
+    if (/\.(wasm|js|css)$/.test(f)) {
+      const size = gzipSync(readFileSync(join(dist, f))).length;
+      total += size;
+      console.log(`  ${f}: ${(size / 1024).toFixed(1)} KB gzip`);
+    }
+  }
+  console.log(`first load (wasm + js + css, gzip): ${(total / 1024).toFixed(1)} KB`);
+} finally {
+  await close();
+}
