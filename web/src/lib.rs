@@ -29,6 +29,8 @@ use stage::{Cell, Column, Dot, Row, Stage};
 const MAX_GAP_MS: f64 = 250.0;
 /// The most messages drawn at once: under load the stage draws fewer, never freezes.
 pub const MAX_DOTS: usize = 250;
+/// How many lines the event log keeps.
+const LOG_LINES: usize = 12;
 /// How often the stage's matrix and the readouts are refreshed while playing, in wall
 /// milliseconds.
 const SNAPSHOT_MS: f64 = 100.0;
@@ -47,6 +49,7 @@ pub enum Msg {
     SetSeed(String),
     Crash(u32),
     Restart(u32),
+    Isolate(u32),
     ToggleProducerLink(u32),
     DropNextResponse(u32),
     SlowBroker(u32),
@@ -72,6 +75,8 @@ pub struct App {
     /// `None` redraws them at the next render.
     snapshot: Option<(view_model::ViewModel, Rc<Stage>)>,
     snapshot_at_ms: f64,
+    /// The last notable events, newest first.
+    log: Rc<Vec<String>>,
     _frame: Option<AnimationFrame>,
     _keys: Option<EventListener>,
 }
@@ -160,6 +165,7 @@ impl Component for App {
             losses_counted: 0,
             snapshot: None,
             snapshot_at_ms: 0.0,
+            log: Rc::new(Vec::new()),
             _frame: None,
             _keys: keys,
         };
@@ -185,7 +191,7 @@ impl Component for App {
                 let advance = (elapsed * self.settings.speed * 1000.0) as u64;
                 self.sim
                     .step(Instant::from_micros(self.sim.now().micros() + advance));
-                self.sim.discard_events();
+                self.take_events();
                 if ts - self.snapshot_at_ms >= SNAPSHOT_MS {
                     self.snapshot_at_ms = ts;
                     self.snapshot = None;
@@ -203,7 +209,7 @@ impl Component for App {
             Msg::Step => {
                 self.playing = false;
                 self.sim.step_one();
-                self.sim.discard_events();
+                self.take_events();
                 true
             }
             Msg::Reset => {
@@ -234,6 +240,27 @@ impl Component for App {
                 true
             }
             Msg::Crash(b) => self.command(Command::CrashBroker(BrokerId(b))),
+            Msg::Isolate(b) => {
+                // Cut (or heal) every link between this broker and the others.
+                let me = NodeId::Broker(BrokerId(b));
+                let others: Vec<NodeId> = self
+                    .sim
+                    .brokers()
+                    .keys()
+                    .filter(|o| o.0 != b)
+                    .map(|o| NodeId::Broker(*o))
+                    .collect();
+                let isolated = others.iter().all(|o| self.sim.network().is_cut(me, *o));
+                for o in others {
+                    let c = if isolated {
+                        Command::HealLink(me, o)
+                    } else {
+                        Command::CutLink(me, o)
+                    };
+                    self.command(c);
+                }
+                true
+            }
             Msg::Restart(b) => self.command(Command::RestartBroker(BrokerId(b))),
             Msg::ToggleProducerLink(b) => {
                 let (p, n) = (NodeId::Producer, NodeId::Broker(BrokerId(b)));
@@ -309,6 +336,7 @@ impl Component for App {
                     <main class="stage-wrap">
                         <StageView stage={st} dots={dots} dispatch={self.dispatch.clone()} />
                         <Losses list={losses} />
+                        <EventLog lines={self.log.clone()} />
                         { legend(&vm) }
                     </main>
                 </div>
@@ -380,12 +408,29 @@ impl App {
         }
     }
 
+    /// Keeps the notable events for the log, newest first, and drops the rest.
+    fn take_events(&mut self) {
+        let mut fresh: Vec<String> = self
+            .sim
+            .drain_events()
+            .iter()
+            .filter_map(view_model::describe)
+            .collect();
+        if fresh.is_empty() {
+            return;
+        }
+        fresh.reverse();
+        fresh.extend(self.log.iter().cloned());
+        fresh.truncate(LOG_LINES);
+        self.log = Rc::new(fresh);
+    }
+
     fn command(&mut self, command: Command) -> bool {
         let now = self.sim.now();
         if let Err(e) = self.sim.apply(now, command) {
             self.notices = vec![e.to_string()];
         }
-        self.sim.discard_events();
+        self.take_events();
         true
     }
 }
@@ -457,6 +502,28 @@ pub fn Losses(props: &LossesProps) -> Html {
             <ul>
                 { for props.list.iter().map(|(cause, n)| html! { <li><strong>{n}</strong>{" acknowledged record(s): "}{cause}</li> }) }
             </ul>
+        </section>
+    }
+}
+
+/// The props of [`EventLog`].
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    pub lines: Rc<Vec<String>>,
+}
+
+/// The notable events, newest first: elections, ISR changes, fencing, truncations, losses,
+/// duplicates recognised.
+#[function_component]
+pub fn EventLog(props: &EventLogProps) -> Html {
+    html! {
+        <section class="events" data-testid="event-log" aria-label="events" aria-live="polite">
+            <h3>{"what just happened"}</h3>
+            if props.lines.is_empty() {
+                <p class="muted">{"Nothing notable yet: crash a broker, cut a link or drop a response."}</p>
+            } else {
+                <ol>{ for props.lines.iter().map(|l| html! { <li>{l}</li> }) }</ol>
+            }
         </section>
     }
 }
@@ -579,7 +646,13 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
     };
     html! {
         <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
-            <div class="title"><strong>{format!("broker {id}")}</strong><span class="status">{status}</span></div>
+            <div class="title">
+                <strong>{format!("broker {id}")}</strong>
+                <span class="status">{status}</span>
+                <span class="inflight" title="produce requests in flight to this broker / max.in.flight.requests.per.connection">
+                    {format!("{}/{} ⇢", c.in_flight, c.max_in_flight)}
+                </span>
+            </div>
             <div class="actions">
                 if c.up {
                     <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title="kill the broker's process">{"crash"}</button>
@@ -590,6 +663,9 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                     { if c.producer_link_cut { "heal" } else { "cut" } }
                 </button>
                 <button data-testid="drop-response" onclick={d.reform(move |_| Msg::DropNextResponse(id))} title="drop this broker's next produce response">{"drop"}</button>
+                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Isolate(id))} title="cut or heal its links to the other brokers">
+                    { if c.isolated { "rejoin" } else { "isolate" } }
+                </button>
                 <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::SlowBroker(id))} title="make its links to other brokers 10× slower">{"slow"}</button>
             </div>
         </div>

@@ -62,6 +62,12 @@ pub struct Column {
     pub up: bool,
     pub fenced: bool,
     pub producer_link_cut: bool,
+    /// Every link to the other brokers is cut.
+    pub isolated: bool,
+    /// Produce requests the producer has in flight to this broker, and its
+    /// `max.in.flight.requests.per.connection`.
+    pub in_flight: u32,
+    pub max_in_flight: u32,
 }
 
 /// What a dot in flight stands for; its shape and colour on the stage.
@@ -138,6 +144,13 @@ pub fn stage(sim: &Sim) -> Stage {
             up: b.up,
             fenced: b.fenced,
             producer_link_cut: sim.network().is_cut(NodeId::Producer, NodeId::Broker(b.id)),
+            isolated: brokers.len() > 1
+                && brokers.iter().filter(|o| o.id != b.id).all(|o| {
+                    sim.network()
+                        .is_cut(NodeId::Broker(b.id), NodeId::Broker(o.id))
+                }),
+            in_flight: producer.nodes.get(&b.id).map_or(0, |n| n.in_flight),
+            max_in_flight: producer.config.max_in_flight_requests_per_connection,
         })
         .collect();
     let linger = kscope_core::Duration::from_millis(producer.config.linger_ms);

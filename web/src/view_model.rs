@@ -125,6 +125,66 @@ pub fn losses(sim: &Sim) -> Vec<(String, u64)> {
     out
 }
 
+/// A line for the event log: the notable events, in words.
+pub fn describe(e: &kscope_core::TimedEvent) -> Option<String> {
+    use kscope_core::event::{ElectionKind, Event};
+    let t = e.at.millis();
+    let text = match &e.event {
+        Event::LeaderElected { partition, leader, leader_epoch, kind, isr } => match kind {
+            ElectionKind::Initial => return None,
+            ElectionKind::Clean => format!(
+                "broker {} now leads orders-{} (leader epoch {}, ISR {:?})",
+                leader.0, partition.partition, leader_epoch.0, isr.iter().map(|b| b.0).collect::<Vec<_>>()
+            ),
+            ElectionKind::Unclean => format!(
+                "UNCLEAN election: broker {} leads orders-{} from outside the ISR (leader epoch {})",
+                leader.0, partition.partition, leader_epoch.0
+            ),
+        },
+        Event::PartitionOffline { partition, .. } => {
+            format!("orders-{} is offline: no in-sync replica is alive", partition.partition)
+        }
+        Event::IsrShrunk { partition, removed, .. } => {
+            format!("broker {} left the ISR of orders-{}", removed.0, partition.partition)
+        }
+        Event::IsrExpanded { partition, added, .. } => {
+            format!("broker {} rejoined the ISR of orders-{}", added.0, partition.partition)
+        }
+        Event::BrokerCrashed { broker } => format!("broker {} crashed", broker.0),
+        Event::BrokerFenced { broker } => format!(
+            "the controller fenced broker {} (no heartbeat for broker.session.timeout.ms)",
+            broker.0
+        ),
+        Event::BrokerRestarted { broker } => format!("broker {} restarted", broker.0),
+        Event::LogTruncated { broker, partition, to, records_removed } if *records_removed > 0 => format!(
+            "broker {} truncated orders-{} to offset {} ({} records it had that the leader has not)",
+            broker.0, partition.partition, to.0, records_removed
+        ),
+        Event::RecordsLost { partition, records, .. } => format!(
+            "{} acknowledged record(s) of orders-{} lost",
+            records.len(),
+            partition.partition
+        ),
+        Event::DuplicateBatch { broker, partition, base_sequence, .. } => format!(
+            "broker {} recognised a retried batch of orders-{} (sequence {}) and did not append it again",
+            broker.0, partition.partition, base_sequence
+        ),
+        Event::RecordDuplicated { partition, offset, .. } => format!(
+            "a retry appended a record to orders-{} a second time (offset {})",
+            partition.partition, offset.0
+        ),
+        Event::ProducerIdAssigned { producer_id, epoch, bumped: true } => {
+            format!("the producer bumped its epoch: producer id {producer_id}, epoch {epoch}")
+        }
+        Event::ProduceRejected { broker, partition, error, .. } => format!(
+            "broker {} refused a batch for orders-{}: {:?}",
+            broker.0, partition.partition, error
+        ),
+        _ => return None,
+    };
+    Some(format!("{t} ms · {text}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +249,27 @@ mod tests {
         assert!(!l.is_empty());
         assert!(l[0].0.contains("Clean election of broker"), "{l:?}");
         assert_eq!(l.iter().map(|(_, n)| n).sum::<u64>(), view_model(&sim).lost);
+    }
+
+    #[test]
+    fn the_event_log_tells_an_election_in_words() {
+        let mut sim = Sim::new(SimConfig::default(), 3).expect("valid");
+        sim.step(Instant::from_millis(100));
+        let leader = sim
+            .partition(sim.all_partitions().next().unwrap())
+            .leader
+            .unwrap();
+        sim.apply(Instant::from_millis(100), Command::CrashBroker(leader))
+            .unwrap();
+        sim.step(Instant::from_millis(10_000));
+        let lines: Vec<String> = sim.drain_events().iter().filter_map(describe).collect();
+        assert!(lines
+            .iter()
+            .any(|l| l.contains(&format!("broker {} crashed", leader.0))));
+        assert!(lines.iter().any(|l| l.contains("fenced")));
+        assert!(
+            lines.iter().any(|l| l.contains("now leads orders-0")),
+            "{lines:?}"
+        );
     }
 }
