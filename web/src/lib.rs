@@ -334,7 +334,10 @@ impl Component for App {
                 <div class="workspace">
                     <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} dispatch={self.dispatch.clone()} />
                     <main class="stage-wrap">
-                        <StageView stage={st} dots={dots} dispatch={self.dispatch.clone()} />
+                        <div class="stage-box">
+                            <StageView stage={st} dispatch={self.dispatch.clone()} />
+                            <Dots dots={dots} />
+                        </div>
                         <Losses list={losses} />
                         <EventLog lines={self.log.clone()} />
                         { legend(&vm) }
@@ -532,13 +535,13 @@ pub fn EventLog(props: &EventLogProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
     pub stage: Rc<Stage>,
-    pub dots: Rc<Vec<Dot>>,
     pub dispatch: Callback<Msg>,
 }
 
-/// The stage: a row per partition, the producer's accumulator and a column per broker,
-/// with the messages in flight drawn over it. Rows and headers are components of their
-/// own, so what did not change is not rendered again.
+/// The stage: a row per partition, the producer's accumulator and a column per broker.
+/// The messages in flight are drawn over it by [`Dots`], a sibling, so the stage renders
+/// only when its snapshot changes; rows and headers are components of their own, so what
+/// did not change is not rendered again.
 #[function_component]
 pub fn StageView(props: &StageProps) -> Html {
     let st = &props.stage;
@@ -554,7 +557,6 @@ pub fn StageView(props: &StageProps) -> Html {
             <div class="head producer-head"><strong>{"producer"}</strong><span>{"accumulator per partition"}</span></div>
             { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} dispatch={props.dispatch.clone()} /> }) }
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} /> }) }
-            <Dots dots={props.dots.clone()} />
         </div>
     }
 }
@@ -602,26 +604,34 @@ fn draw_dots(canvas: &NodeRef, dots: &[Dot]) {
     };
     let _ = ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, w, h);
-    ctx.set_line_width(2.0);
+    ctx.set_line_width(1.5);
     ctx.set_stroke_style_str("#ffffff");
-    for d in dots {
-        let (x, y) = (d.x / 100.0 * w, d.y);
-        let (color, round, size) = match d.kind {
-            stage::DotKind::Produce => ("#3558d6", false, 11.0),
-            stage::DotKind::ProduceResponse => ("#1f8a4c", true, 11.0),
-            stage::DotKind::Fetch => ("#8a94a6", false, 7.0),
-            stage::DotKind::FetchData => ("#3ba26a", true, 11.0),
-            stage::DotKind::Control => ("#8e5bd6", true, 8.0),
-        };
-        ctx.set_fill_style_str(color);
+    // One path per kind of message: a handful of draw calls however many are in flight.
+    let kinds = [
+        (stage::DotKind::Produce, "#3558d6", false, 11.0),
+        (stage::DotKind::ProduceResponse, "#1f8a4c", true, 11.0),
+        (stage::DotKind::Fetch, "#8a94a6", false, 7.0),
+        (stage::DotKind::FetchData, "#3ba26a", true, 11.0),
+        (stage::DotKind::Control, "#8e5bd6", true, 8.0),
+    ];
+    for (kind, color, round, size) in kinds {
         ctx.begin_path();
-        if round {
-            let _ = ctx.arc(x, y, size / 2.0, 0.0, std::f64::consts::TAU);
-        } else {
-            ctx.rect(x - size / 2.0, y - size / 2.0, size, size);
+        let mut any = false;
+        for d in dots.iter().filter(|d| d.kind == kind) {
+            any = true;
+            let (x, y) = (d.x / 100.0 * w, d.y);
+            if round {
+                ctx.move_to(x + size / 2.0, y);
+                let _ = ctx.arc(x, y, size / 2.0, 0.0, std::f64::consts::TAU);
+            } else {
+                ctx.rect(x - size / 2.0, y - size / 2.0, size, size);
+            }
         }
-        ctx.fill();
-        ctx.stroke();
+        if any {
+            ctx.set_fill_style_str(color);
+            ctx.fill();
+            ctx.stroke();
+        }
     }
 }
 
