@@ -84,6 +84,23 @@ impl Replica {
     }
 }
 
+impl Replica {
+    /// Cuts the log back to `to` (or, with `fully`, drops it and starts again there),
+    /// keeping the high watermark within the log; returns how many records went.
+    fn truncate(&mut self, to: Offset, fully: bool, now_ms: i64) -> u32 {
+        let removed = if fully {
+            self.log.truncate_fully_and_start_at(to, now_ms)
+        } else {
+            self.log.truncate_to(to)
+        };
+        self.high_watermark = self
+            .high_watermark
+            .min(self.log.log_end_offset())
+            .max(self.log.log_start_offset());
+        removed.len() as u32
+    }
+}
+
 /// A follower's fetcher towards one leader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FetcherState {
@@ -966,40 +983,28 @@ impl Sim {
                     } else {
                         data.log_end_offset
                     };
-                    let removed = if behind_start {
-                        r.log.truncate_fully_and_start_at(to, now_ms)
-                    } else {
-                        r.log.truncate_to(to)
-                    };
-                    r.high_watermark = r
-                        .high_watermark
-                        .min(r.log.log_end_offset())
-                        .max(r.log.log_start_offset());
+                    let removed = r.truncate(to, behind_start, now_ms);
                     self.emit(Event::LogTruncated {
                         broker: b,
                         partition: tp,
                         to,
-                        records_removed: removed.len() as u32,
+                        records_removed: removed,
                     });
                 }
                 continue;
             }
             if let Some((epoch, end)) = data.diverging_epoch {
+                // The follower's own end of that epoch, or the leader's, whichever is lower.
                 let to = match r.log.end_offset_for_epoch(epoch) {
-                    Some((e, mine)) if e == epoch => mine.min(end),
                     Some((_, mine)) => mine.min(end),
                     None => end.max(r.log.log_start_offset()),
                 };
-                let removed = r.log.truncate_to(to);
-                r.high_watermark = r
-                    .high_watermark
-                    .min(r.log.log_end_offset())
-                    .max(r.log.log_start_offset());
+                let removed = r.truncate(to, false, now_ms);
                 self.emit(Event::LogTruncated {
                     broker: b,
                     partition: tp,
                     to,
-                    records_removed: removed.len() as u32,
+                    records_removed: removed,
                 });
                 continue;
             }

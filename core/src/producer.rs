@@ -727,20 +727,7 @@ impl Sim {
         if !self.producer.metadata_stale {
             return;
         }
-        // The least loaded node the client can reach: fewest requests in flight.
-        let now = self.now;
-        let target = self
-            .brokers
-            .keys()
-            .copied()
-            .filter(|b| {
-                self.producer
-                    .nodes
-                    .get(b)
-                    .and_then(|n| n.reconnect_at)
-                    .is_none_or(|t| t <= now)
-            })
-            .min_by_key(|b| self.producer.nodes.get(b).map_or(0, |n| n.in_flight));
+        let target = self.least_loaded_node();
         if let Some(b) = target {
             let id = self.send(
                 NodeId::Producer,
@@ -751,16 +738,11 @@ impl Sim {
         }
     }
 
-    fn maybe_init_producer_id(&mut self) {
-        let timeout = Duration::from_millis(self.producer.config.request_timeout_ms);
-        if let Some((_, sent)) = self.producer.idempotence.init_request {
-            if self.now.since(sent) < timeout {
-                return;
-            }
-        }
+    /// `NetworkClient.leastLoadedNode`: a broker the client may connect to now, with the
+    /// fewest requests in flight.
+    fn least_loaded_node(&self) -> Option<BrokerId> {
         let now = self.now;
-        let target = self
-            .brokers
+        self.brokers
             .keys()
             .copied()
             .filter(|b| {
@@ -770,14 +752,23 @@ impl Sim {
                     .and_then(|n| n.reconnect_at)
                     .is_none_or(|t| t <= now)
             })
-            .min_by_key(|b| self.producer.nodes.get(b).map_or(0, |n| n.in_flight));
-        if let Some(b) = target {
+            .min_by_key(|b| self.producer.nodes.get(b).map_or(0, |n| n.in_flight))
+    }
+
+    fn maybe_init_producer_id(&mut self) {
+        let timeout = Duration::from_millis(self.producer.config.request_timeout_ms);
+        if let Some((_, sent)) = self.producer.idempotence.init_request {
+            if self.now.since(sent) < timeout {
+                return;
+            }
+        }
+        if let Some(b) = self.least_loaded_node() {
             let id = self.send(
                 NodeId::Producer,
                 NodeId::Broker(b),
                 Payload::InitProducerIdRequest,
             );
-            self.producer.idempotence.init_request = Some((id, now));
+            self.producer.idempotence.init_request = Some((id, self.now));
         }
     }
 

@@ -85,6 +85,26 @@ fn command(op: &Op, brokers: u32, partitions: u32) -> Vec<Command> {
     }
 }
 
+/// Applies a schedule of faults in time order, checking every invariant after every step,
+/// then runs to a simulated minute. Refused commands (crashing a broker that is down) are
+/// part of the game.
+fn run_schedule(
+    sim: &mut Sim,
+    mut schedule: Vec<(u64, Op)>,
+    brokers: u32,
+    partitions: u32,
+) -> Result<(), TestCaseError> {
+    schedule.sort_by_key(|(t, _)| *t);
+    for (at, op) in &schedule {
+        run_checked(sim, ms(*at)).map_err(TestCaseError::fail)?;
+        for c in command(op, brokers, partitions) {
+            let _ = sim.apply(ms(*at), c);
+        }
+    }
+    run_checked(sim, ms(60_000)).map_err(TestCaseError::fail)?;
+    Ok(())
+}
+
 fn config() -> impl Strategy<Value = (SimConfig, u64)> {
     (
         1..5u32,
@@ -126,20 +146,7 @@ proptest! {
         let brokers = config.brokers;
         let partitions = config.topics[0].partitions;
         let mut sim = Sim::new(config, seed).expect("valid");
-        let mut schedule = schedule;
-        schedule.sort_by_key(|(t, _)| *t);
-        for (at, op) in &schedule {
-            if let Err(e) = run_checked(&mut sim, ms(*at)) {
-                return Err(TestCaseError::fail(e));
-            }
-            for c in command(op, brokers, partitions) {
-                // Refusals (crashing a broker that is down) are part of the game.
-                let _ = sim.apply(ms(*at), c);
-            }
-        }
-        if let Err(e) = run_checked(&mut sim, ms(60_000)) {
-            return Err(TestCaseError::fail(e));
-        }
+        run_schedule(&mut sim, schedule, brokers, partitions)?;
         let c = sim.ledger().counts();
         prop_assert!(c.acknowledged + c.failed <= c.sent);
         prop_assert!(c.lost <= c.acknowledged);
@@ -196,19 +203,7 @@ proptest! {
                 sim.apply(ms(1), c).expect("valid record");
             }
         }
-        let mut schedule = schedule;
-        schedule.sort_by_key(|(t, _)| *t);
-        for (at, op) in &schedule {
-            if let Err(e) = run_checked(&mut sim, ms(*at)) {
-                return Err(TestCaseError::fail(e));
-            }
-            for c in command(op, brokers, partitions) {
-                let _ = sim.apply(ms(*at), c);
-            }
-        }
-        if let Err(e) = run_checked(&mut sim, ms(60_000)) {
-            return Err(TestCaseError::fail(e));
-        }
+        run_schedule(&mut sim, schedule, brokers, partitions)?;
         prop_assert_eq!(sim.ledger().counts().duplicated, 0);
         let mut last: std::collections::BTreeMap<TopicPartition, Offset> = Default::default();
         for r in sim.ledger().records() {
