@@ -268,6 +268,9 @@ pub struct Producer {
     next_batch: u64,
     pub(crate) wake_scheduled: Option<Instant>,
     keys: BTreeMap<u32, Rc<[u8]>>,
+    /// Set when a deque or the metadata changed: adaptive partitioning's queue sizes need
+    /// recomputing at the next `ready()`.
+    adaptive_dirty: bool,
     /// Whether the producer is idempotent (`enable.idempotence` as Kafka resolves it).
     pub idempotent: bool,
     pub idempotence: IdempotentState,
@@ -304,6 +307,7 @@ impl Producer {
             next_batch: 0,
             wake_scheduled: None,
             keys: BTreeMap::new(),
+            adaptive_dirty: true,
             idempotent: config.producer.idempotence().unwrap_or(false),
             idempotence: IdempotentState::default(),
         }
@@ -322,6 +326,7 @@ impl Producer {
     }
 
     fn rebuild_available(&mut self) {
+        self.adaptive_dirty = true;
         for t in 0..self.partition_counts.len() {
             let topic = TopicId(t as u32);
             let n = self.partition_counts[t];
@@ -407,7 +412,7 @@ impl Sim {
             });
             return Ok(());
         }
-        self.send_with_partition(record, partition);
+        self.send_with_partition(record, shape, partition);
         Ok(())
     }
 
@@ -450,11 +455,16 @@ impl Sim {
     /// The rest of `send()`: the append, with Kafka's abort-on-new-batch dance for
     /// partitioner classes (which is how `RoundRobinPartitioner` skips partitions,
     /// KAFKA-9965).
-    fn send_with_partition(&mut self, record: ProduceRecord, partition: Option<u32>) {
+    fn send_with_partition(
+        &mut self,
+        record: ProduceRecord,
+        shape: RecordShape,
+        partition: Option<u32>,
+    ) {
         let custom =
             self.producer.config.partitioner.is_custom_class() && record.partition.is_none();
         let mut partition = partition;
-        let mut result = self.accumulator_append(&record, partition, custom);
+        let mut result = self.accumulator_append(&record, &shape, partition, custom);
         if let AppendResult::AbortForNewBatch = result {
             let t = record.topic.0 as usize;
             let n = self.producer.partition_counts[t];
@@ -473,7 +483,7 @@ impl Sim {
                 );
             }
             partition = self.choose_partition(&record);
-            result = self.accumulator_append(&record, partition, false);
+            result = self.accumulator_append(&record, &shape, partition, false);
         }
         if let AppendResult::Blocked = result {
             let deadline = self.now + Duration::from_millis(self.producer.config.max_block_ms);
@@ -490,13 +500,13 @@ impl Sim {
     fn accumulator_append(
         &mut self,
         record: &ProduceRecord,
+        shape: &RecordShape,
         partition: Option<u32>,
         abort_on_new_batch: bool,
     ) -> AppendResult {
         let topic = record.topic;
         let t = topic.0 as usize;
         let n = self.producer.partition_counts[t];
-        let shape = record.shape();
         let timestamp = record.timestamp_ms.unwrap_or(self.now.millis() as i64);
         let available = self.producer.available(topic);
         loop {
@@ -515,7 +525,7 @@ impl Sim {
             if self.partition_changed(tp, info, &available, n) {
                 continue;
             }
-            if let Some(appended) = self.try_append(tp, &shape, timestamp) {
+            if let Some(appended) = self.try_append(tp, shape, timestamp) {
                 self.update_sticky(tp, info, appended, &available, n);
                 return AppendResult::Appended;
             }
@@ -561,12 +571,13 @@ impl Sim {
                 producer_epoch: -1,
             };
             self.producer.deques.entry(tp).or_default().push_back(batch);
+            self.producer.adaptive_dirty = true;
             self.emit(Event::BatchCreated {
                 batch: id,
                 partition: tp,
             });
             let appended = self
-                .try_append(tp, &shape, timestamp)
+                .try_append(tp, shape, timestamp)
                 .expect("an empty batch takes any record");
             self.update_sticky(tp, info, appended, &available, n);
             return AppendResult::Appended;
@@ -686,7 +697,8 @@ impl Sim {
             }
             let send = self.producer.blocked.pop_front().expect("just looked");
             let waiting = self.producer.blocked.len();
-            self.send_with_partition(send.record, send.partition);
+            let shape = send.record.shape();
+            self.send_with_partition(send.record, shape, send.partition);
             if self.producer.blocked.len() > waiting {
                 // Still blocked: it went to the back; put it first again.
                 let again = self.producer.blocked.pop_back().expect("just pushed");
@@ -889,6 +901,9 @@ impl Sim {
                 expired.push(dq.pop_front().expect("just looked"));
             }
         }
+        if !expired.is_empty() {
+            self.producer.adaptive_dirty = true;
+        }
         for req in self.producer.in_flight.values_mut() {
             let mut i = 0;
             while i < req.batches.len() {
@@ -1011,6 +1026,12 @@ impl Sim {
             return;
         }
         let timeout = self.producer.config.partitioner_availability_timeout_ms;
+        // Queue sizes change only with the deques and the metadata; node latencies matter
+        // only with an availability timeout.
+        if timeout == 0 && !self.producer.adaptive_dirty {
+            return;
+        }
+        self.producer.adaptive_dirty = false;
         for t in 0..self.producer.partition_counts.len() {
             let topic = TopicId(t as u32);
             let n = self.producer.partition_counts[t];
@@ -1086,6 +1107,7 @@ impl Sim {
                 break;
             }
             let mut batch = dq.pop_front().expect("just looked");
+            self.producer.adaptive_dirty = true;
             if batch.frozen.is_none()
                 && batch.compression != CompressionType::None
                 && batch.uncompressed_bytes > 0
@@ -1259,6 +1281,7 @@ impl Sim {
             _ => 0,
         };
         dq.insert(position, batch);
+        self.producer.adaptive_dirty = true;
     }
 
     fn fail_batch(&mut self, batch: ProducerBatch, error: KafkaError) {
