@@ -424,7 +424,12 @@ impl Sim {
                 base_offset: base,
             });
         }
-        let flags = self.ledger.on_appended_batch(tp, &batch.records, base);
+        let log = &self.brokers[&b].replicas[&tp].log;
+        let flags = self
+            .ledger
+            .on_appended_batch(tp, &batch.records, base, |id, o| {
+                o < base && log.record_at(o) == Some(id)
+            });
         for (r, offset, dup, reordered) in flags {
             if dup {
                 self.emit(Event::RecordDuplicated {

@@ -104,13 +104,18 @@ impl Ledger {
         id
     }
 
-    /// A leader appended a batch at `base`. Returns the records whose duplication or
-    /// reordering this append revealed: (record, offset, duplicated, reordered).
+    /// A leader appended a batch at `base`. `present(record, offset)` tells whether the
+    /// leader's log still holds an earlier copy of a record at the offset it was first
+    /// given: a copy that a new leader never had is not in the log any more, so appending
+    /// the record again is its first real append, not a duplicate. Returns the records
+    /// whose duplication or reordering this append revealed: (record, offset, duplicated,
+    /// reordered).
     pub(crate) fn on_appended_batch(
         &mut self,
         partition: TopicPartition,
         records: &[crate::log::StoredRecord],
         base: Offset,
+        present: impl Fn(RecordId, Offset) -> bool,
     ) -> Vec<(RecordId, Offset, bool, bool)> {
         let mut flagged = Vec::new();
         let Some(first) = records.first() else {
@@ -124,6 +129,9 @@ impl Ledger {
                 *highest = r.id;
             }
             let fate = &mut self.records[r.id.0 as usize];
+            if fate.appends > 0 && !fate.offset.is_some_and(|o| present(r.id, o)) {
+                fate.appends = 0;
+            }
             fate.appends += 1;
             let duplicated = fate.appends == 2 && !fate.duplicated;
             if duplicated {
@@ -142,6 +150,20 @@ impl Ledger {
             }
         }
         flagged
+    }
+
+    /// A new leader took over `partition`: later appends are compared with the records
+    /// its log holds, not with copies only the old leader had.
+    pub(crate) fn on_new_leader(&mut self, partition: TopicPartition, log: &crate::log::Log) {
+        match log
+            .batches()
+            .flat_map(|b| b.records.iter())
+            .map(|r| r.id)
+            .max()
+        {
+            Some(id) => self.highest_appended.insert(partition, id),
+            None => self.highest_appended.remove(&partition),
+        };
     }
 
     pub(crate) fn on_acknowledged(&mut self, id: RecordId, offset: Option<Offset>, now: Instant) {

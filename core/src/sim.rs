@@ -770,9 +770,30 @@ impl Sim {
                 id.0
             )));
         }
+        // Requests the process had received and was holding (a produce waiting for the
+        // high watermark, a follower's long-polling fetch) die with it; its kernel resets
+        // their connections, so their senders learn at once.
+        let held: Vec<(NodeId, MessageId)> = broker
+            .delayed_produces
+            .iter()
+            .map(|d| (d.client, d.request))
+            .chain(
+                broker
+                    .delayed_fetches
+                    .iter()
+                    .map(|d| (NodeId::Broker(d.follower), d.request)),
+            )
+            .collect();
         broker.crash();
         let incarnation = broker.incarnation;
         self.emit(Event::BrokerCrashed { broker: id });
+        for (client, request) in held {
+            self.send(
+                NodeId::Broker(id),
+                client,
+                Payload::ConnectionReset { request },
+            );
+        }
         let timeout = Duration::from_millis(self.config.broker.broker_session_timeout_ms);
         self.schedule(
             self.now + timeout,
@@ -925,6 +946,7 @@ impl Sim {
         kind: ElectionKind,
     ) {
         let log = &self.brokers[&leader].replicas[&tp].log;
+        self.ledger.on_new_leader(tp, log);
         let missing: Vec<_> = self
             .ledger
             .acked_in(tp)
