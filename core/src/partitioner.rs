@@ -107,6 +107,11 @@ impl BuiltInPartitioner {
         }
     }
 
+    /// The partition keyless records currently stick to, once one was chosen.
+    pub fn current_partition(&self) -> Option<u32> {
+        self.current.map(|(info, _)| info.partition)
+    }
+
     pub fn load_stats(&self) -> Option<&PartitionLoadStats> {
         self.load_stats.as_ref()
     }

@@ -366,6 +366,20 @@ impl Producer {
             .is_none_or(|b| b.is_full())
     }
 
+    /// The partition keyless records of `topic` go to now, for the sticky partitioners
+    /// (KIP-794's built-in one, or KIP-480's cache); `None` before the first keyless
+    /// record or for round robin.
+    pub fn sticky_partition(&self, topic: TopicId) -> Option<u32> {
+        let t = topic.0 as usize;
+        match self.config.partitioner {
+            PartitionerKind::BuiltIn => self.builtin.get(t)?.current_partition(),
+            PartitionerKind::UniformSticky | PartitionerKind::LegacyDefault => {
+                self.legacy.get(t)?.current()
+            }
+            PartitionerKind::RoundRobin => None,
+        }
+    }
+
     /// Batches waiting in the accumulator, over all partitions.
     pub fn queued_batches(&self) -> usize {
         self.deques.values().map(|d| d.len()).sum()

@@ -554,7 +554,10 @@ pub fn StageView(props: &StageProps) -> Html {
     let columns = Rc::new(st.columns.clone());
     html! {
         <div class="stage" {style} aria-label="stage">
-            <div class="head producer-head"><strong>{"producer"}</strong><span>{"accumulator per partition"}</span></div>
+            <div class="head producer-head">
+                <strong>{"producer"}</strong>
+                <span data-testid="partitioner-choice" title={st.partitioner.clone()}>{st.partitioner.clone()}</span>
+            </div>
             { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} dispatch={props.dispatch.clone()} /> }) }
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} /> }) }
         </div>
@@ -696,8 +699,8 @@ pub fn RowView(props: &RowProps) -> Html {
     let a = &r.accumulator;
     html! {
         <>
-            <div class="acc" data-testid="accumulator" data-partition={r.partition.to_string()}>
-                <span class="tp">{format!("orders-{}", r.partition)}</span>
+            <div class={classes!("acc", a.sticky.then_some("sticky"))} data-testid="accumulator" data-partition={r.partition.to_string()}>
+                <span class="tp">{format!("orders-{}", r.partition)}{ if a.sticky { " ◀" } else { "" } }</span>
                 <span class="batchbar" title="the open batch against batch.size">
                     <span class="fill" style={format!("width:{:.0}%", a.fill * 100.0)}></span>
                 </span>

@@ -41,6 +41,8 @@ pub struct Accumulator {
     pub linger_left_ms: Option<u64>,
     /// The next sequence number, for an idempotent producer.
     pub next_sequence: Option<i32>,
+    /// Keyless records go here now (the sticky partitioner's choice).
+    pub sticky: bool,
 }
 
 /// One partition's row.
@@ -107,6 +109,8 @@ pub struct Dot {
 /// The whole stage.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stage {
+    /// How the producer picks partitions, in words.
+    pub partitioner: String,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
     pub height_px: f64,
@@ -154,6 +158,25 @@ pub fn stage(sim: &Sim) -> Stage {
         })
         .collect();
     let linger = kscope_core::Duration::from_millis(producer.config.linger_ms);
+    let sticky = producer.sticky_partition(kscope_core::TopicId(0));
+    let keyed = sim.config().workload.keys > 0;
+    let partitioner = match (producer.config.partitioner, keyed) {
+        (kscope_core::partitioner::PartitionerKind::RoundRobin, _) => {
+            "round robin: the next partition for every record (keys ignored)".to_string()
+        }
+        (_, true)
+            if producer.config.partitioner
+                != kscope_core::partitioner::PartitionerKind::UniformSticky =>
+        {
+            "keyed records: murmur2(key) mod partitions".to_string()
+        }
+        _ => match sticky {
+            Some(p) => format!(
+                "keyless records stick to orders-{p} until a batch.size of bytes went there"
+            ),
+            None => "keyless records: sticky partitioner".to_string(),
+        },
+    };
     let rows: Vec<Row> = (0..topic.partitions.len() as u32)
         .map(|p| {
             let tp = TopicPartition::new(kscope_core::TopicId(0), p);
@@ -186,6 +209,7 @@ pub fn stage(sim: &Sim) -> Stage {
                         .get(&tp)
                         .map_or(0, |e| e.next_sequence)
                 }),
+                sticky: !keyed && sticky == Some(p),
             };
             let cells = brokers
                 .iter()
@@ -213,6 +237,7 @@ pub fn stage(sim: &Sim) -> Stage {
         .collect();
     let height_px = HEAD_PX + ROW_PX * rows.len() as f64;
     Stage {
+        partitioner,
         columns,
         rows,
         height_px,
@@ -345,6 +370,32 @@ mod tests {
         assert!((middle.x - (start.x + end.x) / 2.0).abs() < 1e-6);
         assert_eq!(start.kind, DotKind::Produce);
         assert!(start.records > 0);
+    }
+
+    #[test]
+    fn the_sticky_partition_is_the_one_keyless_records_went_to_last() {
+        let mut s = sim();
+        s.step(Instant::from_millis(500));
+        let st = stage(&s);
+        let sticky: Vec<u32> = st
+            .rows
+            .iter()
+            .filter(|r| r.accumulator.sticky)
+            .map(|r| r.partition)
+            .collect();
+        assert_eq!(sticky.len(), 1);
+        let last = s
+            .ledger()
+            .records()
+            .last()
+            .expect("records were sent")
+            .partition
+            .partition;
+        assert_eq!(
+            sticky[0], last,
+            "no switch without a new batch.size of bytes"
+        );
+        assert!(st.partitioner.contains(&format!("orders-{last}")));
     }
 
     #[test]
