@@ -28,6 +28,24 @@ fn record(partition: u32, key: Option<&str>) -> Command {
     })
 }
 
+/// Drops the next produce response broker `b` sends to the producer.
+fn drop_next_response_from(b: BrokerId) -> Command {
+    Command::DropNext {
+        from: NodeId::Broker(b),
+        to: NodeId::Producer,
+        kind: Some(MessageKind::ProduceResponse),
+    }
+}
+
+/// Drops the next produce request the producer sends to broker `b`.
+fn drop_next_request_to(b: BrokerId) -> Command {
+    Command::DropNext {
+        from: NodeId::Producer,
+        to: NodeId::Broker(b),
+        kind: Some(MessageKind::ProduceRequest),
+    }
+}
+
 /// Cuts the links between `b` and every other broker.
 fn isolate_from_brokers(sim: &mut Sim, at: Instant, b: BrokerId) {
     let others: Vec<BrokerId> = sim.brokers().keys().copied().filter(|o| *o != b).collect();
@@ -286,15 +304,7 @@ fn lost_response(idempotence: bool) -> (Vec<TimedEvent>, ledger::LedgerCounts, O
     let mut sim = Sim::new(config, 16).unwrap();
     let mut trace = Vec::new();
     let l = leader(&sim, tp0());
-    sim.apply(
-        ms(10),
-        Command::DropNext {
-            from: NodeId::Broker(l),
-            to: NodeId::Producer,
-            kind: Some(MessageKind::ProduceResponse),
-        },
-    )
-    .unwrap();
+    sim.apply(ms(10), drop_next_response_from(l)).unwrap();
     sim.apply(ms(10), record(0, Some("k"))).unwrap();
     run(&mut sim, 10_000, &mut trace);
     assert!(trace
@@ -355,15 +365,7 @@ fn dropped_request(
     let l = leader(&sim, tp0());
     sim.apply(ms(10), record(0, Some("k"))).unwrap();
     run(&mut sim, 100, &mut trace);
-    sim.apply(
-        ms(100),
-        Command::DropNext {
-            from: NodeId::Producer,
-            to: NodeId::Broker(l),
-            kind: Some(MessageKind::ProduceRequest),
-        },
-    )
-    .unwrap();
+    sim.apply(ms(100), drop_next_request_to(l)).unwrap();
     sim.apply(ms(100), record(0, Some("k"))).unwrap();
     sim.apply(ms(110), record(0, Some("k"))).unwrap();
     run(&mut sim, 8_000, &mut trace);
@@ -425,15 +427,7 @@ fn the_first_batch_of_a_producer_can_be_overtaken_even_with_idempotence() {
     let mut sim = Sim::new(config, 17).unwrap();
     let mut trace = Vec::new();
     let l = leader(&sim, tp0());
-    sim.apply(
-        ms(1),
-        Command::DropNext {
-            from: NodeId::Producer,
-            to: NodeId::Broker(l),
-            kind: Some(MessageKind::ProduceRequest),
-        },
-    )
-    .unwrap();
+    sim.apply(ms(1), drop_next_request_to(l)).unwrap();
     sim.apply(ms(10), record(0, Some("k"))).unwrap();
     sim.apply(ms(20), record(0, Some("k"))).unwrap();
     run(&mut sim, 15_000, &mut trace);
@@ -457,15 +451,7 @@ fn a_new_leader_still_recognises_a_retried_batch() {
     let mut sim = Sim::new(config, 25).unwrap();
     let mut trace = Vec::new();
     let old = leader(&sim, tp0());
-    sim.apply(
-        ms(10),
-        Command::DropNext {
-            from: NodeId::Broker(old),
-            to: NodeId::Producer,
-            kind: Some(MessageKind::ProduceResponse),
-        },
-    )
-    .unwrap();
+    sim.apply(ms(10), drop_next_response_from(old)).unwrap();
     sim.apply(ms(10), record(0, Some("k"))).unwrap();
     run(&mut sim, 500, &mut trace);
     // Replicated and committed, but the producer never heard so.
@@ -505,15 +491,7 @@ fn acks_0_records_dropped_on_the_wire_are_lost_and_nobody_is_told() {
     let mut sim = Sim::new(config, 18).unwrap();
     let mut trace = Vec::new();
     let l = leader(&sim, tp0());
-    sim.apply(
-        ms(10),
-        Command::DropNext {
-            from: NodeId::Producer,
-            to: NodeId::Broker(l),
-            kind: Some(MessageKind::ProduceRequest),
-        },
-    )
-    .unwrap();
+    sim.apply(ms(10), drop_next_request_to(l)).unwrap();
     sim.apply(ms(10), record(0, None)).unwrap();
     sim.apply(ms(20), record(0, None)).unwrap();
     run(&mut sim, 1_000, &mut trace);
