@@ -315,18 +315,12 @@ impl Sim {
         };
         let broker = self.brokers.get_mut(&b).expect("receiving broker exists");
         broker.delayed_produces.push(delayed);
-        let tps: Vec<TopicPartition> = broker
-            .delayed_produces
-            .last()
-            .map(|d| d.waiting.iter().map(|(i, _)| d.results[*i].0).collect())
-            .unwrap_or_default();
         self.try_complete_delayed_produce(b, request);
         if self.brokers[&b]
             .delayed_produces
             .iter()
             .any(|d| d.request == request)
         {
-            let _ = tps;
             self.schedule(
                 self.now + Duration::from_millis(timeout_ms),
                 Due::DelayedProduceExpire { broker: b, request },
@@ -752,12 +746,8 @@ impl Sim {
         );
     }
 
-    pub(crate) fn on_fetch_timeout(&mut self, b: BrokerId, leader: BrokerId, request: MessageId) {
-        self.on_fetch_failed(b, leader, request);
-    }
-
     /// A fetch failed (timeout or reset): back off `replica.fetch.backoff.ms`, then retry.
-    fn on_fetch_failed(&mut self, b: BrokerId, leader: BrokerId, request: MessageId) {
+    pub(crate) fn on_fetch_failed(&mut self, b: BrokerId, leader: BrokerId, request: MessageId) {
         let Some(broker) = self.brokers.get_mut(&b) else {
             return;
         };

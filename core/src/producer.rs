@@ -110,10 +110,6 @@ impl ProducerBatch {
         self.closed || (!self.records.is_empty() && self.write_limit <= self.estimated_size())
     }
 
-    pub fn record_count(&self) -> u32 {
-        self.records.len() as u32
-    }
-
     /// `MemoryRecordsBuilder.hasRoomFor`: the record's size in this batch if it fits.
     fn room_for(&self, shape: &RecordShape, timestamp_ms: i64) -> Option<u32> {
         if self.is_full() {
@@ -426,7 +422,15 @@ impl Sim {
             });
             return Ok(());
         }
-        self.send_with_partition(record, shape, partition);
+        if let Some((record, partition)) = self.send_with_partition(record, shape, partition) {
+            let deadline = self.now + Duration::from_millis(self.producer.config.max_block_ms);
+            self.producer.blocked.push_back(BlockedSend {
+                record,
+                partition,
+                deadline,
+            });
+            self.emit(Event::ProducerBlocked);
+        }
         Ok(())
     }
 
@@ -474,7 +478,7 @@ impl Sim {
         record: ProduceRecord,
         shape: RecordShape,
         partition: Option<u32>,
-    ) {
+    ) -> Option<(ProduceRecord, Option<u32>)> {
         let custom =
             self.producer.config.partitioner.is_custom_class() && record.partition.is_none();
         let mut partition = partition;
@@ -499,14 +503,9 @@ impl Sim {
             partition = self.choose_partition(&record);
             result = self.accumulator_append(&record, &shape, partition, false);
         }
-        if let AppendResult::Blocked = result {
-            let deadline = self.now + Duration::from_millis(self.producer.config.max_block_ms);
-            self.producer.blocked.push_back(BlockedSend {
-                record,
-                partition,
-                deadline,
-            });
-            self.emit(Event::ProducerBlocked);
+        match result {
+            AppendResult::Blocked => Some((record, partition)),
+            _ => None,
         }
     }
 
@@ -710,33 +709,21 @@ impl Sim {
                 continue;
             }
             let send = self.producer.blocked.pop_front().expect("just looked");
-            let waiting = self.producer.blocked.len();
             let shape = send.record.shape();
-            self.send_with_partition(send.record, shape, send.partition);
-            if self.producer.blocked.len() > waiting {
-                // Still blocked: it went to the back; put it first again.
-                let again = self.producer.blocked.pop_back().expect("just pushed");
+            if let Some((record, partition)) =
+                self.send_with_partition(send.record, shape, send.partition)
+            {
+                // Still no room: it keeps its place and its deadline.
                 self.producer.blocked.push_front(BlockedSend {
+                    record,
+                    partition,
                     deadline: send.deadline,
-                    ..again
                 });
-                self.events_pop_blocked();
                 return;
             }
             if self.producer.blocked.is_empty() {
                 self.emit(Event::ProducerUnblocked);
             }
-        }
-    }
-
-    /// A retried blocked send should not report `ProducerBlocked` twice.
-    fn events_pop_blocked(&mut self) {
-        let events = &mut self.events_mut();
-        if matches!(
-            events.last().map(|e| &e.event),
-            Some(Event::ProducerBlocked)
-        ) {
-            events.pop();
         }
     }
 

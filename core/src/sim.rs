@@ -460,10 +460,6 @@ impl Sim {
         }
     }
 
-    pub(crate) fn events_mut(&mut self) -> &mut Vec<TimedEvent> {
-        &mut self.events
-    }
-
     pub(crate) fn emit(&mut self, event: Event) {
         self.events.push(TimedEvent {
             at: self.now,
@@ -586,7 +582,7 @@ impl Sim {
                 broker,
                 leader,
                 request,
-            } => self.on_fetch_timeout(broker, leader, request),
+            } => self.on_fetch_failed(broker, leader, request),
             Due::FetcherBackoff { broker, leader } => self.on_fetcher_backoff(broker, leader),
             Due::DelayedFetchExpire { broker, request } => {
                 self.complete_delayed_fetch(broker, request)
