@@ -169,6 +169,7 @@ impl Component for App {
             _frame: None,
             _keys: keys,
         };
+        app.refresh_snapshot();
         app.request_frame(ctx);
         app
     }
@@ -178,7 +179,7 @@ impl Component for App {
             // Anything but the clock shows at once.
             self.snapshot = None;
         }
-        match msg {
+        let render = match msg {
             Msg::Frame(ts) => {
                 let elapsed = self
                     .last_frame_ms
@@ -300,26 +301,21 @@ impl Component for App {
                 }
                 true
             }
-        }
+        };
+        self.refresh_snapshot();
+        render
     }
 
     fn view(&self, _ctx: &Context<Self>) -> Html {
         // The matrix and the readouts are refreshed ten times a second (numbers changing
         // faster cannot be read); the messages in flight move every frame.
-        let (vm, st) = match &self.snapshot {
-            Some((vm, st)) => (vm.clone(), st.clone()),
-            None => (
-                view_model::view_model(&self.sim),
-                Rc::new(stage::stage(&self.sim)),
-            ),
-        };
+        let (vm, st) = self
+            .snapshot
+            .clone()
+            .expect("refreshed before every render");
         let dots = Rc::new(stage::dots(&self.sim, self.sim.now(), MAX_DOTS));
         let idempotent = self.sim.producer().idempotent;
-        let losses = if vm.lost == self.losses_counted {
-            self.losses.clone()
-        } else {
-            Rc::new(view_model::losses(&self.sim))
-        };
+        let losses = self.losses.clone();
         html! {
             <div class="app">
                 <header class="topbar">
@@ -346,8 +342,12 @@ impl Component for App {
             </div>
         }
     }
+}
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+impl App {
+    /// Rebuilds what the next render shows, when it is due: the readouts and the stage's
+    /// matrix, and the losses by cause when their count changed.
+    fn refresh_snapshot(&mut self) {
         if self.snapshot.is_none() {
             self.snapshot = Some((
                 view_model::view_model(&self.sim),
@@ -360,9 +360,7 @@ impl Component for App {
             self.losses = Rc::new(view_model::losses(&self.sim));
         }
     }
-}
 
-impl App {
     fn request_frame(&mut self, ctx: &Context<Self>) {
         let link = ctx.link().clone();
         self._frame = Some(request_animation_frame(move |ts| {
