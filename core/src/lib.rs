@@ -24,12 +24,14 @@
 
 extern crate alloc;
 
+pub mod assignor;
 pub mod broker;
 pub mod config;
 pub mod event;
 pub mod idempotence;
 pub mod ids;
 pub mod invariants;
+pub mod java;
 pub mod ledger;
 pub mod log;
 pub mod murmur2;

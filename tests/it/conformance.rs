@@ -7,9 +7,11 @@
 //! its case id and reason. A case is skipped only for something the README lists as not
 //! modelled; any failure fails the test.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use kscope_core::assignor::{self, AssignorKind, NamedPartition, Subscription};
 use kscope_core::log::{
     encode_offset_index_entry, encode_time_index_entry, segment_file_name, CleanupPolicy, Log,
     LogConfig, OffsetIndexEntry, StoredBatch, StoredRecord, TimeIndexEntry,
@@ -89,11 +91,7 @@ fn conformance() {
             "log_facts.json" => log_facts_file(&v, &mut t),
             "record_batch_v2.json" => record_batch_file(&v, &mut t),
             "idempotence.json" => idempotence_file(&v, &mut t),
-            "assignors.json" => skip_all(
-                &v,
-                &mut t,
-                "consumer groups and their assignors are not modelled yet (README: left out)",
-            ),
+            "assignors.json" => assignors_file(&v, &mut t),
             _ => unreachable!(),
         }
         println!(
@@ -147,34 +145,6 @@ fn note_count_mismatch(v: &Value, t: &mut Tally, key: &str, count_key: &str) {
             ));
         }
     }
-}
-
-fn skip_all(v: &Value, t: &mut Tally, reason: &str) {
-    fn walk(v: &Value, t: &mut Tally, reason: &str, path: &str) {
-        match v {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if item.get("id").is_some()
-                        || item.get("config").is_some()
-                        || item.get("outcome").is_some()
-                    {
-                        t.skip(id_of(item, format!("{path}[{i}]")), reason);
-                    } else {
-                        walk(item, t, reason, &format!("{path}[{i}]"));
-                    }
-                }
-            }
-            Value::Object(map) => {
-                for (k, item) in map {
-                    if k != "counts" && k != "provenance" && k != "rules" && k != "algorithms" {
-                        walk(item, t, reason, k);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    walk(v, t, reason, "");
 }
 
 // ----- murmur2 ---------------------------------------------------------------------------
@@ -1120,5 +1090,129 @@ fn idempotence_file(v: &Value, t: &mut Tally) {
                 );
             }
         }
+    }
+}
+
+fn named_partitions(v: &Value) -> Vec<NamedPartition> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    NamedPartition::new(
+                        p[0].as_str().expect("topic name"),
+                        p[1].as_i64().expect("partition number") as i32,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn show(list: &[NamedPartition]) -> String {
+    let names: Vec<String> = list.iter().map(ToString::to_string).collect();
+    format!("[{}]", names.join(", "))
+}
+
+/// `assignors.json`: every case through `assignor::assign`, members in the order the case
+/// lists them (the order Kafka's test put them into its member map).
+fn assignors_file(v: &Value, t: &mut Tally) {
+    note_count_mismatch(v, t, "cases", "total");
+    for (n, case) in arr(v, "cases").iter().enumerate() {
+        let id = id_of(case, format!("case {n}"));
+        let Some(kind) = case["assignor"].as_str().and_then(AssignorKind::from_name) else {
+            t.check(&id, false, || {
+                format!("unknown assignor {}", case["assignor"])
+            });
+            continue;
+        };
+        let partitions_per_topic: BTreeMap<String, i32> = case["partitions_per_topic"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(k, n)| (k.clone(), n.as_i64().unwrap_or(0) as i32))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let members: Vec<(String, Subscription)> = case["members"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(id, m)| {
+                        let sub = Subscription {
+                            topics: arr(m, "topics")
+                                .iter()
+                                .filter_map(|t| t.as_str().map(String::from))
+                                .collect(),
+                            owned_partitions: named_partitions(&m["owned_partitions"]),
+                            generation: m["generation"].as_i64().map(|g| g as i32),
+                            group_instance_id: m["group_instance_id"].as_str().map(String::from),
+                        };
+                        (id.clone(), sub)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let result = assignor::assign(kind, &partitions_per_topic, &members);
+        let as_set = case["compare"].as_str() == Some("set");
+        let asserted: Option<Vec<&str>> = case
+            .get("asserted_members_only")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect());
+        let mut problems = Vec::new();
+        let expected = case["expected_assignment"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (member, _) in &members {
+            if asserted
+                .as_ref()
+                .is_some_and(|a| !a.contains(&member.as_str()))
+            {
+                continue;
+            }
+            let mut want = named_partitions(&expected.get(member).cloned().unwrap_or(Value::Null));
+            let mut got = result.assignment.get(member).cloned().unwrap_or_default();
+            if as_set {
+                want.sort();
+                got.sort();
+            }
+            if want != got {
+                problems.push(format!(
+                    "{member}: expected {}, got {}",
+                    show(&want),
+                    show(&got)
+                ));
+            }
+        }
+        if let Some(want) = case
+            .get("expected_partitions_transferring_ownership")
+            .and_then(Value::as_object)
+        {
+            let want: BTreeMap<String, String> = want
+                .iter()
+                .map(|(k, m)| (k.clone(), m.as_str().unwrap_or_default().to_string()))
+                .collect();
+            let got: BTreeMap<String, String> = result
+                .partitions_transferring_ownership
+                .as_ref()
+                .map(|m| {
+                    m.iter()
+                        .map(|(tp, c)| (tp.to_string(), c.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if want != got {
+                problems.push(format!(
+                    "partitionsTransferringOwnership: expected {want:?}, got {got:?}"
+                ));
+            }
+        }
+        if case.get("builder").and_then(Value::as_str) == Some("general")
+            && result.partitions_transferring_ownership.is_some()
+            && kind == AssignorKind::Sticky
+        {
+            problems.push("the general builder leaves partitionsTransferringOwnership null".into());
+        }
+        t.check(&id, problems.is_empty(), || problems.join("; "));
     }
 }

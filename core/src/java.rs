@@ -1,0 +1,143 @@
+//! The few behaviours of the Java platform that leak into Kafka's results.
+//!
+//! Kafka's client-side assignors iterate `java.util.HashMap`s keyed by member id and
+//! compare member ids with `String.compareTo`. Which member keeps a partition can depend
+//! on that order (see `sticky_max_quota_more_than_expected` in `conformance/assignors.json`),
+//! so kscope reproduces it: `String.hashCode`, `HashMap`'s hash spreading, its table
+//! growth, and its bucket-then-insertion iteration order.
+
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+
+/// Java's `String.hashCode`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units,
+/// wrapping at 32 bits.
+pub fn string_hash_code(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(unit as i32))
+}
+
+/// Java's `String.compareTo`: lexicographic over UTF-16 code units (which differs from
+/// Rust's byte order only for characters above U+FFFF).
+pub fn compare_strings(a: &str, b: &str) -> Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// `HashMap.hash`: the key's hash with its high half folded into the low half.
+fn spread(hash: i32) -> u32 {
+    let h = hash as u32;
+    h ^ (h >> 16)
+}
+
+/// The table size of a `new HashMap<>()` after `len` insertions: 16, doubled whenever the
+/// size exceeds three quarters of it.
+pub fn hash_map_capacity(len: usize) -> usize {
+    let mut capacity = 16;
+    while len > capacity / 4 * 3 {
+        capacity *= 2;
+    }
+    capacity
+}
+
+/// The order in which a `new HashMap<>()` (or `HashSet`) iterates keys that were inserted
+/// in the order of `hashes`: by bucket, and within a bucket by insertion (resizing splits
+/// buckets without reordering them). Returns indexes into `hashes`. Tree bins, which Java
+/// builds only for 8 or more keys in one bucket of a table of 64 or more, are not modelled.
+pub fn hash_map_order(hashes: &[i32]) -> Vec<usize> {
+    let mask = hash_map_capacity(hashes.len()) as u32 - 1;
+    let mut order: Vec<usize> = (0..hashes.len()).collect();
+    order.sort_by_key(|&i| spread(hashes[i]) & mask);
+    order
+}
+
+/// A `java.util.HashSet` reduced to what Kafka's results can depend on: which element
+/// `iterator().next()` returns.
+#[derive(Clone, Debug)]
+pub struct JavaHashSet<T> {
+    /// Elements with their hash, in insertion order.
+    entries: Vec<(i32, T)>,
+    capacity: usize,
+}
+
+impl<T: PartialEq> JavaHashSet<T> {
+    pub fn new() -> Self {
+        JavaHashSet {
+            entries: Vec::new(),
+            capacity: 16,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn contains(&self, value: &T) -> bool {
+        self.entries.iter().any(|(_, v)| v == value)
+    }
+
+    /// Adds `value` unless present (a present element keeps its place, as in Java).
+    pub fn insert(&mut self, hash: i32, value: T) {
+        if self.contains(&value) {
+            return;
+        }
+        self.entries.push((hash, value));
+        if self.entries.len() > self.capacity / 4 * 3 {
+            self.capacity *= 2;
+        }
+    }
+
+    pub fn remove(&mut self, value: &T) {
+        self.entries.retain(|(_, v)| v != value);
+    }
+
+    /// The element Java's iterator returns first. The table never shrinks.
+    pub fn first(&self) -> Option<&T> {
+        let mask = self.capacity as u32 - 1;
+        self.entries
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, (h, _))| (spread(*h) & mask, *i))
+            .map(|(_, (_, v))| v)
+    }
+}
+
+impl<T: PartialEq> Default for JavaHashSet<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_hash_code_matches_java() {
+        // Values Java prints for "".hashCode(), "a".hashCode(), "consumer1".hashCode().
+        assert_eq!(string_hash_code(""), 0);
+        assert_eq!(string_hash_code("a"), 97);
+        assert_eq!(string_hash_code("hello"), 99162322);
+        assert_eq!(string_hash_code("consumer1"), -421004549);
+    }
+
+    #[test]
+    fn capacity_grows_past_three_quarters() {
+        assert_eq!(hash_map_capacity(0), 16);
+        assert_eq!(hash_map_capacity(12), 16);
+        assert_eq!(hash_map_capacity(13), 32);
+        assert_eq!(hash_map_capacity(25), 64);
+    }
+
+    #[test]
+    fn hash_map_order_of_consumers() {
+        // conformance/assignors.json, sticky_max_quota_more_than_expected: Java iterates
+        // consumer1..3 as consumer3, consumer2, consumer1.
+        let keys = ["consumer1", "consumer2", "consumer3"];
+        let hashes: Vec<i32> = keys.iter().map(|k| string_hash_code(k)).collect();
+        let order: Vec<&str> = hash_map_order(&hashes).iter().map(|&i| keys[i]).collect();
+        assert_eq!(order, ["consumer3", "consumer2", "consumer1"]);
+    }
+}
