@@ -65,6 +65,7 @@ pub struct Subscription {
 
 /// `partition.assignment.strategy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum AssignorKind {
     Range,
     RoundRobin,
@@ -74,6 +75,7 @@ pub enum AssignorKind {
 
 /// Which rebalance protocol an assignor speaks (KIP-429).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum RebalanceProtocol {
     /// Every member revokes everything before it rejoins.
     Eager,

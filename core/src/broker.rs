@@ -146,6 +146,18 @@ pub struct Broker {
     pub fetchers: BTreeMap<BrokerId, FetcherState>,
     pub(crate) delayed_produces: Vec<DelayedProduce>,
     pub(crate) delayed_fetches: Vec<DelayedFetch>,
+    /// Consumer fetches parked until the high watermark moves or `fetch.max.wait.ms`.
+    pub(crate) delayed_consumer_fetches: Vec<DelayedConsumerFetch>,
+    /// The group coordinator's in-memory state (lost in a crash, reloaded from the log).
+    pub coordinator: crate::group::Coordinator,
+}
+
+/// A consumer's fetch parked until there is data below the high watermark.
+#[derive(Clone, Debug)]
+pub(crate) struct DelayedConsumerFetch {
+    pub request: MessageId,
+    pub consumer: crate::ids::ConsumerId,
+    pub partitions: Vec<FetchPartition>,
 }
 
 impl Broker {
@@ -159,6 +171,8 @@ impl Broker {
             fetchers: BTreeMap::new(),
             delayed_produces: Vec::new(),
             delayed_fetches: Vec::new(),
+            delayed_consumer_fetches: Vec::new(),
+            coordinator: crate::group::Coordinator::default(),
         }
     }
 
@@ -184,6 +198,8 @@ impl Broker {
         self.fetchers.clear();
         self.delayed_produces.clear();
         self.delayed_fetches.clear();
+        self.delayed_consumer_fetches.clear();
+        self.coordinator = crate::group::Coordinator::default();
         for r in self.replicas.values_mut() {
             r.is_leader = false;
             r.followers.clear();
@@ -205,10 +221,49 @@ impl Sim {
                 timeout_ms,
                 batches,
             } => self.handle_produce(b, from, message.id, acks, timeout_ms, batches),
-            Payload::FetchRequest { partitions } => {
-                if let NodeId::Broker(follower) = from {
-                    self.handle_fetch(b, follower, message.id, partitions);
-                }
+            Payload::FetchRequest { partitions } => match from {
+                NodeId::Broker(follower) => self.handle_fetch(b, follower, message.id, partitions),
+                NodeId::Consumer(c) => self.handle_consumer_fetch(b, c, message.id, partitions),
+                NodeId::Producer => {}
+            },
+            Payload::FindCoordinatorRequest { group } => {
+                self.handle_find_coordinator(b, from, message.id, group)
+            }
+            Payload::JoinGroupRequest(join) => self.handle_join_group(b, from, message.id, join),
+            Payload::SyncGroupRequest {
+                group,
+                member_id,
+                generation,
+                assignments,
+            } => self.handle_sync_group(
+                b,
+                from,
+                message.id,
+                group,
+                member_id,
+                generation,
+                assignments,
+            ),
+            Payload::HeartbeatRequest {
+                group,
+                member_id,
+                generation,
+            } => self.handle_heartbeat(b, from, message.id, group, member_id, generation),
+            Payload::LeaveGroupRequest { group, member_id } => {
+                self.handle_leave_group(b, from, message.id, group, member_id)
+            }
+            Payload::OffsetCommitRequest {
+                group,
+                member_id,
+                generation,
+                offsets,
+            } => self
+                .handle_offset_commit(b, from, message.id, group, member_id, generation, offsets),
+            Payload::OffsetFetchRequest { group, partitions } => {
+                self.handle_offset_fetch(b, from, message.id, group, partitions)
+            }
+            Payload::ListOffsetsRequest { partitions } => {
+                self.handle_list_offsets(b, from, message.id, partitions)
             }
             Payload::FetchResponse {
                 request,
@@ -254,9 +309,7 @@ impl Sim {
                     self.on_fetch_failed(b, leader, request);
                 }
             }
-            Payload::ProduceResponse { .. }
-            | Payload::MetadataResponse { .. }
-            | Payload::InitProducerIdResponse { .. } => {}
+            _ => {}
         }
     }
 
@@ -581,6 +634,8 @@ impl Sim {
                 high_watermark: new_hw,
             });
             self.try_complete_delayed_produces_for(b, tp);
+            self.complete_group_appends(b, tp);
+            self.wake_consumer_fetches(b, tp);
         }
     }
 
@@ -927,7 +982,7 @@ impl Sim {
         }
     }
 
-    fn wake_delayed_fetches(&mut self, b: BrokerId, tp: TopicPartition) {
+    pub(crate) fn wake_delayed_fetches(&mut self, b: BrokerId, tp: TopicPartition) {
         let requests: Vec<MessageId> = self.brokers[&b]
             .delayed_fetches
             .iter()
@@ -1073,5 +1128,168 @@ fn diverging(r: &Replica, fp: &FetchPartition) -> Option<(LeaderEpoch, Offset)> 
         Some((epoch, end)) if epoch == last && end >= fp.fetch_offset => None,
         Some((epoch, end)) => Some((epoch, end)),
         None => Some((LeaderEpoch(-1), r.log.log_start_offset())),
+    }
+}
+
+impl Sim {
+    // ----- consumers ------------------------------------------------------------------
+
+    /// A consumer's fetch: records below the high watermark only (`READ_UNCOMMITTED`
+    /// consumers never see what is not replicated to the ISR), parked when there are
+    /// none until the high watermark moves or `fetch.max.wait.ms` passes.
+    fn handle_consumer_fetch(
+        &mut self,
+        b: BrokerId,
+        consumer: crate::ids::ConsumerId,
+        request: MessageId,
+        partitions: Vec<FetchPartition>,
+    ) {
+        let fetch = DelayedConsumerFetch {
+            request,
+            consumer,
+            partitions,
+        };
+        if self.consumer_fetch_ready(b, &fetch) {
+            self.respond_consumer_fetch(b, fetch);
+        } else {
+            self.brokers
+                .get_mut(&b)
+                .expect("exists")
+                .delayed_consumer_fetches
+                .push(fetch);
+            let wait = Duration::from_millis(self.config.consumer.fetch_max_wait_ms);
+            self.schedule(
+                self.now + wait,
+                Due::ConsumerFetchExpire { broker: b, request },
+            );
+        }
+    }
+
+    fn consumer_fetch_ready(&self, b: BrokerId, fetch: &DelayedConsumerFetch) -> bool {
+        let broker = &self.brokers[&b];
+        fetch
+            .partitions
+            .iter()
+            .any(|fp| match broker.replicas.get(&fp.partition) {
+                Some(r) if r.is_leader && fp.current_leader_epoch == r.leader_epoch => {
+                    fp.fetch_offset < r.high_watermark
+                        || fp.fetch_offset > r.log.log_end_offset()
+                        || fp.fetch_offset < r.log.log_start_offset()
+                }
+                _ => true,
+            })
+    }
+
+    fn respond_consumer_fetch(&mut self, b: BrokerId, fetch: DelayedConsumerFetch) {
+        let max_bytes = self.config.consumer.max_partition_fetch_bytes;
+        let broker = &self.brokers[&b];
+        let partitions = fetch
+            .partitions
+            .iter()
+            .map(|fp| {
+                let mut data = FetchPartitionData {
+                    partition: fp.partition,
+                    error: None,
+                    high_watermark: Offset(-1),
+                    log_start_offset: Offset(-1),
+                    log_end_offset: Offset(-1),
+                    diverging_epoch: None,
+                    batches: Vec::new(),
+                };
+                let Some(r) = broker.replicas.get(&fp.partition).filter(|r| r.is_leader) else {
+                    data.error = Some(KafkaError::NotLeaderOrFollower);
+                    return data;
+                };
+                data.high_watermark = r.high_watermark;
+                data.log_start_offset = r.log.log_start_offset();
+                data.log_end_offset = r.log.log_end_offset();
+                if fp.current_leader_epoch < r.leader_epoch {
+                    data.error = Some(KafkaError::FencedLeaderEpoch);
+                } else if fp.current_leader_epoch > r.leader_epoch {
+                    data.error = Some(KafkaError::UnknownLeaderEpoch);
+                } else if fp.fetch_offset > r.log.log_end_offset()
+                    || fp.fetch_offset < r.log.log_start_offset()
+                {
+                    data.error = Some(KafkaError::OffsetOutOfRange);
+                } else if fp.fetch_offset < r.high_watermark {
+                    let hw = r.high_watermark;
+                    data.batches = r
+                        .log
+                        .read(fp.fetch_offset, max_bytes)
+                        .into_iter()
+                        .filter(|batch| batch.last_offset() < hw)
+                        .collect();
+                }
+                data
+            })
+            .collect();
+        self.send(
+            NodeId::Broker(b),
+            NodeId::Consumer(fetch.consumer),
+            Payload::FetchResponse {
+                request: fetch.request,
+                partitions,
+            },
+        );
+    }
+
+    pub(crate) fn complete_consumer_fetch(&mut self, b: BrokerId, request: MessageId) {
+        let broker = self.brokers.get_mut(&b).expect("exists");
+        if let Some(pos) = broker
+            .delayed_consumer_fetches
+            .iter()
+            .position(|d| d.request == request)
+        {
+            let fetch = broker.delayed_consumer_fetches.remove(pos);
+            self.respond_consumer_fetch(b, fetch);
+        }
+    }
+
+    /// The high watermark of `tp` moved on its leader `b`: parked consumer fetches for it
+    /// have data now.
+    fn wake_consumer_fetches(&mut self, b: BrokerId, tp: TopicPartition) {
+        let requests: Vec<MessageId> = self.brokers[&b]
+            .delayed_consumer_fetches
+            .iter()
+            .filter(|d| d.partitions.iter().any(|p| p.partition == tp))
+            .map(|d| d.request)
+            .collect();
+        for r in requests {
+            self.complete_consumer_fetch(b, r);
+        }
+    }
+
+    /// `ListOffsets`: the log start offset (earliest) or the high watermark (latest).
+    fn handle_list_offsets(
+        &mut self,
+        b: BrokerId,
+        from: NodeId,
+        request: MessageId,
+        partitions: Vec<(TopicPartition, bool)>,
+    ) {
+        let broker = &self.brokers[&b];
+        let results = partitions
+            .iter()
+            .map(|(tp, earliest)| {
+                let r = broker
+                    .replicas
+                    .get(tp)
+                    .filter(|r| r.is_leader)
+                    .ok_or(KafkaError::NotLeaderOrFollower)
+                    .map(|r| {
+                        if *earliest {
+                            r.log.log_start_offset()
+                        } else {
+                            r.high_watermark
+                        }
+                    });
+                (*tp, r)
+            })
+            .collect();
+        self.send(
+            NodeId::Broker(b),
+            from,
+            Payload::ListOffsetsResponse { request, results },
+        );
     }
 }

@@ -158,6 +158,19 @@ pub struct BrokerConfig {
     pub log_retention_check_interval_ms: u64,
     /// `message.max.bytes`, default 1048588.
     pub message_max_bytes: u32,
+    /// `group.initial.rebalance.delay.ms`, default 3000: how long the coordinator waits
+    /// for more members before the first rebalance of an empty group.
+    pub group_initial_rebalance_delay_ms: u64,
+    /// `group.min.session.timeout.ms`, default 6000.
+    pub group_min_session_timeout_ms: u64,
+    /// `group.max.session.timeout.ms`, default 1800000.
+    pub group_max_session_timeout_ms: u64,
+    /// `offsets.topic.num.partitions`, default 50.
+    pub offsets_topic_num_partitions: u32,
+    /// `offsets.topic.replication.factor`, default 3.
+    pub offsets_topic_replication_factor: u32,
+    /// `offsets.commit.timeout.ms`, default 5000.
+    pub offsets_commit_timeout_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -171,6 +184,12 @@ impl Default for BrokerConfig {
             broker_session_timeout_ms: 9_000,
             log_retention_check_interval_ms: 300_000,
             message_max_bytes: 1_048_588,
+            group_initial_rebalance_delay_ms: 3_000,
+            group_min_session_timeout_ms: 6_000,
+            group_max_session_timeout_ms: 1_800_000,
+            offsets_topic_num_partitions: 50,
+            offsets_topic_replication_factor: 3,
+            offsets_commit_timeout_ms: 5_000,
         }
     }
 }
@@ -242,6 +261,161 @@ impl Default for Workload {
     }
 }
 
+/// `auto.offset.reset`: where a consumer starts a partition that has no committed offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum OffsetReset {
+    Earliest,
+    /// Kafka's default.
+    #[default]
+    Latest,
+    /// Fail with `NoOffsetForPartitionException`.
+    None,
+}
+
+impl OffsetReset {
+    pub fn name(self) -> &'static str {
+        match self {
+            OffsetReset::Earliest => "earliest",
+            OffsetReset::Latest => "latest",
+            OffsetReset::None => "none",
+        }
+    }
+    pub fn parse(s: &str) -> Result<OffsetReset, ConfigError> {
+        match s.trim() {
+            "earliest" => Ok(OffsetReset::Earliest),
+            "latest" => Ok(OffsetReset::Latest),
+            "none" => Ok(OffsetReset::None),
+            other => Err(ConfigError::new(
+                "auto.offset.reset",
+                format!("Invalid value {other} for configuration auto.offset.reset: String must be one of: latest, earliest, none"),
+            )),
+        }
+    }
+}
+
+/// How the consuming application commits when `enable.auto.commit` is false.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ManualCommit {
+    /// `commitSync()` after processing each poll's records.
+    #[default]
+    Sync,
+    /// `commitAsync()` after processing each poll's records.
+    Async,
+}
+
+/// The consumer group's members' settings (`ConsumerConfig`), with Kafka's defaults, and
+/// the consuming application's pace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ConsumerConfig {
+    /// `group.id`.
+    pub group_id: String,
+    /// The topic the group subscribes to (an index into [`SimConfig::topics`]).
+    pub topic: u32,
+    /// `partition.assignment.strategy`. Kafka 3.x lists `[range, cooperative-sticky]`, of
+    /// which the group uses range; kscope gives every member one assignor.
+    pub partition_assignment_strategy: crate::assignor::AssignorKind,
+    /// `session.timeout.ms`, default 45000 (KIP-735).
+    pub session_timeout_ms: u64,
+    /// `heartbeat.interval.ms`, default 3000.
+    pub heartbeat_interval_ms: u64,
+    /// `max.poll.interval.ms`, default 300000.
+    pub max_poll_interval_ms: u64,
+    /// `max.poll.records`, default 500.
+    pub max_poll_records: u32,
+    /// `enable.auto.commit`, default true.
+    pub enable_auto_commit: bool,
+    /// `auto.commit.interval.ms`, default 5000.
+    pub auto_commit_interval_ms: u64,
+    /// How the application commits when auto commit is off.
+    pub manual_commit: ManualCommit,
+    /// `auto.offset.reset`, default latest.
+    pub auto_offset_reset: OffsetReset,
+    /// `fetch.max.wait.ms`, default 500.
+    pub fetch_max_wait_ms: u64,
+    /// `max.partition.fetch.bytes`, default 1 MiB.
+    pub max_partition_fetch_bytes: u32,
+    /// `request.timeout.ms`, default 30000.
+    pub request_timeout_ms: u64,
+    /// `retry.backoff.ms`, default 100.
+    pub retry_backoff_ms: u64,
+    /// Gives each member a `group.instance.id` (static membership, KIP-345).
+    pub static_membership: bool,
+    /// The application's processing time per record, in microseconds (not a Kafka
+    /// setting: how slow the consuming application is).
+    pub process_us_per_record: u64,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            group_id: String::from("orders-app"),
+            topic: 0,
+            partition_assignment_strategy: crate::assignor::AssignorKind::Range,
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
+            max_poll_records: 500,
+            enable_auto_commit: true,
+            auto_commit_interval_ms: 5_000,
+            manual_commit: ManualCommit::Sync,
+            auto_offset_reset: OffsetReset::Latest,
+            fetch_max_wait_ms: 500,
+            max_partition_fetch_bytes: 1_048_576,
+            request_timeout_ms: 30_000,
+            retry_backoff_ms: 100,
+            static_membership: false,
+            process_us_per_record: 500,
+        }
+    }
+}
+
+/// The most consumers kscope runs in its group.
+pub const MAX_CONSUMERS: u32 = 32;
+
+impl ConsumerConfig {
+    /// Checks the settings as the consumer client and the group coordinator would.
+    pub fn validate(&self, broker: &BrokerConfig) -> Result<(), ConfigError> {
+        if self.group_id.is_empty() {
+            return Err(ConfigError::new(
+                "group.id",
+                String::from("To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration."),
+            ));
+        }
+        if self.max_poll_records == 0 {
+            return Err(ConfigError::new(
+                "max.poll.records",
+                String::from(
+                    "Invalid value 0 for configuration max.poll.records: Value must be at least 1",
+                ),
+            ));
+        }
+        if self.heartbeat_interval_ms >= self.session_timeout_ms {
+            return Err(ConfigError::new(
+                "heartbeat.interval.ms",
+                String::from("Heartbeat must be set lower than the session timeout"),
+            ));
+        }
+        if self.session_timeout_ms < broker.group_min_session_timeout_ms
+            || self.session_timeout_ms > broker.group_max_session_timeout_ms
+        {
+            return Err(ConfigError::new(
+                "session.timeout.ms",
+                String::from("The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms)."),
+            ));
+        }
+        if self.heartbeat_interval_ms == 0 || self.auto_commit_interval_ms == 0 {
+            return Err(ConfigError::new(
+                "heartbeat.interval.ms",
+                String::from("kscope needs heartbeat.interval.ms and auto.commit.interval.ms of at least 1 ms."),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Everything a simulation starts from, besides its seed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -252,6 +426,9 @@ pub struct SimConfig {
     pub broker: BrokerConfig,
     pub network: NetworkConfig,
     pub workload: Workload,
+    /// Members of the consumer group at the start (0: no group until one is added).
+    pub consumers: u32,
+    pub consumer: ConsumerConfig,
 }
 
 impl Default for SimConfig {
@@ -265,6 +442,8 @@ impl Default for SimConfig {
             broker: BrokerConfig::default(),
             network: NetworkConfig::default(),
             workload: Workload::default(),
+            consumers: 0,
+            consumer: ConsumerConfig::default(),
         }
     }
 }
@@ -299,6 +478,22 @@ impl SimConfig {
                 ),
             ));
         }
+        if self.consumers > MAX_CONSUMERS {
+            return Err(ConfigError::new(
+                "consumers",
+                format!("kscope runs at most {MAX_CONSUMERS} consumers in its group."),
+            ));
+        }
+        if self.consumers > 0 && self.consumer.topic as usize >= self.topics.len() {
+            return Err(ConfigError::new(
+                "topic",
+                format!(
+                    "The consumers subscribe to topic {} which does not exist.",
+                    self.consumer.topic
+                ),
+            ));
+        }
+        self.consumer.validate(&self.broker)?;
         self.producer.validate()
     }
 }

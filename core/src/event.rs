@@ -4,7 +4,8 @@
 use alloc::vec::Vec;
 
 use crate::ids::{
-    BatchId, BrokerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicPartition,
+    BatchId, BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicId,
+    TopicPartition,
 };
 use crate::time::Instant;
 
@@ -34,6 +35,23 @@ pub enum KafkaError {
     OutOfOrderSequenceNumber,
     /// A batch from an epoch older than the producer's current one.
     InvalidProducerEpoch,
+    /// The group's coordinator is not (yet) available: `__consumer_offsets` is being
+    /// created or its partition has no leader.
+    CoordinatorNotAvailable,
+    /// The broker asked is not the group's coordinator (any more).
+    NotCoordinator,
+    /// KIP-394: a new member must rejoin with the member id the coordinator gave it.
+    MemberIdRequired,
+    UnknownMemberId,
+    IllegalGeneration,
+    RebalanceInProgress,
+    /// A static member was replaced by a newer process with the same `group.instance.id`.
+    FencedInstanceId,
+    /// `auto.offset.reset=none` and no committed offset (`NoOffsetForPartitionException`).
+    NoOffsetForPartition,
+    /// A commit the group could not accept because the member is no longer in its
+    /// generation (`CommitFailedException`).
+    CommitFailed,
 }
 
 impl KafkaError {
@@ -77,6 +95,68 @@ pub enum MessageKind {
     InitProducerIdResponse,
     /// The peer's kernel resetting a connection to a dead process.
     ConnectionReset,
+    FindCoordinatorRequest,
+    FindCoordinatorResponse,
+    JoinGroupRequest,
+    JoinGroupResponse,
+    SyncGroupRequest,
+    SyncGroupResponse,
+    HeartbeatRequest,
+    HeartbeatResponse,
+    LeaveGroupRequest,
+    LeaveGroupResponse,
+    OffsetCommitRequest,
+    OffsetCommitResponse,
+    OffsetFetchRequest,
+    OffsetFetchResponse,
+    ListOffsetsRequest,
+    ListOffsetsResponse,
+}
+
+impl MessageKind {
+    /// Whether a message of this kind answers a request (a dead process's kernel resets
+    /// requests, not responses).
+    pub fn is_response(self) -> bool {
+        matches!(
+            self,
+            MessageKind::ProduceResponse
+                | MessageKind::FetchResponse
+                | MessageKind::MetadataResponse
+                | MessageKind::InitProducerIdResponse
+                | MessageKind::ConnectionReset
+                | MessageKind::FindCoordinatorResponse
+                | MessageKind::JoinGroupResponse
+                | MessageKind::SyncGroupResponse
+                | MessageKind::HeartbeatResponse
+                | MessageKind::LeaveGroupResponse
+                | MessageKind::OffsetCommitResponse
+                | MessageKind::OffsetFetchResponse
+                | MessageKind::ListOffsetsResponse
+        )
+    }
+}
+
+/// Why a member left its group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum LeaveReason {
+    /// No heartbeat for `session.timeout.ms`.
+    SessionTimeout,
+    /// The member sent LeaveGroup (a clean close, or `max.poll.interval.ms` passed
+    /// without a poll).
+    LeaveGroup,
+    /// It did not rejoin within the rebalance timeout.
+    RebalanceTimeout,
+}
+
+/// Why the coordinator started a rebalance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum RebalanceReason {
+    /// A member joined (or rejoined asking for a new assignment).
+    MemberJoined,
+    /// A member left or was removed.
+    MemberLeft,
 }
 
 /// Why a message never arrived.
@@ -306,6 +386,131 @@ pub enum Event {
         record: RecordId,
         partition: TopicPartition,
         offset: Offset,
+    },
+
+    // ----- consumer groups ----------------------------------------------------------
+    /// A consumer process started (it will look for its coordinator and join).
+    ConsumerStarted {
+        consumer: ConsumerId,
+    },
+    /// A consumer closed cleanly (it committed and left its group).
+    ConsumerClosed {
+        consumer: ConsumerId,
+    },
+    /// A consumer process died: no LeaveGroup, no commit.
+    ConsumerCrashed {
+        consumer: ConsumerId,
+    },
+    /// The application stopped (or resumed) calling `poll()`.
+    ConsumerPaused {
+        consumer: ConsumerId,
+        paused: bool,
+    },
+    /// A consumer learned which broker coordinates its group.
+    CoordinatorFound {
+        consumer: ConsumerId,
+        broker: BrokerId,
+    },
+    /// A broker became (or stopped being) a group's coordinator: it leads the group's
+    /// `__consumer_offsets` partition and loaded the group from it.
+    CoordinatorLoaded {
+        broker: BrokerId,
+        partition: TopicPartition,
+        generation: i32,
+        members: u32,
+        offsets: u32,
+    },
+    /// The coordinator moved the group to PreparingRebalance.
+    RebalanceStarted {
+        broker: BrokerId,
+        generation: i32,
+        reason: RebalanceReason,
+    },
+    /// The join phase completed: a new generation with its leader and members.
+    GenerationStarted {
+        broker: BrokerId,
+        generation: i32,
+        leader: Option<ConsumerId>,
+        members: Vec<ConsumerId>,
+        protocol: Option<crate::assignor::AssignorKind>,
+    },
+    /// The leader's assignment was stored: the group is Stable.
+    GroupStable {
+        broker: BrokerId,
+        generation: i32,
+    },
+    /// The coordinator removed a member.
+    MemberRemoved {
+        broker: BrokerId,
+        consumer: Option<ConsumerId>,
+        reason: LeaveReason,
+    },
+    /// A consumer sent JoinGroup.
+    JoinGroupSent {
+        consumer: ConsumerId,
+        generation: i32,
+    },
+    /// The group leader ran the assignor.
+    AssignmentComputed {
+        consumer: ConsumerId,
+        generation: i32,
+        assignor: crate::assignor::AssignorKind,
+        /// Partitions handed over only in the next rebalance (cooperative: still owned).
+        transferring: u32,
+    },
+    /// `ConsumerRebalanceListener.onPartitionsRevoked`.
+    PartitionsRevoked {
+        consumer: ConsumerId,
+        partitions: Vec<TopicPartition>,
+    },
+    /// `ConsumerRebalanceListener.onPartitionsAssigned` (the newly added partitions).
+    PartitionsAssigned {
+        consumer: ConsumerId,
+        generation: i32,
+        partitions: Vec<TopicPartition>,
+    },
+    /// `ConsumerRebalanceListener.onPartitionsLost`: the member was no longer in the group
+    /// when it found out, so it could not commit.
+    PartitionsLost {
+        consumer: ConsumerId,
+        partitions: Vec<TopicPartition>,
+    },
+    /// A consumer chose where to start a partition.
+    PositionSet {
+        consumer: ConsumerId,
+        partition: TopicPartition,
+        offset: Offset,
+        /// Whether it came from `auto.offset.reset` rather than a committed offset.
+        reset: bool,
+    },
+    /// `poll()` returned records and the application processed them.
+    RecordsConsumed {
+        consumer: ConsumerId,
+        partition: TopicPartition,
+        from: Offset,
+        records: u32,
+        /// How many of them the group had processed before (redeliveries).
+        redelivered: u32,
+    },
+    /// The coordinator stored a commit (it is replicated in `__consumer_offsets`).
+    OffsetsCommitted {
+        consumer: ConsumerId,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    /// A commit failed.
+    CommitFailed {
+        consumer: ConsumerId,
+        error: KafkaError,
+    },
+    /// A consumer failed a call with an error the application sees.
+    ConsumerError {
+        consumer: ConsumerId,
+        error: KafkaError,
+    },
+    /// Partitions were added to a topic.
+    PartitionsAdded {
+        topic: TopicId,
+        partitions: u32,
     },
 }
 

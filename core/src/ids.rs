@@ -48,6 +48,10 @@ newtype!(
     BatchId(u64), "batch{}"
 );
 newtype!(
+    /// A consumer process of the group, numbered in the order it was started.
+    ConsumerId(u32), "c{}"
+);
+newtype!(
     /// A message in flight on the simulated network.
     MessageId(u64), "m{}"
 );
@@ -86,6 +90,8 @@ pub enum NodeId {
     /// The producer application's client.
     Producer,
     Broker(BrokerId),
+    /// A consumer of the group.
+    Consumer(ConsumerId),
 }
 
 impl fmt::Debug for NodeId {
@@ -93,6 +99,7 @@ impl fmt::Debug for NodeId {
         match self {
             NodeId::Producer => write!(f, "producer"),
             NodeId::Broker(b) => write!(f, "{b:?}"),
+            NodeId::Consumer(c) => write!(f, "{c:?}"),
         }
     }
 }

@@ -37,6 +37,10 @@ pub struct RecordFate {
     pub lost: Option<LossCause>,
     pub duplicated: bool,
     pub reordered: bool,
+    /// The offset at which the group first processed it.
+    pub consumed_at: Option<Offset>,
+    /// How many times consumers of the group processed it at that offset.
+    pub deliveries: u32,
 }
 
 /// Counts of the ledger, as the page shows them.
@@ -49,6 +53,10 @@ pub struct LedgerCounts {
     pub lost: u64,
     pub duplicated: u64,
     pub reordered: u64,
+    /// Records the group processed at least once.
+    pub consumed: u64,
+    /// Processings of a record at an offset the group had already processed (after a
+    /// consumer died or lost its partition before committing).
     pub redelivered: u64,
 }
 
@@ -99,6 +107,8 @@ impl Ledger {
             lost: None,
             duplicated: false,
             reordered: false,
+            consumed_at: None,
+            deliveries: 0,
         });
         self.counts.sent += 1;
         id
@@ -180,6 +190,29 @@ impl Ledger {
         if r.lost.is_some() {
             // An acks=0 record already known not to have arrived.
             self.counts.lost += 1;
+        }
+    }
+
+    /// A consumer of the group processed the record it read at `offset`. Returns whether
+    /// this was a redelivery: the group had processed the same record at the same offset
+    /// before (a second copy at another offset is a duplicate, counted when appended).
+    pub(crate) fn on_consumed(&mut self, id: RecordId, offset: Offset) -> bool {
+        let Some(r) = self.records.get_mut(id.0 as usize) else {
+            return false;
+        };
+        match r.consumed_at {
+            None => {
+                r.consumed_at = Some(offset);
+                r.deliveries = 1;
+                self.counts.consumed += 1;
+                false
+            }
+            Some(o) if o == offset => {
+                r.deliveries += 1;
+                self.counts.redelivered += 1;
+                true
+            }
+            Some(_) => false,
         }
     }
 

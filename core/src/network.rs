@@ -85,6 +85,104 @@ pub enum Payload {
     ConnectionReset {
         request: MessageId,
     },
+    FindCoordinatorRequest {
+        group: Rc<str>,
+    },
+    FindCoordinatorResponse {
+        request: MessageId,
+        coordinator: Result<BrokerId, KafkaError>,
+    },
+    JoinGroupRequest(Rc<JoinGroup>),
+    JoinGroupResponse {
+        request: MessageId,
+        result: Result<Rc<JoinGroupResult>, JoinGroupError>,
+    },
+    SyncGroupRequest {
+        group: Rc<str>,
+        member_id: Rc<str>,
+        generation: i32,
+        /// The leader's assignment; empty from the other members.
+        assignments: Vec<(Rc<str>, Vec<TopicPartition>)>,
+    },
+    SyncGroupResponse {
+        request: MessageId,
+        result: Result<Vec<TopicPartition>, KafkaError>,
+    },
+    HeartbeatRequest {
+        group: Rc<str>,
+        member_id: Rc<str>,
+        generation: i32,
+    },
+    HeartbeatResponse {
+        request: MessageId,
+        error: Option<KafkaError>,
+    },
+    LeaveGroupRequest {
+        group: Rc<str>,
+        member_id: Rc<str>,
+    },
+    LeaveGroupResponse {
+        request: MessageId,
+    },
+    OffsetCommitRequest {
+        group: Rc<str>,
+        member_id: Rc<str>,
+        generation: i32,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    OffsetCommitResponse {
+        request: MessageId,
+        error: Option<KafkaError>,
+    },
+    OffsetFetchRequest {
+        group: Rc<str>,
+        partitions: Vec<TopicPartition>,
+    },
+    OffsetFetchResponse {
+        request: MessageId,
+        result: Result<Vec<(TopicPartition, Option<Offset>)>, KafkaError>,
+    },
+    /// The earliest (log start) or latest (high watermark) offset of partitions this
+    /// broker leads.
+    ListOffsetsRequest {
+        partitions: Vec<(TopicPartition, bool)>,
+    },
+    ListOffsetsResponse {
+        request: MessageId,
+        results: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
+    },
+}
+
+/// A JoinGroup request: who the member is and what it asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinGroup {
+    pub group: Rc<str>,
+    /// Empty on a member's first join (KIP-394).
+    pub member_id: Rc<str>,
+    pub group_instance_id: Option<Rc<str>>,
+    pub session_timeout_ms: u64,
+    pub rebalance_timeout_ms: u64,
+    pub protocol: crate::assignor::AssignorKind,
+    pub subscription: crate::assignor::Subscription,
+}
+
+/// A JoinGroup response: the generation, its leader, and (for the leader) every member's
+/// subscription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinGroupResult {
+    pub generation: i32,
+    pub protocol: crate::assignor::AssignorKind,
+    pub leader: Rc<str>,
+    pub member_id: Rc<str>,
+    /// Empty unless the receiver is the leader; in the coordinator's member order.
+    pub members: Vec<(Rc<str>, crate::assignor::Subscription)>,
+}
+
+/// A failed JoinGroup, with the member id the coordinator assigned, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinGroupError {
+    pub error: KafkaError,
+    pub member_id: Option<Rc<str>>,
 }
 
 impl Payload {
@@ -99,6 +197,22 @@ impl Payload {
             Payload::InitProducerIdRequest => MessageKind::InitProducerIdRequest,
             Payload::InitProducerIdResponse { .. } => MessageKind::InitProducerIdResponse,
             Payload::ConnectionReset { .. } => MessageKind::ConnectionReset,
+            Payload::FindCoordinatorRequest { .. } => MessageKind::FindCoordinatorRequest,
+            Payload::FindCoordinatorResponse { .. } => MessageKind::FindCoordinatorResponse,
+            Payload::JoinGroupRequest(_) => MessageKind::JoinGroupRequest,
+            Payload::JoinGroupResponse { .. } => MessageKind::JoinGroupResponse,
+            Payload::SyncGroupRequest { .. } => MessageKind::SyncGroupRequest,
+            Payload::SyncGroupResponse { .. } => MessageKind::SyncGroupResponse,
+            Payload::HeartbeatRequest { .. } => MessageKind::HeartbeatRequest,
+            Payload::HeartbeatResponse { .. } => MessageKind::HeartbeatResponse,
+            Payload::LeaveGroupRequest { .. } => MessageKind::LeaveGroupRequest,
+            Payload::LeaveGroupResponse { .. } => MessageKind::LeaveGroupResponse,
+            Payload::OffsetCommitRequest { .. } => MessageKind::OffsetCommitRequest,
+            Payload::OffsetCommitResponse { .. } => MessageKind::OffsetCommitResponse,
+            Payload::OffsetFetchRequest { .. } => MessageKind::OffsetFetchRequest,
+            Payload::OffsetFetchResponse { .. } => MessageKind::OffsetFetchResponse,
+            Payload::ListOffsetsRequest { .. } => MessageKind::ListOffsetsRequest,
+            Payload::ListOffsetsResponse { .. } => MessageKind::ListOffsetsResponse,
         }
     }
 

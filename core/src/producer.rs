@@ -1310,7 +1310,7 @@ impl Sim {
     pub(crate) fn producer_receive(&mut self, message: Message) {
         let from = match message.from {
             NodeId::Broker(b) => b,
-            NodeId::Producer => return,
+            NodeId::Producer | NodeId::Consumer(_) => return,
         };
         match message.payload {
             Payload::ProduceResponse { request, results } => {

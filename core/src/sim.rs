@@ -19,7 +19,7 @@ use core::cmp::Reverse;
 use crate::broker::Broker;
 use crate::config::{ConfigError, SimConfig, Workload};
 use crate::event::{ElectionKind, Event, LossCause, MessageKind, TimedEvent};
-use crate::ids::{BrokerId, LeaderEpoch, MessageId, NodeId, TopicId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, TopicId, TopicPartition};
 use crate::ledger::Ledger;
 use crate::network::{Fault, Message, Network, Payload, Verdict};
 use crate::producer::{ProduceRecord, Producer};
@@ -62,6 +62,27 @@ pub enum Command {
     SetUncleanLeaderElection {
         topic: TopicId,
         enable: bool,
+    },
+    /// Starts one more consumer in the group.
+    AddConsumer,
+    /// The consumer's `close()`: commit, revoke, leave the group.
+    CloseConsumer(ConsumerId),
+    /// The consumer's process dies: no commit, no LeaveGroup.
+    CrashConsumer(ConsumerId),
+    /// Starts a crashed or closed consumer again (with the same `group.instance.id` when
+    /// membership is static).
+    RestartConsumer(ConsumerId),
+    /// The application stops (or resumes) calling `poll()`.
+    PauseConsumer {
+        consumer: ConsumerId,
+        paused: bool,
+    },
+    /// Rolls every consumer onto another `partition.assignment.strategy`.
+    SetAssignor(crate::assignor::AssignorKind),
+    /// Grows a topic to `partitions` partitions (Kafka cannot shrink one).
+    AddPartitions {
+        topic: TopicId,
+        partitions: u32,
     },
 }
 
@@ -128,6 +149,41 @@ pub(crate) enum Due {
         broker: BrokerId,
         incarnation: u32,
     },
+    ConsumerWake {
+        consumer: ConsumerId,
+        incarnation: u32,
+    },
+    ConsumerHeartbeat {
+        consumer: ConsumerId,
+        incarnation: u32,
+    },
+    ConsumerRequestTimeout {
+        consumer: ConsumerId,
+        incarnation: u32,
+        request: MessageId,
+    },
+    ConsumerFetchExpire {
+        broker: BrokerId,
+        request: MessageId,
+    },
+    GroupJoinTimer {
+        broker: BrokerId,
+        partition: u32,
+        timer: u64,
+    },
+    MemberExpiry {
+        broker: BrokerId,
+        partition: u32,
+        member: u64,
+    },
+    PendingMemberExpiry {
+        broker: BrokerId,
+        partition: u32,
+    },
+    GroupAppendTimeout {
+        broker: BrokerId,
+        append: u64,
+    },
 }
 
 /// An entry of the queue, ordered by instant, then by the order it was scheduled in.
@@ -163,6 +219,10 @@ pub struct Sim {
     pub(crate) now: Instant,
     pub(crate) rng: Rng,
     pub(crate) partitioner_random: crate::rng::PartitionerRandom,
+    /// Draws replica placements, for the topics at the start and those created later.
+    placement_rng: Rng,
+    /// Draws group member ids (Kafka's random UUIDs).
+    pub(crate) group_rng: Rng,
     /// What is due, earliest first; equal instants in the order they were scheduled.
     queue: BinaryHeap<Reverse<Scheduled>>,
     queue_seq: u64,
@@ -177,6 +237,13 @@ pub struct Sim {
     pub(crate) next_producer_id: i64,
     workload_carry: u64,
     workload_scheduled: bool,
+    pub(crate) consumers: BTreeMap<ConsumerId, crate::consumer::Consumer>,
+    /// Numbers for group members' timers, unique across the simulation.
+    pub(crate) member_seq: u64,
+    /// The values of `__consumer_offsets` records, by record id.
+    pub(crate) group_records: BTreeMap<crate::ids::RecordId, crate::group::GroupRecord>,
+    pub(crate) group_record_seq: u64,
+    pub(crate) group_append_seq: u64,
 }
 
 impl Sim {
@@ -184,30 +251,7 @@ impl Sim {
     /// replicas. `seed` decides replica placement, keys and the partitioner's choices.
     pub fn new(config: SimConfig, seed: u64) -> Result<Sim, ConfigError> {
         config.validate()?;
-        let mut placement_rng = Rng::new(seed, 1);
         let broker_ids: Vec<BrokerId> = (0..config.brokers).map(BrokerId).collect();
-        let mut topics = Vec::new();
-        for spec in &config.topics {
-            let assignment = assign_replicas(
-                &broker_ids,
-                spec.partitions,
-                spec.replication_factor,
-                &mut placement_rng,
-            );
-            let partitions = assignment
-                .into_iter()
-                .map(|replicas| PartitionState {
-                    leader: replicas.first().copied(),
-                    leader_epoch: LeaderEpoch(0),
-                    isr: replicas.clone(),
-                    replicas,
-                })
-                .collect();
-            topics.push(Topic {
-                spec: spec.clone(),
-                partitions,
-            });
-        }
         let mut sim = Sim {
             producer: Producer::new(&config),
             network: Network::new(Duration::from_micros(config.network.latency_us)),
@@ -218,7 +262,7 @@ impl Sim {
             partitioner_random: crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
             queue: BinaryHeap::new(),
             queue_seq: 0,
-            topics,
+            topics: Vec::new(),
             brokers: BTreeMap::new(),
             ledger: Ledger::default(),
             events: Vec::new(),
@@ -226,33 +270,94 @@ impl Sim {
             next_producer_id: 0,
             workload_carry: 0,
             workload_scheduled: false,
+            consumers: BTreeMap::new(),
+            member_seq: 0,
+            group_records: BTreeMap::new(),
+            group_record_seq: 0,
+            group_append_seq: 0,
+            placement_rng: Rng::new(seed, 1),
+            group_rng: Rng::new(seed, 5),
         };
         for id in broker_ids {
             sim.brokers.insert(id, Broker::new(id));
             sim.start_broker_tasks(id);
         }
-        let all: Vec<TopicPartition> = sim.all_partitions().collect();
-        for tp in all {
-            let state = sim.partition(tp).clone();
-            for &b in &state.replicas {
-                let log_config = sim.topics[tp.topic.0 as usize].spec.log.clone();
-                let broker = sim.brokers.get_mut(&b).expect("placed on a live broker");
-                broker.add_replica(tp, log_config, Instant::ZERO);
-            }
-            let leader = state.leader.expect("a new partition has a leader");
-            sim.emit(Event::LeaderElected {
-                partition: tp,
-                leader,
-                leader_epoch: state.leader_epoch,
-                kind: ElectionKind::Initial,
-                isr: state.isr.clone(),
-            });
-            sim.install_leadership(tp);
+        for spec in sim.config.topics.clone() {
+            sim.create_topic(spec);
         }
         sim.producer.refresh_metadata_from(&sim.topics);
         sim.reconcile_fetchers();
         sim.schedule_workload();
+        for _ in 0..sim.config.consumers {
+            let id = ConsumerId(sim.consumers.len() as u32);
+            sim.start_consumer(id, 0);
+        }
         Ok(sim)
+    }
+
+    /// Creates a topic with Kafka's replica placement and its preferred leaders.
+    pub(crate) fn create_topic(&mut self, spec: crate::config::TopicSpec) -> TopicId {
+        let id = TopicId(self.topics.len() as u32);
+        let broker_ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        let assignment = assign_replicas(
+            &broker_ids,
+            spec.partitions,
+            spec.replication_factor,
+            &mut self.placement_rng,
+        );
+        self.topics.push(Topic {
+            spec,
+            partitions: Vec::new(),
+        });
+        self.add_partitions_placed(id, assignment);
+        id
+    }
+
+    /// Adds partitions with the given replicas to a topic and elects their leaders.
+    fn add_partitions_placed(&mut self, topic: TopicId, assignment: Vec<Vec<BrokerId>>) {
+        let first = self.topics[topic.0 as usize].partitions.len() as u32;
+        for (i, replicas) in assignment.into_iter().enumerate() {
+            let tp = TopicPartition::new(topic, first + i as u32);
+            let live: Vec<BrokerId> = replicas
+                .iter()
+                .copied()
+                .filter(|b| self.broker_usable(*b))
+                .collect();
+            let leader = live.first().copied();
+            self.topics[topic.0 as usize]
+                .partitions
+                .push(PartitionState {
+                    leader,
+                    leader_epoch: LeaderEpoch(0),
+                    isr: if live.is_empty() {
+                        replicas.clone()
+                    } else {
+                        live
+                    },
+                    replicas: replicas.clone(),
+                });
+            let log_config = self.topics[topic.0 as usize].spec.log.clone();
+            let now = self.now;
+            for b in &replicas {
+                let broker = self.brokers.get_mut(b).expect("placed on a known broker");
+                broker.add_replica(tp, log_config.clone(), now);
+            }
+            let state = self.partition(tp).clone();
+            match leader {
+                Some(leader) => self.emit(Event::LeaderElected {
+                    partition: tp,
+                    leader,
+                    leader_epoch: state.leader_epoch,
+                    kind: ElectionKind::Initial,
+                    isr: state.isr.clone(),
+                }),
+                None => self.emit(Event::PartitionOffline {
+                    partition: tp,
+                    leader_epoch: state.leader_epoch,
+                }),
+            }
+            self.install_leadership(tp);
+        }
     }
 
     pub fn config(&self) -> &SimConfig {
@@ -448,8 +553,114 @@ impl Sim {
                     self.after_controller_change();
                 }
             }
+            Command::AddConsumer => {
+                if self.running_consumers() >= crate::config::MAX_CONSUMERS as usize {
+                    return Err(CommandError(alloc::format!(
+                        "kscope runs at most {} consumers in its group.",
+                        crate::config::MAX_CONSUMERS
+                    )));
+                }
+                if self.config.consumer.topic as usize >= self.topics.len() {
+                    return Err(CommandError(String::from(
+                        "The consumers' topic does not exist.",
+                    )));
+                }
+                let id = ConsumerId(self.consumers.len() as u32);
+                self.start_consumer(id, 0);
+            }
+            Command::CloseConsumer(c) => {
+                self.running_consumer(c)?;
+                self.close_consumer(c);
+            }
+            Command::CrashConsumer(c) => {
+                self.running_consumer(c)?;
+                self.crash_consumer(c);
+            }
+            Command::RestartConsumer(c) => {
+                let cons = self
+                    .consumers
+                    .get(&c)
+                    .ok_or_else(|| CommandError(alloc::format!("There is no consumer {}.", c.0)))?;
+                if cons.is_running() {
+                    return Err(CommandError(alloc::format!(
+                        "Consumer {} is already running.",
+                        c.0
+                    )));
+                }
+                let incarnation = cons.incarnation + 1;
+                self.start_consumer(c, incarnation);
+            }
+            Command::PauseConsumer { consumer, paused } => {
+                self.running_consumer(consumer)?;
+                let cons = self.consumers.get_mut(&consumer).expect("checked");
+                if cons.paused != paused {
+                    cons.paused = paused;
+                    self.emit(Event::ConsumerPaused { consumer, paused });
+                    if !paused {
+                        self.consumer_poll(consumer);
+                    }
+                }
+            }
+            Command::SetAssignor(kind) => {
+                self.config.consumer.partition_assignment_strategy = kind;
+                let ids: Vec<ConsumerId> = self.consumers.keys().copied().collect();
+                for c in ids {
+                    let cons = self.consumers.get_mut(&c).expect("listed");
+                    if cons.assignor != kind {
+                        cons.assignor = kind;
+                        if cons.is_running() {
+                            cons.rejoin_needed = true;
+                            cons.join_prepared = false;
+                            self.consumer_poll(c);
+                        }
+                    }
+                }
+            }
+            Command::AddPartitions { topic, partitions } => {
+                let t = self.topics.get(topic.0 as usize).ok_or_else(|| {
+                    CommandError(alloc::format!("There is no topic {}.", topic.0))
+                })?;
+                let current = t.partitions.len() as u32;
+                if partitions <= current {
+                    return Err(CommandError(alloc::format!(
+                        "Topic currently has {current} partitions, which is higher than the requested {partitions}."
+                    )));
+                }
+                if partitions > crate::config::MAX_PARTITIONS {
+                    return Err(CommandError(alloc::format!(
+                        "kscope simulates at most {} partitions per topic.",
+                        crate::config::MAX_PARTITIONS
+                    )));
+                }
+                let rf = t.spec.replication_factor;
+                let brokers: Vec<BrokerId> = self.brokers.keys().copied().collect();
+                let placed = assign_replicas(&brokers, partitions, rf, &mut self.placement_rng);
+                let added: Vec<Vec<BrokerId>> = placed.into_iter().skip(current as usize).collect();
+                self.topics[topic.0 as usize].spec.partitions = partitions;
+                self.add_partitions_placed(topic, added);
+                self.emit(Event::PartitionsAdded { topic, partitions });
+                self.after_controller_change();
+            }
         }
         Ok(())
+    }
+
+    fn running_consumers(&self) -> usize {
+        self.consumers.values().filter(|c| c.is_running()).count()
+    }
+
+    fn running_consumer(&self, c: ConsumerId) -> Result<(), CommandError> {
+        match self.consumers.get(&c) {
+            None => Err(CommandError(alloc::format!(
+                "There is no consumer {}.",
+                c.0
+            ))),
+            Some(cons) if !cons.is_running() => Err(CommandError(alloc::format!(
+                "Consumer {} is not running.",
+                c.0
+            ))),
+            Some(_) => Ok(()),
+        }
     }
 
     fn check_node(&self, n: NodeId) -> Result<(), CommandError> {
@@ -457,6 +668,11 @@ impl Sim {
             NodeId::Producer => Ok(()),
             NodeId::Broker(b) if self.brokers.contains_key(&b) => Ok(()),
             NodeId::Broker(b) => Err(CommandError(alloc::format!("There is no broker {}.", b.0))),
+            NodeId::Consumer(c) if self.consumers.contains_key(&c) => Ok(()),
+            NodeId::Consumer(c) => Err(CommandError(alloc::format!(
+                "There is no consumer {}.",
+                c.0
+            ))),
         }
     }
 
@@ -621,6 +837,40 @@ impl Sim {
                     self.fence_broker(broker);
                 }
             }
+            Due::ConsumerWake {
+                consumer,
+                incarnation,
+            } => self.on_consumer_wake(consumer, incarnation),
+            Due::ConsumerHeartbeat {
+                consumer,
+                incarnation,
+            } => self.on_consumer_heartbeat(consumer, incarnation),
+            Due::ConsumerRequestTimeout {
+                consumer,
+                incarnation,
+                request,
+            } => self.on_consumer_request_timeout(consumer, incarnation, request),
+            Due::ConsumerFetchExpire { broker, request } => {
+                if self.brokers[&broker].up {
+                    self.complete_consumer_fetch(broker, request)
+                }
+            }
+            Due::GroupJoinTimer {
+                broker,
+                partition,
+                timer,
+            } => self.on_group_join_timer(broker, partition, timer),
+            Due::MemberExpiry {
+                broker,
+                partition,
+                member,
+            } => self.on_member_expiry(broker, partition, member),
+            Due::PendingMemberExpiry { broker, partition } => {
+                self.on_pending_member_expiry(broker, partition)
+            }
+            Due::GroupAppendTimeout { broker, append } => {
+                self.on_group_append_timeout(broker, append)
+            }
         }
     }
 
@@ -650,12 +900,7 @@ impl Sim {
                 });
                 self.on_message_lost(&message);
                 // The dead process's kernel answers a request with a reset.
-                if !matches!(message.payload, Payload::ConnectionReset { .. })
-                    && message.payload.kind() != MessageKind::ProduceResponse
-                    && message.payload.kind() != MessageKind::FetchResponse
-                    && message.payload.kind() != MessageKind::MetadataResponse
-                    && message.payload.kind() != MessageKind::InitProducerIdResponse
-                {
+                if !message.payload.kind().is_response() {
                     self.send(
                         message.to,
                         message.from,
@@ -665,10 +910,20 @@ impl Sim {
                 return;
             }
         }
+        if let NodeId::Consumer(c) = message.to {
+            if !self.consumers.get(&c).is_some_and(|c| c.is_running()) {
+                self.emit(Event::MessageDropped {
+                    message: id,
+                    reason: crate::event::DropReason::DestinationDown,
+                });
+                return;
+            }
+        }
         self.emit(Event::MessageDelivered { message: id });
         match message.to {
             NodeId::Producer => self.producer_receive(message),
             NodeId::Broker(b) => self.broker_receive(b, message),
+            NodeId::Consumer(c) => self.consumer_receive(c, message),
         }
     }
 
@@ -778,6 +1033,12 @@ impl Sim {
                     .delayed_fetches
                     .iter()
                     .map(|d| (NodeId::Broker(d.follower), d.request)),
+            )
+            .chain(
+                broker
+                    .delayed_consumer_fetches
+                    .iter()
+                    .map(|d| (NodeId::Consumer(d.consumer), d.request)),
             )
             .collect();
         broker.crash();
@@ -982,6 +1243,7 @@ impl Sim {
             self.maybe_increment_hw(l, tp);
         }
         self.fail_delayed_for_lost_leadership(tp);
+        self.on_offsets_leadership(tp);
     }
 
     /// After leaders or ISRs change: followers fetch from the right leaders and the
@@ -990,6 +1252,16 @@ impl Sim {
         self.reconcile_fetchers();
         self.producer.metadata_stale = true;
         self.producer_poll();
+        let running: Vec<ConsumerId> = self
+            .consumers
+            .values()
+            .filter(|c| c.is_running())
+            .map(|c| c.id)
+            .collect();
+        for c in running {
+            self.consumers.get_mut(&c).expect("listed").metadata_stale = true;
+            self.consumer_poll(c);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod conformance;
 mod determinism;
+mod groups;
 #[cfg(not(target_arch = "wasm32"))]
 mod properties;
 #[cfg(not(target_arch = "wasm32"))]

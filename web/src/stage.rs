@@ -251,6 +251,7 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize) -> Vec<Dot> {
     let column = |n: NodeId| match n {
         NodeId::Producer => 0,
         NodeId::Broker(b) => 1 + brokers.iter().position(|x| *x == b.0).unwrap_or(0),
+        NodeId::Consumer(_) => 1 + brokers.len(),
     };
     let partitions = sim.topics()[0].partitions.len();
     let row_of = |tp: Option<TopicPartition>| {
@@ -360,7 +361,7 @@ mod tests {
         let (start, middle, end) = (at(0.0), at(0.5), at(1.0));
         let to = match m.to {
             NodeId::Broker(b) => b.0 as usize + 1,
-            NodeId::Producer => 0,
+            NodeId::Producer | NodeId::Consumer(_) => 0,
         };
         assert!(
             (start.x - column_x(0, 3)).abs() < 1e-9,
