@@ -207,6 +207,7 @@ impl Sim {
         spec.log.cleanup_policy = CleanupPolicy::Compact;
         spec.log.segment_bytes = 104_857_600;
         self.create_topic(spec);
+        self.reconcile_fetchers();
         true
     }
 

@@ -1338,6 +1338,10 @@ impl Sim {
                 self.producer.metadata_request = None;
                 self.producer.metadata_stale = false;
                 for (tp, leader, _) in partitions {
+                    // Partitions added to a topic: the partitioners use the new count.
+                    if let Some(n) = self.producer.partition_counts.get_mut(tp.topic.0 as usize) {
+                        *n = (*n).max(tp.partition + 1);
+                    }
                     self.producer.metadata.insert(tp, leader);
                 }
                 self.producer.rebuild_available();

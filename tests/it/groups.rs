@@ -1,6 +1,7 @@
 //! Consumer groups: scenario tests that read like traces.
 
-use kscope_core::event::Event;
+use kscope_core::assignor::AssignorKind;
+use kscope_core::event::{Event, KafkaError, LeaveReason};
 use kscope_core::group::GroupState;
 use kscope_core::*;
 use kscope_tests::*;
@@ -56,4 +57,360 @@ fn two_consumers_share_six_partitions_and_keep_up() {
             panic!("unexpected {e:?}");
         }
     }
+}
+
+/// When each partition stopped being consumed (revoked, lost, or its owner died) and
+/// started again (assigned to a running consumer), from the events.
+fn pauses(trace: &[TimedEvent]) -> Vec<(TopicPartition, u64)> {
+    let mut stopped: std::collections::BTreeMap<TopicPartition, u64> = Default::default();
+    let mut owner: std::collections::BTreeMap<TopicPartition, ConsumerId> = Default::default();
+    let mut out = Vec::new();
+    for e in trace {
+        let t = e.at.micros();
+        match &e.event {
+            Event::PartitionsRevoked {
+                consumer,
+                partitions,
+            }
+            | Event::PartitionsLost {
+                consumer,
+                partitions,
+            } => {
+                for tp in partitions {
+                    if owner.get(tp).is_none_or(|o| o == consumer) {
+                        owner.remove(tp);
+                        stopped.entry(*tp).or_insert(t);
+                    }
+                }
+            }
+            Event::ConsumerCrashed { consumer } => {
+                for (tp, c) in owner.clone() {
+                    if c == *consumer {
+                        owner.remove(&tp);
+                        stopped.entry(tp).or_insert(t);
+                    }
+                }
+            }
+            Event::PartitionsAssigned {
+                consumer,
+                partitions,
+                ..
+            } => {
+                for tp in partitions {
+                    owner.insert(*tp, *consumer);
+                    if let Some(from) = stopped.remove(tp) {
+                        out.push((*tp, t - from));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn a_crashed_member_is_removed_after_the_session_timeout_and_its_records_are_redelivered() {
+    let mut config = group_config(4, 2);
+    config.consumer.auto_offset_reset = config::OffsetReset::Earliest;
+    let mut sim = Sim::new(config, 3).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 12_500, &mut trace);
+    let victim = ConsumerId(1);
+    let victims: Vec<TopicPartition> = sim.consumers()[&victim].owned.clone();
+    assert_eq!(victims.len(), 2);
+    sim.apply(ms(12_500), Command::CrashConsumer(victim))
+        .unwrap();
+    run(&mut sim, 65_000, &mut trace);
+    let mut quiet = sim.config().workload.clone();
+    quiet.rate = 0;
+    sim.apply(ms(65_000), Command::SetWorkload(quiet)).unwrap();
+    run(&mut sim, 70_000, &mut trace);
+    // The coordinator removes it session.timeout.ms (45 s) after its last heartbeat, which
+    // came at most heartbeat.interval.ms (3 s) before the crash.
+    let removed = trace
+        .iter()
+        .find_map(|e| match e.event {
+            Event::MemberRemoved {
+                consumer: Some(c),
+                reason: LeaveReason::SessionTimeout,
+                ..
+            } if c == victim => Some(e.at),
+            _ => None,
+        })
+        .expect("the crashed member is removed");
+    let after = removed.millis() - 12_500;
+    assert!(
+        (42_000..=45_000).contains(&after),
+        "removed {after} ms after the crash"
+    );
+    // Its partitions went unconsumed all that time, then the survivor took them over from
+    // the last committed offsets and processed again what the victim had not committed.
+    let survivor = &sim.consumers()[&ConsumerId(0)];
+    assert_eq!(survivor.owned.len(), 4);
+    for (tp, gap) in pauses(&trace) {
+        if victims.contains(&tp) {
+            assert!(gap >= 42_000_000, "{tp:?} paused {gap} µs");
+        }
+    }
+    let counts = sim.ledger().counts();
+    assert!(counts.redelivered > 0, "{counts:?}");
+    assert_eq!(counts.consumed, counts.acknowledged);
+}
+
+/// Adds a fourth consumer to three sharing six partitions, with `assignor`; returns the
+/// pauses of the partitions that stopped, and how many rebalances (generations) it took.
+fn add_a_fourth_consumer(assignor: AssignorKind) -> (Vec<(TopicPartition, u64)>, i32) {
+    let mut config = group_config(6, 3);
+    config.consumer.partition_assignment_strategy = assignor;
+    let mut sim = Sim::new(config, 11).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 20_000, &mut trace);
+    let before = sim.group("orders-app").unwrap().1.generation;
+    trace.clear();
+    sim.apply(ms(20_000), Command::AddConsumer).unwrap();
+    run(&mut sim, 40_000, &mut trace);
+    let (_, g) = sim.group("orders-app").unwrap();
+    assert_eq!(g.state, GroupState::Stable);
+    let mut sizes: Vec<usize> = sim.consumers().values().map(|c| c.owned.len()).collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![1, 1, 2, 2]);
+    (pauses(&trace), g.generation - before)
+}
+
+#[test]
+fn eager_stops_every_partition_and_cooperative_only_the_ones_that_move() {
+    let (eager, eager_rounds) = add_a_fourth_consumer(AssignorKind::Sticky);
+    let (coop, coop_rounds) = add_a_fourth_consumer(AssignorKind::CooperativeSticky);
+    let total = |p: &[(TopicPartition, u64)]| p.iter().map(|(_, d)| d).sum::<u64>() / 1_000;
+    println!(
+        "eager (sticky): {} partitions stopped, {} ms in all, {} rebalance(s); \
+         cooperative-sticky: {} stopped, {} ms in all, {} rebalance(s)",
+        eager.len(),
+        total(&eager),
+        eager_rounds,
+        coop.len(),
+        total(&coop),
+        coop_rounds
+    );
+    // Eager: every member revokes everything before rejoining, so all six partitions
+    // stop until the one rebalance completes.
+    assert_eq!(eager.len(), 6);
+    assert_eq!(eager_rounds, 1);
+    // Cooperative (KIP-429): from [2, 2, 2] to [2, 2, 1, 1] only one partition moves; it
+    // alone stops, from its revocation after the first rebalance until the second one
+    // (which the others join at their next heartbeat) hands it to the new member.
+    assert_eq!(coop.len(), 1);
+    assert_eq!(coop_rounds, 2);
+    let hb = 3_000_000;
+    assert!(coop[0].1 <= hb + 100_000, "{coop:?}");
+}
+
+fn total_lag(sim: &Sim) -> i64 {
+    sim.group_lag().iter().map(|l| l.lag.unwrap_or(0)).sum()
+}
+
+#[test]
+fn lag_grows_behind_a_slow_consumer_and_shrinks_as_consumers_are_added_up_to_the_partition_count() {
+    let mut config = group_config(4, 1);
+    config.workload.rate = 400;
+    // Each consumer processes 250 records/s: one cannot keep up with 400/s, two can.
+    config.consumer.process_us_per_record = 4_000;
+    let mut sim = Sim::new(config, 5).unwrap();
+    let mut trace = Vec::new();
+    let mut samples = Vec::new();
+    for t in (10_000..=40_000).step_by(10_000) {
+        run(&mut sim, t, &mut trace);
+        samples.push(total_lag(&sim));
+    }
+    assert!(
+        samples.windows(2).all(|w| w[1] > w[0]),
+        "one slow consumer falls behind: {samples:?}"
+    );
+    // Add consumers up to the partition count, and one more.
+    for _ in 0..4 {
+        sim.apply(sim.now(), Command::AddConsumer).unwrap();
+    }
+    let peak = total_lag(&sim);
+    run(&mut sim, 100_000, &mut trace);
+    let after = total_lag(&sim);
+    println!("lag with 1 consumer: {samples:?}; with 5 after 60 s: {after}");
+    assert!(after < peak / 4, "lag {peak} -> {after}");
+    // Five consumers, four partitions: one consumer owns nothing and stays idle.
+    let owning: Vec<usize> = sim.consumers().values().map(|c| c.owned.len()).collect();
+    assert_eq!(owning.iter().filter(|n| **n == 1).count(), 4, "{owning:?}");
+    assert_eq!(owning.iter().filter(|n| **n == 0).count(), 1, "{owning:?}");
+}
+
+#[test]
+fn a_new_coordinator_loads_the_group_and_its_offsets_from_the_replicated_log() {
+    let mut sim = Sim::new(group_config(4, 2), 8).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 20_000, &mut trace);
+    let (coordinator, g) = sim.group("orders-app").unwrap();
+    let generation = g.generation;
+    let committed = g.committed.clone();
+    assert!(!committed.is_empty());
+    sim.apply(ms(20_000), Command::CrashBroker(coordinator))
+        .unwrap();
+    run(&mut sim, 45_000, &mut trace);
+    let (moved_to, g) = sim.group("orders-app").expect("a new coordinator");
+    assert_ne!(moved_to, coordinator);
+    // The members found the new coordinator and went on in the same generation: the
+    // group's metadata was in the log, so no rebalance was needed.
+    assert_eq!(g.generation, generation);
+    assert_eq!(g.state, GroupState::Stable);
+    assert!(trace.iter().any(|e| matches!(
+        e.event,
+        Event::CoordinatorLoaded { broker, generation: gen, members: 2, .. }
+            if broker == moved_to && gen == generation
+    )));
+    for (tp, o) in committed {
+        assert!(g.committed[&tp] >= o, "{tp:?} went back");
+    }
+    assert_eq!(sim.ledger().counts().redelivered, 0);
+}
+
+#[test]
+fn a_static_member_that_restarts_within_its_session_keeps_its_partitions_without_a_rebalance() {
+    let mut config = group_config(4, 2);
+    config.consumer.static_membership = true;
+    let mut sim = Sim::new(config, 2).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 15_000, &mut trace);
+    let generation = sim.group("orders-app").unwrap().1.generation;
+    let before = sim.consumers()[&ConsumerId(1)].owned.clone();
+    sim.apply(ms(15_000), Command::CrashConsumer(ConsumerId(1)))
+        .unwrap();
+    run(&mut sim, 25_000, &mut trace);
+    sim.apply(ms(25_000), Command::RestartConsumer(ConsumerId(1)))
+        .unwrap();
+    run(&mut sim, 35_000, &mut trace);
+    assert_eq!(sim.group("orders-app").unwrap().1.generation, generation);
+    assert_eq!(sim.consumers()[&ConsumerId(1)].owned, before);
+    assert!(!trace
+        .iter()
+        .any(|e| matches!(e.event, Event::RebalanceStarted { .. } if e.at > ms(15_000))));
+}
+
+#[test]
+fn a_member_that_stops_polling_leaves_after_max_poll_interval_and_loses_its_partitions() {
+    let mut config = group_config(4, 2);
+    config.consumer.max_poll_interval_ms = 10_000;
+    let mut sim = Sim::new(config, 4).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 15_000, &mut trace);
+    let paused = ConsumerId(0);
+    let had = sim.consumers()[&paused].owned.clone();
+    sim.apply(
+        ms(15_000),
+        Command::PauseConsumer {
+            consumer: paused,
+            paused: true,
+        },
+    )
+    .unwrap();
+    run(&mut sim, 30_000, &mut trace);
+    let left = trace
+        .iter()
+        .find_map(|e| match e.event {
+            Event::MemberRemoved {
+                consumer: Some(c),
+                reason: LeaveReason::LeaveGroup,
+                ..
+            } if c == paused => Some(e.at.millis()),
+            _ => None,
+        })
+        .expect("the heartbeat thread sent LeaveGroup");
+    assert!((25_000..=28_000).contains(&left), "left at {left}");
+    assert_eq!(sim.consumers()[&ConsumerId(1)].owned.len(), 4);
+    sim.apply(
+        ms(30_000),
+        Command::PauseConsumer {
+            consumer: paused,
+            paused: false,
+        },
+    )
+    .unwrap();
+    run(&mut sim, 45_000, &mut trace);
+    // At its next poll it finds it is no longer a member: its partitions are lost (it
+    // cannot commit them), and it rejoins.
+    assert!(trace.iter().any(|e| matches!(
+        &e.event,
+        Event::PartitionsLost { consumer, partitions } if *consumer == paused && *partitions == had
+    )));
+    assert_eq!(sim.consumers()[&paused].owned.len(), 2);
+}
+
+#[test]
+fn adding_partitions_rebalances_the_group_and_moves_keys() {
+    let mut config = group_config(3, 2);
+    config.workload.keys = 50;
+    let mut sim = Sim::new(config, 6).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 15_000, &mut trace);
+    let generation = sim.group("orders-app").unwrap().1.generation;
+    sim.apply(
+        ms(15_000),
+        Command::AddPartitions {
+            topic: TopicId(0),
+            partitions: 6,
+        },
+    )
+    .unwrap();
+    let refused = sim.apply(
+        ms(15_000),
+        Command::AddPartitions {
+            topic: TopicId(0),
+            partitions: 4,
+        },
+    );
+    assert_eq!(
+        refused.unwrap_err().0,
+        "Topic currently has 6 partitions, which is higher than the requested 4."
+    );
+    run(&mut sim, 30_000, &mut trace);
+    assert!(sim.group("orders-app").unwrap().1.generation > generation);
+    let mut owned: Vec<u32> = sim
+        .consumers()
+        .values()
+        .flat_map(|c| c.owned.iter().map(|tp| tp.partition))
+        .collect();
+    owned.sort();
+    assert_eq!(owned, vec![0, 1, 2, 3, 4, 5]);
+    // The producer learned the new count: keys now hash over six partitions, so records
+    // of the same key land elsewhere than before.
+    let sent_later: Vec<u32> = sim
+        .ledger()
+        .records()
+        .iter()
+        .filter(|r| r.sent_at > ms(16_000))
+        .map(|r| r.partition.partition)
+        .collect();
+    assert!(sent_later.iter().any(|p| *p >= 3));
+    let moved = (0..50)
+        .map(|i| format!("key-{i}"))
+        .filter(|k| {
+            kscope_core::murmur2::partition_for_key(k.as_bytes(), 3)
+                != kscope_core::murmur2::partition_for_key(k.as_bytes(), 6)
+        })
+        .count();
+    assert!(moved > 0);
+}
+
+#[test]
+fn auto_offset_reset_none_fails_a_partition_without_a_committed_offset() {
+    let mut config = group_config(2, 1);
+    config.consumer.auto_offset_reset = config::OffsetReset::None;
+    let mut sim = Sim::new(config, 1).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 10_000, &mut trace);
+    assert!(trace.iter().any(|e| matches!(
+        e.event,
+        Event::ConsumerError {
+            error: KafkaError::NoOffsetForPartition,
+            ..
+        }
+    )));
+    assert_eq!(sim.ledger().counts().consumed, 0);
 }
