@@ -169,6 +169,30 @@ pub struct Coordinator {
     pub(crate) pending: Vec<PendingAppend>,
 }
 
+impl Coordinator {
+    /// Requests the coordinator holds unanswered (joins and syncs waiting for the rest of
+    /// the group, commits waiting for replication), with their senders.
+    pub(crate) fn held_requests(&self) -> impl Iterator<Item = (NodeId, MessageId)> + '_ {
+        let members = self
+            .groups
+            .values()
+            .flat_map(|g| g.members.iter())
+            .flat_map(|m| {
+                [m.awaiting_join, m.awaiting_sync]
+                    .into_iter()
+                    .flatten()
+                    .map(move |r| (NodeId::Consumer(m.consumer), r))
+            });
+        let commits = self.pending.iter().filter_map(|p| match &p.waiter {
+            AppendWaiter::Commit {
+                client, request, ..
+            } => Some((*client, *request)),
+            AppendWaiter::Sync { .. } => None,
+        });
+        members.chain(commits)
+    }
+}
+
 impl Sim {
     /// The id of the `__consumer_offsets` topic, if it was created.
     pub fn offsets_topic(&self) -> Option<crate::ids::TopicId> {

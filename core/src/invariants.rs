@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::Acks;
+use crate::ids::{BrokerId, TopicPartition};
 use crate::sim::Sim;
 
 /// A broken invariant.
@@ -26,6 +27,8 @@ pub const NAMES: &[&str] = &[
     "no_acked_loss_under_clean_elections",
     "buffer_memory_bounded",
     "in_flight_bounded",
+    "group_assignment_disjoint",
+    "one_coordinator_per_group",
 ];
 
 /// Checks every invariant; returns all that are broken.
@@ -123,6 +126,35 @@ pub fn check(sim: &Sim) -> Vec<Violation> {
                 counts.lost
             ),
         );
+    }
+    // Consumer groups: one coordinator per group, and its members' assignments disjoint.
+    let mut coordinators: alloc::collections::BTreeMap<&str, Vec<BrokerId>> = Default::default();
+    for (id, broker) in sim.brokers() {
+        if !broker.up {
+            continue;
+        }
+        for (name, g) in &broker.coordinator.groups {
+            coordinators.entry(name).or_default().push(*id);
+            let mut seen: alloc::collections::BTreeMap<TopicPartition, &str> = Default::default();
+            for m in &g.members {
+                for tp in &m.assignment {
+                    if let Some(other) = seen.insert(*tp, &m.member_id) {
+                        fail(
+                            "group_assignment_disjoint",
+                            format!("{name}: {tp:?} assigned to {other} and {}", m.member_id),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for (name, brokers) in coordinators {
+        if brokers.len() > 1 {
+            fail(
+                "one_coordinator_per_group",
+                format!("{name} is loaded on {brokers:?}"),
+            );
+        }
     }
     let p = sim.producer();
     if p.buffer_used > p.config.buffer_memory {

@@ -1040,6 +1040,7 @@ impl Sim {
                     .iter()
                     .map(|d| (NodeId::Consumer(d.consumer), d.request)),
             )
+            .chain(broker.coordinator.held_requests())
             .collect();
         broker.crash();
         let incarnation = broker.incarnation;

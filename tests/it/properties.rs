@@ -216,3 +216,207 @@ proptest! {
         }
     }
 }
+
+// ----- consumer groups --------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+enum GroupOp {
+    Add,
+    Close(u32),
+    Crash(u32),
+    Restart(u32),
+    AddPartitions(u32),
+    CrashBroker(u32),
+    RestartBroker(u32),
+}
+
+fn group_op(with_brokers: bool) -> BoxedStrategy<GroupOp> {
+    let ops = prop_oneof![
+        Just(GroupOp::Add),
+        (0..6u32).prop_map(GroupOp::Close),
+        (0..6u32).prop_map(GroupOp::Crash),
+        (0..6u32).prop_map(GroupOp::Restart),
+        (1..3u32).prop_map(GroupOp::AddPartitions),
+    ];
+    if with_brokers {
+        prop_oneof![
+            4 => ops,
+            1 => (0..3u32).prop_map(GroupOp::CrashBroker),
+            1 => (0..3u32).prop_map(GroupOp::RestartBroker),
+        ]
+        .boxed()
+    } else {
+        ops.boxed()
+    }
+}
+
+fn group_config() -> impl Strategy<Value = (SimConfig, u64)> {
+    (1..7u32, 1..4u32, 0..4usize, any::<bool>(), any::<u64>()).prop_map(
+        |(partitions, consumers, assignor, static_members, seed)| {
+            let mut c = cluster(3, partitions, 3, 1);
+            c.workload.rate = 100;
+            c.consumers = consumers;
+            c.consumer.partition_assignment_strategy = assignor::AssignorKind::ALL[assignor];
+            c.consumer.static_membership = static_members;
+            c.consumer.session_timeout_ms = 10_000;
+            c.consumer.auto_offset_reset = config::OffsetReset::Earliest;
+            // Fewer __consumer_offsets partitions than Kafka's 50 keep the invariant
+            // checks after every step cheap; the coordinator logic is the same.
+            c.broker.offsets_topic_num_partitions = 5;
+            (c, seed)
+        },
+    )
+}
+
+fn group_command(sim: &Sim, op: &GroupOp) -> Command {
+    let consumer = |i: u32| ConsumerId(i % (sim.consumers().len().max(1) as u32));
+    match *op {
+        GroupOp::Add => Command::AddConsumer,
+        GroupOp::Close(i) => Command::CloseConsumer(consumer(i)),
+        GroupOp::Crash(i) => Command::CrashConsumer(consumer(i)),
+        GroupOp::Restart(i) => Command::RestartConsumer(consumer(i)),
+        GroupOp::AddPartitions(n) => Command::AddPartitions {
+            topic: TopicId(0),
+            partitions: sim.topics()[0].partitions.len() as u32 + n,
+        },
+        GroupOp::CrashBroker(b) => Command::CrashBroker(BrokerId(b)),
+        GroupOp::RestartBroker(b) => Command::RestartBroker(BrokerId(b)),
+    }
+}
+
+/// Runs a schedule of group operations, checking every invariant after every step and,
+/// with `no_overlap`, that no two running consumers own a partition at the same time.
+/// Ends with every broker up, then leaves the group a quiet minute to settle.
+fn run_group_schedule(
+    sim: &mut Sim,
+    mut schedule: Vec<(u64, GroupOp)>,
+    no_overlap: bool,
+) -> Result<Vec<TimedEvent>, TestCaseError> {
+    schedule.sort_by_key(|(t, _)| *t);
+    let mut events = Vec::new();
+    let mut step_to = |sim: &mut Sim, until: u64| -> Result<(), TestCaseError> {
+        // 50 ms at a time, so ownership is checked all along (every step is checked
+        // against the invariants by `run_checked`).
+        let mut t = sim.now().millis();
+        while t < until {
+            t = (t + 50).min(until);
+            events.extend(run_checked(sim, ms(t)).map_err(TestCaseError::fail)?);
+            if no_overlap {
+                let mut owner: std::collections::BTreeMap<TopicPartition, ConsumerId> =
+                    Default::default();
+                for c in sim.consumers().values().filter(|c| c.is_running()) {
+                    for tp in &c.owned {
+                        if let Some(other) = owner.insert(*tp, c.id) {
+                            return Err(TestCaseError::fail(format!(
+                                "{tp:?} owned by {other:?} and {:?} at {:?} (seed {})",
+                                c.id,
+                                sim.now(),
+                                sim.seed()
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+    for (at, op) in &schedule {
+        step_to(sim, *at)?;
+        let command = group_command(sim, op);
+        let _ = sim.apply(ms(*at), command);
+    }
+    for b in 0..3 {
+        let _ = sim.apply(sim.now(), Command::RestartBroker(BrokerId(b)));
+    }
+    let end = sim.now().millis() + 60_000;
+    step_to(sim, end)?;
+    Ok(events)
+}
+
+/// Once the group is stable, each partition of the topic has exactly one owner among the
+/// running consumers, the coordinator agrees, and no commit ever went past what the
+/// partition's leader had exposed.
+fn check_settled(sim: &Sim, events: &[TimedEvent]) -> Result<(), TestCaseError> {
+    let running: Vec<_> = sim
+        .consumers()
+        .values()
+        .filter(|c| c.is_running())
+        .collect();
+    let partitions = sim.topics()[0].partitions.len() as u32;
+    if running.is_empty() {
+        return Ok(());
+    }
+    let (_, g) = sim
+        .group(&sim.config().consumer.group_id)
+        .ok_or_else(|| TestCaseError::fail("no coordinator"))?;
+    prop_assert_eq!(g.state, kscope_core::group::GroupState::Stable);
+    let mut owners = vec![0; partitions as usize];
+    for c in &running {
+        let member = g
+            .members
+            .iter()
+            .find(|m| m.consumer == c.id)
+            .ok_or_else(|| TestCaseError::fail(format!("{:?} is not a member", c.id)))?;
+        let mut assigned = member.assignment.clone();
+        assigned.sort();
+        prop_assert_eq!(&assigned, &c.owned);
+        for tp in &c.owned {
+            owners[tp.partition as usize] += 1;
+        }
+    }
+    prop_assert!(
+        owners.iter().all(|n| *n == 1),
+        "owners per partition {:?}",
+        owners
+    );
+    let mut exposed: std::collections::BTreeMap<TopicPartition, Offset> = Default::default();
+    for e in events {
+        match &e.event {
+            event::Event::HighWatermarkAdvanced {
+                partition,
+                high_watermark,
+                ..
+            } => {
+                let hw = exposed.entry(*partition).or_insert(*high_watermark);
+                *hw = (*hw).max(*high_watermark);
+            }
+            event::Event::OffsetsCommitted { offsets, .. } => {
+                for (tp, o) in offsets {
+                    let hw = exposed.get(tp).copied().unwrap_or(Offset(0));
+                    prop_assert!(*o <= hw, "{:?} committed {:?} past {:?}", tp, o, hw);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// Joins, closes, crashes, restarts and added partitions, eager or cooperative: no
+    /// partition ever has two owners at once, and once stable each has exactly one.
+    #[test]
+    fn a_settled_group_owns_each_partition_once_and_never_twice_at_a_time(
+        (config, seed) in group_config(),
+        schedule in proptest::collection::vec((0..40_000u64, group_op(false)), 0..8),
+    ) {
+        let mut sim = Sim::new(config, seed).expect("valid");
+        let events = run_group_schedule(&mut sim, schedule, true)?;
+        check_settled(&sim, &events)?;
+    }
+
+    /// The same with broker crashes and restarts (the coordinator moves): ownership may
+    /// overlap while a member is cut off from its group, as in Kafka, but the settled
+    /// group still owns each partition exactly once.
+    #[test]
+    fn a_group_settles_after_coordinator_failures(
+        (config, seed) in group_config(),
+        schedule in proptest::collection::vec((0..40_000u64, group_op(true)), 0..8),
+    ) {
+        let mut sim = Sim::new(config, seed).expect("valid");
+        let events = run_group_schedule(&mut sim, schedule, false)?;
+        check_settled(&sim, &events)?;
+    }
+}
