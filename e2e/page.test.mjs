@@ -99,3 +99,32 @@ test('the keyboard plays, pauses and steps', async () => {
     await close();
   }
 });
+
+test('consumers own the partitions; a crashed one is replaced after its session times out', async () => {
+  const { page, errors, close } = await open('?partitions=4&consumers=2&speed=10&seed=3');
+  try {
+    const owners = () => page.$$eval('[data-testid=owner]', (els) => els.map((e) => e.dataset.consumer));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=owner]')].every((e) => e.dataset.consumer !== ''), null, { timeout: 20000 });
+    assert.deepEqual((await owners()).sort(), ['0', '0', '1', '1']);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-consumed]').textContent) > 0);
+    assert.equal(await page.locator('[data-testid=group]').getAttribute('data-state'), 'Stable');
+    // Crash c1: no LeaveGroup, so the coordinator waits session.timeout.ms (45 s) before
+    // giving its partitions to c0.
+    const victim = page.locator('[data-testid=consumer][data-consumer="1"]');
+    await victim.getByTestId('crash-consumer').click();
+    assert.equal(await victim.getAttribute('data-state'), 'crashed');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=owner]')].every((e) => e.dataset.consumer === '0'), null, { timeout: 30000 });
+    await page.getByTestId('event-log').filter({ hasText: 'no heartbeat for session.timeout.ms' }).waitFor();
+    await page.screenshot({ path: join(screenshots, 'consumer-crash.png'), fullPage: true });
+    // The slider sets how many consumers run: it starts three more in the running group
+    // (no restart of the run).
+    const before = await int(page, 'sim-time');
+    await page.getByTestId('consumers').fill('4');
+    await page.waitForFunction(() => location.search.includes('consumers=4'));
+    assert.ok((await int(page, 'sim-time')) >= before, 'the run goes on');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=consumer][data-state=running]').length === 4, null, { timeout: 20000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -15,15 +15,16 @@ use std::rc::Rc;
 
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
+use kscope_core::assignor::AssignorKind;
 use kscope_core::event::MessageKind;
 use kscope_core::partitioner::PartitionerKind;
-use kscope_core::{Acks, BrokerId, Command, Duration, Instant, NodeId, Sim};
+use kscope_core::{Acks, BrokerId, Command, ConsumerId, Duration, Instant, NodeId, Sim, TopicId};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
 
 use settings::{Range, Settings, SPEEDS};
-use stage::{Cell, Column, Dot, Row, Stage};
+use stage::{Cell, Column, ConsumerCard, Dot, GroupHead, Row, Stage};
 
 /// A gap between frames longer than this (a background tab) is not replayed.
 const MAX_GAP_MS: f64 = 250.0;
@@ -53,6 +54,9 @@ pub enum Msg {
     ToggleProducerLink(u32),
     DropNextResponse(u32),
     SlowBroker(u32),
+    CrashConsumer(u32),
+    RestartConsumer(u32),
+    TogglePauseConsumer(u32),
 }
 
 /// The page.
@@ -276,6 +280,19 @@ impl Component for App {
                 to: NodeId::Producer,
                 kind: Some(MessageKind::ProduceResponse),
             }),
+            Msg::CrashConsumer(c) => self.command(Command::CrashConsumer(ConsumerId(c))),
+            Msg::RestartConsumer(c) => self.command(Command::RestartConsumer(ConsumerId(c))),
+            Msg::TogglePauseConsumer(c) => {
+                let paused = self
+                    .sim
+                    .consumers()
+                    .get(&ConsumerId(c))
+                    .is_some_and(|c| c.paused);
+                self.command(Command::PauseConsumer {
+                    consumer: ConsumerId(c),
+                    paused: !paused,
+                })
+            }
             Msg::SlowBroker(b) => {
                 // A slow follower: its links to the other brokers take ten times longer.
                 let slow = Duration::from_millis(PAGE_LATENCY_MS * 10);
@@ -331,9 +348,10 @@ impl Component for App {
                     <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} dispatch={self.dispatch.clone()} />
                     <main class="stage-wrap">
                         <div class="stage-box">
-                            <StageView stage={st} dispatch={self.dispatch.clone()} />
+                            <StageView stage={st.clone()} dispatch={self.dispatch.clone()} />
                             <Dots dots={dots} />
                         </div>
+                        <ConsumerCards cards={Rc::new(st.consumers.clone())} dispatch={self.dispatch.clone()} />
                         <Losses list={losses} />
                         <EventLog lines={self.log.clone()} />
                         { legend(&vm) }
@@ -391,6 +409,11 @@ impl App {
             write_url(&self.settings);
             return;
         }
+        if self.apply_live(&next) {
+            self.settings = next;
+            write_url(&self.settings);
+            return;
+        }
         match build(&next) {
             Ok(sim) => {
                 let mut notices = Vec::new();
@@ -409,13 +432,77 @@ impl App {
         }
     }
 
+    /// Changes a running cluster can take as Kafka would take them, without starting
+    /// over: consumers started or closed, the assignor rolled out, partitions added.
+    /// Returns false when `next` differs in anything else.
+    fn apply_live(&mut self, next: &Settings) -> bool {
+        let rest_same = Settings {
+            speed: self.settings.speed,
+            consumers: self.settings.consumers,
+            assignor: self.settings.assignor,
+            partitions: self.settings.partitions,
+            ..next.clone()
+        } == self.settings;
+        if !rest_same || next.partitions < self.settings.partitions {
+            return false;
+        }
+        let mut notices = Vec::new();
+        if next.partitions > self.settings.partitions {
+            let now = self.sim.now();
+            let command = Command::AddPartitions {
+                topic: TopicId(0),
+                partitions: next.partitions as u32,
+            };
+            if let Err(e) = self.sim.apply(now, command) {
+                self.notices = vec![e.to_string()];
+                return false;
+            }
+            if next.keys > 0 {
+                notices.push(format!(
+                    "orders now has {} partitions: keys hash to murmur2(key) mod {}, so many keys now go to another partition than before.",
+                    next.partitions, next.partitions
+                ));
+            }
+        }
+        if next.assignor != self.settings.assignor {
+            self.command(Command::SetAssignor(next.assignor));
+        }
+        let running: Vec<u32> = self
+            .sim
+            .consumers()
+            .values()
+            .filter(|c| c.is_running())
+            .map(|c| c.id.0)
+            .collect();
+        let want = next.consumers as usize;
+        for _ in running.len()..want {
+            self.command(Command::AddConsumer);
+        }
+        for id in running
+            .iter()
+            .rev()
+            .take(running.len().saturating_sub(want))
+        {
+            self.command(Command::CloseConsumer(ConsumerId(*id)));
+        }
+        self.take_events();
+        self.notices = notices;
+        true
+    }
+
     /// Keeps the notable events for the log, newest first, and drops the rest.
     fn take_events(&mut self) {
+        let names: Vec<String> = self
+            .sim
+            .topics()
+            .iter()
+            .map(|t| t.spec.name.clone())
+            .collect();
         let mut fresh: Vec<String> = self
             .sim
             .drain_events()
             .iter()
-            .filter_map(view_model::describe)
+            .filter_map(|e| view_model::describe(e, &names))
             .collect();
         if fresh.is_empty() {
             return;
@@ -479,7 +566,8 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 { counter("lost", "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
                 { counter("duplicated", "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
                 { counter("reordered", "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
-                { counter("redelivered", "ledger-redelivered", vm.redelivered, "") }
+                { counter("consumed", "ledger-consumed", vm.consumed, "") }
+                { counter("redelivered", "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }) }
             </section>
         </>
     }
@@ -544,9 +632,10 @@ pub struct StageProps {
 pub fn StageView(props: &StageProps) -> Html {
     let st = &props.stage;
     let style = format!(
-        "grid-template-columns: {}fr repeat({}, 1fr); height: {}px",
+        "grid-template-columns: {}fr repeat({}, 1fr) {}fr; height: {}px",
         stage::PRODUCER_WEIGHT,
         st.columns.len(),
+        stage::GROUP_WEIGHT,
         st.height_px
     );
     let columns = Rc::new(st.columns.clone());
@@ -556,7 +645,8 @@ pub fn StageView(props: &StageProps) -> Html {
                 <strong>{"producer"}</strong>
                 <span data-testid="partitioner-choice" title={st.partitioner.clone()}>{st.partitioner.clone()}</span>
             </div>
-            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} dispatch={props.dispatch.clone()} /> }) }
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} dispatch={props.dispatch.clone()} /> }) }
+            <GroupHeadView group={st.group.clone()} />
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} /> }) }
         </div>
     }
@@ -613,6 +703,8 @@ fn draw_dots(canvas: &NodeRef, dots: &[Dot]) {
         (stage::DotKind::ProduceResponse, "#1f8a4c", true, 11.0),
         (stage::DotKind::Fetch, "#8a94a6", false, 7.0),
         (stage::DotKind::FetchData, "#3ba26a", true, 11.0),
+        (stage::DotKind::Consumed, "#e08a1e", true, 11.0),
+        (stage::DotKind::Commit, "#c0417a", false, 9.0),
         (stage::DotKind::Control, "#8e5bd6", true, 8.0),
     ];
     for (kind, color, round, size) in kinds {
@@ -640,6 +732,8 @@ fn draw_dots(canvas: &NodeRef, dots: &[Dot]) {
 #[derive(Properties, PartialEq)]
 pub struct BrokerHeadProps {
     pub column: Column,
+    /// It coordinates the consumer group.
+    pub coordinator: bool,
     pub dispatch: Callback<Msg>,
 }
 
@@ -659,7 +753,11 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
         <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
             <div class="title">
                 <strong>{format!("broker {id}")}</strong>
-                <span class="status">{status}</span>
+                if props.coordinator && c.up {
+                    <span class="status coord" data-testid="coordinator" title="the group's coordinator: it leads the group's __consumer_offsets partition">{"◈ coordinator"}</span>
+                } else {
+                    <span class="status">{status}</span>
+                }
                 <span class="inflight" title="produce requests in flight to this broker / max.in.flight.requests.per.connection">
                     {format!("{}/{} ⇢", c.in_flight, c.max_in_flight)}
                 </span>
@@ -709,7 +807,116 @@ pub fn RowView(props: &RowProps) -> Html {
                 </span>
             </div>
             { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col)) }
+            { owner_view(r) }
         </>
+    }
+}
+
+fn consumer_style(id: u32) -> String {
+    format!("--hue: {}", stage::consumer_hue(id))
+}
+
+fn owner_view(r: &Row) -> Html {
+    let o = &r.owner;
+    let text = |v: Option<i64>| v.map_or("–".to_string(), |v| v.to_string());
+    html! {
+        <div class={classes!("owner", o.consumer.is_none().then_some("unowned"))} data-testid="owner"
+            data-partition={r.partition.to_string()} data-consumer={o.consumer.map(|c| c.to_string()).unwrap_or_default()}
+            data-committed={o.committed.map(|c| c.to_string()).unwrap_or_default()} data-lag={o.lag.map(|c| c.to_string()).unwrap_or_default()}>
+            if let Some(c) = o.consumer {
+                <span class="badge" style={consumer_style(c)} title="the consumer that owns this partition">{format!("▲ c{c}")}</span>
+            } else {
+                <span class="badge none" title="no consumer owns this partition now">{"unowned"}</span>
+            }
+            <span class="nums" title="the group's committed offset · lag = high watermark − committed">
+                {format!("committed {} · lag {}", text(o.committed), text(o.lag))}
+            </span>
+        </div>
+    }
+}
+
+/// The props of [`GroupHeadView`].
+#[derive(Properties, PartialEq)]
+pub struct GroupHeadProps {
+    pub group: GroupHead,
+}
+
+/// The consumer group's column header.
+#[function_component]
+pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
+    let g = &props.group;
+    html! {
+        <div class="head group-head" data-testid="group" data-state={g.state.clone()}>
+            <div class="title">
+                <strong>{format!("group {}", g.group_id)}</strong>
+                <span class="status">
+                    {g.state.clone()}
+                    { g.generation.map(|n| format!(" · gen {n}")).unwrap_or_default() }
+                </span>
+            </div>
+            <span class="meta">{format!("{} ({}) · {} member(s) · lag {}", g.assignor, g.protocol, g.members, g.total_lag)}</span>
+        </div>
+    }
+}
+
+/// The props of [`ConsumerCards`].
+#[derive(Properties, PartialEq)]
+pub struct ConsumerCardsProps {
+    pub cards: Rc<Vec<ConsumerCard>>,
+    pub dispatch: Callback<Msg>,
+}
+
+/// Each consumer process: its state, its partitions, what it processed, and its failure
+/// buttons.
+#[function_component]
+pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
+    let d = &props.dispatch;
+    if props.cards.is_empty() {
+        return html! {
+            <section class="consumers" aria-label="consumers">
+                <p class="muted">{"No consumers: move the consumers slider to start some."}</p>
+            </section>
+        };
+    }
+    html! {
+        <section class="consumers" aria-label="consumers">
+            { for props.cards.iter().map(|c| {
+                let id = c.id;
+                let alive = matches!(c.state, "running" | "paused");
+                html! {
+                    <div class={classes!("consumer-card", c.state)} style={consumer_style(id)} data-testid="consumer"
+                        data-consumer={id.to_string()} data-state={c.state}>
+                        <div class="title">
+                            <span class="shape" aria-hidden="true">{"▲"}</span>
+                            <strong>{format!("consumer c{id}")}</strong>
+                            if c.leader { <span class="leader-tag" title="the group leader: it runs the assignor">{"leader"}</span> }
+                        </div>
+                        <div class="meta">
+                            if alive {
+                                {format!("{} · {}", c.state, c.member_state)}
+                                { if c.generation >= 0 { format!(" · gen {}", c.generation) } else { String::new() } }
+                            } else {
+                                {c.state}
+                            }
+                        </div>
+                        <div class="meta">
+                            { if c.owned.is_empty() { "owns nothing".to_string() } else { format!("owns {}", c.owned.iter().map(|p| format!("orders-{p}")).collect::<Vec<_>>().join(", ")) } }
+                        </div>
+                        <div class="meta">{format!("processed {} · redelivered {} · {} in hand · {} fetched", c.consumed, c.redelivered, c.processing, c.buffered)}</div>
+                        <div class="actions">
+                            if alive {
+                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::CrashConsumer(id))} title="kill the consumer's process: no commit, no LeaveGroup">{"crash"}</button>
+                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::TogglePauseConsumer(id))} title="stop or resume calling poll(): past max.poll.interval.ms it leaves the group">
+                                    { if c.state == "paused" { "resume" } else { "pause" } }
+                                </button>
+                            } else {
+                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::RestartConsumer(id))}>{"restart"}</button>
+                            }
+                        </div>
+                    </div>
+                }
+            }) }
+        </section>
     }
 }
 
@@ -729,6 +936,10 @@ fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column) -> Html {
             <span class="role">{ if c.in_isr { role.to_string() } else { format!("{role} · out of ISR") } }</span>
             <span class="log" title={format!("log start {} · high watermark {} · log end {} · {} segment(s)", c.log_start_offset, c.high_watermark, c.log_end_offset, c.segments)}>
                 <span class="committed" style={format!("width:{hw:.1}%")}></span>
+                if let Some(o) = c.committed {
+                    <span class="group-mark" title={format!("the group's committed offset {o}")}
+                        style={format!("left:{:.1}%", (100.0 * (o - c.log_start_offset) as f64 / span).clamp(0.0, 100.0))}></span>
+                }
             </span>
             <span class="nums">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}{ if c.leader { format!(" · epoch {}", r.leader_epoch) } else { String::new() } }</span>
         </div>
@@ -746,6 +957,10 @@ fn legend(vm: &view_model::ViewModel) -> Html {
             <span><span class="dot ack inline"></span>{" produce response"}</span>
             <span><span class="dot fetch-data inline"></span>{" replication"}</span>
             <span><span class="dot fetch inline"></span>{" fetch without data"}</span>
+            <span><span class="dot consumed inline"></span>{" records to a consumer"}</span>
+            <span><span class="dot commit inline"></span>{" offset commit"}</span>
+            <span><span class="dot control inline"></span>{" group protocol (join, sync, heartbeat)"}</span>
+            <span><span class="shape consumer-shape">{"▲"}</span>{" consumer · "}<span class="group-mark inline"></span>{" committed offset"}</span>
             <span class="muted">
                 { match vm.producer_id {
                     None => "producer not idempotent".to_string(),
@@ -840,6 +1055,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
     });
     let on_seed =
         link.reform(|e: Event| Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value()));
+    let on_assignor = link.reform(|e: Event| {
+        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+        let a = settings::parse_assignor(&v).unwrap_or(AssignorKind::Range);
+        Msg::Set(Box::new(move |s: &mut Settings| s.assignor = a))
+    });
     html! {
         <aside class="controls" data-testid="controls" aria-label="controls">
             <div class="playback">
@@ -891,11 +1111,18 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </label>
             { slider("rate", "records/s", Range { max: 5_000, ..settings::RATE }, s.rate.min(5_000), 10, |s, v| s.rate = v) }
             { slider("keys", "distinct keys (0 = none)", Range { max: 64, ..settings::KEYS }, s.keys.min(64), 1, |s, v| s.keys = v) }
-            <h3>{"consumers"}</h3>
-            <label class="control disabled" title="Consumer groups are not modelled yet.">
-                <span class="name">{"consumers (not modelled yet)"}</span>
-                <input type="range" data-testid="consumers" min="0" max="24" value={s.consumers.to_string()} disabled=true />
+            <h3>{"consumer group"}</h3>
+            { slider("consumers", "consumers", settings::CONSUMERS, s.consumers, 1, |s, v| s.consumers = v) }
+            <label class="control">
+                <span class="name">{"partition.assignment.strategy"}</span>
+                <select data-testid="assignor" onchange={on_assignor}>
+                    { for AssignorKind::ALL.iter().map(|a| html! {
+                        <option value={a.name()} selected={*a == s.assignor}>{a.name()}</option>
+                    }) }
+                </select>
+                <output>{ match s.assignor.protocol() { kscope_core::assignor::RebalanceProtocol::Eager => "eager rebalancing", kscope_core::assignor::RebalanceProtocol::Cooperative => "cooperative rebalancing" } }</output>
             </label>
+            { slider("consumer-rate", "records/s each consumer processes", Range { max: 5_000, ..settings::CONSUMER_RATE }, s.consumer_rate.min(5_000), 10, |s, v| s.consumer_rate = v) }
         </aside>
     }
 }

@@ -3,6 +3,7 @@
 //! (`?brokers=3&partitions=6&replication.factor=3&acks=all&linger.ms=5&seed=7`).
 //! A bad or out-of-range parameter falls back to its default alone, with a message.
 
+use kscope_core::assignor::AssignorKind;
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::{Acks, ConfigError, SimConfig, TopicSpec, Workload};
 
@@ -72,8 +73,16 @@ pub const KEYS: Range = Range {
 pub const CONSUMERS: Range = Range {
     name: "consumers",
     min: 0,
-    max: 24,
-    default: 0,
+    max: 12,
+    default: 2,
+};
+/// Records per second each consumer's application processes (not a Kafka setting: how
+/// fast the consuming application is).
+pub const CONSUMER_RATE: Range = Range {
+    name: "consumer.rate",
+    min: 10,
+    max: 20_000,
+    default: 2_000,
 };
 
 /// Every setting of the page.
@@ -94,6 +103,9 @@ pub struct Settings {
     pub rate: u64,
     pub keys: u64,
     pub consumers: u64,
+    /// `partition.assignment.strategy` of every consumer.
+    pub assignor: AssignorKind,
+    pub consumer_rate: u64,
     pub seed: u64,
     pub speed: f64,
 }
@@ -118,6 +130,8 @@ impl Default for Settings {
             rate: RATE.default,
             keys: KEYS.default,
             consumers: CONSUMERS.default,
+            assignor: AssignorKind::Range,
+            consumer_rate: CONSUMER_RATE.default,
             seed: 1,
             speed: 1.0,
         }
@@ -213,9 +227,15 @@ impl Settings {
                         "partitioner={v} is not one of builtin, roundrobin, uniformsticky, default; using builtin."
                     )),
                 },
-                "partition.assignment.strategy" => problems.push(
-                    "partition.assignment.strategy is ignored: consumer groups are not modelled yet.".into(),
-                ),
+                "partition.assignment.strategy" => match parse_assignor(&v) {
+                    Some(a) => s.assignor = a,
+                    None => problems.push(format!(
+                        "partition.assignment.strategy={v} is not one of range, roundrobin, sticky, cooperative-sticky; using range."
+                    )),
+                },
+                "consumer.rate" => {
+                    s.consumer_rate = int(CONSUMER_RATE, &mut problems).unwrap_or(s.consumer_rate)
+                }
                 "speed" => match v.parse::<f64>() {
                     Ok(x) if SPEEDS.contains(&x) => s.speed = x,
                     _ => problems.push(format!("speed={v} is not one of 0.1, 0.25, 0.5, 1, 2, 5, 10; using 1.")),
@@ -245,10 +265,12 @@ impl Settings {
             q.push_str("&unclean.leader.election.enable=true");
         }
         q.push_str(&format!(
-            "&max.in.flight.requests.per.connection={}&partitioner={}&consumers={}&keys={}&rate={}&seed={}&speed={}",
+            "&max.in.flight.requests.per.connection={}&partitioner={}&consumers={}&partition.assignment.strategy={}&consumer.rate={}&keys={}&rate={}&seed={}&speed={}",
             self.max_in_flight,
             self.partitioner.name(),
             self.consumers,
+            self.assignor.name(),
+            self.consumer_rate,
             self.keys,
             self.rate,
             self.seed,
@@ -283,9 +305,29 @@ impl Settings {
         config.producer.enable_idempotence = self.enable_idempotence;
         config.producer.max_in_flight_requests_per_connection = self.max_in_flight as u32;
         config.producer.partitioner = self.partitioner;
+        config.consumers = self.consumers as u32;
+        config.consumer.partition_assignment_strategy = self.assignor;
+        config.consumer.process_us_per_record = 1_000_000 / self.consumer_rate.max(1);
+        // As a cluster of fewer than three brokers is configured to let consumer groups
+        // work at all (Kafka's default of 3 refuses to create __consumer_offsets).
+        config.broker.offsets_topic_replication_factor = (self.brokers as u32).min(3);
         config.validate()?;
         Ok(config)
     }
+}
+
+/// `partition.assignment.strategy`: the short names, or the assignors' class names.
+pub fn parse_assignor(v: &str) -> Option<AssignorKind> {
+    let v = v.trim();
+    AssignorKind::from_name(v).or(match v {
+        "org.apache.kafka.clients.consumer.RangeAssignor" => Some(AssignorKind::Range),
+        "org.apache.kafka.clients.consumer.RoundRobinAssignor" => Some(AssignorKind::RoundRobin),
+        "org.apache.kafka.clients.consumer.StickyAssignor" => Some(AssignorKind::Sticky),
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor" => {
+            Some(AssignorKind::CooperativeSticky)
+        }
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -300,6 +342,9 @@ mod tests {
             acks: Acks::Leader,
             linger_ms: 20,
             enable_idempotence: Some(false),
+            consumers: 5,
+            assignor: AssignorKind::CooperativeSticky,
+            consumer_rate: 300,
             seed: 42,
             speed: 0.25,
             ..Default::default()
@@ -320,6 +365,18 @@ mod tests {
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems[0].starts_with("brokers=40 is not a whole number from 1 to 9"));
         assert!(problems[1].starts_with("Invalid value 2 for configuration acks"));
+    }
+
+    #[test]
+    fn the_assignor_is_read_by_name_or_class_name() {
+        let (s, p) = Settings::from_query(
+            "partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        );
+        assert!(p.is_empty());
+        assert_eq!(s.assignor, AssignorKind::CooperativeSticky);
+        let (s, p) = Settings::from_query("partition.assignment.strategy=fair");
+        assert_eq!(s.assignor, AssignorKind::Range);
+        assert_eq!(p.len(), 1);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The stage's view model: a matrix with one row per partition and one column for the
-//! producer's accumulator plus one per broker, and the messages in flight placed between
-//! their columns by interpolating the core's `sent_at` and `deliver_at`. Pure functions of
-//! the simulation, tested natively; nothing about motion lives in the core.
+//! The stage's view model: a matrix with one row per partition: a column for the
+//! producer's accumulator, one per broker, and one for the consumer group; the messages
+//! in flight placed between their columns by interpolating the core's `sent_at` and
+//! `deliver_at`. Pure functions of the simulation, tested natively; nothing about motion
+//! lives in the core.
 
 use kscope_core::network::Payload;
 use kscope_core::sim::Sim;
@@ -13,6 +14,8 @@ pub const HEAD_PX: f64 = 64.0;
 pub const ROW_PX: f64 = 58.0;
 /// Width of the producer's column relative to a broker's.
 pub const PRODUCER_WEIGHT: f64 = 1.4;
+/// Width of the consumer group's column relative to a broker's.
+pub const GROUP_WEIGHT: f64 = 1.3;
 
 /// A replica in its cell.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +27,8 @@ pub struct Cell {
     pub high_watermark: i64,
     pub log_end_offset: i64,
     pub segments: usize,
+    /// The group's committed offset, drawn on the leader's log.
+    pub committed: Option<i64>,
 }
 
 /// A partition's accumulator in the producer's column.
@@ -55,6 +60,57 @@ pub struct Row {
     pub accumulator: Accumulator,
     /// One entry per broker column: the replica there, if the broker holds one.
     pub cells: Vec<Option<Cell>>,
+    /// The partition in the consumer group's column.
+    pub owner: OwnerCell,
+}
+
+/// A partition as the consumer group sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnerCell {
+    /// The consumer that owns it now (its client-side assignment).
+    pub consumer: Option<u32>,
+    /// The next offset its owner will hand to the application.
+    pub position: Option<i64>,
+    /// The group's committed offset and lag (high watermark minus committed).
+    pub committed: Option<i64>,
+    pub lag: Option<i64>,
+}
+
+/// The consumer group's column header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupHead {
+    pub group_id: String,
+    /// Kafka's group state, or why there is none.
+    pub state: String,
+    pub generation: Option<i32>,
+    pub coordinator: Option<u32>,
+    pub assignor: &'static str,
+    /// `eager` or `cooperative`.
+    pub protocol: &'static str,
+    pub members: usize,
+    pub total_lag: i64,
+}
+
+/// One consumer process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerCard {
+    pub id: u32,
+    /// `running`, `paused`, `crashed`, `closed` or `failed`.
+    pub state: &'static str,
+    /// Kafka's member state: unjoined, joining, syncing, stable.
+    pub member_state: &'static str,
+    pub generation: i32,
+    pub leader: bool,
+    pub owned: Vec<u32>,
+    pub processing: usize,
+    pub buffered: usize,
+    pub consumed: u64,
+    pub redelivered: u64,
+}
+
+/// A consumer's colour on the stage: hues spread around the wheel.
+pub fn consumer_hue(id: u32) -> u32 {
+    (id * 137 + 200) % 360
 }
 
 /// A broker's column header.
@@ -79,6 +135,10 @@ pub enum DotKind {
     ProduceResponse,
     Fetch,
     FetchData,
+    /// Records on their way to a consumer.
+    Consumed,
+    /// An offset commit on its way to the coordinator.
+    Commit,
     Control,
 }
 
@@ -89,6 +149,8 @@ impl DotKind {
             DotKind::ProduceResponse => "dot ack",
             DotKind::Fetch => "dot fetch",
             DotKind::FetchData => "dot fetch-data",
+            DotKind::Consumed => "dot consumed",
+            DotKind::Commit => "dot commit",
             DotKind::Control => "dot control",
         }
     }
@@ -113,14 +175,19 @@ pub struct Stage {
     pub partitioner: String,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
+    pub group: GroupHead,
+    pub consumers: Vec<ConsumerCard>,
     pub height_px: f64,
 }
 
-/// The horizontal centre of a column, in percent: column 0 is the producer's.
+/// The horizontal centre of a column, in percent: column 0 is the producer's, 1 to
+/// `brokers` the brokers', `brokers + 1` the consumer group's.
 pub fn column_x(column: usize, brokers: usize) -> f64 {
-    let total = PRODUCER_WEIGHT + brokers as f64;
+    let total = PRODUCER_WEIGHT + brokers as f64 + GROUP_WEIGHT;
     let centre = if column == 0 {
         PRODUCER_WEIGHT / 2.0
+    } else if column > brokers {
+        PRODUCER_WEIGHT + brokers as f64 + GROUP_WEIGHT / 2.0
     } else {
         PRODUCER_WEIGHT + (column - 1) as f64 + 0.5
     };
@@ -177,9 +244,31 @@ pub fn stage(sim: &Sim) -> Stage {
             None => "keyless records: sticky partitioner".to_string(),
         },
     };
+    let lags = sim.group_lag();
+    let owners: std::collections::BTreeMap<TopicPartition, (u32, Option<i64>)> = sim
+        .consumers()
+        .values()
+        .filter(|c| c.is_running())
+        .flat_map(|c| {
+            c.owned.iter().map(move |tp| {
+                (
+                    *tp,
+                    (c.id.0, c.positions.get(tp).copied().flatten().map(|o| o.0)),
+                )
+            })
+        })
+        .collect();
     let rows: Vec<Row> = (0..topic.partitions.len() as u32)
         .map(|p| {
             let tp = TopicPartition::new(kscope_core::TopicId(0), p);
+            let lag = lags.iter().find(|l| l.partition == tp);
+            let committed = lag.and_then(|l| l.committed).map(|o| o.0);
+            let owner = OwnerCell {
+                consumer: owners.get(&tp).map(|o| o.0),
+                position: owners.get(&tp).and_then(|o| o.1),
+                committed,
+                lag: lag.and_then(|l| l.lag),
+            };
             let state = &topic.partitions[p as usize];
             let deque = producer.deques.get(&tp);
             let open = deque
@@ -222,6 +311,7 @@ pub fn stage(sim: &Sim) -> Stage {
                         high_watermark: r.high_watermark.0,
                         log_end_offset: r.log.log_end_offset().0,
                         segments: r.log.segments().len(),
+                        committed: (state.leader == Some(b.id)).then_some(committed).flatten(),
                     })
                 })
                 .collect();
@@ -232,6 +322,7 @@ pub fn stage(sim: &Sim) -> Stage {
                 isr: state.isr.iter().map(|b| b.0).collect(),
                 accumulator,
                 cells,
+                owner,
             }
         })
         .collect();
@@ -240,8 +331,69 @@ pub fn stage(sim: &Sim) -> Stage {
         partitioner,
         columns,
         rows,
+        group: group_head(sim, &lags),
+        consumers: consumer_cards(sim),
         height_px,
     }
+}
+
+fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead {
+    let config = &sim.config().consumer;
+    let kind = config.partition_assignment_strategy;
+    let group = sim.group(&config.group_id);
+    let running = sim.consumers().values().any(|c| c.is_running());
+    let state = match group {
+        Some((_, g)) => g.state.name().to_string(),
+        None if !running => "no consumers".to_string(),
+        None if sim.offsets_topic().is_none() => "creating __consumer_offsets".to_string(),
+        None => "no coordinator".to_string(),
+    };
+    GroupHead {
+        group_id: config.group_id.clone(),
+        state,
+        generation: group.map(|(_, g)| g.generation),
+        coordinator: group.map(|(b, _)| b.0),
+        assignor: kind.name(),
+        protocol: match kind.protocol() {
+            kscope_core::assignor::RebalanceProtocol::Eager => "eager",
+            kscope_core::assignor::RebalanceProtocol::Cooperative => "cooperative",
+        },
+        members: group.map_or(0, |(_, g)| g.members.len()),
+        total_lag: lags.iter().filter_map(|l| l.lag).sum(),
+    }
+}
+
+fn consumer_cards(sim: &Sim) -> Vec<ConsumerCard> {
+    use kscope_core::consumer::{ConsumerStatus, MemberState};
+    let leader = sim
+        .group(&sim.config().consumer.group_id)
+        .and_then(|(_, g)| g.leader.clone());
+    sim.consumers()
+        .values()
+        .map(|c| ConsumerCard {
+            id: c.id.0,
+            state: match c.status {
+                ConsumerStatus::Running if c.paused => "paused",
+                ConsumerStatus::Running => "running",
+                ConsumerStatus::Closed => "closed",
+                ConsumerStatus::Crashed => "crashed",
+                ConsumerStatus::Failed(_) => "failed",
+            },
+            member_state: match c.member_state {
+                MemberState::Unjoined => "unjoined",
+                MemberState::PreparingRebalance => "joining",
+                MemberState::CompletingRebalance => "syncing",
+                MemberState::Stable => "stable",
+            },
+            generation: c.generation,
+            leader: c.is_running() && leader.as_deref() == Some(&*c.member_id),
+            owned: c.owned.iter().map(|tp| tp.partition).collect(),
+            processing: c.processing(),
+            buffered: c.buffered(),
+            consumed: c.consumed,
+            redelivered: c.redelivered,
+        })
+        .collect()
 }
 
 /// The messages in flight at `now`, placed on the stage; at most `limit` of them (the
@@ -273,10 +425,14 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize) -> Vec<Dot> {
                 }
                 Payload::FetchResponse { partitions, .. } => {
                     let with_data = partitions.iter().find(|p| !p.batches.is_empty());
-                    match with_data {
-                        Some(p) => (DotKind::FetchData, Some(p.partition)),
-                        None => (DotKind::Fetch, partitions.first().map(|p| p.partition)),
+                    match (with_data, m.to) {
+                        (Some(p), NodeId::Consumer(_)) => (DotKind::Consumed, Some(p.partition)),
+                        (Some(p), _) => (DotKind::FetchData, Some(p.partition)),
+                        (None, _) => (DotKind::Fetch, partitions.first().map(|p| p.partition)),
                     }
+                }
+                Payload::OffsetCommitRequest { offsets, .. } => {
+                    (DotKind::Commit, offsets.first().map(|o| o.0))
                 }
                 _ => (DotKind::Control, None),
             };

@@ -17,6 +17,7 @@ pub struct ViewModel {
     pub lost: u64,
     pub duplicated: u64,
     pub reordered: u64,
+    pub consumed: u64,
     pub redelivered: u64,
     pub in_flight_messages: usize,
     /// Records carried by the messages in flight (produce requests and fetch responses).
@@ -38,6 +39,7 @@ pub fn view_model(sim: &Sim) -> ViewModel {
         lost: c.lost,
         duplicated: c.duplicated,
         reordered: c.reordered,
+        consumed: c.consumed,
         redelivered: c.redelivered,
         in_flight_messages: sim.messages_in_flight().count(),
         records_in_flight: sim
@@ -125,30 +127,39 @@ pub fn losses(sim: &Sim) -> Vec<(String, u64)> {
     out
 }
 
-/// A line for the event log: the notable events, in words.
-pub fn describe(e: &kscope_core::TimedEvent) -> Option<String> {
-    use kscope_core::event::{ElectionKind, Event};
+/// A notable event in words, or `None` for the routine ones. `names` are the topics'
+/// names by id; events of internal topics (`__consumer_offsets`) are left out, except
+/// what they mean for the group (its coordinator moving).
+pub fn describe(e: &kscope_core::TimedEvent, names: &[String]) -> Option<String> {
+    use kscope_core::event::{ElectionKind, Event, LeaveReason, RebalanceReason};
     let t = e.at.millis();
+    let name = |tp: &kscope_core::TopicPartition| -> Option<String> {
+        let topic = names.get(tp.topic.0 as usize)?;
+        (!topic.starts_with("__")).then(|| format!("{topic}-{}", tp.partition))
+    };
+    let list = |tps: &[kscope_core::TopicPartition]| -> String {
+        tps.iter().filter_map(name).collect::<Vec<_>>().join(", ")
+    };
     let text = match &e.event {
         Event::LeaderElected { partition, leader, leader_epoch, kind, isr } => match kind {
             ElectionKind::Initial => return None,
             ElectionKind::Clean => format!(
-                "broker {} now leads orders-{} (leader epoch {}, ISR {:?})",
-                leader.0, partition.partition, leader_epoch.0, isr.iter().map(|b| b.0).collect::<Vec<_>>()
+                "broker {} now leads {} (leader epoch {}, ISR {:?})",
+                leader.0, name(partition)?, leader_epoch.0, isr.iter().map(|b| b.0).collect::<Vec<_>>()
             ),
             ElectionKind::Unclean => format!(
-                "UNCLEAN election: broker {} leads orders-{} from outside the ISR (leader epoch {})",
-                leader.0, partition.partition, leader_epoch.0
+                "UNCLEAN election: broker {} leads {} from outside the ISR (leader epoch {})",
+                leader.0, name(partition)?, leader_epoch.0
             ),
         },
         Event::PartitionOffline { partition, .. } => {
-            format!("orders-{} is offline: no in-sync replica is alive", partition.partition)
+            format!("{} is offline: no in-sync replica is alive", name(partition)?)
         }
         Event::IsrShrunk { partition, removed, .. } => {
-            format!("broker {} left the ISR of orders-{}", removed.0, partition.partition)
+            format!("broker {} left the ISR of {}", removed.0, name(partition)?)
         }
         Event::IsrExpanded { partition, added, .. } => {
-            format!("broker {} rejoined the ISR of orders-{}", added.0, partition.partition)
+            format!("broker {} rejoined the ISR of {}", added.0, name(partition)?)
         }
         Event::BrokerCrashed { broker } => format!("broker {} crashed", broker.0),
         Event::BrokerFenced { broker } => format!(
@@ -157,29 +168,110 @@ pub fn describe(e: &kscope_core::TimedEvent) -> Option<String> {
         ),
         Event::BrokerRestarted { broker } => format!("broker {} restarted", broker.0),
         Event::LogTruncated { broker, partition, to, records_removed } if *records_removed > 0 => format!(
-            "broker {} truncated orders-{} to offset {} ({} records it had that the leader has not)",
-            broker.0, partition.partition, to.0, records_removed
+            "broker {} truncated {} to offset {} ({} records it had that the leader has not)",
+            broker.0, name(partition)?, to.0, records_removed
         ),
         Event::RecordsLost { partition, records, .. } => format!(
-            "{} acknowledged record(s) of orders-{} lost",
+            "{} acknowledged record(s) of {} lost",
             records.len(),
-            partition.partition
+            name(partition)?
         ),
         Event::DuplicateBatch { broker, partition, base_sequence, .. } => format!(
-            "broker {} recognised a retried batch of orders-{} (sequence {}) and did not append it again",
-            broker.0, partition.partition, base_sequence
+            "broker {} recognised a retried batch of {} (sequence {}) and did not append it again",
+            broker.0, name(partition)?, base_sequence
         ),
         Event::RecordDuplicated { partition, offset, .. } => format!(
-            "a retry appended a record to orders-{} a second time (offset {})",
-            partition.partition, offset.0
+            "a retry appended a record to {} a second time (offset {})",
+            name(partition)?, offset.0
         ),
         Event::ProducerIdAssigned { producer_id, epoch, bumped: true } => {
             format!("the producer bumped its epoch: producer id {producer_id}, epoch {epoch}")
         }
         Event::ProduceRejected { broker, partition, error, .. } => format!(
-            "broker {} refused a batch for orders-{}: {:?}",
-            broker.0, partition.partition, error
+            "broker {} refused a batch for {}: {:?}",
+            broker.0, name(partition)?, error
         ),
+        Event::PartitionsAdded { topic, partitions } => format!(
+            "{} now has {} partitions (partitions can be added, never removed)",
+            names.get(topic.0 as usize)?, partitions
+        ),
+        // ----- the consumer group -----
+        Event::ConsumerStarted { consumer } => format!("consumer c{} started", consumer.0),
+        Event::ConsumerClosed { consumer } => {
+            format!("consumer c{} closed: it committed and left the group", consumer.0)
+        }
+        Event::ConsumerCrashed { consumer } => format!(
+            "consumer c{} crashed: no commit, no LeaveGroup; the coordinator waits for session.timeout.ms",
+            consumer.0
+        ),
+        Event::ConsumerPaused { consumer, paused: true } => format!(
+            "consumer c{} stopped calling poll() (max.poll.interval.ms is running)",
+            consumer.0
+        ),
+        Event::ConsumerPaused { consumer, paused: false } => {
+            format!("consumer c{} calls poll() again", consumer.0)
+        }
+        Event::CoordinatorLoaded { broker, generation, members, offsets, .. } => format!(
+            "broker {} became the group's coordinator and loaded it from __consumer_offsets (generation {}, {} member(s), {} offset(s))",
+            broker.0, generation, members, offsets
+        ),
+        Event::RebalanceStarted { generation, reason, .. } => format!(
+            "the coordinator started a rebalance after generation {} ({})",
+            generation,
+            match reason {
+                RebalanceReason::MemberJoined => "a member joined or rejoined",
+                RebalanceReason::MemberLeft => "a member left",
+            }
+        ),
+        Event::GenerationStarted { generation, leader, members, .. } => match leader {
+            Some(l) => format!(
+                "generation {}: {} member(s), c{} is the leader and assigns the partitions",
+                generation,
+                members.len(),
+                l.0
+            ),
+            None => format!("generation {generation}: the group is empty"),
+        },
+        Event::MemberRemoved { consumer, reason, .. } => format!(
+            "the coordinator removed c{} ({})",
+            consumer.map_or(u32::MAX, |c| c.0),
+            match reason {
+                LeaveReason::SessionTimeout => "no heartbeat for session.timeout.ms",
+                LeaveReason::LeaveGroup => "it sent LeaveGroup",
+                LeaveReason::RebalanceTimeout => "it did not rejoin in time",
+            }
+        ),
+        Event::AssignmentComputed { consumer, assignor, transferring, .. } if *transferring > 0 => format!(
+            "c{} ran {}: {} partition(s) must first be revoked by their owners (a second rebalance follows)",
+            consumer.0,
+            assignor.name(),
+            transferring
+        ),
+        Event::PartitionsRevoked { consumer, partitions } if !partitions.is_empty() => format!(
+            "c{} revoked {} (onPartitionsRevoked)",
+            consumer.0,
+            list(partitions)
+        ),
+        Event::PartitionsLost { consumer, partitions } if !partitions.is_empty() => format!(
+            "c{} lost {}: it was no longer in the group, so it could not commit (onPartitionsLost)",
+            consumer.0,
+            list(partitions)
+        ),
+        Event::PartitionsAssigned { consumer, partitions, .. } if !partitions.is_empty() => format!(
+            "c{} was assigned {} (onPartitionsAssigned)",
+            consumer.0,
+            list(partitions)
+        ),
+        Event::RecordsConsumed { consumer, partition, records, redelivered, .. } if *redelivered > 0 => format!(
+            "c{} processed {} record(s) of {} again (redelivered: committed offsets were behind)",
+            consumer.0,
+            redelivered.min(records),
+            name(partition)?
+        ),
+        Event::CommitFailed { consumer, error } => {
+            format!("c{}'s commit failed: {:?}", consumer.0, error)
+        }
+        Event::ConsumerError { consumer, error } => format!("c{}: {:?}", consumer.0, error),
         _ => return None,
     };
     Some(format!("{t} ms · {text}"))
@@ -262,13 +354,48 @@ mod tests {
         sim.apply(Instant::from_millis(100), Command::CrashBroker(leader))
             .unwrap();
         sim.step(Instant::from_millis(10_000));
-        let lines: Vec<String> = sim.drain_events().iter().filter_map(describe).collect();
+        let names: Vec<String> = sim.topics().iter().map(|t| t.spec.name.clone()).collect();
+        let lines: Vec<String> = sim
+            .drain_events()
+            .iter()
+            .filter_map(|e| describe(e, &names))
+            .collect();
         assert!(lines
             .iter()
             .any(|l| l.contains(&format!("broker {} crashed", leader.0))));
         assert!(lines.iter().any(|l| l.contains("fenced")));
         assert!(
             lines.iter().any(|l| l.contains("now leads orders-0")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn the_event_log_tells_a_rebalance_and_leaves_the_internal_topic_out() {
+        let config = SimConfig {
+            consumers: 2,
+            ..Default::default()
+        };
+        let mut sim = Sim::new(config, 3).expect("valid");
+        sim.step(Instant::from_millis(5_000));
+        let names: Vec<String> = sim.topics().iter().map(|t| t.spec.name.clone()).collect();
+        let lines: Vec<String> = sim
+            .drain_events()
+            .iter()
+            .filter_map(|e| describe(e, &names))
+            .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("generation 1: 2 member(s)")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("(onPartitionsAssigned)")),
+            "{lines:?}"
+        );
+        assert!(
+            !lines.iter().any(|l| l.contains("__consumer_offsets-")),
             "{lines:?}"
         );
     }
