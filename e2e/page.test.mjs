@@ -128,3 +128,20 @@ test('consumers own the partitions; a crashed one is replaced after its session 
     await close();
   }
 });
+
+test('any link can be cut and healed from the links panel', async () => {
+  const { page, errors, close } = await open('?speed=2');
+  try {
+    await simTimeAbove(page, 200);
+    await page.getByTestId('links').locator('summary').click();
+    const link = page.locator('[data-testid=link][data-a="broker 0"][data-b="broker 2"]');
+    await link.click();
+    assert.equal(await link.getAttribute('data-cut'), 'true');
+    await page.getByTestId('event-log').filter({ hasText: 'between broker 0 and broker 2 was cut' }).waitFor();
+    await link.click();
+    assert.equal(await link.getAttribute('data-cut'), 'false');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

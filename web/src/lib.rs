@@ -30,6 +30,8 @@ use stage::{Cell, Column, ConsumerCard, Dot, GroupHead, Row, Stage};
 const MAX_GAP_MS: f64 = 250.0;
 /// The most messages drawn at once: under load the stage draws fewer, never freezes.
 pub const MAX_DOTS: usize = 250;
+/// The most records drawn leaving the application at once.
+pub const MAX_SENDS: usize = 60;
 /// How many lines the event log keeps.
 const LOG_LINES: usize = 12;
 /// How often the stage's matrix and the readouts are refreshed while playing, in wall
@@ -57,6 +59,8 @@ pub enum Msg {
     CrashConsumer(u32),
     RestartConsumer(u32),
     TogglePauseConsumer(u32),
+    /// Cuts or heals the link between two nodes.
+    ToggleLink(NodeId, NodeId),
 }
 
 /// The page.
@@ -280,6 +284,13 @@ impl Component for App {
                 to: NodeId::Producer,
                 kind: Some(MessageKind::ProduceResponse),
             }),
+            Msg::ToggleLink(a, b) => {
+                if self.sim.network().is_cut(a, b) {
+                    self.command(Command::HealLink(a, b))
+                } else {
+                    self.command(Command::CutLink(a, b))
+                }
+            }
             Msg::CrashConsumer(c) => self.command(Command::CrashConsumer(ConsumerId(c))),
             Msg::RestartConsumer(c) => self.command(Command::RestartConsumer(ConsumerId(c))),
             Msg::TogglePauseConsumer(c) => {
@@ -330,7 +341,12 @@ impl Component for App {
             .snapshot
             .clone()
             .expect("refreshed before every render");
-        let dots = Rc::new(stage::dots(&self.sim, self.sim.now(), MAX_DOTS));
+        let mut dots = stage::dots(&self.sim, self.sim.now(), MAX_DOTS);
+        // Records leaving the application: each takes 150 ms of wall time to reach its
+        // accumulator, whatever the speed.
+        let window = Duration::from_micros((150_000.0 * self.settings.speed) as u64);
+        dots.extend(stage::sends(&self.sim, self.sim.now(), window, MAX_SENDS));
+        let dots = Rc::new(dots);
         let idempotent = self.sim.producer().idempotent;
         let losses = self.losses.clone();
         html! {
@@ -351,7 +367,8 @@ impl Component for App {
                             <StageView stage={st.clone()} dispatch={self.dispatch.clone()} />
                             <Dots dots={dots} />
                         </div>
-                        <ConsumerCards cards={Rc::new(st.consumers.clone())} dispatch={self.dispatch.clone()} />
+                        <ConsumerCards cards={st.consumers.clone()} dispatch={self.dispatch.clone()} />
+                        <Links links={st.links.clone()} dispatch={self.dispatch.clone()} />
                         <Losses list={losses} />
                         <EventLog lines={self.log.clone()} />
                         { legend(&vm) }
@@ -705,6 +722,8 @@ fn draw_dots(canvas: &NodeRef, dots: &[Dot]) {
         (stage::DotKind::FetchData, "#3ba26a", true, 11.0),
         (stage::DotKind::Consumed, "#e08a1e", true, 11.0),
         (stage::DotKind::Commit, "#c0417a", false, 9.0),
+        (stage::DotKind::Retry, "#d64545", false, 11.0),
+        (stage::DotKind::Record, "#3558d6", true, 6.0),
         (stage::DotKind::Control, "#8e5bd6", true, 8.0),
     ];
     for (kind, color, round, size) in kinds {
@@ -835,6 +854,38 @@ fn owner_view(r: &Row) -> Html {
     }
 }
 
+/// The props of [`Links`].
+#[derive(Properties, PartialEq)]
+pub struct LinksProps {
+    pub links: Rc<Vec<stage::Link>>,
+    pub dispatch: Callback<Msg>,
+}
+
+/// Every link of the network, to cut or heal one at a time (a cut link loses what is
+/// sent over it; see the README).
+#[function_component]
+pub fn Links(props: &LinksProps) -> Html {
+    let d = &props.dispatch;
+    let cut = props.links.iter().filter(|l| l.cut).count();
+    html! {
+        <details class="links" data-testid="links">
+            <summary>{format!("network links · {cut} cut")}</summary>
+            <div class="link-list">
+                { for props.links.iter().map(|l| {
+                    let (a, b) = (l.a, l.b);
+                    html! {
+                        <button class={classes!("link", l.cut.then_some("cut"))} data-testid="link" data-a={l.a_name.clone()} data-b={l.b_name.clone()}
+                            data-cut={l.cut.to_string()} onclick={d.reform(move |_| Msg::ToggleLink(a, b))}
+                            title={if l.cut { "heal this link" } else { "cut this link" }}>
+                            {format!("{} {} {}", l.a_name, if l.cut { "✂" } else { "⟷" }, l.b_name)}
+                        </button>
+                    }
+                }) }
+            </div>
+        </details>
+    }
+}
+
 /// The props of [`GroupHeadView`].
 #[derive(Properties, PartialEq)]
 pub struct GroupHeadProps {
@@ -954,6 +1005,8 @@ fn legend(vm: &view_model::ViewModel) -> Html {
             <span><span class="swatch committed"></span>{" committed (below the high watermark)"}</span>
             <span><span class="swatch uncommitted"></span>{" written, not yet committed"}</span>
             <span><span class="dot produce inline"></span>{" produce request"}</span>
+            <span><span class="dot record inline"></span>{" record sent by the application"}</span>
+            <span><span class="dot retry inline"></span>{" retried produce request"}</span>
             <span><span class="dot ack inline"></span>{" produce response"}</span>
             <span><span class="dot fetch-data inline"></span>{" replication"}</span>
             <span><span class="dot fetch inline"></span>{" fetch without data"}</span>

@@ -139,6 +139,10 @@ pub enum DotKind {
     Consumed,
     /// An offset commit on its way to the coordinator.
     Commit,
+    /// A produce request carrying a batch sent before (a retry).
+    Retry,
+    /// A record leaving the application for its partition's accumulator.
+    Record,
     Control,
 }
 
@@ -151,6 +155,8 @@ impl DotKind {
             DotKind::FetchData => "dot fetch-data",
             DotKind::Consumed => "dot consumed",
             DotKind::Commit => "dot commit",
+            DotKind::Retry => "dot retry",
+            DotKind::Record => "dot record",
             DotKind::Control => "dot control",
         }
     }
@@ -176,7 +182,8 @@ pub struct Stage {
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
     pub group: GroupHead,
-    pub consumers: Vec<ConsumerCard>,
+    pub consumers: std::rc::Rc<Vec<ConsumerCard>>,
+    pub links: std::rc::Rc<Vec<Link>>,
     pub height_px: f64,
 }
 
@@ -332,7 +339,8 @@ pub fn stage(sim: &Sim) -> Stage {
         columns,
         rows,
         group: group_head(sim, &lags),
-        consumers: consumer_cards(sim),
+        consumers: std::rc::Rc::new(consumer_cards(sim)),
+        links: std::rc::Rc::new(links(sim)),
         height_px,
     }
 }
@@ -415,7 +423,17 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize) -> Vec<Dot> {
         .map(|m| {
             let (kind, tp) = match &m.payload {
                 Payload::ProduceRequest { batches, .. } => {
-                    (DotKind::Produce, batches.first().map(|b| b.partition))
+                    let retry = sim
+                        .producer()
+                        .in_flight
+                        .get(&m.id)
+                        .is_some_and(|r| r.batches.iter().any(|b| b.attempts > 0));
+                    let kind = if retry {
+                        DotKind::Retry
+                    } else {
+                        DotKind::Produce
+                    };
+                    (kind, batches.first().map(|b| b.partition))
                 }
                 Payload::ProduceResponse { results, .. } => {
                     (DotKind::ProduceResponse, results.first().map(|r| r.0))
@@ -453,6 +471,91 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize) -> Vec<Dot> {
                 x: x0 + (x1 - x0) * t,
                 y,
                 records: m.payload.records(),
+            }
+        })
+        .collect()
+}
+
+/// A link of the network, for the links panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub a: NodeId,
+    pub b: NodeId,
+    pub a_name: String,
+    pub b_name: String,
+    pub cut: bool,
+}
+
+fn node_name(n: NodeId) -> String {
+    match n {
+        NodeId::Producer => "producer".to_string(),
+        NodeId::Broker(b) => format!("broker {}", b.0),
+        NodeId::Consumer(c) => format!("c{}", c.0),
+    }
+}
+
+/// Every link between the brokers, from the producer to each broker, and from each
+/// running consumer to each broker.
+pub fn links(sim: &Sim) -> Vec<Link> {
+    let brokers: Vec<NodeId> = sim.brokers().keys().map(|b| NodeId::Broker(*b)).collect();
+    let mut pairs = Vec::new();
+    for (i, a) in brokers.iter().enumerate() {
+        for b in &brokers[i + 1..] {
+            pairs.push((*a, *b));
+        }
+    }
+    for b in &brokers {
+        pairs.push((NodeId::Producer, *b));
+    }
+    for c in sim.consumers().values().filter(|c| c.is_running()) {
+        for b in &brokers {
+            pairs.push((NodeId::Consumer(c.id), *b));
+        }
+    }
+    pairs
+        .into_iter()
+        .map(|(a, b)| Link {
+            a,
+            b,
+            a_name: node_name(a),
+            b_name: node_name(b),
+            cut: sim.network().is_cut(a, b),
+        })
+        .collect()
+}
+
+/// Where records leave the application and where they land, as a fraction of the
+/// producer column's width: over the accumulators' batch bars.
+pub const SEND_X: f64 = 0.62;
+
+/// Records the application handed to `send()` in the last `window` of simulated time,
+/// each moving from the application to its partition's accumulator (the partitioner's
+/// choice made visible); at most `limit`, newest first.
+pub fn sends(sim: &Sim, now: Instant, window: kscope_core::Duration, limit: usize) -> Vec<Dot> {
+    let brokers = sim.brokers().len();
+    let partitions = sim.topics()[0].partitions.len() as u32;
+    let since = now.micros().saturating_sub(window.micros());
+    // Straight down from the producer's header into the chosen partition's batch bar.
+    let x = 2.0 * column_x(0, brokers) * SEND_X;
+    sim.ledger()
+        .records()
+        .iter()
+        .rev()
+        .take_while(|r| r.sent_at.micros() >= since)
+        .filter(|r| r.partition.topic.0 == 0 && r.partition.partition < partitions)
+        .take(limit)
+        .map(|r| {
+            let t = (now.micros().saturating_sub(r.sent_at.micros()) as f64
+                / window.micros().max(1) as f64)
+                .clamp(0.0, 1.0);
+            let y0 = HEAD_PX - 6.0;
+            let y1 = row_y(Some(r.partition.partition as usize)) - 9.0;
+            Dot {
+                id: r.id.0,
+                kind: DotKind::Record,
+                x,
+                y: y0 + (y1 - y0) * t,
+                records: 1,
             }
         })
         .collect()
@@ -553,6 +656,67 @@ mod tests {
             "no switch without a new batch.size of bytes"
         );
         assert!(st.partitioner.contains(&format!("orders-{last}")));
+    }
+
+    #[test]
+    fn records_fly_from_the_application_to_the_partition_the_partitioner_chose() {
+        let mut s = sim();
+        s.step(Instant::from_millis(1_000));
+        let last = s
+            .ledger()
+            .records()
+            .last()
+            .expect("records were sent")
+            .clone();
+        let window = kscope_core::Duration::from_millis(100);
+        let at_send = sends(&s, last.sent_at, window, 1_000);
+        let d = at_send
+            .iter()
+            .find(|d| d.id == last.id.0)
+            .expect("just sent");
+        assert!(
+            (d.y - (HEAD_PX - 6.0)).abs() < 1e-9,
+            "starts at the producer's header"
+        );
+        let later = Instant::from_micros(last.sent_at.micros() + window.micros());
+        let d = sends(&s, later, window, 1_000)
+            .into_iter()
+            .find(|d| d.id == last.id.0)
+            .expect("still shown at the end of its window");
+        assert!((d.y - (row_y(Some(last.partition.partition as usize)) - 9.0)).abs() < 1e-9);
+        assert!(sends(&s, later, window, 1).len() <= 1);
+    }
+
+    #[test]
+    fn a_retried_produce_request_is_drawn_as_a_retry() {
+        use kscope_core::{event::MessageKind, BrokerId, Command};
+        let mut s = sim();
+        s.step(Instant::from_millis(500));
+        for b in 0..3 {
+            s.apply(
+                Instant::from_millis(500),
+                Command::DropNext {
+                    from: NodeId::Broker(BrokerId(b)),
+                    to: NodeId::Producer,
+                    kind: Some(MessageKind::ProduceResponse),
+                },
+            )
+            .unwrap();
+        }
+        // The dropped responses time out after request.timeout.ms (30 s); the batches go
+        // again, with their attempts counted.
+        let mut seen = false;
+        for t in (500..40_000).step_by(5) {
+            s.step(Instant::from_millis(t));
+            if dots(&s, s.now(), 10_000)
+                .iter()
+                .any(|d| d.kind == DotKind::Retry)
+            {
+                seen = true;
+                break;
+            }
+        }
+        assert!(seen, "a retry was drawn");
     }
 
     #[test]

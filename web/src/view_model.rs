@@ -127,6 +127,14 @@ pub fn losses(sim: &Sim) -> Vec<(String, u64)> {
     out
 }
 
+fn node(n: kscope_core::NodeId) -> String {
+    match n {
+        kscope_core::NodeId::Producer => "the producer".to_string(),
+        kscope_core::NodeId::Broker(b) => format!("broker {}", b.0),
+        kscope_core::NodeId::Consumer(c) => format!("c{}", c.0),
+    }
+}
+
 /// A notable event in words, or `None` for the routine ones. `names` are the topics'
 /// names by id; events of internal topics (`__consumer_offsets`) are left out, except
 /// what they mean for the group (its coordinator moving).
@@ -195,6 +203,14 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String]) -> Option<String>
             "{} now has {} partitions (partitions can be added, never removed)",
             names.get(topic.0 as usize)?, partitions
         ),
+        Event::LinkCut { a, b } => format!(
+            "the link between {} and {} was cut: what is sent over it is lost",
+            node(*a),
+            node(*b)
+        ),
+        Event::LinkHealed { a, b } => {
+            format!("the link between {} and {} was healed", node(*a), node(*b))
+        }
         // ----- the consumer group -----
         Event::ConsumerStarted { consumer } => format!("consumer c{} started", consumer.0),
         Event::ConsumerClosed { consumer } => {
