@@ -12,13 +12,16 @@
 //! ([`crate::java::hash_map_order`]) over the members in the order they were inserted,
 //! which is the order of the `members` slice.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
 
-use crate::java::{compare_strings, hash_map_order, string_hash_code, JavaHashSet};
+use crate::java::{
+    compare_strings, hash_map_order, sort_small_by, sort_small_by_key, string_hash_code,
+    JavaHashSet,
+};
 
 /// A partition named as the assignors name it: topic name and partition number.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -134,40 +137,110 @@ pub fn assign(
     partitions_per_topic: &BTreeMap<String, i32>,
     members: &[(String, Subscription)],
 ) -> GroupAssignment {
-    let subscribed: BTreeSet<&str> = members
-        .iter()
-        .flat_map(|(_, s)| s.topics.iter().map(String::as_str))
-        .collect();
-    let metadata: BTreeMap<String, i32> = partitions_per_topic
-        .iter()
-        .filter(|(t, _)| subscribed.contains(t.as_str()))
-        .map(|(t, n)| (t.clone(), *n))
-        .collect();
-    match kind {
-        AssignorKind::Range => GroupAssignment {
-            assignment: range(&metadata, members),
-            partitions_transferring_ownership: None,
-        },
-        AssignorKind::RoundRobin => GroupAssignment {
-            assignment: round_robin(&metadata, members),
-            partitions_transferring_ownership: None,
-        },
-        AssignorKind::Sticky => sticky(&metadata, members),
-        AssignorKind::CooperativeSticky => {
-            let mut result = sticky(&metadata, members);
-            let transferring = match &result.partitions_transferring_ownership {
-                Some(t) => t.clone(),
-                None => computed_transfers(members, &result.assignment),
-            };
-            for (tp, member) in &transferring {
-                if let Some(list) = result.assignment.get_mut(member) {
-                    if let Some(i) = list.iter().position(|p| p == tp) {
-                        list.remove(i);
-                    }
-                }
+    let u = Universe::new(partitions_per_topic, members);
+    let (lists, transferring) = match kind {
+        AssignorKind::Range => (range(&u, members), None),
+        AssignorKind::RoundRobin => (round_robin(&u, members), None),
+        AssignorKind::Sticky | AssignorKind::CooperativeSticky => sticky(&u, members),
+    };
+    let mut lists = lists;
+    let transferring_out = transferring.as_ref().map(|t| u.transfers(t, members));
+    if kind == AssignorKind::CooperativeSticky {
+        let moving = match transferring {
+            Some(t) => t,
+            None => computed_transfers(&u, members, &lists),
+        };
+        for (p, member) in moving.iter().enumerate() {
+            if let Some(m) = member {
+                remove_first(&mut lists[*m], p as u32);
             }
-            result
         }
+    }
+    // Maps are filled by insertion: collecting into one would instantiate a sort.
+    let mut assignment = BTreeMap::new();
+    for ((m, _), list) in members.iter().zip(lists) {
+        assignment.insert(m.clone(), list.iter().map(|p| u.named(*p)).collect());
+    }
+    GroupAssignment {
+        assignment,
+        partitions_transferring_ownership: transferring_out,
+    }
+}
+
+/// The partitions of the subscribed topics that exist, numbered densely: topics in name
+/// order (Java's `String` order), partitions ascending, so a partition's number orders
+/// partitions by (topic, partition) as Kafka's sorted sets do. Everything below works on
+/// these numbers; the assignors' inputs are small and plain vectors keep the code small.
+struct Universe {
+    topics: Vec<String>,
+    counts: Vec<u32>,
+    /// The number of each topic's partition 0.
+    first: Vec<u32>,
+    total: u32,
+}
+
+impl Universe {
+    fn new(metadata: &BTreeMap<String, i32>, members: &[(String, Subscription)]) -> Universe {
+        let mut topics: Vec<String> = metadata
+            .keys()
+            .filter(|t| members.iter().any(|(_, s)| s.topics.contains(t)))
+            .cloned()
+            .collect();
+        sort_small_by(&mut topics, |a, b| compare_strings(a, b) == Ordering::Less);
+        let counts: Vec<u32> = topics.iter().map(|t| metadata[t].max(0) as u32).collect();
+        let mut first = Vec::with_capacity(counts.len());
+        let mut total = 0;
+        for c in &counts {
+            first.push(total);
+            total += c;
+        }
+        Universe {
+            topics,
+            counts,
+            first,
+            total,
+        }
+    }
+
+    fn topic(&self, name: &str) -> Option<usize> {
+        self.topics.iter().position(|t| t == name)
+    }
+
+    /// The number of a partition, if it exists.
+    fn index(&self, tp: &NamedPartition) -> Option<u32> {
+        let t = self.topic(&tp.topic)?;
+        (tp.partition >= 0 && (tp.partition as u32) < self.counts[t])
+            .then(|| self.first[t] + tp.partition as u32)
+    }
+
+    fn topic_of(&self, p: u32) -> usize {
+        self.first.iter().rposition(|f| *f <= p).unwrap_or(0)
+    }
+
+    fn partition_of(&self, p: u32) -> i32 {
+        (p - self.first[self.topic_of(p)]) as i32
+    }
+
+    fn named(&self, p: u32) -> NamedPartition {
+        NamedPartition::new(&self.topics[self.topic_of(p)], self.partition_of(p))
+    }
+
+    fn partitions_of(&self, t: usize) -> core::ops::Range<u32> {
+        self.first[t]..self.first[t] + self.counts[t]
+    }
+
+    fn transfers(
+        &self,
+        t: &[Option<usize>],
+        members: &[(String, Subscription)],
+    ) -> BTreeMap<NamedPartition, String> {
+        let mut out = BTreeMap::new();
+        for (p, m) in t.iter().enumerate() {
+            if let Some(m) = m {
+                out.insert(self.named(p as u32), members[*m].0.clone());
+            }
+        }
+        out
     }
 }
 
@@ -182,38 +255,36 @@ fn member_order(a: &(String, Subscription), b: &(String, Subscription)) -> Order
     }
 }
 
-fn empty_assignment(members: &[(String, Subscription)]) -> BTreeMap<String, Vec<NamedPartition>> {
-    members
-        .iter()
-        .map(|(m, _)| (m.clone(), Vec::new()))
-        .collect()
+/// Member numbers sorted by [`member_order`].
+fn sorted_members(members: &[(String, Subscription)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    sort_small_by(&mut order, |&a, &b| {
+        member_order(&members[a], &members[b]) == Ordering::Less
+    });
+    order
 }
 
 /// `RangeAssignor`: per topic, its subscribers in member order take contiguous ranges;
 /// the first `partitions % subscribers` take one more.
-fn range(
-    metadata: &BTreeMap<String, i32>,
-    members: &[(String, Subscription)],
-) -> BTreeMap<String, Vec<NamedPartition>> {
-    let mut out = empty_assignment(members);
-    for (topic, &count) in metadata {
-        let mut consumers: Vec<&(String, Subscription)> = members
+fn range(u: &Universe, members: &[(String, Subscription)]) -> Vec<Vec<u32>> {
+    let mut out = alloc::vec![Vec::new(); members.len()];
+    let order = sorted_members(members);
+    for t in 0..u.topics.len() {
+        let consumers: Vec<usize> = order
             .iter()
-            .filter(|(_, s)| s.topics.iter().any(|t| t == topic))
+            .copied()
+            .filter(|&m| members[m].1.topics.contains(&u.topics[t]))
             .collect();
         if consumers.is_empty() {
             continue;
         }
-        consumers.sort_by(|a, b| member_order(a, b));
-        let n = consumers.len() as i32;
-        let per = count / n;
-        let extra = count % n;
-        for (i, (member, _)) in consumers.iter().enumerate() {
-            let i = i as i32;
-            let start = per * i + i.min(extra);
-            let len = per + i32::from(i < extra);
-            let list = out.get_mut(member).expect("every member has a list");
-            list.extend((start..start + len).map(|p| NamedPartition::new(topic, p)));
+        let n = consumers.len() as u32;
+        let (per, extra) = (u.counts[t] / n, u.counts[t] % n);
+        for (i, m) in consumers.into_iter().enumerate() {
+            let i = i as u32;
+            let start = u.first[t] + per * i + i.min(extra);
+            let len = per + u32::from(i < extra);
+            out[m].extend(start..start + len);
         }
     }
     out
@@ -222,27 +293,20 @@ fn range(
 /// `RoundRobinAssignor`: all partitions of all subscribed topics (topics by name) dealt
 /// around the circle of members in member order, skipping members not subscribed to the
 /// partition's topic. The pointer carries over from one topic to the next.
-fn round_robin(
-    metadata: &BTreeMap<String, i32>,
-    members: &[(String, Subscription)],
-) -> BTreeMap<String, Vec<NamedPartition>> {
-    let mut out = empty_assignment(members);
-    let mut circle: Vec<&(String, Subscription)> = members.iter().collect();
-    circle.sort_by(|a, b| member_order(a, b));
+fn round_robin(u: &Universe, members: &[(String, Subscription)]) -> Vec<Vec<u32>> {
+    let mut out = alloc::vec![Vec::new(); members.len()];
+    let circle = sorted_members(members);
     if circle.is_empty() {
         return out;
     }
     let mut at = 0;
-    for (topic, &count) in metadata {
-        for p in 0..count {
-            while !circle[at].1.topics.iter().any(|t| t == topic) {
-                at = (at + 1) % circle.len();
-            }
-            out.get_mut(&circle[at].0)
-                .expect("every member has a list")
-                .push(NamedPartition::new(topic, p));
+    for p in 0..u.total {
+        let topic = &u.topics[u.topic_of(p)];
+        while !members[circle[at]].1.topics.contains(topic) {
             at = (at + 1) % circle.len();
         }
+        out[circle[at]].push(p);
+        at = (at + 1) % circle.len();
     }
     out
 }
@@ -259,56 +323,54 @@ fn java_member_order(members: &[(String, Subscription)]) -> Vec<usize> {
 struct Validated {
     all_equal: bool,
     /// Each member's valid owned partitions, by member index.
-    owned: Vec<Vec<NamedPartition>>,
-    multiple_owners: BTreeSet<NamedPartition>,
+    owned: Vec<Vec<u32>>,
+    multiple_owners: Vec<bool>,
     max_generation: i32,
 }
 
 const DEFAULT_GENERATION: i32 = -1;
 
-fn validate(metadata: &BTreeMap<String, i32>, members: &[(String, Subscription)]) -> Validated {
+fn validate(u: &Universe, members: &[(String, Subscription)]) -> Validated {
     let mut v = Validated {
         all_equal: true,
         owned: alloc::vec![Vec::new(); members.len()],
-        multiple_owners: BTreeSet::new(),
+        multiple_owners: alloc::vec![false; u.total as usize],
         max_generation: DEFAULT_GENERATION,
     };
-    let mut topics: Option<BTreeSet<&str>> = None;
-    let mut owner_of: BTreeMap<NamedPartition, usize> = BTreeMap::new();
+    let mut topics: Option<Vec<&str>> = None;
+    let mut owner_of: Vec<Option<usize>> = alloc::vec![None; u.total as usize];
     for i in java_member_order(members) {
         let sub = &members[i].1;
-        let these: BTreeSet<&str> = sub.topics.iter().map(String::as_str).collect();
+        let mut these: Vec<&str> = sub.topics.iter().map(String::as_str).collect();
+        sort_small_by(&mut these, |a, b| a < b);
+        these.dedup();
         match &topics {
-            None => topics = Some(these),
-            Some(first) if first.is_empty() => topics = Some(these),
-            Some(first) => {
+            Some(first) if !first.is_empty() => {
                 if *first != these {
                     v.all_equal = false;
                 }
             }
+            _ => topics = Some(these),
         }
         let generation = sub.generation.unwrap_or(DEFAULT_GENERATION);
         v.max_generation = v.max_generation.max(generation);
-        for tp in &sub.owned_partitions {
-            if !metadata.contains_key(&tp.topic) {
-                continue;
-            }
-            match owner_of.get(tp).copied() {
+        for p in sub.owned_partitions.iter().filter_map(|tp| u.index(tp)) {
+            match owner_of[p as usize] {
                 None => {
-                    v.owned[i].push(tp.clone());
-                    owner_of.insert(tp.clone(), i);
+                    v.owned[i].push(p);
+                    owner_of[p as usize] = Some(i);
                 }
                 Some(other) => {
                     let other_generation =
                         members[other].1.generation.unwrap_or(DEFAULT_GENERATION);
                     if generation == other_generation {
-                        v.multiple_owners.insert(tp.clone());
-                        remove_first(&mut v.owned[other], tp);
-                        owner_of.insert(tp.clone(), i);
+                        v.multiple_owners[p as usize] = true;
+                        remove_first(&mut v.owned[other], p);
+                        owner_of[p as usize] = Some(i);
                     } else if generation > other_generation {
-                        v.owned[i].push(tp.clone());
-                        remove_first(&mut v.owned[other], tp);
-                        owner_of.insert(tp.clone(), i);
+                        v.owned[i].push(p);
+                        remove_first(&mut v.owned[other], p);
+                        owner_of[p as usize] = Some(i);
                     }
                 }
             }
@@ -317,63 +379,49 @@ fn validate(metadata: &BTreeMap<String, i32>, members: &[(String, Subscription)]
     v
 }
 
-fn remove_first(list: &mut Vec<NamedPartition>, tp: &NamedPartition) {
-    if let Some(i) = list.iter().position(|p| p == tp) {
+fn remove_first(list: &mut Vec<u32>, p: u32) {
+    if let Some(i) = list.iter().position(|x| *x == p) {
         list.remove(i);
     }
 }
 
-fn sticky(metadata: &BTreeMap<String, i32>, members: &[(String, Subscription)]) -> GroupAssignment {
-    if members.is_empty() {
-        return GroupAssignment::default();
-    }
-    let v = validate(metadata, members);
-    if v.all_equal {
-        constrained(metadata, members, v)
-    } else {
-        GroupAssignment {
-            assignment: General::new(metadata, members, &v).build(),
-            partitions_transferring_ownership: None,
-        }
-    }
-}
+/// Partition lists and, for the constrained builder, who each transferring partition
+/// goes to.
+type StickyResult = (Vec<Vec<u32>>, Option<Vec<Option<usize>>>);
 
-/// All partitions of the metadata, topics by name, partitions ascending.
-fn all_partitions(metadata: &BTreeMap<String, i32>) -> Vec<NamedPartition> {
-    metadata
-        .iter()
-        .flat_map(|(t, &n)| (0..n).map(move |p| NamedPartition::new(t, p)))
-        .collect()
+fn sticky(u: &Universe, members: &[(String, Subscription)]) -> StickyResult {
+    if members.is_empty() {
+        return (Vec::new(), None);
+    }
+    let v = validate(u, members);
+    if v.all_equal {
+        constrained(u, members, v)
+    } else {
+        (General::new(u, members, &v).build(), None)
+    }
 }
 
 /// The constrained builder, used when every member subscribes to the same topics:
 /// members keep up to their quota of what they owned, then the rest is dealt round robin.
-fn constrained(
-    metadata: &BTreeMap<String, i32>,
-    members: &[(String, Subscription)],
-    v: Validated,
-) -> GroupAssignment {
-    let total: usize = metadata.values().map(|&n| n.max(0) as usize).sum();
+fn constrained(u: &Universe, members: &[(String, Subscription)], v: Validated) -> StickyResult {
+    let total = u.total as usize;
     let n = members.len();
     let min_quota = total / n;
     let max_quota = total.div_ceil(n);
     let expected_over = total % n;
     let mut current_over = 0;
 
-    let mut assignment: Vec<Vec<NamedPartition>> = alloc::vec![Vec::new(); n];
-    let mut assigned: BTreeSet<NamedPartition> = BTreeSet::new();
-    let mut revoked: BTreeSet<NamedPartition> = BTreeSet::new();
+    let mut assignment: Vec<Vec<u32>> = alloc::vec![Vec::new(); n];
+    let mut assigned = alloc::vec![false; total];
+    let mut revoked = alloc::vec![false; total];
     let mut under_min: Vec<usize> = Vec::new();
     let mut exactly_min: Vec<usize> = Vec::new();
 
     for i in java_member_order(members) {
         let mut owned = v.owned[i].clone();
-        owned.sort_by(|a, b| {
-            a.partition
-                .cmp(&b.partition)
-                .then_with(|| compare_strings(&a.topic, &b.topic))
-        });
-        owned.retain(|tp| !v.multiple_owners.contains(tp));
+        // By partition number, then topic name.
+        sort_small_by_key(&mut owned, |&p| (u.partition_of(p), u.topic_of(p)));
+        owned.retain(|&p| !v.multiple_owners[p as usize]);
         let keep = if owned.len() < min_quota {
             under_min.push(i);
             owned.len()
@@ -389,24 +437,26 @@ fn constrained(
             }
             min_quota
         };
-        revoked.extend(owned[keep..].iter().cloned());
-        assigned.extend(owned[..keep].iter().cloned());
-        assignment[i].extend(owned.into_iter().take(keep));
+        for &p in &owned[keep..] {
+            revoked[p as usize] = true;
+        }
+        for &p in &owned[..keep] {
+            assigned[p as usize] = true;
+        }
+        owned.truncate(keep);
+        assignment[i] = owned;
     }
 
-    let unassigned: Vec<NamedPartition> = all_partitions(metadata)
-        .into_iter()
-        .filter(|tp| !assigned.contains(tp))
-        .collect();
-    under_min.sort_by(|&a, &b| compare_strings(&members[a].0, &members[b].0));
-    exactly_min.sort_by(|&a, &b| compare_strings(&members[a].0, &members[b].0));
+    let by_id =
+        |a: &usize, b: &usize| compare_strings(&members[*a].0, &members[*b].0) == Ordering::Less;
+    sort_small_by(&mut under_min, by_id);
+    sort_small_by(&mut exactly_min, by_id);
 
-    let mut transferring: BTreeMap<NamedPartition, String> = BTreeMap::new();
+    let mut transferring: Vec<Option<usize>> = alloc::vec![None; total];
     // A cursor over `under_min` with Java's `Iterator` semantics: `next` and `remove`.
     let mut cursor = 0;
-    for tp in unassigned {
-        let from_cursor = cursor < under_min.len();
-        let member = if from_cursor {
+    for p in (0..u.total).filter(|p| !assigned[*p as usize]) {
+        let member = if cursor < under_min.len() {
             cursor += 1;
             under_min[cursor - 1]
         } else if under_min.is_empty() {
@@ -419,9 +469,9 @@ fn constrained(
             cursor = 1;
             under_min[0]
         };
-        assignment[member].push(tp.clone());
-        if revoked.contains(&tp) || v.multiple_owners.contains(&tp) {
-            transferring.insert(tp, members[member].0.clone());
+        assignment[member].push(p);
+        if revoked[p as usize] || v.multiple_owners[p as usize] {
+            transferring[p as usize] = Some(member);
         }
         if assignment[member].len() == min_quota {
             // Java's `unfilledConsumerIter.remove()`: drops the member the cursor last
@@ -433,44 +483,45 @@ fn constrained(
             exactly_min.push(member);
         }
     }
-
-    GroupAssignment {
-        assignment: members
-            .iter()
-            .zip(assignment)
-            .map(|((m, _), list)| (m.clone(), list))
-            .collect(),
-        partitions_transferring_ownership: Some(transferring),
-    }
+    (assignment, Some(transferring))
 }
 
 /// `CooperativeStickyAssignor.computePartitionsTransferringOwnership`, for the general
 /// builder: partitions newly assigned to one member that another member reported owning.
 fn computed_transfers(
+    u: &Universe,
     members: &[(String, Subscription)],
-    assignment: &BTreeMap<String, Vec<NamedPartition>>,
-) -> BTreeMap<NamedPartition, String> {
-    let mut added: BTreeMap<NamedPartition, String> = BTreeMap::new();
-    let mut revoked: BTreeSet<NamedPartition> = BTreeSet::new();
-    for (member, sub) in members {
-        let assigned = assignment.get(member).map(Vec::as_slice).unwrap_or(&[]);
-        for tp in assigned {
-            if !sub.owned_partitions.contains(tp) {
-                added.insert(tp.clone(), member.clone());
+    lists: &[Vec<u32>],
+) -> Vec<Option<usize>> {
+    let mut added: Vec<Option<usize>> = alloc::vec![None; u.total as usize];
+    let mut revoked = alloc::vec![false; u.total as usize];
+    for (m, (_, sub)) in members.iter().enumerate() {
+        let owned: Vec<u32> = sub
+            .owned_partitions
+            .iter()
+            .filter_map(|tp| u.index(tp))
+            .collect();
+        for &p in &lists[m] {
+            if !owned.contains(&p) {
+                added[p as usize] = Some(m);
             }
         }
-        for tp in &sub.owned_partitions {
-            if !assigned.contains(tp) {
-                revoked.insert(tp.clone());
+        for &p in &owned {
+            if !lists[m].contains(&p) {
+                revoked[p as usize] = true;
             }
         }
     }
-    added.retain(|tp, _| revoked.contains(tp));
+    for (p, a) in added.iter_mut().enumerate() {
+        if !revoked[p] {
+            *a = None;
+        }
+    }
     added
 }
 
 /// A partition's move from one member to another, as `PartitionMovements` records it.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Pair {
     src: usize,
     dst: usize,
@@ -479,64 +530,51 @@ struct Pair {
 /// The general builder, used when subscriptions differ: balance first, stickiness
 /// second, with `PartitionMovements` keeping a partition from bouncing between two members.
 struct General<'a> {
-    metadata: &'a BTreeMap<String, i32>,
+    u: &'a Universe,
     members: &'a [(String, Subscription)],
-    total: usize,
     /// topic → its potential consumers, in Kafka's member-map order.
-    topic_consumers: BTreeMap<String, Vec<usize>>,
+    topic_consumers: Vec<Vec<usize>>,
     /// member → the subscribed topics that exist.
-    member_topics: Vec<Vec<String>>,
+    member_topics: Vec<Vec<usize>>,
     /// member → its current list; `None` for a member set aside as fixed.
-    current: Vec<Option<Vec<NamedPartition>>>,
-    current_owner: BTreeMap<NamedPartition, usize>,
-    sorted_partitions: Vec<NamedPartition>,
+    current: Vec<Option<Vec<u32>>>,
+    current_owner: Vec<Option<usize>>,
+    sorted_partitions: Vec<u32>,
     /// Members in `sortedCurrentSubscriptions`.
-    in_sorted: BTreeSet<usize>,
+    in_sorted: Vec<bool>,
     revocation_required: bool,
-    prev: BTreeMap<NamedPartition, (usize, i32)>,
-    movements: BTreeMap<NamedPartition, Pair>,
-    movements_by_topic: BTreeMap<String, BTreeMap<Pair, JavaHashSet<NamedPartition>>>,
+    prev: Vec<Option<(usize, i32)>>,
+    movements: Vec<Option<Pair>>,
+    /// (topic, pair) → the partitions of that topic that moved along that pair.
+    movements_by_topic: Vec<(usize, Pair, JavaHashSet<u32>)>,
 }
 
 impl<'a> General<'a> {
-    fn new(
-        metadata: &'a BTreeMap<String, i32>,
-        members: &'a [(String, Subscription)],
-        v: &Validated,
-    ) -> Self {
+    fn new(u: &'a Universe, members: &'a [(String, Subscription)], v: &Validated) -> Self {
         let order = java_member_order(members);
-        let mut topic_consumers: BTreeMap<String, Vec<usize>> =
-            metadata.keys().map(|t| (t.clone(), Vec::new())).collect();
+        let mut topic_consumers: Vec<Vec<usize>> = alloc::vec![Vec::new(); u.topics.len()];
         let mut member_topics = alloc::vec![Vec::new(); members.len()];
         for &i in &order {
             for t in &members[i].1.topics {
-                if let Some(list) = topic_consumers.get_mut(t) {
-                    member_topics[i].push(t.clone());
-                    list.push(i);
+                if let Some(t) = u.topic(t) {
+                    member_topics[i].push(t);
+                    topic_consumers[t].push(i);
                 }
             }
         }
-        let current: Vec<Option<Vec<NamedPartition>>> =
-            v.owned.iter().map(|o| Some(o.clone())).collect();
-        let mut current_owner = BTreeMap::new();
+        let current: Vec<Option<Vec<u32>>> = v.owned.iter().map(|o| Some(o.clone())).collect();
+        let mut current_owner = alloc::vec![None; u.total as usize];
         for (i, list) in current.iter().enumerate() {
-            for tp in list.iter().flatten() {
-                current_owner.insert(tp.clone(), i);
+            for &p in list.iter().flatten() {
+                current_owner[p as usize] = Some(i);
             }
         }
-        let mut topics: Vec<&String> = topic_consumers.keys().collect();
-        topics.sort_by(|a, b| {
-            topic_consumers[*a]
-                .len()
-                .cmp(&topic_consumers[*b].len())
-                .then_with(|| compare_strings(a, b))
-        });
-        let sorted_partitions = topics
-            .iter()
-            .flat_map(|t| (0..metadata[*t]).map(move |p| NamedPartition::new(t, p)))
-            .collect();
+        // Topics by (number of potential consumers, name); names are in order already.
+        let mut topics: Vec<usize> = (0..u.topics.len()).collect();
+        sort_small_by_key(&mut topics, |&t| (topic_consumers[t].len(), t));
+        let sorted_partitions = topics.iter().flat_map(|&t| u.partitions_of(t)).collect();
         // prepopulateCurrentAssignments: the latest earlier owner of each partition.
-        let mut prev: BTreeMap<NamedPartition, (usize, i32)> = BTreeMap::new();
+        let mut prev: Vec<Option<(usize, i32)>> = alloc::vec![None; u.total as usize];
         for &i in &order {
             let sub = &members[i].1;
             let generation = match sub.generation {
@@ -544,29 +582,26 @@ impl<'a> General<'a> {
                 None if v.max_generation > DEFAULT_GENERATION => DEFAULT_GENERATION,
                 _ => continue,
             };
-            for tp in &sub.owned_partitions {
-                match prev.get(tp) {
-                    Some(&(_, g)) if generation <= g => {}
-                    _ => {
-                        prev.insert(tp.clone(), (i, generation));
-                    }
+            for p in sub.owned_partitions.iter().filter_map(|tp| u.index(tp)) {
+                let slot = &mut prev[p as usize];
+                if slot.is_none_or(|(_, g)| generation > g) {
+                    *slot = Some((i, generation));
                 }
             }
         }
         General {
-            metadata,
+            u,
             members,
-            total: metadata.values().map(|&n| n.max(0) as usize).sum(),
             topic_consumers,
             member_topics,
             current,
             current_owner,
             sorted_partitions,
-            in_sorted: BTreeSet::new(),
+            in_sorted: alloc::vec![false; members.len()],
             revocation_required: false,
             prev,
-            movements: BTreeMap::new(),
-            movements_by_topic: BTreeMap::new(),
+            movements: alloc::vec![None; u.total as usize],
+            movements_by_topic: Vec::new(),
         }
     }
 
@@ -576,84 +611,85 @@ impl<'a> General<'a> {
 
     /// `sortedCurrentSubscriptions` in order: by assigned count, then member id.
     fn sorted(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = self.in_sorted.iter().copied().collect();
-        v.sort_by(|&a, &b| {
+        let mut v: Vec<usize> = (0..self.members.len())
+            .filter(|m| self.in_sorted[*m])
+            .collect();
+        sort_small_by(&mut v, |&a, &b| {
             self.size(a)
                 .cmp(&self.size(b))
                 .then_with(|| compare_strings(&self.members[a].0, &self.members[b].0))
+                == Ordering::Less
         });
         v
     }
 
-    fn subscribes(&self, m: usize, topic: &str) -> bool {
-        self.member_topics[m].iter().any(|t| t == topic)
+    fn subscribes(&self, m: usize, topic: usize) -> bool {
+        self.member_topics[m].contains(&topic)
     }
 
-    fn build(mut self) -> BTreeMap<String, Vec<NamedPartition>> {
+    fn build(mut self) -> Vec<Vec<u32>> {
         // assignOwnedPartitions: keep what each member still subscribes to.
-        let mut assigned: BTreeSet<NamedPartition> = BTreeSet::new();
+        let mut assigned = alloc::vec![false; self.u.total as usize];
         for m in 0..self.members.len() {
             let list = self.current[m].take().unwrap_or_default();
             let mut kept = Vec::new();
-            for tp in list {
-                if !self.members[m].1.topics.contains(&tp.topic) {
+            for p in list {
+                if !self.subscribes(m, self.u.topic_of(p)) {
                     self.revocation_required = true;
                 } else {
-                    assigned.insert(tp.clone());
-                    kept.push(tp);
+                    assigned[p as usize] = true;
+                    kept.push(p);
                 }
             }
             self.current[m] = Some(kept);
         }
-        let mut unassigned: Vec<NamedPartition> = self
+        let mut unassigned: Vec<u32> = self
             .sorted_partitions
             .iter()
-            .filter(|tp| !assigned.contains(*tp))
-            .cloned()
+            .copied()
+            .filter(|p| !assigned[*p as usize])
             .collect();
-        self.in_sorted = (0..self.members.len()).collect();
+        self.in_sorted = alloc::vec![true; self.members.len()];
         self.balance(&mut unassigned);
-        self.members
-            .iter()
-            .zip(self.current)
-            .map(|((m, _), list)| (m.clone(), list.unwrap_or_default()))
+        self.current
+            .into_iter()
+            .map(Option::unwrap_or_default)
             .collect()
     }
 
-    fn balance(&mut self, unassigned: &mut Vec<NamedPartition>) {
+    fn balance(&mut self, unassigned: &mut Vec<u32>) {
         let initializing = self.sorted().last().is_none_or(|&m| self.size(m) == 0);
-        for tp in unassigned.iter() {
-            if self.topic_consumers[&tp.topic].is_empty() {
+        for &p in unassigned.iter() {
+            let t = self.u.topic_of(p);
+            if self.topic_consumers[t].is_empty() {
                 continue;
             }
-            if let Some(m) = self
-                .sorted()
-                .into_iter()
-                .find(|&m| self.subscribes(m, &tp.topic))
-            {
-                self.current[m]
-                    .as_mut()
-                    .expect("in the sorted set")
-                    .push(tp.clone());
-                self.current_owner.insert(tp.clone(), m);
+            if let Some(m) = self.sorted().into_iter().find(|&m| self.subscribes(m, t)) {
+                self.current[m].as_mut().expect("in the sorted set").push(p);
+                self.current_owner[p as usize] = Some(m);
             }
         }
         // Partitions of topics with fewer than two potential consumers cannot move.
-        let fixed_topics: BTreeSet<String> = self
-            .topic_consumers
+        let fixed = |g: &Self, p: &u32| g.topic_consumers[g.u.topic_of(*p)].len() < 2;
+        let sorted: Vec<u32> = self
+            .sorted_partitions
             .iter()
-            .filter(|(_, c)| c.len() < 2)
-            .map(|(t, _)| t.clone())
+            .copied()
+            .filter(|p| !fixed(self, p))
             .collect();
-        self.sorted_partitions
-            .retain(|tp| !fixed_topics.contains(&tp.topic));
-        unassigned.retain(|tp| !fixed_topics.contains(&tp.topic));
+        self.sorted_partitions = sorted;
+        let kept: Vec<u32> = unassigned
+            .iter()
+            .copied()
+            .filter(|p| !fixed(self, p))
+            .collect();
+        *unassigned = kept;
         // Members that cannot gain or lose anything are set aside.
-        let mut fixed: Vec<(usize, Vec<NamedPartition>)> = Vec::new();
+        let mut set_aside: Vec<(usize, Vec<u32>)> = Vec::new();
         for m in 0..self.members.len() {
             if !self.can_participate(m) {
-                self.in_sorted.remove(&m);
-                fixed.push((m, self.current[m].take().unwrap_or_default()));
+                self.in_sorted[m] = false;
+                set_aside.push((m, self.current[m].take().unwrap_or_default()));
             }
         }
         let before = self.current.clone();
@@ -668,32 +704,27 @@ impl<'a> General<'a> {
             self.current = before;
             self.current_owner = before_owner;
         }
-        for (m, list) in fixed {
+        for (m, list) in set_aside {
             self.current[m] = Some(list);
-            self.in_sorted.insert(m);
+            self.in_sorted[m] = true;
         }
     }
 
     fn max_assignment_size(&self, m: usize) -> usize {
-        if self.member_topics[m].len() == self.metadata.len() {
-            self.total
-        } else {
-            self.member_topics[m]
-                .iter()
-                .map(|t| self.metadata[t].max(0) as usize)
-                .sum()
-        }
+        self.member_topics[m]
+            .iter()
+            .map(|&t| self.u.counts[t] as usize)
+            .sum()
     }
 
     fn can_participate(&self, m: usize) -> bool {
-        let size = self.size(m);
-        if size < self.max_assignment_size(m) {
+        if self.size(m) < self.max_assignment_size(m) {
             return true;
         }
         self.current[m]
             .iter()
             .flatten()
-            .any(|tp| self.topic_consumers[&tp.topic].len() >= 2)
+            .any(|&p| self.topic_consumers[self.u.topic_of(p)].len() >= 2)
     }
 
     fn is_balanced(&self) -> bool {
@@ -704,10 +735,10 @@ impl<'a> General<'a> {
         if self.size(first) + 1 >= self.size(last) {
             return true;
         }
-        let mut owner: BTreeMap<&NamedPartition, usize> = BTreeMap::new();
+        let mut owner: Vec<Option<usize>> = alloc::vec![None; self.u.total as usize];
         for (m, list) in self.current.iter().enumerate() {
-            for tp in list.iter().flatten() {
-                owner.insert(tp, m);
+            for &p in list.iter().flatten() {
+                owner[p as usize] = Some(m);
             }
         }
         for &m in &sorted {
@@ -716,13 +747,12 @@ impl<'a> General<'a> {
                 continue;
             }
             let mine = self.current[m].as_deref().unwrap_or(&[]);
-            for topic in &self.member_topics[m] {
-                for p in 0..self.metadata[topic] {
-                    let tp = NamedPartition::new(topic, p);
-                    if mine.contains(&tp) {
+            for &t in &self.member_topics[m] {
+                for p in self.u.partitions_of(t) {
+                    if mine.contains(&p) {
                         continue;
                     }
-                    if let Some(&other) = owner.get(&tp) {
+                    if let Some(other) = owner[p as usize] {
                         if count + 1 < self.size(other) {
                             return false;
                         }
@@ -733,37 +763,38 @@ impl<'a> General<'a> {
         true
     }
 
-    fn perform_reassignments(&mut self, partitions: &[NamedPartition]) -> bool {
+    fn perform_reassignments(&mut self, partitions: &[u32]) -> bool {
         let mut performed = false;
         loop {
             let mut modified = false;
-            for tp in partitions {
+            for &p in partitions {
                 if self.is_balanced() {
                     break;
                 }
-                let Some(&owner) = self.current_owner.get(tp) else {
+                let Some(owner) = self.current_owner[p as usize] else {
                     continue;
                 };
-                if let Some(&(prev_owner, _)) = self.prev.get(tp) {
+                if let Some((prev_owner, _)) = self.prev[p as usize] {
                     if self.current[prev_owner].is_some()
                         && self.size(owner) > self.size(prev_owner) + 1
                     {
-                        self.reassign_to(tp, prev_owner);
+                        self.reassign_to(p, prev_owner);
                         performed = true;
                         modified = true;
                         continue;
                     }
                 }
-                let better = self.topic_consumers[&tp.topic]
+                let t = self.u.topic_of(p);
+                let better = self.topic_consumers[t]
                     .iter()
                     .any(|&other| self.size(owner) > self.size(other) + 1);
                 if better {
                     let new_owner = self
                         .sorted()
                         .into_iter()
-                        .find(|&m| self.subscribes(m, &tp.topic))
+                        .find(|&m| self.subscribes(m, t))
                         .expect("a potential consumer exists");
-                    self.reassign_to(tp, new_owner);
+                    self.reassign_to(p, new_owner);
                     performed = true;
                     modified = true;
                 }
@@ -774,50 +805,48 @@ impl<'a> General<'a> {
         }
     }
 
-    /// `reassignPartition(partition, newConsumer)`: moves `tp`, or the partition of the
+    /// `reassignPartition(partition, newConsumer)`: moves `p`, or the partition of the
     /// same topic that moved the opposite way before, so no two members trade partitions.
-    fn reassign_to(&mut self, tp: &NamedPartition, new_owner: usize) {
-        let owner = self.current_owner[tp];
-        let to_move = self.actual_partition_to_move(tp, owner, new_owner);
-        let old_owner = self.current_owner[&to_move];
-        self.move_partition(&to_move, old_owner, new_owner);
+    fn reassign_to(&mut self, p: u32, new_owner: usize) {
+        let owner = self.current_owner[p as usize].expect("assigned");
+        let to_move = self.actual_partition_to_move(p, owner, new_owner);
+        let old_owner = self.current_owner[to_move as usize].expect("assigned");
+        self.move_partition(to_move, old_owner, new_owner);
         remove_first(
             self.current[old_owner].as_mut().expect("participating"),
-            &to_move,
+            to_move,
         );
         self.current[new_owner]
             .as_mut()
             .expect("participating")
-            .push(to_move.clone());
-        self.current_owner.insert(to_move, new_owner);
+            .push(to_move);
+        self.current_owner[to_move as usize] = Some(new_owner);
     }
 
-    fn actual_partition_to_move(
-        &self,
-        tp: &NamedPartition,
-        mut old: usize,
-        new: usize,
-    ) -> NamedPartition {
-        let Some(by_pair) = self.movements_by_topic.get(&tp.topic) else {
-            return tp.clone();
-        };
-        if let Some(pair) = self.movements.get(tp) {
+    fn movements_of(&self, topic: usize, pair: Pair) -> Option<usize> {
+        self.movements_by_topic
+            .iter()
+            .position(|(t, q, _)| *t == topic && *q == pair)
+    }
+
+    fn actual_partition_to_move(&self, p: u32, mut old: usize, new: usize) -> u32 {
+        let t = self.u.topic_of(p);
+        if !self.movements_by_topic.iter().any(|(x, _, _)| *x == t) {
+            return p;
+        }
+        if let Some(pair) = self.movements[p as usize] {
             old = pair.src;
         }
-        match by_pair
-            .get(&Pair { src: new, dst: old })
-            .and_then(JavaHashSet::first)
-        {
-            Some(p) => p.clone(),
-            None => tp.clone(),
-        }
+        self.movements_of(t, Pair { src: new, dst: old })
+            .and_then(|i| self.movements_by_topic[i].2.first().copied())
+            .unwrap_or(p)
     }
 
-    fn move_partition(&mut self, tp: &NamedPartition, old: usize, new: usize) {
-        if let Some(existing) = self.remove_movement(tp) {
+    fn move_partition(&mut self, p: u32, old: usize, new: usize) {
+        if let Some(existing) = self.remove_movement(p) {
             if existing.src != new {
                 self.add_movement(
-                    tp,
+                    p,
                     Pair {
                         src: existing.src,
                         dst: new,
@@ -825,38 +854,38 @@ impl<'a> General<'a> {
                 );
             }
         } else {
-            self.add_movement(tp, Pair { src: old, dst: new });
+            self.add_movement(p, Pair { src: old, dst: new });
         }
     }
 
-    fn remove_movement(&mut self, tp: &NamedPartition) -> Option<Pair> {
-        let pair = self.movements.remove(tp)?;
-        let by_pair = self.movements_by_topic.get_mut(&tp.topic)?;
-        if let Some(set) = by_pair.get_mut(&pair) {
-            set.remove(tp);
-            if set.is_empty() {
-                by_pair.remove(&pair);
+    fn remove_movement(&mut self, p: u32) -> Option<Pair> {
+        let pair = self.movements[p as usize].take()?;
+        if let Some(i) = self.movements_of(self.u.topic_of(p), pair) {
+            self.movements_by_topic[i].2.remove(&p);
+            if self.movements_by_topic[i].2.is_empty() {
+                self.movements_by_topic.remove(i);
             }
-        }
-        if by_pair.is_empty() {
-            self.movements_by_topic.remove(&tp.topic);
         }
         Some(pair)
     }
 
-    fn add_movement(&mut self, tp: &NamedPartition, pair: Pair) {
-        self.movements.insert(tp.clone(), pair.clone());
-        self.movements_by_topic
-            .entry(tp.topic.clone())
-            .or_default()
-            .entry(pair)
-            .or_default()
-            .insert(tp.java_hash(), tp.clone());
+    fn add_movement(&mut self, p: u32, pair: Pair) {
+        self.movements[p as usize] = Some(pair);
+        let t = self.u.topic_of(p);
+        let i = match self.movements_of(t, pair) {
+            Some(i) => i,
+            None => {
+                self.movements_by_topic.push((t, pair, JavaHashSet::new()));
+                self.movements_by_topic.len() - 1
+            }
+        };
+        let hash = self.u.named(p).java_hash();
+        self.movements_by_topic[i].2.insert(hash, p);
     }
 }
 
 /// The sum over all pairs of members of the difference in their partition counts.
-fn balance_score(current: &[Option<Vec<NamedPartition>>]) -> usize {
+fn balance_score(current: &[Option<Vec<u32>>]) -> usize {
     let sizes: Vec<usize> = current.iter().flatten().map(Vec::len).collect();
     let mut score = 0;
     for (i, a) in sizes.iter().enumerate() {

@@ -743,7 +743,7 @@ impl Sim {
         let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
         for b in ids {
             let mut leaders = wanted.remove(&b).unwrap_or_default();
-            leaders.sort();
+            crate::java::sort_small_by_key(&mut leaders, |b| *b);
             leaders.dedup();
             let broker = self.brokers.get_mut(&b).expect("listed");
             broker.fetchers.retain(|l, _| leaders.contains(l));
@@ -881,7 +881,7 @@ impl Sim {
             let p = self.partition_mut(tp);
             if p.leader == Some(b) && !p.isr.contains(&follower) {
                 p.isr.push(follower);
-                p.isr.sort();
+                crate::java::sort_small_by_key(&mut p.isr, |b| *b);
                 let isr = p.isr.clone();
                 self.emit(Event::IsrExpanded {
                     partition: tp,

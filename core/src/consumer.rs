@@ -13,7 +13,7 @@
 //! a member keeps consuming what it keeps, revokes only what moves, and rejoins so the
 //! moved partitions are handed out in a second rebalance.
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -105,7 +105,8 @@ pub struct Consumer {
     pub(crate) buffer: BTreeMap<TopicPartition, VecDeque<(Offset, RecordId)>>,
     pub(crate) metadata: BTreeMap<TopicPartition, (Option<BrokerId>, LeaderEpoch)>,
     pub(crate) metadata_stale: bool,
-    pub(crate) requests: BTreeMap<MessageId, (NodeId, Inflight)>,
+    /// Requests awaiting an answer: (request, destination, what it was).
+    pub(crate) requests: Vec<(MessageId, NodeId, Inflight)>,
     pub(crate) rejoin_needed: bool,
     /// Join preparation (the commit before revoking) is done for the coming join.
     pub(crate) join_prepared: bool,
@@ -125,12 +126,20 @@ pub struct Consumer {
     pub redelivered: u64,
 }
 
+fn take_request(
+    requests: &mut Vec<(MessageId, NodeId, Inflight)>,
+    id: MessageId,
+) -> Option<(MessageId, NodeId, Inflight)> {
+    let i = requests.iter().position(|r| r.0 == id)?;
+    Some(requests.swap_remove(i))
+}
+
 impl Consumer {
     pub fn is_running(&self) -> bool {
         self.status == ConsumerStatus::Running
     }
     fn in_flight(&self, test: impl Fn(&Inflight) -> bool) -> bool {
-        self.requests.values().any(|(_, k)| test(k))
+        self.requests.iter().any(|(_, _, k)| test(k))
     }
     /// Partitions being processed or buffered, for the stage.
     pub fn processing(&self) -> usize {
@@ -169,7 +178,7 @@ impl Sim {
             buffer: BTreeMap::new(),
             metadata: BTreeMap::new(),
             metadata_stale: true,
-            requests: BTreeMap::new(),
+            requests: Vec::new(),
             rejoin_needed: true,
             join_prepared: false,
             group_inbox: VecDeque::new(),
@@ -215,7 +224,7 @@ impl Sim {
         let incarnation = self.consumer(c).incarnation;
         self.consumer(c)
             .requests
-            .insert(id, (NodeId::Broker(to), kind));
+            .push((id, NodeId::Broker(to), kind));
         self.schedule(
             self.now + Duration::from_millis(timeout),
             Due::ConsumerRequestTimeout {
@@ -536,7 +545,7 @@ impl Sim {
     /// One fetch per leader for owned partitions with a position and nothing buffered.
     fn send_fetches(&mut self, c: ConsumerId) {
         let cons = &self.consumers[&c];
-        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
+        let mut by_leader: Vec<(BrokerId, Vec<FetchPartition>)> = Vec::new();
         for (tp, pos) in &cons.positions {
             let Some(pos) = pos else { continue };
             if cons.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
@@ -545,17 +554,22 @@ impl Sim {
             let Some(&(Some(leader), epoch)) = cons.metadata.get(tp) else {
                 continue;
             };
-            by_leader.entry(leader).or_default().push(FetchPartition {
+            let fp = FetchPartition {
                 partition: *tp,
                 fetch_offset: *pos,
                 last_fetched_epoch: None,
                 current_leader_epoch: epoch,
-            });
+            };
+            match by_leader.iter_mut().find(|(l, _)| *l == leader) {
+                Some((_, list)) => list.push(fp),
+                None => by_leader.push((leader, alloc::vec![fp])),
+            }
         }
-        let busy: BTreeSet<BrokerId> = cons
+        crate::java::sort_small_by_key(&mut by_leader, |(l, _)| *l);
+        let busy: Vec<BrokerId> = cons
             .requests
-            .values()
-            .filter_map(|(_, k)| match k {
+            .iter()
+            .filter_map(|(_, _, k)| match k {
                 Inflight::Fetch(b) => Some(*b),
                 _ => None,
             })
@@ -778,7 +792,7 @@ impl Sim {
         if cons.incarnation != incarnation {
             return;
         }
-        let Some((to, kind)) = cons.requests.remove(&request) else {
+        let Some((_, to, kind)) = take_request(&mut cons.requests, request) else {
             return;
         };
         self.emit(Event::RequestTimedOut {
@@ -840,7 +854,7 @@ impl Sim {
             | Payload::ConnectionReset { request } => *request,
             _ => return,
         };
-        let Some((_, kind)) = cons.requests.remove(&request) else {
+        let Some((_, _, kind)) = take_request(&mut cons.requests, request) else {
             return;
         };
         match message.payload {
@@ -867,10 +881,10 @@ impl Sim {
             }
             Payload::MetadataResponse { partitions, .. } => {
                 let cons = self.consumer(c);
-                cons.metadata = partitions
-                    .into_iter()
-                    .map(|(tp, leader, epoch)| (tp, (leader, epoch)))
-                    .collect();
+                cons.metadata.clear();
+                for (tp, leader, epoch) in partitions {
+                    cons.metadata.insert(tp, (leader, epoch));
+                }
                 cons.metadata_stale = false;
                 // The leader rejoins when a subscribed topic's partition count changed.
                 if let Some(snapshot) = cons.assignment_snapshot.clone() {
@@ -1021,7 +1035,7 @@ impl Sim {
         offsets: Vec<(TopicPartition, Option<Offset>)>,
     ) {
         let reset = self.config.consumer.auto_offset_reset;
-        let mut need_reset: BTreeMap<BrokerId, Vec<(TopicPartition, bool)>> = BTreeMap::new();
+        let mut need_reset: Vec<(BrokerId, Vec<(TopicPartition, bool)>)> = Vec::new();
         for (tp, committed) in offsets {
             if self.consumer(c).positions.get(&tp) != Some(&None) {
                 continue;
@@ -1047,17 +1061,19 @@ impl Sim {
                     }
                     _ => {
                         let leader = self.consumers[&c].metadata.get(&tp).and_then(|m| m.0);
+                        let entry = (tp, reset == OffsetReset::Earliest);
                         match leader {
-                            Some(l) => need_reset
-                                .entry(l)
-                                .or_default()
-                                .push((tp, reset == OffsetReset::Earliest)),
+                            Some(l) => match need_reset.iter_mut().find(|(b, _)| *b == l) {
+                                Some((_, list)) => list.push(entry),
+                                None => need_reset.push((l, alloc::vec![entry])),
+                            },
                             None => self.consumer(c).metadata_stale = true,
                         }
                     }
                 },
             }
         }
+        crate::java::sort_small_by_key(&mut need_reset, |(l, _)| *l);
         for (leader, partitions) in need_reset {
             self.consumer_send(
                 c,
@@ -1179,10 +1195,10 @@ impl Sim {
         members: &[(Rc<str>, Subscription)],
     ) -> Vec<(Rc<str>, Vec<TopicPartition>)> {
         let counts = self.partition_counts(c);
-        let per_topic: BTreeMap<String, i32> = counts
-            .iter()
-            .map(|(t, n)| (self.topics[t.0 as usize].spec.name.clone(), *n as i32))
-            .collect();
+        let mut per_topic: BTreeMap<String, i32> = BTreeMap::new();
+        for (t, n) in &counts {
+            per_topic.insert(self.topics[t.0 as usize].spec.name.clone(), *n as i32);
+        }
         let input: Vec<(String, Subscription)> = members
             .iter()
             .map(|(id, s)| (String::from(&**id), s.clone()))
@@ -1247,7 +1263,7 @@ impl Sim {
             cons.owned.push(*tp);
             cons.positions.insert(*tp, None);
         }
-        cons.owned.sort();
+        crate::java::sort_small_by_key(&mut cons.owned, |tp| *tp);
         if cooperative && !revoked.is_empty() {
             // KIP-429: the revoked partitions go to their new owners in another round.
             cons.rejoin_needed = true;

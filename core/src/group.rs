@@ -851,7 +851,7 @@ impl Sim {
             };
             self.group_record_seq += 1;
             let id = RecordId(GROUP_RECORD_IDS + self.group_record_seq);
-            self.group_records.insert(id, value);
+            self.group_records.push((id, value));
             stored.push(StoredRecord {
                 id,
                 offset_delta: i as u32,
@@ -986,7 +986,7 @@ impl Sim {
                     self.maybe_prepare_rebalance(b, &group, RebalanceReason::MemberLeft);
                     return;
                 }
-                let stored = self.group_records.values().rev().find_map(|r| match r {
+                let stored = self.group_records.iter().rev().find_map(|(_, r)| match r {
                     GroupRecord::Metadata {
                         group: name,
                         generation: gen,
@@ -1296,7 +1296,13 @@ impl Sim {
         let mut groups: BTreeMap<Rc<str>, Group> = BTreeMap::new();
         let mut offsets = 0u32;
         for record in log.batches().flat_map(|batch| batch.records.iter()) {
-            let Some(value) = self.group_records.get(&record.id) else {
+            let Ok(at) = self
+                .group_records
+                .binary_search_by_key(&record.id, |(id, _)| *id)
+            else {
+                continue;
+            };
+            let Some((_, value)) = self.group_records.get(at) else {
                 continue;
             };
             let name = match value {
@@ -1446,15 +1452,14 @@ impl Sim {
     pub fn group_lag(&self) -> Vec<PartitionLag> {
         let group = self.config.consumer.group_id.as_str();
         let committed = self.group(group).map(|(_, g)| g.committed.clone());
-        let owners: BTreeMap<TopicPartition, ConsumerId> = self
-            .group(group)
-            .map(|(_, g)| {
+        let owner = |tp: TopicPartition| {
+            self.group(group).and_then(|(_, g)| {
                 g.members
                     .iter()
-                    .flat_map(|m| m.assignment.iter().map(move |tp| (*tp, m.consumer)))
-                    .collect()
+                    .find(|m| m.assignment.contains(&tp))
+                    .map(|m| m.consumer)
             })
-            .unwrap_or_default();
+        };
         let topic = crate::ids::TopicId(self.config.consumer.topic);
         let Some(t) = self.topics.get(topic.0 as usize) else {
             return Vec::new();
@@ -1478,7 +1483,7 @@ impl Sim {
                         (Some(h), Some(c)) => Some(h.0 - c.0),
                         _ => None,
                     },
-                    owner: owners.get(&tp).copied(),
+                    owner: owner(tp),
                 }
             })
             .collect()

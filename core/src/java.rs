@@ -22,6 +22,24 @@ pub fn compare_strings(a: &str, b: &str) -> Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
+/// A stable insertion sort. kscope sorts only short lists (members, a member's partitions,
+/// an ISR), and this keeps the WebAssembly small: the standard library's sorts are large
+/// and are instantiated again for every element type and comparison.
+pub fn sort_small_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
+/// [`sort_small_by`] on a key.
+pub fn sort_small_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    sort_small_by(v, |a, b| key(a) < key(b));
+}
+
 /// `HashMap.hash`: the key's hash with its high half folded into the low half.
 fn spread(hash: i32) -> u32 {
     let h = hash as u32;
@@ -45,7 +63,7 @@ pub fn hash_map_capacity(len: usize) -> usize {
 pub fn hash_map_order(hashes: &[i32]) -> Vec<usize> {
     let mask = hash_map_capacity(hashes.len()) as u32 - 1;
     let mut order: Vec<usize> = (0..hashes.len()).collect();
-    order.sort_by_key(|&i| spread(hashes[i]) & mask);
+    sort_small_by_key(&mut order, |&i| spread(hashes[i]) & mask);
     order
 }
 
@@ -121,6 +139,13 @@ mod tests {
         assert_eq!(string_hash_code("a"), 97);
         assert_eq!(string_hash_code("hello"), 99162322);
         assert_eq!(string_hash_code("consumer1"), -421004549);
+    }
+
+    #[test]
+    fn the_small_sort_is_stable() {
+        let mut v = [(2, 'a'), (1, 'b'), (2, 'c'), (0, 'd'), (1, 'e')];
+        sort_small_by_key(&mut v, |x| x.0);
+        assert_eq!(v, [(0, 'd'), (1, 'b'), (1, 'e'), (2, 'a'), (2, 'c')]);
     }
 
     #[test]

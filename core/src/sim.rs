@@ -241,7 +241,8 @@ pub struct Sim {
     /// Numbers for group members' timers, unique across the simulation.
     pub(crate) member_seq: u64,
     /// The values of `__consumer_offsets` records, by record id.
-    pub(crate) group_records: BTreeMap<crate::ids::RecordId, crate::group::GroupRecord>,
+    /// (Record ids increase, so the list is sorted by id.)
+    pub(crate) group_records: Vec<(crate::ids::RecordId, crate::group::GroupRecord)>,
     pub(crate) group_record_seq: u64,
     pub(crate) group_append_seq: u64,
 }
@@ -272,7 +273,7 @@ impl Sim {
             workload_scheduled: false,
             consumers: BTreeMap::new(),
             member_seq: 0,
-            group_records: BTreeMap::new(),
+            group_records: Vec::new(),
             group_record_seq: 0,
             group_append_seq: 0,
             placement_rng: Rng::new(seed, 1),

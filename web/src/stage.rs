@@ -252,27 +252,24 @@ pub fn stage(sim: &Sim) -> Stage {
         },
     };
     let lags = sim.group_lag();
-    let owners: std::collections::BTreeMap<TopicPartition, (u32, Option<i64>)> = sim
-        .consumers()
-        .values()
-        .filter(|c| c.is_running())
-        .flat_map(|c| {
-            c.owned.iter().map(move |tp| {
-                (
-                    *tp,
-                    (c.id.0, c.positions.get(tp).copied().flatten().map(|o| o.0)),
-                )
-            })
-        })
-        .collect();
+    // By partition: the running consumer that owns it, and that consumer's position.
+    let mut owners: Vec<Option<(u32, Option<i64>)>> = vec![None; topic.partitions.len()];
+    for c in sim.consumers().values().filter(|c| c.is_running()) {
+        for tp in c.owned.iter().filter(|tp| tp.topic.0 == 0) {
+            if let Some(slot) = owners.get_mut(tp.partition as usize) {
+                let position = c.positions.get(tp).copied().flatten().map(|o| o.0);
+                *slot = Some((c.id.0, position));
+            }
+        }
+    }
     let rows: Vec<Row> = (0..topic.partitions.len() as u32)
         .map(|p| {
             let tp = TopicPartition::new(kscope_core::TopicId(0), p);
             let lag = lags.iter().find(|l| l.partition == tp);
             let committed = lag.and_then(|l| l.committed).map(|o| o.0);
             let owner = OwnerCell {
-                consumer: owners.get(&tp).map(|o| o.0),
-                position: owners.get(&tp).and_then(|o| o.1),
+                consumer: owners[p as usize].map(|o| o.0),
+                position: owners[p as usize].and_then(|o| o.1),
                 committed,
                 lag: lag.and_then(|l| l.lag),
             };
