@@ -561,7 +561,7 @@ pub struct ReadoutsProps {
 pub fn Readouts(props: &ReadoutsProps) -> Html {
     let vm = &props.vm;
     let r = &props.rates;
-    let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.0}"));
+    let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| settings::fixed(v, 0));
     html! {
         <>
             <div class="clock">
@@ -571,7 +571,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
             <div class="clock">
                 <span class="label">{"throughput · latency p50 / p99"}</span>
                 <span class="value small">
-                    <span data-testid="throughput">{format!("{:.0}", r.records_per_s)}</span>{" rec/s · "}
+                    <span data-testid="throughput">{settings::fixed(r.records_per_s, 0)}</span>{" rec/s · "}
                     <span data-testid="latency-p50">{ms(r.latency_p50_ms)}</span>{" / "}
                     <span data-testid="latency-p99">{ms(r.latency_p99_ms)}</span>{" ms"}
                 </span>
@@ -817,7 +817,7 @@ pub fn RowView(props: &RowProps) -> Html {
             <div class={classes!("acc", a.sticky.then_some("sticky"))} data-testid="accumulator" data-partition={r.partition.to_string()}>
                 <span class="tp">{format!("orders-{}", r.partition)}{ if a.sticky { " ◀" } else { "" } }</span>
                 <span class="batchbar" title="the open batch against batch.size">
-                    <span class="fill" style={format!("width:{:.0}%", a.fill * 100.0)}></span>
+                    <span class="fill" style={format!("width:{}%", settings::fixed(a.fill * 100.0, 0))}></span>
                 </span>
                 <span class="meta">
                     {format!("{} queued · {} in flight", a.queued, a.in_flight)}
@@ -986,10 +986,10 @@ fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column) -> Html {
             <span class="shape" aria-hidden="true">{ if c.leader { "★" } else { "●" } }</span>
             <span class="role">{ if c.in_isr { role.to_string() } else { format!("{role} · out of ISR") } }</span>
             <span class="log" title={format!("log start {} · high watermark {} · log end {} · {} segment(s)", c.log_start_offset, c.high_watermark, c.log_end_offset, c.segments)}>
-                <span class="committed" style={format!("width:{hw:.1}%")}></span>
+                <span class="committed" style={format!("width:{}%", settings::fixed(hw, 1))}></span>
                 if let Some(o) = c.committed {
                     <span class="group-mark" title={format!("the group's committed offset {o}")}
-                        style={format!("left:{:.1}%", (100.0 * (o - c.log_start_offset) as f64 / span).clamp(0.0, 100.0))}></span>
+                        style={format!("left:{}%", settings::fixed((100.0 * (o - c.log_start_offset) as f64 / span).clamp(0.0, 100.0), 1))}></span>
                 }
             </span>
             <span class="nums">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}{ if c.leader { format!(" · epoch {}", r.leader_epoch) } else { String::new() } }</span>
@@ -1099,10 +1099,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         Msg::Set(Box::new(move |s: &mut Settings| s.partitioner = p))
     });
     let on_speed = link.reform(|e: Event| {
-        let v: f64 = e
-            .target_unchecked_into::<HtmlSelectElement>()
-            .value()
-            .parse()
+        let v = settings::parse_speed(&e.target_unchecked_into::<HtmlSelectElement>().value())
             .unwrap_or(1.0);
         Msg::Set(Box::new(move |s: &mut Settings| s.speed = v))
     });
@@ -1125,7 +1122,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <div class="row2">
                 <label class="control small">{"speed"}
                     <select data-testid="speed" onchange={on_speed}>
-                        { for SPEEDS.iter().map(|v| html! { <option value={v.to_string()} selected={*v == s.speed}>{format!("{v}×")}</option> }) }
+                        { for SPEEDS.iter().zip(settings::SPEED_NAMES).map(|(v, name)| html! { <option value={*name} selected={*v == s.speed}>{format!("{name}×")}</option> }) }
                     </select>
                 </label>
                 <label class="control small">{"seed"}

@@ -112,6 +112,42 @@ pub struct Settings {
 
 /// Playback speeds: simulated milliseconds per wall millisecond.
 pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0];
+/// The speeds as the URL and the page write them.
+pub const SPEED_NAMES: &[&str] = &["0.1", "0.25", "0.5", "1", "2", "5", "10"];
+
+/// The name of a speed (one of [`SPEEDS`]).
+pub fn speed_name(speed: f64) -> &'static str {
+    SPEEDS
+        .iter()
+        .position(|s| *s == speed)
+        .map_or("1", |i| SPEED_NAMES[i])
+}
+
+/// The speed a name stands for.
+pub fn parse_speed(name: &str) -> Option<f64> {
+    SPEED_NAMES
+        .iter()
+        .position(|n| *n == name.trim())
+        .map(|i| SPEEDS[i])
+}
+
+/// `x` with `decimals` digits after the point, without the standard library's float
+/// formatting (which is large in WebAssembly).
+pub fn fixed(x: f64, decimals: u32) -> String {
+    let scale = 10i64.pow(decimals);
+    let n = (x * scale as f64).round() as i64;
+    let (sign, n) = if n < 0 { ("-", -n) } else { ("", n) };
+    if decimals == 0 {
+        format!("{sign}{n}")
+    } else {
+        format!(
+            "{sign}{}.{:0width$}",
+            n / scale,
+            n % scale,
+            width = decimals as usize
+        )
+    }
+}
 
 impl Default for Settings {
     fn default() -> Self {
@@ -236,9 +272,9 @@ impl Settings {
                 "consumer.rate" => {
                     s.consumer_rate = int(CONSUMER_RATE, &mut problems).unwrap_or(s.consumer_rate)
                 }
-                "speed" => match v.parse::<f64>() {
-                    Ok(x) if SPEEDS.contains(&x) => s.speed = x,
-                    _ => problems.push(format!("speed={v} is not one of 0.1, 0.25, 0.5, 1, 2, 5, 10; using 1.")),
+                "speed" => match parse_speed(&v) {
+                    Some(x) => s.speed = x,
+                    None => problems.push(format!("speed={v} is not one of 0.1, 0.25, 0.5, 1, 2, 5, 10; using 1.")),
                 },
                 other => problems.push(format!("{other} is not a setting kscope knows; ignored.")),
             }
@@ -274,7 +310,7 @@ impl Settings {
             self.keys,
             self.rate,
             self.seed,
-            self.speed
+            speed_name(self.speed)
         ));
         q
     }
@@ -384,6 +420,16 @@ mod tests {
         let (s, _) = Settings::from_query("brokers=2&replication.factor=3");
         let e = s.to_config().unwrap_err();
         assert!(e.message.contains("only 2 broker(s) are registered"));
+    }
+
+    #[test]
+    fn fixed_point_text() {
+        assert_eq!(fixed(12.34, 1), "12.3");
+        assert_eq!(fixed(0.05, 1), "0.1");
+        assert_eq!(fixed(99.96, 1), "100.0");
+        assert_eq!(fixed(7.0, 0), "7");
+        assert_eq!(fixed(-2.5, 1), "-2.5");
+        assert_eq!(fixed(3.04, 2), "3.04");
     }
 
     #[test]
