@@ -1126,7 +1126,14 @@ impl Sim {
                     cons.member_id = r.member_id.clone();
                     cons.generation = r.generation;
                     cons.member_state = MemberState::CompletingRebalance;
-                    let assignments = if r.leader == r.member_id && !r.members.is_empty() {
+                    let leads = r.leader == r.member_id && !r.members.is_empty();
+                    let assignments = if leads && r.skip_assignment {
+                        // KIP-814: the assignment stands; the leader only watches the
+                        // metadata again.
+                        let counts = self.partition_counts(c);
+                        self.consumer(c).assignment_snapshot = Some(counts);
+                        Vec::new()
+                    } else if leads {
                         self.run_assignor(c, r.generation, r.protocol, &r.members)
                     } else {
                         Vec::new()

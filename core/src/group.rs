@@ -425,6 +425,7 @@ impl Sim {
                     leader: g.leader.clone().unwrap_or_else(|| Rc::from("")),
                     member_id: join.member_id.clone(),
                     members: Vec::new(),
+                    skip_assignment: false,
                 };
                 self.reply_join(b, from, request, Ok(Rc::new(result)));
             }
@@ -487,12 +488,21 @@ impl Sim {
         }
         if state == GroupState::Stable {
             let g = self.group_mut(b, &group_name);
+            let leads = g.leader.as_deref() == Some(&*new_id);
             let result = JoinGroupResult {
                 generation: g.generation,
                 protocol: g.protocol.unwrap_or(join.protocol),
                 leader: g.leader.clone().unwrap_or_else(|| Rc::from("")),
                 member_id: new_id,
-                members: Vec::new(),
+                members: if leads {
+                    g.members
+                        .iter()
+                        .map(|m| (m.member_id.clone(), m.subscription.clone()))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                skip_assignment: leads,
             };
             self.reply_join(b, from, request, Ok(Rc::new(result)));
         } else {
@@ -732,6 +742,7 @@ impl Sim {
                     } else {
                         Vec::new()
                     },
+                    skip_assignment: false,
                 };
                 replies.push((NodeId::Consumer(m.consumer), request, result));
             }

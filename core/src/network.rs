@@ -176,6 +176,9 @@ pub struct JoinGroupResult {
     pub member_id: Rc<str>,
     /// Empty unless the receiver is the leader; in the coordinator's member order.
     pub members: Vec<(Rc<str>, crate::assignor::Subscription)>,
+    /// KIP-814: a static leader rejoining a stable group learns it leads (and watches the
+    /// metadata again) without computing a new assignment.
+    pub skip_assignment: bool,
 }
 
 /// A failed JoinGroup, with the member id the coordinator assigned, if any.

@@ -364,7 +364,7 @@ impl Component for App {
                     <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} dispatch={self.dispatch.clone()} />
                     <main class="stage-wrap">
                         <div class="stage-box">
-                            <StageView stage={st.clone()} dispatch={self.dispatch.clone()} />
+                            <StageView stage={SameStage(st.clone())} dispatch={self.dispatch.clone()} />
                             <Dots dots={dots} />
                         </div>
                         <ConsumerCards cards={st.consumers.clone()} dispatch={self.dispatch.clone()} />
@@ -634,10 +634,21 @@ pub fn EventLog(props: &EventLogProps) -> Html {
     }
 }
 
+/// A snapshot of the stage, equal only to itself: the stage re-renders when a new
+/// snapshot is taken, without comparing every row of two snapshots each frame.
+#[derive(Clone)]
+pub struct SameStage(pub Rc<Stage>);
+
+impl PartialEq for SameStage {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// The props of [`StageView`].
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
-    pub stage: Rc<Stage>,
+    pub stage: SameStage,
     pub dispatch: Callback<Msg>,
 }
 
@@ -647,7 +658,7 @@ pub struct StageProps {
 /// did not change is not rendered again.
 #[function_component]
 pub fn StageView(props: &StageProps) -> Html {
-    let st = &props.stage;
+    let st = &props.stage.0;
     let style = format!(
         "grid-template-columns: {}fr repeat({}, 1fr) {}fr; height: {}px",
         stage::PRODUCER_WEIGHT,
@@ -662,7 +673,7 @@ pub fn StageView(props: &StageProps) -> Html {
                 <strong>{"producer"}</strong>
                 <span data-testid="partitioner-choice" title={st.partitioner.clone()}>{st.partitioner.clone()}</span>
             </div>
-            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} dispatch={props.dispatch.clone()} /> }) }
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} compact={st.columns.len() > 5} dispatch={props.dispatch.clone()} /> }) }
             <GroupHeadView group={st.group.clone()} />
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} /> }) }
         </div>
@@ -753,6 +764,9 @@ pub struct BrokerHeadProps {
     pub column: Column,
     /// It coordinates the consumer group.
     pub coordinator: bool,
+    /// Many brokers share the width: a short title and the main buttons only (every
+    /// link is still in the links panel).
+    pub compact: bool,
     pub dispatch: Callback<Msg>,
 }
 
@@ -768,6 +782,32 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
         (false, false) => "down · not yet fenced",
         (false, true) => "down · fenced",
     };
+    if props.compact {
+        let mark = match (c.up, props.coordinator) {
+            (false, _) => "✕",
+            (true, true) => "◈",
+            (true, false) => "",
+        };
+        return html! {
+            <div class={classes!("head", "broker", "compact", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}
+                title={format!("broker {id} · {status}{}", if props.coordinator { " · the group's coordinator" } else { "" })}>
+                <div class="title">
+                    <strong>{format!("b{id}")}</strong>
+                    <span class="status coord">{mark}</span>
+                </div>
+                <div class="actions">
+                    if c.up {
+                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title="crash: kill the broker's process">{"✕"}</button>
+                    } else {
+                        <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))} title="restart the broker">{"↻"}</button>
+                    }
+                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title="cut or heal the link from the producer">
+                        { if c.producer_link_cut { "heal" } else { "cut" } }
+                    </button>
+                </div>
+            </div>
+        };
+    }
     html! {
         <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
             <div class="title">
