@@ -702,12 +702,32 @@ pub fn Dots(props: &DotsProps) -> Html {
     }
 }
 
+thread_local! {
+    /// The canvas's size in CSS pixels and when it was last measured (wall ms).
+    static CANVAS_SIZE: std::cell::Cell<(f64, f64, f64)> = const { std::cell::Cell::new((0.0, 0.0, f64::MIN)) };
+}
+
+/// The canvas's size, measured at most twice a second: reading an element's size right
+/// after the page changed forces the browser to lay the page out again, every frame.
+fn canvas_size(canvas: &web_sys::HtmlCanvasElement) -> (f64, f64) {
+    let now = js_sys::Date::now();
+    CANVAS_SIZE.with(|c| {
+        let (w, h, at) = c.get();
+        if now - at < 500.0 && w > 0.0 {
+            return (w, h);
+        }
+        let size = (canvas.client_width() as f64, canvas.client_height() as f64);
+        c.set((size.0, size.1, now));
+        size
+    })
+}
+
 fn draw_dots(canvas: &NodeRef, dots: &[Dot]) {
     let Some(canvas) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
         return;
     };
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
+    let (w, h) = canvas_size(&canvas);
     let (pw, ph) = ((w * ratio) as u32, (h * ratio) as u32);
     if canvas.width() != pw || canvas.height() != ph {
         canvas.set_width(pw);
