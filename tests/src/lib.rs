@@ -74,7 +74,9 @@ pub fn ms(n: u64) -> Instant {
 
 /// The scenario whose trace hash must be the same on every platform: a workload over
 /// three partitions with keys, a broker crash and restart, a cut and healed link, a
-/// dropped response and a delayed request, for 30 simulated seconds.
+/// dropped response and a delayed request, and a consumer group (cooperative-sticky, so
+/// Java's `HashMap` order matters) that gains a member and loses one, for 30 simulated
+/// seconds.
 pub fn determinism_scenario(seed: u64) -> (u64, kscope_core::ledger::LedgerCounts) {
     use kscope_core::event::MessageKind;
     use kscope_core::{BrokerId, Command, Duration, NodeId};
@@ -82,6 +84,11 @@ pub fn determinism_scenario(seed: u64) -> (u64, kscope_core::ledger::LedgerCount
     config.workload.rate = 300;
     config.workload.keys = 16;
     config.producer.linger_ms = 5;
+    config.consumers = 2;
+    config.consumer.partition_assignment_strategy =
+        kscope_core::assignor::AssignorKind::CooperativeSticky;
+    config.consumer.session_timeout_ms = 10_000;
+    config.consumer.auto_offset_reset = kscope_core::config::OffsetReset::Earliest;
     let mut sim = Sim::new(config, seed).expect("a valid configuration");
     let script: Vec<(u64, Command)> = vec![
         (
@@ -102,6 +109,8 @@ pub fn determinism_scenario(seed: u64) -> (u64, kscope_core::ledger::LedgerCount
             },
         ),
         (2_000, Command::CrashBroker(BrokerId(1))),
+        (6_000, Command::AddConsumer),
+        (9_000, Command::CrashConsumer(kscope_core::ConsumerId(0))),
         (
             4_000,
             Command::CutLink(NodeId::Broker(BrokerId(0)), NodeId::Broker(BrokerId(2))),
