@@ -145,3 +145,24 @@ test('any link can be cut and healed from the links panel', async () => {
     await close();
   }
 });
+
+test('lang=ko shows the page in Korean; switching language keeps the run', async () => {
+  const { page, errors, close } = await open('?lang=ko&speed=2');
+  try {
+    await simTimeAbove(page, 300);
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
+    assert.equal((await page.getByTestId('reset').textContent()).trim(), '초기화');
+    await page.getByTestId('event-log').filter({ hasText: '컨슈머 c0 시작' }).waitFor();
+    await page.screenshot({ path: join(screenshots, 'korean.png'), fullPage: true });
+    const before = await int(page, 'sim-time');
+    await page.getByTestId('lang').selectOption('en');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.equal((await page.getByTestId('reset').textContent()).trim(), 'Reset');
+    await page.getByTestId('event-log').filter({ hasText: 'consumer c0 started' }).waitFor();
+    assert.ok((await int(page, 'sim-time')) >= before, 'the run goes on');
+    assert.ok((await page.evaluate(() => location.search)).includes('lang=en'));
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

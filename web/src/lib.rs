@@ -7,6 +7,7 @@
 //! - [`view_model`]: the readouts (ledger, time) as a pure function of the simulation;
 //! - [`App`]: the component that owns the simulation, the play loop and the controls.
 
+pub mod i18n;
 pub mod settings;
 pub mod stage;
 pub mod view_model;
@@ -23,6 +24,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
 
+use i18n::Lang;
 use settings::{Range, Settings, SPEEDS};
 use stage::{Cell, Column, ConsumerCard, Dot, GroupHead, Row, Stage};
 
@@ -84,7 +86,11 @@ pub struct App {
     snapshot: Option<(view_model::ViewModel, Rc<Stage>)>,
     snapshot_at_ms: f64,
     /// The last notable events, newest first.
-    log: Rc<Vec<String>>,
+    log: Rc<Vec<kscope_core::TimedEvent>>,
+    /// The topics' names, for the event log.
+    names: Rc<Vec<String>>,
+    /// The language the losses were written in.
+    losses_lang: Lang,
     _frame: Option<AnimationFrame>,
     _keys: Option<EventListener>,
 }
@@ -174,6 +180,8 @@ impl Component for App {
             snapshot: None,
             snapshot_at_ms: 0.0,
             log: Rc::new(Vec::new()),
+            names: Rc::new(Vec::new()),
+            losses_lang: Lang::En,
             _frame: None,
             _keys: keys,
         };
@@ -349,29 +357,39 @@ impl Component for App {
         let dots = Rc::new(dots);
         let idempotent = self.sim.producer().idempotent;
         let losses = self.losses.clone();
+        let lang = self.lang();
+        let t = lang.text();
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            if root.get_attribute("lang").as_deref() != Some(lang.code()) {
+                let _ = root.set_attribute("lang", lang.code());
+            }
+        }
         html! {
             <div class="app">
                 <header class="topbar">
                     <div class="brand">
                         <span class="logo" aria-hidden="true">{"◆"}</span>
                         <span class="name">{"kscope"}</span>
-                        <span class="tag">{"Kafka internals, simulated"}</span>
+                        <span class="tag">{t.tagline}</span>
                     </div>
-                    <Readouts vm={vm.clone()} rates={self.rates.clone()} />
+                    <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
                 </header>
                 { for self.notices.iter().map(|n| html! { <div class="notice" role="alert">{n}</div> }) }
                 <div class="workspace">
-                    <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} dispatch={self.dispatch.clone()} />
+                    <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} />
                     <main class="stage-wrap">
                         <div class="stage-box">
-                            <StageView stage={SameStage(st.clone())} dispatch={self.dispatch.clone()} />
+                            <StageView stage={SameStage(st.clone())} {lang} dispatch={self.dispatch.clone()} />
                             <Dots dots={dots} />
                         </div>
-                        <ConsumerCards cards={st.consumers.clone()} dispatch={self.dispatch.clone()} />
-                        <Links links={st.links.clone()} dispatch={self.dispatch.clone()} />
-                        <Losses list={losses} />
-                        <EventLog lines={self.log.clone()} />
-                        { legend(&vm) }
+                        <ConsumerCards cards={st.consumers.clone()} {lang} dispatch={self.dispatch.clone()} />
+                        <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
+                        <Losses list={losses} {lang} />
+                        <EventLog events={self.log.clone()} names={self.names.clone()} {lang} />
+                        { legend(&vm, lang) }
                     </main>
                 </div>
             </div>
@@ -380,6 +398,16 @@ impl Component for App {
 }
 
 impl App {
+    /// The page's language: the URL's `lang=`, else the browser's.
+    fn lang(&self) -> Lang {
+        self.settings.lang.unwrap_or_else(|| {
+            let language = web_sys::window()
+                .and_then(|w| w.navigator().language())
+                .unwrap_or_default();
+            Lang::from_browser(&language)
+        })
+    }
+
     /// Rebuilds what the next render shows, when it is due: the readouts and the stage's
     /// matrix, and the losses by cause when their count changed.
     fn refresh_snapshot(&mut self) {
@@ -390,9 +418,11 @@ impl App {
             ));
         }
         let lost = self.sim.ledger().counts().lost;
-        if lost != self.losses_counted {
+        let lang = self.lang();
+        if lost != self.losses_counted || lang != self.losses_lang {
             self.losses_counted = lost;
-            self.losses = Rc::new(view_model::losses(&self.sim));
+            self.losses_lang = lang;
+            self.losses = Rc::new(view_model::losses(&self.sim, lang));
         }
     }
 
@@ -418,10 +448,11 @@ impl App {
     fn apply_settings(&mut self, next: Settings) {
         let same_run = Settings {
             speed: self.settings.speed,
+            lang: self.settings.lang,
             ..next.clone()
         } == self.settings;
         if same_run {
-            // Only the playback speed changed: the run goes on.
+            // Only the playback speed or the language changed: the run goes on.
             self.settings = next;
             write_url(&self.settings);
             return;
@@ -455,6 +486,7 @@ impl App {
     fn apply_live(&mut self, next: &Settings) -> bool {
         let rest_same = Settings {
             speed: self.settings.speed,
+            lang: self.settings.lang,
             consumers: self.settings.consumers,
             assignor: self.settings.assignor,
             partitions: self.settings.partitions,
@@ -507,7 +539,8 @@ impl App {
         true
     }
 
-    /// Keeps the notable events for the log, newest first, and drops the rest.
+    /// Keeps the notable events for the log, newest first, and drops the rest; they are
+    /// put in words when drawn, in the page's language of the moment.
     fn take_events(&mut self) {
         let names: Vec<String> = self
             .sim
@@ -515,18 +548,21 @@ impl App {
             .iter()
             .map(|t| t.spec.name.clone())
             .collect();
-        let mut fresh: Vec<String> = self
+        let mut fresh: Vec<kscope_core::TimedEvent> = self
             .sim
             .drain_events()
-            .iter()
-            .filter_map(|e| view_model::describe(e, &names))
+            .into_iter()
+            .filter(|e| view_model::describe(e, &names, Lang::En).is_some())
             .collect();
+        if *self.names != names {
+            self.names = Rc::new(names);
+        }
         if fresh.is_empty() {
             return;
         }
         fresh.reverse();
-        fresh.extend(self.log.iter().cloned());
         fresh.truncate(LOG_LINES);
+        fresh.extend(self.log.iter().take(LOG_LINES - fresh.len()).cloned());
         self.log = Rc::new(fresh);
     }
 
@@ -554,6 +590,7 @@ fn counter(label: &str, testid: &str, value: u64, tone: &str) -> Html {
 pub struct ReadoutsProps {
     pub vm: view_model::ViewModel,
     pub rates: view_model::Rates,
+    pub lang: Lang,
 }
 
 /// Simulated time, throughput, latency and the ledger's counts.
@@ -561,30 +598,31 @@ pub struct ReadoutsProps {
 pub fn Readouts(props: &ReadoutsProps) -> Html {
     let vm = &props.vm;
     let r = &props.rates;
+    let t = props.lang.text();
     let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| settings::fixed(v, 0));
     html! {
         <>
             <div class="clock">
-                <span class="label">{"simulated time"}</span>
+                <span class="label">{t.sim_time}</span>
                 <span class="value"><span data-testid="sim-time">{vm.time_ms}</span>{" ms"}</span>
             </div>
             <div class="clock">
-                <span class="label">{"throughput · latency p50 / p99"}</span>
+                <span class="label">{t.throughput_latency}</span>
                 <span class="value small">
-                    <span data-testid="throughput">{settings::fixed(r.records_per_s, 0)}</span>{" rec/s · "}
+                    <span data-testid="throughput">{settings::fixed(r.records_per_s, 0)}</span>{format!(" {} · ", t.rec_per_s)}
                     <span data-testid="latency-p50">{ms(r.latency_p50_ms)}</span>{" / "}
                     <span data-testid="latency-p99">{ms(r.latency_p99_ms)}</span>{" ms"}
                 </span>
             </div>
             <section class="ledger" aria-label="ledger">
-                { counter("sent", "ledger-sent", vm.sent, "") }
-                { counter("acknowledged", "ledger-acked", vm.acknowledged, "good") }
-                { counter("failed", "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
-                { counter("lost", "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
-                { counter("duplicated", "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
-                { counter("reordered", "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
-                { counter("consumed", "ledger-consumed", vm.consumed, "") }
-                { counter("redelivered", "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }) }
+                { counter(t.sent, "ledger-sent", vm.sent, "") }
+                { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good") }
+                { counter(t.failed, "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
+                { counter(t.lost, "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
+                { counter(t.duplicated, "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
+                { counter(t.reordered, "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
+                { counter(t.consumed, "ledger-consumed", vm.consumed, "") }
+                { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }) }
             </section>
         </>
     }
@@ -594,6 +632,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct LossesProps {
     pub list: Rc<Vec<(String, u64)>>,
+    pub lang: Lang,
 }
 
 /// Every loss of acknowledged records, linked to its cause.
@@ -604,9 +643,9 @@ pub fn Losses(props: &LossesProps) -> Html {
     }
     html! {
         <section class="losses" data-testid="losses" aria-label="lost records">
-            <h3>{"why records were lost"}</h3>
+            <h3>{props.lang.text().why_lost}</h3>
             <ul>
-                { for props.list.iter().map(|(cause, n)| html! { <li><strong>{n}</strong>{" acknowledged record(s): "}{cause}</li> }) }
+                { for props.list.iter().map(|(cause, n)| html! { <li><strong>{n}</strong>{format!(" {} ", props.lang.text().acked_records)}{cause}</li> }) }
             </ul>
         </section>
     }
@@ -615,7 +654,9 @@ pub fn Losses(props: &LossesProps) -> Html {
 /// The props of [`EventLog`].
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    pub lines: Rc<Vec<String>>,
+    pub events: Rc<Vec<kscope_core::TimedEvent>>,
+    pub names: Rc<Vec<String>>,
+    pub lang: Lang,
 }
 
 /// The notable events, newest first: elections, ISR changes, fencing, truncations, losses,
@@ -624,11 +665,11 @@ pub struct EventLogProps {
 pub fn EventLog(props: &EventLogProps) -> Html {
     html! {
         <section class="events" data-testid="event-log" aria-label="events" aria-live="polite">
-            <h3>{"what just happened"}</h3>
-            if props.lines.is_empty() {
-                <p class="muted">{"Nothing notable yet: crash a broker, cut a link or drop a response."}</p>
+            <h3>{props.lang.text().what_happened}</h3>
+            if props.events.is_empty() {
+                <p class="muted">{props.lang.text().nothing_yet}</p>
             } else {
-                <ol>{ for props.lines.iter().map(|l| html! { <li>{l}</li> }) }</ol>
+                <ol>{ for props.events.iter().filter_map(|e| view_model::describe(e, &props.names, props.lang)).map(|l| html! { <li>{l}</li> }) }</ol>
             }
         </section>
     }
@@ -649,6 +690,7 @@ impl PartialEq for SameStage {
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
     pub stage: SameStage,
+    pub lang: Lang,
     pub dispatch: Callback<Msg>,
 }
 
@@ -659,6 +701,7 @@ pub struct StageProps {
 #[function_component]
 pub fn StageView(props: &StageProps) -> Html {
     let st = &props.stage.0;
+    let lang = props.lang;
     let style = format!(
         "grid-template-columns: {}fr repeat({}, 1fr) {}fr; height: {}px",
         stage::PRODUCER_WEIGHT,
@@ -670,12 +713,12 @@ pub fn StageView(props: &StageProps) -> Html {
     html! {
         <div class="stage" {style} aria-label="stage">
             <div class="head producer-head">
-                <strong>{"producer"}</strong>
-                <span data-testid="partitioner-choice" title={st.partitioner.clone()}>{st.partitioner.clone()}</span>
+                <strong>{lang.text().producer}</strong>
+                <span data-testid="partitioner-choice" title={st.partitioner.text(lang)}>{st.partitioner.text(lang)}</span>
             </div>
-            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} compact={st.columns.len() > 5} dispatch={props.dispatch.clone()} /> }) }
-            <GroupHeadView group={st.group.clone()} />
-            { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} /> }) }
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} compact={st.columns.len() > 5} {lang} dispatch={props.dispatch.clone()} /> }) }
+            <GroupHeadView group={st.group.clone()} {lang} />
+            { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} {lang} /> }) }
         </div>
     }
 }
@@ -787,6 +830,7 @@ pub struct BrokerHeadProps {
     /// Many brokers share the width: a short title and the main buttons only (every
     /// link is still in the links panel).
     pub compact: bool,
+    pub lang: Lang,
     pub dispatch: Callback<Msg>,
 }
 
@@ -796,11 +840,12 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
     let c = &props.column;
     let d = &props.dispatch;
     let id = c.id;
+    let t = props.lang.text();
     let state = if c.up { "up" } else { "down" };
     let status = match (c.up, c.fenced) {
-        (true, _) => "running",
-        (false, false) => "down · not yet fenced",
-        (false, true) => "down · fenced",
+        (true, _) => t.running,
+        (false, false) => t.down_not_fenced,
+        (false, true) => t.down_fenced,
     };
     if props.compact {
         let mark = match (c.up, props.coordinator) {
@@ -810,19 +855,19 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
         };
         return html! {
             <div class={classes!("head", "broker", "compact", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}
-                title={format!("broker {id} · {status}{}", if props.coordinator { " · the group's coordinator" } else { "" })}>
+                title={format!("{} {id} · {status}{}", t.broker, if props.coordinator { format!(" · {}", t.coordinator) } else { String::new() })}>
                 <div class="title">
                     <strong>{format!("b{id}")}</strong>
                     <span class="status coord">{mark}</span>
                 </div>
                 <div class="actions">
                     if c.up {
-                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title="crash: kill the broker's process">{"✕"}</button>
+                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title={t.crash_title}>{"✕"}</button>
                     } else {
-                        <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))} title="restart the broker">{"↻"}</button>
+                        <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))} title={t.restart}>{"↻"}</button>
                     }
-                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title="cut or heal the link from the producer">
-                        { if c.producer_link_cut { "heal" } else { "cut" } }
+                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title={t.cut_title}>
+                        { if c.producer_link_cut { t.heal } else { t.cut } }
                     </button>
                 </div>
             </div>
@@ -831,30 +876,30 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
     html! {
         <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
             <div class="title">
-                <strong>{format!("broker {id}")}</strong>
+                <strong>{format!("{} {id}", t.broker)}</strong>
                 if props.coordinator && c.up {
-                    <span class="status coord" data-testid="coordinator" title="the group's coordinator: it leads the group's __consumer_offsets partition">{"◈ coordinator"}</span>
+                    <span class="status coord" data-testid="coordinator" title={t.coordinator_title}>{t.coordinator}</span>
                 } else {
                     <span class="status">{status}</span>
                 }
-                <span class="inflight" title="produce requests in flight to this broker / max.in.flight.requests.per.connection">
+                <span class="inflight" title={t.in_flight_title}>
                     {format!("{}/{} ⇢", c.in_flight, c.max_in_flight)}
                 </span>
             </div>
             <div class="actions">
                 if c.up {
-                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title="kill the broker's process">{"crash"}</button>
+                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title={t.crash_title}>{t.crash}</button>
                 } else {
-                    <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))}>{"restart"}</button>
+                    <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))}>{t.restart}</button>
                 }
-                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title="cut or heal the link from the producer">
-                    { if c.producer_link_cut { "heal" } else { "cut" } }
+                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title={t.cut_title}>
+                    { if c.producer_link_cut { t.heal } else { t.cut } }
                 </button>
-                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::DropNextResponse(id))} title="drop this broker's next produce response">{"drop"}</button>
-                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Isolate(id))} title="cut or heal its links to the other brokers">
-                    { if c.isolated { "rejoin" } else { "isolate" } }
+                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::DropNextResponse(id))} title={t.drop_title}>{t.drop}</button>
+                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Isolate(id))} title={t.isolate_title}>
+                    { if c.isolated { t.rejoin } else { t.isolate } }
                 </button>
-                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::SlowBroker(id))} title="make its links to other brokers 10× slower">{"slow"}</button>
+                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::SlowBroker(id))} title={t.slow_title}>{t.slow}</button>
             </div>
         </div>
     }
@@ -865,6 +910,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
 pub struct RowProps {
     pub row: Row,
     pub columns: Rc<Vec<Column>>,
+    pub lang: Lang,
 }
 
 /// One partition: its accumulator, then its replica on each broker.
@@ -872,21 +918,22 @@ pub struct RowProps {
 pub fn RowView(props: &RowProps) -> Html {
     let r = &props.row;
     let a = &r.accumulator;
+    let t = props.lang.text();
     html! {
         <>
             <div class={classes!("acc", a.sticky.then_some("sticky"))} data-testid="accumulator" data-partition={r.partition.to_string()}>
                 <span class="tp">{format!("orders-{}", r.partition)}{ if a.sticky { " ◀" } else { "" } }</span>
-                <span class="batchbar" title="the open batch against batch.size">
+                <span class="batchbar" title={t.batch_bar_title}>
                     <span class="fill" style={format!("width:{}%", settings::fixed(a.fill * 100.0, 0))}></span>
                 </span>
                 <span class="meta">
-                    {format!("{} queued · {} in flight", a.queued, a.in_flight)}
-                    { a.linger_left_ms.map(|l| format!(" · linger {l} ms")).unwrap_or_default() }
-                    { a.next_sequence.map(|s| format!(" · next seq {s}")).unwrap_or_default() }
+                    {format!("{} {} · {} {}", a.queued, t.queued, a.in_flight, t.in_flight)}
+                    { a.linger_left_ms.map(|l| format!(" · {} {l} ms", t.linger)).unwrap_or_default() }
+                    { a.next_sequence.map(|s| format!(" · {} {s}", t.next_seq)).unwrap_or_default() }
                 </span>
             </div>
-            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col)) }
-            { owner_view(r) }
+            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, t)) }
+            { owner_view(r, t) }
         </>
     }
 }
@@ -895,7 +942,7 @@ fn consumer_style(id: u32) -> String {
     format!("--hue: {}", stage::consumer_hue(id))
 }
 
-fn owner_view(r: &Row) -> Html {
+fn owner_view(r: &Row, t: &i18n::Text) -> Html {
     let o = &r.owner;
     let text = |v: Option<i64>| v.map_or("–".to_string(), |v| v.to_string());
     html! {
@@ -903,12 +950,12 @@ fn owner_view(r: &Row) -> Html {
             data-partition={r.partition.to_string()} data-consumer={o.consumer.map(|c| c.to_string()).unwrap_or_default()}
             data-committed={o.committed.map(|c| c.to_string()).unwrap_or_default()} data-lag={o.lag.map(|c| c.to_string()).unwrap_or_default()}>
             if let Some(c) = o.consumer {
-                <span class="badge" style={consumer_style(c)} title="the consumer that owns this partition">{format!("▲ c{c}")}</span>
+                <span class="badge" style={consumer_style(c)} title={t.owner_title}>{format!("▲ c{c}")}</span>
             } else {
-                <span class="badge none" title="no consumer owns this partition now">{"unowned"}</span>
+                <span class="badge none" title={t.unowned_title}>{t.unowned}</span>
             }
-            <span class="nums" title="the group's committed offset · lag = high watermark − committed">
-                {format!("committed {} · lag {}", text(o.committed), text(o.lag))}
+            <span class="nums" title={t.lag_title}>
+                {format!("{} {} · {} {}", t.committed, text(o.committed), t.lag, text(o.lag))}
             </span>
         </div>
     }
@@ -918,6 +965,7 @@ fn owner_view(r: &Row) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct LinksProps {
     pub links: Rc<Vec<stage::Link>>,
+    pub lang: Lang,
     pub dispatch: Callback<Msg>,
 }
 
@@ -929,14 +977,14 @@ pub fn Links(props: &LinksProps) -> Html {
     let cut = props.links.iter().filter(|l| l.cut).count();
     html! {
         <details class="links" data-testid="links">
-            <summary>{format!("network links · {cut} cut")}</summary>
+            <summary>{format!("{} · {cut} {}", props.lang.text().network_links, props.lang.text().links_cut)}</summary>
             <div class="link-list">
                 { for props.links.iter().map(|l| {
                     let (a, b) = (l.a, l.b);
                     html! {
                         <button class={classes!("link", l.cut.then_some("cut"))} data-testid="link" data-a={l.a_name.clone()} data-b={l.b_name.clone()}
                             data-cut={l.cut.to_string()} onclick={d.reform(move |_| Msg::ToggleLink(a, b))}
-                            title={if l.cut { "heal this link" } else { "cut this link" }}>
+                            title={if l.cut { props.lang.text().heal_link_title } else { props.lang.text().cut_link_title }}>
                             {format!("{} {} {}", l.a_name, if l.cut { "✂" } else { "⟷" }, l.b_name)}
                         </button>
                     }
@@ -950,22 +998,36 @@ pub fn Links(props: &LinksProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct GroupHeadProps {
     pub group: GroupHead,
+    pub lang: Lang,
 }
 
 /// The consumer group's column header.
 #[function_component]
 pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
     let g = &props.group;
+    let t = props.lang.text();
+    // Kafka's state names stay as Kafka writes them; kscope's own words are translated.
+    let state = match g.state.as_str() {
+        "no consumers" => t.no_consumers,
+        "creating __consumer_offsets" => t.creating_offsets,
+        "no coordinator" => t.no_coordinator,
+        other => other,
+    };
+    let protocol = if g.protocol == "eager" {
+        t.eager
+    } else {
+        t.cooperative
+    };
     html! {
         <div class="head group-head" data-testid="group" data-state={g.state.clone()}>
             <div class="title">
-                <strong>{format!("group {}", g.group_id)}</strong>
+                <strong>{format!("{} {}", t.group, g.group_id)}</strong>
                 <span class="status">
-                    {g.state.clone()}
-                    { g.generation.map(|n| format!(" · gen {n}")).unwrap_or_default() }
+                    {state}
+                    { g.generation.map(|n| format!(" · {} {n}", t.generation)).unwrap_or_default() }
                 </span>
             </div>
-            <span class="meta">{format!("{} ({}) · {} member(s) · lag {}", g.assignor, g.protocol, g.members, g.total_lag)}</span>
+            <span class="meta">{format!("{} ({}) · {} {} · {} {}", g.assignor, protocol, g.members, t.members, t.lag, g.total_lag)}</span>
         </div>
     }
 }
@@ -974,6 +1036,7 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ConsumerCardsProps {
     pub cards: Rc<Vec<ConsumerCard>>,
+    pub lang: Lang,
     pub dispatch: Callback<Msg>,
 }
 
@@ -982,10 +1045,18 @@ pub struct ConsumerCardsProps {
 #[function_component]
 pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
     let d = &props.dispatch;
+    let t = props.lang.text();
+    let state_text = |state: &str| match state {
+        "running" => t.state_running,
+        "paused" => t.state_paused,
+        "crashed" => t.state_crashed,
+        "closed" => t.state_closed,
+        _ => t.state_failed,
+    };
     if props.cards.is_empty() {
         return html! {
             <section class="consumers" aria-label="consumers">
-                <p class="muted">{"No consumers: move the consumers slider to start some."}</p>
+                <p class="muted">{t.no_consumers_card}</p>
             </section>
         };
     }
@@ -999,29 +1070,29 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                         data-consumer={id.to_string()} data-state={c.state}>
                         <div class="title">
                             <span class="shape" aria-hidden="true">{"▲"}</span>
-                            <strong>{format!("consumer c{id}")}</strong>
-                            if c.leader { <span class="leader-tag" title="the group leader: it runs the assignor">{"leader"}</span> }
+                            <strong>{format!("{} c{id}", t.consumer)}</strong>
+                            if c.leader { <span class="leader-tag" title={t.group_leader_title}>{t.group_leader}</span> }
                         </div>
                         <div class="meta">
                             if alive {
-                                {format!("{} · {}", c.state, c.member_state)}
-                                { if c.generation >= 0 { format!(" · gen {}", c.generation) } else { String::new() } }
+                                {format!("{} · {}", state_text(c.state), c.member_state)}
+                                { if c.generation >= 0 { format!(" · {} {}", t.generation, c.generation) } else { String::new() } }
                             } else {
-                                {c.state}
+                                {state_text(c.state)}
                             }
                         </div>
                         <div class="meta">
-                            { if c.owned.is_empty() { "owns nothing".to_string() } else { format!("owns {}", c.owned.iter().map(|p| format!("orders-{p}")).collect::<Vec<_>>().join(", ")) } }
+                            { if c.owned.is_empty() { t.owns_nothing.to_string() } else { format!("{} {}", t.owns, c.owned.iter().map(|p| format!("orders-{p}")).collect::<Vec<_>>().join(", ")) } }
                         </div>
-                        <div class="meta">{format!("processed {} · redelivered {} · {} in hand · {} fetched", c.consumed, c.redelivered, c.processing, c.buffered)}</div>
+                        <div class="meta">{format!("{} {} · {} {} · {} {} · {} {}", t.processed, c.consumed, t.redelivered, c.redelivered, t.in_hand, c.processing, t.fetched, c.buffered)}</div>
                         <div class="actions">
                             if alive {
-                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::CrashConsumer(id))} title="kill the consumer's process: no commit, no LeaveGroup">{"crash"}</button>
-                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::TogglePauseConsumer(id))} title="stop or resume calling poll(): past max.poll.interval.ms it leaves the group">
-                                    { if c.state == "paused" { "resume" } else { "pause" } }
+                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::CrashConsumer(id))} title={t.consumer_crash_title}>{t.crash}</button>
+                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::TogglePauseConsumer(id))} title={t.pause_consumer_title}>
+                                    { if c.state == "paused" { t.resume_consumer } else { t.pause_consumer } }
                                 </button>
                             } else {
-                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::RestartConsumer(id))}>{"restart"}</button>
+                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::RestartConsumer(id))}>{t.restart}</button>
                             }
                         </div>
                     </div>
@@ -1031,7 +1102,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
     }
 }
 
-fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column) -> Html {
+fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column, t: &i18n::Text) -> Html {
     let Some(c) = cell else {
         return html! { <div class={classes!("cell", "empty", (!col.up).then_some("down"))}></div> };
     };
@@ -1044,7 +1115,11 @@ fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column) -> Html {
             data-broker={c.broker.to_string()} data-role={role} data-in-isr={c.in_isr.to_string()}
             data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}>
             <span class="shape" aria-hidden="true">{ if c.leader { "★" } else { "●" } }</span>
-            <span class="role">{ if c.in_isr { role.to_string() } else { format!("{role} · out of ISR") } }</span>
+            <span class="role">
+                { if c.leader { t.leader } else { t.follower } }
+                { if c.in_isr { "" } else { " · " } }
+                { if c.in_isr { "" } else { t.out_of_isr } }
+            </span>
             <span class="log" title={format!("log start {} · high watermark {} · log end {} · {} segment(s)", c.log_start_offset, c.high_watermark, c.log_end_offset, c.segments)}>
                 <span class="committed" style={format!("width:{}%", settings::fixed(hw, 1))}></span>
                 if let Some(o) = c.committed {
@@ -1052,37 +1127,38 @@ fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column) -> Html {
                         style={format!("left:{}%", settings::fixed((100.0 * (o - c.log_start_offset) as f64 / span).clamp(0.0, 100.0), 1))}></span>
                 }
             </span>
-            <span class="nums">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}{ if c.leader { format!(" · epoch {}", r.leader_epoch) } else { String::new() } }</span>
+            <span class="nums">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}{ if c.leader { format!(" · {} {}", t.epoch, r.leader_epoch) } else { String::new() } }</span>
         </div>
     }
 }
 
-fn legend(vm: &view_model::ViewModel) -> Html {
+fn legend(vm: &view_model::ViewModel, lang: Lang) -> Html {
+    let t = lang.text();
     html! {
         <footer class="legend">
-            <span><span class="shape leader">{"★"}</span>{" leader"}</span>
-            <span><span class="shape">{"●"}</span>{" follower"}</span>
-            <span><span class="swatch committed"></span>{" committed (below the high watermark)"}</span>
-            <span><span class="swatch uncommitted"></span>{" written, not yet committed"}</span>
-            <span><span class="dot produce inline"></span>{" produce request"}</span>
-            <span><span class="dot record inline"></span>{" record sent by the application"}</span>
-            <span><span class="dot retry inline"></span>{" retried produce request"}</span>
-            <span><span class="dot ack inline"></span>{" produce response"}</span>
-            <span><span class="dot fetch-data inline"></span>{" replication"}</span>
-            <span><span class="dot fetch inline"></span>{" fetch without data"}</span>
-            <span><span class="dot consumed inline"></span>{" records to a consumer"}</span>
-            <span><span class="dot commit inline"></span>{" offset commit"}</span>
-            <span><span class="dot control inline"></span>{" group protocol (join, sync, heartbeat)"}</span>
-            <span><span class="shape consumer-shape">{"▲"}</span>{" consumer · "}<span class="group-mark inline"></span>{" committed offset"}</span>
+            <span><span class="shape leader">{"★"}</span>{format!(" {}", t.legend_leader)}</span>
+            <span><span class="shape">{"●"}</span>{format!(" {}", t.legend_follower)}</span>
+            <span><span class="swatch committed"></span>{format!(" {}", t.legend_committed)}</span>
+            <span><span class="swatch uncommitted"></span>{format!(" {}", t.legend_uncommitted)}</span>
+            <span><span class="dot produce inline"></span>{format!(" {}", t.legend_produce)}</span>
+            <span><span class="dot record inline"></span>{format!(" {}", t.legend_record)}</span>
+            <span><span class="dot retry inline"></span>{format!(" {}", t.legend_retry)}</span>
+            <span><span class="dot ack inline"></span>{format!(" {}", t.legend_ack)}</span>
+            <span><span class="dot fetch-data inline"></span>{format!(" {}", t.legend_replication)}</span>
+            <span><span class="dot fetch inline"></span>{format!(" {}", t.legend_fetch)}</span>
+            <span><span class="dot consumed inline"></span>{format!(" {}", t.legend_consumed)}</span>
+            <span><span class="dot commit inline"></span>{format!(" {}", t.legend_commit)}</span>
+            <span><span class="dot control inline"></span>{format!(" {}", t.legend_control)}</span>
+            <span><span class="shape consumer-shape">{"▲"}</span>{format!(" {} · ", t.legend_consumer)}<span class="group-mark inline"></span>{format!(" {}", t.legend_committed_offset)}</span>
             <span class="muted">
                 { match vm.producer_id {
-                    None => "producer not idempotent".to_string(),
-                    Some(None) => "idempotent producer, waiting for its producer id".to_string(),
-                    Some(Some((id, epoch))) => format!("idempotent producer: id {id}, epoch {epoch}"),
+                    None => t.not_idempotent.to_string(),
+                    Some(None) => t.waiting_producer_id.to_string(),
+                    Some(Some((id, epoch))) => format!("{} {id}, {} {epoch}", t.idempotent_producer, t.epoch),
                 } }
-                {format!(" · every link {PAGE_LATENCY_MS} ms one way · seed {} · ", vm.seed)}
+                {format!(" · {} · {} {} · ", t.every_link.replace("{}", &PAGE_LATENCY_MS.to_string()), t.seed, vm.seed)}
                 <span data-testid="records-in-flight">{vm.records_in_flight}</span>
-                {format!(" records in {} messages in flight", vm.in_flight_messages)}
+                {format!(" {} {} {}", t.records_in, vm.in_flight_messages, t.messages_in_flight)}
             </span>
         </footer>
     }
@@ -1095,6 +1171,7 @@ pub struct ControlsProps {
     pub playing: bool,
     /// Whether the producer is idempotent (as Kafka resolved `enable.idempotence`).
     pub idempotent: bool,
+    pub lang: Lang,
     pub dispatch: Callback<Msg>,
 }
 
@@ -1102,6 +1179,7 @@ pub struct ControlsProps {
 #[function_component]
 pub fn Controls(props: &ControlsProps) -> Html {
     let s = &props.settings;
+    let t = props.lang.text();
     let link = &props.dispatch;
     let slider = |testid: &'static str,
                   label: &'static str,
@@ -1165,6 +1243,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
     });
     let on_seed =
         link.reform(|e: Event| Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value()));
+    let on_lang = link.reform(|e: Event| {
+        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+        let lang = Lang::parse(&v);
+        Msg::Set(Box::new(move |s: &mut Settings| s.lang = lang))
+    });
     let on_assignor = link.reform(|e: Event| {
         let v = e.target_unchecked_into::<HtmlSelectElement>().value();
         let a = settings::parse_assignor(&v).unwrap_or(AssignorKind::Range);
@@ -1174,31 +1257,36 @@ pub fn Controls(props: &ControlsProps) -> Html {
         <aside class="controls" data-testid="controls" aria-label="controls">
             <div class="playback">
                 <button data-testid="play" class="primary" onclick={link.reform(|_| Msg::TogglePlay)}>
-                    { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+                    { if props.playing { t.pause } else { t.play } }
                 </button>
-                <button data-testid="step" onclick={link.reform(|_| Msg::Step)} title="one event (→)">{"Step ▸"}</button>
-                <button data-testid="reset" onclick={link.reform(|_| Msg::Reset)}>{"Reset"}</button>
+                <button data-testid="step" onclick={link.reform(|_| Msg::Step)} title={t.step_title}>{t.step}</button>
+                <button data-testid="reset" onclick={link.reform(|_| Msg::Reset)}>{t.reset}</button>
             </div>
             <div class="row2">
-                <label class="control small">{"speed"}
+                <label class="control small">{t.speed}
                     <select data-testid="speed" onchange={on_speed}>
                         { for SPEEDS.iter().zip(settings::SPEED_NAMES).map(|(v, name)| html! { <option value={*name} selected={*v == s.speed}>{format!("{name}×")}</option> }) }
                     </select>
                 </label>
-                <label class="control small">{"seed"}
+                <label class="control small">{t.seed}
                     <input data-testid="seed" type="text" inputmode="numeric" value={s.seed.to_string()} onchange={on_seed} size="6" />
                 </label>
             </div>
-            <h3>{"cluster"}</h3>
-            { slider("brokers", "brokers", settings::BROKERS, s.brokers, 1, |s, v| s.brokers = v) }
-            { slider("partitions", "partitions", settings::PARTITIONS, s.partitions, 1, |s, v| s.partitions = v) }
+            <label class="control small">{t.language}
+                <select data-testid="lang" onchange={on_lang}>
+                    { for Lang::ALL.iter().map(|l| html! { <option value={l.code()} selected={*l == props.lang}>{l.name()}</option> }) }
+                </select>
+            </label>
+            <h3>{t.cluster}</h3>
+            { slider("brokers", t.brokers, settings::BROKERS, s.brokers, 1, |s, v| s.brokers = v) }
+            { slider("partitions", t.partitions, settings::PARTITIONS, s.partitions, 1, |s, v| s.partitions = v) }
             { slider("replication-factor", "replication.factor", settings::REPLICATION_FACTOR, s.replication_factor, 1, |s, v| s.replication_factor = v) }
             { slider("min-insync-replicas", "min.insync.replicas", settings::MIN_INSYNC_REPLICAS, s.min_insync_replicas, 1, |s, v| s.min_insync_replicas = v) }
             <label class="control toggle">
                 <input type="checkbox" data-testid="unclean" checked={s.unclean_leader_election_enable} onchange={on_unclean} />
                 <span>{"unclean.leader.election.enable"}</span>
             </label>
-            <h3>{"producer"}</h3>
+            <h3>{t.producer}</h3>
             <label class="control">
                 <span class="name">{"acks"}</span>
                 <input type="range" data-testid="acks" min="0" max="2" step="1" value={acks_value.to_string()} onchange={on_acks} aria-label="acks" />
@@ -1219,10 +1307,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     }) }
                 </select>
             </label>
-            { slider("rate", "records/s", Range { max: 5_000, ..settings::RATE }, s.rate.min(5_000), 10, |s, v| s.rate = v) }
-            { slider("keys", "distinct keys (0 = none)", Range { max: 64, ..settings::KEYS }, s.keys.min(64), 1, |s, v| s.keys = v) }
-            <h3>{"consumer group"}</h3>
-            { slider("consumers", "consumers", settings::CONSUMERS, s.consumers, 1, |s, v| s.consumers = v) }
+            { slider("rate", t.records_per_s, Range { max: 5_000, ..settings::RATE }, s.rate.min(5_000), 10, |s, v| s.rate = v) }
+            { slider("keys", t.distinct_keys, Range { max: 64, ..settings::KEYS }, s.keys.min(64), 1, |s, v| s.keys = v) }
+            <h3>{t.consumer_group}</h3>
+            { slider("consumers", t.consumers, settings::CONSUMERS, s.consumers, 1, |s, v| s.consumers = v) }
             <label class="control">
                 <span class="name">{"partition.assignment.strategy"}</span>
                 <select data-testid="assignor" onchange={on_assignor}>
@@ -1230,9 +1318,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         <option value={a.name()} selected={*a == s.assignor}>{a.name()}</option>
                     }) }
                 </select>
-                <output>{ match s.assignor.protocol() { kscope_core::assignor::RebalanceProtocol::Eager => "eager rebalancing", kscope_core::assignor::RebalanceProtocol::Cooperative => "cooperative rebalancing" } }</output>
+                <output>{ match s.assignor.protocol() { kscope_core::assignor::RebalanceProtocol::Eager => t.eager, kscope_core::assignor::RebalanceProtocol::Cooperative => t.cooperative } }</output>
             </label>
-            { slider("consumer-rate", "records/s each consumer processes", Range { max: 5_000, ..settings::CONSUMER_RATE }, s.consumer_rate.min(5_000), 10, |s, v| s.consumer_rate = v) }
+            { slider("consumer-rate", t.consumer_rate, Range { max: 5_000, ..settings::CONSUMER_RATE }, s.consumer_rate.min(5_000), 10, |s, v| s.consumer_rate = v) }
         </aside>
     }
 }

@@ -108,6 +108,8 @@ pub struct Settings {
     pub consumer_rate: u64,
     pub seed: u64,
     pub speed: f64,
+    /// `lang=ko` or `lang=en`; `None` follows the browser's language.
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 /// Playback speeds: simulated milliseconds per wall millisecond.
@@ -170,6 +172,7 @@ impl Default for Settings {
             consumer_rate: CONSUMER_RATE.default,
             seed: 1,
             speed: 1.0,
+            lang: None,
         }
     }
 }
@@ -272,6 +275,10 @@ impl Settings {
                 "consumer.rate" => {
                     s.consumer_rate = int(CONSUMER_RATE, &mut problems).unwrap_or(s.consumer_rate)
                 }
+                "lang" => match crate::i18n::Lang::parse(&v) {
+                    Some(l) => s.lang = Some(l),
+                    None => problems.push(format!("lang={v} is not ko or en; using the browser's language.")),
+                },
                 "speed" => match parse_speed(&v) {
                     Some(x) => s.speed = x,
                     None => problems.push(format!("speed={v} is not one of 0.1, 0.25, 0.5, 1, 2, 5, 10; using 1.")),
@@ -312,6 +319,9 @@ impl Settings {
             self.seed,
             speed_name(self.speed)
         ));
+        if let Some(l) = self.lang {
+            q.push_str(&format!("&lang={}", l.code()));
+        }
         q
     }
 
@@ -383,6 +393,7 @@ mod tests {
             consumer_rate: 300,
             seed: 42,
             speed: 0.25,
+            lang: Some(crate::i18n::Lang::Ko),
             ..Default::default()
         };
         let (back, problems) = Settings::from_query(&s.to_query());

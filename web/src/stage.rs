@@ -174,11 +174,48 @@ pub struct Dot {
     pub records: u32,
 }
 
+/// How the producer picks partitions now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    RoundRobin,
+    /// murmur2 of the key, modulo the partitions.
+    Keyed,
+    /// Keyless records go to one partition until a batch.size of bytes went there.
+    Sticky(Option<u32>),
+}
+
+impl Choice {
+    /// The rule in words.
+    pub fn text(self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::Lang;
+        match (self, lang) {
+            (Choice::RoundRobin, Lang::En) => {
+                "round robin: the next partition for every record (keys ignored)".into()
+            }
+            (Choice::RoundRobin, Lang::Ko) => {
+                "라운드 로빈: 레코드마다 다음 파티션 (키 무시)".into()
+            }
+            (Choice::Keyed, Lang::En) => "keyed records: murmur2(key) mod partitions".into(),
+            (Choice::Keyed, Lang::Ko) => "키가 있는 레코드: murmur2(key) mod 파티션 수".into(),
+            (Choice::Sticky(Some(p)), Lang::En) => {
+                format!(
+                    "keyless records stick to orders-{p} until a batch.size of bytes went there"
+                )
+            }
+            (Choice::Sticky(Some(p)), Lang::Ko) => {
+                format!("키 없는 레코드는 batch.size만큼 쌓일 때까지 orders-{p}에 붙음 (sticky)")
+            }
+            (Choice::Sticky(None), Lang::En) => "keyless records: sticky partitioner".into(),
+            (Choice::Sticky(None), Lang::Ko) => "키 없는 레코드: sticky 파티셔너".into(),
+        }
+    }
+}
+
 /// The whole stage.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stage {
-    /// How the producer picks partitions, in words.
-    pub partitioner: String,
+    /// How the producer picks partitions.
+    pub partitioner: Choice,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
     pub group: GroupHead,
@@ -235,21 +272,14 @@ pub fn stage(sim: &Sim) -> Stage {
     let sticky = producer.sticky_partition(kscope_core::TopicId(0));
     let keyed = sim.config().workload.keys > 0;
     let partitioner = match (producer.config.partitioner, keyed) {
-        (kscope_core::partitioner::PartitionerKind::RoundRobin, _) => {
-            "round robin: the next partition for every record (keys ignored)".to_string()
-        }
+        (kscope_core::partitioner::PartitionerKind::RoundRobin, _) => Choice::RoundRobin,
         (_, true)
             if producer.config.partitioner
                 != kscope_core::partitioner::PartitionerKind::UniformSticky =>
         {
-            "keyed records: murmur2(key) mod partitions".to_string()
+            Choice::Keyed
         }
-        _ => match sticky {
-            Some(p) => format!(
-                "keyless records stick to orders-{p} until a batch.size of bytes went there"
-            ),
-            None => "keyless records: sticky partitioner".to_string(),
-        },
+        _ => Choice::Sticky(sticky),
     };
     let lags = sim.group_lag();
     // By partition: the running consumer that owns it, and that consumer's position.
@@ -652,7 +682,11 @@ mod tests {
             sticky[0], last,
             "no switch without a new batch.size of bytes"
         );
-        assert!(st.partitioner.contains(&format!("orders-{last}")));
+        assert_eq!(st.partitioner, Choice::Sticky(Some(last)));
+        assert!(st
+            .partitioner
+            .text(crate::i18n::Lang::En)
+            .contains(&format!("orders-{last}")));
     }
 
     #[test]

@@ -6,6 +6,19 @@ use kscope_core::event::LossCause;
 use kscope_core::ledger::RecordStatus;
 use kscope_core::sim::Sim;
 
+use crate::i18n::Lang;
+
+/// The same sentence in English and Korean; arguments by position (`{0}`, `{1}`, …), so
+/// each language orders them as its grammar wants.
+macro_rules! tr {
+    ($lang:expr, $en:literal, $ko:literal $(, $arg:expr)* $(,)?) => {
+        match $lang {
+            Lang::En => format!($en $(, $arg)*),
+            Lang::Ko => format!($ko $(, $arg)*),
+        }
+    };
+}
+
 /// Everything the readouts show.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewModel {
@@ -95,7 +108,7 @@ pub fn rates(sim: &Sim, window_ms: u64, scan: usize) -> Rates {
 }
 
 /// Every loss, grouped by cause, with its count: what the ledger links each loss to.
-pub fn losses(sim: &Sim) -> Vec<(String, u64)> {
+pub fn losses(sim: &Sim, lang: Lang) -> Vec<(String, u64)> {
     let mut out: Vec<(String, u64)> = Vec::new();
     for r in sim.ledger().records() {
         if r.status != RecordStatus::Acknowledged {
@@ -108,16 +121,26 @@ pub fn losses(sim: &Sim) -> Vec<(String, u64)> {
                 leader,
                 leader_epoch,
                 kind,
-            } => format!(
-                "{:?} election of broker {} for orders-{} (leader epoch {}): it did not have them",
-                kind, leader.0, partition.partition, leader_epoch.0
+            } => tr!(
+                lang,
+                "{0:?} election of broker {1} for orders-{2} (leader epoch {3}): it did not have them",
+                "브로커 {1}이(가) orders-{2}의 리더로 선출됨({0:?}, 리더 에포크 {3}): 그 브로커에 없던 레코드",
+                kind,
+                leader.0,
+                partition.partition,
+                leader_epoch.0
             ),
-            LossCause::UnacknowledgedSendDropped { .. } => {
-                "acks=0: the request carrying them was lost on the way".to_string()
-            }
-            LossCause::UnacknowledgedSendRejected { error } => {
-                format!("acks=0: the broker refused them ({error:?}) and nobody was told")
-            }
+            LossCause::UnacknowledgedSendDropped { .. } => tr!(
+                lang,
+                "acks=0: the request carrying them was lost on the way",
+                "acks=0: 레코드를 실은 요청이 가는 길에 사라짐"
+            ),
+            LossCause::UnacknowledgedSendRejected { error } => tr!(
+                lang,
+                "acks=0: the broker refused them ({0:?}) and nobody was told",
+                "acks=0: 브로커가 거부했지만({0:?}) 아무도 알지 못함",
+                error
+            ),
         };
         match out.iter_mut().find(|(t, _)| *t == text) {
             Some((_, n)) => *n += 1,
@@ -127,10 +150,10 @@ pub fn losses(sim: &Sim) -> Vec<(String, u64)> {
     out
 }
 
-fn node(n: kscope_core::NodeId) -> String {
+fn node(n: kscope_core::NodeId, lang: Lang) -> String {
     match n {
-        kscope_core::NodeId::Producer => "the producer".to_string(),
-        kscope_core::NodeId::Broker(b) => format!("broker {}", b.0),
+        kscope_core::NodeId::Producer => tr!(lang, "the producer", "프로듀서"),
+        kscope_core::NodeId::Broker(b) => tr!(lang, "broker {0}", "브로커 {0}", b.0),
         kscope_core::NodeId::Consumer(c) => format!("c{}", c.0),
     }
 }
@@ -138,7 +161,7 @@ fn node(n: kscope_core::NodeId) -> String {
 /// A notable event in words, or `None` for the routine ones. `names` are the topics'
 /// names by id; events of internal topics (`__consumer_offsets`) are left out, except
 /// what they mean for the group (its coordinator moving).
-pub fn describe(e: &kscope_core::TimedEvent, names: &[String]) -> Option<String> {
+pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Option<String> {
     use kscope_core::event::{ElectionKind, Event, LeaveReason, RebalanceReason};
     let t = e.at.millis();
     let name = |tp: &kscope_core::TopicPartition| -> Option<String> {
@@ -148,145 +171,230 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String]) -> Option<String>
     let list = |tps: &[kscope_core::TopicPartition]| -> String {
         tps.iter().filter_map(name).collect::<Vec<_>>().join(", ")
     };
+    let l = lang;
     let text = match &e.event {
         Event::LeaderElected { partition, leader, leader_epoch, kind, isr } => match kind {
             ElectionKind::Initial => return None,
-            ElectionKind::Clean => format!(
-                "broker {} now leads {} (leader epoch {}, ISR {:?})",
+            ElectionKind::Clean => tr!(
+                l,
+                "broker {0} now leads {1} (leader epoch {2}, ISR {3:?})",
+                "브로커 {0}이(가) 이제 {1}의 리더 (리더 에포크 {2}, ISR {3:?})",
                 leader.0, name(partition)?, leader_epoch.0, isr.iter().map(|b| b.0).collect::<Vec<_>>()
             ),
-            ElectionKind::Unclean => format!(
-                "UNCLEAN election: broker {} leads {} from outside the ISR (leader epoch {})",
+            ElectionKind::Unclean => tr!(
+                l,
+                "UNCLEAN election: broker {0} leads {1} from outside the ISR (leader epoch {2})",
+                "UNCLEAN 선출: ISR 밖의 브로커 {0}이(가) {1}의 리더 (리더 에포크 {2})",
                 leader.0, name(partition)?, leader_epoch.0
             ),
         },
-        Event::PartitionOffline { partition, .. } => {
-            format!("{} is offline: no in-sync replica is alive", name(partition)?)
-        }
-        Event::IsrShrunk { partition, removed, .. } => {
-            format!("broker {} left the ISR of {}", removed.0, name(partition)?)
-        }
-        Event::IsrExpanded { partition, added, .. } => {
-            format!("broker {} rejoined the ISR of {}", added.0, name(partition)?)
-        }
-        Event::BrokerCrashed { broker } => format!("broker {} crashed", broker.0),
-        Event::BrokerFenced { broker } => format!(
-            "the controller fenced broker {} (no heartbeat for broker.session.timeout.ms)",
+        Event::PartitionOffline { partition, .. } => tr!(
+            l,
+            "{0} is offline: no in-sync replica is alive",
+            "{0} 오프라인: 살아 있는 ISR 레플리카가 없음",
+            name(partition)?
+        ),
+        Event::IsrShrunk { partition, removed, .. } => tr!(
+            l,
+            "broker {0} left the ISR of {1}",
+            "브로커 {0}이(가) {1}의 ISR에서 빠짐",
+            removed.0, name(partition)?
+        ),
+        Event::IsrExpanded { partition, added, .. } => tr!(
+            l,
+            "broker {0} rejoined the ISR of {1}",
+            "브로커 {0}이(가) {1}의 ISR에 다시 들어옴",
+            added.0, name(partition)?
+        ),
+        Event::BrokerCrashed { broker } => tr!(l, "broker {0} crashed", "브로커 {0} 장애", broker.0),
+        Event::BrokerFenced { broker } => tr!(
+            l,
+            "the controller fenced broker {0} (no heartbeat for broker.session.timeout.ms)",
+            "컨트롤러가 브로커 {0}을(를) 펜싱함 (broker.session.timeout.ms 동안 하트비트 없음)",
             broker.0
         ),
-        Event::BrokerRestarted { broker } => format!("broker {} restarted", broker.0),
-        Event::LogTruncated { broker, partition, to, records_removed } if *records_removed > 0 => format!(
-            "broker {} truncated {} to offset {} ({} records it had that the leader has not)",
+        Event::BrokerRestarted { broker } => tr!(l, "broker {0} restarted", "브로커 {0} 재시작", broker.0),
+        Event::LogTruncated { broker, partition, to, records_removed } if *records_removed > 0 => tr!(
+            l,
+            "broker {0} truncated {1} to offset {2} ({3} records it had that the leader has not)",
+            "브로커 {0}이(가) {1}을(를) 오프셋 {2}까지 잘라냄 (리더에 없는 레코드 {3}건)",
             broker.0, name(partition)?, to.0, records_removed
         ),
-        Event::RecordsLost { partition, records, .. } => format!(
-            "{} acknowledged record(s) of {} lost",
+        Event::RecordsLost { partition, records, .. } => tr!(
+            l,
+            "{0} acknowledged record(s) of {1} lost",
+            "{1}의 확인된 레코드 {0}건 유실",
             records.len(),
             name(partition)?
         ),
-        Event::DuplicateBatch { broker, partition, base_sequence, .. } => format!(
-            "broker {} recognised a retried batch of {} (sequence {}) and did not append it again",
+        Event::DuplicateBatch { broker, partition, base_sequence, .. } => tr!(
+            l,
+            "broker {0} recognised a retried batch of {1} (sequence {2}) and did not append it again",
+            "브로커 {0}이(가) {1}의 재시도 배치(시퀀스 {2})를 알아보고 다시 쓰지 않음",
             broker.0, name(partition)?, base_sequence
         ),
-        Event::RecordDuplicated { partition, offset, .. } => format!(
-            "a retry appended a record to {} a second time (offset {})",
+        Event::RecordDuplicated { partition, offset, .. } => tr!(
+            l,
+            "a retry appended a record to {0} a second time (offset {1})",
+            "재시도로 {0}에 같은 레코드가 두 번 기록됨 (오프셋 {1})",
             name(partition)?, offset.0
         ),
-        Event::ProducerIdAssigned { producer_id, epoch, bumped: true } => {
-            format!("the producer bumped its epoch: producer id {producer_id}, epoch {epoch}")
-        }
-        Event::ProduceRejected { broker, partition, error, .. } => format!(
-            "broker {} refused a batch for {}: {:?}",
+        Event::ProducerIdAssigned { producer_id, epoch, bumped: true } => tr!(
+            l,
+            "the producer bumped its epoch: producer id {0}, epoch {1}",
+            "프로듀서가 에포크를 올림: 프로듀서 ID {0}, 에포크 {1}",
+            producer_id, epoch
+        ),
+        Event::ProduceRejected { broker, partition, error, .. } => tr!(
+            l,
+            "broker {0} refused a batch for {1}: {2:?}",
+            "브로커 {0}이(가) {1}의 배치를 거부함: {2:?}",
             broker.0, name(partition)?, error
         ),
-        Event::PartitionsAdded { topic, partitions } => format!(
-            "{} now has {} partitions (partitions can be added, never removed)",
+        Event::PartitionsAdded { topic, partitions } => tr!(
+            l,
+            "{0} now has {1} partitions (partitions can be added, never removed)",
+            "{0}의 파티션이 이제 {1}개 (파티션은 늘릴 수만 있고 줄일 수 없음)",
             names.get(topic.0 as usize)?, partitions
         ),
-        Event::LinkCut { a, b } => format!(
-            "the link between {} and {} was cut: what is sent over it is lost",
-            node(*a),
-            node(*b)
+        Event::LinkCut { a, b } => tr!(
+            l,
+            "the link between {0} and {1} was cut: what is sent over it is lost",
+            "{0}와(과) {1} 사이 링크가 끊김: 그 위로 보내는 것은 사라짐",
+            node(*a, l),
+            node(*b, l)
         ),
-        Event::LinkHealed { a, b } => {
-            format!("the link between {} and {} was healed", node(*a), node(*b))
-        }
+        Event::LinkHealed { a, b } => tr!(
+            l,
+            "the link between {0} and {1} was healed",
+            "{0}와(과) {1} 사이 링크가 복구됨",
+            node(*a, l),
+            node(*b, l)
+        ),
         // ----- the consumer group -----
-        Event::ConsumerStarted { consumer } => format!("consumer c{} started", consumer.0),
-        Event::ConsumerClosed { consumer } => {
-            format!("consumer c{} closed: it committed and left the group", consumer.0)
-        }
-        Event::ConsumerCrashed { consumer } => format!(
-            "consumer c{} crashed: no commit, no LeaveGroup; the coordinator waits for session.timeout.ms",
+        Event::ConsumerStarted { consumer } => tr!(l, "consumer c{0} started", "컨슈머 c{0} 시작", consumer.0),
+        Event::ConsumerClosed { consumer } => tr!(
+            l,
+            "consumer c{0} closed: it committed and left the group",
+            "컨슈머 c{0} 종료: 커밋하고 그룹을 떠남",
             consumer.0
         ),
-        Event::ConsumerPaused { consumer, paused: true } => format!(
-            "consumer c{} stopped calling poll() (max.poll.interval.ms is running)",
+        Event::ConsumerCrashed { consumer } => tr!(
+            l,
+            "consumer c{0} crashed: no commit, no LeaveGroup; the coordinator waits for session.timeout.ms",
+            "컨슈머 c{0} 장애: 커밋도 LeaveGroup도 없음, 코디네이터는 session.timeout.ms를 기다림",
             consumer.0
         ),
-        Event::ConsumerPaused { consumer, paused: false } => {
-            format!("consumer c{} calls poll() again", consumer.0)
-        }
-        Event::CoordinatorLoaded { broker, generation, members, offsets, .. } => format!(
-            "broker {} became the group's coordinator and loaded it from __consumer_offsets (generation {}, {} member(s), {} offset(s))",
+        Event::ConsumerPaused { consumer, paused: true } => tr!(
+            l,
+            "consumer c{0} stopped calling poll() (max.poll.interval.ms is running)",
+            "컨슈머 c{0}이(가) poll() 호출을 멈춤 (max.poll.interval.ms 카운트 시작)",
+            consumer.0
+        ),
+        Event::ConsumerPaused { consumer, paused: false } => tr!(
+            l,
+            "consumer c{0} calls poll() again",
+            "컨슈머 c{0}이(가) 다시 poll()을 호출",
+            consumer.0
+        ),
+        Event::CoordinatorLoaded { broker, generation, members, offsets, .. } => tr!(
+            l,
+            "broker {0} became the group's coordinator and loaded it from __consumer_offsets (generation {1}, {2} member(s), {3} offset(s))",
+            "브로커 {0}이(가) 그룹 코디네이터가 되어 __consumer_offsets에서 그룹을 불러옴 (세대 {1}, 멤버 {2}, 오프셋 {3}개)",
             broker.0, generation, members, offsets
         ),
-        Event::RebalanceStarted { generation, reason, .. } => format!(
-            "the coordinator started a rebalance after generation {} ({})",
-            generation,
-            match reason {
-                RebalanceReason::MemberJoined => "a member joined or rejoined",
-                RebalanceReason::MemberLeft => "a member left",
-            }
-        ),
+        Event::RebalanceStarted { generation, reason, .. } => match reason {
+            RebalanceReason::MemberJoined => tr!(
+                l,
+                "the coordinator started a rebalance after generation {0} (a member joined or rejoined)",
+                "코디네이터가 세대 {0} 뒤 리밸런스를 시작함 (멤버가 합류 또는 재합류)",
+                generation
+            ),
+            RebalanceReason::MemberLeft => tr!(
+                l,
+                "the coordinator started a rebalance after generation {0} (a member left)",
+                "코디네이터가 세대 {0} 뒤 리밸런스를 시작함 (멤버가 떠남)",
+                generation
+            ),
+        },
         Event::GenerationStarted { generation, leader, members, .. } => match leader {
-            Some(l) => format!(
-                "generation {}: {} member(s), c{} is the leader and assigns the partitions",
+            Some(ld) => tr!(
+                l,
+                "generation {0}: {1} member(s), c{2} is the leader and assigns the partitions",
+                "세대 {0}: 멤버 {1}, 리더 c{2}가 파티션을 할당함",
                 generation,
                 members.len(),
-                l.0
+                ld.0
             ),
-            None => format!("generation {generation}: the group is empty"),
+            None => tr!(l, "generation {0}: the group is empty", "세대 {0}: 그룹이 비었음", generation),
         },
-        Event::MemberRemoved { consumer, reason, .. } => format!(
-            "the coordinator removed c{} ({})",
-            consumer.map_or(u32::MAX, |c| c.0),
+        Event::MemberRemoved { consumer, reason, .. } => {
+            let c = consumer.map_or(u32::MAX, |c| c.0);
             match reason {
-                LeaveReason::SessionTimeout => "no heartbeat for session.timeout.ms",
-                LeaveReason::LeaveGroup => "it sent LeaveGroup",
-                LeaveReason::RebalanceTimeout => "it did not rejoin in time",
+                LeaveReason::SessionTimeout => tr!(
+                    l,
+                    "the coordinator removed c{0} (no heartbeat for session.timeout.ms)",
+                    "코디네이터가 c{0}을(를) 내보냄 (session.timeout.ms 동안 하트비트 없음)",
+                    c
+                ),
+                LeaveReason::LeaveGroup => tr!(
+                    l,
+                    "the coordinator removed c{0} (it sent LeaveGroup)",
+                    "코디네이터가 c{0}을(를) 내보냄 (LeaveGroup을 보냄)",
+                    c
+                ),
+                LeaveReason::RebalanceTimeout => tr!(
+                    l,
+                    "the coordinator removed c{0} (it did not rejoin in time)",
+                    "코디네이터가 c{0}을(를) 내보냄 (제때 재합류하지 않음)",
+                    c
+                ),
             }
-        ),
-        Event::AssignmentComputed { consumer, assignor, transferring, .. } if *transferring > 0 => format!(
-            "c{} ran {}: {} partition(s) must first be revoked by their owners (a second rebalance follows)",
+        }
+        Event::AssignmentComputed { consumer, assignor, transferring, .. } if *transferring > 0 => tr!(
+            l,
+            "c{0} ran {1}: {2} partition(s) must first be revoked by their owners (a second rebalance follows)",
+            "c{0}가 {1}을(를) 실행: 파티션 {2}개는 먼저 기존 담당자가 반납해야 함 (두 번째 리밸런스가 이어짐)",
             consumer.0,
             assignor.name(),
             transferring
         ),
-        Event::PartitionsRevoked { consumer, partitions } if !partitions.is_empty() => format!(
-            "c{} revoked {} (onPartitionsRevoked)",
+        Event::PartitionsRevoked { consumer, partitions } if !partitions.is_empty() => tr!(
+            l,
+            "c{0} revoked {1} (onPartitionsRevoked)",
+            "c{0}가 {1}을(를) 반납 (onPartitionsRevoked)",
             consumer.0,
             list(partitions)
         ),
-        Event::PartitionsLost { consumer, partitions } if !partitions.is_empty() => format!(
-            "c{} lost {}: it was no longer in the group, so it could not commit (onPartitionsLost)",
+        Event::PartitionsLost { consumer, partitions } if !partitions.is_empty() => tr!(
+            l,
+            "c{0} lost {1}: it was no longer in the group, so it could not commit (onPartitionsLost)",
+            "c{0}가 {1}을(를) 잃음: 이미 그룹에서 빠져 커밋할 수 없었음 (onPartitionsLost)",
             consumer.0,
             list(partitions)
         ),
-        Event::PartitionsAssigned { consumer, partitions, .. } if !partitions.is_empty() => format!(
-            "c{} was assigned {} (onPartitionsAssigned)",
+        Event::PartitionsAssigned { consumer, partitions, .. } if !partitions.is_empty() => tr!(
+            l,
+            "c{0} was assigned {1} (onPartitionsAssigned)",
+            "c{0}에 {1} 할당 (onPartitionsAssigned)",
             consumer.0,
             list(partitions)
         ),
-        Event::RecordsConsumed { consumer, partition, records, redelivered, .. } if *redelivered > 0 => format!(
-            "c{} processed {} record(s) of {} again (redelivered: committed offsets were behind)",
+        Event::RecordsConsumed { consumer, partition, records, redelivered, .. } if *redelivered > 0 => tr!(
+            l,
+            "c{0} processed {1} record(s) of {2} again (redelivered: committed offsets were behind)",
+            "c{0}가 {2}의 레코드 {1}건을 다시 처리 (재전달: 커밋 오프셋이 뒤처져 있었음)",
             consumer.0,
             redelivered.min(records),
             name(partition)?
         ),
-        Event::CommitFailed { consumer, error } => {
-            format!("c{}'s commit failed: {:?}", consumer.0, error)
-        }
+        Event::CommitFailed { consumer, error } => tr!(
+            l,
+            "c{0}'s commit failed: {1:?}",
+            "c{0}의 커밋 실패: {1:?}",
+            consumer.0,
+            error
+        ),
         Event::ConsumerError { consumer, error } => format!("c{}: {:?}", consumer.0, error),
         _ => return None,
     };
@@ -353,7 +461,7 @@ mod tests {
         sim.apply(Instant::from_millis(1_500), Command::CrashBroker(leader))
             .unwrap();
         sim.step(Instant::from_millis(12_000));
-        let l = losses(&sim);
+        let l = losses(&sim, Lang::En);
         assert!(!l.is_empty());
         assert!(l[0].0.contains("Clean election of broker"), "{l:?}");
         assert_eq!(l.iter().map(|(_, n)| n).sum::<u64>(), view_model(&sim).lost);
@@ -374,7 +482,7 @@ mod tests {
         let lines: Vec<String> = sim
             .drain_events()
             .iter()
-            .filter_map(|e| describe(e, &names))
+            .filter_map(|e| describe(e, &names, Lang::En))
             .collect();
         assert!(lines
             .iter()
@@ -382,6 +490,28 @@ mod tests {
         assert!(lines.iter().any(|l| l.contains("fenced")));
         assert!(
             lines.iter().any(|l| l.contains("now leads orders-0")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn the_event_log_speaks_korean_with_kafkas_names_kept() {
+        let config = SimConfig {
+            consumers: 1,
+            ..Default::default()
+        };
+        let mut sim = Sim::new(config, 3).expect("valid");
+        sim.step(Instant::from_millis(5_000));
+        let names: Vec<String> = sim.topics().iter().map(|t| t.spec.name.clone()).collect();
+        let lines: Vec<String> = sim
+            .drain_events()
+            .iter()
+            .filter_map(|e| describe(e, &names, Lang::Ko))
+            .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("할당 (onPartitionsAssigned)")),
             "{lines:?}"
         );
     }
@@ -398,7 +528,7 @@ mod tests {
         let lines: Vec<String> = sim
             .drain_events()
             .iter()
-            .filter_map(|e| describe(e, &names))
+            .filter_map(|e| describe(e, &names, Lang::En))
             .collect();
         assert!(
             lines
