@@ -166,3 +166,36 @@ test('lang=ko shows the page in Korean; switching language keeps the run', async
     await close();
   }
 });
+
+test('embed mode shows the stage without the controls; reduced motion is honoured', async () => {
+  const { page, errors, close } = await open('?embed=1&lang=en&speed=2');
+  try {
+    await simTimeAbove(page, 300);
+    assert.equal(await page.getByTestId('controls').count(), 0, 'no control panel');
+    assert.equal(await page.getByTestId('broker').count(), 3, 'the stage is there');
+    assert.equal(await page.getByTestId('dots').getAttribute('data-motion'), 'smooth');
+    await page.screenshot({ path: join(screenshots, 'embed.png') });
+  } finally {
+    await close();
+  }
+  const locked = await open('?embed=1&controls=lock&autoplay=0');
+  try {
+    await locked.page.getByTestId('sim-time').waitFor();
+    assert.equal(await locked.page.getByTestId('controls').count(), 1);
+    assert.ok(await locked.page.getByTestId('brokers').isDisabled(), 'locked controls cannot be moved');
+    assert.equal(await int(locked.page, 'sim-time'), 0, 'autoplay=0 starts paused');
+  } finally {
+    await locked.close();
+  }
+  const reduced = await open('?speed=1');
+  try {
+    await reduced.page.emulateMedia({ reducedMotion: 'reduce' });
+    await reduced.page.reload();
+    await simTimeAbove(reduced.page, 300);
+    assert.equal(await reduced.page.getByTestId('dots').getAttribute('data-motion'), 'steps', 'messages step instead of gliding');
+    assert.deepEqual(reduced.errors, []);
+  } finally {
+    await reduced.close();
+  }
+  assert.deepEqual(errors, []);
+});

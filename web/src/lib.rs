@@ -87,6 +87,8 @@ pub struct App {
     snapshot_at_ms: f64,
     /// The last notable events, newest first.
     log: Rc<Vec<kscope_core::TimedEvent>>,
+    /// The reader prefers reduced motion (read once, when the page opens).
+    reduced_motion: bool,
     /// The topics' names, for the event log.
     names: Rc<Vec<String>>,
     /// The language the losses were written in.
@@ -162,10 +164,11 @@ impl Component for App {
                 }
             })
         });
+        let autoplay = settings.autoplay;
         let mut app = App {
             settings,
             sim,
-            playing: true,
+            playing: autoplay,
             last_frame_ms: None,
             notices,
             dispatch: ctx.link().callback(|m| m),
@@ -181,6 +184,7 @@ impl Component for App {
             snapshot_at_ms: 0.0,
             log: Rc::new(Vec::new()),
             names: Rc::new(Vec::new()),
+            reduced_motion: reduced_motion(),
             losses_lang: Lang::En,
             _frame: None,
             _keys: keys,
@@ -349,11 +353,18 @@ impl Component for App {
             .snapshot
             .clone()
             .expect("refreshed before every render");
-        let mut dots = stage::dots(&self.sim, self.sim.now(), MAX_DOTS);
+        let motion = if self.reduced_motion {
+            stage::Motion::Steps
+        } else {
+            stage::Motion::Smooth
+        };
+        let mut dots = stage::dots(&self.sim, self.sim.now(), MAX_DOTS, motion);
         // Records leaving the application: each takes 150 ms of wall time to reach its
-        // accumulator, whatever the speed.
-        let window = Duration::from_micros((150_000.0 * self.settings.speed) as u64);
-        dots.extend(stage::sends(&self.sim, self.sim.now(), window, MAX_SENDS));
+        // accumulator, whatever the speed (not drawn when motion is reduced).
+        if motion == stage::Motion::Smooth {
+            let window = Duration::from_micros((150_000.0 * self.settings.speed) as u64);
+            dots.extend(stage::sends(&self.sim, self.sim.now(), window, MAX_SENDS));
+        }
         let dots = Rc::new(dots);
         let idempotent = self.sim.producer().idempotent;
         let losses = self.losses.clone();
@@ -368,7 +379,7 @@ impl Component for App {
             }
         }
         html! {
-            <div class="app">
+            <div class={classes!("app", self.settings.embed.then_some("embed"))}>
                 <header class="topbar">
                     <div class="brand">
                         <span class="logo" aria-hidden="true">{"◆"}</span>
@@ -379,14 +390,26 @@ impl Component for App {
                 </header>
                 { for self.notices.iter().map(|n| html! { <div class="notice" role="alert">{n}</div> }) }
                 <div class="workspace">
-                    <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} />
+                    { match self.settings.controls_mode() {
+                        settings::ControlsMode::Show => html! {
+                            <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} />
+                        },
+                        settings::ControlsMode::Lock => html! {
+                            <fieldset class="locked" disabled=true>
+                                <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} />
+                            </fieldset>
+                        },
+                        settings::ControlsMode::Hide => html! {},
+                    } }
                     <main class="stage-wrap">
                         <div class="stage-box">
                             <StageView stage={SameStage(st.clone())} {lang} dispatch={self.dispatch.clone()} />
-                            <Dots dots={dots} />
+                            <Dots dots={dots} {motion} />
                         </div>
-                        <ConsumerCards cards={st.consumers.clone()} {lang} dispatch={self.dispatch.clone()} />
-                        <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
+                        if !self.settings.embed {
+                            <ConsumerCards cards={st.consumers.clone()} {lang} dispatch={self.dispatch.clone()} />
+                            <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
+                        }
                         <Losses list={losses} {lang} />
                         <EventLog events={self.log.clone()} names={self.names.clone()} {lang} />
                         { legend(&vm, lang) }
@@ -446,12 +469,7 @@ impl App {
     /// A settings change starts a new run from the same seed; a configuration Kafka
     /// rejects shows Kafka's error and changes nothing.
     fn apply_settings(&mut self, next: Settings) {
-        let same_run = Settings {
-            speed: self.settings.speed,
-            lang: self.settings.lang,
-            ..next.clone()
-        } == self.settings;
-        if same_run {
+        if next.same_run_as(&self.settings) {
             // Only the playback speed or the language changed: the run goes on.
             self.settings = next;
             write_url(&self.settings);
@@ -487,6 +505,9 @@ impl App {
         let rest_same = Settings {
             speed: self.settings.speed,
             lang: self.settings.lang,
+            embed: self.settings.embed,
+            controls: self.settings.controls,
+            autoplay: self.settings.autoplay,
             consumers: self.settings.consumers,
             assignor: self.settings.assignor,
             partitions: self.settings.partitions,
@@ -727,6 +748,7 @@ pub fn StageView(props: &StageProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct DotsProps {
     pub dots: Rc<Vec<Dot>>,
+    pub motion: stage::Motion,
 }
 
 /// Messages in flight, drawn on a canvas over the stage every frame (no DOM work per
@@ -741,8 +763,20 @@ pub fn Dots(props: &DotsProps) -> Html {
         });
     }
     html! {
-        <canvas class="dots" ref={canvas} aria-hidden="true" data-testid="dots" data-count={props.dots.len().to_string()}></canvas>
+        <canvas class="dots" ref={canvas} aria-hidden="true" data-testid="dots" data-count={props.dots.len().to_string()}
+            data-motion={match props.motion { stage::Motion::Smooth => "smooth", stage::Motion::Steps => "steps" }}></canvas>
     }
+}
+
+/// Whether the reader asked for less motion (`prefers-reduced-motion`).
+fn reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|m| m.matches())
 }
 
 thread_local! {

@@ -110,6 +110,54 @@ pub struct Settings {
     pub speed: f64,
     /// `lang=ko` or `lang=en`; `None` follows the browser's language.
     pub lang: Option<crate::i18n::Lang>,
+    /// `embed=1`: the stage alone, for a slide.
+    pub embed: bool,
+    /// `controls=show|hide|lock` (embedded pages hide them unless asked).
+    pub controls: Option<ControlsMode>,
+    /// `autoplay=0` starts paused.
+    pub autoplay: bool,
+}
+
+/// What an embedded page does with the control panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlsMode {
+    Show,
+    Hide,
+    /// Shown but disabled: the audience sees the settings and cannot change them.
+    Lock,
+}
+
+impl ControlsMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ControlsMode::Show => "show",
+            ControlsMode::Hide => "hide",
+            ControlsMode::Lock => "lock",
+        }
+    }
+}
+
+impl Settings {
+    /// How the page shows the controls: as asked, else hidden when embedded.
+    pub fn controls_mode(&self) -> ControlsMode {
+        self.controls.unwrap_or(if self.embed {
+            ControlsMode::Hide
+        } else {
+            ControlsMode::Show
+        })
+    }
+
+    /// The settings that only change how the page looks, not the run.
+    pub fn same_run_as(&self, other: &Settings) -> bool {
+        Settings {
+            speed: other.speed,
+            lang: other.lang,
+            embed: other.embed,
+            controls: other.controls,
+            autoplay: other.autoplay,
+            ..self.clone()
+        } == *other
+    }
 }
 
 /// Playback speeds: simulated milliseconds per wall millisecond.
@@ -173,6 +221,9 @@ impl Default for Settings {
             seed: 1,
             speed: 1.0,
             lang: None,
+            embed: false,
+            controls: None,
+            autoplay: true,
         }
     }
 }
@@ -275,6 +326,22 @@ impl Settings {
                 "consumer.rate" => {
                     s.consumer_rate = int(CONSUMER_RATE, &mut problems).unwrap_or(s.consumer_rate)
                 }
+                "embed" => match v.as_str() {
+                    "1" | "true" => s.embed = true,
+                    "0" | "false" => s.embed = false,
+                    _ => problems.push(format!("embed={v} must be 1 or 0; using 0.")),
+                },
+                "autoplay" => match v.as_str() {
+                    "1" | "true" => s.autoplay = true,
+                    "0" | "false" => s.autoplay = false,
+                    _ => problems.push(format!("autoplay={v} must be 1 or 0; using 1.")),
+                },
+                "controls" => match v.as_str() {
+                    "show" => s.controls = Some(ControlsMode::Show),
+                    "hide" => s.controls = Some(ControlsMode::Hide),
+                    "lock" => s.controls = Some(ControlsMode::Lock),
+                    _ => problems.push(format!("controls={v} is not show, hide or lock; ignored.")),
+                },
                 "lang" => match crate::i18n::Lang::parse(&v) {
                     Some(l) => s.lang = Some(l),
                     None => problems.push(format!("lang={v} is not ko or en; using the browser's language.")),
@@ -321,6 +388,15 @@ impl Settings {
         ));
         if let Some(l) = self.lang {
             q.push_str(&format!("&lang={}", l.code()));
+        }
+        if self.embed {
+            q.push_str("&embed=1");
+        }
+        if let Some(c) = self.controls {
+            q.push_str(&format!("&controls={}", c.name()));
+        }
+        if !self.autoplay {
+            q.push_str("&autoplay=0");
         }
         q
     }
@@ -394,6 +470,9 @@ mod tests {
             seed: 42,
             speed: 0.25,
             lang: Some(crate::i18n::Lang::Ko),
+            embed: true,
+            controls: Some(ControlsMode::Lock),
+            autoplay: false,
             ..Default::default()
         };
         let (back, problems) = Settings::from_query(&s.to_query());

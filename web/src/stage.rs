@@ -431,9 +431,19 @@ fn consumer_cards(sim: &Sim) -> Vec<ConsumerCard> {
         .collect()
 }
 
+/// How messages move on the stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Motion {
+    /// Gliding from sender to receiver.
+    Smooth,
+    /// `prefers-reduced-motion`: at the sender for the first half of the trip, then at
+    /// the receiver: a step change instead of movement.
+    Steps,
+}
+
 /// The messages in flight at `now`, placed on the stage; at most `limit` of them (the
 /// stage draws fewer under load rather than freezing).
-pub fn dots(sim: &Sim, now: Instant, limit: usize) -> Vec<Dot> {
+pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
     let brokers: Vec<u32> = sim.brokers().keys().map(|b| b.0).collect();
     let column = |n: NodeId| match n {
         NodeId::Producer => 0,
@@ -487,6 +497,11 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize) -> Vec<Dot> {
                 .saturating_sub(m.sent_at.micros())
                 .max(1) as f64;
             let t = (now.micros().saturating_sub(m.sent_at.micros()) as f64 / span).clamp(0.0, 1.0);
+            let t = match motion {
+                Motion::Smooth => t,
+                Motion::Steps if t < 0.5 => 0.0,
+                Motion::Steps => 1.0,
+            };
             let (x0, x1) = (
                 column_x(column(m.from), brokers.len()),
                 column_x(column(m.to), brokers.len()),
@@ -639,7 +654,7 @@ mod tests {
                 m.sent_at.micros()
                     + ((m.deliver_at.micros() - m.sent_at.micros()) as f64 * f) as u64,
             );
-            dots(&s, now, 10_000)
+            dots(&s, now, 10_000, Motion::Smooth)
                 .into_iter()
                 .find(|d| d.id == m.id.0)
                 .expect("in flight")
@@ -739,7 +754,7 @@ mod tests {
         let mut seen = false;
         for t in (500..40_000).step_by(5) {
             s.step(Instant::from_millis(t));
-            if dots(&s, s.now(), 10_000)
+            if dots(&s, s.now(), 10_000, Motion::Smooth)
                 .iter()
                 .any(|d| d.kind == DotKind::Retry)
             {
@@ -751,11 +766,24 @@ mod tests {
     }
 
     #[test]
+    fn reduced_motion_shows_a_message_at_one_end_or_the_other() {
+        let mut s = sim();
+        s.step(Instant::from_millis(1_000));
+        for d in dots(&s, s.now(), 10_000, Motion::Steps) {
+            let ends: Vec<f64> = (0..=4).map(|c| column_x(c, 3)).collect();
+            assert!(
+                ends.iter().any(|x| (d.x - x).abs() < 1e-9),
+                "{d:?} is between columns"
+            );
+        }
+    }
+
+    #[test]
     fn the_dot_limit_bounds_the_work() {
         let mut s = sim();
         s.step(Instant::from_millis(2_000));
-        let all = dots(&s, s.now(), 10_000).len();
+        let all = dots(&s, s.now(), 10_000, Motion::Smooth).len();
         assert!(all > 0);
-        assert_eq!(dots(&s, s.now(), 1).len(), 1);
+        assert_eq!(dots(&s, s.now(), 1, Motion::Smooth).len(), 1);
     }
 }
