@@ -14,7 +14,7 @@
 //! assignment and sends it in its SyncGroup) → Stable. Heartbeats keep a member; one
 //! silent for `session.timeout.ms` is removed.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -103,10 +103,26 @@ pub struct Group {
     pub(crate) timer: u64,
     /// The first rebalance of an empty group completes no earlier than this.
     pub(crate) initial_delay_until: Option<Instant>,
-    pub(crate) join_deadline: Instant,
 }
 
 impl Group {
+    /// A group the coordinator has no record of yet.
+    fn empty(id: Rc<str>, partition: TopicPartition) -> Group {
+        Group {
+            id,
+            partition,
+            state: GroupState::Empty,
+            generation: 0,
+            protocol: None,
+            leader: None,
+            members: Vec::new(),
+            pending_members: Vec::new(),
+            committed: BTreeMap::new(),
+            timer: 0,
+            initial_delay_until: None,
+        }
+    }
+
     fn member(&self, id: &str) -> Option<&Member> {
         self.members.iter().find(|m| &*m.member_id == id)
     }
@@ -280,20 +296,7 @@ impl Sim {
             .coordinator
             .groups
             .entry(group.clone())
-            .or_insert_with(|| Group {
-                id: group.clone(),
-                partition: tp,
-                state: GroupState::Empty,
-                generation: 0,
-                protocol: None,
-                leader: None,
-                members: Vec::new(),
-                pending_members: Vec::new(),
-                committed: BTreeMap::new(),
-                timer: 0,
-                initial_delay_until: None,
-                join_deadline: Instant::ZERO,
-            });
+            .or_insert_with(|| Group::empty(group.clone(), tp));
         Ok(())
     }
 
@@ -590,7 +593,6 @@ impl Sim {
             (now + Duration::from_millis(rebalance_timeout), None)
         };
         g.initial_delay_until = delay_until;
-        g.join_deadline = deadline;
         let timer = g.timer;
         let partition = g.partition.partition;
         let generation = g.generation;
@@ -1321,20 +1323,9 @@ impl Sim {
                     group.clone()
                 }
             };
-            let g = groups.entry(name.clone()).or_insert_with(|| Group {
-                id: name,
-                partition: tp,
-                state: GroupState::Empty,
-                generation: 0,
-                protocol: None,
-                leader: None,
-                members: Vec::new(),
-                pending_members: Vec::new(),
-                committed: BTreeMap::new(),
-                timer: 0,
-                initial_delay_until: None,
-                join_deadline: Instant::ZERO,
-            });
+            let g = groups
+                .entry(name.clone())
+                .or_insert_with(|| Group::empty(name, tp));
             match value {
                 GroupRecord::Offset {
                     partition, offset, ..
@@ -1518,12 +1509,3 @@ pub struct PartitionLag {
 
 /// Record ids of `__consumer_offsets` records start here, apart from the application's.
 pub const GROUP_RECORD_IDS: u64 = 1 << 48;
-
-/// The set of consumers that own at least one partition in the coordinator's view.
-pub fn owners(g: &Group) -> BTreeSet<ConsumerId> {
-    g.members
-        .iter()
-        .filter(|m| !m.assignment.is_empty())
-        .map(|m| m.consumer)
-        .collect()
-}
