@@ -9,4 +9,8 @@ mod groups;
 #[cfg(not(target_arch = "wasm32"))]
 mod properties;
 #[cfg(not(target_arch = "wasm32"))]
+mod scenario_files;
+#[cfg(not(target_arch = "wasm32"))]
 mod scenarios;
+#[cfg(not(target_arch = "wasm32"))]
+mod share_links;

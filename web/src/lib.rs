@@ -8,7 +8,10 @@
 //! - [`App`]: the component that owns the simulation, the play loop and the controls.
 
 pub mod i18n;
+pub mod scenario;
+pub mod script;
 pub mod settings;
+pub mod share;
 pub mod stage;
 pub mod view_model;
 
@@ -17,15 +20,17 @@ use std::rc::Rc;
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use kscope_core::assignor::AssignorKind;
-use kscope_core::event::MessageKind;
 use kscope_core::partitioner::PartitionerKind;
-use kscope_core::{Acks, BrokerId, Command, ConsumerId, Duration, Instant, NodeId, Sim, TopicId};
+use kscope_core::{Acks, BrokerId, ConsumerId, Duration, Instant, NodeId, Sim};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
 
 use i18n::Lang;
+use scenario::{Scenario, Timeline};
+use script::Action;
 use settings::{Range, Settings, SPEEDS};
+use share::Session;
 use stage::{Cell, Column, ConsumerCard, Dot, GroupHead, Row, Stage};
 
 /// A gap between frames longer than this (a background tab) is not replayed.
@@ -41,8 +46,13 @@ const LOG_LINES: usize = 12;
 const SNAPSHOT_MS: f64 = 100.0;
 /// The most recent records the throughput and latency readouts look at.
 const RATE_SCAN: usize = 25_000;
-/// One-way latency of every link on the page, so that messages are seen travelling.
-pub const PAGE_LATENCY_MS: u64 = 20;
+/// Fast-forwarding works at most this long per frame, in wall milliseconds, so the page
+/// never freezes however far a link or a step asks it to go.
+const SEEK_BUDGET_MS: f64 = 12.0;
+/// Fast-forwarding advances the clock in slices this long (simulated microseconds).
+const SEEK_SLICE_US: u64 = 20_000;
+
+pub use script::PAGE_LATENCY_MS;
 
 /// What the page can ask of the simulation.
 pub enum Msg {
@@ -63,6 +73,24 @@ pub enum Msg {
     TogglePauseConsumer(u32),
     /// Cuts or heals the link between two nodes.
     ToggleLink(NodeId, NodeId),
+    /// The scenario files arrived (the good ones, and a message for each bad one).
+    ScenariosLoaded(Vec<Scenario>, Vec<String>),
+    /// Starts the scenario with this id ("" leaves scenarios).
+    PickScenario(String),
+    NextStep,
+    PrevStep,
+    /// A key pressed outside a form field.
+    Key(String),
+    Share,
+    CloseShare,
+}
+
+/// Where fast-forwarding goes, and what happens there.
+#[derive(Clone, Copy, Debug)]
+struct Seek {
+    to_us: u64,
+    /// Play on from there until `hold_us` (presenting a step), or stay paused.
+    then_play_until: Option<u64>,
 }
 
 /// The page.
@@ -93,14 +121,78 @@ pub struct App {
     names: Rc<Vec<String>>,
     /// The language the losses were written in.
     losses_lang: Lang,
+    /// The settings the current run started from (live changes since are in `person`).
+    run_settings: Settings,
+    /// The built-in scenarios, once loaded.
+    scenarios: Rc<Vec<Rc<Scenario>>>,
+    /// The scenario being shown.
+    scenario: Option<Rc<Scenario>>,
+    /// The scenario's actions and a replayed link's, carried out as the clock passes them.
+    timeline: Timeline,
+    /// What the person did in this run, each with its instant: what a share link holds.
+    person: Vec<(u64, Action)>,
+    seek: Option<Seek>,
+    /// Pauses when the clock reaches this instant (the end of a step being presented).
+    hold_us: Option<u64>,
+    /// The session the page's URL asked for, until the scenarios it names have loaded.
+    pending: Option<Session>,
+    /// The link the share button made.
+    share_link: Option<String>,
+    /// Whether a scenario is being presented (read by the keyboard listener).
+    presenting: Rc<std::cell::Cell<bool>>,
     _frame: Option<AnimationFrame>,
     _keys: Option<EventListener>,
 }
 
-fn build(settings: &Settings) -> Result<Sim, String> {
-    let mut config = settings.to_config().map_err(|e| e.message)?;
-    config.network.latency_us = PAGE_LATENCY_MS * 1_000;
-    Sim::new(config, settings.seed).map_err(|e| e.message)
+use script::build;
+
+/// Fetches a file next to the page, as text.
+async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let fail = |what: &str| format!("{url} could not be read ({what}).");
+    let window = web_sys::window().ok_or_else(|| fail("no window"))?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| fail("no answer"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| fail("not a response"))?;
+    if !response.ok() {
+        return Err(fail(&format!("HTTP {}", response.status())));
+    }
+    let text = response.text().map_err(|_| fail("no text"))?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| fail("no text"))
+}
+
+/// Reads `scenarios/index.txt` and every file it names; a bad file is left out with a
+/// message naming its line.
+async fn load_scenarios() -> (Vec<Scenario>, Vec<String>) {
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    let index = match fetch_text("scenarios/index.txt").await {
+        Ok(index) => index,
+        Err(e) => return (good, vec![format!("No scenarios: {e}")]),
+    };
+    for name in scenario::index_entries(&index) {
+        if name.contains('/') || name.contains("..") || !name.ends_with(".txt") {
+            bad.push(format!("scenarios/index.txt names '{name}', which is not a .txt file of the scenarios folder."));
+            continue;
+        }
+        match fetch_text(&format!("scenarios/{name}")).await {
+            Ok(text) => match Scenario::parse(&text) {
+                Ok(s) if good.iter().any(|g: &Scenario| g.id == s.id) => bad.push(format!(
+                    "scenarios/{name}: the id {} is taken by another scenario.",
+                    s.id
+                )),
+                Ok(s) => good.push(s),
+                Err(e) => bad.push(format!("scenarios/{name} {e}")),
+            },
+            Err(e) => bad.push(e),
+        }
+    }
+    (good, bad)
 }
 
 fn query() -> String {
@@ -109,10 +201,10 @@ fn query() -> String {
         .unwrap_or_default()
 }
 
-fn write_url(settings: &Settings) {
+fn write_url(query: &str) {
     if let Some(w) = web_sys::window() {
         if let Ok(history) = w.history() {
-            let url = format!("?{}", settings.to_query());
+            let url = format!("?{query}");
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
@@ -124,6 +216,8 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         let (mut settings, mut notices) = Settings::from_query(&query());
+        let (session, problems) = Session::from_query(&query());
+        notices.extend(problems);
         let sim = match build(&settings) {
             Ok(sim) => sim,
             Err(e) => {
@@ -132,10 +226,13 @@ impl Component for App {
                 build(&settings).expect("the defaults are valid")
             }
         };
-        write_url(&settings);
         let link = ctx.link().clone();
+        let presenting = Rc::new(std::cell::Cell::new(false));
+        let keys_presenting = presenting.clone();
         let keys = web_sys::window().map(|w| {
-            EventListener::new(&w, "keydown", move |e| {
+            // Not passive: the page takes the keys it uses from the browser (no scrolling).
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            EventListener::new_with_options(&w, "keydown", options, move |e| {
                 let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
                     return;
                 };
@@ -151,21 +248,35 @@ impl Component for App {
                 if in_field {
                     return;
                 }
-                match e.key().as_str() {
-                    " " => {
-                        e.prevent_default();
-                        link.send_message(Msg::TogglePlay);
-                    }
-                    "ArrowRight" => {
-                        e.prevent_default();
-                        link.send_message(Msg::Step);
-                    }
-                    _ => {}
+                let key = e.key();
+                // Presenting a scenario, the keys a slide remote sends step through its
+                // captions; otherwise space plays and pauses and → steps one event.
+                let ours = if keys_presenting.get() {
+                    matches!(
+                        key.as_str(),
+                        " " | "PageDown"
+                            | "PageUp"
+                            | "ArrowRight"
+                            | "ArrowLeft"
+                            | "ArrowDown"
+                            | "ArrowUp"
+                    )
+                } else {
+                    matches!(key.as_str(), " " | "ArrowRight")
+                };
+                if ours && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
+                    e.prevent_default();
+                    link.send_message(Msg::Key(key));
                 }
             })
         });
         let autoplay = settings.autoplay;
+        ctx.link().send_future(async {
+            let (good, bad) = load_scenarios().await;
+            Msg::ScenariosLoaded(good, bad)
+        });
         let mut app = App {
+            run_settings: settings.clone(),
             settings,
             sim,
             playing: autoplay,
@@ -186,9 +297,26 @@ impl Component for App {
             names: Rc::new(Vec::new()),
             reduced_motion: reduced_motion(),
             losses_lang: Lang::En,
+            scenarios: Rc::new(Vec::new()),
+            scenario: None,
+            timeline: Timeline::default(),
+            person: Vec::new(),
+            seek: None,
+            hold_us: None,
+            pending: None,
+            share_link: None,
+            presenting,
             _frame: None,
             _keys: keys,
         };
+        if session.scenario.is_some() {
+            // Started once the scenario files have loaded.
+            app.playing = false;
+            app.pending = Some(session);
+        } else if !session.run.is_empty() || session.at_us.is_some() {
+            app.start_replay(None, session);
+        }
+        app.write_url();
         app.refresh_snapshot();
         app.request_frame(ctx);
         app
@@ -206,14 +334,32 @@ impl Component for App {
                     .map_or(0.0, |t| (ts - t).clamp(0.0, MAX_GAP_MS));
                 self.last_frame_ms = Some(ts);
                 self.request_frame(ctx);
+                if let Some(seek) = self.seek {
+                    self.seek_some(seek);
+                    self.snapshot = None;
+                    self.refresh_snapshot();
+                    return true;
+                }
                 if !self.playing {
                     return false;
                 }
-                let advance = (elapsed * self.settings.speed * 1000.0) as u64;
-                self.sim
-                    .step(Instant::from_micros(self.sim.now().micros() + advance));
-                self.take_events();
-                if ts - self.snapshot_at_ms >= SNAPSHOT_MS {
+                let now = self.sim.now().micros();
+                let mut to = now + (elapsed * self.settings.speed * 1000.0) as u64;
+                // A presented step, or the scenario, ends here: hold the picture.
+                let end = self
+                    .scenario
+                    .as_ref()
+                    .map(|s| s.end_us)
+                    .filter(|e| now < *e);
+                if let Some(stop) = self.hold_us.into_iter().chain(end).min() {
+                    if to >= stop {
+                        to = stop;
+                        self.playing = false;
+                        self.hold_us = None;
+                    }
+                }
+                self.advance_to(to);
+                if ts - self.snapshot_at_ms >= SNAPSHOT_MS || !self.playing {
                     self.snapshot_at_ms = ts;
                     self.snapshot = None;
                 }
@@ -225,16 +371,28 @@ impl Component for App {
             }
             Msg::TogglePlay => {
                 self.playing = !self.playing;
+                self.hold_us = None;
                 true
             }
             Msg::Step => {
                 self.playing = false;
-                self.sim.step_one();
-                self.take_events();
+                self.hold_us = None;
+                // An action of the timeline due before the next event runs first.
+                match (self.timeline.next_at(), self.sim.poll_at()) {
+                    (Some(t), Some(p)) if t <= p.micros() => self.advance_to(t),
+                    (Some(t), None) => self.advance_to(t),
+                    _ => {
+                        self.sim.step_one();
+                        self.take_events();
+                    }
+                }
                 true
             }
             Msg::Reset => {
-                self.restart();
+                match self.scenario.clone() {
+                    Some(sc) => self.start_scenario(sc, None),
+                    None => self.restart(),
+                }
                 true
             }
             Msg::Set(change) => {
@@ -260,85 +418,118 @@ impl Component for App {
                 }
                 true
             }
-            Msg::Crash(b) => self.command(Command::CrashBroker(BrokerId(b))),
+            Msg::Crash(b) => self.act(Action::CrashBroker(b)),
             Msg::Isolate(b) => {
-                // Cut (or heal) every link between this broker and the others.
                 let me = NodeId::Broker(BrokerId(b));
-                let others: Vec<NodeId> = self
+                let isolated = self
                     .sim
                     .brokers()
                     .keys()
                     .filter(|o| o.0 != b)
-                    .map(|o| NodeId::Broker(*o))
-                    .collect();
-                let isolated = others.iter().all(|o| self.sim.network().is_cut(me, *o));
-                for o in others {
-                    let c = if isolated {
-                        Command::HealLink(me, o)
-                    } else {
-                        Command::CutLink(me, o)
-                    };
-                    self.command(c);
-                }
-                true
-            }
-            Msg::Restart(b) => self.command(Command::RestartBroker(BrokerId(b))),
-            Msg::ToggleProducerLink(b) => {
-                let (p, n) = (NodeId::Producer, NodeId::Broker(BrokerId(b)));
-                if self.sim.network().is_cut(p, n) {
-                    self.command(Command::HealLink(p, n))
+                    .all(|o| self.sim.network().is_cut(me, NodeId::Broker(*o)));
+                self.act(if isolated {
+                    Action::ReconnectBroker(b)
                 } else {
-                    self.command(Command::CutLink(p, n))
-                }
+                    Action::IsolateBroker(b)
+                })
             }
-            Msg::DropNextResponse(b) => self.command(Command::DropNext {
-                from: NodeId::Broker(BrokerId(b)),
-                to: NodeId::Producer,
-                kind: Some(MessageKind::ProduceResponse),
+            Msg::Restart(b) => self.act(Action::RestartBroker(b)),
+            Msg::ToggleProducerLink(b) => Component::update(
+                self,
+                ctx,
+                Msg::ToggleLink(NodeId::Producer, NodeId::Broker(BrokerId(b))),
+            ),
+            Msg::DropNextResponse(b) => self.act(Action::DropResponse(b)),
+            Msg::ToggleLink(a, b) => self.act(if self.sim.network().is_cut(a, b) {
+                Action::HealLink(a, b)
+            } else {
+                Action::CutLink(a, b)
             }),
-            Msg::ToggleLink(a, b) => {
-                if self.sim.network().is_cut(a, b) {
-                    self.command(Command::HealLink(a, b))
-                } else {
-                    self.command(Command::CutLink(a, b))
-                }
-            }
-            Msg::CrashConsumer(c) => self.command(Command::CrashConsumer(ConsumerId(c))),
-            Msg::RestartConsumer(c) => self.command(Command::RestartConsumer(ConsumerId(c))),
+            Msg::CrashConsumer(c) => self.act(Action::CrashConsumer(c)),
+            Msg::RestartConsumer(c) => self.act(Action::RestartConsumer(c)),
             Msg::TogglePauseConsumer(c) => {
                 let paused = self
                     .sim
                     .consumers()
                     .get(&ConsumerId(c))
                     .is_some_and(|c| c.paused);
-                self.command(Command::PauseConsumer {
-                    consumer: ConsumerId(c),
-                    paused: !paused,
+                self.act(if paused {
+                    Action::ResumeConsumer(c)
+                } else {
+                    Action::PauseConsumer(c)
                 })
             }
             Msg::SlowBroker(b) => {
-                // A slow follower: its links to the other brokers take ten times longer.
-                let slow = Duration::from_millis(PAGE_LATENCY_MS * 10);
-                let others: Vec<BrokerId> = self
-                    .sim
-                    .brokers()
-                    .keys()
-                    .copied()
-                    .filter(|o| o.0 != b)
-                    .collect();
-                for o in others {
-                    let a = NodeId::Broker(BrokerId(b));
-                    let latency = if self.sim.network().latency(a, NodeId::Broker(o)) == slow {
-                        Duration::from_millis(PAGE_LATENCY_MS)
-                    } else {
-                        slow
-                    };
-                    self.command(Command::SetLinkLatency {
-                        a,
-                        b: NodeId::Broker(o),
-                        latency,
-                    });
+                let me = NodeId::Broker(BrokerId(b));
+                let slow = self.sim.brokers().keys().any(|o| {
+                    o.0 != b
+                        && self.sim.network().latency(me, NodeId::Broker(*o))
+                            > Duration::from_millis(PAGE_LATENCY_MS)
+                });
+                self.act(if slow {
+                    Action::UnslowBroker(b)
+                } else {
+                    Action::SlowBroker(b)
+                })
+            }
+            Msg::ScenariosLoaded(good, bad) => {
+                self.scenarios = Rc::new(good.into_iter().map(Rc::new).collect());
+                self.notices.extend(bad);
+                if let Some(session) = self.pending.take() {
+                    let id = session.scenario.clone().unwrap_or_default();
+                    match self.scenarios.iter().find(|s| s.id == id).cloned() {
+                        Some(sc) => self.start_scenario(sc, Some(session)),
+                        None => {
+                            self.notices.push(format!("There is no scenario called '{id}'; showing the settings of the link instead."));
+                            self.playing = self.settings.autoplay;
+                            self.start_replay(
+                                None,
+                                Session {
+                                    scenario: None,
+                                    ..session
+                                },
+                            );
+                        }
+                    }
                 }
+                true
+            }
+            Msg::PickScenario(id) => {
+                match self.scenarios.iter().find(|s| s.id == id).cloned() {
+                    Some(sc) => self.start_scenario(sc, None),
+                    None => {
+                        self.scenario = None;
+                        self.presenting.set(false);
+                        self.timeline = Timeline::default();
+                        self.hold_us = None;
+                        self.write_url();
+                    }
+                }
+                true
+            }
+            Msg::NextStep | Msg::PrevStep => {
+                let forward = matches!(msg, Msg::NextStep);
+                self.present_step(forward);
+                true
+            }
+            Msg::Key(key) => {
+                if self.scenario.is_some() {
+                    let forward =
+                        matches!(key.as_str(), " " | "PageDown" | "ArrowRight" | "ArrowDown");
+                    self.present_step(forward);
+                } else if key == " " {
+                    return Component::update(self, ctx, Msg::TogglePlay);
+                } else {
+                    return Component::update(self, ctx, Msg::Step);
+                }
+                true
+            }
+            Msg::Share => {
+                self.share_link = Some(self.share_url());
+                true
+            }
+            Msg::CloseShare => {
+                self.share_link = None;
                 true
             }
         };
@@ -378,6 +569,26 @@ impl Component for App {
                 let _ = root.set_attribute("lang", lang.code());
             }
         }
+        let scenario_id = self
+            .scenario
+            .as_ref()
+            .map(|s| s.id.clone())
+            .unwrap_or_default();
+        let caption = match (&self.scenario, self.step_index()) {
+            (Some(sc), Some(i)) => html! {
+                <CaptionBar
+                    title={sc.title(lang).to_string()}
+                    index={i}
+                    total={sc.steps.len()}
+                    caption={sc.steps[i].caption(lang).to_string()}
+                    seeking={self.seek.map(|s| script::format_time(s.to_us))}
+                    ended={self.sim.now().micros() >= sc.end_us}
+                    expect={sc.expect.iter().map(|e| e.to_text()).collect::<Vec<_>>().join(" · ")}
+                    {lang}
+                    dispatch={self.dispatch.clone()} />
+            },
+            _ => html! {},
+        };
         html! {
             <div class={classes!("app", self.settings.embed.then_some("embed"))}>
                 <header class="topbar">
@@ -389,19 +600,28 @@ impl Component for App {
                     <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
                 </header>
                 { for self.notices.iter().map(|n| html! { <div class="notice" role="alert">{n}</div> }) }
+                if let Some(link) = &self.share_link {
+                    <div class="share-box">
+                        <label for="share-link">{t.share_ready}</label>
+                        <input id="share-link" data-testid="share-link" type="text" readonly=true value={link.clone()}
+                            onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select())} />
+                        <button onclick={self.dispatch.reform(|_| Msg::CloseShare)}>{t.close}</button>
+                    </div>
+                }
                 <div class="workspace">
                     { match self.settings.controls_mode() {
                         settings::ControlsMode::Show => html! {
-                            <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} />
+                            <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} scenarios={SameScenarios(self.scenarios.clone())} scenario={scenario_id.clone()} />
                         },
                         settings::ControlsMode::Lock => html! {
                             <fieldset class="locked" disabled=true>
-                                <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} />
+                                <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} scenarios={SameScenarios(self.scenarios.clone())} scenario={scenario_id.clone()} />
                             </fieldset>
                         },
                         settings::ControlsMode::Hide => html! {},
                     } }
                     <main class="stage-wrap">
+                        { caption }
                         <div class="stage-box">
                             <StageView stage={SameStage(st.clone())} {lang} dispatch={self.dispatch.clone()} />
                             <Dots dots={dots} {motion} />
@@ -456,108 +676,290 @@ impl App {
         }));
     }
 
+    /// Starts the run over from its settings (a scenario, if any, is left).
     fn restart(&mut self) {
         match build(&self.settings) {
-            Ok(sim) => {
-                self.sim = sim;
-                self.notices.clear();
-            }
+            Ok(sim) => self.new_run(sim, self.settings.clone()),
             Err(e) => self.notices = vec![e],
         }
     }
 
-    /// A settings change starts a new run from the same seed; a configuration Kafka
-    /// rejects shows Kafka's error and changes nothing.
+    /// Makes `sim`, built from `settings`, the page's run: nothing done in it yet.
+    fn new_run(&mut self, sim: Sim, settings: Settings) {
+        self.sim = sim;
+        self.run_settings = settings.clone();
+        self.settings = settings;
+        self.person.clear();
+        self.timeline = match &self.scenario {
+            Some(sc) => Timeline::merged(&sc.actions(), &[]),
+            None => Timeline::default(),
+        };
+        self.seek = None;
+        self.hold_us = None;
+        self.share_link = None;
+        self.log = Rc::new(Vec::new());
+        self.notices.clear();
+        self.snapshot = None;
+        self.write_url();
+    }
+
+    /// A settings change: the page's look changes at once; what a running cluster takes
+    /// (consumers, assignor, added partitions, rate, keys) is done to it as Kafka would
+    /// and recorded; anything else starts a new run from the same seed. A configuration
+    /// Kafka rejects shows Kafka's error and changes nothing.
     fn apply_settings(&mut self, next: Settings) {
         if next.same_run_as(&self.settings) {
-            // Only the playback speed or the language changed: the run goes on.
             self.settings = next;
-            write_url(&self.settings);
+            self.write_url();
             return;
         }
-        if self.apply_live(&next) {
-            self.settings = next;
-            write_url(&self.settings);
+        if script::can_apply_live(&self.settings, &next) {
+            let view = Settings {
+                speed: next.speed,
+                lang: next.lang,
+                ..self.settings.clone()
+            };
+            self.settings = view;
+            for action in script::live_changes(&self.settings.clone(), &next) {
+                self.act(action);
+            }
             return;
         }
         match build(&next) {
             Ok(sim) => {
-                let mut notices = Vec::new();
-                if next.partitions < self.settings.partitions {
-                    notices.push(format!(
+                let shrunk = next.partitions < self.settings.partitions;
+                self.scenario = None;
+                self.presenting.set(false);
+                self.new_run(sim, next);
+                if shrunk {
+                    self.notices.push(format!(
                         "Kafka can add partitions to a topic but never remove them: the topic was deleted and recreated with {} partitions.",
-                        next.partitions
+                        self.settings.partitions
                     ));
                 }
-                self.settings = next;
-                self.sim = sim;
-                self.notices = notices;
-                write_url(&self.settings);
             }
             Err(e) => self.notices = vec![format!("{e} Nothing was changed.")],
         }
     }
 
-    /// Changes a running cluster can take as Kafka would take them, without starting
-    /// over: consumers started or closed, the assignor rolled out, partitions added.
-    /// Returns false when `next` differs in anything else.
-    fn apply_live(&mut self, next: &Settings) -> bool {
-        let rest_same = Settings {
-            speed: self.settings.speed,
-            lang: self.settings.lang,
-            embed: self.settings.embed,
-            controls: self.settings.controls,
-            autoplay: self.settings.autoplay,
-            consumers: self.settings.consumers,
-            assignor: self.settings.assignor,
-            partitions: self.settings.partitions,
-            ..next.clone()
-        } == self.settings;
-        if !rest_same || next.partitions < self.settings.partitions {
-            return false;
-        }
-        let mut notices = Vec::new();
-        if next.partitions > self.settings.partitions {
-            let now = self.sim.now();
-            let command = Command::AddPartitions {
-                topic: TopicId(0),
-                partitions: next.partitions as u32,
-            };
-            if let Err(e) = self.sim.apply(now, command) {
-                self.notices = vec![e.to_string()];
-                return false;
+    /// Does what the person asked, now, and records it for a share link.
+    fn act(&mut self, action: Action) -> bool {
+        let at = self.sim.now().micros();
+        let before = self.settings.clone();
+        match script::perform(&mut self.sim, &mut self.settings, &action) {
+            Ok(notices) => {
+                self.person.push((at, action));
+                self.notices = notices;
             }
-            if next.keys > 0 {
-                notices.push(format!(
-                    "orders now has {} partitions: keys hash to murmur2(key) mod {}, so many keys now go to another partition than before.",
-                    next.partitions, next.partitions
-                ));
-            }
+            Err(e) => self.notices = vec![e],
         }
-        if next.assignor != self.settings.assignor {
-            self.command(Command::SetAssignor(next.assignor));
-        }
-        let running: Vec<u32> = self
-            .sim
-            .consumers()
-            .values()
-            .filter(|c| c.is_running())
-            .map(|c| c.id.0)
-            .collect();
-        let want = next.consumers as usize;
-        for _ in running.len()..want {
-            self.command(Command::AddConsumer);
-        }
-        for id in running
-            .iter()
-            .rev()
-            .take(running.len().saturating_sub(want))
-        {
-            self.command(Command::CloseConsumer(ConsumerId(*id)));
+        if self.settings != before {
+            self.write_url();
         }
         self.take_events();
-        self.notices = notices;
         true
+    }
+
+    /// Steps the simulation to `to_us`, carrying out the timeline's actions on the way.
+    fn advance_to(&mut self, to_us: u64) {
+        let before = self.settings.clone();
+        let done = self.timeline.advance(
+            &mut self.sim,
+            &mut self.settings,
+            Instant::from_micros(to_us),
+        );
+        if !done.notices.is_empty() || !done.refused.is_empty() {
+            self.notices = done.notices;
+            self.notices.extend(done.refused);
+        }
+        if self.settings != before {
+            self.write_url();
+        }
+        self.take_events();
+    }
+
+    /// One frame of fast-forwarding: as far toward the target as the frame's budget goes.
+    fn seek_some(&mut self, seek: Seek) {
+        let started = js_sys::Date::now();
+        loop {
+            let to = (self.sim.now().micros() + SEEK_SLICE_US).min(seek.to_us);
+            self.advance_to(to);
+            if to >= seek.to_us {
+                self.seek = None;
+                self.playing = seek.then_play_until.is_some();
+                self.hold_us = seek.then_play_until;
+                self.write_url();
+                return;
+            }
+            if js_sys::Date::now() - started > SEEK_BUDGET_MS {
+                return;
+            }
+        }
+    }
+
+    /// Starts a scenario from its beginning, or as a session (a link, a reload) asks:
+    /// at a step, or replaying a shared run to the instant it was shared.
+    fn start_scenario(&mut self, sc: Rc<Scenario>, session: Option<Session>) {
+        let shared = session
+            .as_ref()
+            .is_some_and(|s| !s.run.is_empty() || s.at_us.is_some());
+        // A share link carries the run's settings; otherwise the scenario's apply, with
+        // the page's own look (language, embedding, speed if one was asked for).
+        let settings = if shared {
+            self.settings.clone()
+        } else {
+            Settings {
+                speed: if self.settings.speed != 1.0 {
+                    self.settings.speed
+                } else {
+                    sc.settings.speed
+                },
+                lang: self.settings.lang,
+                embed: self.settings.embed,
+                controls: self.settings.controls,
+                autoplay: self.settings.autoplay,
+                ..sc.settings.clone()
+            }
+        };
+        let sim = match build(&settings) {
+            Ok(sim) => sim,
+            Err(e) => {
+                self.notices = vec![e];
+                return;
+            }
+        };
+        self.scenario = Some(sc.clone());
+        self.presenting.set(true);
+        self.new_run(sim, settings);
+        let session = session.unwrap_or_default();
+        self.playing = self.settings.autoplay && session.step.is_none() && !shared;
+        self.start_replay(Some(&sc), session);
+    }
+
+    /// Replays a session's recorded actions over the run just built, fast-forwarding to
+    /// the instant (or the scenario step) it names.
+    fn start_replay(&mut self, sc: Option<&Scenario>, session: Session) {
+        let script = sc.map(|s| s.actions()).unwrap_or_default();
+        self.timeline = Timeline::merged(&script, &session.run);
+        self.person = session.run;
+        let step_at = sc
+            .zip(session.step)
+            .map(|(sc, i)| sc.steps[i.min(sc.steps.len() - 1)].at_us);
+        if let Some(to_us) = session.at_us.or(step_at) {
+            self.playing = false;
+            self.seek = Some(Seek {
+                to_us,
+                then_play_until: None,
+            });
+        }
+    }
+
+    /// The caption shown now: the last step that has started.
+    fn step_index(&self) -> Option<usize> {
+        let sc = self.scenario.as_ref()?;
+        let now = self.seek.map_or(self.sim.now().micros(), |s| s.to_us);
+        Some(sc.step_at(now))
+    }
+
+    /// Presents the next (or previous) step: goes to its start (fast-forwarding, or
+    /// replaying from the beginning to go back) and plays it through to the next step.
+    fn present_step(&mut self, forward: bool) {
+        let (Some(sc), Some(i)) = (self.scenario.clone(), self.step_index()) else {
+            return;
+        };
+        let now = self.sim.now().micros();
+        let j = if forward {
+            if i + 1 >= sc.steps.len() {
+                // Past the last step: play on to the end of the scenario.
+                self.playing = now < sc.end_us;
+                self.hold_us = None;
+                return;
+            }
+            i + 1
+        } else {
+            i.saturating_sub(1)
+        };
+        let to_us = sc.steps[j].at_us;
+        let hold = sc.steps.get(j + 1).map_or(sc.end_us, |s| s.at_us);
+        if to_us < now {
+            // Back in time: the same seed and the same actions replay to the same state.
+            let person: Vec<(u64, Action)> = self
+                .person
+                .iter()
+                .filter(|(t, _)| *t <= to_us)
+                .cloned()
+                .collect();
+            let view = self.settings.clone();
+            match build(&self.run_settings) {
+                Ok(sim) => {
+                    self.new_run(
+                        sim,
+                        Settings {
+                            speed: view.speed,
+                            lang: view.lang,
+                            embed: view.embed,
+                            controls: view.controls,
+                            autoplay: view.autoplay,
+                            ..self.run_settings.clone()
+                        },
+                    );
+                    self.timeline = Timeline::merged(&sc.actions(), &person);
+                    self.person = person;
+                }
+                Err(e) => {
+                    self.notices = vec![e];
+                    return;
+                }
+            }
+        }
+        self.playing = false;
+        self.seek = Some(Seek {
+            to_us,
+            then_play_until: Some(hold),
+        });
+    }
+
+    /// The page's URL: the settings; in a scenario, the scenario and its step instead.
+    fn write_url(&self) {
+        let query = match &self.scenario {
+            Some(sc) => {
+                let mut q = format!("scenario={}", sc.id);
+                if let Some(i) = self.step_index().filter(|i| *i > 0) {
+                    q.push_str(&format!("&step={}", i + 1));
+                }
+                q.push_str(&self.settings.view_query());
+                q
+            }
+            None => self.settings.to_query(),
+        };
+        write_url(&query);
+    }
+
+    /// A link that replays this session: the run's settings, the scenario and its step,
+    /// the instant, every action the person took.
+    fn share_url(&self) -> String {
+        let settings = Settings {
+            speed: self.settings.speed,
+            lang: self.settings.lang,
+            ..self.run_settings.clone()
+        };
+        let session = Session {
+            scenario: self.scenario.as_ref().map(|s| s.id.clone()),
+            step: self.step_index(),
+            at_us: Some(self.sim.now().micros()),
+            run: self.person.clone(),
+        };
+        let base = web_sys::window()
+            .map(|w| {
+                let l = w.location();
+                format!(
+                    "{}{}",
+                    l.origin().unwrap_or_default(),
+                    l.pathname().unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        format!("{base}?{}{}", settings.to_query(), session.to_query())
     }
 
     /// Keeps the notable events for the log, newest first, and drops the rest; they are
@@ -585,15 +987,6 @@ impl App {
         fresh.truncate(LOG_LINES);
         fresh.extend(self.log.iter().take(LOG_LINES - fresh.len()).cloned());
         self.log = Rc::new(fresh);
-    }
-
-    fn command(&mut self, command: Command) -> bool {
-        let now = self.sim.now();
-        if let Err(e) = self.sim.apply(now, command) {
-            self.notices = vec![e.to_string()];
-        }
-        self.take_events();
-        true
     }
 }
 
@@ -1207,6 +1600,66 @@ pub struct ControlsProps {
     pub idempotent: bool,
     pub lang: Lang,
     pub dispatch: Callback<Msg>,
+    pub scenarios: SameScenarios,
+    /// The id of the scenario shown ("" for none).
+    pub scenario: String,
+}
+
+/// The built-in scenarios, compared by identity (they change only when loaded).
+#[derive(Clone)]
+pub struct SameScenarios(pub Rc<Vec<Rc<Scenario>>>);
+
+impl PartialEq for SameScenarios {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The props of [`CaptionBar`].
+#[derive(Properties, PartialEq)]
+pub struct CaptionBarProps {
+    pub title: String,
+    pub index: usize,
+    pub total: usize,
+    pub caption: String,
+    /// The instant being fast-forwarded to, if any.
+    pub seeking: Option<String>,
+    pub ended: bool,
+    /// The scenario's stated outcome.
+    pub expect: String,
+    pub lang: Lang,
+    pub dispatch: Callback<Msg>,
+}
+
+/// A scenario's current caption, with the steps' navigation a presenter uses.
+#[function_component]
+pub fn CaptionBar(p: &CaptionBarProps) -> Html {
+    let t = p.lang.text();
+    let step = t
+        .step_of
+        .replacen("{}", &(p.index + 1).to_string(), 1)
+        .replacen("{}", &p.total.to_string(), 1);
+    html! {
+        <section class="caption-bar" aria-label={t.scenario}>
+            <div class="caption-head">
+                <strong class="caption-title">{&p.title}</strong>
+                <span class="caption-step" data-testid="caption-step">{step}</span>
+                <span class="caption-nav">
+                    <button data-testid="prev-step" disabled={p.index == 0} onclick={p.dispatch.reform(|_| Msg::PrevStep)} title={t.step_keys}>{t.prev_step}</button>
+                    <button data-testid="next-step" class="primary" onclick={p.dispatch.reform(|_| Msg::NextStep)} title={t.step_keys}>{t.next_step}</button>
+                </span>
+            </div>
+            <p class="caption" data-testid="caption" aria-live="polite">{&p.caption}</p>
+            if let Some(at) = &p.seeking {
+                <p class="caption-note" data-testid="seeking">{t.fast_forward.replace("{}", at)}</p>
+            } else if p.ended {
+                <p class="caption-note" data-testid="scenario-ended">{t.scenario_over}</p>
+            }
+            if !p.expect.is_empty() {
+                <p class="caption-expect">{format!("{}: {}", t.expected, p.expect)}</p>
+            }
+        </section>
+    }
 }
 
 /// The control panel: playback, then the cluster's and the producer's settings.
@@ -1287,14 +1740,27 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let a = settings::parse_assignor(&v).unwrap_or(AssignorKind::Range);
         Msg::Set(Box::new(move |s: &mut Settings| s.assignor = a))
     });
+    let on_scenario = link.reform(|e: Event| {
+        Msg::PickScenario(e.target_unchecked_into::<HtmlSelectElement>().value())
+    });
     html! {
         <aside class="controls" data-testid="controls" aria-label="controls">
+            <label class="control scenario-pick">
+                <span class="name">{t.scenario}</span>
+                <select data-testid="scenario" onchange={on_scenario}>
+                    <option value="" selected={props.scenario.is_empty()}>{t.free_play}</option>
+                    { for props.scenarios.0.iter().map(|sc| html! {
+                        <option value={sc.id.clone()} selected={sc.id == props.scenario}>{sc.title(props.lang)}</option>
+                    }) }
+                </select>
+            </label>
             <div class="playback">
                 <button data-testid="play" class="primary" onclick={link.reform(|_| Msg::TogglePlay)}>
                     { if props.playing { t.pause } else { t.play } }
                 </button>
                 <button data-testid="step" onclick={link.reform(|_| Msg::Step)} title={t.step_title}>{t.step}</button>
                 <button data-testid="reset" onclick={link.reform(|_| Msg::Reset)}>{t.reset}</button>
+                <button data-testid="share" onclick={link.reform(|_| Msg::Share)} title={t.share_title}>{t.share}</button>
             </div>
             <div class="row2">
                 <label class="control small">{t.speed}

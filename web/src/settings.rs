@@ -4,6 +4,7 @@
 //! A bad or out-of-range parameter falls back to its default alone, with a message.
 
 use kscope_core::assignor::AssignorKind;
+use kscope_core::log::CleanupPolicy;
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::{Acks, ConfigError, SimConfig, TopicSpec, Workload};
 
@@ -85,6 +86,22 @@ pub const CONSUMER_RATE: Range = Range {
     default: 2_000,
 };
 
+/// `log.retention.check.interval.ms` of every broker, in milliseconds.
+pub const RETENTION_CHECK_MS: Range = Range {
+    name: "log.retention.check.interval.ms",
+    min: 100,
+    max: 300_000,
+    default: 300_000,
+};
+/// `segment.bytes` of the topic (Kafka's minimum is 14 bytes; the page asks for a
+/// segment that holds at least a few records).
+pub const SEGMENT_BYTES: Range = Range {
+    name: "segment.bytes",
+    min: 1_024,
+    max: 1_073_741_824,
+    default: 1_073_741_824,
+};
+
 /// Every setting of the page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -106,6 +123,15 @@ pub struct Settings {
     /// `partition.assignment.strategy` of every consumer.
     pub assignor: AssignorKind,
     pub consumer_rate: u64,
+    /// The topic's `segment.bytes`.
+    pub segment_bytes: u64,
+    /// The topic's `retention.bytes` (-1: no limit).
+    pub retention_bytes: i64,
+    /// The topic's `retention.ms` (-1: forever).
+    pub retention_ms: i64,
+    /// The topic's `cleanup.policy`.
+    pub cleanup_policy: CleanupPolicy,
+    pub retention_check_ms: u64,
     pub seed: u64,
     pub speed: f64,
     /// `lang=ko` or `lang=en`; `None` follows the browser's language.
@@ -218,6 +244,11 @@ impl Default for Settings {
             consumers: CONSUMERS.default,
             assignor: AssignorKind::Range,
             consumer_rate: CONSUMER_RATE.default,
+            segment_bytes: SEGMENT_BYTES.default,
+            retention_bytes: -1,
+            retention_ms: 604_800_000,
+            cleanup_policy: CleanupPolicy::Delete,
+            retention_check_ms: RETENTION_CHECK_MS.default,
             seed: 1,
             speed: 1.0,
             lang: None,
@@ -228,7 +259,8 @@ impl Default for Settings {
     }
 }
 
-fn decode(s: &str) -> String {
+/// Undoes the URL's percent-encoding (and `+` for a space).
+pub(crate) fn decode(s: &str) -> String {
     let mut out = Vec::new();
     let b = s.as_bytes();
     let mut i = 0;
@@ -323,6 +355,24 @@ impl Settings {
                         "partition.assignment.strategy={v} is not one of range, roundrobin, sticky, cooperative-sticky; using range."
                     )),
                 },
+                "segment.bytes" => s.segment_bytes = int(SEGMENT_BYTES, &mut problems).unwrap_or(s.segment_bytes),
+                "log.retention.check.interval.ms" => {
+                    s.retention_check_ms = int(RETENTION_CHECK_MS, &mut problems).unwrap_or(s.retention_check_ms)
+                }
+                "retention.bytes" | "retention.ms" => match v.trim().parse::<i64>() {
+                    Ok(n) if n >= -1 => {
+                        if k == "retention.bytes" {
+                            s.retention_bytes = n
+                        } else {
+                            s.retention_ms = n
+                        }
+                    }
+                    _ => problems.push(format!("{k}={v} must be -1 (no limit) or a whole number of at least 0; using Kafka's default.")),
+                },
+                "cleanup.policy" => match parse_cleanup_policy(&v) {
+                    Some(p) => s.cleanup_policy = p,
+                    None => problems.push(format!("cleanup.policy={v} is not delete, compact or compact,delete; using delete.")),
+                },
                 "consumer.rate" => {
                     s.consumer_rate = int(CONSUMER_RATE, &mut problems).unwrap_or(s.consumer_rate)
                 }
@@ -350,6 +400,8 @@ impl Settings {
                     Some(x) => s.speed = x,
                     None => problems.push(format!("speed={v} is not one of 0.1, 0.25, 0.5, 1, 2, 5, 10; using 1.")),
                 },
+                // Read by share::Session.
+                k if crate::share::PARAMS.contains(&k) => {}
                 other => problems.push(format!("{other} is not a setting kscope knows; ignored.")),
             }
         }
@@ -375,7 +427,7 @@ impl Settings {
             q.push_str("&unclean.leader.election.enable=true");
         }
         q.push_str(&format!(
-            "&max.in.flight.requests.per.connection={}&partitioner={}&consumers={}&partition.assignment.strategy={}&consumer.rate={}&keys={}&rate={}&seed={}&speed={}",
+            "&max.in.flight.requests.per.connection={}&partitioner={}&consumers={}&partition.assignment.strategy={}&consumer.rate={}&keys={}&rate={}&seed={}",
             self.max_in_flight,
             self.partitioner.name(),
             self.consumers,
@@ -383,9 +435,41 @@ impl Settings {
             self.consumer_rate,
             self.keys,
             self.rate,
-            self.seed,
-            speed_name(self.speed)
+            self.seed
         ));
+        let d = Settings::default();
+        if self.segment_bytes != d.segment_bytes {
+            q.push_str(&format!("&segment.bytes={}", self.segment_bytes));
+        }
+        if self.retention_bytes != d.retention_bytes {
+            q.push_str(&format!("&retention.bytes={}", self.retention_bytes));
+        }
+        if self.retention_ms != d.retention_ms {
+            q.push_str(&format!("&retention.ms={}", self.retention_ms));
+        }
+        if self.cleanup_policy != d.cleanup_policy {
+            q.push_str(&format!(
+                "&cleanup.policy={}",
+                cleanup_policy_name(self.cleanup_policy)
+            ));
+        }
+        if self.retention_check_ms != d.retention_check_ms {
+            q.push_str(&format!(
+                "&log.retention.check.interval.ms={}",
+                self.retention_check_ms
+            ));
+        }
+        q.push_str(&self.view_query());
+        q
+    }
+
+    /// The parameters that only change how the page looks (speed, language, embedding),
+    /// each only when not its default, each starting with `&`.
+    pub fn view_query(&self) -> String {
+        let mut q = String::new();
+        if self.speed != 1.0 {
+            q.push_str(&format!("&speed={}", speed_name(self.speed)));
+        }
         if let Some(l) = self.lang {
             q.push_str(&format!("&lang={}", l.code()));
         }
@@ -410,6 +494,10 @@ impl Settings {
         );
         topic.min_insync_replicas = self.min_insync_replicas as u32;
         topic.unclean_leader_election_enable = self.unclean_leader_election_enable;
+        topic.log.segment_bytes = self.segment_bytes as u32;
+        topic.log.retention_bytes = self.retention_bytes;
+        topic.log.retention_ms = self.retention_ms;
+        topic.log.cleanup_policy = self.cleanup_policy;
         let mut config = SimConfig {
             brokers: self.brokers as u32,
             topics: vec![topic],
@@ -432,9 +520,28 @@ impl Settings {
         config.consumer.process_us_per_record = 1_000_000 / self.consumer_rate.max(1);
         // As a cluster of fewer than three brokers is configured to let consumer groups
         // work at all (Kafka's default of 3 refuses to create __consumer_offsets).
+        config.broker.log_retention_check_interval_ms = self.retention_check_ms;
         config.broker.offsets_topic_replication_factor = (self.brokers as u32).min(3);
         config.validate()?;
         Ok(config)
+    }
+}
+
+/// `cleanup.policy` as Kafka writes it.
+pub fn cleanup_policy_name(p: CleanupPolicy) -> &'static str {
+    match p {
+        CleanupPolicy::Delete => "delete",
+        CleanupPolicy::Compact => "compact",
+        CleanupPolicy::CompactDelete => "compact,delete",
+    }
+}
+
+fn parse_cleanup_policy(v: &str) -> Option<CleanupPolicy> {
+    match v.trim() {
+        "delete" => Some(CleanupPolicy::Delete),
+        "compact" => Some(CleanupPolicy::Compact),
+        "compact,delete" | "delete,compact" => Some(CleanupPolicy::CompactDelete),
+        _ => None,
     }
 }
 
@@ -467,6 +574,10 @@ mod tests {
             consumers: 5,
             assignor: AssignorKind::CooperativeSticky,
             consumer_rate: 300,
+            segment_bytes: 4_096,
+            retention_bytes: 8_192,
+            cleanup_policy: CleanupPolicy::CompactDelete,
+            retention_check_ms: 1_000,
             seed: 42,
             speed: 0.25,
             lang: Some(crate::i18n::Lang::Ko),

@@ -1,0 +1,73 @@
+//! Every scenario file of `scenarios/` runs to its end as the page runs it, with no
+//! action refused, and its ledger matches the outcome the file states.
+
+use std::path::PathBuf;
+
+use kscope_core::Instant;
+use kscope_web::scenario::{index_entries, Scenario, Timeline};
+use kscope_web::script;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+fn load(name: &str) -> Scenario {
+    let text = std::fs::read_to_string(dir().join(name)).unwrap();
+    Scenario::parse(&text).unwrap_or_else(|e| panic!("scenarios/{name}: {e}"))
+}
+
+#[test]
+fn every_scenario_reaches_its_stated_outcome() {
+    let index = std::fs::read_to_string(dir().join("index.txt")).unwrap();
+    let names = index_entries(&index);
+    assert!(names.len() >= 15, "{} scenarios", names.len());
+    let mut ids = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    for name in names {
+        let sc = load(name);
+        assert!(
+            ids.insert(sc.id.clone()),
+            "two scenarios are called {}",
+            sc.id
+        );
+        assert_eq!(
+            format!("{}.txt", sc.id),
+            name,
+            "a scenario's file is named after its id"
+        );
+        let mut settings = sc.settings.clone();
+        let mut sim = script::build(&settings).unwrap();
+        let mut timeline = Timeline::merged(&sc.actions(), &[]);
+        let done = timeline.advance(&mut sim, &mut settings, Instant::from_micros(sc.end_us));
+        let figures: Vec<String> = sc
+            .outcome(&sim)
+            .iter()
+            .map(|(e, v)| {
+                format!(
+                    "{} → {v}{}",
+                    e.to_text(),
+                    if e.holds(*v) { "" } else { " ✗" }
+                )
+            })
+            .collect();
+        let c = sim.ledger().counts();
+        println!(
+            "{:<28} acked {:>6} lost {:>4} dup {:>4} reord {:>3} consumed {:>6} redeliv {:>4} | {}",
+            sc.id,
+            c.acknowledged,
+            c.lost,
+            c.duplicated,
+            c.reordered,
+            c.consumed,
+            c.redelivered,
+            figures.join(", ")
+        );
+        if !done.refused.is_empty() {
+            failures.push(format!("{}: refused {:?}", sc.id, done.refused));
+        }
+        if sc.outcome(&sim).iter().any(|(e, v)| !e.holds(*v)) {
+            failures.push(format!("{}: {}", sc.id, figures.join(", ")));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -1,0 +1,626 @@
+//! What a person does to a running cluster, as text: the actions of the page's buttons,
+//! the lines of a scenario file, and the entries of a share link are one vocabulary.
+//!
+//! An [`Action`] is carried out by [`perform`], which turns it into kscope-core
+//! [`Command`]s; the page, the scenarios and the replay of a shared link all go through
+//! it, so a recorded session replays to the same state. Everything here is pure Rust
+//! (no browser), tested natively.
+
+use kscope_core::event::MessageKind;
+use kscope_core::{BrokerId, Command, ConsumerId, Duration, NodeId, Sim, TopicId, Workload};
+
+use crate::settings::{self, Settings};
+
+/// One-way latency of every link on the page, so that messages are seen travelling.
+pub const PAGE_LATENCY_MS: u64 = 20;
+/// How much slower a slowed broker's links to the other brokers are.
+const SLOW_FACTOR: u64 = 10;
+
+/// One thing a person does to the cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    CrashBroker(u32),
+    RestartBroker(u32),
+    /// Cuts every link between the broker and the other brokers.
+    IsolateBroker(u32),
+    /// Heals every link between the broker and the other brokers.
+    ReconnectBroker(u32),
+    /// Makes the broker's links to the other brokers ten times slower (a slow follower).
+    SlowBroker(u32),
+    /// Gives the broker's links their normal latency again.
+    UnslowBroker(u32),
+    /// Drops the next produce response the broker sends to the producer.
+    DropResponse(u32),
+    /// Drops the next produce request the producer sends to the broker.
+    DropRequest(u32),
+    CutLink(NodeId, NodeId),
+    HealLink(NodeId, NodeId),
+    CrashConsumer(u32),
+    RestartConsumer(u32),
+    PauseConsumer(u32),
+    ResumeConsumer(u32),
+    /// A setting a running cluster takes without starting over: `consumers`,
+    /// `partition.assignment.strategy`, `partitions` (only up), `rate`, `keys`.
+    Set(String, String),
+}
+
+/// The verbs, as a scenario file writes them and as a share link abbreviates them.
+const VERBS: &[(&str, &str)] = &[
+    ("crash-broker", "cb"),
+    ("restart-broker", "rb"),
+    ("isolate-broker", "ib"),
+    ("reconnect-broker", "nb"),
+    ("slow-broker", "sb"),
+    ("unslow-broker", "ub"),
+    ("drop-response", "dr"),
+    ("drop-request", "dq"),
+    ("cut-link", "cl"),
+    ("heal-link", "hl"),
+    ("crash-consumer", "cc"),
+    ("restart-consumer", "rc"),
+    ("pause-consumer", "pc"),
+    ("resume-consumer", "uc"),
+    ("set", "s"),
+];
+
+/// The settings [`Action::Set`] may change.
+pub const LIVE_SETTINGS: &[&str] = &[
+    "consumers",
+    "partition.assignment.strategy",
+    "partitions",
+    "rate",
+    "keys",
+];
+
+fn node_name(n: NodeId) -> String {
+    match n {
+        NodeId::Producer => "producer".into(),
+        NodeId::Broker(b) => format!("b{}", b.0),
+        NodeId::Consumer(c) => format!("c{}", c.0),
+    }
+}
+
+fn parse_node(s: &str) -> Result<NodeId, String> {
+    let number = |rest: &str| {
+        rest.parse::<u32>().map_err(|_| {
+            format!("'{s}' is not a node: write producer, b<broker id> or c<consumer id>")
+        })
+    };
+    if s == "producer" {
+        Ok(NodeId::Producer)
+    } else if let Some(rest) = s.strip_prefix('b') {
+        Ok(NodeId::Broker(BrokerId(number(rest)?)))
+    } else if let Some(rest) = s.strip_prefix('c') {
+        Ok(NodeId::Consumer(ConsumerId(number(rest)?)))
+    } else {
+        Err(format!(
+            "'{s}' is not a node: write producer, b<broker id> or c<consumer id>"
+        ))
+    }
+}
+
+impl Action {
+    fn verb(&self) -> usize {
+        match self {
+            Action::CrashBroker(_) => 0,
+            Action::RestartBroker(_) => 1,
+            Action::IsolateBroker(_) => 2,
+            Action::ReconnectBroker(_) => 3,
+            Action::SlowBroker(_) => 4,
+            Action::UnslowBroker(_) => 5,
+            Action::DropResponse(_) => 6,
+            Action::DropRequest(_) => 7,
+            Action::CutLink(..) => 8,
+            Action::HealLink(..) => 9,
+            Action::CrashConsumer(_) => 10,
+            Action::RestartConsumer(_) => 11,
+            Action::PauseConsumer(_) => 12,
+            Action::ResumeConsumer(_) => 13,
+            Action::Set(..) => 14,
+        }
+    }
+
+    fn argument(&self) -> String {
+        match self {
+            Action::CrashBroker(n)
+            | Action::RestartBroker(n)
+            | Action::IsolateBroker(n)
+            | Action::ReconnectBroker(n)
+            | Action::SlowBroker(n)
+            | Action::UnslowBroker(n)
+            | Action::DropResponse(n)
+            | Action::DropRequest(n)
+            | Action::CrashConsumer(n)
+            | Action::RestartConsumer(n)
+            | Action::PauseConsumer(n)
+            | Action::ResumeConsumer(n) => n.to_string(),
+            Action::CutLink(a, b) | Action::HealLink(a, b) => {
+                format!("{} {}", node_name(*a), node_name(*b))
+            }
+            Action::Set(k, v) => format!("{k}={v}"),
+        }
+    }
+
+    /// The action as a scenario file writes it: `crash-broker 1`, `cut-link b0 b2`,
+    /// `set consumers=4`.
+    pub fn to_text(&self) -> String {
+        format!("{} {}", VERBS[self.verb()].0, self.argument())
+    }
+
+    /// The action as a share link writes it: `cb1`, `clb0.b2`, `sconsumers=4`.
+    pub fn to_code(&self) -> String {
+        format!(
+            "{}{}",
+            VERBS[self.verb()].1,
+            self.argument().replace(' ', ".")
+        )
+    }
+
+    /// Reads an action written as a scenario file writes it.
+    pub fn parse(text: &str) -> Result<Action, String> {
+        let text = text.trim();
+        let (verb, rest) = text.split_once(' ').unwrap_or((text, ""));
+        let Some(i) = VERBS.iter().position(|(name, _)| *name == verb) else {
+            let known: Vec<&str> = VERBS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "'{verb}' is not an action; the actions are {}",
+                known.join(", ")
+            ));
+        };
+        Action::build(i, rest.trim(), ' ')
+    }
+
+    /// Reads an action written as a share link writes it.
+    pub fn parse_code(code: &str) -> Result<Action, String> {
+        // The longest code that prefixes `code` ("s" is a prefix of "sb").
+        let i = VERBS
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, c))| code.starts_with(c))
+            .max_by_key(|(_, (_, c))| c.len())
+            .map(|(i, _)| i)
+            .ok_or_else(|| format!("'{code}' is not an action"))?;
+        Action::build(i, &code[VERBS[i].1.len()..], '.')
+    }
+
+    fn build(verb: usize, rest: &str, sep: char) -> Result<Action, String> {
+        let name = VERBS[verb].0;
+        let number = || {
+            rest.parse::<u32>()
+                .map_err(|_| format!("{name} takes one id, a whole number, not '{rest}'"))
+        };
+        let nodes = || -> Result<(NodeId, NodeId), String> {
+            let parts: Vec<&str> = rest.split(sep).filter(|p| !p.is_empty()).collect();
+            match parts.as_slice() {
+                [a, b] => {
+                    let (a, b) = (parse_node(a)?, parse_node(b)?);
+                    if a == b {
+                        Err(format!("{name} needs two different nodes"))
+                    } else {
+                        Ok((a, b))
+                    }
+                }
+                _ => Err(format!(
+                    "{name} takes two nodes, as in '{name} producer b1'"
+                )),
+            }
+        };
+        Ok(match verb {
+            0 => Action::CrashBroker(number()?),
+            1 => Action::RestartBroker(number()?),
+            2 => Action::IsolateBroker(number()?),
+            3 => Action::ReconnectBroker(number()?),
+            4 => Action::SlowBroker(number()?),
+            5 => Action::UnslowBroker(number()?),
+            6 => Action::DropResponse(number()?),
+            7 => Action::DropRequest(number()?),
+            8 => {
+                let (a, b) = nodes()?;
+                Action::CutLink(a, b)
+            }
+            9 => {
+                let (a, b) = nodes()?;
+                Action::HealLink(a, b)
+            }
+            10 => Action::CrashConsumer(number()?),
+            11 => Action::RestartConsumer(number()?),
+            12 => Action::PauseConsumer(number()?),
+            13 => Action::ResumeConsumer(number()?),
+            _ => {
+                let (k, v) = rest
+                    .split_once('=')
+                    .ok_or_else(|| format!("set takes name=value, not '{rest}'"))?;
+                if !LIVE_SETTINGS.contains(&k) {
+                    return Err(format!(
+                        "{k} cannot change while the cluster runs; the settings that can are {}",
+                        LIVE_SETTINGS.join(", ")
+                    ));
+                }
+                Action::Set(k.into(), v.into())
+            }
+        })
+    }
+}
+
+/// The simulation the page runs for `settings`: Kafka's configuration, with links slow
+/// enough to see messages travel; Kafka's error for a configuration it rejects.
+pub fn build(settings: &Settings) -> Result<Sim, String> {
+    let mut config = settings.to_config().map_err(|e| e.message)?;
+    config.network.latency_us = PAGE_LATENCY_MS * 1_000;
+    Sim::new(config, settings.seed).map_err(|e| e.message)
+}
+
+fn others(sim: &Sim, b: u32) -> Vec<NodeId> {
+    sim.brokers()
+        .keys()
+        .filter(|o| o.0 != b)
+        .map(|o| NodeId::Broker(*o))
+        .collect()
+}
+
+fn broker_known(sim: &Sim, b: u32) -> Result<(), String> {
+    if sim.brokers().contains_key(&BrokerId(b)) {
+        Ok(())
+    } else {
+        Err(format!("There is no broker {b}."))
+    }
+}
+
+/// Carries out `action` on the running cluster at its current instant. Live settings
+/// changes update `settings`. Returns notices for the person (a refused command, a
+/// consequence worth saying); an `Err` changes nothing.
+pub fn perform(
+    sim: &mut Sim,
+    settings: &mut Settings,
+    action: &Action,
+) -> Result<Vec<String>, String> {
+    let now = sim.now();
+    let apply = |sim: &mut Sim, c: Command| sim.apply(now, c).map_err(|e| e.to_string());
+    let broker = |b: u32| NodeId::Broker(BrokerId(b));
+    match action {
+        Action::CrashBroker(b) => apply(sim, Command::CrashBroker(BrokerId(*b)))?,
+        Action::RestartBroker(b) => apply(sim, Command::RestartBroker(BrokerId(*b)))?,
+        Action::IsolateBroker(b) | Action::ReconnectBroker(b) => {
+            broker_known(sim, *b)?;
+            let cut = matches!(action, Action::IsolateBroker(_));
+            for o in others(sim, *b) {
+                let c = if cut {
+                    Command::CutLink(broker(*b), o)
+                } else {
+                    Command::HealLink(broker(*b), o)
+                };
+                apply(sim, c)?;
+            }
+        }
+        Action::SlowBroker(b) | Action::UnslowBroker(b) => {
+            broker_known(sim, *b)?;
+            let ms = if matches!(action, Action::SlowBroker(_)) {
+                PAGE_LATENCY_MS * SLOW_FACTOR
+            } else {
+                PAGE_LATENCY_MS
+            };
+            for o in others(sim, *b) {
+                apply(
+                    sim,
+                    Command::SetLinkLatency {
+                        a: broker(*b),
+                        b: o,
+                        latency: Duration::from_millis(ms),
+                    },
+                )?;
+            }
+        }
+        Action::DropResponse(b) => {
+            broker_known(sim, *b)?;
+            apply(
+                sim,
+                Command::DropNext {
+                    from: broker(*b),
+                    to: NodeId::Producer,
+                    kind: Some(MessageKind::ProduceResponse),
+                },
+            )?
+        }
+        Action::DropRequest(b) => {
+            broker_known(sim, *b)?;
+            apply(
+                sim,
+                Command::DropNext {
+                    from: NodeId::Producer,
+                    to: broker(*b),
+                    kind: Some(MessageKind::ProduceRequest),
+                },
+            )?
+        }
+        Action::CutLink(a, b) => apply(sim, Command::CutLink(*a, *b))?,
+        Action::HealLink(a, b) => apply(sim, Command::HealLink(*a, *b))?,
+        Action::CrashConsumer(c) => apply(sim, Command::CrashConsumer(ConsumerId(*c)))?,
+        Action::RestartConsumer(c) => apply(sim, Command::RestartConsumer(ConsumerId(*c)))?,
+        Action::PauseConsumer(c) | Action::ResumeConsumer(c) => apply(
+            sim,
+            Command::PauseConsumer {
+                consumer: ConsumerId(*c),
+                paused: matches!(action, Action::PauseConsumer(_)),
+            },
+        )?,
+        Action::Set(k, v) => {
+            let (next, problems) = Settings::from_query(&format!(
+                "{}={}",
+                k.replace('&', "%26"),
+                v.replace('&', "%26")
+            ));
+            if let Some(p) = problems.into_iter().next() {
+                return Err(p);
+            }
+            let mut changed = settings.clone();
+            match k.as_str() {
+                "consumers" => changed.consumers = next.consumers,
+                "partition.assignment.strategy" => changed.assignor = next.assignor,
+                "partitions" => changed.partitions = next.partitions,
+                "rate" => changed.rate = next.rate,
+                _ => changed.keys = next.keys,
+            }
+            return apply_live(sim, settings, changed);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// The page's settings other than the ones a running cluster takes live.
+fn same_but_live(a: &Settings, b: &Settings) -> bool {
+    Settings {
+        consumers: a.consumers,
+        assignor: a.assignor,
+        partitions: a.partitions,
+        rate: a.rate,
+        keys: a.keys,
+        ..b.clone()
+    }
+    .same_run_as(a)
+}
+
+/// Whether `next` differs from `current` only in settings a running cluster takes live
+/// (and grows partitions rather than shrinking them).
+pub fn can_apply_live(current: &Settings, next: &Settings) -> bool {
+    same_but_live(current, next) && next.partitions >= current.partitions
+}
+
+/// Takes `next` into the running cluster as Kafka would: consumers started or closed,
+/// the assignor rolled out, partitions added, the producer's rate and keys changed.
+/// `settings` becomes `next` unless Kafka refuses.
+pub fn apply_live(
+    sim: &mut Sim,
+    settings: &mut Settings,
+    next: Settings,
+) -> Result<Vec<String>, String> {
+    if !can_apply_live(settings, &next) {
+        return Err(if next.partitions < settings.partitions {
+            format!(
+                "Kafka can add partitions to a topic but never remove them: orders has {}.",
+                settings.partitions
+            )
+        } else {
+            "Only consumers, partition.assignment.strategy, partitions, rate and keys change while the cluster runs.".into()
+        });
+    }
+    let now = sim.now();
+    let mut notices = Vec::new();
+    if next.partitions > settings.partitions {
+        let command = Command::AddPartitions {
+            topic: TopicId(0),
+            partitions: next.partitions as u32,
+        };
+        sim.apply(now, command).map_err(|e| e.to_string())?;
+        if next.keys > 0 {
+            notices.push(format!(
+                "orders now has {} partitions: keys hash to murmur2(key) mod {}, so many keys now go to another partition than before.",
+                next.partitions, next.partitions
+            ));
+        }
+    }
+    if next.rate != settings.rate || next.keys != settings.keys {
+        let workload = Workload {
+            rate: next.rate as u32,
+            keys: next.keys as u32,
+            ..sim.config().workload.clone()
+        };
+        sim.apply(now, Command::SetWorkload(workload))
+            .map_err(|e| e.to_string())?;
+    }
+    if next.assignor != settings.assignor {
+        sim.apply(now, Command::SetAssignor(next.assignor))
+            .map_err(|e| e.to_string())?;
+    }
+    let running: Vec<u32> = sim
+        .consumers()
+        .values()
+        .filter(|c| c.is_running())
+        .map(|c| c.id.0)
+        .collect();
+    let want = next.consumers as usize;
+    for _ in running.len()..want {
+        sim.apply(now, Command::AddConsumer)
+            .map_err(|e| e.to_string())?;
+    }
+    for id in running
+        .iter()
+        .rev()
+        .take(running.len().saturating_sub(want))
+    {
+        sim.apply(now, Command::CloseConsumer(ConsumerId(*id)))
+            .map_err(|e| e.to_string())?;
+    }
+    *settings = next;
+    Ok(notices)
+}
+
+/// The settings changes between `a` and `b` that [`apply_live`] carries out, as
+/// [`Action::Set`]s (for the session's record).
+pub fn live_changes(a: &Settings, b: &Settings) -> Vec<Action> {
+    let mut out = Vec::new();
+    let mut push = |k: &str, v: String| out.push(Action::Set(k.into(), v));
+    if a.partitions != b.partitions {
+        push("partitions", b.partitions.to_string());
+    }
+    if a.rate != b.rate {
+        push("rate", b.rate.to_string());
+    }
+    if a.keys != b.keys {
+        push("keys", b.keys.to_string());
+    }
+    if a.assignor != b.assignor {
+        push("partition.assignment.strategy", b.assignor.name().into());
+    }
+    if a.consumers != b.consumers {
+        push("consumers", b.consumers.to_string());
+    }
+    out
+}
+
+/// A simulated instant written for people: `12.5s`, `800ms`.
+pub fn format_time(micros: u64) -> String {
+    let ms = micros / 1_000;
+    if ms.is_multiple_of(1_000) {
+        format!("{}s", ms / 1_000)
+    } else if ms >= 1_000 {
+        format!(
+            "{}s",
+            settings::fixed(ms as f64 / 1_000.0, 3).trim_end_matches('0')
+        )
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// Reads `12s`, `1.5s`, `800ms` (at most an hour) into microseconds.
+pub fn parse_time(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let bad = || format!("'{s}' is not a time: write it as 800ms, 12s or 1.5s");
+    let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1_000u64)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1_000_000u64)
+    } else {
+        return Err(bad());
+    };
+    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() || whole.len() > 7 || frac.len() > 3 {
+        return Err(bad());
+    }
+    let whole: u64 = whole.parse().map_err(|_| bad())?;
+    let mut micros = whole * scale;
+    if !frac.is_empty() {
+        let digits: u64 = frac.parse().map_err(|_| bad())?;
+        micros += digits * scale / 10u64.pow(frac.len() as u32);
+    }
+    if micros > MAX_TIME_US {
+        return Err(format!(
+            "{s} is past the longest run kscope replays (1 hour)"
+        ));
+    }
+    Ok(micros)
+}
+
+/// The latest instant a scenario or a share link may name: an hour of simulated time.
+pub const MAX_TIME_US: u64 = 3_600_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_action() -> Vec<Action> {
+        vec![
+            Action::CrashBroker(1),
+            Action::RestartBroker(2),
+            Action::IsolateBroker(0),
+            Action::ReconnectBroker(0),
+            Action::SlowBroker(3),
+            Action::UnslowBroker(3),
+            Action::DropResponse(1),
+            Action::DropRequest(2),
+            Action::CutLink(NodeId::Producer, NodeId::Broker(BrokerId(2))),
+            Action::HealLink(NodeId::Broker(BrokerId(0)), NodeId::Consumer(ConsumerId(4))),
+            Action::CrashConsumer(0),
+            Action::RestartConsumer(0),
+            Action::PauseConsumer(1),
+            Action::ResumeConsumer(1),
+            Action::Set(
+                "partition.assignment.strategy".into(),
+                "cooperative-sticky".into(),
+            ),
+            Action::Set("rate".into(), "40".into()),
+        ]
+    }
+
+    #[test]
+    fn every_action_round_trips_as_text_and_as_code() {
+        for a in every_action() {
+            assert_eq!(
+                Action::parse(&a.to_text()),
+                Ok(a.clone()),
+                "{}",
+                a.to_text()
+            );
+            assert_eq!(
+                Action::parse_code(&a.to_code()),
+                Ok(a.clone()),
+                "{}",
+                a.to_code()
+            );
+        }
+        assert_eq!(
+            Action::CutLink(NodeId::Producer, NodeId::Broker(BrokerId(2))).to_text(),
+            "cut-link producer b2"
+        );
+        assert_eq!(Action::SlowBroker(3).to_code(), "sb3");
+    }
+
+    #[test]
+    fn times_are_read_and_written_as_people_write_them() {
+        assert_eq!(parse_time("800ms"), Ok(800_000));
+        assert_eq!(parse_time("12s"), Ok(12_000_000));
+        assert_eq!(parse_time("1.5s"), Ok(1_500_000));
+        assert_eq!(parse_time("0.025s"), Ok(25_000));
+        assert!(parse_time("1.2345s").is_err());
+        assert!(parse_time("3601s").unwrap_err().contains("longest run"));
+        assert!(parse_time("-1s").is_err());
+        assert!(parse_time("s").is_err());
+        assert_eq!(format_time(12_000_000), "12s");
+        assert_eq!(format_time(12_500_000), "12.5s");
+        assert_eq!(format_time(800_000), "800ms");
+    }
+
+    #[test]
+    fn actions_change_the_cluster_and_refusals_change_nothing() {
+        let mut settings = Settings {
+            consumers: 1,
+            ..Settings::default()
+        };
+        let mut sim = build(&settings).unwrap();
+        sim.step(kscope_core::Instant::from_micros(2_000_000));
+        perform(&mut sim, &mut settings, &Action::CrashBroker(1)).unwrap();
+        assert!(!sim.brokers()[&BrokerId(1)].up);
+        perform(
+            &mut sim,
+            &mut settings,
+            &Action::Set("consumers".into(), "3".into()),
+        )
+        .unwrap();
+        assert_eq!(settings.consumers, 3);
+        assert_eq!(
+            sim.consumers().values().filter(|c| c.is_running()).count(),
+            3
+        );
+        let e = perform(
+            &mut sim,
+            &mut settings,
+            &Action::Set("partitions".into(), "2".into()),
+        )
+        .unwrap_err();
+        assert!(e.contains("never remove them"), "{e}");
+        assert_eq!(settings.partitions, 3);
+        let e = perform(&mut sim, &mut settings, &Action::CrashBroker(7)).unwrap_err();
+        assert!(!e.is_empty());
+        assert!(perform(&mut sim, &mut settings, &Action::IsolateBroker(7)).is_err());
+    }
+}
