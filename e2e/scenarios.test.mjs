@@ -136,3 +136,23 @@ test('a damaged share link is refused with a message and the page still runs', a
     await close();
   }
 });
+
+test('charts draw throughput, latency and the lag of every partition, live', async () => {
+  const { page, errors, close } = await open('?partitions=4&consumers=1&consumer.rate=50&rate=300&speed=5&seed=2');
+  try {
+    await page.getByTestId('chart-lag').waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]').textContent) > 12000, null, { timeout: 30000 });
+    assert.equal(await page.locator('[data-testid=chart-lag] polyline').count(), 4, 'one line per partition');
+    const points = () => page.locator('[data-testid=chart-throughput] polyline').getAttribute('points');
+    const before = await points();
+    assert.ok(before.split(' ').length > 10, before);
+    await page.waitForTimeout(1000);
+    assert.notEqual(await points(), before, 'the chart moves on');
+    const latest = await page.locator('[data-testid=chart-lag] .latest').textContent();
+    assert.ok(Number(latest.replace(/[^0-9]/g, '')) > 0, `one slow consumer lags: ${latest}`);
+    await page.getByTestId('chart-lag').screenshot({ path: join(screenshots, 'chart-lag.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -7,6 +7,7 @@
 //! - [`view_model`]: the readouts (ledger, time) as a pure function of the simulation;
 //! - [`App`]: the component that owns the simulation, the play loop and the controls.
 
+pub mod charts;
 pub mod i18n;
 pub mod scenario;
 pub mod script;
@@ -138,6 +139,8 @@ pub struct App {
     pending: Option<Session>,
     /// The link the share button made.
     share_link: Option<String>,
+    /// The charts' samples (replaced, not changed, when a sample is added).
+    series: Rc<charts::Series>,
     /// Whether a scenario is being presented (read by the keyboard listener).
     presenting: Rc<std::cell::Cell<bool>>,
     _frame: Option<AnimationFrame>,
@@ -306,6 +309,7 @@ impl Component for App {
             pending: None,
             share_link: None,
             presenting,
+            series: Rc::new(charts::Series::default()),
             _frame: None,
             _keys: keys,
         };
@@ -631,6 +635,7 @@ impl Component for App {
                             <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
                         }
                         <Losses list={losses} {lang} />
+                        <Charts series={SameSeries(self.series.clone())} {lang} />
                         <EventLog events={self.log.clone()} names={self.names.clone()} {lang} />
                         { legend(&vm, lang) }
                     </main>
@@ -698,6 +703,7 @@ impl App {
         self.hold_us = None;
         self.share_link = None;
         self.log = Rc::new(Vec::new());
+        self.series = Rc::new(charts::Series::default());
         self.notices.clear();
         self.snapshot = None;
         self.write_url();
@@ -774,6 +780,11 @@ impl App {
         }
         if self.settings != before {
             self.write_url();
+        }
+        if self.series.due(&self.sim) {
+            let mut series = (*self.series).clone();
+            series.sample(&self.sim);
+            self.series = Rc::new(series);
         }
         self.take_events();
     }
@@ -1039,6 +1050,135 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }) }
             </section>
         </>
+    }
+}
+
+/// The charts' samples, compared by identity (a new sample makes a new series).
+#[derive(Clone)]
+pub struct SameSeries(pub Rc<charts::Series>);
+
+impl PartialEq for SameSeries {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The props of [`Charts`].
+#[derive(Properties, PartialEq)]
+pub struct ChartsProps {
+    pub series: SameSeries,
+    pub lang: Lang,
+}
+
+/// One chart: a title with the axis' top and the newest value, and its lines.
+fn chart(
+    title: &str,
+    testid: &str,
+    top: f64,
+    latest: Html,
+    lines: Html,
+    span: (u64, u64),
+    t: &i18n::Text,
+) -> Html {
+    html! {
+        <figure class="chart" data-testid={testid.to_string()}>
+            <figcaption>
+                <span class="title">{title.to_string()}</span>
+                <span class="latest">{latest}</span>
+            </figcaption>
+            <div class="plot">
+                <span class="top">{settings::fixed(top, 0)}</span>
+                <svg viewBox={format!("0 0 {CHART_W} {CHART_H}")} preserveAspectRatio="none" role="img" aria-label={title.to_string()}>
+                    <line x1="0" y1={CHART_H.to_string()} x2={CHART_W.to_string()} y2={CHART_H.to_string()} class="axis" />
+                    <line x1="0" y1={(CHART_H / 2.0).to_string()} x2={CHART_W.to_string()} y2={(CHART_H / 2.0).to_string()} class="grid" />
+                    { lines }
+                </svg>
+                <span class="from">{format!("{}{}", settings::fixed(span.0 as f64 / 1e6, 0), t.seconds)}</span>
+                <span class="to">{format!("{}{}", settings::fixed(span.1 as f64 / 1e6, 0), t.seconds)}</span>
+            </div>
+        </figure>
+    }
+}
+
+const CHART_W: f64 = 300.0;
+const CHART_H: f64 = 90.0;
+
+/// Throughput, latency p50 and p99, and lag per partition over the last minute of
+/// simulated time.
+#[function_component]
+pub fn Charts(props: &ChartsProps) -> Html {
+    let series = &props.series.0;
+    let t = props.lang.text();
+    let Some(last) = series.samples.back() else {
+        return html! {};
+    };
+    let span = series.span_us();
+    let line = |class: String, style: Option<String>, values: Vec<(u64, Option<f64>)>, top: f64| {
+        html! {
+            <polyline class={class} style={style} points={charts::points(values.into_iter(), span, top, CHART_W, CHART_H)} />
+        }
+    };
+    let tp_top = charts::axis_max(
+        series
+            .samples
+            .iter()
+            .map(|s| s.throughput)
+            .fold(1.0, f64::max),
+    );
+    let throughput = line(
+        "tp".into(),
+        None,
+        series
+            .samples
+            .iter()
+            .map(|s| (s.at_us, Some(s.throughput)))
+            .collect(),
+        tp_top,
+    );
+    let lat_top = charts::axis_max(
+        series
+            .samples
+            .iter()
+            .filter_map(|s| s.p99_ms)
+            .fold(1.0, f64::max),
+    );
+    let latency = html! {
+        <>
+            { line("p99".into(), None, series.samples.iter().map(|s| (s.at_us, s.p99_ms)).collect(), lat_top) }
+            { line("p50".into(), None, series.samples.iter().map(|s| (s.at_us, s.p50_ms)).collect(), lat_top) }
+        </>
+    };
+    let partitions = series
+        .samples
+        .iter()
+        .map(|s| s.lag.len())
+        .max()
+        .unwrap_or(0);
+    let lag_top = charts::axis_max(
+        series
+            .samples
+            .iter()
+            .flat_map(|s| s.lag.iter().flatten())
+            .fold(1, |a, b| a.max(*b)) as f64,
+    );
+    let lags = html! {
+        <>{ for (0..partitions).map(|p| line(
+            "lag".into(),
+            Some(format!("stroke: hsl({} 65% 45%)", (p * 137) % 360)),
+            series.samples.iter().map(|s| (s.at_us, s.lag.get(p).copied().flatten().map(|v| v as f64))).collect(),
+            lag_top,
+        )) }</>
+    };
+    let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| settings::fixed(v, 0));
+    let total_lag: i64 = last.lag.iter().flatten().sum();
+    html! {
+        <section class="charts" aria-label={t.charts}>
+            { chart(t.throughput_chart, "chart-throughput", tp_top, html! { settings::fixed(last.throughput, 0) }, throughput, span, t) }
+            { chart(t.latency_chart, "chart-latency", lat_top, html! {
+                <><span class="p50">{format!("p50 {}", ms(last.p50_ms))}</span>{" · "}<span class="p99">{format!("p99 {}", ms(last.p99_ms))}</span></>
+            }, latency, span, t) }
+            { chart(t.lag_chart, "chart-lag", lag_top, html! { format!("Σ {total_lag}") }, lags, span, t) }
+        </section>
     }
 }
 
