@@ -12,7 +12,7 @@
 //! ([`crate::java::hash_map_order`]) over the members in the order they were inserted,
 //! which is the order of the `members` slice.
 
-use alloc::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -122,11 +122,11 @@ impl AssignorKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GroupAssignment {
     /// Every member, possibly with an empty list, in the order Kafka builds each list.
-    pub assignment: BTreeMap<String, Vec<NamedPartition>>,
+    pub assignment: VecMap<String, Vec<NamedPartition>>,
     /// The sticky assignors' `partitionsTransferringOwnership`: partitions handed to a new
     /// owner while another member still owns them. `None` where Kafka leaves it null (the
     /// general builder, and the non-sticky assignors).
-    pub partitions_transferring_ownership: Option<BTreeMap<NamedPartition, String>>,
+    pub partitions_transferring_ownership: Option<VecMap<NamedPartition, String>>,
 }
 
 /// Runs `kind` over the members, in the order they were put into Kafka's member map.
@@ -134,7 +134,7 @@ pub struct GroupAssignment {
 /// topics in it that no member subscribes to.
 pub fn assign(
     kind: AssignorKind,
-    partitions_per_topic: &BTreeMap<String, i32>,
+    partitions_per_topic: &VecMap<String, i32>,
     members: &[(String, Subscription)],
 ) -> GroupAssignment {
     let u = Universe::new(partitions_per_topic, members);
@@ -157,7 +157,7 @@ pub fn assign(
         }
     }
     // Maps are filled by insertion: collecting into one would instantiate a sort.
-    let mut assignment = BTreeMap::new();
+    let mut assignment = VecMap::new();
     for ((m, _), list) in members.iter().zip(lists) {
         assignment.insert(m.clone(), list.iter().map(|p| u.named(*p)).collect());
     }
@@ -180,7 +180,7 @@ struct Universe {
 }
 
 impl Universe {
-    fn new(metadata: &BTreeMap<String, i32>, members: &[(String, Subscription)]) -> Universe {
+    fn new(metadata: &VecMap<String, i32>, members: &[(String, Subscription)]) -> Universe {
         let mut topics: Vec<String> = metadata
             .keys()
             .filter(|t| members.iter().any(|(_, s)| s.topics.contains(t)))
@@ -233,8 +233,8 @@ impl Universe {
         &self,
         t: &[Option<usize>],
         members: &[(String, Subscription)],
-    ) -> BTreeMap<NamedPartition, String> {
-        let mut out = BTreeMap::new();
+    ) -> VecMap<NamedPartition, String> {
+        let mut out = VecMap::new();
         for (p, m) in t.iter().enumerate() {
             if let Some(m) = m {
                 out.insert(self.named(p as u32), members[*m].0.clone());

@@ -6,7 +6,7 @@
 //! end offset in the ISR, shrinks the ISR when a follower lags more than
 //! `replica.lag.time.max.ms`, and expands it when a follower catches up.
 
-use alloc::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -40,7 +40,7 @@ pub struct Replica {
     pub epoch_start_offset: Offset,
     /// The ISR as this replica last heard it from the controller.
     pub isr: Vec<BrokerId>,
-    pub followers: BTreeMap<BrokerId, FollowerState>,
+    pub followers: VecMap<BrokerId, FollowerState>,
 }
 
 impl Replica {
@@ -142,8 +142,8 @@ pub struct Broker {
     pub fenced: bool,
     /// Bumped at every crash, so timers of an earlier life are ignored.
     pub incarnation: u32,
-    pub replicas: BTreeMap<TopicPartition, Replica>,
-    pub fetchers: BTreeMap<BrokerId, FetcherState>,
+    pub replicas: VecMap<TopicPartition, Replica>,
+    pub fetchers: VecMap<BrokerId, FetcherState>,
     pub(crate) delayed_produces: Vec<DelayedProduce>,
     pub(crate) delayed_fetches: Vec<DelayedFetch>,
     /// Consumer fetches parked until the high watermark moves or `fetch.max.wait.ms`.
@@ -167,8 +167,8 @@ impl Broker {
             up: true,
             fenced: false,
             incarnation: 0,
-            replicas: BTreeMap::new(),
-            fetchers: BTreeMap::new(),
+            replicas: VecMap::new(),
+            fetchers: VecMap::new(),
             delayed_produces: Vec::new(),
             delayed_fetches: Vec::new(),
             delayed_consumer_fetches: Vec::new(),
@@ -186,7 +186,7 @@ impl Broker {
                 is_leader: false,
                 epoch_start_offset: Offset::ZERO,
                 isr: Vec::new(),
-                followers: BTreeMap::new(),
+                followers: VecMap::new(),
             },
         );
     }
@@ -730,7 +730,7 @@ impl Sim {
     /// Makes every live broker fetch from the leaders of the partitions it follows, and
     /// only from them.
     pub(crate) fn reconcile_fetchers(&mut self) {
-        let mut wanted: BTreeMap<BrokerId, Vec<BrokerId>> = BTreeMap::new();
+        let mut wanted: VecMap<BrokerId, Vec<BrokerId>> = VecMap::new();
         for tp in self.all_partitions().collect::<Vec<_>>() {
             let p = self.partition(tp);
             let Some(leader) = p.leader else { continue };
@@ -749,7 +749,7 @@ impl Sim {
             broker.fetchers.retain(|l, _| leaders.contains(l));
             let mut start = Vec::new();
             for l in leaders {
-                if let alloc::collections::btree_map::Entry::Vacant(e) = broker.fetchers.entry(l) {
+                if let crate::vecmap::Entry::Vacant(e) = broker.fetchers.entry(l) {
                     e.insert(FetcherState::Idle);
                     start.push(l);
                 }

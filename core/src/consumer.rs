@@ -13,7 +13,8 @@
 //! a member keeps consuming what it keeps, revokes only what moves, and rejoins so the
 //! moved partitions are handed out in a second rebalance.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::vecmap::VecMap;
+use alloc::collections::VecDeque;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -98,12 +99,12 @@ pub struct Consumer {
     /// Partitions assigned to it (`SubscriptionState.assignedPartitions`).
     pub owned: Vec<TopicPartition>,
     /// The next offset to hand out per owned partition; `None` until it is known.
-    pub positions: BTreeMap<TopicPartition, Option<Offset>>,
+    pub positions: VecMap<TopicPartition, Option<Offset>>,
     /// Offsets this consumer last committed successfully.
-    pub committed: BTreeMap<TopicPartition, Offset>,
+    pub committed: VecMap<TopicPartition, Offset>,
     /// Fetched records not yet returned by `poll()`.
-    pub(crate) buffer: BTreeMap<TopicPartition, VecDeque<(Offset, RecordId)>>,
-    pub(crate) metadata: BTreeMap<TopicPartition, (Option<BrokerId>, LeaderEpoch)>,
+    pub(crate) buffer: VecMap<TopicPartition, VecDeque<(Offset, RecordId)>>,
+    pub(crate) metadata: VecMap<TopicPartition, (Option<BrokerId>, LeaderEpoch)>,
     pub(crate) metadata_stale: bool,
     /// Requests awaiting an answer: (request, destination, what it was).
     pub(crate) requests: Vec<(MessageId, NodeId, Inflight)>,
@@ -118,7 +119,7 @@ pub struct Consumer {
     pub(crate) blocked_on_commit: bool,
     pub(crate) wake_at: Option<Instant>,
     /// The partition counts the leader assigned from (`assignmentSnapshot`).
-    pub(crate) assignment_snapshot: Option<BTreeMap<TopicId, u32>>,
+    pub(crate) assignment_snapshot: Option<VecMap<TopicId, u32>>,
     pub(crate) bootstrap_cursor: u32,
     pub(crate) next_partition: usize,
     /// Records it processed, and how many of them were redeliveries.
@@ -151,7 +152,7 @@ impl Consumer {
 }
 
 impl Sim {
-    pub fn consumers(&self) -> &BTreeMap<ConsumerId, Consumer> {
+    pub fn consumers(&self) -> &VecMap<ConsumerId, Consumer> {
         &self.consumers
     }
 
@@ -173,10 +174,10 @@ impl Sim {
             coordinator: None,
             assignor: cfg.partition_assignment_strategy,
             owned: Vec::new(),
-            positions: BTreeMap::new(),
-            committed: BTreeMap::new(),
-            buffer: BTreeMap::new(),
-            metadata: BTreeMap::new(),
+            positions: VecMap::new(),
+            committed: VecMap::new(),
+            buffer: VecMap::new(),
+            metadata: VecMap::new(),
             metadata_stale: true,
             requests: Vec::new(),
             rejoin_needed: true,
@@ -346,8 +347,8 @@ impl Sim {
     }
 
     /// Partition counts of the subscribed topic as this consumer's metadata has them.
-    fn partition_counts(&self, c: ConsumerId) -> BTreeMap<TopicId, u32> {
-        let mut counts = BTreeMap::new();
+    fn partition_counts(&self, c: ConsumerId) -> VecMap<TopicId, u32> {
+        let mut counts = VecMap::new();
         for tp in self.consumers[&c].metadata.keys() {
             let n = counts.entry(tp.topic).or_insert(0);
             *n = (*n).max(tp.partition + 1);
@@ -1202,7 +1203,7 @@ impl Sim {
         members: &[(Rc<str>, Subscription)],
     ) -> Vec<(Rc<str>, Vec<TopicPartition>)> {
         let counts = self.partition_counts(c);
-        let mut per_topic: BTreeMap<String, i32> = BTreeMap::new();
+        let mut per_topic: VecMap<String, i32> = VecMap::new();
         for (t, n) in &counts {
             per_topic.insert(self.topics[t.0 as usize].spec.name.clone(), *n as i32);
         }

@@ -14,7 +14,7 @@
 //! assignment and sends it in its SyncGroup) → Stable. Heartbeats keep a member; one
 //! silent for `session.timeout.ms` is removed.
 
-use alloc::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -98,7 +98,7 @@ pub struct Group {
     /// KIP-394: member ids handed out and not yet used to rejoin, with their expiry.
     pub(crate) pending_members: Vec<(Rc<str>, Instant)>,
     /// Offsets whose commit is replicated.
-    pub committed: BTreeMap<TopicPartition, Offset>,
+    pub committed: VecMap<TopicPartition, Offset>,
     /// Identifies the current join timer.
     pub(crate) timer: u64,
     /// The first rebalance of an empty group completes no earlier than this.
@@ -117,7 +117,7 @@ impl Group {
             leader: None,
             members: Vec::new(),
             pending_members: Vec::new(),
-            committed: BTreeMap::new(),
+            committed: VecMap::new(),
             timer: 0,
             initial_delay_until: None,
         }
@@ -181,7 +181,7 @@ pub(crate) struct PendingAppend {
 /// One broker's coordinator: the groups it loaded and its appends in progress.
 #[derive(Clone, Debug, Default)]
 pub struct Coordinator {
-    pub groups: BTreeMap<Rc<str>, Group>,
+    pub groups: VecMap<Rc<str>, Group>,
     pub(crate) pending: Vec<PendingAppend>,
 }
 
@@ -1306,7 +1306,7 @@ impl Sim {
 
     fn load_groups(&mut self, b: BrokerId, tp: TopicPartition) {
         let log = &self.brokers[&b].replicas[&tp].log;
-        let mut groups: BTreeMap<Rc<str>, Group> = BTreeMap::new();
+        let mut groups: VecMap<Rc<str>, Group> = VecMap::new();
         let mut offsets = 0u32;
         for record in log.batches().flat_map(|batch| batch.records.iter()) {
             let Ok(at) = self

@@ -19,7 +19,8 @@
 //! conformance vectors: kscope's producer is not transactional) bump the epoch and close
 //! the transaction.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::vecmap::VecMap;
+use alloc::collections::VecDeque;
 
 use crate::ids::Offset;
 
@@ -96,7 +97,7 @@ pub enum Verdict {
 /// The producer states of one partition's log (`ProducerStateManager`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProducerStateManager {
-    pub producers: BTreeMap<i64, ProducerStateEntry>,
+    pub producers: VecMap<i64, ProducerStateEntry>,
 }
 
 /// A batch's producer fields.

@@ -128,14 +128,14 @@ pub fn check(sim: &Sim) -> Vec<Violation> {
         );
     }
     // Consumer groups: one coordinator per group, and its members' assignments disjoint.
-    let mut coordinators: alloc::collections::BTreeMap<&str, Vec<BrokerId>> = Default::default();
+    let mut coordinators: crate::vecmap::VecMap<&str, Vec<BrokerId>> = Default::default();
     for (id, broker) in sim.brokers() {
         if !broker.up {
             continue;
         }
         for (name, g) in &broker.coordinator.groups {
             coordinators.entry(name).or_default().push(*id);
-            let mut seen: alloc::collections::BTreeMap<TopicPartition, &str> = Default::default();
+            let mut seen: crate::vecmap::VecMap<TopicPartition, &str> = Default::default();
             for m in &g.members {
                 for tp in &m.assignment {
                     if let Some(other) = seen.insert(*tp, &m.member_id) {

@@ -67,7 +67,7 @@ pub struct Ledger {
     counts: LedgerCounts,
     /// Per partition, the highest record id appended so far: a lower one appended later
     /// was reordered.
-    pub(crate) highest_appended: alloc::collections::BTreeMap<TopicPartition, RecordId>,
+    pub(crate) highest_appended: crate::vecmap::VecMap<TopicPartition, RecordId>,
 }
 
 impl Ledger {

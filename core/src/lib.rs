@@ -44,6 +44,7 @@ pub mod record;
 pub mod rng;
 pub mod sim;
 pub mod time;
+pub mod vecmap;
 
 pub use config::{
     Acks, BrokerConfig, ConfigError, NetworkConfig, ProducerConfig, SimConfig, TopicSpec, Workload,

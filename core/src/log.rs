@@ -7,7 +7,6 @@
 //! `conformance/log_facts.json` are checked against this module. Bytes are counted, not
 //! stored: a batch knows its size and its records' identities.
 
-use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -600,7 +599,8 @@ impl Log {
             return outcome;
         }
         let cleanable = self.segments.len() - 1;
-        let mut latest: BTreeMap<Rc<[u8]>, Offset> = BTreeMap::new();
+        let mut latest: alloc::collections::BTreeMap<Rc<[u8]>, Offset> =
+            alloc::collections::BTreeMap::new();
         for b in self.segments.iter().flat_map(|s| s.batches.iter()) {
             for r in b.records.iter() {
                 if let Some(k) = &r.key {

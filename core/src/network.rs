@@ -3,7 +3,9 @@
 //! without the core knowing anything about motion. Links can be cut and healed, given
 //! their own latency, and told to drop or delay their next message.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::VecMap;
+use crate::vecmap::VecSet;
+use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -274,8 +276,8 @@ fn link(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
 #[derive(Clone, Debug)]
 pub struct Network {
     pub default_latency: Duration,
-    latencies: BTreeMap<(NodeId, NodeId), Duration>,
-    cut: BTreeSet<(NodeId, NodeId)>,
+    latencies: VecMap<(NodeId, NodeId), Duration>,
+    cut: VecSet<(NodeId, NodeId)>,
     faults: Vec<Fault>,
     pub in_flight: BTreeMap<MessageId, Message>,
     next_id: u64,
@@ -292,8 +294,8 @@ impl Network {
     pub fn new(default_latency: Duration) -> Network {
         Network {
             default_latency,
-            latencies: BTreeMap::new(),
-            cut: BTreeSet::new(),
+            latencies: VecMap::new(),
+            cut: VecSet::new(),
             faults: Vec::new(),
             in_flight: BTreeMap::new(),
             next_id: 0,

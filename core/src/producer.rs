@@ -14,7 +14,8 @@
 //! With `max.in.flight.requests.per.connection > 1` and no idempotence, a retried batch can
 //! land after a later one: Kafka reorders records then, and so does kscope.
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::vecmap::{VecMap, VecSet};
+use alloc::collections::VecDeque;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
@@ -228,7 +229,7 @@ pub struct IdempotentState {
     /// The producer id and epoch, once InitProducerId answered.
     pub producer_id: Option<(i64, i16)>,
     init_request: Option<(MessageId, Instant)>,
-    pub partitions: BTreeMap<TopicPartition, PartitionSequences>,
+    pub partitions: VecMap<TopicPartition, PartitionSequences>,
 }
 
 /// A `send()` waiting for `buffer.memory`.
@@ -244,16 +245,16 @@ struct BlockedSend {
 pub struct Producer {
     pub config: ProducerConfig,
     /// The leader of each partition, as the client's metadata last said.
-    pub metadata: BTreeMap<TopicPartition, Option<BrokerId>>,
+    pub metadata: VecMap<TopicPartition, Option<BrokerId>>,
     /// Per topic, the partitions with a known leader, rebuilt when metadata changes.
     available: Vec<Rc<[u32]>>,
     partition_counts: Vec<u32>,
     pub(crate) metadata_stale: bool,
     metadata_request: Option<(MessageId, Instant)>,
-    pub deques: BTreeMap<TopicPartition, VecDeque<ProducerBatch>>,
-    pub in_flight: BTreeMap<MessageId, InFlightRequest>,
-    pub nodes: BTreeMap<BrokerId, NodeState>,
-    muted: BTreeSet<TopicPartition>,
+    pub deques: VecMap<TopicPartition, VecDeque<ProducerBatch>>,
+    pub in_flight: VecMap<MessageId, InFlightRequest>,
+    pub nodes: VecMap<BrokerId, NodeState>,
+    muted: VecSet<TopicPartition>,
     /// Bytes of `buffer.memory` in use.
     pub buffer_used: u64,
     blocked: VecDeque<BlockedSend>,
@@ -263,7 +264,7 @@ pub struct Producer {
     compression_estimate: Vec<u32>,
     next_batch: u64,
     pub(crate) wake_scheduled: Option<Instant>,
-    keys: BTreeMap<u32, Rc<[u8]>>,
+    keys: VecMap<u32, Rc<[u8]>>,
     /// Set when a deque or the metadata changed: adaptive partitioning's queue sizes need
     /// recomputing at the next `ready()`.
     adaptive_dirty: bool,
@@ -283,15 +284,15 @@ impl Producer {
         let topics = config.topics.len();
         Producer {
             config: config.producer.clone(),
-            metadata: BTreeMap::new(),
+            metadata: VecMap::new(),
             available: alloc::vec![Rc::from(Vec::new()); topics],
             partition_counts: config.topics.iter().map(|t| t.partitions).collect(),
             metadata_stale: false,
             metadata_request: None,
-            deques: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
-            nodes: BTreeMap::new(),
-            muted: BTreeSet::new(),
+            deques: VecMap::new(),
+            in_flight: VecMap::new(),
+            nodes: VecMap::new(),
+            muted: VecSet::new(),
             buffer_used: 0,
             blocked: VecDeque::new(),
             builtin: (0..topics)
@@ -302,7 +303,7 @@ impl Producer {
             compression_estimate: alloc::vec![1000; topics],
             next_batch: 0,
             wake_scheduled: None,
-            keys: BTreeMap::new(),
+            keys: VecMap::new(),
             adaptive_dirty: true,
             idempotent: config.producer.idempotence().unwrap_or(false),
             idempotence: IdempotentState::default(),
@@ -982,7 +983,7 @@ impl Sim {
         let backoff = Duration::from_millis(self.producer.config.retry_backoff_ms);
         let exhausted = self.producer.is_blocked();
         let now = self.now;
-        let mut ready = BTreeSet::new();
+        let mut ready = VecSet::new();
         for (tp, dq) in &self.producer.deques {
             let Some(first) = dq.front() else { continue };
             let leader = match self.producer.metadata.get(tp).copied().flatten() {

@@ -11,7 +11,8 @@
 //! broker and applies its decisions at once. Brokers, the producer and the network live in
 //! `broker.rs`, `producer.rs` and `network.rs`.
 
-use alloc::collections::{BTreeMap, BinaryHeap};
+use crate::vecmap::VecMap;
+use alloc::collections::BinaryHeap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Reverse;
@@ -228,7 +229,7 @@ pub struct Sim {
     queue_seq: u64,
     pub(crate) network: Network,
     pub(crate) topics: Vec<Topic>,
-    pub(crate) brokers: BTreeMap<BrokerId, Broker>,
+    pub(crate) brokers: VecMap<BrokerId, Broker>,
     pub(crate) producer: Producer,
     pub(crate) ledger: Ledger,
     events: Vec<TimedEvent>,
@@ -237,7 +238,7 @@ pub struct Sim {
     pub(crate) next_producer_id: i64,
     workload_carry: u64,
     workload_scheduled: bool,
-    pub(crate) consumers: BTreeMap<ConsumerId, crate::consumer::Consumer>,
+    pub(crate) consumers: VecMap<ConsumerId, crate::consumer::Consumer>,
     /// Numbers for group members' timers, unique across the simulation.
     pub(crate) member_seq: u64,
     /// The values of `__consumer_offsets` records, by record id.
@@ -264,14 +265,14 @@ impl Sim {
             queue: BinaryHeap::new(),
             queue_seq: 0,
             topics: Vec::new(),
-            brokers: BTreeMap::new(),
+            brokers: VecMap::new(),
             ledger: Ledger::default(),
             events: Vec::new(),
             unclean_elections: 0,
             next_producer_id: 0,
             workload_carry: 0,
             workload_scheduled: false,
-            consumers: BTreeMap::new(),
+            consumers: VecMap::new(),
             member_seq: 0,
             group_records: Vec::new(),
             group_record_seq: 0,
@@ -374,7 +375,7 @@ impl Sim {
     pub fn topics(&self) -> &[Topic] {
         &self.topics
     }
-    pub fn brokers(&self) -> &BTreeMap<BrokerId, Broker> {
+    pub fn brokers(&self) -> &VecMap<BrokerId, Broker> {
         &self.brokers
     }
     pub fn producer(&self) -> &Producer {
@@ -468,7 +469,7 @@ impl Sim {
             Command::CrashBroker(b) => self.crash_broker(b)?,
             Command::RestartBroker(b) => self.restart_broker(b)?,
             Command::AddBroker => {
-                let id = BrokerId(self.brokers.keys().last().map_or(0, |b| b.0 + 1));
+                let id = BrokerId(self.brokers.last_key_value().map_or(0, |(b, _)| b.0 + 1));
                 if self.brokers.len() as u32 >= crate::config::MAX_BROKERS {
                     return Err(CommandError(alloc::format!(
                         "kscope simulates at most {} brokers.",

@@ -1125,7 +1125,8 @@ fn assignors_file(v: &Value, t: &mut Tally) {
             });
             continue;
         };
-        let partitions_per_topic: BTreeMap<String, i32> = case["partitions_per_topic"]
+        let partitions_per_topic: kscope_core::vecmap::VecMap<String, i32> = case
+            ["partitions_per_topic"]
             .as_object()
             .map(|o| {
                 o.iter()
