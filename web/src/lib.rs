@@ -615,11 +615,11 @@ impl Component for App {
                 <div class="workspace">
                     { match self.settings.controls_mode() {
                         settings::ControlsMode::Show => html! {
-                            <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} scenarios={SameScenarios(self.scenarios.clone())} scenario={scenario_id.clone()} />
+                            <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.scenarios.clone())} scenario={scenario_id.clone()} />
                         },
                         settings::ControlsMode::Lock => html! {
                             <fieldset class="locked" disabled=true>
-                                <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} scenarios={SameScenarios(self.scenarios.clone())} scenario={scenario_id.clone()} />
+                                <Controls settings={self.settings.clone()} playing={self.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.scenarios.clone())} scenario={scenario_id.clone()} />
                             </fieldset>
                         },
                         settings::ControlsMode::Hide => html! {},
@@ -627,7 +627,7 @@ impl Component for App {
                     <main class="stage-wrap">
                         { caption }
                         <div class="stage-box">
-                            <StageView stage={SameStage(st.clone())} {lang} dispatch={self.dispatch.clone()} />
+                            <StageView stage={Same(st.clone())} {lang} dispatch={self.dispatch.clone()} />
                             <Dots dots={dots} {motion} />
                         </div>
                         if !self.settings.embed {
@@ -635,8 +635,8 @@ impl Component for App {
                             <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
                         }
                         <Losses list={losses} {lang} />
-                        <Charts series={SameSeries(self.series.clone())} {lang} />
-                        <EventLog events={self.log.clone()} names={self.names.clone()} {lang} />
+                        <Charts series={Same(self.series.clone())} {lang} />
+                        <EventLog events={Same(self.log.clone())} names={Same(self.names.clone())} {lang} />
                         { legend(&vm, lang) }
                     </main>
                 </div>
@@ -1053,20 +1053,10 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
     }
 }
 
-/// The charts' samples, compared by identity (a new sample makes a new series).
-#[derive(Clone)]
-pub struct SameSeries(pub Rc<charts::Series>);
-
-impl PartialEq for SameSeries {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
 /// The props of [`Charts`].
 #[derive(Properties, PartialEq)]
 pub struct ChartsProps {
-    pub series: SameSeries,
+    pub series: Same<charts::Series>,
     pub lang: Lang,
 }
 
@@ -1205,11 +1195,27 @@ pub fn Losses(props: &LossesProps) -> Html {
     }
 }
 
+/// Shared data compared by identity: the app replaces it, never changes it in place, so
+/// an unchanged pointer means unchanged contents (and no deep comparison per render).
+pub struct Same<T>(pub Rc<T>);
+
+impl<T> Clone for Same<T> {
+    fn clone(&self) -> Self {
+        Same(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Same<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// The props of [`EventLog`].
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    pub events: Rc<Vec<kscope_core::TimedEvent>>,
-    pub names: Rc<Vec<String>>,
+    pub events: Same<Vec<kscope_core::TimedEvent>>,
+    pub names: Same<Vec<String>>,
     pub lang: Lang,
 }
 
@@ -1220,30 +1226,19 @@ pub fn EventLog(props: &EventLogProps) -> Html {
     html! {
         <section class="events" data-testid="event-log" aria-label="events" aria-live="polite">
             <h3>{props.lang.text().what_happened}</h3>
-            if props.events.is_empty() {
+            if props.events.0.is_empty() {
                 <p class="muted">{props.lang.text().nothing_yet}</p>
             } else {
-                <ol>{ for props.events.iter().filter_map(|e| view_model::describe(e, &props.names, props.lang)).map(|l| html! { <li>{l}</li> }) }</ol>
+                <ol>{ for props.events.0.iter().filter_map(|e| view_model::describe(e, &props.names.0, props.lang)).map(|l| html! { <li>{l}</li> }) }</ol>
             }
         </section>
-    }
-}
-
-/// A snapshot of the stage, equal only to itself: the stage re-renders when a new
-/// snapshot is taken, without comparing every row of two snapshots each frame.
-#[derive(Clone)]
-pub struct SameStage(pub Rc<Stage>);
-
-impl PartialEq for SameStage {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
 /// The props of [`StageView`].
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
-    pub stage: SameStage,
+    pub stage: Same<Stage>,
     pub lang: Lang,
     pub dispatch: Callback<Msg>,
 }
@@ -1740,19 +1735,9 @@ pub struct ControlsProps {
     pub idempotent: bool,
     pub lang: Lang,
     pub dispatch: Callback<Msg>,
-    pub scenarios: SameScenarios,
+    pub scenarios: Same<Vec<Rc<Scenario>>>,
     /// The id of the scenario shown ("" for none).
     pub scenario: String,
-}
-
-/// The built-in scenarios, compared by identity (they change only when loaded).
-#[derive(Clone)]
-pub struct SameScenarios(pub Rc<Vec<Rc<Scenario>>>);
-
-impl PartialEq for SameScenarios {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 /// The props of [`CaptionBar`].

@@ -385,17 +385,21 @@ impl Timeline {
     /// scenario's run first (the page runs them as the clock reaches the instant, before
     /// anything is clicked).
     pub fn merged(scenario: &[(u64, Action)], person: &[(u64, Action)]) -> Timeline {
-        let mut actions: Vec<(u64, usize, Action)> = scenario
-            .iter()
-            .map(|(t, a)| (*t, 0, a.clone()))
-            .chain(person.iter().map(|(t, a)| (*t, 1, a.clone())))
-            .collect();
-        // Stable: each list keeps its own order.
-        actions.sort_by_key(|(t, who, _)| (*t, *who));
-        Timeline {
-            actions: actions.into_iter().map(|(t, _, a)| (t, a)).collect(),
-            done: 0,
+        // Both lists are in time order: merge them (a scenario's steps go forward, and a
+        // person's actions are recorded as they happen).
+        let mut actions = Vec::with_capacity(scenario.len() + person.len());
+        let (mut a, mut b) = (scenario.iter().peekable(), person.iter().peekable());
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some((ta, _)), Some((tb, _))) => ta <= tb,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let next = if take_a { a.next() } else { b.next() };
+            actions.extend(next.cloned());
         }
+        Timeline { actions, done: 0 }
     }
 
     /// Steps `sim` to `to`, carrying out every action due on the way at its instant.
