@@ -34,6 +34,9 @@ use settings::{Range, Settings, SPEEDS};
 use share::Session;
 use stage::{Cell, Column, ConsumerCard, Dot, GroupHead, Row, Stage};
 
+/// The stage is drawn at most this often (wall milliseconds): 30 frames a second are
+/// smooth for dots moving a few pixels a frame, and halve the browser's work per second.
+const MIN_FRAME_MS: f64 = 30.0;
 /// A gap between frames longer than this (a background tab) is not replayed.
 const MAX_GAP_MS: f64 = 250.0;
 /// The most messages drawn at once: under load the stage draws fewer, never freezes.
@@ -43,8 +46,9 @@ pub const MAX_SENDS: usize = 60;
 /// How many lines the event log keeps.
 const LOG_LINES: usize = 12;
 /// How often the stage's matrix and the readouts are refreshed while playing, in wall
-/// milliseconds.
-const SNAPSHOT_MS: f64 = 100.0;
+/// milliseconds: five times a second is as fast as changing numbers can be read, and
+/// each refresh costs the browser a layout and a paint of the stage.
+const SNAPSHOT_MS: f64 = 200.0;
 /// The most recent records the throughput and latency readouts look at.
 const RATE_SCAN: usize = 25_000;
 /// Fast-forwarding works at most this long per frame, in wall milliseconds, so the page
@@ -139,6 +143,8 @@ pub struct App {
     pending: Option<Session>,
     /// The link the share button made.
     share_link: Option<String>,
+    /// The canvas the messages in flight are drawn on.
+    dots_canvas: NodeRef,
     /// The charts' samples (replaced, not changed, when a sample is added).
     series: Rc<charts::Series>,
     /// Whether a scenario is being presented (read by the keyboard listener).
@@ -310,6 +316,7 @@ impl Component for App {
             share_link: None,
             presenting,
             series: Rc::new(charts::Series::default()),
+            dots_canvas: NodeRef::default(),
             _frame: None,
             _keys: keys,
         };
@@ -333,11 +340,14 @@ impl Component for App {
         }
         let render = match msg {
             Msg::Frame(ts) => {
+                self.request_frame(ctx);
+                if self.last_frame_ms.is_some_and(|t| ts - t < MIN_FRAME_MS) {
+                    return false;
+                }
                 let elapsed = self
                     .last_frame_ms
                     .map_or(0.0, |t| (ts - t).clamp(0.0, MAX_GAP_MS));
                 self.last_frame_ms = Some(ts);
-                self.request_frame(ctx);
                 if let Some(seek) = self.seek {
                     self.seek_some(seek);
                     self.snapshot = None;
@@ -370,6 +380,11 @@ impl Component for App {
                 if ts - self.rates_at_ms > 250.0 {
                     self.rates_at_ms = ts;
                     self.rates = view_model::rates(&self.sim, 1_000, RATE_SCAN);
+                }
+                if self.snapshot.is_some() {
+                    // Only the messages moved: draw them, and leave the page's DOM alone.
+                    self.draw_dots();
+                    return false;
                 }
                 true
             }
@@ -541,6 +556,10 @@ impl Component for App {
         render
     }
 
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.draw_dots();
+    }
+
     fn view(&self, _ctx: &Context<Self>) -> Html {
         // The matrix and the readouts are refreshed ten times a second (numbers changing
         // faster cannot be read); the messages in flight move every frame.
@@ -548,19 +567,7 @@ impl Component for App {
             .snapshot
             .clone()
             .expect("refreshed before every render");
-        let motion = if self.reduced_motion {
-            stage::Motion::Steps
-        } else {
-            stage::Motion::Smooth
-        };
-        let mut dots = stage::dots(&self.sim, self.sim.now(), MAX_DOTS, motion);
-        // Records leaving the application: each takes 150 ms of wall time to reach its
-        // accumulator, whatever the speed (not drawn when motion is reduced).
-        if motion == stage::Motion::Smooth {
-            let window = Duration::from_micros((150_000.0 * self.settings.speed) as u64);
-            dots.extend(stage::sends(&self.sim, self.sim.now(), window, MAX_SENDS));
-        }
-        let dots = Rc::new(dots);
+        let motion = self.motion();
         let idempotent = self.sim.producer().idempotent;
         let losses = self.losses.clone();
         let lang = self.lang();
@@ -628,7 +635,9 @@ impl Component for App {
                         { caption }
                         <div class="stage-box">
                             <StageView stage={Same(st.clone())} {lang} dispatch={self.dispatch.clone()} />
-                            <Dots dots={dots} {motion} />
+                            // Drawn by `draw_dots` every frame, outside Yew's diffing.
+                            <canvas class="dots" ref={self.dots_canvas.clone()} aria-hidden="true" data-testid="dots"
+                                data-motion={match motion { stage::Motion::Smooth => "smooth", stage::Motion::Steps => "steps" }}></canvas>
                         </div>
                         if !self.settings.embed {
                             <ConsumerCards cards={st.consumers.clone()} {lang} dispatch={self.dispatch.clone()} />
@@ -679,6 +688,27 @@ impl App {
         self._frame = Some(request_animation_frame(move |ts| {
             link.send_message(Msg::Frame(ts))
         }));
+    }
+
+    fn motion(&self) -> stage::Motion {
+        if self.reduced_motion {
+            stage::Motion::Steps
+        } else {
+            stage::Motion::Smooth
+        }
+    }
+
+    /// Draws the messages in flight, and the records leaving the application (each takes
+    /// 150 ms of wall time to reach its accumulator, whatever the speed; not drawn when
+    /// motion is reduced).
+    fn draw_dots(&self) {
+        let motion = self.motion();
+        let mut dots = stage::dots(&self.sim, self.sim.now(), MAX_DOTS, motion);
+        if motion == stage::Motion::Smooth {
+            let window = Duration::from_micros((150_000.0 * self.settings.speed) as u64);
+            dots.extend(stage::sends(&self.sim, self.sim.now(), window, MAX_SENDS));
+        }
+        draw_dots(&self.dots_canvas, &dots);
     }
 
     /// Starts the run over from its settings (a scenario, if any, is left).
@@ -1272,30 +1302,6 @@ pub fn StageView(props: &StageProps) -> Html {
     }
 }
 
-/// The props of [`Dots`].
-#[derive(Properties, PartialEq)]
-pub struct DotsProps {
-    pub dots: Rc<Vec<Dot>>,
-    pub motion: stage::Motion,
-}
-
-/// Messages in flight, drawn on a canvas over the stage every frame (no DOM work per
-/// message): squares are requests, circles answers, in the legend's colours.
-#[function_component]
-pub fn Dots(props: &DotsProps) -> Html {
-    let canvas = use_node_ref();
-    {
-        let canvas = canvas.clone();
-        use_effect_with(props.dots.clone(), move |dots| {
-            draw_dots(&canvas, dots);
-        });
-    }
-    html! {
-        <canvas class="dots" ref={canvas} aria-hidden="true" data-testid="dots" data-count={props.dots.len().to_string()}
-            data-motion={match props.motion { stage::Motion::Smooth => "smooth", stage::Motion::Steps => "steps" }}></canvas>
-    }
-}
-
 /// Whether the reader asked for less motion (`prefers-reduced-motion`).
 fn reduced_motion() -> bool {
     web_sys::window()
@@ -1346,6 +1352,7 @@ fn draw_dots(canvas: &NodeRef, dots: &[Dot]) {
     else {
         return;
     };
+    let _ = canvas.set_attribute("data-count", &dots.len().to_string());
     let _ = ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, w, h);
     ctx.set_line_width(1.5);
