@@ -156,3 +156,18 @@ test('charts draw throughput, latency and the lag of every partition, live', asy
     await close();
   }
 });
+
+test("with lang=ko, kscope's own messages are in Korean", async () => {
+  const { page, errors, close } = await open('?lang=ko&brokers=40&at=abc');
+  try {
+    const notices = (await page.locator('.notice').allTextContents()).join(' | ');
+    assert.match(notices, /brokers=40: 허용되는 값은 1부터 9까지의 정수입니다/);
+    assert.match(notices, /at=abc: 허용되는 값은 첫 한 시간 안의 시각입니다/);
+    await page.getByTestId('seed').fill('x');
+    await page.getByTestId('seed').dispatchEvent('change');
+    assert.match((await page.locator('.notice').allTextContents()).join(' | '), /시드는 0부터/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

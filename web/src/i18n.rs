@@ -486,6 +486,57 @@ pub static KO: Text = Text {
     seconds: "초",
 };
 
+/// kscope's own notices, in each language (Kafka's messages stay as Kafka prints them).
+pub fn using_defaults(lang: Lang, kafka_error: &str) -> String {
+    match lang {
+        Lang::En => format!("{kafka_error} Using kscope's defaults."),
+        Lang::Ko => format!("{kafka_error} kscope 기본값을 씁니다."),
+    }
+}
+
+pub fn nothing_changed(lang: Lang, kafka_error: &str) -> String {
+    match lang {
+        Lang::En => format!("{kafka_error} Nothing was changed."),
+        Lang::Ko => format!("{kafka_error} 아무것도 바뀌지 않았습니다."),
+    }
+}
+
+pub fn bad_seed(lang: Lang, keep: u64) -> String {
+    match lang {
+        Lang::En => format!(
+            "The seed must be a whole number from 0 to {}; keeping {keep}.",
+            u64::MAX
+        ),
+        Lang::Ko => format!(
+            "시드는 0부터 {}까지의 정수여야 합니다. {keep}을(를) 유지합니다.",
+            u64::MAX
+        ),
+    }
+}
+
+pub fn no_scenario(lang: Lang, id: &str) -> String {
+    match lang {
+        Lang::En => {
+            format!("There is no scenario called '{id}'; showing the settings of the link instead.")
+        }
+        Lang::Ko => format!("'{id}'라는 시나리오가 없습니다. 대신 링크의 설정을 보여 줍니다."),
+    }
+}
+
+pub fn topic_recreated(lang: Lang, partitions: u64) -> String {
+    match lang {
+        Lang::En => format!("Kafka can add partitions to a topic but never remove them: the topic was deleted and recreated with {partitions} partitions."),
+        Lang::Ko => format!("카프카는 토픽에 파티션을 추가할 수만 있고 줄일 수는 없습니다. 토픽을 지우고 파티션 {partitions}개로 다시 만들었습니다."),
+    }
+}
+
+pub fn keys_moved(lang: Lang, partitions: u64) -> String {
+    match lang {
+        Lang::En => format!("orders now has {partitions} partitions: keys hash to murmur2(key) mod {partitions}, so many keys now go to another partition than before."),
+        Lang::Ko => format!("orders의 파티션이 이제 {partitions}개입니다. 키는 murmur2(key) mod {partitions}로 가므로 많은 키가 전과 다른 파티션으로 갑니다."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,6 +155,14 @@ pub struct App {
 
 use script::build;
 
+/// The browser's language (`navigator.language`), as the page's.
+fn browser_lang() -> Lang {
+    let language = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default();
+    Lang::from_browser(&language)
+}
+
 /// Fetches a file next to the page, as text.
 async fn fetch_text(url: &str) -> Result<String, String> {
     use wasm_bindgen_futures::JsFuture;
@@ -224,13 +232,15 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let (mut settings, mut notices) = Settings::from_query(&query());
-        let (session, problems) = Session::from_query(&query());
-        notices.extend(problems);
+        let (mut settings, mut problems) = Settings::from_query(&query());
+        let (session, more) = Session::from_query(&query());
+        problems.extend(more);
+        let lang = settings.lang.unwrap_or_else(browser_lang);
+        let mut notices: Vec<String> = problems.iter().map(|p| p.text(lang)).collect();
         let sim = match build(&settings) {
             Ok(sim) => sim,
             Err(e) => {
-                notices.push(format!("{e} Using kscope's defaults."));
+                notices.push(i18n::using_defaults(lang, &e));
                 settings = Settings::default();
                 build(&settings).expect("the defaults are valid")
             }
@@ -427,13 +437,7 @@ impl Component for App {
                         next.seed = seed;
                         self.apply_settings(next);
                     }
-                    Err(_) => {
-                        self.notices = vec![format!(
-                            "The seed must be a whole number from 0 to {}; keeping {}.",
-                            u64::MAX,
-                            self.settings.seed
-                        )]
-                    }
+                    Err(_) => self.notices = vec![i18n::bad_seed(self.lang(), self.settings.seed)],
                 }
                 true
             }
@@ -499,7 +503,7 @@ impl Component for App {
                     match self.scenarios.iter().find(|s| s.id == id).cloned() {
                         Some(sc) => self.start_scenario(sc, Some(session)),
                         None => {
-                            self.notices.push(format!("There is no scenario called '{id}'; showing the settings of the link instead."));
+                            self.notices.push(i18n::no_scenario(self.lang(), &id));
                             self.playing = self.settings.autoplay;
                             self.start_replay(
                                 None,
@@ -657,12 +661,7 @@ impl Component for App {
 impl App {
     /// The page's language: the URL's `lang=`, else the browser's.
     fn lang(&self) -> Lang {
-        self.settings.lang.unwrap_or_else(|| {
-            let language = web_sys::window()
-                .and_then(|w| w.navigator().language())
-                .unwrap_or_default();
-            Lang::from_browser(&language)
-        })
+        self.settings.lang.unwrap_or_else(browser_lang)
     }
 
     /// Rebuilds what the next render shows, when it is due: the readouts and the stage's
@@ -768,13 +767,11 @@ impl App {
                 self.presenting.set(false);
                 self.new_run(sim, next);
                 if shrunk {
-                    self.notices.push(format!(
-                        "Kafka can add partitions to a topic but never remove them: the topic was deleted and recreated with {} partitions.",
-                        self.settings.partitions
-                    ));
+                    self.notices
+                        .push(i18n::topic_recreated(self.lang(), self.settings.partitions));
                 }
             }
-            Err(e) => self.notices = vec![format!("{e} Nothing was changed.")],
+            Err(e) => self.notices = vec![i18n::nothing_changed(self.lang(), &e)],
         }
     }
 
@@ -785,7 +782,8 @@ impl App {
         match script::perform(&mut self.sim, &mut self.settings, &action) {
             Ok(notices) => {
                 self.person.push((at, action));
-                self.notices = notices;
+                let lang = self.lang();
+                self.notices = notices.iter().map(|n| n.text(lang)).collect();
             }
             Err(e) => self.notices = vec![e],
         }
@@ -805,7 +803,8 @@ impl App {
             Instant::from_micros(to_us),
         );
         if !done.notices.is_empty() || !done.refused.is_empty() {
-            self.notices = done.notices;
+            let lang = self.lang();
+            self.notices = done.notices.iter().map(|n| n.text(lang)).collect();
             self.notices.extend(done.refused);
         }
         if self.settings != before {

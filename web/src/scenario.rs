@@ -294,7 +294,7 @@ impl Scenario {
                     let query = value.split_whitespace().collect::<Vec<_>>().join("&");
                     let (s, problems) = Settings::from_query(&query);
                     if let Some(p) = problems.into_iter().next() {
-                        return Err(err(n, p));
+                        return Err(err(n, p.text(Lang::En)));
                     }
                     if let Err(e) = s.to_config() {
                         return Err(err(n, e.message));
@@ -435,7 +435,7 @@ impl Timeline {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Advanced {
     /// Consequences worth telling (keys moved to other partitions, …).
-    pub notices: Vec<String>,
+    pub notices: Vec<script::Note>,
     /// Actions the cluster refused, each with its reason.
     pub refused: Vec<String>,
 }

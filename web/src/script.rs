@@ -266,14 +266,30 @@ fn broker_known(sim: &Sim, b: u32) -> Result<(), String> {
     }
 }
 
+/// A consequence of an action worth telling the person, written out in the page's
+/// language by [`Note::text`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// The topic grew to this many partitions while records have keys.
+    KeysMoved(u64),
+}
+
+impl Note {
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            Note::KeysMoved(n) => crate::i18n::keys_moved(lang, *n),
+        }
+    }
+}
+
 /// Carries out `action` on the running cluster at its current instant. Live settings
-/// changes update `settings`. Returns notices for the person (a refused command, a
-/// consequence worth saying); an `Err` changes nothing.
+/// changes update `settings`. Returns what is worth telling; an `Err` (the reason the
+/// cluster refused) changes nothing.
 pub fn perform(
     sim: &mut Sim,
     settings: &mut Settings,
     action: &Action,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<Note>, String> {
     let now = sim.now();
     let apply = |sim: &mut Sim, c: Command| sim.apply(now, c).map_err(|e| e.to_string());
     let broker = |b: u32| NodeId::Broker(BrokerId(b));
@@ -350,7 +366,7 @@ pub fn perform(
                 v.replace('&', "%26")
             ));
             if let Some(p) = problems.into_iter().next() {
-                return Err(p);
+                return Err(p.text(crate::i18n::Lang::En));
             }
             let mut changed = settings.clone();
             match k.as_str() {
@@ -392,7 +408,7 @@ pub fn apply_live(
     sim: &mut Sim,
     settings: &mut Settings,
     next: Settings,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<Note>, String> {
     if !can_apply_live(settings, &next) {
         return Err(if next.partitions < settings.partitions {
             format!(
@@ -412,10 +428,7 @@ pub fn apply_live(
         };
         sim.apply(now, command).map_err(|e| e.to_string())?;
         if next.keys > 0 {
-            notices.push(format!(
-                "orders now has {} partitions: keys hash to murmur2(key) mod {}, so many keys now go to another partition than before.",
-                next.partitions, next.partitions
-            ));
+            notices.push(Note::KeysMoved(next.partitions));
         }
     }
     if next.rate != settings.rate || next.keys != settings.keys {

@@ -102,6 +102,113 @@ pub const SEGMENT_BYTES: Range = Range {
     default: 1_073_741_824,
 };
 
+/// A URL parameter that was not understood: what it should have been, and what the page
+/// does instead. Written out in the page's language by [`Problem::text`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub param: String,
+    pub value: String,
+    pub expected: Expected,
+    pub fallback: Fallback,
+}
+
+/// What a parameter's value should be.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expected {
+    Range(u64, u64),
+    WholeNumber,
+    TrueOrFalse,
+    OneOrZero,
+    OneOf(&'static str),
+    /// `retention.*`: -1 or a whole number of at least 0.
+    Retention,
+    /// An instant within the first hour (a link's `at`).
+    Instant,
+    /// The parameter is not one kscope knows.
+    Known,
+    /// Kafka's own message, as Kafka prints it.
+    Kafka(String),
+    /// What is wrong with a link's record of actions.
+    Link(String),
+}
+
+/// What the page does instead.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fallback {
+    Value(String),
+    KafkaDefault,
+    BrowserLanguage,
+    Ignored,
+    FirstStep,
+    NotReplayed,
+}
+
+impl Problem {
+    pub(crate) fn new(param: &str, value: &str, expected: Expected, fallback: Fallback) -> Problem {
+        Problem {
+            param: param.into(),
+            value: value.into(),
+            expected,
+            fallback,
+        }
+    }
+
+    /// The problem in words, in `lang`.
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::Lang::{En, Ko};
+        let fallback = match (&self.fallback, lang) {
+            (Fallback::Value(v), En) => format!("using {v}"),
+            (Fallback::Value(v), Ko) => format!("{v}을(를) 씁니다"),
+            (Fallback::KafkaDefault, En) => "using Kafka's default".into(),
+            (Fallback::KafkaDefault, Ko) => "카프카 기본값을 씁니다".into(),
+            (Fallback::BrowserLanguage, En) => "using the browser's language".into(),
+            (Fallback::BrowserLanguage, Ko) => "브라우저 언어를 씁니다".into(),
+            (Fallback::Ignored, En) => "ignored".into(),
+            (Fallback::Ignored, Ko) => "무시합니다".into(),
+            (Fallback::FirstStep, En) => "starting at the first step".into(),
+            (Fallback::FirstStep, Ko) => "첫 단계부터 시작합니다".into(),
+            (Fallback::NotReplayed, En) => "the link's actions were not replayed".into(),
+            (Fallback::NotReplayed, Ko) => "링크의 조작은 재생하지 않았습니다".into(),
+        };
+        let expected = match (&self.expected, lang) {
+            (Expected::Kafka(m) | Expected::Link(m), _) => return format!("{m} {fallback}."),
+            (Expected::Known, En) => {
+                return format!("{} is not a setting kscope knows; {fallback}.", self.param)
+            }
+            (Expected::Known, Ko) => {
+                return format!(
+                    "{}은(는) kscope가 아는 설정이 아닙니다. {fallback}.",
+                    self.param
+                )
+            }
+            (Expected::Range(a, b), En) => format!("a whole number from {a} to {b}"),
+            (Expected::Range(a, b), Ko) => format!("{a}부터 {b}까지의 정수"),
+            (Expected::WholeNumber, En) => "a whole number".into(),
+            (Expected::WholeNumber, Ko) => "정수".into(),
+            (Expected::TrueOrFalse, En) => "true or false".into(),
+            (Expected::TrueOrFalse, Ko) => "true 또는 false".into(),
+            (Expected::OneOrZero, En) => "1 or 0".into(),
+            (Expected::OneOrZero, Ko) => "1 또는 0".into(),
+            (Expected::OneOf(list), En) => format!("one of {list}"),
+            (Expected::OneOf(list), Ko) => format!("{list} 중 하나"),
+            (Expected::Retention, En) => "-1 (no limit) or a whole number of at least 0".into(),
+            (Expected::Retention, Ko) => "-1(제한 없음) 또는 0 이상의 정수".into(),
+            (Expected::Instant, En) => "an instant within the first hour".into(),
+            (Expected::Instant, Ko) => "첫 한 시간 안의 시각".into(),
+        };
+        match lang {
+            En => format!(
+                "{}={} is not {expected}; {fallback}.",
+                self.param, self.value
+            ),
+            Ko => format!(
+                "{}={}: 허용되는 값은 {expected}입니다. {fallback}.",
+                self.param, self.value
+            ),
+        }
+    }
+}
+
 /// Every setting of the page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -286,7 +393,7 @@ pub(crate) fn decode(s: &str) -> String {
 impl Settings {
     /// Reads settings from a query string; returns them and a message for every
     /// parameter that was not understood (that parameter keeps its default).
-    pub fn from_query(query: &str) -> (Settings, Vec<String>) {
+    pub fn from_query(query: &str) -> (Settings, Vec<Problem>) {
         let mut s = Settings::default();
         let mut problems = Vec::new();
         for pair in query
@@ -296,28 +403,38 @@ impl Settings {
         {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let (k, v) = (decode(k), decode(v));
-            let int = |r: Range, problems: &mut Vec<String>| -> Option<u64> {
+            let int = |r: Range, problems: &mut Vec<Problem>| -> Option<u64> {
                 match v.trim().parse::<u64>() {
                     Ok(n) if (r.min..=r.max).contains(&n) => Some(n),
                     _ => {
-                        problems.push(format!(
-                            "{}={v} is not a whole number from {} to {}; using {}.",
-                            r.name, r.min, r.max, r.default
+                        problems.push(Problem::new(
+                            r.name,
+                            &v,
+                            Expected::Range(r.min, r.max),
+                            Fallback::Value(r.default.to_string()),
                         ));
                         None
                     }
                 }
             };
+            let bad =
+                |expected: Expected, fallback: Fallback| Problem::new(&k, &v, expected, fallback);
             match k.as_str() {
                 "brokers" => s.brokers = int(BROKERS, &mut problems).unwrap_or(s.brokers),
-                "partitions" => s.partitions = int(PARTITIONS, &mut problems).unwrap_or(s.partitions),
+                "partitions" => {
+                    s.partitions = int(PARTITIONS, &mut problems).unwrap_or(s.partitions)
+                }
                 "replication.factor" => {
-                    s.replication_factor = int(REPLICATION_FACTOR, &mut problems).unwrap_or(s.replication_factor)
+                    s.replication_factor =
+                        int(REPLICATION_FACTOR, &mut problems).unwrap_or(s.replication_factor)
                 }
                 "min.insync.replicas" => {
-                    s.min_insync_replicas = int(MIN_INSYNC_REPLICAS, &mut problems).unwrap_or(s.min_insync_replicas)
+                    s.min_insync_replicas =
+                        int(MIN_INSYNC_REPLICAS, &mut problems).unwrap_or(s.min_insync_replicas)
                 }
-                "batch.size" => s.batch_size = int(BATCH_SIZE, &mut problems).unwrap_or(s.batch_size),
+                "batch.size" => {
+                    s.batch_size = int(BATCH_SIZE, &mut problems).unwrap_or(s.batch_size)
+                }
                 "linger.ms" => s.linger_ms = int(LINGER_MS, &mut problems).unwrap_or(s.linger_ms),
                 "max.in.flight.requests.per.connection" => {
                     s.max_in_flight = int(MAX_IN_FLIGHT, &mut problems).unwrap_or(s.max_in_flight)
@@ -327,37 +444,48 @@ impl Settings {
                 "consumers" => s.consumers = int(CONSUMERS, &mut problems).unwrap_or(s.consumers),
                 "seed" => match v.trim().parse::<u64>() {
                     Ok(n) => s.seed = n,
-                    Err(_) => problems.push(format!("seed={v} is not a whole number; using {}.", s.seed)),
+                    Err(_) => problems.push(bad(
+                        Expected::WholeNumber,
+                        Fallback::Value(s.seed.to_string()),
+                    )),
                 },
                 "acks" => match Acks::parse(&v) {
                     Ok(a) => s.acks = a,
-                    Err(e) => problems.push(format!("{} Using all.", e.message)),
+                    Err(e) => problems.push(bad(
+                        Expected::Kafka(e.message),
+                        Fallback::Value("acks=all".into()),
+                    )),
                 },
                 "enable.idempotence" => match v.as_str() {
                     "true" => s.enable_idempotence = Some(true),
                     "false" => s.enable_idempotence = Some(false),
-                    _ => problems.push(format!("enable.idempotence={v} must be true or false; using Kafka's default.")),
+                    _ => problems.push(bad(Expected::TrueOrFalse, Fallback::KafkaDefault)),
                 },
                 "unclean.leader.election.enable" => match v.as_str() {
                     "true" => s.unclean_leader_election_enable = true,
                     "false" => s.unclean_leader_election_enable = false,
-                    _ => problems.push(format!("unclean.leader.election.enable={v} must be true or false; using false.")),
+                    _ => problems.push(bad(Expected::TrueOrFalse, Fallback::Value("false".into()))),
                 },
                 "partitioner" => match PartitionerKind::parse(&v) {
                     Some(p) => s.partitioner = p,
-                    None => problems.push(format!(
-                        "partitioner={v} is not one of builtin, roundrobin, uniformsticky, default; using builtin."
+                    None => problems.push(bad(
+                        Expected::OneOf("builtin, roundrobin, uniformsticky, default"),
+                        Fallback::Value("builtin".into()),
                     )),
                 },
                 "partition.assignment.strategy" => match parse_assignor(&v) {
                     Some(a) => s.assignor = a,
-                    None => problems.push(format!(
-                        "partition.assignment.strategy={v} is not one of range, roundrobin, sticky, cooperative-sticky; using range."
+                    None => problems.push(bad(
+                        Expected::OneOf("range, roundrobin, sticky, cooperative-sticky"),
+                        Fallback::Value("range".into()),
                     )),
                 },
-                "segment.bytes" => s.segment_bytes = int(SEGMENT_BYTES, &mut problems).unwrap_or(s.segment_bytes),
+                "segment.bytes" => {
+                    s.segment_bytes = int(SEGMENT_BYTES, &mut problems).unwrap_or(s.segment_bytes)
+                }
                 "log.retention.check.interval.ms" => {
-                    s.retention_check_ms = int(RETENTION_CHECK_MS, &mut problems).unwrap_or(s.retention_check_ms)
+                    s.retention_check_ms =
+                        int(RETENTION_CHECK_MS, &mut problems).unwrap_or(s.retention_check_ms)
                 }
                 "retention.bytes" | "retention.ms" => match v.trim().parse::<i64>() {
                     Ok(n) if n >= -1 => {
@@ -367,11 +495,14 @@ impl Settings {
                             s.retention_ms = n
                         }
                     }
-                    _ => problems.push(format!("{k}={v} must be -1 (no limit) or a whole number of at least 0; using Kafka's default.")),
+                    _ => problems.push(bad(Expected::Retention, Fallback::KafkaDefault)),
                 },
                 "cleanup.policy" => match parse_cleanup_policy(&v) {
                     Some(p) => s.cleanup_policy = p,
-                    None => problems.push(format!("cleanup.policy={v} is not delete, compact or compact,delete; using delete.")),
+                    None => problems.push(bad(
+                        Expected::OneOf("delete, compact, compact,delete"),
+                        Fallback::Value("delete".into()),
+                    )),
                 },
                 "consumer.rate" => {
                     s.consumer_rate = int(CONSUMER_RATE, &mut problems).unwrap_or(s.consumer_rate)
@@ -379,30 +510,35 @@ impl Settings {
                 "embed" => match v.as_str() {
                     "1" | "true" => s.embed = true,
                     "0" | "false" => s.embed = false,
-                    _ => problems.push(format!("embed={v} must be 1 or 0; using 0.")),
+                    _ => problems.push(bad(Expected::OneOrZero, Fallback::Value("0".into()))),
                 },
                 "autoplay" => match v.as_str() {
                     "1" | "true" => s.autoplay = true,
                     "0" | "false" => s.autoplay = false,
-                    _ => problems.push(format!("autoplay={v} must be 1 or 0; using 1.")),
+                    _ => problems.push(bad(Expected::OneOrZero, Fallback::Value("1".into()))),
                 },
                 "controls" => match v.as_str() {
                     "show" => s.controls = Some(ControlsMode::Show),
                     "hide" => s.controls = Some(ControlsMode::Hide),
                     "lock" => s.controls = Some(ControlsMode::Lock),
-                    _ => problems.push(format!("controls={v} is not show, hide or lock; ignored.")),
+                    _ => problems.push(bad(Expected::OneOf("show, hide, lock"), Fallback::Ignored)),
                 },
                 "lang" => match crate::i18n::Lang::parse(&v) {
                     Some(l) => s.lang = Some(l),
-                    None => problems.push(format!("lang={v} is not ko or en; using the browser's language.")),
+                    None => {
+                        problems.push(bad(Expected::OneOf("ko, en"), Fallback::BrowserLanguage))
+                    }
                 },
                 "speed" => match parse_speed(&v) {
                     Some(x) => s.speed = x,
-                    None => problems.push(format!("speed={v} is not one of 0.1, 0.25, 0.5, 1, 2, 5, 10; using 1.")),
+                    None => problems.push(bad(
+                        Expected::OneOf("0.1, 0.25, 0.5, 1, 2, 5, 10"),
+                        Fallback::Value("1".into()),
+                    )),
                 },
                 // Read by share::Session.
                 k if crate::share::PARAMS.contains(&k) => {}
-                other => problems.push(format!("{other} is not a setting kscope knows; ignored.")),
+                _ => problems.push(bad(Expected::Known, Fallback::Ignored)),
             }
         }
         (s, problems)
@@ -600,8 +736,22 @@ mod tests {
         assert_eq!(s.acks, Acks::All);
         assert_eq!(s.linger_ms, LINGER_MS.default);
         assert_eq!(problems.len(), 4, "{problems:?}");
-        assert!(problems[0].starts_with("brokers=40 is not a whole number from 1 to 9"));
-        assert!(problems[1].starts_with("Invalid value 2 for configuration acks"));
+        use crate::i18n::Lang;
+        assert_eq!(
+            problems[0].text(Lang::En),
+            "brokers=40 is not a whole number from 1 to 9; using 3."
+        );
+        assert_eq!(
+            problems[0].text(Lang::Ko),
+            "brokers=40: 허용되는 값은 1부터 9까지의 정수입니다. 3을(를) 씁니다."
+        );
+        assert!(problems[1]
+            .text(Lang::En)
+            .starts_with("Invalid value 2 for configuration acks"));
+        assert_eq!(
+            problems[3].text(Lang::Ko),
+            "color은(는) kscope가 아는 설정이 아닙니다. 무시합니다."
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! decoder is bounded (link length, entries, time) and never panics, whatever the input.
 
 use crate::script::{Action, MAX_TIME_US};
+use crate::settings::{Expected, Fallback, Problem};
 
 /// The format this kscope writes.
 pub const VERSION: u32 = 1;
@@ -120,7 +121,7 @@ impl Session {
     /// Reads the session parameters of a query string (the settings are read by
     /// [`crate::settings::Settings::from_query`]). A damaged part is left out with a
     /// message; the rest is kept.
-    pub fn from_query(query: &str) -> (Session, Vec<String>) {
+    pub fn from_query(query: &str) -> (Session, Vec<Problem>) {
         let mut s = Session::default();
         let mut problems = Vec::new();
         for pair in query.trim_start_matches('?').split('&') {
@@ -130,20 +131,30 @@ impl Session {
                 "scenario" => s.scenario = Some(v),
                 "step" => match v.parse::<usize>() {
                     Ok(n) if (1..=crate::scenario::MAX_STEPS).contains(&n) => s.step = Some(n - 1),
-                    _ => problems.push(format!(
-                        "step={v} is not a step number from 1 to {}; starting at the first.",
-                        crate::scenario::MAX_STEPS
+                    _ => problems.push(Problem::new(
+                        k,
+                        &v,
+                        Expected::Range(1, crate::scenario::MAX_STEPS as u64),
+                        Fallback::FirstStep,
                     )),
                 },
                 "at" => match v.parse::<u64>() {
                     Ok(n) if n <= MAX_TIME_US => s.at_us = Some(n),
-                    _ => problems.push(format!(
-                        "at={v} is not an instant within the first hour; starting at 0."
+                    _ => problems.push(Problem::new(
+                        k,
+                        &v,
+                        Expected::Instant,
+                        Fallback::Value("0".into()),
                     )),
                 },
                 "run" => match decode_run(&v) {
                     Ok(run) => s.run = run,
-                    Err(e) => problems.push(format!("{e} The link's actions were not replayed.")),
+                    Err(e) => problems.push(Problem::new(
+                        k,
+                        "",
+                        Expected::Link(e),
+                        Fallback::NotReplayed,
+                    )),
                 },
                 _ => {}
             }
