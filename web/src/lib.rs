@@ -88,6 +88,10 @@ pub enum Msg {
     Key(String),
     Share,
     CloseShare,
+    /// The embedded page's scale changed: draw it at the new scale.
+    Refit,
+    /// The window was resized: fit the embedded page to it afresh.
+    Resized,
 }
 
 /// Where fast-forwarding goes, and what happens there.
@@ -145,12 +149,16 @@ pub struct App {
     share_link: Option<String>,
     /// The canvas the messages in flight are drawn on.
     dots_canvas: NodeRef,
+    /// The page's root element, and the scale that fits it into an embedding frame.
+    app_ref: NodeRef,
+    fit_scale: f64,
     /// The charts' samples (replaced, not changed, when a sample is added).
     series: Rc<charts::Series>,
     /// Whether a scenario is being presented (read by the keyboard listener).
     presenting: Rc<std::cell::Cell<bool>>,
     _frame: Option<AnimationFrame>,
     _keys: Option<EventListener>,
+    _resize: Option<EventListener>,
 }
 
 use script::build;
@@ -327,8 +335,14 @@ impl Component for App {
             presenting,
             series: Rc::new(charts::Series::default()),
             dots_canvas: NodeRef::default(),
+            app_ref: NodeRef::default(),
+            fit_scale: 1.0,
             _frame: None,
             _keys: keys,
+            _resize: web_sys::window().map(|w| {
+                let link = ctx.link().clone();
+                EventListener::new(&w, "resize", move |_| link.send_message(Msg::Resized))
+            }),
         };
         if session.scenario.is_some() {
             // Started once the scenario files have loaded.
@@ -555,13 +569,21 @@ impl Component for App {
                 self.share_link = None;
                 true
             }
+            Msg::Refit => true,
+            Msg::Resized => {
+                self.fit_scale = 1.0;
+                true
+            }
         };
         self.refresh_snapshot();
         render
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+    fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
         self.draw_dots();
+        if self.settings.embed && self.fit_to_frame() {
+            ctx.link().send_message(Msg::Refit);
+        }
     }
 
     fn view(&self, _ctx: &Context<Self>) -> Html {
@@ -605,7 +627,8 @@ impl Component for App {
             _ => html! {},
         };
         html! {
-            <div class={classes!("app", self.settings.embed.then_some("embed"))}>
+            <div class={classes!("app", self.settings.embed.then_some("embed"))} ref={self.app_ref.clone()}
+                style={(self.fit_scale < 1.0).then(|| format!("transform: scale({}); width: {}%", settings::fixed(self.fit_scale, 3), settings::fixed(100.0 / self.fit_scale, 2)))}>
                 <header class="topbar">
                     <div class="brand">
                         <span class="logo" aria-hidden="true">{"◆"}</span>
@@ -667,6 +690,10 @@ impl App {
     /// Rebuilds what the next render shows, when it is due: the readouts and the stage's
     /// matrix, and the losses by cause when their count changed.
     fn refresh_snapshot(&mut self) {
+        if self.snapshot.is_none() && !self.playing {
+            // Paused (a step, a fast-forward that arrived): the readouts still tell the truth.
+            self.rates = view_model::rates(&self.sim, 1_000, RATE_SCAN);
+        }
         if self.snapshot.is_none() {
             self.snapshot = Some((
                 view_model::view_model(&self.sim),
@@ -708,6 +735,29 @@ impl App {
             dots.extend(stage::sends(&self.sim, self.sim.now(), window, MAX_SENDS));
         }
         draw_dots(&self.dots_canvas, &dots);
+    }
+
+    /// Embedded, the page shrinks to fit its frame's height (a slide's frame may be any
+    /// shape): it only ever shrinks here, and starts again from full size when the window
+    /// is resized, so it cannot oscillate. Returns whether the scale changed.
+    fn fit_to_frame(&mut self) -> bool {
+        let (Some(window), Some(app)) = (
+            web_sys::window(),
+            self.app_ref.cast::<web_sys::HtmlElement>(),
+        ) else {
+            return false;
+        };
+        let frame = window
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0);
+        let height = f64::from(app.offset_height()) * self.fit_scale;
+        if frame <= 0.0 || height <= frame + 2.0 {
+            return false;
+        }
+        self.fit_scale = (self.fit_scale * frame / height).clamp(0.3, 1.0);
+        true
     }
 
     /// Starts the run over from its settings (a scenario, if any, is left).
