@@ -486,6 +486,8 @@ pub static KO: Text = Text {
     seconds: "초",
 };
 
+use crate::settings::{Expected, Fallback, Problem};
+
 /// kscope's own notices, in each language (Kafka's messages stay as Kafka prints them).
 pub fn using_defaults(lang: Lang, kafka_error: &str) -> String {
     match lang {
@@ -534,6 +536,58 @@ pub fn keys_moved(lang: Lang, partitions: u64) -> String {
     match lang {
         Lang::En => format!("orders now has {partitions} partitions: keys hash to murmur2(key) mod {partitions}, so many keys now go to another partition than before."),
         Lang::Ko => format!("orders의 파티션이 이제 {partitions}개입니다. 키는 murmur2(key) mod {partitions}로 가므로 많은 키가 전과 다른 파티션으로 갑니다."),
+    }
+}
+
+/// A URL parameter the page could not read, in words.
+pub fn problem(lang: Lang, p: &Problem) -> String {
+    use Lang::{En, Ko};
+    let fallback = match (&p.fallback, lang) {
+        (Fallback::Value(v), En) => format!("using {v}"),
+        (Fallback::Value(v), Ko) => format!("{v}을(를) 씁니다"),
+        (Fallback::KafkaDefault, En) => "using Kafka's default".into(),
+        (Fallback::KafkaDefault, Ko) => "카프카 기본값을 씁니다".into(),
+        (Fallback::BrowserLanguage, En) => "using the browser's language".into(),
+        (Fallback::BrowserLanguage, Ko) => "브라우저 언어를 씁니다".into(),
+        (Fallback::Ignored, En) => "ignored".into(),
+        (Fallback::Ignored, Ko) => "무시합니다".into(),
+        (Fallback::FirstStep, En) => "starting at the first step".into(),
+        (Fallback::FirstStep, Ko) => "첫 단계부터 시작합니다".into(),
+        (Fallback::NotReplayed, En) => "the link's actions were not replayed".into(),
+        (Fallback::NotReplayed, Ko) => "링크의 조작은 재생하지 않았습니다".into(),
+    };
+    let expected = match (&p.expected, lang) {
+        (Expected::Kafka(m) | Expected::Link(m), _) => return format!("{m} {fallback}."),
+        (Expected::Known, En) => {
+            return format!("{} is not a setting kscope knows; {fallback}.", p.param)
+        }
+        (Expected::Known, Ko) => {
+            return format!(
+                "{}은(는) kscope가 아는 설정이 아닙니다. {fallback}.",
+                p.param
+            )
+        }
+        (Expected::Range(a, b), En) => format!("a whole number from {a} to {b}"),
+        (Expected::Range(a, b), Ko) => format!("{a}부터 {b}까지의 정수"),
+        (Expected::WholeNumber, En) => "a whole number".into(),
+        (Expected::WholeNumber, Ko) => "정수".into(),
+        (Expected::TrueOrFalse, En) => "true or false".into(),
+        (Expected::TrueOrFalse, Ko) => "true 또는 false".into(),
+        (Expected::OneOrZero, En) => "1 or 0".into(),
+        (Expected::OneOrZero, Ko) => "1 또는 0".into(),
+        (Expected::OneOf(list), En) => format!("one of {list}"),
+        (Expected::OneOf(list), Ko) => format!("{list} 중 하나"),
+        (Expected::Retention, En) => "-1 (no limit) or a whole number of at least 0".into(),
+        (Expected::Retention, Ko) => "-1(제한 없음) 또는 0 이상의 정수".into(),
+        (Expected::Instant, En) => "an instant within the first hour".into(),
+        (Expected::Instant, Ko) => "첫 한 시간 안의 시각".into(),
+    };
+    match lang {
+        En => format!("{}={} is not {expected}; {fallback}.", p.param, p.value),
+        Ko => format!(
+            "{}={}: 허용되는 값은 {expected}입니다. {fallback}.",
+            p.param, p.value
+        ),
     }
 }
 

@@ -153,59 +153,9 @@ impl Problem {
         }
     }
 
-    /// The problem in words, in `lang`.
+    /// The problem in words, in `lang` (the words are in [`crate::i18n`]).
     pub fn text(&self, lang: crate::i18n::Lang) -> String {
-        use crate::i18n::Lang::{En, Ko};
-        let fallback = match (&self.fallback, lang) {
-            (Fallback::Value(v), En) => format!("using {v}"),
-            (Fallback::Value(v), Ko) => format!("{v}을(를) 씁니다"),
-            (Fallback::KafkaDefault, En) => "using Kafka's default".into(),
-            (Fallback::KafkaDefault, Ko) => "카프카 기본값을 씁니다".into(),
-            (Fallback::BrowserLanguage, En) => "using the browser's language".into(),
-            (Fallback::BrowserLanguage, Ko) => "브라우저 언어를 씁니다".into(),
-            (Fallback::Ignored, En) => "ignored".into(),
-            (Fallback::Ignored, Ko) => "무시합니다".into(),
-            (Fallback::FirstStep, En) => "starting at the first step".into(),
-            (Fallback::FirstStep, Ko) => "첫 단계부터 시작합니다".into(),
-            (Fallback::NotReplayed, En) => "the link's actions were not replayed".into(),
-            (Fallback::NotReplayed, Ko) => "링크의 조작은 재생하지 않았습니다".into(),
-        };
-        let expected = match (&self.expected, lang) {
-            (Expected::Kafka(m) | Expected::Link(m), _) => return format!("{m} {fallback}."),
-            (Expected::Known, En) => {
-                return format!("{} is not a setting kscope knows; {fallback}.", self.param)
-            }
-            (Expected::Known, Ko) => {
-                return format!(
-                    "{}은(는) kscope가 아는 설정이 아닙니다. {fallback}.",
-                    self.param
-                )
-            }
-            (Expected::Range(a, b), En) => format!("a whole number from {a} to {b}"),
-            (Expected::Range(a, b), Ko) => format!("{a}부터 {b}까지의 정수"),
-            (Expected::WholeNumber, En) => "a whole number".into(),
-            (Expected::WholeNumber, Ko) => "정수".into(),
-            (Expected::TrueOrFalse, En) => "true or false".into(),
-            (Expected::TrueOrFalse, Ko) => "true 또는 false".into(),
-            (Expected::OneOrZero, En) => "1 or 0".into(),
-            (Expected::OneOrZero, Ko) => "1 또는 0".into(),
-            (Expected::OneOf(list), En) => format!("one of {list}"),
-            (Expected::OneOf(list), Ko) => format!("{list} 중 하나"),
-            (Expected::Retention, En) => "-1 (no limit) or a whole number of at least 0".into(),
-            (Expected::Retention, Ko) => "-1(제한 없음) 또는 0 이상의 정수".into(),
-            (Expected::Instant, En) => "an instant within the first hour".into(),
-            (Expected::Instant, Ko) => "첫 한 시간 안의 시각".into(),
-        };
-        match lang {
-            En => format!(
-                "{}={} is not {expected}; {fallback}.",
-                self.param, self.value
-            ),
-            Ko => format!(
-                "{}={}: 허용되는 값은 {expected}입니다. {fallback}.",
-                self.param, self.value
-            ),
-        }
+        crate::i18n::problem(lang, self)
     }
 }
 
