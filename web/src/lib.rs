@@ -799,12 +799,7 @@ impl App {
             return;
         }
         if script::can_apply_live(&self.settings, &next) {
-            let view = Settings {
-                speed: next.speed,
-                lang: next.lang,
-                ..self.settings.clone()
-            };
-            self.settings = view;
+            self.settings = self.settings.looking_like(&next);
             for action in script::live_changes(&self.settings.clone(), &next) {
                 self.act(action);
             }
@@ -898,18 +893,11 @@ impl App {
         let settings = if shared {
             self.settings.clone()
         } else {
-            Settings {
-                speed: if self.settings.speed != 1.0 {
-                    self.settings.speed
-                } else {
-                    sc.settings.speed
-                },
-                lang: self.settings.lang,
-                embed: self.settings.embed,
-                controls: self.settings.controls,
-                autoplay: self.settings.autoplay,
-                ..sc.settings.clone()
+            let mut s = sc.settings.looking_like(&self.settings);
+            if self.settings.speed == 1.0 {
+                s.speed = sc.settings.speed;
             }
+            s
         };
         let sim = match build(&settings) {
             Ok(sim) => sim,
@@ -979,20 +967,10 @@ impl App {
                 .filter(|(t, _)| *t <= to_us)
                 .cloned()
                 .collect();
-            let view = self.settings.clone();
             match build(&self.run_settings) {
                 Ok(sim) => {
-                    self.new_run(
-                        sim,
-                        Settings {
-                            speed: view.speed,
-                            lang: view.lang,
-                            embed: view.embed,
-                            controls: view.controls,
-                            autoplay: view.autoplay,
-                            ..self.run_settings.clone()
-                        },
-                    );
+                    let settings = self.run_settings.looking_like(&self.settings);
+                    self.new_run(sim, settings);
                     self.timeline = Timeline::merged(&sc.actions(), &person);
                     self.person = person;
                 }
@@ -1028,11 +1006,7 @@ impl App {
     /// A link that replays this session: the run's settings, the scenario and its step,
     /// the instant, every action the person took.
     fn share_url(&self) -> String {
-        let settings = Settings {
-            speed: self.settings.speed,
-            lang: self.settings.lang,
-            ..self.run_settings.clone()
-        };
+        let settings = self.run_settings.looking_like(&self.settings);
         let session = Session {
             scenario: self.scenario.as_ref().map(|s| s.id.clone()),
             step: self.step_index(),

@@ -230,16 +230,22 @@ impl Settings {
         })
     }
 
-    /// The settings that only change how the page looks, not the run.
-    pub fn same_run_as(&self, other: &Settings) -> bool {
+    /// These settings' run with `view`'s look: the settings that only change how the page
+    /// looks (speed, language, embedding, controls, autoplay) taken from `view`.
+    pub fn looking_like(&self, view: &Settings) -> Settings {
         Settings {
-            speed: other.speed,
-            lang: other.lang,
-            embed: other.embed,
-            controls: other.controls,
-            autoplay: other.autoplay,
+            speed: view.speed,
+            lang: view.lang,
+            embed: view.embed,
+            controls: view.controls,
+            autoplay: view.autoplay,
             ..self.clone()
-        } == *other
+        }
+    }
+
+    /// Whether `other` differs from these settings only in how the page looks.
+    pub fn same_run_as(&self, other: &Settings) -> bool {
+        self.looking_like(other) == *other
     }
 }
 
