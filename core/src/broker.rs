@@ -925,40 +925,7 @@ impl Sim {
         let partitions = fetch
             .partitions
             .iter()
-            .map(|fp| {
-                let mut data = FetchPartitionData {
-                    partition: fp.partition,
-                    error: None,
-                    high_watermark: Offset(-1),
-                    log_start_offset: Offset(-1),
-                    log_end_offset: Offset(-1),
-                    diverging_epoch: None,
-                    batches: Vec::new(),
-                };
-                let Some(r) = broker.replicas.get(&fp.partition) else {
-                    data.error = Some(KafkaError::NotLeaderOrFollower);
-                    return data;
-                };
-                data.high_watermark = r.high_watermark;
-                data.log_start_offset = r.log.log_start_offset();
-                data.log_end_offset = r.log.log_end_offset();
-                if !r.is_leader {
-                    data.error = Some(KafkaError::NotLeaderOrFollower);
-                } else if fp.current_leader_epoch < r.leader_epoch {
-                    data.error = Some(KafkaError::FencedLeaderEpoch);
-                } else if fp.current_leader_epoch > r.leader_epoch {
-                    data.error = Some(KafkaError::UnknownLeaderEpoch);
-                } else if let Some(d) = diverging(r, fp) {
-                    data.diverging_epoch = Some(d);
-                } else if fp.fetch_offset > r.log.log_end_offset()
-                    || fp.fetch_offset < r.log.log_start_offset()
-                {
-                    data.error = Some(KafkaError::OffsetOutOfRange);
-                } else {
-                    data.batches = r.log.read(fp.fetch_offset, max_bytes);
-                }
-                data
-            })
+            .map(|fp| read_partition(broker, fp, max_bytes, ReadUpTo::LogEnd))
             .collect();
         self.send(
             NodeId::Broker(b),
@@ -1122,6 +1089,70 @@ impl Sim {
 /// KIP-320's check on the leader: if the follower's last fetched epoch ended earlier in
 /// the leader's log than the follower's fetch offset, or the leader has no such epoch, the
 /// logs diverge and the follower must truncate.
+/// How far a fetch may read: a follower reads to the log end offset, a consumer only
+/// what is below the high watermark (what every ISR member has).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReadUpTo {
+    LogEnd,
+    HighWatermark,
+}
+
+/// One partition of a fetch response, as the leader's `ReplicaManager.readFromLog`
+/// answers it: the leader and epoch checks (KIP-320), the diverging epoch for a follower
+/// that asks with its last fetched epoch, the offset range, then the batches.
+fn read_partition(
+    broker: &Broker,
+    fp: &FetchPartition,
+    max_bytes: u32,
+    up_to: ReadUpTo,
+) -> FetchPartitionData {
+    let mut data = FetchPartitionData {
+        partition: fp.partition,
+        error: None,
+        high_watermark: Offset(-1),
+        log_start_offset: Offset(-1),
+        log_end_offset: Offset(-1),
+        diverging_epoch: None,
+        batches: Vec::new(),
+    };
+    let replica = broker.replicas.get(&fp.partition);
+    // A consumer's answer from a replica that does not lead carries no offsets.
+    let Some(r) = replica.filter(|r| r.is_leader || up_to == ReadUpTo::LogEnd) else {
+        data.error = Some(KafkaError::NotLeaderOrFollower);
+        return data;
+    };
+    data.high_watermark = r.high_watermark;
+    data.log_start_offset = r.log.log_start_offset();
+    data.log_end_offset = r.log.log_end_offset();
+    if !r.is_leader {
+        data.error = Some(KafkaError::NotLeaderOrFollower);
+    } else if fp.current_leader_epoch < r.leader_epoch {
+        data.error = Some(KafkaError::FencedLeaderEpoch);
+    } else if fp.current_leader_epoch > r.leader_epoch {
+        data.error = Some(KafkaError::UnknownLeaderEpoch);
+    } else if let Some(d) = diverging(r, fp) {
+        data.diverging_epoch = Some(d);
+    } else if fp.fetch_offset > r.log.log_end_offset() || fp.fetch_offset < r.log.log_start_offset()
+    {
+        data.error = Some(KafkaError::OffsetOutOfRange);
+    } else {
+        match up_to {
+            ReadUpTo::LogEnd => data.batches = r.log.read(fp.fetch_offset, max_bytes),
+            ReadUpTo::HighWatermark if fp.fetch_offset < r.high_watermark => {
+                let hw = r.high_watermark;
+                data.batches = r
+                    .log
+                    .read(fp.fetch_offset, max_bytes)
+                    .into_iter()
+                    .filter(|batch| batch.last_offset() < hw)
+                    .collect();
+            }
+            ReadUpTo::HighWatermark => {}
+        }
+    }
+    data
+}
+
 fn diverging(r: &Replica, fp: &FetchPartition) -> Option<(LeaderEpoch, Offset)> {
     let last = fp.last_fetched_epoch?;
     match r.log.end_offset_for_epoch(last) {
@@ -1186,42 +1217,7 @@ impl Sim {
         let partitions = fetch
             .partitions
             .iter()
-            .map(|fp| {
-                let mut data = FetchPartitionData {
-                    partition: fp.partition,
-                    error: None,
-                    high_watermark: Offset(-1),
-                    log_start_offset: Offset(-1),
-                    log_end_offset: Offset(-1),
-                    diverging_epoch: None,
-                    batches: Vec::new(),
-                };
-                let Some(r) = broker.replicas.get(&fp.partition).filter(|r| r.is_leader) else {
-                    data.error = Some(KafkaError::NotLeaderOrFollower);
-                    return data;
-                };
-                data.high_watermark = r.high_watermark;
-                data.log_start_offset = r.log.log_start_offset();
-                data.log_end_offset = r.log.log_end_offset();
-                if fp.current_leader_epoch < r.leader_epoch {
-                    data.error = Some(KafkaError::FencedLeaderEpoch);
-                } else if fp.current_leader_epoch > r.leader_epoch {
-                    data.error = Some(KafkaError::UnknownLeaderEpoch);
-                } else if fp.fetch_offset > r.log.log_end_offset()
-                    || fp.fetch_offset < r.log.log_start_offset()
-                {
-                    data.error = Some(KafkaError::OffsetOutOfRange);
-                } else if fp.fetch_offset < r.high_watermark {
-                    let hw = r.high_watermark;
-                    data.batches = r
-                        .log
-                        .read(fp.fetch_offset, max_bytes)
-                        .into_iter()
-                        .filter(|batch| batch.last_offset() < hw)
-                        .collect();
-                }
-                data
-            })
+            .map(|fp| read_partition(broker, fp, max_bytes, ReadUpTo::HighWatermark))
             .collect();
         self.send(
             NodeId::Broker(b),
