@@ -70,6 +70,93 @@ proptest! {
     }
 }
 
+/// Runs `planned` the way the page does (uneven frames of about 16 ms, each action
+/// between two frames at the simulation's instant) and returns the events and what was
+/// recorded for a share link (refused actions too, as on the page), and how many were
+/// refused.
+fn run_as_the_page(
+    settings: &Settings,
+    planned: &[(u64, Action)],
+    until: u64,
+) -> (
+    u64,
+    kscope_core::ledger::LedgerCounts,
+    Vec<(u64, Action)>,
+    usize,
+) {
+    let mut s = settings.clone();
+    let mut sim = script::build(&s).unwrap();
+    let mut events = Vec::new();
+    let mut person = Vec::new();
+    let mut refused = 0;
+    let mut pending = planned.iter().peekable();
+    let (mut frame, mut n) = (0u64, 0u64);
+    while frame < until {
+        sim.step(Instant::from_micros(frame));
+        while let Some((t, a)) = pending.peek() {
+            if *t > frame {
+                break;
+            }
+            refused += usize::from(script::perform(&mut sim, &mut s, a).is_err());
+            person.push((sim.now().micros(), a.clone()));
+            pending.next();
+        }
+        events.extend(sim.drain_events());
+        n += 1;
+        frame += 16_000 + n % 5 * 333;
+    }
+    sim.step(Instant::from_micros(until));
+    events.extend(sim.drain_events());
+    (
+        kscope_tests::trace_hash(&events),
+        sim.ledger().counts(),
+        person,
+        refused,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Whatever a person does, the link made of it replays to the same events, event for
+    /// event, and the same ledger.
+    #[test]
+    fn any_session_replays_from_its_link(
+        mut planned in proptest::collection::vec((0u64..8_000_000, action()), 0..12),
+        seed in 0u64..1_000,
+    ) {
+        planned.sort_by_key(|(t, _)| *t);
+        let (settings, _) = Settings::from_query(&format!(
+            "acks=1&partitions=3&consumers=2&rate=300&seed={seed}"
+        ));
+        let until = 10_000_000;
+        let (hash, counts, person, refused) = run_as_the_page(&settings, &planned, until);
+        let link = format!(
+            "{}{}",
+            settings.to_query(),
+            Session { run: person, at_us: Some(until), ..Default::default() }.to_query()
+        );
+        let (mut s2, _) = Settings::from_query(&link);
+        let (session, problems) = Session::from_query(&link);
+        prop_assert!(problems.is_empty());
+        let mut replay = script::build(&s2).unwrap();
+        let mut timeline = Timeline::merged(&[], &session.run);
+        // Fast-forward in slices, as the page does.
+        let mut events = Vec::new();
+        let mut refused_again = 0;
+        let mut t = 0;
+        while t < until {
+            t = (t + 20_000).min(until);
+            let done = timeline.advance(&mut replay, &mut s2, Instant::from_micros(t));
+            refused_again += done.refused.len();
+            events.extend(replay.drain_events());
+        }
+        prop_assert_eq!(refused_again, refused);
+        prop_assert_eq!(replay.ledger().counts(), counts);
+        prop_assert_eq!(kscope_tests::trace_hash(&events), hash);
+    }
+}
+
 /// A seeded byte-level mutation fuzzer over a real link: flips, truncations, insertions.
 #[test]
 fn mutated_links_never_panic() {

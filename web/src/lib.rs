@@ -820,13 +820,15 @@ impl App {
         }
     }
 
-    /// Does what the person asked, now, and records it for a share link.
+    /// Does what the person asked, now, and records it for a share link (a refused
+    /// action too: the replay is refused the same way, at the same point).
     fn act(&mut self, action: Action) -> bool {
         let at = self.sim.now().micros();
         let before = self.settings.clone();
-        match script::perform(&mut self.sim, &mut self.settings, &action) {
+        let done = script::perform(&mut self.sim, &mut self.settings, &action);
+        self.person.push((at, action));
+        match done {
             Ok(notices) => {
-                self.person.push((at, action));
                 let lang = self.lang();
                 self.notices = notices.iter().map(|n| n.text(lang)).collect();
             }
