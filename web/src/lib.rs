@@ -396,7 +396,12 @@ impl Component for App {
                         self.hold_us = None;
                     }
                 }
+                let step = self.step_index();
                 self.advance_to(to);
+                if self.step_index() != step {
+                    // The caption changed: the URL follows, so a reload keeps the step.
+                    self.write_url();
+                }
                 if ts - self.snapshot_at_ms >= SNAPSHOT_MS || !self.playing {
                     self.snapshot_at_ms = ts;
                     self.snapshot = None;
@@ -922,15 +927,28 @@ impl App {
         let script = sc.map(|s| s.actions()).unwrap_or_default();
         self.timeline = Timeline::merged(&script, &session.run);
         self.person = session.run;
-        let step_at = sc
-            .zip(session.step)
-            .map(|(sc, i)| sc.steps[i.min(sc.steps.len() - 1)].at_us);
-        if let Some(to_us) = session.at_us.or(step_at) {
-            self.playing = false;
-            self.seek = Some(Seek {
+        // A step named by the URL (a reload while presenting, a slide's link) is shown
+        // as the Next key shows it: from its start, played to the next step, unless
+        // autoplay=0. A share link's instant is shown exactly, paused.
+        let step = sc.zip(session.step).map(|(sc, i)| {
+            let i = i.min(sc.steps.len() - 1);
+            let hold = sc.steps.get(i + 1).map_or(sc.end_us, |s| s.at_us);
+            (sc.steps[i].at_us, hold)
+        });
+        let seek = match (session.at_us, step) {
+            (Some(to_us), _) => Some(Seek {
                 to_us,
                 then_play_until: None,
-            });
+            }),
+            (None, Some((to_us, hold))) => Some(Seek {
+                to_us,
+                then_play_until: self.settings.autoplay.then_some(hold),
+            }),
+            (None, None) => None,
+        };
+        if seek.is_some() {
+            self.playing = false;
+            self.seek = seek;
         }
     }
 
