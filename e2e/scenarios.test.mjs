@@ -171,3 +171,28 @@ test("with lang=ko, kscope's own messages are in Korean", async () => {
     await close();
   }
 });
+
+test("a teacher's own scenario file runs from the page; a bad one is named by its line", async () => {
+  const { page, errors, close } = await open('?speed=5');
+  try {
+    await page.getByTestId('open-scenario').setInputFiles({
+      name: 'my-lesson.txt', mimeType: 'text/plain',
+      buffer: Buffer.from('id: my-lesson\ntitle.en: My lesson\ntitle.ko: 내 수업\nsettings: partitions=2 acks=1 seed=4\nend: 6s\n\nat 0s\nen: Two partitions.\nko: 파티션 둘.\nat 2s\ndo: crash-broker 0\nen: Broker 0 crashes.\nko: 브로커 0 장애.\n'),
+    });
+    await page.getByTestId('caption').waitFor();
+    assert.equal(await page.getByTestId('scenario').inputValue(), 'my-lesson');
+    assert.equal(await page.getByTestId('partitions').inputValue(), '2');
+    await page.getByTestId('scenario-ended').waitFor({ timeout: 20000 });
+    assert.equal(await page.getByTestId('caption').textContent(), 'Broker 0 crashes.');
+    await page.getByTestId('open-scenario').setInputFiles({
+      name: 'broken.txt', mimeType: 'text/plain',
+      buffer: Buffer.from('id: broken\ntitle.en: B\ntitle.ko: B\nend: 5s\nat 0s\ndo: crash-brokr 1\n'),
+    });
+    await page.locator('.notice').waitFor();
+    assert.match(await page.locator('.notice').textContent(), /broken\.txt line 6: 'crash-brokr' is not an action/);
+    assert.equal(await page.getByTestId('scenario').inputValue(), 'my-lesson', 'the page keeps what it was showing');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

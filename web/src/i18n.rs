@@ -158,6 +158,8 @@ pub struct Text {
     pub lag_chart: &'static str,
     pub chart_empty: &'static str,
     pub seconds: &'static str,
+    pub open_file: &'static str,
+    pub open_file_title: &'static str,
     pub what_happened: &'static str,
     pub nothing_yet: &'static str,
     pub why_lost: &'static str,
@@ -337,6 +339,8 @@ pub static EN: Text = Text {
     lag_chart: "Consumer lag per partition (records)",
     chart_empty: "Runs for a second before it draws.",
     seconds: "s",
+    open_file: "Open a scenario file…",
+    open_file_title: "Run a scenario file of your own (the format is in scenarios/README.md); a mistake is reported with its line"
 };
 
 pub static KO: Text = Text {
@@ -484,6 +488,8 @@ pub static KO: Text = Text {
     lag_chart: "파티션별 컨슈머 랙 (레코드)",
     chart_empty: "1초 동안 실행된 뒤 그립니다.",
     seconds: "초",
+    open_file: "시나리오 파일 열기…",
+    open_file_title: "직접 쓴 시나리오 파일을 실행합니다 (형식은 scenarios/README.md). 잘못된 곳은 줄 번호와 함께 알려 줍니다"
 };
 
 use crate::settings::{Expected, Fallback, Problem};

@@ -88,6 +88,10 @@ pub enum Msg {
     Key(String),
     Share,
     CloseShare,
+    /// A scenario file chosen from the person's disk.
+    OpenFile(Option<web_sys::File>),
+    /// Its text, read.
+    FileRead(String, Result<String, String>),
     /// The embedded page's scale changed: draw it at the new scale.
     Refit,
     /// The window was resized: fit the embedded page to it afresh.
@@ -515,7 +519,16 @@ impl Component for App {
                 })
             }
             Msg::ScenariosLoaded(good, bad) => {
-                self.scenarios = Rc::new(good.into_iter().map(Rc::new).collect());
+                // Files opened from disk before the built-ins arrived stay in the list.
+                let mut list: Vec<Rc<Scenario>> = good.into_iter().map(Rc::new).collect();
+                list.extend(
+                    self.scenarios
+                        .iter()
+                        .filter(|o| list.iter().all(|b| b.id != o.id))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                );
+                self.scenarios = Rc::new(list);
                 self.notices.extend(bad);
                 if let Some(session) = self.pending.take() {
                     let id = session.scenario.clone().unwrap_or_default();
@@ -575,6 +588,39 @@ impl Component for App {
                 true
             }
             Msg::Refit => true,
+            Msg::OpenFile(file) => {
+                if let Some(file) = file {
+                    let name = file.name();
+                    ctx.link().send_future(async move {
+                        let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                            .await
+                            .ok()
+                            .and_then(|t| t.as_string())
+                            .ok_or_else(|| format!("{name} could not be read."));
+                        Msg::FileRead(name, text)
+                    });
+                }
+                false
+            }
+            Msg::FileRead(name, text) => {
+                match text.and_then(|t| Scenario::parse(&t).map_err(|e| format!("{name} {e}"))) {
+                    Ok(sc) => {
+                        // A file with a built-in scenario's id replaces it on this page.
+                        let sc = Rc::new(sc);
+                        let mut list: Vec<Rc<Scenario>> = self
+                            .scenarios
+                            .iter()
+                            .filter(|s| s.id != sc.id)
+                            .cloned()
+                            .collect();
+                        list.push(sc.clone());
+                        self.scenarios = Rc::new(list);
+                        self.start_scenario(sc, None);
+                    }
+                    Err(e) => self.notices = vec![e],
+                }
+                true
+            }
             Msg::Resized => {
                 self.fit_scale = 1.0;
                 true
@@ -1776,6 +1822,23 @@ fn legend(vm: &view_model::ViewModel, lang: Lang) -> Html {
     }
 }
 
+/// A select's node, kept showing `value` whenever it (or the options) change.
+#[hook]
+fn use_select_value(value: String) -> NodeRef {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect(move || {
+            if let Some(select) = node.cast::<HtmlSelectElement>() {
+                if select.value() != value {
+                    select.set_value(&value);
+                }
+            }
+        });
+    }
+    node
+}
+
 /// The props of [`Controls`].
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -1915,6 +1978,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let a = settings::parse_assignor(&v).unwrap_or(AssignorKind::Range);
         Msg::Set(Box::new(move |s: &mut Settings| s.assignor = a))
     });
+    // Each select shows the setting's value even after the page (a scenario, a link)
+    // changed it: an option's `selected` attribute stops counting once a person has used
+    // the select.
+    let scenario_ref = use_select_value(props.scenario.clone());
+    let speed_ref = use_select_value(settings::speed_name(s.speed).to_string());
+    let lang_ref = use_select_value(props.lang.code().to_string());
+    let partitioner_ref = use_select_value(s.partitioner.name().to_string());
+    let assignor_ref = use_select_value(s.assignor.name().to_string());
+    let on_file = link.reform(|e: Event| {
+        let input = e.target_unchecked_into::<HtmlInputElement>();
+        let file = input.files().and_then(|f| f.get(0));
+        // The same file can be chosen again after it is edited.
+        input.set_value("");
+        Msg::OpenFile(file)
+    });
     let on_scenario = link.reform(|e: Event| {
         Msg::PickScenario(e.target_unchecked_into::<HtmlSelectElement>().value())
     });
@@ -1922,12 +2000,16 @@ pub fn Controls(props: &ControlsProps) -> Html {
         <aside class="controls" data-testid="controls" aria-label="controls">
             <label class="control scenario-pick">
                 <span class="name">{t.scenario}</span>
-                <select data-testid="scenario" onchange={on_scenario}>
+                <select data-testid="scenario" onchange={on_scenario} ref={scenario_ref}>
                     <option value="" selected={props.scenario.is_empty()}>{t.free_play}</option>
                     { for props.scenarios.0.iter().map(|sc| html! {
                         <option value={sc.id.clone()} selected={sc.id == props.scenario}>{sc.title(props.lang)}</option>
                     }) }
                 </select>
+                <label class="open-file" title={t.open_file_title}>
+                    <input type="file" accept=".txt,text/plain" data-testid="open-scenario" onchange={on_file} />
+                    <span>{t.open_file}</span>
+                </label>
             </label>
             <div class="playback">
                 <button data-testid="play" class="primary" onclick={link.reform(|_| Msg::TogglePlay)}>
@@ -1939,7 +2021,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </div>
             <div class="row2">
                 <label class="control small">{t.speed}
-                    <select data-testid="speed" onchange={on_speed}>
+                    <select data-testid="speed" onchange={on_speed} ref={speed_ref}>
                         { for SPEEDS.iter().zip(settings::SPEED_NAMES).map(|(v, name)| html! { <option value={*name} selected={*v == s.speed}>{format!("{name}×")}</option> }) }
                     </select>
                 </label>
@@ -1948,7 +2030,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </label>
             </div>
             <label class="control small">{t.language}
-                <select data-testid="lang" onchange={on_lang}>
+                <select data-testid="lang" onchange={on_lang} ref={lang_ref}>
                     { for Lang::ALL.iter().map(|l| html! { <option value={l.code()} selected={*l == props.lang}>{l.name()}</option> }) }
                 </select>
             </label>
@@ -1976,7 +2058,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </label>
             <label class="control">
                 <span class="name">{"partitioner"}</span>
-                <select data-testid="partitioner" onchange={on_partitioner}>
+                <select data-testid="partitioner" onchange={on_partitioner} ref={partitioner_ref}>
                     { for [PartitionerKind::BuiltIn, PartitionerKind::RoundRobin, PartitionerKind::UniformSticky, PartitionerKind::LegacyDefault].iter().map(|p| html! {
                         <option value={p.name()} selected={*p == s.partitioner}>{p.name()}</option>
                     }) }
@@ -1988,7 +2070,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             { slider("consumers", t.consumers, settings::CONSUMERS, s.consumers, 1, |s, v| s.consumers = v) }
             <label class="control">
                 <span class="name">{"partition.assignment.strategy"}</span>
-                <select data-testid="assignor" onchange={on_assignor}>
+                <select data-testid="assignor" onchange={on_assignor} ref={assignor_ref}>
                     { for AssignorKind::ALL.iter().map(|a| html! {
                         <option value={a.name()} selected={*a == s.assignor}>{a.name()}</option>
                     }) }
