@@ -155,7 +155,8 @@ impl ProducerBatch {
 
     /// Closes the batch and gives the form it travels in, with the producer's id, epoch
     /// and the batch's sequence (-1s when not idempotent). Sequences are assigned before
-    /// the first drain and never change, so the first frozen form serves every retry.
+    /// the first drain, so the first frozen form serves every retry, unless an epoch
+    /// bump rewrites them ([`ProducerBatch::reset_producer_state`]).
     fn freeze(&mut self, producer_id: i64) -> Rc<FrozenBatch> {
         if self.frozen.is_none() {
             self.closed = true;
@@ -172,6 +173,20 @@ impl ProducerBatch {
             }));
         }
         self.frozen.clone().expect("just set")
+    }
+
+    /// `ProducerBatch.resetProducerState`: the batch restarts in a bumped epoch at a new
+    /// sequence (KIP-360), and travels so from its next attempt on.
+    fn reset_producer_state(&mut self, epoch: i16, sequence: i32) {
+        self.producer_epoch = epoch;
+        self.base_sequence = Some(sequence);
+        if let Some(f) = &self.frozen {
+            self.frozen = Some(Rc::new(FrozenBatch {
+                producer_epoch: epoch,
+                base_sequence: sequence,
+                ..(**f).clone()
+            }));
+        }
     }
 
     /// The form the batch travels in, once it was drained for the first time.
@@ -786,9 +801,60 @@ impl Sim {
         }
     }
 
-    /// KIP-360: the idempotent producer bumps its own epoch when a sequence cannot be
-    /// resolved; every partition restarts its sequences at 0 once its in-flight batches
-    /// of the old epoch are done.
+    /// KIP-360: the idempotent producer bumps its own epoch when a sequence of `tp`
+    /// cannot be resolved, and `tp`'s batches that already have sequences (in flight or
+    /// waiting to be retried) restart at 0 in the new epoch, in their order
+    /// (`TransactionManager.startSequencesAtBeginning`); other partitions restart at 0
+    /// once their in-flight batches of the old epoch are done.
+    fn bump_epoch_for(&mut self, tp: TopicPartition) {
+        self.bump_epoch();
+        let Some((_, epoch)) = self.producer.idempotence.producer_id else {
+            return;
+        };
+        // Where each sequenced batch of `tp` is: (old epoch, old sequence, in flight?,
+        // request or deque position, index in the request).
+        let mut places: Vec<(i16, i32, bool, usize, usize)> = Vec::new();
+        for (r, req) in self.producer.in_flight.values().enumerate() {
+            for (i, b) in req.batches.iter().enumerate() {
+                if let (true, Some(seq)) = (b.partition == tp, b.base_sequence) {
+                    places.push((b.producer_epoch, seq, true, r, i));
+                }
+            }
+        }
+        if let Some(dq) = self.producer.deques.get(&tp) {
+            for (i, b) in dq.iter().enumerate() {
+                if let Some(seq) = b.base_sequence {
+                    places.push((b.producer_epoch, seq, false, i, 0));
+                }
+            }
+        }
+        crate::java::sort_small_by_key(&mut places, |p| (p.0, p.1));
+        let mut next = 0i32;
+        for (_, _, in_flight, at, i) in places {
+            let batch = if in_flight {
+                let req = self
+                    .producer
+                    .in_flight
+                    .values_mut()
+                    .nth(at)
+                    .expect("listed");
+                &mut req.batches[i]
+            } else {
+                &mut self.producer.deques.get_mut(&tp).expect("listed")[at]
+            };
+            batch.reset_producer_state(epoch, next);
+            next = crate::idempotence::increment_sequence(next, batch.record_total() as i32);
+        }
+        self.producer.idempotence.partitions.insert(
+            tp,
+            PartitionSequences {
+                epoch,
+                next_sequence: next,
+                last_acked_sequence: -1,
+            },
+        );
+    }
+
     fn bump_epoch(&mut self) {
         if let Some((pid, epoch)) = self.producer.idempotence.producer_id {
             let epoch = epoch.checked_add(1).unwrap_or(0);
@@ -1227,6 +1293,7 @@ impl Sim {
                 if error.invalidates_metadata() {
                     self.producer.metadata_stale = true;
                 }
+                let mut bump = false;
                 let retriable = match error {
                     // `TransactionManager.canRetry` for an idempotent producer: a batch
                     // that is not the next expected one waits for the earlier ones; if it
@@ -1241,9 +1308,7 @@ impl Sim {
                             .map(|e| {
                                 crate::idempotence::increment_sequence(e.last_acked_sequence, 1)
                             });
-                        if next.is_none() || next == batch.base_sequence {
-                            self.bump_epoch();
-                        }
+                        bump = next.is_none() || next == batch.base_sequence;
                         true
                     }
                     e => e.is_retriable(),
@@ -1259,8 +1324,13 @@ impl Sim {
                         error,
                         attempt: batch.attempts,
                     });
+                    let tp = batch.partition;
                     self.reenqueue(batch);
+                    if bump {
+                        self.bump_epoch_for(tp);
+                    }
                 } else {
+                    // fail_batch bumps the epoch for a sequence it leaves unresolved.
                     self.fail_batch(batch, error);
                 }
             }
@@ -1293,6 +1363,10 @@ impl Sim {
             && batch.base_sequence.is_some()
             && self.producer.idempotence.producer_id.map(|(_, e)| e) == Some(batch.producer_epoch)
         {
+            // Unlike an out-of-order sequence, its partition's other batches keep their
+            // epoch and sequences: a retried one the broker already has is still
+            // recognised as a duplicate (`TransactionManager.maybeResolveSequences` only
+            // bumps once nothing of the partition is in flight).
             self.bump_epoch();
         }
         self.producer.muted.remove(&batch.partition);

@@ -270,6 +270,37 @@ fn unclean_election_loses_acknowledged_records_and_the_ledger_names_it() {
     ));
 }
 
+/// KIP-360: after an unclean election the new leader lacks the producer's latest
+/// sequences, so its retried batch is out of order; the idempotent producer bumps its
+/// epoch, restarts that partition's batches (the retried one included) at sequence 0,
+/// and goes on, as `TransactionManager.startSequencesAtBeginning` does.
+#[test]
+fn after_an_unclean_election_the_idempotent_producer_bumps_its_epoch_and_goes_on() {
+    let mut config = cluster(3, 1, 3, 1);
+    config.topics[0].unclean_leader_election_enable = true;
+    config.workload.rate = 100;
+    let mut sim = Sim::new(config, 15).unwrap();
+    assert!(sim.producer().idempotent);
+    let mut trace = Vec::new();
+    let old = leader(&sim, tp0());
+    isolate_from_brokers(&mut sim, ms(100), old);
+    run(&mut sim, 50_000, &mut trace);
+    sim.apply(ms(50_000), Command::CrashBroker(old)).unwrap();
+    run(&mut sim, 70_000, &mut trace);
+    assert_eq!(sim.unclean_elections(), 1);
+    let bumps = trace
+        .iter()
+        .filter(|e| matches!(e.event, Event::ProducerIdAssigned { bumped: true, .. }))
+        .count();
+    assert_eq!(bumps, 1, "one bump resolves the partition's sequences");
+    let acked = sim.ledger().counts().acknowledged;
+    run(&mut sim, 75_000, &mut trace);
+    assert!(
+        sim.ledger().counts().acknowledged >= acked + 400,
+        "the producer goes on after the bump"
+    );
+}
+
 #[test]
 fn without_unclean_election_the_partition_waits_offline_for_its_last_isr_member() {
     let config = cluster(3, 1, 3, 1);
