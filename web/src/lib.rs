@@ -978,7 +978,7 @@ impl App {
         // autoplay=0. A share link's instant is shown exactly, paused.
         let step = sc.zip(session.step).map(|(sc, i)| {
             let i = i.min(sc.steps.len() - 1);
-            let hold = sc.steps.get(i + 1).map_or(sc.end_us, |s| s.at_us);
+            let hold = sc.hold_after(i);
             (sc.steps[i].at_us, hold)
         });
         let seek = match (session.at_us, step) {
@@ -1024,7 +1024,7 @@ impl App {
             i.saturating_sub(1)
         };
         let to_us = sc.steps[j].at_us;
-        let hold = sc.steps.get(j + 1).map_or(sc.end_us, |s| s.at_us);
+        let hold = sc.hold_after(j);
         if to_us < now {
             // Back in time: the same seed and the same actions replay to the same state.
             let person: Vec<(u64, Action)> = self

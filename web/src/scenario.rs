@@ -200,6 +200,14 @@ impl Scenario {
             .unwrap_or(0)
     }
 
+    /// Where presenting step `i` stops: just before the next step (whose actions and
+    /// caption belong to it), or at the scenario's end.
+    pub fn hold_after(&self, i: usize) -> u64 {
+        self.steps
+            .get(i + 1)
+            .map_or(self.end_us, |s| s.at_us.saturating_sub(1))
+    }
+
     /// The scenario's actions, in time order.
     pub fn actions(&self) -> Vec<(u64, Action)> {
         self.steps
@@ -487,6 +495,12 @@ mod tests {
         assert_eq!(s.step_at(0), 0);
         assert_eq!(s.step_at(2_499_999), 0);
         assert_eq!(s.step_at(2_500_000), 1);
+        assert_eq!(
+            s.hold_after(0),
+            2_499_999,
+            "step 1 stops before step 2 acts"
+        );
+        assert_eq!(s.hold_after(1), 10_000_000);
     }
 
     /// Each broken line is reported with its number and what is wrong.
