@@ -196,3 +196,18 @@ test("a teacher's own scenario file runs from the page; a bad one is named by it
     await close();
   }
 });
+
+test('while a scenario plays, captions change at their moments and the URL follows', async () => {
+  const { page, errors, close } = await open('?scenario=acks-0&speed=10');
+  try {
+    await page.getByTestId('caption').waitFor();
+    await page.waitForFunction(() => /^Step 2 of 3/.test(document.querySelector('[data-testid=caption-step]').textContent), null, { timeout: 20000 });
+    assert.ok((await int(page, 'sim-time')) >= 4000, 'step 2 starts at 4 s');
+    assert.match(page.url(), /scenario=acks-0&step=2/);
+    assert.match(await caption(page), /Broker 1, the leader of orders-0, crashes/);
+    assert.equal(await page.locator('[data-testid=broker][data-broker="1"]').getAttribute('data-state'), 'down');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
