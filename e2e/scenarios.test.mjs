@@ -191,6 +191,8 @@ test("a teacher's own scenario file runs from the page; a bad one is named by it
     await page.locator('.notice').waitFor();
     assert.match(await page.locator('.notice').textContent(), /broken\.txt line 6: 'crash-brokr' is not an action/);
     assert.equal(await page.getByTestId('scenario').inputValue(), 'my-lesson', 'the page keeps what it was showing');
+    await page.getByTestId('open-scenario').setInputFiles({ name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.alloc(70 * 1024, 'x') });
+    await page.waitForFunction(() => /huge\.txt is larger than a scenario file may be/.test(document.querySelector('.notice')?.textContent || ''));
     assert.deepEqual(errors, []);
   } finally {
     await close();

@@ -589,7 +589,17 @@ impl Component for App {
             }
             Msg::Refit => true,
             Msg::OpenFile(file) => {
-                if let Some(file) = file {
+                if let Some(file) = file.filter(|f| {
+                    // Not read at all past the parser's limit.
+                    f.size() <= scenario::MAX_FILE_BYTES as f64 || {
+                        self.notices = vec![format!(
+                            "{} is larger than a scenario file may be ({} bytes).",
+                            f.name(),
+                            scenario::MAX_FILE_BYTES
+                        )];
+                        false
+                    }
+                }) {
                     let name = file.name();
                     ctx.link().send_future(async move {
                         let text = wasm_bindgen_futures::JsFuture::from(file.text())
@@ -599,8 +609,9 @@ impl Component for App {
                             .ok_or_else(|| format!("{name} could not be read."));
                         Msg::FileRead(name, text)
                     });
+                    return false;
                 }
-                false
+                true
             }
             Msg::FileRead(name, text) => {
                 match text.and_then(|t| Scenario::parse(&t).map_err(|e| format!("{name} {e}"))) {
