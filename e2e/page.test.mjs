@@ -9,7 +9,7 @@ import { open, screenshots } from './harness.mjs';
 
 const int = async (page, testid) => Number(await page.getByTestId(testid).textContent());
 const simTimeAbove = (page, ms, timeout = 20000) =>
-  page.waitForFunction((t) => Number(document.querySelector('[data-testid=sim-time]').textContent) > t, ms, { timeout });
+  page.waitForFunction((t) => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > t, ms, { timeout });
 
 test('the page runs the simulation and shows the stage', async () => {
   const { page, errors, close } = await open();
@@ -18,7 +18,7 @@ test('the page runs the simulation and shows the stage', async () => {
     assert.equal(await page.getByTestId('broker').count(), 3);
     assert.equal(await page.getByTestId('replica').count(), 9);
     assert.equal(await page.locator('[data-testid=replica][data-role=leader]').count(), 3, 'one leader per partition');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-acked]').textContent) > 0);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-acked]')?.textContent) > 0);
     await page.screenshot({ path: join(screenshots, 'stage.png'), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
@@ -73,7 +73,7 @@ test('acks=1: a leader that dies before its followers copy loses acknowledged re
     assert.equal(await column.getAttribute('data-state'), 'down');
     // The controller fences it after broker.session.timeout.ms (9 s) and elects a follower.
     await simTimeAbove(page, before + 10000);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-lost]').textContent) > 0);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-lost]')?.textContent) > 0);
     await page.screenshot({ path: join(screenshots, 'acks1-loss.png'), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
@@ -106,7 +106,7 @@ test('consumers own the partitions; a crashed one is replaced after its session 
     const owners = () => page.$$eval('[data-testid=owner]', (els) => els.map((e) => e.dataset.consumer));
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=owner]')].every((e) => e.dataset.consumer !== ''), null, { timeout: 20000 });
     assert.deepEqual((await owners()).sort(), ['0', '0', '1', '1']);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-consumed]').textContent) > 0);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-consumed]')?.textContent) > 0);
     assert.equal(await page.locator('[data-testid=group]').getAttribute('data-state'), 'Stable');
     // Crash c1: no LeaveGroup, so the coordinator waits session.timeout.ms (45 s) before
     // giving its partitions to c0.

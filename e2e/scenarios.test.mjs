@@ -97,13 +97,13 @@ test('a slide remote steps through the captions, and a reload keeps the step', a
 test('a share link replays the session to the same ledger', async () => {
   const { page, errors, close } = await open('?partitions=3&acks=1&rate=400&consumers=2&speed=2&seed=11');
   try {
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]').textContent) > 1500);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 1500);
     await page.locator('[data-testid=broker][data-broker="1"] [data-testid=isolate-broker]').click();
     await page.waitForTimeout(800);
     await page.locator('[data-testid=broker][data-broker="1"] [data-testid=crash-broker]').click();
     await page.getByTestId('consumers').fill('3');
     await page.getByTestId('consumers').dispatchEvent('change');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-lost]').textContent) > 0, null, { timeout: 30000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-lost]')?.textContent) > 0, null, { timeout: 30000 });
     await page.getByTestId('play').click(); // pause
     await page.getByTestId('share').click();
     const link = await page.getByTestId('share-link').inputValue();
@@ -113,7 +113,7 @@ test('a share link replays the session to the same ledger', async () => {
     const time = await int(page, 'sim-time');
 
     await page.goto(link);
-    await page.waitForFunction((t) => Number(document.querySelector('[data-testid=sim-time]').textContent) === t, time, { timeout: 60000 });
+    await page.waitForFunction((t) => Number(document.querySelector('[data-testid=sim-time]')?.textContent) === t, time, { timeout: 60000 });
     await page.waitForTimeout(300);
     for (const [k, id] of Object.entries(FIGURES)) assert.equal(await int(page, id), ledger[k], `${k} after the replay`);
     assert.equal(await page.getByTestId('consumers').inputValue(), '3');
@@ -130,7 +130,7 @@ test('a damaged share link is refused with a message and the page still runs', a
     const notices = await page.locator('.notice').allTextContents();
     assert.ok(notices.some((n) => /Action 2 of the link is damaged/.test(n)), notices.join(' | '));
     assert.ok(notices.some((n) => /at=abc/.test(n)), notices.join(' | '));
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]').textContent) > 500);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 500);
     assert.deepEqual(errors, []);
   } finally {
     await close();
@@ -141,7 +141,7 @@ test('charts draw throughput, latency and the lag of every partition, live', asy
   const { page, errors, close } = await open('?partitions=4&consumers=1&consumer.rate=50&rate=300&speed=5&seed=2');
   try {
     await page.getByTestId('chart-lag').waitFor();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]').textContent) > 12000, null, { timeout: 30000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 12000, null, { timeout: 30000 });
     assert.equal(await page.locator('[data-testid=chart-lag] polyline').count(), 4, 'one line per partition');
     const points = () => page.locator('[data-testid=chart-throughput] polyline').getAttribute('points');
     const before = await points();
@@ -203,7 +203,7 @@ test('while a scenario plays, captions change at their moments and the URL follo
   const { page, errors, close } = await open('?scenario=acks-0&speed=10');
   try {
     await page.getByTestId('caption').waitFor();
-    await page.waitForFunction(() => /^Step 2 of 3/.test(document.querySelector('[data-testid=caption-step]').textContent), null, { timeout: 20000 });
+    await page.waitForFunction(() => /^Step 2 of 3/.test(document.querySelector('[data-testid=caption-step]')?.textContent), null, { timeout: 20000 });
     assert.ok((await int(page, 'sim-time')) >= 4000, 'step 2 starts at 4 s');
     assert.match(page.url(), /scenario=acks-0&step=2/);
     assert.match(await caption(page), /Broker 1, the leader of orders-0, crashes/);
