@@ -102,9 +102,6 @@ impl<K, V> VecMap<K, V> {
     pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
         self.entries.retain_mut(|(k, v)| f(k, v))
     }
-    pub fn first_key_value(&self) -> Option<(&K, &V)> {
-        self.entries.first().map(pair)
-    }
     pub fn last_key_value(&self) -> Option<(&K, &V)> {
         self.entries.last().map(pair)
     }

@@ -862,7 +862,7 @@ impl App {
         }
         if script::can_apply_live(&self.settings, &next) {
             self.settings = self.settings.looking_like(&next);
-            for action in script::live_changes(&self.settings.clone(), &next) {
+            for action in script::live_changes(&self.settings, &next) {
                 self.act(action);
             }
             return;

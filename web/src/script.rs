@@ -63,14 +63,53 @@ const VERBS: &[(&str, &str)] = &[
     ("set", "s"),
 ];
 
-/// The settings [`Action::Set`] may change.
-pub const LIVE_SETTINGS: &[&str] = &[
-    "consumers",
-    "partition.assignment.strategy",
-    "partitions",
-    "rate",
-    "keys",
+/// A setting a running cluster takes without starting over: its URL name, its value as
+/// the URL writes it, and how to copy it from one set of settings to another.
+struct Live {
+    name: &'static str,
+    text: fn(&Settings) -> String,
+    copy: fn(&mut Settings, &Settings),
+}
+
+/// The settings [`Action::Set`] may change, in the order a change of several is done.
+const LIVE: &[Live] = &[
+    Live {
+        name: "partitions",
+        text: |s| s.partitions.to_string(),
+        copy: |to, from| to.partitions = from.partitions,
+    },
+    Live {
+        name: "rate",
+        text: |s| s.rate.to_string(),
+        copy: |to, from| to.rate = from.rate,
+    },
+    Live {
+        name: "keys",
+        text: |s| s.keys.to_string(),
+        copy: |to, from| to.keys = from.keys,
+    },
+    Live {
+        name: "partition.assignment.strategy",
+        text: |s| s.assignor.name().into(),
+        copy: |to, from| to.assignor = from.assignor,
+    },
+    Live {
+        name: "consumers",
+        text: |s| s.consumers.to_string(),
+        copy: |to, from| to.consumers = from.consumers,
+    },
 ];
+
+/// The live setting called `name`, or why it cannot change while the cluster runs.
+fn live(name: &str) -> Result<&'static Live, String> {
+    LIVE.iter().find(|l| l.name == name).ok_or_else(|| {
+        let names: Vec<&str> = LIVE.iter().map(|l| l.name).collect();
+        format!(
+            "{name} cannot change while the cluster runs; the settings that can are {}",
+            names.join(", ")
+        )
+    })
+}
 
 fn node_name(n: NodeId) -> String {
     match n {
@@ -230,12 +269,7 @@ impl Action {
                 let (k, v) = rest
                     .split_once('=')
                     .ok_or_else(|| format!("set takes name=value, not '{rest}'"))?;
-                if !LIVE_SETTINGS.contains(&k) {
-                    return Err(format!(
-                        "{k} cannot change while the cluster runs; the settings that can are {}",
-                        LIVE_SETTINGS.join(", ")
-                    ));
-                }
+                live(k)?;
                 Action::Set(k.into(), v.into())
             }
         })
@@ -368,14 +402,9 @@ pub fn perform(
             if let Some(p) = problems.into_iter().next() {
                 return Err(p.text(crate::i18n::Lang::En));
             }
+            let setting = live(k)?;
             let mut changed = settings.clone();
-            match k.as_str() {
-                "consumers" => changed.consumers = next.consumers,
-                "partition.assignment.strategy" => changed.assignor = next.assignor,
-                "partitions" => changed.partitions = next.partitions,
-                "rate" => changed.rate = next.rate,
-                _ => changed.keys = next.keys,
-            }
+            (setting.copy)(&mut changed, &next);
             return apply_live(sim, settings, changed);
         }
     }
@@ -384,15 +413,11 @@ pub fn perform(
 
 /// The page's settings other than the ones a running cluster takes live.
 fn same_but_live(a: &Settings, b: &Settings) -> bool {
-    Settings {
-        consumers: a.consumers,
-        assignor: a.assignor,
-        partitions: a.partitions,
-        rate: a.rate,
-        keys: a.keys,
-        ..b.clone()
+    let mut b = b.clone();
+    for l in LIVE {
+        (l.copy)(&mut b, a);
     }
-    .same_run_as(a)
+    b.same_run_as(a)
 }
 
 /// Whether `next` differs from `current` only in settings a running cluster takes live
@@ -470,24 +495,10 @@ pub fn apply_live(
 /// The settings changes between `a` and `b` that [`apply_live`] carries out, as
 /// [`Action::Set`]s (for the session's record).
 pub fn live_changes(a: &Settings, b: &Settings) -> Vec<Action> {
-    let mut out = Vec::new();
-    let mut push = |k: &str, v: String| out.push(Action::Set(k.into(), v));
-    if a.partitions != b.partitions {
-        push("partitions", b.partitions.to_string());
-    }
-    if a.rate != b.rate {
-        push("rate", b.rate.to_string());
-    }
-    if a.keys != b.keys {
-        push("keys", b.keys.to_string());
-    }
-    if a.assignor != b.assignor {
-        push("partition.assignment.strategy", b.assignor.name().into());
-    }
-    if a.consumers != b.consumers {
-        push("consumers", b.consumers.to_string());
-    }
-    out
+    LIVE.iter()
+        .filter(|l| (l.text)(a) != (l.text)(b))
+        .map(|l| Action::Set(l.name.into(), (l.text)(b)))
+        .collect()
 }
 
 /// A simulated instant written for people: `12.5s`, `800ms`.

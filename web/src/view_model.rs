@@ -467,6 +467,16 @@ mod tests {
         assert_eq!(l.iter().map(|(_, n)| n).sum::<u64>(), view_model(&sim).lost);
     }
 
+    /// Runs `sim` to `until_ms` and gives the event log's lines for what happened.
+    fn log_lines(sim: &mut Sim, until_ms: u64, lang: Lang) -> Vec<String> {
+        sim.step(Instant::from_millis(until_ms));
+        let names: Vec<String> = sim.topics().iter().map(|t| t.spec.name.clone()).collect();
+        sim.drain_events()
+            .iter()
+            .filter_map(|e| describe(e, &names, lang))
+            .collect()
+    }
+
     #[test]
     fn the_event_log_tells_an_election_in_words() {
         let mut sim = Sim::new(SimConfig::default(), 3).expect("valid");
@@ -477,13 +487,7 @@ mod tests {
             .unwrap();
         sim.apply(Instant::from_millis(100), Command::CrashBroker(leader))
             .unwrap();
-        sim.step(Instant::from_millis(10_000));
-        let names: Vec<String> = sim.topics().iter().map(|t| t.spec.name.clone()).collect();
-        let lines: Vec<String> = sim
-            .drain_events()
-            .iter()
-            .filter_map(|e| describe(e, &names, Lang::En))
-            .collect();
+        let lines = log_lines(&mut sim, 10_000, Lang::En);
         assert!(lines
             .iter()
             .any(|l| l.contains(&format!("broker {} crashed", leader.0))));
@@ -501,13 +505,7 @@ mod tests {
             ..Default::default()
         };
         let mut sim = Sim::new(config, 3).expect("valid");
-        sim.step(Instant::from_millis(5_000));
-        let names: Vec<String> = sim.topics().iter().map(|t| t.spec.name.clone()).collect();
-        let lines: Vec<String> = sim
-            .drain_events()
-            .iter()
-            .filter_map(|e| describe(e, &names, Lang::Ko))
-            .collect();
+        let lines = log_lines(&mut sim, 5_000, Lang::Ko);
         assert!(
             lines
                 .iter()
@@ -523,13 +521,7 @@ mod tests {
             ..Default::default()
         };
         let mut sim = Sim::new(config, 3).expect("valid");
-        sim.step(Instant::from_millis(5_000));
-        let names: Vec<String> = sim.topics().iter().map(|t| t.spec.name.clone()).collect();
-        let lines: Vec<String> = sim
-            .drain_events()
-            .iter()
-            .filter_map(|e| describe(e, &names, Lang::En))
-            .collect();
+        let lines = log_lines(&mut sim, 5_000, Lang::En);
         assert!(
             lines
                 .iter()
