@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const dist = join(here, '..', 'dist');
+// KSCOPE_DIST: another build to measure (an A/B comparison of two builds on one machine).
+export const dist = process.env.KSCOPE_DIST || join(here, '..', 'dist');
 export const screenshots = join(here, 'screenshots');
 
 function freePort() {

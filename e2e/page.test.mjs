@@ -199,3 +199,25 @@ test('embed mode shows the stage without the controls; reduced motion is honoure
   }
   assert.deepEqual(errors, []);
 });
+
+test('messages in flight are painted on the stage, by a worker off the main thread', async () => {
+  const { page, errors, close } = await open('?rate=2000&speed=0.1&lang=en');
+  try {
+    await simTimeAbove(page, 40);
+    const dots = page.getByTestId('dots');
+    assert.equal(await dots.getAttribute('data-painter'), 'worker', 'Chromium moves the canvas into a worker');
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=dots]').dataset.count) > 0);
+    await page.waitForTimeout(300);
+    // Paused, the page does not change: the canvas is what tells the two pictures apart.
+    const box = await dots.boundingBox();
+    const clip = { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 600) };
+    const painted = await page.screenshot({ clip });
+    await page.addStyleTag({ content: '[data-testid=dots] { visibility: hidden; }' });
+    const bare = await page.screenshot({ clip });
+    assert.notDeepEqual(painted, bare, 'the messages show on the stage');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

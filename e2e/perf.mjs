@@ -40,8 +40,9 @@ try {
   console.log(`main thread busy: ${(100 * busy / wall).toFixed(1)}%`);
   console.log(`records in flight: median ${flight[Math.floor(flight.length / 2)]}, min ${flight[0]}`);
   let total = 0;
-  for (const f of readdirSync(dist)) {
-    if (/\.(wasm|js|css)$/.test(f)) {
+  // The page's own files and wasm-bindgen's snippets (the canvas painter) beside them.
+  for (const f of readdirSync(dist, { recursive: true })) {
+    if (/\.(wasm|js|css)$/.test(f) && !f.startsWith('scenarios')) {
       const size = gzipSync(readFileSync(join(dist, f))).length;
       total += size;
       console.log(`  ${f}: ${(size / 1024).toFixed(1)} KB gzip`);

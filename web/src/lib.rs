@@ -23,6 +23,7 @@ use gloo::render::{request_animation_frame, AnimationFrame};
 use kscope_core::assignor::AssignorKind;
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::{Acks, BrokerId, ConsumerId, Duration, Instant, NodeId, Sim};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
@@ -151,8 +152,12 @@ pub struct App {
     pending: Option<Session>,
     /// The link the share button made.
     share_link: Option<String>,
-    /// The canvas the messages in flight are drawn on.
+    /// The canvas the messages in flight are drawn on, and its painter (made for the
+    /// canvas element it holds; a new element gets a new painter).
     dots_canvas: NodeRef,
+    painter: Option<(web_sys::HtmlCanvasElement, DotsPainter)>,
+    /// The count of messages the canvas's `data-count` shows.
+    dots_count: Option<usize>,
     /// The page's root element, and the scale that fits it into an embedding frame.
     app_ref: NodeRef,
     fit_scale: f64,
@@ -339,6 +344,8 @@ impl Component for App {
             presenting,
             series: Rc::new(charts::Series::default()),
             dots_canvas: NodeRef::default(),
+            painter: None,
+            dots_count: None,
             app_ref: NodeRef::default(),
             fit_scale: 1.0,
             _frame: None,
@@ -789,14 +796,51 @@ impl App {
     /// Draws the messages in flight, and the records leaving the application (each takes
     /// 150 ms of wall time to reach its accumulator, whatever the speed; not drawn when
     /// motion is reduced).
-    fn draw_dots(&self) {
+    fn draw_dots(&mut self) {
         let motion = self.motion();
         let mut dots = stage::dots(&self.sim, self.sim.now(), MAX_DOTS, motion);
         if motion == stage::Motion::Smooth {
             let window = Duration::from_micros((150_000.0 * self.settings.speed) as u64);
             dots.extend(stage::sends(&self.sim, self.sim.now(), window, MAX_SENDS));
         }
-        draw_dots(&self.dots_canvas, &dots);
+        self.paint(&dots);
+    }
+
+    /// Hands the messages' positions to the canvas's painter (see `dots.js`).
+    fn paint(&mut self, dots: &[Dot]) {
+        let Some(canvas) = self.dots_canvas.cast::<web_sys::HtmlCanvasElement>() else {
+            return;
+        };
+        if self.painter.as_ref().is_none_or(|(c, _)| *c != canvas) {
+            if let Some((_, old)) = self.painter.take() {
+                old.close();
+            }
+            let palette = js_sys::Array::new();
+            for kind in stage::DotKind::ALL {
+                let (colour, round, size) = kind.look();
+                palette.push(&js_sys::Array::of3(
+                    &colour.into(),
+                    &round.into(),
+                    &size.into(),
+                ));
+            }
+            let painter = DotsPainter::new(&canvas, &palette);
+            self.painter = Some((canvas.clone(), painter));
+            self.dots_count = None;
+        }
+        if self.dots_count != Some(dots.len()) {
+            self.dots_count = Some(dots.len());
+            let _ = canvas.set_attribute("data-count", &dots.len().to_string());
+        }
+        let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+        let (w, h) = canvas_size(&canvas);
+        let mut data = Vec::with_capacity(dots.len() * 3);
+        for d in dots {
+            data.extend([d.kind.index() as f32, (d.x / 100.0) as f32, d.y as f32]);
+        }
+        if let Some((_, painter)) = &self.painter {
+            painter.draw(w, h, ratio, &data);
+        }
     }
 
     /// Embedded, the page shrinks to fit its frame's height (a slide's frame may be any
@@ -1413,6 +1457,19 @@ fn reduced_motion() -> bool {
         .is_some_and(|m| m.matches())
 }
 
+#[wasm_bindgen(module = "/src/dots.js")]
+extern "C" {
+    /// Paints the messages in flight, in a worker when the browser can (`dots.js`).
+    type DotsPainter;
+    #[wasm_bindgen(constructor)]
+    fn new(canvas: &web_sys::HtmlCanvasElement, palette: &js_sys::Array) -> DotsPainter;
+    /// `data`: triples of palette index, x (fraction of the width), y (CSS pixels).
+    #[wasm_bindgen(method)]
+    fn draw(this: &DotsPainter, w: f64, h: f64, ratio: f64, data: &[f32]);
+    #[wasm_bindgen(method)]
+    fn close(this: &DotsPainter);
+}
+
 thread_local! {
     /// The canvas's size in CSS pixels and when it was last measured (wall ms).
     static CANVAS_SIZE: std::cell::Cell<(f64, f64, f64)> = const { std::cell::Cell::new((0.0, 0.0, f64::MIN)) };
@@ -1431,63 +1488,6 @@ fn canvas_size(canvas: &web_sys::HtmlCanvasElement) -> (f64, f64) {
         c.set((size.0, size.1, now));
         size
     })
-}
-
-fn draw_dots(canvas: &NodeRef, dots: &[Dot]) {
-    let Some(canvas) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
-        return;
-    };
-    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (w, h) = canvas_size(&canvas);
-    let (pw, ph) = ((w * ratio) as u32, (h * ratio) as u32);
-    if canvas.width() != pw || canvas.height() != ph {
-        canvas.set_width(pw);
-        canvas.set_height(ph);
-    }
-    let Some(ctx) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-    else {
-        return;
-    };
-    let _ = canvas.set_attribute("data-count", &dots.len().to_string());
-    let _ = ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0);
-    ctx.clear_rect(0.0, 0.0, w, h);
-    ctx.set_line_width(1.5);
-    ctx.set_stroke_style_str("#ffffff");
-    // One path per kind of message: a handful of draw calls however many are in flight.
-    let kinds = [
-        (stage::DotKind::Produce, "#3558d6", false, 11.0),
-        (stage::DotKind::ProduceResponse, "#1f8a4c", true, 11.0),
-        (stage::DotKind::Fetch, "#8a94a6", false, 7.0),
-        (stage::DotKind::FetchData, "#3ba26a", true, 11.0),
-        (stage::DotKind::Consumed, "#e08a1e", true, 11.0),
-        (stage::DotKind::Commit, "#c0417a", false, 9.0),
-        (stage::DotKind::Retry, "#d64545", false, 11.0),
-        (stage::DotKind::Record, "#3558d6", true, 6.0),
-        (stage::DotKind::Control, "#8e5bd6", true, 8.0),
-    ];
-    for (kind, color, round, size) in kinds {
-        ctx.begin_path();
-        let mut any = false;
-        for d in dots.iter().filter(|d| d.kind == kind) {
-            any = true;
-            let (x, y) = (d.x / 100.0 * w, d.y);
-            if round {
-                ctx.move_to(x + size / 2.0, y);
-                let _ = ctx.arc(x, y, size / 2.0, 0.0, std::f64::consts::TAU);
-            } else {
-                ctx.rect(x - size / 2.0, y - size / 2.0, size, size);
-            }
-        }
-        if any {
-            ctx.set_fill_style_str(color);
-            ctx.fill();
-            ctx.stroke();
-        }
-    }
 }
 
 /// The props of [`BrokerHead`].
@@ -1593,7 +1593,7 @@ pub fn RowView(props: &RowProps) -> Html {
             <div class={classes!("acc", a.sticky.then_some("sticky"))} data-testid="accumulator" data-partition={r.partition.to_string()}>
                 <span class="tp">{format!("orders-{}", r.partition)}{ if a.sticky { " ◀" } else { "" } }</span>
                 <span class="batchbar" title={t.batch_bar_title}>
-                    <span class="fill" style={format!("width:{}%", settings::fixed(a.fill * 100.0, 0))}></span>
+                    <span class="fill" style={format!("transform:scaleX({})", settings::fixed(a.fill, 2))}></span>
                 </span>
                 <span class="meta">
                     {format!("{} {} · {} {}", a.queued, t.queued, a.in_flight, t.in_flight)}
@@ -1790,7 +1790,7 @@ fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column, t: &i18n::Text) -> Html
                 { if c.in_isr { "" } else { t.out_of_isr } }
             </span>
             <span class="log" title={format!("log start {} · high watermark {} · log end {} · {} segment(s)", c.log_start_offset, c.high_watermark, c.log_end_offset, c.segments)}>
-                <span class="committed" style={format!("width:{}%", settings::fixed(hw, 1))}></span>
+                <span class="committed" style={format!("transform:scaleX({})", settings::fixed(hw / 100.0, 3))}></span>
                 if let Some(o) = c.committed {
                     <span class="group-mark" title={format!("the group's committed offset {o}")}
                         style={format!("left:{}%", settings::fixed((100.0 * (o - c.log_start_offset) as f64 / span).clamp(0.0, 100.0), 1))}></span>

@@ -147,6 +147,40 @@ pub enum DotKind {
 }
 
 impl DotKind {
+    /// Every kind, in the order of the canvas painter's palette.
+    pub const ALL: [DotKind; 9] = [
+        DotKind::Produce,
+        DotKind::ProduceResponse,
+        DotKind::Fetch,
+        DotKind::FetchData,
+        DotKind::Consumed,
+        DotKind::Commit,
+        DotKind::Retry,
+        DotKind::Record,
+        DotKind::Control,
+    ];
+
+    /// How it is painted: colour, round (else square), size in CSS pixels. The legend's
+    /// swatches (`style.css`, `.dot.*`) use the same colours and shapes.
+    pub fn look(self) -> (&'static str, bool, f64) {
+        match self {
+            DotKind::Produce => ("#3558d6", false, 11.0),
+            DotKind::ProduceResponse => ("#1f8a4c", true, 11.0),
+            DotKind::Fetch => ("#8a94a6", false, 7.0),
+            DotKind::FetchData => ("#3ba26a", true, 11.0),
+            DotKind::Consumed => ("#e08a1e", true, 11.0),
+            DotKind::Commit => ("#c0417a", false, 9.0),
+            DotKind::Retry => ("#d64545", false, 11.0),
+            DotKind::Record => ("#3558d6", true, 6.0),
+            DotKind::Control => ("#8e5bd6", true, 8.0),
+        }
+    }
+
+    /// Its place in [`DotKind::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn class(self) -> &'static str {
         match self {
             DotKind::Produce => "dot produce",

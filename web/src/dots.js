@@ -1,0 +1,145 @@
+// The stage's messages in flight, painted on a canvas off the page's main thread.
+//
+// The page (Rust, `web/src/lib.rs`) computes where every message is and hands this module
+// a flat list of triples (palette index, x as a fraction of the width, y in CSS pixels).
+// Painting them, and above all handing a full-stage bitmap to the compositor every frame,
+// is work the main thread need not do: when the browser can move a canvas into a worker
+// (`transferControlToOffscreen`), a worker built from `paint` and `serve` below does it.
+// Otherwise the same `paint` runs on the main thread.
+
+/** Paints one frame: `palette[k]` is `[colour, round, size]`; `data` holds triples. */
+function paint(ctx, w, h, ratio, palette, data) {
+  const canvas = ctx.canvas;
+  const pw = Math.floor(w * ratio);
+  const ph = Math.floor(h * ratio);
+  if (canvas.width !== pw || canvas.height !== ph) {
+    canvas.width = pw;
+    canvas.height = ph;
+  }
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = '#ffffff';
+  // One path per kind of message: a handful of draw calls however many are in flight.
+  for (let k = 0; k < palette.length; k++) {
+    const [colour, round, size] = palette[k];
+    const r = size / 2;
+    let any = false;
+    ctx.beginPath();
+    for (let i = 0; i < data.length; i += 3) {
+      if (data[i] !== k) continue;
+      any = true;
+      const x = data[i + 1] * w;
+      const y = data[i + 2];
+      if (round) {
+        ctx.moveTo(x + r, y);
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+      } else {
+        ctx.rect(x - r, y - r, size, size);
+      }
+    }
+    if (any) {
+      ctx.fillStyle = colour;
+      ctx.fill();
+      ctx.stroke();
+    }
+  }
+}
+
+/** The worker's side: first a hello, then the canvas and palette, then frames. */
+function serve() {
+  let ctx = null;
+  let palette = [];
+  self.onmessage = (e) => {
+    const m = e.data;
+    if (m === 'hello') {
+      self.postMessage('ready');
+    } else if (m.canvas) {
+      ctx = m.canvas.getContext('2d');
+      palette = m.palette;
+    } else if (ctx) {
+      paint(ctx, m.w, m.h, m.ratio, palette, m.data);
+      self.postMessage('painted');
+    }
+  };
+}
+
+export class DotsPainter {
+  /** Starts painting on `canvas`; until the worker answers, frames are not drawn. */
+  constructor(canvas, palette) {
+    this.canvas = canvas;
+    this.palette = palette;
+    this.ctx = null;
+    this.worker = null;
+    this.ready = false;
+    this.busy = false;
+    this.pending = null;
+    let url = null;
+    try {
+      if (typeof canvas.transferControlToOffscreen !== 'function' || typeof Worker !== 'function') {
+        throw new Error('no OffscreenCanvas');
+      }
+      url = URL.createObjectURL(new Blob([`${paint}\n(${serve})();\n`], { type: 'text/javascript' }));
+      const worker = new Worker(url);
+      worker.onmessage = (e) => {
+        if (e.data === 'ready') {
+          URL.revokeObjectURL(url);
+          const offscreen = canvas.transferControlToOffscreen();
+          worker.postMessage({ canvas: offscreen, palette }, [offscreen]);
+          this.ready = true;
+          canvas.dataset.painter = 'worker';
+        } else {
+          this.busy = false;
+        }
+        this.flush();
+      };
+      // A worker that cannot start (a content policy forbidding blob: workers): paint here.
+      worker.onerror = () => {
+        if (!this.ready) this.paintHere();
+      };
+      worker.postMessage('hello');
+      this.worker = worker;
+    } catch {
+      if (url) URL.revokeObjectURL(url);
+      this.paintHere();
+    }
+  }
+
+  paintHere() {
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    this.ctx = this.canvas.getContext('2d');
+    this.canvas.dataset.painter = 'main';
+    this.flush();
+  }
+
+  /**
+   * Paints `data` (a view into the wasm memory, copied here). If the worker has not
+   * finished the previous frame, only the newest waiting frame is kept: under load the
+   * picture skips frames instead of falling behind.
+   */
+  draw(w, h, ratio, data) {
+    this.pending = { w, h, ratio, data: data.slice() };
+    this.flush();
+  }
+
+  flush() {
+    const frame = this.pending;
+    if (!frame) return;
+    if (this.ctx) {
+      this.pending = null;
+      paint(this.ctx, frame.w, frame.h, frame.ratio, this.palette, frame.data);
+    } else if (this.worker && this.ready && !this.busy) {
+      this.pending = null;
+      this.busy = true;
+      this.worker.postMessage(frame, [frame.data.buffer]);
+    }
+  }
+
+  /** Stops the worker (the canvas left the page). */
+  close() {
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    this.pending = null;
+  }
+}
