@@ -1418,18 +1418,22 @@ pub struct StageProps {
 }
 
 /// The stage: a row per partition, the producer's accumulator and a column per broker.
-/// The messages in flight are drawn over it by [`Dots`], a sibling, so the stage renders
-/// only when its snapshot changes; rows and headers are components of their own, so what
-/// did not change is not rendered again.
+/// The messages in flight are painted over it on a canvas (`dots.js`), so the stage
+/// renders only when its snapshot changes; rows and headers are components of their own,
+/// so what did not change is not rendered again. The columns are exactly proportional to
+/// their weights (`minmax(0, …fr)`: no column widens for its content), which is where the
+/// messages are placed, and spares the browser measuring every cell's content to size them.
 #[function_component]
 pub fn StageView(props: &StageProps) -> Html {
     let st = &props.stage.0;
     let lang = props.lang;
     let style = format!(
-        "grid-template-columns: {}fr repeat({}, 1fr) {}fr; height: {}px",
+        "grid-template-columns: minmax(0, {}fr) repeat({}, minmax(0, 1fr)) minmax(0, {}fr); grid-template-rows: {}px; grid-auto-rows: {}px; height: {}px",
         stage::PRODUCER_WEIGHT,
         st.columns.len(),
         stage::GROUP_WEIGHT,
+        stage::HEAD_PX,
+        stage::ROW_PX,
         st.height_px
     );
     let columns = Rc::new(st.columns.clone());

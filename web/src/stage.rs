@@ -8,9 +8,9 @@ use kscope_core::network::Payload;
 use kscope_core::sim::Sim;
 use kscope_core::{Instant, NodeId, TopicPartition};
 
-/// Height of the stage's header row and of each partition row, in CSS pixels; the
-/// stylesheet uses the same numbers.
-pub const HEAD_PX: f64 = 64.0;
+/// Height of the stage's header row (a broker's title and two rows of failure buttons)
+/// and of each partition row, in CSS pixels; the stage's grid is sized from them.
+pub const HEAD_PX: f64 = 84.0;
 pub const ROW_PX: f64 = 58.0;
 /// Width of the producer's column relative to a broker's.
 pub const PRODUCER_WEIGHT: f64 = 1.4;

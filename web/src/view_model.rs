@@ -94,17 +94,28 @@ pub fn rates(sim: &Sim, window_ms: u64, scan: usize) -> Rates {
             _ => None,
         })
         .collect();
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    let pick = |p: f64| {
-        (!latencies.is_empty())
-            .then(|| latencies[((latencies.len() - 1) as f64 * p).round() as usize])
-    };
+    let (latency_p50_ms, latency_p99_ms) = p50_p99(&mut latencies).unzip();
     let span_s = (now.micros() - since).max(1) as f64 / 1_000_000.0;
     Rates {
         records_per_s: latencies.len() as f64 / span_s,
-        latency_p50_ms: pick(0.5),
-        latency_p99_ms: pick(0.99),
+        latency_p50_ms,
+        latency_p99_ms,
     }
+}
+
+/// The 50th and 99th percentiles (nearest rank) of `values`, which it reorders; `None`
+/// when empty. Selecting the 99th percentile's place leaves the 50th's among the smaller
+/// values before it, so nothing is sorted.
+pub fn p50_p99(values: &mut [f64]) -> Option<(f64, f64)> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = |p: f64| ((n - 1) as f64 * p).round() as usize;
+    let (k50, k99) = (rank(0.5), rank(0.99));
+    let p99 = *values.select_nth_unstable_by(k99, f64::total_cmp).1;
+    let p50 = *values[..=k99].select_nth_unstable_by(k50, f64::total_cmp).1;
+    Some((p50, p99))
 }
 
 /// Every loss, grouped by cause, with its count: what the ledger links each loss to.
@@ -428,6 +439,58 @@ mod tests {
             r.latency_p50_ms.unwrap() > 0.0
                 && r.latency_p99_ms.unwrap() >= r.latency_p50_ms.unwrap()
         );
+    }
+
+    /// The percentiles are the sorted latencies' entries at the nearest ranks, for a run
+    /// whose latencies vary (several partitions, batching, a slow broker).
+    #[test]
+    fn latency_percentiles_are_the_sorted_latencies_nearest_ranks() {
+        let mut config = SimConfig::default();
+        config.workload.rate = 3_000;
+        let mut sim = Sim::new(config, 5).expect("valid");
+        for t in [300, 700, 1_500, 2_600] {
+            sim.step(Instant::from_millis(t));
+            let since = sim.now().micros().saturating_sub(1_000_000);
+            let mut sorted: Vec<f64> = sim
+                .ledger()
+                .records()
+                .iter()
+                .filter_map(|r| match (r.status, r.acked_at) {
+                    (RecordStatus::Acknowledged, Some(at)) if at.micros() >= since => {
+                        Some(at.since(r.sent_at).micros() as f64 / 1_000.0)
+                    }
+                    _ => None,
+                })
+                .collect();
+            sorted.sort_by(|a, b| a.total_cmp(b));
+            let at = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
+            let r = rates(&sim, 1_000, usize::MAX);
+            assert!(sorted.len() > 100, "{} latencies at {t} ms", sorted.len());
+            assert_eq!(r.latency_p50_ms, Some(at(0.5)), "p50 at {t} ms");
+            assert_eq!(r.latency_p99_ms, Some(at(0.99)), "p99 at {t} ms");
+            assert!(at(0.99) > at(0.5), "the latencies vary at {t} ms");
+        }
+    }
+
+    #[test]
+    fn p50_and_p99_are_the_sorted_values_nearest_ranks() {
+        assert_eq!(p50_p99(&mut []), None);
+        assert_eq!(p50_p99(&mut [7.0]), Some((7.0, 7.0)));
+        for n in [2usize, 3, 10, 99, 100, 101, 1_000, 4_321] {
+            // Distinct values in a scrambled order, and the same with many repeats.
+            for repeats in [1, 7] {
+                let mut values: Vec<f64> =
+                    (0..n).map(|i| ((i * 7_919) % n / repeats) as f64).collect();
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                let at = |p: f64| sorted[((n - 1) as f64 * p).round() as usize];
+                assert_eq!(
+                    p50_p99(&mut values),
+                    Some((at(0.5), at(0.99))),
+                    "n {n}, repeats {repeats}"
+                );
+            }
+        }
     }
 
     #[test]
