@@ -69,6 +69,19 @@ export class DotsPainter {
   constructor(canvas, palette) {
     this.canvas = canvas;
     this.palette = palette;
+    // The canvas's size in CSS pixels, as the browser reports it after laying the page
+    // out: asking for it (clientWidth) right after the page changed would force a layout.
+    this.w = 0;
+    this.h = 0;
+    this.observer = null;
+    if (typeof ResizeObserver === 'function') {
+      this.observer = new ResizeObserver((entries) => {
+        const box = entries[entries.length - 1].contentRect;
+        this.w = box.width;
+        this.h = box.height;
+      });
+      this.observer.observe(canvas);
+    }
     this.ctx = null;
     this.worker = null;
     this.ready = false;
@@ -118,8 +131,12 @@ export class DotsPainter {
    * finished the previous frame, only the newest waiting frame is kept: under load the
    * picture skips frames instead of falling behind.
    */
-  draw(w, h, ratio, data) {
-    this.pending = { w, h, ratio, data: data.slice() };
+  draw(data) {
+    if (!this.observer) {
+      this.w = this.canvas.clientWidth;
+      this.h = this.canvas.clientHeight;
+    }
+    this.pending = { w: this.w, h: this.h, ratio: self.devicePixelRatio || 1, data: data.slice() };
     this.flush();
   }
 
@@ -138,6 +155,7 @@ export class DotsPainter {
 
   /** Stops the worker (the canvas left the page). */
   close() {
+    if (this.observer) this.observer.disconnect();
     if (this.worker) this.worker.terminate();
     this.worker = null;
     this.pending = null;

@@ -833,14 +833,12 @@ impl App {
             self.dots_count = Some(dots.len());
             let _ = canvas.set_attribute("data-count", &dots.len().to_string());
         }
-        let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-        let (w, h) = canvas_size(&canvas);
         let mut data = Vec::with_capacity(dots.len() * 3);
         for d in dots {
             data.extend([d.kind.index() as f32, (d.x / 100.0) as f32, d.y as f32]);
         }
         if let Some((_, painter)) = &self.painter {
-            painter.draw(w, h, ratio, &data);
+            painter.draw(&data);
         }
     }
 
@@ -1470,29 +1468,9 @@ extern "C" {
     fn new(canvas: &web_sys::HtmlCanvasElement, palette: &js_sys::Array) -> DotsPainter;
     /// `data`: triples of palette index, x (fraction of the width), y (CSS pixels).
     #[wasm_bindgen(method)]
-    fn draw(this: &DotsPainter, w: f64, h: f64, ratio: f64, data: &[f32]);
+    fn draw(this: &DotsPainter, data: &[f32]);
     #[wasm_bindgen(method)]
     fn close(this: &DotsPainter);
-}
-
-thread_local! {
-    /// The canvas's size in CSS pixels and when it was last measured (wall ms).
-    static CANVAS_SIZE: std::cell::Cell<(f64, f64, f64)> = const { std::cell::Cell::new((0.0, 0.0, f64::MIN)) };
-}
-
-/// The canvas's size, measured at most twice a second: reading an element's size right
-/// after the page changed forces the browser to lay the page out again, every frame.
-fn canvas_size(canvas: &web_sys::HtmlCanvasElement) -> (f64, f64) {
-    let now = js_sys::Date::now();
-    CANVAS_SIZE.with(|c| {
-        let (w, h, at) = c.get();
-        if now - at < 500.0 && w > 0.0 {
-            return (w, h);
-        }
-        let size = (canvas.client_width() as f64, canvas.client_height() as f64);
-        c.set((size.0, size.1, now));
-        size
-    })
 }
 
 /// The props of [`BrokerHead`].
