@@ -19,11 +19,10 @@ pub mod view_model;
 use std::rc::Rc;
 
 use gloo::events::EventListener;
-use gloo::render::{request_animation_frame, AnimationFrame};
 use kscope_core::assignor::AssignorKind;
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::{Acks, BrokerId, ConsumerId, Duration, Instant, NodeId, Sim};
-use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
@@ -166,7 +165,8 @@ pub struct App {
     series: Rc<charts::Series>,
     /// Whether a scenario is being presented (read by the keyboard listener).
     presenting: Rc<std::cell::Cell<bool>>,
-    _frame: Option<AnimationFrame>,
+    /// The animation-frame loop (see [`FrameLoop`]).
+    frames: FrameLoop,
     _keys: Option<EventListener>,
     _resize: Option<EventListener>,
 }
@@ -349,7 +349,7 @@ impl Component for App {
             dots_count: None,
             app_ref: NodeRef::default(),
             fit_scale: 1.0,
-            _frame: None,
+            frames: FrameLoop::new(ctx.link().clone()),
             _keys: keys,
             _resize: web_sys::window().map(|w| {
                 let link = ctx.link().clone();
@@ -365,7 +365,7 @@ impl Component for App {
         }
         app.write_url();
         app.refresh_snapshot();
-        app.request_frame(ctx);
+        app.frames.request();
         app
     }
 
@@ -376,10 +376,7 @@ impl Component for App {
         }
         let render = match msg {
             Msg::Frame(ts) => {
-                self.request_frame(ctx);
-                if self.last_frame_ms.is_some_and(|t| ts - t < MIN_FRAME_MS) {
-                    return false;
-                }
+                self.frames.request();
                 let elapsed = self
                     .last_frame_ms
                     .map_or(0.0, |t| (ts - t).clamp(0.0, MAX_GAP_MS));
@@ -777,13 +774,6 @@ impl App {
             self.losses_lang = lang;
             self.losses = Rc::new(view_model::losses(&self.sim, lang));
         }
-    }
-
-    fn request_frame(&mut self, ctx: &Context<Self>) {
-        let link = ctx.link().clone();
-        self._frame = Some(request_animation_frame(move |ts| {
-            link.send_message(Msg::Frame(ts))
-        }));
     }
 
     fn motion(&self) -> stage::Motion {
@@ -1471,6 +1461,42 @@ extern "C" {
     fn draw(this: &DotsPainter, data: &[f32]);
     #[wasm_bindgen(method)]
     fn close(this: &DotsPainter);
+}
+
+/// The animation-frame loop: one closure for the page's life, asked for every vsync,
+/// which hands the app a frame only when [`MIN_FRAME_MS`] have passed since the last one
+/// (the frames in between cost neither a new closure nor a trip through Yew).
+struct FrameLoop {
+    callback: FrameCallback,
+}
+
+/// The loop's closure, shared with itself (weakly) so that it can ask for the next frame.
+type FrameCallback = Rc<std::cell::RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
+impl FrameLoop {
+    fn new(link: yew::html::Scope<App>) -> FrameLoop {
+        let callback: FrameCallback = Rc::default();
+        let again = Rc::downgrade(&callback);
+        let mut last: Option<f64> = None;
+        *callback.borrow_mut() = Some(Closure::new(move |ts: f64| {
+            if last.is_some_and(|t| ts - t < MIN_FRAME_MS) {
+                if let Some(callback) = again.upgrade() {
+                    FrameLoop { callback }.request();
+                }
+                return;
+            }
+            last = Some(ts);
+            link.send_message(Msg::Frame(ts));
+        }));
+        FrameLoop { callback }
+    }
+
+    /// Asks for the next animation frame.
+    fn request(&self) {
+        if let (Some(window), Some(callback)) = (web_sys::window(), &*self.callback.borrow()) {
+            let _ = window.request_animation_frame(callback.as_ref().unchecked_ref());
+        }
+    }
 }
 
 /// The props of [`BrokerHead`].
