@@ -52,6 +52,11 @@ const LOG_LINES: usize = 12;
 const SNAPSHOT_MS: f64 = 250.0;
 /// The most recent records the throughput and latency readouts look at.
 const RATE_SCAN: usize = 25_000;
+/// The most records a run keeps: the simulation remembers every record's fate (the
+/// ledger, about 170 bytes a record with the logs), so at 20,000 records/s a run grows by
+/// about 200 MB a simulated minute. Past this (about 1 GB) the page pauses with a notice
+/// instead of letting the tab run out of memory.
+pub const RECORD_LIMIT: usize = 6_000_000;
 /// Fast-forwarding works at most this long per frame, in wall milliseconds, so the page
 /// never freezes however far a link or a step asks it to go.
 const SEEK_BUDGET_MS: f64 = 12.0;
@@ -407,6 +412,7 @@ impl Component for App {
                 }
                 let step = self.step_index();
                 self.advance_to(to);
+                self.hold_at_record_limit();
                 if self.step_index() != step {
                     // The caption changed: the URL follows, so a reload keeps the step.
                     self.write_url();
@@ -960,12 +966,31 @@ impl App {
         self.take_events();
     }
 
+    /// Pauses the run, with a notice, once it holds [`RECORD_LIMIT`] records; returns
+    /// whether it does. Playing on would only take the tab to the end of its memory.
+    fn hold_at_record_limit(&mut self) -> bool {
+        let held = self.sim.ledger().records().len();
+        if held < RECORD_LIMIT {
+            return false;
+        }
+        if self.playing || self.seek.is_some() {
+            self.notices = vec![i18n::record_limit(self.lang(), held)];
+        }
+        self.playing = false;
+        self.hold_us = None;
+        true
+    }
+
     /// One frame of fast-forwarding: as far toward the target as the frame's budget goes.
     fn seek_some(&mut self, seek: Seek) {
         let started = js_sys::Date::now();
         loop {
             let to = (self.sim.now().micros() + SEEK_SLICE_US).min(seek.to_us);
             self.advance_to(to);
+            if self.hold_at_record_limit() {
+                self.seek = None;
+                return;
+            }
             if to >= seek.to_us {
                 self.seek = None;
                 self.playing = seek.then_play_until.is_some();
