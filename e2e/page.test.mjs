@@ -216,6 +216,14 @@ test('messages in flight are painted on the stage, by a worker off the main thre
     await page.addStyleTag({ content: '[data-testid=dots] { visibility: hidden; }' });
     const bare = await page.screenshot({ clip });
     assert.notDeepEqual(painted, bare, 'the messages show on the stage');
+    // On a phone the stage scrolls sideways; the canvas must span all of it, since the
+    // messages' places are fractions of its width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const stage = await page.locator('.stage').boundingBox();
+    const canvas = await dots.boundingBox();
+    assert.ok(stage.width > 390, `the stage is wider than the phone (${stage.width})`);
+    assert.ok(Math.abs(canvas.width - stage.width) <= 2, `canvas ${canvas.width} px, stage ${stage.width} px`);
     assert.deepEqual(errors, []);
   } finally {
     await close();
