@@ -599,30 +599,27 @@ impl Component for App {
                 true
             }
             Msg::Refit => true,
-            Msg::OpenFile(file) => {
-                if let Some(file) = file.filter(|f| {
-                    // Not read at all past the parser's limit.
-                    f.size() <= scenario::MAX_FILE_BYTES as f64 || {
-                        self.notices = vec![format!(
-                            "{} is larger than a scenario file may be ({} bytes).",
-                            f.name(),
-                            scenario::MAX_FILE_BYTES
-                        )];
-                        false
-                    }
-                }) {
-                    let name = file.name();
-                    ctx.link().send_future(async move {
-                        let text = wasm_bindgen_futures::JsFuture::from(file.text())
-                            .await
-                            .ok()
-                            .and_then(|t| t.as_string())
-                            .ok_or_else(|| format!("{name} could not be read."));
-                        Msg::FileRead(name, text)
-                    });
-                    return false;
-                }
+            Msg::OpenFile(None) => true,
+            Msg::OpenFile(Some(file)) if file.size() > scenario::MAX_FILE_BYTES as f64 => {
+                // Not read at all past the parser's limit.
+                self.notices = vec![format!(
+                    "{} is larger than a scenario file may be ({} bytes).",
+                    file.name(),
+                    scenario::MAX_FILE_BYTES
+                )];
                 true
+            }
+            Msg::OpenFile(Some(file)) => {
+                let name = file.name();
+                ctx.link().send_future(async move {
+                    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                        .await
+                        .ok()
+                        .and_then(|t| t.as_string())
+                        .ok_or_else(|| format!("{name} could not be read."));
+                    Msg::FileRead(name, text)
+                });
+                false
             }
             Msg::FileRead(name, text) => {
                 match text.and_then(|t| Scenario::parse(&t).map_err(|e| format!("{name} {e}"))) {

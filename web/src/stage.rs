@@ -642,6 +642,15 @@ mod tests {
     use super::*;
     use kscope_core::SimConfig;
 
+    /// The painter finds a kind's look at the kind's index in the palette built from ALL.
+    #[test]
+    fn every_kind_is_in_the_palette_at_its_index() {
+        for (i, kind) in DotKind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind:?}");
+        }
+        assert_eq!(DotKind::ALL.len(), DotKind::Control.index() + 1);
+    }
+
     fn sim() -> Sim {
         let mut config = SimConfig::default();
         config.network.latency_us = 20_000;
