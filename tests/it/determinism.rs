@@ -40,3 +40,28 @@ fn the_trace_matches_the_snapshot_on_this_platform() {
         "the trace changed: if on purpose, rerun natively with UPDATE_EXPECT=1"
     );
 }
+
+#[test]
+fn the_trace_diff_names_the_first_event_that_differs() {
+    use kscope_tests::trace::{first_difference, reference_runs, trace_lines};
+    let runs = reference_runs();
+    let mut a = Vec::new();
+    trace_lines(&runs[0], &mut a);
+    let mut b = Vec::new();
+    trace_lines(&runs[0], &mut b);
+    assert!(a.len() > 1_000, "{} events", a.len());
+    assert_eq!(first_difference(&a, &b), None);
+    // Another seed places replicas differently: the traces part early, and the diff
+    // names the first line that differs, not a later one.
+    let mut other = runs.into_iter().next().expect("a run");
+    other.seed = 8;
+    let mut c = Vec::new();
+    trace_lines(&other, &mut c);
+    let d = first_difference(&a, &c).expect("another seed, another trace");
+    assert_eq!(a[..d.line], c[..d.line]);
+    assert_ne!(d.left, d.right);
+    // A trace cut short differs where it ends.
+    let short = &a[..a.len() - 1];
+    let d = first_difference(&a, short).expect("one event fewer");
+    assert_eq!((d.line, d.right), (a.len() - 1, None));
+}

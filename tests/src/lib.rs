@@ -2,6 +2,8 @@
 //! invariant checked after every step, hashing traces, and small builders of
 //! configurations.
 
+pub mod trace;
+
 use kscope_core::invariants;
 use kscope_core::{Instant, Sim, SimConfig, TimedEvent, TopicSpec};
 
