@@ -15,7 +15,8 @@ use crate::event::{Event, KafkaError, LossCause};
 use crate::ids::{BrokerId, LeaderEpoch, MessageId, NodeId, Offset, TopicPartition};
 use crate::log::{Log, LogConfig, StoredBatch};
 use crate::network::{FetchPartition, FetchPartitionData, FrozenBatch, Message, Payload};
-use crate::sim::{Due, PartitionState, Sim};
+use crate::ctx::Due;
+use crate::sim::{PartitionState, Sim};
 use crate::time::{Duration, Instant};
 
 /// What a leader knows of one follower (`ReplicaState` in Kafka).
@@ -281,7 +282,7 @@ impl Sim {
                         (tp, p.leader, p.leader_epoch)
                     })
                     .collect();
-                self.send(
+                self.cx.send(
                     NodeId::Broker(b),
                     from,
                     Payload::MetadataResponse {
@@ -294,7 +295,7 @@ impl Sim {
                 // The controller's producer id block, idealised as one counter.
                 let producer_id = self.next_producer_id;
                 self.next_producer_id += 1;
-                self.send(
+                self.cx.send(
                     NodeId::Broker(b),
                     from,
                     Payload::InitProducerIdResponse {
@@ -339,7 +340,7 @@ impl Sim {
                     }
                 }
                 Err(error) => {
-                    self.emit(Event::ProduceRejected {
+                    self.cx.emit(Event::ProduceRejected {
                         broker: b,
                         partition: tp,
                         batch: batch.id,
@@ -347,7 +348,7 @@ impl Sim {
                     });
                     if acks == Acks::None {
                         let records = batch.records.iter().map(|r| r.id).collect();
-                        self.mark_lost(
+                        self.cx.mark_lost(
                             tp,
                             records,
                             LossCause::UnacknowledgedSendRejected { error },
@@ -374,8 +375,8 @@ impl Sim {
             .iter()
             .any(|d| d.request == request)
         {
-            self.schedule(
-                self.now + Duration::from_millis(timeout_ms),
+            self.cx.schedule(
+                self.cx.now + Duration::from_millis(timeout_ms),
                 Due::DelayedProduceExpire { broker: b, request },
             );
         }
@@ -394,7 +395,7 @@ impl Sim {
         let min_isr = topic.min_insync_replicas as usize;
         let compacted = topic.log.cleanup_policy.compacts();
         let max_bytes = self.config.broker.message_max_bytes;
-        let now_ms = self.now.millis() as i64;
+        let now_ms = self.cx.now.millis() as i64;
         let broker = self.brokers.get_mut(&b).expect("receiving broker exists");
         let replica = match broker.replicas.get_mut(&tp) {
             Some(r) if r.is_leader => r,
@@ -420,7 +421,7 @@ impl Sim {
             match replica.log.producers.validate_client_batch(&info) {
                 crate::idempotence::Verdict::Append => {}
                 crate::idempotence::Verdict::Duplicate(meta) => {
-                    self.emit(Event::DuplicateBatch {
+                    self.cx.emit(Event::DuplicateBatch {
                         broker: b,
                         partition: tp,
                         batch: batch.id,
@@ -456,7 +457,7 @@ impl Sim {
         };
         replica.log.append(stored, now_ms);
         let rolled = replica.log.segments().len() != segments_before;
-        self.emit(Event::BatchAppended {
+        self.cx.emit(Event::BatchAppended {
             broker: b,
             partition: tp,
             batch: batch.id,
@@ -465,7 +466,7 @@ impl Sim {
             leader: true,
         });
         if rolled {
-            self.emit(Event::SegmentRolled {
+            self.cx.emit(Event::SegmentRolled {
                 broker: b,
                 partition: tp,
                 base_offset: base,
@@ -473,20 +474,21 @@ impl Sim {
         }
         let log = &self.brokers[&b].replicas[&tp].log;
         let flags = self
+            .cx
             .ledger
             .on_appended_batch(tp, &batch.records, base, |id, o| {
                 o < base && log.record_at(o) == Some(id)
             });
         for (r, offset, dup, reordered) in flags {
             if dup {
-                self.emit(Event::RecordDuplicated {
+                self.cx.emit(Event::RecordDuplicated {
                     record: r,
                     partition: tp,
                     offset,
                 });
             }
             if reordered {
-                self.emit(Event::RecordReordered {
+                self.cx.emit(Event::RecordReordered {
                     record: r,
                     partition: tp,
                     offset,
@@ -538,7 +540,7 @@ impl Sim {
         });
         if d.waiting.is_empty() {
             let d = broker.delayed_produces.remove(pos);
-            self.send(
+            self.cx.send(
                 NodeId::Broker(b),
                 d.client,
                 Payload::ProduceResponse {
@@ -574,7 +576,7 @@ impl Sim {
         for (i, _) in &d.waiting {
             d.results[*i].2 = Err(KafkaError::RequestTimedOut);
         }
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             d.client,
             Payload::ProduceResponse {
@@ -628,7 +630,7 @@ impl Sim {
         }
         if new_hw > r.high_watermark {
             r.high_watermark = new_hw;
-            self.emit(Event::HighWatermarkAdvanced {
+            self.cx.emit(Event::HighWatermarkAdvanced {
                 broker: b,
                 partition: tp,
                 high_watermark: new_hw,
@@ -652,7 +654,7 @@ impl Sim {
     /// that has not caught up for `replica.lag.time.max.ms` leaves the ISR.
     pub(crate) fn isr_check(&mut self, b: BrokerId) {
         let lag = Duration::from_millis(self.config.broker.replica_lag_time_max_ms);
-        let now = self.now;
+        let now = self.cx.now;
         let mut shrinks = Vec::new();
         for (tp, r) in &self.brokers[&b].replicas {
             if !r.is_leader {
@@ -679,7 +681,7 @@ impl Sim {
             }
             p.isr.retain(|m| *m != member);
             let isr = p.isr.clone();
-            self.emit(Event::IsrShrunk {
+            self.cx.emit(Event::IsrShrunk {
                 partition: tp,
                 removed: member,
                 isr,
@@ -695,7 +697,7 @@ impl Sim {
 
     /// Retention and compaction on every log of broker `b`.
     pub(crate) fn retention_check(&mut self, b: BrokerId) {
-        let now_ms = self.now.millis() as i64;
+        let now_ms = self.cx.now.millis() as i64;
         let tps: Vec<TopicPartition> = self.brokers[&b].replicas.keys().copied().collect();
         for tp in tps {
             let r = self
@@ -708,7 +710,7 @@ impl Sim {
             let compacted = r.log.compact();
             let start = r.log.log_start_offset();
             if deleted.segments_deleted > 0 {
-                self.emit(Event::SegmentsDeleted {
+                self.cx.emit(Event::SegmentsDeleted {
                     broker: b,
                     partition: tp,
                     segments: deleted.segments_deleted,
@@ -716,7 +718,7 @@ impl Sim {
                 });
             }
             if !compacted.records_deleted.is_empty() {
-                self.emit(Event::LogCompacted {
+                self.cx.emit(Event::LogCompacted {
                     broker: b,
                     partition: tp,
                     records_removed: compacted.records_deleted.len() as u32,
@@ -780,7 +782,7 @@ impl Sim {
                 .remove(&leader);
             return;
         }
-        let id = self.send(
+        let id = self.cx.send(
             NodeId::Broker(b),
             NodeId::Broker(leader),
             Payload::FetchRequest { partitions },
@@ -791,8 +793,8 @@ impl Sim {
             .fetchers
             .insert(leader, FetcherState::InFlight(id));
         let timeout = Duration::from_millis(self.config.broker.replica_socket_timeout_ms);
-        self.schedule(
-            self.now + timeout,
+        self.cx.schedule(
+            self.cx.now + timeout,
             Due::FetchTimeout {
                 broker: b,
                 leader,
@@ -811,8 +813,8 @@ impl Sim {
         }
         broker.fetchers.insert(leader, FetcherState::Backoff);
         let backoff = Duration::from_millis(self.config.broker.replica_fetch_backoff_ms);
-        self.schedule(
-            self.now + backoff,
+        self.cx.schedule(
+            self.cx.now + backoff,
             Due::FetcherBackoff { broker: b, leader },
         );
     }
@@ -835,7 +837,7 @@ impl Sim {
         request: MessageId,
         partitions: Vec<FetchPartition>,
     ) {
-        let now = self.now;
+        let now = self.cx.now;
         let mut has_data_or_error = false;
         let mut isr_candidates = Vec::new();
         for fp in &partitions {
@@ -883,7 +885,7 @@ impl Sim {
                 p.isr.push(follower);
                 crate::java::sort_small_by_key(&mut p.isr, |b| *b);
                 let isr = p.isr.clone();
-                self.emit(Event::IsrExpanded {
+                self.cx.emit(Event::IsrExpanded {
                     partition: tp,
                     added: follower,
                     isr,
@@ -912,8 +914,8 @@ impl Sim {
                 .delayed_fetches
                 .push(delayed);
             let wait = Duration::from_millis(self.config.broker.replica_fetch_wait_max_ms);
-            self.schedule(
-                self.now + wait,
+            self.cx.schedule(
+                self.cx.now + wait,
                 Due::DelayedFetchExpire { broker: b, request },
             );
         }
@@ -927,7 +929,7 @@ impl Sim {
             .iter()
             .map(|fp| read_partition(broker, fp, max_bytes, ReadUpTo::LogEnd))
             .collect();
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             NodeId::Broker(fetch.follower),
             Payload::FetchResponse {
@@ -975,7 +977,7 @@ impl Sim {
             return;
         }
         broker.fetchers.insert(leader, FetcherState::Idle);
-        let now_ms = self.now.millis() as i64;
+        let now_ms = self.cx.now.millis() as i64;
         let mut errors = false;
         for data in partitions {
             let tp = data.partition;
@@ -1001,7 +1003,7 @@ impl Sim {
                         data.log_end_offset
                     };
                     let removed = r.truncate(to, behind_start, now_ms);
-                    self.emit(Event::LogTruncated {
+                    self.cx.emit(Event::LogTruncated {
                         broker: b,
                         partition: tp,
                         to,
@@ -1017,7 +1019,7 @@ impl Sim {
                     None => end.max(r.log.log_start_offset()),
                 };
                 let removed = r.truncate(to, false, now_ms);
-                self.emit(Event::LogTruncated {
+                self.cx.emit(Event::LogTruncated {
                     broker: b,
                     partition: tp,
                     to,
@@ -1038,7 +1040,7 @@ impl Sim {
                 let (id, base, n) = (batch.batch_id, batch.base_offset, batch.record_count());
                 r.log.append(batch, now_ms);
                 let rolled = r.log.segments().len() != segments_before;
-                self.emit(Event::BatchAppended {
+                self.cx.emit(Event::BatchAppended {
                     broker: b,
                     partition: tp,
                     batch: id,
@@ -1047,7 +1049,7 @@ impl Sim {
                     leader: false,
                 });
                 if rolled {
-                    self.emit(Event::SegmentRolled {
+                    self.cx.emit(Event::SegmentRolled {
                         broker: b,
                         partition: tp,
                         base_offset: base,
@@ -1062,7 +1064,7 @@ impl Sim {
             let hw = data.high_watermark.min(r.log.log_end_offset());
             if hw > r.high_watermark {
                 r.high_watermark = hw;
-                self.emit(Event::HighWatermarkAdvanced {
+                self.cx.emit(Event::HighWatermarkAdvanced {
                     broker: b,
                     partition: tp,
                     high_watermark: hw,
@@ -1076,8 +1078,8 @@ impl Sim {
                 .fetchers
                 .insert(leader, FetcherState::Backoff);
             let backoff = Duration::from_millis(self.config.broker.replica_fetch_backoff_ms);
-            self.schedule(
-                self.now + backoff,
+            self.cx.schedule(
+                self.cx.now + backoff,
                 Due::FetcherBackoff { broker: b, leader },
             );
         } else {
@@ -1189,8 +1191,8 @@ impl Sim {
                 .delayed_consumer_fetches
                 .push(fetch);
             let wait = Duration::from_millis(self.config.consumer.fetch_max_wait_ms);
-            self.schedule(
-                self.now + wait,
+            self.cx.schedule(
+                self.cx.now + wait,
                 Due::ConsumerFetchExpire { broker: b, request },
             );
         }
@@ -1219,7 +1221,7 @@ impl Sim {
             .iter()
             .map(|fp| read_partition(broker, fp, max_bytes, ReadUpTo::HighWatermark))
             .collect();
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             NodeId::Consumer(fetch.consumer),
             Payload::FetchResponse {
@@ -1282,7 +1284,7 @@ impl Sim {
                 (*tp, r)
             })
             .collect();
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             from,
             Payload::ListOffsetsResponse { request, results },

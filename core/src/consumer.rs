@@ -26,7 +26,8 @@ use crate::ids::{
     BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicId, TopicPartition,
 };
 use crate::network::{FetchPartition, FetchPartitionData, JoinGroup, Message, Payload};
-use crate::sim::{Due, Sim};
+use crate::ctx::Due;
+use crate::sim::{Sim};
 use crate::time::{Duration, Instant};
 
 /// The consumer application's `poll(Duration.ofMillis(100))` loop: when nothing is
@@ -183,8 +184,8 @@ impl Sim {
             rejoin_needed: true,
             join_prepared: false,
             group_inbox: VecDeque::new(),
-            last_poll_at: self.now,
-            next_auto_commit_at: self.now
+            last_poll_at: self.cx.now,
+            next_auto_commit_at: self.cx.now
                 + Duration::from_millis(self.config.consumer.auto_commit_interval_ms),
             processing: None,
             blocked_on_commit: false,
@@ -196,10 +197,10 @@ impl Sim {
             redelivered: 0,
         };
         self.consumers.insert(id, consumer);
-        self.emit(Event::ConsumerStarted { consumer: id });
+        self.cx.emit(Event::ConsumerStarted { consumer: id });
         let every = Duration::from_millis(self.config.consumer.heartbeat_interval_ms);
-        self.schedule(
-            self.now + every,
+        self.cx.schedule(
+            self.cx.now + every,
             Due::ConsumerHeartbeat {
                 consumer: id,
                 incarnation,
@@ -221,13 +222,13 @@ impl Sim {
             }
             _ => self.config.consumer.request_timeout_ms,
         };
-        let id = self.send(NodeId::Consumer(c), NodeId::Broker(to), payload);
+        let id = self.cx.send(NodeId::Consumer(c), NodeId::Broker(to), payload);
         let incarnation = self.consumer(c).incarnation;
         self.consumer(c)
             .requests
             .push((id, NodeId::Broker(to), kind));
-        self.schedule(
-            self.now + Duration::from_millis(timeout),
+        self.cx.schedule(
+            self.cx.now + Duration::from_millis(timeout),
             Due::ConsumerRequestTimeout {
                 consumer: c,
                 incarnation,
@@ -251,7 +252,7 @@ impl Sim {
         }
         cons.wake_at = Some(at);
         let incarnation = cons.incarnation;
-        self.schedule(
+        self.cx.schedule(
             at,
             Due::ConsumerWake {
                 consumer: c,
@@ -267,14 +268,14 @@ impl Sim {
         if cons.incarnation != incarnation || !cons.is_running() {
             return;
         }
-        if cons.wake_at.is_some_and(|w| w > self.now) {
+        if cons.wake_at.is_some_and(|w| w > self.cx.now) {
             return;
         }
         cons.wake_at = None;
         if cons
             .processing
             .as_ref()
-            .is_some_and(|p| p.until <= self.now)
+            .is_some_and(|p| p.until <= self.cx.now)
         {
             self.finish_processing(c);
         }
@@ -287,7 +288,7 @@ impl Sim {
 
     /// The application thread's `poll()`.
     pub(crate) fn consumer_poll(&mut self, c: ConsumerId) {
-        let now = self.now;
+        let now = self.cx.now;
         {
             let cons = self.consumer(c);
             if !cons.is_running()
@@ -408,13 +409,13 @@ impl Sim {
         let owned = cons.owned.clone();
         if cons.generation < 0 && !owned.is_empty() {
             // The member is no longer in the group: it cannot commit what it had.
-            self.emit(Event::PartitionsLost {
+            self.cx.emit(Event::PartitionsLost {
                 consumer: c,
                 partitions: owned,
             });
             self.drop_partitions(c, None);
         } else if cons.assignor.protocol() == RebalanceProtocol::Eager && !owned.is_empty() {
-            self.emit(Event::PartitionsRevoked {
+            self.cx.emit(Event::PartitionsRevoked {
                 consumer: c,
                 partitions: owned,
             });
@@ -438,7 +439,7 @@ impl Sim {
         let cons = self.consumer(c);
         cons.member_state = MemberState::PreparingRebalance;
         cons.rejoin_needed = false;
-        self.emit(Event::JoinGroupSent {
+        self.cx.emit(Event::JoinGroupSent {
             consumer: c,
             generation,
         });
@@ -478,7 +479,7 @@ impl Sim {
         if !self.config.consumer.enable_auto_commit {
             return;
         }
-        let now = self.now;
+        let now = self.cx.now;
         let cons = &self.consumers[&c];
         if now < cons.next_auto_commit_at || cons.member_state != MemberState::Stable {
             return;
@@ -593,7 +594,7 @@ impl Sim {
     fn hand_out_records(&mut self, c: ConsumerId) -> bool {
         let max = self.config.consumer.max_poll_records as usize;
         let per_record = self.config.consumer.process_us_per_record;
-        let now = self.now;
+        let now = self.cx.now;
         let cons = self.consumer(c);
         let partitions: Vec<TopicPartition> = cons.buffer.keys().copied().collect();
         if partitions.is_empty() {
@@ -644,7 +645,7 @@ impl Sim {
         };
         let mut runs: Vec<(TopicPartition, Offset, u32, u32)> = Vec::new();
         for (tp, offset, id) in p.records {
-            let again = self.ledger.on_consumed(id, offset);
+            let again = self.cx.ledger.on_consumed(id, offset);
             match runs.last_mut() {
                 Some(run) if run.0 == tp => {
                     run.2 += 1;
@@ -657,7 +658,7 @@ impl Sim {
             let cons = self.consumer(c);
             cons.consumed += u64::from(records);
             cons.redelivered += u64::from(redelivered);
-            self.emit(Event::RecordsConsumed {
+            self.cx.emit(Event::RecordsConsumed {
                 consumer: c,
                 partition: tp,
                 from,
@@ -683,8 +684,8 @@ impl Sim {
             return;
         }
         let every = Duration::from_millis(self.config.consumer.heartbeat_interval_ms);
-        self.schedule(
-            self.now + every,
+        self.cx.schedule(
+            self.cx.now + every,
             Due::ConsumerHeartbeat {
                 consumer: c,
                 incarnation,
@@ -702,7 +703,7 @@ impl Sim {
             return;
         }
         let max_poll = Duration::from_millis(self.config.consumer.max_poll_interval_ms);
-        if self.now.since(cons.last_poll_at) > max_poll {
+        if self.cx.now.since(cons.last_poll_at) > max_poll {
             // "consumer poll timeout has expired": leave, and rejoin at the next poll.
             self.leave_group(c);
             let cons = self.consumer(c);
@@ -752,7 +753,7 @@ impl Sim {
         }
         let owned = self.consumers[&c].owned.clone();
         if !owned.is_empty() {
-            self.emit(Event::PartitionsRevoked {
+            self.cx.emit(Event::PartitionsRevoked {
                 consumer: c,
                 partitions: owned,
             });
@@ -765,7 +766,7 @@ impl Sim {
         cons.buffer.clear();
         cons.processing = None;
         cons.incarnation += 1;
-        self.emit(Event::ConsumerClosed { consumer: c });
+        self.cx.emit(Event::ConsumerClosed { consumer: c });
     }
 
     pub(crate) fn crash_consumer(&mut self, c: ConsumerId) {
@@ -778,7 +779,7 @@ impl Sim {
         cons.requests.clear();
         cons.group_inbox.clear();
         cons.incarnation += 1;
-        self.emit(Event::ConsumerCrashed { consumer: c });
+        self.cx.emit(Event::ConsumerCrashed { consumer: c });
     }
 
     pub(crate) fn on_consumer_request_timeout(
@@ -796,7 +797,7 @@ impl Sim {
         let Some((_, to, kind)) = take_request(&mut cons.requests, request) else {
             return;
         };
-        self.emit(Event::RequestTimedOut {
+        self.cx.emit(Event::RequestTimedOut {
             from: NodeId::Consumer(c),
             to,
         });
@@ -820,7 +821,7 @@ impl Sim {
             }
             Inflight::Commit { sync, .. } => {
                 self.mark_coordinator_unknown(c);
-                self.emit(Event::CommitFailed { consumer: c, error });
+                self.cx.emit(Event::CommitFailed { consumer: c, error });
                 if sync {
                     self.consumer(c).blocked_on_commit = false;
                 }
@@ -866,7 +867,7 @@ impl Sim {
                 match coordinator {
                     Ok(b) => {
                         self.consumer(c).coordinator = Some(b);
-                        self.emit(Event::CoordinatorFound {
+                        self.cx.emit(Event::CoordinatorFound {
                             consumer: c,
                             broker: b,
                         });
@@ -875,7 +876,7 @@ impl Sim {
                     Err(_) => {
                         // Retry after retry.backoff.ms.
                         let at =
-                            self.now + Duration::from_millis(self.config.consumer.retry_backoff_ms);
+                            self.cx.now + Duration::from_millis(self.config.consumer.retry_backoff_ms);
                         self.schedule_consumer_wake(c, at);
                     }
                 }
@@ -922,7 +923,7 @@ impl Sim {
                         Ok(o) => {
                             if self.consumer(c).positions.get(&tp) == Some(&None) {
                                 self.consumer(c).positions.insert(tp, Some(o));
-                                self.emit(Event::PositionSet {
+                                self.cx.emit(Event::PositionSet {
                                     consumer: c,
                                     partition: tp,
                                     offset: o,
@@ -968,7 +969,7 @@ impl Sim {
     }
 
     fn fail_consumer(&mut self, c: ConsumerId, error: KafkaError) {
-        self.emit(Event::ConsumerError { consumer: c, error });
+        self.cx.emit(Event::ConsumerError { consumer: c, error });
         let cons = self.consumer(c);
         cons.status = ConsumerStatus::Failed(error);
         cons.owned.clear();
@@ -1018,7 +1019,7 @@ impl Sim {
                         other
                     }
                 };
-                self.emit(Event::CommitFailed {
+                self.cx.emit(Event::CommitFailed {
                     consumer: c,
                     error: app_error,
                 });
@@ -1046,7 +1047,7 @@ impl Sim {
                     let cons = self.consumer(c);
                     cons.positions.insert(tp, Some(o));
                     cons.committed.insert(tp, o);
-                    self.emit(Event::PositionSet {
+                    self.cx.emit(Event::PositionSet {
                         consumer: c,
                         partition: tp,
                         offset: o,
@@ -1055,7 +1056,7 @@ impl Sim {
                 }
                 None => match reset {
                     OffsetReset::None => {
-                        self.emit(Event::ConsumerError {
+                        self.cx.emit(Event::ConsumerError {
                             consumer: c,
                             error: KafkaError::NoOffsetForPartition,
                         });
@@ -1217,7 +1218,7 @@ impl Sim {
             .as_ref()
             .map_or(0, |t| t.len() as u32);
         self.consumer(c).assignment_snapshot = Some(counts);
-        self.emit(Event::AssignmentComputed {
+        self.cx.emit(Event::AssignmentComputed {
             consumer: c,
             generation,
             assignor: protocol,
@@ -1258,7 +1259,7 @@ impl Sim {
             .collect();
         let cooperative = cons.assignor.protocol() == RebalanceProtocol::Cooperative;
         if !revoked.is_empty() {
-            self.emit(Event::PartitionsRevoked {
+            self.cx.emit(Event::PartitionsRevoked {
                 consumer: c,
                 partitions: revoked.clone(),
             });
@@ -1276,7 +1277,7 @@ impl Sim {
             // KIP-429: the revoked partitions go to their new owners in another round.
             cons.rejoin_needed = true;
         }
-        self.emit(Event::PartitionsAssigned {
+        self.cx.emit(Event::PartitionsAssigned {
             consumer: c,
             generation,
             partitions: added,

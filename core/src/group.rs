@@ -23,7 +23,8 @@ use crate::event::{Event, KafkaError, LeaveReason, RebalanceReason};
 use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, Offset, RecordId, TopicPartition};
 use crate::log::{CleanupPolicy, StoredBatch, StoredRecord};
 use crate::network::{JoinGroup, JoinGroupError, JoinGroupResult, Payload};
-use crate::sim::{Due, Sim};
+use crate::ctx::Due;
+use crate::sim::{Sim};
 use crate::time::{Duration, Instant};
 
 /// The name of the internal topic.
@@ -273,7 +274,7 @@ impl Sim {
                 }
             }
         };
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             from,
             Payload::FindCoordinatorResponse {
@@ -333,7 +334,7 @@ impl Sim {
         request: MessageId,
         result: Result<Rc<JoinGroupResult>, JoinGroupError>,
     ) {
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             to,
             Payload::JoinGroupResponse { request, result },
@@ -357,7 +358,7 @@ impl Sim {
             };
             return self.reply_join(b, from, request, Err(err));
         }
-        let now = self.now;
+        let now = self.cx.now;
         let group_name = join.group.clone();
         if join.member_id.is_empty() {
             if let Some(instance) = join.group_instance_id.clone() {
@@ -369,7 +370,7 @@ impl Sim {
             let g = self.group_mut(b, &group_name);
             g.pending_members.push((id.clone(), expires));
             let partition = g.partition.partition;
-            self.schedule(
+            self.cx.schedule(
                 expires,
                 Due::PendingMemberExpiry {
                     broker: b,
@@ -452,7 +453,7 @@ impl Sim {
     ) {
         let group_name = join.group.clone();
         let new_id = self.new_member_id(consumer);
-        let now = self.now;
+        let now = self.cx.now;
         let g = self.group_mut(b, &group_name);
         let known = g
             .members
@@ -527,7 +528,7 @@ impl Sim {
     ) {
         self.member_seq += 1;
         let seq = self.member_seq;
-        let expires = self.now + Duration::from_millis(join.session_timeout_ms);
+        let expires = self.cx.now + Duration::from_millis(join.session_timeout_ms);
         let g = self.group_mut(b, group);
         let partition = g.partition.partition;
         g.members.push(Member {
@@ -544,7 +545,7 @@ impl Sim {
             session_expires_at: expires,
             seq,
         });
-        self.schedule(
+        self.cx.schedule(
             expires,
             Due::MemberExpiry {
                 broker: b,
@@ -557,7 +558,7 @@ impl Sim {
     /// `prepareRebalance`: moves a Stable, CompletingRebalance or Empty group to
     /// PreparingRebalance and starts the join timer.
     fn maybe_prepare_rebalance(&mut self, b: BrokerId, group: &str, reason: RebalanceReason) {
-        let now = self.now;
+        let now = self.cx.now;
         let initial_delay = self.config.broker.group_initial_rebalance_delay_ms;
         if self.group_mut(b, group).state == GroupState::PreparingRebalance {
             return;
@@ -596,13 +597,13 @@ impl Sim {
         let timer = g.timer;
         let partition = g.partition.partition;
         let generation = g.generation;
-        self.emit(Event::RebalanceStarted {
+        self.cx.emit(Event::RebalanceStarted {
             broker: b,
             generation,
             reason,
         });
         for (to, request) in syncs {
-            self.send(
+            self.cx.send(
                 NodeId::Broker(b),
                 to,
                 Payload::SyncGroupResponse {
@@ -611,7 +612,7 @@ impl Sim {
                 },
             );
         }
-        self.schedule(
+        self.cx.schedule(
             deadline,
             Due::GroupJoinTimer {
                 broker: b,
@@ -624,7 +625,7 @@ impl Sim {
     /// Completes the join phase once every member has rejoined (not before the initial
     /// delay of a group that was empty).
     fn try_complete_join(&mut self, b: BrokerId, group: &str) {
-        let now = self.now;
+        let now = self.cx.now;
         let g = self.group_mut(b, group);
         if g.state != GroupState::PreparingRebalance || !g.all_joined() {
             return;
@@ -682,19 +683,19 @@ impl Sim {
         g.generation += 1;
         let generation = g.generation;
         for (consumer, _) in &gone {
-            self.emit(Event::MemberRemoved {
+            self.cx.emit(Event::MemberRemoved {
                 broker: b,
                 consumer: Some(*consumer),
                 reason: LeaveReason::RebalanceTimeout,
             });
         }
-        let now = self.now;
+        let now = self.cx.now;
         let g = self.group_mut(b, group);
         if g.members.is_empty() {
             g.state = GroupState::Empty;
             g.leader = None;
             g.protocol = None;
-            self.emit(Event::GenerationStarted {
+            self.cx.emit(Event::GenerationStarted {
                 broker: b,
                 generation,
                 leader: None,
@@ -751,7 +752,7 @@ impl Sim {
         }
         let consumers: Vec<ConsumerId> = g.members.iter().map(|m| m.consumer).collect();
         let leader = g.member(&leader_id).map(|m| m.consumer);
-        self.emit(Event::GenerationStarted {
+        self.cx.emit(Event::GenerationStarted {
             broker: b,
             generation,
             leader,
@@ -775,7 +776,7 @@ impl Sim {
         assignments: Vec<(Rc<str>, Vec<TopicPartition>)>,
     ) {
         let reply = |sim: &mut Sim, result| {
-            sim.send(
+            sim.cx.send(
                 NodeId::Broker(b),
                 from,
                 Payload::SyncGroupResponse { request, result },
@@ -849,7 +850,7 @@ impl Sim {
         records: Vec<GroupRecord>,
         waiter: Option<AppendWaiter>,
     ) {
-        let now_ms = self.now.millis() as i64;
+        let now_ms = self.cx.now.millis() as i64;
         let mut stored = Vec::with_capacity(records.len());
         for (i, value) in records.into_iter().enumerate() {
             let key = match &value {
@@ -909,8 +910,8 @@ impl Sim {
                     waiter,
                 });
             let timeout = Duration::from_millis(self.config.broker.offsets_commit_timeout_ms);
-            self.schedule(
-                self.now + timeout,
+            self.cx.schedule(
+                self.cx.now + timeout,
                 Due::GroupAppendTimeout {
                     broker: b,
                     append: id,
@@ -975,9 +976,9 @@ impl Sim {
                             g.committed.insert(*tp, *o);
                         }
                     }
-                    self.emit(Event::OffsetsCommitted { consumer, offsets });
+                    self.cx.emit(Event::OffsetsCommitted { consumer, offsets });
                 }
-                self.send(
+                self.cx.send(
                     NodeId::Broker(b),
                     client,
                     Payload::OffsetCommitResponse { request, error },
@@ -1027,12 +1028,12 @@ impl Sim {
                             .map(|r| (NodeId::Consumer(m.consumer), r, m.assignment.clone()))
                     })
                     .collect();
-                self.emit(Event::GroupStable {
+                self.cx.emit(Event::GroupStable {
                     broker: b,
                     generation,
                 });
                 for (to, request, a) in replies {
-                    self.send(
+                    self.cx.send(
                         NodeId::Broker(b),
                         to,
                         Payload::SyncGroupResponse {
@@ -1054,7 +1055,7 @@ impl Sim {
         member_id: Rc<str>,
         generation: i32,
     ) {
-        let now = self.now;
+        let now = self.cx.now;
         let error = match self.coordinated(b, &group) {
             Err(e) => Some(e),
             Ok(()) => {
@@ -1080,7 +1081,7 @@ impl Sim {
                 }
             }
         };
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             from,
             Payload::HeartbeatResponse { request, error },
@@ -1098,7 +1099,7 @@ impl Sim {
         if self.coordinated(b, &group).is_ok() {
             self.remove_member(b, &group, &member_id, LeaveReason::LeaveGroup);
         }
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             from,
             Payload::LeaveGroupResponse { request },
@@ -1121,7 +1122,7 @@ impl Sim {
         };
         let m = g.members.remove(i);
         let state = g.state;
-        self.emit(Event::MemberRemoved {
+        self.cx.emit(Event::MemberRemoved {
             broker: b,
             consumer: Some(m.consumer),
             reason,
@@ -1141,7 +1142,7 @@ impl Sim {
                     result: Err(KafkaError::UnknownMemberId),
                 }
             };
-            self.send(NodeId::Broker(b), NodeId::Consumer(m.consumer), payload);
+            self.cx.send(NodeId::Broker(b), NodeId::Consumer(m.consumer), payload);
         }
         match state {
             GroupState::Stable | GroupState::CompletingRebalance => {
@@ -1164,12 +1165,12 @@ impl Sim {
         else {
             return;
         };
-        let now = self.now;
+        let now = self.cx.now;
         let g = self.group_mut(b, &name);
         let m = g.members.iter().find(|m| m.seq == seq).expect("found");
         if m.session_expires_at > now {
             let at = m.session_expires_at;
-            self.schedule(
+            self.cx.schedule(
                 at,
                 Due::MemberExpiry {
                     broker: b,
@@ -1184,7 +1185,7 @@ impl Sim {
     }
 
     pub(crate) fn on_pending_member_expiry(&mut self, b: BrokerId, partition: u32) {
-        let now = self.now;
+        let now = self.cx.now;
         let Some(name) = self.find_group(b, partition, |g| {
             g.pending_members.iter().any(|(_, at)| *at <= now)
         }) else {
@@ -1223,7 +1224,7 @@ impl Sim {
         });
         match check {
             Err(error) => {
-                self.send(
+                self.cx.send(
                     NodeId::Broker(b),
                     from,
                     Payload::OffsetCommitResponse {
@@ -1268,7 +1269,7 @@ impl Sim {
                 .map(|tp| (*tp, g.committed.get(tp).copied()))
                 .collect()
         });
-        self.send(
+        self.cx.send(
             NodeId::Broker(b),
             from,
             Payload::OffsetFetchResponse { request, result },
@@ -1352,7 +1353,7 @@ impl Sim {
                 }
             }
         }
-        let now = self.now;
+        let now = self.cx.now;
         let mut timers = Vec::new();
         for g in groups.values_mut() {
             for m in g.members.iter_mut() {
@@ -1363,7 +1364,7 @@ impl Sim {
                 m.seq = self.member_seq;
                 timers.push((m.session_expires_at, m.seq));
             }
-            self.emit(Event::CoordinatorLoaded {
+            self.cx.emit(Event::CoordinatorLoaded {
                 broker: b,
                 partition: tp,
                 generation: g.generation,
@@ -1372,7 +1373,7 @@ impl Sim {
             });
         }
         for (at, seq) in timers {
-            self.schedule(
+            self.cx.schedule(
                 at,
                 Due::MemberExpiry {
                     broker: b,
@@ -1429,14 +1430,14 @@ impl Sim {
             mine
         };
         for (c, payload) in replies {
-            self.send(NodeId::Broker(b), NodeId::Consumer(c), payload);
+            self.cx.send(NodeId::Broker(b), NodeId::Consumer(c), payload);
         }
         for p in pending {
             if let AppendWaiter::Commit {
                 client, request, ..
             } = p.waiter
             {
-                self.send(
+                self.cx.send(
                     NodeId::Broker(b),
                     client,
                     Payload::OffsetCommitResponse {

@@ -28,6 +28,7 @@ pub mod assignor;
 pub mod broker;
 pub mod config;
 pub mod consumer;
+pub(crate) mod ctx;
 pub mod event;
 pub mod group;
 pub mod idempotence;

@@ -30,7 +30,8 @@ use crate::partitioner::{
     StickyPartitionInfo,
 };
 use crate::record::{CompressionType, Header, RecordShape, RECORD_BATCH_OVERHEAD};
-use crate::sim::{CommandError, Due, Sim, Topic};
+use crate::ctx::Due;
+use crate::sim::{CommandError, Sim, Topic};
 use crate::time::{Duration, Instant};
 
 /// What the application passes to `send()`.
@@ -430,7 +431,7 @@ impl Sim {
         }
         let partition = self.choose_partition(&record);
         if self.producer.is_blocked() {
-            let deadline = self.now + Duration::from_millis(self.producer.config.max_block_ms);
+            let deadline = self.cx.now + Duration::from_millis(self.producer.config.max_block_ms);
             self.producer.blocked.push_back(BlockedSend {
                 record,
                 partition,
@@ -439,13 +440,13 @@ impl Sim {
             return Ok(());
         }
         if let Some((record, partition)) = self.send_with_partition(record, shape, partition) {
-            let deadline = self.now + Duration::from_millis(self.producer.config.max_block_ms);
+            let deadline = self.cx.now + Duration::from_millis(self.producer.config.max_block_ms);
             self.producer.blocked.push_back(BlockedSend {
                 record,
                 partition,
                 deadline,
             });
-            self.emit(Event::ProducerBlocked);
+            self.cx.emit(Event::ProducerBlocked);
         }
         Ok(())
     }
@@ -536,7 +537,7 @@ impl Sim {
         let topic = record.topic;
         let t = topic.0 as usize;
         let n = self.producer.partition_counts[t];
-        let timestamp = record.timestamp_ms.unwrap_or(self.now.millis() as i64);
+        let timestamp = record.timestamp_ms.unwrap_or(self.cx.now.millis() as i64);
         let available = self.producer.available(topic);
         loop {
             let (p, info) = match partition {
@@ -584,7 +585,7 @@ impl Sim {
                 id,
                 partition: tp,
                 records: Vec::with_capacity(expected as usize),
-                created_at: self.now,
+                created_at: self.cx.now,
                 base_timestamp_ms: timestamp,
                 max_timestamp_ms: timestamp,
                 write_limit: size as u32,
@@ -593,7 +594,7 @@ impl Sim {
                 estimated_ratio_permille: self.producer.compression_estimate[t],
                 closed: false,
                 attempts: 0,
-                last_attempt_at: self.now,
+                last_attempt_at: self.cx.now,
                 allocated: size,
                 frozen: None,
                 base_sequence: None,
@@ -601,7 +602,7 @@ impl Sim {
             };
             self.producer.deques.entry(tp).or_default().push_back(batch);
             self.producer.adaptive_dirty = true;
-            self.emit(Event::BatchCreated {
+            self.cx.emit(Event::BatchCreated {
                 batch: id,
                 partition: tp,
             });
@@ -675,9 +676,9 @@ impl Sim {
             last.closed = true;
             return None;
         };
-        let id = self.ledger.on_sent(tp, self.now, last.id);
+        let id = self.cx.ledger.on_sent(tp, self.cx.now, last.id);
         let appended = last.append(id, shape, timestamp, size);
-        self.emit(Event::RecordSent {
+        self.cx.emit(Event::RecordSent {
             record: id,
             partition: tp,
         });
@@ -714,10 +715,10 @@ impl Sim {
 
     fn unblock_sends(&mut self) {
         while let Some(front) = self.producer.blocked.front() {
-            if self.now >= front.deadline {
+            if self.cx.now >= front.deadline {
                 self.producer.blocked.pop_front();
-                self.ledger.on_failed_before_batch();
-                self.emit(Event::RecordsFailed {
+                self.cx.ledger.on_failed_before_batch();
+                self.cx.emit(Event::RecordsFailed {
                     partition: None,
                     records: 1,
                     error: KafkaError::BufferExhaustedTimeout,
@@ -738,14 +739,14 @@ impl Sim {
                 return;
             }
             if self.producer.blocked.is_empty() {
-                self.emit(Event::ProducerUnblocked);
+                self.cx.emit(Event::ProducerUnblocked);
             }
         }
     }
 
     fn maybe_request_metadata(&mut self) {
         if let Some((_, sent)) = self.producer.metadata_request {
-            if self.now.since(sent)
+            if self.cx.now.since(sent)
                 >= Duration::from_millis(self.producer.config.request_timeout_ms)
             {
                 self.producer.metadata_request = None;
@@ -758,19 +759,19 @@ impl Sim {
         }
         let target = self.least_loaded_node();
         if let Some(b) = target {
-            let id = self.send(
+            let id = self.cx.send(
                 NodeId::Producer,
                 NodeId::Broker(b),
                 Payload::MetadataRequest,
             );
-            self.producer.metadata_request = Some((id, self.now));
+            self.producer.metadata_request = Some((id, self.cx.now));
         }
     }
 
     /// `NetworkClient.leastLoadedNode`: a broker the client may connect to now, with the
     /// fewest requests in flight.
     fn least_loaded_node(&self) -> Option<BrokerId> {
-        let now = self.now;
+        let now = self.cx.now;
         self.brokers
             .keys()
             .copied()
@@ -787,17 +788,17 @@ impl Sim {
     fn maybe_init_producer_id(&mut self) {
         let timeout = Duration::from_millis(self.producer.config.request_timeout_ms);
         if let Some((_, sent)) = self.producer.idempotence.init_request {
-            if self.now.since(sent) < timeout {
+            if self.cx.now.since(sent) < timeout {
                 return;
             }
         }
         if let Some(b) = self.least_loaded_node() {
-            let id = self.send(
+            let id = self.cx.send(
                 NodeId::Producer,
                 NodeId::Broker(b),
                 Payload::InitProducerIdRequest,
             );
-            self.producer.idempotence.init_request = Some((id, self.now));
+            self.producer.idempotence.init_request = Some((id, self.cx.now));
         }
     }
 
@@ -859,7 +860,7 @@ impl Sim {
         if let Some((pid, epoch)) = self.producer.idempotence.producer_id {
             let epoch = epoch.checked_add(1).unwrap_or(0);
             self.producer.idempotence.producer_id = Some((pid, epoch));
-            self.emit(Event::ProducerIdAssigned {
+            self.cx.emit(Event::ProducerIdAssigned {
                 producer_id: pid,
                 epoch,
                 bumped: true,
@@ -952,14 +953,14 @@ impl Sim {
     }
 
     fn delivery_expired(&self, batch: &ProducerBatch) -> bool {
-        self.now.since(batch.created_at)
+        self.cx.now.since(batch.created_at)
             >= Duration::from_millis(self.producer.config.delivery_timeout_ms)
     }
 
     /// Batches past `delivery.timeout.ms`, queued or in flight, fail.
     fn expire_batches(&mut self) {
         let timeout = Duration::from_millis(self.producer.config.delivery_timeout_ms);
-        let now = self.now;
+        let now = self.cx.now;
         let mut expired = Vec::new();
         for dq in self.producer.deques.values_mut() {
             while dq
@@ -991,7 +992,7 @@ impl Sim {
     /// fails with `RequestTimedOut` and the others on it with `NetworkException`.
     fn expire_requests(&mut self) {
         let timeout = Duration::from_millis(self.producer.config.request_timeout_ms);
-        let now = self.now;
+        let now = self.cx.now;
         let timed_out: Vec<(MessageId, BrokerId)> = self
             .producer
             .in_flight
@@ -1001,7 +1002,7 @@ impl Sim {
             .collect();
         for (id, node) in timed_out {
             if self.producer.in_flight.contains_key(&id) {
-                self.emit(Event::RequestTimedOut {
+                self.cx.emit(Event::RequestTimedOut {
                     from: NodeId::Producer,
                     to: NodeId::Broker(node),
                 });
@@ -1025,7 +1026,7 @@ impl Sim {
         // 20% jitter is left out.
         let backoff =
             (self.producer.config.reconnect_backoff_ms << (state.failures - 1).min(10)).min(1000);
-        state.reconnect_at = Some(self.now + Duration::from_millis(backoff));
+        state.reconnect_at = Some(self.cx.now + Duration::from_millis(backoff));
         state.in_flight = 0;
         for id in requests {
             let error = if Some(id) == timed_out {
@@ -1048,7 +1049,7 @@ impl Sim {
         let linger = Duration::from_millis(self.producer.config.linger_ms);
         let backoff = Duration::from_millis(self.producer.config.retry_backoff_ms);
         let exhausted = self.producer.is_blocked();
-        let now = self.now;
+        let now = self.cx.now;
         let mut ready = VecSet::new();
         for (tp, dq) in &self.producer.deques {
             let Some(first) = dq.front() else { continue };
@@ -1145,7 +1146,7 @@ impl Sim {
         let max_size = self.producer.config.max_request_size;
         let backoff = Duration::from_millis(self.producer.config.retry_backoff_ms);
         let order = self.producer.config.max_in_flight_requests_per_connection == 1;
-        let now = self.now;
+        let now = self.cx.now;
         let mut size = 0u32;
         let mut drained: Vec<ProducerBatch> = Vec::new();
         let start = self.producer.nodes.entry(node).or_default().drain_index % parts.len();
@@ -1208,7 +1209,7 @@ impl Sim {
         }
         state.drain_time = now;
         for b in &drained {
-            self.emit(Event::BatchDrained {
+            self.cx.emit(Event::BatchDrained {
                 batch: b.id,
                 partition: b.partition,
                 records: b.record_total(),
@@ -1222,7 +1223,7 @@ impl Sim {
             .iter()
             .map(|b| b.frozen.clone().expect("frozen on drain"))
             .collect();
-        let id = self.send(
+        let id = self.cx.send(
             NodeId::Producer,
             NodeId::Broker(node),
             Payload::ProduceRequest {
@@ -1276,13 +1277,13 @@ impl Sim {
                 }
                 let frozen = batch.frozen.clone().expect("sent batches are frozen");
                 for (i, r) in frozen.records.iter().enumerate() {
-                    self.ledger.on_acknowledged(
+                    self.cx.ledger.on_acknowledged(
                         r.id,
                         base.map(|b| Offset(b.0 + i as i64)),
-                        self.now,
+                        self.cx.now,
                     );
                 }
-                self.emit(Event::BatchAcknowledged {
+                self.cx.emit(Event::BatchAcknowledged {
                     batch: batch.id,
                     partition: batch.partition,
                     base_offset: base,
@@ -1318,8 +1319,8 @@ impl Sim {
                     && !self.delivery_expired(&batch)
                 {
                     batch.attempts += 1;
-                    batch.last_attempt_at = self.now;
-                    self.emit(Event::BatchRetried {
+                    batch.last_attempt_at = self.cx.now;
+                    self.cx.emit(Event::BatchRetried {
                         batch: batch.id,
                         error,
                         attempt: batch.attempts,
@@ -1372,9 +1373,9 @@ impl Sim {
         self.producer.muted.remove(&batch.partition);
         let ids: Vec<_> = batch.record_ids().collect();
         for id in &ids {
-            self.ledger.on_failed(*id, error);
+            self.cx.ledger.on_failed(*id, error);
         }
-        self.emit(Event::RecordsFailed {
+        self.cx.emit(Event::RecordsFailed {
             partition: Some(batch.partition),
             records: ids.len() as u32,
             error,
@@ -1428,7 +1429,7 @@ impl Sim {
             } if self.producer.idempotence.init_request.map(|(id, _)| id) == Some(request) => {
                 self.producer.idempotence.init_request = None;
                 self.producer.idempotence.producer_id = Some((producer_id, epoch));
-                self.emit(Event::ProducerIdAssigned {
+                self.cx.emit(Event::ProducerIdAssigned {
                     producer_id,
                     epoch,
                     bumped: false,
@@ -1461,7 +1462,7 @@ impl Sim {
         let request = Duration::from_millis(p.config.request_timeout_ms);
         // Only future deadlines: what is due now was handled by this poll, or waits for
         // an event (a response, a reconnect) that polls again.
-        let now = self.now;
+        let now = self.cx.now;
         let mut next = Instant::MAX;
         let mut consider = |t: Instant| {
             if t > now {
@@ -1500,7 +1501,7 @@ impl Sim {
         }
         if self.producer.wake_scheduled.is_none_or(|t| next < t) {
             self.producer.wake_scheduled = Some(next);
-            self.schedule(next, Due::ProducerWake);
+            self.cx.schedule(next, Due::ProducerWake);
         }
     }
 }

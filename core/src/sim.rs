@@ -12,17 +12,16 @@
 //! `broker.rs`, `producer.rs` and `network.rs`.
 
 use crate::vecmap::VecMap;
-use alloc::collections::BinaryHeap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cmp::Reverse;
 
 use crate::broker::Broker;
+use crate::ctx::{Ctx, Due};
 use crate::config::{ConfigError, SimConfig, Workload};
 use crate::event::{ElectionKind, Event, LossCause, MessageKind, TimedEvent};
 use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, TopicId, TopicPartition};
 use crate::ledger::Ledger;
-use crate::network::{Fault, Message, Network, Payload, Verdict};
+use crate::network::{Fault, Message, Network, Payload};
 use crate::producer::{ProduceRecord, Producer};
 use crate::rng::Rng;
 use crate::time::{Duration, Instant};
@@ -114,125 +113,22 @@ pub struct Topic {
     pub partitions: Vec<PartitionState>,
 }
 
-/// What is due at an instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Due {
-    Deliver(MessageId),
-    ProducerWake,
-    Workload,
-    /// A follower's fetch went unanswered for `replica.socket.timeout.ms`.
-    FetchTimeout {
-        broker: BrokerId,
-        leader: BrokerId,
-        request: MessageId,
-    },
-    FetcherBackoff {
-        broker: BrokerId,
-        leader: BrokerId,
-    },
-    DelayedFetchExpire {
-        broker: BrokerId,
-        request: MessageId,
-    },
-    DelayedProduceExpire {
-        broker: BrokerId,
-        request: MessageId,
-    },
-    IsrCheck {
-        broker: BrokerId,
-        incarnation: u32,
-    },
-    RetentionCheck {
-        broker: BrokerId,
-        incarnation: u32,
-    },
-    FenceBroker {
-        broker: BrokerId,
-        incarnation: u32,
-    },
-    ConsumerWake {
-        consumer: ConsumerId,
-        incarnation: u32,
-    },
-    ConsumerHeartbeat {
-        consumer: ConsumerId,
-        incarnation: u32,
-    },
-    ConsumerRequestTimeout {
-        consumer: ConsumerId,
-        incarnation: u32,
-        request: MessageId,
-    },
-    ConsumerFetchExpire {
-        broker: BrokerId,
-        request: MessageId,
-    },
-    GroupJoinTimer {
-        broker: BrokerId,
-        partition: u32,
-        timer: u64,
-    },
-    MemberExpiry {
-        broker: BrokerId,
-        partition: u32,
-        member: u64,
-    },
-    PendingMemberExpiry {
-        broker: BrokerId,
-        partition: u32,
-    },
-    GroupAppendTimeout {
-        broker: BrokerId,
-        append: u64,
-    },
-}
-
-/// An entry of the queue, ordered by instant, then by the order it was scheduled in.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Scheduled {
-    at: Instant,
-    seq: u64,
-    due: Due,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
 /// A simulated Kafka cluster with one producing application.
 #[derive(Clone, Debug)]
 pub struct Sim {
     pub(crate) config: SimConfig,
     pub(crate) seed: u64,
-    pub(crate) now: Instant,
+    /// The clock, the queue, the network, the events and the ledger.
+    pub(crate) cx: Ctx,
     pub(crate) rng: Rng,
     pub(crate) partitioner_random: crate::rng::PartitionerRandom,
     /// Draws replica placements, for the topics at the start and those created later.
     placement_rng: Rng,
     /// Draws group member ids (Kafka's random UUIDs).
     pub(crate) group_rng: Rng,
-    /// What is due, earliest first; equal instants in the order they were scheduled.
-    queue: BinaryHeap<Reverse<Scheduled>>,
-    queue_seq: u64,
-    pub(crate) network: Network,
     pub(crate) topics: Vec<Topic>,
     pub(crate) brokers: VecMap<BrokerId, Broker>,
     pub(crate) producer: Producer,
-    pub(crate) ledger: Ledger,
-    events: Vec<TimedEvent>,
     pub(crate) unclean_elections: u32,
     /// The next producer id the (idealised) controller hands out.
     pub(crate) next_producer_id: i64,
@@ -256,18 +152,13 @@ impl Sim {
         let broker_ids: Vec<BrokerId> = (0..config.brokers).map(BrokerId).collect();
         let mut sim = Sim {
             producer: Producer::new(&config),
-            network: Network::new(Duration::from_micros(config.network.latency_us)),
+            cx: Ctx::new(Duration::from_micros(config.network.latency_us)),
             config,
             seed,
-            now: Instant::ZERO,
             rng: Rng::new(seed, 2),
             partitioner_random: crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
-            queue: BinaryHeap::new(),
-            queue_seq: 0,
             topics: Vec::new(),
             brokers: VecMap::new(),
-            ledger: Ledger::default(),
-            events: Vec::new(),
             unclean_elections: 0,
             next_producer_id: 0,
             workload_carry: 0,
@@ -339,21 +230,21 @@ impl Sim {
                     replicas: replicas.clone(),
                 });
             let log_config = self.topics[topic.0 as usize].spec.log.clone();
-            let now = self.now;
+            let now = self.cx.now;
             for b in &replicas {
                 let broker = self.brokers.get_mut(b).expect("placed on a known broker");
                 broker.add_replica(tp, log_config.clone(), now);
             }
             let state = self.partition(tp).clone();
             match leader {
-                Some(leader) => self.emit(Event::LeaderElected {
+                Some(leader) => self.cx.emit(Event::LeaderElected {
                     partition: tp,
                     leader,
                     leader_epoch: state.leader_epoch,
                     kind: ElectionKind::Initial,
                     isr: state.isr.clone(),
                 }),
-                None => self.emit(Event::PartitionOffline {
+                None => self.cx.emit(Event::PartitionOffline {
                     partition: tp,
                     leader_epoch: state.leader_epoch,
                 }),
@@ -370,7 +261,7 @@ impl Sim {
     }
     /// The instant the simulation has been stepped to.
     pub fn now(&self) -> Instant {
-        self.now
+        self.cx.now
     }
     pub fn topics(&self) -> &[Topic] {
         &self.topics
@@ -382,14 +273,14 @@ impl Sim {
         &self.producer
     }
     pub fn ledger(&self) -> &Ledger {
-        &self.ledger
+        &self.cx.ledger
     }
     pub fn network(&self) -> &Network {
-        &self.network
+        &self.cx.network
     }
     /// Messages in flight, each with `sent_at` and `deliver_at`.
     pub fn messages_in_flight(&self) -> impl Iterator<Item = &Message> {
-        self.network.in_flight.values()
+        self.cx.network.in_flight.values()
     }
     pub fn partition(&self, tp: TopicPartition) -> &PartitionState {
         &self.topics[tp.topic.0 as usize].partitions[tp.partition as usize]
@@ -421,27 +312,24 @@ impl Sim {
 
     /// The next instant anything is due, if anything is.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.queue.peek().map(|Reverse(s)| s.at)
+        self.cx.next_due()
     }
 
     /// Processes everything due at or before `now`, in order, and moves the clock to
     /// `now`. An instant earlier than the simulation's clock is treated as the clock.
     pub fn step(&mut self, now: Instant) {
-        while self.queue.peek().is_some_and(|Reverse(s)| s.at <= now) {
-            let Reverse(s) = self.queue.pop().expect("just looked");
-            self.now = self.now.max(s.at);
-            self.handle(s.due);
+        while let Some((_, due)) = self.cx.pop_due(Some(now)) {
+            self.handle(due);
         }
-        self.now = self.now.max(now);
+        self.cx.now = self.cx.now.max(now);
     }
 
     /// Processes exactly the next due item, if there is one, moving the clock to it.
     /// Returns the instant it was due at.
     pub fn step_one(&mut self) -> Option<Instant> {
-        let Reverse(s) = self.queue.pop()?;
-        self.now = self.now.max(s.at);
-        self.handle(s.due);
-        Some(s.at)
+        let (at, due) = self.cx.pop_due(None)?;
+        self.handle(due);
+        Some(at)
     }
 
     /// Steps through everything due up to `until`.
@@ -451,11 +339,11 @@ impl Sim {
 
     /// Takes the events that happened since the last call.
     pub fn drain_events(&mut self) -> Vec<TimedEvent> {
-        core::mem::take(&mut self.events)
+        core::mem::take(&mut self.cx.events)
     }
     /// Drops the events gathered so far without handing them over.
     pub fn discard_events(&mut self) {
-        self.events.clear();
+        self.cx.events.clear();
     }
 
     /// Applies an outside command at `now`, after stepping to it.
@@ -478,15 +366,16 @@ impl Sim {
                 }
                 self.brokers.insert(id, Broker::new(id));
                 self.start_broker_tasks(id);
-                self.emit(Event::BrokerAdded { broker: id });
+                self.cx.emit(Event::BrokerAdded { broker: id });
             }
             Command::CutLink(a, b) => {
                 self.check_node(a)?;
                 self.check_node(b)?;
-                if self.network.cut(a, b) {
-                    self.emit(Event::LinkCut { a, b });
+                if self.cx.network.cut(a, b) {
+                    self.cx.emit(Event::LinkCut { a, b });
                     // Messages already on the wire are lost with the link.
                     let lost: Vec<MessageId> = self
+                        .cx
                         .network
                         .in_flight
                         .values()
@@ -494,19 +383,19 @@ impl Sim {
                         .map(|m| m.id)
                         .collect();
                     for id in lost {
-                        self.drop_message(id, crate::event::DropReason::LinkCut);
+                        self.cx.drop_message(id, crate::event::DropReason::LinkCut);
                     }
                 }
             }
             Command::HealLink(a, b) => {
-                if self.network.heal(a, b) {
-                    self.emit(Event::LinkHealed { a, b });
+                if self.cx.network.heal(a, b) {
+                    self.cx.emit(Event::LinkHealed { a, b });
                 }
             }
             Command::DropNext { from, to, kind } => {
                 self.check_node(from)?;
                 self.check_node(to)?;
-                self.network.add_fault(Fault {
+                self.cx.network.add_fault(Fault {
                     from,
                     to,
                     kind,
@@ -516,7 +405,7 @@ impl Sim {
             Command::DelayNext { from, to, kind, by } => {
                 self.check_node(from)?;
                 self.check_node(to)?;
-                self.network.add_fault(Fault {
+                self.cx.network.add_fault(Fault {
                     from,
                     to,
                     kind,
@@ -526,7 +415,7 @@ impl Sim {
             Command::SetLinkLatency { a, b, latency } => {
                 self.check_node(a)?;
                 self.check_node(b)?;
-                self.network.set_latency(a, b, latency);
+                self.cx.network.set_latency(a, b, latency);
             }
             Command::SetWorkload(w) => {
                 if w.rate > 0 && w.topic as usize >= self.topics.len() {
@@ -597,7 +486,7 @@ impl Sim {
                 let cons = self.consumers.get_mut(&consumer).expect("checked");
                 if cons.paused != paused {
                     cons.paused = paused;
-                    self.emit(Event::ConsumerPaused { consumer, paused });
+                    self.cx.emit(Event::ConsumerPaused { consumer, paused });
                     if !paused {
                         self.consumer_poll(consumer);
                     }
@@ -640,7 +529,7 @@ impl Sim {
                 let added: Vec<Vec<BrokerId>> = placed.into_iter().skip(current as usize).collect();
                 self.topics[topic.0 as usize].spec.partitions = partitions;
                 self.add_partitions_placed(topic, added);
-                self.emit(Event::PartitionsAdded { topic, partitions });
+                self.cx.emit(Event::PartitionsAdded { topic, partitions });
                 self.after_controller_change();
             }
         }
@@ -678,113 +567,6 @@ impl Sim {
         }
     }
 
-    pub(crate) fn emit(&mut self, event: Event) {
-        self.events.push(TimedEvent {
-            at: self.now,
-            event,
-        });
-    }
-
-    pub(crate) fn schedule(&mut self, at: Instant, due: Due) {
-        self.queue_seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            at: at.max(self.now),
-            seq: self.queue_seq,
-            due,
-        }));
-    }
-
-    /// Puts a message on the network, or drops it as the link decides.
-    pub(crate) fn send(&mut self, from: NodeId, to: NodeId, payload: Payload) -> MessageId {
-        let id = self.network.next_id();
-        let kind = payload.kind();
-        let verdict = self.network.verdict(from, to, kind, self.now);
-        let deliver_at = match verdict {
-            Verdict::Deliver(at) => at,
-            _ => self.now + self.network.latency(from, to),
-        };
-        self.emit(Event::MessageSent {
-            message: id,
-            from,
-            to,
-            kind,
-            sent_at: self.now,
-            deliver_at,
-        });
-        let message = Message {
-            id,
-            from,
-            to,
-            sent_at: self.now,
-            deliver_at,
-            payload,
-        };
-        match verdict {
-            Verdict::Deliver(at) => {
-                self.network.in_flight.insert(id, message);
-                self.schedule(at, Due::Deliver(id));
-            }
-            Verdict::DropInjected => {
-                self.network.in_flight.insert(id, message);
-                self.drop_message(id, crate::event::DropReason::Injected);
-            }
-            Verdict::DropCut => {
-                self.network.in_flight.insert(id, message);
-                self.drop_message(id, crate::event::DropReason::LinkCut);
-            }
-        }
-        id
-    }
-
-    fn drop_message(&mut self, id: MessageId, reason: crate::event::DropReason) {
-        let Some(message) = self.network.in_flight.remove(&id) else {
-            return;
-        };
-        self.emit(Event::MessageDropped {
-            message: id,
-            reason,
-        });
-        self.on_message_lost(&message);
-    }
-
-    /// An `acks=0` request that never arrives loses its records; every other loss of a
-    /// message is found by the sender's timeout.
-    fn on_message_lost(&mut self, message: &Message) {
-        if let Payload::ProduceRequest { acks, batches, .. } = &message.payload {
-            if *acks == crate::config::Acks::None {
-                for b in batches {
-                    let records: Vec<_> = b.records.iter().map(|r| r.id).collect();
-                    self.mark_lost(
-                        b.partition,
-                        records,
-                        LossCause::UnacknowledgedSendDropped {
-                            message: message.id,
-                        },
-                    );
-                }
-            }
-        }
-    }
-
-    pub(crate) fn mark_lost(
-        &mut self,
-        partition: TopicPartition,
-        records: Vec<crate::ids::RecordId>,
-        cause: LossCause,
-    ) {
-        let records: Vec<_> = records
-            .into_iter()
-            .filter(|r| self.ledger.on_lost(*r, cause))
-            .collect();
-        if !records.is_empty() {
-            self.emit(Event::RecordsLost {
-                partition,
-                records,
-                cause,
-            });
-        }
-    }
-
     fn handle(&mut self, due: Due) {
         match due {
             Due::Deliver(id) => self.deliver(id),
@@ -816,7 +598,7 @@ impl Sim {
                     self.isr_check(broker);
                     let every =
                         Duration::from_millis(self.config.broker.replica_lag_time_max_ms / 2);
-                    self.schedule(self.now + every, due);
+                    self.cx.schedule(self.cx.now + every, due);
                 }
             }
             Due::RetentionCheck {
@@ -827,7 +609,7 @@ impl Sim {
                     self.retention_check(broker);
                     let every =
                         Duration::from_millis(self.config.broker.log_retention_check_interval_ms);
-                    self.schedule(self.now + every, due);
+                    self.cx.schedule(self.cx.now + every, due);
                 }
             }
             Due::FenceBroker {
@@ -883,27 +665,27 @@ impl Sim {
     }
 
     fn deliver(&mut self, id: MessageId) {
-        let Some(message) = self.network.in_flight.remove(&id) else {
+        let Some(message) = self.cx.network.in_flight.remove(&id) else {
             return;
         };
-        if self.network.is_cut(message.from, message.to) {
-            self.emit(Event::MessageDropped {
+        if self.cx.network.is_cut(message.from, message.to) {
+            self.cx.emit(Event::MessageDropped {
                 message: id,
                 reason: crate::event::DropReason::LinkCut,
             });
-            self.on_message_lost(&message);
+            self.cx.on_message_lost(&message);
             return;
         }
         if let NodeId::Broker(b) = message.to {
             if !self.brokers[&b].up {
-                self.emit(Event::MessageDropped {
+                self.cx.emit(Event::MessageDropped {
                     message: id,
                     reason: crate::event::DropReason::DestinationDown,
                 });
-                self.on_message_lost(&message);
+                self.cx.on_message_lost(&message);
                 // The dead process's kernel answers a request with a reset.
                 if !message.payload.kind().is_response() {
-                    self.send(
+                    self.cx.send(
                         message.to,
                         message.from,
                         Payload::ConnectionReset { request: id },
@@ -914,14 +696,14 @@ impl Sim {
         }
         if let NodeId::Consumer(c) = message.to {
             if !self.consumers.get(&c).is_some_and(|c| c.is_running()) {
-                self.emit(Event::MessageDropped {
+                self.cx.emit(Event::MessageDropped {
                     message: id,
                     reason: crate::event::DropReason::DestinationDown,
                 });
                 return;
             }
         }
-        self.emit(Event::MessageDelivered { message: id });
+        self.cx.emit(Event::MessageDelivered { message: id });
         match message.to {
             NodeId::Producer => self.producer_receive(message),
             NodeId::Broker(b) => self.broker_receive(b, message),
@@ -934,8 +716,8 @@ impl Sim {
     fn schedule_workload(&mut self) {
         if self.config.workload.rate > 0 && !self.workload_scheduled {
             self.workload_scheduled = true;
-            let next = self.now + self.workload_interval();
-            self.schedule(next, Due::Workload);
+            let next = self.cx.now + self.workload_interval();
+            self.cx.schedule(next, Due::Workload);
         }
     }
 
@@ -996,15 +778,15 @@ impl Sim {
         let isr_every = Duration::from_millis(self.config.broker.replica_lag_time_max_ms / 2);
         let retention_every =
             Duration::from_millis(self.config.broker.log_retention_check_interval_ms);
-        self.schedule(
-            self.now + isr_every,
+        self.cx.schedule(
+            self.cx.now + isr_every,
             Due::IsrCheck {
                 broker: id,
                 incarnation,
             },
         );
-        self.schedule(
-            self.now + retention_every,
+        self.cx.schedule(
+            self.cx.now + retention_every,
             Due::RetentionCheck {
                 broker: id,
                 incarnation,
@@ -1046,17 +828,17 @@ impl Sim {
             .collect();
         broker.crash();
         let incarnation = broker.incarnation;
-        self.emit(Event::BrokerCrashed { broker: id });
+        self.cx.emit(Event::BrokerCrashed { broker: id });
         for (client, request) in held {
-            self.send(
+            self.cx.send(
                 NodeId::Broker(id),
                 client,
                 Payload::ConnectionReset { request },
             );
         }
         let timeout = Duration::from_millis(self.config.broker.broker_session_timeout_ms);
-        self.schedule(
-            self.now + timeout,
+        self.cx.schedule(
+            self.cx.now + timeout,
             Due::FenceBroker {
                 broker: id,
                 incarnation,
@@ -1077,7 +859,7 @@ impl Sim {
             )));
         }
         broker.restart();
-        self.emit(Event::BrokerRestarted { broker: id });
+        self.cx.emit(Event::BrokerRestarted { broker: id });
         self.start_broker_tasks(id);
         // A broker that comes back before it was fenced simply resumes; one that was
         // fenced registers again and may lead the partitions nobody could lead.
@@ -1106,7 +888,7 @@ impl Sim {
     /// is the last member) and its partitions get new leaders.
     fn fence_broker(&mut self, id: BrokerId) {
         self.brokers.get_mut(&id).expect("known broker").fenced = true;
-        self.emit(Event::BrokerFenced { broker: id });
+        self.cx.emit(Event::BrokerFenced { broker: id });
         let affected: Vec<TopicPartition> = self
             .all_partitions()
             .filter(|tp| self.partition(*tp).replicas.contains(&id))
@@ -1117,7 +899,7 @@ impl Sim {
             if p.isr.len() > 1 && p.isr.contains(&id) {
                 p.isr.retain(|b| *b != id);
                 let isr = p.isr.clone();
-                self.emit(Event::IsrShrunk {
+                self.cx.emit(Event::IsrShrunk {
                     partition: tp,
                     removed: id,
                     isr,
@@ -1174,7 +956,7 @@ impl Sim {
             }
         }
         match leader {
-            None => self.emit(Event::PartitionOffline {
+            None => self.cx.emit(Event::PartitionOffline {
                 partition: tp,
                 leader_epoch: epoch,
             }),
@@ -1183,7 +965,7 @@ impl Sim {
                     self.unclean_elections += 1;
                 }
                 let isr = self.partition(tp).isr.clone();
-                self.emit(Event::LeaderElected {
+                self.cx.emit(Event::LeaderElected {
                     partition: tp,
                     leader: l,
                     leader_epoch: epoch,
@@ -1206,8 +988,9 @@ impl Sim {
         kind: ElectionKind,
     ) {
         let log = &self.brokers[&leader].replicas[&tp].log;
-        self.ledger.on_new_leader(tp, log);
+        self.cx.ledger.on_new_leader(tp, log);
         let missing: Vec<_> = self
+            .cx
             .ledger
             .acked_in(tp)
             .filter(|(id, offset)| {
@@ -1216,7 +999,7 @@ impl Sim {
             .map(|(id, _)| id)
             .collect();
         if !missing.is_empty() {
-            self.mark_lost(
+            self.cx.mark_lost(
                 tp,
                 missing,
                 LossCause::LeaderElection {
@@ -1232,7 +1015,7 @@ impl Sim {
     /// Tells every live replica of `tp` the controller's current leader, epoch and ISR.
     pub(crate) fn install_leadership(&mut self, tp: TopicPartition) {
         let p = self.partition(tp).clone();
-        let now = self.now;
+        let now = self.cx.now;
         for b in &p.replicas {
             let broker = self.brokers.get_mut(b).expect("assigned broker exists");
             if !broker.up {
