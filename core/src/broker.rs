@@ -11,12 +11,13 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use crate::config::Acks;
+use crate::ctx::Due;
 use crate::event::{Event, KafkaError, LossCause};
 use crate::ids::{BrokerId, LeaderEpoch, MessageId, NodeId, Offset, TopicPartition};
 use crate::log::{Log, LogConfig, StoredBatch};
+use crate::metadata::PartitionState;
 use crate::network::{FetchPartition, FetchPartitionData, FrozenBatch, Message, Payload};
-use crate::ctx::Due;
-use crate::sim::{PartitionState, Sim};
+use crate::sim::Sim;
 use crate::time::{Duration, Instant};
 
 /// What a leader knows of one follower (`ReplicaState` in Kafka).

@@ -21,13 +21,13 @@ use alloc::vec::Vec;
 
 use crate::assignor::{self, AssignorKind, NamedPartition, RebalanceProtocol, Subscription};
 use crate::config::{ManualCommit, OffsetReset};
+use crate::ctx::Due;
 use crate::event::{Event, KafkaError};
 use crate::ids::{
     BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicId, TopicPartition,
 };
 use crate::network::{FetchPartition, FetchPartitionData, JoinGroup, Message, Payload};
-use crate::ctx::Due;
-use crate::sim::{Sim};
+use crate::sim::Sim;
 use crate::time::{Duration, Instant};
 
 /// The consumer application's `poll(Duration.ofMillis(100))` loop: when nothing is
@@ -222,7 +222,9 @@ impl Sim {
             }
             _ => self.config.consumer.request_timeout_ms,
         };
-        let id = self.cx.send(NodeId::Consumer(c), NodeId::Broker(to), payload);
+        let id = self
+            .cx
+            .send(NodeId::Consumer(c), NodeId::Broker(to), payload);
         let incarnation = self.consumer(c).incarnation;
         self.consumer(c)
             .requests
@@ -875,8 +877,8 @@ impl Sim {
                     }
                     Err(_) => {
                         // Retry after retry.backoff.ms.
-                        let at =
-                            self.cx.now + Duration::from_millis(self.config.consumer.retry_backoff_ms);
+                        let at = self.cx.now
+                            + Duration::from_millis(self.config.consumer.retry_backoff_ms);
                         self.schedule_consumer_wake(c, at);
                     }
                 }

@@ -119,7 +119,6 @@ impl Ord for Scheduled {
     }
 }
 
-
 /// The simulation's clock, queue, network, events and ledger, as the actors see them.
 #[derive(Clone, Debug)]
 pub(crate) struct Ctx {
@@ -265,5 +264,4 @@ impl Ctx {
             });
         }
     }
-
 }

@@ -1,6 +1,7 @@
 //! Everything the simulation reports: typed events for the stage to animate and for tests
 //! to read like traces. Each carries the simulated instant it happened at.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::ids::{
@@ -520,4 +521,14 @@ pub enum Event {
 pub struct TimedEvent {
     pub at: Instant,
     pub event: Event,
+}
+
+/// A command the simulation cannot carry out, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandError(pub String);
+
+impl core::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
 }

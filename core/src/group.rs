@@ -19,12 +19,12 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use crate::assignor::{AssignorKind, Subscription};
+use crate::ctx::Due;
 use crate::event::{Event, KafkaError, LeaveReason, RebalanceReason};
 use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, Offset, RecordId, TopicPartition};
 use crate::log::{CleanupPolicy, StoredBatch, StoredRecord};
 use crate::network::{JoinGroup, JoinGroupError, JoinGroupResult, Payload};
-use crate::ctx::Due;
-use crate::sim::{Sim};
+use crate::sim::Sim;
 use crate::time::{Duration, Instant};
 
 /// The name of the internal topic.
@@ -1142,7 +1142,8 @@ impl Sim {
                     result: Err(KafkaError::UnknownMemberId),
                 }
             };
-            self.cx.send(NodeId::Broker(b), NodeId::Consumer(m.consumer), payload);
+            self.cx
+                .send(NodeId::Broker(b), NodeId::Consumer(m.consumer), payload);
         }
         match state {
             GroupState::Stable | GroupState::CompletingRebalance => {
@@ -1430,7 +1431,8 @@ impl Sim {
             mine
         };
         for (c, payload) in replies {
-            self.cx.send(NodeId::Broker(b), NodeId::Consumer(c), payload);
+            self.cx
+                .send(NodeId::Broker(b), NodeId::Consumer(c), payload);
         }
         for p in pending {
             if let AppendWaiter::Commit {

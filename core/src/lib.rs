@@ -28,6 +28,7 @@ pub mod assignor;
 pub mod broker;
 pub mod config;
 pub mod consumer;
+pub mod controller;
 pub(crate) mod ctx;
 pub mod event;
 pub mod group;
@@ -37,6 +38,7 @@ pub mod invariants;
 pub mod java;
 pub mod ledger;
 pub mod log;
+pub mod metadata;
 pub mod murmur2;
 pub mod network;
 pub mod partitioner;
@@ -46,6 +48,7 @@ pub mod rng;
 pub mod sim;
 pub mod time;
 pub mod vecmap;
+pub mod workload;
 
 pub use config::{
     Acks, BrokerConfig, ConfigError, NetworkConfig, ProducerConfig, SimConfig, TopicSpec, Workload,

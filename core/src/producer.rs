@@ -20,9 +20,12 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use crate::config::{Acks, ProducerConfig, SimConfig};
+use crate::ctx::Due;
+use crate::event::CommandError;
 use crate::event::{Event, KafkaError};
 use crate::ids::{BatchId, BrokerId, MessageId, NodeId, Offset, TopicId, TopicPartition};
 use crate::log::StoredRecord;
+use crate::metadata::Topic;
 use crate::murmur2::partition_for_key;
 use crate::network::{FrozenBatch, Message, Payload};
 use crate::partitioner::{
@@ -30,8 +33,7 @@ use crate::partitioner::{
     StickyPartitionInfo,
 };
 use crate::record::{CompressionType, Header, RecordShape, RECORD_BATCH_OVERHEAD};
-use crate::ctx::Due;
-use crate::sim::{CommandError, Sim, Topic};
+use crate::sim::Sim;
 use crate::time::{Duration, Instant};
 
 /// What the application passes to `send()`.

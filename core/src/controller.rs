@@ -1,0 +1,388 @@
+//! The controller (the KRaft quorum), idealised: always reachable from every live broker,
+//! it applies its decisions at once. It places replicas, creates topics and partitions,
+//! fences crashed brokers after `broker.session.timeout.ms`, elects leaders (clean, and
+//! unclean when a topic allows it), finds the acknowledged records an election loses
+//! (KIP-101) and tells the brokers and the clients what changed.
+
+use alloc::vec::Vec;
+
+use crate::ctx::Due;
+use crate::event::{ElectionKind, Event, LossCause};
+use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, TopicId, TopicPartition};
+use crate::metadata::{PartitionState, Topic};
+use crate::network::Payload;
+use crate::rng::Rng;
+use crate::sim::{CommandError, Sim};
+use crate::time::Duration;
+
+impl Sim {
+    /// Creates a topic with Kafka's replica placement and its preferred leaders.
+    pub(crate) fn create_topic(&mut self, spec: crate::config::TopicSpec) -> TopicId {
+        let id = TopicId(self.topics.len() as u32);
+        let broker_ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        let assignment = assign_replicas(
+            &broker_ids,
+            spec.partitions,
+            spec.replication_factor,
+            &mut self.placement_rng,
+        );
+        self.topics.push(Topic {
+            spec,
+            partitions: Vec::new(),
+        });
+        self.add_partitions_placed(id, assignment);
+        id
+    }
+
+    /// Adds partitions with the given replicas to a topic and elects their leaders.
+    pub(crate) fn add_partitions_placed(&mut self, topic: TopicId, assignment: Vec<Vec<BrokerId>>) {
+        let first = self.topics[topic.0 as usize].partitions.len() as u32;
+        for (i, replicas) in assignment.into_iter().enumerate() {
+            let tp = TopicPartition::new(topic, first + i as u32);
+            let live: Vec<BrokerId> = replicas
+                .iter()
+                .copied()
+                .filter(|b| self.broker_usable(*b))
+                .collect();
+            let leader = live.first().copied();
+            self.topics[topic.0 as usize]
+                .partitions
+                .push(PartitionState {
+                    leader,
+                    leader_epoch: LeaderEpoch(0),
+                    isr: if live.is_empty() {
+                        replicas.clone()
+                    } else {
+                        live
+                    },
+                    replicas: replicas.clone(),
+                });
+            let log_config = self.topics[topic.0 as usize].spec.log.clone();
+            let now = self.cx.now;
+            for b in &replicas {
+                let broker = self.brokers.get_mut(b).expect("placed on a known broker");
+                broker.add_replica(tp, log_config.clone(), now);
+            }
+            let state = self.partition(tp).clone();
+            match leader {
+                Some(leader) => self.cx.emit(Event::LeaderElected {
+                    partition: tp,
+                    leader,
+                    leader_epoch: state.leader_epoch,
+                    kind: ElectionKind::Initial,
+                    isr: state.isr.clone(),
+                }),
+                None => self.cx.emit(Event::PartitionOffline {
+                    partition: tp,
+                    leader_epoch: state.leader_epoch,
+                }),
+            }
+            self.install_leadership(tp);
+        }
+    }
+
+    pub(crate) fn start_broker_tasks(&mut self, id: BrokerId) {
+        let incarnation = self.brokers[&id].incarnation;
+        let isr_every = Duration::from_millis(self.config.broker.replica_lag_time_max_ms / 2);
+        let retention_every =
+            Duration::from_millis(self.config.broker.log_retention_check_interval_ms);
+        self.cx.schedule(
+            self.cx.now + isr_every,
+            Due::IsrCheck {
+                broker: id,
+                incarnation,
+            },
+        );
+        self.cx.schedule(
+            self.cx.now + retention_every,
+            Due::RetentionCheck {
+                broker: id,
+                incarnation,
+            },
+        );
+    }
+
+    pub(crate) fn crash_broker(&mut self, id: BrokerId) -> Result<(), CommandError> {
+        let broker = self
+            .brokers
+            .get_mut(&id)
+            .ok_or_else(|| CommandError(alloc::format!("There is no broker {}.", id.0)))?;
+        if !broker.up {
+            return Err(CommandError(alloc::format!(
+                "Broker {} is already down.",
+                id.0
+            )));
+        }
+        // Requests the process had received and was holding (a produce waiting for the
+        // high watermark, a follower's long-polling fetch) die with it; its kernel resets
+        // their connections, so their senders learn at once.
+        let held: Vec<(NodeId, MessageId)> = broker
+            .delayed_produces
+            .iter()
+            .map(|d| (d.client, d.request))
+            .chain(
+                broker
+                    .delayed_fetches
+                    .iter()
+                    .map(|d| (NodeId::Broker(d.follower), d.request)),
+            )
+            .chain(
+                broker
+                    .delayed_consumer_fetches
+                    .iter()
+                    .map(|d| (NodeId::Consumer(d.consumer), d.request)),
+            )
+            .chain(broker.coordinator.held_requests())
+            .collect();
+        broker.crash();
+        let incarnation = broker.incarnation;
+        self.cx.emit(Event::BrokerCrashed { broker: id });
+        for (client, request) in held {
+            self.cx.send(
+                NodeId::Broker(id),
+                client,
+                Payload::ConnectionReset { request },
+            );
+        }
+        let timeout = Duration::from_millis(self.config.broker.broker_session_timeout_ms);
+        self.cx.schedule(
+            self.cx.now + timeout,
+            Due::FenceBroker {
+                broker: id,
+                incarnation,
+            },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn restart_broker(&mut self, id: BrokerId) -> Result<(), CommandError> {
+        let broker = self
+            .brokers
+            .get_mut(&id)
+            .ok_or_else(|| CommandError(alloc::format!("There is no broker {}.", id.0)))?;
+        if broker.up {
+            return Err(CommandError(alloc::format!(
+                "Broker {} is already up.",
+                id.0
+            )));
+        }
+        broker.restart();
+        self.cx.emit(Event::BrokerRestarted { broker: id });
+        self.start_broker_tasks(id);
+        // A broker that comes back before it was fenced simply resumes; one that was
+        // fenced registers again and may lead the partitions nobody could lead.
+        let offline: Vec<TopicPartition> = self
+            .all_partitions()
+            .filter(|tp| {
+                let p = self.partition(*tp);
+                p.leader.is_none() && p.replicas.contains(&id)
+            })
+            .collect();
+        for tp in offline {
+            self.elect_leader(tp);
+        }
+        let led: Vec<TopicPartition> = self
+            .all_partitions()
+            .filter(|tp| self.partition(*tp).replicas.contains(&id))
+            .collect();
+        for tp in led {
+            self.install_leadership(tp);
+        }
+        self.after_controller_change();
+        Ok(())
+    }
+
+    /// The controller stops waiting for a crashed broker: it leaves every ISR (unless it
+    /// is the last member) and its partitions get new leaders.
+    pub(crate) fn fence_broker(&mut self, id: BrokerId) {
+        self.brokers.get_mut(&id).expect("known broker").fenced = true;
+        self.cx.emit(Event::BrokerFenced { broker: id });
+        let affected: Vec<TopicPartition> = self
+            .all_partitions()
+            .filter(|tp| self.partition(*tp).replicas.contains(&id))
+            .collect();
+        for tp in affected {
+            let p = self.partition_mut(tp);
+            let was_leader = p.leader == Some(id);
+            if p.isr.len() > 1 && p.isr.contains(&id) {
+                p.isr.retain(|b| *b != id);
+                let isr = p.isr.clone();
+                self.cx.emit(Event::IsrShrunk {
+                    partition: tp,
+                    removed: id,
+                    isr,
+                });
+                if !was_leader {
+                    self.install_leadership(tp);
+                    self.on_isr_changed(tp);
+                }
+            }
+            if was_leader {
+                self.elect_leader(tp);
+            }
+        }
+        self.after_controller_change();
+    }
+
+    pub(crate) fn broker_usable(&self, id: BrokerId) -> bool {
+        self.brokers.get(&id).is_some_and(|b| b.up && !b.fenced)
+    }
+
+    /// Elects a leader for `tp` as Kafka's controller does: the first live replica in
+    /// assignment order that is in the ISR; else, if unclean election is enabled, the
+    /// first live replica; else nobody, and the partition is offline.
+    pub(crate) fn elect_leader(&mut self, tp: TopicPartition) {
+        let unclean_ok = self.topics[tp.topic.0 as usize]
+            .spec
+            .unclean_leader_election_enable;
+        let p = self.partition(tp).clone();
+        let clean = p
+            .replicas
+            .iter()
+            .copied()
+            .find(|b| p.isr.contains(b) && self.broker_usable(*b));
+        let (leader, kind) = match clean {
+            Some(b) => (Some(b), ElectionKind::Clean),
+            None if unclean_ok => (
+                p.replicas.iter().copied().find(|b| self.broker_usable(*b)),
+                ElectionKind::Unclean,
+            ),
+            None => (None, ElectionKind::Clean),
+        };
+        if leader == p.leader {
+            return;
+        }
+        let epoch = LeaderEpoch(p.leader_epoch.0 + 1);
+        {
+            let pm = self.partition_mut(tp);
+            pm.leader = leader;
+            pm.leader_epoch = epoch;
+            if kind == ElectionKind::Unclean {
+                if let Some(l) = leader {
+                    pm.isr = alloc::vec![l];
+                }
+            }
+        }
+        match leader {
+            None => self.cx.emit(Event::PartitionOffline {
+                partition: tp,
+                leader_epoch: epoch,
+            }),
+            Some(l) => {
+                if kind == ElectionKind::Unclean {
+                    self.unclean_elections += 1;
+                }
+                let isr = self.partition(tp).isr.clone();
+                self.cx.emit(Event::LeaderElected {
+                    partition: tp,
+                    leader: l,
+                    leader_epoch: epoch,
+                    kind,
+                    isr,
+                });
+                self.check_losses_at_election(tp, l, epoch, kind);
+            }
+        }
+        self.install_leadership(tp);
+    }
+
+    /// Acknowledged records the new leader does not hold at their offsets are lost: the
+    /// old leader will truncate them when it returns (KIP-101).
+    pub(crate) fn check_losses_at_election(
+        &mut self,
+        tp: TopicPartition,
+        leader: BrokerId,
+        epoch: LeaderEpoch,
+        kind: ElectionKind,
+    ) {
+        let log = &self.brokers[&leader].replicas[&tp].log;
+        self.cx.ledger.on_new_leader(tp, log);
+        let missing: Vec<_> = self
+            .cx
+            .ledger
+            .acked_in(tp)
+            .filter(|(id, offset)| {
+                *offset >= log.log_start_offset() && log.record_at(*offset) != Some(*id)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        if !missing.is_empty() {
+            self.cx.mark_lost(
+                tp,
+                missing,
+                LossCause::LeaderElection {
+                    partition: tp,
+                    leader,
+                    leader_epoch: epoch,
+                    kind,
+                },
+            );
+        }
+    }
+
+    /// Tells every live replica of `tp` the controller's current leader, epoch and ISR.
+    pub(crate) fn install_leadership(&mut self, tp: TopicPartition) {
+        let p = self.partition(tp).clone();
+        let now = self.cx.now;
+        for b in &p.replicas {
+            let broker = self.brokers.get_mut(b).expect("assigned broker exists");
+            if !broker.up {
+                continue;
+            }
+            if let Some(replica) = broker.replicas.get_mut(&tp) {
+                replica.update_leadership(*b, &p, now);
+            }
+        }
+        if let Some(l) = p.leader {
+            self.maybe_increment_hw(l, tp);
+        }
+        self.fail_delayed_for_lost_leadership(tp);
+        self.on_offsets_leadership(tp);
+    }
+
+    /// After leaders or ISRs change: followers fetch from the right leaders and the
+    /// producer's metadata (which the brokers serve from the controller) goes stale.
+    pub(crate) fn after_controller_change(&mut self) {
+        self.reconcile_fetchers();
+        self.producer.metadata_stale = true;
+        self.producer_poll();
+        let running: Vec<ConsumerId> = self
+            .consumers
+            .values()
+            .filter(|c| c.is_running())
+            .map(|c| c.id)
+            .collect();
+        for c in running {
+            self.consumers.get_mut(&c).expect("listed").metadata_stale = true;
+            self.consumer_poll(c);
+        }
+    }
+}
+
+/// Kafka's rack-unaware replica placement (`AdminUtils.assignReplicasToBrokersRackUnaware`
+/// in ZooKeeper mode): the first replica of partition `p` on broker `(p + start) % n`, the
+/// others shifted by a per-wrap offset, with `start` and the first shift drawn at random.
+pub fn assign_replicas(
+    brokers: &[BrokerId],
+    partitions: u32,
+    replication_factor: u32,
+    rng: &mut Rng,
+) -> Vec<Vec<BrokerId>> {
+    let n = brokers.len() as u32;
+    let start_index = rng.below(n);
+    let mut next_replica_shift = rng.below(n);
+    let mut out = Vec::with_capacity(partitions as usize);
+    for p in 0..partitions {
+        if p > 0 && p % n == 0 {
+            next_replica_shift += 1;
+        }
+        let first = (p + start_index) % n;
+        let mut replicas = alloc::vec![brokers[first as usize]];
+        for j in 0..replication_factor.saturating_sub(1) {
+            let shift = 1 + (next_replica_shift + j) % (n - 1);
+            replicas.push(brokers[((first + shift) % n) as usize]);
+        }
+        out.push(replicas);
+    }
+    out
+}
