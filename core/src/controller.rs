@@ -345,7 +345,7 @@ impl Sim {
     pub(crate) fn after_controller_change(&mut self) {
         self.reconcile_fetchers();
         self.producer.metadata_stale = true;
-        self.producer_poll();
+        self.producer.poll(&mut self.cx);
         let running: Vec<ConsumerId> = self
             .consumers
             .values()

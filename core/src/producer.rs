@@ -20,7 +20,7 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use crate::config::{Acks, ProducerConfig, SimConfig};
-use crate::ctx::Due;
+use crate::ctx::{Ctx, Due};
 use crate::event::CommandError;
 use crate::event::{Event, KafkaError};
 use crate::ids::{BatchId, BrokerId, MessageId, NodeId, Offset, TopicId, TopicPartition};
@@ -33,7 +33,6 @@ use crate::partitioner::{
     StickyPartitionInfo,
 };
 use crate::record::{CompressionType, Header, RecordShape, RECORD_BATCH_OVERHEAD};
-use crate::sim::Sim;
 use crate::time::{Duration, Instant};
 
 /// What the application passes to `send()`.
@@ -289,6 +288,11 @@ pub struct Producer {
     /// Whether the producer is idempotent (`enable.idempotence` as Kafka resolves it).
     pub idempotent: bool,
     pub idempotence: IdempotentState,
+    /// The numbers the partitioners draw (seeded; sequential in conformance tests).
+    pub(crate) partitioner_random: crate::rng::PartitionerRandom,
+    /// The brokers the client knows it can connect to (`bootstrap.servers`, then the
+    /// metadata's), in id order.
+    pub(crate) brokers: Vec<BrokerId>,
 }
 
 enum AppendResult {
@@ -298,7 +302,10 @@ enum AppendResult {
 }
 
 impl Producer {
-    pub(crate) fn new(config: &SimConfig) -> Producer {
+    pub(crate) fn new(
+        config: &SimConfig,
+        partitioner_random: crate::rng::PartitionerRandom,
+    ) -> Producer {
         let topics = config.topics.len();
         Producer {
             config: config.producer.clone(),
@@ -325,6 +332,8 @@ impl Producer {
             adaptive_dirty: true,
             idempotent: config.producer.idempotence().unwrap_or(false),
             idempotence: IdempotentState::default(),
+            partitioner_random,
+            brokers: (0..config.brokers).map(BrokerId).collect(),
         }
     }
 
@@ -401,10 +410,15 @@ impl Producer {
     }
 }
 
-impl Sim {
+impl Producer {
     /// `KafkaProducer.send`.
-    pub(crate) fn app_send(&mut self, record: ProduceRecord) -> Result<(), CommandError> {
-        let topic = self.topics.get(record.topic.0 as usize).ok_or_else(|| {
+    pub(crate) fn send(
+        &mut self,
+        cx: &mut Ctx,
+        topics: &[Topic],
+        record: ProduceRecord,
+    ) -> Result<(), CommandError> {
+        let topic = topics.get(record.topic.0 as usize).ok_or_else(|| {
             CommandError(alloc::format!(
                 "Topic {} not present in metadata.",
                 record.topic.0
@@ -420,35 +434,35 @@ impl Sim {
         }
         let shape = record.shape();
         let size = shape.batch_size_upper_bound();
-        let max_request = self.producer.config.max_request_size;
+        let max_request = self.config.max_request_size;
         if size > max_request {
             return Err(CommandError(alloc::format!(
                 "The message is {size} bytes when serialized which is larger than {max_request}, which is the value of the max.request.size configuration."
             )));
         }
-        if u64::from(size) > self.producer.config.buffer_memory {
+        if u64::from(size) > self.config.buffer_memory {
             return Err(CommandError(alloc::format!(
                 "The message is {size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration."
             )));
         }
         let partition = self.choose_partition(&record);
-        if self.producer.is_blocked() {
-            let deadline = self.cx.now + Duration::from_millis(self.producer.config.max_block_ms);
-            self.producer.blocked.push_back(BlockedSend {
+        if self.is_blocked() {
+            let deadline = cx.now + Duration::from_millis(self.config.max_block_ms);
+            self.blocked.push_back(BlockedSend {
                 record,
                 partition,
                 deadline,
             });
             return Ok(());
         }
-        if let Some((record, partition)) = self.send_with_partition(record, shape, partition) {
-            let deadline = self.cx.now + Duration::from_millis(self.producer.config.max_block_ms);
-            self.producer.blocked.push_back(BlockedSend {
+        if let Some((record, partition)) = self.send_with_partition(cx, record, shape, partition) {
+            let deadline = cx.now + Duration::from_millis(self.config.max_block_ms);
+            self.blocked.push_back(BlockedSend {
                 record,
                 partition,
                 deadline,
             });
-            self.cx.emit(Event::ProducerBlocked);
+            cx.emit(Event::ProducerBlocked);
         }
         Ok(())
     }
@@ -460,30 +474,26 @@ impl Sim {
             return record.partition;
         }
         let t = record.topic.0 as usize;
-        let n = self.producer.partition_counts[t];
-        let kind = self.producer.config.partitioner;
+        let n = self.partition_counts[t];
+        let kind = self.config.partitioner;
         if kind == PartitionerKind::BuiltIn
-            && (record.key.is_none() || self.producer.config.partitioner_ignore_keys)
+            && (record.key.is_none() || self.config.partitioner_ignore_keys)
         {
             return None;
         }
-        let available = self.producer.available(record.topic);
+        let available = self.available(record.topic);
         match kind {
-            PartitionerKind::RoundRobin => {
-                Some(self.producer.round_robin[t].partition(&available, n))
-            }
+            PartitionerKind::RoundRobin => Some(self.round_robin[t].partition(&available, n)),
             PartitionerKind::UniformSticky => {
-                Some(self.producer.legacy[t].partition(&available, n, &mut self.partitioner_random))
+                Some(self.legacy[t].partition(&available, n, &mut self.partitioner_random))
             }
             PartitionerKind::LegacyDefault | PartitionerKind::BuiltIn => match &record.key {
-                Some(k)
-                    if !self.producer.config.partitioner_ignore_keys || kind.is_custom_class() =>
-                {
+                Some(k) if !self.config.partitioner_ignore_keys || kind.is_custom_class() => {
                     Some(partition_for_key(k, n))
                 }
-                _ if kind == PartitionerKind::LegacyDefault => Some(
-                    self.producer.legacy[t].partition(&available, n, &mut self.partitioner_random),
-                ),
+                _ if kind == PartitionerKind::LegacyDefault => {
+                    Some(self.legacy[t].partition(&available, n, &mut self.partitioner_random))
+                }
                 _ => None,
             },
         }
@@ -494,33 +504,28 @@ impl Sim {
     /// KAFKA-9965).
     fn send_with_partition(
         &mut self,
+        cx: &mut Ctx,
         record: ProduceRecord,
         shape: RecordShape,
         partition: Option<u32>,
     ) -> Option<(ProduceRecord, Option<u32>)> {
-        let custom =
-            self.producer.config.partitioner.is_custom_class() && record.partition.is_none();
+        let custom = self.config.partitioner.is_custom_class() && record.partition.is_none();
         let mut partition = partition;
-        let mut result = self.accumulator_append(&record, &shape, partition, custom);
+        let mut result = self.accumulator_append(cx, &record, &shape, partition, custom);
         if let AppendResult::AbortForNewBatch = result {
             let t = record.topic.0 as usize;
-            let n = self.producer.partition_counts[t];
-            let available = self.producer.available(record.topic);
+            let n = self.partition_counts[t];
+            let available = self.available(record.topic);
             let prev = partition;
             // `onNewBatch`: only the KIP-480 sticky partitioners react.
             if matches!(
-                self.producer.config.partitioner,
+                self.config.partitioner,
                 PartitionerKind::UniformSticky | PartitionerKind::LegacyDefault
             ) {
-                self.producer.legacy[t].next_partition(
-                    prev,
-                    &available,
-                    n,
-                    &mut self.partitioner_random,
-                );
+                self.legacy[t].next_partition(prev, &available, n, &mut self.partitioner_random);
             }
             partition = self.choose_partition(&record);
-            result = self.accumulator_append(&record, &shape, partition, false);
+            result = self.accumulator_append(cx, &record, &shape, partition, false);
         }
         match result {
             AppendResult::Blocked => Some((record, partition)),
@@ -531,6 +536,7 @@ impl Sim {
     /// `RecordAccumulator.append`.
     fn accumulator_append(
         &mut self,
+        cx: &mut Ctx,
         record: &ProduceRecord,
         shape: &RecordShape,
         partition: Option<u32>,
@@ -538,18 +544,15 @@ impl Sim {
     ) -> AppendResult {
         let topic = record.topic;
         let t = topic.0 as usize;
-        let n = self.producer.partition_counts[t];
-        let timestamp = record.timestamp_ms.unwrap_or(self.cx.now.millis() as i64);
-        let available = self.producer.available(topic);
+        let n = self.partition_counts[t];
+        let timestamp = record.timestamp_ms.unwrap_or(cx.now.millis() as i64);
+        let available = self.available(topic);
         loop {
             let (p, info) = match partition {
                 Some(p) => (p, None),
                 None => {
-                    let info = self.producer.builtin[t].peek_current(
-                        &available,
-                        n,
-                        &mut self.partitioner_random,
-                    );
+                    let info =
+                        self.builtin[t].peek_current(&available, n, &mut self.partitioner_random);
                     (info.partition, Some(info))
                 }
             };
@@ -557,29 +560,24 @@ impl Sim {
             if self.partition_changed(tp, info, &available, n) {
                 continue;
             }
-            if let Some(appended) = self.try_append(tp, shape, timestamp) {
+            if let Some(appended) = self.try_append(cx, tp, shape, timestamp) {
                 self.update_sticky(tp, info, appended, &available, n);
                 return AppendResult::Appended;
             }
             if abort_on_new_batch {
                 return AppendResult::AbortForNewBatch;
             }
-            let size = u64::from(
-                self.producer
-                    .config
-                    .batch_size
-                    .max(shape.batch_size_upper_bound()),
-            );
-            if self.producer.buffer_used + size > self.producer.config.buffer_memory {
+            let size = u64::from(self.config.batch_size.max(shape.batch_size_upper_bound()));
+            if self.buffer_used + size > self.config.buffer_memory {
                 return AppendResult::Blocked;
             }
             if self.partition_changed(tp, info, &available, n) {
                 continue;
             }
-            self.producer.buffer_used += size;
-            let id = BatchId(self.producer.next_batch);
-            self.producer.next_batch += 1;
-            let compression = self.producer.config.compression_type;
+            self.buffer_used += size;
+            let id = BatchId(self.next_batch);
+            self.next_batch += 1;
+            let compression = self.config.compression_type;
             // Room for as many records of this size as the batch can take, so appends
             // do not reallocate.
             let expected = (size as u32 / shape.size_in_batch(0, 0).max(1)).clamp(1, 4096);
@@ -587,29 +585,29 @@ impl Sim {
                 id,
                 partition: tp,
                 records: Vec::with_capacity(expected as usize),
-                created_at: self.cx.now,
+                created_at: cx.now,
                 base_timestamp_ms: timestamp,
                 max_timestamp_ms: timestamp,
                 write_limit: size as u32,
                 uncompressed_bytes: 0,
                 compression,
-                estimated_ratio_permille: self.producer.compression_estimate[t],
+                estimated_ratio_permille: self.compression_estimate[t],
                 closed: false,
                 attempts: 0,
-                last_attempt_at: self.cx.now,
+                last_attempt_at: cx.now,
                 allocated: size,
                 frozen: None,
                 base_sequence: None,
                 producer_epoch: -1,
             };
-            self.producer.deques.entry(tp).or_default().push_back(batch);
-            self.producer.adaptive_dirty = true;
-            self.cx.emit(Event::BatchCreated {
+            self.deques.entry(tp).or_default().push_back(batch);
+            self.adaptive_dirty = true;
+            cx.emit(Event::BatchCreated {
                 batch: id,
                 partition: tp,
             });
             let appended = self
-                .try_append(tp, shape, timestamp)
+                .try_append(cx, tp, shape, timestamp)
                 .expect("an empty batch takes any record");
             self.update_sticky(tp, info, appended, &available, n);
             return AppendResult::Appended;
@@ -627,11 +625,11 @@ impl Sim {
     ) -> bool {
         let Some(info) = info else { return false };
         let t = tp.topic.0 as usize;
-        if self.producer.builtin[t].is_partition_changed(info) {
+        if self.builtin[t].is_partition_changed(info) {
             return true;
         }
-        if self.producer.all_batches_full(tp) {
-            self.producer.builtin[t].update_partition_info(
+        if self.all_batches_full(tp) {
+            self.builtin[t].update_partition_info(
                 info,
                 0,
                 true,
@@ -639,7 +637,7 @@ impl Sim {
                 n,
                 &mut self.partitioner_random,
             );
-            return self.producer.builtin[t].is_partition_changed(info);
+            return self.builtin[t].is_partition_changed(info);
         }
         false
     }
@@ -653,8 +651,8 @@ impl Sim {
         n: u32,
     ) {
         if let Some(info) = info {
-            let enable_switch = self.producer.all_batches_full(tp);
-            self.producer.builtin[tp.topic.0 as usize].update_partition_info(
+            let enable_switch = self.all_batches_full(tp);
+            self.builtin[tp.topic.0 as usize].update_partition_info(
                 info,
                 appended,
                 enable_switch,
@@ -669,18 +667,19 @@ impl Sim {
     /// not.
     fn try_append(
         &mut self,
+        cx: &mut Ctx,
         tp: TopicPartition,
         shape: &RecordShape,
         timestamp: i64,
     ) -> Option<u32> {
-        let last = self.producer.deques.get_mut(&tp)?.back_mut()?;
+        let last = self.deques.get_mut(&tp)?.back_mut()?;
         let Some(size) = last.room_for(shape, timestamp) else {
             last.closed = true;
             return None;
         };
-        let id = self.cx.ledger.on_sent(tp, self.cx.now, last.id);
+        let id = cx.ledger.on_sent(tp, cx.now, last.id);
         let appended = last.append(id, shape, timestamp, size);
-        self.cx.emit(Event::RecordSent {
+        cx.emit(Event::RecordSent {
             record: id,
             partition: tp,
         });
@@ -688,119 +687,116 @@ impl Sim {
     }
 
     /// The sender's loop, run whenever something changed for the producer.
-    pub(crate) fn producer_poll(&mut self) {
-        self.unblock_sends();
-        self.maybe_request_metadata();
-        self.expire_batches();
-        self.expire_requests();
+    pub(crate) fn poll(&mut self, cx: &mut Ctx) {
+        self.unblock_sends(cx);
+        self.maybe_request_metadata(cx);
+        self.expire_batches(cx);
+        self.expire_requests(cx);
         self.update_adaptive_stats();
-        if self.producer.idempotent && self.producer.idempotence.producer_id.is_none() {
+        if self.idempotent && self.idempotence.producer_id.is_none() {
             // Nothing is sent before the producer has its id (InitProducerId).
-            self.maybe_init_producer_id();
-            self.schedule_producer_wake();
+            self.maybe_init_producer_id(cx);
+            self.schedule_wake(cx);
             return;
         }
         // The real sender thread loops as long as it finds work: keep draining while a
         // pass sent something (each pass takes at least one batch out of a deque).
         loop {
-            let ready = self.ready_nodes();
+            let ready = self.ready_nodes(cx);
             let mut sent = false;
             for node in ready {
-                sent |= self.drain_and_send(node);
+                sent |= self.drain_and_send(cx, node);
             }
             if !sent {
                 break;
             }
         }
-        self.schedule_producer_wake();
+        self.schedule_wake(cx);
     }
 
-    fn unblock_sends(&mut self) {
-        while let Some(front) = self.producer.blocked.front() {
-            if self.cx.now >= front.deadline {
-                self.producer.blocked.pop_front();
-                self.cx.ledger.on_failed_before_batch();
-                self.cx.emit(Event::RecordsFailed {
+    fn unblock_sends(&mut self, cx: &mut Ctx) {
+        while let Some(front) = self.blocked.front() {
+            if cx.now >= front.deadline {
+                self.blocked.pop_front();
+                cx.ledger.on_failed_before_batch();
+                cx.emit(Event::RecordsFailed {
                     partition: None,
                     records: 1,
                     error: KafkaError::BufferExhaustedTimeout,
                 });
                 continue;
             }
-            let send = self.producer.blocked.pop_front().expect("just looked");
+            let send = self.blocked.pop_front().expect("just looked");
             let shape = send.record.shape();
             if let Some((record, partition)) =
-                self.send_with_partition(send.record, shape, send.partition)
+                self.send_with_partition(cx, send.record, shape, send.partition)
             {
                 // Still no room: it keeps its place and its deadline.
-                self.producer.blocked.push_front(BlockedSend {
+                self.blocked.push_front(BlockedSend {
                     record,
                     partition,
                     deadline: send.deadline,
                 });
                 return;
             }
-            if self.producer.blocked.is_empty() {
-                self.cx.emit(Event::ProducerUnblocked);
+            if self.blocked.is_empty() {
+                cx.emit(Event::ProducerUnblocked);
             }
         }
     }
 
-    fn maybe_request_metadata(&mut self) {
-        if let Some((_, sent)) = self.producer.metadata_request {
-            if self.cx.now.since(sent)
-                >= Duration::from_millis(self.producer.config.request_timeout_ms)
-            {
-                self.producer.metadata_request = None;
+    fn maybe_request_metadata(&mut self, cx: &mut Ctx) {
+        if let Some((_, sent)) = self.metadata_request {
+            if cx.now.since(sent) >= Duration::from_millis(self.config.request_timeout_ms) {
+                self.metadata_request = None;
             } else {
                 return;
             }
         }
-        if !self.producer.metadata_stale {
+        if !self.metadata_stale {
             return;
         }
-        let target = self.least_loaded_node();
+        let target = self.least_loaded_node(cx);
         if let Some(b) = target {
-            let id = self.cx.send(
+            let id = cx.send(
                 NodeId::Producer,
                 NodeId::Broker(b),
                 Payload::MetadataRequest,
             );
-            self.producer.metadata_request = Some((id, self.cx.now));
+            self.metadata_request = Some((id, cx.now));
         }
     }
 
     /// `NetworkClient.leastLoadedNode`: a broker the client may connect to now, with the
     /// fewest requests in flight.
-    fn least_loaded_node(&self) -> Option<BrokerId> {
-        let now = self.cx.now;
+    fn least_loaded_node(&self, cx: &Ctx) -> Option<BrokerId> {
+        let now = cx.now;
         self.brokers
-            .keys()
+            .iter()
             .copied()
             .filter(|b| {
-                self.producer
-                    .nodes
+                self.nodes
                     .get(b)
                     .and_then(|n| n.reconnect_at)
                     .is_none_or(|t| t <= now)
             })
-            .min_by_key(|b| self.producer.nodes.get(b).map_or(0, |n| n.in_flight))
+            .min_by_key(|b| self.nodes.get(b).map_or(0, |n| n.in_flight))
     }
 
-    fn maybe_init_producer_id(&mut self) {
-        let timeout = Duration::from_millis(self.producer.config.request_timeout_ms);
-        if let Some((_, sent)) = self.producer.idempotence.init_request {
-            if self.cx.now.since(sent) < timeout {
+    fn maybe_init_producer_id(&mut self, cx: &mut Ctx) {
+        let timeout = Duration::from_millis(self.config.request_timeout_ms);
+        if let Some((_, sent)) = self.idempotence.init_request {
+            if cx.now.since(sent) < timeout {
                 return;
             }
         }
-        if let Some(b) = self.least_loaded_node() {
-            let id = self.cx.send(
+        if let Some(b) = self.least_loaded_node(cx) {
+            let id = cx.send(
                 NodeId::Producer,
                 NodeId::Broker(b),
                 Payload::InitProducerIdRequest,
             );
-            self.producer.idempotence.init_request = Some((id, self.cx.now));
+            self.idempotence.init_request = Some((id, cx.now));
         }
     }
 
@@ -809,22 +805,22 @@ impl Sim {
     /// waiting to be retried) restart at 0 in the new epoch, in their order
     /// (`TransactionManager.startSequencesAtBeginning`); other partitions restart at 0
     /// once their in-flight batches of the old epoch are done.
-    fn bump_epoch_for(&mut self, tp: TopicPartition) {
-        self.bump_epoch();
-        let Some((_, epoch)) = self.producer.idempotence.producer_id else {
+    fn bump_epoch_for(&mut self, cx: &mut Ctx, tp: TopicPartition) {
+        self.bump_epoch(cx);
+        let Some((_, epoch)) = self.idempotence.producer_id else {
             return;
         };
         // Where each sequenced batch of `tp` is: (old epoch, old sequence, in flight?,
         // request or deque position, index in the request).
         let mut places: Vec<(i16, i32, bool, usize, usize)> = Vec::new();
-        for (r, req) in self.producer.in_flight.values().enumerate() {
+        for (r, req) in self.in_flight.values().enumerate() {
             for (i, b) in req.batches.iter().enumerate() {
                 if let (true, Some(seq)) = (b.partition == tp, b.base_sequence) {
                     places.push((b.producer_epoch, seq, true, r, i));
                 }
             }
         }
-        if let Some(dq) = self.producer.deques.get(&tp) {
+        if let Some(dq) = self.deques.get(&tp) {
             for (i, b) in dq.iter().enumerate() {
                 if let Some(seq) = b.base_sequence {
                     places.push((b.producer_epoch, seq, false, i, 0));
@@ -835,20 +831,15 @@ impl Sim {
         let mut next = 0i32;
         for (_, _, in_flight, at, i) in places {
             let batch = if in_flight {
-                let req = self
-                    .producer
-                    .in_flight
-                    .values_mut()
-                    .nth(at)
-                    .expect("listed");
+                let req = self.in_flight.values_mut().nth(at).expect("listed");
                 &mut req.batches[i]
             } else {
-                &mut self.producer.deques.get_mut(&tp).expect("listed")[at]
+                &mut self.deques.get_mut(&tp).expect("listed")[at]
             };
             batch.reset_producer_state(epoch, next);
             next = crate::idempotence::increment_sequence(next, batch.record_total() as i32);
         }
-        self.producer.idempotence.partitions.insert(
+        self.idempotence.partitions.insert(
             tp,
             PartitionSequences {
                 epoch,
@@ -858,11 +849,11 @@ impl Sim {
         );
     }
 
-    fn bump_epoch(&mut self) {
-        if let Some((pid, epoch)) = self.producer.idempotence.producer_id {
+    fn bump_epoch(&mut self, cx: &mut Ctx) {
+        if let Some((pid, epoch)) = self.idempotence.producer_id {
             let epoch = epoch.checked_add(1).unwrap_or(0);
-            self.producer.idempotence.producer_id = Some((pid, epoch));
-            self.cx.emit(Event::ProducerIdAssigned {
+            self.idempotence.producer_id = Some((pid, epoch));
+            cx.emit(Event::ProducerIdAssigned {
                 producer_id: pid,
                 epoch,
                 bumped: true,
@@ -875,12 +866,7 @@ impl Sim {
     fn in_flight_sequences(&self, tp: TopicPartition, epoch: i16) -> (Option<i32>, bool) {
         let mut first: Option<i32> = None;
         let mut stale = false;
-        for b in self
-            .producer
-            .in_flight
-            .values()
-            .flat_map(|r| r.batches.iter())
-        {
+        for b in self.in_flight.values().flat_map(|r| r.batches.iter()) {
             if b.partition != tp {
                 continue;
             }
@@ -898,10 +884,10 @@ impl Sim {
     /// `RecordAccumulator.shouldStopDrainBatchesForPartition` for the idempotent
     /// producer: false if the partition's first batch must wait.
     fn prepare_idempotent_drain(&mut self, tp: TopicPartition) -> bool {
-        let Some((_, epoch)) = self.producer.idempotence.producer_id else {
+        let Some((_, epoch)) = self.idempotence.producer_id else {
             return false;
         };
-        let Some(first) = self.producer.deques.get(&tp).and_then(|d| d.front()) else {
+        let Some(first) = self.deques.get(&tp).and_then(|d| d.front()) else {
             return false;
         };
         if let (Some(seq), first_epoch) = (first.base_sequence, first.producer_epoch) {
@@ -923,7 +909,6 @@ impl Sim {
             last_acked_sequence: -1,
         };
         let entry = self
-            .producer
             .idempotence
             .partitions
             .entry(tp)
@@ -936,7 +921,7 @@ impl Sim {
 
     /// Gives a batch drained for the first time its sequence numbers.
     fn assign_sequence(&mut self, batch: &mut ProducerBatch) {
-        let Some((_, epoch)) = self.producer.idempotence.producer_id else {
+        let Some((_, epoch)) = self.idempotence.producer_id else {
             return;
         };
         if batch.base_sequence.is_some() {
@@ -944,7 +929,6 @@ impl Sim {
         }
         let count = batch.record_total() as i32;
         let entry = self
-            .producer
             .idempotence
             .partitions
             .get_mut(&batch.partition)
@@ -954,17 +938,16 @@ impl Sim {
         entry.next_sequence = crate::idempotence::increment_sequence(entry.next_sequence, count);
     }
 
-    fn delivery_expired(&self, batch: &ProducerBatch) -> bool {
-        self.cx.now.since(batch.created_at)
-            >= Duration::from_millis(self.producer.config.delivery_timeout_ms)
+    fn delivery_expired(&self, cx: &Ctx, batch: &ProducerBatch) -> bool {
+        cx.now.since(batch.created_at) >= Duration::from_millis(self.config.delivery_timeout_ms)
     }
 
     /// Batches past `delivery.timeout.ms`, queued or in flight, fail.
-    fn expire_batches(&mut self) {
-        let timeout = Duration::from_millis(self.producer.config.delivery_timeout_ms);
-        let now = self.cx.now;
+    fn expire_batches(&mut self, cx: &mut Ctx) {
+        let timeout = Duration::from_millis(self.config.delivery_timeout_ms);
+        let now = cx.now;
         let mut expired = Vec::new();
-        for dq in self.producer.deques.values_mut() {
+        for dq in self.deques.values_mut() {
             while dq
                 .front()
                 .is_some_and(|b| now.since(b.created_at) >= timeout)
@@ -973,9 +956,9 @@ impl Sim {
             }
         }
         if !expired.is_empty() {
-            self.producer.adaptive_dirty = true;
+            self.adaptive_dirty = true;
         }
-        for req in self.producer.in_flight.values_mut() {
+        for req in self.in_flight.values_mut() {
             let mut i = 0;
             while i < req.batches.len() {
                 if now.since(req.batches[i].created_at) >= timeout {
@@ -986,49 +969,46 @@ impl Sim {
             }
         }
         for b in expired {
-            self.fail_batch(b, KafkaError::DeliveryTimeout);
+            self.fail_batch(cx, b, KafkaError::DeliveryTimeout);
         }
     }
 
     /// Requests past `request.timeout.ms`: the connection is closed, the timed-out request
     /// fails with `RequestTimedOut` and the others on it with `NetworkException`.
-    fn expire_requests(&mut self) {
-        let timeout = Duration::from_millis(self.producer.config.request_timeout_ms);
-        let now = self.cx.now;
+    fn expire_requests(&mut self, cx: &mut Ctx) {
+        let timeout = Duration::from_millis(self.config.request_timeout_ms);
+        let now = cx.now;
         let timed_out: Vec<(MessageId, BrokerId)> = self
-            .producer
             .in_flight
             .iter()
             .filter(|(_, r)| now.since(r.sent_at) >= timeout)
             .map(|(id, r)| (*id, r.to))
             .collect();
         for (id, node) in timed_out {
-            if self.producer.in_flight.contains_key(&id) {
-                self.cx.emit(Event::RequestTimedOut {
+            if self.in_flight.contains_key(&id) {
+                cx.emit(Event::RequestTimedOut {
                     from: NodeId::Producer,
                     to: NodeId::Broker(node),
                 });
-                self.disconnect(node, Some(id));
+                self.disconnect(cx, node, Some(id));
             }
         }
     }
 
     /// Closes the connection to `node`, failing everything in flight on it.
-    fn disconnect(&mut self, node: BrokerId, timed_out: Option<MessageId>) {
+    fn disconnect(&mut self, cx: &mut Ctx, node: BrokerId, timed_out: Option<MessageId>) {
         let requests: Vec<MessageId> = self
-            .producer
             .in_flight
             .iter()
             .filter(|(_, r)| r.to == node)
             .map(|(id, _)| *id)
             .collect();
-        let state = self.producer.nodes.entry(node).or_default();
+        let state = self.nodes.entry(node).or_default();
         state.failures += 1;
         // reconnect.backoff.ms doubling up to reconnect.backoff.max.ms (1 s); Kafka's
         // 20% jitter is left out.
-        let backoff =
-            (self.producer.config.reconnect_backoff_ms << (state.failures - 1).min(10)).min(1000);
-        state.reconnect_at = Some(self.cx.now + Duration::from_millis(backoff));
+        let backoff = (self.config.reconnect_backoff_ms << (state.failures - 1).min(10)).min(1000);
+        state.reconnect_at = Some(cx.now + Duration::from_millis(backoff));
         state.in_flight = 0;
         for id in requests {
             let error = if Some(id) == timed_out {
@@ -1036,33 +1016,33 @@ impl Sim {
             } else {
                 KafkaError::NetworkException
             };
-            if let Some(req) = self.producer.in_flight.remove(&id) {
+            if let Some(req) = self.in_flight.remove(&id) {
                 for b in req.batches {
-                    self.complete_batch(b, Err(error));
+                    self.complete_batch(cx, b, Err(error));
                 }
             }
         }
-        self.producer.metadata_stale = true;
+        self.metadata_stale = true;
     }
 
     /// `RecordAccumulator.ready`: the leaders that have a sendable batch and a connection
     /// that can take another request.
-    fn ready_nodes(&mut self) -> Vec<BrokerId> {
-        let linger = Duration::from_millis(self.producer.config.linger_ms);
-        let backoff = Duration::from_millis(self.producer.config.retry_backoff_ms);
-        let exhausted = self.producer.is_blocked();
-        let now = self.cx.now;
+    fn ready_nodes(&mut self, cx: &mut Ctx) -> Vec<BrokerId> {
+        let linger = Duration::from_millis(self.config.linger_ms);
+        let backoff = Duration::from_millis(self.config.retry_backoff_ms);
+        let exhausted = self.is_blocked();
+        let now = cx.now;
         let mut ready = VecSet::new();
-        for (tp, dq) in &self.producer.deques {
+        for (tp, dq) in &self.deques {
             let Some(first) = dq.front() else { continue };
-            let leader = match self.producer.metadata.get(tp).copied().flatten() {
+            let leader = match self.metadata.get(tp).copied().flatten() {
                 Some(l) => l,
                 None => {
-                    self.producer.metadata_stale = true;
+                    self.metadata_stale = true;
                     continue;
                 }
             };
-            if ready.contains(&leader) || self.producer.muted.contains(tp) {
+            if ready.contains(&leader) || self.muted.contains(tp) {
                 continue;
             }
             let waited = now.since(first.last_attempt_at);
@@ -1074,11 +1054,11 @@ impl Sim {
                 ready.insert(leader);
             }
         }
-        let max_in_flight = self.producer.config.max_in_flight_requests_per_connection;
+        let max_in_flight = self.config.max_in_flight_requests_per_connection;
         ready
             .into_iter()
             .filter(|b| {
-                let state = self.producer.nodes.entry(*b).or_default();
+                let state = self.nodes.entry(*b).or_default();
                 state.ready_time = now;
                 state.reconnect_at.is_none_or(|t| t <= now) && state.in_flight < max_in_flight
             })
@@ -1088,55 +1068,47 @@ impl Sim {
     /// Adaptive partitioning's queue-size weights, rebuilt in `ready()` once the topic has
     /// a deque for every partition.
     fn update_adaptive_stats(&mut self) {
-        if !self
-            .producer
-            .config
-            .partitioner_adaptive_partitioning_enable
-            || self.producer.config.partitioner.is_custom_class()
+        if !self.config.partitioner_adaptive_partitioning_enable
+            || self.config.partitioner.is_custom_class()
         {
             return;
         }
-        let timeout = self.producer.config.partitioner_availability_timeout_ms;
+        let timeout = self.config.partitioner_availability_timeout_ms;
         // Queue sizes change only with the deques and the metadata; node latencies matter
         // only with an availability timeout.
-        if timeout == 0 && !self.producer.adaptive_dirty {
+        if timeout == 0 && !self.adaptive_dirty {
             return;
         }
-        self.producer.adaptive_dirty = false;
-        for t in 0..self.producer.partition_counts.len() {
+        self.adaptive_dirty = false;
+        for t in 0..self.partition_counts.len() {
             let topic = TopicId(t as u32);
-            let n = self.producer.partition_counts[t];
+            let n = self.partition_counts[t];
             let deques = (0..n)
-                .filter(|p| {
-                    self.producer
-                        .deques
-                        .contains_key(&TopicPartition::new(topic, *p))
-                })
+                .filter(|p| self.deques.contains_key(&TopicPartition::new(topic, *p)))
                 .count() as u32;
             if deques < n {
-                self.producer.builtin[t].update_partition_load_stats(None, &[], 0);
+                self.builtin[t].update_partition_load_stats(None, &[], 0);
                 continue;
             }
             let mut inputs = Vec::new();
             for p in 0..n {
                 let tp = TopicPartition::new(topic, p);
-                let Some(leader) = self.producer.metadata.get(&tp).copied().flatten() else {
+                let Some(leader) = self.metadata.get(&tp).copied().flatten() else {
                     continue;
                 };
-                let node = self.producer.nodes.get(&leader);
+                let node = self.nodes.get(&leader);
                 let latency = node.map_or(0, |s| s.ready_time.since(s.drain_time).millis());
                 let excluded = timeout > 0 && latency > timeout;
-                inputs.push((p, self.producer.deques[&tp].len() as u32, excluded));
+                inputs.push((p, self.deques[&tp].len() as u32, excluded));
             }
             let (sizes, ids, length) = crate::partitioner::adaptive_inputs(&inputs);
-            self.producer.builtin[t].update_partition_load_stats(Some(&sizes), &ids, length);
+            self.builtin[t].update_partition_load_stats(Some(&sizes), &ids, length);
         }
     }
 
     /// `RecordAccumulator.drainBatchesForOneNode` and `Sender.sendProduceRequest`.
-    fn drain_and_send(&mut self, node: BrokerId) -> bool {
+    fn drain_and_send(&mut self, cx: &mut Ctx, node: BrokerId) -> bool {
         let parts: Vec<TopicPartition> = self
-            .producer
             .metadata
             .iter()
             .filter(|(_, l)| **l == Some(node))
@@ -1145,30 +1117,30 @@ impl Sim {
         if parts.is_empty() {
             return false;
         }
-        let max_size = self.producer.config.max_request_size;
-        let backoff = Duration::from_millis(self.producer.config.retry_backoff_ms);
-        let order = self.producer.config.max_in_flight_requests_per_connection == 1;
-        let now = self.cx.now;
+        let max_size = self.config.max_request_size;
+        let backoff = Duration::from_millis(self.config.retry_backoff_ms);
+        let order = self.config.max_in_flight_requests_per_connection == 1;
+        let now = cx.now;
         let mut size = 0u32;
         let mut drained: Vec<ProducerBatch> = Vec::new();
-        let start = self.producer.nodes.entry(node).or_default().drain_index % parts.len();
+        let start = self.nodes.entry(node).or_default().drain_index % parts.len();
         let mut index = start;
         for _ in 0..parts.len() {
             let tp = parts[index];
             index = (index + 1) % parts.len();
-            if self.producer.muted.contains(&tp) {
+            if self.muted.contains(&tp) {
                 continue;
             }
-            let Some(first) = self.producer.deques.get(&tp).and_then(|d| d.front()) else {
+            let Some(first) = self.deques.get(&tp).and_then(|d| d.front()) else {
                 continue;
             };
             if first.attempts > 0 && now.since(first.last_attempt_at) < backoff {
                 continue;
             }
-            if self.producer.idempotent && !self.prepare_idempotent_drain(tp) {
+            if self.idempotent && !self.prepare_idempotent_drain(tp) {
                 continue;
             }
-            let dq = self.producer.deques.get_mut(&tp).expect("looked at above");
+            let dq = self.deques.get_mut(&tp).expect("looked at above");
             let first = dq.front().expect("looked at above");
             let batch_size = first
                 .frozen
@@ -1178,7 +1150,7 @@ impl Sim {
                 break;
             }
             let mut batch = dq.pop_front().expect("just looked");
-            self.producer.adaptive_dirty = true;
+            self.adaptive_dirty = true;
             if batch.frozen.is_none()
                 && batch.compression != CompressionType::None
                 && batch.uncompressed_bytes > 0
@@ -1186,32 +1158,32 @@ impl Sim {
                 // Closing a batch teaches the estimator the codec's real ratio
                 // (`CompressionRatioEstimator.updateEstimation`).
                 let observed = batch.compression.ratio_permille();
-                let estimate = &mut self.producer.compression_estimate[tp.topic.0 as usize];
+                let estimate = &mut self.compression_estimate[tp.topic.0 as usize];
                 if observed < *estimate {
                     *estimate = (*estimate - 5).max(observed);
                 } else if observed > *estimate {
                     *estimate = (*estimate + 50).max(observed);
                 }
             }
-            if self.producer.idempotent {
+            if self.idempotent {
                 self.assign_sequence(&mut batch);
             }
-            let producer_id = self.producer.idempotence.producer_id.map_or(-1, |(p, _)| p);
+            let producer_id = self.idempotence.producer_id.map_or(-1, |(p, _)| p);
             batch.freeze(producer_id);
             size += batch_size;
             if order {
-                self.producer.muted.insert(tp);
+                self.muted.insert(tp);
             }
             drained.push(batch);
         }
-        let state = self.producer.nodes.entry(node).or_default();
+        let state = self.nodes.entry(node).or_default();
         state.drain_index = index;
         if drained.is_empty() {
             return false;
         }
         state.drain_time = now;
         for b in &drained {
-            self.cx.emit(Event::BatchDrained {
+            cx.emit(Event::BatchDrained {
                 batch: b.id,
                 partition: b.partition,
                 records: b.record_total(),
@@ -1220,28 +1192,28 @@ impl Sim {
                 base_sequence: b.base_sequence,
             });
         }
-        let acks = self.producer.config.acks;
+        let acks = self.config.acks;
         let frozen: Vec<Rc<FrozenBatch>> = drained
             .iter()
             .map(|b| b.frozen.clone().expect("frozen on drain"))
             .collect();
-        let id = self.cx.send(
+        let id = cx.send(
             NodeId::Producer,
             NodeId::Broker(node),
             Payload::ProduceRequest {
                 acks,
-                timeout_ms: self.producer.config.request_timeout_ms,
+                timeout_ms: self.config.request_timeout_ms,
                 batches: frozen,
             },
         );
         if acks == Acks::None {
             // No response will come: the batches are done once sent.
             for b in drained {
-                self.complete_batch(b, Ok(None));
+                self.complete_batch(cx, b, Ok(None));
             }
         } else {
-            self.producer.nodes.entry(node).or_default().in_flight += 1;
-            self.producer.in_flight.insert(
+            self.nodes.entry(node).or_default().in_flight += 1;
+            self.in_flight.insert(
                 id,
                 InFlightRequest {
                     to: node,
@@ -1256,18 +1228,16 @@ impl Sim {
     /// `Sender.completeBatch`: success, retry at the front of the deque, or failure.
     fn complete_batch(
         &mut self,
+        cx: &mut Ctx,
         mut batch: ProducerBatch,
         result: Result<Option<Offset>, KafkaError>,
     ) {
-        self.producer.muted.remove(&batch.partition);
+        self.muted.remove(&batch.partition);
         match result {
             Ok(base) => {
                 if let (Some(seq), Some(entry)) = (
                     batch.base_sequence,
-                    self.producer
-                        .idempotence
-                        .partitions
-                        .get_mut(&batch.partition),
+                    self.idempotence.partitions.get_mut(&batch.partition),
                 ) {
                     if entry.epoch == batch.producer_epoch {
                         let last = crate::idempotence::increment_sequence(
@@ -1279,31 +1249,27 @@ impl Sim {
                 }
                 let frozen = batch.frozen.clone().expect("sent batches are frozen");
                 for (i, r) in frozen.records.iter().enumerate() {
-                    self.cx.ledger.on_acknowledged(
-                        r.id,
-                        base.map(|b| Offset(b.0 + i as i64)),
-                        self.cx.now,
-                    );
+                    cx.ledger
+                        .on_acknowledged(r.id, base.map(|b| Offset(b.0 + i as i64)), cx.now);
                 }
-                self.cx.emit(Event::BatchAcknowledged {
+                cx.emit(Event::BatchAcknowledged {
                     batch: batch.id,
                     partition: batch.partition,
                     base_offset: base,
                 });
-                self.producer.buffer_used -= batch.allocated;
+                self.buffer_used -= batch.allocated;
             }
             Err(error) => {
                 if error.invalidates_metadata() {
-                    self.producer.metadata_stale = true;
+                    self.metadata_stale = true;
                 }
                 let mut bump = false;
                 let retriable = match error {
                     // `TransactionManager.canRetry` for an idempotent producer: a batch
                     // that is not the next expected one waits for the earlier ones; if it
                     // is the next one, the sequence has a real gap, and the epoch is bumped.
-                    KafkaError::OutOfOrderSequenceNumber if self.producer.idempotent => {
+                    KafkaError::OutOfOrderSequenceNumber if self.idempotent => {
                         let next = self
-                            .producer
                             .idempotence
                             .partitions
                             .get(&batch.partition)
@@ -1317,12 +1283,12 @@ impl Sim {
                     e => e.is_retriable(),
                 };
                 if retriable
-                    && batch.attempts < self.producer.config.retries
-                    && !self.delivery_expired(&batch)
+                    && batch.attempts < self.config.retries
+                    && !self.delivery_expired(cx, &batch)
                 {
                     batch.attempts += 1;
-                    batch.last_attempt_at = self.cx.now;
-                    self.cx.emit(Event::BatchRetried {
+                    batch.last_attempt_at = cx.now;
+                    cx.emit(Event::BatchRetried {
                         batch: batch.id,
                         error,
                         attempt: batch.attempts,
@@ -1330,11 +1296,11 @@ impl Sim {
                     let tp = batch.partition;
                     self.reenqueue(batch);
                     if bump {
-                        self.bump_epoch_for(tp);
+                        self.bump_epoch_for(cx, tp);
                     }
                 } else {
                     // fail_batch bumps the epoch for a sequence it leaves unresolved.
-                    self.fail_batch(batch, error);
+                    self.fail_batch(cx, batch, error);
                 }
             }
         }
@@ -1343,8 +1309,8 @@ impl Sim {
     /// `RecordAccumulator.reenqueue`: at the front of the deque, or, for the idempotent
     /// producer, in sequence order among the other retried batches.
     fn reenqueue(&mut self, batch: ProducerBatch) {
-        let idempotent = self.producer.idempotent;
-        let dq = self.producer.deques.entry(batch.partition).or_default();
+        let idempotent = self.idempotent;
+        let dq = self.deques.entry(batch.partition).or_default();
         let position = match batch.base_sequence {
             Some(seq) if idempotent => dq
                 .iter()
@@ -1356,46 +1322,46 @@ impl Sim {
             _ => 0,
         };
         dq.insert(position, batch);
-        self.producer.adaptive_dirty = true;
+        self.adaptive_dirty = true;
     }
 
-    fn fail_batch(&mut self, batch: ProducerBatch, error: KafkaError) {
+    fn fail_batch(&mut self, cx: &mut Ctx, batch: ProducerBatch, error: KafkaError) {
         // A sent batch given up on leaves its sequence unresolved: the idempotent
         // producer bumps its epoch so the partition can start again at 0 (KIP-360).
-        if self.producer.idempotent
+        if self.idempotent
             && batch.base_sequence.is_some()
-            && self.producer.idempotence.producer_id.map(|(_, e)| e) == Some(batch.producer_epoch)
+            && self.idempotence.producer_id.map(|(_, e)| e) == Some(batch.producer_epoch)
         {
             // Unlike an out-of-order sequence, its partition's other batches keep their
             // epoch and sequences: a retried one the broker already has is still
             // recognised as a duplicate (`TransactionManager.maybeResolveSequences` only
             // bumps once nothing of the partition is in flight).
-            self.bump_epoch();
+            self.bump_epoch(cx);
         }
-        self.producer.muted.remove(&batch.partition);
+        self.muted.remove(&batch.partition);
         let ids: Vec<_> = batch.record_ids().collect();
         for id in &ids {
-            self.cx.ledger.on_failed(*id, error);
+            cx.ledger.on_failed(*id, error);
         }
-        self.cx.emit(Event::RecordsFailed {
+        cx.emit(Event::RecordsFailed {
             partition: Some(batch.partition),
             records: ids.len() as u32,
             error,
         });
-        self.producer.buffer_used -= batch.allocated;
+        self.buffer_used -= batch.allocated;
     }
 
-    pub(crate) fn producer_receive(&mut self, message: Message) {
+    pub(crate) fn receive(&mut self, cx: &mut Ctx, message: Message) {
         let from = match message.from {
             NodeId::Broker(b) => b,
             NodeId::Producer | NodeId::Consumer(_) => return,
         };
         match message.payload {
             Payload::ProduceResponse { request, results } => {
-                let Some(req) = self.producer.in_flight.remove(&request) else {
+                let Some(req) = self.in_flight.remove(&request) else {
                     return;
                 };
-                let state = self.producer.nodes.entry(from).or_default();
+                let state = self.nodes.entry(from).or_default();
                 state.in_flight = state.in_flight.saturating_sub(1);
                 state.failures = 0;
                 for batch in req.batches {
@@ -1403,68 +1369,66 @@ impl Sim {
                         .iter()
                         .find(|(_, id, _)| *id == batch.id)
                         .map_or(Err(KafkaError::NetworkException), |(_, _, r)| r.map(Some));
-                    self.complete_batch(batch, result);
+                    self.complete_batch(cx, batch, result);
                 }
             }
             Payload::MetadataResponse {
                 request,
                 partitions,
             } => {
-                if self.producer.metadata_request.map(|(id, _)| id) != Some(request) {
+                if self.metadata_request.map(|(id, _)| id) != Some(request) {
                     return;
                 }
-                self.producer.metadata_request = None;
-                self.producer.metadata_stale = false;
+                self.metadata_request = None;
+                self.metadata_stale = false;
                 for (tp, leader, _) in partitions {
                     // Partitions added to a topic: the partitioners use the new count.
-                    if let Some(n) = self.producer.partition_counts.get_mut(tp.topic.0 as usize) {
+                    if let Some(n) = self.partition_counts.get_mut(tp.topic.0 as usize) {
                         *n = (*n).max(tp.partition + 1);
                     }
-                    self.producer.metadata.insert(tp, leader);
+                    self.metadata.insert(tp, leader);
                 }
-                self.producer.rebuild_available();
+                self.rebuild_available();
             }
             Payload::InitProducerIdResponse {
                 request,
                 producer_id,
                 epoch,
-            } if self.producer.idempotence.init_request.map(|(id, _)| id) == Some(request) => {
-                self.producer.idempotence.init_request = None;
-                self.producer.idempotence.producer_id = Some((producer_id, epoch));
-                self.cx.emit(Event::ProducerIdAssigned {
+            } if self.idempotence.init_request.map(|(id, _)| id) == Some(request) => {
+                self.idempotence.init_request = None;
+                self.idempotence.producer_id = Some((producer_id, epoch));
+                cx.emit(Event::ProducerIdAssigned {
                     producer_id,
                     epoch,
                     bumped: false,
                 });
             }
             Payload::ConnectionReset { request } => {
-                if self.producer.metadata_request.map(|(id, _)| id) == Some(request) {
-                    self.producer.metadata_request = None;
+                if self.metadata_request.map(|(id, _)| id) == Some(request) {
+                    self.metadata_request = None;
                 }
-                if self.producer.idempotence.init_request.map(|(id, _)| id) == Some(request) {
-                    self.producer.idempotence.init_request = None;
+                if self.idempotence.init_request.map(|(id, _)| id) == Some(request) {
+                    self.idempotence.init_request = None;
                 }
-                if self.producer.in_flight.contains_key(&request)
-                    || self.producer.metadata_request.is_none()
-                {
-                    self.disconnect(from, None);
+                if self.in_flight.contains_key(&request) || self.metadata_request.is_none() {
+                    self.disconnect(cx, from, None);
                 }
             }
             _ => {}
         }
-        self.producer_poll();
+        self.poll(cx);
     }
 
     /// The next instant the sender has something to do, scheduled once.
-    fn schedule_producer_wake(&mut self) {
-        let p = &self.producer;
+    fn schedule_wake(&mut self, cx: &mut Ctx) {
+        let p = &*self;
         let linger = Duration::from_millis(p.config.linger_ms);
         let backoff = Duration::from_millis(p.config.retry_backoff_ms);
         let delivery = Duration::from_millis(p.config.delivery_timeout_ms);
         let request = Duration::from_millis(p.config.request_timeout_ms);
         // Only future deadlines: what is due now was handled by this poll, or waits for
         // an event (a response, a reconnect) that polls again.
-        let now = self.cx.now;
+        let now = cx.now;
         let mut next = Instant::MAX;
         let mut consider = |t: Instant| {
             if t > now {
@@ -1501,9 +1465,9 @@ impl Sim {
         if next == Instant::MAX {
             return;
         }
-        if self.producer.wake_scheduled.is_none_or(|t| next < t) {
-            self.producer.wake_scheduled = Some(next);
-            self.cx.schedule(next, Due::ProducerWake);
+        if self.wake_scheduled.is_none_or(|t| next < t) {
+            self.wake_scheduled = Some(next);
+            cx.schedule(next, Due::ProducerWake);
         }
     }
 }

@@ -98,7 +98,6 @@ pub struct Sim {
     /// The clock, the queue, the network, the events and the ledger.
     pub(crate) cx: Ctx,
     pub(crate) rng: Rng,
-    pub(crate) partitioner_random: crate::rng::PartitionerRandom,
     /// Draws replica placements, for the topics at the start and those created later.
     pub(crate) placement_rng: Rng,
     /// Draws group member ids (Kafka's random UUIDs).
@@ -128,12 +127,14 @@ impl Sim {
         config.validate()?;
         let broker_ids: Vec<BrokerId> = (0..config.brokers).map(BrokerId).collect();
         let mut sim = Sim {
-            producer: Producer::new(&config),
+            producer: Producer::new(
+                &config,
+                crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
+            ),
             cx: Ctx::new(Duration::from_micros(config.network.latency_us)),
             config,
             seed,
             rng: Rng::new(seed, 2),
-            partitioner_random: crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
             topics: Vec::new(),
             brokers: VecMap::new(),
             unclean_elections: 0,
@@ -209,12 +210,12 @@ impl Sim {
     /// Makes the producer's partitioners draw 0, 1, 2, ... instead of seeded random
     /// numbers, as Kafka's partitioner tests do; for conformance tests.
     pub fn use_sequential_partitioner_random(&mut self) {
-        self.partitioner_random =
+        self.producer.partitioner_random =
             crate::rng::PartitionerRandom::Sequential(crate::rng::SequentialRandom::default());
     }
     /// How many numbers the partitioners drew, when they draw sequentially.
     pub fn partitioner_random_calls(&self) -> Option<u32> {
-        self.partitioner_random.sequential_calls()
+        self.producer.partitioner_random.sequential_calls()
     }
 
     /// How many unclean leader elections have happened.
@@ -263,8 +264,8 @@ impl Sim {
         self.step(now);
         match command {
             Command::Produce(record) => {
-                self.app_send(record)?;
-                self.producer_poll();
+                self.producer.send(&mut self.cx, &self.topics, record)?;
+                self.producer.poll(&mut self.cx);
             }
             Command::CrashBroker(b) => self.crash_broker(b)?,
             Command::RestartBroker(b) => self.restart_broker(b)?,
@@ -484,7 +485,7 @@ impl Sim {
             Due::Deliver(id) => self.deliver(id),
             Due::ProducerWake => {
                 self.producer.wake_scheduled = None;
-                self.producer_poll();
+                self.producer.poll(&mut self.cx);
             }
             Due::Workload => {
                 self.workload_scheduled = false;
@@ -617,7 +618,7 @@ impl Sim {
         }
         self.cx.emit(Event::MessageDelivered { message: id });
         match message.to {
-            NodeId::Producer => self.producer_receive(message),
+            NodeId::Producer => self.producer.receive(&mut self.cx, message),
             NodeId::Broker(b) => self.broker_receive(b, message),
             NodeId::Consumer(c) => self.consumer_receive(c, message),
         }

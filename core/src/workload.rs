@@ -59,12 +59,12 @@ impl Sim {
                     timestamp_ms: None,
                 };
                 // The workload's own records are always well formed.
-                let _ = self.app_send(record);
+                let _ = self.producer.send(&mut self.cx, &self.topics, record);
                 if self.producer.is_blocked() {
                     break;
                 }
             }
-            self.producer_poll();
+            self.producer.poll(&mut self.cx);
         }
         self.schedule_workload();
     }
