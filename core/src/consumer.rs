@@ -20,14 +20,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::assignor::{self, AssignorKind, NamedPartition, RebalanceProtocol, Subscription};
-use crate::config::{ManualCommit, OffsetReset};
-use crate::ctx::Due;
+use crate::config::{ConsumerConfig, ManualCommit, OffsetReset};
+use crate::ctx::{Ctx, Due};
 use crate::event::{Event, KafkaError};
 use crate::ids::{
     BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicId, TopicPartition,
 };
 use crate::network::{FetchPartition, FetchPartitionData, JoinGroup, Message, Payload};
-use crate::sim::Sim;
 use crate::time::{Duration, Instant};
 
 /// The consumer application's `poll(Duration.ofMillis(100))` loop: when nothing is
@@ -126,6 +125,12 @@ pub struct Consumer {
     /// Records it processed, and how many of them were redeliveries.
     pub consumed: u64,
     pub redelivered: u64,
+    /// The consumer's settings (`partition.assignment.strategy` is `assignor`, above).
+    pub(crate) config: ConsumerConfig,
+    /// The subscribed topic's name, as the client names it in its subscription.
+    pub(crate) topic_name: String,
+    /// `bootstrap.servers`: every broker, asked in turn.
+    pub(crate) brokers: Vec<BrokerId>,
 }
 
 fn take_request(
@@ -152,18 +157,20 @@ impl Consumer {
     }
 }
 
-impl Sim {
-    pub fn consumers(&self) -> &VecMap<ConsumerId, Consumer> {
-        &self.consumers
-    }
-
-    /// Starts a consumer process; it looks for its coordinator and joins.
-    pub(crate) fn start_consumer(&mut self, id: ConsumerId, incarnation: u32) {
-        let cfg = &self.config.consumer;
-        let instance = cfg
+impl Consumer {
+    /// A consumer process, not yet started; `topic_name` is its subscribed topic's.
+    pub(crate) fn new(
+        id: ConsumerId,
+        incarnation: u32,
+        config: &ConsumerConfig,
+        topic_name: String,
+        brokers: Vec<BrokerId>,
+        now: Instant,
+    ) -> Consumer {
+        let instance = config
             .static_membership
-            .then(|| Rc::from(alloc::format!("{}-instance-{}", cfg.group_id, id.0)));
-        let consumer = Consumer {
+            .then(|| Rc::from(alloc::format!("{}-instance-{}", config.group_id, id.0)));
+        Consumer {
             id,
             status: ConsumerStatus::Running,
             paused: false,
@@ -173,7 +180,7 @@ impl Sim {
             generation: -1,
             member_state: MemberState::Unjoined,
             coordinator: None,
-            assignor: cfg.partition_assignment_strategy,
+            assignor: config.partition_assignment_strategy,
             owned: Vec::new(),
             positions: VecMap::new(),
             committed: VecMap::new(),
@@ -184,9 +191,8 @@ impl Sim {
             rejoin_needed: true,
             join_prepared: false,
             group_inbox: VecDeque::new(),
-            last_poll_at: self.cx.now,
-            next_auto_commit_at: self.cx.now
-                + Duration::from_millis(self.config.consumer.auto_commit_interval_ms),
+            last_poll_at: now,
+            next_auto_commit_at: now + Duration::from_millis(config.auto_commit_interval_ms),
             processing: None,
             blocked_on_commit: false,
             wake_at: None,
@@ -195,42 +201,42 @@ impl Sim {
             next_partition: 0,
             consumed: 0,
             redelivered: 0,
-        };
-        self.consumers.insert(id, consumer);
-        self.cx.emit(Event::ConsumerStarted { consumer: id });
-        let every = Duration::from_millis(self.config.consumer.heartbeat_interval_ms);
-        self.cx.schedule(
-            self.cx.now + every,
+            config: config.clone(),
+            topic_name,
+            brokers,
+        }
+    }
+
+    /// Starts the process: it starts its heartbeat thread, looks for its coordinator and
+    /// joins.
+    pub(crate) fn start(&mut self, cx: &mut Ctx) {
+        cx.emit(Event::ConsumerStarted { consumer: self.id });
+        let every = Duration::from_millis(self.config.heartbeat_interval_ms);
+        cx.schedule(
+            cx.now + every,
             Due::ConsumerHeartbeat {
-                consumer: id,
-                incarnation,
+                consumer: self.id,
+                incarnation: self.incarnation,
             },
         );
-        self.consumer_poll(id);
+        self.poll(cx);
     }
 
-    fn consumer(&mut self, c: ConsumerId) -> &mut Consumer {
-        self.consumers.get_mut(&c).expect("known consumer")
-    }
-
-    fn consumer_send(&mut self, c: ConsumerId, to: BrokerId, payload: Payload, kind: Inflight) {
+    fn send_request(&mut self, cx: &mut Ctx, to: BrokerId, payload: Payload, kind: Inflight) {
+        let c = self.id;
         let timeout = match kind {
             Inflight::Join => {
                 // JoinGroup waits for the whole rebalance: Kafka allows it the rebalance
                 // timeout plus 5 seconds.
-                self.config.consumer.max_poll_interval_ms + 5_000
+                self.config.max_poll_interval_ms + 5_000
             }
-            _ => self.config.consumer.request_timeout_ms,
+            _ => self.config.request_timeout_ms,
         };
-        let id = self
-            .cx
-            .send(NodeId::Consumer(c), NodeId::Broker(to), payload);
-        let incarnation = self.consumer(c).incarnation;
-        self.consumer(c)
-            .requests
-            .push((id, NodeId::Broker(to), kind));
-        self.cx.schedule(
-            self.cx.now + Duration::from_millis(timeout),
+        let id = cx.send(NodeId::Consumer(c), NodeId::Broker(to), payload);
+        let incarnation = self.incarnation;
+        self.requests.push((id, NodeId::Broker(to), kind));
+        cx.schedule(
+            cx.now + Duration::from_millis(timeout),
             Due::ConsumerRequestTimeout {
                 consumer: c,
                 incarnation,
@@ -240,21 +246,19 @@ impl Sim {
     }
 
     /// The next broker to ask for metadata or the coordinator: the bootstrap list in turn.
-    fn bootstrap_broker(&mut self, c: ConsumerId) -> BrokerId {
-        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        let cons = self.consumer(c);
-        cons.bootstrap_cursor = cons.bootstrap_cursor.wrapping_add(1);
-        ids[cons.bootstrap_cursor as usize % ids.len()]
+    fn bootstrap_broker(&mut self) -> BrokerId {
+        self.bootstrap_cursor = self.bootstrap_cursor.wrapping_add(1);
+        self.brokers[self.bootstrap_cursor as usize % self.brokers.len()]
     }
 
-    fn schedule_consumer_wake(&mut self, c: ConsumerId, at: Instant) {
-        let cons = self.consumer(c);
-        if cons.wake_at.is_some_and(|w| w <= at) {
+    fn schedule_wake(&mut self, cx: &mut Ctx, at: Instant) {
+        let c = self.id;
+        if self.wake_at.is_some_and(|w| w <= at) {
             return;
         }
-        cons.wake_at = Some(at);
-        let incarnation = cons.incarnation;
-        self.cx.schedule(
+        self.wake_at = Some(at);
+        let incarnation = self.incarnation;
+        cx.schedule(
             at,
             Due::ConsumerWake {
                 consumer: c,
@@ -263,190 +267,170 @@ impl Sim {
         );
     }
 
-    pub(crate) fn on_consumer_wake(&mut self, c: ConsumerId, incarnation: u32) {
-        let Some(cons) = self.consumers.get_mut(&c) else {
-            return;
-        };
-        if cons.incarnation != incarnation || !cons.is_running() {
+    pub(crate) fn on_wake(&mut self, cx: &mut Ctx, incarnation: u32) {
+        if self.incarnation != incarnation || !self.is_running() {
             return;
         }
-        if cons.wake_at.is_some_and(|w| w > self.cx.now) {
+        if self.wake_at.is_some_and(|w| w > cx.now) {
             return;
         }
-        cons.wake_at = None;
-        if cons
-            .processing
-            .as_ref()
-            .is_some_and(|p| p.until <= self.cx.now)
-        {
-            self.finish_processing(c);
+        self.wake_at = None;
+        if self.processing.as_ref().is_some_and(|p| p.until <= cx.now) {
+            self.finish_processing(cx);
         }
-        self.consumer_poll(c);
+        self.poll(cx);
         // Still processing: wake when it is done.
-        if let Some(until) = self.consumers[&c].processing.as_ref().map(|p| p.until) {
-            self.schedule_consumer_wake(c, until);
+        if let Some(until) = self.processing.as_ref().map(|p| p.until) {
+            self.schedule_wake(cx, until);
         }
     }
 
     /// The application thread's `poll()`.
-    pub(crate) fn consumer_poll(&mut self, c: ConsumerId) {
-        let now = self.cx.now;
+    pub(crate) fn poll(&mut self, cx: &mut Ctx) {
+        let now = cx.now;
         {
-            let cons = self.consumer(c);
-            if !cons.is_running()
-                || cons.paused
-                || cons.processing.is_some()
-                || cons.blocked_on_commit
+            if !self.is_running()
+                || self.paused
+                || self.processing.is_some()
+                || self.blocked_on_commit
             {
                 return;
             }
-            cons.last_poll_at = now;
+            self.last_poll_at = now;
         }
-        self.consumer_metadata(c);
-        if self.consumer(c).coordinator.is_none() {
-            if !self
-                .consumer(c)
-                .in_flight(|k| matches!(k, Inflight::FindCoordinator))
-            {
-                let to = self.bootstrap_broker(c);
-                let group: Rc<str> = Rc::from(self.config.consumer.group_id.as_str());
-                self.consumer_send(
-                    c,
+        self.maybe_request_metadata(cx);
+        if self.coordinator.is_none() {
+            if !self.in_flight(|k| matches!(k, Inflight::FindCoordinator)) {
+                let to = self.bootstrap_broker();
+                let group: Rc<str> = Rc::from(self.config.group_id.as_str());
+                self.send_request(
+                    cx,
                     to,
                     Payload::FindCoordinatorRequest { group },
                     Inflight::FindCoordinator,
                 );
             }
         } else {
-            while let Some(p) = self.consumer(c).group_inbox.pop_front() {
-                self.on_group_response(c, p);
-                if !self.consumer(c).is_running() {
+            while let Some(p) = self.group_inbox.pop_front() {
+                self.on_group_response(cx, p);
+                if !self.is_running() {
                     return;
                 }
             }
-            if self.consumer(c).blocked_on_commit {
+            if self.blocked_on_commit {
                 return;
             }
-            self.maybe_join(c);
-            if self.consumer(c).blocked_on_commit {
+            self.maybe_join(cx);
+            if self.blocked_on_commit {
                 return;
             }
-            self.maybe_auto_commit(c);
-            self.refresh_positions(c);
+            self.maybe_auto_commit(cx);
+            self.refresh_positions(cx);
         }
-        self.send_fetches(c);
-        if !self.hand_out_records(c) {
-            self.schedule_consumer_wake(c, now + POLL_TIMEOUT);
+        self.send_fetches(cx);
+        if !self.hand_out_records(cx) {
+            self.schedule_wake(cx, now + POLL_TIMEOUT);
         }
     }
 
-    fn consumer_metadata(&mut self, c: ConsumerId) {
-        let cons = self.consumer(c);
-        if !cons.metadata_stale || cons.in_flight(|k| matches!(k, Inflight::Metadata)) {
+    fn maybe_request_metadata(&mut self, cx: &mut Ctx) {
+        if !self.metadata_stale || self.in_flight(|k| matches!(k, Inflight::Metadata)) {
             return;
         }
-        let to = self.bootstrap_broker(c);
-        self.consumer_send(c, to, Payload::MetadataRequest, Inflight::Metadata);
+        let to = self.bootstrap_broker();
+        self.send_request(cx, to, Payload::MetadataRequest, Inflight::Metadata);
     }
 
     /// Partition counts of the subscribed topic as this consumer's metadata has them.
-    fn partition_counts(&self, c: ConsumerId) -> VecMap<TopicId, u32> {
+    fn partition_counts(&self) -> VecMap<TopicId, u32> {
         let mut counts = VecMap::new();
-        for tp in self.consumers[&c].metadata.keys() {
+        for tp in self.metadata.keys() {
             let n = counts.entry(tp.topic).or_insert(0);
             *n = (*n).max(tp.partition + 1);
         }
-        let topic = TopicId(self.config.consumer.topic);
+        let topic = TopicId(self.config.topic);
         counts.retain(|t, _| *t == topic);
         counts
     }
 
-    fn subscription(&self, c: ConsumerId) -> Subscription {
-        let cons = &self.consumers[&c];
-        let topic = &self.topics[self.config.consumer.topic as usize].spec.name;
+    fn subscription(&self) -> Subscription {
         Subscription {
-            topics: alloc::vec![topic.clone()],
-            owned_partitions: cons.owned.iter().map(|tp| self.named(*tp)).collect(),
-            generation: (cons.generation >= 0).then_some(cons.generation),
-            group_instance_id: cons.group_instance_id.as_ref().map(|s| String::from(&**s)),
+            topics: alloc::vec![self.topic_name.clone()],
+            owned_partitions: self.owned.iter().map(|tp| self.named(*tp)).collect(),
+            generation: (self.generation >= 0).then_some(self.generation),
+            group_instance_id: self.group_instance_id.as_ref().map(|s| String::from(&**s)),
         }
     }
 
     fn named(&self, tp: TopicPartition) -> NamedPartition {
-        NamedPartition::new(
-            &self.topics[tp.topic.0 as usize].spec.name,
-            tp.partition as i32,
-        )
+        NamedPartition::new(&self.topic_name, tp.partition as i32)
     }
 
     fn unnamed(&self, np: &NamedPartition) -> Option<TopicPartition> {
-        let t = self.topics.iter().position(|t| t.spec.name == np.topic)?;
-        Some(TopicPartition::new(TopicId(t as u32), np.partition as u32))
+        // The assignors hand out the subscribed topic's partitions only.
+        (np.topic == self.topic_name)
+            .then(|| TopicPartition::new(TopicId(self.config.topic), np.partition as u32))
     }
 
     /// `ConsumerCoordinator.onJoinPrepare` then JoinGroup.
-    fn maybe_join(&mut self, c: ConsumerId) {
-        let cons = &self.consumers[&c];
-        let joining = cons.in_flight(|k| matches!(k, Inflight::Join | Inflight::Sync))
+    fn maybe_join(&mut self, cx: &mut Ctx) {
+        let c = self.id;
+        let joining = self.in_flight(|k| matches!(k, Inflight::Join | Inflight::Sync))
             || matches!(
-                cons.member_state,
+                self.member_state,
                 MemberState::PreparingRebalance | MemberState::CompletingRebalance
             );
-        if joining || !(cons.rejoin_needed || cons.member_state == MemberState::Unjoined) {
+        if joining || !(self.rejoin_needed || self.member_state == MemberState::Unjoined) {
             return;
         }
-        if !self.consumer(c).join_prepared {
-            self.consumer(c).join_prepared = true;
-            let cons = &self.consumers[&c];
+        if !self.join_prepared {
+            self.join_prepared = true;
             // Commit what was consumed before giving partitions up (auto commit only).
-            if self.config.consumer.enable_auto_commit && cons.generation >= 0 {
-                let offsets = self.consumed_positions(c);
+            if self.config.enable_auto_commit && self.generation >= 0 {
+                let offsets = self.consumed_positions();
                 if !offsets.is_empty() {
-                    self.commit(c, offsets, true);
+                    self.commit(cx, offsets, true);
                     return;
                 }
             }
         }
-        let cons = &self.consumers[&c];
-        let owned = cons.owned.clone();
-        if cons.generation < 0 && !owned.is_empty() {
+        let owned = self.owned.clone();
+        if self.generation < 0 && !owned.is_empty() {
             // The member is no longer in the group: it cannot commit what it had.
-            self.cx.emit(Event::PartitionsLost {
+            cx.emit(Event::PartitionsLost {
                 consumer: c,
                 partitions: owned,
             });
-            self.drop_partitions(c, None);
-        } else if cons.assignor.protocol() == RebalanceProtocol::Eager && !owned.is_empty() {
-            self.cx.emit(Event::PartitionsRevoked {
+            self.drop_partitions(None);
+        } else if self.assignor.protocol() == RebalanceProtocol::Eager && !owned.is_empty() {
+            cx.emit(Event::PartitionsRevoked {
                 consumer: c,
                 partitions: owned,
             });
-            self.drop_partitions(c, None);
+            self.drop_partitions(None);
         }
-        let Some(coordinator) = self.consumers[&c].coordinator else {
+        let Some(coordinator) = self.coordinator else {
             return;
         };
-        let cfg = &self.config.consumer;
-        let cons = &self.consumers[&c];
+        let cfg = &self.config;
         let join = JoinGroup {
             group: Rc::from(cfg.group_id.as_str()),
-            member_id: cons.member_id.clone(),
-            group_instance_id: cons.group_instance_id.clone(),
+            member_id: self.member_id.clone(),
+            group_instance_id: self.group_instance_id.clone(),
             session_timeout_ms: cfg.session_timeout_ms,
             rebalance_timeout_ms: cfg.max_poll_interval_ms,
-            protocol: cons.assignor,
-            subscription: self.subscription(c),
+            protocol: self.assignor,
+            subscription: self.subscription(),
         };
-        let generation = cons.generation;
-        let cons = self.consumer(c);
-        cons.member_state = MemberState::PreparingRebalance;
-        cons.rejoin_needed = false;
-        self.cx.emit(Event::JoinGroupSent {
+        let generation = self.generation;
+        self.member_state = MemberState::PreparingRebalance;
+        self.rejoin_needed = false;
+        cx.emit(Event::JoinGroupSent {
             consumer: c,
             generation,
         });
-        self.consumer_send(
-            c,
+        self.send_request(
+            cx,
             coordinator,
             Payload::JoinGroupRequest(Rc::new(join)),
             Inflight::Join,
@@ -454,89 +438,84 @@ impl Sim {
     }
 
     /// Drops `which` (or every) owned partition: position, buffer, ownership.
-    fn drop_partitions(&mut self, c: ConsumerId, which: Option<&[TopicPartition]>) {
-        let cons = self.consumer(c);
+    fn drop_partitions(&mut self, which: Option<&[TopicPartition]>) {
         let gone: Vec<TopicPartition> = match which {
             Some(w) => w.to_vec(),
-            None => cons.owned.clone(),
+            None => self.owned.clone(),
         };
-        cons.owned.retain(|tp| !gone.contains(tp));
+        self.owned.retain(|tp| !gone.contains(tp));
         for tp in &gone {
-            cons.positions.remove(tp);
-            cons.buffer.remove(tp);
+            self.positions.remove(tp);
+            self.buffer.remove(tp);
         }
     }
 
     /// The positions of owned partitions that moved past what was last committed.
-    fn consumed_positions(&self, c: ConsumerId) -> Vec<(TopicPartition, Offset)> {
-        let cons = &self.consumers[&c];
-        cons.positions
+    fn consumed_positions(&self) -> Vec<(TopicPartition, Offset)> {
+        self.positions
             .iter()
             .filter_map(|(tp, p)| p.map(|p| (*tp, p)))
-            .filter(|(tp, p)| cons.committed.get(tp) != Some(p))
+            .filter(|(tp, p)| self.committed.get(tp) != Some(p))
             .collect()
     }
 
-    fn maybe_auto_commit(&mut self, c: ConsumerId) {
-        if !self.config.consumer.enable_auto_commit {
+    fn maybe_auto_commit(&mut self, cx: &mut Ctx) {
+        if !self.config.enable_auto_commit {
             return;
         }
-        let now = self.cx.now;
-        let cons = &self.consumers[&c];
-        if now < cons.next_auto_commit_at || cons.member_state != MemberState::Stable {
+        let now = cx.now;
+        if now < self.next_auto_commit_at || self.member_state != MemberState::Stable {
             return;
         }
-        let next = now + Duration::from_millis(self.config.consumer.auto_commit_interval_ms);
-        self.consumer(c).next_auto_commit_at = next;
-        let offsets = self.consumed_positions(c);
+        let next = now + Duration::from_millis(self.config.auto_commit_interval_ms);
+        self.next_auto_commit_at = next;
+        let offsets = self.consumed_positions();
         if !offsets.is_empty() {
-            self.commit(c, offsets, false);
+            self.commit(cx, offsets, false);
         }
     }
 
     /// `commitSync` (blocking the application until answered) or `commitAsync`.
-    fn commit(&mut self, c: ConsumerId, offsets: Vec<(TopicPartition, Offset)>, sync: bool) {
-        let Some(coordinator) = self.consumers[&c].coordinator else {
+    fn commit(&mut self, cx: &mut Ctx, offsets: Vec<(TopicPartition, Offset)>, sync: bool) {
+        let Some(coordinator) = self.coordinator else {
             return;
         };
-        let cons = self.consumer(c);
         if sync {
-            cons.blocked_on_commit = true;
+            self.blocked_on_commit = true;
         }
         let payload = Payload::OffsetCommitRequest {
-            group: Rc::from(self.config.consumer.group_id.as_str()),
-            member_id: self.consumers[&c].member_id.clone(),
-            generation: self.consumers[&c].generation,
+            group: Rc::from(self.config.group_id.as_str()),
+            member_id: self.member_id.clone(),
+            generation: self.generation,
             offsets: offsets.clone(),
         };
-        self.consumer_send(c, coordinator, payload, Inflight::Commit { offsets, sync });
+        self.send_request(cx, coordinator, payload, Inflight::Commit { offsets, sync });
     }
 
     /// Owned partitions without a position ask the coordinator for their committed offset.
-    fn refresh_positions(&mut self, c: ConsumerId) {
-        let cons = &self.consumers[&c];
-        if cons.member_state != MemberState::Stable
-            && cons.assignor.protocol() == RebalanceProtocol::Eager
+    fn refresh_positions(&mut self, cx: &mut Ctx) {
+        if self.member_state != MemberState::Stable
+            && self.assignor.protocol() == RebalanceProtocol::Eager
         {
             return;
         }
-        let missing: Vec<TopicPartition> = cons
+        let missing: Vec<TopicPartition> = self
             .positions
             .iter()
             .filter(|(_, p)| p.is_none())
             .map(|(tp, _)| *tp)
             .collect();
         if missing.is_empty()
-            || cons.in_flight(|k| matches!(k, Inflight::OffsetFetch | Inflight::ListOffsets))
+            || self.in_flight(|k| matches!(k, Inflight::OffsetFetch | Inflight::ListOffsets))
         {
             return;
         }
-        let Some(coordinator) = cons.coordinator else {
+        let Some(coordinator) = self.coordinator else {
             return;
         };
-        let group = Rc::from(self.config.consumer.group_id.as_str());
-        self.consumer_send(
-            c,
+        let group = Rc::from(self.config.group_id.as_str());
+        self.send_request(
+            cx,
             coordinator,
             Payload::OffsetFetchRequest {
                 group,
@@ -547,15 +526,14 @@ impl Sim {
     }
 
     /// One fetch per leader for owned partitions with a position and nothing buffered.
-    fn send_fetches(&mut self, c: ConsumerId) {
-        let cons = &self.consumers[&c];
+    fn send_fetches(&mut self, cx: &mut Ctx) {
         let mut by_leader: Vec<(BrokerId, Vec<FetchPartition>)> = Vec::new();
-        for (tp, pos) in &cons.positions {
+        for (tp, pos) in &self.positions {
             let Some(pos) = pos else { continue };
-            if cons.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
+            if self.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
                 continue;
             }
-            let Some(&(Some(leader), epoch)) = cons.metadata.get(tp) else {
+            let Some(&(Some(leader), epoch)) = self.metadata.get(tp) else {
                 continue;
             };
             let fp = FetchPartition {
@@ -570,7 +548,7 @@ impl Sim {
             }
         }
         crate::java::sort_small_by_key(&mut by_leader, |(l, _)| *l);
-        let busy: Vec<BrokerId> = cons
+        let busy: Vec<BrokerId> = self
             .requests
             .iter()
             .filter_map(|(_, _, k)| match k {
@@ -582,8 +560,8 @@ impl Sim {
             if busy.contains(&leader) {
                 continue;
             }
-            self.consumer_send(
-                c,
+            self.send_request(
+                cx,
                 leader,
                 Payload::FetchRequest { partitions },
                 Inflight::Fetch(leader),
@@ -593,23 +571,22 @@ impl Sim {
 
     /// Hands out up to `max.poll.records` buffered records (partitions in turn) and starts
     /// processing them. Returns whether there were any.
-    fn hand_out_records(&mut self, c: ConsumerId) -> bool {
-        let max = self.config.consumer.max_poll_records as usize;
-        let per_record = self.config.consumer.process_us_per_record;
-        let now = self.cx.now;
-        let cons = self.consumer(c);
-        let partitions: Vec<TopicPartition> = cons.buffer.keys().copied().collect();
+    fn hand_out_records(&mut self, cx: &mut Ctx) -> bool {
+        let max = self.config.max_poll_records as usize;
+        let per_record = self.config.process_us_per_record;
+        let now = cx.now;
+        let partitions: Vec<TopicPartition> = self.buffer.keys().copied().collect();
         if partitions.is_empty() {
             return false;
         }
         let mut out = Vec::new();
-        let start = cons.next_partition % partitions.len();
+        let start = self.next_partition % partitions.len();
         for i in 0..partitions.len() {
             let tp = partitions[(start + i) % partitions.len()];
-            let Some(Some(mut pos)) = cons.positions.get(&tp).copied() else {
+            let Some(Some(mut pos)) = self.positions.get(&tp).copied() else {
                 continue;
             };
-            let buf = cons.buffer.get_mut(&tp).expect("listed");
+            let buf = self.buffer.get_mut(&tp).expect("listed");
             while out.len() < max {
                 let Some(&(offset, id)) = buf.front() else {
                     break;
@@ -621,33 +598,34 @@ impl Sim {
                 out.push((tp, offset, id));
                 pos = offset.next();
             }
-            cons.positions.insert(tp, Some(pos));
+            self.positions.insert(tp, Some(pos));
             if out.len() >= max {
-                cons.next_partition = start + i + 1;
+                self.next_partition = start + i + 1;
                 break;
             }
         }
-        cons.buffer.retain(|_, b| !b.is_empty());
+        self.buffer.retain(|_, b| !b.is_empty());
         if out.is_empty() {
             return false;
         }
         let until = now + Duration::from_micros(per_record * out.len() as u64);
-        cons.processing = Some(Processing {
+        self.processing = Some(Processing {
             until,
             records: out,
         });
-        self.schedule_consumer_wake(c, until);
+        self.schedule_wake(cx, until);
         true
     }
 
     /// The application finished processing the last poll's records.
-    fn finish_processing(&mut self, c: ConsumerId) {
-        let Some(p) = self.consumer(c).processing.take() else {
+    fn finish_processing(&mut self, cx: &mut Ctx) {
+        let c = self.id;
+        let Some(p) = self.processing.take() else {
             return;
         };
         let mut runs: Vec<(TopicPartition, Offset, u32, u32)> = Vec::new();
         for (tp, offset, id) in p.records {
-            let again = self.cx.ledger.on_consumed(id, offset);
+            let again = cx.ledger.on_consumed(id, offset);
             match runs.last_mut() {
                 Some(run) if run.0 == tp => {
                     run.2 += 1;
@@ -657,10 +635,9 @@ impl Sim {
             }
         }
         for (tp, from, records, redelivered) in runs {
-            let cons = self.consumer(c);
-            cons.consumed += u64::from(records);
-            cons.redelivered += u64::from(redelivered);
-            self.cx.emit(Event::RecordsConsumed {
+            self.consumed += u64::from(records);
+            self.redelivered += u64::from(redelivered);
+            cx.emit(Event::RecordsConsumed {
                 consumer: c,
                 partition: tp,
                 from,
@@ -668,180 +645,171 @@ impl Sim {
                 redelivered,
             });
         }
-        if !self.config.consumer.enable_auto_commit {
-            let offsets = self.consumed_positions(c);
+        if !self.config.enable_auto_commit {
+            let offsets = self.consumed_positions();
             if !offsets.is_empty() {
-                let sync = self.config.consumer.manual_commit == ManualCommit::Sync;
-                self.commit(c, offsets, sync);
+                let sync = self.config.manual_commit == ManualCommit::Sync;
+                self.commit(cx, offsets, sync);
             }
         }
     }
 
     /// The heartbeat thread's tick.
-    pub(crate) fn on_consumer_heartbeat(&mut self, c: ConsumerId, incarnation: u32) {
-        let Some(cons) = self.consumers.get(&c) else {
-            return;
-        };
-        if cons.incarnation != incarnation || !cons.is_running() {
+    pub(crate) fn heartbeat_tick(&mut self, cx: &mut Ctx, incarnation: u32) {
+        let c = self.id;
+        if self.incarnation != incarnation || !self.is_running() {
             return;
         }
-        let every = Duration::from_millis(self.config.consumer.heartbeat_interval_ms);
-        self.cx.schedule(
-            self.cx.now + every,
+        let every = Duration::from_millis(self.config.heartbeat_interval_ms);
+        cx.schedule(
+            cx.now + every,
             Due::ConsumerHeartbeat {
                 consumer: c,
                 incarnation,
             },
         );
-        let cons = &self.consumers[&c];
         let joined = matches!(
-            cons.member_state,
+            self.member_state,
             MemberState::Stable | MemberState::CompletingRebalance
         );
-        let Some(coordinator) = cons.coordinator else {
+        let Some(coordinator) = self.coordinator else {
             return;
         };
         if !joined {
             return;
         }
-        let max_poll = Duration::from_millis(self.config.consumer.max_poll_interval_ms);
-        if self.cx.now.since(cons.last_poll_at) > max_poll {
+        let max_poll = Duration::from_millis(self.config.max_poll_interval_ms);
+        if cx.now.since(self.last_poll_at) > max_poll {
             // "consumer poll timeout has expired": leave, and rejoin at the next poll.
-            self.leave_group(c);
-            let cons = self.consumer(c);
-            cons.generation = -1;
-            if cons.group_instance_id.is_none() {
-                cons.member_id = Rc::from("");
+            self.leave_group(cx);
+            self.generation = -1;
+            if self.group_instance_id.is_none() {
+                self.member_id = Rc::from("");
             }
-            cons.member_state = MemberState::Unjoined;
-            cons.rejoin_needed = true;
-            cons.join_prepared = false;
+            self.member_state = MemberState::Unjoined;
+            self.rejoin_needed = true;
+            self.join_prepared = false;
             return;
         }
-        if cons.in_flight(|k| matches!(k, Inflight::Heartbeat)) {
+        if self.in_flight(|k| matches!(k, Inflight::Heartbeat)) {
             return;
         }
         let payload = Payload::HeartbeatRequest {
-            group: Rc::from(self.config.consumer.group_id.as_str()),
-            member_id: cons.member_id.clone(),
-            generation: cons.generation,
+            group: Rc::from(self.config.group_id.as_str()),
+            member_id: self.member_id.clone(),
+            generation: self.generation,
         };
-        self.consumer_send(c, coordinator, payload, Inflight::Heartbeat);
+        self.send_request(cx, coordinator, payload, Inflight::Heartbeat);
     }
 
-    fn leave_group(&mut self, c: ConsumerId) {
-        let cons = &self.consumers[&c];
-        let (Some(coordinator), false) = (cons.coordinator, cons.member_id.is_empty()) else {
+    fn leave_group(&mut self, cx: &mut Ctx) {
+        let (Some(coordinator), false) = (self.coordinator, self.member_id.is_empty()) else {
             return;
         };
-        if cons.group_instance_id.is_some() {
+        if self.group_instance_id.is_some() {
             // Static members do not leave: the coordinator waits for their session.
             return;
         }
         let payload = Payload::LeaveGroupRequest {
-            group: Rc::from(self.config.consumer.group_id.as_str()),
-            member_id: cons.member_id.clone(),
+            group: Rc::from(self.config.group_id.as_str()),
+            member_id: self.member_id.clone(),
         };
-        self.consumer_send(c, coordinator, payload, Inflight::Leave);
+        self.send_request(cx, coordinator, payload, Inflight::Leave);
     }
 
     /// `close()`: commit (with auto commit), revoke, leave.
-    pub(crate) fn close_consumer(&mut self, c: ConsumerId) {
-        if self.config.consumer.enable_auto_commit && self.consumers[&c].generation >= 0 {
-            let offsets = self.consumed_positions(c);
+    pub(crate) fn close(&mut self, cx: &mut Ctx) {
+        let c = self.id;
+        if self.config.enable_auto_commit && self.generation >= 0 {
+            let offsets = self.consumed_positions();
             if !offsets.is_empty() {
-                self.commit(c, offsets, false);
+                self.commit(cx, offsets, false);
             }
         }
-        let owned = self.consumers[&c].owned.clone();
+        let owned = self.owned.clone();
         if !owned.is_empty() {
-            self.cx.emit(Event::PartitionsRevoked {
+            cx.emit(Event::PartitionsRevoked {
                 consumer: c,
                 partitions: owned,
             });
         }
-        self.leave_group(c);
-        let cons = self.consumer(c);
-        cons.status = ConsumerStatus::Closed;
-        cons.owned.clear();
-        cons.positions.clear();
-        cons.buffer.clear();
-        cons.processing = None;
-        cons.incarnation += 1;
-        self.cx.emit(Event::ConsumerClosed { consumer: c });
+        self.leave_group(cx);
+        self.status = ConsumerStatus::Closed;
+        self.owned.clear();
+        self.positions.clear();
+        self.buffer.clear();
+        self.processing = None;
+        self.incarnation += 1;
+        cx.emit(Event::ConsumerClosed { consumer: c });
     }
 
-    pub(crate) fn crash_consumer(&mut self, c: ConsumerId) {
-        let cons = self.consumer(c);
-        cons.status = ConsumerStatus::Crashed;
-        cons.owned.clear();
-        cons.positions.clear();
-        cons.buffer.clear();
-        cons.processing = None;
-        cons.requests.clear();
-        cons.group_inbox.clear();
-        cons.incarnation += 1;
-        self.cx.emit(Event::ConsumerCrashed { consumer: c });
+    pub(crate) fn crash(&mut self, cx: &mut Ctx) {
+        let c = self.id;
+        self.status = ConsumerStatus::Crashed;
+        self.owned.clear();
+        self.positions.clear();
+        self.buffer.clear();
+        self.processing = None;
+        self.requests.clear();
+        self.group_inbox.clear();
+        self.incarnation += 1;
+        cx.emit(Event::ConsumerCrashed { consumer: c });
     }
 
-    pub(crate) fn on_consumer_request_timeout(
+    pub(crate) fn on_request_timeout(
         &mut self,
-        c: ConsumerId,
+        cx: &mut Ctx,
         incarnation: u32,
         request: MessageId,
     ) {
-        let Some(cons) = self.consumers.get_mut(&c) else {
-            return;
-        };
-        if cons.incarnation != incarnation {
+        let c = self.id;
+        if self.incarnation != incarnation {
             return;
         }
-        let Some((_, to, kind)) = take_request(&mut cons.requests, request) else {
+        let Some((_, to, kind)) = take_request(&mut self.requests, request) else {
             return;
         };
-        self.cx.emit(Event::RequestTimedOut {
+        cx.emit(Event::RequestTimedOut {
             from: NodeId::Consumer(c),
             to,
         });
-        self.on_request_failed(c, kind, KafkaError::RequestTimedOut);
+        self.on_request_failed(cx, kind, KafkaError::RequestTimedOut);
     }
 
     /// A request failed in the network (reset or timed out): the coordinator or the
     /// metadata is suspect.
-    fn on_request_failed(&mut self, c: ConsumerId, kind: Inflight, error: KafkaError) {
+    fn on_request_failed(&mut self, cx: &mut Ctx, kind: Inflight, error: KafkaError) {
+        let c = self.id;
         match kind {
             Inflight::FindCoordinator | Inflight::Metadata => {}
-            Inflight::Fetch(_) | Inflight::ListOffsets => self.consumer(c).metadata_stale = true,
+            Inflight::Fetch(_) | Inflight::ListOffsets => self.metadata_stale = true,
             Inflight::Join | Inflight::Sync => {
-                self.mark_coordinator_unknown(c);
-                let cons = self.consumer(c);
-                cons.member_state = MemberState::Unjoined;
-                cons.rejoin_needed = true;
+                self.mark_coordinator_unknown();
+                self.member_state = MemberState::Unjoined;
+                self.rejoin_needed = true;
             }
             Inflight::Heartbeat | Inflight::Leave | Inflight::OffsetFetch => {
-                self.mark_coordinator_unknown(c)
+                self.mark_coordinator_unknown()
             }
             Inflight::Commit { sync, .. } => {
-                self.mark_coordinator_unknown(c);
-                self.cx.emit(Event::CommitFailed { consumer: c, error });
+                self.mark_coordinator_unknown();
+                cx.emit(Event::CommitFailed { consumer: c, error });
                 if sync {
-                    self.consumer(c).blocked_on_commit = false;
+                    self.blocked_on_commit = false;
                 }
             }
         }
-        self.consumer_poll(c);
+        self.poll(cx);
     }
 
-    fn mark_coordinator_unknown(&mut self, c: ConsumerId) {
-        self.consumer(c).coordinator = None;
+    fn mark_coordinator_unknown(&mut self) {
+        self.coordinator = None;
     }
 
     /// A response (or a reset) arrived for a consumer.
-    pub(crate) fn consumer_receive(&mut self, c: ConsumerId, message: Message) {
-        let Some(cons) = self.consumers.get_mut(&c) else {
-            return;
-        };
-        if !cons.is_running() {
+    pub(crate) fn receive(&mut self, cx: &mut Ctx, message: Message) {
+        let c = self.id;
+        if !self.is_running() {
             return;
         }
         let request = match &message.payload {
@@ -858,74 +826,71 @@ impl Sim {
             | Payload::ConnectionReset { request } => *request,
             _ => return,
         };
-        let Some((_, _, kind)) = take_request(&mut cons.requests, request) else {
+        let Some((_, _, kind)) = take_request(&mut self.requests, request) else {
             return;
         };
         match message.payload {
             Payload::ConnectionReset { .. } => {
-                self.on_request_failed(c, kind, KafkaError::NetworkException)
+                self.on_request_failed(cx, kind, KafkaError::NetworkException)
             }
             Payload::FindCoordinatorResponse { coordinator, .. } => {
                 match coordinator {
                     Ok(b) => {
-                        self.consumer(c).coordinator = Some(b);
-                        self.cx.emit(Event::CoordinatorFound {
+                        self.coordinator = Some(b);
+                        cx.emit(Event::CoordinatorFound {
                             consumer: c,
                             broker: b,
                         });
-                        self.consumer_poll(c);
+                        self.poll(cx);
                     }
                     Err(_) => {
                         // Retry after retry.backoff.ms.
-                        let at = self.cx.now
-                            + Duration::from_millis(self.config.consumer.retry_backoff_ms);
-                        self.schedule_consumer_wake(c, at);
+                        let at = cx.now + Duration::from_millis(self.config.retry_backoff_ms);
+                        self.schedule_wake(cx, at);
                     }
                 }
             }
             Payload::MetadataResponse { partitions, .. } => {
-                let cons = self.consumer(c);
-                cons.metadata.clear();
+                self.metadata.clear();
                 for (tp, leader, epoch) in partitions {
-                    cons.metadata.insert(tp, (leader, epoch));
+                    self.metadata.insert(tp, (leader, epoch));
                 }
-                cons.metadata_stale = false;
+                self.metadata_stale = false;
                 // The leader rejoins when a subscribed topic's partition count changed.
-                if let Some(snapshot) = cons.assignment_snapshot.clone() {
-                    if snapshot != self.partition_counts(c) {
-                        let cons = self.consumer(c);
-                        cons.rejoin_needed = true;
-                        cons.join_prepared = false;
+                if let Some(snapshot) = self.assignment_snapshot.clone() {
+                    if snapshot != self.partition_counts() {
+                        self.rejoin_needed = true;
+                        self.join_prepared = false;
                     }
                 }
-                self.consumer_poll(c);
+                self.poll(cx);
             }
             p @ (Payload::JoinGroupResponse { .. } | Payload::SyncGroupResponse { .. }) => {
-                self.consumer(c).group_inbox.push_back(p);
-                self.consumer_poll(c);
+                self.group_inbox.push_back(p);
+                self.poll(cx);
             }
-            Payload::HeartbeatResponse { error, .. } => self.on_heartbeat_response(c, error),
+            Payload::HeartbeatResponse { error, .. } => self.on_heartbeat_response(cx, error),
             Payload::LeaveGroupResponse { .. } => {}
             Payload::OffsetCommitResponse { error, .. } => {
                 let Inflight::Commit { offsets, sync } = kind else {
                     return;
                 };
-                self.on_commit_response(c, offsets, sync, error);
+                self.on_commit_response(cx, offsets, sync, error);
             }
             Payload::OffsetFetchResponse { result, .. } => match result {
                 Err(_) => {
-                    self.mark_coordinator_unknown(c);
-                    self.consumer_poll(c);
+                    self.mark_coordinator_unknown();
+                    self.poll(cx);
                 }
-                Ok(offsets) => self.on_committed_offsets(c, offsets),
+                Ok(offsets) => self.on_committed_offsets(cx, offsets),
             },
             Payload::ListOffsetsResponse { results, .. } => {
                 for (tp, r) in results {
                     match r {
                         Ok(o) => {
-                            if self.consumer(c).positions.get(&tp) == Some(&None) {
-                                self.consumer(c).positions.insert(tp, Some(o));
-                                self.cx.emit(Event::PositionSet {
+                            if self.positions.get(&tp) == Some(&None) {
+                                self.positions.insert(tp, Some(o));
+                                cx.emit(Event::PositionSet {
                                     consumer: c,
                                     partition: tp,
                                     offset: o,
@@ -933,123 +898,118 @@ impl Sim {
                                 });
                             }
                         }
-                        Err(_) => self.consumer(c).metadata_stale = true,
+                        Err(_) => self.metadata_stale = true,
                     }
                 }
-                self.consumer_poll(c);
+                self.poll(cx);
             }
-            Payload::FetchResponse { partitions, .. } => self.on_consumer_fetch(c, partitions),
+            Payload::FetchResponse { partitions, .. } => self.on_fetch_response(cx, partitions),
             _ => {}
         }
     }
 
-    fn on_heartbeat_response(&mut self, c: ConsumerId, error: Option<KafkaError>) {
+    fn on_heartbeat_response(&mut self, cx: &mut Ctx, error: Option<KafkaError>) {
         match error {
             None => {}
-            Some(KafkaError::RebalanceInProgress) => {
-                let cons = self.consumer(c);
-                if cons.member_state == MemberState::Stable {
-                    cons.rejoin_needed = true;
-                    cons.join_prepared = false;
-                }
+            Some(KafkaError::RebalanceInProgress) if self.member_state == MemberState::Stable => {
+                self.rejoin_needed = true;
+                self.join_prepared = false;
             }
+            Some(KafkaError::RebalanceInProgress) => {}
             Some(KafkaError::UnknownMemberId) | Some(KafkaError::IllegalGeneration) => {
-                let cons = self.consumer(c);
-                if error == Some(KafkaError::UnknownMemberId) && cons.group_instance_id.is_none() {
-                    cons.member_id = Rc::from("");
+                if error == Some(KafkaError::UnknownMemberId) && self.group_instance_id.is_none() {
+                    self.member_id = Rc::from("");
                 }
-                cons.generation = -1;
-                cons.member_state = MemberState::Unjoined;
-                cons.rejoin_needed = true;
-                cons.join_prepared = false;
+                self.generation = -1;
+                self.member_state = MemberState::Unjoined;
+                self.rejoin_needed = true;
+                self.join_prepared = false;
             }
             Some(KafkaError::FencedInstanceId) => {
-                self.fail_consumer(c, KafkaError::FencedInstanceId)
+                self.fail_consumer(cx, KafkaError::FencedInstanceId)
             }
-            Some(_) => self.mark_coordinator_unknown(c),
+            Some(_) => self.mark_coordinator_unknown(),
         }
     }
 
-    fn fail_consumer(&mut self, c: ConsumerId, error: KafkaError) {
-        self.cx.emit(Event::ConsumerError { consumer: c, error });
-        let cons = self.consumer(c);
-        cons.status = ConsumerStatus::Failed(error);
-        cons.owned.clear();
-        cons.positions.clear();
-        cons.buffer.clear();
-        cons.processing = None;
-        cons.incarnation += 1;
+    fn fail_consumer(&mut self, cx: &mut Ctx, error: KafkaError) {
+        let c = self.id;
+        cx.emit(Event::ConsumerError { consumer: c, error });
+        self.status = ConsumerStatus::Failed(error);
+        self.owned.clear();
+        self.positions.clear();
+        self.buffer.clear();
+        self.processing = None;
+        self.incarnation += 1;
     }
 
     fn on_commit_response(
         &mut self,
-        c: ConsumerId,
+        cx: &mut Ctx,
         offsets: Vec<(TopicPartition, Offset)>,
         sync: bool,
         error: Option<KafkaError>,
     ) {
+        let c = self.id;
         match error {
             None => {
-                let cons = self.consumer(c);
                 for (tp, o) in offsets {
-                    cons.committed.insert(tp, o);
+                    self.committed.insert(tp, o);
                 }
                 if sync {
-                    cons.blocked_on_commit = false;
+                    self.blocked_on_commit = false;
                 }
             }
             Some(e) => {
                 let app_error = match e {
                     KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {
-                        let cons = self.consumer(c);
-                        cons.generation = -1;
-                        if e == KafkaError::UnknownMemberId && cons.group_instance_id.is_none() {
-                            cons.member_id = Rc::from("");
+                        self.generation = -1;
+                        if e == KafkaError::UnknownMemberId && self.group_instance_id.is_none() {
+                            self.member_id = Rc::from("");
                         }
-                        cons.member_state = MemberState::Unjoined;
-                        cons.rejoin_needed = true;
-                        cons.join_prepared = true;
+                        self.member_state = MemberState::Unjoined;
+                        self.rejoin_needed = true;
+                        self.join_prepared = true;
                         KafkaError::CommitFailed
                     }
                     KafkaError::RebalanceInProgress => {
-                        let cons = self.consumer(c);
-                        cons.rejoin_needed = true;
+                        self.rejoin_needed = true;
                         KafkaError::RebalanceInProgress
                     }
                     other => {
-                        self.mark_coordinator_unknown(c);
+                        self.mark_coordinator_unknown();
                         other
                     }
                 };
-                self.cx.emit(Event::CommitFailed {
+                cx.emit(Event::CommitFailed {
                     consumer: c,
                     error: app_error,
                 });
                 if sync {
-                    self.consumer(c).blocked_on_commit = false;
+                    self.blocked_on_commit = false;
                 }
             }
         }
-        self.consumer_poll(c);
+        self.poll(cx);
     }
 
     fn on_committed_offsets(
         &mut self,
-        c: ConsumerId,
+        cx: &mut Ctx,
         offsets: Vec<(TopicPartition, Option<Offset>)>,
     ) {
-        let reset = self.config.consumer.auto_offset_reset;
+        let c = self.id;
+        let reset = self.config.auto_offset_reset;
         let mut need_reset: Vec<(BrokerId, Vec<(TopicPartition, bool)>)> = Vec::new();
         for (tp, committed) in offsets {
-            if self.consumer(c).positions.get(&tp) != Some(&None) {
+            if self.positions.get(&tp) != Some(&None) {
                 continue;
             }
             match committed {
                 Some(o) => {
-                    let cons = self.consumer(c);
-                    cons.positions.insert(tp, Some(o));
-                    cons.committed.insert(tp, o);
-                    self.cx.emit(Event::PositionSet {
+                    self.positions.insert(tp, Some(o));
+                    self.committed.insert(tp, o);
+                    cx.emit(Event::PositionSet {
                         consumer: c,
                         partition: tp,
                         offset: o,
@@ -1058,20 +1018,20 @@ impl Sim {
                 }
                 None => match reset {
                     OffsetReset::None => {
-                        self.cx.emit(Event::ConsumerError {
+                        cx.emit(Event::ConsumerError {
                             consumer: c,
                             error: KafkaError::NoOffsetForPartition,
                         });
                     }
                     _ => {
-                        let leader = self.consumers[&c].metadata.get(&tp).and_then(|m| m.0);
+                        let leader = self.metadata.get(&tp).and_then(|m| m.0);
                         let entry = (tp, reset == OffsetReset::Earliest);
                         match leader {
                             Some(l) => match need_reset.iter_mut().find(|(b, _)| *b == l) {
                                 Some((_, list)) => list.push(entry),
                                 None => need_reset.push((l, alloc::vec![entry])),
                             },
-                            None => self.consumer(c).metadata_stale = true,
+                            None => self.metadata_stale = true,
                         }
                     }
                 },
@@ -1079,35 +1039,35 @@ impl Sim {
         }
         crate::java::sort_small_by_key(&mut need_reset, |(l, _)| *l);
         for (leader, partitions) in need_reset {
-            self.consumer_send(
-                c,
+            self.send_request(
+                cx,
                 leader,
                 Payload::ListOffsetsRequest { partitions },
                 Inflight::ListOffsets,
             );
         }
-        self.consumer_poll(c);
+        self.poll(cx);
     }
 
-    fn on_consumer_fetch(&mut self, c: ConsumerId, partitions: Vec<FetchPartitionData>) {
+    fn on_fetch_response(&mut self, cx: &mut Ctx, partitions: Vec<FetchPartitionData>) {
         for data in partitions {
             let tp = data.partition;
-            let Some(Some(pos)) = self.consumers[&c].positions.get(&tp).copied() else {
+            let Some(Some(pos)) = self.positions.get(&tp).copied() else {
                 continue;
             };
             match data.error {
                 None => {}
                 Some(KafkaError::OffsetOutOfRange) => {
                     // The position fell off the log (retention): auto.offset.reset.
-                    self.consumer(c).positions.insert(tp, None);
+                    self.positions.insert(tp, None);
                     continue;
                 }
                 Some(_) => {
-                    self.consumer(c).metadata_stale = true;
+                    self.metadata_stale = true;
                     continue;
                 }
             }
-            let buf = self.consumer(c).buffer.entry(tp).or_default();
+            let buf = self.buffer.entry(tp).or_default();
             for batch in &data.batches {
                 for r in batch.records.iter() {
                     let offset = Offset(batch.base_offset.0 + i64::from(r.offset_delta));
@@ -1117,77 +1077,74 @@ impl Sim {
                 }
             }
         }
-        self.consumer_poll(c);
+        self.poll(cx);
     }
 
     /// JoinGroup and SyncGroup responses, acted on inside `poll()` where Kafka runs the
     /// assignor and the rebalance listener.
-    fn on_group_response(&mut self, c: ConsumerId, payload: Payload) {
+    fn on_group_response(&mut self, cx: &mut Ctx, payload: Payload) {
         match payload {
             Payload::JoinGroupResponse { result, .. } => match result {
                 Ok(r) => {
-                    let cons = self.consumer(c);
-                    cons.member_id = r.member_id.clone();
-                    cons.generation = r.generation;
-                    cons.member_state = MemberState::CompletingRebalance;
+                    self.member_id = r.member_id.clone();
+                    self.generation = r.generation;
+                    self.member_state = MemberState::CompletingRebalance;
                     let leads = r.leader == r.member_id && !r.members.is_empty();
                     let assignments = if leads && r.skip_assignment {
                         // KIP-814: the assignment stands; the leader only watches the
                         // metadata again.
-                        let counts = self.partition_counts(c);
-                        self.consumer(c).assignment_snapshot = Some(counts);
+                        let counts = self.partition_counts();
+                        self.assignment_snapshot = Some(counts);
                         Vec::new()
                     } else if leads {
-                        self.run_assignor(c, r.generation, r.protocol, &r.members)
+                        self.run_assignor(cx, r.generation, r.protocol, &r.members)
                     } else {
                         Vec::new()
                     };
-                    let coordinator = self.consumers[&c].coordinator.expect("joined through it");
+                    let coordinator = self.coordinator.expect("joined through it");
                     let payload = Payload::SyncGroupRequest {
-                        group: Rc::from(self.config.consumer.group_id.as_str()),
+                        group: Rc::from(self.config.group_id.as_str()),
                         member_id: r.member_id.clone(),
                         generation: r.generation,
                         assignments,
                     };
-                    self.consumer_send(c, coordinator, payload, Inflight::Sync);
+                    self.send_request(cx, coordinator, payload, Inflight::Sync);
                 }
                 Err(e) => {
-                    let cons = self.consumer(c);
-                    cons.member_state = MemberState::Unjoined;
-                    cons.rejoin_needed = true;
+                    self.member_state = MemberState::Unjoined;
+                    self.rejoin_needed = true;
                     match e.error {
                         KafkaError::MemberIdRequired => {
-                            cons.member_id = e.member_id.unwrap_or_else(|| Rc::from(""));
+                            self.member_id = e.member_id.unwrap_or_else(|| Rc::from(""));
                         }
                         KafkaError::UnknownMemberId => {
-                            cons.member_id = Rc::from("");
-                            cons.generation = -1;
+                            self.member_id = Rc::from("");
+                            self.generation = -1;
                         }
                         KafkaError::FencedInstanceId => {
-                            self.fail_consumer(c, KafkaError::FencedInstanceId)
+                            self.fail_consumer(cx, KafkaError::FencedInstanceId)
                         }
                         KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable => {
-                            self.mark_coordinator_unknown(c)
+                            self.mark_coordinator_unknown()
                         }
                         _ => {}
                     }
                 }
             },
             Payload::SyncGroupResponse { result, .. } => match result {
-                Ok(assigned) => self.on_assignment(c, assigned),
+                Ok(assigned) => self.on_assignment(cx, assigned),
                 Err(e) => {
-                    let cons = self.consumer(c);
-                    cons.member_state = MemberState::Unjoined;
-                    cons.rejoin_needed = true;
+                    self.member_state = MemberState::Unjoined;
+                    self.rejoin_needed = true;
                     match e {
                         KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {
                             if e == KafkaError::UnknownMemberId {
-                                cons.member_id = Rc::from("");
+                                self.member_id = Rc::from("");
                             }
-                            cons.generation = -1;
+                            self.generation = -1;
                         }
                         KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable => {
-                            self.mark_coordinator_unknown(c)
+                            self.mark_coordinator_unknown()
                         }
                         _ => {}
                     }
@@ -1200,15 +1157,17 @@ impl Sim {
     /// The leader runs the group's assignor over every member's subscription.
     fn run_assignor(
         &mut self,
-        c: ConsumerId,
+        cx: &mut Ctx,
         generation: i32,
         protocol: AssignorKind,
         members: &[(Rc<str>, Subscription)],
     ) -> Vec<(Rc<str>, Vec<TopicPartition>)> {
-        let counts = self.partition_counts(c);
+        let c = self.id;
+        let counts = self.partition_counts();
         let mut per_topic: VecMap<String, i32> = VecMap::new();
         for (t, n) in &counts {
-            per_topic.insert(self.topics[t.0 as usize].spec.name.clone(), *n as i32);
+            debug_assert_eq!(t.0, self.config.topic);
+            per_topic.insert(self.topic_name.clone(), *n as i32);
         }
         let input: Vec<(String, Subscription)> = members
             .iter()
@@ -1219,8 +1178,8 @@ impl Sim {
             .partitions_transferring_ownership
             .as_ref()
             .map_or(0, |t| t.len() as u32);
-        self.consumer(c).assignment_snapshot = Some(counts);
-        self.cx.emit(Event::AssignmentComputed {
+        self.assignment_snapshot = Some(counts);
+        cx.emit(Event::AssignmentComputed {
             consumer: c,
             generation,
             assignor: protocol,
@@ -1245,10 +1204,10 @@ impl Sim {
 
     /// `onJoinComplete`: revoke what is no longer ours (cooperative: then rejoin), take
     /// the new partitions, and look up where to start them.
-    fn on_assignment(&mut self, c: ConsumerId, assigned: Vec<TopicPartition>) {
-        let cons = &self.consumers[&c];
-        let generation = cons.generation;
-        let owned = cons.owned.clone();
+    fn on_assignment(&mut self, cx: &mut Ctx, assigned: Vec<TopicPartition>) {
+        let c = self.id;
+        let generation = self.generation;
+        let owned = self.owned.clone();
         let revoked: Vec<TopicPartition> = owned
             .iter()
             .filter(|tp| !assigned.contains(tp))
@@ -1259,31 +1218,30 @@ impl Sim {
             .filter(|tp| !owned.contains(tp))
             .copied()
             .collect();
-        let cooperative = cons.assignor.protocol() == RebalanceProtocol::Cooperative;
+        let cooperative = self.assignor.protocol() == RebalanceProtocol::Cooperative;
         if !revoked.is_empty() {
-            self.cx.emit(Event::PartitionsRevoked {
+            cx.emit(Event::PartitionsRevoked {
                 consumer: c,
                 partitions: revoked.clone(),
             });
-            self.drop_partitions(c, Some(&revoked));
+            self.drop_partitions(Some(&revoked));
         }
-        let cons = self.consumer(c);
-        cons.member_state = MemberState::Stable;
-        cons.join_prepared = false;
+        self.member_state = MemberState::Stable;
+        self.join_prepared = false;
         for tp in &added {
-            cons.owned.push(*tp);
-            cons.positions.insert(*tp, None);
+            self.owned.push(*tp);
+            self.positions.insert(*tp, None);
         }
-        crate::java::sort_small_by_key(&mut cons.owned, |tp| *tp);
+        crate::java::sort_small_by_key(&mut self.owned, |tp| *tp);
         if cooperative && !revoked.is_empty() {
             // KIP-429: the revoked partitions go to their new owners in another round.
-            cons.rejoin_needed = true;
+            self.rejoin_needed = true;
         }
-        self.cx.emit(Event::PartitionsAssigned {
+        cx.emit(Event::PartitionsAssigned {
             consumer: c,
             generation,
             partitions: added,
         });
-        self.refresh_positions(c);
+        self.refresh_positions(cx);
     }
 }

@@ -354,7 +354,10 @@ impl Sim {
             .collect();
         for c in running {
             self.consumers.get_mut(&c).expect("listed").metadata_stale = true;
-            self.consumer_poll(c);
+            self.consumers
+                .get_mut(&c)
+                .expect("listed")
+                .poll(&mut self.cx);
         }
     }
 }

@@ -21,6 +21,7 @@ pub use crate::metadata::{PartitionState, Topic};
 
 use crate::broker::Broker;
 use crate::config::{ConfigError, SimConfig, Workload};
+use crate::consumer::Consumer;
 use crate::ctx::{Ctx, Due};
 use crate::event::{Event, MessageKind, TimedEvent};
 use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, TopicId, TopicPartition};
@@ -110,7 +111,7 @@ pub struct Sim {
     pub(crate) next_producer_id: i64,
     pub(crate) workload_carry: u64,
     pub(crate) workload_scheduled: bool,
-    pub(crate) consumers: VecMap<ConsumerId, crate::consumer::Consumer>,
+    pub(crate) consumers: VecMap<ConsumerId, Consumer>,
     /// Numbers for group members' timers, unique across the simulation.
     pub(crate) member_seq: u64,
     /// The values of `__consumer_offsets` records, by record id.
@@ -181,6 +182,9 @@ impl Sim {
     }
     pub fn brokers(&self) -> &VecMap<BrokerId, Broker> {
         &self.brokers
+    }
+    pub fn consumers(&self) -> &VecMap<ConsumerId, Consumer> {
+        &self.consumers
     }
     pub fn producer(&self) -> &Producer {
         &self.producer
@@ -278,6 +282,11 @@ impl Sim {
                     )));
                 }
                 self.brokers.insert(id, Broker::new(id));
+                // The clients' bootstrap lists name every broker.
+                self.producer.brokers.push(id);
+                for c in self.consumers.values_mut() {
+                    c.brokers.push(id);
+                }
                 self.start_broker_tasks(id);
                 self.cx.emit(Event::BrokerAdded { broker: id });
             }
@@ -374,11 +383,17 @@ impl Sim {
             }
             Command::CloseConsumer(c) => {
                 self.running_consumer(c)?;
-                self.close_consumer(c);
+                self.consumers
+                    .get_mut(&c)
+                    .expect("checked")
+                    .close(&mut self.cx);
             }
             Command::CrashConsumer(c) => {
                 self.running_consumer(c)?;
-                self.crash_consumer(c);
+                self.consumers
+                    .get_mut(&c)
+                    .expect("checked")
+                    .crash(&mut self.cx);
             }
             Command::RestartConsumer(c) => {
                 let cons = self
@@ -401,7 +416,10 @@ impl Sim {
                     cons.paused = paused;
                     self.cx.emit(Event::ConsumerPaused { consumer, paused });
                     if !paused {
-                        self.consumer_poll(consumer);
+                        self.consumers
+                            .get_mut(&consumer)
+                            .expect("checked")
+                            .poll(&mut self.cx);
                     }
                 }
             }
@@ -415,7 +433,10 @@ impl Sim {
                         if cons.is_running() {
                             cons.rejoin_needed = true;
                             cons.join_prepared = false;
-                            self.consumer_poll(c);
+                            self.consumers
+                                .get_mut(&c)
+                                .expect("listed")
+                                .poll(&mut self.cx);
                         }
                     }
                 }
@@ -447,6 +468,18 @@ impl Sim {
             }
         }
         Ok(())
+    }
+
+    /// Starts a consumer process (again, with a new incarnation); it looks for its
+    /// coordinator and joins.
+    pub(crate) fn start_consumer(&mut self, id: ConsumerId, incarnation: u32) {
+        let cfg = &self.config.consumer;
+        let topic_name = self.topics[cfg.topic as usize].spec.name.clone();
+        let brokers = self.brokers.keys().copied().collect();
+        let consumer = Consumer::new(id, incarnation, cfg, topic_name, brokers, self.cx.now);
+        self.consumers.insert(id, consumer);
+        let consumer = self.consumers.get_mut(&id).expect("just inserted");
+        consumer.start(&mut self.cx);
     }
 
     fn running_consumers(&self) -> usize {
@@ -537,16 +570,28 @@ impl Sim {
             Due::ConsumerWake {
                 consumer,
                 incarnation,
-            } => self.on_consumer_wake(consumer, incarnation),
+            } => {
+                if let Some(c) = self.consumers.get_mut(&consumer) {
+                    c.on_wake(&mut self.cx, incarnation);
+                }
+            }
             Due::ConsumerHeartbeat {
                 consumer,
                 incarnation,
-            } => self.on_consumer_heartbeat(consumer, incarnation),
+            } => {
+                if let Some(c) = self.consumers.get_mut(&consumer) {
+                    c.heartbeat_tick(&mut self.cx, incarnation);
+                }
+            }
             Due::ConsumerRequestTimeout {
                 consumer,
                 incarnation,
                 request,
-            } => self.on_consumer_request_timeout(consumer, incarnation, request),
+            } => {
+                if let Some(c) = self.consumers.get_mut(&consumer) {
+                    c.on_request_timeout(&mut self.cx, incarnation, request);
+                }
+            }
             Due::ConsumerFetchExpire { broker, request } => {
                 if self.brokers[&broker].up {
                     self.complete_consumer_fetch(broker, request)
@@ -620,7 +665,11 @@ impl Sim {
         match message.to {
             NodeId::Producer => self.producer.receive(&mut self.cx, message),
             NodeId::Broker(b) => self.broker_receive(b, message),
-            NodeId::Consumer(c) => self.consumer_receive(c, message),
+            NodeId::Consumer(c) => {
+                if let Some(c) = self.consumers.get_mut(&c) {
+                    c.receive(&mut self.cx, message);
+                }
+            }
         }
     }
 }
