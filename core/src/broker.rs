@@ -7,17 +7,19 @@
 //! `replica.lag.time.max.ms`, and expands it when a follower catches up.
 
 use crate::vecmap::VecMap;
-use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use crate::config::Acks;
-use crate::ctx::Due;
+use crate::config::SimConfig;
+use crate::ctx::{Ctx, Due};
 use crate::event::{Event, KafkaError, LossCause};
+use crate::group::GroupStore;
 use crate::ids::{BrokerId, LeaderEpoch, MessageId, NodeId, Offset, TopicPartition};
 use crate::log::{Log, LogConfig, StoredBatch};
-use crate::metadata::PartitionState;
-use crate::network::{FetchPartition, FetchPartitionData, FrozenBatch, Message, Payload};
-use crate::sim::Sim;
+use crate::metadata::{PartitionState, Topic};
+use crate::network::{
+    FetchPartition, FetchPartitionData, FrozenBatch, Message, Payload, ProduceRequest,
+};
 use crate::time::{Duration, Instant};
 
 /// What a leader knows of one follower (`ReplicaState` in Kafka).
@@ -100,6 +102,30 @@ impl Replica {
             .min(self.log.log_end_offset())
             .max(self.log.log_start_offset());
         removed.len() as u32
+    }
+}
+
+/// What a broker reads beyond its own state while it handles a request or a timer: the
+/// settings, the cluster's metadata as the controller last published it (in KRaft every
+/// broker replays the metadata log; kscope's controller publishes at once), and the
+/// store of `__consumer_offsets` record values with the coordinators' counters.
+pub(crate) struct Env<'a> {
+    pub(crate) config: &'a SimConfig,
+    pub(crate) topics: &'a [Topic],
+    pub(crate) groups: &'a mut GroupStore,
+}
+
+impl Env<'_> {
+    /// The id of the `__consumer_offsets` topic, if it was created.
+    pub(crate) fn offsets_topic(&self) -> Option<crate::ids::TopicId> {
+        self.topics
+            .iter()
+            .position(|t| t.spec.name == crate::group::OFFSETS_TOPIC)
+            .map(|t| crate::ids::TopicId(t as u32))
+    }
+
+    pub(crate) fn partition(&self, tp: TopicPartition) -> &PartitionState {
+        &self.topics[tp.topic.0 as usize].partitions[tp.partition as usize]
     }
 }
 
@@ -214,101 +240,50 @@ impl Broker {
     }
 }
 
-impl Sim {
-    pub(crate) fn broker_receive(&mut self, b: BrokerId, message: Message) {
+impl Broker {
+    pub(crate) fn receive(&mut self, cx: &mut Ctx, env: &mut Env, message: Message) {
         let from = message.from;
         match message.payload {
-            Payload::ProduceRequest {
-                acks,
-                timeout_ms,
-                batches,
-            } => self.handle_produce(b, from, message.id, acks, timeout_ms, batches),
+            Payload::ProduceRequest(req) => self.handle_produce(cx, env, from, message.id, req),
             Payload::FetchRequest { partitions } => match from {
-                NodeId::Broker(follower) => self.handle_fetch(b, follower, message.id, partitions),
-                NodeId::Consumer(c) => self.handle_consumer_fetch(b, c, message.id, partitions),
+                // The simulation routes followers' fetches through the controller's
+                // ISR decisions (`Sim::follower_fetch`).
+                NodeId::Broker(_) => {}
+                NodeId::Consumer(c) => {
+                    self.handle_consumer_fetch(cx, env, c, message.id, partitions)
+                }
                 NodeId::Producer => {}
             },
-            Payload::FindCoordinatorRequest { group } => {
-                self.handle_find_coordinator(b, from, message.id, group)
+            Payload::JoinGroupRequest(join) => {
+                self.handle_join_group(cx, env, from, message.id, join)
             }
-            Payload::JoinGroupRequest(join) => self.handle_join_group(b, from, message.id, join),
-            Payload::SyncGroupRequest {
-                group,
-                member_id,
-                generation,
-                assignments,
-            } => self.handle_sync_group(
-                b,
-                from,
-                message.id,
-                group,
-                member_id,
-                generation,
-                assignments,
-            ),
-            Payload::HeartbeatRequest {
-                group,
-                member_id,
-                generation,
-            } => self.handle_heartbeat(b, from, message.id, group, member_id, generation),
-            Payload::LeaveGroupRequest { group, member_id } => {
-                self.handle_leave_group(b, from, message.id, group, member_id)
+            Payload::SyncGroupRequest(req) => {
+                self.handle_sync_group(cx, env, from, message.id, req)
             }
-            Payload::OffsetCommitRequest {
-                group,
-                member_id,
-                generation,
-                offsets,
-            } => self
-                .handle_offset_commit(b, from, message.id, group, member_id, generation, offsets),
+            Payload::HeartbeatRequest(req) => self.handle_heartbeat(cx, env, from, message.id, req),
+            Payload::LeaveGroupRequest(req) => {
+                self.handle_leave_group(cx, env, from, message.id, req)
+            }
+            Payload::OffsetCommitRequest(req) => {
+                self.handle_offset_commit(cx, env, from, message.id, req)
+            }
             Payload::OffsetFetchRequest { group, partitions } => {
-                self.handle_offset_fetch(b, from, message.id, group, partitions)
+                self.handle_offset_fetch(cx, env, from, message.id, group, partitions)
             }
             Payload::ListOffsetsRequest { partitions } => {
-                self.handle_list_offsets(b, from, message.id, partitions)
+                self.handle_list_offsets(cx, from, message.id, partitions)
             }
             Payload::FetchResponse {
                 request,
                 partitions,
             } => {
                 if let NodeId::Broker(leader) = from {
-                    self.handle_fetch_response(b, leader, request, partitions);
+                    self.handle_fetch_response(cx, env, leader, request, partitions);
                 }
-            }
-            Payload::MetadataRequest => {
-                let partitions = self
-                    .all_partitions()
-                    .map(|tp| {
-                        let p = self.partition(tp);
-                        (tp, p.leader, p.leader_epoch)
-                    })
-                    .collect();
-                self.cx.send(
-                    NodeId::Broker(b),
-                    from,
-                    Payload::MetadataResponse {
-                        request: message.id,
-                        partitions,
-                    },
-                );
-            }
-            Payload::InitProducerIdRequest => {
-                // The controller's producer id block, idealised as one counter.
-                let producer_id = self.next_producer_id;
-                self.next_producer_id += 1;
-                self.cx.send(
-                    NodeId::Broker(b),
-                    from,
-                    Payload::InitProducerIdResponse {
-                        request: message.id,
-                        producer_id,
-                        epoch: 0,
-                    },
-                );
             }
             Payload::ConnectionReset { request } => {
                 if let NodeId::Broker(leader) = from {
-                    self.on_fetch_failed(b, leader, request);
+                    self.on_fetch_failed(cx, env, leader, request);
                 }
             }
             _ => {}
@@ -319,18 +294,23 @@ impl Sim {
 
     fn handle_produce(
         &mut self,
-        b: BrokerId,
+        cx: &mut Ctx,
+        env: &mut Env,
         client: NodeId,
         request: MessageId,
-        acks: Acks,
-        timeout_ms: u64,
-        batches: Vec<Rc<FrozenBatch>>,
+        req: ProduceRequest,
     ) {
+        let ProduceRequest {
+            acks,
+            timeout_ms,
+            batches,
+        } = req;
+        let b = self.id;
         let mut results = Vec::with_capacity(batches.len());
         let mut waiting = Vec::new();
         for batch in batches {
             let tp = batch.partition;
-            match self.append_as_leader(b, acks, &batch) {
+            match self.append_as_leader(cx, env, acks, &batch) {
                 Ok(base) => {
                     if acks == Acks::All {
                         let required = Offset(base.0 + batch.records.len() as i64);
@@ -341,7 +321,7 @@ impl Sim {
                     }
                 }
                 Err(error) => {
-                    self.cx.emit(Event::ProduceRejected {
+                    cx.emit(Event::ProduceRejected {
                         broker: b,
                         partition: tp,
                         batch: batch.id,
@@ -349,11 +329,7 @@ impl Sim {
                     });
                     if acks == Acks::None {
                         let records = batch.records.iter().map(|r| r.id).collect();
-                        self.cx.mark_lost(
-                            tp,
-                            records,
-                            LossCause::UnacknowledgedSendRejected { error },
-                        );
+                        cx.mark_lost(tp, records, LossCause::UnacknowledgedSendRejected { error });
                     }
                     results.push((tp, batch.id, Err(error)));
                 }
@@ -368,16 +344,11 @@ impl Sim {
             results,
             waiting,
         };
-        let broker = self.brokers.get_mut(&b).expect("receiving broker exists");
-        broker.delayed_produces.push(delayed);
-        self.try_complete_delayed_produce(b, request);
-        if self.brokers[&b]
-            .delayed_produces
-            .iter()
-            .any(|d| d.request == request)
-        {
-            self.cx.schedule(
-                self.cx.now + Duration::from_millis(timeout_ms),
+        self.delayed_produces.push(delayed);
+        self.try_complete_delayed_produce(cx, env, request);
+        if self.delayed_produces.iter().any(|d| d.request == request) {
+            cx.schedule(
+                cx.now + Duration::from_millis(timeout_ms),
                 Due::DelayedProduceExpire { broker: b, request },
             );
         }
@@ -387,18 +358,19 @@ impl Sim {
     /// `acks=all`, then the append at the log end offset.
     fn append_as_leader(
         &mut self,
-        b: BrokerId,
+        cx: &mut Ctx,
+        env: &mut Env,
         acks: Acks,
         batch: &FrozenBatch,
     ) -> Result<Offset, KafkaError> {
+        let b = self.id;
         let tp = batch.partition;
-        let topic = &self.topics[tp.topic.0 as usize].spec;
+        let topic = &env.topics[tp.topic.0 as usize].spec;
         let min_isr = topic.min_insync_replicas as usize;
         let compacted = topic.log.cleanup_policy.compacts();
-        let max_bytes = self.config.broker.message_max_bytes;
-        let now_ms = self.cx.now.millis() as i64;
-        let broker = self.brokers.get_mut(&b).expect("receiving broker exists");
-        let replica = match broker.replicas.get_mut(&tp) {
+        let max_bytes = env.config.broker.message_max_bytes;
+        let now_ms = cx.now.millis() as i64;
+        let replica = match self.replicas.get_mut(&tp) {
             Some(r) if r.is_leader => r,
             _ => return Err(KafkaError::NotLeaderOrFollower),
         };
@@ -422,7 +394,7 @@ impl Sim {
             match replica.log.producers.validate_client_batch(&info) {
                 crate::idempotence::Verdict::Append => {}
                 crate::idempotence::Verdict::Duplicate(meta) => {
-                    self.cx.emit(Event::DuplicateBatch {
+                    cx.emit(Event::DuplicateBatch {
                         broker: b,
                         partition: tp,
                         batch: batch.id,
@@ -458,7 +430,7 @@ impl Sim {
         };
         replica.log.append(stored, now_ms);
         let rolled = replica.log.segments().len() != segments_before;
-        self.cx.emit(Event::BatchAppended {
+        cx.emit(Event::BatchAppended {
             broker: b,
             partition: tp,
             batch: batch.id,
@@ -467,59 +439,58 @@ impl Sim {
             leader: true,
         });
         if rolled {
-            self.cx.emit(Event::SegmentRolled {
+            cx.emit(Event::SegmentRolled {
                 broker: b,
                 partition: tp,
                 base_offset: base,
             });
         }
-        let log = &self.brokers[&b].replicas[&tp].log;
-        let flags = self
-            .cx
+        let log = &self.replicas[&tp].log;
+        let flags = cx
             .ledger
             .on_appended_batch(tp, &batch.records, base, |id, o| {
                 o < base && log.record_at(o) == Some(id)
             });
         for (r, offset, dup, reordered) in flags {
             if dup {
-                self.cx.emit(Event::RecordDuplicated {
+                cx.emit(Event::RecordDuplicated {
                     record: r,
                     partition: tp,
                     offset,
                 });
             }
             if reordered {
-                self.cx.emit(Event::RecordReordered {
+                cx.emit(Event::RecordReordered {
                     record: r,
                     partition: tp,
                     offset,
                 });
             }
         }
-        self.maybe_increment_hw(b, tp);
-        self.wake_delayed_fetches(b, tp);
+        self.maybe_increment_hw(cx, env, tp);
+        self.wake_delayed_fetches(cx, env, tp);
         Ok(base)
     }
 
     /// `DelayedProduce.tryComplete`: a waiting partition is done when this broker lost
     /// leadership, or the high watermark reached the batch (an error if the ISR is then
     /// below `min.insync.replicas`).
-    fn try_complete_delayed_produce(&mut self, b: BrokerId, request: MessageId) {
-        let min_isr: Vec<usize> = self
+    fn try_complete_delayed_produce(&mut self, cx: &mut Ctx, env: &mut Env, request: MessageId) {
+        let b = self.id;
+        let min_isr: Vec<usize> = env
             .topics
             .iter()
             .map(|t| t.spec.min_insync_replicas as usize)
             .collect();
-        let broker = self.brokers.get_mut(&b).expect("broker exists");
-        let Some(pos) = broker
+        let Some(pos) = self
             .delayed_produces
             .iter()
             .position(|d| d.request == request)
         else {
             return;
         };
-        let d = &mut broker.delayed_produces[pos];
-        let replicas = &broker.replicas;
+        let d = &mut self.delayed_produces[pos];
+        let replicas = &self.replicas;
         d.waiting.retain(|(i, required)| {
             let tp = d.results[*i].0;
             match replicas.get(&tp) {
@@ -540,8 +511,8 @@ impl Sim {
             }
         });
         if d.waiting.is_empty() {
-            let d = broker.delayed_produces.remove(pos);
-            self.cx.send(
+            let d = self.delayed_produces.remove(pos);
+            cx.send(
                 NodeId::Broker(b),
                 d.client,
                 Payload::ProduceResponse {
@@ -552,32 +523,37 @@ impl Sim {
         }
     }
 
-    fn try_complete_delayed_produces_for(&mut self, b: BrokerId, tp: TopicPartition) {
-        let requests: Vec<MessageId> = self.brokers[&b]
+    pub(crate) fn try_complete_delayed_produces_for(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        tp: TopicPartition,
+    ) {
+        let requests: Vec<MessageId> = self
             .delayed_produces
             .iter()
             .filter(|d| d.waiting.iter().any(|(i, _)| d.results[*i].0 == tp))
             .map(|d| d.request)
             .collect();
         for r in requests {
-            self.try_complete_delayed_produce(b, r);
+            self.try_complete_delayed_produce(cx, env, r);
         }
     }
 
-    pub(crate) fn expire_delayed_produce(&mut self, b: BrokerId, request: MessageId) {
-        let broker = self.brokers.get_mut(&b).expect("broker exists");
-        let Some(pos) = broker
+    pub(crate) fn expire_delayed_produce(&mut self, cx: &mut Ctx, request: MessageId) {
+        let b = self.id;
+        let Some(pos) = self
             .delayed_produces
             .iter()
             .position(|d| d.request == request)
         else {
             return;
         };
-        let mut d = broker.delayed_produces.remove(pos);
+        let mut d = self.delayed_produces.remove(pos);
         for (i, _) in &d.waiting {
             d.results[*i].2 = Err(KafkaError::RequestTimedOut);
         }
-        self.cx.send(
+        cx.send(
             NodeId::Broker(b),
             d.client,
             Payload::ProduceResponse {
@@ -587,33 +563,16 @@ impl Sim {
         );
     }
 
-    /// Delayed operations of every broker that no longer leads `tp` complete with
-    /// `NotLeaderOrFollower`.
-    pub(crate) fn fail_delayed_for_lost_leadership(&mut self, tp: TopicPartition) {
-        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        for b in ids {
-            let leads = self.brokers[&b]
-                .replicas
-                .get(&tp)
-                .is_some_and(|r| r.is_leader);
-            if !leads {
-                self.try_complete_delayed_produces_for(b, tp);
-            }
-        }
-    }
-
     // ----- high watermark and ISR ---------------------------------------------------
 
     /// `Partition.maybeIncrementLeaderHW`: the high watermark becomes the smallest log end
     /// offset of the leader and its ISR, never moving back, and (Kafka 3.7, KAFKA-15583)
     /// not at all while the ISR is smaller than `min.insync.replicas`.
-    pub(crate) fn maybe_increment_hw(&mut self, b: BrokerId, tp: TopicPartition) {
-        let topic = &self.topics[tp.topic.0 as usize].spec;
+    pub(crate) fn maybe_increment_hw(&mut self, cx: &mut Ctx, env: &mut Env, tp: TopicPartition) {
+        let b = self.id;
+        let topic = &env.topics[tp.topic.0 as usize].spec;
         let min_isr = topic.min_insync_replicas.min(topic.replication_factor) as usize;
-        let Some(broker) = self.brokers.get_mut(&b) else {
-            return;
-        };
-        let Some(r) = broker.replicas.get_mut(&tp) else {
+        let Some(r) = self.replicas.get_mut(&tp) else {
             return;
         };
         if !r.is_leader || r.isr.len() < min_isr {
@@ -631,33 +590,26 @@ impl Sim {
         }
         if new_hw > r.high_watermark {
             r.high_watermark = new_hw;
-            self.cx.emit(Event::HighWatermarkAdvanced {
+            cx.emit(Event::HighWatermarkAdvanced {
                 broker: b,
                 partition: tp,
                 high_watermark: new_hw,
             });
-            self.try_complete_delayed_produces_for(b, tp);
-            self.complete_group_appends(b, tp);
-            self.wake_consumer_fetches(b, tp);
+            self.try_complete_delayed_produces_for(cx, env, tp);
+            self.complete_group_appends(cx, env, tp);
+            self.wake_consumer_fetches(cx, env, tp);
         }
     }
 
-    /// The ISR of `tp` changed: replicas learn it, the high watermark may move and waiting
-    /// produce requests may complete.
-    pub(crate) fn on_isr_changed(&mut self, tp: TopicPartition) {
-        if let Some(l) = self.partition(tp).leader {
-            self.maybe_increment_hw(l, tp);
-            self.try_complete_delayed_produces_for(l, tp);
-        }
-    }
-
-    /// The leader's periodic ISR check (every `replica.lag.time.max.ms / 2`): a follower
-    /// that has not caught up for `replica.lag.time.max.ms` leaves the ISR.
-    pub(crate) fn isr_check(&mut self, b: BrokerId) {
-        let lag = Duration::from_millis(self.config.broker.replica_lag_time_max_ms);
-        let now = self.cx.now;
+    /// The leader's periodic ISR check (every `replica.lag.time.max.ms / 2`): the
+    /// followers that have not caught up for `replica.lag.time.max.ms`, by partition.
+    /// The controller takes them out of the ISR (`AlterPartition`).
+    pub(crate) fn isr_check(&self, cx: &Ctx, env: &Env) -> Vec<(TopicPartition, BrokerId)> {
+        let b = self.id;
+        let lag = Duration::from_millis(env.config.broker.replica_lag_time_max_ms);
+        let now = cx.now;
         let mut shrinks = Vec::new();
-        for (tp, r) in &self.brokers[&b].replicas {
+        for (tp, r) in &self.replicas {
             if !r.is_leader {
                 continue;
             }
@@ -674,44 +626,22 @@ impl Sim {
                 }
             }
         }
-        let mut changed = false;
-        for (tp, member) in shrinks {
-            let p = self.partition_mut(tp);
-            if p.leader != Some(b) || !p.isr.contains(&member) {
-                continue;
-            }
-            p.isr.retain(|m| *m != member);
-            let isr = p.isr.clone();
-            self.cx.emit(Event::IsrShrunk {
-                partition: tp,
-                removed: member,
-                isr,
-            });
-            self.install_leadership(tp);
-            self.on_isr_changed(tp);
-            changed = true;
-        }
-        if changed {
-            self.after_controller_change();
-        }
+        shrinks
     }
 
     /// Retention and compaction on every log of broker `b`.
-    pub(crate) fn retention_check(&mut self, b: BrokerId) {
-        let now_ms = self.cx.now.millis() as i64;
-        let tps: Vec<TopicPartition> = self.brokers[&b].replicas.keys().copied().collect();
+    pub(crate) fn retention_check(&mut self, cx: &mut Ctx) {
+        let b = self.id;
+        let now_ms = cx.now.millis() as i64;
+        let tps: Vec<TopicPartition> = self.replicas.keys().copied().collect();
         for tp in tps {
-            let r = self
-                .brokers
-                .get_mut(&b)
-                .and_then(|br| br.replicas.get_mut(&tp))
-                .expect("listed");
+            let r = self.replicas.get_mut(&tp).expect("listed");
             let hw = r.high_watermark;
             let deleted = r.log.delete_old_segments(now_ms, hw);
             let compacted = r.log.compact();
             let start = r.log.log_start_offset();
             if deleted.segments_deleted > 0 {
-                self.cx.emit(Event::SegmentsDeleted {
+                cx.emit(Event::SegmentsDeleted {
                     broker: b,
                     partition: tp,
                     segments: deleted.segments_deleted,
@@ -719,7 +649,7 @@ impl Sim {
                 });
             }
             if !compacted.records_deleted.is_empty() {
-                self.cx.emit(Event::LogCompacted {
+                cx.emit(Event::LogCompacted {
                     broker: b,
                     partition: tp,
                     records_removed: compacted.records_deleted.len() as u32,
@@ -730,44 +660,28 @@ impl Sim {
 
     // ----- replication --------------------------------------------------------------
 
-    /// Makes every live broker fetch from the leaders of the partitions it follows, and
-    /// only from them.
-    pub(crate) fn reconcile_fetchers(&mut self) {
-        let mut wanted: VecMap<BrokerId, Vec<BrokerId>> = VecMap::new();
-        for tp in self.all_partitions().collect::<Vec<_>>() {
-            let p = self.partition(tp);
-            let Some(leader) = p.leader else { continue };
-            for b in &p.replicas {
-                if *b != leader && self.brokers[b].up {
-                    wanted.entry(*b).or_default().push(leader);
-                }
+    /// The fetchers of a follower: one per leader in `leaders` (sorted), started for
+    /// the new ones, stopped for the others.
+    pub(crate) fn fetch_from(&mut self, cx: &mut Ctx, env: &mut Env, leaders: Vec<BrokerId>) {
+        self.fetchers.retain(|l, _| leaders.contains(l));
+        let mut start = Vec::new();
+        for l in leaders {
+            if let crate::vecmap::Entry::Vacant(e) = self.fetchers.entry(l) {
+                e.insert(FetcherState::Idle);
+                start.push(l);
             }
         }
-        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        for b in ids {
-            let mut leaders = wanted.remove(&b).unwrap_or_default();
-            crate::java::sort_small_by_key(&mut leaders, |b| *b);
-            leaders.dedup();
-            let broker = self.brokers.get_mut(&b).expect("listed");
-            broker.fetchers.retain(|l, _| leaders.contains(l));
-            let mut start = Vec::new();
-            for l in leaders {
-                if let crate::vecmap::Entry::Vacant(e) = broker.fetchers.entry(l) {
-                    e.insert(FetcherState::Idle);
-                    start.push(l);
-                }
-            }
-            for l in start {
-                self.send_fetch(b, l);
-            }
+        for l in start {
+            self.send_fetch(cx, env, l);
         }
     }
 
-    fn send_fetch(&mut self, b: BrokerId, leader: BrokerId) {
-        let partitions: Vec<FetchPartition> = self.brokers[&b]
+    fn send_fetch(&mut self, cx: &mut Ctx, env: &mut Env, leader: BrokerId) {
+        let b = self.id;
+        let partitions: Vec<FetchPartition> = self
             .replicas
             .iter()
-            .filter(|(tp, r)| !r.is_leader && self.partition(**tp).leader == Some(leader))
+            .filter(|(tp, r)| !r.is_leader && env.partition(**tp).leader == Some(leader))
             .map(|(tp, r)| FetchPartition {
                 partition: *tp,
                 fetch_offset: r.log.log_end_offset(),
@@ -776,26 +690,18 @@ impl Sim {
             })
             .collect();
         if partitions.is_empty() {
-            self.brokers
-                .get_mut(&b)
-                .expect("exists")
-                .fetchers
-                .remove(&leader);
+            self.fetchers.remove(&leader);
             return;
         }
-        let id = self.cx.send(
+        let id = cx.send(
             NodeId::Broker(b),
             NodeId::Broker(leader),
             Payload::FetchRequest { partitions },
         );
-        self.brokers
-            .get_mut(&b)
-            .expect("exists")
-            .fetchers
-            .insert(leader, FetcherState::InFlight(id));
-        let timeout = Duration::from_millis(self.config.broker.replica_socket_timeout_ms);
-        self.cx.schedule(
-            self.cx.now + timeout,
+        self.fetchers.insert(leader, FetcherState::InFlight(id));
+        let timeout = Duration::from_millis(env.config.broker.replica_socket_timeout_ms);
+        cx.schedule(
+            cx.now + timeout,
             Due::FetchTimeout {
                 broker: b,
                 leader,
@@ -805,45 +711,41 @@ impl Sim {
     }
 
     /// A fetch failed (timeout or reset): back off `replica.fetch.backoff.ms`, then retry.
-    pub(crate) fn on_fetch_failed(&mut self, b: BrokerId, leader: BrokerId, request: MessageId) {
-        let Some(broker) = self.brokers.get_mut(&b) else {
-            return;
-        };
-        if broker.fetchers.get(&leader) != Some(&FetcherState::InFlight(request)) {
+    pub(crate) fn on_fetch_failed(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        leader: BrokerId,
+        request: MessageId,
+    ) {
+        let b = self.id;
+        if self.fetchers.get(&leader) != Some(&FetcherState::InFlight(request)) {
             return;
         }
-        broker.fetchers.insert(leader, FetcherState::Backoff);
-        let backoff = Duration::from_millis(self.config.broker.replica_fetch_backoff_ms);
-        self.cx.schedule(
-            self.cx.now + backoff,
-            Due::FetcherBackoff { broker: b, leader },
-        );
+        self.fetchers.insert(leader, FetcherState::Backoff);
+        let backoff = Duration::from_millis(env.config.broker.replica_fetch_backoff_ms);
+        cx.schedule(cx.now + backoff, Due::FetcherBackoff { broker: b, leader });
     }
 
-    pub(crate) fn on_fetcher_backoff(&mut self, b: BrokerId, leader: BrokerId) {
-        let Some(broker) = self.brokers.get(&b) else {
-            return;
-        };
-        if broker.up && broker.fetchers.get(&leader) == Some(&FetcherState::Backoff) {
-            self.send_fetch(b, leader);
+    pub(crate) fn on_fetcher_backoff(&mut self, cx: &mut Ctx, env: &mut Env, leader: BrokerId) {
+        if self.up && self.fetchers.get(&leader) == Some(&FetcherState::Backoff) {
+            self.send_fetch(cx, env, leader);
         }
     }
 
     /// The leader's side of a follower fetch (`Partition.fetchRecords` and
     /// `updateFollowerFetchState`).
-    fn handle_fetch(
+    pub(crate) fn record_follower_fetch(
         &mut self,
-        b: BrokerId,
+        cx: &Ctx,
         follower: BrokerId,
-        request: MessageId,
-        partitions: Vec<FetchPartition>,
-    ) {
-        let now = self.cx.now;
+        partitions: &[FetchPartition],
+    ) -> (bool, Vec<TopicPartition>) {
+        let now = cx.now;
         let mut has_data_or_error = false;
         let mut isr_candidates = Vec::new();
-        for fp in &partitions {
-            let broker = self.brokers.get_mut(&b).expect("exists");
-            let Some(r) = broker.replicas.get_mut(&fp.partition) else {
+        for fp in partitions {
+            let Some(r) = self.replicas.get_mut(&fp.partition) else {
                 has_data_or_error = true;
                 continue;
             };
@@ -879,58 +781,60 @@ impl Sim {
                 has_data_or_error = true;
             }
         }
-        let mut expanded = false;
-        for tp in isr_candidates {
-            let p = self.partition_mut(tp);
-            if p.leader == Some(b) && !p.isr.contains(&follower) {
-                p.isr.push(follower);
-                crate::java::sort_small_by_key(&mut p.isr, |b| *b);
-                let isr = p.isr.clone();
-                self.cx.emit(Event::IsrExpanded {
-                    partition: tp,
-                    added: follower,
-                    isr,
-                });
-                self.install_leadership(tp);
-                expanded = true;
-            }
+        (has_data_or_error, isr_candidates)
+    }
+
+    /// After the controller's ISR decision on a follower fetch: the high watermarks of
+    /// the fetched partitions may move.
+    pub(crate) fn follower_fetch_moves_hw(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        partitions: &[FetchPartition],
+    ) {
+        for fp in partitions {
+            self.maybe_increment_hw(cx, env, fp.partition);
         }
-        for fp in &partitions {
-            self.maybe_increment_hw(b, fp.partition);
-        }
-        if expanded {
-            self.after_controller_change();
-        }
+    }
+
+    /// The end of a follower fetch: answered at once when there is data or an error,
+    /// else parked until data arrives or `replica.fetch.wait.max.ms` passes.
+    pub(crate) fn answer_follower_fetch(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        follower: BrokerId,
+        request: MessageId,
+        partitions: Vec<FetchPartition>,
+        has_data_or_error: bool,
+    ) {
+        let b = self.id;
         let delayed = DelayedFetch {
             request,
             follower,
             partitions,
         };
         if has_data_or_error {
-            self.respond_fetch(b, delayed);
+            self.respond_fetch(cx, env, delayed);
         } else {
-            self.brokers
-                .get_mut(&b)
-                .expect("exists")
-                .delayed_fetches
-                .push(delayed);
-            let wait = Duration::from_millis(self.config.broker.replica_fetch_wait_max_ms);
-            self.cx.schedule(
-                self.cx.now + wait,
+            self.delayed_fetches.push(delayed);
+            let wait = Duration::from_millis(env.config.broker.replica_fetch_wait_max_ms);
+            cx.schedule(
+                cx.now + wait,
                 Due::DelayedFetchExpire { broker: b, request },
             );
         }
     }
 
-    fn respond_fetch(&mut self, b: BrokerId, fetch: DelayedFetch) {
-        let max_bytes = self.config.broker.replica_fetch_max_bytes;
-        let broker = &self.brokers[&b];
+    fn respond_fetch(&mut self, cx: &mut Ctx, env: &mut Env, fetch: DelayedFetch) {
+        let b = self.id;
+        let max_bytes = env.config.broker.replica_fetch_max_bytes;
         let partitions = fetch
             .partitions
             .iter()
-            .map(|fp| read_partition(broker, fp, max_bytes, ReadUpTo::LogEnd))
+            .map(|fp| read_partition(self, fp, max_bytes, ReadUpTo::LogEnd))
             .collect();
-        self.cx.send(
+        cx.send(
             NodeId::Broker(b),
             NodeId::Broker(fetch.follower),
             Payload::FetchResponse {
@@ -940,27 +844,31 @@ impl Sim {
         );
     }
 
-    pub(crate) fn complete_delayed_fetch(&mut self, b: BrokerId, request: MessageId) {
-        let broker = self.brokers.get_mut(&b).expect("exists");
-        if let Some(pos) = broker
+    pub(crate) fn complete_delayed_fetch(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        request: MessageId,
+    ) {
+        if let Some(pos) = self
             .delayed_fetches
             .iter()
             .position(|d| d.request == request)
         {
-            let fetch = broker.delayed_fetches.remove(pos);
-            self.respond_fetch(b, fetch);
+            let fetch = self.delayed_fetches.remove(pos);
+            self.respond_fetch(cx, env, fetch);
         }
     }
 
-    pub(crate) fn wake_delayed_fetches(&mut self, b: BrokerId, tp: TopicPartition) {
-        let requests: Vec<MessageId> = self.brokers[&b]
+    pub(crate) fn wake_delayed_fetches(&mut self, cx: &mut Ctx, env: &mut Env, tp: TopicPartition) {
+        let requests: Vec<MessageId> = self
             .delayed_fetches
             .iter()
             .filter(|d| d.partitions.iter().any(|p| p.partition == tp))
             .map(|d| d.request)
             .collect();
         for r in requests {
-            self.complete_delayed_fetch(b, r);
+            self.complete_delayed_fetch(cx, env, r);
         }
     }
 
@@ -968,25 +876,25 @@ impl Sim {
     /// came, learn the high watermark and log start offset, and fetch again.
     fn handle_fetch_response(
         &mut self,
-        b: BrokerId,
+        cx: &mut Ctx,
+        env: &mut Env,
         leader: BrokerId,
         request: MessageId,
         partitions: Vec<FetchPartitionData>,
     ) {
-        let broker = self.brokers.get_mut(&b).expect("exists");
-        if broker.fetchers.get(&leader) != Some(&FetcherState::InFlight(request)) {
+        let b = self.id;
+        if self.fetchers.get(&leader) != Some(&FetcherState::InFlight(request)) {
             return;
         }
-        broker.fetchers.insert(leader, FetcherState::Idle);
-        let now_ms = self.cx.now.millis() as i64;
+        self.fetchers.insert(leader, FetcherState::Idle);
+        let now_ms = cx.now.millis() as i64;
         let mut errors = false;
         for data in partitions {
             let tp = data.partition;
-            if self.partition(tp).leader != Some(leader) {
+            if env.partition(tp).leader != Some(leader) {
                 continue;
             }
-            let broker = self.brokers.get_mut(&b).expect("exists");
-            let Some(r) = broker.replicas.get_mut(&tp) else {
+            let Some(r) = self.replicas.get_mut(&tp) else {
                 continue;
             };
             if r.is_leader {
@@ -1004,7 +912,7 @@ impl Sim {
                         data.log_end_offset
                     };
                     let removed = r.truncate(to, behind_start, now_ms);
-                    self.cx.emit(Event::LogTruncated {
+                    cx.emit(Event::LogTruncated {
                         broker: b,
                         partition: tp,
                         to,
@@ -1020,7 +928,7 @@ impl Sim {
                     None => end.max(r.log.log_start_offset()),
                 };
                 let removed = r.truncate(to, false, now_ms);
-                self.cx.emit(Event::LogTruncated {
+                cx.emit(Event::LogTruncated {
                     broker: b,
                     partition: tp,
                     to,
@@ -1029,11 +937,7 @@ impl Sim {
                 continue;
             }
             for batch in data.batches {
-                let r = self
-                    .brokers
-                    .get_mut(&b)
-                    .and_then(|br| br.replicas.get_mut(&tp))
-                    .expect("exists");
+                let r = self.replicas.get_mut(&tp).expect("exists");
                 if batch.base_offset != r.log.log_end_offset() {
                     continue;
                 }
@@ -1041,7 +945,7 @@ impl Sim {
                 let (id, base, n) = (batch.batch_id, batch.base_offset, batch.record_count());
                 r.log.append(batch, now_ms);
                 let rolled = r.log.segments().len() != segments_before;
-                self.cx.emit(Event::BatchAppended {
+                cx.emit(Event::BatchAppended {
                     broker: b,
                     partition: tp,
                     batch: id,
@@ -1050,22 +954,18 @@ impl Sim {
                     leader: false,
                 });
                 if rolled {
-                    self.cx.emit(Event::SegmentRolled {
+                    cx.emit(Event::SegmentRolled {
                         broker: b,
                         partition: tp,
                         base_offset: base,
                     });
                 }
             }
-            let r = self
-                .brokers
-                .get_mut(&b)
-                .and_then(|br| br.replicas.get_mut(&tp))
-                .expect("exists");
+            let r = self.replicas.get_mut(&tp).expect("exists");
             let hw = data.high_watermark.min(r.log.log_end_offset());
             if hw > r.high_watermark {
                 r.high_watermark = hw;
-                self.cx.emit(Event::HighWatermarkAdvanced {
+                cx.emit(Event::HighWatermarkAdvanced {
                     broker: b,
                     partition: tp,
                     high_watermark: hw,
@@ -1073,18 +973,11 @@ impl Sim {
             }
         }
         if errors {
-            self.brokers
-                .get_mut(&b)
-                .expect("exists")
-                .fetchers
-                .insert(leader, FetcherState::Backoff);
-            let backoff = Duration::from_millis(self.config.broker.replica_fetch_backoff_ms);
-            self.cx.schedule(
-                self.cx.now + backoff,
-                Due::FetcherBackoff { broker: b, leader },
-            );
+            self.fetchers.insert(leader, FetcherState::Backoff);
+            let backoff = Duration::from_millis(env.config.broker.replica_fetch_backoff_ms);
+            cx.schedule(cx.now + backoff, Due::FetcherBackoff { broker: b, leader });
         } else {
-            self.send_fetch(b, leader);
+            self.send_fetch(cx, env, leader);
         }
     }
 }
@@ -1165,7 +1058,7 @@ fn diverging(r: &Replica, fp: &FetchPartition) -> Option<(LeaderEpoch, Offset)> 
     }
 }
 
-impl Sim {
+impl Broker {
     // ----- consumers ------------------------------------------------------------------
 
     /// A consumer's fetch: records below the high watermark only (`READ_UNCOMMITTED`
@@ -1173,38 +1066,35 @@ impl Sim {
     /// none until the high watermark moves or `fetch.max.wait.ms` passes.
     fn handle_consumer_fetch(
         &mut self,
-        b: BrokerId,
+        cx: &mut Ctx,
+        env: &mut Env,
         consumer: crate::ids::ConsumerId,
         request: MessageId,
         partitions: Vec<FetchPartition>,
     ) {
+        let b = self.id;
         let fetch = DelayedConsumerFetch {
             request,
             consumer,
             partitions,
         };
-        if self.consumer_fetch_ready(b, &fetch) {
-            self.respond_consumer_fetch(b, fetch);
+        if self.consumer_fetch_ready(&fetch) {
+            self.respond_consumer_fetch(cx, env, fetch);
         } else {
-            self.brokers
-                .get_mut(&b)
-                .expect("exists")
-                .delayed_consumer_fetches
-                .push(fetch);
-            let wait = Duration::from_millis(self.config.consumer.fetch_max_wait_ms);
-            self.cx.schedule(
-                self.cx.now + wait,
+            self.delayed_consumer_fetches.push(fetch);
+            let wait = Duration::from_millis(env.config.consumer.fetch_max_wait_ms);
+            cx.schedule(
+                cx.now + wait,
                 Due::ConsumerFetchExpire { broker: b, request },
             );
         }
     }
 
-    fn consumer_fetch_ready(&self, b: BrokerId, fetch: &DelayedConsumerFetch) -> bool {
-        let broker = &self.brokers[&b];
+    fn consumer_fetch_ready(&self, fetch: &DelayedConsumerFetch) -> bool {
         fetch
             .partitions
             .iter()
-            .any(|fp| match broker.replicas.get(&fp.partition) {
+            .any(|fp| match self.replicas.get(&fp.partition) {
                 Some(r) if r.is_leader && fp.current_leader_epoch == r.leader_epoch => {
                     fp.fetch_offset < r.high_watermark
                         || fp.fetch_offset > r.log.log_end_offset()
@@ -1214,15 +1104,15 @@ impl Sim {
             })
     }
 
-    fn respond_consumer_fetch(&mut self, b: BrokerId, fetch: DelayedConsumerFetch) {
-        let max_bytes = self.config.consumer.max_partition_fetch_bytes;
-        let broker = &self.brokers[&b];
+    fn respond_consumer_fetch(&mut self, cx: &mut Ctx, env: &mut Env, fetch: DelayedConsumerFetch) {
+        let b = self.id;
+        let max_bytes = env.config.consumer.max_partition_fetch_bytes;
         let partitions = fetch
             .partitions
             .iter()
-            .map(|fp| read_partition(broker, fp, max_bytes, ReadUpTo::HighWatermark))
+            .map(|fp| read_partition(self, fp, max_bytes, ReadUpTo::HighWatermark))
             .collect();
-        self.cx.send(
+        cx.send(
             NodeId::Broker(b),
             NodeId::Consumer(fetch.consumer),
             Payload::FetchResponse {
@@ -1232,45 +1122,49 @@ impl Sim {
         );
     }
 
-    pub(crate) fn complete_consumer_fetch(&mut self, b: BrokerId, request: MessageId) {
-        let broker = self.brokers.get_mut(&b).expect("exists");
-        if let Some(pos) = broker
+    pub(crate) fn complete_consumer_fetch(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        request: MessageId,
+    ) {
+        if let Some(pos) = self
             .delayed_consumer_fetches
             .iter()
             .position(|d| d.request == request)
         {
-            let fetch = broker.delayed_consumer_fetches.remove(pos);
-            self.respond_consumer_fetch(b, fetch);
+            let fetch = self.delayed_consumer_fetches.remove(pos);
+            self.respond_consumer_fetch(cx, env, fetch);
         }
     }
 
     /// The high watermark of `tp` moved on its leader `b`: parked consumer fetches for it
     /// have data now.
-    fn wake_consumer_fetches(&mut self, b: BrokerId, tp: TopicPartition) {
-        let requests: Vec<MessageId> = self.brokers[&b]
+    fn wake_consumer_fetches(&mut self, cx: &mut Ctx, env: &mut Env, tp: TopicPartition) {
+        let requests: Vec<MessageId> = self
             .delayed_consumer_fetches
             .iter()
             .filter(|d| d.partitions.iter().any(|p| p.partition == tp))
             .map(|d| d.request)
             .collect();
         for r in requests {
-            self.complete_consumer_fetch(b, r);
+            self.complete_consumer_fetch(cx, env, r);
         }
     }
 
     /// `ListOffsets`: the log start offset (earliest) or the high watermark (latest).
     fn handle_list_offsets(
         &mut self,
-        b: BrokerId,
+        cx: &mut Ctx,
         from: NodeId,
         request: MessageId,
         partitions: Vec<(TopicPartition, bool)>,
     ) {
-        let broker = &self.brokers[&b];
+        let b = self.id;
         let results = partitions
             .iter()
             .map(|(tp, earliest)| {
-                let r = broker
+                let r = self
                     .replicas
                     .get(tp)
                     .filter(|r| r.is_leader)
@@ -1285,7 +1179,7 @@ impl Sim {
                 (*tp, r)
             })
             .collect();
-        self.cx.send(
+        cx.send(
             NodeId::Broker(b),
             from,
             Payload::ListOffsetsResponse { request, results },

@@ -26,7 +26,10 @@ use crate::event::{Event, KafkaError};
 use crate::ids::{
     BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicId, TopicPartition,
 };
-use crate::network::{FetchPartition, FetchPartitionData, JoinGroup, Message, Payload};
+use crate::network::{
+    FetchPartition, FetchPartitionData, HeartbeatRequest, JoinGroup, LeaveGroupRequest, Message,
+    OffsetCommitRequest, Payload, SyncGroupRequest,
+};
 use crate::time::{Duration, Instant};
 
 /// The consumer application's `poll(Duration.ofMillis(100))` loop: when nothing is
@@ -483,12 +486,12 @@ impl Consumer {
         if sync {
             self.blocked_on_commit = true;
         }
-        let payload = Payload::OffsetCommitRequest {
+        let payload = Payload::OffsetCommitRequest(OffsetCommitRequest {
             group: Rc::from(self.config.group_id.as_str()),
             member_id: self.member_id.clone(),
             generation: self.generation,
             offsets: offsets.clone(),
-        };
+        });
         self.send_request(cx, coordinator, payload, Inflight::Commit { offsets, sync });
     }
 
@@ -694,11 +697,11 @@ impl Consumer {
         if self.in_flight(|k| matches!(k, Inflight::Heartbeat)) {
             return;
         }
-        let payload = Payload::HeartbeatRequest {
+        let payload = Payload::HeartbeatRequest(HeartbeatRequest {
             group: Rc::from(self.config.group_id.as_str()),
             member_id: self.member_id.clone(),
             generation: self.generation,
-        };
+        });
         self.send_request(cx, coordinator, payload, Inflight::Heartbeat);
     }
 
@@ -710,10 +713,10 @@ impl Consumer {
             // Static members do not leave: the coordinator waits for their session.
             return;
         }
-        let payload = Payload::LeaveGroupRequest {
+        let payload = Payload::LeaveGroupRequest(LeaveGroupRequest {
             group: Rc::from(self.config.group_id.as_str()),
             member_id: self.member_id.clone(),
-        };
+        });
         self.send_request(cx, coordinator, payload, Inflight::Leave);
     }
 
@@ -1102,12 +1105,12 @@ impl Consumer {
                         Vec::new()
                     };
                     let coordinator = self.coordinator.expect("joined through it");
-                    let payload = Payload::SyncGroupRequest {
+                    let payload = Payload::SyncGroupRequest(SyncGroupRequest {
                         group: Rc::from(self.config.group_id.as_str()),
                         member_id: r.member_id.clone(),
                         generation: r.generation,
                         assignments,
-                    };
+                    });
                     self.send_request(cx, coordinator, payload, Inflight::Sync);
                 }
                 Err(e) => {

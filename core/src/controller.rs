@@ -7,13 +7,17 @@
 use alloc::vec::Vec;
 
 use crate::ctx::Due;
-use crate::event::{ElectionKind, Event, LossCause};
+use crate::event::{ElectionKind, Event, KafkaError, LossCause};
+use crate::group::{partition_for, OFFSETS_TOPIC};
 use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, TopicId, TopicPartition};
+use crate::log::CleanupPolicy;
 use crate::metadata::{PartitionState, Topic};
-use crate::network::Payload;
+use crate::network::{Message, Payload};
 use crate::rng::Rng;
 use crate::sim::{CommandError, Sim};
 use crate::time::Duration;
+use crate::vecmap::VecMap;
+use alloc::rc::Rc;
 
 impl Sim {
     /// Creates a topic with Kafka's replica placement and its preferred leaders.
@@ -334,7 +338,8 @@ impl Sim {
             }
         }
         if let Some(l) = p.leader {
-            self.maybe_increment_hw(l, tp);
+            let (broker, cx, mut env) = self.broker_parts(l);
+            broker.maybe_increment_hw(cx, &mut env, tp);
         }
         self.fail_delayed_for_lost_leadership(tp);
         self.on_offsets_leadership(tp);
@@ -358,6 +363,286 @@ impl Sim {
                 .get_mut(&c)
                 .expect("listed")
                 .poll(&mut self.cx);
+        }
+    }
+
+    /// `kafka-topics --alter --partitions`: grows `topic` to `partitions`, placing the new
+    /// partitions as Kafka places a topic's (the existing ones keep their replicas).
+    pub(crate) fn add_partitions(
+        &mut self,
+        topic: TopicId,
+        partitions: u32,
+    ) -> Result<(), CommandError> {
+        let t = self
+            .topics
+            .get(topic.0 as usize)
+            .ok_or_else(|| CommandError(alloc::format!("There is no topic {}.", topic.0)))?;
+        let current = t.partitions.len() as u32;
+        if partitions <= current {
+            return Err(CommandError(alloc::format!(
+                "Topic currently has {current} partitions, which is higher than the requested {partitions}."
+            )));
+        }
+        if partitions > crate::config::MAX_PARTITIONS {
+            return Err(CommandError(alloc::format!(
+                "kscope simulates at most {} partitions per topic.",
+                crate::config::MAX_PARTITIONS
+            )));
+        }
+        let rf = t.spec.replication_factor;
+        let brokers: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        let placed = assign_replicas(&brokers, partitions, rf, &mut self.placement_rng);
+        let added: Vec<Vec<BrokerId>> = placed.into_iter().skip(current as usize).collect();
+        self.topics[topic.0 as usize].spec.partitions = partitions;
+        self.add_partitions_placed(topic, added);
+        self.cx.emit(Event::PartitionsAdded { topic, partitions });
+        self.after_controller_change();
+        Ok(())
+    }
+
+    // ----- what every broker answers from the metadata ------------------------------
+
+    /// Metadata, FindCoordinator and InitProducerId, answered by broker `b` from the
+    /// cluster's metadata (kscope's brokers see the controller's state as it is).
+    pub(crate) fn answer_from_metadata(&mut self, b: BrokerId, message: Message) {
+        let from = message.from;
+        match message.payload {
+            Payload::MetadataRequest => {
+                let partitions = self
+                    .all_partitions()
+                    .map(|tp| {
+                        let p = self.partition(tp);
+                        (tp, p.leader, p.leader_epoch)
+                    })
+                    .collect();
+                self.cx.send(
+                    NodeId::Broker(b),
+                    from,
+                    Payload::MetadataResponse {
+                        request: message.id,
+                        partitions,
+                    },
+                );
+            }
+            Payload::InitProducerIdRequest => {
+                // The controller's producer id block, idealised as one counter.
+                let producer_id = self.next_producer_id;
+                self.next_producer_id += 1;
+                self.cx.send(
+                    NodeId::Broker(b),
+                    from,
+                    Payload::InitProducerIdResponse {
+                        request: message.id,
+                        producer_id,
+                        epoch: 0,
+                    },
+                );
+            }
+            Payload::FindCoordinatorRequest { group } => {
+                self.handle_find_coordinator(b, from, message.id, group)
+            }
+            _ => {}
+        }
+    }
+
+    /// Creates `__consumer_offsets` as a broker does when a group first needs it; Kafka
+    /// refuses while fewer brokers are registered than its replication factor.
+    pub(crate) fn create_offsets_topic(&mut self) -> bool {
+        let rf = self.config.broker.offsets_topic_replication_factor;
+        let live = self.brokers.values().filter(|b| b.up && !b.fenced).count() as u32;
+        if rf == 0 || rf > live {
+            return false;
+        }
+        let mut spec = crate::config::TopicSpec::new(
+            OFFSETS_TOPIC,
+            self.config.broker.offsets_topic_num_partitions.max(1),
+            rf,
+        );
+        spec.log.cleanup_policy = CleanupPolicy::Compact;
+        spec.log.segment_bytes = 104_857_600;
+        self.create_topic(spec);
+        self.reconcile_fetchers();
+        true
+    }
+
+    /// Which broker coordinates `group`, creating `__consumer_offsets` if needed.
+    pub(crate) fn handle_find_coordinator(
+        &mut self,
+        b: BrokerId,
+        from: NodeId,
+        request: MessageId,
+        group: Rc<str>,
+    ) {
+        let coordinator = match self.offsets_topic() {
+            None => {
+                self.create_offsets_topic();
+                Err(KafkaError::CoordinatorNotAvailable)
+            }
+            Some(topic) => {
+                let n = self.topics[topic.0 as usize].partitions.len() as u32;
+                let tp = TopicPartition::new(topic, partition_for(&group, n));
+                match self.partition(tp).leader {
+                    Some(l) if self.broker_usable(l) => Ok(l),
+                    _ => Err(KafkaError::CoordinatorNotAvailable),
+                }
+            }
+        };
+        self.cx.send(
+            NodeId::Broker(b),
+            from,
+            Payload::FindCoordinatorResponse {
+                request,
+                coordinator,
+            },
+        );
+    }
+
+    /// Leadership of a `__consumer_offsets` partition changed: the new leader loads its
+    /// groups from its log (`onElection`), every other replica drops them (`onResignation`)
+    /// and answers what it was holding with NOT_COORDINATOR.
+    pub(crate) fn on_offsets_leadership(&mut self, tp: TopicPartition) {
+        if Some(tp.topic) != self.offsets_topic() {
+            return;
+        }
+        let replicas = self.partition(tp).replicas.clone();
+        for b in replicas {
+            let Some(broker) = self.brokers.get(&b) else {
+                continue;
+            };
+            if !broker.up {
+                continue;
+            }
+            let leads = broker.replicas.get(&tp).is_some_and(|r| r.is_leader);
+            let loaded = broker
+                .coordinator
+                .groups
+                .values()
+                .any(|g| g.partition == tp);
+            let (broker, cx, mut env) = self.broker_parts(b);
+            if leads && !loaded {
+                broker.load_groups(cx, &mut env, tp);
+            } else if !leads && loaded {
+                broker.unload_groups(cx, tp);
+            }
+        }
+    }
+
+    // ----- the ISR ------------------------------------------------------------------
+
+    /// A follower's fetch reaches leader `b`. The leader records where the follower is;
+    /// a follower that caught up joins the ISR at once (in Kafka the leader asks the
+    /// controller with `AlterPartition`; kscope's controller decides immediately); the
+    /// high watermarks may then move, and the leader answers or parks the fetch.
+    pub(crate) fn follower_fetch(&mut self, b: BrokerId, follower: BrokerId, message: Message) {
+        let Payload::FetchRequest { partitions } = message.payload else {
+            return;
+        };
+        let (broker, cx, _) = self.broker_parts(b);
+        let (has_data_or_error, isr_candidates) =
+            broker.record_follower_fetch(cx, follower, &partitions);
+        let mut expanded = false;
+        for tp in isr_candidates {
+            let p = self.partition_mut(tp);
+            if p.leader == Some(b) && !p.isr.contains(&follower) {
+                p.isr.push(follower);
+                crate::java::sort_small_by_key(&mut p.isr, |b| *b);
+                let isr = p.isr.clone();
+                self.cx.emit(Event::IsrExpanded {
+                    partition: tp,
+                    added: follower,
+                    isr,
+                });
+                self.install_leadership(tp);
+                expanded = true;
+            }
+        }
+        let (broker, cx, mut env) = self.broker_parts(b);
+        broker.follower_fetch_moves_hw(cx, &mut env, &partitions);
+        if expanded {
+            self.after_controller_change();
+        }
+        let (broker, cx, mut env) = self.broker_parts(b);
+        broker.answer_follower_fetch(
+            cx,
+            &mut env,
+            follower,
+            message.id,
+            partitions,
+            has_data_or_error,
+        );
+    }
+
+    /// The leader `b`'s ISR check found followers that fell behind: the controller takes
+    /// them out of the ISR (`AlterPartition`).
+    pub(crate) fn shrink_isr(&mut self, b: BrokerId, shrinks: Vec<(TopicPartition, BrokerId)>) {
+        let mut changed = false;
+        for (tp, member) in shrinks {
+            let p = self.partition_mut(tp);
+            if p.leader != Some(b) || !p.isr.contains(&member) {
+                continue;
+            }
+            p.isr.retain(|m| *m != member);
+            let isr = p.isr.clone();
+            self.cx.emit(Event::IsrShrunk {
+                partition: tp,
+                removed: member,
+                isr,
+            });
+            self.install_leadership(tp);
+            self.on_isr_changed(tp);
+            changed = true;
+        }
+        if changed {
+            self.after_controller_change();
+        }
+    }
+
+    /// Delayed operations of every broker that no longer leads `tp` complete with
+    /// `NotLeaderOrFollower`.
+    pub(crate) fn fail_delayed_for_lost_leadership(&mut self, tp: TopicPartition) {
+        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        for b in ids {
+            let leads = self.brokers[&b]
+                .replicas
+                .get(&tp)
+                .is_some_and(|r| r.is_leader);
+            if !leads {
+                let (broker, cx, mut env) = self.broker_parts(b);
+                broker.try_complete_delayed_produces_for(cx, &mut env, tp);
+            }
+        }
+    }
+
+    /// The ISR of `tp` changed: replicas learn it, the high watermark may move and waiting
+    /// produce requests may complete.
+    pub(crate) fn on_isr_changed(&mut self, tp: TopicPartition) {
+        if let Some(l) = self.partition(tp).leader {
+            let (broker, cx, mut env) = self.broker_parts(l);
+            broker.maybe_increment_hw(cx, &mut env, tp);
+            broker.try_complete_delayed_produces_for(cx, &mut env, tp);
+        }
+    }
+
+    /// Makes every live broker fetch from the leaders of the partitions it follows, and
+    /// only from them.
+    pub(crate) fn reconcile_fetchers(&mut self) {
+        let mut wanted: VecMap<BrokerId, Vec<BrokerId>> = VecMap::new();
+        for tp in self.all_partitions().collect::<Vec<_>>() {
+            let p = self.partition(tp);
+            let Some(leader) = p.leader else { continue };
+            for b in &p.replicas {
+                if *b != leader && self.brokers[b].up {
+                    wanted.entry(*b).or_default().push(leader);
+                }
+            }
+        }
+        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        for b in ids {
+            let mut leaders = wanted.remove(&b).unwrap_or_default();
+            crate::java::sort_small_by_key(&mut leaders, |b| *b);
+            leaders.dedup();
+            let (broker, cx, mut env) = self.broker_parts(b);
+            broker.fetch_from(cx, &mut env, leaders);
         }
     }
 }

@@ -230,7 +230,9 @@ impl Ctx {
     /// An `acks=0` request that never arrives loses its records; every other loss of a
     /// message is found by the sender's timeout.
     pub(crate) fn on_message_lost(&mut self, message: &Message) {
-        if let Payload::ProduceRequest { acks, batches, .. } = &message.payload {
+        if let Payload::ProduceRequest(crate::network::ProduceRequest { acks, batches, .. }) =
+            &message.payload
+        {
             if *acks == crate::config::Acks::None {
                 for b in batches {
                     let records: Vec<_> = b.records.iter().map(|r| r.id).collect();

@@ -29,6 +29,7 @@ pub mod broker;
 pub mod config;
 pub mod consumer;
 pub mod controller;
+pub mod coordinator;
 pub(crate) mod ctx;
 pub mod event;
 pub mod group;

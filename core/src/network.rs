@@ -56,11 +56,7 @@ pub struct FetchPartitionData {
 /// What a message carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Payload {
-    ProduceRequest {
-        acks: Acks,
-        timeout_ms: u64,
-        batches: Vec<Rc<FrozenBatch>>,
-    },
+    ProduceRequest(ProduceRequest),
     ProduceResponse {
         request: MessageId,
         results: Vec<(TopicPartition, BatchId, Result<Offset, KafkaError>)>,
@@ -99,39 +95,21 @@ pub enum Payload {
         request: MessageId,
         result: Result<Rc<JoinGroupResult>, JoinGroupError>,
     },
-    SyncGroupRequest {
-        group: Rc<str>,
-        member_id: Rc<str>,
-        generation: i32,
-        /// The leader's assignment; empty from the other members.
-        assignments: Vec<(Rc<str>, Vec<TopicPartition>)>,
-    },
+    SyncGroupRequest(SyncGroupRequest),
     SyncGroupResponse {
         request: MessageId,
         result: Result<Vec<TopicPartition>, KafkaError>,
     },
-    HeartbeatRequest {
-        group: Rc<str>,
-        member_id: Rc<str>,
-        generation: i32,
-    },
+    HeartbeatRequest(HeartbeatRequest),
     HeartbeatResponse {
         request: MessageId,
         error: Option<KafkaError>,
     },
-    LeaveGroupRequest {
-        group: Rc<str>,
-        member_id: Rc<str>,
-    },
+    LeaveGroupRequest(LeaveGroupRequest),
     LeaveGroupResponse {
         request: MessageId,
     },
-    OffsetCommitRequest {
-        group: Rc<str>,
-        member_id: Rc<str>,
-        generation: i32,
-        offsets: Vec<(TopicPartition, Offset)>,
-    },
+    OffsetCommitRequest(OffsetCommitRequest),
     OffsetCommitResponse {
         request: MessageId,
         error: Option<KafkaError>,
@@ -153,6 +131,49 @@ pub enum Payload {
         request: MessageId,
         results: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
     },
+}
+
+/// A produce request: its `acks`, how long the leader may wait for them, and one
+/// batch per partition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProduceRequest {
+    pub acks: Acks,
+    pub timeout_ms: u64,
+    pub batches: Vec<Rc<FrozenBatch>>,
+}
+
+/// A SyncGroup request; the leader brings every member's assignment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncGroupRequest {
+    pub group: Rc<str>,
+    pub member_id: Rc<str>,
+    pub generation: i32,
+    /// The leader's assignment; empty from the other members.
+    pub assignments: Vec<(Rc<str>, Vec<TopicPartition>)>,
+}
+
+/// A member's heartbeat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeartbeatRequest {
+    pub group: Rc<str>,
+    pub member_id: Rc<str>,
+    pub generation: i32,
+}
+
+/// A member leaving its group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaveGroupRequest {
+    pub group: Rc<str>,
+    pub member_id: Rc<str>,
+}
+
+/// An OffsetCommit request from a member of a generation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OffsetCommitRequest {
+    pub group: Rc<str>,
+    pub member_id: Rc<str>,
+    pub generation: i32,
+    pub offsets: Vec<(TopicPartition, Offset)>,
 }
 
 /// A JoinGroup request: who the member is and what it asks for.
@@ -193,7 +214,7 @@ pub struct JoinGroupError {
 impl Payload {
     pub fn kind(&self) -> MessageKind {
         match self {
-            Payload::ProduceRequest { .. } => MessageKind::ProduceRequest,
+            Payload::ProduceRequest(_) => MessageKind::ProduceRequest,
             Payload::ProduceResponse { .. } => MessageKind::ProduceResponse,
             Payload::FetchRequest { .. } => MessageKind::FetchRequest,
             Payload::FetchResponse { .. } => MessageKind::FetchResponse,
@@ -206,13 +227,13 @@ impl Payload {
             Payload::FindCoordinatorResponse { .. } => MessageKind::FindCoordinatorResponse,
             Payload::JoinGroupRequest(_) => MessageKind::JoinGroupRequest,
             Payload::JoinGroupResponse { .. } => MessageKind::JoinGroupResponse,
-            Payload::SyncGroupRequest { .. } => MessageKind::SyncGroupRequest,
+            Payload::SyncGroupRequest(_) => MessageKind::SyncGroupRequest,
             Payload::SyncGroupResponse { .. } => MessageKind::SyncGroupResponse,
-            Payload::HeartbeatRequest { .. } => MessageKind::HeartbeatRequest,
+            Payload::HeartbeatRequest(_) => MessageKind::HeartbeatRequest,
             Payload::HeartbeatResponse { .. } => MessageKind::HeartbeatResponse,
-            Payload::LeaveGroupRequest { .. } => MessageKind::LeaveGroupRequest,
+            Payload::LeaveGroupRequest(_) => MessageKind::LeaveGroupRequest,
             Payload::LeaveGroupResponse { .. } => MessageKind::LeaveGroupResponse,
-            Payload::OffsetCommitRequest { .. } => MessageKind::OffsetCommitRequest,
+            Payload::OffsetCommitRequest(_) => MessageKind::OffsetCommitRequest,
             Payload::OffsetCommitResponse { .. } => MessageKind::OffsetCommitResponse,
             Payload::OffsetFetchRequest { .. } => MessageKind::OffsetFetchRequest,
             Payload::OffsetFetchResponse { .. } => MessageKind::OffsetFetchResponse,
@@ -224,7 +245,7 @@ impl Payload {
     /// Records a message carries, for the stage.
     pub fn records(&self) -> u32 {
         match self {
-            Payload::ProduceRequest { batches, .. } => {
+            Payload::ProduceRequest(ProduceRequest { batches, .. }) => {
                 batches.iter().map(|b| b.records.len() as u32).sum()
             }
             Payload::FetchResponse { partitions, .. } => partitions

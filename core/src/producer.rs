@@ -27,7 +27,7 @@ use crate::ids::{BatchId, BrokerId, MessageId, NodeId, Offset, TopicId, TopicPar
 use crate::log::StoredRecord;
 use crate::metadata::Topic;
 use crate::murmur2::partition_for_key;
-use crate::network::{FrozenBatch, Message, Payload};
+use crate::network::{FrozenBatch, Message, Payload, ProduceRequest};
 use crate::partitioner::{
     BuiltInPartitioner, PartitionerKind, RoundRobinPartitioner, StickyPartitionCache,
     StickyPartitionInfo,
@@ -1200,11 +1200,11 @@ impl Producer {
         let id = cx.send(
             NodeId::Producer,
             NodeId::Broker(node),
-            Payload::ProduceRequest {
+            Payload::ProduceRequest(ProduceRequest {
                 acks,
                 timeout_ms: self.config.request_timeout_ms,
                 batches: frozen,
-            },
+            }),
         );
         if acks == Acks::None {
             // No response will come: the batches are done once sent.

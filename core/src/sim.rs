@@ -15,15 +15,16 @@ use crate::vecmap::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub use crate::controller::assign_replicas;
 pub use crate::event::CommandError;
 pub use crate::metadata::{PartitionState, Topic};
 
 use crate::broker::Broker;
+use crate::broker::Env;
 use crate::config::{ConfigError, SimConfig, Workload};
 use crate::consumer::Consumer;
 use crate::ctx::{Ctx, Due};
 use crate::event::{Event, MessageKind, TimedEvent};
+use crate::group::{partition_for, Group, GroupStore, PartitionLag, OFFSETS_TOPIC};
 use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, TopicId, TopicPartition};
 use crate::ledger::Ledger;
 use crate::network::{Fault, Message, Network, Payload};
@@ -101,8 +102,6 @@ pub struct Sim {
     pub(crate) rng: Rng,
     /// Draws replica placements, for the topics at the start and those created later.
     pub(crate) placement_rng: Rng,
-    /// Draws group member ids (Kafka's random UUIDs).
-    pub(crate) group_rng: Rng,
     pub(crate) topics: Vec<Topic>,
     pub(crate) brokers: VecMap<BrokerId, Broker>,
     pub(crate) producer: Producer,
@@ -112,13 +111,8 @@ pub struct Sim {
     pub(crate) workload_carry: u64,
     pub(crate) workload_scheduled: bool,
     pub(crate) consumers: VecMap<ConsumerId, Consumer>,
-    /// Numbers for group members' timers, unique across the simulation.
-    pub(crate) member_seq: u64,
-    /// The values of `__consumer_offsets` records, by record id.
-    /// (Record ids increase, so the list is sorted by id.)
-    pub(crate) group_records: Vec<(crate::ids::RecordId, crate::group::GroupRecord)>,
-    pub(crate) group_record_seq: u64,
-    pub(crate) group_append_seq: u64,
+    /// The values of `__consumer_offsets` records and the coordinators' counters.
+    pub(crate) groups: GroupStore,
 }
 
 impl Sim {
@@ -143,12 +137,8 @@ impl Sim {
             workload_carry: 0,
             workload_scheduled: false,
             consumers: VecMap::new(),
-            member_seq: 0,
-            group_records: Vec::new(),
-            group_record_seq: 0,
-            group_append_seq: 0,
             placement_rng: Rng::new(seed, 1),
-            group_rng: Rng::new(seed, 5),
+            groups: GroupStore::new(Rng::new(seed, 5)),
         };
         for id in broker_ids {
             sim.brokers.insert(id, Broker::new(id));
@@ -442,29 +432,7 @@ impl Sim {
                 }
             }
             Command::AddPartitions { topic, partitions } => {
-                let t = self.topics.get(topic.0 as usize).ok_or_else(|| {
-                    CommandError(alloc::format!("There is no topic {}.", topic.0))
-                })?;
-                let current = t.partitions.len() as u32;
-                if partitions <= current {
-                    return Err(CommandError(alloc::format!(
-                        "Topic currently has {current} partitions, which is higher than the requested {partitions}."
-                    )));
-                }
-                if partitions > crate::config::MAX_PARTITIONS {
-                    return Err(CommandError(alloc::format!(
-                        "kscope simulates at most {} partitions per topic.",
-                        crate::config::MAX_PARTITIONS
-                    )));
-                }
-                let rf = t.spec.replication_factor;
-                let brokers: Vec<BrokerId> = self.brokers.keys().copied().collect();
-                let placed = assign_replicas(&brokers, partitions, rf, &mut self.placement_rng);
-                let added: Vec<Vec<BrokerId>> = placed.into_iter().skip(current as usize).collect();
-                self.topics[topic.0 as usize].spec.partitions = partitions;
-                self.add_partitions_placed(topic, added);
-                self.cx.emit(Event::PartitionsAdded { topic, partitions });
-                self.after_controller_change();
+                self.add_partitions(topic, partitions)?;
             }
         }
         Ok(())
@@ -528,20 +496,30 @@ impl Sim {
                 broker,
                 leader,
                 request,
-            } => self.on_fetch_failed(broker, leader, request),
-            Due::FetcherBackoff { broker, leader } => self.on_fetcher_backoff(broker, leader),
+            } => {
+                let (b, cx, mut env) = self.broker_parts(broker);
+                b.on_fetch_failed(cx, &mut env, leader, request);
+            }
+            Due::FetcherBackoff { broker, leader } => {
+                let (b, cx, mut env) = self.broker_parts(broker);
+                b.on_fetcher_backoff(cx, &mut env, leader);
+            }
             Due::DelayedFetchExpire { broker, request } => {
-                self.complete_delayed_fetch(broker, request)
+                let (b, cx, mut env) = self.broker_parts(broker);
+                b.complete_delayed_fetch(cx, &mut env, request);
             }
             Due::DelayedProduceExpire { broker, request } => {
-                self.expire_delayed_produce(broker, request)
+                let b = self.brokers.get_mut(&broker).expect("a known broker");
+                b.expire_delayed_produce(&mut self.cx, request);
             }
             Due::IsrCheck {
                 broker,
                 incarnation,
             } => {
                 if self.broker_alive_as(broker, incarnation) {
-                    self.isr_check(broker);
+                    let (b, cx, env) = self.broker_parts(broker);
+                    let shrinks = b.isr_check(cx, &env);
+                    self.shrink_isr(broker, shrinks);
                     let every =
                         Duration::from_millis(self.config.broker.replica_lag_time_max_ms / 2);
                     self.cx.schedule(self.cx.now + every, due);
@@ -552,7 +530,8 @@ impl Sim {
                 incarnation,
             } => {
                 if self.broker_alive_as(broker, incarnation) {
-                    self.retention_check(broker);
+                    let b = self.brokers.get_mut(&broker).expect("a known broker");
+                    b.retention_check(&mut self.cx);
                     let every =
                         Duration::from_millis(self.config.broker.log_retention_check_interval_ms);
                     self.cx.schedule(self.cx.now + every, due);
@@ -594,24 +573,138 @@ impl Sim {
             }
             Due::ConsumerFetchExpire { broker, request } => {
                 if self.brokers[&broker].up {
-                    self.complete_consumer_fetch(broker, request)
+                    let (b, cx, mut env) = self.broker_parts(broker);
+                    b.complete_consumer_fetch(cx, &mut env, request);
                 }
             }
             Due::GroupJoinTimer {
                 broker,
                 partition,
                 timer,
-            } => self.on_group_join_timer(broker, partition, timer),
+            } => {
+                let (b, cx, mut env) = self.broker_parts(broker);
+                b.on_group_join_timer(cx, &mut env, partition, timer);
+            }
             Due::MemberExpiry {
                 broker,
                 partition,
                 member,
-            } => self.on_member_expiry(broker, partition, member),
+            } => {
+                let (b, cx, mut env) = self.broker_parts(broker);
+                b.on_member_expiry(cx, &mut env, partition, member);
+            }
             Due::PendingMemberExpiry { broker, partition } => {
-                self.on_pending_member_expiry(broker, partition)
+                let (b, cx, mut env) = self.broker_parts(broker);
+                b.on_pending_member_expiry(cx, &mut env, partition);
             }
             Due::GroupAppendTimeout { broker, append } => {
-                self.on_group_append_timeout(broker, append)
+                let (b, cx, mut env) = self.broker_parts(broker);
+                b.on_group_append_timeout(cx, &mut env, append);
+            }
+        }
+    }
+
+    /// Broker `b`, the context and what the broker reads of the rest of the cluster,
+    /// borrowed apart so that the broker's handlers can run.
+    pub(crate) fn broker_parts(&mut self, b: BrokerId) -> (&mut Broker, &mut Ctx, Env<'_>) {
+        let Sim {
+            brokers,
+            cx,
+            config,
+            topics,
+            groups,
+            ..
+        } = self;
+        let env = Env {
+            config,
+            topics,
+            groups,
+        };
+        (brokers.get_mut(&b).expect("a known broker"), cx, env)
+    }
+
+    /// The id of the `__consumer_offsets` topic, if it was created.
+    pub fn offsets_topic(&self) -> Option<crate::ids::TopicId> {
+        self.topics
+            .iter()
+            .position(|t| t.spec.name == OFFSETS_TOPIC)
+            .map(|i| crate::ids::TopicId(i as u32))
+    }
+
+    /// The group as its current coordinator holds it.
+    pub fn group(&self, group: &str) -> Option<(BrokerId, &Group)> {
+        let topic = self.offsets_topic()?;
+        let n = self.topics[topic.0 as usize].partitions.len() as u32;
+        let tp = TopicPartition::new(topic, partition_for(group, n));
+        let leader = self.partition(tp).leader?;
+        let b = self.brokers.get(&leader)?;
+        if !b.up {
+            return None;
+        }
+        b.coordinator.groups.get(group).map(|g| (leader, g))
+    }
+
+    /// The partitions of topics the coordinator's groups committed to, with lag: the
+    /// high watermark minus the committed offset, as `kafka-consumer-groups --describe`
+    /// reports it.
+    pub fn group_lag(&self) -> Vec<PartitionLag> {
+        let group = self.config.consumer.group_id.as_str();
+        let committed = self.group(group).map(|(_, g)| g.committed.clone());
+        let owner = |tp: TopicPartition| {
+            self.group(group).and_then(|(_, g)| {
+                g.members
+                    .iter()
+                    .find(|m| m.assignment.contains(&tp))
+                    .map(|m| m.consumer)
+            })
+        };
+        let topic = crate::ids::TopicId(self.config.consumer.topic);
+        let Some(t) = self.topics.get(topic.0 as usize) else {
+            return Vec::new();
+        };
+        (0..t.partitions.len() as u32)
+            .map(|p| {
+                let tp = TopicPartition::new(topic, p);
+                let hw = self
+                    .partition(tp)
+                    .leader
+                    .and_then(|l| self.brokers.get(&l))
+                    .filter(|br| br.up)
+                    .and_then(|br| br.replicas.get(&tp))
+                    .map(|r| r.high_watermark);
+                let c = committed.as_ref().and_then(|c| c.get(&tp).copied());
+                PartitionLag {
+                    partition: tp,
+                    high_watermark: hw,
+                    committed: c,
+                    lag: match (hw, c) {
+                        (Some(h), Some(c)) => Some(h.0 - c.0),
+                        _ => None,
+                    },
+                    owner: owner(tp),
+                }
+            })
+            .collect()
+    }
+
+    /// Hands a message to broker `b`. What every broker answers from the cluster's
+    /// metadata (Metadata, FindCoordinator, InitProducerId) is answered from the
+    /// controller's state (`controller.rs`), and a follower's fetch passes through the
+    /// controller's ISR decision ([`Sim::follower_fetch`]); the broker handles the rest.
+    fn broker_receive(&mut self, b: BrokerId, message: Message) {
+        match (&message.payload, message.from) {
+            (
+                Payload::MetadataRequest
+                | Payload::InitProducerIdRequest
+                | Payload::FindCoordinatorRequest { .. },
+                _,
+            ) => self.answer_from_metadata(b, message),
+            (Payload::FetchRequest { .. }, NodeId::Broker(follower)) => {
+                self.follower_fetch(b, follower, message)
+            }
+            _ => {
+                let (broker, cx, mut env) = self.broker_parts(b);
+                broker.receive(cx, &mut env, message);
             }
         }
     }

@@ -3,6 +3,8 @@
 //! read files or use proptest.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod architecture;
+#[cfg(not(target_arch = "wasm32"))]
 mod conformance;
 mod determinism;
 mod groups;

@@ -4,7 +4,7 @@
 //! `deliver_at`. Pure functions of the simulation, tested natively; nothing about motion
 //! lives in the core.
 
-use kscope_core::network::Payload;
+use kscope_core::network::{OffsetCommitRequest, Payload, ProduceRequest};
 use kscope_core::sim::Sim;
 use kscope_core::{Instant, NodeId, TopicPartition};
 
@@ -493,7 +493,7 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
         .take(limit)
         .map(|m| {
             let (kind, tp) = match &m.payload {
-                Payload::ProduceRequest { batches, .. } => {
+                Payload::ProduceRequest(ProduceRequest { batches, .. }) => {
                     let retry = sim
                         .producer()
                         .in_flight
@@ -520,7 +520,7 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
                         (None, _) => (DotKind::Fetch, partitions.first().map(|p| p.partition)),
                     }
                 }
-                Payload::OffsetCommitRequest { offsets, .. } => {
+                Payload::OffsetCommitRequest(OffsetCommitRequest { offsets, .. }) => {
                     (DotKind::Commit, offsets.first().map(|o| o.0))
                 }
                 _ => (DotKind::Control, None),
@@ -686,7 +686,7 @@ mod tests {
             s.step(Instant::from_millis(t));
             if let Some(m) = s
                 .messages_in_flight()
-                .find(|m| matches!(m.payload, Payload::ProduceRequest { .. }))
+                .find(|m| matches!(m.payload, Payload::ProduceRequest(_)))
             {
                 break m.clone();
             }
