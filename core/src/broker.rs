@@ -151,12 +151,15 @@ pub(crate) struct DelayedProduce {
     pub waiting: Vec<(usize, Offset)>,
 }
 
-/// A fetch parked until data arrives or `replica.fetch.wait.max.ms` passes
-/// (`DelayedFetch`).
+/// A fetch parked until there is data to read or its wait passes (`DelayedFetch`):
+/// followers' fetches read up to the log end offset, consumers' up to the high watermark.
 #[derive(Clone, Debug)]
 pub(crate) struct DelayedFetch {
     pub request: MessageId,
-    pub follower: BrokerId,
+    /// The follower or the consumer that asked.
+    pub client: NodeId,
+    pub up_to: ReadUpTo,
+    pub partition_max_bytes: u32,
     pub partitions: Vec<FetchPartition>,
 }
 
@@ -173,19 +176,10 @@ pub struct Broker {
     pub replicas: VecMap<TopicPartition, Replica>,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     pub(crate) delayed_produces: Vec<DelayedProduce>,
+    /// Followers' and consumers' fetches waiting for data, in arrival order.
     pub(crate) delayed_fetches: Vec<DelayedFetch>,
-    /// Consumer fetches parked until the high watermark moves or `fetch.max.wait.ms`.
-    pub(crate) delayed_consumer_fetches: Vec<DelayedConsumerFetch>,
     /// The group coordinator's in-memory state (lost in a crash, reloaded from the log).
     pub coordinator: crate::group::Coordinator,
-}
-
-/// A consumer's fetch parked until there is data below the high watermark.
-#[derive(Clone, Debug)]
-pub(crate) struct DelayedConsumerFetch {
-    pub request: MessageId,
-    pub consumer: crate::ids::ConsumerId,
-    pub partitions: Vec<FetchPartition>,
 }
 
 impl Broker {
@@ -199,7 +193,6 @@ impl Broker {
             fetchers: VecMap::new(),
             delayed_produces: Vec::new(),
             delayed_fetches: Vec::new(),
-            delayed_consumer_fetches: Vec::new(),
             coordinator: crate::group::Coordinator::default(),
         }
     }
@@ -226,7 +219,6 @@ impl Broker {
         self.fetchers.clear();
         self.delayed_produces.clear();
         self.delayed_fetches.clear();
-        self.delayed_consumer_fetches.clear();
         self.coordinator = crate::group::Coordinator::default();
         for r in self.replicas.values_mut() {
             r.is_leader = false;
@@ -245,13 +237,25 @@ impl Broker {
         let from = message.from;
         match message.payload {
             Payload::ProduceRequest(req) => self.handle_produce(cx, env, from, message.id, req),
-            Payload::FetchRequest { partitions } => match from {
+            Payload::FetchRequest {
+                max_wait_ms,
+                partition_max_bytes,
+                partitions,
+            } => match from {
                 // The simulation routes followers' fetches through the controller's
                 // ISR decisions (`Sim::follower_fetch`).
                 NodeId::Broker(_) => {}
-                NodeId::Consumer(c) => {
-                    self.handle_consumer_fetch(cx, env, c, message.id, partitions)
-                }
+                NodeId::Consumer(_) => self.handle_consumer_fetch(
+                    cx,
+                    DelayedFetch {
+                        request: message.id,
+                        client: from,
+                        up_to: ReadUpTo::HighWatermark,
+                        partition_max_bytes,
+                        partitions,
+                    },
+                    max_wait_ms,
+                ),
                 NodeId::Producer => {}
             },
             Payload::JoinGroupRequest(join) => {
@@ -468,7 +472,7 @@ impl Broker {
             }
         }
         self.maybe_increment_hw(cx, env, tp);
-        self.wake_delayed_fetches(cx, env, tp);
+        self.wake_delayed_fetches(cx, tp, ReadUpTo::LogEnd);
         Ok(base)
     }
 
@@ -597,7 +601,7 @@ impl Broker {
             });
             self.try_complete_delayed_produces_for(cx, env, tp);
             self.complete_group_appends(cx, env, tp);
-            self.wake_consumer_fetches(cx, env, tp);
+            self.wake_delayed_fetches(cx, tp, ReadUpTo::HighWatermark);
         }
     }
 
@@ -696,7 +700,11 @@ impl Broker {
         let id = cx.send(
             NodeId::Broker(b),
             NodeId::Broker(leader),
-            Payload::FetchRequest { partitions },
+            Payload::FetchRequest {
+                max_wait_ms: env.config.broker.replica_fetch_wait_max_ms,
+                partition_max_bytes: env.config.broker.replica_fetch_max_bytes,
+                partitions,
+            },
         );
         self.fetchers.insert(leader, FetcherState::InFlight(id));
         let timeout = Duration::from_millis(env.config.broker.replica_socket_timeout_ms);
@@ -798,45 +806,45 @@ impl Broker {
     }
 
     /// The end of a follower fetch: answered at once when there is data or an error,
-    /// else parked until data arrives or `replica.fetch.wait.max.ms` passes.
+    /// else parked until data arrives or the fetch's wait passes.
     pub(crate) fn answer_follower_fetch(
         &mut self,
         cx: &mut Ctx,
-        env: &mut Env,
-        follower: BrokerId,
-        request: MessageId,
-        partitions: Vec<FetchPartition>,
+        fetch: DelayedFetch,
+        max_wait_ms: u64,
         has_data_or_error: bool,
     ) {
-        let b = self.id;
-        let delayed = DelayedFetch {
-            request,
-            follower,
-            partitions,
-        };
         if has_data_or_error {
-            self.respond_fetch(cx, env, delayed);
+            self.respond_fetch(cx, fetch);
         } else {
-            self.delayed_fetches.push(delayed);
-            let wait = Duration::from_millis(env.config.broker.replica_fetch_wait_max_ms);
-            cx.schedule(
-                cx.now + wait,
-                Due::DelayedFetchExpire { broker: b, request },
-            );
+            self.park_fetch(cx, fetch, max_wait_ms);
         }
     }
 
-    fn respond_fetch(&mut self, cx: &mut Ctx, env: &mut Env, fetch: DelayedFetch) {
-        let b = self.id;
-        let max_bytes = env.config.broker.replica_fetch_max_bytes;
+    /// Parks a fetch in the purgatory until data arrives or `max_wait_ms` passes.
+    fn park_fetch(&mut self, cx: &mut Ctx, fetch: DelayedFetch, max_wait_ms: u64) {
+        let request = fetch.request;
+        self.delayed_fetches.push(fetch);
+        cx.schedule(
+            cx.now + Duration::from_millis(max_wait_ms),
+            Due::DelayedFetchExpire {
+                broker: self.id,
+                request,
+            },
+        );
+    }
+
+    /// Answers a fetch with what each of its partitions has up to where the fetch may
+    /// read.
+    fn respond_fetch(&mut self, cx: &mut Ctx, fetch: DelayedFetch) {
         let partitions = fetch
             .partitions
             .iter()
-            .map(|fp| read_partition(self, fp, max_bytes, ReadUpTo::LogEnd))
+            .map(|fp| read_partition(self, fp, fetch.partition_max_bytes, fetch.up_to))
             .collect();
         cx.send(
-            NodeId::Broker(b),
-            NodeId::Broker(fetch.follower),
+            NodeId::Broker(self.id),
+            fetch.client,
             Payload::FetchResponse {
                 request: fetch.request,
                 partitions,
@@ -844,31 +852,35 @@ impl Broker {
         );
     }
 
-    pub(crate) fn complete_delayed_fetch(
-        &mut self,
-        cx: &mut Ctx,
-        env: &mut Env,
-        request: MessageId,
-    ) {
+    /// A parked fetch's wait is over (or its data came): it is answered with what there
+    /// is.
+    pub(crate) fn complete_delayed_fetch(&mut self, cx: &mut Ctx, request: MessageId) {
         if let Some(pos) = self
             .delayed_fetches
             .iter()
             .position(|d| d.request == request)
         {
             let fetch = self.delayed_fetches.remove(pos);
-            self.respond_fetch(cx, env, fetch);
+            self.respond_fetch(cx, fetch);
         }
     }
 
-    pub(crate) fn wake_delayed_fetches(&mut self, cx: &mut Ctx, env: &mut Env, tp: TopicPartition) {
+    /// New data for fetches of `tp` that read `up_to`: followers' fetches when the log
+    /// end moved, consumers' when the high watermark did.
+    pub(crate) fn wake_delayed_fetches(
+        &mut self,
+        cx: &mut Ctx,
+        tp: TopicPartition,
+        up_to: ReadUpTo,
+    ) {
         let requests: Vec<MessageId> = self
             .delayed_fetches
             .iter()
-            .filter(|d| d.partitions.iter().any(|p| p.partition == tp))
+            .filter(|d| d.up_to == up_to && d.partitions.iter().any(|p| p.partition == tp))
             .map(|d| d.request)
             .collect();
         for r in requests {
-            self.complete_delayed_fetch(cx, env, r);
+            self.complete_delayed_fetch(cx, r);
         }
     }
 
@@ -982,13 +994,10 @@ impl Broker {
     }
 }
 
-/// KIP-320's check on the leader: if the follower's last fetched epoch ended earlier in
-/// the leader's log than the follower's fetch offset, or the leader has no such epoch, the
-/// logs diverge and the follower must truncate.
 /// How far a fetch may read: a follower reads to the log end offset, a consumer only
 /// what is below the high watermark (what every ISR member has).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ReadUpTo {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReadUpTo {
     LogEnd,
     HighWatermark,
 }
@@ -1049,6 +1058,9 @@ fn read_partition(
     data
 }
 
+/// KIP-320's check on the leader: if the follower's last fetched epoch ended earlier in
+/// the leader's log than the follower's fetch offset, or the leader has no such epoch, the
+/// logs diverge and the follower must truncate.
 fn diverging(r: &Replica, fp: &FetchPartition) -> Option<(LeaderEpoch, Offset)> {
     let last = fp.last_fetched_epoch?;
     match r.log.end_offset_for_epoch(last) {
@@ -1064,33 +1076,15 @@ impl Broker {
     /// A consumer's fetch: records below the high watermark only (`READ_UNCOMMITTED`
     /// consumers never see what is not replicated to the ISR), parked when there are
     /// none until the high watermark moves or `fetch.max.wait.ms` passes.
-    fn handle_consumer_fetch(
-        &mut self,
-        cx: &mut Ctx,
-        env: &mut Env,
-        consumer: crate::ids::ConsumerId,
-        request: MessageId,
-        partitions: Vec<FetchPartition>,
-    ) {
-        let b = self.id;
-        let fetch = DelayedConsumerFetch {
-            request,
-            consumer,
-            partitions,
-        };
+    fn handle_consumer_fetch(&mut self, cx: &mut Ctx, fetch: DelayedFetch, max_wait_ms: u64) {
         if self.consumer_fetch_ready(&fetch) {
-            self.respond_consumer_fetch(cx, env, fetch);
+            self.respond_fetch(cx, fetch);
         } else {
-            self.delayed_consumer_fetches.push(fetch);
-            let wait = Duration::from_millis(env.config.consumer.fetch_max_wait_ms);
-            cx.schedule(
-                cx.now + wait,
-                Due::ConsumerFetchExpire { broker: b, request },
-            );
+            self.park_fetch(cx, fetch, max_wait_ms);
         }
     }
 
-    fn consumer_fetch_ready(&self, fetch: &DelayedConsumerFetch) -> bool {
+    fn consumer_fetch_ready(&self, fetch: &DelayedFetch) -> bool {
         fetch
             .partitions
             .iter()
@@ -1102,54 +1096,6 @@ impl Broker {
                 }
                 _ => true,
             })
-    }
-
-    fn respond_consumer_fetch(&mut self, cx: &mut Ctx, env: &mut Env, fetch: DelayedConsumerFetch) {
-        let b = self.id;
-        let max_bytes = env.config.consumer.max_partition_fetch_bytes;
-        let partitions = fetch
-            .partitions
-            .iter()
-            .map(|fp| read_partition(self, fp, max_bytes, ReadUpTo::HighWatermark))
-            .collect();
-        cx.send(
-            NodeId::Broker(b),
-            NodeId::Consumer(fetch.consumer),
-            Payload::FetchResponse {
-                request: fetch.request,
-                partitions,
-            },
-        );
-    }
-
-    pub(crate) fn complete_consumer_fetch(
-        &mut self,
-        cx: &mut Ctx,
-        env: &mut Env,
-        request: MessageId,
-    ) {
-        if let Some(pos) = self
-            .delayed_consumer_fetches
-            .iter()
-            .position(|d| d.request == request)
-        {
-            let fetch = self.delayed_consumer_fetches.remove(pos);
-            self.respond_consumer_fetch(cx, env, fetch);
-        }
-    }
-
-    /// The high watermark of `tp` moved on its leader `b`: parked consumer fetches for it
-    /// have data now.
-    fn wake_consumer_fetches(&mut self, cx: &mut Ctx, env: &mut Env, tp: TopicPartition) {
-        let requests: Vec<MessageId> = self
-            .delayed_consumer_fetches
-            .iter()
-            .filter(|d| d.partitions.iter().any(|p| p.partition == tp))
-            .map(|d| d.request)
-            .collect();
-        for r in requests {
-            self.complete_consumer_fetch(cx, env, r);
-        }
     }
 
     /// `ListOffsets`: the log start offset (earliest) or the high watermark (latest).

@@ -566,7 +566,11 @@ impl Consumer {
             self.send_request(
                 cx,
                 leader,
-                Payload::FetchRequest { partitions },
+                Payload::FetchRequest {
+                    max_wait_ms: self.config.fetch_max_wait_ms,
+                    partition_max_bytes: self.config.max_partition_fetch_bytes,
+                    partitions,
+                },
                 Inflight::Fetch(leader),
             );
         }

@@ -6,6 +6,7 @@
 
 use alloc::vec::Vec;
 
+use crate::broker::{DelayedFetch, ReadUpTo};
 use crate::ctx::Due;
 use crate::event::{ElectionKind, Event, KafkaError, LossCause};
 use crate::group::{partition_for, OFFSETS_TOPIC};
@@ -124,17 +125,20 @@ impl Sim {
             .delayed_produces
             .iter()
             .map(|d| (d.client, d.request))
+            // Followers' parked fetches, then consumers'.
             .chain(
                 broker
                     .delayed_fetches
                     .iter()
-                    .map(|d| (NodeId::Broker(d.follower), d.request)),
+                    .filter(|d| d.up_to == ReadUpTo::LogEnd)
+                    .map(|d| (d.client, d.request)),
             )
             .chain(
                 broker
-                    .delayed_consumer_fetches
+                    .delayed_fetches
                     .iter()
-                    .map(|d| (NodeId::Consumer(d.consumer), d.request)),
+                    .filter(|d| d.up_to == ReadUpTo::HighWatermark)
+                    .map(|d| (d.client, d.request)),
             )
             .chain(broker.coordinator.held_requests())
             .collect();
@@ -534,7 +538,12 @@ impl Sim {
     /// controller with `AlterPartition`; kscope's controller decides immediately); the
     /// high watermarks may then move, and the leader answers or parks the fetch.
     pub(crate) fn follower_fetch(&mut self, b: BrokerId, follower: BrokerId, message: Message) {
-        let Payload::FetchRequest { partitions } = message.payload else {
+        let Payload::FetchRequest {
+            max_wait_ms,
+            partition_max_bytes,
+            partitions,
+        } = message.payload
+        else {
             return;
         };
         let (broker, cx, _) = self.broker_parts(b);
@@ -561,15 +570,15 @@ impl Sim {
         if expanded {
             self.after_controller_change();
         }
-        let (broker, cx, mut env) = self.broker_parts(b);
-        broker.answer_follower_fetch(
-            cx,
-            &mut env,
-            follower,
-            message.id,
+        let fetch = DelayedFetch {
+            request: message.id,
+            client: NodeId::Broker(follower),
+            up_to: ReadUpTo::LogEnd,
+            partition_max_bytes,
             partitions,
-            has_data_or_error,
-        );
+        };
+        let broker = self.brokers.get_mut(&b).expect("a known broker");
+        broker.answer_follower_fetch(&mut self.cx, fetch, max_wait_ms, has_data_or_error);
     }
 
     /// The leader `b`'s ISR check found followers that fell behind: the controller takes

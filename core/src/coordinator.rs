@@ -12,7 +12,7 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use crate::assignor::Subscription;
-use crate::broker::{Broker, Env};
+use crate::broker::{Broker, Env, ReadUpTo};
 use crate::ctx::{Ctx, Due};
 use crate::event::{Event, KafkaError, LeaveReason, RebalanceReason};
 use crate::group::*;
@@ -669,7 +669,7 @@ impl Broker {
             );
         }
         self.maybe_increment_hw(cx, env, tp);
-        self.wake_delayed_fetches(cx, env, tp);
+        self.wake_delayed_fetches(cx, tp, ReadUpTo::LogEnd);
     }
 
     /// The high watermark of a `__consumer_offsets` partition moved: appends it covers

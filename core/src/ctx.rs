@@ -37,6 +37,7 @@ pub(crate) enum Due {
         broker: BrokerId,
         leader: BrokerId,
     },
+    /// A parked fetch's wait (`replica.fetch.wait.max.ms`, `fetch.max.wait.ms`) is over.
     DelayedFetchExpire {
         broker: BrokerId,
         request: MessageId,
@@ -68,10 +69,6 @@ pub(crate) enum Due {
     ConsumerRequestTimeout {
         consumer: ConsumerId,
         incarnation: u32,
-        request: MessageId,
-    },
-    ConsumerFetchExpire {
-        broker: BrokerId,
         request: MessageId,
     },
     GroupJoinTimer {

@@ -62,6 +62,12 @@ pub enum Payload {
         results: Vec<(TopicPartition, BatchId, Result<Offset, KafkaError>)>,
     },
     FetchRequest {
+        /// How long the leader may hold the fetch for data (`replica.fetch.wait.max.ms`,
+        /// `fetch.max.wait.ms`).
+        max_wait_ms: u64,
+        /// The most bytes per partition (`replica.fetch.max.bytes`,
+        /// `max.partition.fetch.bytes`).
+        partition_max_bytes: u32,
         partitions: Vec<FetchPartition>,
     },
     FetchResponse {

@@ -505,8 +505,8 @@ impl Sim {
                 b.on_fetcher_backoff(cx, &mut env, leader);
             }
             Due::DelayedFetchExpire { broker, request } => {
-                let (b, cx, mut env) = self.broker_parts(broker);
-                b.complete_delayed_fetch(cx, &mut env, request);
+                let b = self.brokers.get_mut(&broker).expect("a known broker");
+                b.complete_delayed_fetch(&mut self.cx, request);
             }
             Due::DelayedProduceExpire { broker, request } => {
                 let b = self.brokers.get_mut(&broker).expect("a known broker");
@@ -569,12 +569,6 @@ impl Sim {
             } => {
                 if let Some(c) = self.consumers.get_mut(&consumer) {
                     c.on_request_timeout(&mut self.cx, incarnation, request);
-                }
-            }
-            Due::ConsumerFetchExpire { broker, request } => {
-                if self.brokers[&broker].up {
-                    let (b, cx, mut env) = self.broker_parts(broker);
-                    b.complete_consumer_fetch(cx, &mut env, request);
                 }
             }
             Due::GroupJoinTimer {

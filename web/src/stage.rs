@@ -509,7 +509,7 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
                 Payload::ProduceResponse { results, .. } => {
                     (DotKind::ProduceResponse, results.first().map(|r| r.0))
                 }
-                Payload::FetchRequest { partitions } => {
+                Payload::FetchRequest { partitions, .. } => {
                     (DotKind::Fetch, partitions.first().map(|p| p.partition))
                 }
                 Payload::FetchResponse { partitions, .. } => {
