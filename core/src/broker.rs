@@ -18,7 +18,8 @@ use crate::ids::{BrokerId, LeaderEpoch, MessageId, NodeId, Offset, TopicPartitio
 use crate::log::{Log, LogConfig, StoredBatch};
 use crate::metadata::{PartitionState, Topic};
 use crate::network::{
-    FetchPartition, FetchPartitionData, FrozenBatch, Message, Payload, ProduceRequest,
+    any_group_response, FetchPartition, FetchPartitionData, FrozenBatch, Message, Payload,
+    ProduceRequest,
 };
 use crate::time::{Duration, Instant};
 
@@ -233,8 +234,12 @@ impl Broker {
 }
 
 impl Broker {
+    /// A request for this broker, or a response to its fetcher. Followers' fetches,
+    /// Metadata, FindCoordinator and InitProducerId are handled by the simulation on the
+    /// broker's behalf (they need the controller), so they never come here.
     pub(crate) fn receive(&mut self, cx: &mut Ctx, env: &mut Env, message: Message) {
         let from = message.from;
+        let (id, kind, to) = (message.id, message.payload.kind(), message.to);
         match message.payload {
             Payload::ProduceRequest(req) => self.handle_produce(cx, env, from, message.id, req),
             Payload::FetchRequest {
@@ -242,9 +247,9 @@ impl Broker {
                 partition_max_bytes,
                 partitions,
             } => match from {
-                // The simulation routes followers' fetches through the controller's
-                // ISR decisions (`Sim::follower_fetch`).
-                NodeId::Broker(_) => {}
+                // Followers' fetches go through the controller's ISR decisions
+                // (`Sim::follower_fetch`); the producer never fetches.
+                NodeId::Broker(_) | NodeId::Producer => cx.misrouted_parts(id, kind, to),
                 NodeId::Consumer(_) => self.handle_consumer_fetch(
                     cx,
                     DelayedFetch {
@@ -256,7 +261,6 @@ impl Broker {
                     },
                     max_wait_ms,
                 ),
-                NodeId::Producer => {}
             },
             Payload::JoinGroupRequest(join) => {
                 self.handle_join_group(cx, env, from, message.id, join)
@@ -280,17 +284,25 @@ impl Broker {
             Payload::FetchResponse {
                 request,
                 partitions,
-            } => {
-                if let NodeId::Broker(leader) = from {
-                    self.handle_fetch_response(cx, env, leader, request, partitions);
+            } => match from {
+                NodeId::Broker(leader) => {
+                    self.handle_fetch_response(cx, env, leader, request, partitions)
                 }
-            }
+                NodeId::Producer | NodeId::Consumer(_) => cx.misrouted_parts(id, kind, to),
+            },
+            // A reset of a fetcher's connection; only fetchers send requests to brokers.
             Payload::ConnectionReset { request } => {
                 if let NodeId::Broker(leader) = from {
                     self.on_fetch_failed(cx, env, leader, request);
                 }
             }
-            _ => {}
+            Payload::MetadataRequest
+            | Payload::InitProducerIdRequest
+            | Payload::FindCoordinatorRequest { .. }
+            | any_group_response!()
+            | Payload::ProduceResponse { .. }
+            | Payload::MetadataResponse { .. }
+            | Payload::InitProducerIdResponse { .. } => cx.misrouted_parts(id, kind, to),
         }
     }
 

@@ -27,8 +27,8 @@ use crate::ids::{
     BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicId, TopicPartition,
 };
 use crate::network::{
-    FetchPartition, FetchPartitionData, HeartbeatRequest, JoinGroup, LeaveGroupRequest, Message,
-    OffsetCommitRequest, Payload, SyncGroupRequest,
+    any_request, FetchPartition, FetchPartitionData, HeartbeatRequest, JoinGroup,
+    LeaveGroupRequest, Message, OffsetCommitRequest, Payload, SyncGroupRequest,
 };
 use crate::time::{Duration, Instant};
 
@@ -831,9 +831,14 @@ impl Consumer {
             | Payload::ListOffsetsResponse { request, .. }
             | Payload::FetchResponse { request, .. }
             | Payload::ConnectionReset { request } => *request,
-            _ => return,
+            any_request!()
+            | Payload::ProduceResponse { .. }
+            | Payload::InitProducerIdResponse { .. } => return cx.misrouted(&message),
         };
         let Some((_, _, kind)) = take_request(&mut self.requests, request) else {
+            // The answer to a request this process no longer waits for (it timed out, or
+            // an earlier incarnation of the consumer sent it): dropped, as the client
+            // drops a response whose correlation id it does not know.
             return;
         };
         match message.payload {
@@ -911,7 +916,10 @@ impl Consumer {
                 self.poll(cx);
             }
             Payload::FetchResponse { partitions, .. } => self.on_fetch_response(cx, partitions),
-            _ => {}
+            // Turned away above, before the request was looked up.
+            any_request!()
+            | Payload::ProduceResponse { .. }
+            | Payload::InitProducerIdResponse { .. } => {}
         }
     }
 

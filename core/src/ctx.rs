@@ -15,7 +15,7 @@ use alloc::collections::BinaryHeap;
 use alloc::vec::Vec;
 use core::cmp::Reverse;
 
-use crate::event::{Event, LossCause, TimedEvent};
+use crate::event::{Event, LossCause, MessageKind, TimedEvent};
 use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, TopicPartition};
 use crate::ledger::Ledger;
 use crate::network::{Message, Network, Payload, Verdict};
@@ -126,6 +126,9 @@ pub(crate) struct Ctx {
     pub(crate) network: Network,
     pub(crate) events: Vec<TimedEvent>,
     pub(crate) ledger: Ledger,
+    /// Messages that reached an actor that never receives their kind: a routing bug,
+    /// reported by the invariant `messages_reach_their_actor`.
+    pub(crate) misrouted: Vec<(MessageId, MessageKind, NodeId)>,
 }
 
 impl Ctx {
@@ -137,7 +140,19 @@ impl Ctx {
             network: Network::new(default_latency),
             events: Vec::new(),
             ledger: Ledger::default(),
+            misrouted: Vec::new(),
         }
+    }
+
+    /// Records a message that reached an actor that never receives its kind.
+    pub(crate) fn misrouted(&mut self, message: &Message) {
+        self.misrouted
+            .push((message.id, message.payload.kind(), message.to));
+    }
+
+    /// The same, for a message already taken apart: its id, kind and destination.
+    pub(crate) fn misrouted_parts(&mut self, id: MessageId, kind: MessageKind, to: NodeId) {
+        self.misrouted.push((id, kind, to));
     }
 
     /// The next instant anything is due, if anything is.

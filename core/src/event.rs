@@ -115,6 +115,43 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// Whether a node like `to` ever receives a message of this kind: brokers get
+    /// requests (and followers their fetch responses), the producer and the consumers
+    /// their responses, and anyone a reset. A message that reaches another kind of node
+    /// is a routing bug (the invariant `messages_reach_their_actor`).
+    pub fn received_by(self, to: NodeId) -> bool {
+        use MessageKind::*;
+        let broker = matches!(to, NodeId::Broker(_));
+        let producer = to == NodeId::Producer;
+        let consumer = matches!(to, NodeId::Consumer(_));
+        match self {
+            ProduceRequest
+            | FetchRequest
+            | MetadataRequest
+            | InitProducerIdRequest
+            | FindCoordinatorRequest
+            | JoinGroupRequest
+            | SyncGroupRequest
+            | HeartbeatRequest
+            | LeaveGroupRequest
+            | OffsetCommitRequest
+            | OffsetFetchRequest
+            | ListOffsetsRequest => broker,
+            ProduceResponse | InitProducerIdResponse => producer,
+            FetchResponse => broker || consumer,
+            MetadataResponse => producer || consumer,
+            FindCoordinatorResponse
+            | JoinGroupResponse
+            | SyncGroupResponse
+            | HeartbeatResponse
+            | LeaveGroupResponse
+            | OffsetCommitResponse
+            | OffsetFetchResponse
+            | ListOffsetsResponse => consumer,
+            ConnectionReset => true,
+        }
+    }
+
     /// Whether a message of this kind answers a request (a dead process's kernel resets
     /// requests, not responses).
     pub fn is_response(self) -> bool {

@@ -1,13 +1,17 @@
 //! Named invariants: what must hold after every step of any simulation. Tests call
 //! [`check`] after each step; a violation names the invariant and the place.
+//!
+//! [`INVARIANTS`] is the one list: each entry is a name and the function that checks it,
+//! so a new invariant is one function and one line.
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::Acks;
-use crate::ids::{BrokerId, TopicPartition};
+use crate::ids::{BrokerId, Offset, TopicPartition};
 use crate::sim::Sim;
+use crate::vecmap::VecMap;
 
 /// A broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,160 +20,263 @@ pub struct Violation {
     pub detail: String,
 }
 
-/// The invariants, by name, as [`check`] applies them.
-pub const NAMES: &[&str] = &[
-    "leader_in_isr",
-    "isr_within_replicas",
-    "hw_at_most_isr_leo",
-    "offsets_ordered",
-    "offsets_dense",
-    "committed_prefix_agrees",
-    "no_acked_loss_under_clean_elections",
-    "buffer_memory_bounded",
-    "in_flight_bounded",
-    "group_assignment_disjoint",
-    "one_coordinator_per_group",
+/// One invariant: its name and its check, which reports each place it is broken.
+pub struct Invariant {
+    pub name: &'static str,
+    pub check: fn(&Sim, &mut Vec<String>),
+}
+
+/// Every invariant, in the order [`check`] applies them.
+pub const INVARIANTS: &[Invariant] = &[
+    Invariant {
+        name: "leader_in_isr",
+        check: leader_in_isr,
+    },
+    Invariant {
+        name: "isr_within_replicas",
+        check: isr_within_replicas,
+    },
+    Invariant {
+        name: "hw_at_most_isr_leo",
+        check: hw_at_most_isr_leo,
+    },
+    Invariant {
+        name: "offsets_ordered",
+        check: offsets_ordered,
+    },
+    Invariant {
+        name: "offsets_dense",
+        check: offsets_dense,
+    },
+    Invariant {
+        name: "committed_prefix_agrees",
+        check: committed_prefix_agrees,
+    },
+    Invariant {
+        name: "no_acked_loss_under_clean_elections",
+        check: no_acked_loss_under_clean_elections,
+    },
+    Invariant {
+        name: "buffer_memory_bounded",
+        check: buffer_memory_bounded,
+    },
+    Invariant {
+        name: "in_flight_bounded",
+        check: in_flight_bounded,
+    },
+    Invariant {
+        name: "group_assignment_disjoint",
+        check: group_assignment_disjoint,
+    },
+    Invariant {
+        name: "one_coordinator_per_group",
+        check: one_coordinator_per_group,
+    },
+    Invariant {
+        name: "messages_reach_their_actor",
+        check: messages_reach_their_actor,
+    },
 ];
 
 /// Checks every invariant; returns all that are broken.
 pub fn check(sim: &Sim) -> Vec<Violation> {
     let mut out = Vec::new();
-    let mut fail =
-        |invariant: &'static str, detail: String| out.push(Violation { invariant, detail });
+    let mut details = Vec::new();
+    for invariant in INVARIANTS {
+        (invariant.check)(sim, &mut details);
+        out.extend(details.drain(..).map(|detail| Violation {
+            invariant: invariant.name,
+            detail,
+        }));
+    }
+    out
+}
+
+/// Every ISR member is an assigned replica, and the ISR is never empty.
+fn isr_within_replicas(sim: &Sim, fail: &mut Vec<String>) {
     for tp in sim.all_partitions() {
         let p = sim.partition(tp);
         if p.isr.is_empty() || p.isr.iter().any(|b| !p.replicas.contains(b)) {
-            fail(
-                "isr_within_replicas",
-                format!("{tp:?}: isr {:?} replicas {:?}", p.isr, p.replicas),
-            );
+            fail.push(format!("{tp:?}: isr {:?} replicas {:?}", p.isr, p.replicas));
         }
-        let Some(leader) = p.leader else { continue };
-        if !p.isr.contains(&leader) {
-            fail(
-                "leader_in_isr",
-                format!("{tp:?}: leader {leader:?} isr {:?}", p.isr),
-            );
+    }
+}
+
+/// A partition's leader is in its ISR.
+fn leader_in_isr(sim: &Sim, fail: &mut Vec<String>) {
+    for tp in sim.all_partitions() {
+        let p = sim.partition(tp);
+        if let Some(leader) = p.leader {
+            if !p.isr.contains(&leader) {
+                fail.push(format!("{tp:?}: leader {leader:?} isr {:?}", p.isr));
+            }
         }
-        let lr = &sim.brokers()[&leader].replicas[&tp];
-        if !sim.brokers()[&leader].up {
-            continue;
-        }
-        for m in &p.isr {
+    }
+}
+
+/// The live leader's replica of each partition with a leader, and the partition's ISR.
+fn led_partitions(
+    sim: &Sim,
+) -> impl Iterator<Item = (TopicPartition, &crate::broker::Replica, &[BrokerId])> + '_ {
+    sim.all_partitions().filter_map(move |tp| {
+        let p = sim.partition(tp);
+        let leader = &sim.brokers()[&p.leader?];
+        leader
+            .up
+            .then(|| (tp, &leader.replicas[&tp], p.isr.as_slice()))
+    })
+}
+
+/// The leader's high watermark is at most every ISR member's log end offset.
+fn hw_at_most_isr_leo(sim: &Sim, fail: &mut Vec<String>) {
+    for (tp, lr, isr) in led_partitions(sim) {
+        for m in isr {
             let r = &sim.brokers()[m].replicas[&tp];
             if lr.high_watermark > r.log.log_end_offset() {
-                fail(
-                    "hw_at_most_isr_leo",
-                    format!(
-                        "{tp:?}: hw {:?} > leo {:?} of isr member {m:?}",
-                        lr.high_watermark,
-                        r.log.log_end_offset()
-                    ),
-                );
+                fail.push(format!(
+                    "{tp:?}: hw {:?} > leo {:?} of isr member {m:?}",
+                    lr.high_watermark,
+                    r.log.log_end_offset()
+                ));
             }
-            let last_committed = crate::ids::Offset(lr.high_watermark.0 - 1);
+        }
+    }
+}
+
+/// Every ISR member holds the same batch just below the leader's high watermark.
+fn committed_prefix_agrees(sim: &Sim, fail: &mut Vec<String>) {
+    for (tp, lr, isr) in led_partitions(sim) {
+        for m in isr {
+            let r = &sim.brokers()[m].replicas[&tp];
+            let last_committed = Offset(lr.high_watermark.0 - 1);
             if lr.high_watermark > r.log.log_start_offset().max(lr.log.log_start_offset()) {
                 let a = lr.log.batch_at(last_committed).map(|b| b.batch_id);
                 let b = r.log.batch_at(last_committed).map(|b| b.batch_id);
                 if a != b {
-                    fail(
-                        "committed_prefix_agrees",
-                        format!("{tp:?}: at {last_committed:?} leader has {a:?}, {m:?} has {b:?}"),
-                    );
+                    fail.push(format!(
+                        "{tp:?}: at {last_committed:?} leader has {a:?}, {m:?} has {b:?}"
+                    ));
                 }
             }
         }
     }
+}
+
+/// Log start offset <= high watermark <= log end offset on every replica.
+fn offsets_ordered(sim: &Sim, fail: &mut Vec<String>) {
     for (id, broker) in sim.brokers() {
         for (tp, r) in &broker.replicas {
             let log = &r.log;
             if !(log.log_start_offset() <= log.log_end_offset()
                 && r.high_watermark <= log.log_end_offset())
             {
-                fail(
-                    "offsets_ordered",
-                    format!(
-                        "{id:?} {tp:?}: start {:?} hw {:?} leo {:?}",
-                        log.log_start_offset(),
-                        r.high_watermark,
-                        log.log_end_offset()
-                    ),
-                );
+                fail.push(format!(
+                    "{id:?} {tp:?}: start {:?} hw {:?} leo {:?}",
+                    log.log_start_offset(),
+                    r.high_watermark,
+                    log.log_end_offset()
+                ));
             }
-            // Within a segment, appends keep offsets dense (the log asserts it as it
-            // appends); across segments, each starts where the previous one ended.
-            if !log.config.cleanup_policy.compacts() {
-                let segs = log.segments();
-                for (i, seg) in segs.iter().enumerate() {
-                    let end = segs
-                        .get(i + 1)
-                        .map_or(log.log_end_offset(), |n| n.base_offset);
-                    let first = seg.batches.first().map(|b| b.base_offset);
-                    let next = seg.batches.last().map(|b| b.next_offset());
-                    if first.is_some_and(|f| f != seg.base_offset) || next.is_some_and(|n| n != end)
-                    {
-                        fail(
-                            "offsets_dense",
-                            format!("{id:?} {tp:?}: segment {:?} holds {first:?}..{next:?}, next starts at {end:?}", seg.base_offset),
-                        );
-                    }
+        }
+    }
+}
+
+/// Within a segment, appends keep offsets dense (the log asserts it as it appends);
+/// across segments of a log that is not compacted, each starts where the previous ended.
+fn offsets_dense(sim: &Sim, fail: &mut Vec<String>) {
+    for (id, broker) in sim.brokers() {
+        for (tp, r) in &broker.replicas {
+            let log = &r.log;
+            if log.config.cleanup_policy.compacts() {
+                continue;
+            }
+            let segs = log.segments();
+            for (i, seg) in segs.iter().enumerate() {
+                let end = segs
+                    .get(i + 1)
+                    .map_or(log.log_end_offset(), |n| n.base_offset);
+                let first = seg.batches.first().map(|b| b.base_offset);
+                let next = seg.batches.last().map(|b| b.next_offset());
+                if first.is_some_and(|f| f != seg.base_offset) || next.is_some_and(|n| n != end) {
+                    fail.push(format!(
+                        "{id:?} {tp:?}: segment {:?} holds {first:?}..{next:?}, next starts at {end:?}",
+                        seg.base_offset
+                    ));
                 }
             }
         }
     }
+}
+
+/// With `acks=all`, no acknowledged record is lost while every election is clean.
+fn no_acked_loss_under_clean_elections(sim: &Sim, fail: &mut Vec<String>) {
     let counts = sim.ledger().counts();
     if sim.producer().config.acks == Acks::All && sim.unclean_elections() == 0 && counts.lost > 0 {
-        fail(
-            "no_acked_loss_under_clean_elections",
-            format!(
-                "{} acknowledged acks=all records lost with only clean elections",
-                counts.lost
-            ),
-        );
+        fail.push(format!(
+            "{} acknowledged acks=all records lost with only clean elections",
+            counts.lost
+        ));
     }
-    // Consumer groups: one coordinator per group, and its members' assignments disjoint.
-    let mut coordinators: crate::vecmap::VecMap<&str, Vec<BrokerId>> = Default::default();
-    for (id, broker) in sim.brokers() {
-        if !broker.up {
-            continue;
+}
+
+/// The producer never holds more than `buffer.memory`.
+fn buffer_memory_bounded(sim: &Sim, fail: &mut Vec<String>) {
+    let p = sim.producer();
+    if p.buffer_used > p.config.buffer_memory {
+        fail.push(format!("{} > {}", p.buffer_used, p.config.buffer_memory));
+    }
+}
+
+/// No connection carries more than `max.in.flight.requests.per.connection` requests.
+fn in_flight_bounded(sim: &Sim, fail: &mut Vec<String>) {
+    let p = sim.producer();
+    for (b, n) in &p.nodes {
+        if n.in_flight > p.config.max_in_flight_requests_per_connection {
+            fail.push(format!("{b:?}: {} requests in flight", n.in_flight));
         }
+    }
+}
+
+/// A coordinator never gives one partition to two members of a group.
+fn group_assignment_disjoint(sim: &Sim, fail: &mut Vec<String>) {
+    for broker in sim.brokers().values().filter(|b| b.up) {
         for (name, g) in &broker.coordinator.groups {
-            coordinators.entry(name).or_default().push(*id);
-            let mut seen: crate::vecmap::VecMap<TopicPartition, &str> = Default::default();
+            let mut seen: VecMap<TopicPartition, &str> = VecMap::new();
             for m in &g.members {
                 for tp in &m.assignment {
                     if let Some(other) = seen.insert(*tp, &m.member_id) {
-                        fail(
-                            "group_assignment_disjoint",
-                            format!("{name}: {tp:?} assigned to {other} and {}", m.member_id),
-                        );
+                        fail.push(format!(
+                            "{name}: {tp:?} assigned to {other} and {}",
+                            m.member_id
+                        ));
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A group is loaded by one live coordinator at most.
+fn one_coordinator_per_group(sim: &Sim, fail: &mut Vec<String>) {
+    let mut coordinators: VecMap<&str, Vec<BrokerId>> = VecMap::new();
+    for (id, broker) in sim.brokers() {
+        if broker.up {
+            for name in broker.coordinator.groups.keys() {
+                coordinators.entry(name).or_default().push(*id);
             }
         }
     }
     for (name, brokers) in coordinators {
         if brokers.len() > 1 {
-            fail(
-                "one_coordinator_per_group",
-                format!("{name} is loaded on {brokers:?}"),
-            );
+            fail.push(format!("{name} is loaded on {brokers:?}"));
         }
     }
-    let p = sim.producer();
-    if p.buffer_used > p.config.buffer_memory {
-        fail(
-            "buffer_memory_bounded",
-            format!("{} > {}", p.buffer_used, p.config.buffer_memory),
-        );
+}
+
+/// Every message reached a node that handles its kind (a broker gets requests, the
+/// producer and consumers their responses).
+fn messages_reach_their_actor(sim: &Sim, fail: &mut Vec<String>) {
+    for (message, kind, to) in &sim.cx.misrouted {
+        fail.push(format!("{message:?} ({kind:?}) reached {to:?}"));
     }
-    for (b, n) in &p.nodes {
-        if n.in_flight > p.config.max_in_flight_requests_per_connection {
-            fail(
-                "in_flight_bounded",
-                format!("{b:?}: {} requests in flight", n.in_flight),
-            );
-        }
-    }
-    out
 }

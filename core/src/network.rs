@@ -217,6 +217,42 @@ pub struct JoinGroupError {
     pub member_id: Option<Rc<str>>,
 }
 
+/// A pattern that matches every request (what only brokers receive), for the actors'
+/// exhaustive dispatch.
+macro_rules! any_request {
+    () => {
+        $crate::network::Payload::ProduceRequest(_)
+            | $crate::network::Payload::FetchRequest { .. }
+            | $crate::network::Payload::MetadataRequest
+            | $crate::network::Payload::InitProducerIdRequest
+            | $crate::network::Payload::FindCoordinatorRequest { .. }
+            | $crate::network::Payload::JoinGroupRequest(_)
+            | $crate::network::Payload::SyncGroupRequest(_)
+            | $crate::network::Payload::HeartbeatRequest(_)
+            | $crate::network::Payload::LeaveGroupRequest(_)
+            | $crate::network::Payload::OffsetCommitRequest(_)
+            | $crate::network::Payload::OffsetFetchRequest { .. }
+            | $crate::network::Payload::ListOffsetsRequest { .. }
+    };
+}
+pub(crate) use any_request;
+
+/// A pattern that matches every response of the consumer group protocol and of the
+/// consumer's own requests (what only consumers receive).
+macro_rules! any_group_response {
+    () => {
+        $crate::network::Payload::FindCoordinatorResponse { .. }
+            | $crate::network::Payload::JoinGroupResponse { .. }
+            | $crate::network::Payload::SyncGroupResponse { .. }
+            | $crate::network::Payload::HeartbeatResponse { .. }
+            | $crate::network::Payload::LeaveGroupResponse { .. }
+            | $crate::network::Payload::OffsetCommitResponse { .. }
+            | $crate::network::Payload::OffsetFetchResponse { .. }
+            | $crate::network::Payload::ListOffsetsResponse { .. }
+    };
+}
+pub(crate) use any_group_response;
+
 impl Payload {
     pub fn kind(&self) -> MessageKind {
         match self {

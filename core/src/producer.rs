@@ -27,7 +27,9 @@ use crate::ids::{BatchId, BrokerId, MessageId, NodeId, Offset, TopicId, TopicPar
 use crate::log::StoredRecord;
 use crate::metadata::Topic;
 use crate::murmur2::partition_for_key;
-use crate::network::{FrozenBatch, Message, Payload, ProduceRequest};
+use crate::network::{
+    any_group_response, any_request, FrozenBatch, Message, Payload, ProduceRequest,
+};
 use crate::partitioner::{
     BuiltInPartitioner, PartitionerKind, RoundRobinPartitioner, StickyPartitionCache,
     StickyPartitionInfo,
@@ -1352,13 +1354,18 @@ impl Producer {
     }
 
     pub(crate) fn receive(&mut self, cx: &mut Ctx, message: Message) {
+        let (id, kind, to) = (message.id, message.payload.kind(), message.to);
         let from = match message.from {
             NodeId::Broker(b) => b,
-            NodeId::Producer | NodeId::Consumer(_) => return,
+            // Only brokers answer the producer.
+            NodeId::Producer | NodeId::Consumer(_) => return cx.misrouted(&message),
         };
         match message.payload {
             Payload::ProduceResponse { request, results } => {
                 let Some(req) = self.in_flight.remove(&request) else {
+                    // The answer to a request the producer gave up on (its connection was
+                    // closed after a timeout or a reset): dropped, as the client drops a
+                    // response whose correlation id it no longer knows.
                     return;
                 };
                 let state = self.nodes.entry(from).or_default();
@@ -1377,6 +1384,7 @@ impl Producer {
                 partitions,
             } => {
                 if self.metadata_request.map(|(id, _)| id) != Some(request) {
+                    // The answer to a Metadata request given up on: dropped.
                     return;
                 }
                 self.metadata_request = None;
@@ -1394,7 +1402,11 @@ impl Producer {
                 request,
                 producer_id,
                 epoch,
-            } if self.idempotence.init_request.map(|(id, _)| id) == Some(request) => {
+            } => {
+                if self.idempotence.init_request.map(|(id, _)| id) != Some(request) {
+                    // An answer to an InitProducerId the producer gave up on: dropped.
+                    return self.poll(cx);
+                }
                 self.idempotence.init_request = None;
                 self.idempotence.producer_id = Some((producer_id, epoch));
                 cx.emit(Event::ProducerIdAssigned {
@@ -1414,7 +1426,9 @@ impl Producer {
                     self.disconnect(cx, from, None);
                 }
             }
-            _ => {}
+            any_request!() | any_group_response!() | Payload::FetchResponse { .. } => {
+                return cx.misrouted_parts(id, kind, to);
+            }
         }
         self.poll(cx);
     }

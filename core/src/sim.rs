@@ -749,6 +749,10 @@ impl Sim {
             }
         }
         self.cx.emit(Event::MessageDelivered { message: id });
+        if !message.payload.kind().received_by(message.to) {
+            self.cx.misrouted(&message);
+            return;
+        }
         match message.to {
             NodeId::Producer => self.producer.receive(&mut self.cx, message),
             NodeId::Broker(b) => self.broker_receive(b, message),
