@@ -1,0 +1,230 @@
+//! The readouts above the stage (the ledger's counts, throughput and latency), the
+//! charts, the losses by cause and the event log.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::components::Same;
+use crate::i18n::{self, Lang};
+use crate::settings::{self};
+use crate::{charts, view_model};
+
+pub(crate) fn counter(label: &str, testid: &str, value: u64, tone: &str) -> Html {
+    html! {
+        <div class={classes!("counter", tone.to_string())}>
+            <span class="value" data-testid={testid.to_string()}>{value}</span>
+            <span class="label">{label.to_string()}</span>
+        </div>
+    }
+}
+
+/// The props of [`Readouts`].
+#[derive(Properties, PartialEq)]
+pub struct ReadoutsProps {
+    pub vm: view_model::ViewModel,
+    pub rates: view_model::Rates,
+    pub lang: Lang,
+}
+
+/// Simulated time, throughput, latency and the ledger's counts.
+#[function_component]
+pub fn Readouts(props: &ReadoutsProps) -> Html {
+    let vm = &props.vm;
+    let r = &props.rates;
+    let t = props.lang.text();
+    let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| settings::fixed(v, 0));
+    html! {
+        <>
+            <div class="clock">
+                <span class="label">{t.sim_time}</span>
+                <span class="value"><span data-testid="sim-time">{vm.time_ms}</span>{" ms"}</span>
+            </div>
+            <div class="clock">
+                <span class="label">{t.throughput_latency}</span>
+                <span class="value small">
+                    <span data-testid="throughput">{settings::fixed(r.records_per_s, 0)}</span>{format!(" {} · ", t.rec_per_s)}
+                    <span data-testid="latency-p50">{ms(r.latency_p50_ms)}</span>{" / "}
+                    <span data-testid="latency-p99">{ms(r.latency_p99_ms)}</span>{" ms"}
+                </span>
+            </div>
+            <section class="ledger" aria-label="ledger">
+                { counter(t.sent, "ledger-sent", vm.sent, "") }
+                { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good") }
+                { counter(t.failed, "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
+                { counter(t.lost, "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
+                { counter(t.duplicated, "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
+                { counter(t.reordered, "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
+                { counter(t.consumed, "ledger-consumed", vm.consumed, "") }
+                { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }) }
+            </section>
+        </>
+    }
+}
+
+/// The props of [`Charts`].
+#[derive(Properties, PartialEq)]
+pub struct ChartsProps {
+    pub series: Same<charts::Series>,
+    pub lang: Lang,
+}
+
+/// One chart: a title with the axis' top and the newest value, and its lines.
+pub(crate) fn chart(
+    title: &str,
+    testid: &str,
+    top: f64,
+    latest: Html,
+    lines: Html,
+    span: (u64, u64),
+    t: &i18n::Text,
+) -> Html {
+    html! {
+        <figure class="chart" data-testid={testid.to_string()}>
+            <figcaption>
+                <span class="title">{title.to_string()}</span>
+                <span class="latest">{latest}</span>
+            </figcaption>
+            <div class="plot">
+                <span class="top">{settings::fixed(top, 0)}</span>
+                <svg viewBox={format!("0 0 {CHART_W} {CHART_H}")} preserveAspectRatio="none" role="img" aria-label={title.to_string()}>
+                    <line x1="0" y1={CHART_H.to_string()} x2={CHART_W.to_string()} y2={CHART_H.to_string()} class="axis" />
+                    <line x1="0" y1={(CHART_H / 2.0).to_string()} x2={CHART_W.to_string()} y2={(CHART_H / 2.0).to_string()} class="grid" />
+                    { lines }
+                </svg>
+                <span class="from">{format!("{}{}", settings::fixed(span.0 as f64 / 1e6, 0), t.seconds)}</span>
+                <span class="to">{format!("{}{}", settings::fixed(span.1 as f64 / 1e6, 0), t.seconds)}</span>
+            </div>
+        </figure>
+    }
+}
+
+pub(crate) const CHART_W: f64 = 300.0;
+
+pub(crate) const CHART_H: f64 = 90.0;
+
+/// Throughput, latency p50 and p99, and lag per partition over the last minute of
+/// simulated time.
+#[function_component]
+pub fn Charts(props: &ChartsProps) -> Html {
+    let series = &props.series.0;
+    let t = props.lang.text();
+    let Some(last) = series.samples.back() else {
+        return html! {};
+    };
+    let span = series.span_us();
+    let line = |class: String, style: Option<String>, values: Vec<(u64, Option<f64>)>, top: f64| {
+        html! {
+            <polyline class={class} style={style} points={charts::points(values.into_iter(), span, top, CHART_W, CHART_H)} />
+        }
+    };
+    let tp_top = charts::axis_max(
+        series
+            .samples
+            .iter()
+            .map(|s| s.throughput)
+            .fold(1.0, f64::max),
+    );
+    let throughput = line(
+        "tp".into(),
+        None,
+        series
+            .samples
+            .iter()
+            .map(|s| (s.at_us, Some(s.throughput)))
+            .collect(),
+        tp_top,
+    );
+    let lat_top = charts::axis_max(
+        series
+            .samples
+            .iter()
+            .filter_map(|s| s.p99_ms)
+            .fold(1.0, f64::max),
+    );
+    let latency = html! {
+        <>
+            { line("p99".into(), None, series.samples.iter().map(|s| (s.at_us, s.p99_ms)).collect(), lat_top) }
+            { line("p50".into(), None, series.samples.iter().map(|s| (s.at_us, s.p50_ms)).collect(), lat_top) }
+        </>
+    };
+    let partitions = series
+        .samples
+        .iter()
+        .map(|s| s.lag.len())
+        .max()
+        .unwrap_or(0);
+    let lag_top = charts::axis_max(
+        series
+            .samples
+            .iter()
+            .flat_map(|s| s.lag.iter().flatten())
+            .fold(1, |a, b| a.max(*b)) as f64,
+    );
+    let lags = html! {
+        <>{ for (0..partitions).map(|p| line(
+            "lag".into(),
+            Some(format!("stroke: hsl({} 65% 45%)", (p * 137) % 360)),
+            series.samples.iter().map(|s| (s.at_us, s.lag.get(p).copied().flatten().map(|v| v as f64))).collect(),
+            lag_top,
+        )) }</>
+    };
+    let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| settings::fixed(v, 0));
+    let total_lag: i64 = last.lag.iter().flatten().sum();
+    html! {
+        <section class="charts" aria-label={t.charts}>
+            { chart(t.throughput_chart, "chart-throughput", tp_top, html! { settings::fixed(last.throughput, 0) }, throughput, span, t) }
+            { chart(t.latency_chart, "chart-latency", lat_top, html! {
+                <><span class="p50">{format!("p50 {}", ms(last.p50_ms))}</span>{" · "}<span class="p99">{format!("p99 {}", ms(last.p99_ms))}</span></>
+            }, latency, span, t) }
+            { chart(t.lag_chart, "chart-lag", lag_top, html! { format!("Σ {total_lag}") }, lags, span, t) }
+        </section>
+    }
+}
+
+/// The props of [`Losses`].
+#[derive(Properties, PartialEq)]
+pub struct LossesProps {
+    pub list: Rc<Vec<(String, u64)>>,
+    pub lang: Lang,
+}
+
+/// Every loss of acknowledged records, linked to its cause.
+#[function_component]
+pub fn Losses(props: &LossesProps) -> Html {
+    if props.list.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="losses" data-testid="losses" aria-label="lost records">
+            <h3>{props.lang.text().why_lost}</h3>
+            <ul>
+                { for props.list.iter().map(|(cause, n)| html! { <li><strong>{n}</strong>{format!(" {} ", props.lang.text().acked_records)}{cause}</li> }) }
+            </ul>
+        </section>
+    }
+}
+
+/// The props of [`EventLog`].
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    pub events: Same<Vec<kscope_core::TimedEvent>>,
+    pub names: Same<Vec<String>>,
+    pub lang: Lang,
+}
+
+/// The notable events, newest first: elections, ISR changes, fencing, truncations, losses,
+/// duplicates recognised.
+#[function_component]
+pub fn EventLog(props: &EventLogProps) -> Html {
+    html! {
+        <section class="events" data-testid="event-log" aria-label="events" aria-live="polite">
+            <h3>{props.lang.text().what_happened}</h3>
+            if props.events.0.is_empty() {
+                <p class="muted">{props.lang.text().nothing_yet}</p>
+            } else {
+                <ol>{ for props.events.0.iter().filter_map(|e| view_model::describe(e, &props.names.0, props.lang)).map(|l| html! { <li>{l}</li> }) }</ol>
+            }
+        </section>
+    }
+}

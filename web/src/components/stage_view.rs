@@ -1,0 +1,398 @@
+//! The stage: a column per broker (its header with the failure buttons, the replica
+//! cells), the consumer group's column, the consumer cards, the links panel and the
+//! legend. The messages in flight are painted on a canvas over it (`browser.rs`).
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::components::Same;
+use crate::i18n::{self, Lang};
+use crate::script::PAGE_LATENCY_MS;
+use crate::settings::{self};
+use crate::stage::{self, Cell, Column, ConsumerCard, GroupHead, Row, Stage};
+use crate::{view_model, Msg};
+
+/// The props of [`StageView`].
+#[derive(Properties, PartialEq)]
+pub struct StageProps {
+    pub stage: Same<Stage>,
+    pub lang: Lang,
+    pub dispatch: Callback<Msg>,
+}
+
+/// The stage: a row per partition, the producer's accumulator and a column per broker.
+/// The messages in flight are painted over it on a canvas (`dots.js`), so the stage
+/// renders only when its snapshot changes; rows and headers are components of their own,
+/// so what did not change is not rendered again. The columns are exactly proportional to
+/// their weights (`minmax(0, …fr)`: no column widens for its content), which is where the
+/// messages are placed, and spares the browser measuring every cell's content to size them.
+#[function_component]
+pub fn StageView(props: &StageProps) -> Html {
+    let st = &props.stage.0;
+    let lang = props.lang;
+    let style = format!(
+        "grid-template-columns: minmax(0, {}fr) repeat({}, minmax(0, 1fr)) minmax(0, {}fr); grid-template-rows: {}px; grid-auto-rows: {}px; height: {}px",
+        stage::PRODUCER_WEIGHT,
+        st.columns.len(),
+        stage::GROUP_WEIGHT,
+        stage::HEAD_PX,
+        stage::ROW_PX,
+        st.height_px
+    );
+    let columns = Rc::new(st.columns.clone());
+    html! {
+        <div class="stage" {style} aria-label="stage">
+            <div class="head producer-head">
+                <strong>{lang.text().producer}</strong>
+                <span data-testid="partitioner-choice" title={st.partitioner.text(lang)}>{st.partitioner.text(lang)}</span>
+            </div>
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} compact={st.columns.len() > 5} {lang} dispatch={props.dispatch.clone()} /> }) }
+            <GroupHeadView group={st.group.clone()} {lang} />
+            { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} {lang} /> }) }
+        </div>
+    }
+}
+
+/// The props of [`BrokerHead`].
+#[derive(Properties, PartialEq)]
+pub struct BrokerHeadProps {
+    pub column: Column,
+    /// It coordinates the consumer group.
+    pub coordinator: bool,
+    /// Many brokers share the width: a short title and the main buttons only (every
+    /// link is still in the links panel).
+    pub compact: bool,
+    pub lang: Lang,
+    pub dispatch: Callback<Msg>,
+}
+
+/// A broker's column header, with its failure buttons.
+#[function_component]
+pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
+    let c = &props.column;
+    let d = &props.dispatch;
+    let id = c.id;
+    let t = props.lang.text();
+    let state = if c.up { "up" } else { "down" };
+    let status = match (c.up, c.fenced) {
+        (true, _) => t.running,
+        (false, false) => t.down_not_fenced,
+        (false, true) => t.down_fenced,
+    };
+    if props.compact {
+        let mark = match (c.up, props.coordinator) {
+            (false, _) => "✕",
+            (true, true) => "◈",
+            (true, false) => "",
+        };
+        return html! {
+            <div class={classes!("head", "broker", "compact", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}
+                title={format!("{} {id} · {status}{}", t.broker, if props.coordinator { format!(" · {}", t.coordinator) } else { String::new() })}>
+                <div class="title">
+                    <strong>{format!("b{id}")}</strong>
+                    <span class="status coord">{mark}</span>
+                </div>
+                <div class="actions">
+                    if c.up {
+                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title={t.crash_title}>{"✕"}</button>
+                    } else {
+                        <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))} title={t.restart}>{"↻"}</button>
+                    }
+                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title={t.cut_title}>
+                        { if c.producer_link_cut { t.heal } else { t.cut } }
+                    </button>
+                </div>
+            </div>
+        };
+    }
+    html! {
+        <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
+            <div class="title">
+                <strong>{format!("{} {id}", t.broker)}</strong>
+                if props.coordinator && c.up {
+                    <span class="status coord" data-testid="coordinator" title={t.coordinator_title}>{t.coordinator}</span>
+                } else {
+                    <span class="status">{status}</span>
+                }
+                <span class="inflight" title={t.in_flight_title}>
+                    {format!("{}/{} ⇢", c.in_flight, c.max_in_flight)}
+                </span>
+            </div>
+            <div class="actions">
+                if c.up {
+                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title={t.crash_title}>{t.crash}</button>
+                } else {
+                    <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))}>{t.restart}</button>
+                }
+                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title={t.cut_title}>
+                    { if c.producer_link_cut { t.heal } else { t.cut } }
+                </button>
+                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::DropNextResponse(id))} title={t.drop_title}>{t.drop}</button>
+                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Isolate(id))} title={t.isolate_title}>
+                    { if c.isolated { t.rejoin } else { t.isolate } }
+                </button>
+                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::SlowBroker(id))} title={t.slow_title}>{t.slow}</button>
+            </div>
+        </div>
+    }
+}
+
+/// The props of [`RowView`].
+#[derive(Properties, PartialEq)]
+pub struct RowProps {
+    pub row: Row,
+    pub columns: Rc<Vec<Column>>,
+    pub lang: Lang,
+}
+
+/// One partition: its accumulator, then its replica on each broker.
+#[function_component]
+pub fn RowView(props: &RowProps) -> Html {
+    let r = &props.row;
+    let a = &r.accumulator;
+    let t = props.lang.text();
+    html! {
+        <>
+            <div class={classes!("acc", a.sticky.then_some("sticky"))} data-testid="accumulator" data-partition={r.partition.to_string()}>
+                <span class="tp">{format!("orders-{}", r.partition)}{ if a.sticky { " ◀" } else { "" } }</span>
+                <span class="batchbar" title={t.batch_bar_title}>
+                    <span class="fill" style={format!("transform:scaleX({})", settings::fixed(a.fill, 2))}></span>
+                </span>
+                <span class="meta">
+                    {format!("{} {} · {} {}", a.queued, t.queued, a.in_flight, t.in_flight)}
+                    { a.linger_left_ms.map(|l| format!(" · {} {l} ms", t.linger)).unwrap_or_default() }
+                    { a.next_sequence.map(|s| format!(" · {} {s}", t.next_seq)).unwrap_or_default() }
+                </span>
+            </div>
+            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, t)) }
+            { owner_view(r, t) }
+        </>
+    }
+}
+
+pub(crate) fn consumer_style(id: u32) -> String {
+    format!("--hue: {}", stage::consumer_hue(id))
+}
+
+pub(crate) fn owner_view(r: &Row, t: &i18n::Text) -> Html {
+    let o = &r.owner;
+    let text = |v: Option<i64>| v.map_or("–".to_string(), |v| v.to_string());
+    html! {
+        <div class={classes!("owner", o.consumer.is_none().then_some("unowned"))} data-testid="owner"
+            data-partition={r.partition.to_string()} data-consumer={o.consumer.map(|c| c.to_string()).unwrap_or_default()}
+            data-committed={o.committed.map(|c| c.to_string()).unwrap_or_default()} data-lag={o.lag.map(|c| c.to_string()).unwrap_or_default()}>
+            if let Some(c) = o.consumer {
+                <span class="badge" style={consumer_style(c)} title={t.owner_title}>{format!("▲ c{c}")}</span>
+            } else {
+                <span class="badge none" title={t.unowned_title}>{t.unowned}</span>
+            }
+            <span class="nums" title={t.lag_title}>
+                {format!("{} {} · {} {}", t.committed, text(o.committed), t.lag, text(o.lag))}
+            </span>
+        </div>
+    }
+}
+
+/// The props of [`Links`].
+#[derive(Properties, PartialEq)]
+pub struct LinksProps {
+    pub links: Rc<Vec<stage::Link>>,
+    pub lang: Lang,
+    pub dispatch: Callback<Msg>,
+}
+
+/// Every link of the network, to cut or heal one at a time (a cut link loses what is
+/// sent over it; see the README).
+#[function_component]
+pub fn Links(props: &LinksProps) -> Html {
+    let d = &props.dispatch;
+    let cut = props.links.iter().filter(|l| l.cut).count();
+    html! {
+        <details class="links" data-testid="links">
+            <summary>{format!("{} · {cut} {}", props.lang.text().network_links, props.lang.text().links_cut)}</summary>
+            <div class="link-list">
+                { for props.links.iter().map(|l| {
+                    let (a, b) = (l.a, l.b);
+                    html! {
+                        <button class={classes!("link", l.cut.then_some("cut"))} data-testid="link" data-a={l.a_name.clone()} data-b={l.b_name.clone()}
+                            data-cut={l.cut.to_string()} onclick={d.reform(move |_| Msg::ToggleLink(a, b))}
+                            title={if l.cut { props.lang.text().heal_link_title } else { props.lang.text().cut_link_title }}>
+                            {format!("{} {} {}", l.a_name, if l.cut { "✂" } else { "⟷" }, l.b_name)}
+                        </button>
+                    }
+                }) }
+            </div>
+        </details>
+    }
+}
+
+/// The props of [`GroupHeadView`].
+#[derive(Properties, PartialEq)]
+pub struct GroupHeadProps {
+    pub group: GroupHead,
+    pub lang: Lang,
+}
+
+/// The consumer group's column header.
+#[function_component]
+pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
+    let g = &props.group;
+    let t = props.lang.text();
+    // Kafka's state names stay as Kafka writes them; kscope's own words are translated.
+    let state = match g.state.as_str() {
+        "no consumers" => t.no_consumers,
+        "creating __consumer_offsets" => t.creating_offsets,
+        "no coordinator" => t.no_coordinator,
+        other => other,
+    };
+    let protocol = if g.protocol == "eager" {
+        t.eager
+    } else {
+        t.cooperative
+    };
+    html! {
+        <div class="head group-head" data-testid="group" data-state={g.state.clone()}>
+            <div class="title">
+                <strong>{format!("{} {}", t.group, g.group_id)}</strong>
+                <span class="status">
+                    {state}
+                    { g.generation.map(|n| format!(" · {} {n}", t.generation)).unwrap_or_default() }
+                </span>
+            </div>
+            <span class="meta">{format!("{} ({}) · {} {} · {} {}", g.assignor, protocol, g.members, t.members, t.lag, g.total_lag)}</span>
+        </div>
+    }
+}
+
+/// The props of [`ConsumerCards`].
+#[derive(Properties, PartialEq)]
+pub struct ConsumerCardsProps {
+    pub cards: Rc<Vec<ConsumerCard>>,
+    pub lang: Lang,
+    pub dispatch: Callback<Msg>,
+}
+
+/// Each consumer process: its state, its partitions, what it processed, and its failure
+/// buttons.
+#[function_component]
+pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
+    let d = &props.dispatch;
+    let t = props.lang.text();
+    let state_text = |state: &str| match state {
+        "running" => t.state_running,
+        "paused" => t.state_paused,
+        "crashed" => t.state_crashed,
+        "closed" => t.state_closed,
+        _ => t.state_failed,
+    };
+    if props.cards.is_empty() {
+        return html! {
+            <section class="consumers" aria-label="consumers">
+                <p class="muted">{t.no_consumers_card}</p>
+            </section>
+        };
+    }
+    html! {
+        <section class="consumers" aria-label="consumers">
+            { for props.cards.iter().map(|c| {
+                let id = c.id;
+                let alive = matches!(c.state, "running" | "paused");
+                html! {
+                    <div class={classes!("consumer-card", c.state)} style={consumer_style(id)} data-testid="consumer"
+                        data-consumer={id.to_string()} data-state={c.state}>
+                        <div class="title">
+                            <span class="shape" aria-hidden="true">{"▲"}</span>
+                            <strong>{format!("{} c{id}", t.consumer)}</strong>
+                            if c.leader { <span class="leader-tag" title={t.group_leader_title}>{t.group_leader}</span> }
+                        </div>
+                        <div class="meta">
+                            if alive {
+                                {format!("{} · {}", state_text(c.state), c.member_state)}
+                                { if c.generation >= 0 { format!(" · {} {}", t.generation, c.generation) } else { String::new() } }
+                            } else {
+                                {state_text(c.state)}
+                            }
+                        </div>
+                        <div class="meta">
+                            { if c.owned.is_empty() { t.owns_nothing.to_string() } else { format!("{} {}", t.owns, c.owned.iter().map(|p| format!("orders-{p}")).collect::<Vec<_>>().join(", ")) } }
+                        </div>
+                        <div class="meta">{format!("{} {} · {} {} · {} {} · {} {}", t.processed, c.consumed, t.redelivered, c.redelivered, t.in_hand, c.processing, t.fetched, c.buffered)}</div>
+                        <div class="actions">
+                            if alive {
+                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::CrashConsumer(id))} title={t.consumer_crash_title}>{t.crash}</button>
+                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::TogglePauseConsumer(id))} title={t.pause_consumer_title}>
+                                    { if c.state == "paused" { t.resume_consumer } else { t.pause_consumer } }
+                                </button>
+                            } else {
+                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::RestartConsumer(id))}>{t.restart}</button>
+                            }
+                        </div>
+                    </div>
+                }
+            }) }
+        </section>
+    }
+}
+
+pub(crate) fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column, t: &i18n::Text) -> Html {
+    let Some(c) = cell else {
+        return html! { <div class={classes!("cell", "empty", (!col.up).then_some("down"))}></div> };
+    };
+    let role = if c.leader { "leader" } else { "follower" };
+    let span = (c.log_end_offset - c.log_start_offset).max(1) as f64;
+    let hw = 100.0 * (c.high_watermark - c.log_start_offset) as f64 / span;
+    html! {
+        <div class={classes!("cell", role, (!c.in_isr).then_some("out-of-sync"), (!col.up).then_some("down"))}
+            data-testid="replica" data-topic="orders" data-partition={r.partition.to_string()}
+            data-broker={c.broker.to_string()} data-role={role} data-in-isr={c.in_isr.to_string()}
+            data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}>
+            <span class="shape" aria-hidden="true">{ if c.leader { "★" } else { "●" } }</span>
+            <span class="role">
+                { if c.leader { t.leader } else { t.follower } }
+                { if c.in_isr { "" } else { " · " } }
+                { if c.in_isr { "" } else { t.out_of_isr } }
+            </span>
+            <span class="log" title={format!("log start {} · high watermark {} · log end {} · {} segment(s)", c.log_start_offset, c.high_watermark, c.log_end_offset, c.segments)}>
+                <span class="committed" style={format!("transform:scaleX({})", settings::fixed(hw / 100.0, 3))}></span>
+                if let Some(o) = c.committed {
+                    <span class="group-mark" title={format!("the group's committed offset {o}")}
+                        style={format!("left:{}%", settings::fixed((100.0 * (o - c.log_start_offset) as f64 / span).clamp(0.0, 100.0), 1))}></span>
+                }
+            </span>
+            <span class="nums">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}{ if c.leader { format!(" · {} {}", t.epoch, r.leader_epoch) } else { String::new() } }</span>
+        </div>
+    }
+}
+
+pub(crate) fn legend(vm: &view_model::ViewModel, lang: Lang) -> Html {
+    let t = lang.text();
+    html! {
+        <footer class="legend">
+            <span><span class="shape leader">{"★"}</span>{format!(" {}", t.legend_leader)}</span>
+            <span><span class="shape">{"●"}</span>{format!(" {}", t.legend_follower)}</span>
+            <span><span class="swatch committed"></span>{format!(" {}", t.legend_committed)}</span>
+            <span><span class="swatch uncommitted"></span>{format!(" {}", t.legend_uncommitted)}</span>
+            <span><span class="dot produce inline"></span>{format!(" {}", t.legend_produce)}</span>
+            <span><span class="dot record inline"></span>{format!(" {}", t.legend_record)}</span>
+            <span><span class="dot retry inline"></span>{format!(" {}", t.legend_retry)}</span>
+            <span><span class="dot ack inline"></span>{format!(" {}", t.legend_ack)}</span>
+            <span><span class="dot fetch-data inline"></span>{format!(" {}", t.legend_replication)}</span>
+            <span><span class="dot fetch inline"></span>{format!(" {}", t.legend_fetch)}</span>
+            <span><span class="dot consumed inline"></span>{format!(" {}", t.legend_consumed)}</span>
+            <span><span class="dot commit inline"></span>{format!(" {}", t.legend_commit)}</span>
+            <span><span class="dot control inline"></span>{format!(" {}", t.legend_control)}</span>
+            <span><span class="shape consumer-shape">{"▲"}</span>{format!(" {} · ", t.legend_consumer)}<span class="group-mark inline"></span>{format!(" {}", t.legend_committed_offset)}</span>
+            <span class="muted">
+                { match vm.producer_id {
+                    None => t.not_idempotent.to_string(),
+                    Some(None) => t.waiting_producer_id.to_string(),
+                    Some(Some((id, epoch))) => format!("{} {id}, {} {epoch}", t.idempotent_producer, t.epoch),
+                } }
+                {format!(" · {} · {} {} · ", t.every_link.replace("{}", &PAGE_LATENCY_MS.to_string()), t.seed, vm.seed)}
+                <span data-testid="records-in-flight">{vm.records_in_flight}</span>
+                {format!(" {} {} {}", t.records_in, vm.in_flight_messages, t.messages_in_flight)}
+            </span>
+        </footer>
+    }
+}
