@@ -142,3 +142,30 @@ impl FrameLoop {
         }
     }
 }
+
+/// The page's address without its query (origin and path), for share links.
+pub(crate) fn page_address() -> String {
+    web_sys::window()
+        .map(|w| {
+            let l = w.location();
+            format!(
+                "{}{}",
+                l.origin().unwrap_or_default(),
+                l.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Sets the document's `lang` attribute (screen readers and fonts follow it), when it
+/// differs.
+pub(crate) fn set_document_lang(lang: Lang) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        if root.get_attribute("lang").as_deref() != Some(lang.code()) {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+    }
+}

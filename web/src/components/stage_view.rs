@@ -8,6 +8,8 @@ use yew::prelude::*;
 
 use crate::components::Same;
 use crate::i18n::{self, Lang};
+use crate::player::Toggle;
+use crate::script::Action;
 use crate::script::PAGE_LATENCY_MS;
 use crate::settings::{self};
 use crate::stage::{self, Cell, Column, ConsumerCard, GroupHead, Row, Stage};
@@ -95,11 +97,11 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 </div>
                 <div class="actions">
                     if c.up {
-                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title={t.crash_title}>{"✕"}</button>
+                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title}>{"✕"}</button>
                     } else {
-                        <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))} title={t.restart}>{"↻"}</button>
+                        <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))} title={t.restart}>{"↻"}</button>
                     }
-                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title={t.cut_title}>
+                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title}>
                         { if c.producer_link_cut { t.heal } else { t.cut } }
                     </button>
                 </div>
@@ -121,18 +123,18 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
             </div>
             <div class="actions">
                 if c.up {
-                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Crash(id))} title={t.crash_title}>{t.crash}</button>
+                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title}>{t.crash}</button>
                 } else {
-                    <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Restart(id))}>{t.restart}</button>
+                    <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))}>{t.restart}</button>
                 }
-                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::ToggleProducerLink(id))} title={t.cut_title}>
+                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title}>
                     { if c.producer_link_cut { t.heal } else { t.cut } }
                 </button>
-                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::DropNextResponse(id))} title={t.drop_title}>{t.drop}</button>
-                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Isolate(id))} title={t.isolate_title}>
+                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::Act(Action::DropResponse(id)))} title={t.drop_title}>{t.drop}</button>
+                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.isolate_title}>
                     { if c.isolated { t.rejoin } else { t.isolate } }
                 </button>
-                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::SlowBroker(id))} title={t.slow_title}>{t.slow}</button>
+                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.slow_title}>{t.slow}</button>
             </div>
         </div>
     }
@@ -216,7 +218,7 @@ pub fn Links(props: &LinksProps) -> Html {
                     let (a, b) = (l.a, l.b);
                     html! {
                         <button class={classes!("link", l.cut.then_some("cut"))} data-testid="link" data-a={l.a_name.clone()} data-b={l.b_name.clone()}
-                            data-cut={l.cut.to_string()} onclick={d.reform(move |_| Msg::ToggleLink(a, b))}
+                            data-cut={l.cut.to_string()} onclick={d.reform(move |_| Msg::Toggle(Toggle::Link(a, b)))}
                             title={if l.cut { props.lang.text().heal_link_title } else { props.lang.text().cut_link_title }}>
                             {format!("{} {} {}", l.a_name, if l.cut { "✂" } else { "⟷" }, l.b_name)}
                         </button>
@@ -320,12 +322,12 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                         <div class="meta">{format!("{} {} · {} {} · {} {} · {} {}", t.processed, c.consumed, t.redelivered, c.redelivered, t.in_hand, c.processing, t.fetched, c.buffered)}</div>
                         <div class="actions">
                             if alive {
-                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::CrashConsumer(id))} title={t.consumer_crash_title}>{t.crash}</button>
-                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::TogglePauseConsumer(id))} title={t.pause_consumer_title}>
+                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.consumer_crash_title}>{t.crash}</button>
+                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.pause_consumer_title}>
                                     { if c.state == "paused" { t.resume_consumer } else { t.pause_consumer } }
                                 </button>
                             } else {
-                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::RestartConsumer(id))}>{t.restart}</button>
+                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::Act(Action::RestartConsumer(id)))}>{t.restart}</button>
                             }
                         </div>
                     </div>

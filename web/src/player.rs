@@ -1,0 +1,689 @@
+//! The session, in plain Rust: what runs, what the person did, and where the clock goes.
+//!
+//! A [`Player`] owns the simulation and its settings, the person's recorded actions (what
+//! a share link holds), the scenario being presented and its timeline. The page hands it
+//! the wall time that passed ([`Player::frame`]) and the person's wishes (an [`Action`],
+//! a [`Toggle`], a new setting, a key, a step to present); it advances the simulated
+//! clock, fast-forwards in slices within a budget of wall time it measures with the clock
+//! it is given, replays from the seed to go back, and says what the page's URL should
+//! now be ([`Player::take_url`]). It reads no browser clock and touches no DOM, so the
+//! whole session logic is tested natively.
+
+use std::rc::Rc;
+
+use kscope_core::{BrokerId, ConsumerId, Duration, Instant, NodeId, Sim, TimedEvent};
+
+use crate::i18n::{self, Lang};
+use crate::scenario::{Scenario, Timeline};
+use crate::script::{self, build, Action, PAGE_LATENCY_MS};
+use crate::settings::Settings;
+use crate::share::Session;
+use crate::{charts, view_model};
+
+/// A gap between frames longer than this (a background tab) is not replayed.
+pub const MAX_GAP_MS: f64 = 250.0;
+/// How many lines the event log keeps.
+pub const LOG_LINES: usize = 12;
+/// The most records a run keeps: the simulation remembers every record's fate (the
+/// ledger, about 170 bytes a record with the logs), so at 20,000 records/s a run grows by
+/// about 200 MB a simulated minute. Past this (about 1 GB) the page pauses with a notice
+/// instead of letting the tab run out of memory.
+pub const RECORD_LIMIT: usize = 6_000_000;
+/// Fast-forwarding works at most this long per frame, in wall milliseconds, so the page
+/// never freezes however far a link or a step asks it to go.
+pub const SEEK_BUDGET_MS: f64 = 12.0;
+/// Fast-forwarding advances the clock in slices this long (simulated microseconds).
+pub const SEEK_SLICE_US: u64 = 20_000;
+
+/// Where fast-forwarding goes, and what happens there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seek {
+    pub to_us: u64,
+    /// Play on from there until this instant (presenting a step), or stay paused.
+    pub then_play_until: Option<u64>,
+}
+
+/// A button that does one of two things depending on the cluster's state at the click:
+/// isolate or reconnect a broker, cut or heal a link, slow or restore a broker, pause or
+/// resume a consumer. The player looks at the state and performs the [`Action`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Toggle {
+    Isolate(u32),
+    ProducerLink(u32),
+    Link(NodeId, NodeId),
+    Slow(u32),
+    PauseConsumer(u32),
+}
+
+/// What a frame did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// Nothing: paused.
+    Paused,
+    /// The clock moved at the chosen speed.
+    Played,
+    /// Fast-forwarding went as far as the frame's budget allowed (or arrived).
+    Seeking,
+}
+
+/// The session: see the module's documentation.
+pub struct Player {
+    pub settings: Settings,
+    pub sim: Sim,
+    pub playing: bool,
+    /// Messages for the person: refused commands, bad URL parameters, Kafka's errors.
+    pub notices: Vec<String>,
+    /// The settings the current run started from (live changes since are in `person`).
+    pub run_settings: Settings,
+    /// The built-in scenarios once loaded, and files opened from disk.
+    pub scenarios: Rc<Vec<Rc<Scenario>>>,
+    /// The scenario being presented.
+    pub scenario: Option<Rc<Scenario>>,
+    /// The scenario's actions and a replayed link's, carried out as the clock passes them.
+    timeline: Timeline,
+    /// What the person did in this run, each with its instant: what a share link holds.
+    pub person: Vec<(u64, Action)>,
+    pub seek: Option<Seek>,
+    /// Pauses when the clock reaches this instant (the end of a step being presented).
+    hold_us: Option<u64>,
+    /// The session the URL asked for, until the scenarios it names have loaded.
+    pending: Option<Session>,
+    /// The last notable events, newest first.
+    pub log: Rc<Vec<TimedEvent>>,
+    /// The topics' names, for the event log.
+    pub names: Rc<Vec<String>>,
+    /// The charts' samples (replaced, not changed, when a sample is added).
+    pub series: Rc<charts::Series>,
+    /// The link the share button made (a new run forgets it).
+    pub share_link: Option<String>,
+    /// The language when the URL names none.
+    fallback_lang: Lang,
+    /// The URL changed since the page last wrote it.
+    url_changed: bool,
+}
+
+impl Player {
+    /// The session a page URL's query asks for; `fallback_lang` is the browser's.
+    pub fn new(query: &str, fallback_lang: Lang) -> Player {
+        let (mut settings, mut problems) = Settings::from_query(query);
+        let (session, more) = Session::from_query(query);
+        problems.extend(more);
+        let lang = settings.lang.unwrap_or(fallback_lang);
+        let mut notices: Vec<String> = problems.iter().map(|p| p.text(lang)).collect();
+        let sim = match build(&settings) {
+            Ok(sim) => sim,
+            Err(e) => {
+                notices.push(i18n::using_defaults(lang, &e));
+                settings = Settings::default();
+                build(&settings).expect("the defaults are valid")
+            }
+        };
+        let mut player = Player {
+            run_settings: settings.clone(),
+            playing: settings.autoplay,
+            settings,
+            sim,
+            notices,
+            scenarios: Rc::new(Vec::new()),
+            scenario: None,
+            timeline: Timeline::default(),
+            person: Vec::new(),
+            seek: None,
+            hold_us: None,
+            pending: None,
+            log: Rc::new(Vec::new()),
+            names: Rc::new(Vec::new()),
+            series: Rc::new(charts::Series::default()),
+            share_link: None,
+            fallback_lang,
+            url_changed: true,
+        };
+        if session.scenario.is_some() {
+            // Started once the scenario files have loaded.
+            player.playing = false;
+            player.pending = Some(session);
+        } else if !session.run.is_empty() || session.at_us.is_some() {
+            player.start_replay(None, session);
+        }
+        player
+    }
+
+    /// The page's language: the URL's `lang=`, else the browser's.
+    pub fn lang(&self) -> Lang {
+        self.settings.lang.unwrap_or(self.fallback_lang)
+    }
+
+    /// Whether a scenario is being presented (the keys of a slide remote step it).
+    pub fn presenting(&self) -> bool {
+        self.scenario.is_some()
+    }
+
+    /// The query the page's URL should now show, once after each change.
+    pub fn take_url(&mut self) -> Option<String> {
+        std::mem::take(&mut self.url_changed).then(|| self.url_query())
+    }
+
+    /// One animation frame: `elapsed_ms` of wall time passed since the last. `clock`
+    /// reads the wall clock in milliseconds, to keep fast-forwarding within its budget.
+    pub fn frame(&mut self, elapsed_ms: f64, clock: &mut dyn FnMut() -> f64) -> Frame {
+        if let Some(seek) = self.seek {
+            self.seek_some(seek, clock);
+            return Frame::Seeking;
+        }
+        if !self.playing {
+            return Frame::Paused;
+        }
+        let elapsed = elapsed_ms.clamp(0.0, MAX_GAP_MS);
+        let now = self.sim.now().micros();
+        let mut to = now + (elapsed * self.settings.speed * 1000.0) as u64;
+        // A presented step, or the scenario, ends here: hold the picture.
+        let end = self
+            .scenario
+            .as_ref()
+            .map(|s| s.end_us)
+            .filter(|e| now < *e);
+        if let Some(stop) = self.hold_us.into_iter().chain(end).min() {
+            if to >= stop {
+                to = stop;
+                self.playing = false;
+                self.hold_us = None;
+            }
+        }
+        let step = self.step_index();
+        self.advance_to(to);
+        self.hold_at_record_limit();
+        if self.step_index() != step {
+            // The caption changed: the URL follows, so a reload keeps the step.
+            self.url_changed = true;
+        }
+        Frame::Played
+    }
+
+    pub fn toggle_play(&mut self) {
+        self.playing = !self.playing;
+        self.hold_us = None;
+    }
+
+    /// One step: the next due event, or the timeline's action if it comes first.
+    pub fn step(&mut self) {
+        self.playing = false;
+        self.hold_us = None;
+        match (self.timeline.next_at(), self.sim.poll_at()) {
+            (Some(t), Some(p)) if t <= p.micros() => self.advance_to(t),
+            (Some(t), None) => self.advance_to(t),
+            _ => {
+                self.sim.step_one();
+                self.take_events();
+            }
+        }
+    }
+
+    /// Starts over: the scenario from its beginning, or the run from its settings.
+    pub fn reset(&mut self) {
+        match self.scenario.clone() {
+            Some(sc) => self.start_scenario(sc, None),
+            None => self.restart(),
+        }
+    }
+
+    /// A new seed, typed by the person.
+    pub fn set_seed(&mut self, text: &str) {
+        match text.trim().parse::<u64>() {
+            Ok(seed) => {
+                let mut next = self.settings.clone();
+                next.seed = seed;
+                self.apply_settings(next);
+            }
+            Err(_) => self.notices = vec![i18n::bad_seed(self.lang(), self.settings.seed)],
+        }
+    }
+
+    /// A settings change: the page's look changes at once; what a running cluster takes
+    /// (consumers, assignor, added partitions, rate, keys) is done to it as Kafka would
+    /// and recorded; anything else starts a new run from the same seed. A configuration
+    /// Kafka rejects shows Kafka's error and changes nothing.
+    pub fn apply_settings(&mut self, next: Settings) {
+        if next.same_run_as(&self.settings) {
+            self.settings = next;
+            self.url_changed = true;
+            return;
+        }
+        if script::can_apply_live(&self.settings, &next) {
+            self.settings = self.settings.looking_like(&next);
+            for action in script::live_changes(&self.settings, &next) {
+                self.act(action);
+            }
+            return;
+        }
+        match build(&next) {
+            Ok(sim) => {
+                let shrunk = next.partitions < self.settings.partitions;
+                self.scenario = None;
+                self.new_run(sim, next);
+                if shrunk {
+                    self.notices
+                        .push(i18n::topic_recreated(self.lang(), self.settings.partitions));
+                }
+            }
+            Err(e) => self.notices = vec![i18n::nothing_changed(self.lang(), &e)],
+        }
+    }
+
+    /// Does what the person asked, now, and records it for a share link (a refused
+    /// action too: the replay is refused the same way, at the same point).
+    pub fn act(&mut self, action: Action) {
+        let at = self.sim.now().micros();
+        let before = self.settings.clone();
+        let done = script::perform(&mut self.sim, &mut self.settings, &action);
+        self.person.push((at, action));
+        match done {
+            Ok(notices) => {
+                let lang = self.lang();
+                self.notices = notices.iter().map(|n| n.text(lang)).collect();
+            }
+            Err(e) => self.notices = vec![e],
+        }
+        if self.settings != before {
+            self.url_changed = true;
+        }
+        self.take_events();
+    }
+
+    /// Looks at the cluster and does the one of the toggle's two actions that applies.
+    pub fn toggle(&mut self, toggle: Toggle) {
+        let net = self.sim.network();
+        let action = match toggle {
+            Toggle::Isolate(b) => {
+                let me = NodeId::Broker(BrokerId(b));
+                let isolated = self
+                    .sim
+                    .brokers()
+                    .keys()
+                    .filter(|o| o.0 != b)
+                    .all(|o| net.is_cut(me, NodeId::Broker(*o)));
+                if isolated {
+                    Action::ReconnectBroker(b)
+                } else {
+                    Action::IsolateBroker(b)
+                }
+            }
+            Toggle::ProducerLink(b) => {
+                return self.toggle(Toggle::Link(NodeId::Producer, NodeId::Broker(BrokerId(b))))
+            }
+            Toggle::Link(a, b) if net.is_cut(a, b) => Action::HealLink(a, b),
+            Toggle::Link(a, b) => Action::CutLink(a, b),
+            Toggle::Slow(b) => {
+                let me = NodeId::Broker(BrokerId(b));
+                let slow = self.sim.brokers().keys().any(|o| {
+                    o.0 != b
+                        && net.latency(me, NodeId::Broker(*o))
+                            > Duration::from_millis(PAGE_LATENCY_MS)
+                });
+                if slow {
+                    Action::UnslowBroker(b)
+                } else {
+                    Action::SlowBroker(b)
+                }
+            }
+            Toggle::PauseConsumer(c) => {
+                let paused = self
+                    .sim
+                    .consumers()
+                    .get(&ConsumerId(c))
+                    .is_some_and(|c| c.paused);
+                if paused {
+                    Action::ResumeConsumer(c)
+                } else {
+                    Action::PauseConsumer(c)
+                }
+            }
+        };
+        self.act(action);
+    }
+
+    /// The scenario files arrived (the good ones, and a message for each bad one); the
+    /// session the URL asked for starts now.
+    pub fn scenarios_loaded(&mut self, good: Vec<Scenario>, bad: Vec<String>) {
+        // Files opened from disk before the built-ins arrived stay in the list.
+        let mut list: Vec<Rc<Scenario>> = good.into_iter().map(Rc::new).collect();
+        list.extend(
+            self.scenarios
+                .iter()
+                .filter(|o| list.iter().all(|b| b.id != o.id))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        self.scenarios = Rc::new(list);
+        self.notices.extend(bad);
+        if let Some(session) = self.pending.take() {
+            let id = session.scenario.clone().unwrap_or_default();
+            match self.scenarios.iter().find(|s| s.id == id).cloned() {
+                Some(sc) => self.start_scenario(sc, Some(session)),
+                None => {
+                    self.notices.push(i18n::no_scenario(self.lang(), &id));
+                    self.playing = self.settings.autoplay;
+                    self.start_replay(
+                        None,
+                        Session {
+                            scenario: None,
+                            ..session
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Starts the scenario with this id; any other id leaves scenarios.
+    pub fn pick_scenario(&mut self, id: &str) {
+        match self.scenarios.iter().find(|s| s.id == id).cloned() {
+            Some(sc) => self.start_scenario(sc, None),
+            None => {
+                self.scenario = None;
+                self.timeline = Timeline::default();
+                self.hold_us = None;
+                self.url_changed = true;
+            }
+        }
+    }
+
+    /// A scenario file opened from disk, read (or not): it runs at once, or its first
+    /// bad line is named. A file with a built-in scenario's id replaces it on this page.
+    pub fn open_file(&mut self, name: &str, text: Result<String, String>) {
+        match text.and_then(|t| Scenario::parse(&t).map_err(|e| format!("{name} {e}"))) {
+            Ok(sc) => {
+                let sc = Rc::new(sc);
+                let mut list: Vec<Rc<Scenario>> = self
+                    .scenarios
+                    .iter()
+                    .filter(|s| s.id != sc.id)
+                    .cloned()
+                    .collect();
+                list.push(sc.clone());
+                self.scenarios = Rc::new(list);
+                self.start_scenario(sc, None);
+            }
+            Err(e) => self.notices = vec![e],
+        }
+    }
+
+    /// A key the page took: presenting, the keys of a slide remote go forward or back;
+    /// otherwise space plays and pauses and → steps one event.
+    pub fn key(&mut self, key: &str) {
+        if self.scenario.is_some() {
+            let forward = matches!(key, " " | "PageDown" | "ArrowRight" | "ArrowDown");
+            self.present_step(forward);
+        } else if key == " " {
+            self.toggle_play();
+        } else {
+            self.step();
+        }
+    }
+
+    /// Starts the run over from its settings (a scenario, if any, is left).
+    pub fn restart(&mut self) {
+        match build(&self.settings) {
+            Ok(sim) => self.new_run(sim, self.settings.clone()),
+            Err(e) => self.notices = vec![e],
+        }
+    }
+
+    /// Makes `sim`, built from `settings`, the run: nothing done in it yet.
+    fn new_run(&mut self, sim: Sim, settings: Settings) {
+        self.sim = sim;
+        self.run_settings = settings.clone();
+        self.settings = settings;
+        self.person.clear();
+        self.timeline = match &self.scenario {
+            Some(sc) => Timeline::merged(&sc.actions(), &[]),
+            None => Timeline::default(),
+        };
+        self.seek = None;
+        self.hold_us = None;
+        self.share_link = None;
+        self.log = Rc::new(Vec::new());
+        self.series = Rc::new(charts::Series::default());
+        self.notices.clear();
+        self.url_changed = true;
+    }
+
+    /// Steps the simulation to `to_us`, carrying out the timeline's actions on the way.
+    fn advance_to(&mut self, to_us: u64) {
+        let before = self.settings.clone();
+        let done = self.timeline.advance(
+            &mut self.sim,
+            &mut self.settings,
+            Instant::from_micros(to_us),
+        );
+        if !done.notices.is_empty() || !done.refused.is_empty() {
+            let lang = self.lang();
+            self.notices = done.notices.iter().map(|n| n.text(lang)).collect();
+            self.notices.extend(done.refused);
+        }
+        if self.settings != before {
+            self.url_changed = true;
+        }
+        if self.series.due(&self.sim) {
+            let mut series = (*self.series).clone();
+            series.sample(&self.sim);
+            self.series = Rc::new(series);
+        }
+        self.take_events();
+    }
+
+    /// Pauses the run, with a notice, once it holds [`RECORD_LIMIT`] records; returns
+    /// whether it does. Playing on would only take the tab to the end of its memory.
+    fn hold_at_record_limit(&mut self) -> bool {
+        let held = self.sim.ledger().records().len();
+        if held < RECORD_LIMIT {
+            return false;
+        }
+        if self.playing || self.seek.is_some() {
+            self.notices = vec![i18n::record_limit(self.lang(), held)];
+        }
+        self.playing = false;
+        self.hold_us = None;
+        true
+    }
+
+    /// One frame of fast-forwarding: as far toward the target as [`SEEK_BUDGET_MS`] of
+    /// wall time (read from `clock`) goes, at least one slice.
+    fn seek_some(&mut self, seek: Seek, clock: &mut dyn FnMut() -> f64) {
+        let started = clock();
+        loop {
+            let to = (self.sim.now().micros() + SEEK_SLICE_US).min(seek.to_us);
+            self.advance_to(to);
+            if self.hold_at_record_limit() {
+                self.seek = None;
+                return;
+            }
+            if to >= seek.to_us {
+                self.seek = None;
+                self.playing = seek.then_play_until.is_some();
+                self.hold_us = seek.then_play_until;
+                self.url_changed = true;
+                return;
+            }
+            if clock() - started > SEEK_BUDGET_MS {
+                return;
+            }
+        }
+    }
+
+    /// Starts a scenario from its beginning, or as a session (a link, a reload) asks:
+    /// at a step, or replaying a shared run to the instant it was shared.
+    pub fn start_scenario(&mut self, sc: Rc<Scenario>, session: Option<Session>) {
+        let shared = session
+            .as_ref()
+            .is_some_and(|s| !s.run.is_empty() || s.at_us.is_some());
+        // A share link carries the run's settings; otherwise the scenario's apply, with
+        // the page's own look (language, embedding, speed if one was asked for).
+        let settings = if shared {
+            self.settings.clone()
+        } else {
+            let mut s = sc.settings.looking_like(&self.settings);
+            if self.settings.speed == 1.0 {
+                s.speed = sc.settings.speed;
+            }
+            s
+        };
+        let sim = match build(&settings) {
+            Ok(sim) => sim,
+            Err(e) => {
+                self.notices = vec![e];
+                return;
+            }
+        };
+        self.scenario = Some(sc.clone());
+        self.new_run(sim, settings);
+        let session = session.unwrap_or_default();
+        self.playing = self.settings.autoplay && session.step.is_none() && !shared;
+        self.start_replay(Some(&sc), session);
+    }
+
+    /// Replays a session's recorded actions over the run just built, fast-forwarding to
+    /// the instant (or the scenario step) it names.
+    fn start_replay(&mut self, sc: Option<&Scenario>, session: Session) {
+        let script = sc.map(|s| s.actions()).unwrap_or_default();
+        self.timeline = Timeline::merged(&script, &session.run);
+        self.person = session.run;
+        // A step named by the URL (a reload while presenting, a slide's link) is shown
+        // as the Next key shows it: from its start, played to the next step, unless
+        // autoplay=0. A share link's instant is shown exactly, paused.
+        let step = sc.zip(session.step).map(|(sc, i)| {
+            let i = i.min(sc.steps.len() - 1);
+            let hold = sc.hold_after(i);
+            (sc.steps[i].at_us, hold)
+        });
+        let seek = match (session.at_us, step) {
+            (Some(to_us), _) => Some(Seek {
+                to_us,
+                then_play_until: None,
+            }),
+            (None, Some((to_us, hold))) => Some(Seek {
+                to_us,
+                then_play_until: self.settings.autoplay.then_some(hold),
+            }),
+            (None, None) => None,
+        };
+        if seek.is_some() {
+            self.playing = false;
+            self.seek = seek;
+        }
+    }
+
+    /// The caption shown now: the last step that has started (or will have, once
+    /// fast-forwarding arrives).
+    pub fn step_index(&self) -> Option<usize> {
+        let sc = self.scenario.as_ref()?;
+        let now = self.seek.map_or(self.sim.now().micros(), |s| s.to_us);
+        Some(sc.step_at(now))
+    }
+
+    /// Presents the next (or previous) step: goes to its start (fast-forwarding, or
+    /// replaying from the beginning to go back) and plays it through to the next step.
+    pub fn present_step(&mut self, forward: bool) {
+        let (Some(sc), Some(i)) = (self.scenario.clone(), self.step_index()) else {
+            return;
+        };
+        let now = self.sim.now().micros();
+        let j = if forward {
+            if i + 1 >= sc.steps.len() {
+                // Past the last step: play on to the end of the scenario.
+                self.playing = now < sc.end_us;
+                self.hold_us = None;
+                return;
+            }
+            i + 1
+        } else {
+            i.saturating_sub(1)
+        };
+        let to_us = sc.steps[j].at_us;
+        let hold = sc.hold_after(j);
+        if to_us < now {
+            // Back in time: the same seed and the same actions replay to the same state.
+            let person: Vec<(u64, Action)> = self
+                .person
+                .iter()
+                .filter(|(t, _)| *t <= to_us)
+                .cloned()
+                .collect();
+            match build(&self.run_settings) {
+                Ok(sim) => {
+                    let settings = self.run_settings.looking_like(&self.settings);
+                    self.new_run(sim, settings);
+                    self.timeline = Timeline::merged(&sc.actions(), &person);
+                    self.person = person;
+                }
+                Err(e) => {
+                    self.notices = vec![e];
+                    return;
+                }
+            }
+        }
+        self.playing = false;
+        self.seek = Some(Seek {
+            to_us,
+            then_play_until: Some(hold),
+        });
+    }
+
+    /// The page's query: the settings; in a scenario, the scenario and its step instead.
+    pub fn url_query(&self) -> String {
+        match &self.scenario {
+            Some(sc) => {
+                let mut q = format!("scenario={}", sc.id);
+                if let Some(i) = self.step_index().filter(|i| *i > 0) {
+                    q.push_str(&format!("&step={}", i + 1));
+                }
+                q.push_str(&self.settings.view_query());
+                q
+            }
+            None => self.settings.to_query(),
+        }
+    }
+
+    /// The query of a link that replays this session: the run's settings, the scenario
+    /// and its step, the instant, every action the person took.
+    pub fn share_query(&self) -> String {
+        let settings = self.run_settings.looking_like(&self.settings);
+        let session = Session {
+            scenario: self.scenario.as_ref().map(|s| s.id.clone()),
+            step: self.step_index(),
+            at_us: Some(self.sim.now().micros()),
+            run: self.person.clone(),
+        };
+        format!("{}{}", settings.to_query(), session.to_query())
+    }
+
+    /// Keeps the notable events for the log, newest first, and drops the rest; they are
+    /// put in words when drawn, in the page's language of the moment.
+    fn take_events(&mut self) {
+        let names: Vec<String> = self
+            .sim
+            .topics()
+            .iter()
+            .map(|t| t.spec.name.clone())
+            .collect();
+        let mut fresh: Vec<TimedEvent> = self
+            .sim
+            .drain_events()
+            .into_iter()
+            .filter(|e| view_model::describe(e, &names, Lang::En).is_some())
+            .collect();
+        if *self.names != names {
+            self.names = Rc::new(names);
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        fresh.reverse();
+        fresh.truncate(LOG_LINES);
+        fresh.extend(self.log.iter().take(LOG_LINES - fresh.len()).cloned());
+        self.log = Rc::new(fresh);
+    }
+}
+
+#[cfg(test)]
+#[path = "player_tests.rs"]
+mod tests;

@@ -1,0 +1,253 @@
+//! The session logic, natively: a fake wall clock drives [`Player`] as the page's frames
+//! would, and the tests read where the simulated clock went, what the URL says and what
+//! the run holds.
+
+use super::*;
+use crate::scenario::Scenario;
+
+/// A wall clock that moves `per_read` milliseconds each time it is read.
+fn clock(per_read: f64) -> impl FnMut() -> f64 {
+    let mut now = 0.0;
+    move || {
+        now += per_read;
+        now
+    }
+}
+
+/// Frames of `frame_ms` wall milliseconds until the player stops fast-forwarding (at
+/// most `limit` frames); returns how many frames it took.
+fn seek_to_end(p: &mut Player, frame_ms: f64, limit: usize) -> usize {
+    let mut wall = clock(1.0);
+    for i in 1..=limit {
+        if p.frame(frame_ms, &mut wall) != Frame::Seeking || p.seek.is_none() {
+            return i;
+        }
+    }
+    panic!("still seeking after {limit} frames");
+}
+
+const SCENARIO: &str = "id: test-steps
+title.en: Three steps
+title.ko: 세 단계
+settings: partitions=1 consumers=0 rate=100 seed=3
+end: 6s
+
+at 0s
+en: one
+ko: 하나
+
+at 2s
+do: crash-broker 1
+en: two
+ko: 둘
+
+at 4s
+en: three
+ko: 셋
+";
+
+fn presenting() -> Player {
+    let mut p = Player::new("", Lang::En);
+    let sc = Scenario::parse(SCENARIO).expect("a valid scenario");
+    p.scenarios_loaded(vec![sc], vec![]);
+    p.pick_scenario("test-steps");
+    p
+}
+
+#[test]
+fn playing_advances_the_clock_by_elapsed_time_times_speed_and_skips_long_gaps() {
+    let mut p = Player::new("speed=2&consumers=0", Lang::En);
+    assert!(p.playing);
+    let mut wall = clock(0.0);
+    assert_eq!(p.frame(30.0, &mut wall), Frame::Played);
+    assert_eq!(p.sim.now().micros(), 60_000);
+    // A background tab's gap of ten seconds counts as MAX_GAP_MS.
+    p.frame(10_000.0, &mut wall);
+    assert_eq!(p.sim.now().micros(), 60_000 + (MAX_GAP_MS * 2_000.0) as u64);
+    p.toggle_play();
+    assert_eq!(p.frame(30.0, &mut wall), Frame::Paused);
+    assert_eq!(p.sim.now().micros(), 560_000);
+}
+
+#[test]
+fn a_share_link_replays_to_its_instant_in_slices_within_the_frame_budget() {
+    // A session: two actions at known instants, shared at 3 s.
+    let mut a = Player::new("consumers=1&seed=9&rate=500", Lang::En);
+    a.playing = false;
+    let mut wall = clock(0.0);
+    a.playing = true;
+    for _ in 0..40 {
+        a.frame(25.0, &mut wall);
+    }
+    a.act(Action::CrashBroker(0));
+    for _ in 0..40 {
+        a.frame(25.0, &mut wall);
+    }
+    a.toggle(Toggle::Isolate(1));
+    for _ in 0..40 {
+        a.frame(25.0, &mut wall);
+    }
+    let shared_at = a.sim.now().micros();
+    let query = a.share_query();
+
+    let mut b = Player::new(&query, Lang::En);
+    assert!(!b.playing, "a share link opens paused");
+    assert_eq!(b.seek.map(|s| s.to_us), Some(shared_at));
+    // Each clock read costs 5 ms: a frame does at most three slices of SEEK_SLICE_US.
+    let mut wall = clock(5.0);
+    let before = b.sim.now().micros();
+    assert_eq!(b.frame(16.0, &mut wall), Frame::Seeking);
+    let first = b.sim.now().micros() - before;
+    assert!(
+        (SEEK_SLICE_US..=3 * SEEK_SLICE_US).contains(&first),
+        "one frame went {first} µs"
+    );
+    let frames = seek_to_end(&mut b, 16.0, 1_000);
+    assert!(frames > 5, "{frames} frames");
+    assert_eq!(b.sim.now().micros(), shared_at);
+    assert!(!b.playing);
+    assert_eq!(b.person, a.person);
+    assert_eq!(b.sim.ledger().counts(), a.sim.ledger().counts());
+    assert_eq!(b.url_query(), a.url_query());
+}
+
+#[test]
+fn presenting_a_step_fast_forwards_to_it_plays_it_and_holds_before_the_next() {
+    let mut p = presenting();
+    assert!(p.presenting());
+    assert_eq!(p.step_index(), Some(0));
+    assert_eq!(p.take_url().as_deref(), Some("scenario=test-steps"));
+    p.key("PageDown");
+    assert_eq!(p.seek.map(|s| s.to_us), Some(2_000_000));
+    assert_eq!(
+        p.step_index(),
+        Some(1),
+        "the caption is the target's at once"
+    );
+    seek_to_end(&mut p, 16.0, 1_000);
+    assert_eq!(p.sim.now().micros(), 2_000_000);
+    assert!(p.playing, "a presented step plays");
+    assert_eq!(p.take_url().as_deref(), Some("scenario=test-steps&step=2"));
+    // The step's action happened at its instant.
+    assert!(!p.sim.brokers()[&kscope_core::BrokerId(1)].up);
+    // It plays to just before the next step, then holds.
+    let mut wall = clock(0.0);
+    for _ in 0..200 {
+        p.frame(30.0, &mut wall);
+    }
+    assert!(!p.playing);
+    assert_eq!(p.step_index(), Some(1));
+    assert_eq!(
+        p.sim.now().micros(),
+        p.scenario.as_ref().unwrap().hold_after(1)
+    );
+    assert!(p.sim.now().micros() < 4_000_000);
+}
+
+#[test]
+fn going_back_a_step_replays_the_run_from_its_seed() {
+    let mut p = presenting();
+    p.present_step(true);
+    seek_to_end(&mut p, 16.0, 1_000);
+    p.present_step(true);
+    seek_to_end(&mut p, 16.0, 1_000);
+    assert_eq!(p.step_index(), Some(2));
+    let at_two = p.sim.now().micros();
+    assert_eq!(at_two, 4_000_000);
+    p.present_step(false);
+    assert_eq!(p.sim.now().micros(), 0, "a new run from the seed");
+    seek_to_end(&mut p, 16.0, 1_000);
+    assert_eq!(p.sim.now().micros(), 2_000_000);
+    assert_eq!(p.step_index(), Some(1));
+    // The same run as going there the first time.
+    let mut q = presenting();
+    q.present_step(true);
+    seek_to_end(&mut q, 16.0, 1_000);
+    assert_eq!(p.sim.ledger().counts(), q.sim.ledger().counts());
+}
+
+#[test]
+fn a_url_naming_a_step_presents_it_once_the_scenarios_load() {
+    let mut p = Player::new("scenario=test-steps&step=3", Lang::Ko);
+    assert!(!p.playing);
+    assert!(!p.presenting(), "waits for the scenario files");
+    p.scenarios_loaded(vec![Scenario::parse(SCENARIO).unwrap()], vec![]);
+    assert_eq!(p.seek.map(|s| s.to_us), Some(4_000_000));
+    seek_to_end(&mut p, 16.0, 1_000);
+    assert_eq!(p.step_index(), Some(2));
+    // A scenario the page does not have: a notice in the page's language, and the run
+    // goes on without it.
+    let mut q = Player::new("scenario=nowhere&lang=ko", Lang::En);
+    q.scenarios_loaded(vec![], vec![]);
+    assert!(!q.presenting());
+    assert_eq!(q.notices.len(), 1);
+    assert!(q.notices[0].contains("nowhere"), "{:?}", q.notices);
+}
+
+#[test]
+fn settings_a_running_cluster_takes_are_recorded_as_actions_others_start_a_new_run() {
+    let mut p = Player::new("consumers=1&rate=100", Lang::En);
+    let mut wall = clock(0.0);
+    for _ in 0..10 {
+        p.frame(30.0, &mut wall);
+    }
+    let now = p.sim.now();
+    let mut next = p.settings.clone();
+    next.consumers = 3;
+    p.apply_settings(next);
+    assert_eq!(p.sim.now(), now, "taken live");
+    assert_eq!(p.settings.consumers, 3);
+    assert_eq!(p.person.len(), 1, "{:?}", p.person);
+    let mut next = p.settings.clone();
+    next.linger_ms = 50;
+    p.apply_settings(next);
+    assert_eq!(p.sim.now().micros(), 0, "a new run");
+    assert!(p.person.is_empty());
+    // A configuration Kafka rejects changes nothing and says why.
+    let mut next = p.settings.clone();
+    next.replication_factor = 9;
+    p.apply_settings(next);
+    assert_eq!(p.settings.replication_factor, 3);
+    assert_eq!(p.notices.len(), 1);
+    assert!(
+        p.notices[0].contains("replication factor"),
+        "{:?}",
+        p.notices
+    );
+}
+
+#[test]
+fn toggles_do_the_action_the_cluster_state_calls_for() {
+    let mut p = Player::new("consumers=1", Lang::En);
+    p.toggle(Toggle::Isolate(0));
+    p.toggle(Toggle::Isolate(0));
+    p.toggle(Toggle::ProducerLink(2));
+    p.toggle(Toggle::PauseConsumer(0));
+    let done: Vec<Action> = p.person.iter().map(|(_, a)| a.clone()).collect();
+    assert_eq!(
+        done,
+        vec![
+            Action::IsolateBroker(0),
+            Action::ReconnectBroker(0),
+            Action::CutLink(NodeId::Producer, NodeId::Broker(BrokerId(2))),
+            Action::PauseConsumer(0),
+        ]
+    );
+    assert!(p
+        .sim
+        .network()
+        .is_cut(NodeId::Producer, NodeId::Broker(BrokerId(2))));
+}
+
+#[test]
+fn the_url_follows_settings_and_a_bad_seed_is_refused_in_the_page_language() {
+    let mut p = Player::new("lang=ko", Lang::En);
+    assert!(p.take_url().is_some());
+    assert_eq!(p.take_url(), None, "once per change");
+    p.set_seed("seven");
+    assert_eq!(p.take_url(), None);
+    assert_eq!(p.notices.len(), 1);
+    assert!(p.notices[0].contains("seven") || !p.notices[0].is_ascii());
+    p.set_seed("7");
+    assert!(p.take_url().is_some_and(|q| q.contains("seed=7")));
+}
