@@ -7,9 +7,11 @@
 //! clock or draws randomness except from the seeded [`Rng`]; all iteration is over
 //! ordered collections, so a seed and a command log give the same events, byte for byte.
 //!
-//! The controller (the KRaft quorum) is idealised: it is always reachable from every live
-//! broker and applies its decisions at once. Brokers, the producer and the network live in
-//! `broker.rs`, `producer.rs` and `network.rs`.
+//! `Sim` owns the actors (brokers, the producer, the consumers) and the context they are
+//! handed (`ctx.rs`), and routes each due item to its actor: a message to the broker,
+//! producer or consumer it is addressed to, a timer to the actor that set it. The
+//! controller's decisions are in `controller.rs`, the producing application in
+//! `workload.rs`.
 
 use crate::vecmap::VecMap;
 use alloc::string::String;

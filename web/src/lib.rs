@@ -13,6 +13,7 @@
 
 pub mod charts;
 pub mod i18n;
+pub mod params;
 pub mod player;
 pub mod scenario;
 pub mod script;
@@ -36,7 +37,6 @@ use i18n::Lang;
 use player::{Frame, Player, Toggle};
 use scenario::Scenario;
 use script::Action;
-use settings::Settings;
 use stage::{Dot, Stage};
 
 use browser::{
@@ -72,7 +72,8 @@ pub enum Msg {
     TogglePlay,
     Step,
     Reset,
-    Set(Box<dyn FnOnce(&mut Settings)>),
+    /// A setting of [`params::PARAMS`], by name, to a value written as the URL writes it.
+    SetParam(&'static str, String),
     SetSeed(String),
     /// Something the person does to the cluster.
     Act(Action),
@@ -279,10 +280,8 @@ impl Component for App {
                 p.reset();
                 true
             }
-            Msg::Set(change) => {
-                let mut next = p.settings.clone();
-                change(&mut next);
-                p.apply_settings(next);
+            Msg::SetParam(name, value) => {
+                p.set_param(name, &value);
                 true
             }
             Msg::SetSeed(text) => {
@@ -373,7 +372,6 @@ impl Component for App {
             .clone()
             .expect("refreshed before every render");
         let motion = self.motion();
-        let idempotent = self.player.sim.producer().idempotent;
         let losses = self.losses.clone();
         let lang = self.player.lang();
         let t = lang.text();
@@ -421,11 +419,11 @@ impl Component for App {
                 <div class="workspace">
                     { match self.player.settings.controls_mode() {
                         settings::ControlsMode::Show => html! {
-                            <Controls settings={self.player.settings.clone()} playing={self.player.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} />
+                            <Controls settings={self.player.settings.clone()} playing={self.player.playing} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} />
                         },
                         settings::ControlsMode::Lock => html! {
                             <fieldset class="locked" disabled=true>
-                                <Controls settings={self.player.settings.clone()} playing={self.player.playing} {idempotent} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} />
+                                <Controls settings={self.player.settings.clone()} playing={self.player.playing} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} />
                             </fieldset>
                         },
                         settings::ControlsMode::Hide => html! {},

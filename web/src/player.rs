@@ -238,6 +238,23 @@ impl Player {
         }
     }
 
+    /// The setting called `name` (an entry of [`crate::params::PARAMS`]) changes to
+    /// `value`, written as the URL writes it.
+    pub fn set_param(&mut self, name: &str, value: &str) {
+        let Some(param) = crate::params::find(name) else {
+            return;
+        };
+        let mut next = self.settings.clone();
+        match (param.put)(&mut next, value) {
+            Ok(()) => self.apply_settings(next),
+            Err(expected) => {
+                let problem =
+                    crate::settings::Problem::new(name, value, expected, (param.fallback)());
+                self.notices = vec![problem.text(self.lang())];
+            }
+        }
+    }
+
     /// A settings change: the page's look changes at once; what a running cluster takes
     /// (consumers, assignor, added partitions, rate, keys) is done to it as Kafka would
     /// and recorded; anything else starts a new run from the same seed. A configuration

@@ -9,6 +9,7 @@
 use kscope_core::event::MessageKind;
 use kscope_core::{BrokerId, Command, ConsumerId, Duration, NodeId, Sim, TopicId, Workload};
 
+use crate::params::{Param, PARAMS};
 use crate::settings::{self, Settings};
 
 /// One-way latency of every link on the page, so that messages are seen travelling.
@@ -63,47 +64,22 @@ const VERBS: &[(&str, &str)] = &[
     ("set", "s"),
 ];
 
-/// A setting a running cluster takes without starting over: its URL name, its value as
-/// the URL writes it, and how to copy it from one set of settings to another.
-struct Live {
-    name: &'static str,
-    text: fn(&Settings) -> String,
-    copy: fn(&mut Settings, &Settings),
+/// The settings a running cluster takes without starting over, in the order a change of
+/// several is done: the entries of [`PARAMS`] marked `live`.
+fn live_params() -> impl Iterator<Item = &'static Param> {
+    PARAMS.iter().filter(|p| p.live)
 }
 
-/// The settings [`Action::Set`] may change, in the order a change of several is done.
-const LIVE: &[Live] = &[
-    Live {
-        name: "partitions",
-        text: |s| s.partitions.to_string(),
-        copy: |to, from| to.partitions = from.partitions,
-    },
-    Live {
-        name: "rate",
-        text: |s| s.rate.to_string(),
-        copy: |to, from| to.rate = from.rate,
-    },
-    Live {
-        name: "keys",
-        text: |s| s.keys.to_string(),
-        copy: |to, from| to.keys = from.keys,
-    },
-    Live {
-        name: "partition.assignment.strategy",
-        text: |s| s.assignor.name().into(),
-        copy: |to, from| to.assignor = from.assignor,
-    },
-    Live {
-        name: "consumers",
-        text: |s| s.consumers.to_string(),
-        copy: |to, from| to.consumers = from.consumers,
-    },
-];
+/// Copies setting `p` from `from` to `to`, through its text.
+fn copy(p: &Param, to: &mut Settings, from: &Settings) {
+    // A value read from settings always reads back.
+    let _ = (p.put)(to, &(p.get)(from));
+}
 
 /// The live setting called `name`, or why it cannot change while the cluster runs.
-fn live(name: &str) -> Result<&'static Live, String> {
-    LIVE.iter().find(|l| l.name == name).ok_or_else(|| {
-        let names: Vec<&str> = LIVE.iter().map(|l| l.name).collect();
+fn live(name: &str) -> Result<&'static Param, String> {
+    live_params().find(|l| l.name == name).ok_or_else(|| {
+        let names: Vec<&str> = live_params().map(|l| l.name).collect();
         format!(
             "{name} cannot change while the cluster runs; the settings that can are {}",
             names.join(", ")
@@ -404,7 +380,7 @@ pub fn perform(
             }
             let setting = live(k)?;
             let mut changed = settings.clone();
-            (setting.copy)(&mut changed, &next);
+            copy(setting, &mut changed, &next);
             return apply_live(sim, settings, changed);
         }
     }
@@ -414,8 +390,8 @@ pub fn perform(
 /// The page's settings other than the ones a running cluster takes live.
 fn same_but_live(a: &Settings, b: &Settings) -> bool {
     let mut b = b.clone();
-    for l in LIVE {
-        (l.copy)(&mut b, a);
+    for l in live_params() {
+        copy(l, &mut b, a);
     }
     b.same_run_as(a)
 }
@@ -495,9 +471,9 @@ pub fn apply_live(
 /// The settings changes between `a` and `b` that [`apply_live`] carries out, as
 /// [`Action::Set`]s (for the session's record).
 pub fn live_changes(a: &Settings, b: &Settings) -> Vec<Action> {
-    LIVE.iter()
-        .filter(|l| (l.text)(a) != (l.text)(b))
-        .map(|l| Action::Set(l.name.into(), (l.text)(b)))
+    live_params()
+        .filter(|l| (l.get)(a) != (l.get)(b))
+        .map(|l| Action::Set(l.name.into(), (l.get)(b)))
         .collect()
 }
 

@@ -8,100 +8,6 @@ use kscope_core::log::CleanupPolicy;
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::{Acks, ConfigError, SimConfig, TopicSpec, Workload};
 
-/// One integer setting: its URL name, range and default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Range {
-    pub name: &'static str,
-    pub min: u64,
-    pub max: u64,
-    pub default: u64,
-}
-
-pub const BROKERS: Range = Range {
-    name: "brokers",
-    min: 1,
-    max: 9,
-    default: 3,
-};
-pub const PARTITIONS: Range = Range {
-    name: "partitions",
-    min: 1,
-    max: 24,
-    default: 3,
-};
-pub const REPLICATION_FACTOR: Range = Range {
-    name: "replication.factor",
-    min: 1,
-    max: 9,
-    default: 3,
-};
-pub const MIN_INSYNC_REPLICAS: Range = Range {
-    name: "min.insync.replicas",
-    min: 1,
-    max: 9,
-    default: 2,
-};
-pub const BATCH_SIZE: Range = Range {
-    name: "batch.size",
-    min: 0,
-    max: 1_048_576,
-    default: 16_384,
-};
-pub const LINGER_MS: Range = Range {
-    name: "linger.ms",
-    min: 0,
-    max: 1_000,
-    default: 5,
-};
-pub const MAX_IN_FLIGHT: Range = Range {
-    name: "max.in.flight.requests.per.connection",
-    min: 1,
-    max: 10,
-    default: 5,
-};
-pub const RATE: Range = Range {
-    name: "rate",
-    min: 0,
-    max: 20_000,
-    default: 200,
-};
-pub const KEYS: Range = Range {
-    name: "keys",
-    min: 0,
-    max: 1_000,
-    default: 0,
-};
-pub const CONSUMERS: Range = Range {
-    name: "consumers",
-    min: 0,
-    max: 12,
-    default: 2,
-};
-/// Records per second each consumer's application processes (not a Kafka setting: how
-/// fast the consuming application is).
-pub const CONSUMER_RATE: Range = Range {
-    name: "consumer.rate",
-    min: 10,
-    max: 20_000,
-    default: 2_000,
-};
-
-/// `log.retention.check.interval.ms` of every broker, in milliseconds.
-pub const RETENTION_CHECK_MS: Range = Range {
-    name: "log.retention.check.interval.ms",
-    min: 100,
-    max: 300_000,
-    default: 300_000,
-};
-/// `segment.bytes` of the topic (Kafka's minimum is 14 bytes; the page asks for a
-/// segment that holds at least a few records).
-pub const SEGMENT_BYTES: Range = Range {
-    name: "segment.bytes",
-    min: 1_024,
-    max: 1_073_741_824,
-    default: 1_073_741_824,
-};
-
 /// A URL parameter that was not understood: what it should have been, and what the page
 /// does instead. Written out in the page's language by [`Problem::text`].
 #[derive(Clone, Debug, PartialEq)]
@@ -291,27 +197,27 @@ pub fn fixed(x: f64, decimals: u32) -> String {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            brokers: BROKERS.default,
-            partitions: PARTITIONS.default,
-            replication_factor: REPLICATION_FACTOR.default,
-            min_insync_replicas: MIN_INSYNC_REPLICAS.default,
+            brokers: 3,
+            partitions: 3,
+            replication_factor: 3,
+            min_insync_replicas: 2,
             acks: Acks::All,
-            batch_size: BATCH_SIZE.default,
-            linger_ms: LINGER_MS.default,
+            batch_size: 16_384,
+            linger_ms: 5,
             enable_idempotence: None,
             unclean_leader_election_enable: false,
-            max_in_flight: MAX_IN_FLIGHT.default,
+            max_in_flight: 5,
             partitioner: PartitionerKind::BuiltIn,
-            rate: RATE.default,
-            keys: KEYS.default,
-            consumers: CONSUMERS.default,
+            rate: 200,
+            keys: 0,
+            consumers: 2,
             assignor: AssignorKind::Range,
-            consumer_rate: CONSUMER_RATE.default,
-            segment_bytes: SEGMENT_BYTES.default,
+            consumer_rate: 2_000,
+            segment_bytes: 1_073_741_824,
             retention_bytes: -1,
             retention_ms: 604_800_000,
             cleanup_policy: CleanupPolicy::Delete,
-            retention_check_ms: RETENTION_CHECK_MS.default,
+            retention_check_ms: 300_000,
             seed: 1,
             speed: 1.0,
             lang: None,
@@ -359,261 +265,64 @@ impl Settings {
         {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let (k, v) = (decode(k), decode(v));
-            let int = |r: Range, problems: &mut Vec<Problem>| -> Option<u64> {
-                match v.trim().parse::<u64>() {
-                    Ok(n) if (r.min..=r.max).contains(&n) => Some(n),
-                    _ => {
-                        problems.push(Problem::new(
-                            r.name,
-                            &v,
-                            Expected::Range(r.min, r.max),
-                            Fallback::Value(r.default.to_string()),
-                        ));
-                        None
+            match crate::params::find(&k) {
+                Some(p) => {
+                    if let Err(expected) = (p.put)(&mut s, &v) {
+                        problems.push(Problem::new(&k, &v, expected, (p.fallback)()));
                     }
                 }
-            };
-            let bad =
-                |expected: Expected, fallback: Fallback| Problem::new(&k, &v, expected, fallback);
-            match k.as_str() {
-                "brokers" => s.brokers = int(BROKERS, &mut problems).unwrap_or(s.brokers),
-                "partitions" => {
-                    s.partitions = int(PARTITIONS, &mut problems).unwrap_or(s.partitions)
-                }
-                "replication.factor" => {
-                    s.replication_factor =
-                        int(REPLICATION_FACTOR, &mut problems).unwrap_or(s.replication_factor)
-                }
-                "min.insync.replicas" => {
-                    s.min_insync_replicas =
-                        int(MIN_INSYNC_REPLICAS, &mut problems).unwrap_or(s.min_insync_replicas)
-                }
-                "batch.size" => {
-                    s.batch_size = int(BATCH_SIZE, &mut problems).unwrap_or(s.batch_size)
-                }
-                "linger.ms" => s.linger_ms = int(LINGER_MS, &mut problems).unwrap_or(s.linger_ms),
-                "max.in.flight.requests.per.connection" => {
-                    s.max_in_flight = int(MAX_IN_FLIGHT, &mut problems).unwrap_or(s.max_in_flight)
-                }
-                "rate" => s.rate = int(RATE, &mut problems).unwrap_or(s.rate),
-                "keys" => s.keys = int(KEYS, &mut problems).unwrap_or(s.keys),
-                "consumers" => s.consumers = int(CONSUMERS, &mut problems).unwrap_or(s.consumers),
-                "seed" => match v.trim().parse::<u64>() {
-                    Ok(n) => s.seed = n,
-                    Err(_) => problems.push(bad(
-                        Expected::WholeNumber,
-                        Fallback::Value(s.seed.to_string()),
-                    )),
-                },
-                "acks" => match Acks::parse(&v) {
-                    Ok(a) => s.acks = a,
-                    Err(e) => problems.push(bad(
-                        Expected::Kafka(e.message),
-                        Fallback::Value("acks=all".into()),
-                    )),
-                },
-                "enable.idempotence" => match v.as_str() {
-                    "true" => s.enable_idempotence = Some(true),
-                    "false" => s.enable_idempotence = Some(false),
-                    _ => problems.push(bad(Expected::TrueOrFalse, Fallback::KafkaDefault)),
-                },
-                "unclean.leader.election.enable" => match v.as_str() {
-                    "true" => s.unclean_leader_election_enable = true,
-                    "false" => s.unclean_leader_election_enable = false,
-                    _ => problems.push(bad(Expected::TrueOrFalse, Fallback::Value("false".into()))),
-                },
-                "partitioner" => match PartitionerKind::parse(&v) {
-                    Some(p) => s.partitioner = p,
-                    None => problems.push(bad(
-                        Expected::OneOf("builtin, roundrobin, uniformsticky, default"),
-                        Fallback::Value("builtin".into()),
-                    )),
-                },
-                "partition.assignment.strategy" => match parse_assignor(&v) {
-                    Some(a) => s.assignor = a,
-                    None => problems.push(bad(
-                        Expected::OneOf("range, roundrobin, sticky, cooperative-sticky"),
-                        Fallback::Value("range".into()),
-                    )),
-                },
-                "segment.bytes" => {
-                    s.segment_bytes = int(SEGMENT_BYTES, &mut problems).unwrap_or(s.segment_bytes)
-                }
-                "log.retention.check.interval.ms" => {
-                    s.retention_check_ms =
-                        int(RETENTION_CHECK_MS, &mut problems).unwrap_or(s.retention_check_ms)
-                }
-                "retention.bytes" | "retention.ms" => match v.trim().parse::<i64>() {
-                    Ok(n) if n >= -1 => {
-                        if k == "retention.bytes" {
-                            s.retention_bytes = n
-                        } else {
-                            s.retention_ms = n
-                        }
-                    }
-                    _ => problems.push(bad(Expected::Retention, Fallback::KafkaDefault)),
-                },
-                "cleanup.policy" => match parse_cleanup_policy(&v) {
-                    Some(p) => s.cleanup_policy = p,
-                    None => problems.push(bad(
-                        Expected::OneOf("delete, compact, compact,delete"),
-                        Fallback::Value("delete".into()),
-                    )),
-                },
-                "consumer.rate" => {
-                    s.consumer_rate = int(CONSUMER_RATE, &mut problems).unwrap_or(s.consumer_rate)
-                }
-                "embed" => match v.as_str() {
-                    "1" | "true" => s.embed = true,
-                    "0" | "false" => s.embed = false,
-                    _ => problems.push(bad(Expected::OneOrZero, Fallback::Value("0".into()))),
-                },
-                "autoplay" => match v.as_str() {
-                    "1" | "true" => s.autoplay = true,
-                    "0" | "false" => s.autoplay = false,
-                    _ => problems.push(bad(Expected::OneOrZero, Fallback::Value("1".into()))),
-                },
-                "controls" => match v.as_str() {
-                    "show" => s.controls = Some(ControlsMode::Show),
-                    "hide" => s.controls = Some(ControlsMode::Hide),
-                    "lock" => s.controls = Some(ControlsMode::Lock),
-                    _ => problems.push(bad(Expected::OneOf("show, hide, lock"), Fallback::Ignored)),
-                },
-                "lang" => match crate::i18n::Lang::parse(&v) {
-                    Some(l) => s.lang = Some(l),
-                    None => {
-                        problems.push(bad(Expected::OneOf("ko, en"), Fallback::BrowserLanguage))
-                    }
-                },
-                "speed" => match parse_speed(&v) {
-                    Some(x) => s.speed = x,
-                    None => problems.push(bad(
-                        Expected::OneOf("0.1, 0.25, 0.5, 1, 2, 5, 10"),
-                        Fallback::Value("1".into()),
-                    )),
-                },
                 // Read by share::Session.
-                k if crate::share::PARAMS.contains(&k) => {}
-                _ => problems.push(bad(Expected::Known, Fallback::Ignored)),
+                None if crate::share::PARAMS.contains(&k.as_str()) => {}
+                None => problems.push(Problem::new(&k, &v, Expected::Known, Fallback::Ignored)),
             }
         }
         (s, problems)
     }
 
-    /// The query string for these settings, every parameter named as Kafka names it.
+    /// The query string for these settings, every parameter named as Kafka names it:
+    /// what a run is, always; the rest when not its default.
     pub fn to_query(&self) -> String {
-        let mut q = format!(
-            "brokers={}&partitions={}&replication.factor={}&min.insync.replicas={}&acks={}&batch.size={}&linger.ms={}",
-            self.brokers,
-            self.partitions,
-            self.replication_factor,
-            self.min_insync_replicas,
-            self.acks.name(),
-            self.batch_size,
-            self.linger_ms
-        );
-        if let Some(i) = self.enable_idempotence {
-            q.push_str(&format!("&enable.idempotence={i}"));
-        }
-        if self.unclean_leader_election_enable {
-            q.push_str("&unclean.leader.election.enable=true");
-        }
-        q.push_str(&format!(
-            "&max.in.flight.requests.per.connection={}&partitioner={}&consumers={}&partition.assignment.strategy={}&consumer.rate={}&keys={}&rate={}&seed={}",
-            self.max_in_flight,
-            self.partitioner.name(),
-            self.consumers,
-            self.assignor.name(),
-            self.consumer_rate,
-            self.keys,
-            self.rate,
-            self.seed
-        ));
-        let d = Settings::default();
-        if self.segment_bytes != d.segment_bytes {
-            q.push_str(&format!("&segment.bytes={}", self.segment_bytes));
-        }
-        if self.retention_bytes != d.retention_bytes {
-            q.push_str(&format!("&retention.bytes={}", self.retention_bytes));
-        }
-        if self.retention_ms != d.retention_ms {
-            q.push_str(&format!("&retention.ms={}", self.retention_ms));
-        }
-        if self.cleanup_policy != d.cleanup_policy {
-            q.push_str(&format!(
-                "&cleanup.policy={}",
-                cleanup_policy_name(self.cleanup_policy)
-            ));
-        }
-        if self.retention_check_ms != d.retention_check_ms {
-            q.push_str(&format!(
-                "&log.retention.check.interval.ms={}",
-                self.retention_check_ms
-            ));
-        }
-        q.push_str(&self.view_query());
-        q
+        self.query_of(|p| p.in_url != crate::params::InUrl::View) + &self.view_query()
+    }
+
+    /// `name=value` of the settings `which` picks that the URL writes, joined by `&`.
+    fn query_of(&self, which: impl Fn(&crate::params::Param) -> bool) -> String {
+        let default = Settings::default();
+        crate::params::PARAMS
+            .iter()
+            .filter(|p| which(p) && p.written(self, &default))
+            .map(|p| format!("{}={}", p.name, (p.get)(self)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     /// The parameters that only change how the page looks (speed, language, embedding),
     /// each only when not its default, each starting with `&`.
     pub fn view_query(&self) -> String {
-        let mut q = String::new();
-        if self.speed != 1.0 {
-            q.push_str(&format!("&speed={}", speed_name(self.speed)));
+        let q = self.query_of(|p| p.in_url == crate::params::InUrl::View);
+        if q.is_empty() {
+            q
+        } else {
+            format!("&{q}")
         }
-        if let Some(l) = self.lang {
-            q.push_str(&format!("&lang={}", l.code()));
-        }
-        if self.embed {
-            q.push_str("&embed=1");
-        }
-        if let Some(c) = self.controls {
-            q.push_str(&format!("&controls={}", c.name()));
-        }
-        if !self.autoplay {
-            q.push_str("&autoplay=0");
-        }
-        q
     }
 
-    /// The simulation's configuration, or Kafka's error for a combination it rejects.
+    /// The simulation's configuration, or Kafka's error for a combination it rejects:
+    /// one topic, `orders`, and the producing application's 100-byte records, with every
+    /// setting written in by its entry of [`crate::params::PARAMS`].
     pub fn to_config(&self) -> Result<SimConfig, ConfigError> {
-        let mut topic = TopicSpec::new(
-            "orders",
-            self.partitions as u32,
-            self.replication_factor as u32,
-        );
-        topic.min_insync_replicas = self.min_insync_replicas as u32;
-        topic.unclean_leader_election_enable = self.unclean_leader_election_enable;
-        topic.log.segment_bytes = self.segment_bytes as u32;
-        topic.log.retention_bytes = self.retention_bytes;
-        topic.log.retention_ms = self.retention_ms;
-        topic.log.cleanup_policy = self.cleanup_policy;
         let mut config = SimConfig {
-            brokers: self.brokers as u32,
-            topics: vec![topic],
+            topics: vec![TopicSpec::new("orders", 1, 1)],
             workload: Workload {
-                rate: self.rate as u32,
-                keys: self.keys as u32,
                 value_bytes: 100,
                 topic: 0,
+                ..Default::default()
             },
             ..Default::default()
         };
-        config.producer.acks = self.acks;
-        config.producer.batch_size = self.batch_size as u32;
-        config.producer.linger_ms = self.linger_ms;
-        config.producer.enable_idempotence = self.enable_idempotence;
-        config.producer.max_in_flight_requests_per_connection = self.max_in_flight as u32;
-        config.producer.partitioner = self.partitioner;
-        config.consumers = self.consumers as u32;
-        config.consumer.partition_assignment_strategy = self.assignor;
-        config.consumer.process_us_per_record = 1_000_000 / self.consumer_rate.max(1);
-        // As a cluster of fewer than three brokers is configured to let consumer groups
-        // work at all (Kafka's default of 3 refuses to create __consumer_offsets).
-        config.broker.log_retention_check_interval_ms = self.retention_check_ms;
-        config.broker.offsets_topic_replication_factor = (self.brokers as u32).min(3);
+        for p in crate::params::PARAMS {
+            (p.configure)(self, &mut config);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -628,7 +337,7 @@ pub fn cleanup_policy_name(p: CleanupPolicy) -> &'static str {
     }
 }
 
-fn parse_cleanup_policy(v: &str) -> Option<CleanupPolicy> {
+pub(crate) fn parse_cleanup_policy(v: &str) -> Option<CleanupPolicy> {
     match v.trim() {
         "delete" => Some(CleanupPolicy::Delete),
         "compact" => Some(CleanupPolicy::Compact),
@@ -690,7 +399,7 @@ mod tests {
         assert_eq!(s.brokers, 3);
         assert_eq!(s.partitions, 6);
         assert_eq!(s.acks, Acks::All);
-        assert_eq!(s.linger_ms, LINGER_MS.default);
+        assert_eq!(s.linger_ms, 5);
         assert_eq!(problems.len(), 4, "{problems:?}");
         use crate::i18n::Lang;
         assert_eq!(

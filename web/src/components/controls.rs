@@ -3,16 +3,14 @@
 
 use std::rc::Rc;
 
-use kscope_core::assignor::AssignorKind;
-use kscope_core::partitioner::PartitionerKind;
-use kscope_core::Acks;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::Same;
 use crate::i18n::Lang;
+use crate::params::{Control, Section, Values, PARAMS};
 use crate::scenario::Scenario;
-use crate::settings::{self, Range, Settings, SPEEDS};
+use crate::settings::{self, Settings, SPEEDS};
 use crate::Msg;
 
 /// A select's node, kept showing `value` whenever it (or the options) change.
@@ -37,8 +35,6 @@ pub(crate) fn use_select_value(value: String) -> NodeRef {
 pub struct ControlsProps {
     pub settings: Settings,
     pub playing: bool,
-    /// Whether the producer is idempotent (as Kafka resolved `enable.idempotence`).
-    pub idempotent: bool,
     pub lang: Lang,
     pub dispatch: Callback<Msg>,
     pub scenarios: Same<Vec<Rc<Scenario>>>,
@@ -93,83 +89,137 @@ pub fn CaptionBar(p: &CaptionBarProps) -> Html {
     }
 }
 
-/// The control panel: playback, then the cluster's and the producer's settings.
+/// The props of [`ParamControl`].
+#[derive(Properties, PartialEq)]
+pub struct ParamControlProps {
+    /// The setting's index in [`PARAMS`].
+    pub index: usize,
+    /// Its value as text, and what its control shows.
+    pub value: String,
+    pub shown: String,
+    /// The note beside it, if it has one.
+    pub note: Option<&'static str>,
+    pub lang: Lang,
+    pub dispatch: Callback<Msg>,
+}
+
+/// One setting's control, drawn as its entry of [`PARAMS`] says: a slider, a slider over
+/// names, a checkbox or a select. A change is sent as the setting's text.
+#[function_component]
+pub fn ParamControl(props: &ParamControlProps) -> Html {
+    let p = &PARAMS[props.index];
+    let name = p.name;
+    let label = (p.label)(props.lang.text());
+    let select_ref = use_select_value(props.value.clone());
+    let set = move |v: String| Msg::SetParam(name, v);
+    let names = match p.values {
+        Values::Names(names) => names,
+        _ => &[],
+    };
+    let note = props.note.map(|n| html! { <output>{n}</output> });
+    match p.control {
+        Control::Slider { max, step } => {
+            let min = match p.values {
+                Values::Int { min, .. } => min,
+                _ => 0,
+            };
+            // The URL may hold more than the slider reaches: the slider stops at its end.
+            let value: u64 = props.value.parse().unwrap_or(min).min(max);
+            let onchange = props
+                .dispatch
+                .reform(move |e: Event| set(e.target_unchecked_into::<HtmlInputElement>().value()));
+            html! {
+                <label class="control">
+                    <span class="name">{label}</span>
+                    <input type="range" data-testid={p.testid} min={min.to_string()} max={max.to_string()} step={step.to_string()}
+                        value={value.to_string()} {onchange} aria-label={label} />
+                    <output>{value}</output>
+                </label>
+            }
+        }
+        Control::NameSlider => {
+            let index = names.iter().position(|n| *n == props.value).unwrap_or(0);
+            let onchange = props.dispatch.reform(move |e: Event| {
+                let i: usize = e
+                    .target_unchecked_into::<HtmlInputElement>()
+                    .value()
+                    .parse()
+                    .unwrap_or(0);
+                set(names.get(i).copied().unwrap_or_default().into())
+            });
+            html! {
+                <label class="control">
+                    <span class="name">{label}</span>
+                    <input type="range" data-testid={p.testid} min="0" max={(names.len().max(1) - 1).to_string()} step="1"
+                        value={index.to_string()} {onchange} aria-label={label} />
+                    <output>{props.value.clone()}</output>
+                </label>
+            }
+        }
+        Control::Checkbox => {
+            let onchange = props.dispatch.reform(move |e: Event| {
+                set(e
+                    .target_unchecked_into::<HtmlInputElement>()
+                    .checked()
+                    .to_string())
+            });
+            html! {
+                <label class="control toggle">
+                    <input type="checkbox" data-testid={p.testid} checked={props.shown == "true"} {onchange} />
+                    <span>{label}</span>
+                </label>
+            }
+        }
+        Control::Select => {
+            let onchange = props.dispatch.reform(move |e: Event| {
+                set(e.target_unchecked_into::<HtmlSelectElement>().value())
+            });
+            html! {
+                <label class="control">
+                    <span class="name">{label}</span>
+                    <select data-testid={p.testid} {onchange} ref={select_ref}>
+                        { for names.iter().map(|n| html! {
+                            <option value={*n} selected={*n == props.value}>{*n}</option>
+                        }) }
+                    </select>
+                    { note }
+                </label>
+            }
+        }
+        Control::None => html! {},
+    }
+}
+
+/// The panel's controls of one section, in the table's order.
+fn section(section: Section, s: &Settings, lang: Lang, dispatch: &Callback<Msg>) -> Html {
+    let t = lang.text();
+    html! {
+        { for PARAMS.iter().enumerate().filter(|(_, p)| p.section == section && p.control != Control::None).map(|(index, p)| html! {
+            <ParamControl key={p.name} {index} value={(p.get)(s)} shown={p.shown(s)} note={p.note.map(|n| n(s, t))} {lang} dispatch={dispatch.clone()} />
+        }) }
+    }
+}
+
+/// The control panel: the scenarios, playback, then the cluster's, the producer's and the
+/// consumers' settings.
 #[function_component]
 pub fn Controls(props: &ControlsProps) -> Html {
     let s = &props.settings;
     let t = props.lang.text();
     let link = &props.dispatch;
-    let slider = |testid: &'static str,
-                  label: &'static str,
-                  r: Range,
-                  value: u64,
-                  step: u64,
-                  set: fn(&mut Settings, u64)| {
-        let onchange = link.reform(move |e: Event| {
-            let v: u64 = e
-                .target_unchecked_into::<HtmlInputElement>()
-                .value()
-                .parse()
-                .unwrap_or(r.default);
-            Msg::Set(Box::new(move |s: &mut Settings| set(s, v)))
-        });
-        html! {
-            <label class="control">
-                <span class="name">{label}</span>
-                <input type="range" data-testid={testid} min={r.min.to_string()} max={r.max.to_string()} step={step.to_string()}
-                    value={value.to_string()} {onchange} aria-label={label} />
-                <output>{value}</output>
-            </label>
-        }
-    };
-    let acks_value = match s.acks {
-        Acks::None => 0,
-        Acks::Leader => 1,
-        Acks::All => 2,
-    };
-    let on_acks = link.reform(|e: Event| {
-        let v = e.target_unchecked_into::<HtmlInputElement>().value();
-        let acks = match v.as_str() {
-            "0" => Acks::None,
-            "1" => Acks::Leader,
-            _ => Acks::All,
-        };
-        Msg::Set(Box::new(move |s: &mut Settings| s.acks = acks))
-    });
-    let idempotent = props.idempotent;
-    let on_idem = link.reform(|e: Event| {
-        let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-        Msg::Set(Box::new(move |s: &mut Settings| {
-            s.enable_idempotence = Some(on)
-        }))
-    });
-    let on_unclean = link.reform(|e: Event| {
-        let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-        Msg::Set(Box::new(move |s: &mut Settings| {
-            s.unclean_leader_election_enable = on
-        }))
-    });
-    let on_partitioner = link.reform(|e: Event| {
-        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-        let p = PartitionerKind::parse(&v).unwrap_or_default();
-        Msg::Set(Box::new(move |s: &mut Settings| s.partitioner = p))
-    });
     let on_speed = link.reform(|e: Event| {
-        let v = settings::parse_speed(&e.target_unchecked_into::<HtmlSelectElement>().value())
-            .unwrap_or(1.0);
-        Msg::Set(Box::new(move |s: &mut Settings| s.speed = v))
+        Msg::SetParam(
+            "speed",
+            e.target_unchecked_into::<HtmlSelectElement>().value(),
+        )
     });
     let on_seed =
         link.reform(|e: Event| Msg::SetSeed(e.target_unchecked_into::<HtmlInputElement>().value()));
     let on_lang = link.reform(|e: Event| {
-        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-        let lang = Lang::parse(&v);
-        Msg::Set(Box::new(move |s: &mut Settings| s.lang = lang))
-    });
-    let on_assignor = link.reform(|e: Event| {
-        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-        let a = settings::parse_assignor(&v).unwrap_or(AssignorKind::Range);
-        Msg::Set(Box::new(move |s: &mut Settings| s.assignor = a))
+        Msg::SetParam(
+            "lang",
+            e.target_unchecked_into::<HtmlSelectElement>().value(),
+        )
     });
     // Each select shows the setting's value even after the page (a scenario, a link)
     // changed it: an option's `selected` attribute stops counting once a person has used
@@ -177,8 +227,6 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let scenario_ref = use_select_value(props.scenario.clone());
     let speed_ref = use_select_value(settings::speed_name(s.speed).to_string());
     let lang_ref = use_select_value(props.lang.code().to_string());
-    let partitioner_ref = use_select_value(s.partitioner.name().to_string());
-    let assignor_ref = use_select_value(s.assignor.name().to_string());
     let on_file = link.reform(|e: Event| {
         let input = e.target_unchecked_into::<HtmlInputElement>();
         let file = input.files().and_then(|f| f.get(0));
@@ -228,49 +276,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </select>
             </label>
             <h3>{t.cluster}</h3>
-            { slider("brokers", t.brokers, settings::BROKERS, s.brokers, 1, |s, v| s.brokers = v) }
-            { slider("partitions", t.partitions, settings::PARTITIONS, s.partitions, 1, |s, v| s.partitions = v) }
-            { slider("replication-factor", "replication.factor", settings::REPLICATION_FACTOR, s.replication_factor, 1, |s, v| s.replication_factor = v) }
-            { slider("min-insync-replicas", "min.insync.replicas", settings::MIN_INSYNC_REPLICAS, s.min_insync_replicas, 1, |s, v| s.min_insync_replicas = v) }
-            <label class="control toggle">
-                <input type="checkbox" data-testid="unclean" checked={s.unclean_leader_election_enable} onchange={on_unclean} />
-                <span>{"unclean.leader.election.enable"}</span>
-            </label>
+            { section(Section::Cluster, s, props.lang, link) }
             <h3>{t.producer}</h3>
-            <label class="control">
-                <span class="name">{"acks"}</span>
-                <input type="range" data-testid="acks" min="0" max="2" step="1" value={acks_value.to_string()} onchange={on_acks} aria-label="acks" />
-                <output>{s.acks.name()}</output>
-            </label>
-            { slider("batch-size", "batch.size", Range { max: 262_144, ..settings::BATCH_SIZE }, s.batch_size.min(262_144), 1024, |s, v| s.batch_size = v) }
-            { slider("linger-ms", "linger.ms", settings::LINGER_MS, s.linger_ms, 1, |s, v| s.linger_ms = v) }
-            { slider("max-in-flight", "max.in.flight.requests.per.connection", settings::MAX_IN_FLIGHT, s.max_in_flight, 1, |s, v| s.max_in_flight = v) }
-            <label class="control toggle">
-                <input type="checkbox" data-testid="idempotence" checked={idempotent} onchange={on_idem} />
-                <span>{"enable.idempotence"}</span>
-            </label>
-            <label class="control">
-                <span class="name">{"partitioner"}</span>
-                <select data-testid="partitioner" onchange={on_partitioner} ref={partitioner_ref}>
-                    { for [PartitionerKind::BuiltIn, PartitionerKind::RoundRobin, PartitionerKind::UniformSticky, PartitionerKind::LegacyDefault].iter().map(|p| html! {
-                        <option value={p.name()} selected={*p == s.partitioner}>{p.name()}</option>
-                    }) }
-                </select>
-            </label>
-            { slider("rate", t.records_per_s, Range { max: 5_000, ..settings::RATE }, s.rate.min(5_000), 10, |s, v| s.rate = v) }
-            { slider("keys", t.distinct_keys, Range { max: 64, ..settings::KEYS }, s.keys.min(64), 1, |s, v| s.keys = v) }
+            { section(Section::Producer, s, props.lang, link) }
             <h3>{t.consumer_group}</h3>
-            { slider("consumers", t.consumers, settings::CONSUMERS, s.consumers, 1, |s, v| s.consumers = v) }
-            <label class="control">
-                <span class="name">{"partition.assignment.strategy"}</span>
-                <select data-testid="assignor" onchange={on_assignor} ref={assignor_ref}>
-                    { for AssignorKind::ALL.iter().map(|a| html! {
-                        <option value={a.name()} selected={*a == s.assignor}>{a.name()}</option>
-                    }) }
-                </select>
-                <output>{ match s.assignor.protocol() { kscope_core::assignor::RebalanceProtocol::Eager => t.eager, kscope_core::assignor::RebalanceProtocol::Cooperative => t.cooperative } }</output>
-            </label>
-            { slider("consumer-rate", t.consumer_rate, Range { max: 5_000, ..settings::CONSUMER_RATE }, s.consumer_rate.min(5_000), 10, |s, v| s.consumer_rate = v) }
+            { section(Section::Consumers, s, props.lang, link) }
         </aside>
     }
 }

@@ -1,0 +1,753 @@
+//! Every setting of the page, described once: [`PARAMS`].
+//!
+//! An entry says what the setting is called (Kafka's name, which is also its URL
+//! parameter), the `data-testid` of its control, how its value is written as text and
+//! read back (the URL, scenario files and the controls all speak that text), what the
+//! page does with a bad value, how it is drawn in the control panel, which part of the
+//! core's configuration it drives, and whether a running cluster takes a change to it
+//! live. The URL parser and printer ([`crate::settings`]), the control panel
+//! ([`crate::components::controls`]), the live changes ([`crate::script`]) and the core's
+//! configuration all read this one table, so a new setting is a field of
+//! [`Settings`] and one entry here.
+
+use kscope_core::assignor::RebalanceProtocol;
+use kscope_core::partitioner::PartitionerKind;
+use kscope_core::{Acks, SimConfig};
+
+use crate::i18n::{Lang, Text};
+use crate::settings::{
+    cleanup_policy_name, parse_assignor, parse_cleanup_policy, parse_speed, speed_name,
+    ControlsMode, Expected, Fallback, Settings,
+};
+
+/// Where the control panel shows a setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Cluster,
+    Producer,
+    Consumers,
+    /// Not in the panel's sections: in the URL and scenario files only, or drawn by the
+    /// panel's own header (speed, seed, language).
+    None,
+}
+
+/// How the panel draws a setting's control.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// A slider over whole numbers; `max` and `step` are the slider's own (the URL may
+    /// take a wider range).
+    Slider {
+        max: u64,
+        step: u64,
+    },
+    /// A slider over the setting's names, showing the name.
+    NameSlider,
+    Checkbox,
+    Select,
+    /// No control of its own.
+    None,
+}
+
+/// What values a setting takes, as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Values {
+    /// A whole number from `min` to `max`.
+    Int { min: u64, max: u64, default: u64 },
+    /// One of these names, in the order a control offers them.
+    Names(&'static [&'static str]),
+    /// `true` or `false`.
+    Bool,
+    /// Anything its reader accepts.
+    Other,
+}
+
+/// When the URL writes a setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InUrl {
+    /// Always: what a run is.
+    Always,
+    /// Only when it is not its default.
+    Changed,
+    /// Only when it is not its default, and it changes how the page looks, not the run
+    /// (speed, language, embedding): a scenario's URL keeps these too.
+    View,
+}
+
+/// One setting: see the module's documentation.
+pub struct Param {
+    /// Kafka's name for it (kscope's, where Kafka has none), as the URL writes it.
+    pub name: &'static str,
+    /// The `data-testid` of its control ("" without one).
+    pub testid: &'static str,
+    /// The control's label, in the page's language (Kafka's names stay as Kafka writes
+    /// them).
+    pub label: fn(&Text) -> &'static str,
+    pub section: Section,
+    pub control: Control,
+    pub values: Values,
+    pub in_url: InUrl,
+    /// A running cluster takes a change to it as Kafka would (a command), instead of a
+    /// new run.
+    pub live: bool,
+    /// Its value as text.
+    pub get: fn(&Settings) -> String,
+    /// What the control shows, where it differs from the value (the idempotence Kafka
+    /// resolves when the setting is left to its default).
+    pub shown: Option<fn(&Settings) -> String>,
+    /// Takes a value from text; what was expected, if the text is not one.
+    pub put: fn(&mut Settings, &str) -> Result<(), Expected>,
+    /// What the page keeps when the text is not a value.
+    pub fallback: fn() -> Fallback,
+    /// A note beside the control (the assignor's rebalance protocol).
+    pub note: Option<fn(&Settings, &Text) -> &'static str>,
+    /// Writes the setting into the core's configuration.
+    pub configure: fn(&Settings, &mut SimConfig),
+}
+
+impl Param {
+    /// The value the control shows.
+    pub fn shown(&self, s: &Settings) -> String {
+        self.shown.map_or_else(|| (self.get)(s), |f| f(s))
+    }
+
+    /// Whether the URL writes it for these settings.
+    pub fn written(&self, s: &Settings, default: &Settings) -> bool {
+        match self.in_url {
+            InUrl::Always => true,
+            InUrl::Changed | InUrl::View => (self.get)(s) != (self.get)(default),
+        }
+    }
+}
+
+/// The setting called `name`.
+pub fn find(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.name == name)
+}
+
+/// Reads a whole number within `min..=max`.
+fn int(v: &str, min: u64, max: u64) -> Result<u64, Expected> {
+    match v.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(Expected::Range(min, max)),
+    }
+}
+
+fn boolean(v: &str) -> Result<bool, Expected> {
+    match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Expected::TrueOrFalse),
+    }
+}
+
+fn one_or_zero(v: &str) -> Result<bool, Expected> {
+    match v {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(Expected::OneOrZero),
+    }
+}
+
+/// `retention.*`: -1 or a whole number of at least 0.
+fn retention(v: &str) -> Result<i64, Expected> {
+    match v.trim().parse::<i64>() {
+        Ok(n) if n >= -1 => Ok(n),
+        _ => Err(Expected::Retention),
+    }
+}
+
+/// A whole-number setting: `$field` of [`Settings`] from `$min` to `$max`.
+macro_rules! int_param {
+    ($name:literal, $testid:literal, $label:expr, $section:expr, $control:expr,
+     $field:ident, $min:literal, $max:literal, $default:literal, $live:literal,
+     $configure:expr) => {
+        Param {
+            name: $name,
+            testid: $testid,
+            label: $label,
+            section: $section,
+            control: $control,
+            values: Values::Int {
+                min: $min,
+                max: $max,
+                default: $default,
+            },
+            in_url: InUrl::Always,
+            live: $live,
+            get: |s| s.$field.to_string(),
+            shown: None,
+            put: |s, v| {
+                s.$field = int(v, $min, $max)?;
+                Ok(())
+            },
+            fallback: || Fallback::Value(stringify!($default).into()),
+            note: None,
+            configure: $configure,
+        }
+    };
+}
+
+/// The URL writes topic and view settings only when they differ from their defaults;
+/// these build such entries without a control.
+macro_rules! hidden_param {
+    ($name:literal, $in_url:expr, $get:expr, $put:expr, $fallback:expr, $configure:expr) => {
+        Param {
+            name: $name,
+            testid: "",
+            label: |_| $name,
+            section: Section::None,
+            control: Control::None,
+            values: Values::Other,
+            in_url: $in_url,
+            live: false,
+            get: $get,
+            shown: None,
+            put: $put,
+            fallback: $fallback,
+            note: None,
+            configure: $configure,
+        }
+    };
+}
+
+/// Settings that only change how the page looks configure nothing.
+fn no_config(_: &Settings, _: &mut SimConfig) {}
+
+const ACKS: &[&str] = &["0", "1", "all"];
+const PARTITIONERS: &[&str] = &["builtin", "roundrobin", "uniformsticky", "default"];
+const ASSIGNORS: &[&str] = &["range", "roundrobin", "sticky", "cooperative-sticky"];
+
+/// Every setting, in the order the URL writes them and the panel shows each section.
+pub const PARAMS: &[Param] = &[
+    int_param!(
+        "brokers",
+        "brokers",
+        |t| t.brokers,
+        Section::Cluster,
+        Control::Slider { max: 9, step: 1 },
+        brokers,
+        1,
+        9,
+        3,
+        false,
+        |s, c| {
+            c.brokers = s.brokers as u32;
+            // As a cluster of fewer than three brokers is configured to let consumer
+            // groups work at all (Kafka's default of 3 refuses to create
+            // __consumer_offsets).
+            c.broker.offsets_topic_replication_factor = (s.brokers as u32).min(3);
+        }
+    ),
+    int_param!(
+        "partitions",
+        "partitions",
+        |t| t.partitions,
+        Section::Cluster,
+        Control::Slider { max: 24, step: 1 },
+        partitions,
+        1,
+        24,
+        3,
+        true,
+        |s, c| c.topics[0].partitions = s.partitions as u32
+    ),
+    int_param!(
+        "replication.factor",
+        "replication-factor",
+        |_| "replication.factor",
+        Section::Cluster,
+        Control::Slider { max: 9, step: 1 },
+        replication_factor,
+        1,
+        9,
+        3,
+        false,
+        |s, c| c.topics[0].replication_factor = s.replication_factor as u32
+    ),
+    int_param!(
+        "min.insync.replicas",
+        "min-insync-replicas",
+        |_| "min.insync.replicas",
+        Section::Cluster,
+        Control::Slider { max: 9, step: 1 },
+        min_insync_replicas,
+        1,
+        9,
+        2,
+        false,
+        |s, c| c.topics[0].min_insync_replicas = s.min_insync_replicas as u32
+    ),
+    Param {
+        name: "unclean.leader.election.enable",
+        testid: "unclean",
+        label: |_| "unclean.leader.election.enable",
+        section: Section::Cluster,
+        control: Control::Checkbox,
+        values: Values::Bool,
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.unclean_leader_election_enable.to_string(),
+        shown: None,
+        put: |s, v| {
+            s.unclean_leader_election_enable = boolean(v)?;
+            Ok(())
+        },
+        fallback: || Fallback::Value("false".into()),
+        note: None,
+        configure: |s, c| {
+            c.topics[0].unclean_leader_election_enable = s.unclean_leader_election_enable
+        },
+    },
+    Param {
+        name: "acks",
+        testid: "acks",
+        label: |_| "acks",
+        section: Section::Producer,
+        control: Control::NameSlider,
+        values: Values::Names(ACKS),
+        in_url: InUrl::Always,
+        live: false,
+        get: |s| s.acks.name().into(),
+        shown: None,
+        put: |s, v| {
+            s.acks = Acks::parse(v).map_err(|e| Expected::Kafka(e.message))?;
+            Ok(())
+        },
+        fallback: || Fallback::Value("acks=all".into()),
+        note: None,
+        configure: |s, c| c.producer.acks = s.acks,
+    },
+    Param {
+        control: Control::Slider {
+            max: 262_144,
+            step: 1024,
+        },
+        ..int_param!(
+            "batch.size",
+            "batch-size",
+            |_| "batch.size",
+            Section::Producer,
+            Control::None,
+            batch_size,
+            0,
+            1_048_576,
+            16_384,
+            false,
+            |s, c| c.producer.batch_size = s.batch_size as u32
+        )
+    },
+    int_param!(
+        "linger.ms",
+        "linger-ms",
+        |_| "linger.ms",
+        Section::Producer,
+        Control::Slider {
+            max: 1_000,
+            step: 1
+        },
+        linger_ms,
+        0,
+        1_000,
+        5,
+        false,
+        |s, c| c.producer.linger_ms = s.linger_ms
+    ),
+    int_param!(
+        "max.in.flight.requests.per.connection",
+        "max-in-flight",
+        |_| "max.in.flight.requests.per.connection",
+        Section::Producer,
+        Control::Slider { max: 10, step: 1 },
+        max_in_flight,
+        1,
+        10,
+        5,
+        false,
+        |s, c| c.producer.max_in_flight_requests_per_connection = s.max_in_flight as u32
+    ),
+    Param {
+        name: "enable.idempotence",
+        testid: "idempotence",
+        label: |_| "enable.idempotence",
+        section: Section::Producer,
+        control: Control::Checkbox,
+        values: Values::Bool,
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| {
+            s.enable_idempotence
+                .map_or(String::new(), |i| i.to_string())
+        },
+        // Left to its default, the idempotence Kafka resolves from the other settings.
+        shown: Some(|s| {
+            let mut c = SimConfig::default();
+            for p in PARAMS.iter().filter(|p| p.section == Section::Producer) {
+                (p.configure)(s, &mut c);
+            }
+            c.producer.idempotence().unwrap_or(false).to_string()
+        }),
+        put: |s, v| {
+            s.enable_idempotence = Some(boolean(v)?);
+            Ok(())
+        },
+        fallback: || Fallback::KafkaDefault,
+        note: None,
+        configure: |s, c| c.producer.enable_idempotence = s.enable_idempotence,
+    },
+    Param {
+        name: "partitioner",
+        testid: "partitioner",
+        label: |_| "partitioner",
+        section: Section::Producer,
+        control: Control::Select,
+        values: Values::Names(PARTITIONERS),
+        in_url: InUrl::Always,
+        live: false,
+        get: |s| s.partitioner.name().into(),
+        shown: None,
+        put: |s, v| {
+            s.partitioner = PartitionerKind::parse(v).ok_or(Expected::OneOf(
+                "builtin, roundrobin, uniformsticky, default",
+            ))?;
+            Ok(())
+        },
+        fallback: || Fallback::Value("builtin".into()),
+        note: None,
+        configure: |s, c| c.producer.partitioner = s.partitioner,
+    },
+    Param {
+        control: Control::Slider {
+            max: 5_000,
+            step: 10,
+        },
+        ..int_param!(
+            "rate",
+            "rate",
+            |t| t.records_per_s,
+            Section::Producer,
+            Control::None,
+            rate,
+            0,
+            20_000,
+            200,
+            true,
+            |s, c| c.workload.rate = s.rate as u32
+        )
+    },
+    Param {
+        control: Control::Slider { max: 64, step: 1 },
+        ..int_param!(
+            "keys",
+            "keys",
+            |t| t.distinct_keys,
+            Section::Producer,
+            Control::None,
+            keys,
+            0,
+            1_000,
+            0,
+            true,
+            |s, c| c.workload.keys = s.keys as u32
+        )
+    },
+    int_param!(
+        "consumers",
+        "consumers",
+        |t| t.consumers,
+        Section::Consumers,
+        Control::Slider { max: 12, step: 1 },
+        consumers,
+        0,
+        12,
+        2,
+        true,
+        |s, c| c.consumers = s.consumers as u32
+    ),
+    Param {
+        name: "partition.assignment.strategy",
+        testid: "assignor",
+        label: |_| "partition.assignment.strategy",
+        section: Section::Consumers,
+        control: Control::Select,
+        values: Values::Names(ASSIGNORS),
+        in_url: InUrl::Always,
+        live: true,
+        get: |s| s.assignor.name().into(),
+        shown: None,
+        put: |s, v| {
+            s.assignor = parse_assignor(v).ok_or(Expected::OneOf(
+                "range, roundrobin, sticky, cooperative-sticky",
+            ))?;
+            Ok(())
+        },
+        fallback: || Fallback::Value("range".into()),
+        note: Some(|s, t| match s.assignor.protocol() {
+            RebalanceProtocol::Eager => t.eager,
+            RebalanceProtocol::Cooperative => t.cooperative,
+        }),
+        configure: |s, c| c.consumer.partition_assignment_strategy = s.assignor,
+    },
+    // Records per second each consumer's application processes (not a Kafka setting:
+    // how fast the consuming application is).
+    Param {
+        control: Control::Slider {
+            max: 5_000,
+            step: 10,
+        },
+        ..int_param!(
+            "consumer.rate",
+            "consumer-rate",
+            |t| t.consumer_rate,
+            Section::Consumers,
+            Control::None,
+            consumer_rate,
+            10,
+            20_000,
+            2_000,
+            false,
+            |s, c| c.consumer.process_us_per_record = 1_000_000 / s.consumer_rate.max(1)
+        )
+    },
+    Param {
+        name: "seed",
+        testid: "seed",
+        label: |t| t.seed,
+        section: Section::None,
+        control: Control::None,
+        values: Values::Other,
+        in_url: InUrl::Always,
+        live: false,
+        get: |s| s.seed.to_string(),
+        shown: None,
+        put: |s, v| {
+            s.seed = v.trim().parse().map_err(|_| Expected::WholeNumber)?;
+            Ok(())
+        },
+        fallback: || Fallback::Value("1".into()),
+        note: None,
+        configure: no_config,
+    },
+    // The topic's log settings (Kafka's minimum `segment.bytes` is 14 bytes; the page
+    // asks for a segment that holds at least a few records).
+    Param {
+        section: Section::None,
+        in_url: InUrl::Changed,
+        ..int_param!(
+            "segment.bytes",
+            "",
+            |_| "segment.bytes",
+            Section::None,
+            Control::None,
+            segment_bytes,
+            1_024,
+            1_073_741_824,
+            1_073_741_824,
+            false,
+            |s, c| c.topics[0].log.segment_bytes = s.segment_bytes as u32
+        )
+    },
+    hidden_param!(
+        "retention.bytes",
+        InUrl::Changed,
+        |s| s.retention_bytes.to_string(),
+        |s, v| {
+            s.retention_bytes = retention(v)?;
+            Ok(())
+        },
+        || Fallback::KafkaDefault,
+        |s, c| c.topics[0].log.retention_bytes = s.retention_bytes
+    ),
+    hidden_param!(
+        "retention.ms",
+        InUrl::Changed,
+        |s| s.retention_ms.to_string(),
+        |s, v| {
+            s.retention_ms = retention(v)?;
+            Ok(())
+        },
+        || Fallback::KafkaDefault,
+        |s, c| c.topics[0].log.retention_ms = s.retention_ms
+    ),
+    hidden_param!(
+        "cleanup.policy",
+        InUrl::Changed,
+        |s| cleanup_policy_name(s.cleanup_policy).into(),
+        |s, v| {
+            s.cleanup_policy = parse_cleanup_policy(v)
+                .ok_or(Expected::OneOf("delete, compact, compact,delete"))?;
+            Ok(())
+        },
+        || Fallback::Value("delete".into()),
+        |s, c| c.topics[0].log.cleanup_policy = s.cleanup_policy
+    ),
+    // `log.retention.check.interval.ms` of every broker, in milliseconds.
+    Param {
+        in_url: InUrl::Changed,
+        ..int_param!(
+            "log.retention.check.interval.ms",
+            "",
+            |_| "log.retention.check.interval.ms",
+            Section::None,
+            Control::None,
+            retention_check_ms,
+            100,
+            300_000,
+            300_000,
+            false,
+            |s, c| c.broker.log_retention_check_interval_ms = s.retention_check_ms
+        )
+    },
+    hidden_param!(
+        "speed",
+        InUrl::View,
+        |s| speed_name(s.speed).into(),
+        |s, v| {
+            s.speed = parse_speed(v).ok_or(Expected::OneOf("0.1, 0.25, 0.5, 1, 2, 5, 10"))?;
+            Ok(())
+        },
+        || Fallback::Value("1".into()),
+        no_config
+    ),
+    hidden_param!(
+        "lang",
+        InUrl::View,
+        |s| s.lang.map_or(String::new(), |l| l.code().into()),
+        |s, v| {
+            s.lang = Some(Lang::parse(v).ok_or(Expected::OneOf("ko, en"))?);
+            Ok(())
+        },
+        || Fallback::BrowserLanguage,
+        no_config
+    ),
+    hidden_param!(
+        "embed",
+        InUrl::View,
+        |s| (if s.embed { "1" } else { "0" }).into(),
+        |s, v| {
+            s.embed = one_or_zero(v)?;
+            Ok(())
+        },
+        || Fallback::Value("0".into()),
+        no_config
+    ),
+    hidden_param!(
+        "controls",
+        InUrl::View,
+        |s| s.controls.map_or("", |c| c.name()).into(),
+        |s, v| {
+            s.controls = Some(match v {
+                "show" => ControlsMode::Show,
+                "hide" => ControlsMode::Hide,
+                "lock" => ControlsMode::Lock,
+                _ => return Err(Expected::OneOf("show, hide, lock")),
+            });
+            Ok(())
+        },
+        || Fallback::Ignored,
+        no_config
+    ),
+    hidden_param!(
+        "autoplay",
+        InUrl::View,
+        |s| (if s.autoplay { "1" } else { "0" }).into(),
+        |s, v| {
+            s.autoplay = one_or_zero(v)?;
+            Ok(())
+        },
+        || Fallback::Value("1".into()),
+        no_config
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kscope_core::assignor::AssignorKind;
+    use kscope_core::log::CleanupPolicy;
+
+    #[test]
+    fn the_names_settings_offer_are_the_names_the_readers_take() {
+        for (n, a) in ASSIGNORS.iter().zip(AssignorKind::ALL) {
+            assert_eq!(*n, a.name());
+        }
+        assert_eq!(ASSIGNORS.len(), AssignorKind::ALL.len());
+        for n in PARTITIONERS {
+            assert_eq!(PartitionerKind::parse(n).map(|p| p.name()), Some(*n));
+        }
+        for n in ACKS {
+            assert_eq!(Acks::parse(n).map(|a| a.name()).ok(), Some(*n));
+        }
+        for c in [
+            CleanupPolicy::Delete,
+            CleanupPolicy::Compact,
+            CleanupPolicy::CompactDelete,
+        ] {
+            assert_eq!(parse_cleanup_policy(cleanup_policy_name(c)), Some(c));
+        }
+    }
+
+    #[test]
+    fn every_setting_round_trips_through_its_text_and_test_ids_are_unique() {
+        let s = Settings::default();
+        let mut ids: Vec<&str> = Vec::new();
+        for p in PARAMS {
+            let mut back = Settings {
+                seed: 99,
+                ..Settings::default()
+            };
+            let text = (p.get)(&s);
+            if !text.is_empty() {
+                (p.put)(&mut back, &text).unwrap_or_else(|e| panic!("{}: {e:?}", p.name));
+                assert_eq!((p.get)(&back), text, "{}", p.name);
+            }
+            if !p.testid.is_empty() {
+                assert!(!ids.contains(&p.testid), "{} twice", p.testid);
+                ids.push(p.testid);
+            }
+            if let Values::Int { min, max, default } = p.values {
+                assert!(min <= default && default <= max, "{}", p.name);
+                assert_eq!((p.get)(&s), default.to_string(), "{}'s default", p.name);
+                assert!(
+                    (p.put)(&mut back, &(max + 1).to_string()).is_err(),
+                    "{}",
+                    p.name
+                );
+            }
+        }
+        // The ids the end-to-end tests and other pages drive the panel by.
+        for id in [
+            "brokers",
+            "partitions",
+            "replication-factor",
+            "min-insync-replicas",
+            "unclean",
+            "acks",
+            "batch-size",
+            "linger-ms",
+            "max-in-flight",
+            "idempotence",
+            "partitioner",
+            "rate",
+            "keys",
+            "consumers",
+            "assignor",
+            "consumer-rate",
+        ] {
+            assert!(ids.contains(&id), "{id}");
+        }
+    }
+
+    #[test]
+    fn the_idempotence_shown_is_the_one_kafka_resolves() {
+        let mut s = Settings::default();
+        let p = find("enable.idempotence").unwrap();
+        assert_eq!(
+            p.shown(&s),
+            "true",
+            "Kafka 3.0+: on by default with acks=all"
+        );
+        s.acks = Acks::Leader;
+        assert_eq!(p.shown(&s), "false", "left to its default, off with acks=1");
+        assert_eq!((p.get)(&s), "", "and the URL does not write it");
+    }
+}
