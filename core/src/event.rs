@@ -115,6 +115,35 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [MessageKind; 25] = [
+        MessageKind::ProduceRequest,
+        MessageKind::ProduceResponse,
+        MessageKind::FetchRequest,
+        MessageKind::FetchResponse,
+        MessageKind::MetadataRequest,
+        MessageKind::MetadataResponse,
+        MessageKind::InitProducerIdRequest,
+        MessageKind::InitProducerIdResponse,
+        MessageKind::ConnectionReset,
+        MessageKind::FindCoordinatorRequest,
+        MessageKind::FindCoordinatorResponse,
+        MessageKind::JoinGroupRequest,
+        MessageKind::JoinGroupResponse,
+        MessageKind::SyncGroupRequest,
+        MessageKind::SyncGroupResponse,
+        MessageKind::HeartbeatRequest,
+        MessageKind::HeartbeatResponse,
+        MessageKind::LeaveGroupRequest,
+        MessageKind::LeaveGroupResponse,
+        MessageKind::OffsetCommitRequest,
+        MessageKind::OffsetCommitResponse,
+        MessageKind::OffsetFetchRequest,
+        MessageKind::OffsetFetchResponse,
+        MessageKind::ListOffsetsRequest,
+        MessageKind::ListOffsetsResponse,
+    ];
+
     /// Whether a node like `to` ever receives a message of this kind: brokers get
     /// requests (and followers their fetch responses), the producer and the consumers
     /// their responses, and anyone a reset. A message that reaches another kind of node

@@ -125,39 +125,12 @@ fn no_actor_behaviour_lives_in_an_impl_sim_outside_the_simulation_files() {
 fn requests_go_to_brokers_and_responses_to_their_clients() {
     use kscope_core::event::MessageKind::{self, *};
     use kscope_core::{BrokerId, ConsumerId, NodeId};
-    let kinds: [MessageKind; 25] = [
-        ProduceRequest,
-        ProduceResponse,
-        FetchRequest,
-        FetchResponse,
-        MetadataRequest,
-        MetadataResponse,
-        InitProducerIdRequest,
-        InitProducerIdResponse,
-        ConnectionReset,
-        FindCoordinatorRequest,
-        FindCoordinatorResponse,
-        JoinGroupRequest,
-        JoinGroupResponse,
-        SyncGroupRequest,
-        SyncGroupResponse,
-        HeartbeatRequest,
-        HeartbeatResponse,
-        LeaveGroupRequest,
-        LeaveGroupResponse,
-        OffsetCommitRequest,
-        OffsetCommitResponse,
-        OffsetFetchRequest,
-        OffsetFetchResponse,
-        ListOffsetsRequest,
-        ListOffsetsResponse,
-    ];
     let nodes = [
         NodeId::Producer,
         NodeId::Broker(BrokerId(0)),
         NodeId::Consumer(ConsumerId(0)),
     ];
-    for kind in kinds {
+    for kind in MessageKind::ALL {
         let receivers: Vec<NodeId> = nodes
             .iter()
             .copied()

@@ -78,59 +78,18 @@ pub fn ms(n: u64) -> Instant {
 /// three partitions with keys, a broker crash and restart, a cut and healed link, a
 /// dropped response and a delayed request, and a consumer group (cooperative-sticky, so
 /// Java's `HashMap` order matters) that gains a member and loses one, for 30 simulated
-/// seconds.
+/// seconds ([`trace::determinism_run`]). The hash covers the events between commands.
 pub fn determinism_scenario(seed: u64) -> (u64, kscope_core::ledger::LedgerCounts) {
-    use kscope_core::event::MessageKind;
-    use kscope_core::{BrokerId, Command, Duration, NodeId};
-    let mut config = cluster(3, 3, 3, 2);
-    config.workload.rate = 300;
-    config.workload.keys = 16;
-    config.producer.linger_ms = 5;
-    config.consumers = 2;
-    config.consumer.partition_assignment_strategy =
-        kscope_core::assignor::AssignorKind::CooperativeSticky;
-    config.consumer.session_timeout_ms = 10_000;
-    config.consumer.auto_offset_reset = kscope_core::config::OffsetReset::Earliest;
-    let mut sim = Sim::new(config, seed).expect("a valid configuration");
-    let script: Vec<(u64, Command)> = vec![
-        (
-            500,
-            Command::DropNext {
-                from: NodeId::Broker(BrokerId(0)),
-                to: NodeId::Producer,
-                kind: Some(MessageKind::ProduceResponse),
-            },
-        ),
-        (
-            800,
-            Command::DelayNext {
-                from: NodeId::Producer,
-                to: NodeId::Broker(BrokerId(1)),
-                kind: None,
-                by: Duration::from_millis(40),
-            },
-        ),
-        (2_000, Command::CrashBroker(BrokerId(1))),
-        (6_000, Command::AddConsumer),
-        (9_000, Command::CrashConsumer(kscope_core::ConsumerId(0))),
-        (
-            4_000,
-            Command::CutLink(NodeId::Broker(BrokerId(0)), NodeId::Broker(BrokerId(2))),
-        ),
-        (14_000, Command::RestartBroker(BrokerId(1))),
-        (
-            20_000,
-            Command::HealLink(NodeId::Broker(BrokerId(0)), NodeId::Broker(BrokerId(2))),
-        ),
-    ];
+    let run = trace::determinism_run(seed);
+    let mut sim = Sim::new(run.config, seed).expect("a valid configuration");
     let mut hash = FNV_OFFSET;
-    for (at, command) in script {
+    for (at, command) in run.script {
         sim.step(ms(at));
         hash = fnv1a(&trace_hash(&sim.drain_events()).to_le_bytes(), hash);
         sim.apply(ms(at), command)
             .expect("the script's commands are valid");
     }
-    sim.step(ms(30_000));
+    sim.step(ms(run.until_ms));
     hash = fnv1a(&trace_hash(&sim.drain_events()).to_le_bytes(), hash);
     (hash, sim.ledger().counts())
 }
