@@ -54,6 +54,7 @@ pub mod log;
 pub mod metadata;
 pub mod murmur2;
 pub mod network;
+pub mod partition_map;
 pub mod partitioner;
 pub mod producer;
 pub mod record;

@@ -14,6 +14,7 @@
 //! With `max.in.flight.requests.per.connection > 1` and no idempotence, a retried batch can
 //! land after a later one: Kafka reorders records then, and so does kscope.
 
+use crate::partition_map::PartitionMap;
 use crate::vecmap::{VecMap, VecSet};
 use alloc::collections::VecDeque;
 use alloc::rc::Rc;
@@ -270,7 +271,7 @@ pub struct Producer {
     partition_counts: Vec<u32>,
     pub(crate) metadata_stale: bool,
     metadata_request: Option<(MessageId, Instant)>,
-    pub deques: VecMap<TopicPartition, VecDeque<ProducerBatch>>,
+    pub deques: PartitionMap<VecDeque<ProducerBatch>>,
     pub in_flight: VecMap<MessageId, InFlightRequest>,
     pub nodes: VecMap<BrokerId, NodeState>,
     muted: VecSet<TopicPartition>,
@@ -316,7 +317,7 @@ impl Producer {
             partition_counts: config.topics.iter().map(|t| t.partitions).collect(),
             metadata_stale: false,
             metadata_request: None,
-            deques: VecMap::new(),
+            deques: PartitionMap::new(),
             in_flight: VecMap::new(),
             nodes: VecMap::new(),
             muted: VecSet::new(),
@@ -602,7 +603,7 @@ impl Producer {
                 base_sequence: None,
                 producer_epoch: -1,
             };
-            self.deques.entry(tp).or_default().push_back(batch);
+            self.deques.or_default(tp).push_back(batch);
             self.adaptive_dirty = true;
             cx.emit(Event::BatchCreated {
                 batch: id,
@@ -1035,16 +1036,16 @@ impl Producer {
         let exhausted = self.is_blocked();
         let now = cx.now;
         let mut ready = VecSet::new();
-        for (tp, dq) in &self.deques {
+        for (tp, dq) in self.deques.iter() {
             let Some(first) = dq.front() else { continue };
-            let leader = match self.metadata.get(tp).copied().flatten() {
+            let leader = match self.metadata.get(&tp).copied().flatten() {
                 Some(l) => l,
                 None => {
                     self.metadata_stale = true;
                     continue;
                 }
             };
-            if ready.contains(&leader) || self.muted.contains(tp) {
+            if ready.contains(&leader) || self.muted.contains(&tp) {
                 continue;
             }
             let waited = now.since(first.last_attempt_at);
@@ -1312,7 +1313,7 @@ impl Producer {
     /// producer, in sequence order among the other retried batches.
     fn reenqueue(&mut self, batch: ProducerBatch) {
         let idempotent = self.idempotent;
-        let dq = self.deques.entry(batch.partition).or_default();
+        let dq = self.deques.or_default(batch.partition);
         let position = match batch.base_sequence {
             Some(seq) if idempotent => dq
                 .iter()
