@@ -45,24 +45,75 @@ pub enum Action {
     Set(String, String),
 }
 
-/// The verbs, as a scenario file writes them and as a share link abbreviates them.
-const VERBS: &[(&str, &str)] = &[
-    ("crash-broker", "cb"),
-    ("restart-broker", "rb"),
-    ("isolate-broker", "ib"),
-    ("reconnect-broker", "nb"),
-    ("slow-broker", "sb"),
-    ("unslow-broker", "ub"),
-    ("drop-response", "dr"),
-    ("drop-request", "dq"),
-    ("cut-link", "cl"),
-    ("heal-link", "hl"),
-    ("crash-consumer", "cc"),
-    ("restart-consumer", "rc"),
-    ("pause-consumer", "pc"),
-    ("resume-consumer", "uc"),
-    ("set", "s"),
-];
+/// What an action does, without its argument: its name in a scenario file and its
+/// code in a share link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verb {
+    CrashBroker,
+    RestartBroker,
+    IsolateBroker,
+    ReconnectBroker,
+    SlowBroker,
+    UnslowBroker,
+    DropResponse,
+    DropRequest,
+    CutLink,
+    HealLink,
+    CrashConsumer,
+    RestartConsumer,
+    PauseConsumer,
+    ResumeConsumer,
+    Set,
+}
+
+impl Verb {
+    const ALL: [Verb; 15] = [
+        Verb::CrashBroker,
+        Verb::RestartBroker,
+        Verb::IsolateBroker,
+        Verb::ReconnectBroker,
+        Verb::SlowBroker,
+        Verb::UnslowBroker,
+        Verb::DropResponse,
+        Verb::DropRequest,
+        Verb::CutLink,
+        Verb::HealLink,
+        Verb::CrashConsumer,
+        Verb::RestartConsumer,
+        Verb::PauseConsumer,
+        Verb::ResumeConsumer,
+        Verb::Set,
+    ];
+
+    /// The verb as a scenario file writes it, and as a share link abbreviates it.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Verb::CrashBroker => ("crash-broker", "cb"),
+            Verb::RestartBroker => ("restart-broker", "rb"),
+            Verb::IsolateBroker => ("isolate-broker", "ib"),
+            Verb::ReconnectBroker => ("reconnect-broker", "nb"),
+            Verb::SlowBroker => ("slow-broker", "sb"),
+            Verb::UnslowBroker => ("unslow-broker", "ub"),
+            Verb::DropResponse => ("drop-response", "dr"),
+            Verb::DropRequest => ("drop-request", "dq"),
+            Verb::CutLink => ("cut-link", "cl"),
+            Verb::HealLink => ("heal-link", "hl"),
+            Verb::CrashConsumer => ("crash-consumer", "cc"),
+            Verb::RestartConsumer => ("restart-consumer", "rc"),
+            Verb::PauseConsumer => ("pause-consumer", "pc"),
+            Verb::ResumeConsumer => ("resume-consumer", "uc"),
+            Verb::Set => ("set", "s"),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.names().0
+    }
+
+    fn code(self) -> &'static str {
+        self.names().1
+    }
+}
 
 /// The settings a running cluster takes without starting over, in the order a change of
 /// several is done: the entries of [`PARAMS`] marked `live`.
@@ -115,23 +166,23 @@ fn parse_node(s: &str) -> Result<NodeId, String> {
 }
 
 impl Action {
-    fn verb(&self) -> usize {
+    fn verb(&self) -> Verb {
         match self {
-            Action::CrashBroker(_) => 0,
-            Action::RestartBroker(_) => 1,
-            Action::IsolateBroker(_) => 2,
-            Action::ReconnectBroker(_) => 3,
-            Action::SlowBroker(_) => 4,
-            Action::UnslowBroker(_) => 5,
-            Action::DropResponse(_) => 6,
-            Action::DropRequest(_) => 7,
-            Action::CutLink(..) => 8,
-            Action::HealLink(..) => 9,
-            Action::CrashConsumer(_) => 10,
-            Action::RestartConsumer(_) => 11,
-            Action::PauseConsumer(_) => 12,
-            Action::ResumeConsumer(_) => 13,
-            Action::Set(..) => 14,
+            Action::CrashBroker(_) => Verb::CrashBroker,
+            Action::RestartBroker(_) => Verb::RestartBroker,
+            Action::IsolateBroker(_) => Verb::IsolateBroker,
+            Action::ReconnectBroker(_) => Verb::ReconnectBroker,
+            Action::SlowBroker(_) => Verb::SlowBroker,
+            Action::UnslowBroker(_) => Verb::UnslowBroker,
+            Action::DropResponse(_) => Verb::DropResponse,
+            Action::DropRequest(_) => Verb::DropRequest,
+            Action::CutLink(..) => Verb::CutLink,
+            Action::HealLink(..) => Verb::HealLink,
+            Action::CrashConsumer(_) => Verb::CrashConsumer,
+            Action::RestartConsumer(_) => Verb::RestartConsumer,
+            Action::PauseConsumer(_) => Verb::PauseConsumer,
+            Action::ResumeConsumer(_) => Verb::ResumeConsumer,
+            Action::Set(..) => Verb::Set,
         }
     }
 
@@ -159,14 +210,14 @@ impl Action {
     /// The action as a scenario file writes it: `crash-broker 1`, `cut-link b0 b2`,
     /// `set consumers=4`.
     pub fn to_text(&self) -> String {
-        format!("{} {}", VERBS[self.verb()].0, self.argument())
+        format!("{} {}", self.verb().name(), self.argument())
     }
 
     /// The action as a share link writes it: `cb1`, `clb0.b2`, `sconsumers=4`.
     pub fn to_code(&self) -> String {
         format!(
             "{}{}",
-            VERBS[self.verb()].1,
+            self.verb().code(),
             self.argument().replace(' ', ".")
         )
     }
@@ -175,31 +226,29 @@ impl Action {
     pub fn parse(text: &str) -> Result<Action, String> {
         let text = text.trim();
         let (verb, rest) = text.split_once(' ').unwrap_or((text, ""));
-        let Some(i) = VERBS.iter().position(|(name, _)| *name == verb) else {
-            let known: Vec<&str> = VERBS.iter().map(|(n, _)| *n).collect();
+        let Some(v) = Verb::ALL.into_iter().find(|v| v.name() == verb) else {
+            let known: Vec<&str> = Verb::ALL.iter().map(|v| v.name()).collect();
             return Err(format!(
                 "'{verb}' is not an action; the actions are {}",
                 known.join(", ")
             ));
         };
-        Action::build(i, rest.trim(), ' ')
+        Action::build(v, rest.trim(), ' ')
     }
 
     /// Reads an action written as a share link writes it.
     pub fn parse_code(code: &str) -> Result<Action, String> {
         // The longest code that prefixes `code` ("s" is a prefix of "sb").
-        let i = VERBS
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, c))| code.starts_with(c))
-            .max_by_key(|(_, (_, c))| c.len())
-            .map(|(i, _)| i)
+        let v = Verb::ALL
+            .into_iter()
+            .filter(|v| code.starts_with(v.code()))
+            .max_by_key(|v| v.code().len())
             .ok_or_else(|| format!("'{code}' is not an action"))?;
-        Action::build(i, &code[VERBS[i].1.len()..], '.')
+        Action::build(v, &code[v.code().len()..], '.')
     }
 
-    fn build(verb: usize, rest: &str, sep: char) -> Result<Action, String> {
-        let name = VERBS[verb].0;
+    fn build(verb: Verb, rest: &str, sep: char) -> Result<Action, String> {
+        let name = verb.name();
         let number = || {
             rest.parse::<u32>()
                 .map_err(|_| format!("{name} takes one id, a whole number, not '{rest}'"))
@@ -221,27 +270,27 @@ impl Action {
             }
         };
         Ok(match verb {
-            0 => Action::CrashBroker(number()?),
-            1 => Action::RestartBroker(number()?),
-            2 => Action::IsolateBroker(number()?),
-            3 => Action::ReconnectBroker(number()?),
-            4 => Action::SlowBroker(number()?),
-            5 => Action::UnslowBroker(number()?),
-            6 => Action::DropResponse(number()?),
-            7 => Action::DropRequest(number()?),
-            8 => {
+            Verb::CrashBroker => Action::CrashBroker(number()?),
+            Verb::RestartBroker => Action::RestartBroker(number()?),
+            Verb::IsolateBroker => Action::IsolateBroker(number()?),
+            Verb::ReconnectBroker => Action::ReconnectBroker(number()?),
+            Verb::SlowBroker => Action::SlowBroker(number()?),
+            Verb::UnslowBroker => Action::UnslowBroker(number()?),
+            Verb::DropResponse => Action::DropResponse(number()?),
+            Verb::DropRequest => Action::DropRequest(number()?),
+            Verb::CutLink => {
                 let (a, b) = nodes()?;
                 Action::CutLink(a, b)
             }
-            9 => {
+            Verb::HealLink => {
                 let (a, b) = nodes()?;
                 Action::HealLink(a, b)
             }
-            10 => Action::CrashConsumer(number()?),
-            11 => Action::RestartConsumer(number()?),
-            12 => Action::PauseConsumer(number()?),
-            13 => Action::ResumeConsumer(number()?),
-            _ => {
+            Verb::CrashConsumer => Action::CrashConsumer(number()?),
+            Verb::RestartConsumer => Action::RestartConsumer(number()?),
+            Verb::PauseConsumer => Action::PauseConsumer(number()?),
+            Verb::ResumeConsumer => Action::ResumeConsumer(number()?),
+            Verb::Set => {
                 let (k, v) = rest
                     .split_once('=')
                     .ok_or_else(|| format!("set takes name=value, not '{rest}'"))?;
