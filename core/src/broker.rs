@@ -249,7 +249,7 @@ impl Broker {
             } => match from {
                 // Followers' fetches go through the controller's ISR decisions
                 // (`Sim::follower_fetch`); the producer never fetches.
-                NodeId::Broker(_) | NodeId::Producer => cx.misrouted_parts(id, kind, to),
+                NodeId::Broker(_) | NodeId::Producer(_) => cx.misrouted_parts(id, kind, to),
                 NodeId::Consumer(_) => self.handle_consumer_fetch(
                     cx,
                     DelayedFetch {
@@ -288,7 +288,7 @@ impl Broker {
                 NodeId::Broker(leader) => {
                     self.handle_fetch_response(cx, env, leader, request, partitions)
                 }
-                NodeId::Producer | NodeId::Consumer(_) => cx.misrouted_parts(id, kind, to),
+                NodeId::Producer(_) | NodeId::Consumer(_) => cx.misrouted_parts(id, kind, to),
             },
             // A reset of a fetcher's connection; only fetchers send requests to brokers.
             Payload::ConnectionReset { request } => {

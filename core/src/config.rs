@@ -450,6 +450,8 @@ impl Default for SimConfig {
 
 /// The most brokers a simulation may have.
 pub const MAX_BROKERS: u32 = 64;
+/// The most producer clients a simulation runs.
+pub const MAX_PRODUCERS: u32 = 16;
 /// The most partitions a topic may have in kscope.
 pub const MAX_PARTITIONS: u32 = 1024;
 

@@ -353,8 +353,10 @@ impl Sim {
     /// producer's metadata (which the brokers serve from the controller) goes stale.
     pub(crate) fn after_controller_change(&mut self) {
         self.reconcile_fetchers();
-        self.producer.metadata_stale = true;
-        self.producer.poll(&mut self.cx);
+        for p in self.producers.values_mut() {
+            p.metadata_stale = true;
+            p.poll(&mut self.cx);
+        }
         let running: Vec<ConsumerId> = self
             .consumers
             .values()

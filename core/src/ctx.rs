@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 
 use crate::event::{Event, LossCause, MessageKind, TimedEvent};
-use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, ProducerId, TopicPartition};
 use crate::ledger::Ledger;
 use crate::network::{Message, Network, Payload, Verdict};
 use crate::time::{Duration, Instant};
@@ -25,7 +25,7 @@ use crate::time::{Duration, Instant};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Due {
     Deliver(MessageId),
-    ProducerWake,
+    ProducerWake(ProducerId),
     Workload,
     /// A follower's fetch went unanswered for `replica.socket.timeout.ms`.
     FetchTimeout {

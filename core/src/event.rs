@@ -151,7 +151,7 @@ impl MessageKind {
     pub fn received_by(self, to: NodeId) -> bool {
         use MessageKind::*;
         let broker = matches!(to, NodeId::Broker(_));
-        let producer = to == NodeId::Producer;
+        let producer = matches!(to, NodeId::Producer(_));
         let consumer = matches!(to, NodeId::Consumer(_));
         match self {
             ProduceRequest

@@ -83,21 +83,35 @@ impl fmt::Debug for TopicPartition {
     }
 }
 
+newtype!(
+    /// A producer client of the simulation (kscope's numbering; the first is the
+    /// producing application's).
+    ProducerId(u32), "p{}"
+);
+
 /// A node on the simulated network.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum NodeId {
-    /// The producer application's client.
-    Producer,
+    /// A producer client.
+    Producer(ProducerId),
     Broker(BrokerId),
     /// A consumer of the group.
     Consumer(ConsumerId),
 }
 
+impl NodeId {
+    /// The producing application's producer.
+    pub const PRODUCER: NodeId = NodeId::Producer(ProducerId(0));
+}
+
 impl fmt::Debug for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NodeId::Producer => write!(f, "producer"),
+            // The first producer is "the producer" (traces written before there could be
+            // several keep their text).
+            NodeId::Producer(ProducerId(0)) => write!(f, "producer"),
+            NodeId::Producer(p) => write!(f, "producer{}", p.0),
             NodeId::Broker(b) => write!(f, "{b:?}"),
             NodeId::Consumer(c) => write!(f, "{c:?}"),
         }

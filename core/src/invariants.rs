@@ -221,18 +221,26 @@ fn no_acked_loss_under_clean_elections(sim: &Sim, fail: &mut Vec<String>) {
 
 /// The producer never holds more than `buffer.memory`.
 fn buffer_memory_bounded(sim: &Sim, fail: &mut Vec<String>) {
-    let p = sim.producer();
-    if p.buffer_used > p.config.buffer_memory {
-        fail.push(format!("{} > {}", p.buffer_used, p.config.buffer_memory));
+    for p in sim.producers().values() {
+        if p.buffer_used > p.config.buffer_memory {
+            fail.push(format!(
+                "{:?}: {} > {}",
+                p.id, p.buffer_used, p.config.buffer_memory
+            ));
+        }
     }
 }
 
 /// No connection carries more than `max.in.flight.requests.per.connection` requests.
 fn in_flight_bounded(sim: &Sim, fail: &mut Vec<String>) {
-    let p = sim.producer();
-    for (b, n) in &p.nodes {
-        if n.in_flight > p.config.max_in_flight_requests_per_connection {
-            fail.push(format!("{b:?}: {} requests in flight", n.in_flight));
+    for p in sim.producers().values() {
+        for (b, n) in &p.nodes {
+            if n.in_flight > p.config.max_in_flight_requests_per_connection {
+                fail.push(format!(
+                    "{:?} to {b:?}: {} requests in flight",
+                    p.id, n.in_flight
+                ));
+            }
         }
     }
 }

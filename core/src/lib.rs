@@ -69,8 +69,8 @@ pub use config::{
 };
 pub use event::{Event, KafkaError, TimedEvent};
 pub use ids::{
-    BatchId, BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicId,
-    TopicPartition,
+    BatchId, BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, ProducerId, RecordId,
+    TopicId, TopicPartition,
 };
 pub use sim::{Command, CommandError, Sim};
 pub use time::{Duration, Instant};

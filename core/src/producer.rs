@@ -24,7 +24,9 @@ use crate::config::{Acks, ProducerConfig, SimConfig};
 use crate::ctx::{Ctx, Due};
 use crate::event::CommandError;
 use crate::event::{Event, KafkaError};
-use crate::ids::{BatchId, BrokerId, MessageId, NodeId, Offset, TopicId, TopicPartition};
+use crate::ids::{
+    BatchId, BrokerId, MessageId, NodeId, Offset, ProducerId, TopicId, TopicPartition,
+};
 use crate::log::StoredRecord;
 use crate::metadata::Topic;
 use crate::murmur2::partition_for_key;
@@ -263,6 +265,7 @@ struct BlockedSend {
 /// The producer client.
 #[derive(Clone, Debug)]
 pub struct Producer {
+    pub id: ProducerId,
     pub config: ProducerConfig,
     /// The leader of each partition, as the client's metadata last said.
     pub metadata: VecMap<TopicPartition, Option<BrokerId>>,
@@ -306,11 +309,13 @@ enum AppendResult {
 
 impl Producer {
     pub(crate) fn new(
+        id: ProducerId,
         config: &SimConfig,
         partitioner_random: crate::rng::PartitionerRandom,
     ) -> Producer {
         let topics = config.topics.len();
         Producer {
+            id,
             config: config.producer.clone(),
             metadata: VecMap::new(),
             available: alloc::vec![Rc::from(Vec::new()); topics],
@@ -762,7 +767,7 @@ impl Producer {
         let target = self.least_loaded_node(cx);
         if let Some(b) = target {
             let id = cx.send(
-                NodeId::Producer,
+                NodeId::Producer(self.id),
                 NodeId::Broker(b),
                 Payload::MetadataRequest,
             );
@@ -795,7 +800,7 @@ impl Producer {
         }
         if let Some(b) = self.least_loaded_node(cx) {
             let id = cx.send(
-                NodeId::Producer,
+                NodeId::Producer(self.id),
                 NodeId::Broker(b),
                 Payload::InitProducerIdRequest,
             );
@@ -990,7 +995,7 @@ impl Producer {
         for (id, node) in timed_out {
             if self.in_flight.contains_key(&id) {
                 cx.emit(Event::RequestTimedOut {
-                    from: NodeId::Producer,
+                    from: NodeId::Producer(self.id),
                     to: NodeId::Broker(node),
                 });
                 self.disconnect(cx, node, Some(id));
@@ -1201,7 +1206,7 @@ impl Producer {
             .map(|b| b.frozen.clone().expect("frozen on drain"))
             .collect();
         let id = cx.send(
-            NodeId::Producer,
+            NodeId::Producer(self.id),
             NodeId::Broker(node),
             Payload::ProduceRequest(ProduceRequest {
                 acks,
@@ -1359,7 +1364,7 @@ impl Producer {
         let from = match message.from {
             NodeId::Broker(b) => b,
             // Only brokers answer the producer.
-            NodeId::Producer | NodeId::Consumer(_) => return cx.misrouted(&message),
+            NodeId::Producer(_) | NodeId::Consumer(_) => return cx.misrouted(&message),
         };
         match message.payload {
             Payload::ProduceResponse { request, results } => {
@@ -1482,7 +1487,7 @@ impl Producer {
         }
         if self.wake_scheduled.is_none_or(|t| next < t) {
             self.wake_scheduled = Some(next);
-            cx.schedule(next, Due::ProducerWake);
+            cx.schedule(next, Due::ProducerWake(self.id));
         }
     }
 }

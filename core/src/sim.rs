@@ -27,7 +27,7 @@ use crate::consumer::Consumer;
 use crate::ctx::{Ctx, Due};
 use crate::event::{Event, MessageKind, TimedEvent};
 use crate::group::{partition_for, Group, GroupStore, PartitionLag, OFFSETS_TOPIC};
-use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, TopicId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, ProducerId, TopicId, TopicPartition};
 use crate::ledger::Ledger;
 use crate::network::{Fault, Message, Network, Payload};
 use crate::producer::{ProduceRecord, Producer};
@@ -37,8 +37,13 @@ use crate::time::{Duration, Instant};
 /// Something outside the cluster does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// The application calls `send()` once.
+    /// The application calls `send()` once, on its producer.
     Produce(ProduceRecord),
+    /// Starts another producer client, with the application's producer settings; its id
+    /// is the next after the last producer's.
+    AddProducer,
+    /// `send()` on a given producer.
+    ProduceWith(ProducerId, ProduceRecord),
     /// The broker's process dies (its disk survives).
     CrashBroker(BrokerId),
     RestartBroker(BrokerId),
@@ -106,7 +111,8 @@ pub struct Sim {
     pub(crate) placement_rng: Rng,
     pub(crate) topics: Vec<Topic>,
     pub(crate) brokers: VecMap<BrokerId, Broker>,
-    pub(crate) producer: Producer,
+    /// The producer clients; the first is the producing application's.
+    pub(crate) producers: VecMap<ProducerId, Producer>,
     pub(crate) unclean_elections: u32,
     /// The next producer id the (idealised) controller hands out.
     pub(crate) next_producer_id: i64,
@@ -124,10 +130,15 @@ impl Sim {
         config.validate()?;
         let broker_ids: Vec<BrokerId> = (0..config.brokers).map(BrokerId).collect();
         let mut sim = Sim {
-            producer: Producer::new(
-                &config,
-                crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
-            ),
+            producers: core::iter::once((
+                ProducerId(0),
+                Producer::new(
+                    ProducerId(0),
+                    &config,
+                    crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
+                ),
+            ))
+            .collect(),
             cx: Ctx::new(Duration::from_micros(config.network.latency_us)),
             config,
             seed,
@@ -149,7 +160,10 @@ impl Sim {
         for spec in sim.config.topics.clone() {
             sim.create_topic(spec);
         }
-        sim.producer.refresh_metadata_from(&sim.topics);
+        let topics = &sim.topics;
+        for p in sim.producers.values_mut() {
+            p.refresh_metadata_from(topics);
+        }
         sim.reconcile_fetchers();
         sim.schedule_workload();
         for _ in 0..sim.config.consumers {
@@ -178,8 +192,18 @@ impl Sim {
     pub fn consumers(&self) -> &VecMap<ConsumerId, Consumer> {
         &self.consumers
     }
+    /// The producing application's producer.
     pub fn producer(&self) -> &Producer {
-        &self.producer
+        &self.producers[&ProducerId(0)]
+    }
+    /// Every producer client.
+    pub fn producers(&self) -> &VecMap<ProducerId, Producer> {
+        &self.producers
+    }
+    pub(crate) fn app_producer(&mut self) -> &mut Producer {
+        self.producers
+            .get_mut(&ProducerId(0))
+            .expect("the application's producer")
     }
     pub fn ledger(&self) -> &Ledger {
         &self.cx.ledger
@@ -206,12 +230,12 @@ impl Sim {
     /// Makes the producer's partitioners draw 0, 1, 2, ... instead of seeded random
     /// numbers, as Kafka's partitioner tests do; for conformance tests.
     pub fn use_sequential_partitioner_random(&mut self) {
-        self.producer.partitioner_random =
+        self.app_producer().partitioner_random =
             crate::rng::PartitionerRandom::Sequential(crate::rng::SequentialRandom::default());
     }
     /// How many numbers the partitioners drew, when they draw sequentially.
     pub fn partitioner_random_calls(&self) -> Option<u32> {
-        self.producer.partitioner_random.sequential_calls()
+        self.producer().partitioner_random.sequential_calls()
     }
 
     /// How many unclean leader elections have happened.
@@ -260,8 +284,34 @@ impl Sim {
         self.step(now);
         match command {
             Command::Produce(record) => {
-                self.producer.send(&mut self.cx, &self.topics, record)?;
-                self.producer.poll(&mut self.cx);
+                self.produce_with(ProducerId(0), record)?;
+            }
+            Command::AddProducer => {
+                let id = ProducerId(self.producers.last_key_value().map_or(0, |(p, _)| p.0 + 1));
+                if self.producers.len() >= crate::config::MAX_PRODUCERS as usize {
+                    return Err(CommandError(alloc::format!(
+                        "kscope simulates at most {} producers.",
+                        crate::config::MAX_PRODUCERS
+                    )));
+                }
+                // Each producer's partitioners draw from a stream of their own.
+                let random = crate::rng::PartitionerRandom::Seeded(Rng::new(
+                    self.seed,
+                    16 + u64::from(id.0),
+                ));
+                let mut producer = Producer::new(id, &self.config, random);
+                producer.brokers = self.brokers.keys().copied().collect();
+                producer.refresh_metadata_from(&self.topics);
+                self.producers.insert(id, producer);
+            }
+            Command::ProduceWith(p, record) => {
+                if !self.producers.contains_key(&p) {
+                    return Err(CommandError(alloc::format!(
+                        "There is no producer {}.",
+                        p.0
+                    )));
+                }
+                self.produce_with(p, record)?;
             }
             Command::CrashBroker(b) => self.crash_broker(b)?,
             Command::RestartBroker(b) => self.restart_broker(b)?,
@@ -275,7 +325,9 @@ impl Sim {
                 }
                 self.brokers.insert(id, Broker::new(id));
                 // The clients' bootstrap lists name every broker.
-                self.producer.brokers.push(id);
+                for p in self.producers.values_mut() {
+                    p.brokers.push(id);
+                }
                 for c in self.consumers.values_mut() {
                     c.brokers.push(id);
                 }
@@ -440,6 +492,14 @@ impl Sim {
         Ok(())
     }
 
+    /// `send()` on producer `p`, then its sender's loop.
+    fn produce_with(&mut self, p: ProducerId, record: ProduceRecord) -> Result<(), CommandError> {
+        let producer = self.producers.get_mut(&p).expect("checked by the caller");
+        producer.send(&mut self.cx, &self.topics, record)?;
+        producer.poll(&mut self.cx);
+        Ok(())
+    }
+
     /// Starts a consumer process (again, with a new incarnation); it looks for its
     /// coordinator and joins.
     pub(crate) fn start_consumer(&mut self, id: ConsumerId, incarnation: u32) {
@@ -472,7 +532,11 @@ impl Sim {
 
     fn check_node(&self, n: NodeId) -> Result<(), CommandError> {
         match n {
-            NodeId::Producer => Ok(()),
+            NodeId::Producer(p) if self.producers.contains_key(&p) => Ok(()),
+            NodeId::Producer(p) => Err(CommandError(alloc::format!(
+                "There is no producer {}.",
+                p.0
+            ))),
             NodeId::Broker(b) if self.brokers.contains_key(&b) => Ok(()),
             NodeId::Broker(b) => Err(CommandError(alloc::format!("There is no broker {}.", b.0))),
             NodeId::Consumer(c) if self.consumers.contains_key(&c) => Ok(()),
@@ -486,9 +550,11 @@ impl Sim {
     fn handle(&mut self, due: Due) {
         match due {
             Due::Deliver(id) => self.deliver(id),
-            Due::ProducerWake => {
-                self.producer.wake_scheduled = None;
-                self.producer.poll(&mut self.cx);
+            Due::ProducerWake(p) => {
+                if let Some(p) = self.producers.get_mut(&p) {
+                    p.wake_scheduled = None;
+                    p.poll(&mut self.cx);
+                }
             }
             Due::Workload => {
                 self.workload_scheduled = false;
@@ -756,7 +822,11 @@ impl Sim {
             return;
         }
         match message.to {
-            NodeId::Producer => self.producer.receive(&mut self.cx, message),
+            NodeId::Producer(p) => {
+                if let Some(p) = self.producers.get_mut(&p) {
+                    p.receive(&mut self.cx, message);
+                }
+            }
             NodeId::Broker(b) => self.broker_receive(b, message),
             NodeId::Consumer(c) => {
                 if let Some(c) = self.consumers.get_mut(&c) {

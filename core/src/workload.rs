@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 
 use crate::ctx::Due;
-use crate::ids::TopicId;
+use crate::ids::{ProducerId, TopicId};
 use crate::producer::ProduceRecord;
 use crate::sim::Sim;
 use crate::time::Duration;
@@ -43,12 +43,15 @@ impl Sim {
         };
         // The application's send loop runs on one thread: while `send()` blocks on
         // buffer.memory it creates no new records.
-        if !self.producer.is_blocked() {
+        if !self.app_producer().is_blocked() {
             for _ in 0..count {
                 let key = if w.keys == 0 {
                     None
                 } else {
-                    Some(self.producer.workload_key(self.rng.below(w.keys)))
+                    {
+                        let i = self.rng.below(w.keys);
+                        Some(self.app_producer().workload_key(i))
+                    }
                 };
                 let record = ProduceRecord {
                     topic: TopicId(w.topic),
@@ -59,12 +62,17 @@ impl Sim {
                     timestamp_ms: None,
                 };
                 // The workload's own records are always well formed.
-                let _ = self.producer.send(&mut self.cx, &self.topics, record);
-                if self.producer.is_blocked() {
+                let producer = self.producers.get_mut(&ProducerId(0));
+                let producer = producer.expect("the application's producer");
+                let _ = producer.send(&mut self.cx, &self.topics, record);
+                if self.app_producer().is_blocked() {
                     break;
                 }
             }
-            self.producer.poll(&mut self.cx);
+            let producer = self.producers.get_mut(&ProducerId(0));
+            producer
+                .expect("the application's producer")
+                .poll(&mut self.cx);
         }
         self.schedule_workload();
     }

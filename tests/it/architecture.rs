@@ -126,7 +126,7 @@ fn requests_go_to_brokers_and_responses_to_their_clients() {
     use kscope_core::event::MessageKind::{self, *};
     use kscope_core::{BrokerId, ConsumerId, NodeId};
     let nodes = [
-        NodeId::Producer,
+        NodeId::PRODUCER,
         NodeId::Broker(BrokerId(0)),
         NodeId::Consumer(ConsumerId(0)),
     ];
@@ -142,5 +142,5 @@ fn requests_go_to_brokers_and_responses_to_their_clients() {
         }
     }
     assert!(!ProduceResponse.received_by(NodeId::Consumer(ConsumerId(0))));
-    assert!(!HeartbeatResponse.received_by(NodeId::Producer));
+    assert!(!HeartbeatResponse.received_by(NodeId::PRODUCER));
 }

@@ -45,18 +45,18 @@ fn command(op: &Op, brokers: u32, partitions: u32) -> Vec<Command> {
         Op::Restart(b) => vec![Command::RestartBroker(BrokerId(b % brokers))],
         Op::Cut(a, b) => vec![Command::CutLink(node(a, brokers), node(b, brokers))],
         Op::Heal(a, b) => vec![Command::HealLink(node(a, brokers), node(b, brokers))],
-        Op::CutProducer(b) => vec![Command::CutLink(NodeId::Producer, node(b, brokers))],
-        Op::HealProducer(b) => vec![Command::HealLink(NodeId::Producer, node(b, brokers))],
+        Op::CutProducer(b) => vec![Command::CutLink(NodeId::PRODUCER, node(b, brokers))],
+        Op::HealProducer(b) => vec![Command::HealLink(NodeId::PRODUCER, node(b, brokers))],
         Op::DropNext(b, request) => vec![if request {
             Command::DropNext {
-                from: NodeId::Producer,
+                from: NodeId::PRODUCER,
                 to: node(b, brokers),
                 kind: Some(MessageKind::ProduceRequest),
             }
         } else {
             Command::DropNext {
                 from: node(b, brokers),
-                to: NodeId::Producer,
+                to: NodeId::PRODUCER,
                 kind: Some(MessageKind::ProduceResponse),
             }
         }],

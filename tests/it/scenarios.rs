@@ -32,7 +32,7 @@ fn record(partition: u32, key: Option<&str>) -> Command {
 fn drop_next_response_from(b: BrokerId) -> Command {
     Command::DropNext {
         from: NodeId::Broker(b),
-        to: NodeId::Producer,
+        to: NodeId::PRODUCER,
         kind: Some(MessageKind::ProduceResponse),
     }
 }
@@ -40,7 +40,7 @@ fn drop_next_response_from(b: BrokerId) -> Command {
 /// Drops the next produce request the producer sends to broker `b`.
 fn drop_next_request_to(b: BrokerId) -> Command {
     Command::DropNext {
-        from: NodeId::Producer,
+        from: NodeId::PRODUCER,
         to: NodeId::Broker(b),
         kind: Some(MessageKind::ProduceRequest),
     }
@@ -545,7 +545,7 @@ fn send_blocks_on_buffer_memory_then_fails_after_max_block_ms() {
     let mut sim = Sim::new(config, 19).unwrap();
     let mut trace = Vec::new();
     let l = leader(&sim, tp0());
-    sim.apply(ms(1), Command::CutLink(NodeId::Producer, NodeId::Broker(l)))
+    sim.apply(ms(1), Command::CutLink(NodeId::PRODUCER, NodeId::Broker(l)))
         .unwrap();
     // 300 records of ~170 bytes: about 95 fit a 16 KiB batch, so the fourth batch blocks.
     for i in 0..300 {
@@ -725,4 +725,90 @@ fn commands_kafka_cannot_carry_out_are_refused_with_a_message() {
         e.message,
         "Unable to replicate the partition 3 time(s): The target replication factor of 3 cannot be reached because only 2 broker(s) are registered."
     );
+}
+
+#[test]
+fn two_idempotent_producers_write_to_one_topic_with_their_own_ids_and_links() {
+    let mut config = cluster(3, 2, 3, 2);
+    config.producer.enable_idempotence = Some(true);
+    let mut sim = Sim::new(config, 4).unwrap();
+    sim.apply(ms(0), Command::AddProducer).unwrap();
+    let second = ProducerId(1);
+    assert_eq!(sim.producers().len(), 2);
+    let send = |p: ProducerId, partition: u32| {
+        let Command::Produce(r) = record(partition, None) else {
+            unreachable!()
+        };
+        Command::ProduceWith(p, r)
+    };
+    let mut trace = Vec::new();
+    for i in 0..20u64 {
+        sim.apply(ms(100 + i * 10), send(ProducerId(0), 0)).unwrap();
+        sim.apply(ms(100 + i * 10), send(second, 1)).unwrap();
+    }
+    // The second producer's link to every broker is cut for a while: only its records
+    // wait.
+    for b in 0..3 {
+        sim.apply(
+            ms(400),
+            Command::CutLink(NodeId::Producer(second), NodeId::Broker(BrokerId(b))),
+        )
+        .unwrap();
+    }
+    for i in 0..10u64 {
+        sim.apply(ms(410 + i * 10), send(ProducerId(0), 0)).unwrap();
+        sim.apply(ms(410 + i * 10), send(second, 1)).unwrap();
+    }
+    run(&mut sim, 1_500, &mut trace);
+    let acked_by = |sim: &Sim, partition: u32| {
+        sim.ledger()
+            .records()
+            .iter()
+            .filter(|r| r.partition.partition == partition && r.acked_at.is_some())
+            .count()
+    };
+    assert_eq!(acked_by(&sim, 0), 30, "the first producer goes on");
+    assert_eq!(
+        acked_by(&sim, 1),
+        20,
+        "the second waits behind its cut links"
+    );
+    for b in 0..3 {
+        sim.apply(
+            ms(1_500),
+            Command::HealLink(NodeId::Producer(second), NodeId::Broker(BrokerId(b))),
+        )
+        .unwrap();
+    }
+    // What it sent over the cut links was lost on the wire; it learns so after
+    // request.timeout.ms (30 s) and retries.
+    run(&mut sim, 20_000, &mut trace);
+    assert_eq!(acked_by(&sim, 1), 20);
+    run(&mut sim, 40_000, &mut trace);
+    assert_eq!(acked_by(&sim, 1), 30, "and delivers once they heal");
+    // Each got its own producer id from the controller.
+    let ids: Vec<i64> = sim
+        .producers()
+        .values()
+        .map(|p| p.idempotence.producer_id.expect("assigned").0)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(sim.ledger().counts().duplicated, 0);
+    // Messages to and from the second producer are its own.
+    assert!(trace.iter().any(|e| matches!(
+        e.event,
+        Event::MessageSent { from: NodeId::Producer(p), .. } if p == second
+    )));
+    assert!(sim
+        .apply(
+            ms(40_000),
+            Command::ProduceWith(ProducerId(7), {
+                let Command::Produce(r) = record(0, None) else {
+                    unreachable!()
+                };
+                r
+            })
+        )
+        .is_err());
 }

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 fn action() -> impl Strategy<Value = Action> {
     let node = prop_oneof![
-        Just(NodeId::Producer),
+        Just(NodeId::PRODUCER),
         (0u32..9).prop_map(|b| NodeId::Broker(BrokerId(b))),
         (0u32..12).prop_map(|c| NodeId::Consumer(ConsumerId(c))),
     ];
@@ -165,7 +165,7 @@ fn mutated_links_never_panic() {
         (3_000_000, Action::Set("consumers".into(), "4".into())),
         (
             4_500_000,
-            Action::CutLink(NodeId::Producer, NodeId::Broker(BrokerId(2))),
+            Action::CutLink(NodeId::PRODUCER, NodeId::Broker(BrokerId(2))),
         ),
         (9_000_000, Action::RestartBroker(1)),
     ];

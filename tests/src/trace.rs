@@ -46,14 +46,14 @@ pub fn determinism_run(seed: u64) -> Run {
                 500,
                 Command::DropNext {
                     from: NodeId::Broker(BrokerId(0)),
-                    to: NodeId::Producer,
+                    to: NodeId::PRODUCER,
                     kind: Some(MessageKind::ProduceResponse),
                 },
             ),
             (
                 800,
                 Command::DelayNext {
-                    from: NodeId::Producer,
+                    from: NodeId::PRODUCER,
                     to: NodeId::Broker(BrokerId(1)),
                     kind: None,
                     by: Duration::from_millis(40),
@@ -152,7 +152,7 @@ pub fn reference_runs() -> Vec<Run> {
             (
                 2_000,
                 Command::SetLinkLatency {
-                    a: NodeId::Producer,
+                    a: NodeId::PRODUCER,
                     b: NodeId::Broker(BrokerId(1)),
                     latency: Duration::from_millis(30),
                 },
@@ -186,7 +186,7 @@ pub fn reference_runs() -> Vec<Run> {
             (
                 2_000,
                 Command::SetLinkLatency {
-                    a: NodeId::Producer,
+                    a: NodeId::PRODUCER,
                     b: NodeId::Broker(BrokerId(0)),
                     latency: Duration::from_millis(200),
                 },

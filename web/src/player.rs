@@ -325,7 +325,7 @@ impl Player {
                 }
             }
             Toggle::ProducerLink(b) => {
-                return self.toggle(Toggle::Link(NodeId::Producer, NodeId::Broker(BrokerId(b))))
+                return self.toggle(Toggle::Link(NodeId::PRODUCER, NodeId::Broker(BrokerId(b))))
             }
             Toggle::Link(a, b) if net.is_cut(a, b) => Action::HealLink(a, b),
             Toggle::Link(a, b) => Action::CutLink(a, b),

@@ -229,14 +229,14 @@ fn toggles_do_the_action_the_cluster_state_calls_for() {
         vec![
             Action::IsolateBroker(0),
             Action::ReconnectBroker(0),
-            Action::CutLink(NodeId::Producer, NodeId::Broker(BrokerId(2))),
+            Action::CutLink(NodeId::PRODUCER, NodeId::Broker(BrokerId(2))),
             Action::PauseConsumer(0),
         ]
     );
     assert!(p
         .sim
         .network()
-        .is_cut(NodeId::Producer, NodeId::Broker(BrokerId(2))));
+        .is_cut(NodeId::PRODUCER, NodeId::Broker(BrokerId(2))));
 }
 
 #[test]

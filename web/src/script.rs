@@ -7,7 +7,9 @@
 //! (no browser), tested natively.
 
 use kscope_core::event::MessageKind;
-use kscope_core::{BrokerId, Command, ConsumerId, Duration, NodeId, Sim, TopicId, Workload};
+use kscope_core::{
+    BrokerId, Command, ConsumerId, Duration, NodeId, ProducerId, Sim, TopicId, Workload,
+};
 
 use crate::params::{Param, PARAMS};
 use crate::settings::{self, Settings};
@@ -140,7 +142,8 @@ fn live(name: &str) -> Result<&'static Param, String> {
 
 fn node_name(n: NodeId) -> String {
     match n {
-        NodeId::Producer => "producer".into(),
+        NodeId::Producer(ProducerId(0)) => "producer".into(),
+        NodeId::Producer(p) => format!("producer{}", p.0),
         NodeId::Broker(b) => format!("b{}", b.0),
         NodeId::Consumer(c) => format!("c{}", c.0),
     }
@@ -149,18 +152,22 @@ fn node_name(n: NodeId) -> String {
 fn parse_node(s: &str) -> Result<NodeId, String> {
     let number = |rest: &str| {
         rest.parse::<u32>().map_err(|_| {
-            format!("'{s}' is not a node: write producer, b<broker id> or c<consumer id>")
+            format!(
+                "'{s}' is not a node: write producer, producer<id>, b<broker id> or c<consumer id>"
+            )
         })
     };
     if s == "producer" {
-        Ok(NodeId::Producer)
+        Ok(NodeId::PRODUCER)
+    } else if let Some(rest) = s.strip_prefix("producer") {
+        Ok(NodeId::Producer(ProducerId(number(rest)?)))
     } else if let Some(rest) = s.strip_prefix('b') {
         Ok(NodeId::Broker(BrokerId(number(rest)?)))
     } else if let Some(rest) = s.strip_prefix('c') {
         Ok(NodeId::Consumer(ConsumerId(number(rest)?)))
     } else {
         Err(format!(
-            "'{s}' is not a node: write producer, b<broker id> or c<consumer id>"
+            "'{s}' is not a node: write producer, producer<id>, b<broker id> or c<consumer id>"
         ))
     }
 }
@@ -391,7 +398,7 @@ pub fn perform(
                 sim,
                 Command::DropNext {
                     from: broker(*b),
-                    to: NodeId::Producer,
+                    to: NodeId::PRODUCER,
                     kind: Some(MessageKind::ProduceResponse),
                 },
             )?
@@ -401,7 +408,7 @@ pub fn perform(
             apply(
                 sim,
                 Command::DropNext {
-                    from: NodeId::Producer,
+                    from: NodeId::PRODUCER,
                     to: broker(*b),
                     kind: Some(MessageKind::ProduceRequest),
                 },
@@ -587,7 +594,7 @@ mod tests {
             Action::UnslowBroker(3),
             Action::DropResponse(1),
             Action::DropRequest(2),
-            Action::CutLink(NodeId::Producer, NodeId::Broker(BrokerId(2))),
+            Action::CutLink(NodeId::PRODUCER, NodeId::Broker(BrokerId(2))),
             Action::HealLink(NodeId::Broker(BrokerId(0)), NodeId::Consumer(ConsumerId(4))),
             Action::CrashConsumer(0),
             Action::RestartConsumer(0),
@@ -618,7 +625,7 @@ mod tests {
             );
         }
         assert_eq!(
-            Action::CutLink(NodeId::Producer, NodeId::Broker(BrokerId(2))).to_text(),
+            Action::CutLink(NodeId::PRODUCER, NodeId::Broker(BrokerId(2))).to_text(),
             "cut-link producer b2"
         );
         assert_eq!(Action::SlowBroker(3).to_code(), "sb3");

@@ -6,7 +6,7 @@
 
 use kscope_core::network::{OffsetCommitRequest, Payload, ProduceRequest};
 use kscope_core::sim::Sim;
-use kscope_core::{Instant, NodeId, TopicPartition};
+use kscope_core::{Instant, NodeId, ProducerId, TopicPartition};
 
 /// Height of the stage's header row (a broker's title and two rows of failure buttons)
 /// and of each partition row, in CSS pixels; the stage's grid is sized from them.
@@ -292,7 +292,7 @@ pub fn stage(sim: &Sim) -> Stage {
             id: b.id.0,
             up: b.up,
             fenced: b.fenced,
-            producer_link_cut: sim.network().is_cut(NodeId::Producer, NodeId::Broker(b.id)),
+            producer_link_cut: sim.network().is_cut(NodeId::PRODUCER, NodeId::Broker(b.id)),
             isolated: brokers.len() > 1
                 && brokers.iter().filter(|o| o.id != b.id).all(|o| {
                     sim.network()
@@ -480,7 +480,7 @@ pub enum Motion {
 pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
     let brokers: Vec<u32> = sim.brokers().keys().map(|b| b.0).collect();
     let column = |n: NodeId| match n {
-        NodeId::Producer => 0,
+        NodeId::Producer(_) => 0,
         NodeId::Broker(b) => 1 + brokers.iter().position(|x| *x == b.0).unwrap_or(0),
         NodeId::Consumer(_) => 1 + brokers.len(),
     };
@@ -564,7 +564,8 @@ pub struct Link {
 
 fn node_name(n: NodeId) -> String {
     match n {
-        NodeId::Producer => "producer".to_string(),
+        NodeId::Producer(ProducerId(0)) => "producer".to_string(),
+        NodeId::Producer(p) => format!("producer {}", p.0),
         NodeId::Broker(b) => format!("broker {}", b.0),
         NodeId::Consumer(c) => format!("c{}", c.0),
     }
@@ -581,7 +582,7 @@ pub fn links(sim: &Sim) -> Vec<Link> {
         }
     }
     for b in &brokers {
-        pairs.push((NodeId::Producer, *b));
+        pairs.push((NodeId::PRODUCER, *b));
     }
     for c in sim.consumers().values().filter(|c| c.is_running()) {
         for b in &brokers {
@@ -705,7 +706,7 @@ mod tests {
         let (start, middle, end) = (at(0.0), at(0.5), at(1.0));
         let to = match m.to {
             NodeId::Broker(b) => b.0 as usize + 1,
-            NodeId::Producer | NodeId::Consumer(_) => 0,
+            NodeId::Producer(_) | NodeId::Consumer(_) => 0,
         };
         assert!(
             (start.x - column_x(0, 3)).abs() < 1e-9,
@@ -786,7 +787,7 @@ mod tests {
                 Instant::from_millis(500),
                 Command::DropNext {
                     from: NodeId::Broker(BrokerId(b)),
-                    to: NodeId::Producer,
+                    to: NodeId::PRODUCER,
                     kind: Some(MessageKind::ProduceResponse),
                 },
             )

@@ -163,7 +163,7 @@ pub fn losses(sim: &Sim, lang: Lang) -> Vec<(String, u64)> {
 
 fn node(n: kscope_core::NodeId, lang: Lang) -> String {
     match n {
-        kscope_core::NodeId::Producer => tr!(lang, "the producer", "프로듀서"),
+        kscope_core::NodeId::Producer(_) => tr!(lang, "the producer", "프로듀서"),
         kscope_core::NodeId::Broker(b) => tr!(lang, "broker {0}", "브로커 {0}", b.0),
         kscope_core::NodeId::Consumer(c) => format!("c{}", c.0),
     }
