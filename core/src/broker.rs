@@ -382,7 +382,7 @@ impl Broker {
         let b = self.id;
         let tp = batch.partition;
         let topic = &env.topics[tp.topic.0 as usize].spec;
-        let min_isr = topic.min_insync_replicas as usize;
+        let min_isr = topic.effective_min_isr() as usize;
         let compacted = topic.log.cleanup_policy.compacts();
         let max_bytes = env.config.broker.message_max_bytes;
         let now_ms = cx.now.millis() as i64;
@@ -496,7 +496,7 @@ impl Broker {
         let min_isr: Vec<usize> = env
             .topics
             .iter()
-            .map(|t| t.spec.min_insync_replicas as usize)
+            .map(|t| t.spec.effective_min_isr() as usize)
             .collect();
         let Some(pos) = self
             .delayed_produces
@@ -587,7 +587,7 @@ impl Broker {
     pub(crate) fn maybe_increment_hw(&mut self, cx: &mut Ctx, env: &mut Env, tp: TopicPartition) {
         let b = self.id;
         let topic = &env.topics[tp.topic.0 as usize].spec;
-        let min_isr = topic.min_insync_replicas.min(topic.replication_factor) as usize;
+        let min_isr = topic.effective_min_isr() as usize;
         let Some(r) = self.replicas.get_mut(&tp) else {
             return;
         };
@@ -617,9 +617,12 @@ impl Broker {
         }
     }
 
-    /// The leader's periodic ISR check (every `replica.lag.time.max.ms / 2`): the
-    /// followers that have not caught up for `replica.lag.time.max.ms`, by partition.
-    /// The controller takes them out of the ISR (`AlterPartition`).
+    /// The leader's periodic ISR check (every `replica.lag.time.max.ms / 2`,
+    /// `Partition.getOutOfSyncReplicas`): the followers that are not caught up, by
+    /// partition. A follower is caught up when its log end equals the leader's, however
+    /// long ago it fetched, or when it caught up within `replica.lag.time.max.ms`
+    /// (`Replica.isCaughtUp`). The controller takes the others out of the ISR
+    /// (`AlterPartition`).
     pub(crate) fn isr_check(&self, cx: &Ctx, env: &Env) -> Vec<(TopicPartition, BrokerId)> {
         let b = self.id;
         let lag = Duration::from_millis(env.config.broker.replica_lag_time_max_ms);
@@ -633,11 +636,12 @@ impl Broker {
                 if *member == b {
                     continue;
                 }
-                let caught_up = r
-                    .followers
-                    .get(member)
-                    .map_or(Instant::ZERO, |f| f.last_caught_up_at);
-                if now.since(caught_up) > lag {
+                let follower = r.followers.get(member);
+                let at_log_end = follower
+                    .and_then(|f| f.log_end_offset)
+                    .is_some_and(|leo| leo == r.log.log_end_offset());
+                let caught_up = follower.map_or(Instant::ZERO, |f| f.last_caught_up_at);
+                if !at_log_end && now.since(caught_up) > lag {
                     shrinks.push((*tp, *member));
                 }
             }

@@ -220,6 +220,13 @@ impl TopicSpec {
             log: LogConfig::default(),
         }
     }
+
+    /// The `min.insync.replicas` a leader enforces: never more than the partition's
+    /// replicas (`Partition.effectiveMinIsr`, Kafka 3.7 and later, KAFKA-15583), so a
+    /// setting above the replication factor does not refuse every `acks=all` write.
+    pub fn effective_min_isr(&self) -> u32 {
+        self.min_insync_replicas.min(self.replication_factor)
+    }
 }
 
 /// The simulated network: one latency for every link unless a command changes a link.

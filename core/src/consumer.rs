@@ -128,6 +128,14 @@ pub struct Consumer {
     /// Records it processed, and how many of them were redeliveries.
     pub consumed: u64,
     pub redelivered: u64,
+    /// Partitions whose position comes from `auto.offset.reset` (ListOffsets) rather than
+    /// the committed offset: a fetch found the position out of range
+    /// (`SubscriptionState.requestOffsetReset`).
+    pub(crate) resetting: Vec<TopicPartition>,
+    /// Partitions whose position was out of range with `auto.offset.reset=none`: the
+    /// application got `OffsetOutOfRangeException` and nothing resets them (kscope's
+    /// application does not seek), so they are not fetched.
+    pub(crate) out_of_range: Vec<TopicPartition>,
     /// The consumer's settings (`partition.assignment.strategy` is `assignor`, above).
     pub(crate) config: ConsumerConfig,
     /// The subscribed topic's name, as the client names it in its subscription.
@@ -204,6 +212,8 @@ impl Consumer {
             next_partition: 0,
             consumed: 0,
             redelivered: 0,
+            resetting: Vec::new(),
+            out_of_range: Vec::new(),
             config: config.clone(),
             topic_name,
             brokers,
@@ -451,6 +461,8 @@ impl Consumer {
             self.positions.remove(tp);
             self.buffer.remove(tp);
         }
+        self.resetting.retain(|tp| !gone.contains(tp));
+        self.out_of_range.retain(|tp| !gone.contains(tp));
     }
 
     /// The positions of owned partitions that moved past what was last committed.
@@ -502,15 +514,24 @@ impl Consumer {
         {
             return;
         }
-        let missing: Vec<TopicPartition> = self
+        if self.in_flight(|k| matches!(k, Inflight::OffsetFetch | Inflight::ListOffsets)) {
+            return;
+        }
+        let (reset, missing): (Vec<TopicPartition>, Vec<TopicPartition>) = self
             .positions
             .iter()
-            .filter(|(_, p)| p.is_none())
+            .filter(|(tp, p)| p.is_none() && !self.out_of_range.contains(tp))
             .map(|(tp, _)| *tp)
-            .collect();
-        if missing.is_empty()
-            || self.in_flight(|k| matches!(k, Inflight::OffsetFetch | Inflight::ListOffsets))
-        {
+            .partition(|tp| self.resetting.contains(tp));
+        if !reset.is_empty() {
+            // `Fetcher.resetPositionsIfNeeded`: the reset policy, never the committed
+            // offset that was out of range.
+            let earliest = self.config.auto_offset_reset == OffsetReset::Earliest;
+            let partitions = reset.into_iter().map(|tp| (tp, earliest)).collect();
+            self.list_offsets(cx, partitions);
+            return;
+        }
+        if missing.is_empty() {
             return;
         }
         let Some(coordinator) = self.coordinator else {
@@ -526,6 +547,30 @@ impl Consumer {
             },
             Inflight::OffsetFetch,
         );
+    }
+
+    /// ListOffsets to each partition's leader (earliest or latest); partitions whose
+    /// leader is unknown wait for fresh metadata.
+    fn list_offsets(&mut self, cx: &mut Ctx, partitions: Vec<(TopicPartition, bool)>) {
+        let mut by_leader: Vec<(BrokerId, Vec<(TopicPartition, bool)>)> = Vec::new();
+        for entry in partitions {
+            match self.metadata.get(&entry.0).and_then(|m| m.0) {
+                Some(l) => match by_leader.iter_mut().find(|(b, _)| *b == l) {
+                    Some((_, list)) => list.push(entry),
+                    None => by_leader.push((l, alloc::vec![entry])),
+                },
+                None => self.metadata_stale = true,
+            }
+        }
+        crate::java::sort_small_by_key(&mut by_leader, |(l, _)| *l);
+        for (leader, partitions) in by_leader {
+            self.send_request(
+                cx,
+                leader,
+                Payload::ListOffsetsRequest { partitions },
+                Inflight::ListOffsets,
+            );
+        }
     }
 
     /// One fetch per leader for owned partitions with a position and nothing buffered.
@@ -744,6 +789,8 @@ impl Consumer {
         self.status = ConsumerStatus::Closed;
         self.owned.clear();
         self.positions.clear();
+        self.resetting.clear();
+        self.out_of_range.clear();
         self.buffer.clear();
         self.processing = None;
         self.incarnation += 1;
@@ -755,6 +802,8 @@ impl Consumer {
         self.status = ConsumerStatus::Crashed;
         self.owned.clear();
         self.positions.clear();
+        self.resetting.clear();
+        self.out_of_range.clear();
         self.buffer.clear();
         self.processing = None;
         self.requests.clear();
@@ -900,6 +949,7 @@ impl Consumer {
                 for (tp, r) in results {
                     match r {
                         Ok(o) => {
+                            self.resetting.retain(|r| *r != tp);
                             if self.positions.get(&tp) == Some(&None) {
                                 self.positions.insert(tp, Some(o));
                                 cx.emit(Event::PositionSet {
@@ -953,6 +1003,8 @@ impl Consumer {
         self.status = ConsumerStatus::Failed(error);
         self.owned.clear();
         self.positions.clear();
+        self.resetting.clear();
+        self.out_of_range.clear();
         self.buffer.clear();
         self.processing = None;
         self.incarnation += 1;
@@ -1015,7 +1067,7 @@ impl Consumer {
     ) {
         let c = self.id;
         let reset = self.config.auto_offset_reset;
-        let mut need_reset: Vec<(BrokerId, Vec<(TopicPartition, bool)>)> = Vec::new();
+        let mut need_reset: Vec<(TopicPartition, bool)> = Vec::new();
         for (tp, committed) in offsets {
             if self.positions.get(&tp) != Some(&None) {
                 continue;
@@ -1038,29 +1090,11 @@ impl Consumer {
                             error: KafkaError::NoOffsetForPartition,
                         });
                     }
-                    _ => {
-                        let leader = self.metadata.get(&tp).and_then(|m| m.0);
-                        let entry = (tp, reset == OffsetReset::Earliest);
-                        match leader {
-                            Some(l) => match need_reset.iter_mut().find(|(b, _)| *b == l) {
-                                Some((_, list)) => list.push(entry),
-                                None => need_reset.push((l, alloc::vec![entry])),
-                            },
-                            None => self.metadata_stale = true,
-                        }
-                    }
+                    _ => need_reset.push((tp, reset == OffsetReset::Earliest)),
                 },
             }
         }
-        crate::java::sort_small_by_key(&mut need_reset, |(l, _)| *l);
-        for (leader, partitions) in need_reset {
-            self.send_request(
-                cx,
-                leader,
-                Payload::ListOffsetsRequest { partitions },
-                Inflight::ListOffsets,
-            );
-        }
+        self.list_offsets(cx, need_reset);
         self.poll(cx);
     }
 
@@ -1073,8 +1107,23 @@ impl Consumer {
             match data.error {
                 None => {}
                 Some(KafkaError::OffsetOutOfRange) => {
-                    // The position fell off the log (retention): auto.offset.reset.
+                    // The position fell off the log (retention deleted it, or the log was
+                    // truncated below it): the position is reset by `auto.offset.reset`,
+                    // not read again from the committed offset, which may be out of
+                    // range too (`FetchCollector.handleInitializeErrors`,
+                    // `SubscriptionState.requestOffsetResetIfPartitionAssigned`). With
+                    // `none` the application gets `OffsetOutOfRangeException` and the
+                    // partition is not fetched until it seeks.
                     self.positions.insert(tp, None);
+                    if self.config.auto_offset_reset == OffsetReset::None {
+                        self.out_of_range.push(tp);
+                        cx.emit(Event::ConsumerError {
+                            consumer: self.id,
+                            error: KafkaError::OffsetOutOfRange,
+                        });
+                    } else if !self.resetting.contains(&tp) {
+                        self.resetting.push(tp);
+                    }
                     continue;
                 }
                 Some(_) => {

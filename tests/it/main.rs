@@ -7,6 +7,8 @@ mod architecture;
 #[cfg(not(target_arch = "wasm32"))]
 mod conformance;
 mod determinism;
+#[cfg(not(target_arch = "wasm32"))]
+mod fidelity;
 mod groups;
 #[cfg(not(target_arch = "wasm32"))]
 mod properties;

@@ -244,7 +244,9 @@ fn unclean_election_loses_acknowledged_records_and_the_ledger_names_it() {
     let mut trace = Vec::new();
     let old = leader(&sim, tp0());
     isolate_from_brokers(&mut sim, ms(100), old);
-    // replica.lag.time.max.ms (30 s) later, the leader's ISR check drops the followers.
+    // A record the followers cannot copy puts them behind; replica.lag.time.max.ms
+    // (30 s) later the leader's ISR check drops them (`Replica.isCaughtUp`).
+    sim.apply(ms(200), record(0, None)).unwrap();
     run(&mut sim, 46_000, &mut trace);
     assert_eq!(sim.partition(tp0()).isr, vec![old]);
     for i in 0..10 {
@@ -253,13 +255,13 @@ fn unclean_election_loses_acknowledged_records_and_the_ledger_names_it() {
     run(&mut sim, 46_100, &mut trace);
     assert_eq!(
         sim.ledger().counts().acknowledged,
-        10,
+        11,
         "acks=all is satisfied by an ISR of one"
     );
     sim.apply(ms(46_100), Command::CrashBroker(old)).unwrap();
     run(&mut sim, 60_000, &mut trace);
     assert_eq!(sim.unclean_elections(), 1);
-    assert_eq!(sim.ledger().counts().lost, 10);
+    assert_eq!(sim.ledger().counts().lost, 11);
     let lost = losses(&trace);
     assert!(matches!(
         lost[0].1,
@@ -308,6 +310,8 @@ fn without_unclean_election_the_partition_waits_offline_for_its_last_isr_member(
     let mut trace = Vec::new();
     let old = leader(&sim, tp0());
     isolate_from_brokers(&mut sim, ms(100), old);
+    // A record the followers cannot copy: they fall behind and leave the ISR.
+    sim.apply(ms(200), record(0, None)).unwrap();
     run(&mut sim, 46_000, &mut trace);
     for i in 0..10 {
         sim.apply(ms(46_000 + i), record(0, None)).unwrap();
