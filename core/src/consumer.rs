@@ -124,7 +124,9 @@ pub struct Consumer {
     /// The partition counts the leader assigned from (`assignmentSnapshot`).
     pub(crate) assignment_snapshot: Option<VecMap<TopicId, u32>>,
     pub(crate) bootstrap_cursor: u32,
-    pub(crate) next_partition: usize,
+    /// The partition whose fetched records are handed out next (the completed fetch in
+    /// line); the others follow in partition order after it.
+    pub(crate) in_line: Option<TopicPartition>,
     /// Records it processed, and how many of them were redeliveries.
     pub consumed: u64,
     pub redelivered: u64,
@@ -209,7 +211,7 @@ impl Consumer {
             wake_at: None,
             assignment_snapshot: None,
             bootstrap_cursor: id.0,
-            next_partition: 0,
+            in_line: None,
             consumed: 0,
             redelivered: 0,
             resetting: Vec::new(),
@@ -466,14 +468,18 @@ impl Consumer {
     }
 
     /// The positions of owned partitions that moved past what was last committed.
+    /// `SubscriptionState.allConsumed`: the position of every owned partition that has
+    /// one, changed since the last commit or not (what `commitSync()`, `commitAsync()` and
+    /// the auto commit send).
     fn consumed_positions(&self) -> Vec<(TopicPartition, Offset)> {
         self.positions
             .iter()
             .filter_map(|(tp, p)| p.map(|p| (*tp, p)))
-            .filter(|(tp, p)| self.committed.get(tp) != Some(p))
             .collect()
     }
 
+    /// `ConsumerCoordinator.maybeAutoCommitOffsetsAsync`: every
+    /// `auto.commit.interval.ms`, all consumed positions, whether they moved or not.
     fn maybe_auto_commit(&mut self, cx: &mut Ctx) {
         if !self.config.enable_auto_commit {
             return;
@@ -621,8 +627,10 @@ impl Consumer {
         }
     }
 
-    /// Hands out up to `max.poll.records` buffered records (partitions in turn) and starts
-    /// processing them. Returns whether there were any.
+    /// Hands out up to `max.poll.records` buffered records and starts processing them.
+    /// Returns whether there were any. As `FetchCollector.collectFetch` does, the
+    /// partition in line is drained before the next one is taken: a poll that fills up
+    /// leaves the rest of that partition for the next poll.
     fn hand_out_records(&mut self, cx: &mut Ctx) -> bool {
         let max = self.config.max_poll_records as usize;
         let per_record = self.config.process_us_per_record;
@@ -632,7 +640,9 @@ impl Consumer {
             return false;
         }
         let mut out = Vec::new();
-        let start = self.next_partition % partitions.len();
+        let start = self.in_line.map_or(0, |tp| {
+            partitions.iter().position(|p| *p >= tp).unwrap_or(0)
+        });
         for i in 0..partitions.len() {
             let tp = partitions[(start + i) % partitions.len()];
             let Some(Some(mut pos)) = self.positions.get(&tp).copied() else {
@@ -652,7 +662,9 @@ impl Consumer {
             }
             self.positions.insert(tp, Some(pos));
             if out.len() >= max {
-                self.next_partition = start + i + 1;
+                let drained = buf.is_empty();
+                let next = start + i + usize::from(drained);
+                self.in_line = Some(partitions[next % partitions.len()]);
                 break;
             }
         }
@@ -849,6 +861,7 @@ impl Consumer {
             }
             Inflight::Commit { sync, .. } => {
                 self.mark_coordinator_unknown();
+                self.retry_auto_commit_soon(cx, sync);
                 cx.emit(Event::CommitFailed { consumer: c, error });
                 if sync {
                     self.blocked_on_commit = false;
@@ -856,6 +869,15 @@ impl Consumer {
             }
         }
         self.poll(cx);
+    }
+
+    /// A retriable failure of an automatic commit: the next one is tried after
+    /// `retry.backoff.ms` rather than a whole interval later
+    /// (`ConsumerCoordinator.autoCommitOffsetsAsync`).
+    fn retry_auto_commit_soon(&mut self, cx: &Ctx, sync: bool) {
+        if self.config.enable_auto_commit && !sync {
+            self.next_auto_commit_at = cx.now + Duration::from_millis(self.config.retry_backoff_ms);
+        }
     }
 
     fn mark_coordinator_unknown(&mut self) {
@@ -1045,6 +1067,7 @@ impl Consumer {
                     }
                     other => {
                         self.mark_coordinator_unknown();
+                        self.retry_auto_commit_soon(cx, sync);
                         other
                     }
                 };

@@ -24,6 +24,10 @@ use crate::network::{
 };
 use crate::time::Duration;
 
+/// How long a new member's first JoinGroup may wait in a rebalance before it is timed out
+/// (`classicGroupNewMemberJoinTimeoutMs`, 5 minutes).
+const NEW_MEMBER_JOIN_TIMEOUT_MS: u64 = 300_000;
+
 impl Broker {
     /// The group's partition if `b` coordinates it (creating an empty group on first use).
     fn coordinated(&mut self, env: &mut Env, group: &Rc<str>) -> Result<(), KafkaError> {
@@ -262,8 +266,14 @@ impl Broker {
         let b = self.id;
         env.groups.member_seq += 1;
         let seq = env.groups.member_seq;
-        let expires = cx.now + Duration::from_millis(join.session_timeout_ms);
+        // A new member cannot heartbeat before it has joined: its JoinGroup is timed out
+        // after the new-member join timeout instead of the session timeout
+        // (`GroupMetadataManager.addMemberAndRebalance`).
+        let expires = cx.now + Duration::from_millis(NEW_MEMBER_JOIN_TIMEOUT_MS);
         let g = self.group_mut(group);
+        if g.state == GroupState::PreparingRebalance && g.initial_delay.is_some() {
+            g.new_member_added = true;
+        }
         let partition = g.partition.partition;
         g.members.push(Member {
             member_id,
@@ -278,6 +288,7 @@ impl Broker {
             awaiting_sync: None,
             session_expires_at: expires,
             seq,
+            is_new: true,
         });
         cx.schedule(
             expires,
@@ -328,12 +339,21 @@ impl Broker {
         let was_empty = g.state == GroupState::Empty;
         g.state = GroupState::PreparingRebalance;
         g.timer = token;
+        // A group that was empty waits `group.initial.rebalance.delay.ms` for more members,
+        // extended while they keep coming, up to the rebalance timeout
+        // (`GroupMetadataManager.prepareRebalance`).
         let (deadline, delay_until) = if was_empty && initial_delay > 0 {
-            let until = now + Duration::from_millis(initial_delay.min(rebalance_timeout));
+            let until = now + Duration::from_millis(initial_delay);
+            g.initial_delay = Some((
+                initial_delay,
+                rebalance_timeout.saturating_sub(initial_delay),
+            ));
             (until, Some(until))
         } else {
+            g.initial_delay = None;
             (now + Duration::from_millis(rebalance_timeout), None)
         };
+        g.new_member_added = false;
         g.initial_delay_until = delay_until;
         let timer = g.timer;
         let partition = g.partition.partition;
@@ -389,11 +409,34 @@ impl Broker {
         let Some(name) = self.find_group(partition, |g| g.timer == timer) else {
             return;
         };
+        let now = cx.now;
+        let initial = env.config.broker.group_initial_rebalance_delay_ms;
         let g = self.group_mut(&name);
         if g.state != GroupState::PreparingRebalance {
             return;
         }
+        // `tryCompleteInitialRebalanceElseSchedule`: members joined during the initial
+        // delay extend it, by at most the delay again, until the rebalance timeout is used.
+        if let Some((delay, remaining)) = g.initial_delay {
+            if g.new_member_added && remaining != 0 {
+                g.new_member_added = false;
+                let next = initial.min(remaining);
+                g.initial_delay = Some((next, remaining.saturating_sub(delay)));
+                let until = now + Duration::from_millis(next);
+                g.initial_delay_until = Some(until);
+                cx.schedule(
+                    until,
+                    Due::GroupJoinTimer {
+                        broker: self.id,
+                        partition,
+                        timer,
+                    },
+                );
+                return;
+            }
+        }
         g.initial_delay_until = None;
+        g.initial_delay = None;
         self.complete_join(cx, env, &name);
     }
 
@@ -475,8 +518,17 @@ impl Broker {
             .map(|m| (m.member_id.clone(), m.subscription.clone()))
             .collect();
         let mut replies = Vec::new();
+        let mut timers = Vec::new();
         for m in g.members.iter_mut() {
             m.session_expires_at = now + Duration::from_millis(m.session_timeout_ms);
+            if m.is_new {
+                // Its first session starts now (`rescheduleClassicGroupMemberHeartbeat`);
+                // the new-member timer it had is left to find no such member.
+                m.is_new = false;
+                env.groups.member_seq += 1;
+                m.seq = env.groups.member_seq;
+                timers.push((m.session_expires_at, m.seq));
+            }
             if let Some(request) = m.awaiting_join.take() {
                 let result = JoinGroupResult {
                     generation,
@@ -495,6 +547,7 @@ impl Broker {
         }
         let consumers: Vec<ConsumerId> = g.members.iter().map(|m| m.consumer).collect();
         let leader = g.member(&leader_id).map(|m| m.consumer);
+        let partition = g.partition.partition;
         cx.emit(Event::GenerationStarted {
             broker: b,
             generation,
@@ -502,12 +555,21 @@ impl Broker {
             members: consumers,
             protocol: Some(protocol),
         });
+        for (at, member) in timers {
+            cx.schedule(
+                at,
+                Due::MemberExpiry {
+                    broker: b,
+                    partition,
+                    member,
+                },
+            );
+        }
         for (to, request, result) in replies {
             self.reply_join(cx, to, request, Ok(Rc::new(result)));
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn handle_sync_group(
         &mut self,
         cx: &mut Ctx,
@@ -913,6 +975,7 @@ impl Broker {
         let g = self.group_mut(group);
         if g.members.is_empty() && g.state == GroupState::PreparingRebalance {
             g.initial_delay_until = None;
+            g.initial_delay = None;
             self.complete_join(cx, env, group);
         }
     }
@@ -932,7 +995,13 @@ impl Broker {
         };
         let now = cx.now;
         let g = self.group_mut(&name);
-        let m = g.members.iter().find(|m| m.seq == seq).expect("found");
+        let m = g.members.iter_mut().find(|m| m.seq == seq).expect("found");
+        if m.session_expires_at <= now && m.has_satisfied_heartbeat() {
+            // Waiting in the rebalance counts as heartbeating
+            // (`GroupMetadataManager.expireClassicGroupMemberHeartbeat`): the session
+            // starts again from now.
+            m.session_expires_at = now + Duration::from_millis(m.session_timeout_ms);
+        }
         if m.session_expires_at > now {
             let at = m.session_expires_at;
             cx.schedule(
@@ -961,7 +1030,6 @@ impl Broker {
         self.try_complete_join(cx, env, &name);
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn handle_offset_commit(
         &mut self,
         cx: &mut Ctx,

@@ -78,6 +78,18 @@ pub struct Member {
     pub(crate) session_expires_at: Instant,
     /// A number unique to this member record, for its session timer.
     pub(crate) seq: u64,
+    /// Joined since the last generation began (`ClassicGroupMember.isNew`): it may
+    /// expire while it awaits its first join.
+    pub(crate) is_new: bool,
+}
+
+impl Member {
+    /// `ClassicGroupMember.hasSatisfiedHeartbeat`: a member awaiting a JoinGroup or a
+    /// SyncGroup response needs no heartbeat (unless it is new); the rebalance's own
+    /// timeout decides whether it stays.
+    pub(crate) fn has_satisfied_heartbeat(&self) -> bool {
+        !self.is_new && (self.awaiting_join.is_some() || self.awaiting_sync.is_some())
+    }
 }
 
 /// A group as its coordinator holds it.
@@ -100,6 +112,11 @@ pub struct Group {
     pub(crate) timer: u64,
     /// The first rebalance of an empty group completes no earlier than this.
     pub(crate) initial_delay_until: Option<Instant>,
+    /// In the initial rebalance: the delay running and what is left of the rebalance
+    /// timeout to extend it by (`tryCompleteInitialRebalanceElseSchedule`).
+    pub(crate) initial_delay: Option<(u64, u64)>,
+    /// A member joined during the initial delay (`ClassicGroup.newMemberAdded`).
+    pub(crate) new_member_added: bool,
 }
 
 impl Group {
@@ -117,6 +134,8 @@ impl Group {
             committed: VecMap::new(),
             timer: 0,
             initial_delay_until: None,
+            initial_delay: None,
+            new_member_added: false,
         }
     }
 

@@ -1131,10 +1131,16 @@ impl Producer {
         let now = cx.now;
         let mut size = 0u32;
         let mut drained: Vec<ProducerBatch> = Vec::new();
+        // `RecordAccumulator.drainBatchesForOneNode`: each node's drain index is stored
+        // before it moves on (`updateDrainIndex`), so the next drain starts at the last
+        // partition looked at (one that did not fit is first next time), and a partition
+        // that must wait stops the whole node's drain for this round.
         let start = self.nodes.entry(node).or_default().drain_index % parts.len();
         let mut index = start;
+        let mut visited = start;
         for _ in 0..parts.len() {
             let tp = parts[index];
+            visited = index;
             index = (index + 1) % parts.len();
             if self.muted.contains(&tp) {
                 continue;
@@ -1146,7 +1152,7 @@ impl Producer {
                 continue;
             }
             if self.idempotent && !self.prepare_idempotent_drain(tp) {
-                continue;
+                break;
             }
             let dq = self.deques.get_mut(&tp).expect("looked at above");
             let first = dq.front().expect("looked at above");
@@ -1185,7 +1191,7 @@ impl Producer {
             drained.push(batch);
         }
         let state = self.nodes.entry(node).or_default();
-        state.drain_index = index;
+        state.drain_index = visited;
         if drained.is_empty() {
             return false;
         }

@@ -137,3 +137,181 @@ fn an_out_of_range_position_is_reset_by_the_reset_policy_not_the_committed_offse
         Event::PositionSet { reset: true, offset, .. } if offset >= start
     )));
 }
+
+/// `ClassicGroupMember.hasSatisfiedHeartbeat` and
+/// `GroupMetadataManager.expireClassicGroupMemberHeartbeat`: members waiting in a
+/// rebalance need no heartbeat; the rebalance waits up to its timeout
+/// (`max.poll.interval.ms`) for the member that stopped polling, and that one goes.
+#[test]
+fn members_awaiting_a_rebalance_satisfy_their_heartbeats() {
+    let mut config = cluster(3, 3, 3, 1);
+    config.workload.rate = 100;
+    config.consumers = 2;
+    config.consumer.session_timeout_ms = 10_000;
+    config.consumer.max_poll_interval_ms = 60_000;
+    let mut sim = Sim::new(config, 6).unwrap();
+    run(&mut sim, 10_000);
+    sim.apply(
+        ms(10_000),
+        Command::PauseConsumer {
+            consumer: ConsumerId(1),
+            paused: true,
+        },
+    )
+    .unwrap();
+    sim.apply(ms(12_000), Command::AddConsumer).unwrap();
+    let events = run(&mut sim, 90_000);
+    let removed: Vec<(Option<ConsumerId>, event::LeaveReason)> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::MemberRemoved {
+                consumer, reason, ..
+            } => Some((consumer, reason)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        removed.iter().all(|(c, _)| *c == Some(ConsumerId(1))),
+        "only the member that stopped polling goes: {removed:?}"
+    );
+    assert!(!removed.is_empty());
+    let last = events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event {
+            Event::GenerationStarted { members, .. } => Some(members.clone()),
+            _ => None,
+        })
+        .expect("a generation");
+    assert_eq!(last, vec![ConsumerId(0), ConsumerId(2)]);
+}
+
+/// `GroupMetadataManager.tryCompleteInitialRebalanceElseSchedule` (3.x's
+/// `InitialDelayedJoin`): members that join during `group.initial.rebalance.delay.ms`
+/// extend it by the delay again, so three consumers starting together form generation 1
+/// about six seconds after the first join, not three.
+#[test]
+fn joins_during_the_initial_rebalance_delay_extend_it() {
+    let mut config = cluster(3, 3, 3, 1);
+    config.consumers = 3;
+    let mut sim = Sim::new(config, 7).unwrap();
+    let events = run(&mut sim, 15_000);
+    let first_join = events
+        .iter()
+        .find(|e| matches!(e.event, Event::RebalanceStarted { .. }))
+        .expect("a rebalance")
+        .at;
+    let formed = events
+        .iter()
+        .find(|e| matches!(e.event, Event::GenerationStarted { generation: 1, .. }))
+        .expect("generation 1")
+        .at;
+    let waited = formed.since(first_join).millis();
+    assert!(
+        (6_000..6_100).contains(&waited),
+        "generation 1 formed {waited} ms after the rebalance began"
+    );
+}
+
+/// `ConsumerCoordinator.maybeAutoCommitOffsetsAsync`: every `auto.commit.interval.ms` the
+/// consumer commits all its consumed positions, whether they moved or not.
+#[test]
+fn an_idle_consumer_keeps_auto_committing_its_positions() {
+    let mut config = cluster(3, 1, 3, 1);
+    config.workload.rate = 100;
+    config.consumers = 1;
+    let mut sim = Sim::new(config, 8).unwrap();
+    run(&mut sim, 10_000);
+    let mut w = sim.config().workload.clone();
+    w.rate = 0;
+    sim.apply(ms(10_000), Command::SetWorkload(w)).unwrap();
+    run(&mut sim, 20_000);
+    let events = run(&mut sim, 50_000);
+    let commits = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event,
+                Event::MessageSent {
+                    from: NodeId::Consumer(_),
+                    kind: event::MessageKind::OffsetCommitRequest,
+                    ..
+                }
+            )
+        })
+        .count();
+    // 30 s at auto.commit.interval.ms = 5 s.
+    assert!((5..=7).contains(&commits), "{commits} commits while idle");
+}
+
+/// `FetchCollector.collectFetch`: `max.poll.records` are taken from the completed fetch in
+/// line until it is used up, then from the next; polls do not alternate partitions.
+#[test]
+fn max_poll_records_drains_the_partition_in_line_first() {
+    let mut config = cluster(3, 2, 3, 1);
+    config.consumers = 1;
+    config.consumer.max_poll_records = 10;
+    config.consumer.auto_offset_reset = config::OffsetReset::Earliest;
+    let mut sim = Sim::new(config, 9).unwrap();
+    for i in 0..40 {
+        sim.apply(ms(100 + i), send(0)).unwrap();
+        sim.apply(ms(100 + i), send(1)).unwrap();
+    }
+    let events = run(&mut sim, 20_000);
+    let polls: Vec<(u32, u32)> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::RecordsConsumed {
+                partition, records, ..
+            } => Some((partition.partition, records)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(polls.iter().map(|p| p.1).sum::<u32>(), 80, "{polls:?}");
+    // Each partition's 40 records come in four polls in a row.
+    let order: Vec<u32> = polls.iter().map(|p| p.0).collect();
+    let switches = order.windows(2).filter(|w| w[0] != w[1]).count();
+    assert_eq!(switches, 1, "{polls:?}");
+}
+
+/// `RecordAccumulator.drainBatchesForOneNode`: the node's drain index is stored before it
+/// moves on, so a partition whose batch did not fit in a request is the first drained
+/// into the next one; no partition waits while the others' batches go.
+#[test]
+fn the_drain_index_rotates_so_no_partition_starves() {
+    let mut config = cluster(1, 3, 1, 1);
+    config.producer.batch_size = 2_000;
+    config.producer.max_request_size = 4_500;
+    config.producer.linger_ms = 0;
+    config.producer.max_in_flight_requests_per_connection = 1;
+    config.producer.enable_idempotence = Some(false);
+    let mut sim = Sim::new(config, 10).unwrap();
+    for p in 0..3 {
+        for _ in 0..80 {
+            sim.apply(ms(100), send(p)).unwrap();
+        }
+    }
+    let events = run(&mut sim, 2_000);
+    // The partitions of each request, in the order drained.
+    let mut requests: Vec<Vec<u32>> = vec![Vec::new()];
+    for e in &events {
+        match e.event {
+            Event::BatchDrained { partition, .. } => {
+                requests.last_mut().unwrap().push(partition.partition)
+            }
+            Event::MessageSent {
+                kind: event::MessageKind::ProduceRequest,
+                ..
+            } => requests.push(Vec::new()),
+            _ => {}
+        }
+    }
+    requests.retain(|r| !r.is_empty());
+    // The first request leaves at once with p0's first batch; then two batches fit in
+    // each, in turn: p2 p0 | p1 p2 | p0 p1 | ...
+    assert!(requests.len() >= 7, "{requests:?}");
+    for (i, r) in requests.iter().enumerate().take(7).skip(1) {
+        let first = (2 * i as u32) % 3;
+        assert_eq!(r, &vec![first, (first + 1) % 3], "{requests:?}");
+    }
+}
