@@ -649,29 +649,35 @@ impl Broker {
         shrinks
     }
 
-    /// Retention and compaction on every log of broker `b`.
+    /// Retention on every log of this broker (`LogManager.cleanupLogs`): whole segments
+    /// past `retention.ms` or `retention.bytes` go.
     pub(crate) fn retention_check(&mut self, cx: &mut Ctx) {
         let b = self.id;
         let now_ms = cx.now.millis() as i64;
-        let tps: Vec<TopicPartition> = self.replicas.keys().copied().collect();
-        for tp in tps {
-            let r = self.replicas.get_mut(&tp).expect("listed");
+        for (tp, r) in self.replicas.iter_mut() {
             let hw = r.high_watermark;
             let deleted = r.log.delete_old_segments(now_ms, hw);
-            let compacted = r.log.compact();
-            let start = r.log.log_start_offset();
             if deleted.segments_deleted > 0 {
                 cx.emit(Event::SegmentsDeleted {
                     broker: b,
-                    partition: tp,
+                    partition: *tp,
                     segments: deleted.segments_deleted,
-                    log_start_offset: start,
+                    log_start_offset: r.log.log_start_offset(),
                 });
             }
+        }
+    }
+
+    /// The log cleaner's pass over this broker's compacted logs (`LogCleaner`'s thread,
+    /// which starts with the broker and looks again every `log.cleaner.backoff.ms`).
+    pub(crate) fn cleaner_check(&mut self, cx: &mut Ctx) {
+        let b = self.id;
+        for (tp, r) in self.replicas.iter_mut() {
+            let compacted = r.log.compact();
             if !compacted.records_deleted.is_empty() {
                 cx.emit(Event::LogCompacted {
                     broker: b,
-                    partition: tp,
+                    partition: *tp,
                     records_removed: compacted.records_deleted.len() as u32,
                 });
             }

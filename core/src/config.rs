@@ -156,6 +156,12 @@ pub struct BrokerConfig {
     pub broker_session_timeout_ms: u64,
     /// `log.retention.check.interval.ms`, default 300000.
     pub log_retention_check_interval_ms: u64,
+    /// `log.initial.task.delay.ms` (an internal setting), default 30000: how long after
+    /// a broker starts its first retention run comes (`LogManager.startup`).
+    pub log_initial_task_delay_ms: u64,
+    /// `log.cleaner.backoff.ms`, default 15000: how long the log cleaner waits before it
+    /// looks again for logs to compact.
+    pub log_cleaner_backoff_ms: u64,
     /// `message.max.bytes`, default 1048588.
     pub message_max_bytes: u32,
     /// `group.initial.rebalance.delay.ms`, default 3000: how long the coordinator waits
@@ -183,6 +189,8 @@ impl Default for BrokerConfig {
             replica_socket_timeout_ms: 30_000,
             broker_session_timeout_ms: 9_000,
             log_retention_check_interval_ms: 300_000,
+            log_initial_task_delay_ms: 30_000,
+            log_cleaner_backoff_ms: 15_000,
             message_max_bytes: 1_048_588,
             group_initial_rebalance_delay_ms: 3_000,
             group_min_session_timeout_ms: 6_000,

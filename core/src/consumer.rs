@@ -343,7 +343,12 @@ impl Consumer {
             self.refresh_positions(cx);
         }
         self.send_fetches(cx);
-        if !self.hand_out_records(cx) {
+        if self.hand_out_records(cx) {
+            // Before returning the records, the next round of fetches goes out for the
+            // partitions just drained, so it is in flight while the application
+            // processes (`ClassicKafkaConsumer.poll`, "to enable pipelining").
+            self.send_fetches(cx);
+        } else {
             self.schedule_wake(cx, now + POLL_TIMEOUT);
         }
     }

@@ -86,11 +86,14 @@ impl Sim {
         }
     }
 
+    /// A broker process starts its periodic tasks: the ISR check every
+    /// `replica.lag.time.max.ms / 2`; retention `log.initial.task.delay.ms` after the
+    /// start, then every `log.retention.check.interval.ms` (`LogManager.startup`); the log
+    /// cleaner every `log.cleaner.backoff.ms`. A restart starts them again.
     pub(crate) fn start_broker_tasks(&mut self, id: BrokerId) {
         let incarnation = self.brokers[&id].incarnation;
         let isr_every = Duration::from_millis(self.config.broker.replica_lag_time_max_ms / 2);
-        let retention_every =
-            Duration::from_millis(self.config.broker.log_retention_check_interval_ms);
+        let retention_first = Duration::from_millis(self.config.broker.log_initial_task_delay_ms);
         self.cx.schedule(
             self.cx.now + isr_every,
             Due::IsrCheck {
@@ -99,8 +102,16 @@ impl Sim {
             },
         );
         self.cx.schedule(
-            self.cx.now + retention_every,
+            self.cx.now + retention_first,
             Due::RetentionCheck {
+                broker: id,
+                incarnation,
+            },
+        );
+        let cleaner_every = Duration::from_millis(self.config.broker.log_cleaner_backoff_ms);
+        self.cx.schedule(
+            self.cx.now + cleaner_every,
+            Due::CleanerCheck {
                 broker: id,
                 incarnation,
             },

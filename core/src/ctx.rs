@@ -50,6 +50,11 @@ pub(crate) enum Due {
         broker: BrokerId,
         incarnation: u32,
     },
+    /// The log cleaner looks for compacted logs to clean.
+    CleanerCheck {
+        broker: BrokerId,
+        incarnation: u32,
+    },
     RetentionCheck {
         broker: BrokerId,
         incarnation: u32,

@@ -475,7 +475,9 @@ impl Log {
     }
 
     /// Batches from `offset` on, up to `max_bytes` (at least one batch, as Kafka returns
-    /// an oversized first batch rather than nothing).
+    /// an oversized first batch rather than nothing), from one segment: the first at or
+    /// after `offset` that holds any (`LocalLog.read` stops at the segment that yields
+    /// data, so a reader catching up gets a segment per fetch).
     pub fn read(&self, offset: Offset, max_bytes: u32) -> Vec<StoredBatch> {
         let mut out = Vec::new();
         let mut bytes = 0u32;
@@ -491,6 +493,9 @@ impl Log {
                 }
                 bytes = bytes.saturating_add(b.size_bytes);
                 out.push(b.clone());
+            }
+            if !out.is_empty() {
+                return out;
             }
         }
         out

@@ -605,6 +605,17 @@ impl Sim {
                     self.cx.schedule(self.cx.now + every, due);
                 }
             }
+            Due::CleanerCheck {
+                broker,
+                incarnation,
+            } => {
+                if self.broker_alive_as(broker, incarnation) {
+                    let b = self.brokers.get_mut(&broker).expect("a known broker");
+                    b.cleaner_check(&mut self.cx);
+                    let every = Duration::from_millis(self.config.broker.log_cleaner_backoff_ms);
+                    self.cx.schedule(self.cx.now + every, due);
+                }
+            }
             Due::FenceBroker {
                 broker,
                 incarnation,

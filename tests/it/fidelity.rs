@@ -315,3 +315,119 @@ fn the_drain_index_rotates_so_no_partition_starves() {
         assert_eq!(r, &vec![first, (first + 1) % 3], "{requests:?}");
     }
 }
+
+/// `ClassicKafkaConsumer.poll`: the next fetch is sent before the records are returned,
+/// so it travels while the application processes them. A consumer only 5% faster than
+/// the records arrive keeps up over a slow link.
+#[test]
+fn the_consumer_pipelines_its_fetches_with_processing() {
+    let mut config = cluster(1, 1, 1, 1);
+    config.broker.offsets_topic_replication_factor = 1;
+    config.network.latency_us = 20_000;
+    config.workload.rate = 1_000;
+    config.consumers = 1;
+    config.consumer.process_us_per_record = 950;
+    let mut sim = Sim::new(config, 11).unwrap();
+    run(&mut sim, 20_000);
+    let tp = TopicPartition::new(TopicId(0), 0);
+    let hw = sim.brokers()[&BrokerId(0)].replicas[&tp].high_watermark;
+    let position = sim.consumers()[&ConsumerId(0)].positions[&tp].expect("a position");
+    let lag = hw.0 - position.0;
+    // Without pipelining each round trip of 40 ms adds to the processing of what the last
+    // fetch brought, and the lag settles near 700 records; with it, near one round trip's
+    // worth (40).
+    assert!(lag < 120, "lag {lag} after 20 s");
+}
+
+/// `LocalLog.read`: a read returns batches from one segment, the first at or after the
+/// offset that holds any; a reader catching up gets a segment per fetch.
+#[test]
+fn a_log_read_stops_at_the_segment_that_yields_data() {
+    use kscope_core::log::{Log, LogConfig, StoredBatch, StoredRecord};
+    let config = LogConfig {
+        segment_bytes: 1_000,
+        ..LogConfig::default()
+    };
+    let mut log = Log::new(config, 0);
+    for i in 0..20i64 {
+        let records: std::rc::Rc<[StoredRecord]> = std::rc::Rc::from(vec![StoredRecord {
+            id: RecordId(i as u64),
+            offset_delta: 0,
+            key: None,
+            tombstone: false,
+            timestamp_ms: i,
+        }]);
+        log.append(
+            StoredBatch {
+                base_offset: Offset(i),
+                last_offset_delta: 0,
+                size_bytes: 300,
+                max_timestamp_ms: i,
+                leader_epoch: LeaderEpoch(0),
+                batch_id: BatchId(i as u64),
+                producer_id: -1,
+                producer_epoch: -1,
+                base_sequence: -1,
+                records,
+            },
+            i,
+        );
+    }
+    assert!(log.segments().len() > 3);
+    let read = log.read(Offset(0), 1_000_000);
+    let first = &log.segments()[0];
+    assert_eq!(read.len(), first.batches.len(), "one segment's batches");
+    assert_eq!(
+        read.last().unwrap().next_offset(),
+        log.segments()[1].base_offset
+    );
+}
+
+/// `LogManager.startup`: the retention task runs first `log.initial.task.delay.ms`
+/// (30 s) after the broker starts, then every `log.retention.check.interval.ms`; a
+/// restarted broker starts it again.
+#[test]
+fn the_first_retention_run_comes_thirty_seconds_after_a_broker_starts() {
+    let mut config = cluster(1, 1, 1, 1);
+    config.topics[0].log.segment_bytes = 4_096;
+    config.topics[0].log.retention_bytes = 4_096;
+    config.broker.log_retention_check_interval_ms = 5_000;
+    config.workload.rate = 200;
+    let mut sim = Sim::new(config, 12).unwrap();
+    let deletions = |events: &[TimedEvent]| {
+        events
+            .iter()
+            .filter(|e| matches!(e.event, Event::SegmentsDeleted { .. }))
+            .map(|e| e.at.millis())
+            .collect::<Vec<_>>()
+    };
+    let events = run(&mut sim, 42_000);
+    assert_eq!(deletions(&events), vec![30_000, 35_000, 40_000]);
+    sim.apply(ms(42_000), Command::CrashBroker(BrokerId(0)))
+        .unwrap();
+    sim.apply(ms(43_000), Command::RestartBroker(BrokerId(0)))
+        .unwrap();
+    let events = run(&mut sim, 80_000);
+    assert_eq!(deletions(&events), vec![73_000, 78_000]);
+}
+
+/// `LogCleaner`: the cleaner starts with the broker and looks for logs to compact every
+/// `log.cleaner.backoff.ms` (15 s); it does not wait for the retention task's initial
+/// delay nor run with it.
+#[test]
+fn the_log_cleaner_runs_every_cleaner_backoff_from_the_start() {
+    let mut config = cluster(1, 1, 1, 1);
+    config.topics[0].log.cleanup_policy = log::CleanupPolicy::Compact;
+    config.topics[0].log.segment_bytes = 2_048;
+    config.workload.rate = 100;
+    config.workload.keys = 5;
+    config.broker.log_retention_check_interval_ms = 1_000;
+    let mut sim = Sim::new(config, 13).unwrap();
+    let events = run(&mut sim, 50_000);
+    let cleaned: Vec<u64> = events
+        .iter()
+        .filter(|e| matches!(e.event, Event::LogCompacted { .. }))
+        .map(|e| e.at.millis())
+        .collect();
+    assert_eq!(cleaned, vec![15_000, 30_000, 45_000]);
+}

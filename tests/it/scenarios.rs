@@ -579,10 +579,16 @@ fn segments_roll_and_retention_deletes_whole_segments_on_every_replica() {
     config.workload.rate = 200;
     let mut sim = Sim::new(config, 20).unwrap();
     let mut trace = Vec::new();
-    run(&mut sim, 10_000, &mut trace);
+    // The first retention run comes log.initial.task.delay.ms (30 s) after a broker
+    // starts, then every log.retention.check.interval.ms.
+    run(&mut sim, 29_900, &mut trace);
     assert!(trace
         .iter()
         .any(|e| matches!(e.event, Event::SegmentRolled { .. })));
+    assert!(!trace
+        .iter()
+        .any(|e| matches!(e.event, Event::SegmentsDeleted { .. })));
+    run(&mut sim, 32_000, &mut trace);
     assert!(trace
         .iter()
         .any(|e| matches!(e.event, Event::SegmentsDeleted { .. })));
@@ -610,7 +616,7 @@ fn compaction_keeps_the_latest_record_of_each_key() {
         let key = format!("user-{}", i % 3);
         sim.apply(ms(10 + i * 10), record(0, Some(&key))).unwrap();
     }
-    run(&mut sim, 5_000, &mut trace);
+    run(&mut sim, 31_000, &mut trace);
     assert!(trace
         .iter()
         .any(|e| matches!(e.event, Event::LogCompacted { .. })));
@@ -626,8 +632,8 @@ fn compaction_keeps_the_latest_record_of_each_key() {
         }
     }
     // A keyless record is refused on a compacted topic.
-    sim.apply(ms(5_000), record(0, None)).unwrap();
-    run(&mut sim, 6_000, &mut trace);
+    sim.apply(ms(31_000), record(0, None)).unwrap();
+    run(&mut sim, 32_000, &mut trace);
     assert!(trace.iter().any(|e| matches!(
         e.event,
         Event::ProduceRejected {

@@ -584,7 +584,9 @@ mod tests {
             ..Default::default()
         };
         let mut sim = Sim::new(config, 3).expect("valid");
-        let lines = log_lines(&mut sim, 5_000, Lang::En);
+        // Two members joining in the initial delay extend it: generation 1 forms at
+        // about 6 s.
+        let lines = log_lines(&mut sim, 8_000, Lang::En);
         assert!(
             lines
                 .iter()
