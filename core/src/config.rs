@@ -162,6 +162,10 @@ pub struct BrokerConfig {
     /// `log.cleaner.backoff.ms`, default 15000: how long the log cleaner waits before it
     /// looks again for logs to compact.
     pub log_cleaner_backoff_ms: u64,
+    /// `unclean.leader.election.interval.ms` (a controller's internal setting), default
+    /// 300000: how often the controller elects unclean leaders for offline partitions
+    /// whose topic allows it (KRaft, Kafka 3.9 and later).
+    pub unclean_leader_election_interval_ms: u64,
     /// `message.max.bytes`, default 1048588.
     pub message_max_bytes: u32,
     /// `group.initial.rebalance.delay.ms`, default 3000: how long the coordinator waits
@@ -191,6 +195,7 @@ impl Default for BrokerConfig {
             log_retention_check_interval_ms: 300_000,
             log_initial_task_delay_ms: 30_000,
             log_cleaner_backoff_ms: 15_000,
+            unclean_leader_election_interval_ms: 300_000,
             message_max_bytes: 1_048_588,
             group_initial_rebalance_delay_ms: 3_000,
             group_min_session_timeout_ms: 6_000,

@@ -417,6 +417,32 @@ impl Sim {
         Ok(())
     }
 
+    /// The controller's periodic check (`ReplicationControlManager.
+    /// maybeTriggerUncleanLeaderElectionForLeaderlessPartitions`, every
+    /// `unclean.leader.election.interval.ms`): a partition without a leader whose topic
+    /// allows unclean elections gets one. A topic that allowed them when its last ISR
+    /// member was fenced got one at once (`fence_broker`); one whose setting was turned on
+    /// later waits for this check (KRaft, Kafka 3.9 and later; earlier KRaft ignored the
+    /// setting, and ZooKeeper mode elected when it changed).
+    pub(crate) fn unclean_election_check(&mut self) {
+        let offline: Vec<TopicPartition> = self
+            .all_partitions()
+            .filter(|tp| {
+                self.partition(*tp).leader.is_none()
+                    && self.topics[tp.topic.0 as usize]
+                        .spec
+                        .unclean_leader_election_enable
+            })
+            .collect();
+        if offline.is_empty() {
+            return;
+        }
+        for tp in offline {
+            self.elect_leader(tp);
+        }
+        self.after_controller_change();
+    }
+
     // ----- what every broker answers from the metadata ------------------------------
 
     /// Metadata, FindCoordinator and InitProducerId, answered by broker `b` from the

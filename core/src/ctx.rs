@@ -50,6 +50,9 @@ pub(crate) enum Due {
         broker: BrokerId,
         incarnation: u32,
     },
+    /// The controller's periodic look for leaderless partitions whose topic now allows
+    /// an unclean election.
+    UncleanElectionCheck,
     /// The log cleaner looks for compacted logs to clean.
     CleanerCheck {
         broker: BrokerId,

@@ -166,6 +166,8 @@ impl Sim {
         }
         sim.reconcile_fetchers();
         sim.schedule_workload();
+        let every = Duration::from_millis(sim.config.broker.unclean_leader_election_interval_ms);
+        sim.cx.schedule(Instant::ZERO + every, Due::UncleanElectionCheck);
         for _ in 0..sim.config.consumers {
             let id = ConsumerId(sim.consumers.len() as u32);
             sim.start_consumer(id, 0);
@@ -397,18 +399,9 @@ impl Sim {
                 let t = self.topics.get_mut(topic.0 as usize).ok_or_else(|| {
                     CommandError(alloc::format!("There is no topic {}.", topic.0))
                 })?;
+                // Offline partitions get an unclean leader at the controller's next periodic
+                // check, not at once (`unclean_election_check`).
                 t.spec.unclean_leader_election_enable = enable;
-                if enable {
-                    // The controller retries offline partitions with the new setting.
-                    let offline: Vec<TopicPartition> = self
-                        .all_partitions()
-                        .filter(|tp| tp.topic == topic && self.partition(*tp).leader.is_none())
-                        .collect();
-                    for tp in offline {
-                        self.elect_leader(tp);
-                    }
-                    self.after_controller_change();
-                }
             }
             Command::AddConsumer => {
                 if self.running_consumers() >= crate::config::MAX_CONSUMERS as usize {
@@ -624,6 +617,12 @@ impl Sim {
                 if !b.up && b.incarnation == incarnation && !b.fenced {
                     self.fence_broker(broker);
                 }
+            }
+            Due::UncleanElectionCheck => {
+                self.unclean_election_check();
+                let every =
+                    Duration::from_millis(self.config.broker.unclean_leader_election_interval_ms);
+                self.cx.schedule(self.cx.now + every, due);
             }
             Due::ConsumerWake {
                 consumer,

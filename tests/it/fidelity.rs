@@ -431,3 +431,52 @@ fn the_log_cleaner_runs_every_cleaner_backoff_from_the_start() {
         .collect();
     assert_eq!(cleaned, vec![15_000, 30_000, 45_000]);
 }
+
+/// KRaft (Kafka 3.9 and later): turning `unclean.leader.election.enable` on for an offline
+/// partition does not elect at once; the controller's periodic check
+/// (`unclean.leader.election.interval.ms`, 5 minutes,
+/// `ReplicationControlManager.maybeTriggerUncleanLeaderElectionForLeaderlessPartitions`)
+/// does.
+#[test]
+fn enabling_unclean_election_waits_for_the_controllers_periodic_check() {
+    let config = cluster(3, 1, 3, 1);
+    let mut sim = Sim::new(config, 14).unwrap();
+    let tp = TopicPartition::new(TopicId(0), 0);
+    let old = sim.partition(tp).leader.unwrap();
+    for o in sim.brokers().keys().copied().filter(|b| *b != old).collect::<Vec<_>>() {
+        sim.apply(
+            ms(100),
+            Command::CutLink(NodeId::Broker(old), NodeId::Broker(o)),
+        )
+        .unwrap();
+    }
+    sim.apply(ms(200), send(0)).unwrap();
+    run(&mut sim, 46_000);
+    assert_eq!(sim.partition(tp).isr, vec![old]);
+    sim.apply(ms(46_000), Command::CrashBroker(old)).unwrap();
+    run(&mut sim, 60_000);
+    assert_eq!(sim.partition(tp).leader, None, "offline: its last ISR member is down");
+    sim.apply(
+        ms(60_000),
+        Command::SetUncleanLeaderElection {
+            topic: TopicId(0),
+            enable: true,
+        },
+    )
+    .unwrap();
+    let events = run(&mut sim, 310_000);
+    let elected: Vec<u64> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event,
+                Event::LeaderElected {
+                    kind: event::ElectionKind::Unclean,
+                    ..
+                }
+            )
+        })
+        .map(|e| e.at.millis())
+        .collect();
+    assert_eq!(elected, vec![300_000]);
+}
