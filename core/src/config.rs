@@ -89,8 +89,11 @@ pub struct ProducerConfig {
     pub request_timeout_ms: u64,
     /// `retries`, default `Integer.MAX_VALUE`.
     pub retries: u32,
-    /// `retry.backoff.ms`, default 100.
+    /// `retry.backoff.ms`, default 100: the first retry's backoff.
     pub retry_backoff_ms: u64,
+    /// `retry.backoff.max.ms`, default 1000: the most a retry's backoff grows to
+    /// (KIP-580).
+    pub retry_backoff_max_ms: u64,
     /// `delivery.timeout.ms`, default 120000.
     pub delivery_timeout_ms: u64,
     /// `reconnect.backoff.ms`, default 50.
@@ -124,6 +127,7 @@ impl Default for ProducerConfig {
             request_timeout_ms: 30_000,
             retries: i32::MAX as u32,
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1_000,
             delivery_timeout_ms: 120_000,
             reconnect_backoff_ms: 50,
             compression_type: CompressionType::None,

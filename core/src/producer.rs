@@ -80,6 +80,10 @@ pub struct ProducerBatch {
     /// How many times it was sent and failed.
     pub attempts: u32,
     pub last_attempt_at: Instant,
+    /// How long it waits before its next attempt (drawn when it failed, KIP-580).
+    pub retry_backoff: Duration,
+    /// The broker its last attempt went to.
+    sent_to: Option<BrokerId>,
     allocated: u64,
     frozen: Option<Rc<FrozenBatch>>,
     /// The idempotent producer's sequence of the first record, once assigned at the
@@ -299,6 +303,8 @@ pub struct Producer {
     /// The brokers the client knows it can connect to (`bootstrap.servers`, then the
     /// metadata's), in id order.
     pub(crate) brokers: Vec<BrokerId>,
+    /// The retries' jitter (KIP-580's ±20%), from the simulation's seed.
+    backoff_rng: crate::rng::Rng,
 }
 
 enum AppendResult {
@@ -312,6 +318,7 @@ impl Producer {
         id: ProducerId,
         config: &SimConfig,
         partitioner_random: crate::rng::PartitionerRandom,
+        backoff_rng: crate::rng::Rng,
     ) -> Producer {
         let topics = config.topics.len();
         Producer {
@@ -342,6 +349,7 @@ impl Producer {
             idempotence: IdempotentState::default(),
             partitioner_random,
             brokers: (0..config.brokers).map(BrokerId).collect(),
+            backoff_rng,
         }
     }
 
@@ -603,6 +611,8 @@ impl Producer {
                 closed: false,
                 attempts: 0,
                 last_attempt_at: cx.now,
+                retry_backoff: Duration::ZERO,
+                sent_to: None,
                 allocated: size,
                 frozen: None,
                 base_sequence: None,
@@ -1035,9 +1045,35 @@ impl Producer {
 
     /// `RecordAccumulator.ready`: the leaders that have a sendable batch and a connection
     /// that can take another request.
+    /// `ExponentialBackoff.backoff(attempts)` with Kafka's producer settings (KIP-580):
+    /// `retry.backoff.ms` doubled per attempt up to `retry.backoff.max.ms`, times a
+    /// random factor within ±20% (drawn from the seeded generator, once per retry), and
+    /// never above the maximum.
+    fn retry_backoff(&mut self, attempts: u32) -> Duration {
+        let initial = self.config.retry_backoff_ms;
+        let max = self.config.retry_backoff_max_ms.max(initial);
+        // initial * 2^min(attempts, log2(max / initial)) is min(initial * 2^attempts, max).
+        let term = initial
+            .checked_shl(attempts.min(63))
+            .filter(|t| *t >> attempts.min(63) == initial)
+            .map_or(max, |t| t.min(max));
+        // nextDouble(1 - jitter, 1 + jitter) with jitter 0.2, in thousandths.
+        let factor = 800 + u64::from(self.backoff_rng.below(400));
+        Duration::from_millis((term * factor / 1000).min(max))
+    }
+
+    /// `RecordAccumulator.shouldBackoff`: a retried batch waits out its backoff, unless
+    /// its partition has a new leader since the attempt that failed (KIP-951, which the
+    /// producer learns from its metadata here).
+    fn backing_off(&self, batch: &ProducerBatch, now: Instant, leader: BrokerId) -> bool {
+        let leader_changed = batch.sent_to.is_some_and(|b| b != leader);
+        batch.attempts > 0
+            && now.since(batch.last_attempt_at) < batch.retry_backoff
+            && !leader_changed
+    }
+
     fn ready_nodes(&mut self, cx: &mut Ctx) -> Vec<BrokerId> {
         let linger = Duration::from_millis(self.config.linger_ms);
-        let backoff = Duration::from_millis(self.config.retry_backoff_ms);
         let exhausted = self.is_blocked();
         let now = cx.now;
         let mut ready = VecSet::new();
@@ -1054,8 +1090,12 @@ impl Producer {
                 continue;
             }
             let waited = now.since(first.last_attempt_at);
-            let backing_off = first.attempts > 0 && waited < backoff;
-            let time_to_wait = if backing_off { backoff } else { linger };
+            let backing_off = self.backing_off(first, now, leader);
+            let time_to_wait = if backing_off {
+                first.retry_backoff
+            } else {
+                linger
+            };
             let full = dq.len() > 1 || first.is_full();
             let expired = waited >= time_to_wait;
             if (full || expired || exhausted) && !backing_off {
@@ -1126,7 +1166,6 @@ impl Producer {
             return false;
         }
         let max_size = self.config.max_request_size;
-        let backoff = Duration::from_millis(self.config.retry_backoff_ms);
         let order = self.config.max_in_flight_requests_per_connection == 1;
         let now = cx.now;
         let mut size = 0u32;
@@ -1148,7 +1187,7 @@ impl Producer {
             let Some(first) = self.deques.get(&tp).and_then(|d| d.front()) else {
                 continue;
             };
-            if first.attempts > 0 && now.since(first.last_attempt_at) < backoff {
+            if self.backing_off(first, now, node) {
                 continue;
             }
             if self.idempotent && !self.prepare_idempotent_drain(tp) {
@@ -1184,6 +1223,7 @@ impl Producer {
             }
             let producer_id = self.idempotence.producer_id.map_or(-1, |(p, _)| p);
             batch.freeze(producer_id);
+            batch.sent_to = Some(node);
             size += batch_size;
             if order {
                 self.muted.insert(tp);
@@ -1302,6 +1342,7 @@ impl Producer {
                 {
                     batch.attempts += 1;
                     batch.last_attempt_at = cx.now;
+                    batch.retry_backoff = self.retry_backoff(batch.attempts - 1);
                     cx.emit(Event::BatchRetried {
                         batch: batch.id,
                         error,
@@ -1449,7 +1490,6 @@ impl Producer {
     fn schedule_wake(&mut self, cx: &mut Ctx) {
         let p = &*self;
         let linger = Duration::from_millis(p.config.linger_ms);
-        let backoff = Duration::from_millis(p.config.retry_backoff_ms);
         let delivery = Duration::from_millis(p.config.delivery_timeout_ms);
         let request = Duration::from_millis(p.config.request_timeout_ms);
         // Only future deadlines: what is due now was handled by this poll, or waits for
@@ -1463,7 +1503,11 @@ impl Producer {
         };
         for dq in p.deques.values() {
             if let Some(first) = dq.front() {
-                let wait = if first.attempts > 0 { backoff } else { linger };
+                let wait = if first.attempts > 0 {
+                    first.retry_backoff
+                } else {
+                    linger
+                };
                 consider(first.last_attempt_at + wait);
                 consider(first.created_at + delivery);
             }

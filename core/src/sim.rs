@@ -136,6 +136,7 @@ impl Sim {
                     ProducerId(0),
                     &config,
                     crate::rng::PartitionerRandom::Seeded(Rng::new(seed, 3)),
+                    Rng::new(seed, 6),
                 ),
             ))
             .collect(),
@@ -167,7 +168,8 @@ impl Sim {
         sim.reconcile_fetchers();
         sim.schedule_workload();
         let every = Duration::from_millis(sim.config.broker.unclean_leader_election_interval_ms);
-        sim.cx.schedule(Instant::ZERO + every, Due::UncleanElectionCheck);
+        sim.cx
+            .schedule(Instant::ZERO + every, Due::UncleanElectionCheck);
         for _ in 0..sim.config.consumers {
             let id = ConsumerId(sim.consumers.len() as u32);
             sim.start_consumer(id, 0);
@@ -301,7 +303,8 @@ impl Sim {
                     self.seed,
                     16 + u64::from(id.0),
                 ));
-                let mut producer = Producer::new(id, &self.config, random);
+                let jitter = Rng::new(self.seed, 48 + u64::from(id.0));
+                let mut producer = Producer::new(id, &self.config, random, jitter);
                 producer.brokers = self.brokers.keys().copied().collect();
                 producer.refresh_metadata_from(&self.topics);
                 self.producers.insert(id, producer);

@@ -443,7 +443,13 @@ fn enabling_unclean_election_waits_for_the_controllers_periodic_check() {
     let mut sim = Sim::new(config, 14).unwrap();
     let tp = TopicPartition::new(TopicId(0), 0);
     let old = sim.partition(tp).leader.unwrap();
-    for o in sim.brokers().keys().copied().filter(|b| *b != old).collect::<Vec<_>>() {
+    for o in sim
+        .brokers()
+        .keys()
+        .copied()
+        .filter(|b| *b != old)
+        .collect::<Vec<_>>()
+    {
         sim.apply(
             ms(100),
             Command::CutLink(NodeId::Broker(old), NodeId::Broker(o)),
@@ -455,7 +461,11 @@ fn enabling_unclean_election_waits_for_the_controllers_periodic_check() {
     assert_eq!(sim.partition(tp).isr, vec![old]);
     sim.apply(ms(46_000), Command::CrashBroker(old)).unwrap();
     run(&mut sim, 60_000);
-    assert_eq!(sim.partition(tp).leader, None, "offline: its last ISR member is down");
+    assert_eq!(
+        sim.partition(tp).leader,
+        None,
+        "offline: its last ISR member is down"
+    );
     sim.apply(
         ms(60_000),
         Command::SetUncleanLeaderElection {
@@ -479,4 +489,46 @@ fn enabling_unclean_election_waits_for_the_controllers_periodic_check() {
         .map(|e| e.at.millis())
         .collect();
     assert_eq!(elected, vec![300_000]);
+}
+
+/// KIP-580 (Kafka 3.7): a produce retry waits `retry.backoff.ms` doubled per attempt up
+/// to `retry.backoff.max.ms` (1 s), each within ±20% (`ExponentialBackoff`,
+/// `RecordAccumulator.shouldBackoff`).
+#[test]
+fn produce_retries_back_off_exponentially_with_jitter() {
+    // acks=all with min.insync.replicas 3 and one replica down: NOT_ENOUGH_REPLICAS.
+    let mut config = cluster(3, 1, 3, 3);
+    config.producer.acks = Acks::All;
+    config.producer.delivery_timeout_ms = 120_000;
+    let mut sim = Sim::new(config, 15).unwrap();
+    let tp = TopicPartition::new(TopicId(0), 0);
+    let leader = sim.partition(tp).leader.unwrap();
+    let other = *sim
+        .partition(tp)
+        .replicas
+        .iter()
+        .find(|b| **b != leader)
+        .unwrap();
+    sim.apply(ms(100), Command::CrashBroker(other)).unwrap();
+    run(&mut sim, 20_000);
+    sim.apply(ms(20_000), send(0)).unwrap();
+    let events = run(&mut sim, 30_000);
+    let retries: Vec<u64> = events
+        .iter()
+        .filter(|e| matches!(e.event, Event::BatchRetried { .. }))
+        .map(|e| e.at.micros())
+        .collect();
+    assert!(retries.len() >= 8, "{retries:?}");
+    let gaps: Vec<u64> = retries.windows(2).map(|w| (w[1] - w[0]) / 1_000).collect();
+    // Each gap is the backoff plus one round trip (2 ms); the backoff of attempt n is
+    // 100 * 2^(n-1) ms within ±20%, at most 1,000 ms.
+    for (i, gap) in gaps.iter().enumerate() {
+        let term = (100u64 << i).min(1_000);
+        let (low, high) = (term * 8 / 10, term * 12 / 10);
+        assert!(
+            (low..=high.min(1_000) + 5).contains(gap),
+            "gap {i}: {gap} ms, expected {low}..{high}: {gaps:?}"
+        );
+    }
+    assert!(gaps.iter().rev().take(3).all(|g| *g >= 800));
 }
