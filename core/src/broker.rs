@@ -172,6 +172,10 @@ pub struct Broker {
     pub up: bool,
     /// The controller has fenced it (it missed `broker.session.timeout.ms`).
     pub fenced: bool,
+    /// A restarted process waiting for its previous incarnation's session to expire
+    /// before it can register (`ClusterControlManager.registerBroker` refuses it with
+    /// `DuplicateBrokerRegistrationException` until then).
+    pub registering: bool,
     /// Bumped at every crash, so timers of an earlier life are ignored.
     pub incarnation: u32,
     pub replicas: VecMap<TopicPartition, Replica>,
@@ -189,6 +193,7 @@ impl Broker {
             id,
             up: true,
             fenced: false,
+            registering: false,
             incarnation: 0,
             replicas: VecMap::new(),
             fetchers: VecMap::new(),

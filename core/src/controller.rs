@@ -123,6 +123,12 @@ impl Sim {
             .brokers
             .get_mut(&id)
             .ok_or_else(|| CommandError(alloc::format!("There is no broker {}.", id.0)))?;
+        if !broker.up && broker.registering {
+            // The process waiting to register dies before it could.
+            broker.registering = false;
+            self.cx.emit(Event::BrokerCrashed { broker: id });
+            return Ok(());
+        }
         if !broker.up {
             return Err(CommandError(alloc::format!(
                 "Broker {} is already down.",
@@ -174,6 +180,12 @@ impl Sim {
         Ok(())
     }
 
+    /// The broker's process starts again. In KRaft it registers with the controller; while
+    /// the crashed incarnation's session (`broker.session.timeout.ms`) is still valid the
+    /// registration is refused (`ClusterControlManager.registerBroker`,
+    /// `DuplicateBrokerRegistrationException`), so a process restarted quickly waits: the
+    /// old session expires, the broker is fenced and leaves the ISRs, and then it
+    /// registers, catches up and rejoins.
     pub(crate) fn restart_broker(&mut self, id: BrokerId) -> Result<(), CommandError> {
         let broker = self
             .brokers
@@ -185,11 +197,28 @@ impl Sim {
                 id.0
             )));
         }
+        if broker.registering {
+            return Err(CommandError(alloc::format!(
+                "Broker {} is already starting: it registers once its previous session expires.",
+                id.0
+            )));
+        }
+        if !broker.fenced {
+            broker.registering = true;
+            return Ok(());
+        }
+        self.register_broker(id);
+        Ok(())
+    }
+
+    /// A started broker process registers and is unfenced: it may lead the partitions
+    /// nobody could lead, and it fetches for the others.
+    fn register_broker(&mut self, id: BrokerId) {
+        let broker = self.brokers.get_mut(&id).expect("known broker");
+        broker.registering = false;
         broker.restart();
         self.cx.emit(Event::BrokerRestarted { broker: id });
         self.start_broker_tasks(id);
-        // A broker that comes back before it was fenced simply resumes; one that was
-        // fenced registers again and may lead the partitions nobody could lead.
         let offline: Vec<TopicPartition> = self
             .all_partitions()
             .filter(|tp| {
@@ -208,7 +237,15 @@ impl Sim {
             self.install_leadership(tp);
         }
         self.after_controller_change();
-        Ok(())
+    }
+
+    /// A crashed broker's session expired: it is fenced, and a process that restarted
+    /// meanwhile registers now.
+    pub(crate) fn fence_broker_then_register(&mut self, id: BrokerId) {
+        self.fence_broker(id);
+        if self.brokers[&id].registering {
+            self.register_broker(id);
+        }
     }
 
     /// The controller stops waiting for a crashed broker: it leaves every ISR (unless it

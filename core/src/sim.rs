@@ -618,7 +618,7 @@ impl Sim {
             } => {
                 let b = &self.brokers[&broker];
                 if !b.up && b.incarnation == incarnation && !b.fenced {
-                    self.fence_broker(broker);
+                    self.fence_broker_then_register(broker);
                 }
             }
             Due::UncleanElectionCheck => {

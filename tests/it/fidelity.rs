@@ -403,12 +403,14 @@ fn the_first_retention_run_comes_thirty_seconds_after_a_broker_starts() {
     };
     let events = run(&mut sim, 42_000);
     assert_eq!(deletions(&events), vec![30_000, 35_000, 40_000]);
+    // Restarted at once, it registers when its old session expires (9 s after the
+    // crash), and its retention task starts again from there.
     sim.apply(ms(42_000), Command::CrashBroker(BrokerId(0)))
         .unwrap();
     sim.apply(ms(43_000), Command::RestartBroker(BrokerId(0)))
         .unwrap();
-    let events = run(&mut sim, 80_000);
-    assert_eq!(deletions(&events), vec![73_000, 78_000]);
+    let events = run(&mut sim, 90_000);
+    assert_eq!(deletions(&events), vec![81_000, 86_000]);
 }
 
 /// `LogCleaner`: the cleaner starts with the broker and looks for logs to compact every
@@ -531,4 +533,43 @@ fn produce_retries_back_off_exponentially_with_jitter() {
         );
     }
     assert!(gaps.iter().rev().take(3).all(|g| *g >= 800));
+}
+
+/// KRaft's `ClusterControlManager.registerBroker`: a broker restarted while its crashed
+/// incarnation's session is still valid cannot register (`DuplicateBrokerRegistration`)
+/// until that session expires: it is fenced, leaves the ISRs, then registers and
+/// rejoins.
+#[test]
+fn a_broker_restarted_within_its_session_is_fenced_before_it_registers() {
+    let mut config = cluster(3, 1, 3, 1);
+    config.workload.rate = 100;
+    let mut sim = Sim::new(config, 16).unwrap();
+    let tp = TopicPartition::new(TopicId(0), 0);
+    let leader = sim.partition(tp).leader.unwrap();
+    let follower = *sim
+        .partition(tp)
+        .replicas
+        .iter()
+        .find(|b| **b != leader)
+        .unwrap();
+    sim.apply(ms(1_000), Command::CrashBroker(follower))
+        .unwrap();
+    sim.apply(ms(3_000), Command::RestartBroker(follower))
+        .unwrap();
+    assert!(sim
+        .apply(ms(3_000), Command::RestartBroker(follower))
+        .is_err());
+    let events = run(&mut sim, 30_000);
+    let at =
+        |f: &dyn Fn(&Event) -> bool| events.iter().find(|e| f(&e.event)).map(|e| e.at.millis());
+    let fenced = at(&|e| matches!(e, Event::BrokerFenced { broker } if *broker == follower));
+    let restarted = at(&|e| matches!(e, Event::BrokerRestarted { broker } if *broker == follower));
+    let shrunk = at(&|e| matches!(e, Event::IsrShrunk { removed, .. } if *removed == follower));
+    let rejoined = at(&|e| matches!(e, Event::IsrExpanded { added, .. } if *added == follower));
+    // broker.session.timeout.ms is 9 s after the crash.
+    assert_eq!(fenced, Some(10_000));
+    assert_eq!(shrunk, Some(10_000));
+    assert_eq!(restarted, Some(10_000));
+    assert!(rejoined.is_some_and(|t| t > 10_000), "{rejoined:?}");
+    assert!(sim.partition(tp).isr.contains(&follower));
 }
