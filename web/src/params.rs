@@ -79,9 +79,9 @@ pub struct Param {
     pub name: &'static str,
     /// The `data-testid` of its control ("" without one).
     pub testid: &'static str,
-    /// The control's label, in the page's language (Kafka's names stay as Kafka writes
-    /// them).
-    pub label: fn(&Text) -> &'static str,
+    /// The control's label in the page's language; `None` labels it with Kafka's name,
+    /// as Kafka writes it.
+    pub label: Option<fn(&Text) -> &'static str>,
     pub section: Section,
     pub control: Control,
     pub values: Values,
@@ -96,8 +96,9 @@ pub struct Param {
     pub shown: Option<fn(&Settings) -> String>,
     /// Takes a value from text; what was expected, if the text is not one.
     pub put: fn(&mut Settings, &str) -> Result<(), Expected>,
-    /// What the page keeps when the text is not a value.
-    pub fallback: fn() -> Fallback,
+    /// What the page keeps when the text is not a value; `None` for a whole number keeps
+    /// its default.
+    pub fallback: Option<fn() -> Fallback>,
     /// A note beside the control (the assignor's rebalance protocol).
     pub note: Option<fn(&Settings, &Text) -> &'static str>,
     /// Writes the setting into the core's configuration.
@@ -105,6 +106,20 @@ pub struct Param {
 }
 
 impl Param {
+    /// The control's label.
+    pub fn label(&self, t: &Text) -> &'static str {
+        self.label.map_or(self.name, |l| l(t))
+    }
+
+    /// What the page keeps when the text is not a value.
+    pub fn fallback(&self) -> Fallback {
+        match (self.fallback, self.values) {
+            (Some(f), _) => f(),
+            (None, Values::Int { default, .. }) => Fallback::Value(default.to_string()),
+            (None, _) => Fallback::KafkaDefault,
+        }
+    }
+
     /// The value the control shows.
     pub fn shown(&self, s: &Settings) -> String {
         self.shown.map_or_else(|| (self.get)(s), |f| f(s))
@@ -180,7 +195,7 @@ macro_rules! int_param {
                 s.$field = int(v, $min, $max)?;
                 Ok(())
             },
-            fallback: || Fallback::Value(stringify!($default).into()),
+            fallback: None,
             note: None,
             configure: $configure,
         }
@@ -194,7 +209,7 @@ macro_rules! hidden_param {
         Param {
             name: $name,
             testid: "",
-            label: |_| $name,
+            label: None,
             section: Section::None,
             control: Control::None,
             values: Values::Other,
@@ -203,7 +218,7 @@ macro_rules! hidden_param {
             get: $get,
             shown: None,
             put: $put,
-            fallback: $fallback,
+            fallback: Some($fallback),
             note: None,
             configure: $configure,
         }
@@ -222,7 +237,7 @@ pub const PARAMS: &[Param] = &[
     int_param!(
         "brokers",
         "brokers",
-        |t| t.brokers,
+        Some(|t| t.brokers),
         Section::Cluster,
         Control::Slider { max: 9, step: 1 },
         brokers,
@@ -241,7 +256,7 @@ pub const PARAMS: &[Param] = &[
     int_param!(
         "partitions",
         "partitions",
-        |t| t.partitions,
+        Some(|t| t.partitions),
         Section::Cluster,
         Control::Slider { max: 24, step: 1 },
         partitions,
@@ -254,7 +269,7 @@ pub const PARAMS: &[Param] = &[
     int_param!(
         "replication.factor",
         "replication-factor",
-        |_| "replication.factor",
+        None,
         Section::Cluster,
         Control::Slider { max: 9, step: 1 },
         replication_factor,
@@ -267,7 +282,7 @@ pub const PARAMS: &[Param] = &[
     int_param!(
         "min.insync.replicas",
         "min-insync-replicas",
-        |_| "min.insync.replicas",
+        None,
         Section::Cluster,
         Control::Slider { max: 9, step: 1 },
         min_insync_replicas,
@@ -280,7 +295,7 @@ pub const PARAMS: &[Param] = &[
     Param {
         name: "unclean.leader.election.enable",
         testid: "unclean",
-        label: |_| "unclean.leader.election.enable",
+        label: None,
         section: Section::Cluster,
         control: Control::Checkbox,
         values: Values::Bool,
@@ -292,7 +307,7 @@ pub const PARAMS: &[Param] = &[
             s.unclean_leader_election_enable = boolean(v)?;
             Ok(())
         },
-        fallback: || Fallback::Value("false".into()),
+        fallback: Some(|| Fallback::Value("false".into())),
         note: None,
         configure: |s, c| {
             c.topics[0].unclean_leader_election_enable = s.unclean_leader_election_enable
@@ -301,7 +316,7 @@ pub const PARAMS: &[Param] = &[
     Param {
         name: "acks",
         testid: "acks",
-        label: |_| "acks",
+        label: None,
         section: Section::Producer,
         control: Control::NameSlider,
         values: Values::Names(ACKS),
@@ -313,7 +328,7 @@ pub const PARAMS: &[Param] = &[
             s.acks = Acks::parse(v).map_err(|e| Expected::Kafka(e.message))?;
             Ok(())
         },
-        fallback: || Fallback::Value("acks=all".into()),
+        fallback: Some(|| Fallback::Value("acks=all".into())),
         note: None,
         configure: |s, c| c.producer.acks = s.acks,
     },
@@ -325,7 +340,7 @@ pub const PARAMS: &[Param] = &[
         ..int_param!(
             "batch.size",
             "batch-size",
-            |_| "batch.size",
+            None,
             Section::Producer,
             Control::None,
             batch_size,
@@ -339,7 +354,7 @@ pub const PARAMS: &[Param] = &[
     int_param!(
         "linger.ms",
         "linger-ms",
-        |_| "linger.ms",
+        None,
         Section::Producer,
         Control::Slider {
             max: 1_000,
@@ -355,7 +370,7 @@ pub const PARAMS: &[Param] = &[
     int_param!(
         "max.in.flight.requests.per.connection",
         "max-in-flight",
-        |_| "max.in.flight.requests.per.connection",
+        None,
         Section::Producer,
         Control::Slider { max: 10, step: 1 },
         max_in_flight,
@@ -368,7 +383,7 @@ pub const PARAMS: &[Param] = &[
     Param {
         name: "enable.idempotence",
         testid: "idempotence",
-        label: |_| "enable.idempotence",
+        label: None,
         section: Section::Producer,
         control: Control::Checkbox,
         values: Values::Bool,
@@ -390,14 +405,14 @@ pub const PARAMS: &[Param] = &[
             s.enable_idempotence = Some(boolean(v)?);
             Ok(())
         },
-        fallback: || Fallback::KafkaDefault,
+        fallback: Some(|| Fallback::KafkaDefault),
         note: None,
         configure: |s, c| c.producer.enable_idempotence = s.enable_idempotence,
     },
     Param {
         name: "partitioner",
         testid: "partitioner",
-        label: |_| "partitioner",
+        label: None,
         section: Section::Producer,
         control: Control::Select,
         values: Values::Names(PARTITIONERS),
@@ -411,7 +426,7 @@ pub const PARAMS: &[Param] = &[
             ))?;
             Ok(())
         },
-        fallback: || Fallback::Value("builtin".into()),
+        fallback: Some(|| Fallback::Value("builtin".into())),
         note: None,
         configure: |s, c| c.producer.partitioner = s.partitioner,
     },
@@ -423,7 +438,7 @@ pub const PARAMS: &[Param] = &[
         ..int_param!(
             "rate",
             "rate",
-            |t| t.records_per_s,
+            Some(|t| t.records_per_s),
             Section::Producer,
             Control::None,
             rate,
@@ -439,7 +454,7 @@ pub const PARAMS: &[Param] = &[
         ..int_param!(
             "keys",
             "keys",
-            |t| t.distinct_keys,
+            Some(|t| t.distinct_keys),
             Section::Producer,
             Control::None,
             keys,
@@ -453,7 +468,7 @@ pub const PARAMS: &[Param] = &[
     int_param!(
         "consumers",
         "consumers",
-        |t| t.consumers,
+        Some(|t| t.consumers),
         Section::Consumers,
         Control::Slider { max: 12, step: 1 },
         consumers,
@@ -466,7 +481,7 @@ pub const PARAMS: &[Param] = &[
     Param {
         name: "partition.assignment.strategy",
         testid: "assignor",
-        label: |_| "partition.assignment.strategy",
+        label: None,
         section: Section::Consumers,
         control: Control::Select,
         values: Values::Names(ASSIGNORS),
@@ -480,7 +495,7 @@ pub const PARAMS: &[Param] = &[
             ))?;
             Ok(())
         },
-        fallback: || Fallback::Value("range".into()),
+        fallback: Some(|| Fallback::Value("range".into())),
         note: Some(|s, t| match s.assignor.protocol() {
             RebalanceProtocol::Eager => t.eager,
             RebalanceProtocol::Cooperative => t.cooperative,
@@ -497,7 +512,7 @@ pub const PARAMS: &[Param] = &[
         ..int_param!(
             "consumer.rate",
             "consumer-rate",
-            |t| t.consumer_rate,
+            Some(|t| t.consumer_rate),
             Section::Consumers,
             Control::None,
             consumer_rate,
@@ -511,7 +526,7 @@ pub const PARAMS: &[Param] = &[
     Param {
         name: "seed",
         testid: "seed",
-        label: |t| t.seed,
+        label: Some(|t| t.seed),
         section: Section::None,
         control: Control::None,
         values: Values::Other,
@@ -523,7 +538,7 @@ pub const PARAMS: &[Param] = &[
             s.seed = v.trim().parse().map_err(|_| Expected::WholeNumber)?;
             Ok(())
         },
-        fallback: || Fallback::Value("1".into()),
+        fallback: Some(|| Fallback::Value("1".into())),
         note: None,
         configure: no_config,
     },
@@ -535,7 +550,7 @@ pub const PARAMS: &[Param] = &[
         ..int_param!(
             "segment.bytes",
             "",
-            |_| "segment.bytes",
+            None,
             Section::None,
             Control::None,
             segment_bytes,
@@ -586,7 +601,7 @@ pub const PARAMS: &[Param] = &[
         ..int_param!(
             "log.retention.check.interval.ms",
             "",
-            |_| "log.retention.check.interval.ms",
+            None,
             Section::None,
             Control::None,
             retention_check_ms,
@@ -735,6 +750,14 @@ mod tests {
         ] {
             assert!(ids.contains(&id), "{id}");
         }
+    }
+
+    #[test]
+    fn a_bad_whole_number_falls_back_to_its_default_as_written() {
+        let (_, problems) = Settings::from_query("batch.size=lots&segment.bytes=1");
+        let texts: Vec<String> = problems.iter().map(|p| p.text(Lang::En)).collect();
+        assert!(texts[0].ends_with("using 16384."), "{texts:?}");
+        assert!(texts[1].ends_with("using 1073741824."), "{texts:?}");
     }
 
     #[test]

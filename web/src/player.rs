@@ -249,7 +249,7 @@ impl Player {
             Ok(()) => self.apply_settings(next),
             Err(expected) => {
                 let problem =
-                    crate::settings::Problem::new(name, value, expected, (param.fallback)());
+                    crate::settings::Problem::new(name, value, expected, param.fallback());
                 self.notices = vec![problem.text(self.lang())];
             }
         }

@@ -268,7 +268,7 @@ impl Settings {
             match crate::params::find(&k) {
                 Some(p) => {
                     if let Err(expected) = (p.put)(&mut s, &v) {
-                        problems.push(Problem::new(&k, &v, expected, (p.fallback)()));
+                        problems.push(Problem::new(&k, &v, expected, p.fallback()));
                     }
                 }
                 // Read by share::Session.

@@ -109,7 +109,7 @@ pub struct ParamControlProps {
 pub fn ParamControl(props: &ParamControlProps) -> Html {
     let p = &PARAMS[props.index];
     let name = p.name;
-    let label = (p.label)(props.lang.text());
+    let label = p.label(props.lang.text());
     let select_ref = use_select_value(props.value.clone());
     let set = move |v: String| Msg::SetParam(name, v);
     let names = match p.values {
