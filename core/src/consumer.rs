@@ -804,25 +804,26 @@ impl Consumer {
         }
         self.leave_group(cx);
         self.status = ConsumerStatus::Closed;
+        self.forget_partitions();
+        self.incarnation += 1;
+        cx.emit(Event::ConsumerClosed { consumer: c });
+    }
+
+    /// The process stops consuming: what it owned, its positions and the records it
+    /// fetched or was processing are gone with it.
+    fn forget_partitions(&mut self) {
         self.owned.clear();
         self.positions.clear();
         self.resetting.clear();
         self.out_of_range.clear();
         self.buffer.clear();
         self.processing = None;
-        self.incarnation += 1;
-        cx.emit(Event::ConsumerClosed { consumer: c });
     }
 
     pub(crate) fn crash(&mut self, cx: &mut Ctx) {
         let c = self.id;
         self.status = ConsumerStatus::Crashed;
-        self.owned.clear();
-        self.positions.clear();
-        self.resetting.clear();
-        self.out_of_range.clear();
-        self.buffer.clear();
-        self.processing = None;
+        self.forget_partitions();
         self.requests.clear();
         self.group_inbox.clear();
         self.incarnation += 1;
@@ -1028,12 +1029,7 @@ impl Consumer {
         let c = self.id;
         cx.emit(Event::ConsumerError { consumer: c, error });
         self.status = ConsumerStatus::Failed(error);
-        self.owned.clear();
-        self.positions.clear();
-        self.resetting.clear();
-        self.out_of_range.clear();
-        self.buffer.clear();
-        self.processing = None;
+        self.forget_partitions();
         self.incarnation += 1;
     }
 
