@@ -768,8 +768,10 @@ impl Broker {
         }
     }
 
-    /// The leader's side of a follower fetch (`Partition.fetchRecords` and
-    /// `updateFollowerFetchState`).
+    /// The leader's side of a follower fetch, first part (`Partition.fetchRecords`,
+    /// `updateFollowerFetchState`): where the follower is now. Returns whether the
+    /// answer can go at once (data or an error for some partition) and the partitions
+    /// whose ISR the follower may join, for the controller (`Sim::follower_fetch`).
     pub(crate) fn record_follower_fetch(
         &mut self,
         cx: &Ctx,
