@@ -1004,6 +1004,10 @@ impl Broker {
             }
             let r = self.replicas.get_mut(&tp).expect("exists");
             let hw = data.high_watermark.min(r.log.log_end_offset());
+            // The leader's log start, from every response
+            // (`ReplicaFetcherThread.processPartitionData`).
+            r.log
+                .maybe_increment_log_start_offset(data.log_start_offset, hw.max(r.high_watermark));
             if hw > r.high_watermark {
                 r.high_watermark = hw;
                 cx.emit(Event::HighWatermarkAdvanced {

@@ -519,11 +519,28 @@ impl Log {
             .map(|r| r.id)
     }
 
+    /// `UnifiedLog.maybeIncrementLogStartOffset`: the log start moves up to `offset`
+    /// (never past the high watermark); the segments wholly below it go at the next
+    /// retention run. A follower does this with the leader's log start from every fetch
+    /// response.
+    pub fn maybe_increment_log_start_offset(&mut self, offset: Offset, high_watermark: Offset) {
+        if offset > self.log_start_offset && offset <= high_watermark {
+            self.log_start_offset = offset;
+            self.producers.truncate_head(offset);
+        }
+    }
+
     /// Retention (`UnifiedLog.deleteOldSegments`): deletes whole segments, oldest first,
-    /// that are past `retention.ms` or beyond `retention.bytes`, never above the high
-    /// watermark, rolling first if every segment would go.
+    /// that lie wholly below the log start offset, are past `retention.ms` or are beyond
+    /// `retention.bytes`, never above the high watermark, rolling first if every segment
+    /// would go.
     pub fn delete_old_segments(&mut self, now_ms: i64, high_watermark: Offset) -> CleanupOutcome {
         let mut outcome = CleanupOutcome::default();
+        let start = self.log_start_offset;
+        let below_start = self.deletable_prefix(high_watermark, |_, next| {
+            next.is_some_and(|n| n.base_offset <= start)
+        });
+        self.delete_prefix(below_start, now_ms, &mut outcome);
         if !self.config.cleanup_policy.deletes() {
             return outcome;
         }

@@ -573,3 +573,40 @@ fn a_broker_restarted_within_its_session_is_fenced_before_it_registers() {
     assert!(rejoined.is_some_and(|t| t > 10_000), "{rejoined:?}");
     assert!(sim.partition(tp).isr.contains(&follower));
 }
+
+/// `ReplicaFetcherThread.processPartitionData` and `UnifiedLog.maybeIncrementLogStartOffset`:
+/// a follower takes the leader's log start offset from every fetch response, whatever
+/// its own retention task has done; the segments below it go at its next retention run.
+#[test]
+fn a_follower_takes_the_leaders_log_start_offset_from_each_fetch() {
+    let mut config = cluster(2, 1, 2, 1);
+    config.topics[0].log.segment_bytes = 4_096;
+    config.topics[0].log.retention_bytes = 8_192;
+    config.broker.log_retention_check_interval_ms = 5_000;
+    config.workload.rate = 200;
+    let mut sim = Sim::new(config, 17).unwrap();
+    let tp = TopicPartition::new(TopicId(0), 0);
+    let leader = sim.partition(tp).leader.unwrap();
+    let follower = *sim
+        .partition(tp)
+        .replicas
+        .iter()
+        .find(|b| **b != leader)
+        .unwrap();
+    // The follower restarts at 21 s and registers at 29 s: its own retention task first
+    // runs 30 s after that, at 59 s; the leader's ran at 30, 35, 40 and 45 s.
+    sim.apply(ms(20_000), Command::CrashBroker(follower))
+        .unwrap();
+    sim.apply(ms(21_000), Command::RestartBroker(follower))
+        .unwrap();
+    run(&mut sim, 46_000);
+    let start = |sim: &Sim, b: BrokerId| sim.brokers()[&b].replicas[&tp].log.log_start_offset();
+    let taken = start(&sim, leader);
+    assert!(taken > Offset(0));
+    assert_eq!(start(&sim, follower), taken);
+    // The follower's own retention, at 59 s, then drops the segments below it.
+    let first = |sim: &Sim| sim.brokers()[&follower].replicas[&tp].log.segments()[0].base_offset;
+    assert!(first(&sim) < taken);
+    run(&mut sim, 60_000);
+    assert!(first(&sim) >= taken);
+}
