@@ -14,6 +14,9 @@ bash scripts/ensure-tools.sh
 export PATH="${BINARYEN_PREFIX:-/opt/binaryen}/bin:$HOME/.cargo/bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+# The property tests draw their cases from this seed, so every run of this script (and
+# CI) tests the same cases; set another to explore (`PROPTEST_RNG_SEED=7 cargo test`).
+export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261201}
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 rustup target list --installed | grep -qx thumbv7em-none-eabihf || rustup target add thumbv7em-none-eabihf

@@ -256,6 +256,10 @@ pub struct IdempotentState {
     pub producer_id: Option<(i64, i16)>,
     init_request: Option<(MessageId, Instant)>,
     pub partitions: VecMap<TopicPartition, PartitionSequences>,
+    /// Partitions with a batch given up on after it was sent: whether the broker has it is
+    /// unknown until the partition's other sequenced batches are done
+    /// (`partitionsWithUnresolvedSequences`).
+    pub unresolved: VecSet<TopicPartition>,
 }
 
 /// A `send()` waiting for `buffer.memory`.
@@ -710,6 +714,7 @@ impl Producer {
         self.maybe_request_metadata(cx);
         self.expire_batches(cx);
         self.expire_requests(cx);
+        self.maybe_resolve_sequences(cx);
         self.update_adaptive_stats();
         if self.idempotent && self.idempotence.producer_id.is_none() {
             // Nothing is sent before the producer has its id (InitProducerId).
@@ -879,6 +884,35 @@ impl Producer {
         }
     }
 
+    /// `TransactionManager.maybeResolveSequences`: a partition with a sequence given up on
+    /// is resolved once none of its sequenced batches is in flight or waiting to be
+    /// retried. If the batches after it were acknowledged (the next sequence follows the
+    /// last acknowledged one), nothing is lost and the epoch stays; otherwise the
+    /// producer bumps its epoch and the partition starts again at sequence 0.
+    fn maybe_resolve_sequences(&mut self, cx: &mut Ctx) {
+        let unresolved: Vec<TopicPartition> = self.idempotence.unresolved.iter().copied().collect();
+        for tp in unresolved {
+            let in_flight = self
+                .in_flight
+                .values()
+                .flat_map(|r| r.batches.iter())
+                .chain(self.deques.get(&tp).into_iter().flatten())
+                .any(|b| b.partition == tp && b.base_sequence.is_some());
+            if in_flight {
+                continue;
+            }
+            self.idempotence.unresolved.remove(&tp);
+            let next_follows = self
+                .idempotence
+                .partitions
+                .get(&tp)
+                .is_some_and(|s| s.next_sequence.wrapping_sub(s.last_acked_sequence) == 1);
+            if !next_follows {
+                self.bump_epoch(cx);
+            }
+        }
+    }
+
     /// The lowest sequence of `tp` in flight in the current epoch, and whether anything
     /// of an older epoch is in flight.
     fn in_flight_sequences(&self, tp: TopicPartition, epoch: i16) -> (Option<i32>, bool) {
@@ -914,6 +948,11 @@ impl Producer {
             // the lowest of its partition in flight, which keeps the order.
             let (first_in_flight, _) = self.in_flight_sequences(tp, first_epoch);
             return first_in_flight.is_none_or(|f| f == seq);
+        }
+        if self.idempotence.unresolved.contains(&tp) {
+            // No new batch goes while an earlier sequence's fate is unknown
+            // (`RecordAccumulator.shouldStopDrainBatchesForPartition`).
+            return false;
         }
         let (_, stale_in_flight) = self.in_flight_sequences(tp, epoch);
         if stale_in_flight {
@@ -1387,11 +1426,10 @@ impl Producer {
             && batch.base_sequence.is_some()
             && self.idempotence.producer_id.map(|(_, e)| e) == Some(batch.producer_epoch)
         {
-            // Unlike an out-of-order sequence, its partition's other batches keep their
-            // epoch and sequences: a retried one the broker already has is still
-            // recognised as a duplicate (`TransactionManager.maybeResolveSequences` only
-            // bumps once nothing of the partition is in flight).
-            self.bump_epoch(cx);
+            // Its sequence is unresolved (`TransactionManager.markSequenceUnresolved`):
+            // `maybe_resolve_sequences` decides once the partition's other sequenced
+            // batches are done whether the epoch must be bumped.
+            self.idempotence.unresolved.insert(batch.partition);
         }
         self.muted.remove(&batch.partition);
         let ids: Vec<_> = batch.record_ids().collect();

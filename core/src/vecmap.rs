@@ -283,9 +283,15 @@ where
 
 /// A set kept as a sorted vector: `BTreeSet`'s order and the part of its interface
 /// kscope uses.
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct VecSet<T> {
     items: Vec<T>,
+}
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet::new()
+    }
 }
 
 impl<T: fmt::Debug> fmt::Debug for VecSet<T> {

@@ -455,7 +455,10 @@ fn the_first_batch_of_a_producer_can_be_overtaken_even_with_idempotence() {
     // Kafka accepts any sequence from a producer id it has no state for, so when the
     // very first request to a partition is lost and the next one arrives, the broker takes
     // it; the retried first batch is then out of order and retried until
-    // delivery.timeout.ms, after which the producer bumps its epoch (KIP-360).
+    // delivery.timeout.ms. Its sequence is then unresolved, and resolved without an epoch
+    // bump because the next sequence follows the last acknowledged one
+    // (`TransactionManager.maybeResolveSequences`): the next batch goes with the same
+    // epoch and sequence 2.
     let mut config = cluster(3, 1, 3, 1);
     config.producer.request_timeout_ms = 2_000;
     config.producer.delivery_timeout_ms = 10_000;
@@ -468,11 +471,16 @@ fn the_first_batch_of_a_producer_can_be_overtaken_even_with_idempotence() {
     run(&mut sim, 15_000, &mut trace);
     let c = sim.ledger().counts();
     assert_eq!((c.acknowledged, c.failed), (1, 1));
+    assert!(!trace
+        .iter()
+        .any(|e| matches!(e.event, Event::ProducerIdAssigned { bumped: true, .. })));
+    sim.apply(ms(15_000), record(0, Some("k"))).unwrap();
+    run(&mut sim, 16_000, &mut trace);
+    assert_eq!(sim.ledger().counts().acknowledged, 2);
     assert!(trace.iter().any(|e| matches!(
         e.event,
-        Event::ProducerIdAssigned {
-            bumped: true,
-            epoch: 1,
+        Event::BatchDrained {
+            base_sequence: Some(2),
             ..
         }
     )));
