@@ -21,6 +21,28 @@ fn run(sim: &mut Sim, until: u64) -> Vec<TimedEvent> {
     run_checked(sim, ms(until)).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The first topic's partition 0, its leader and one of its followers.
+fn leader_and_follower(sim: &Sim) -> (TopicPartition, BrokerId, BrokerId) {
+    let tp = TopicPartition::new(TopicId(0), 0);
+    let p = sim.partition(tp);
+    let leader = p.leader.expect("a leader");
+    let follower = *p
+        .replicas
+        .iter()
+        .find(|b| **b != leader)
+        .expect("a follower");
+    (tp, leader, follower)
+}
+
+/// The instants, in milliseconds, of the events `matches` picks.
+fn instants(events: &[TimedEvent], matches: impl Fn(&Event) -> bool) -> Vec<u64> {
+    events
+        .iter()
+        .filter(|e| matches(&e.event))
+        .map(|e| e.at.millis())
+        .collect()
+}
+
 /// `Partition.appendRecordsToLeader` checks `effectiveMinIsr`, the smaller of
 /// `min.insync.replicas` and the partition's replicas: RF 2 with `min.insync.replicas=3`
 /// takes `acks=all` writes once both replicas are in sync.
@@ -53,12 +75,9 @@ fn min_insync_replicas_above_the_replication_factor_is_capped_at_the_replicas() 
 fn an_idle_follower_at_the_leaders_log_end_stays_in_sync() {
     let config = cluster(3, 1, 3, 1);
     let mut sim = Sim::new(config, 2).unwrap();
-    let tp = TopicPartition::new(TopicId(0), 0);
     sim.apply(ms(100), send(0)).unwrap();
     run(&mut sim, 2_000);
-    let p = sim.partition(tp).clone();
-    let leader = p.leader.unwrap();
-    let follower = *p.replicas.iter().find(|b| **b != leader).unwrap();
+    let (tp, leader, follower) = leader_and_follower(&sim);
     sim.apply(
         ms(2_000),
         Command::CutLink(NodeId::Broker(leader), NodeId::Broker(follower)),
@@ -394,13 +413,8 @@ fn the_first_retention_run_comes_thirty_seconds_after_a_broker_starts() {
     config.broker.log_retention_check_interval_ms = 5_000;
     config.workload.rate = 200;
     let mut sim = Sim::new(config, 12).unwrap();
-    let deletions = |events: &[TimedEvent]| {
-        events
-            .iter()
-            .filter(|e| matches!(e.event, Event::SegmentsDeleted { .. }))
-            .map(|e| e.at.millis())
-            .collect::<Vec<_>>()
-    };
+    let deletions =
+        |events: &[TimedEvent]| instants(events, |e| matches!(e, Event::SegmentsDeleted { .. }));
     let events = run(&mut sim, 42_000);
     assert_eq!(deletions(&events), vec![30_000, 35_000, 40_000]);
     // Restarted at once, it registers when its old session expires (9 s after the
@@ -426,11 +440,7 @@ fn the_log_cleaner_runs_every_cleaner_backoff_from_the_start() {
     config.broker.log_retention_check_interval_ms = 1_000;
     let mut sim = Sim::new(config, 13).unwrap();
     let events = run(&mut sim, 50_000);
-    let cleaned: Vec<u64> = events
-        .iter()
-        .filter(|e| matches!(e.event, Event::LogCompacted { .. }))
-        .map(|e| e.at.millis())
-        .collect();
+    let cleaned = instants(&events, |e| matches!(e, Event::LogCompacted { .. }));
     assert_eq!(cleaned, vec![15_000, 30_000, 45_000]);
 }
 
@@ -477,19 +487,15 @@ fn enabling_unclean_election_waits_for_the_controllers_periodic_check() {
     )
     .unwrap();
     let events = run(&mut sim, 310_000);
-    let elected: Vec<u64> = events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.event,
-                Event::LeaderElected {
-                    kind: event::ElectionKind::Unclean,
-                    ..
-                }
-            )
-        })
-        .map(|e| e.at.millis())
-        .collect();
+    let elected = instants(&events, |e| {
+        matches!(
+            e,
+            Event::LeaderElected {
+                kind: event::ElectionKind::Unclean,
+                ..
+            }
+        )
+    });
     assert_eq!(elected, vec![300_000]);
 }
 
@@ -503,14 +509,7 @@ fn produce_retries_back_off_exponentially_with_jitter() {
     config.producer.acks = Acks::All;
     config.producer.delivery_timeout_ms = 120_000;
     let mut sim = Sim::new(config, 15).unwrap();
-    let tp = TopicPartition::new(TopicId(0), 0);
-    let leader = sim.partition(tp).leader.unwrap();
-    let other = *sim
-        .partition(tp)
-        .replicas
-        .iter()
-        .find(|b| **b != leader)
-        .unwrap();
+    let (_, _, other) = leader_and_follower(&sim);
     sim.apply(ms(100), Command::CrashBroker(other)).unwrap();
     run(&mut sim, 20_000);
     sim.apply(ms(20_000), send(0)).unwrap();
@@ -544,14 +543,7 @@ fn a_broker_restarted_within_its_session_is_fenced_before_it_registers() {
     let mut config = cluster(3, 1, 3, 1);
     config.workload.rate = 100;
     let mut sim = Sim::new(config, 16).unwrap();
-    let tp = TopicPartition::new(TopicId(0), 0);
-    let leader = sim.partition(tp).leader.unwrap();
-    let follower = *sim
-        .partition(tp)
-        .replicas
-        .iter()
-        .find(|b| **b != leader)
-        .unwrap();
+    let (tp, _, follower) = leader_and_follower(&sim);
     sim.apply(ms(1_000), Command::CrashBroker(follower))
         .unwrap();
     sim.apply(ms(3_000), Command::RestartBroker(follower))
@@ -560,8 +552,7 @@ fn a_broker_restarted_within_its_session_is_fenced_before_it_registers() {
         .apply(ms(3_000), Command::RestartBroker(follower))
         .is_err());
     let events = run(&mut sim, 30_000);
-    let at =
-        |f: &dyn Fn(&Event) -> bool| events.iter().find(|e| f(&e.event)).map(|e| e.at.millis());
+    let at = |f: &dyn Fn(&Event) -> bool| instants(&events, f).first().copied();
     let fenced = at(&|e| matches!(e, Event::BrokerFenced { broker } if *broker == follower));
     let restarted = at(&|e| matches!(e, Event::BrokerRestarted { broker } if *broker == follower));
     let shrunk = at(&|e| matches!(e, Event::IsrShrunk { removed, .. } if *removed == follower));
@@ -585,14 +576,7 @@ fn a_follower_takes_the_leaders_log_start_offset_from_each_fetch() {
     config.broker.log_retention_check_interval_ms = 5_000;
     config.workload.rate = 200;
     let mut sim = Sim::new(config, 17).unwrap();
-    let tp = TopicPartition::new(TopicId(0), 0);
-    let leader = sim.partition(tp).leader.unwrap();
-    let follower = *sim
-        .partition(tp)
-        .replicas
-        .iter()
-        .find(|b| **b != leader)
-        .unwrap();
+    let (tp, leader, follower) = leader_and_follower(&sim);
     // The follower restarts at 21 s and registers at 29 s: its own retention task first
     // runs 30 s after that, at 59 s; the leader's ran at 30, 35, 40 and 45 s.
     sim.apply(ms(20_000), Command::CrashBroker(follower))
