@@ -119,14 +119,11 @@ pub(crate) struct Env<'a> {
 impl Env<'_> {
     /// The id of the `__consumer_offsets` topic, if it was created.
     pub(crate) fn offsets_topic(&self) -> Option<crate::ids::TopicId> {
-        self.topics
-            .iter()
-            .position(|t| t.spec.name == crate::group::OFFSETS_TOPIC)
-            .map(|t| crate::ids::TopicId(t as u32))
+        crate::metadata::offsets_topic(self.topics)
     }
 
     pub(crate) fn partition(&self, tp: TopicPartition) -> &PartitionState {
-        &self.topics[tp.topic.0 as usize].partitions[tp.partition as usize]
+        crate::metadata::partition(self.topics, tp)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use crate::ids::{BrokerId, LeaderEpoch};
+use crate::ids::{BrokerId, LeaderEpoch, TopicId, TopicPartition};
 
 /// The controller's record of one partition.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,4 +21,17 @@ pub struct PartitionState {
 pub struct Topic {
     pub spec: crate::config::TopicSpec,
     pub partitions: Vec<PartitionState>,
+}
+
+/// The controller's record of `tp` among `topics`.
+pub(crate) fn partition(topics: &[Topic], tp: TopicPartition) -> &PartitionState {
+    &topics[tp.topic.0 as usize].partitions[tp.partition as usize]
+}
+
+/// The id of the `__consumer_offsets` topic among `topics`, if it was created.
+pub(crate) fn offsets_topic(topics: &[Topic]) -> Option<TopicId> {
+    topics
+        .iter()
+        .position(|t| t.spec.name == crate::group::OFFSETS_TOPIC)
+        .map(|t| TopicId(t as u32))
 }

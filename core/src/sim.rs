@@ -26,7 +26,7 @@ use crate::config::{ConfigError, SimConfig, Workload};
 use crate::consumer::Consumer;
 use crate::ctx::{Ctx, Due};
 use crate::event::{Event, MessageKind, TimedEvent};
-use crate::group::{partition_for, Group, GroupStore, PartitionLag, OFFSETS_TOPIC};
+use crate::group::{partition_for, Group, GroupStore, PartitionLag};
 use crate::ids::{BrokerId, ConsumerId, MessageId, NodeId, ProducerId, TopicId, TopicPartition};
 use crate::ledger::Ledger;
 use crate::network::{Fault, Message, Network, Payload};
@@ -220,7 +220,7 @@ impl Sim {
         self.cx.network.in_flight.values()
     }
     pub fn partition(&self, tp: TopicPartition) -> &PartitionState {
-        &self.topics[tp.topic.0 as usize].partitions[tp.partition as usize]
+        crate::metadata::partition(&self.topics, tp)
     }
     pub(crate) fn partition_mut(&mut self, tp: TopicPartition) -> &mut PartitionState {
         &mut self.topics[tp.topic.0 as usize].partitions[tp.partition as usize]
@@ -700,10 +700,7 @@ impl Sim {
 
     /// The id of the `__consumer_offsets` topic, if it was created.
     pub fn offsets_topic(&self) -> Option<crate::ids::TopicId> {
-        self.topics
-            .iter()
-            .position(|t| t.spec.name == OFFSETS_TOPIC)
-            .map(|i| crate::ids::TopicId(i as u32))
+        crate::metadata::offsets_topic(&self.topics)
     }
 
     /// The group as its current coordinator holds it.
