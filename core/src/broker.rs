@@ -444,6 +444,7 @@ impl Broker {
             producer_id: batch.producer_id,
             producer_epoch: batch.producer_epoch,
             base_sequence: batch.base_sequence,
+            delete_horizon_ms: None,
             records: batch.records.clone(),
         };
         replica.log.append(stored, now_ms);
@@ -670,19 +671,36 @@ impl Broker {
         }
     }
 
-    /// The log cleaner's pass over this broker's compacted logs (`LogCleaner`'s thread,
-    /// which starts with the broker and looks again every `log.cleaner.backoff.ms`).
+    /// The log cleaner's pass over this broker's compacted logs (`LogCleaner`'s one
+    /// thread, which starts with the broker): it takes the filthiest log whose dirty ratio
+    /// is above `min.cleanable.dirty.ratio` (or whose dirty records passed
+    /// `max.compaction.lag.ms`), cleans it, and takes the next at once; with none left it
+    /// sleeps `log.cleaner.backoff.ms` (`LogCleanerManager.grabFilthiestCompactedLog`).
+    /// Cleaning takes no simulated time, so the filthiest-first order is the order of the
+    /// logs' ratios now, ties in partition order.
     pub(crate) fn cleaner_check(&mut self, cx: &mut Ctx) {
         let b = self.id;
-        for (tp, r) in self.replicas.iter_mut() {
-            let compacted = r.log.compact();
-            if !compacted.records_deleted.is_empty() {
-                cx.emit(Event::LogCompacted {
-                    broker: b,
-                    partition: *tp,
-                    records_removed: compacted.records_deleted.len() as u32,
-                });
-            }
+        let now_ms = cx.now.millis() as i64;
+        let mut candidates: Vec<(TopicPartition, crate::log::LogToClean)> = self
+            .replicas
+            .iter()
+            .filter_map(|(tp, r)| {
+                let c = r.log.to_clean(now_ms, r.high_watermark)?;
+                let ratio = r.log.config.min_cleanable_dirty_ratio_permille;
+                (c.total_bytes() > 0 && c.is_cleanable(ratio)).then_some((*tp, c))
+            })
+            .collect();
+        // Stable: equal ratios keep partition order.
+        candidates.sort_by(|(_, x), (_, y)| y.cmp_ratio(x));
+        for (tp, c) in candidates {
+            let r = self.replicas.get_mut(&tp).expect("listed");
+            let cleaned = r.log.clean(&c, now_ms);
+            cx.emit(Event::LogCompacted {
+                broker: b,
+                partition: tp,
+                records_removed: cleaned.records_deleted.len() as u32,
+                segments_merged: cleaned.segments_deleted,
+            });
         }
     }
 

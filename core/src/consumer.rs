@@ -85,6 +85,14 @@ pub(crate) struct Processing {
     pub records: Vec<(TopicPartition, Offset, RecordId)>,
 }
 
+/// One partition's fetched data waiting for `poll()` (`CompletedFetch`): its records, and
+/// the offset after its last batch, where the position moves once they are used up.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CompletedFetch {
+    pub(crate) records: VecDeque<(Offset, RecordId)>,
+    pub(crate) next_fetch_offset: Offset,
+}
+
 /// A consumer of the group.
 #[derive(Clone, Debug)]
 pub struct Consumer {
@@ -105,8 +113,8 @@ pub struct Consumer {
     pub positions: VecMap<TopicPartition, Option<Offset>>,
     /// Offsets this consumer last committed successfully.
     pub committed: VecMap<TopicPartition, Offset>,
-    /// Fetched records not yet returned by `poll()`.
-    pub(crate) buffer: VecMap<TopicPartition, VecDeque<(Offset, RecordId)>>,
+    /// Fetched records not yet returned by `poll()`, per partition.
+    pub(crate) buffer: VecMap<TopicPartition, CompletedFetch>,
     pub(crate) metadata: VecMap<TopicPartition, (Option<BrokerId>, LeaderEpoch)>,
     pub(crate) metadata_stale: bool,
     /// Requests awaiting an answer: (request, destination, what it was).
@@ -166,7 +174,7 @@ impl Consumer {
         self.processing.as_ref().map_or(0, |p| p.records.len())
     }
     pub fn buffered(&self) -> usize {
-        self.buffer.values().map(VecDeque::len).sum()
+        self.buffer.values().map(|f| f.records.len()).sum()
     }
 }
 
@@ -589,7 +597,7 @@ impl Consumer {
         let mut by_leader: Vec<(BrokerId, Vec<FetchPartition>)> = Vec::new();
         for (tp, pos) in &self.positions {
             let Some(pos) = pos else { continue };
-            if self.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
+            if self.buffer.contains_key(tp) {
                 continue;
             }
             let Some(&(Some(leader), epoch)) = self.metadata.get(tp) else {
@@ -648,17 +656,23 @@ impl Consumer {
         let start = self.in_line.map_or(0, |tp| {
             partitions.iter().position(|p| *p >= tp).unwrap_or(0)
         });
+        let mut used_up = Vec::new();
         for i in 0..partitions.len() {
             let tp = partitions[(start + i) % partitions.len()];
             let Some(Some(mut pos)) = self.positions.get(&tp).copied() else {
                 continue;
             };
-            let buf = self.buffer.get_mut(&tp).expect("listed");
+            let fetch = self.buffer.get_mut(&tp).expect("listed");
             while out.len() < max {
-                let Some(&(offset, id)) = buf.front() else {
+                let Some(&(offset, id)) = fetch.records.front() else {
+                    // `CompletedFetch.nextFetchedRecord`: past the last record, the
+                    // position moves to the end of the last batch, over any offsets
+                    // compaction removed.
+                    pos = pos.max(fetch.next_fetch_offset);
+                    used_up.push(tp);
                     break;
                 };
-                buf.pop_front();
+                fetch.records.pop_front();
                 if offset < pos {
                     continue;
                 }
@@ -667,13 +681,15 @@ impl Consumer {
             }
             self.positions.insert(tp, Some(pos));
             if out.len() >= max {
-                let drained = buf.is_empty();
+                let drained = fetch.records.is_empty();
                 let next = start + i + usize::from(drained);
                 self.in_line = Some(partitions[next % partitions.len()]);
                 break;
             }
         }
-        self.buffer.retain(|_, b| !b.is_empty());
+        for tp in used_up {
+            self.buffer.remove(&tp);
+        }
         if out.is_empty() {
             return false;
         }
@@ -1155,12 +1171,16 @@ impl Consumer {
                     continue;
                 }
             }
-            let buf = self.buffer.entry(tp).or_default();
+            let Some(last) = data.batches.last() else {
+                continue;
+            };
+            let fetch = self.buffer.entry(tp).or_default();
+            fetch.next_fetch_offset = fetch.next_fetch_offset.max(last.next_offset());
             for batch in &data.batches {
                 for r in batch.records.iter() {
                     let offset = Offset(batch.base_offset.0 + i64::from(r.offset_delta));
                     if offset >= pos {
-                        buf.push_back((offset, r.id));
+                        fetch.records.push_back((offset, r.id));
                     }
                 }
             }

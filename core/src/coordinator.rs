@@ -708,6 +708,7 @@ impl Broker {
             producer_id: crate::idempotence::NO_PRODUCER_ID,
             producer_epoch: -1,
             base_sequence: -1,
+            delete_horizon_ms: None,
             records: Rc::from(stored),
         };
         r.log.append(batch, now_ms);

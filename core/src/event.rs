@@ -409,10 +409,13 @@ pub enum Event {
         segments: u32,
         log_start_offset: Offset,
     },
+    /// The log cleaner cleaned a replica's log.
     LogCompacted {
         broker: BrokerId,
         partition: TopicPartition,
         records_removed: u32,
+        /// Segments merged into a neighbour by the cleaning (`groupSegmentsBySize`).
+        segments_merged: u32,
     },
     BrokerCrashed {
         broker: BrokerId,

@@ -49,6 +49,18 @@ pub struct LogConfig {
     pub retention_bytes: i64,
     /// `cleanup.policy`, default `delete`.
     pub cleanup_policy: CleanupPolicy,
+    /// `delete.retention.ms`, default 1 day: how long a tombstone outlives the first
+    /// cleaning that kept it (its batch's delete horizon, KIP-534).
+    pub delete_retention_ms: i64,
+    /// `min.cleanable.dirty.ratio`, default 0.5, in thousandths: the cleaner takes a
+    /// log only when its dirty bytes are more than this share of its cleanable total.
+    pub min_cleanable_dirty_ratio_permille: u32,
+    /// `min.compaction.lag.ms`, default 0: a segment with a record younger than this is
+    /// not cleaned yet.
+    pub min_compaction_lag_ms: i64,
+    /// `max.compaction.lag.ms`, default `Long.MAX_VALUE`: a log whose dirty records are
+    /// older than this is cleaned whatever its dirty ratio.
+    pub max_compaction_lag_ms: i64,
 }
 
 impl Default for LogConfig {
@@ -61,6 +73,10 @@ impl Default for LogConfig {
             retention_ms: 604_800_000,
             retention_bytes: -1,
             cleanup_policy: CleanupPolicy::Delete,
+            delete_retention_ms: 86_400_000,
+            min_cleanable_dirty_ratio_permille: 500,
+            min_compaction_lag_ms: 0,
+            max_compaction_lag_ms: i64::MAX,
         }
     }
 }
@@ -96,6 +112,10 @@ pub struct StoredBatch {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
+    /// The batch's delete horizon (`deleteHorizonMs`, KIP-534): set by the first cleaning
+    /// that keeps a tombstone of it, to that cleaning's time plus `delete.retention.ms`;
+    /// later cleanings drop its tombstones once the horizon has passed.
+    pub delete_horizon_ms: Option<i64>,
     pub records: Rc<[StoredRecord]>,
 }
 
@@ -266,6 +286,9 @@ pub struct Log {
     epochs: Vec<(LeaderEpoch, Offset)>,
     /// The idempotent producers' state, rebuilt from the log when it is truncated.
     pub producers: crate::idempotence::ProducerStateManager,
+    /// The log cleaner's checkpoint (`cleaner-offset-checkpoint`): where the dirty part
+    /// of the log begins. `None` before the first cleaning.
+    cleaner_checkpoint: Option<Offset>,
 }
 
 impl Log {
@@ -277,6 +300,7 @@ impl Log {
             log_end_offset: Offset::ZERO,
             epochs: Vec::new(),
             producers: Default::default(),
+            cleaner_checkpoint: None,
         }
     }
 
@@ -443,6 +467,10 @@ impl Log {
                 b.next_offset()
             });
         let leo = self.log_end_offset;
+        // `LogCleanerManager.maybeTruncateCheckpoint`.
+        if let Some(c) = self.cleaner_checkpoint.as_mut() {
+            *c = (*c).min(leo);
+        }
         self.epochs.retain(|(_, start)| *start < leo);
         self.rebuild_producer_state();
         removed.reverse();
@@ -471,6 +499,7 @@ impl Log {
         self.log_end_offset = offset;
         self.epochs.clear();
         self.producers = Default::default();
+        self.cleaner_checkpoint = None;
         removed
     }
 
@@ -611,64 +640,251 @@ impl Log {
         }
     }
 
-    /// Compaction (`cleanup.policy=compact`): in every segment but the active one, keeps
-    /// only the latest record of each key (a tombstone included, as the latest value);
-    /// offsets keep their values, so a compacted log has gaps. Batches left empty are
-    /// dropped.
-    pub fn compact(&mut self) -> CleanupOutcome {
-        let mut outcome = CleanupOutcome::default();
-        if !self.config.cleanup_policy.compacts() || self.segments.len() < 2 {
-            return outcome;
+    /// The segments holding offsets in `[from, to)` (`UnifiedLog.logSegments(from, to)`):
+    /// from the one containing `from` to the last that starts below `to`.
+    fn segment_range(&self, from: Offset, to: Offset) -> core::ops::Range<usize> {
+        let start = self
+            .segments
+            .partition_point(|s| s.base_offset <= from)
+            .saturating_sub(1);
+        let end = self.segments.partition_point(|s| s.base_offset < to);
+        start..end.max(start)
+    }
+
+    /// What the log cleaner sees of this log at `now_ms` (`LogCleanerManager.cleanableOffsets`
+    /// and `LogToClean`): the dirty part starts at the cleaner's checkpoint (the log start
+    /// if it has none or it is out of range) and ends at the first segment holding an
+    /// offset the cleaner may not touch: the last stable offset (the high watermark while
+    /// there are no transactions), the active segment, or a segment with a record younger
+    /// than `min.compaction.lag.ms`. `None` for a log that is not compacted.
+    pub fn to_clean(&self, now_ms: i64, last_stable_offset: Offset) -> Option<LogToClean> {
+        if !self.config.cleanup_policy.compacts() {
+            return None;
         }
-        let cleanable = self.segments.len() - 1;
-        let mut latest: alloc::collections::BTreeMap<Rc<[u8]>, Offset> =
+        let start = self.log_start_offset;
+        let first_dirty = match self.cleaner_checkpoint {
+            Some(c) if c >= start && c <= self.log_end_offset => c,
+            _ => start,
+        };
+        let active = self.segments.len() - 1;
+        let dirty_from = self.segment_range(first_dirty, first_dirty).start;
+        let dirty_non_active = &self.segments[dirty_from.min(active)..active];
+        let mut uncleanable = last_stable_offset.min(self.segments[active].base_offset);
+        let min_lag = self.config.min_compaction_lag_ms.max(0);
+        if min_lag > 0 {
+            if let Some(s) = dirty_non_active
+                .iter()
+                .find(|s| s.max_timestamp_ms > now_ms.saturating_sub(min_lag))
+            {
+                uncleanable = uncleanable.min(s.base_offset);
+            }
+        }
+        let uncleanable = uncleanable.max(first_dirty);
+        // `calculateCleanableBytes`: the cleanable part ends at a segment boundary.
+        let first_uncleanable_offset = self.segments[self
+            .segment_range(uncleanable, uncleanable)
+            .start
+            .min(active)]
+        .base_offset;
+        let size = |r: core::ops::Range<usize>| -> u64 {
+            self.segments[r].iter().map(|s| s.size_bytes).sum()
+        };
+        let clean_bytes = size(self.segment_range(Offset(-1), first_dirty));
+        let cleanable_bytes = size(self.segment_range(
+            first_dirty.min(first_uncleanable_offset),
+            first_uncleanable_offset,
+        ));
+        // `maxCompactionDelay`.
+        let max_lag = self.config.max_compaction_lag_ms.max(0);
+        let clean_until = now_ms.saturating_sub(max_lag);
+        let need_compaction_now = dirty_non_active
+            .iter()
+            .filter_map(Segment::first_batch_timestamp)
+            .filter(|t| *t > 0)
+            .min()
+            .is_some_and(|earliest| earliest < clean_until);
+        Some(LogToClean {
+            first_dirty_offset: first_dirty,
+            first_uncleanable_offset,
+            clean_bytes,
+            cleanable_bytes,
+            need_compaction_now,
+        })
+    }
+
+    /// One cleaning of this log (`Cleaner.doClean`): maps each key of the dirty part to
+    /// its latest offset, then rewrites every segment up to the last mapped offset, in
+    /// groups of consecutive segments that together fit in `segment.bytes`
+    /// (`groupSegmentsBySize`), each group becoming one segment. A keyed record stays if
+    /// no later record of its key was mapped and, for a tombstone, its batch's delete
+    /// horizon has not passed; the first cleaning that keeps a tombstone sets the
+    /// horizon. Emptied batches go, except an idempotent producer's last batch and the
+    /// last batch of the cleaning round, kept empty so that their offsets and sequence
+    /// survive. Offsets keep their values, so a compacted log has gaps.
+    pub fn clean(&mut self, to_clean: &LogToClean, now_ms: i64) -> CleanupOutcome {
+        let mut outcome = CleanupOutcome::default();
+        let dirty_start = to_clean.first_dirty_offset;
+        let upper = to_clean.first_uncleanable_offset;
+        let mut map: alloc::collections::BTreeMap<Rc<[u8]>, Offset> =
             alloc::collections::BTreeMap::new();
-        for b in self.segments.iter().flat_map(|s| s.batches.iter()) {
-            for r in b.records.iter() {
-                if let Some(k) = &r.key {
-                    latest.insert(
-                        k.clone(),
-                        Offset(b.base_offset.0 + i64::from(r.offset_delta)),
-                    );
+        let mut latest = Offset(-1);
+        for seg in &self.segments[self.segment_range(dirty_start, upper)] {
+            for b in &seg.batches {
+                for r in b.records.iter() {
+                    let offset = Offset(b.base_offset.0 + i64::from(r.offset_delta));
+                    if let (Some(k), true) = (&r.key, offset >= dirty_start) {
+                        map.insert(k.clone(), offset);
+                    }
+                }
+                if b.last_offset() >= dirty_start {
+                    latest = latest.max(b.last_offset());
                 }
             }
         }
-        for seg in &mut self.segments[..cleanable] {
-            let mut kept_bytes = 0u64;
-            seg.batches.retain_mut(|b| {
-                let before = b.records.len();
-                let keep: Vec<StoredRecord> = b
-                    .records
-                    .iter()
-                    .filter(|r| match &r.key {
-                        Some(k) => {
-                            latest.get(k)
-                                == Some(&Offset(b.base_offset.0 + i64::from(r.offset_delta)))
-                        }
-                        None => true,
-                    })
-                    .cloned()
-                    .collect();
-                if keep.len() != before {
-                    for r in b.records.iter() {
-                        if !keep.iter().any(|k| k.id == r.id) {
-                            outcome.records_deleted.push(r.id);
-                        }
-                    }
-                    // The size model: a batch shrinks in proportion to the records it lost.
-                    b.size_bytes = crate::record::RECORD_BATCH_OVERHEAD
-                        + (b.size_bytes - crate::record::RECORD_BATCH_OVERHEAD) * keep.len() as u32
-                            / before.max(1) as u32;
-                    b.records = keep.into();
-                }
-                let alive = !b.records.is_empty();
-                if alive {
-                    kept_bytes += u64::from(b.size_bytes);
-                }
-                alive
-            });
-            seg.size_bytes = kept_bytes;
+        let end = latest.next();
+        let cleaned = self.segment_range(Offset(0), end);
+        if cleaned.is_empty() {
+            return outcome;
         }
+        let last_data: Vec<Offset> = self
+            .producers
+            .producers
+            .values()
+            .filter_map(|e| e.last_offset())
+            .collect();
+        let groups = self.group_by_size(cleaned.clone(), upper);
+        let old: Vec<Segment> = self.segments.drain(cleaned.clone()).collect();
+        let mut old = old.into_iter();
+        let mut rewritten = Vec::with_capacity(groups.len());
+        for n in groups {
+            let group: Vec<Segment> = old.by_ref().take(n).collect();
+            let mut seg = Segment::new(group[0].base_offset, group[0].created_ms);
+            for b in group.into_iter().flat_map(|s| s.batches) {
+                let keep = |r: &StoredRecord| {
+                    let offset = Offset(b.base_offset.0 + i64::from(r.offset_delta));
+                    if offset > latest {
+                        return true;
+                    }
+                    let Some(k) = &r.key else { return false };
+                    let newest = map.get(k).is_none_or(|o| offset >= *o);
+                    let deletes_kept = b.delete_horizon_ms.is_none_or(|h| now_ms < h);
+                    newest && (!r.tombstone || deletes_kept)
+                };
+                let kept: Vec<StoredRecord> =
+                    b.records.iter().filter(|r| keep(r)).cloned().collect();
+                for r in b.records.iter().filter(|r| !keep(r)) {
+                    outcome.records_deleted.push(r.id);
+                }
+                let retain_empty = (b.producer_id >= 0 && last_data.contains(&b.last_offset()))
+                    || b.next_offset() == upper;
+                if kept.is_empty() && !retain_empty {
+                    continue;
+                }
+                let set_horizon = b.delete_horizon_ms.is_none() && kept.iter().any(|r| r.tombstone);
+                let mut b = b.clone();
+                if kept.len() != b.records.len() {
+                    // The size model: a batch shrinks in proportion to the records it lost.
+                    let before = b.records.len().max(1) as u32;
+                    b.size_bytes = crate::record::RECORD_BATCH_OVERHEAD
+                        + (b.size_bytes - crate::record::RECORD_BATCH_OVERHEAD) * kept.len() as u32
+                            / before;
+                    b.records = kept.into();
+                }
+                if set_horizon {
+                    b.delete_horizon_ms =
+                        Some(now_ms.saturating_add(self.config.delete_retention_ms));
+                }
+                seg.append(b, self.config.index_interval_bytes);
+            }
+            seg.maybe_append_time_index();
+            rewritten.push(seg);
+        }
+        // Segments merged into their group's first are gone.
+        outcome.segments_deleted = (cleaned.len() - rewritten.len()) as u32;
+        let at = cleaned.start;
+        self.segments.splice(at..at, rewritten);
+        self.cleaner_checkpoint = Some(end);
         outcome
+    }
+
+    /// `Cleaner.groupSegmentsBySize`: counts of consecutive segments in `range` whose
+    /// sizes together stay within `segment.bytes` and whose indexes within
+    /// `segment.index.bytes`, and whose offsets fit a segment's 32-bit relative offsets.
+    fn group_by_size(
+        &self,
+        range: core::ops::Range<usize>,
+        first_uncleanable: Offset,
+    ) -> Vec<usize> {
+        let max_size = u64::from(self.config.segment_bytes);
+        let max_index = u64::from(self.config.segment_index_bytes);
+        let segs = &self.segments[range];
+        let mut groups = Vec::new();
+        let mut i = 0;
+        while i < segs.len() {
+            let first = &segs[i];
+            let mut size = first.size_bytes;
+            let mut index = first.offset_index.len() as u64 * 8;
+            let mut time_index = first.time_index.len() as u64 * 12;
+            let mut n = 1;
+            while let Some(next) = segs.get(i + n) {
+                // `lastOffsetForFirstSegment`: estimated from the segment after it.
+                let last = segs
+                    .get(i + n + 1)
+                    .map_or(first_uncleanable, |s| s.base_offset)
+                    .0
+                    - 1;
+                let group_last_base = segs[i + n - 1].base_offset.0;
+                let fits = size + next.size_bytes <= max_size
+                    && index + next.offset_index.len() as u64 * 8 <= max_index
+                    && time_index + next.time_index.len() as u64 * 12 <= max_index
+                    && (next.size_bytes == 0 || last - group_last_base <= i64::from(i32::MAX));
+                if !fits {
+                    break;
+                }
+                size += next.size_bytes;
+                index += next.offset_index.len() as u64 * 8;
+                time_index += next.time_index.len() as u64 * 12;
+                n += 1;
+            }
+            groups.push(n);
+            i += n;
+        }
+        groups
+    }
+}
+
+/// A compacted log as the cleaner weighs it (`LogToClean`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogToClean {
+    /// Where the dirty part begins: the cleaner's checkpoint, or the log start.
+    pub first_dirty_offset: Offset,
+    /// The base offset of the first segment the cleaner may not touch.
+    pub first_uncleanable_offset: Offset,
+    /// Bytes of the segments below the dirty part.
+    pub clean_bytes: u64,
+    /// Bytes of the segments of the dirty part.
+    pub cleanable_bytes: u64,
+    /// `max.compaction.lag.ms` has passed for a dirty record.
+    pub need_compaction_now: bool,
+}
+
+impl LogToClean {
+    pub fn total_bytes(&self) -> u64 {
+        self.clean_bytes + self.cleanable_bytes
+    }
+
+    /// `grabFilthiestCompactedLog`'s filter: dirty records past `max.compaction.lag.ms`,
+    /// or a dirty ratio above `min.cleanable.dirty.ratio`.
+    pub fn is_cleanable(&self, min_ratio_permille: u32) -> bool {
+        (self.need_compaction_now && self.cleanable_bytes > 0)
+            || u128::from(self.cleanable_bytes) * 1000
+                > u128::from(min_ratio_permille) * u128::from(self.total_bytes())
+    }
+
+    /// Orders logs by dirty ratio (`cleanable / total`), exactly.
+    pub fn cmp_ratio(&self, other: &LogToClean) -> core::cmp::Ordering {
+        let a = u128::from(self.cleanable_bytes) * u128::from(other.total_bytes().max(1));
+        let b = u128::from(other.cleanable_bytes) * u128::from(self.total_bytes().max(1));
+        a.cmp(&b)
     }
 }

@@ -861,6 +861,7 @@ fn batch(base: i64, records: u32, size: u32, ts: i64) -> StoredBatch {
         producer_id: -1,
         producer_epoch: -1,
         base_sequence: -1,
+        delete_horizon_ms: None,
         records: Rc::from(
             (0..records)
                 .map(|i| StoredRecord {

@@ -387,6 +387,7 @@ fn a_log_read_stops_at_the_segment_that_yields_data() {
                 producer_id: -1,
                 producer_epoch: -1,
                 base_sequence: -1,
+                delete_horizon_ms: None,
                 records,
             },
             i,
@@ -593,4 +594,156 @@ fn a_follower_takes_the_leaders_log_start_offset_from_each_fetch() {
     assert!(first(&sim) < taken);
     run(&mut sim, 60_000);
     assert!(first(&sim) >= taken);
+}
+
+/// A log of one-batch segments (every append rolls) for the cleaner's tests.
+fn keyed_log(delete_retention_ms: i64) -> log::Log {
+    let config = log::LogConfig {
+        segment_bytes: 150,
+        cleanup_policy: log::CleanupPolicy::Compact,
+        delete_retention_ms,
+        ..Default::default()
+    };
+    log::Log::new(config, 0)
+}
+
+/// Appends one record of `key` (a tombstone if `tombstone`) at the log end, at `now_ms`.
+fn append_keyed(log: &mut log::Log, key: &str, tombstone: bool, now_ms: i64) -> RecordId {
+    let offset = log.log_end_offset();
+    let id = RecordId(offset.0 as u64);
+    let records: std::rc::Rc<[log::StoredRecord]> = std::rc::Rc::from(vec![log::StoredRecord {
+        id,
+        offset_delta: 0,
+        key: Some(std::rc::Rc::from(key.as_bytes())),
+        tombstone,
+        timestamp_ms: now_ms,
+    }]);
+    log.append(
+        log::StoredBatch {
+            base_offset: offset,
+            last_offset_delta: 0,
+            size_bytes: 100,
+            max_timestamp_ms: now_ms,
+            leader_epoch: LeaderEpoch(0),
+            batch_id: BatchId(offset.0 as u64),
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            delete_horizon_ms: None,
+            records,
+        },
+        now_ms,
+    );
+    id
+}
+
+fn holds(log: &log::Log, id: RecordId) -> bool {
+    log.batches().any(|b| b.records.iter().any(|r| r.id == id))
+}
+
+/// Cleans the log as the broker's cleaner would, whatever its dirty ratio, with
+/// everything stable.
+fn clean_all(log: &mut log::Log, now_ms: i64) -> log::CleanupOutcome {
+    let to_clean = log.to_clean(now_ms, log.log_end_offset()).unwrap();
+    log.clean(&to_clean, now_ms)
+}
+
+/// `LogCleanerManager.cleanableOffsets`: the cleaner never reads past the active
+/// segment's base offset nor past the last stable offset (the high watermark without
+/// transactions), so a newer value there does not remove an older one yet.
+#[test]
+fn compaction_ends_before_the_active_segment_and_the_last_stable_offset() {
+    let mut log = keyed_log(86_400_000);
+    let a0 = append_keyed(&mut log, "A", false, 0);
+    append_keyed(&mut log, "B", false, 0);
+    append_keyed(&mut log, "A", false, 0);
+    assert_eq!(log.segments().len(), 3, "one batch per segment");
+    // A@2 is in the active segment.
+    clean_all(&mut log, 1_000);
+    assert!(holds(&log, a0), "the active segment is not cleanable");
+    // A@2 is now closed but above the last stable offset 2.
+    append_keyed(&mut log, "C", false, 0);
+    let c = log.to_clean(1_000, Offset(2)).unwrap();
+    assert_eq!(c.first_uncleanable_offset, Offset(2));
+    log.clean(&c, 1_000);
+    assert!(
+        holds(&log, a0),
+        "nothing at or above the last stable offset is mapped"
+    );
+    clean_all(&mut log, 1_000);
+    assert!(!holds(&log, a0), "A@2 is cleanable now and supersedes A@0");
+}
+
+/// KIP-534 (`Cleaner.shouldRetainRecord`, `MemoryRecords.filterTo`): a tombstone
+/// survives the cleaning that first keeps it, which stamps its batch with a delete
+/// horizon `delete.retention.ms` later; the first cleaning after the horizon removes it.
+#[test]
+fn tombstones_go_once_delete_retention_ms_has_passed() {
+    let mut log = keyed_log(10_000);
+    let a = append_keyed(&mut log, "A", false, 0);
+    let tombstone = append_keyed(&mut log, "A", true, 0);
+    append_keyed(&mut log, "B", false, 0);
+    append_keyed(&mut log, "C", false, 0);
+    clean_all(&mut log, 1_000);
+    assert!(!holds(&log, a));
+    assert!(holds(&log, tombstone), "kept by the first cleaning");
+    let horizon = log
+        .batches()
+        .find(|b| b.records.iter().any(|r| r.id == tombstone))
+        .and_then(|b| b.delete_horizon_ms);
+    assert_eq!(horizon, Some(11_000));
+    append_keyed(&mut log, "D", false, 5_000);
+    clean_all(&mut log, 5_000);
+    assert!(holds(&log, tombstone), "before the horizon");
+    append_keyed(&mut log, "E", false, 12_000);
+    clean_all(&mut log, 12_000);
+    assert!(!holds(&log, tombstone), "after the horizon");
+}
+
+/// `LogCleanerManager.grabFilthiestCompactedLog` and `LogToClean`: a log is cleaned only
+/// while its dirty bytes are more than `min.cleanable.dirty.ratio` (0.5) of its clean
+/// and dirty bytes together; the cleaning moves the cleaner's checkpoint to the end of
+/// what it mapped, and merges the small cleaned segments that fit in one
+/// (`groupSegmentsBySize`).
+#[test]
+fn the_cleaner_waits_for_the_dirty_ratio_and_merges_small_segments() {
+    let mut log = keyed_log(86_400_000);
+    for key in ["A", "B", "A", "B", "C"] {
+        append_keyed(&mut log, key, false, 0);
+    }
+    let ratio = log.config.min_cleanable_dirty_ratio_permille;
+    let first = log.to_clean(1_000, log.log_end_offset()).unwrap();
+    assert_eq!(first.clean_bytes, 0);
+    assert!(first.is_cleanable(ratio));
+    let outcome = log.clean(&first, 1_000);
+    assert_eq!(outcome.records_deleted.len(), 2, "A@0 and B@1");
+    let sizes = |log: &log::Log| {
+        log.segments()
+            .iter()
+            .map(|s| s.size_bytes)
+            .collect::<Vec<_>>()
+    };
+    // Groups are made by the sizes before cleaning, so nothing merges yet.
+    assert_eq!(sizes(&log), vec![0, 0, 100, 100, 100]);
+    append_keyed(&mut log, "D", false, 0);
+    let c = log.to_clean(1_000, log.log_end_offset()).unwrap();
+    assert_eq!(c.first_dirty_offset, Offset(4));
+    assert_eq!((c.clean_bytes, c.cleanable_bytes), (200, 100));
+    assert!(!c.is_cleanable(ratio), "100 of 300 bytes dirty");
+    append_keyed(&mut log, "E", false, 0);
+    append_keyed(&mut log, "F", false, 0);
+    let c = log.to_clean(1_000, log.log_end_offset()).unwrap();
+    assert_eq!((c.clean_bytes, c.cleanable_bytes), (200, 300));
+    assert!(c.is_cleanable(ratio), "300 of 500 bytes dirty");
+    log.clean(&c, 1_000);
+    let bases = log
+        .segments()
+        .iter()
+        .map(|s| s.base_offset.0)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        bases,
+        vec![0, 3, 4, 5, 6, 7],
+        "0 + 0 + 100 bytes fit in one segment"
+    );
 }
