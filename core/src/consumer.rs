@@ -67,7 +67,8 @@ pub(crate) enum Inflight {
     Metadata,
     Join,
     Sync,
-    Heartbeat,
+    /// With the generation and member id it was sent with.
+    Heartbeat(i32, Rc<str>),
     Leave,
     Commit {
         offsets: Vec<(TopicPartition, Offset)>,
@@ -776,7 +777,7 @@ impl Consumer {
             self.join_prepared = false;
             return;
         }
-        if self.in_flight(|k| matches!(k, Inflight::Heartbeat)) {
+        if self.in_flight(|k| matches!(k, Inflight::Heartbeat(..))) {
             return;
         }
         let payload = Payload::HeartbeatRequest(HeartbeatRequest {
@@ -784,7 +785,8 @@ impl Consumer {
             member_id: self.member_id.clone(),
             generation: self.generation,
         });
-        self.send_request(cx, coordinator, payload, Inflight::Heartbeat);
+        let sent_with = Inflight::Heartbeat(self.generation, self.member_id.clone());
+        self.send_request(cx, coordinator, payload, sent_with);
     }
 
     fn leave_group(&mut self, cx: &mut Ctx) {
@@ -878,7 +880,7 @@ impl Consumer {
                 self.member_state = MemberState::Unjoined;
                 self.rejoin_needed = true;
             }
-            Inflight::Heartbeat | Inflight::Leave | Inflight::OffsetFetch => {
+            Inflight::Heartbeat(..) | Inflight::Leave | Inflight::OffsetFetch => {
                 self.mark_coordinator_unknown()
             }
             Inflight::Commit { sync, .. } => {
@@ -974,7 +976,12 @@ impl Consumer {
                 self.group_inbox.push_back(p);
                 self.poll(cx);
             }
-            Payload::HeartbeatResponse { error, .. } => self.on_heartbeat_response(cx, error),
+            Payload::HeartbeatResponse { error, .. } => {
+                let Inflight::Heartbeat(generation, member_id) = kind else {
+                    return cx.misrouted(&message);
+                };
+                self.on_heartbeat_response(cx, error, generation, &member_id)
+            }
             Payload::LeaveGroupResponse { .. } => {}
             Payload::OffsetCommitResponse { error, .. } => {
                 let Inflight::Commit { offsets, sync } = kind else {
@@ -1017,9 +1024,20 @@ impl Consumer {
         }
     }
 
-    fn on_heartbeat_response(&mut self, cx: &mut Ctx, error: Option<KafkaError>) {
+    /// `AbstractCoordinator.HeartbeatResponseHandler`. An `ILLEGAL_GENERATION` or
+    /// `UNKNOWN_MEMBER_ID` answering a heartbeat of a generation the member has since
+    /// left behind is ignored (`generationUnchanged`): it says nothing of the current one.
+    fn on_heartbeat_response(
+        &mut self,
+        cx: &mut Ctx,
+        error: Option<KafkaError>,
+        sent_generation: i32,
+        sent_member_id: &str,
+    ) {
+        let unchanged = self.generation == sent_generation && *self.member_id == *sent_member_id;
         match error {
             None => {}
+            Some(KafkaError::UnknownMemberId | KafkaError::IllegalGeneration) if !unchanged => {}
             Some(KafkaError::RebalanceInProgress) if self.member_state == MemberState::Stable => {
                 self.rejoin_needed = true;
                 self.join_prepared = false;

@@ -154,9 +154,22 @@ impl Broker {
         let is_leader = g.leader.as_deref() == Some(&*join.member_id);
         match g.state {
             GroupState::PreparingRebalance => self.try_complete_join(cx, env, &group_name),
-            GroupState::Stable if !changed && !is_leader => {
-                // A follower rejoining with nothing new gets the current generation.
+            // `classicGroupJoinExistingMember`: a follower of a stable group, or any member
+            // while the group awaits its SyncGroups (it may have missed the JoinGroup
+            // response), rejoining with the same metadata gets the current generation;
+            // the leader gets the members again.
+            GroupState::CompletingRebalance | GroupState::Stable
+                if !changed && (g.state == GroupState::CompletingRebalance || !is_leader) =>
+            {
                 let g = self.group_mut(&group_name);
+                let members = if is_leader {
+                    g.members
+                        .iter()
+                        .map(|m| (m.member_id.clone(), m.subscription.clone()))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let m = g.member_mut(&join.member_id).expect("just found");
                 m.awaiting_join = None;
                 let result = JoinGroupResult {
@@ -164,7 +177,7 @@ impl Broker {
                     protocol: g.protocol.unwrap_or(join.protocol),
                     leader: g.leader.clone().unwrap_or_else(|| Rc::from("")),
                     member_id: join.member_id.clone(),
-                    members: Vec::new(),
+                    members,
                     skip_assignment: false,
                 };
                 self.reply_join(cx, from, request, Ok(Rc::new(result)));
@@ -289,6 +302,7 @@ impl Broker {
             session_expires_at: expires,
             seq,
             is_new: true,
+            pending_sync: false,
         });
         cx.schedule(
             expires,
@@ -519,7 +533,14 @@ impl Broker {
             .collect();
         let mut replies = Vec::new();
         let mut timers = Vec::new();
+        let rebalance_timeout = g
+            .members
+            .iter()
+            .map(|m| m.rebalance_timeout_ms)
+            .max()
+            .unwrap_or(0);
         for m in g.members.iter_mut() {
+            m.pending_sync = true;
             m.session_expires_at = now + Duration::from_millis(m.session_timeout_ms);
             if m.is_new {
                 // Its first session starts now (`rescheduleClassicGroupMemberHeartbeat`);
@@ -565,6 +586,15 @@ impl Broker {
                 },
             );
         }
+        // `schedulePendingSync`: the members have the rebalance timeout to send SyncGroup.
+        cx.schedule(
+            now + Duration::from_millis(rebalance_timeout),
+            Due::PendingSyncExpiry {
+                broker: b,
+                partition,
+                generation,
+            },
+        );
         for (to, request, result) in replies {
             self.reply_join(cx, to, request, Ok(Rc::new(result)));
         }
@@ -596,17 +626,23 @@ impl Broker {
             return reply(cx, Err(e));
         }
         let g = self.group_mut(&group);
-        let Some(m) = g.member(&member_id) else {
+        let state = g.state;
+        let current = g.generation;
+        let Some(m) = g.member_mut(&member_id) else {
             return reply(cx, Err(KafkaError::UnknownMemberId));
         };
-        if generation != g.generation {
+        if generation != current {
             return reply(cx, Err(KafkaError::IllegalGeneration));
+        }
+        if matches!(state, GroupState::CompletingRebalance | GroupState::Stable) {
+            // `removePendingSyncMember`.
+            m.pending_sync = false;
         }
         match g.state {
             GroupState::Empty => reply(cx, Err(KafkaError::UnknownMemberId)),
             GroupState::PreparingRebalance => reply(cx, Err(KafkaError::RebalanceInProgress)),
             GroupState::Stable => {
-                let a = m.assignment.clone();
+                let a = g.member(&member_id).expect("found").assignment.clone();
                 reply(cx, Ok(a))
             }
             GroupState::CompletingRebalance => {
@@ -873,8 +909,11 @@ impl Broker {
                 let g = self.group_mut(&group);
                 let state = g.state;
                 let current = g.generation;
+                // `validateClassicGroupHeartbeat`: the member, then the generation, and
+                // only then the group's state (`classicGroupHeartbeatToClassicGroup`).
                 match g.member_mut(&member_id) {
                     None => Some(KafkaError::UnknownMemberId),
+                    Some(_) if generation != current => Some(KafkaError::IllegalGeneration),
                     Some(m) => match state {
                         GroupState::Empty => Some(KafkaError::UnknownMemberId),
                         GroupState::PreparingRebalance => {
@@ -882,7 +921,6 @@ impl Broker {
                                 now + Duration::from_millis(m.session_timeout_ms);
                             Some(KafkaError::RebalanceInProgress)
                         }
-                        _ if generation != current => Some(KafkaError::IllegalGeneration),
                         _ => {
                             m.session_expires_at =
                                 now + Duration::from_millis(m.session_timeout_ms);
@@ -1017,6 +1055,45 @@ impl Broker {
         }
         let id = m.member_id.clone();
         self.remove_member(cx, env, &name, &id, LeaveReason::SessionTimeout);
+    }
+
+    /// `expirePendingSync`: the rebalance timeout after a join phase completed, the
+    /// members of that generation that have not sent SyncGroup are removed and the group
+    /// rebalances without them.
+    pub(crate) fn on_pending_sync_expiry(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        partition: u32,
+        generation: i32,
+    ) {
+        let b = self.id;
+        let Some(group) = self.find_group(partition, |g| {
+            g.generation == generation
+                && matches!(
+                    g.state,
+                    GroupState::CompletingRebalance | GroupState::Stable
+                )
+                && g.members.iter().any(|m| m.pending_sync)
+        }) else {
+            return;
+        };
+        let g = self.group_mut(&group);
+        let gone: Vec<ConsumerId> = g
+            .members
+            .iter()
+            .filter(|m| m.pending_sync)
+            .map(|m| m.consumer)
+            .collect();
+        g.members.retain(|m| !m.pending_sync);
+        for consumer in gone {
+            cx.emit(Event::MemberRemoved {
+                broker: b,
+                consumer: Some(consumer),
+                reason: LeaveReason::SyncTimeout,
+            });
+        }
+        self.maybe_prepare_rebalance(cx, env, &group, RebalanceReason::MemberLeft);
     }
 
     pub(crate) fn on_pending_member_expiry(&mut self, cx: &mut Ctx, env: &mut Env, partition: u32) {

@@ -93,6 +93,13 @@ pub(crate) enum Due {
         broker: BrokerId,
         partition: u32,
     },
+    /// The rebalance timeout after generation `generation` began: members that have not
+    /// sent SyncGroup go.
+    PendingSyncExpiry {
+        broker: BrokerId,
+        partition: u32,
+        generation: i32,
+    },
     GroupAppendTimeout {
         broker: BrokerId,
         append: u64,

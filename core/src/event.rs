@@ -214,6 +214,8 @@ pub enum LeaveReason {
     LeaveGroup,
     /// It did not rejoin within the rebalance timeout.
     RebalanceTimeout,
+    /// It did not send SyncGroup within the rebalance timeout after the join phase.
+    SyncTimeout,
 }
 
 /// Why the coordinator started a rebalance.

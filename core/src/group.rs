@@ -81,6 +81,9 @@ pub struct Member {
     /// Joined since the last generation began (`ClassicGroupMember.isNew`): it may
     /// expire while it awaits its first join.
     pub(crate) is_new: bool,
+    /// Has not sent SyncGroup since the current generation began
+    /// (`ClassicGroup.pendingSyncMembers`).
+    pub(crate) pending_sync: bool,
 }
 
 impl Member {

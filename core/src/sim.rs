@@ -672,6 +672,14 @@ impl Sim {
                 let (b, cx, mut env) = self.broker_parts(broker);
                 b.on_pending_member_expiry(cx, &mut env, partition);
             }
+            Due::PendingSyncExpiry {
+                broker,
+                partition,
+                generation,
+            } => {
+                let (b, cx, mut env) = self.broker_parts(broker);
+                b.on_pending_sync_expiry(cx, &mut env, partition, generation);
+            }
             Due::GroupAppendTimeout { broker, append } => {
                 let (b, cx, mut env) = self.broker_parts(broker);
                 b.on_group_append_timeout(cx, &mut env, append);

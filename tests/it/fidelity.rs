@@ -1,7 +1,8 @@
 //! Kafka's rules where kscope once departed from them, each test named for the rule and
 //! citing the Kafka class that implements it (Kafka 4.0).
 
-use kscope_core::event::{Event, KafkaError};
+use kscope_core::event::{Event, KafkaError, MessageKind};
+use kscope_core::network::Payload;
 use kscope_core::producer::ProduceRecord;
 use kscope_core::*;
 use kscope_tests::*;
@@ -745,5 +746,199 @@ fn the_cleaner_waits_for_the_dirty_ratio_and_merges_small_segments() {
         bases,
         vec![0, 3, 4, 5, 6, 7],
         "0 + 0 + 100 bytes fit in one segment"
+    );
+}
+
+/// The group's coordinator, found through the group's name.
+fn coordinator(sim: &Sim) -> BrokerId {
+    sim.group("orders-app").expect("the group exists").0
+}
+
+/// What the coordinator answered to `consumer`'s heartbeats until `until`, with when.
+fn heartbeat_answers(
+    sim: &mut Sim,
+    consumer: ConsumerId,
+    until: u64,
+) -> (Vec<(u64, Option<KafkaError>)>, Vec<TimedEvent>) {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut answers = Vec::new();
+    let mut events = Vec::new();
+    while sim.poll_at().is_some_and(|at| at <= ms(until)) {
+        sim.step_one();
+        events.extend(sim.drain_events());
+        for m in sim.messages_in_flight() {
+            if let Payload::HeartbeatResponse { error, .. } = &m.payload {
+                if m.to == NodeId::Consumer(consumer) && seen.insert(m.id) {
+                    answers.push((m.sent_at.millis(), *error));
+                }
+            }
+        }
+    }
+    (answers, events)
+}
+
+/// `GroupMetadataManager.validateClassicGroupHeartbeat`: a heartbeat of an older
+/// generation is answered `ILLEGAL_GENERATION` before the group's state is looked at, so
+/// during a rebalance it does not get `REBALANCE_IN_PROGRESS`; and the member, already in
+/// a later generation, ignores that answer (`AbstractCoordinator`'s
+/// `generationUnchanged`) instead of dropping out of the group.
+#[test]
+fn a_heartbeat_of_an_old_generation_is_an_illegal_generation_before_anything_else() {
+    let mut config = cluster(3, 3, 3, 1);
+    config.consumers = 2;
+    config.consumer.max_poll_interval_ms = 60_000;
+    let mut sim = Sim::new(config, 15).unwrap();
+    run(&mut sim, 10_000);
+    let coord = coordinator(&sim);
+    // c1's next heartbeat (of generation 1) reaches the coordinator 20 s late.
+    sim.apply(
+        ms(10_000),
+        Command::DelayNext {
+            from: NodeId::Consumer(ConsumerId(1)),
+            to: NodeId::Broker(coord),
+            kind: Some(MessageKind::HeartbeatRequest),
+            by: Duration::from_millis(20_000),
+        },
+    )
+    .unwrap();
+    // c1, the leader, sees new partitions and rejoins: generation 2.
+    sim.apply(
+        ms(12_500),
+        Command::AddPartitions {
+            topic: TopicId(0),
+            partitions: 6,
+        },
+    )
+    .unwrap();
+    run(&mut sim, 20_000);
+    assert_eq!(sim.group("orders-app").unwrap().1.generation, 2);
+    // c0 stops polling and c2 joins: generation 3's join phase waits for c0.
+    sim.apply(
+        ms(20_000),
+        Command::PauseConsumer {
+            consumer: ConsumerId(0),
+            paused: true,
+        },
+    )
+    .unwrap();
+    sim.apply(ms(25_000), Command::AddConsumer).unwrap();
+    let (answers, events) = heartbeat_answers(&mut sim, ConsumerId(1), 90_000);
+    assert_eq!(
+        answers.first(),
+        Some(&(32_001, Some(KafkaError::IllegalGeneration))),
+        "{answers:?}"
+    );
+    assert_eq!(answers[1].1, Some(KafkaError::RebalanceInProgress));
+    let generations: Vec<(i32, Vec<ConsumerId>)> = events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::GenerationStarted {
+                generation,
+                members,
+                ..
+            } => Some((*generation, members.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(generations, vec![(3, vec![ConsumerId(1), ConsumerId(2)])]);
+}
+
+/// The group's generation-starting events: (generation, members).
+fn generations(events: &[TimedEvent]) -> Vec<(u64, i32, Vec<ConsumerId>)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::GenerationStarted {
+                generation,
+                members,
+                ..
+            } => Some((e.at.millis(), *generation, members.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `GroupMetadataManager.classicGroupJoinExistingMember`: a member that rejoins while the
+/// group awaits its SyncGroups, with the metadata it joined with (it lost the JoinGroup
+/// response), gets the current generation back, the members too if it leads; no new
+/// rebalance starts.
+#[test]
+fn a_rejoin_with_unchanged_metadata_while_completing_gets_the_current_generation() {
+    let mut config = cluster(3, 3, 3, 1);
+    config.consumers = 2;
+    config.consumer.max_poll_interval_ms = 20_000;
+    let mut sim = Sim::new(config, 16).unwrap();
+    run(&mut sim, 9_000);
+    let coord = coordinator(&sim);
+    // c0 stops polling, so the join phase lasts until it leaves; c1, the leader, never
+    // gets its JoinGroup response and rejoins when its request times out.
+    sim.apply(
+        ms(9_000),
+        Command::PauseConsumer {
+            consumer: ConsumerId(0),
+            paused: true,
+        },
+    )
+    .unwrap();
+    sim.apply(
+        ms(10_000),
+        Command::DropNext {
+            from: NodeId::Broker(coord),
+            to: NodeId::Consumer(ConsumerId(1)),
+            kind: Some(MessageKind::JoinGroupResponse),
+        },
+    )
+    .unwrap();
+    sim.apply(ms(10_000), Command::AddConsumer).unwrap();
+    let events = run(&mut sim, 90_000);
+    assert_eq!(
+        generations(&events),
+        vec![(30_001, 2, vec![ConsumerId(1), ConsumerId(2)])]
+    );
+    let (_, g) = sim.group("orders-app").unwrap();
+    assert_eq!(g.state, group::GroupState::Stable);
+    assert!(g.members.iter().all(|m| !m.assignment.is_empty()));
+}
+
+/// `GroupMetadataManager.schedulePendingSync` and `expirePendingSync`: members have the
+/// rebalance timeout after the join phase to send SyncGroup; those that have not are
+/// removed and the group rebalances without them.
+#[test]
+fn members_that_send_no_sync_group_within_the_rebalance_timeout_are_removed() {
+    let mut config = cluster(3, 3, 3, 1);
+    config.consumers = 2;
+    config.consumer.max_poll_interval_ms = 10_000;
+    let mut sim = Sim::new(config, 17).unwrap();
+    run(&mut sim, 10_000);
+    let coord = coordinator(&sim);
+    sim.apply(ms(10_000), Command::AddConsumer).unwrap();
+    sim.apply(
+        ms(10_000),
+        Command::DropNext {
+            from: NodeId::Consumer(ConsumerId(2)),
+            to: NodeId::Broker(coord),
+            kind: Some(MessageKind::SyncGroupRequest),
+        },
+    )
+    .unwrap();
+    let events = run(&mut sim, 30_000);
+    let (formed, generation, _) = generations(&events)[0].clone();
+    assert_eq!(generation, 2);
+    let removed: Vec<(u64, Option<ConsumerId>, event::LeaveReason)> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::MemberRemoved {
+                consumer, reason, ..
+            } => Some((e.at.millis(), consumer, reason)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        removed,
+        vec![(
+            formed + 10_000,
+            Some(ConsumerId(2)),
+            event::LeaveReason::SyncTimeout
+        )]
     );
 }

@@ -360,6 +360,12 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
                     "코디네이터가 c{0}을(를) 내보냄 (제때 재합류하지 않음)",
                     c
                 ),
+                LeaveReason::SyncTimeout => tr!(
+                    l,
+                    "the coordinator removed c{0} (no SyncGroup within the rebalance timeout)",
+                    "코디네이터가 c{0}을(를) 내보냄 (리밸런스 타임아웃 안에 SyncGroup을 보내지 않음)",
+                    c
+                ),
             }
         }
         Event::AssignmentComputed { consumer, assignor, transferring, .. } if *transferring > 0 => tr!(
