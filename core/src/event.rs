@@ -320,6 +320,13 @@ pub enum Event {
         base_sequence: i32,
         base_offset: Offset,
     },
+    /// The broker refused a batch as too large (`MESSAGE_TOO_LARGE`): the producer split
+    /// it into smaller batches, queued at the front (`RecordAccumulator.splitAndReenqueue`).
+    BatchSplit {
+        batch: BatchId,
+        partition: TopicPartition,
+        into: Vec<BatchId>,
+    },
     /// A failed batch went back to the front of its queue to be retried.
     BatchRetried {
         batch: BatchId,

@@ -84,6 +84,13 @@ impl Ledger {
         self.records.get(id.0 as usize)
     }
 
+    /// A record moved to another batch when its batch was split.
+    pub(crate) fn on_split(&mut self, id: RecordId, batch: BatchId) {
+        if let Some(r) = self.records.get_mut(id.0 as usize) {
+            r.batch = Some(batch);
+        }
+    }
+
     pub(crate) fn next_id(&self) -> RecordId {
         RecordId(self.records.len() as u64)
     }

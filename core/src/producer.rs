@@ -69,6 +69,8 @@ pub struct ProducerBatch {
     pub id: BatchId,
     pub partition: TopicPartition,
     pub records: Vec<StoredRecord>,
+    /// Each record's key, value and headers bytes, for a split to size it again.
+    payloads: Vec<u32>,
     pub created_at: Instant,
     base_timestamp_ms: i64,
     max_timestamp_ms: i64,
@@ -154,6 +156,7 @@ impl ProducerBatch {
         };
         self.uncompressed_bytes += size;
         self.max_timestamp_ms = self.max_timestamp_ms.max(timestamp_ms);
+        self.payloads.push(shape.payload_size());
         self.records.push(StoredRecord {
             id,
             offset_delta: self.records.len() as u32,
@@ -162,6 +165,74 @@ impl ProducerBatch {
             timestamp_ms,
         });
         self.estimated_size() - before
+    }
+
+    /// `ProducerBatch.split`: the records of a batch the broker refused as too large,
+    /// re-appended in order into new batches of `batch_size` bytes (or one record's upper
+    /// bound) sized with the compression `estimate` given, each keeping the original
+    /// creation time, sequences following on from the original's.
+    fn split(&self, batch_size: u32, estimate: u32, next_id: &mut u64) -> Vec<ProducerBatch> {
+        let frozen = self
+            .frozen
+            .as_ref()
+            .map_or(&self.records[..], |f| &f.records[..]);
+        let mut out: Vec<ProducerBatch> = Vec::new();
+        for (r, &payload) in frozen.iter().zip(&self.payloads) {
+            let fits = out.last().and_then(|b| {
+                let size = crate::record::record_size(
+                    payload,
+                    b.records.len() as i32,
+                    r.timestamp_ms - b.base_timestamp_ms,
+                );
+                (!b.is_full() && b.write_limit >= b.estimated_size() + size).then_some(size)
+            });
+            let size = match fits {
+                Some(size) => size,
+                None => {
+                    let upper =
+                        RECORD_BATCH_OVERHEAD + crate::record::MAX_RECORD_OVERHEAD + payload;
+                    out.push(ProducerBatch {
+                        id: BatchId(*next_id),
+                        partition: self.partition,
+                        records: Vec::new(),
+                        payloads: Vec::new(),
+                        created_at: self.created_at,
+                        base_timestamp_ms: r.timestamp_ms,
+                        max_timestamp_ms: r.timestamp_ms,
+                        write_limit: batch_size.max(upper),
+                        uncompressed_bytes: 0,
+                        compression: self.compression,
+                        estimated_ratio_permille: estimate,
+                        closed: false,
+                        attempts: 0,
+                        last_attempt_at: self.last_attempt_at,
+                        retry_backoff: Duration::ZERO,
+                        sent_to: None,
+                        allocated: 0,
+                        frozen: None,
+                        base_sequence: None,
+                        producer_epoch: self.producer_epoch,
+                    });
+                    *next_id += 1;
+                    crate::record::record_size(payload, 0, 0)
+                }
+            };
+            let b = out.last_mut().expect("just made");
+            b.uncompressed_bytes += size;
+            b.max_timestamp_ms = b.max_timestamp_ms.max(r.timestamp_ms);
+            b.payloads.push(payload);
+            b.records.push(StoredRecord {
+                offset_delta: b.records.len() as u32,
+                ..r.clone()
+            });
+        }
+        if let Some(mut sequence) = self.base_sequence {
+            for b in &mut out {
+                b.base_sequence = Some(sequence);
+                sequence = crate::idempotence::increment_sequence(sequence, b.records.len() as i32);
+            }
+        }
+        out
     }
 
     /// Closes the batch and gives the form it travels in, with the producer's id, epoch
@@ -605,6 +676,7 @@ impl Producer {
                 id,
                 partition: tp,
                 records: Vec::with_capacity(expected as usize),
+                payloads: Vec::with_capacity(expected as usize),
                 created_at: cx.now,
                 base_timestamp_ms: timestamp,
                 max_timestamp_ms: timestamp,
@@ -1352,6 +1424,9 @@ impl Producer {
                 });
                 self.buffer_used -= batch.allocated;
             }
+            Err(KafkaError::RecordTooLarge) if batch.record_total() > 1 => {
+                self.split_and_reenqueue(cx, batch)
+            }
             Err(error) => {
                 if error.invalidates_metadata() {
                     self.metadata_stale = true;
@@ -1397,6 +1472,33 @@ impl Producer {
                     self.fail_batch(cx, batch, error);
                 }
             }
+        }
+    }
+
+    /// `Sender.completeBatch` on `MESSAGE_TOO_LARGE` for a batch of several records, and
+    /// `RecordAccumulator.splitAndReenqueue`: the topic's compression estimate goes back to
+    /// 1.0 (no compression assumed, or the batch's own ratio if worse), the batch is split
+    /// by `batch.size` with it, and the parts go to the front of the queue (in sequence
+    /// order for the idempotent producer) as batches never tried: the split uses no
+    /// retry. Their buffers are allocated outside `buffer.memory`, as Kafka's are.
+    fn split_and_reenqueue(&mut self, cx: &mut Ctx, batch: ProducerBatch) {
+        let t = batch.partition.topic.0 as usize;
+        let ratio = batch.compression.ratio_permille().max(1000);
+        if let Some(e) = self.compression_estimate.get_mut(t) {
+            *e = ratio;
+        }
+        let parts = batch.split(self.config.batch_size, ratio, &mut self.next_batch);
+        self.buffer_used -= batch.allocated;
+        cx.emit(Event::BatchSplit {
+            batch: batch.id,
+            partition: batch.partition,
+            into: parts.iter().map(|b| b.id).collect(),
+        });
+        for part in parts.into_iter().rev() {
+            for r in &part.records {
+                cx.ledger.on_split(r.id, part.id);
+            }
+            self.reenqueue(part);
         }
     }
 

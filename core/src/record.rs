@@ -43,6 +43,13 @@ pub struct Header {
     pub value_len: Option<u32>,
 }
 
+/// Bytes of a record inside a batch (`DefaultRecord.sizeInBytes`) whose key, value and
+/// headers take `payload` bytes ([`RecordShape::payload_size`]).
+pub fn record_size(payload: u32, offset_delta: i32, timestamp_delta: i64) -> u32 {
+    let body = 1 + size_of_varlong(timestamp_delta) + size_of_varint(offset_delta) + payload;
+    body + size_of_varint(body as i32)
+}
+
 /// What a record carries, as far as sizes and partitioning need: key bytes (hashed by the
 /// partitioner, compared by compaction), value length, headers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -60,7 +67,7 @@ impl RecordShape {
 
     /// Key, value and headers' bytes with their length prefixes
     /// (`DefaultRecord.sizeOf(keySize, valueSize, headers)`).
-    fn payload_size(&self) -> u32 {
+    pub fn payload_size(&self) -> u32 {
         let field = |len: Option<u32>| match len {
             None => 1,
             Some(n) => size_of_varint(n as i32) + n,
@@ -77,11 +84,7 @@ impl RecordShape {
     /// Bytes of this record inside a batch (`DefaultRecord.sizeInBytes`), for its offset
     /// and timestamp deltas from the batch's base.
     pub fn size_in_batch(&self, offset_delta: i32, timestamp_delta: i64) -> u32 {
-        let body = 1
-            + size_of_varlong(timestamp_delta)
-            + size_of_varint(offset_delta)
-            + self.payload_size();
-        body + size_of_varint(body as i32)
+        record_size(self.payload_size(), offset_delta, timestamp_delta)
     }
 
     /// The most bytes this record could take (`DefaultRecord.recordSizeUpperBound`).

@@ -942,3 +942,25 @@ fn members_that_send_no_sync_group_within_the_rebalance_timeout_are_removed() {
         )]
     );
 }
+
+/// `Sender.completeBatch` and `RecordAccumulator.splitAndReenqueue`: a batch of several
+/// records refused with `MESSAGE_TOO_LARGE` is split by `batch.size` with the compression
+/// estimate reset to 1.0, and the parts are delivered. With gzip and a `batch.size` above
+/// the broker's `message.max.bytes`, the estimate learns the real ratio, fills batches
+/// past the limit, and each such batch is rescued by a split instead of failing.
+#[test]
+fn a_batch_too_large_for_the_broker_is_split_and_sent_again() {
+    let mut config = cluster(1, 1, 1, 1);
+    config.producer.compression_type = record::CompressionType::Gzip;
+    config.producer.batch_size = 65_536;
+    config.producer.linger_ms = 1_000;
+    config.broker.message_max_bytes = 32_768;
+    config.workload.rate = 2_000;
+    let mut sim = Sim::new(config, 18).unwrap();
+    let events = run(&mut sim, 30_000);
+    let splits = instants(&events, |e| matches!(e, Event::BatchSplit { .. }));
+    assert!(!splits.is_empty(), "some batch outgrew message.max.bytes");
+    let failed = instants(&events, |e| matches!(e, Event::RecordsFailed { .. }));
+    assert_eq!(failed, Vec::<u64>::new(), "no batch failed");
+    assert!(sim.ledger().acknowledged() > 40_000);
+}

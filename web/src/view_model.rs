@@ -231,6 +231,13 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             "브로커 {0}이(가) {1}을(를) 오프셋 {2}까지 잘라냄 (리더에 없는 레코드 {3}건)",
             broker.0, name(partition)?, to.0, records_removed
         ),
+        Event::BatchSplit { partition, into, .. } => tr!(
+            l,
+            "a batch for {0} was too large for the broker (MESSAGE_TOO_LARGE): the producer split it into {1} batches",
+            "{0}로 가는 배치가 브로커에게 너무 커서(MESSAGE_TOO_LARGE) 프로듀서가 배치 {1}개로 나눔",
+            name(partition)?,
+            into.len()
+        ),
         Event::RecordsLost { partition, records, .. } => tr!(
             l,
             "{0} acknowledged record(s) of {1} lost",
