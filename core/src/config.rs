@@ -75,7 +75,7 @@ pub struct ProducerConfig {
     pub acks: Acks,
     /// `batch.size`, default 16384.
     pub batch_size: u32,
-    /// `linger.ms`, default 0 before Kafka 4.0 (5 from 4.0, KIP-1030).
+    /// `linger.ms`, default 5 since Kafka 4.0 (KIP-1030); 0 before.
     pub linger_ms: u64,
     /// `buffer.memory`, default 32 MiB.
     pub buffer_memory: u64,
@@ -119,7 +119,7 @@ impl Default for ProducerConfig {
         ProducerConfig {
             acks: Acks::All,
             batch_size: 16_384,
-            linger_ms: 0,
+            linger_ms: 5,
             buffer_memory: 33_554_432,
             max_block_ms: 60_000,
             max_request_size: 1_048_576,

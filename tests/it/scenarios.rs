@@ -554,6 +554,8 @@ fn send_blocks_on_buffer_memory_then_fails_after_max_block_ms() {
     let mut config = cluster(3, 1, 3, 1);
     config.producer.buffer_memory = 16_384 * 3;
     config.producer.max_block_ms = 1_000;
+    // Every record is drained at once into a batch of its own 16 KiB allocation.
+    config.producer.linger_ms = 0;
     let mut sim = Sim::new(config, 19).unwrap();
     let mut trace = Vec::new();
     let l = leader(&sim, tp0());

@@ -84,6 +84,8 @@ pub struct Text {
     pub consumers: &'static str,
     pub consumer_rate: &'static str,
     pub eager: &'static str,
+    /// Said beside the KIP-480 partitioners, which Kafka 4.0 removed.
+    pub removed_in_4_0: &'static str,
     pub cooperative: &'static str,
     pub broker: &'static str,
     pub running: &'static str,
@@ -198,7 +200,7 @@ pub struct Text {
 }
 
 pub static EN: Text = Text {
-    tagline: "Kafka internals, simulated",
+    tagline: "Apache Kafka 4.0 internals, simulated",
     sim_time: "simulated time",
     throughput_latency: "throughput · latency p50 / p99",
     rec_per_s: "rec/s",
@@ -228,6 +230,7 @@ pub static EN: Text = Text {
     consumers: "consumers",
     consumer_rate: "records/s each consumer processes",
     eager: "eager rebalancing",
+    removed_in_4_0: "Kafka 3.x only: removed in 4.0",
     cooperative: "cooperative rebalancing",
     broker: "broker",
     running: "running",
@@ -344,7 +347,7 @@ pub static EN: Text = Text {
 };
 
 pub static KO: Text = Text {
-    tagline: "카프카 내부 동작 시뮬레이션",
+    tagline: "아파치 카프카 4.0 내부 동작 시뮬레이션",
     sim_time: "시뮬레이션 시간",
     throughput_latency: "처리량 · 지연 p50 / p99",
     rec_per_s: "건/초",
@@ -374,6 +377,7 @@ pub static KO: Text = Text {
     consumers: "컨슈머 수",
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
     eager: "eager 리밸런싱",
+    removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
     cooperative: "cooperative 리밸런싱",
     broker: "브로커",
     running: "실행 중",

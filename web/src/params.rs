@@ -427,7 +427,11 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         },
         fallback: Some(|| Fallback::Value("builtin".into())),
-        note: None,
+        // `DefaultPartitioner` and `UniformStickyPartitioner` (KIP-480) are gone in 4.0.
+        note: Some(|s, t| match s.partitioner {
+            PartitionerKind::UniformSticky | PartitionerKind::LegacyDefault => t.removed_in_4_0,
+            _ => "",
+        }),
         configure: |s, c| c.producer.partitioner = s.partitioner,
     },
     Param {
