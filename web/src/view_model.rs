@@ -231,6 +231,23 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             "브로커 {0}이(가) {1}을(를) 오프셋 {2}까지 잘라냄 (리더에 없는 레코드 {3}건)",
             broker.0, name(partition)?, to.0, records_removed
         ),
+        Event::SegmentsDeleted { broker, partition, segments, log_start_offset } => tr!(
+            l,
+            "retention on broker {0} deleted {1} segment(s) of {2}: the log now starts at offset {3}",
+            "브로커 {0}의 보존 정책이 {2}의 세그먼트 {1}개를 삭제함: 로그는 이제 오프셋 {3}부터 시작",
+            broker.0,
+            segments,
+            name(partition)?,
+            log_start_offset.0
+        ),
+        Event::LogCompacted { broker, partition, records_removed, .. } => tr!(
+            l,
+            "the log cleaner of broker {0} compacted {1}: {2} record(s) removed",
+            "브로커 {0}의 로그 클리너가 {1}을(를) 컴팩션함: 레코드 {2}건 제거",
+            broker.0,
+            name(partition)?,
+            records_removed
+        ),
         Event::BatchSplit { partition, into, .. } => tr!(
             l,
             "a batch for {0} was too large for the broker (MESSAGE_TOO_LARGE): the producer split it into {1} batches",
