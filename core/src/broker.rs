@@ -158,6 +158,8 @@ pub(crate) struct DelayedFetch {
     pub client: NodeId,
     pub up_to: ReadUpTo,
     pub partition_max_bytes: u32,
+    /// The most bytes of the whole response.
+    pub max_bytes: u32,
     pub partitions: Vec<FetchPartition>,
 }
 
@@ -247,6 +249,7 @@ impl Broker {
             Payload::FetchRequest {
                 max_wait_ms,
                 partition_max_bytes,
+                max_bytes,
                 partitions,
             } => match from {
                 // Followers' fetches go through the controller's ISR decisions
@@ -259,6 +262,7 @@ impl Broker {
                         client: from,
                         up_to: ReadUpTo::HighWatermark,
                         partition_max_bytes,
+                        max_bytes,
                         partitions,
                     },
                     max_wait_ms,
@@ -745,6 +749,7 @@ impl Broker {
             Payload::FetchRequest {
                 max_wait_ms: env.config.broker.replica_fetch_wait_max_ms,
                 partition_max_bytes: env.config.broker.replica_fetch_max_bytes,
+                max_bytes: env.config.broker.replica_fetch_response_max_bytes,
                 partitions,
             },
         );
@@ -879,12 +884,25 @@ impl Broker {
     }
 
     /// Answers a fetch with what each of its partitions has up to where the fetch may
-    /// read.
+    /// read, within the per-partition and the response-wide byte limits: the first
+    /// partition that yields data may exceed them with one batch, the later ones may not
+    /// (`ReplicaManager.readFromLog`, `minOneMessage`).
     fn respond_fetch(&mut self, cx: &mut Ctx, fetch: DelayedFetch) {
+        let mut limit = fetch.max_bytes;
+        let mut min_one = true;
         let partitions = fetch
             .partitions
             .iter()
-            .map(|fp| read_partition(self, fp, fetch.partition_max_bytes, fetch.up_to))
+            .map(|fp| {
+                let max = fetch.partition_max_bytes.min(limit);
+                let data = read_partition(self, fp, max, min_one, fetch.up_to);
+                let bytes: u32 = data.batches.iter().map(|b| b.size_bytes).sum();
+                if bytes > 0 {
+                    min_one = false;
+                }
+                limit = limit.saturating_sub(bytes);
+                data
+            })
             .collect();
         cx.send(
             NodeId::Broker(self.id),
@@ -1057,6 +1075,7 @@ fn read_partition(
     broker: &Broker,
     fp: &FetchPartition,
     max_bytes: u32,
+    min_one: bool,
     up_to: ReadUpTo,
 ) -> FetchPartitionData {
     let mut data = FetchPartitionData {
@@ -1090,12 +1109,12 @@ fn read_partition(
         data.error = Some(KafkaError::OffsetOutOfRange);
     } else {
         match up_to {
-            ReadUpTo::LogEnd => data.batches = r.log.read(fp.fetch_offset, max_bytes),
+            ReadUpTo::LogEnd => data.batches = r.log.read(fp.fetch_offset, max_bytes, min_one),
             ReadUpTo::HighWatermark if fp.fetch_offset < r.high_watermark => {
                 let hw = r.high_watermark;
                 data.batches = r
                     .log
-                    .read(fp.fetch_offset, max_bytes)
+                    .read(fp.fetch_offset, max_bytes, min_one)
                     .into_iter()
                     .filter(|batch| batch.last_offset() < hw)
                     .collect();

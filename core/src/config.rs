@@ -150,6 +150,9 @@ pub struct BrokerConfig {
     pub replica_fetch_wait_max_ms: u64,
     /// `replica.fetch.max.bytes`, default 1 MiB (per partition).
     pub replica_fetch_max_bytes: u32,
+    /// `replica.fetch.response.max.bytes`, default 10 MiB: the most bytes of a whole
+    /// follower fetch response.
+    pub replica_fetch_response_max_bytes: u32,
     /// `replica.fetch.backoff.ms`, default 1000.
     pub replica_fetch_backoff_ms: u64,
     /// `replica.socket.timeout.ms`, default 30000: how long a follower waits for a fetch
@@ -193,6 +196,7 @@ impl Default for BrokerConfig {
             replica_lag_time_max_ms: 30_000,
             replica_fetch_wait_max_ms: 500,
             replica_fetch_max_bytes: 1_048_576,
+            replica_fetch_response_max_bytes: 10_485_760,
             replica_fetch_backoff_ms: 1_000,
             replica_socket_timeout_ms: 30_000,
             broker_session_timeout_ms: 9_000,
@@ -361,6 +365,8 @@ pub struct ConsumerConfig {
     pub fetch_max_wait_ms: u64,
     /// `max.partition.fetch.bytes`, default 1 MiB.
     pub max_partition_fetch_bytes: u32,
+    /// `fetch.max.bytes`, default 50 MiB: the most bytes of a whole fetch response.
+    pub fetch_max_bytes: u32,
     /// `request.timeout.ms`, default 30000.
     pub request_timeout_ms: u64,
     /// `retry.backoff.ms`, default 100.
@@ -388,6 +394,7 @@ impl Default for ConsumerConfig {
             auto_offset_reset: OffsetReset::Latest,
             fetch_max_wait_ms: 500,
             max_partition_fetch_bytes: 1_048_576,
+            fetch_max_bytes: 52_428_800,
             request_timeout_ms: 30_000,
             retry_backoff_ms: 100,
             static_membership: false,

@@ -634,6 +634,7 @@ impl Consumer {
                 Payload::FetchRequest {
                     max_wait_ms: self.config.fetch_max_wait_ms,
                     partition_max_bytes: self.config.max_partition_fetch_bytes,
+                    max_bytes: self.config.fetch_max_bytes,
                     partitions,
                 },
                 Inflight::Fetch(leader),

@@ -617,6 +617,7 @@ impl Sim {
         let Payload::FetchRequest {
             max_wait_ms,
             partition_max_bytes,
+            max_bytes,
             partitions,
         } = message.payload
         else {
@@ -651,6 +652,7 @@ impl Sim {
             client: NodeId::Broker(follower),
             up_to: ReadUpTo::LogEnd,
             partition_max_bytes,
+            max_bytes,
             partitions,
         };
         let broker = self.brokers.get_mut(&b).expect("a known broker");

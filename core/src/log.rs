@@ -503,11 +503,11 @@ impl Log {
         removed
     }
 
-    /// Batches from `offset` on, up to `max_bytes` (at least one batch, as Kafka returns
-    /// an oversized first batch rather than nothing), from one segment: the first at or
-    /// after `offset` that holds any (`LocalLog.read` stops at the segment that yields
-    /// data, so a reader catching up gets a segment per fetch).
-    pub fn read(&self, offset: Offset, max_bytes: u32) -> Vec<StoredBatch> {
+    /// Batches from `offset` on, up to `max_bytes` (with `min_one`, at least one batch, as
+    /// Kafka returns an oversized first batch rather than nothing), from one segment: the
+    /// first at or after `offset` that holds any (`LocalLog.read` stops at the segment
+    /// that yields data, so a reader catching up gets a segment per fetch).
+    pub fn read(&self, offset: Offset, max_bytes: u32, min_one: bool) -> Vec<StoredBatch> {
         let mut out = Vec::new();
         let mut bytes = 0u32;
         let start_seg = self
@@ -517,7 +517,7 @@ impl Log {
         for seg in &self.segments[start_seg..] {
             let from = seg.batches.partition_point(|b| b.last_offset() < offset);
             for b in &seg.batches[from..] {
-                if !out.is_empty() && bytes.saturating_add(b.size_bytes) > max_bytes {
+                if (!out.is_empty() || !min_one) && bytes.saturating_add(b.size_bytes) > max_bytes {
                     return out;
                 }
                 bytes = bytes.saturating_add(b.size_bytes);

@@ -68,6 +68,9 @@ pub enum Payload {
         /// The most bytes per partition (`replica.fetch.max.bytes`,
         /// `max.partition.fetch.bytes`).
         partition_max_bytes: u32,
+        /// The most bytes of the whole response (`replica.fetch.response.max.bytes`,
+        /// `fetch.max.bytes`).
+        max_bytes: u32,
         partitions: Vec<FetchPartition>,
     },
     FetchResponse {

@@ -395,7 +395,7 @@ fn a_log_read_stops_at_the_segment_that_yields_data() {
         );
     }
     assert!(log.segments().len() > 3);
-    let read = log.read(Offset(0), 1_000_000);
+    let read = log.read(Offset(0), 1_000_000, true);
     let first = &log.segments()[0];
     assert_eq!(read.len(), first.batches.len(), "one segment's batches");
     assert_eq!(
@@ -963,4 +963,40 @@ fn a_batch_too_large_for_the_broker_is_split_and_sent_again() {
     let failed = instants(&events, |e| matches!(e, Event::RecordsFailed { .. }));
     assert_eq!(failed, Vec::<u64>::new(), "no batch failed");
     assert!(sim.ledger().acknowledged() > 40_000);
+}
+
+/// `ReplicaManager.readFromLog`: `fetch.max.bytes` bounds a whole fetch response; only the
+/// first partition that yields data may exceed it, with one batch (`minOneMessage`), so a
+/// consumer behind on two partitions gets one batch per response at `fetch.max.bytes=1`,
+/// not one per partition.
+#[test]
+fn fetch_max_bytes_bounds_the_whole_response_after_its_first_batch() {
+    let mut config = cluster(1, 2, 1, 1);
+    config.workload.rate = 500;
+    config.consumer.auto_offset_reset = config::OffsetReset::Earliest;
+    config.consumer.fetch_max_bytes = 1;
+    config.broker.offsets_topic_replication_factor = 1;
+    let mut sim = Sim::new(config, 20).unwrap();
+    run(&mut sim, 5_000);
+    sim.apply(ms(5_000), Command::AddConsumer).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut most = 0;
+    let mut responses = 0;
+    while sim.poll_at().is_some_and(|at| at <= ms(15_000)) {
+        sim.step_one();
+        for m in sim.messages_in_flight() {
+            if let Payload::FetchResponse { partitions, .. } = &m.payload {
+                if matches!(m.to, NodeId::Consumer(_)) && seen.insert(m.id) {
+                    let batches: usize = partitions.iter().map(|p| p.batches.len()).sum();
+                    most = most.max(batches);
+                    responses += usize::from(batches > 0);
+                }
+            }
+        }
+    }
+    assert!(
+        responses > 10,
+        "the consumer fetched data {responses} times"
+    );
+    assert_eq!(most, 1, "one batch per response");
 }
