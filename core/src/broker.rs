@@ -160,6 +160,8 @@ pub(crate) struct DelayedFetch {
     pub partition_max_bytes: u32,
     /// The most bytes of the whole response.
     pub max_bytes: u32,
+    /// Answered before its wait is over only once this many bytes can be read.
+    pub min_bytes: u32,
     pub partitions: Vec<FetchPartition>,
 }
 
@@ -250,6 +252,7 @@ impl Broker {
                 max_wait_ms,
                 partition_max_bytes,
                 max_bytes,
+                min_bytes,
                 partitions,
             } => match from {
                 // Followers' fetches go through the controller's ISR decisions
@@ -263,6 +266,7 @@ impl Broker {
                         up_to: ReadUpTo::HighWatermark,
                         partition_max_bytes,
                         max_bytes,
+                        min_bytes,
                         partitions,
                     },
                     max_wait_ms,
@@ -750,6 +754,7 @@ impl Broker {
                 max_wait_ms: env.config.broker.replica_fetch_wait_max_ms,
                 partition_max_bytes: env.config.broker.replica_fetch_max_bytes,
                 max_bytes: env.config.broker.replica_fetch_response_max_bytes,
+                min_bytes: env.config.broker.replica_fetch_min_bytes,
                 partitions,
             },
         );
@@ -789,32 +794,27 @@ impl Broker {
     }
 
     /// The leader's side of a follower fetch, first part (`Partition.fetchRecords`,
-    /// `updateFollowerFetchState`): where the follower is now. Returns whether the
-    /// answer can go at once (data or an error for some partition) and the partitions
+    /// `updateFollowerFetchState`): where the follower is now. Returns the partitions
     /// whose ISR the follower may join, for the controller (`Sim::follower_fetch`).
     pub(crate) fn record_follower_fetch(
         &mut self,
         cx: &Ctx,
         follower: BrokerId,
         partitions: &[FetchPartition],
-    ) -> (bool, Vec<TopicPartition>) {
+    ) -> Vec<TopicPartition> {
         let now = cx.now;
-        let mut has_data_or_error = false;
         let mut isr_candidates = Vec::new();
         for fp in partitions {
             let Some(r) = self.replicas.get_mut(&fp.partition) else {
-                has_data_or_error = true;
                 continue;
             };
             if !r.is_leader || fp.current_leader_epoch != r.leader_epoch {
-                has_data_or_error = true;
                 continue;
             }
             if diverging(r, fp).is_some()
                 || fp.fetch_offset > r.log.log_end_offset()
                 || fp.fetch_offset < r.log.log_start_offset()
             {
-                has_data_or_error = true;
                 continue;
             }
             let leo = r.log.log_end_offset();
@@ -834,11 +834,8 @@ impl Broker {
             {
                 isr_candidates.push(fp.partition);
             }
-            if fp.fetch_offset < leo {
-                has_data_or_error = true;
-            }
         }
-        (has_data_or_error, isr_candidates)
+        isr_candidates
     }
 
     /// After the controller's ISR decision on a follower fetch: the high watermarks of
@@ -854,16 +851,15 @@ impl Broker {
         }
     }
 
-    /// The end of a follower fetch: answered at once when there is data or an error,
-    /// else parked until data arrives or the fetch's wait passes.
+    /// The end of a follower fetch: answered at once when there is enough data or an
+    /// error, else parked until there is or the fetch's wait passes.
     pub(crate) fn answer_follower_fetch(
         &mut self,
         cx: &mut Ctx,
         fetch: DelayedFetch,
         max_wait_ms: u64,
-        has_data_or_error: bool,
     ) {
-        if has_data_or_error {
+        if self.fetch_satisfied(&fetch) {
             self.respond_fetch(cx, fetch);
         } else {
             self.park_fetch(cx, fetch, max_wait_ms);
@@ -939,6 +935,7 @@ impl Broker {
             .delayed_fetches
             .iter()
             .filter(|d| d.up_to == up_to && d.partitions.iter().any(|p| p.partition == tp))
+            .filter(|d| self.fetch_satisfied(d))
             .map(|d| d.request)
             .collect();
         for r in requests {
@@ -1144,25 +1141,47 @@ impl Broker {
     /// consumers never see what is not replicated to the ISR), parked when there are
     /// none until the high watermark moves or `fetch.max.wait.ms` passes.
     fn handle_consumer_fetch(&mut self, cx: &mut Ctx, fetch: DelayedFetch, max_wait_ms: u64) {
-        if self.consumer_fetch_ready(&fetch) {
+        if self.fetch_satisfied(&fetch) {
             self.respond_fetch(cx, fetch);
         } else {
             self.park_fetch(cx, fetch, max_wait_ms);
         }
     }
 
-    fn consumer_fetch_ready(&self, fetch: &DelayedFetch) -> bool {
-        fetch
-            .partitions
-            .iter()
-            .any(|fp| match self.replicas.get(&fp.partition) {
-                Some(r) if r.is_leader && fp.current_leader_epoch == r.leader_epoch => {
-                    fp.fetch_offset < r.high_watermark
-                        || fp.fetch_offset > r.log.log_end_offset()
-                        || fp.fetch_offset < r.log.log_start_offset()
-                }
-                _ => true,
-            })
+    /// Whether a fetch is answered before its wait is over (`DelayedFetch.tryComplete`):
+    /// a partition with an error (not the leader, another epoch, an offset out of range,
+    /// diverging logs) answers at once; otherwise the bytes readable up to where the
+    /// fetch may read, each partition's counted up to its limit, must reach the fetch's
+    /// `min_bytes` (at least one byte).
+    fn fetch_satisfied(&self, fetch: &DelayedFetch) -> bool {
+        let mut bytes = 0u64;
+        for fp in &fetch.partitions {
+            let Some(r) = self
+                .replicas
+                .get(&fp.partition)
+                .filter(|r| r.is_leader && fp.current_leader_epoch == r.leader_epoch)
+            else {
+                return true;
+            };
+            let leo = r.log.log_end_offset();
+            if (fetch.up_to == ReadUpTo::LogEnd && diverging(r, fp).is_some())
+                || fp.fetch_offset > leo
+                || fp.fetch_offset < r.log.log_start_offset()
+            {
+                return true;
+            }
+            let end = match fetch.up_to {
+                ReadUpTo::LogEnd => leo,
+                ReadUpTo::HighWatermark => r.high_watermark,
+            };
+            if fp.fetch_offset < end {
+                bytes += r
+                    .log
+                    .bytes_between(fp.fetch_offset, end)
+                    .min(u64::from(fetch.partition_max_bytes));
+            }
+        }
+        bytes >= u64::from(fetch.min_bytes.max(1))
     }
 
     /// `ListOffsets`: the log start offset (earliest) or the high watermark (latest).

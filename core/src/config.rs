@@ -153,6 +153,9 @@ pub struct BrokerConfig {
     /// `replica.fetch.response.max.bytes`, default 10 MiB: the most bytes of a whole
     /// follower fetch response.
     pub replica_fetch_response_max_bytes: u32,
+    /// `replica.fetch.min.bytes`, default 1: the leader holds a follower's fetch until
+    /// this much is there or `replica.fetch.wait.max.ms` passes.
+    pub replica_fetch_min_bytes: u32,
     /// `replica.fetch.backoff.ms`, default 1000.
     pub replica_fetch_backoff_ms: u64,
     /// `replica.socket.timeout.ms`, default 30000: how long a follower waits for a fetch
@@ -197,6 +200,7 @@ impl Default for BrokerConfig {
             replica_fetch_wait_max_ms: 500,
             replica_fetch_max_bytes: 1_048_576,
             replica_fetch_response_max_bytes: 10_485_760,
+            replica_fetch_min_bytes: 1,
             replica_fetch_backoff_ms: 1_000,
             replica_socket_timeout_ms: 30_000,
             broker_session_timeout_ms: 9_000,
@@ -367,6 +371,9 @@ pub struct ConsumerConfig {
     pub max_partition_fetch_bytes: u32,
     /// `fetch.max.bytes`, default 50 MiB: the most bytes of a whole fetch response.
     pub fetch_max_bytes: u32,
+    /// `fetch.min.bytes`, default 1: the leader holds the fetch until this much is there
+    /// or `fetch.max.wait.ms` passes.
+    pub fetch_min_bytes: u32,
     /// `request.timeout.ms`, default 30000.
     pub request_timeout_ms: u64,
     /// `retry.backoff.ms`, default 100.
@@ -395,6 +402,7 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             max_partition_fetch_bytes: 1_048_576,
             fetch_max_bytes: 52_428_800,
+            fetch_min_bytes: 1,
             request_timeout_ms: 30_000,
             retry_backoff_ms: 100,
             static_membership: false,

@@ -635,6 +635,7 @@ impl Consumer {
                     max_wait_ms: self.config.fetch_max_wait_ms,
                     partition_max_bytes: self.config.max_partition_fetch_bytes,
                     max_bytes: self.config.fetch_max_bytes,
+                    min_bytes: self.config.fetch_min_bytes,
                     partitions,
                 },
                 Inflight::Fetch(leader),

@@ -618,14 +618,14 @@ impl Sim {
             max_wait_ms,
             partition_max_bytes,
             max_bytes,
+            min_bytes,
             partitions,
         } = message.payload
         else {
             return;
         };
         let (broker, cx, _) = self.broker_parts(b);
-        let (has_data_or_error, isr_candidates) =
-            broker.record_follower_fetch(cx, follower, &partitions);
+        let isr_candidates = broker.record_follower_fetch(cx, follower, &partitions);
         let mut expanded = false;
         for tp in isr_candidates {
             let p = self.partition_mut(tp);
@@ -653,10 +653,11 @@ impl Sim {
             up_to: ReadUpTo::LogEnd,
             partition_max_bytes,
             max_bytes,
+            min_bytes,
             partitions,
         };
         let broker = self.brokers.get_mut(&b).expect("a known broker");
-        broker.answer_follower_fetch(&mut self.cx, fetch, max_wait_ms, has_data_or_error);
+        broker.answer_follower_fetch(&mut self.cx, fetch, max_wait_ms);
     }
 
     /// The leader `b`'s ISR check found followers that fell behind: the controller takes

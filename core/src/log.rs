@@ -530,6 +530,16 @@ impl Log {
         out
     }
 
+    /// Bytes of the batches holding offsets in `[from, to)`.
+    pub fn bytes_between(&self, from: Offset, to: Offset) -> u64 {
+        self.segments[self.segment_range(from, to)]
+            .iter()
+            .flat_map(|s| s.batches.iter())
+            .filter(|b| b.last_offset() >= from && b.base_offset < to)
+            .map(|b| u64::from(b.size_bytes))
+            .sum()
+    }
+
     /// The batch holding `offset`, if the log has it.
     pub fn batch_at(&self, offset: Offset) -> Option<&StoredBatch> {
         let si = self.segments.partition_point(|s| s.base_offset <= offset);

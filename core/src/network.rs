@@ -71,6 +71,9 @@ pub enum Payload {
         /// The most bytes of the whole response (`replica.fetch.response.max.bytes`,
         /// `fetch.max.bytes`).
         max_bytes: u32,
+        /// The fewest bytes worth answering before the wait is over
+        /// (`replica.fetch.min.bytes`, `fetch.min.bytes`).
+        min_bytes: u32,
         partitions: Vec<FetchPartition>,
     },
     FetchResponse {

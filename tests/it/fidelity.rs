@@ -1000,3 +1000,42 @@ fn fetch_max_bytes_bounds_the_whole_response_after_its_first_batch() {
     );
     assert_eq!(most, 1, "one batch per response");
 }
+
+/// `DelayedFetch.tryComplete`: with `fetch.min.bytes` above what has arrived, the leader
+/// holds a consumer's fetch until that many bytes can be read or `fetch.max.wait.ms`
+/// passes; with a trickle of records every answer waits the full 500 ms.
+#[test]
+fn fetch_min_bytes_holds_the_fetch_until_enough_data_or_the_wait() {
+    let mut config = cluster(3, 1, 3, 1);
+    config.workload.rate = 20;
+    config.consumer.fetch_min_bytes = 1_000_000;
+    let mut sim = Sim::new(config, 21).unwrap();
+    run(&mut sim, 2_000);
+    sim.apply(ms(2_000), Command::AddConsumer).unwrap();
+    let mut sent: std::collections::BTreeMap<MessageId, u64> = Default::default();
+    let mut waits = Vec::new();
+    while sim.poll_at().is_some_and(|at| at <= ms(20_000)) {
+        sim.step_one();
+        for m in sim.messages_in_flight() {
+            match &m.payload {
+                Payload::FetchRequest { .. } if matches!(m.from, NodeId::Consumer(_)) => {
+                    sent.entry(m.id).or_insert(m.sent_at.millis());
+                }
+                Payload::FetchResponse {
+                    request,
+                    partitions,
+                } if matches!(m.to, NodeId::Consumer(_))
+                    && partitions.iter().any(|p| !p.batches.is_empty()) =>
+                {
+                    if let Some(at) = sent.remove(request) {
+                        waits.push(m.sent_at.millis() - at);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(waits.len() > 10, "{waits:?}");
+    // Each waited the full fetch.max.wait.ms at the leader (plus the request's trip).
+    assert!(waits.iter().all(|w| *w >= 500), "{waits:?}");
+}
