@@ -291,6 +291,9 @@ impl Broker {
             Payload::ListOffsetsRequest { partitions } => {
                 self.handle_list_offsets(cx, from, message.id, partitions)
             }
+            Payload::OffsetsForLeaderEpochRequest { partitions } => {
+                self.handle_offsets_for_leader_epoch(cx, from, message.id, partitions)
+            }
             Payload::FetchResponse {
                 request,
                 partitions,
@@ -1215,6 +1218,36 @@ impl Broker {
             NodeId::Broker(b),
             from,
             Payload::ListOffsetsResponse { request, results },
+        );
+    }
+
+    /// `OffsetsForLeaderEpoch` from a consumer validating its position (KIP-320): the
+    /// leader's end offset of the largest epoch at most the one asked
+    /// (`LeaderEpochFileCache.endOffsetFor`), after the same epoch checks as a fetch.
+    fn handle_offsets_for_leader_epoch(
+        &mut self,
+        cx: &mut Ctx,
+        from: NodeId,
+        request: MessageId,
+        partitions: Vec<crate::network::EpochQuery>,
+    ) {
+        let b = self.id;
+        let results = partitions
+            .iter()
+            .map(|(tp, current, epoch)| {
+                let r = match self.replicas.get(tp).filter(|r| r.is_leader) {
+                    None => Err(KafkaError::NotLeaderOrFollower),
+                    Some(r) if *current < r.leader_epoch => Err(KafkaError::FencedLeaderEpoch),
+                    Some(r) if *current > r.leader_epoch => Err(KafkaError::UnknownLeaderEpoch),
+                    Some(r) => Ok(r.log.end_offset_for_epoch(*epoch)),
+                };
+                (*tp, r)
+            })
+            .collect();
+        cx.send(
+            NodeId::Broker(b),
+            from,
+            Payload::OffsetsForLeaderEpochResponse { request, results },
         );
     }
 }

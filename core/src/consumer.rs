@@ -76,6 +76,7 @@ pub(crate) enum Inflight {
     },
     OffsetFetch,
     ListOffsets,
+    Validate,
     Fetch(BrokerId),
 }
 
@@ -92,6 +93,8 @@ pub(crate) struct Processing {
 pub(crate) struct CompletedFetch {
     pub(crate) records: VecDeque<(Offset, RecordId)>,
     pub(crate) next_fetch_offset: Offset,
+    /// The leader epoch of its last batch (`CompletedFetch.lastEpoch`).
+    pub(crate) last_epoch: Option<LeaderEpoch>,
 }
 
 /// A consumer of the group.
@@ -147,6 +150,12 @@ pub struct Consumer {
     /// application got `OffsetOutOfRangeException` and nothing resets them (kscope's
     /// application does not seek), so they are not fetched.
     pub(crate) out_of_range: Vec<TopicPartition>,
+    /// The leader epoch of the last batch each position was taken from
+    /// (`FetchPosition.offsetEpoch`), for KIP-320's validation.
+    pub(crate) position_epochs: VecMap<TopicPartition, LeaderEpoch>,
+    /// Partitions whose leader changed since their position was taken: not fetched until
+    /// the new leader confirms the position is in its log (`AWAIT_VALIDATION`, KIP-320).
+    pub(crate) awaiting_validation: Vec<TopicPartition>,
     /// The consumer's settings (`partition.assignment.strategy` is `assignor`, above).
     pub(crate) config: ConsumerConfig,
     /// The subscribed topic's name, as the client names it in its subscription.
@@ -224,6 +233,8 @@ impl Consumer {
             consumed: 0,
             redelivered: 0,
             resetting: Vec::new(),
+            position_epochs: VecMap::new(),
+            awaiting_validation: Vec::new(),
             out_of_range: Vec::new(),
             config: config.clone(),
             topic_name,
@@ -350,6 +361,7 @@ impl Consumer {
             }
             self.maybe_auto_commit(cx);
             self.refresh_positions(cx);
+            self.validate_positions(cx);
         }
         self.send_fetches(cx);
         if self.hand_out_records(cx) {
@@ -478,6 +490,10 @@ impl Consumer {
             self.buffer.remove(tp);
         }
         self.resetting.retain(|tp| !gone.contains(tp));
+        self.awaiting_validation.retain(|tp| !gone.contains(tp));
+        for tp in &gone {
+            self.position_epochs.remove(tp);
+        }
         self.out_of_range.retain(|tp| !gone.contains(tp));
     }
 
@@ -569,6 +585,106 @@ impl Consumer {
         );
     }
 
+    /// KIP-320 on the consumer (`OffsetsForLeaderEpochClient`): partitions awaiting
+    /// validation ask their leader where the epoch of their position ends.
+    fn validate_positions(&mut self, cx: &mut Ctx) {
+        if self.awaiting_validation.is_empty()
+            || self.in_flight(|k| matches!(k, Inflight::Validate))
+        {
+            return;
+        }
+        let mut by_leader: Vec<(BrokerId, Vec<crate::network::EpochQuery>)> = Vec::new();
+        for tp in &self.awaiting_validation {
+            let (Some(&(Some(leader), current)), Some(&epoch)) =
+                (self.metadata.get(tp), self.position_epochs.get(tp))
+            else {
+                self.metadata_stale = true;
+                continue;
+            };
+            match by_leader.iter_mut().find(|(l, _)| *l == leader) {
+                Some((_, list)) => list.push((*tp, current, epoch)),
+                None => by_leader.push((leader, alloc::vec![(*tp, current, epoch)])),
+            }
+        }
+        crate::java::sort_small_by_key(&mut by_leader, |(l, _)| *l);
+        for (leader, partitions) in by_leader {
+            self.send_request(
+                cx,
+                leader,
+                Payload::OffsetsForLeaderEpochRequest { partitions },
+                Inflight::Validate,
+            );
+        }
+    }
+
+    /// `SubscriptionState.maybeCompleteValidation`: a position past the end of its epoch
+    /// in the new leader's log was truncated away; the consumer goes back to where the
+    /// logs diverge, or, with `auto.offset.reset=none`, the application gets
+    /// `LogTruncationException`. An epoch the leader no longer has leaves the position to
+    /// the reset policy.
+    fn on_validation(
+        &mut self,
+        cx: &mut Ctx,
+        results: Vec<(TopicPartition, crate::network::EpochEndResult)>,
+    ) {
+        let c = self.id;
+        for (tp, result) in results {
+            if !self.awaiting_validation.contains(&tp) {
+                continue;
+            }
+            let Some(Some(position)) = self.positions.get(&tp).copied() else {
+                self.awaiting_validation.retain(|p| *p != tp);
+                continue;
+            };
+            match result {
+                Err(_) => self.metadata_stale = true,
+                Ok(None) => {
+                    self.awaiting_validation.retain(|p| *p != tp);
+                    self.positions.insert(tp, None);
+                    if self.config.auto_offset_reset == OffsetReset::None {
+                        self.out_of_range.push(tp);
+                        cx.emit(Event::ConsumerError {
+                            consumer: c,
+                            error: KafkaError::OffsetOutOfRange,
+                        });
+                    } else if !self.resetting.contains(&tp) {
+                        self.resetting.push(tp);
+                    }
+                }
+                Ok(Some((epoch, end))) => {
+                    self.awaiting_validation.retain(|p| *p != tp);
+                    if end >= position {
+                        continue;
+                    }
+                    cx.emit(Event::TruncationDetected {
+                        consumer: c,
+                        partition: tp,
+                        position,
+                        diverging_offset: end,
+                    });
+                    self.buffer.remove(&tp);
+                    if self.config.auto_offset_reset == OffsetReset::None {
+                        self.positions.insert(tp, None);
+                        self.out_of_range.push(tp);
+                        cx.emit(Event::ConsumerError {
+                            consumer: c,
+                            error: KafkaError::LogTruncation,
+                        });
+                    } else {
+                        self.positions.insert(tp, Some(end));
+                        self.position_epochs.insert(tp, epoch);
+                        cx.emit(Event::PositionSet {
+                            consumer: c,
+                            partition: tp,
+                            offset: end,
+                            reset: true,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
     /// ListOffsets to each partition's leader (earliest or latest); partitions whose
     /// leader is unknown wait for fresh metadata.
     fn list_offsets(&mut self, cx: &mut Ctx, partitions: Vec<(TopicPartition, bool)>) {
@@ -598,7 +714,7 @@ impl Consumer {
         let mut by_leader: Vec<(BrokerId, Vec<FetchPartition>)> = Vec::new();
         for (tp, pos) in &self.positions {
             let Some(pos) = pos else { continue };
-            if self.buffer.contains_key(tp) {
+            if self.buffer.contains_key(tp) || self.awaiting_validation.contains(tp) {
                 continue;
             }
             let Some(&(Some(leader), epoch)) = self.metadata.get(tp) else {
@@ -683,6 +799,9 @@ impl Consumer {
                 pos = offset.next();
             }
             self.positions.insert(tp, Some(pos));
+            if let Some(e) = fetch.last_epoch {
+                self.position_epochs.insert(tp, e);
+            }
             if out.len() >= max {
                 let drained = fetch.records.is_empty();
                 let next = start + i + usize::from(drained);
@@ -835,6 +954,8 @@ impl Consumer {
         self.owned.clear();
         self.positions.clear();
         self.resetting.clear();
+        self.awaiting_validation.clear();
+        self.position_epochs.clear();
         self.out_of_range.clear();
         self.buffer.clear();
         self.processing = None;
@@ -876,7 +997,9 @@ impl Consumer {
         let c = self.id;
         match kind {
             Inflight::FindCoordinator | Inflight::Metadata => {}
-            Inflight::Fetch(_) | Inflight::ListOffsets => self.metadata_stale = true,
+            Inflight::Fetch(_) | Inflight::ListOffsets | Inflight::Validate => {
+                self.metadata_stale = true
+            }
             Inflight::Join | Inflight::Sync => {
                 self.mark_coordinator_unknown();
                 self.member_state = MemberState::Unjoined;
@@ -926,6 +1049,7 @@ impl Consumer {
             | Payload::OffsetCommitResponse { request, .. }
             | Payload::OffsetFetchResponse { request, .. }
             | Payload::ListOffsetsResponse { request, .. }
+            | Payload::OffsetsForLeaderEpochResponse { request, .. }
             | Payload::FetchResponse { request, .. }
             | Payload::ConnectionReset { request } => *request,
             any_request!()
@@ -960,8 +1084,18 @@ impl Consumer {
                 }
             }
             Payload::MetadataResponse { partitions, .. } => {
-                self.metadata.clear();
+                let before = core::mem::take(&mut self.metadata);
                 for (tp, leader, epoch) in partitions {
+                    // `SubscriptionState.maybeValidatePositionForCurrentLeader`: a new
+                    // leader epoch puts a position taken under an older one to the test.
+                    let newer = before.get(&tp).is_some_and(|(_, e)| epoch > *e);
+                    if newer
+                        && self.positions.get(&tp).is_some_and(Option::is_some)
+                        && self.position_epochs.contains_key(&tp)
+                        && !self.awaiting_validation.contains(&tp)
+                    {
+                        self.awaiting_validation.push(tp);
+                    }
                     self.metadata.insert(tp, (leader, epoch));
                 }
                 self.metadata_stale = false;
@@ -998,6 +1132,10 @@ impl Consumer {
                 }
                 Ok(offsets) => self.on_committed_offsets(cx, offsets),
             },
+            Payload::OffsetsForLeaderEpochResponse { results, .. } => {
+                self.on_validation(cx, results);
+                self.poll(cx);
+            }
             Payload::ListOffsetsResponse { results, .. } => {
                 for (tp, r) in results {
                     match r {
@@ -1196,6 +1334,7 @@ impl Consumer {
             };
             let fetch = self.buffer.entry(tp).or_default();
             fetch.next_fetch_offset = fetch.next_fetch_offset.max(last.next_offset());
+            fetch.last_epoch = Some(last.leader_epoch);
             for batch in &data.batches {
                 for r in batch.records.iter() {
                     let offset = Offset(batch.base_offset.0 + i64::from(r.offset_delta));

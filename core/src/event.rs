@@ -53,6 +53,9 @@ pub enum KafkaError {
     /// A commit the group could not accept because the member is no longer in its
     /// generation (`CommitFailedException`).
     CommitFailed,
+    /// `auto.offset.reset=none` and the consumer's position is past where the new
+    /// leader's log diverges (`LogTruncationException`, KIP-320).
+    LogTruncation,
 }
 
 impl KafkaError {
@@ -112,11 +115,13 @@ pub enum MessageKind {
     OffsetFetchResponse,
     ListOffsetsRequest,
     ListOffsetsResponse,
+    OffsetsForLeaderEpochRequest,
+    OffsetsForLeaderEpochResponse,
 }
 
 impl MessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [MessageKind; 25] = [
+    pub const ALL: [MessageKind; 27] = [
         MessageKind::ProduceRequest,
         MessageKind::ProduceResponse,
         MessageKind::FetchRequest,
@@ -142,6 +147,8 @@ impl MessageKind {
         MessageKind::OffsetFetchResponse,
         MessageKind::ListOffsetsRequest,
         MessageKind::ListOffsetsResponse,
+        MessageKind::OffsetsForLeaderEpochRequest,
+        MessageKind::OffsetsForLeaderEpochResponse,
     ];
 
     /// Whether a node like `to` ever receives a message of this kind: brokers get
@@ -165,7 +172,8 @@ impl MessageKind {
             | LeaveGroupRequest
             | OffsetCommitRequest
             | OffsetFetchRequest
-            | ListOffsetsRequest => broker,
+            | ListOffsetsRequest
+            | OffsetsForLeaderEpochRequest => broker,
             ProduceResponse | InitProducerIdResponse => producer,
             FetchResponse => broker || consumer,
             MetadataResponse => producer || consumer,
@@ -176,7 +184,8 @@ impl MessageKind {
             | LeaveGroupResponse
             | OffsetCommitResponse
             | OffsetFetchResponse
-            | ListOffsetsResponse => consumer,
+            | ListOffsetsResponse
+            | OffsetsForLeaderEpochResponse => consumer,
             ConnectionReset => true,
         }
     }
@@ -199,6 +208,7 @@ impl MessageKind {
                 | MessageKind::OffsetCommitResponse
                 | MessageKind::OffsetFetchResponse
                 | MessageKind::ListOffsetsResponse
+                | MessageKind::OffsetsForLeaderEpochResponse
         )
     }
 }
@@ -561,6 +571,14 @@ pub enum Event {
         offset: Offset,
         /// Whether it came from `auto.offset.reset` rather than a committed offset.
         reset: bool,
+    },
+    /// KIP-320: after a leader change the new leader's log ends the consumer's epoch
+    /// below its position: what it read past `diverging_offset` is gone from the log.
+    TruncationDetected {
+        consumer: ConsumerId,
+        partition: TopicPartition,
+        position: Offset,
+        diverging_offset: Offset,
     },
     /// `poll()` returned records and the application processed them.
     RecordsConsumed {

@@ -143,7 +143,26 @@ pub enum Payload {
         request: MessageId,
         results: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
     },
+    /// KIP-320: for each partition, with the leader epoch the asker believes current, the
+    /// epoch of its position; the leader answers where that epoch ends in its log.
+    OffsetsForLeaderEpochRequest {
+        partitions: Vec<EpochQuery>,
+    },
+    /// The largest epoch at most the one asked and its end offset, `None` when the leader
+    /// has no such epoch.
+    OffsetsForLeaderEpochResponse {
+        request: MessageId,
+        results: Vec<(TopicPartition, EpochEndResult)>,
+    },
 }
+
+/// A leader's answer about one epoch: the largest epoch at most the one asked and where it
+/// ends, `None` when it has no such epoch.
+pub type EpochEndResult = Result<Option<(LeaderEpoch, Offset)>, KafkaError>;
+
+/// One partition of a validation: the leader epoch the asker believes current, and the
+/// epoch of its position.
+pub type EpochQuery = (TopicPartition, LeaderEpoch, LeaderEpoch);
 
 /// A produce request: its `acks`, how long the leader may wait for them, and one
 /// batch per partition.
@@ -239,6 +258,7 @@ macro_rules! any_request {
             | $crate::network::Payload::OffsetCommitRequest(_)
             | $crate::network::Payload::OffsetFetchRequest { .. }
             | $crate::network::Payload::ListOffsetsRequest { .. }
+            | $crate::network::Payload::OffsetsForLeaderEpochRequest { .. }
     };
 }
 pub(crate) use any_request;
@@ -255,6 +275,7 @@ macro_rules! any_group_response {
             | $crate::network::Payload::OffsetCommitResponse { .. }
             | $crate::network::Payload::OffsetFetchResponse { .. }
             | $crate::network::Payload::ListOffsetsResponse { .. }
+            | $crate::network::Payload::OffsetsForLeaderEpochResponse { .. }
     };
 }
 pub(crate) use any_group_response;
@@ -287,6 +308,12 @@ impl Payload {
             Payload::OffsetFetchResponse { .. } => MessageKind::OffsetFetchResponse,
             Payload::ListOffsetsRequest { .. } => MessageKind::ListOffsetsRequest,
             Payload::ListOffsetsResponse { .. } => MessageKind::ListOffsetsResponse,
+            Payload::OffsetsForLeaderEpochRequest { .. } => {
+                MessageKind::OffsetsForLeaderEpochRequest
+            }
+            Payload::OffsetsForLeaderEpochResponse { .. } => {
+                MessageKind::OffsetsForLeaderEpochResponse
+            }
         }
     }
 

@@ -1039,3 +1039,62 @@ fn fetch_min_bytes_holds_the_fetch_until_enough_data_or_the_wait() {
     // Each waited the full fetch.max.wait.ms at the leader (plus the request's trip).
     assert!(waits.iter().all(|w| *w >= 500), "{waits:?}");
 }
+
+/// KIP-320 on the consumer (`SubscriptionState.maybeValidatePositionForCurrentLeader`,
+/// `maybeCompleteValidation`): after a leader change the consumer asks the new leader
+/// where its position's epoch ends (OffsetsForLeaderEpoch); an unclean election that
+/// threw away records it had read puts its position past that end, and it goes back to
+/// the diverging offset (not to `auto.offset.reset`'s earliest).
+#[test]
+fn a_consumer_detects_truncation_after_a_leader_change_and_seeks_to_the_divergence() {
+    let mut config = cluster(3, 1, 2, 1);
+    config.topics[0].unclean_leader_election_enable = true;
+    config.producer.acks = config::Acks::Leader;
+    config.producer.enable_idempotence = Some(false);
+    config.workload.rate = 100;
+    config.consumers = 1;
+    config.consumer.auto_offset_reset = config::OffsetReset::Earliest;
+    let mut sim = Sim::new(config, 22).unwrap();
+    run(&mut sim, 2_000);
+    let (tp, leader, follower) = leader_and_follower(&sim);
+    // The follower falls behind and out of the ISR; the leader alone moves the high
+    // watermark and the consumer reads on.
+    sim.apply(
+        ms(2_000),
+        Command::CutLink(NodeId::Broker(leader), NodeId::Broker(follower)),
+    )
+    .unwrap();
+    run(&mut sim, 50_000);
+    assert_eq!(sim.partition(tp).isr, vec![leader]);
+    let follower_end = sim.brokers()[&follower].replicas[&tp].log.log_end_offset();
+    sim.apply(ms(50_000), Command::CrashBroker(leader)).unwrap();
+    let events = run(&mut sim, 70_000);
+    assert_eq!(sim.partition(tp).leader, Some(follower), "unclean election");
+    let detected: Vec<(Offset, Offset)> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::TruncationDetected {
+                position,
+                diverging_offset,
+                ..
+            } => Some((position, diverging_offset)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(detected.len(), 1, "{detected:?}");
+    assert!(detected[0].0 > follower_end);
+    assert_eq!(detected[0].1, follower_end);
+    let reset_to_start = events.iter().any(|e| {
+        matches!(
+            e.event,
+            Event::PositionSet {
+                offset: Offset(0),
+                ..
+            }
+        )
+    });
+    assert!(
+        !reset_to_start,
+        "the position did not go back to the log start"
+    );
+}

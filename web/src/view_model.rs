@@ -248,6 +248,15 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             name(partition)?,
             records_removed
         ),
+        Event::TruncationDetected { consumer, partition, position, diverging_offset } => tr!(
+            l,
+            "c{0} found {1} truncated under it after the leader change (KIP-320): its position {2} is past where the new leader's log diverges, {3}",
+            "c{0}가 리더 교체 뒤 {1}이(가) 잘린 것을 발견함 (KIP-320): 위치 {2}가 새 리더의 로그가 갈라지는 지점 {3}보다 뒤임",
+            consumer.0,
+            name(partition)?,
+            position.0,
+            diverging_offset.0
+        ),
         Event::BatchSplit { partition, into, .. } => tr!(
             l,
             "a batch for {0} was too large for the broker (MESSAGE_TOO_LARGE): the producer split it into {1} batches",
