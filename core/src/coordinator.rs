@@ -11,7 +11,6 @@ use crate::vecmap::VecMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
-use crate::assignor::Subscription;
 use crate::broker::{Broker, Env, ReadUpTo};
 use crate::ctx::{Ctx, Due};
 use crate::event::{Event, KafkaError, LeaveReason, RebalanceReason};
@@ -163,10 +162,7 @@ impl Broker {
             {
                 let g = self.group_mut(&group_name);
                 let members = if is_leader {
-                    g.members
-                        .iter()
-                        .map(|m| (m.member_id.clone(), m.subscription.clone()))
-                        .collect()
+                    g.member_subscriptions()
                 } else {
                     Vec::new()
                 };
@@ -248,10 +244,7 @@ impl Broker {
                 leader: g.leader.clone().unwrap_or_else(|| Rc::from("")),
                 member_id: new_id,
                 members: if leads {
-                    g.members
-                        .iter()
-                        .map(|m| (m.member_id.clone(), m.subscription.clone()))
-                        .collect()
+                    g.member_subscriptions()
                 } else {
                     Vec::new()
                 },
@@ -526,11 +519,7 @@ impl Broker {
             .expect("leader is a member");
         g.protocol = Some(protocol);
         g.state = GroupState::CompletingRebalance;
-        let members: Vec<(Rc<str>, Subscription)> = g
-            .members
-            .iter()
-            .map(|m| (m.member_id.clone(), m.subscription.clone()))
-            .collect();
+        let members = g.member_subscriptions();
         let mut replies = Vec::new();
         let mut timers = Vec::new();
         let rebalance_timeout = g

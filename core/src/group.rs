@@ -142,6 +142,15 @@ impl Group {
         }
     }
 
+    /// Each member's id and subscription, in join order: what the group leader's
+    /// JoinGroup response carries for its assignor.
+    pub(crate) fn member_subscriptions(&self) -> Vec<(Rc<str>, Subscription)> {
+        self.members
+            .iter()
+            .map(|m| (m.member_id.clone(), m.subscription.clone()))
+            .collect()
+    }
+
     pub(crate) fn member(&self, id: &str) -> Option<&Member> {
         self.members.iter().find(|m| &*m.member_id == id)
     }

@@ -801,26 +801,12 @@ fn round_robin_skip_case(id: &str, case: &Value, t: &mut Tally) {
 /// there, so adaptive partitioning is off here.
 fn accumulator_case(id: &str, case: &Value, t: &mut Tally) {
     let setup = &case["setup"];
-    let mut config = SimConfig {
-        brokers: 1,
-        topics: vec![TopicSpec::new(
-            "t",
-            u32s(&setup["topic_partitions"]).len() as u32,
-            1,
-        )],
-        workload: Workload {
-            rate: 0,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    config.producer.batch_size = setup["batch_size"].as_u64().unwrap_or(1024) as u32;
-    config.producer.linger_ms = 60_000;
-    config.producer.partitioner_adaptive_partitioning_enable = false;
-    config.producer.request_timeout_ms = 30_000;
-    config.producer.delivery_timeout_ms = 120_000;
-    let mut sim = Sim::new(config, 0).expect("valid");
-    sim.use_sequential_partitioner_random();
+    let mut sim = producer_sim(
+        u32s(&setup["topic_partitions"]).len() as u32,
+        PartitionerKind::BuiltIn,
+        setup["batch_size"].as_u64().unwrap_or(1024) as u32,
+        60_000,
+    );
     let mut partitions = Vec::new();
     let mut calls = Vec::new();
     for r in arr(setup, "records") {
