@@ -938,7 +938,7 @@ impl Broker {
             .delayed_fetches
             .iter()
             .filter(|d| d.up_to == up_to && d.partitions.iter().any(|p| p.partition == tp))
-            .filter(|d| self.fetch_satisfied(d))
+            .filter(|d| self.fetch_satisfied_first(d, tp))
             .map(|d| d.request)
             .collect();
         for r in requests {
@@ -1151,12 +1151,30 @@ impl Broker {
         }
     }
 
+    /// [`Self::fetch_satisfied`], looking first at `tp`, which just got data: at the
+    /// usual `min_bytes` of 1, any byte of it to read settles the question.
+    fn fetch_satisfied_first(&self, fetch: &DelayedFetch, tp: TopicPartition) -> bool {
+        let quick = fetch.min_bytes <= 1
+            && fetch.partitions.iter().any(|fp| {
+                fp.partition == tp
+                    && self.replicas.get(&tp).is_some_and(|r| {
+                        let end = match fetch.up_to {
+                            ReadUpTo::LogEnd => r.log.log_end_offset(),
+                            ReadUpTo::HighWatermark => r.high_watermark,
+                        };
+                        fp.fetch_offset < end && r.log.bytes_between(fp.fetch_offset, end) > 0
+                    })
+            });
+        quick || self.fetch_satisfied(fetch)
+    }
+
     /// Whether a fetch is answered before its wait is over (`DelayedFetch.tryComplete`):
     /// a partition with an error (not the leader, another epoch, an offset out of range,
     /// diverging logs) answers at once; otherwise the bytes readable up to where the
     /// fetch may read, each partition's counted up to its limit, must reach the fetch's
     /// `min_bytes` (at least one byte).
     fn fetch_satisfied(&self, fetch: &DelayedFetch) -> bool {
+        let need = u64::from(fetch.min_bytes.max(1));
         let mut bytes = 0u64;
         for fp in &fetch.partitions {
             let Some(r) = self
@@ -1182,9 +1200,13 @@ impl Broker {
                     .log
                     .bytes_between(fp.fetch_offset, end)
                     .min(u64::from(fetch.partition_max_bytes));
+                // Enough already: the rest cannot make it less so.
+                if bytes >= need {
+                    return true;
+                }
             }
         }
-        bytes >= u64::from(fetch.min_bytes.max(1))
+        false
     }
 
     /// `ListOffsets`: the log start offset (earliest) or the high watermark (latest).

@@ -532,12 +532,17 @@ impl Log {
 
     /// Bytes of the batches holding offsets in `[from, to)`.
     pub fn bytes_between(&self, from: Offset, to: Offset) -> u64 {
-        self.segments[self.segment_range(from, to)]
-            .iter()
-            .flat_map(|s| s.batches.iter())
-            .filter(|b| b.last_offset() >= from && b.base_offset < to)
-            .map(|b| u64::from(b.size_bytes))
-            .sum()
+        let mut bytes = 0;
+        for seg in &self.segments[self.segment_range(from, to)] {
+            let first = seg.batches.partition_point(|b| b.last_offset() < from);
+            for b in seg.batches[first..]
+                .iter()
+                .take_while(|b| b.base_offset < to)
+            {
+                bytes += u64::from(b.size_bytes);
+            }
+        }
+        bytes
     }
 
     /// The batch holding `offset`, if the log has it.
