@@ -1162,7 +1162,7 @@ impl Broker {
                             ReadUpTo::LogEnd => r.log.log_end_offset(),
                             ReadUpTo::HighWatermark => r.high_watermark,
                         };
-                        fp.fetch_offset < end && r.log.bytes_between(fp.fetch_offset, end) > 0
+                        fp.fetch_offset < end && r.log.bytes_between(fp.fetch_offset, end, 1) > 0
                     })
             });
         quick || self.fetch_satisfied(fetch)
@@ -1196,10 +1196,8 @@ impl Broker {
                 ReadUpTo::HighWatermark => r.high_watermark,
             };
             if fp.fetch_offset < end {
-                bytes += r
-                    .log
-                    .bytes_between(fp.fetch_offset, end)
-                    .min(u64::from(fetch.partition_max_bytes));
+                let cap = u64::from(fetch.partition_max_bytes).min(need - bytes);
+                bytes += r.log.bytes_between(fp.fetch_offset, end, cap);
                 // Enough already: the rest cannot make it less so.
                 if bytes >= need {
                     return true;

@@ -530,8 +530,9 @@ impl Log {
         out
     }
 
-    /// Bytes of the batches holding offsets in `[from, to)`.
-    pub fn bytes_between(&self, from: Offset, to: Offset) -> u64 {
+    /// Bytes of the batches holding offsets in `[from, to)`, counted up to `cap` (a reader
+    /// asking whether there is enough to read stops counting once there is).
+    pub fn bytes_between(&self, from: Offset, to: Offset, cap: u64) -> u64 {
         let mut bytes = 0;
         for seg in &self.segments[self.segment_range(from, to)] {
             let first = seg.batches.partition_point(|b| b.last_offset() < from);
@@ -540,6 +541,9 @@ impl Log {
                 .take_while(|b| b.base_offset < to)
             {
                 bytes += u64::from(b.size_bytes);
+                if bytes >= cap {
+                    return cap;
+                }
             }
         }
         bytes
