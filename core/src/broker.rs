@@ -1041,8 +1041,13 @@ impl Broker {
             // (`ReplicaFetcherThread.processPartitionData`).
             r.log
                 .maybe_increment_log_start_offset(data.log_start_offset, hw.max(r.high_watermark));
-            if hw > r.high_watermark {
-                r.high_watermark = hw;
+            // A follower takes its leader's high watermark as it is, bounded by its own
+            // log (`UnifiedLog.updateHighWatermark`): after a leader change it can move
+            // down, to a new leader that has not advanced its own yet.
+            let hw = hw.max(r.log.log_start_offset());
+            let before = r.high_watermark;
+            r.high_watermark = hw;
+            if hw > before {
                 cx.emit(Event::HighWatermarkAdvanced {
                     broker: b,
                     partition: tp,

@@ -1098,3 +1098,50 @@ fn a_consumer_detects_truncation_after_a_leader_change_and_seeks_to_the_divergen
         "the position did not go back to the log start"
     );
 }
+
+/// `UnifiedLog.updateHighWatermark` (from `ReplicaFetcherThread.processPartitionData`): a
+/// follower takes its leader's high watermark as it is, so after a leader change it can
+/// move down. Here the new leader missed the old leader's last high-watermark update, and
+/// with two of three replicas in the ISR (below `min.insync.replicas=3`) its own cannot
+/// advance; the other follower, which had the newer one, comes down to it.
+#[test]
+fn a_followers_high_watermark_follows_a_new_leaders_down() {
+    let mut config = cluster(3, 1, 3, 3);
+    config.workload.rate = 1000;
+    let mut sim = Sim::new(config, 30).unwrap();
+    let tp = TopicPartition::new(TopicId(0), 0);
+    let old = sim.partition(tp).leader.unwrap();
+    // The lowest follower is elected next; the other keeps up to date.
+    let next = *sim
+        .partition(tp)
+        .replicas
+        .iter()
+        .filter(|b| **b != old)
+        .min()
+        .unwrap();
+    let other = *sim
+        .partition(tp)
+        .replicas
+        .iter()
+        .find(|b| **b != old && **b != next)
+        .unwrap();
+    run(&mut sim, 4_900);
+    sim.apply(
+        ms(4_900),
+        Command::DropNext {
+            from: NodeId::Broker(old),
+            to: NodeId::Broker(next),
+            kind: Some(MessageKind::FetchResponse),
+        },
+    )
+    .unwrap();
+    run(&mut sim, 5_000);
+    let hw = |sim: &Sim, b: BrokerId| sim.brokers()[&b].replicas[&tp].high_watermark;
+    let before = hw(&sim, other);
+    assert!(hw(&sim, next) < before, "the next leader missed an update");
+    sim.apply(ms(5_000), Command::CrashBroker(old)).unwrap();
+    run(&mut sim, 20_000);
+    assert_eq!(sim.partition(tp).leader, Some(next));
+    assert_eq!(hw(&sim, other), hw(&sim, next));
+    assert!(hw(&sim, other) < before);
+}
