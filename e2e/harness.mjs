@@ -2,7 +2,7 @@
 // free loopback port and opens it in Debian's Chromium through playwright-core.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,17 +35,27 @@ async function waitForServer(url, tries = 50) {
   throw new Error(`no server at ${url}`);
 }
 
-/** Starts the static server and the browser; returns { page, url, close }. */
-export async function open(query = '') {
+/**
+ * Starts the static server and the browser; returns { page, url, close }. With `under`
+ * (say 'slides/kscope'), the build is served from that subfolder of the site, as a copy of
+ * dist/ next to a lecturer's slides is.
+ */
+export async function open(query = '', { under = '' } = {}) {
   if (!existsSync(join(dist, 'index.html'))) {
     throw new Error('no release build in dist/: run `trunk build --release` first');
   }
   mkdirSync(screenshots, { recursive: true });
   const port = await freePort();
-  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], {
+  let root = dist;
+  if (under) {
+    root = mkdtempSync(join(tmpdir(), 'kscope-site-'));
+    mkdirSync(join(root, dirname(under)), { recursive: true });
+    symlinkSync(dist, join(root, under));
+  }
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', root], {
     stdio: 'ignore',
   });
-  const base = `http://127.0.0.1:${port}/`;
+  const base = `http://127.0.0.1:${port}/${under ? `${under}/` : ''}`;
   await waitForServer(base);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

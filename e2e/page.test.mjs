@@ -229,3 +229,20 @@ test('messages in flight are painted on the stage, by a worker off the main thre
     await close();
   }
 });
+
+test('served from a subfolder (dist/ next to slides) the page loads everything and runs', async () => {
+  const failed = [];
+  const { page, errors, close } = await open('?speed=10', { under: 'slides/kscope' });
+  page.on('requestfailed', (r) => failed.push(r.url()));
+  try {
+    await simTimeAbove(page, 200);
+    assert.equal(await page.getByTestId('broker').count(), 3);
+    assert.match(page.url(), /\/slides\/kscope\/\?/);
+    // The scenarios are data files beside the page: the selector lists them.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=scenario] option').length > 10);
+    assert.deepEqual(failed, []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
