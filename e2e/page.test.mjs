@@ -246,3 +246,21 @@ test('served from a subfolder (dist/ next to slides) the page loads everything a
     await close();
   }
 });
+
+test('Korean wraps between words, never inside one', async () => {
+  const { page, errors, close } = await open('?lang=ko&scenario=acks-0');
+  try {
+    await page.waitForFunction(() => document.documentElement.lang === 'ko');
+    const caption = page.getByTestId('caption');
+    await caption.waitFor();
+    assert.equal(await caption.evaluate((e) => getComputedStyle(e).wordBreak), 'keep-all');
+    // Back in English, words break as usual.
+    await page.goto(page.url().replace('lang=ko', 'lang=en'));
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await caption.waitFor();
+    assert.equal(await caption.evaluate((e) => getComputedStyle(e).wordBreak), 'normal');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
