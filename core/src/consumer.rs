@@ -80,6 +80,20 @@ pub(crate) enum Inflight {
     Fetch(BrokerId),
 }
 
+/// Requests' parts gathered per leader, in the order they came, leaders in id order: one
+/// request goes to each.
+fn by_leader<T>(parts: Vec<(BrokerId, T)>) -> Vec<(BrokerId, Vec<T>)> {
+    let mut out: Vec<(BrokerId, Vec<T>)> = Vec::new();
+    for (leader, part) in parts {
+        match out.iter_mut().find(|(l, _)| *l == leader) {
+            Some((_, list)) => list.push(part),
+            None => out.push((leader, alloc::vec![part])),
+        }
+    }
+    crate::java::sort_small_by_key(&mut out, |(l, _)| *l);
+    out
+}
+
 /// Records handed to the application by the last `poll()`, being processed.
 #[derive(Clone, Debug)]
 pub(crate) struct Processing {
@@ -593,7 +607,7 @@ impl Consumer {
         {
             return;
         }
-        let mut by_leader: Vec<(BrokerId, Vec<crate::network::EpochQuery>)> = Vec::new();
+        let mut to_leaders = Vec::new();
         for tp in &self.awaiting_validation {
             let (Some(&(Some(leader), current)), Some(&epoch)) =
                 (self.metadata.get(tp), self.position_epochs.get(tp))
@@ -601,13 +615,9 @@ impl Consumer {
                 self.metadata_stale = true;
                 continue;
             };
-            match by_leader.iter_mut().find(|(l, _)| *l == leader) {
-                Some((_, list)) => list.push((*tp, current, epoch)),
-                None => by_leader.push((leader, alloc::vec![(*tp, current, epoch)])),
-            }
+            to_leaders.push((leader, (*tp, current, epoch)));
         }
-        crate::java::sort_small_by_key(&mut by_leader, |(l, _)| *l);
-        for (leader, partitions) in by_leader {
+        for (leader, partitions) in by_leader(to_leaders) {
             self.send_request(
                 cx,
                 leader,
@@ -688,18 +698,14 @@ impl Consumer {
     /// ListOffsets to each partition's leader (earliest or latest); partitions whose
     /// leader is unknown wait for fresh metadata.
     fn list_offsets(&mut self, cx: &mut Ctx, partitions: Vec<(TopicPartition, bool)>) {
-        let mut by_leader: Vec<(BrokerId, Vec<(TopicPartition, bool)>)> = Vec::new();
+        let mut to_leaders = Vec::new();
         for entry in partitions {
             match self.metadata.get(&entry.0).and_then(|m| m.0) {
-                Some(l) => match by_leader.iter_mut().find(|(b, _)| *b == l) {
-                    Some((_, list)) => list.push(entry),
-                    None => by_leader.push((l, alloc::vec![entry])),
-                },
+                Some(l) => to_leaders.push((l, entry)),
                 None => self.metadata_stale = true,
             }
         }
-        crate::java::sort_small_by_key(&mut by_leader, |(l, _)| *l);
-        for (leader, partitions) in by_leader {
+        for (leader, partitions) in by_leader(to_leaders) {
             self.send_request(
                 cx,
                 leader,
@@ -711,7 +717,7 @@ impl Consumer {
 
     /// One fetch per leader for owned partitions with a position and nothing buffered.
     fn send_fetches(&mut self, cx: &mut Ctx) {
-        let mut by_leader: Vec<(BrokerId, Vec<FetchPartition>)> = Vec::new();
+        let mut to_leaders = Vec::new();
         for (tp, pos) in &self.positions {
             let Some(pos) = pos else { continue };
             if self.buffer.contains_key(tp) || self.awaiting_validation.contains(tp) {
@@ -726,12 +732,8 @@ impl Consumer {
                 last_fetched_epoch: None,
                 current_leader_epoch: epoch,
             };
-            match by_leader.iter_mut().find(|(l, _)| *l == leader) {
-                Some((_, list)) => list.push(fp),
-                None => by_leader.push((leader, alloc::vec![fp])),
-            }
+            to_leaders.push((leader, fp));
         }
-        crate::java::sort_small_by_key(&mut by_leader, |(l, _)| *l);
         let busy: Vec<BrokerId> = self
             .requests
             .iter()
@@ -740,7 +742,7 @@ impl Consumer {
                 _ => None,
             })
             .collect();
-        for (leader, partitions) in by_leader {
+        for (leader, partitions) in by_leader(to_leaders) {
             if busy.contains(&leader) {
                 continue;
             }

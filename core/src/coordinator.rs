@@ -327,12 +327,7 @@ impl Broker {
         env.groups.member_seq += 1;
         let token = env.groups.member_seq;
         let g = self.group_mut(group);
-        let rebalance_timeout = g
-            .members
-            .iter()
-            .map(|m| m.rebalance_timeout_ms)
-            .max()
-            .unwrap_or(0);
+        let rebalance_timeout = g.rebalance_timeout_ms();
         // Members still waiting for the last generation's assignment must rejoin.
         let syncs: Vec<(NodeId, MessageId)> = g
             .members
@@ -522,12 +517,7 @@ impl Broker {
         let members = g.member_subscriptions();
         let mut replies = Vec::new();
         let mut timers = Vec::new();
-        let rebalance_timeout = g
-            .members
-            .iter()
-            .map(|m| m.rebalance_timeout_ms)
-            .max()
-            .unwrap_or(0);
+        let rebalance_timeout = g.rebalance_timeout_ms();
         for m in g.members.iter_mut() {
             m.pending_sync = true;
             m.session_expires_at = now + Duration::from_millis(m.session_timeout_ms);

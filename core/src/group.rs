@@ -142,6 +142,16 @@ impl Group {
         }
     }
 
+    /// The group's rebalance timeout: the longest of its members'
+    /// (`ClassicGroup.rebalanceTimeoutMs`).
+    pub(crate) fn rebalance_timeout_ms(&self) -> u64 {
+        self.members
+            .iter()
+            .map(|m| m.rebalance_timeout_ms)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Each member's id and subscription, in join order: what the group leader's
     /// JoinGroup response carries for its assignor.
     pub(crate) fn member_subscriptions(&self) -> Vec<(Rc<str>, Subscription)> {

@@ -789,10 +789,13 @@ impl Log {
                     let deletes_kept = b.delete_horizon_ms.is_none_or(|h| now_ms < h);
                     newest && (!r.tombstone || deletes_kept)
                 };
-                let kept: Vec<StoredRecord> =
-                    b.records.iter().filter(|r| keep(r)).cloned().collect();
-                for r in b.records.iter().filter(|r| !keep(r)) {
-                    outcome.records_deleted.push(r.id);
+                let mut kept: Vec<StoredRecord> = Vec::with_capacity(b.records.len());
+                for r in b.records.iter() {
+                    if keep(r) {
+                        kept.push(r.clone());
+                    } else {
+                        outcome.records_deleted.push(r.id);
+                    }
                 }
                 let retain_empty = (b.producer_id >= 0 && last_data.contains(&b.last_offset()))
                     || b.next_offset() == upper;

@@ -126,13 +126,19 @@ impl ProducerBatch {
 
     /// `MemoryRecordsBuilder.hasRoomFor`: the record's size in this batch if it fits.
     fn room_for(&self, shape: &RecordShape, timestamp_ms: i64) -> Option<u32> {
+        self.room_for_payload(shape.payload_size(), timestamp_ms)
+    }
+
+    /// [`Self::room_for`] for a record whose key, value and headers take `payload` bytes.
+    fn room_for_payload(&self, payload: u32, timestamp_ms: i64) -> Option<u32> {
         if self.is_full() {
             return None;
         }
         if self.records.is_empty() {
-            return Some(shape.size_in_batch(0, 0));
+            return Some(crate::record::record_size(payload, 0, 0));
         }
-        let size = shape.size_in_batch(
+        let size = crate::record::record_size(
+            payload,
             self.records.len() as i32,
             timestamp_ms - self.base_timestamp_ms,
         );
@@ -149,22 +155,34 @@ impl ProducerBatch {
         size: u32,
     ) -> u32 {
         let before = if self.records.is_empty() {
-            self.base_timestamp_ms = timestamp_ms;
             0
         } else {
             self.estimated_size()
         };
-        self.uncompressed_bytes += size;
-        self.max_timestamp_ms = self.max_timestamp_ms.max(timestamp_ms);
-        self.payloads.push(shape.payload_size());
-        self.records.push(StoredRecord {
+        let record = StoredRecord {
             id,
-            offset_delta: self.records.len() as u32,
+            offset_delta: 0,
             key: shape.key.clone(),
             tombstone: shape.value_len.is_none(),
             timestamp_ms,
-        });
+        };
+        self.push(record, shape.payload_size(), size);
         self.estimated_size() - before
+    }
+
+    /// Adds a record of `size` bytes at the end (its offset delta is set here), the
+    /// first one setting the batch's base timestamp.
+    fn push(&mut self, record: StoredRecord, payload: u32, size: u32) {
+        if self.records.is_empty() {
+            self.base_timestamp_ms = record.timestamp_ms;
+        }
+        self.uncompressed_bytes += size;
+        self.max_timestamp_ms = self.max_timestamp_ms.max(record.timestamp_ms);
+        self.payloads.push(payload);
+        self.records.push(StoredRecord {
+            offset_delta: self.records.len() as u32,
+            ..record
+        });
     }
 
     /// `ProducerBatch.split`: the records of a batch the broker refused as too large,
@@ -178,14 +196,9 @@ impl ProducerBatch {
             .map_or(&self.records[..], |f| &f.records[..]);
         let mut out: Vec<ProducerBatch> = Vec::new();
         for (r, &payload) in frozen.iter().zip(&self.payloads) {
-            let fits = out.last().and_then(|b| {
-                let size = crate::record::record_size(
-                    payload,
-                    b.records.len() as i32,
-                    r.timestamp_ms - b.base_timestamp_ms,
-                );
-                (!b.is_full() && b.write_limit >= b.estimated_size() + size).then_some(size)
-            });
+            let fits = out
+                .last()
+                .and_then(|b| b.room_for_payload(payload, r.timestamp_ms));
             let size = match fits {
                 Some(size) => size,
                 None => {
@@ -218,13 +231,7 @@ impl ProducerBatch {
                 }
             };
             let b = out.last_mut().expect("just made");
-            b.uncompressed_bytes += size;
-            b.max_timestamp_ms = b.max_timestamp_ms.max(r.timestamp_ms);
-            b.payloads.push(payload);
-            b.records.push(StoredRecord {
-                offset_delta: b.records.len() as u32,
-                ..r.clone()
-            });
+            b.push(r.clone(), payload, size);
         }
         if let Some(mut sequence) = self.base_sequence {
             for b in &mut out {
