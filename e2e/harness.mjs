@@ -38,9 +38,10 @@ async function waitForServer(url, tries = 50) {
 /**
  * Starts the static server and the browser; returns { page, url, close }. With `under`
  * (say 'slides/kscope'), the build is served from that subfolder of the site, as a copy of
- * dist/ next to a lecturer's slides is.
+ * dist/ next to a lecturer's slides is; `viewport` is the window's size (a slide's frame,
+ * a projector, a phone).
  */
-export async function open(query = '', { under = '' } = {}) {
+export async function open(query = '', { under = '', viewport = { width: 1400, height: 1000 } } = {}) {
   if (!existsSync(join(dist, 'index.html'))) {
     throw new Error('no release build in dist/: run `trunk build --release` first');
   }
@@ -64,7 +65,7 @@ export async function open(query = '', { under = '' } = {}) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

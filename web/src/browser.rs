@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 
 use crate::i18n::Lang;
 use crate::scenario::{self, Scenario};
+use crate::settings;
 use crate::{App, Msg, MIN_FRAME_MS};
 
 /// The browser's language (`navigator.language`), as the page's.
@@ -100,9 +101,11 @@ extern "C" {
     pub(crate) type DotsPainter;
     #[wasm_bindgen(constructor)]
     pub(crate) fn new(canvas: &web_sys::HtmlCanvasElement, palette: &js_sys::Array) -> DotsPainter;
-    /// `data`: triples of palette index, x (fraction of the width), y (CSS pixels).
+    /// `data`: triples of palette index, x (fraction of the width), y (CSS pixels of the
+    /// stage drawn `height` pixels high: the painter scales it to the stage's height now,
+    /// which the page's text size scales).
     #[wasm_bindgen(method)]
-    pub(crate) fn draw(this: &DotsPainter, data: &[f32]);
+    pub(crate) fn draw(this: &DotsPainter, data: &[f32], height: f64);
     #[wasm_bindgen(method)]
     pub(crate) fn close(this: &DotsPainter);
 }
@@ -169,3 +172,90 @@ pub(crate) fn set_document_lang(lang: Lang) {
         }
     }
 }
+
+/// The window's inner size in CSS pixels.
+pub(crate) fn frame_size() -> (i32, i32) {
+    let Some(w) = web_sys::window() else {
+        return (0, 0);
+    };
+    let px = |v: Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>| {
+        v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as i32
+    };
+    (px(w.inner_width()), px(w.inner_height()))
+}
+
+/// The smallest and largest root font sizes an embedded page is fitted between (CSS px).
+pub const FIT_MIN_PX: f64 = 10.0;
+pub const FIT_MAX_PX: f64 = 40.0;
+
+/// Fits an embedded page to its frame. Every size on the page is in `rem`, so the root
+/// element's font size scales all of it: this picks the largest that lets the header, the
+/// caption and the stage fit the frame's height with room for the legend below, and cuts
+/// no text in the stage; then takes a little off, for numbers that grow as the run goes
+/// on (the page fits again if they outgrow it: see `App::fit_to_frame`). Set through the CSSOM, never a `style` attribute (a strict content policy forbids
+/// those). Each try lays the page out once: this runs when the frame or the stage's shape
+/// changes, not every frame.
+pub(crate) fn fit_text_to_frame(app: &web_sys::HtmlElement) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let (width, height) = frame_size();
+    if width <= 0 || height <= 0 {
+        return;
+    }
+    let style = root.style();
+    let set = |px: f64| {
+        let _ = style.set_property("font-size", &format!("{}px", settings::fixed(px, 1)));
+    };
+    let fits = |px: f64| -> bool {
+        set(px);
+        let Ok(Some(stage)) = app.query_selector(".stage-box") else {
+            return true;
+        };
+        // Room for the legend's first lines under the stage.
+        let bottom = stage.get_bounding_client_rect().bottom() + 3.0 * px;
+        bottom <= f64::from(height) && app.scroll_width() <= width + 1 && !stage_cut(app)
+    };
+    let (mut lo, mut hi) = (FIT_MIN_PX, FIT_MAX_PX);
+    if !fits(lo) {
+        set(lo);
+        return;
+    }
+    for _ in 0..7 {
+        let mid = (lo + hi) / 2.0;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    set((lo * 0.97).max(FIT_MIN_PX));
+}
+
+/// Whether some of the stage's text is cut: a line wider than its box, or a box's content
+/// taller than the box. Reads the layout.
+pub(crate) fn stage_cut(app: &web_sys::HtmlElement) -> bool {
+    let all = |selector: &str, ok: &dyn Fn(&web_sys::Element) -> bool| {
+        let Ok(found) = app.query_selector_all(selector) else {
+            return true;
+        };
+        (0..found.length()).all(|i| {
+            found
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                .is_none_or(|e| ok(&e))
+        })
+    };
+    !(all(FIT_TEXT, &|e| e.scroll_width() <= e.client_width() + 1)
+        && all(FIT_BOXES, &|e| e.scroll_height() <= e.client_height() + 1))
+}
+
+/// The stage's text that must never be cut (see `style.css`: each clips rather than
+/// spill over its neighbour, so an embedded page's text size is fitted to them).
+pub(crate) const FIT_TEXT: &str = ".stage .fit";
+/// The stage's boxes, whose content must not be taller than they are.
+pub(crate) const FIT_BOXES: &str = ".stage > *";

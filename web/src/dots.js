@@ -7,8 +7,12 @@
 // (`transferControlToOffscreen`), a worker built from `paint` and `serve` below does it.
 // Otherwise the same `paint` runs on the main thread.
 
-/** Paints one frame: `palette[k]` is `[colour, round, size]`; `data` holds triples. */
-function paint(ctx, w, h, ratio, palette, data) {
+/**
+ * Paints one frame: `palette[k]` is `[colour, round, size]`; `data` holds triples whose y
+ * (and the sizes) are in CSS pixels of a stage `design` pixels high, scaled to `h`.
+ */
+function paint(ctx, w, h, ratio, palette, data, design) {
+  const scale = design > 0 && h > 0 ? h / design : 1;
   const canvas = ctx.canvas;
   const pw = Math.floor(w * ratio);
   const ph = Math.floor(h * ratio);
@@ -23,19 +27,20 @@ function paint(ctx, w, h, ratio, palette, data) {
   // One path per kind of message: a handful of draw calls however many are in flight.
   for (let k = 0; k < palette.length; k++) {
     const [colour, round, size] = palette[k];
-    const r = size / 2;
+    const side = size * scale;
+    const r = side / 2;
     let any = false;
     ctx.beginPath();
     for (let i = 0; i < data.length; i += 3) {
       if (data[i] !== k) continue;
       any = true;
       const x = data[i + 1] * w;
-      const y = data[i + 2];
+      const y = data[i + 2] * scale;
       if (round) {
         ctx.moveTo(x + r, y);
         ctx.arc(x, y, r, 0, 2 * Math.PI);
       } else {
-        ctx.rect(x - r, y - r, size, size);
+        ctx.rect(x - r, y - r, side, side);
       }
     }
     if (any) {
@@ -58,7 +63,7 @@ function serve() {
       ctx = m.canvas.getContext('2d');
       palette = m.palette;
     } else if (ctx) {
-      paint(ctx, m.w, m.h, m.ratio, palette, m.data);
+      paint(ctx, m.w, m.h, m.ratio, palette, m.data, m.design);
       self.postMessage('painted');
     }
   };
@@ -131,12 +136,12 @@ export class DotsPainter {
    * finished the previous frame, only the newest waiting frame is kept: under load the
    * picture skips frames instead of falling behind.
    */
-  draw(data) {
+  draw(data, design) {
     if (!this.observer) {
       this.w = this.canvas.clientWidth;
       this.h = this.canvas.clientHeight;
     }
-    this.pending = { w: this.w, h: this.h, ratio: self.devicePixelRatio || 1, data: data.slice() };
+    this.pending = { w: this.w, h: this.h, ratio: self.devicePixelRatio || 1, data: data.slice(), design };
     this.flush();
   }
 
@@ -145,7 +150,7 @@ export class DotsPainter {
     if (!frame) return;
     if (this.ctx) {
       this.pending = null;
-      paint(this.ctx, frame.w, frame.h, frame.ratio, this.palette, frame.data);
+      paint(this.ctx, frame.w, frame.h, frame.ratio, this.palette, frame.data, frame.design);
     } else if (this.worker && this.ready && !this.busy) {
       this.pending = null;
       this.busy = true;

@@ -93,10 +93,10 @@ pub enum Msg {
     OpenFile(Option<web_sys::File>),
     /// Its text, read.
     FileRead(String, Result<String, String>),
-    /// The embedded page's scale changed: draw it at the new scale.
-    Refit,
     /// The window was resized: fit the embedded page to it afresh.
     Resized,
+    /// Opens or closes the embedded page's control drawer.
+    ToggleDrawer,
 }
 
 /// The page: the [`Player`] and what it takes to draw it.
@@ -125,9 +125,14 @@ pub struct App {
     painter: Option<(web_sys::HtmlCanvasElement, DotsPainter)>,
     /// The count of messages the canvas's `data-count` shows.
     dots_count: Option<usize>,
-    /// The page's root element, and the scale that fits it into an embedding frame.
+    /// The page's root element.
     app_ref: NodeRef,
-    fit_scale: f64,
+    /// Embedded: what the text size was last fitted to (see [`FitKey`]), and when the
+    /// stage was last checked for text the run outgrew (wall milliseconds).
+    fitted: Option<FitKey>,
+    fit_checked_ms: f64,
+    /// Embedded with controls: whether their drawer is open.
+    drawer_open: bool,
     /// Whether a scenario is being presented (read by the keyboard listener).
     presenting: Rc<std::cell::Cell<bool>>,
     /// The animation-frame loop (see [`FrameLoop`]).
@@ -218,7 +223,9 @@ impl Component for App {
             painter: None,
             dots_count: None,
             app_ref: NodeRef::default(),
-            fit_scale: 1.0,
+            fitted: None,
+            fit_checked_ms: 0.0,
+            drawer_open: false,
             _keys: key_listener(ctx.link().clone(), presenting.clone()),
             presenting,
             frames: FrameLoop::new(ctx.link().clone()),
@@ -320,7 +327,6 @@ impl Component for App {
                 p.share_link = None;
                 true
             }
-            Msg::Refit => true,
             Msg::OpenFile(None) => true,
             Msg::OpenFile(Some(file)) if file.size() > scenario::MAX_FILE_BYTES as f64 => {
                 // Not read at all past the parser's limit.
@@ -348,7 +354,11 @@ impl Component for App {
                 true
             }
             Msg::Resized => {
-                self.fit_scale = 1.0;
+                self.fitted = None;
+                true
+            }
+            Msg::ToggleDrawer => {
+                self.drawer_open = !self.drawer_open;
                 true
             }
         };
@@ -356,12 +366,12 @@ impl Component for App {
         render
     }
 
-    fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
         set_document_lang(self.player.lang());
-        self.draw_dots();
-        if self.player.settings.embed && self.fit_to_frame() {
-            ctx.link().send_message(Msg::Refit);
+        if self.player.settings.embed {
+            self.fit_to_frame();
         }
+        self.draw_dots();
     }
 
     fn view(&self, _ctx: &Context<Self>) -> Html {
@@ -396,15 +406,58 @@ impl Component for App {
             },
             _ => html! {},
         };
+        let settings = &self.player.settings;
+        let controls = |locked: bool| {
+            let panel = html! {
+                <Controls settings={settings.clone()} playing={self.player.playing} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} />
+            };
+            if locked {
+                html! { <fieldset class="locked" disabled=true>{panel}</fieldset> }
+            } else {
+                panel
+            }
+        };
+        let mode = settings.controls_mode();
+        let panel = match mode {
+            settings::ControlsMode::Show => Some(controls(false)),
+            settings::ControlsMode::Lock => Some(controls(true)),
+            settings::ControlsMode::Hide => None,
+        };
+        // Embedded, the controls open in a drawer over the stage, and play and the drawer's
+        // button sit in the header: a slide's frame keeps the stage at a readable size.
+        let drawer = settings.embed && panel.is_some();
+        let below = html! {
+            <>
+                { legend(&vm, st.log_window, lang) }
+                if !settings.embed {
+                    <ConsumerCards cards={st.consumers.clone()} {lang} dispatch={self.dispatch.clone()} />
+                    <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
+                }
+                <Losses list={losses} {lang} />
+                <EventLog events={Same(self.player.log.clone())} names={Same(self.player.names.clone())} {lang} />
+                <Charts series={Same(self.player.series.clone())} {lang} />
+            </>
+        };
         html! {
-            <div class={classes!("app", self.player.settings.embed.then_some("embed"))} ref={self.app_ref.clone()}
-                style={(self.fit_scale < 1.0).then(|| format!("transform: scale({}); width: {}%", settings::fixed(self.fit_scale, 3), settings::fixed(100.0 / self.fit_scale, 2)))}>
+            <div class={classes!("app", settings.embed.then_some("embed"), settings.large_text.then_some("large-text"))} ref={self.app_ref.clone()}>
                 <header class="topbar">
                     <div class="brand">
                         <span class="logo" aria-hidden="true">{"◆"}</span>
-                        <span class="name">{"kscope"}</span>
+                        <h1 class="name">{"kscope"}</h1>
                         <span class="tag">{t.tagline}</span>
                     </div>
+                    if drawer {
+                        <div class="embed-strip">
+                            <button data-testid="embed-play" class="primary" disabled={mode == settings::ControlsMode::Lock}
+                                onclick={self.dispatch.reform(|_| Msg::TogglePlay)}>
+                                { if self.player.playing { t.pause } else { t.play } }
+                            </button>
+                            <button data-testid="controls-toggle" aria-expanded={self.drawer_open.to_string()} aria-controls="drawer"
+                                onclick={self.dispatch.reform(|_| Msg::ToggleDrawer)}>
+                                { if self.drawer_open { t.close_controls } else { t.open_controls } }
+                            </button>
+                        </div>
+                    }
                     <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
                 </header>
                 { for self.player.notices.iter().map(|n| html! { <div class="notice" role="alert">{n}</div> }) }
@@ -416,18 +469,14 @@ impl Component for App {
                         <button onclick={self.dispatch.reform(|_| Msg::CloseShare)}>{t.close}</button>
                     </div>
                 }
-                <div class="workspace">
-                    { match self.player.settings.controls_mode() {
-                        settings::ControlsMode::Show => html! {
-                            <Controls settings={self.player.settings.clone()} playing={self.player.playing} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} />
-                        },
-                        settings::ControlsMode::Lock => html! {
-                            <fieldset class="locked" disabled=true>
-                                <Controls settings={self.player.settings.clone()} playing={self.player.playing} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} />
-                            </fieldset>
-                        },
-                        settings::ControlsMode::Hide => html! {},
-                    } }
+                <div class={classes!("workspace", (panel.is_none() || drawer).then_some("stage-only"))}>
+                    if drawer {
+                        <div id="drawer" class={classes!("drawer", self.drawer_open.then_some("open"))} hidden={!self.drawer_open}>
+                            { panel.clone().unwrap_or_default() }
+                        </div>
+                    } else if let Some(panel) = panel.clone() {
+                        { panel }
+                    }
                     <main class="stage-wrap">
                         { caption }
                         <div class="stage-box">
@@ -436,14 +485,11 @@ impl Component for App {
                             <canvas class="dots" ref={self.dots_canvas.clone()} aria-hidden="true" data-testid="dots"
                                 data-motion={match motion { stage::Motion::Smooth => "smooth", stage::Motion::Steps => "steps" }}></canvas>
                         </div>
-                        if !self.player.settings.embed {
-                            <ConsumerCards cards={st.consumers.clone()} {lang} dispatch={self.dispatch.clone()} />
-                            <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
+                        if settings.embed {
+                            <div class="below">{ below }</div>
+                        } else {
+                            { below }
                         }
-                        <Losses list={losses} {lang} />
-                        <Charts series={Same(self.player.series.clone())} {lang} />
-                        <EventLog events={Same(self.player.log.clone())} names={Same(self.player.names.clone())} {lang} />
-                        { legend(&vm, lang) }
                     </main>
                 </div>
             </div>
@@ -540,31 +586,58 @@ impl App {
         for d in dots {
             data.extend([d.kind.index() as f32, (d.x / 100.0) as f32, d.y as f32]);
         }
+        let height = self.snapshot.as_ref().map_or(0.0, |(_, st)| st.height_px);
         if let Some((_, painter)) = &self.painter {
-            painter.draw(&data);
+            painter.draw(&data, height);
         }
     }
 
-    /// Embedded, the page shrinks to fit its frame's height (a slide's frame may be any
-    /// shape): it only ever shrinks here, and starts again from full size when the window
-    /// is resized, so it cannot oscillate. Returns whether the scale changed.
-    fn fit_to_frame(&mut self) -> bool {
-        let (Some(window), Some(app)) = (
-            web_sys::window(),
-            self.app_ref.cast::<web_sys::HtmlElement>(),
-        ) else {
-            return false;
+    /// Embedded, the page's text size is fitted to the frame (see
+    /// [`browser::fit_text_to_frame`]) when the frame or what the stage holds changed.
+    fn fit_to_frame(&mut self) {
+        let Some(app) = self.app_ref.cast::<web_sys::HtmlElement>() else {
+            return;
         };
-        let frame = window
-            .inner_height()
-            .ok()
-            .and_then(|h| h.as_f64())
-            .unwrap_or(0.0);
-        let height = f64::from(app.offset_height()) * self.fit_scale;
-        if frame <= 0.0 || height <= frame + 2.0 {
-            return false;
+        let stage = self.snapshot.as_ref().map(|(_, st)| st.clone());
+        let key = FitKey {
+            frame: browser::frame_size(),
+            rows: stage.as_ref().map_or(0, |st| st.rows.len()),
+            brokers: stage.as_ref().map_or(Vec::new(), |st| {
+                st.columns
+                    .iter()
+                    .map(|c| (c.up, c.fenced, st.group.coordinator == Some(c.id)))
+                    .collect()
+            }),
+            step: self.player.step_index(),
+            notices: self.player.notices.len(),
+            lang: self.player.lang(),
+            share: self.player.share_link.is_some(),
+        };
+        // The numbers grow as the run goes on: every two seconds, the stage is checked for
+        // text they pushed out of its box, and fitted again if there is.
+        let now = js_sys::Date::now();
+        let outgrown = now - self.fit_checked_ms > 2_000.0 && {
+            self.fit_checked_ms = now;
+            browser::stage_cut(&app)
+        };
+        if outgrown || self.fitted.as_ref() != Some(&key) {
+            browser::fit_text_to_frame(&app);
+            self.fitted = Some(key);
         }
-        self.fit_scale = (self.fit_scale * frame / height).clamp(0.3, 1.0);
-        true
     }
+}
+
+/// What an embedded page's text size was fitted to: a new frame, another count of rows or
+/// brokers, another caption or another language fits it again; the clock running does not
+/// (the text would breathe).
+#[derive(Clone, Debug, PartialEq)]
+struct FitKey {
+    frame: (i32, i32),
+    rows: usize,
+    /// Each broker's state (up, fenced, coordinating): each says it in other words.
+    brokers: Vec<(bool, bool, bool)>,
+    step: Option<usize>,
+    notices: usize,
+    lang: Lang,
+    share: bool,
 }

@@ -676,6 +676,21 @@ pub const PARAMS: &[Param] = &[
         || Fallback::Value("1".into()),
         no_config
     ),
+    hidden_param!(
+        "text",
+        InUrl::View,
+        |s| (if s.large_text { "large" } else { "normal" }).into(),
+        |s, v| {
+            s.large_text = match v {
+                "large" => true,
+                "normal" => false,
+                _ => return Err(Expected::OneOf("normal, large")),
+            };
+            Ok(())
+        },
+        || Fallback::Value("normal".into()),
+        no_config
+    ),
 ];
 
 #[cfg(test)]

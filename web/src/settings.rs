@@ -105,6 +105,8 @@ pub struct Settings {
     pub controls: Option<ControlsMode>,
     /// `autoplay=0` starts paused.
     pub autoplay: bool,
+    /// `text=large`: every size on the page a quarter larger, for a projector.
+    pub large_text: bool,
 }
 
 /// What an embedded page does with the control panel.
@@ -137,7 +139,7 @@ impl Settings {
     }
 
     /// These settings' run with `view`'s look: the settings that only change how the page
-    /// looks (speed, language, embedding, controls, autoplay) taken from `view`.
+    /// looks (speed, language, embedding, controls, autoplay, text size) taken from `view`.
     pub fn looking_like(&self, view: &Settings) -> Settings {
         Settings {
             speed: view.speed,
@@ -145,6 +147,7 @@ impl Settings {
             embed: view.embed,
             controls: view.controls,
             autoplay: view.autoplay,
+            large_text: view.large_text,
             ..self.clone()
         }
     }
@@ -224,6 +227,7 @@ impl Default for Settings {
             embed: false,
             controls: None,
             autoplay: true,
+            large_text: false,
         }
     }
 }
@@ -385,6 +389,7 @@ mod tests {
             embed: true,
             controls: Some(ControlsMode::Lock),
             autoplay: false,
+            large_text: true,
             ..Default::default()
         };
         let (back, problems) = Settings::from_query(&s.to_query());

@@ -8,10 +8,11 @@ use kscope_core::network::{OffsetCommitRequest, Payload, ProduceRequest};
 use kscope_core::sim::Sim;
 use kscope_core::{Instant, NodeId, ProducerId, TopicPartition};
 
-/// Height of the stage's header row (a broker's title and two rows of failure buttons)
-/// and of each partition row, in CSS pixels; the stage's grid is sized from them.
-pub const HEAD_PX: f64 = 84.0;
-pub const ROW_PX: f64 = 58.0;
+/// Height of the stage's header row (a broker's title, its state and two rows of failure
+/// buttons) and of each partition row (four lines), in CSS pixels at a 16 px root font
+/// size; the stage's grid is sized from them in rem, so the page's text size scales it.
+pub const HEAD_PX: f64 = 100.0;
+pub const ROW_PX: f64 = 74.0;
 /// Width of the producer's column relative to a broker's.
 pub const PRODUCER_WEIGHT: f64 = 1.4;
 /// Width of the consumer group's column relative to a broker's.
@@ -26,9 +27,44 @@ pub struct Cell {
     pub log_start_offset: i64,
     pub high_watermark: i64,
     pub log_end_offset: i64,
-    pub segments: usize,
+    /// The log's segments, oldest first.
+    pub segments: Vec<SegmentBlock>,
     /// The group's committed offset, drawn on the leader's log.
     pub committed: Option<i64>,
+    /// The owning consumer's position and hue, drawn on the leader's log.
+    pub position: Option<(i64, u32)>,
+}
+
+/// A log segment as the stage draws it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentBlock {
+    /// Its base offset, and the next segment's (the log end offset for the active one).
+    pub base: i64,
+    pub end: i64,
+    /// The records it still holds, when compaction took some out (fewer than its offsets):
+    /// `None` when every offset still has its record.
+    pub kept: Option<i64>,
+}
+
+/// The offsets every log bar on the stage is drawn against, `from..to`: one scale for
+/// every replica of every partition, so logs can be compared and an empty one is empty.
+/// Rounded out to a round number, so the scale does not move with every record.
+pub fn log_window(rows: &[Row]) -> (i64, i64) {
+    let cells = || rows.iter().flat_map(|r| r.cells.iter().flatten());
+    let Some(from) = cells().map(|c| c.log_start_offset).min() else {
+        return (0, 1);
+    };
+    let to = cells().map(|c| c.log_end_offset).max().unwrap_or(from);
+    let span = (to - from).max(1);
+    // A tenth of the span's power of ten, at least 10: 137 → 10, 6,100 → 100.
+    let mut unit = 1;
+    while unit * 10 <= span {
+        unit *= 10;
+    }
+    let unit = (unit / 10).max(10);
+    let from = from - from.rem_euclid(unit);
+    let to = (to + unit - 1) / unit * unit;
+    (from, to.max(from + unit))
 }
 
 /// A partition's accumulator in the producer's column.
@@ -256,6 +292,8 @@ pub struct Stage {
     pub consumers: std::rc::Rc<Vec<ConsumerCard>>,
     pub links: std::rc::Rc<Vec<Link>>,
     pub height_px: f64,
+    /// The offsets the log bars are drawn against (see [`log_window`]).
+    pub log_window: (i64, i64),
 }
 
 /// The horizontal centre of a column, in percent: column 0 is the producer's, 1 to
@@ -316,6 +354,8 @@ pub fn stage(sim: &Sim) -> Stage {
         _ => Choice::Sticky(sticky),
     };
     let lags = sim.group_lag();
+    // Compaction leaves gaps between offsets: count what each segment keeps only then.
+    let compacted = topic.spec.log.cleanup_policy != kscope_core::log::CleanupPolicy::Delete;
     // By partition: the running consumer that owns it, and that consumer's position.
     let mut owners: Vec<Option<(u32, Option<i64>)>> = vec![None; topic.partitions.len()];
     for c in sim.consumers().values().filter(|c| c.is_running()) {
@@ -371,15 +411,22 @@ pub fn stage(sim: &Sim) -> Stage {
             let cells = brokers
                 .iter()
                 .map(|b| {
-                    b.replicas.get(&tp).map(|r| Cell {
-                        broker: b.id.0,
-                        leader: state.leader == Some(b.id),
-                        in_isr: state.isr.contains(&b.id),
-                        log_start_offset: r.log.log_start_offset().0,
-                        high_watermark: r.high_watermark.0,
-                        log_end_offset: r.log.log_end_offset().0,
-                        segments: r.log.segments().len(),
-                        committed: (state.leader == Some(b.id)).then_some(committed).flatten(),
+                    b.replicas.get(&tp).map(|r| {
+                        let leader = state.leader == Some(b.id);
+                        Cell {
+                            broker: b.id.0,
+                            leader,
+                            in_isr: state.isr.contains(&b.id),
+                            log_start_offset: r.log.log_start_offset().0,
+                            high_watermark: r.high_watermark.0,
+                            log_end_offset: r.log.log_end_offset().0,
+                            segments: segment_blocks(&r.log, compacted),
+                            committed: leader.then_some(committed).flatten(),
+                            position: leader
+                                .then(|| owners[p as usize])
+                                .flatten()
+                                .and_then(|(c, pos)| Some((pos?, consumer_hue(c)))),
+                        }
                     })
                 })
                 .collect();
@@ -395,7 +442,9 @@ pub fn stage(sim: &Sim) -> Stage {
         })
         .collect();
     let height_px = HEAD_PX + ROW_PX * rows.len() as f64;
+    let log_window = log_window(&rows);
     Stage {
+        log_window,
         partitioner,
         columns,
         rows,
@@ -404,6 +453,33 @@ pub fn stage(sim: &Sim) -> Stage {
         links: std::rc::Rc::new(links(sim)),
         height_px,
     }
+}
+
+/// A log's segments as the stage draws them; with `compacted`, what each still holds.
+fn segment_blocks(log: &kscope_core::log::Log, compacted: bool) -> Vec<SegmentBlock> {
+    let segments = log.segments();
+    let start = log.log_start_offset().0;
+    let leo = log.log_end_offset().0;
+    segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let base = s.base_offset.0.max(start);
+            let end = segments
+                .get(i + 1)
+                .map_or(leo, |n| n.base_offset.0)
+                .max(base);
+            let kept = compacted
+                .then(|| {
+                    s.batches
+                        .iter()
+                        .map(|b| i64::from(b.record_count()))
+                        .sum::<i64>()
+                })
+                .filter(|k| *k < end - base);
+            SegmentBlock { base, end, kept }
+        })
+        .collect()
 }
 
 fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead {

@@ -33,25 +33,27 @@ pub struct StageProps {
 pub fn StageView(props: &StageProps) -> Html {
     let st = &props.stage.0;
     let lang = props.lang;
+    // In rem (the design's pixels over 16), so the page's text size scales the stage.
+    let rem = |px: f64| settings::fixed(px / 16.0, 4);
     let style = format!(
-        "grid-template-columns: minmax(0, {}fr) repeat({}, minmax(0, 1fr)) minmax(0, {}fr); grid-template-rows: {}px; grid-auto-rows: {}px; height: {}px",
+        "grid-template-columns: minmax(0, {}fr) repeat({}, minmax(0, 1fr)) minmax(0, {}fr); grid-template-rows: {}rem; grid-auto-rows: {}rem; height: {}rem",
         stage::PRODUCER_WEIGHT,
         st.columns.len(),
         stage::GROUP_WEIGHT,
-        stage::HEAD_PX,
-        stage::ROW_PX,
-        st.height_px
+        rem(stage::HEAD_PX),
+        rem(stage::ROW_PX),
+        rem(st.height_px)
     );
     let columns = Rc::new(st.columns.clone());
     html! {
         <div class="stage" {style} aria-label="stage">
             <div class="head producer-head">
                 <strong>{lang.text().producer}</strong>
-                <span data-testid="partitioner-choice" title={st.partitioner.text(lang)}>{st.partitioner.text(lang)}</span>
+                <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(lang)}</span>
             </div>
             { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} compact={st.columns.len() > 5} {lang} dispatch={props.dispatch.clone()} /> }) }
             <GroupHeadView group={st.group.clone()} {lang} />
-            { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} {lang} /> }) }
+            { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} window={st.log_window} {lang} /> }) }
         </div>
     }
 }
@@ -110,16 +112,17 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
     }
     html! {
         <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
-            <div class="title">
+            <div class="title fit">
                 <strong>{format!("{} {id}", t.broker)}</strong>
-                if props.coordinator && c.up {
-                    <span class="status coord" data-testid="coordinator" title={t.coordinator_title}>{t.coordinator}</span>
-                } else {
-                    <span class="status">{status}</span>
-                }
                 <span class="inflight" title={t.in_flight_title}>
                     {format!("{}/{} ⇢", c.in_flight, c.max_in_flight)}
                 </span>
+            </div>
+            <div class="state fit">
+                <span class="status">{status}</span>
+                if props.coordinator && c.up {
+                    <span class="coord" data-testid="coordinator" title={t.coordinator_title}>{format!(" · {}", t.coordinator)}</span>
+                }
             </div>
             <div class="actions">
                 if c.up {
@@ -145,6 +148,8 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
 pub struct RowProps {
     pub row: Row,
     pub columns: Rc<Vec<Column>>,
+    /// The offsets every log bar is drawn against.
+    pub window: (i64, i64),
     pub lang: Lang,
 }
 
@@ -157,20 +162,38 @@ pub fn RowView(props: &RowProps) -> Html {
     html! {
         <>
             <div class={classes!("acc", a.sticky.then_some("sticky"))} data-testid="accumulator" data-partition={r.partition.to_string()}>
-                <span class="tp">{format!("orders-{}", r.partition)}{ if a.sticky { " ◀" } else { "" } }</span>
+                <span class="tp fit">
+                    <strong>{format!("orders-{}", r.partition)}</strong>
+                    // Always there, shown when sticky: the line's width does not change with it.
+                    <strong class={classes!("sticky-mark", (!a.sticky).then_some("off"))} aria-hidden={(!a.sticky).to_string()}>{"◀"}</strong>
+                    <span class="isr" data-testid="isr" title={t.isr_title}>
+                        {format!("{} {{{}}}", t.isr, isr_text(&r.isr))}
+                    </span>
+                </span>
                 <span class="batchbar" title={t.batch_bar_title}>
                     <span class="fill" style={format!("transform:scaleX({})", settings::fixed(a.fill, 2))}></span>
                 </span>
-                <span class="meta">
-                    {format!("{} {} · {} {}", a.queued, t.queued, a.in_flight, t.in_flight)}
-                    { a.linger_left_ms.map(|l| format!(" · {} {l} ms", t.linger)).unwrap_or_default() }
-                    { a.next_sequence.map(|s| format!(" · {} {s}", t.next_seq)).unwrap_or_default() }
+                <span class="meta fit">{format!("{} {} · {} {}", a.queued, t.queued, a.in_flight, t.in_flight)}</span>
+                <span class="meta fit">
+                    { a.linger_left_ms.map(|l| format!("{} {l} ms", t.linger)).unwrap_or_default() }
+                    { if a.linger_left_ms.is_some() && a.next_sequence.is_some() { " · " } else { "" } }
+                    { a.next_sequence.map(|s| format!("{} {s}", t.next_seq)).unwrap_or_default() }
                 </span>
             </div>
-            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, t)) }
+            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, props.window, t)) }
             { owner_view(r, t) }
         </>
     }
+}
+
+/// The ISR as a set: its brokers in order, comma-separated.
+fn isr_text(isr: &[u32]) -> String {
+    let mut ids = isr.to_vec();
+    ids.sort_unstable();
+    ids.iter()
+        .map(|b| b.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub(crate) fn consumer_style(id: u32) -> String {
@@ -189,9 +212,10 @@ pub(crate) fn owner_view(r: &Row, t: &i18n::Text) -> Html {
             } else {
                 <span class="badge none" title={t.unowned_title}>{t.unowned}</span>
             }
-            <span class="nums" title={t.lag_title}>
-                {format!("{} {} · {} {}", t.committed, text(o.committed), t.lag, text(o.lag))}
+            <span class="nums fit" data-testid="position" data-position={o.position.map(|c| c.to_string()).unwrap_or_default()}>
+                {format!("{} {} · {} {}", t.committed, text(o.committed), t.position, text(o.position))}
             </span>
+            <span class="nums fit" title={t.lag_title}>{format!("{} {}", t.lag, text(o.lag))}</span>
         </div>
     }
 }
@@ -255,14 +279,13 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
     };
     html! {
         <div class="head group-head" data-testid="group" data-state={g.state.clone()}>
-            <div class="title">
-                <strong>{format!("{} {}", t.group, g.group_id)}</strong>
-                <span class="status">
-                    {state}
-                    { g.generation.map(|n| format!(" · {} {n}", t.generation)).unwrap_or_default() }
-                </span>
+            <div class="title fit"><strong>{format!("{} {}", t.group, g.group_id)}</strong></div>
+            <div class="status fit">
+                {state}
+                { g.generation.map(|n| format!(" · {} {n}", t.generation)).unwrap_or_default() }
+                {format!(" · {} {} · {} {}", g.members, t.members, t.lag, g.total_lag)}
             </div>
-            <span class="meta">{format!("{} ({}) · {} {} · {} {}", g.assignor, protocol, g.members, t.members, t.lag, g.total_lag)}</span>
+            <div class="meta fit">{format!("{} · {}", g.assignor, protocol)}</div>
         </div>
     }
 }
@@ -337,44 +360,113 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
     }
 }
 
-pub(crate) fn cell_view(r: &Row, cell: Option<&Cell>, col: &Column, t: &i18n::Text) -> Html {
+pub(crate) fn cell_view(
+    r: &Row,
+    cell: Option<&Cell>,
+    col: &Column,
+    window: (i64, i64),
+    t: &i18n::Text,
+) -> Html {
     let Some(c) = cell else {
         return html! { <div class={classes!("cell", "empty", (!col.up).then_some("down"))}></div> };
     };
     let role = if c.leader { "leader" } else { "follower" };
-    let span = (c.log_end_offset - c.log_start_offset).max(1) as f64;
-    let hw = 100.0 * (c.high_watermark - c.log_start_offset) as f64 / span;
+    let segments = c.segments.len();
     html! {
         <div class={classes!("cell", role, (!c.in_isr).then_some("out-of-sync"), (!col.up).then_some("down"))}
             data-testid="replica" data-topic="orders" data-partition={r.partition.to_string()}
             data-broker={c.broker.to_string()} data-role={role} data-in-isr={c.in_isr.to_string()}
-            data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}>
-            <span class="shape" aria-hidden="true">{ if c.leader { "★" } else { "●" } }</span>
-            <span class="role">
+            data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}
+            data-log-start={c.log_start_offset.to_string()} data-segments={segments.to_string()}>
+            <span class="role fit">
+                <span class="shape" aria-hidden="true">{ if c.leader { "★" } else { "●" } }</span>
                 { if c.leader { t.leader } else { t.follower } }
-                { if c.in_isr { "" } else { " · " } }
-                { if c.in_isr { "" } else { t.out_of_isr } }
+                { if c.leader { format!(" · {} {}", t.epoch, r.leader_epoch) } else { String::new() } }
+                if !c.in_isr { <span class="out">{format!(" · {}", t.out_of_isr)}</span> }
             </span>
-            <span class="log" title={format!("log start {} · high watermark {} · log end {} · {} segment(s)", c.log_start_offset, c.high_watermark, c.log_end_offset, c.segments)}>
-                <span class="committed" style={format!("transform:scaleX({})", settings::fixed(hw / 100.0, 3))}></span>
-                if let Some(o) = c.committed {
-                    <span class="group-mark" title={format!("the group's committed offset {o}")}
-                        style={format!("left:{}%", settings::fixed((100.0 * (o - c.log_start_offset) as f64 / span).clamp(0.0, 100.0), 1))}></span>
-                }
-            </span>
-            <span class="nums">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}{ if c.leader { format!(" · {} {}", t.epoch, r.leader_epoch) } else { String::new() } }</span>
+            { log_bar(c, window, t) }
+            <span class="nums fit">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}</span>
+            <span class="nums fit">{format!("{} {} · {}", t.log_start, c.log_start_offset, t.segments_n.replace("{}", &segments.to_string()))}</span>
         </div>
     }
 }
 
-pub(crate) fn legend(vm: &view_model::ViewModel, lang: Lang) -> Html {
+/// Width of a log bar's drawing, in its own units (it is stretched to the cell's width).
+const BAR_UNITS: f64 = 1000.0;
+
+/// A replica's log drawn against `window` (offsets `from..to`, shared by every bar on the
+/// stage): each segment a block, committed (below the high watermark) green and the rest
+/// pale blue, a compacted segment paler by the share of offsets it lost; the group's
+/// committed offset and the owner's position as marks. An SVG drawn with attributes, not
+/// `style`: a strict content policy allows it.
+fn log_bar(c: &Cell, window: (i64, i64), t: &i18n::Text) -> Html {
+    let (from, to) = window;
+    let span = (to - from).max(1) as f64;
+    let x = |o: i64| BAR_UNITS * ((o - from) as f64 / span).clamp(0.0, 1.0);
+    let n = |v: f64| settings::fixed(v, 1);
+    let (start, hw, leo) = (
+        x(c.log_start_offset),
+        x(c.high_watermark.max(c.log_start_offset)),
+        x(c.log_end_offset),
+    );
+    // Boundaries closer than this to the last one drawn are not drawn (a long log of small
+    // segments would be a grey smear).
+    let mut last = f64::NEG_INFINITY;
+    let mut boundaries = Vec::new();
+    for s in c.segments.iter().skip(1) {
+        let b = x(s.base);
+        if b - last >= 6.0 && b < leo {
+            boundaries.push(b);
+            last = b;
+        }
+    }
+    let title = t
+        .log_title
+        .replace("{start}", &c.log_start_offset.to_string())
+        .replace("{hw}", &c.high_watermark.to_string())
+        .replace("{leo}", &c.log_end_offset.to_string())
+        .replace("{n}", &c.segments.len().to_string());
+    html! {
+        <svg class="log" data-testid="log-bar" viewBox={format!("0 0 {BAR_UNITS} 12")} preserveAspectRatio="none" role="img" aria-label={title.clone()}>
+            <title>{title}</title>
+            <rect class="track" x="0" y="3" width={n(BAR_UNITS)} height="6" />
+            if hw > start {
+                <rect class="committed" x={n(start)} y="1" width={n(hw - start)} height="10" />
+            }
+            if leo > hw {
+                <rect class="uncommitted" x={n(hw)} y="1" width={n(leo - hw)} height="10" />
+            }
+            { for c.segments.iter().filter_map(|s| s.kept.map(|k| (s, k))).map(|(s, kept)| {
+                let lost = 1.0 - kept as f64 / (s.end - s.base).max(1) as f64;
+                html! {
+                    <rect class="compacted" x={n(x(s.base))} y="1" width={n(x(s.end) - x(s.base))} height="10" fill-opacity={settings::fixed(0.75 * lost, 2)}>
+                        <title>{t.compacted_title.replace("{kept}", &kept.to_string()).replace("{span}", &(s.end - s.base).to_string())}</title>
+                    </rect>
+                }
+            }) }
+            { for boundaries.iter().map(|b| html! { <line class="boundary" x1={n(*b)} x2={n(*b)} y1="0" y2="12" /> }) }
+            if let Some(o) = c.committed {
+                <line class="committed-mark" x1={n(x(o))} x2={n(x(o))} y1="0" y2="12" />
+            }
+            if let Some((o, hue)) = c.position {
+                <line class="position-mark" x1={n(x(o))} x2={n(x(o))} y1="0" y2="12" stroke={format!("hsl({hue} 60% 42%)")} />
+            }
+        </svg>
+    }
+}
+
+pub(crate) fn legend(vm: &view_model::ViewModel, window: (i64, i64), lang: Lang) -> Html {
     let t = lang.text();
     html! {
         <footer class="legend">
+            <span class="scale" data-testid="log-scale">
+                {t.log_scale.replace("{from}", &window.0.to_string()).replace("{to}", &window.1.to_string())}
+            </span>
             <span><span class="shape leader">{"★"}</span>{format!(" {}", t.legend_leader)}</span>
             <span><span class="shape">{"●"}</span>{format!(" {}", t.legend_follower)}</span>
             <span><span class="swatch committed"></span>{format!(" {}", t.legend_committed)}</span>
             <span><span class="swatch uncommitted"></span>{format!(" {}", t.legend_uncommitted)}</span>
+            <span><span class="swatch committed"></span><span class="swatch committed"></span>{format!(" {}", t.legend_segments)}</span>
             <span><span class="dot produce inline"></span>{format!(" {}", t.legend_produce)}</span>
             <span><span class="dot record inline"></span>{format!(" {}", t.legend_record)}</span>
             <span><span class="dot retry inline"></span>{format!(" {}", t.legend_retry)}</span>
@@ -384,7 +476,7 @@ pub(crate) fn legend(vm: &view_model::ViewModel, lang: Lang) -> Html {
             <span><span class="dot consumed inline"></span>{format!(" {}", t.legend_consumed)}</span>
             <span><span class="dot commit inline"></span>{format!(" {}", t.legend_commit)}</span>
             <span><span class="dot control inline"></span>{format!(" {}", t.legend_control)}</span>
-            <span><span class="shape consumer-shape">{"▲"}</span>{format!(" {} · ", t.legend_consumer)}<span class="group-mark inline"></span>{format!(" {}", t.legend_committed_offset)}</span>
+            <span><span class="shape consumer-shape">{"▲"}</span>{format!(" {} · ", t.legend_consumer)}<span class="group-mark inline"></span>{format!(" {} · ", t.legend_committed_offset)}<span class="group-mark inline position"></span>{format!(" {}", t.legend_position)}</span>
             <span class="muted">
                 { match vm.producer_id {
                     None => t.not_idempotent.to_string(),

@@ -1,0 +1,148 @@
+// The lecture hall: the page in a slide's frame (960x540, with its controls), projected
+// (1920x1080 embedded), on a laptop (1400x900) in English and Korean: the stage fits its
+// frame, its text is large enough to read and never cut, and the logs are drawn to one
+// scale that shows their segments. Screenshots land in e2e/screenshots/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { open, screenshots } from './harness.mjs';
+
+const simTimeAbove = (page, ms, timeout = 20000) =>
+  page.waitForFunction((t) => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > t, ms, { timeout });
+
+/** The smallest font size (CSS px) of any visible text under `selector`. */
+const minFontPx = (page, selector) => page.evaluate((sel) => {
+  let min = Infinity;
+  for (const root of document.querySelectorAll(sel)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el || el.closest('[hidden], [aria-hidden=true], title')) continue;
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      min = Math.min(min, parseFloat(getComputedStyle(el).fontSize));
+    }
+  }
+  return min;
+}, selector);
+
+/** Every stage line that is cut (wider than its box) or box that is overfull, described. */
+const clipped = (page) => page.evaluate(() => {
+  const cut = [];
+  for (const el of document.querySelectorAll('.stage .fit')) {
+    if (el.scrollWidth > el.clientWidth + 1) cut.push(`line "${el.textContent.trim()}" ${el.scrollWidth} > ${el.clientWidth}`);
+  }
+  for (const el of document.querySelectorAll('.stage > *')) {
+    if (el.scrollHeight > el.clientHeight + 1) cut.push(`box "${el.textContent.trim().slice(0, 60)}" ${el.scrollHeight} > ${el.clientHeight}`);
+  }
+  return cut;
+});
+
+const inside = (box, w, h) => box && box.x >= -1 && box.y >= -1 && box.x + box.width <= w + 1 && box.y + box.height <= h + 1;
+
+test('in a 960x540 slide with its controls, the stage and the controls fit the frame at a readable size', async () => {
+  const { page, errors, close } = await open('?embed=1&controls=show&lang=en', { viewport: { width: 960, height: 540 } });
+  try {
+    await simTimeAbove(page, 1500);
+    await page.waitForTimeout(300);
+    assert.ok(inside(await page.locator('.stage-box').boundingBox(), 960, 540), 'the stage is inside the frame');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 960, `the page is not wider than the frame (${width} px)`);
+    assert.ok(inside(await page.getByTestId('embed-play').boundingBox(), 960, 540), 'play is in the frame');
+    assert.ok((await minFontPx(page, '.stage, .topbar')) >= 12, 'the stage and header text is at least 12 px');
+    assert.deepEqual(await clipped(page), []);
+    await page.screenshot({ path: join(screenshots, 'slide-960x540.png') });
+    // The controls open in a drawer inside the frame, readable, and a slider still works.
+    await page.getByTestId('controls-toggle').click();
+    await page.getByTestId('controls').waitFor();
+    assert.ok(inside(await page.locator('.drawer').boundingBox(), 960, 540), 'the drawer is inside the frame');
+    assert.ok((await minFontPx(page, '.drawer')) >= 12, 'the controls are at least 12 px');
+    await page.getByTestId('partitions').fill('4');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=replica]').length === 12);
+    await page.screenshot({ path: join(screenshots, 'slide-960x540-controls.png') });
+    await page.getByTestId('controls-toggle').click();
+    assert.equal(await page.locator('.drawer').isVisible(), false, 'the drawer closes');
+    assert.ok(inside(await page.locator('.stage-box').boundingBox(), 960, 540), 'four partitions still fit');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('projected at 1920x1080 and embedded, the stage fills the frame and its text is at least 16 px', async () => {
+  const { page, errors, close } = await open('?embed=1&lang=en', { viewport: { width: 1920, height: 1080 } });
+  try {
+    await simTimeAbove(page, 1500);
+    await page.waitForTimeout(300);
+    const font = await minFontPx(page, '.stage');
+    assert.ok(font >= 16, `the smallest stage text is ${font} px`);
+    const box = await page.locator('.stage-box').boundingBox();
+    assert.ok(inside(box, 1920, 1080), 'the stage is inside the frame');
+    assert.ok(box.height >= 0.45 * 1080, `the stage is ${box.height} px high`);
+    assert.deepEqual(await clipped(page), []);
+    await page.screenshot({ path: join(screenshots, 'projected-1920x1080.png') });
+    // The same page in Korean.
+    await page.goto(page.url().replace('lang=en', 'lang=ko'));
+    await simTimeAbove(page, 1500);
+    assert.ok((await minFontPx(page, '.stage')) >= 16, 'Korean too');
+    assert.deepEqual(await clipped(page), []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('at 1400x900 no stage text is cut, in English and Korean, and the legend is in view', async () => {
+  for (const lang of ['en', 'ko']) {
+    const { page, errors, close } = await open(`?lang=${lang}&consumers=2&speed=2`, { viewport: { width: 1400, height: 900 } });
+    try {
+      await simTimeAbove(page, 8000, 30000);
+      assert.deepEqual(await clipped(page), [], lang);
+      const legend = await page.locator('.legend').boundingBox();
+      assert.ok(legend && legend.y + 30 < 900, `the legend starts in view (${legend?.y})`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  }
+});
+
+test('logs share one scale: an empty log is empty, retention moves the log start and shows segments', async () => {
+  const { page, errors, close } = await open('?autoplay=0&lang=en');
+  try {
+    await page.getByTestId('sim-time').waitFor();
+    // Nothing written yet: no log has a committed or uncommitted part.
+    assert.equal(await page.locator('[data-testid=log-bar] .committed, [data-testid=log-bar] .uncommitted').count(), 0);
+    await page.getByTestId('play').click();
+    await simTimeAbove(page, 1500);
+    await page.getByTestId('play').click();
+    // Two replicas' bars are as long as their logs, against the one scale the legend names.
+    const scale = await page.getByTestId('log-scale').textContent();
+    const [, to] = scale.match(/to (\d+)/);
+    const bars = await page.evaluate(() => [...document.querySelectorAll('[data-testid=replica]')].map((r) => {
+      const bar = r.querySelector('[data-testid=log-bar]');
+      const parts = [...bar.querySelectorAll('.committed, .uncommitted')];
+      const width = parts.reduce((w, p) => w + Number(p.getAttribute('width')), 0);
+      return { leo: Number(r.dataset.leo), width };
+    }));
+    for (const b of bars) {
+      assert.ok(Math.abs(b.width - (1000 * b.leo) / Number(to)) < 1.5, `LEO ${b.leo} drawn ${b.width}/1000 of 0..${to}`);
+    }
+  } finally {
+    await close();
+  }
+  const retention = await open('?scenario=retention&lang=en&speed=5', { viewport: { width: 1400, height: 900 } });
+  try {
+    const { page } = retention;
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=replica]')].some((r) => Number(r.dataset.logStart) > 0), null, { timeout: 60000 });
+    const segments = await page.evaluate(() => Math.max(...[...document.querySelectorAll('[data-testid=replica]')].map((r) => Number(r.dataset.segments))));
+    assert.ok(segments >= 2, `segments are drawn (${segments})`);
+    assert.ok(await page.locator('[data-testid=log-bar] .boundary').count() > 0, 'segment boundaries are drawn');
+    await page.getByTestId('event-log').filter({ hasText: /segment/ }).waitFor();
+    await page.screenshot({ path: join(screenshots, 'retention-segments.png') });
+    assert.deepEqual(retention.errors, []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await retention.close();
+  }
+});
