@@ -134,7 +134,14 @@ test('logs share one scale: an empty log is empty, retention moves the log start
   const retention = await open('?scenario=retention&lang=en&speed=5', { viewport: { width: 1400, height: 900 } });
   try {
     const { page } = retention;
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=replica]')].some((r) => Number(r.dataset.logStart) > 0), null, { timeout: 60000 });
+    // Each caption holds until the presenter moves on: move on until the log start moves.
+    const moved = () => page.evaluate(() => [...document.querySelectorAll('[data-testid=replica]')].some((r) => Number(r.dataset.logStart) > 0));
+    for (let i = 0; i < 600 && !(await moved()); i++) {
+      const held = /Play/.test(await page.getByTestId('play').textContent()) && !(await page.getByTestId('seeking').count());
+      if (held) await page.getByTestId('play').click();
+      await page.waitForTimeout(100);
+    }
+    assert.ok(await moved(), 'retention moved the log start');
     const segments = await page.evaluate(() => Math.max(...[...document.querySelectorAll('[data-testid=replica]')].map((r) => Number(r.dataset.segments))));
     assert.ok(segments >= 2, `segments are drawn (${segments})`);
     assert.ok(await page.locator('[data-testid=log-bar] .boundary').count() > 0, 'segment boundaries are drawn');

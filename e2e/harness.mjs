@@ -39,9 +39,10 @@ async function waitForServer(url, tries = 50) {
  * Starts the static server and the browser; returns { page, url, close }. With `under`
  * (say 'slides/kscope'), the build is served from that subfolder of the site, as a copy of
  * dist/ next to a lecturer's slides is; `viewport` is the window's size (a slide's frame,
- * a projector, a phone).
+ * a projector, a phone). The first-run guide is marked as seen unless `guide` is true (a
+ * first visit).
  */
-export async function open(query = '', { under = '', viewport = { width: 1400, height: 1000 } } = {}) {
+export async function open(query = '', { under = '', viewport = { width: 1400, height: 1000 }, guide = false } = {}) {
   if (!existsSync(join(dist, 'index.html'))) {
     throw new Error('no release build in dist/: run `trunk build --release` first');
   }
@@ -66,6 +67,7 @@ export async function open(query = '', { under = '', viewport = { width: 1400, h
     ],
   });
   const context = await browser.newContext({ viewport });
+  if (!guide) await context.addInitScript(() => localStorage.setItem('kscope.guide.seen', '1'));
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

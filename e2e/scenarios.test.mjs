@@ -43,7 +43,9 @@ test('every scenario runs to its end and its ledger matches its stated outcome',
       await page.goto(page.url().split('?')[0] + `?scenario=${sc.id}&step=${sc.steps}&speed=10`);
       await page.getByTestId('caption').waitFor();
       await settled(page);
-      await page.getByTestId('next-step').click();
+      // The last step: Next is disabled, Play plays it to the end.
+      assert.ok(await page.getByTestId('next-step').isDisabled(), `${sc.id}: Next on the last step`);
+      if (/Play/.test(await page.getByTestId('play').textContent())) await page.getByTestId('play').click();
       await page.getByTestId('scenario-ended').waitFor({ timeout: 60000 });
       for (const e of sc.expect) {
         if (!FIGURES[e.figure]) continue; // not shown on the page (lag, unclean-elections)
@@ -183,6 +185,9 @@ test("a teacher's own scenario file runs from the page; a bad one is named by it
     await page.getByTestId('caption').waitFor();
     assert.equal(await page.getByTestId('scenario').inputValue(), 'my-lesson');
     assert.equal(await page.getByTestId('partitions').inputValue(), '2');
+    // The first caption holds; Next presents the last step, which plays to the end.
+    await page.getByTestId('play').filter({ hasText: 'Play' }).waitFor({ timeout: 20000 });
+    await page.getByTestId('next-step').click();
     await page.getByTestId('scenario-ended').waitFor({ timeout: 20000 });
     assert.equal(await page.getByTestId('caption').textContent(), 'Broker 0 crashes.');
     await page.getByTestId('open-scenario').setInputFiles({
@@ -200,10 +205,20 @@ test("a teacher's own scenario file runs from the page; a bad one is named by it
   }
 });
 
-test('while a scenario plays, captions change at their moments and the URL follows', async () => {
+test('a scenario holds each caption until the presenter moves on; Play then goes on, and the URL follows', async () => {
   const { page, errors, close } = await open('?scenario=acks-0&speed=10');
   try {
     await page.getByTestId('caption').waitFor();
+    // Step 1 plays to just before step 2 and holds there, its caption still shown.
+    await page.getByTestId('play').filter({ hasText: 'Play' }).waitFor({ timeout: 20000 });
+    assert.equal(await int(page, 'sim-time'), 3999);
+    assert.match(await page.getByTestId('caption-step').textContent(), /^Step 1 of 3/);
+    assert.doesNotMatch(page.url(), /step=/);
+    // The outcome is said in words, not as a test's assertion.
+    const outcome = await page.locator('.caption-expect').textContent();
+    assert.doesNotMatch(outcome, /[<>=]/);
+    assert.match(outcome, /^By the end: /);
+    await page.getByTestId('play').click();
     await page.waitForFunction(() => /^Step 2 of 3/.test(document.querySelector('[data-testid=caption-step]')?.textContent), null, { timeout: 20000 });
     assert.ok((await int(page, 'sim-time')) >= 4000, 'step 2 starts at 4 s');
     assert.match(page.url(), /scenario=acks-0&step=2/);

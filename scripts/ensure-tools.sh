@@ -52,7 +52,7 @@ if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VER%%
   npm install -g --prefix "$BINARYEN_PREFIX" --no-audit --no-fund "binaryen@$BINARYEN_VER"
 fi
 
-if [ -f "$ROOT/e2e/package.json" ] && [ ! -d "$ROOT/e2e/node_modules/playwright-core" ]; then
+if [ -f "$ROOT/e2e/package.json" ] && { [ ! -d "$ROOT/e2e/node_modules/playwright-core" ] || [ ! -d "$ROOT/e2e/node_modules/axe-core" ]; }; then
   say "installing the end-to-end tests' npm packages"
   ( cd "$ROOT/e2e" && npm ci --no-audit --no-fund )
 fi

@@ -71,3 +71,27 @@ fn every_scenario_reaches_its_stated_outcome() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// The rebalancing scenarios tell their story only if the consumer that joins has taken
+/// over a partition and processed records from it by the last caption.
+#[test]
+fn in_the_rebalancing_scenarios_the_newcomer_processes_records() {
+    for name in ["cooperative-rebalance.txt", "eager-rebalance.txt"] {
+        let sc = load(name);
+        let mut settings = sc.settings.clone();
+        let mut sim = script::build(&settings).unwrap();
+        let mut timeline = Timeline::merged(&sc.actions(), &[]);
+        let last = sc.steps.last().unwrap().at_us;
+        timeline.advance(&mut sim, &mut settings, Instant::from_micros(last));
+        let newcomer = sim
+            .consumers()
+            .iter()
+            .max_by_key(|(id, _)| **id)
+            .map(|(_, c)| c)
+            .unwrap();
+        assert!(
+            newcomer.consumed > 0,
+            "{name}: the newcomer processed nothing by the last caption"
+        );
+    }
+}

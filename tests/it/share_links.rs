@@ -2,6 +2,7 @@
 //! input (malformed, truncated, hostile) without panicking, within its bounds.
 
 use kscope_core::{BrokerId, ConsumerId, Instant, NodeId};
+use kscope_web::i18n::Lang::{En, Ko};
 use kscope_web::scenario::Timeline;
 use kscope_web::script::{self, Action};
 use kscope_web::settings::Settings;
@@ -214,15 +215,34 @@ fn mutated_links_never_panic() {
 fn the_decoder_is_bounded() {
     let long = format!("1{}", "_1~cb1".repeat(MAX_ACTIONS + 1));
     assert!(long.len() <= MAX_RUN_BYTES);
-    assert!(decode_run(&long).unwrap_err().contains("more than"));
+    let err = |run: &str, lang| decode_run(run).unwrap_err().text(lang);
+    assert!(err(&long, En).contains("more than"));
     let huge = "1_".to_string() + &"z".repeat(MAX_RUN_BYTES);
-    assert!(decode_run(&huge).unwrap_err().contains("longer than"));
-    assert!(decode_run("1_zzzzzzzzzzz~cb1")
-        .unwrap_err()
-        .contains("1 hour"));
-    assert!(decode_run("2_1~cb1").unwrap_err().contains("newer kscope"));
-    assert!(decode_run("x").unwrap_err().contains("format number"));
-    assert!(decode_run("1_1~xx1").unwrap_err().contains("Action 1"));
+    assert!(err(&huge, En).contains("longer than"));
+    assert!(err("1_zzzzzzzzzzz~cb1", En).contains("1 hour"));
+    assert!(err("2_1~cb1", En).contains("newer kscope"));
+    assert!(err("x", En).contains("format number"));
+    assert!(err("1_1~xx1", En).contains("Action 1"));
+    // In Korean, every one of them is said in Korean (the action's code is quoted).
+    for run in [
+        &long,
+        &huge,
+        "1_zzzzzzzzzzz~cb1",
+        "2_1~cb1",
+        "x",
+        "1_1~xx1",
+        "1_1cb1",
+        "1_$~cb1",
+    ] {
+        let ko = err(run, Ko);
+        let latin = ko
+            .replace("kscope", "")
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .count();
+        assert!(ko.contains("링크"), "{ko}");
+        assert!(latin <= 8, "English left in the Korean message: {ko}");
+    }
 }
 
 /// What a person did, recorded and written into a link, replays to the same ledger.

@@ -169,6 +169,9 @@ pub(crate) fn set_document_lang(lang: Lang) {
     {
         if root.get_attribute("lang").as_deref() != Some(lang.code()) {
             let _ = root.set_attribute("lang", lang.code());
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                doc.set_title(lang.text().doc_title);
+            }
         }
     }
 }
@@ -259,3 +262,48 @@ pub(crate) fn stage_cut(app: &web_sys::HtmlElement) -> bool {
 pub(crate) const FIT_TEXT: &str = ".stage .fit";
 /// The stage's boxes, whose content must not be taller than they are.
 pub(crate) const FIT_BOXES: &str = ".stage > *";
+
+/// Copies `text` to the clipboard: through the Clipboard API where the page may use it (a
+/// secure context; in a frame, one its host allows `clipboard-write`), else by selecting
+/// `input` (which holds the text) and the browser's copy command. Returns whether it was
+/// copied; when not, `input` is left selected for the person to copy.
+pub(crate) async fn copy_text(text: &str, input: Option<web_sys::HtmlInputElement>) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    if window.is_secure_context() {
+        let promise = window.navigator().clipboard().write_text(text);
+        if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+            return true;
+        }
+    }
+    let Some(input) = input else {
+        return false;
+    };
+    let _ = input.focus();
+    input.select();
+    window
+        .document()
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        .and_then(|d| d.exec_command("copy").ok())
+        .unwrap_or(false)
+}
+
+/// The key under which the page remembers that the first-run guide was dismissed.
+const GUIDE_SEEN_KEY: &str = "kscope.guide.seen";
+
+/// Whether this browser has dismissed the first-run guide (a browser that keeps no
+/// storage counts as not: the guide shows, and can be dismissed for the visit).
+pub(crate) fn guide_seen() -> bool {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(GUIDE_SEEN_KEY).ok().flatten())
+        .is_some()
+}
+
+/// Remembers that the first-run guide was dismissed.
+pub(crate) fn remember_guide_seen() {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(GUIDE_SEEN_KEY, "1");
+    }
+}

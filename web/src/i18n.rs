@@ -116,7 +116,6 @@ pub struct Text {
     pub next_seq: &'static str,
     pub batch_bar_title: &'static str,
     pub group: &'static str,
-    pub members: &'static str,
     pub lag: &'static str,
     pub committed: &'static str,
     pub unowned: &'static str,
@@ -201,7 +200,6 @@ pub struct Text {
     pub close_controls: &'static str,
     pub position: &'static str,
     pub log_start: &'static str,
-    pub segments_n: &'static str,
     pub log_title: &'static str,
     pub compacted_title: &'static str,
     pub legend_position: &'static str,
@@ -209,6 +207,25 @@ pub struct Text {
     pub log_scale: &'static str,
     pub isr: &'static str,
     pub isr_title: &'static str,
+    pub doc_title: &'static str,
+    pub stage_label: &'static str,
+    pub ledger_label: &'static str,
+    pub losses_label: &'static str,
+    pub consumers_label: &'static str,
+    pub controls_label: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    pub copy_failed: &'static str,
+    pub left_scenario: &'static str,
+    pub back_to_scenario: &'static str,
+    pub stay: &'static str,
+    pub text_size_title: &'static str,
+    pub text_large: &'static str,
+    pub scroll_hint: &'static str,
+    pub guide_title: &'static str,
+    pub guide_lines: [&'static str; 5],
+    pub guide_try: &'static str,
+    pub guide_done: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -274,7 +291,6 @@ pub static EN: Text = Text {
     next_seq: "next seq",
     batch_bar_title: "the open batch against batch.size",
     group: "group",
-    members: "member(s)",
     lag: "lag",
     committed: "committed",
     unowned: "unowned",
@@ -338,14 +354,38 @@ pub static EN: Text = Text {
     close_controls: "Close settings",
     position: "position",
     log_start: "start",
-    segments_n: "{} segment(s)",
-    log_title: "log start {start} · high watermark {hw} · log end {leo} · {n} segment(s)",
+    log_title: "log start {start} · high watermark {hw} · log end {leo} · {n}",
     compacted_title: "a compacted segment: {kept} of its {span} offsets still hold a record",
     legend_position: "the consumer's position",
     legend_segments: "a block is a segment; a paler one was compacted",
     log_scale: "every log on one scale: offsets {from} to {to}",
     isr: "ISR",
     isr_title: "the in-sync replicas: the brokers whose logs the leader counts toward the high watermark",
+    doc_title: "kscope · Kafka internals, simulated",
+    stage_label: "the cluster: brokers in columns, partitions in rows",
+    ledger_label: "the fate of every record",
+    losses_label: "lost records and their causes",
+    consumers_label: "consumers",
+    controls_label: "settings and actions",
+    copy: "Copy",
+    copied: "Copied.",
+    copy_failed: "Not copied here: the link is selected, press Ctrl+C (⌘C on a Mac).",
+    left_scenario: "You left the scenario “{}”: that setting needs a new cluster, so a new run started with your settings.",
+    back_to_scenario: "Back to the scenario, step {}",
+    stay: "Stay here",
+    text_size_title: "large text for a projector or the back of a room (text=large in a link)",
+    text_large: "large text",
+    scroll_hint: "Swipe the stage sideways to see every broker →",
+    guide_title: "How to read kscope",
+    guide_lines: [
+        "Columns are brokers, rows are the partitions of the topic orders. ★ marks a partition's leader, ● a follower.",
+        "Each replica's bar is its log, on one scale for the whole stage: green is committed (below the high watermark), light blue is written but not yet committed, thin lines are segment boundaries.",
+        "Moving shapes are messages: the producer's requests, the followers' fetches, the consumers' fetches and commits. The legend under the stage names them.",
+        "Break things: crash a broker, cut a link, crash a consumer. The ledger at the top counts every record's fate, and “what just happened” says what Kafka did.",
+        "New to this? A scenario tells one story step by step, with Next and Back.",
+    ],
+    guide_try: "Try a scenario",
+    guide_done: "Got it",
     scenario: "Scenario",
     free_play: "Free play (no scenario)",
     step_of: "Step {} of {}",
@@ -353,11 +393,11 @@ pub static EN: Text = Text {
     next_step: "Next ▶",
     step_keys: "PageDown, →, ↓ or space: next step · PageUp, ←, ↑: previous",
     scenario_over: "End of the scenario: press play to let it run on, or pick another.",
-    expected: "Expected",
+    expected: "By the end",
     fast_forward: "Fast-forwarding to {}…",
     share: "Share",
     share_title: "A link that replays this session: settings, seed, every action with its time, the scenario and its step",
-    share_ready: "This link replays what you see (select it and copy):",
+    share_ready: "This link replays what you see:",
     close: "Close",
     loading_scenarios: "Loading scenarios…",
     charts: "Charts",
@@ -400,9 +440,9 @@ pub static KO: Text = Text {
     distinct_keys: "서로 다른 키 수 (0 = 키 없음)",
     consumers: "컨슈머 수",
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
-    eager: "eager 리밸런싱",
+    eager: "eager 리밸런스",
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
-    cooperative: "cooperative 리밸런싱",
+    cooperative: "cooperative 리밸런스",
     broker: "브로커",
     running: "실행 중",
     down_not_fenced: "다운 · 아직 펜싱 전",
@@ -433,7 +473,6 @@ pub static KO: Text = Text {
     next_seq: "다음 시퀀스",
     batch_bar_title: "열린 배치가 batch.size 대비 찬 정도",
     group: "그룹",
-    members: "멤버",
     lag: "랙",
     committed: "커밋",
     unowned: "담당 없음",
@@ -498,14 +537,38 @@ pub static KO: Text = Text {
     close_controls: "설정 닫기",
     position: "위치",
     log_start: "시작",
-    segments_n: "세그먼트 {}개",
-    log_title: "로그 시작 {start} · 하이 워터마크 {hw} · 로그 끝 {leo} · 세그먼트 {n}개",
+    log_title: "로그 시작 {start} · 하이 워터마크 {hw} · 로그 끝 {leo} · {n}",
     compacted_title: "컴팩션된 세그먼트: 오프셋 {span}개 중 {kept}개에만 레코드가 남음",
     legend_position: "컨슈머의 위치",
     legend_segments: "블록 하나가 세그먼트, 옅은 블록은 컴팩션된 세그먼트",
     log_scale: "모든 로그는 같은 눈금: 오프셋 {from}부터 {to}까지",
     isr: "ISR",
     isr_title: "ISR(동기화된 복제본): 리더가 하이 워터마크를 계산할 때 세는 브로커들",
+    doc_title: "kscope · 시뮬레이션으로 보는 카프카 내부",
+    stage_label: "클러스터: 열은 브로커, 행은 파티션",
+    ledger_label: "모든 레코드의 결과",
+    losses_label: "잃어버린 레코드와 그 원인",
+    consumers_label: "컨슈머",
+    controls_label: "설정과 조작",
+    copy: "복사",
+    copied: "복사했습니다.",
+    copy_failed: "여기서는 복사하지 못했습니다. 링크를 선택해 두었으니 Ctrl+C(Mac은 ⌘C)를 누르세요.",
+    left_scenario: "시나리오 “{}”에서 나왔습니다. 그 설정은 새 클러스터가 필요해서 지금 설정으로 새 실행을 시작했습니다.",
+    back_to_scenario: "시나리오 {}단계로 돌아가기",
+    stay: "여기 머물기",
+    text_size_title: "프로젝터나 강의실 뒤쪽을 위한 큰 글자 (링크에서는 text=large)",
+    text_large: "큰 글자",
+    scroll_hint: "무대를 옆으로 밀면 모든 브로커가 보입니다 →",
+    guide_title: "kscope 읽는 법",
+    guide_lines: [
+        "열은 브로커, 행은 토픽 orders의 파티션입니다. ★는 파티션의 리더, ●는 팔로워입니다.",
+        "레플리카마다 있는 막대는 그 로그이고, 무대 전체가 같은 눈금을 씁니다. 초록은 커밋된 부분(하이 워터마크 아래), 연한 파랑은 쓰였지만 아직 커밋되지 않은 부분, 가는 선은 세그먼트 경계입니다.",
+        "움직이는 도형은 메시지입니다. 프로듀서의 요청, 팔로워의 fetch, 컨슈머의 fetch와 커밋. 무대 아래 범례에 이름이 있습니다.",
+        "직접 망가뜨려 보세요. 브로커를 죽이고, 링크를 끊고, 컨슈머를 죽여 보세요. 위쪽 장부는 모든 레코드의 결과를 세고, ‘방금 일어난 일’은 카프카가 한 일을 알려 줍니다.",
+        "처음이라면 시나리오가 이야기 하나를 단계별로 들려줍니다 (다음, 이전).",
+    ],
+    guide_try: "시나리오 해 보기",
+    guide_done: "알겠습니다",
     scenario: "시나리오",
     free_play: "자유 실행 (시나리오 없음)",
     step_of: "{}/{} 단계",
@@ -514,12 +577,12 @@ pub static KO: Text = Text {
     step_keys: "PageDown, →, ↓, 스페이스: 다음 단계 · PageUp, ←, ↑: 이전 단계",
     scenario_over:
         "시나리오가 끝났습니다. 재생을 누르면 계속 돌아가고, 다른 시나리오를 고를 수도 있습니다.",
-    expected: "예상 결과",
+    expected: "끝날 때까지",
     fast_forward: "{}까지 빨리 감는 중…",
     share: "공유",
     share_title:
         "이 세션을 그대로 다시 재생하는 링크: 설정, 시드, 시각이 붙은 모든 조작, 시나리오와 단계",
-    share_ready: "이 링크는 지금 보이는 것을 다시 재생합니다 (선택해서 복사하세요):",
+    share_ready: "이 링크는 지금 보이는 것을 다시 재생합니다:",
     close: "닫기",
     loading_scenarios: "시나리오를 불러오는 중…",
     charts: "차트",
@@ -556,7 +619,7 @@ pub fn bad_seed(lang: Lang, keep: u64) -> String {
             u64::MAX
         ),
         Lang::Ko => format!(
-            "시드는 0부터 {}까지의 정수여야 합니다. {keep}을(를) 유지합니다.",
+            "시드는 0부터 {}까지의 정수여야 합니다. 지금 시드({keep})를 유지합니다.",
             u64::MAX
         ),
     }
@@ -597,7 +660,7 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
     use Lang::{En, Ko};
     let fallback = match (&p.fallback, lang) {
         (Fallback::Value(v), En) => format!("using {v}"),
-        (Fallback::Value(v), Ko) => format!("{v}을(를) 씁니다"),
+        (Fallback::Value(v), Ko) => format!("대신 {v} 값을 씁니다"),
         (Fallback::KafkaDefault, En) => "using Kafka's default".into(),
         (Fallback::KafkaDefault, Ko) => "카프카 기본값을 씁니다".into(),
         (Fallback::BrowserLanguage, En) => "using the browser's language".into(),
@@ -610,15 +673,19 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
         (Fallback::NotReplayed, Ko) => "링크의 조작은 재생하지 않았습니다".into(),
     };
     let expected = match (&p.expected, lang) {
-        (Expected::Kafka(m) | Expected::Link(m), _) => return format!("{m} {fallback}."),
+        // After a whole sentence, the fallback is a sentence of its own.
+        (Expected::Kafka(m), _) => {
+            let stop = if m.ends_with('.') { "" } else { "." };
+            return format!("{m}{stop} {}.", sentence(&fallback));
+        }
+        (Expected::Link(e), _) => {
+            return format!("{} {}.", link_error(lang, e), sentence(&fallback))
+        }
         (Expected::Known, En) => {
             return format!("{} is not a setting kscope knows; {fallback}.", p.param)
         }
         (Expected::Known, Ko) => {
-            return format!(
-                "{}은(는) kscope가 아는 설정이 아닙니다. {fallback}.",
-                p.param
-            )
+            return format!("kscope에는 {} 설정이 없습니다. {fallback}.", p.param)
         }
         (Expected::Range(a, b), En) => format!("a whole number from {a} to {b}"),
         (Expected::Range(a, b), Ko) => format!("{a}부터 {b}까지의 정수"),
@@ -635,18 +702,249 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
         (Expected::Instant, En) => "an instant within the first hour".into(),
         (Expected::Instant, Ko) => "첫 한 시간 안의 시각".into(),
     };
+    let value = shown_value(&p.value);
     match lang {
-        En => format!("{}={} is not {expected}; {fallback}.", p.param, p.value),
+        En => format!("{}={value} is not {expected}; {fallback}.", p.param),
         Ko => format!(
-            "{}={}: 허용되는 값은 {expected}입니다. {fallback}.",
-            p.param, p.value
+            "{}={value}: 허용되는 값은 {expected}입니다. {fallback}.",
+            p.param
         ),
+    }
+}
+
+/// A value from the URL as a message quotes it: at most 40 characters, so a pasted
+/// paragraph cannot make the message (or the page) as wide as itself.
+fn shown_value(value: &str) -> String {
+    const MAX: usize = 40;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    }
+}
+
+/// `text` with its first letter capitalised, to stand as a sentence.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// A scenario's stated outcome in words: "no acknowledged record is lost", "some records
+/// are consumed", "at least 10 records are redelivered".
+pub fn outcome(lang: Lang, e: &crate::scenario::Expect) -> String {
+    use crate::scenario::{Metric, Op};
+    // What is counted: (English, Korean).
+    let (en, ko) = match e.metric {
+        Metric::Acked => ("records acknowledged", "확인된 레코드"),
+        Metric::Lost => ("acknowledged records lost", "잃어버린 확인된 레코드"),
+        Metric::Duplicated => ("records duplicated", "중복된 레코드"),
+        Metric::Reordered => ("records out of order", "순서가 바뀐 레코드"),
+        Metric::Consumed => ("records consumed", "소비된 레코드"),
+        Metric::Redelivered => ("records delivered again", "다시 전달된 레코드"),
+        Metric::Failed => ("sends failed", "실패한 전송"),
+        Metric::Lag => ("records of consumer lag", "컨슈머 랙"),
+        Metric::UncleanElections => ("unclean elections", "unclean 선출"),
+    };
+    let v = e.value;
+    match (lang, e.op, v) {
+        (Lang::En, Op::Eq, 0) | (Lang::En, Op::Lt, 1) | (Lang::En, Op::Le, 0) => format!("no {en}"),
+        (Lang::En, Op::Gt, 0) | (Lang::En, Op::Ge, 1) => format!("some {en}"),
+        (Lang::En, Op::Eq, v) => format!("exactly {v} {en}"),
+        (Lang::En, Op::Gt, v) => format!("more than {v} {en}"),
+        (Lang::En, Op::Ge, v) => format!("at least {v} {en}"),
+        (Lang::En, Op::Lt, v) => format!("fewer than {v} {en}"),
+        (Lang::En, Op::Le, v) => format!("at most {v} {en}"),
+        (Lang::Ko, Op::Eq, 0) | (Lang::Ko, Op::Lt, 1) | (Lang::Ko, Op::Le, 0) => {
+            format!("{ko} 없음")
+        }
+        (Lang::Ko, Op::Gt, 0) | (Lang::Ko, Op::Ge, 1) => format!("{ko} 있음"),
+        (Lang::Ko, Op::Eq, v) => format!("{ko} 정확히 {v}"),
+        (Lang::Ko, Op::Gt, v) => format!("{ko} {v} 초과"),
+        (Lang::Ko, Op::Ge, v) => format!("{ko} {v} 이상"),
+        (Lang::Ko, Op::Lt, v) => format!("{ko} {v} 미만"),
+        (Lang::Ko, Op::Le, v) => format!("{ko} {v} 이하"),
+    }
+}
+
+/// "3 members", "1 member"; "멤버 3명".
+pub fn members(lang: Lang, n: usize) -> String {
+    match (lang, n) {
+        (Lang::En, 1) => "1 member".into(),
+        (Lang::En, n) => format!("{n} members"),
+        (Lang::Ko, n) => format!("멤버 {n}명"),
+    }
+}
+
+/// "2 segments", "1 segment"; "세그먼트 2개".
+pub fn segments(lang: Lang, n: usize) -> String {
+    match (lang, n) {
+        (Lang::En, 1) => "1 segment".into(),
+        (Lang::En, n) => format!("{n} segments"),
+        (Lang::Ko, n) => format!("세그먼트 {n}개"),
+    }
+}
+
+/// What is wrong with a link's record of actions, in words.
+pub fn link_error(lang: Lang, e: &crate::share::LinkError) -> String {
+    use crate::share::{Damage, LinkError, MAX_ACTIONS, MAX_RUN_BYTES, VERSION};
+    match (e, lang) {
+        (LinkError::TooLong, Lang::En) => format!(
+            "The link's record of actions is longer than kscope reads ({MAX_RUN_BYTES} bytes)."
+        ),
+        (LinkError::TooLong, Lang::Ko) => {
+            format!("링크의 조작 기록이 kscope가 읽는 길이({MAX_RUN_BYTES}바이트)보다 깁니다.")
+        }
+        (LinkError::Newer(v), Lang::En) => format!(
+            "The link was made by a newer kscope (format {v}); this one reads format {VERSION}."
+        ),
+        (LinkError::Newer(v), Lang::Ko) => format!(
+            "더 새로운 kscope가 만든 링크입니다(형식 {v}). 이 kscope는 형식 {VERSION}을 읽습니다."
+        ),
+        (LinkError::NoVersion, Lang::En) => {
+            "The link's record of actions does not start with its format number.".into()
+        }
+        (LinkError::NoVersion, Lang::Ko) => {
+            "링크의 조작 기록이 형식 번호로 시작하지 않습니다.".into()
+        }
+        (LinkError::TooMany, Lang::En) => {
+            format!("The link holds more than {MAX_ACTIONS} actions.")
+        }
+        (LinkError::TooMany, Lang::Ko) => {
+            format!("링크에 조작이 {MAX_ACTIONS}개보다 많습니다.")
+        }
+        (LinkError::Damaged { index, why }, Lang::En) => {
+            let why = match why {
+                Damage::NoTilde(entry) => format!("'{entry}' has no '~'"),
+                Damage::BadTime(dt) => format!("'{dt}' is not a time"),
+                Damage::PastLimit => "it is past the longest run kscope replays (1 hour)".into(),
+                Damage::BadAction { reason, .. } => reason.clone(),
+            };
+            format!("Action {index} of the link is damaged: {why}.")
+        }
+        (LinkError::Damaged { index, why }, Lang::Ko) => {
+            let why = match why {
+                Damage::NoTilde(entry) => format!("'{entry}'에 '~'가 없습니다"),
+                Damage::BadTime(dt) => format!("'{dt}'는 시각이 아닙니다"),
+                Damage::PastLimit => "kscope가 재생하는 가장 긴 실행(1시간)을 넘습니다".into(),
+                Damage::BadAction { code, .. } => {
+                    format!("'{code}'는 kscope가 아는 조작이 아닙니다")
+                }
+            };
+            format!("링크의 {index}번째 조작이 손상되었습니다. {why}.")
+        }
+    }
+}
+
+/// Korean particles chosen by the word before them. A template writes both forms, as
+/// `브로커 {0}이(가)`; this picks the one the word takes (`브로커 1이`, `브로커 2가`), reading
+/// digits as Sino-Korean numbers (1 일, 2 이, 3 삼, …; a number ending in 0 ends in 십,
+/// 백, 천 or 만, or is 영, all with a final consonant) and Latin letters as their usual
+/// loanword endings (a final l, m or n keeps its consonant).
+pub fn particles(text: &str) -> String {
+    // (both forms, after a final consonant, after a vowel); 으로 is also 로 after ㄹ.
+    const PAIRS: [(&str, &str, &str); 5] = [
+        ("이(가)", "이", "가"),
+        ("을(를)", "을", "를"),
+        ("은(는)", "은", "는"),
+        ("와(과)", "과", "와"),
+        ("(으)로", "으로", "로"),
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for (both, consonant, vowel) in PAIRS {
+            if let Some(tail) = rest.strip_prefix(both) {
+                let last = out.chars().last();
+                let form = match final_consonant(last) {
+                    Some(Final::Rieul) if both == "(으)로" => vowel,
+                    Some(_) => consonant,
+                    None => vowel,
+                };
+                out.push_str(form);
+                rest = tail;
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+enum Final {
+    Rieul,
+    Other,
+}
+
+/// The final consonant of how `c` ends when read aloud in Korean, if it has one.
+fn final_consonant(c: Option<char>) -> Option<Final> {
+    let c = c?;
+    match c {
+        '가'..='힣' => match (c as u32 - 0xAC00) % 28 {
+            0 => None,
+            8 => Some(Final::Rieul),
+            _ => Some(Final::Other),
+        },
+        '1' | '7' | '8' | 'l' | 'L' => Some(Final::Rieul),
+        '0' | '3' | '6' | 'm' | 'n' | 'M' | 'N' => Some(Final::Other),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_value_is_quoted_short_and_a_fallback_after_a_sentence_starts_one() {
+        let p = Problem::new(
+            "seed",
+            &"9".repeat(20_000),
+            Expected::WholeNumber,
+            Fallback::Value("1".into()),
+        );
+        for lang in Lang::ALL {
+            let text = problem(lang, &p);
+            assert!(text.chars().count() < 200, "{text}");
+            assert!(text.contains(&format!("{}…", "9".repeat(40))), "{text}");
+        }
+        let p = Problem::new(
+            "acks",
+            "2",
+            Expected::Kafka("Invalid value 2 for configuration acks.".into()),
+            Fallback::KafkaDefault,
+        );
+        assert_eq!(
+            problem(Lang::En, &p),
+            "Invalid value 2 for configuration acks. Using Kafka's default."
+        );
+    }
+
+    #[test]
+    fn korean_particles_follow_the_word_before_them() {
+        let cases = [
+            ("브로커 1이(가) 리더", "브로커 1이 리더"),
+            ("브로커 2이(가) 리더", "브로커 2가 리더"),
+            ("브로커 10이(가)", "브로커 10이"),
+            ("c4을(를) 내보냄", "c4를 내보냄"),
+            ("c3을(를) 내보냄", "c3을 내보냄"),
+            ("orders-0, orders-5을(를) 반납", "orders-0, orders-5를 반납"),
+            ("range을(를) 실행", "range를 실행"),
+            ("roundrobin을(를) 실행", "roundrobin을 실행"),
+            ("producer와(과) 브로커 1", "producer와 브로커 1"),
+            ("브로커 0와(과) 브로커 2", "브로커 0과 브로커 2"),
+            ("시드은(는)", "시드는"),
+            ("토픽은(는)", "토픽은"),
+            ("브로커 1(으)로", "브로커 1로"),
+            ("브로커 3(으)로", "브로커 3으로"),
+            ("파티션(으)로", "파티션으로"),
+        ];
+        for (template, said) in cases {
+            assert_eq!(particles(template), said, "{template}");
+        }
+    }
 
     #[test]
     fn the_browser_language_picks_korean_for_every_korean_locale() {

@@ -97,6 +97,14 @@ pub enum Msg {
     Resized,
     /// Opens or closes the embedded page's control drawer.
     ToggleDrawer,
+    /// Copies the share link; then whether it was copied.
+    CopyShare,
+    Copied(bool),
+    /// Dismisses the first-run guide; `true` also starts the first scenario.
+    CloseGuide(bool),
+    /// Goes back to the scenario a setting left, or stays.
+    BackToScenario,
+    StayOut,
 }
 
 /// The page: the [`Player`] and what it takes to draw it.
@@ -133,6 +141,11 @@ pub struct App {
     fit_checked_ms: f64,
     /// Embedded with controls: whether their drawer is open.
     drawer_open: bool,
+    /// The share link's field, and whether Copy copied it (`None`: not tried yet).
+    share_input: NodeRef,
+    copied: Option<bool>,
+    /// The first-run guide is open (a first visit, not embedded, no scenario asked for).
+    guide: bool,
     /// Whether a scenario is being presented (read by the keyboard listener).
     presenting: Rc<std::cell::Cell<bool>>,
     /// The animation-frame loop (see [`FrameLoop`]).
@@ -197,7 +210,10 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let player = Player::new(&query(), browser_lang());
+        let query = query();
+        let player = Player::new(&query, browser_lang());
+        let guide =
+            !player.settings.embed && !query.contains("scenario=") && !browser::guide_seen();
         let presenting = Rc::new(std::cell::Cell::new(false));
         ctx.link().send_future(async {
             let (good, bad) = load_scenarios().await;
@@ -226,6 +242,9 @@ impl Component for App {
             fitted: None,
             fit_checked_ms: 0.0,
             drawer_open: false,
+            share_input: NodeRef::default(),
+            copied: None,
+            guide,
             _keys: key_listener(ctx.link().clone(), presenting.clone()),
             presenting,
             frames: FrameLoop::new(ctx.link().clone()),
@@ -321,10 +340,44 @@ impl Component for App {
             }
             Msg::Share => {
                 p.share_link = Some(format!("{}?{}", browser::page_address(), p.share_query()));
+                self.copied = None;
                 true
             }
             Msg::CloseShare => {
                 p.share_link = None;
+                self.copied = None;
+                true
+            }
+            Msg::CopyShare => {
+                let Some(link) = p.share_link.clone() else {
+                    return false;
+                };
+                let input = self.share_input.cast::<HtmlInputElement>();
+                ctx.link().send_future(async move {
+                    Msg::Copied(browser::copy_text(&link, input).await)
+                });
+                false
+            }
+            Msg::Copied(done) => {
+                self.copied = Some(done);
+                true
+            }
+            Msg::CloseGuide(try_one) => {
+                self.guide = false;
+                browser::remember_guide_seen();
+                if try_one {
+                    if let Some(first) = p.scenarios.first().map(|s| s.id.clone()) {
+                        p.pick_scenario(&first);
+                    }
+                }
+                true
+            }
+            Msg::BackToScenario => {
+                p.back_to_scenario();
+                true
+            }
+            Msg::StayOut => {
+                p.left = None;
                 true
             }
             Msg::OpenFile(None) => true,
@@ -400,7 +453,7 @@ impl Component for App {
                     caption={sc.steps[i].caption(lang).to_string()}
                     seeking={self.player.seek.map(|s| script::format_time(s.to_us))}
                     ended={self.player.sim.now().micros() >= sc.end_us}
-                    expect={sc.expect.iter().map(|e| e.to_text()).collect::<Vec<_>>().join(" · ")}
+                    expect={sc.expect.iter().map(|e| e.in_words(lang)).collect::<Vec<_>>().join(", ")}
                     {lang}
                     dispatch={self.dispatch.clone()} />
             },
@@ -461,12 +514,29 @@ impl Component for App {
                     <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
                 </header>
                 { for self.player.notices.iter().map(|n| html! { <div class="notice" role="alert">{n}</div> }) }
+                if let Some((sc, step)) = &self.player.left {
+                    <div class="notice left-scenario" role="alert" data-testid="left-scenario">
+                        <span>{t.left_scenario.replace("{}", sc.title(lang))}</span>
+                        <span class="notice-actions">
+                            <button class="primary" data-testid="back-to-scenario" onclick={self.dispatch.reform(|_| Msg::BackToScenario)}>
+                                {t.back_to_scenario.replace("{}", &(step + 1).to_string())}
+                            </button>
+                            <button onclick={self.dispatch.reform(|_| Msg::StayOut)}>{t.stay}</button>
+                        </span>
+                    </div>
+                }
                 if let Some(link) = &self.player.share_link {
                     <div class="share-box">
                         <label for="share-link">{t.share_ready}</label>
-                        <input id="share-link" data-testid="share-link" type="text" readonly=true value={link.clone()}
+                        <input id="share-link" data-testid="share-link" type="text" readonly=true value={link.clone()} ref={self.share_input.clone()}
                             onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select())} />
+                        <button class="primary" data-testid="copy-link" onclick={self.dispatch.reform(|_| Msg::CopyShare)}>{t.copy}</button>
                         <button onclick={self.dispatch.reform(|_| Msg::CloseShare)}>{t.close}</button>
+                        if let Some(done) = self.copied {
+                            <span class="copy-status" data-testid="copy-status" role="status" data-copied={done.to_string()}>
+                                { if done { t.copied } else { t.copy_failed } }
+                            </span>
+                        }
                     </div>
                 }
                 <div class={classes!("workspace", (panel.is_none() || drawer).then_some("stage-only"))}>
@@ -479,6 +549,9 @@ impl Component for App {
                     }
                     <main class="stage-wrap">
                         { caption }
+                        if !settings.embed {
+                            <p class="scroll-hint" aria-hidden="true">{t.scroll_hint}</p>
+                        }
                         <div class="stage-box">
                             <StageView stage={Same(st.clone())} {lang} dispatch={self.dispatch.clone()} />
                             // Drawn by `draw_dots` every frame, outside Yew's diffing.
@@ -492,6 +565,16 @@ impl Component for App {
                         }
                     </main>
                 </div>
+                if self.guide && !self.player.presenting() {
+                    <section class="guide" data-testid="guide" role="dialog" aria-labelledby="guide-title">
+                        <h2 id="guide-title">{t.guide_title}</h2>
+                        <ul>{ for t.guide_lines.iter().map(|l| html! { <li>{*l}</li> }) }</ul>
+                        <div class="guide-actions">
+                            <button class="primary" data-testid="guide-try" onclick={self.dispatch.reform(|_| Msg::CloseGuide(true))}>{t.guide_try}</button>
+                            <button data-testid="guide-close" onclick={self.dispatch.reform(|_| Msg::CloseGuide(false))}>{t.guide_done}</button>
+                        </div>
+                    </section>
+                }
             </div>
         }
     }

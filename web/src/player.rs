@@ -96,6 +96,9 @@ pub struct Player {
     pub series: Rc<charts::Series>,
     /// The link the share button made (a new run forgets it).
     pub share_link: Option<String>,
+    /// The scenario a setting needing a new cluster left, and the step it was at: the
+    /// page says so and offers to go back.
+    pub left: Option<(Rc<Scenario>, usize)>,
     /// The language when the URL names none.
     fallback_lang: Lang,
     /// The URL changed since the page last wrote it.
@@ -135,6 +138,7 @@ impl Player {
             names: Rc::new(Vec::new()),
             series: Rc::new(charts::Series::default()),
             share_link: None,
+            left: None,
             fallback_lang,
             url_changed: true,
         };
@@ -199,9 +203,32 @@ impl Player {
         Frame::Played
     }
 
+    /// Plays or pauses. Presenting, playing goes to the end of the step shown and holds
+    /// there (as Next does for the next step), so a caption stays until the presenter
+    /// moves on; held at a step's end, it presents the next; past the last step's end it
+    /// plays on.
     pub fn toggle_play(&mut self) {
-        self.playing = !self.playing;
-        self.hold_us = None;
+        if self.playing {
+            self.playing = false;
+            self.hold_us = None;
+            return;
+        }
+        let (Some(sc), Some(i)) = (self.scenario.clone(), self.step_index()) else {
+            self.playing = true;
+            self.hold_us = None;
+            return;
+        };
+        let now = self.sim.now().micros();
+        let hold = sc.hold_after(i);
+        if now < hold {
+            self.playing = true;
+            self.hold_us = Some(hold);
+        } else if i + 1 < sc.steps.len() {
+            self.present_step(true);
+        } else {
+            self.playing = true;
+            self.hold_us = None;
+        }
     }
 
     /// One step: the next due event, or the timeline's action if it comes first.
@@ -275,8 +302,10 @@ impl Player {
         match build(&next) {
             Ok(sim) => {
                 let shrunk = next.partitions < self.settings.partitions;
-                self.scenario = None;
+                let step = self.step_index().unwrap_or(0);
+                let left = self.scenario.take().map(|sc| (sc, step));
                 self.new_run(sim, next);
+                self.left = left;
                 if shrunk {
                     self.notices
                         .push(i18n::topic_recreated(self.lang(), self.settings.partitions));
@@ -391,8 +420,22 @@ impl Player {
         }
     }
 
+    /// Goes back to the scenario a setting left, at the step it was at (replayed from its
+    /// beginning with the scenario's settings, as a reload at that step would).
+    pub fn back_to_scenario(&mut self) {
+        if let Some((sc, step)) = self.left.take() {
+            let session = Session {
+                scenario: Some(sc.id.clone()),
+                step: (step > 0).then_some(step),
+                ..Session::default()
+            };
+            self.start_scenario(sc, Some(session));
+        }
+    }
+
     /// Starts the scenario with this id; any other id leaves scenarios.
     pub fn pick_scenario(&mut self, id: &str) {
+        self.left = None;
         match self.scenarios.iter().find(|s| s.id == id).cloned() {
             Some(sc) => self.start_scenario(sc, None),
             None => {
@@ -552,9 +595,12 @@ impl Player {
             }
         };
         self.scenario = Some(sc.clone());
+        self.left = None;
         self.new_run(sim, settings);
         let session = session.unwrap_or_default();
         self.playing = self.settings.autoplay && session.step.is_none() && !shared;
+        // The first caption holds until the presenter moves on.
+        self.hold_us = self.playing.then(|| sc.hold_after(0));
         self.start_replay(Some(&sc), session);
     }
 

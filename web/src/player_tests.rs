@@ -251,3 +251,81 @@ fn the_url_follows_settings_and_a_bad_seed_is_refused_in_the_page_language() {
     p.set_seed("7");
     assert!(p.take_url().is_some_and(|q| q.contains("seed=7")));
 }
+
+/// Plays frames of 30 ms until the player pauses (at most `limit`).
+fn play_until_held(p: &mut Player, limit: usize) {
+    let mut wall = clock(0.0);
+    for _ in 0..limit {
+        if !p.playing {
+            return;
+        }
+        p.frame(30.0, &mut wall);
+    }
+    panic!("still playing after {limit} frames");
+}
+
+#[test]
+fn a_scenario_holds_each_caption_until_the_presenter_moves_on() {
+    let mut p = presenting();
+    assert!(p.playing, "the scenario starts playing (autoplay)");
+    play_until_held(&mut p, 1_000);
+    assert_eq!(p.step_index(), Some(0), "the first caption holds");
+    assert_eq!(p.sim.now().micros(), 2_000_000 - 1);
+    // Play, held at a step's end, presents the next step.
+    p.toggle_play();
+    seek_to_end(&mut p, 16.0, 1_000);
+    assert_eq!(p.step_index(), Some(1));
+    play_until_held(&mut p, 1_000);
+    assert_eq!(p.sim.now().micros(), 4_000_000 - 1);
+    // Paused mid-step, Play plays on to the step's end only.
+    p.present_step(true);
+    seek_to_end(&mut p, 16.0, 1_000);
+    let mut wall = clock(0.0);
+    p.frame(30.0, &mut wall);
+    p.toggle_play();
+    assert!(!p.playing);
+    p.toggle_play();
+    play_until_held(&mut p, 1_000);
+    assert_eq!(p.step_index(), Some(2));
+    assert_eq!(
+        p.sim.now().micros(),
+        6_000_000,
+        "the last step holds at the end"
+    );
+    // Past the end, Play runs on freely.
+    p.toggle_play();
+    for _ in 0..10 {
+        p.frame(30.0, &mut wall);
+    }
+    assert!(p.playing);
+    assert!(p.sim.now().micros() > 6_000_000);
+}
+
+#[test]
+fn a_setting_that_needs_a_new_cluster_leaves_the_scenario_and_offers_the_way_back() {
+    let mut p = presenting();
+    p.present_step(true);
+    seek_to_end(&mut p, 16.0, 1_000);
+    assert_eq!(p.step_index(), Some(1));
+    // A live change (the rate) stays in the scenario.
+    p.set_param("rate", "150");
+    assert!(p.presenting());
+    assert!(p.left.is_none());
+    // The brokers' count needs a new cluster: the scenario is left, and said to be.
+    p.set_param("brokers", "4");
+    assert!(!p.presenting());
+    let (sc, step) = p.left.clone().expect("the scenario left is kept");
+    assert_eq!((sc.id.as_str(), step), ("test-steps", 1));
+    assert_eq!(p.settings.brokers, 4);
+    p.back_to_scenario();
+    assert!(p.presenting());
+    assert!(p.left.is_none());
+    seek_to_end(&mut p, 16.0, 1_000);
+    assert_eq!(p.step_index(), Some(1), "back at the step it was at");
+    assert_eq!(p.settings.brokers, 3, "with the scenario's settings");
+    // Picking another scenario (or none) forgets it.
+    p.set_param("brokers", "5");
+    assert!(p.left.is_some());
+    p.pick_scenario("");
+    assert!(p.left.is_none());
+}

@@ -159,6 +159,11 @@ impl Expect {
         };
         format!("{}{op}{}", self.metric.name(), self.value)
     }
+
+    /// The outcome in words, as a caption says it ("no acknowledged record is lost").
+    pub fn in_words(&self, lang: Lang) -> String {
+        crate::i18n::outcome(lang, self)
+    }
 }
 
 /// A scenario, as read from its file.

@@ -35,7 +35,7 @@ pub enum Expected {
     /// Kafka's own message, as Kafka prints it.
     Kafka(String),
     /// What is wrong with a link's record of actions.
-    Link(String),
+    Link(crate::share::LinkError),
 }
 
 /// What the page does instead.
@@ -413,14 +413,14 @@ mod tests {
         );
         assert_eq!(
             problems[0].text(Lang::Ko),
-            "brokers=40: 허용되는 값은 1부터 9까지의 정수입니다. 3을(를) 씁니다."
+            "brokers=40: 허용되는 값은 1부터 9까지의 정수입니다. 대신 3 값을 씁니다."
         );
         assert!(problems[1]
             .text(Lang::En)
             .starts_with("Invalid value 2 for configuration acks"));
         assert_eq!(
             problems[3].text(Lang::Ko),
-            "color은(는) kscope가 아는 설정이 아닙니다. 무시합니다."
+            "kscope에는 color 설정이 없습니다. 무시합니다."
         );
     }
 

@@ -75,44 +75,77 @@ pub fn encode_run(actions: &[(u64, Action)]) -> String {
     out
 }
 
-/// Reads a `run` value; an error says what is wrong in words.
-pub fn decode_run(run: &str) -> Result<Vec<(u64, Action)>, String> {
+/// What is wrong with a link's record of actions (said in words by
+/// [`crate::i18n::link_error`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkError {
+    /// Longer than [`MAX_RUN_BYTES`].
+    TooLong,
+    /// Written by a newer kscope, in this format.
+    Newer(u32),
+    /// It does not start with a format number.
+    NoVersion,
+    /// More than [`MAX_ACTIONS`] actions.
+    TooMany,
+    /// The action at this position (counted from 1) cannot be read.
+    Damaged { index: usize, why: Damage },
+}
+
+/// Why one action of a link cannot be read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Damage {
+    /// The entry has no `~` between its time and its action.
+    NoTilde(String),
+    /// The time is not a base-36 number.
+    BadTime(String),
+    /// The action falls past the longest run kscope replays.
+    PastLimit,
+    /// The action's code is not one kscope knows (its reason, in English, from
+    /// [`Action::parse_code`]).
+    BadAction { code: String, reason: String },
+}
+
+impl LinkError {
+    /// The error in words, in `lang`.
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::link_error(lang, self)
+    }
+}
+
+/// Reads a `run` value.
+pub fn decode_run(run: &str) -> Result<Vec<(u64, Action)>, LinkError> {
     if run.len() > MAX_RUN_BYTES {
-        return Err(format!(
-            "The link's record of actions is longer than kscope reads ({MAX_RUN_BYTES} bytes)."
-        ));
+        return Err(LinkError::TooLong);
     }
     let mut parts = run.split('_');
     let version = parts.next().unwrap_or("");
     match version.parse::<u32>() {
         Ok(VERSION) => {}
-        Ok(v) if v > VERSION => {
-            return Err(format!(
-                "The link was made by a newer kscope (format {v}); this one reads format {VERSION}."
-            ))
-        }
-        _ => {
-            return Err(
-                "The link's record of actions does not start with its format number.".into(),
-            )
-        }
+        Ok(v) if v > VERSION => return Err(LinkError::Newer(v)),
+        _ => return Err(LinkError::NoVersion),
     }
     let mut out = Vec::new();
     let mut t = 0u64;
     for (i, entry) in parts.enumerate() {
         if i == MAX_ACTIONS {
-            return Err(format!("The link holds more than {MAX_ACTIONS} actions."));
+            return Err(LinkError::TooMany);
         }
-        let bad = |why: String| format!("Action {} of the link is damaged: {why}.", i + 1);
+        let bad = |why: Damage| LinkError::Damaged { index: i + 1, why };
         let (dt, code) = entry
             .split_once('~')
-            .ok_or_else(|| bad(format!("'{entry}' has no '~'")))?;
-        let dt = parse_base36(dt).ok_or_else(|| bad(format!("'{dt}' is not a time")))?;
+            .ok_or_else(|| bad(Damage::NoTilde(entry.into())))?;
+        let dt = parse_base36(dt).ok_or_else(|| bad(Damage::BadTime(dt.into())))?;
         t = t
             .checked_add(dt)
             .filter(|t| *t <= MAX_TIME_US)
-            .ok_or_else(|| bad("it is past the longest run kscope replays (1 hour)".into()))?;
-        out.push((t, Action::parse_code(code).map_err(bad)?));
+            .ok_or_else(|| bad(Damage::PastLimit))?;
+        let action = Action::parse_code(code).map_err(|reason| {
+            bad(Damage::BadAction {
+                code: code.into(),
+                reason,
+            })
+        })?;
+        out.push((t, action));
     }
     Ok(out)
 }

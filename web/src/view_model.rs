@@ -14,7 +14,7 @@ macro_rules! tr {
     ($lang:expr, $en:literal, $ko:literal $(, $arg:expr)* $(,)?) => {
         match $lang {
             Lang::En => format!($en $(, $arg)*),
-            Lang::Ko => format!($ko $(, $arg)*),
+            Lang::Ko => $crate::i18n::particles(&format!($ko $(, $arg)*)),
         }
     };
 }
@@ -174,7 +174,6 @@ fn node(n: kscope_core::NodeId, lang: Lang) -> String {
 /// what they mean for the group (its coordinator moving).
 pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Option<String> {
     use kscope_core::event::{ElectionKind, Event, LeaveReason, RebalanceReason};
-    let t = e.at.millis();
     let name = |tp: &kscope_core::TopicPartition| -> Option<String> {
         let topic = names.get(tp.topic.0 as usize)?;
         (!topic.starts_with("__")).then(|| format!("{topic}-{}", tp.partition))
@@ -251,7 +250,7 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
         Event::TruncationDetected { consumer, partition, position, diverging_offset } => tr!(
             l,
             "c{0} found {1} truncated under it after the leader change (KIP-320): its position {2} is past where the new leader's log diverges, {3}",
-            "c{0}가 리더 교체 뒤 {1}이(가) 잘린 것을 발견함 (KIP-320): 위치 {2}가 새 리더의 로그가 갈라지는 지점 {3}보다 뒤임",
+            "c{0}이(가) 리더 교체 뒤 {1}이(가) 잘린 것을 발견함 (KIP-320): 위치 {2}이(가) 새 리더의 로그가 갈라지는 지점 {3}보다 뒤임",
             consumer.0,
             name(partition)?,
             position.0,
@@ -365,7 +364,7 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             Some(ld) => tr!(
                 l,
                 "generation {0}: {1} member(s), c{2} is the leader and assigns the partitions",
-                "세대 {0}: 멤버 {1}, 리더 c{2}가 파티션을 할당함",
+                "세대 {0}: 멤버 {1}, 리더 c{2}이(가) 파티션을 할당함",
                 generation,
                 members.len(),
                 ld.0
@@ -404,7 +403,7 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
         Event::AssignmentComputed { consumer, assignor, transferring, .. } if *transferring > 0 => tr!(
             l,
             "c{0} ran {1}: {2} partition(s) must first be revoked by their owners (a second rebalance follows)",
-            "c{0}가 {1}을(를) 실행: 파티션 {2}개는 먼저 기존 담당자가 반납해야 함 (두 번째 리밸런스가 이어짐)",
+            "c{0}이(가) {1}을(를) 실행: 파티션 {2}개는 먼저 기존 담당자가 반납해야 함 (두 번째 리밸런스가 이어짐)",
             consumer.0,
             assignor.name(),
             transferring
@@ -412,14 +411,14 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
         Event::PartitionsRevoked { consumer, partitions } if !partitions.is_empty() => tr!(
             l,
             "c{0} revoked {1} (onPartitionsRevoked)",
-            "c{0}가 {1}을(를) 반납 (onPartitionsRevoked)",
+            "c{0}이(가) {1}을(를) 반납 (onPartitionsRevoked)",
             consumer.0,
             list(partitions)
         ),
         Event::PartitionsLost { consumer, partitions } if !partitions.is_empty() => tr!(
             l,
             "c{0} lost {1}: it was no longer in the group, so it could not commit (onPartitionsLost)",
-            "c{0}가 {1}을(를) 잃음: 이미 그룹에서 빠져 커밋할 수 없었음 (onPartitionsLost)",
+            "c{0}이(가) {1}을(를) 잃음: 이미 그룹에서 빠져 커밋할 수 없었음 (onPartitionsLost)",
             consumer.0,
             list(partitions)
         ),
@@ -433,7 +432,7 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
         Event::RecordsConsumed { consumer, partition, records, redelivered, .. } if *redelivered > 0 => tr!(
             l,
             "c{0} processed {1} record(s) of {2} again (redelivered: committed offsets were behind)",
-            "c{0}가 {2}의 레코드 {1}건을 다시 처리 (재전달: 커밋 오프셋이 뒤처져 있었음)",
+            "c{0}이(가) {2}의 레코드 {1}건을 다시 처리 (재전달: 커밋 오프셋이 뒤처져 있었음)",
             consumer.0,
             redelivered.min(records),
             name(partition)?
@@ -448,7 +447,7 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
         Event::ConsumerError { consumer, error } => format!("c{}: {:?}", consumer.0, error),
         _ => return None,
     };
-    Some(format!("{t} ms · {text}"))
+    Some(text)
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ pub fn CaptionBar(p: &CaptionBarProps) -> Html {
                 <span class="caption-step" data-testid="caption-step">{step}</span>
                 <span class="caption-nav">
                     <button data-testid="prev-step" disabled={p.index == 0} onclick={p.dispatch.reform(|_| Msg::PrevStep)} title={t.step_keys}>{t.prev_step}</button>
-                    <button data-testid="next-step" class="primary" onclick={p.dispatch.reform(|_| Msg::NextStep)} title={t.step_keys}>{t.next_step}</button>
+                    <button data-testid="next-step" class="primary" disabled={p.index + 1 >= p.total} onclick={p.dispatch.reform(|_| Msg::NextStep)} title={t.step_keys}>{t.next_step}</button>
                 </span>
             </div>
             <p class="caption" data-testid="caption" aria-live="polite">{&p.caption}</p>
@@ -227,6 +227,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let scenario_ref = use_select_value(props.scenario.clone());
     let speed_ref = use_select_value(settings::speed_name(s.speed).to_string());
     let lang_ref = use_select_value(props.lang.code().to_string());
+    let on_text = link.reform(|e: Event| {
+        let large = e.target_unchecked_into::<HtmlInputElement>().checked();
+        Msg::SetParam("text", (if large { "large" } else { "normal" }).into())
+    });
     let on_file = link.reform(|e: Event| {
         let input = e.target_unchecked_into::<HtmlInputElement>();
         let file = input.files().and_then(|f| f.get(0));
@@ -238,7 +242,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
         Msg::PickScenario(e.target_unchecked_into::<HtmlSelectElement>().value())
     });
     html! {
-        <aside class="controls" data-testid="controls" aria-label="controls">
+        <aside class="controls" data-testid="controls" aria-label={t.controls_label}>
+            // On a phone the two parts go above and below the stage (style.css).
+            <div class="controls-main">
             <label class="control scenario-pick">
                 <span class="name">{t.scenario}</span>
                 <select data-testid="scenario" onchange={on_scenario} ref={scenario_ref}>
@@ -270,17 +276,26 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <input data-testid="seed" type="text" inputmode="numeric" value={s.seed.to_string()} onchange={on_seed} size="6" />
                 </label>
             </div>
-            <label class="control small">{t.language}
-                <select data-testid="lang" onchange={on_lang} ref={lang_ref}>
-                    { for Lang::ALL.iter().map(|l| html! { <option value={l.code()} selected={*l == props.lang}>{l.name()}</option> }) }
-                </select>
-            </label>
-            <h3>{t.cluster}</h3>
-            { section(Section::Cluster, s, props.lang, link) }
-            <h3>{t.producer}</h3>
-            { section(Section::Producer, s, props.lang, link) }
-            <h3>{t.consumer_group}</h3>
-            { section(Section::Consumers, s, props.lang, link) }
+            <div class="row2">
+                <label class="control small">{t.language}
+                    <select data-testid="lang" onchange={on_lang} ref={lang_ref}>
+                        { for Lang::ALL.iter().map(|l| html! { <option value={l.code()} selected={*l == props.lang}>{l.name()}</option> }) }
+                    </select>
+                </label>
+                <label class="control small large-text-pick" title={t.text_size_title}>
+                    <input type="checkbox" data-testid="text-size" checked={s.large_text} onchange={on_text} />
+                    <span>{t.text_large}</span>
+                </label>
+            </div>
+            </div>
+            <div class="controls-settings">
+                <h2>{t.cluster}</h2>
+                { section(Section::Cluster, s, props.lang, link) }
+                <h2>{t.producer}</h2>
+                { section(Section::Producer, s, props.lang, link) }
+                <h2>{t.consumer_group}</h2>
+                { section(Section::Consumers, s, props.lang, link) }
+            </div>
         </aside>
     }
 }

@@ -48,7 +48,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                     <span data-testid="latency-p99">{ms(r.latency_p99_ms)}</span>{" ms"}
                 </span>
             </div>
-            <section class="ledger" aria-label="ledger">
+            <section class="ledger" aria-label={t.ledger_label}>
                 { counter(t.sent, "ledger-sent", vm.sent, "") }
                 { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good") }
                 { counter(t.failed, "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
@@ -196,8 +196,8 @@ pub fn Losses(props: &LossesProps) -> Html {
         return html! {};
     }
     html! {
-        <section class="losses" data-testid="losses" aria-label="lost records">
-            <h3>{props.lang.text().why_lost}</h3>
+        <section class="losses" data-testid="losses" aria-label={props.lang.text().losses_label}>
+            <h2>{props.lang.text().why_lost}</h2>
             <ul>
                 { for props.list.iter().map(|(cause, n)| html! { <li><strong>{n}</strong>{format!(" {} ", props.lang.text().acked_records)}{cause}</li> }) }
             </ul>
@@ -217,13 +217,21 @@ pub struct EventLogProps {
 /// duplicates recognised.
 #[function_component]
 pub fn EventLog(props: &EventLogProps) -> Html {
+    let t = props.lang.text();
     html! {
-        <section class="events" data-testid="event-log" aria-label="events" aria-live="polite">
-            <h3>{props.lang.text().what_happened}</h3>
+        <section class="events" data-testid="event-log" aria-labelledby="events-title">
+            <h2 id="events-title">{t.what_happened}</h2>
             if props.events.0.is_empty() {
-                <p class="muted">{props.lang.text().nothing_yet}</p>
+                <p class="muted">{t.nothing_yet}</p>
             } else {
-                <ol>{ for props.events.0.iter().filter_map(|e| view_model::describe(e, &props.names.0, props.lang)).map(|l| html! { <li>{l}</li> }) }</ol>
+                // Newest first, each with its instant: a line keeps its label as others arrive.
+                // It scrolls, so it takes the keyboard's focus (the arrows scroll it).
+                <ul tabindex="0" aria-label={t.what_happened}>{ for props.events.0.iter().filter_map(|e| {
+                    let at = e.at.millis();
+                    view_model::describe(e, &props.names.0, props.lang).map(|text| (at, text))
+                }).map(|(at, text)| html! {
+                    <li><time>{format!("{at} ms")}</time>{text}</li>
+                }) }</ul>
             }
         </section>
     }

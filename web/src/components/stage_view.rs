@@ -46,7 +46,7 @@ pub fn StageView(props: &StageProps) -> Html {
     );
     let columns = Rc::new(st.columns.clone());
     html! {
-        <div class="stage" {style} aria-label="stage">
+        <div class="stage" {style} role="region" aria-label={lang.text().stage_label}>
             <div class="head producer-head">
                 <strong>{lang.text().producer}</strong>
                 <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(lang)}</span>
@@ -84,6 +84,8 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
         (false, false) => t.down_not_fenced,
         (false, true) => t.down_fenced,
     };
+    // Every broker has the same buttons: each names its broker for a screen reader.
+    let named = |action: &str| format!("{action} ({} {id})", t.broker);
     if props.compact {
         let mark = match (c.up, props.coordinator) {
             (false, _) => "✕",
@@ -99,11 +101,11 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 </div>
                 <div class="actions">
                     if c.up {
-                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title}>{"✕"}</button>
+                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title} aria-label={named(t.crash)}>{"✕"}</button>
                     } else {
-                        <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))} title={t.restart}>{"↻"}</button>
+                        <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))} title={t.restart} aria-label={named(t.restart)}>{"↻"}</button>
                     }
-                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title}>
+                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(if c.producer_link_cut { t.heal } else { t.cut })}>
                         { if c.producer_link_cut { t.heal } else { t.cut } }
                     </button>
                 </div>
@@ -126,18 +128,18 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
             </div>
             <div class="actions">
                 if c.up {
-                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title}>{t.crash}</button>
+                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title} aria-label={named(t.crash)}>{t.crash}</button>
                 } else {
-                    <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))}>{t.restart}</button>
+                    <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))} aria-label={named(t.restart)}>{t.restart}</button>
                 }
-                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title}>
+                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(if c.producer_link_cut { t.heal } else { t.cut })}>
                     { if c.producer_link_cut { t.heal } else { t.cut } }
                 </button>
-                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::Act(Action::DropResponse(id)))} title={t.drop_title}>{t.drop}</button>
-                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.isolate_title}>
+                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::Act(Action::DropResponse(id)))} title={t.drop_title} aria-label={named(t.drop)}>{t.drop}</button>
+                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.isolate_title} aria-label={named(if c.isolated { t.rejoin } else { t.isolate })}>
                     { if c.isolated { t.rejoin } else { t.isolate } }
                 </button>
-                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.slow_title}>{t.slow}</button>
+                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.slow_title} aria-label={named(t.slow)}>{t.slow}</button>
             </div>
         </div>
     }
@@ -180,7 +182,7 @@ pub fn RowView(props: &RowProps) -> Html {
                     { a.next_sequence.map(|s| format!("{} {s}", t.next_seq)).unwrap_or_default() }
                 </span>
             </div>
-            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, props.window, t)) }
+            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, props.window, props.lang)) }
             { owner_view(r, t) }
         </>
     }
@@ -283,7 +285,7 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
             <div class="status fit">
                 {state}
                 { g.generation.map(|n| format!(" · {} {n}", t.generation)).unwrap_or_default() }
-                {format!(" · {} {} · {} {}", g.members, t.members, t.lag, g.total_lag)}
+                {format!(" · {} · {} {}", crate::i18n::members(props.lang, g.members), t.lag, g.total_lag)}
             </div>
             <div class="meta fit">{format!("{} · {}", g.assignor, protocol)}</div>
         </div>
@@ -313,13 +315,13 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
     };
     if props.cards.is_empty() {
         return html! {
-            <section class="consumers" aria-label="consumers">
+            <section class="consumers" aria-label={t.consumers_label}>
                 <p class="muted">{t.no_consumers_card}</p>
             </section>
         };
     }
     html! {
-        <section class="consumers" aria-label="consumers">
+        <section class="consumers" aria-label={t.consumers_label}>
             { for props.cards.iter().map(|c| {
                 let id = c.id;
                 let alive = matches!(c.state, "running" | "paused");
@@ -345,12 +347,12 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                         <div class="meta">{format!("{} {} · {} {} · {} {} · {} {}", t.processed, c.consumed, t.redelivered, c.redelivered, t.in_hand, c.processing, t.fetched, c.buffered)}</div>
                         <div class="actions">
                             if alive {
-                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.consumer_crash_title}>{t.crash}</button>
-                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.pause_consumer_title}>
+                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.consumer_crash_title} aria-label={format!("{} (c{id})", t.crash)}>{t.crash}</button>
+                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.pause_consumer_title} aria-label={format!("{} (c{id})", if c.state == "paused" { t.resume_consumer } else { t.pause_consumer })}>
                                     { if c.state == "paused" { t.resume_consumer } else { t.pause_consumer } }
                                 </button>
                             } else {
-                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::Act(Action::RestartConsumer(id)))}>{t.restart}</button>
+                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::Act(Action::RestartConsumer(id)))} aria-label={format!("{} (c{id})", t.restart)}>{t.restart}</button>
                             }
                         </div>
                     </div>
@@ -365,8 +367,9 @@ pub(crate) fn cell_view(
     cell: Option<&Cell>,
     col: &Column,
     window: (i64, i64),
-    t: &i18n::Text,
+    lang: Lang,
 ) -> Html {
+    let t = lang.text();
     let Some(c) = cell else {
         return html! { <div class={classes!("cell", "empty", (!col.up).then_some("down"))}></div> };
     };
@@ -384,9 +387,9 @@ pub(crate) fn cell_view(
                 { if c.leader { format!(" · {} {}", t.epoch, r.leader_epoch) } else { String::new() } }
                 if !c.in_isr { <span class="out">{format!(" · {}", t.out_of_isr)}</span> }
             </span>
-            { log_bar(c, window, t) }
+            { log_bar(c, window, lang) }
             <span class="nums fit">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}</span>
-            <span class="nums fit">{format!("{} {} · {}", t.log_start, c.log_start_offset, t.segments_n.replace("{}", &segments.to_string()))}</span>
+            <span class="nums fit">{format!("{} {} · {}", t.log_start, c.log_start_offset, crate::i18n::segments(lang, segments))}</span>
         </div>
     }
 }
@@ -399,7 +402,8 @@ const BAR_UNITS: f64 = 1000.0;
 /// pale blue, a compacted segment paler by the share of offsets it lost; the group's
 /// committed offset and the owner's position as marks. An SVG drawn with attributes, not
 /// `style`: a strict content policy allows it.
-fn log_bar(c: &Cell, window: (i64, i64), t: &i18n::Text) -> Html {
+fn log_bar(c: &Cell, window: (i64, i64), lang: Lang) -> Html {
+    let t = lang.text();
     let (from, to) = window;
     let span = (to - from).max(1) as f64;
     let x = |o: i64| BAR_UNITS * ((o - from) as f64 / span).clamp(0.0, 1.0);
@@ -425,7 +429,7 @@ fn log_bar(c: &Cell, window: (i64, i64), t: &i18n::Text) -> Html {
         .replace("{start}", &c.log_start_offset.to_string())
         .replace("{hw}", &c.high_watermark.to_string())
         .replace("{leo}", &c.log_end_offset.to_string())
-        .replace("{n}", &c.segments.len().to_string());
+        .replace("{n}", &crate::i18n::segments(lang, c.segments.len()));
     html! {
         <svg class="log" data-testid="log-bar" viewBox={format!("0 0 {BAR_UNITS} 12")} preserveAspectRatio="none" role="img" aria-label={title.clone()}>
             <title>{title}</title>
@@ -449,7 +453,7 @@ fn log_bar(c: &Cell, window: (i64, i64), t: &i18n::Text) -> Html {
                 <line class="committed-mark" x1={n(x(o))} x2={n(x(o))} y1="0" y2="12" />
             }
             if let Some((o, hue)) = c.position {
-                <line class="position-mark" x1={n(x(o))} x2={n(x(o))} y1="0" y2="12" stroke={format!("hsl({hue} 60% 42%)")} />
+                <line class="position-mark" x1={n(x(o))} x2={n(x(o))} y1="0" y2="12" stroke={format!("oklch(50% 0.13 {hue})")} />
             }
         </svg>
     }
