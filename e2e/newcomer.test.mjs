@@ -211,3 +211,24 @@ test('a release build left running for 30 seconds logs nothing to its console', 
     await close();
   }
 });
+
+test('__consumer_offsets is reachable: the partition that stores the group, its leader the coordinator, and the commits it holds', async () => {
+  const { page, errors, close } = await open('?speed=5', { viewport: { width: 1400, height: 900 } });
+  try {
+    const offsets = page.getByTestId('consumer-offsets');
+    await offsets.waitFor();
+    await offsets.locator('summary').click();
+    await page.waitForFunction(() => /orders-\d → \d+/.test(document.querySelector('[data-testid=offsets-commits]')?.textContent || ''), null, { timeout: 30000 });
+    const text = await offsets.textContent();
+    const partition = await offsets.getAttribute('data-partition');
+    assert.match(text, new RegExp(`__consumer_offsets-${partition}`));
+    const coordinator = await page.locator('[data-testid=broker]:has([data-testid=coordinator])').getAttribute('data-broker');
+    assert.match(text, new RegExp(`Its leader, broker ${coordinator}, is the group's coordinator`));
+    assert.match(await page.getByTestId('offsets-metadata').textContent(), /generation \d+, \d+ members?/);
+    await offsets.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshots, 'consumer-offsets.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

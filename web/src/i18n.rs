@@ -226,6 +226,11 @@ pub struct Text {
     pub guide_lines: [&'static str; 5],
     pub guide_try: &'static str,
     pub guide_done: &'static str,
+    pub offsets_summary: &'static str,
+    pub offsets_replicas: &'static str,
+    pub offsets_log: &'static str,
+    pub offsets_commits: &'static str,
+    pub offsets_none: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -386,6 +391,11 @@ pub static EN: Text = Text {
     ],
     guide_try: "Try a scenario",
     guide_done: "Got it",
+    offsets_summary: "where the group is stored",
+    offsets_replicas: "replicas",
+    offsets_log: "its log (cleanup.policy=compact: the latest record of each key stays)",
+    offsets_commits: "committed offsets",
+    offsets_none: "nothing committed yet",
     scenario: "Scenario",
     free_play: "Free play (no scenario)",
     step_of: "Step {} of {}",
@@ -569,6 +579,11 @@ pub static KO: Text = Text {
     ],
     guide_try: "시나리오 해 보기",
     guide_done: "알겠습니다",
+    offsets_summary: "그룹이 저장되는 곳",
+    offsets_replicas: "레플리카",
+    offsets_log: "로그 (cleanup.policy=compact: 키마다 최신 레코드가 남음)",
+    offsets_commits: "커밋된 오프셋",
+    offsets_none: "아직 커밋 없음",
     scenario: "시나리오",
     free_play: "자유 실행 (시나리오 없음)",
     step_of: "{}/{} 단계",
@@ -764,6 +779,44 @@ pub fn outcome(lang: Lang, e: &crate::scenario::Expect) -> String {
         (Lang::Ko, Op::Ge, v) => format!("{ko} {v} 이상"),
         (Lang::Ko, Op::Lt, v) => format!("{ko} {v} 미만"),
         (Lang::Ko, Op::Le, v) => format!("{ko} {v} 이하"),
+    }
+}
+
+/// Why the group lives in its `__consumer_offsets` partition, and who leads it.
+pub fn offsets_why(
+    lang: Lang,
+    group: &str,
+    partition: u32,
+    of: u32,
+    leader: Option<u32>,
+) -> String {
+    let leader = match (lang, leader) {
+        (Lang::En, Some(b)) => format!(" Its leader, broker {b}, is the group's coordinator."),
+        (Lang::En, None) => " It has no leader now, so the group has no coordinator.".into(),
+        (Lang::Ko, Some(b)) => particles(&format!(
+            " 이 파티션의 리더인 브로커 {b}이(가) 그룹 코디네이터입니다."
+        )),
+        (Lang::Ko, None) => " 지금은 리더가 없어 그룹 코디네이터도 없습니다.".into(),
+    };
+    match lang {
+        Lang::En => format!("Partition {partition} of {of}: the Java hash code of “{group}”, made non-negative, modulo offsets.topic.num.partitions ({of}).{leader}"),
+        Lang::Ko => format!("{of}개 중 파티션 {partition}: “{group}”의 자바 해시 코드를 음이 아니게 만든 뒤 offsets.topic.num.partitions({of})로 나눈 나머지입니다.{leader}"),
+    }
+}
+
+/// The group's metadata record, in words.
+pub fn offsets_metadata(lang: Lang, generation: Option<i32>, members: usize) -> String {
+    match (lang, generation) {
+        (Lang::En, Some(g)) => format!(
+            "group metadata: generation {g}, {}",
+            self::members(lang, members)
+        ),
+        (Lang::En, None) => "group metadata: not loaded (no coordinator)".into(),
+        (Lang::Ko, Some(g)) => format!(
+            "그룹 메타데이터: 세대 {g}, {}",
+            self::members(lang, members)
+        ),
+        (Lang::Ko, None) => "그룹 메타데이터: 불러오지 않음 (코디네이터 없음)".into(),
     }
 }
 

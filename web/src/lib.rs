@@ -45,7 +45,8 @@ use browser::{
 };
 use components::stage_view::legend;
 use components::{
-    CaptionBar, Charts, ConsumerCards, Controls, EventLog, Links, Losses, Readouts, Same, StageView,
+    CaptionBar, Charts, ConsumerCards, Controls, EventLog, Links, Losses, OffsetsView, Readouts,
+    Same, StageView,
 };
 
 /// The stage is drawn at most this often (wall milliseconds): 30 frames a second are
@@ -484,6 +485,7 @@ impl Component for App {
                 { legend(&vm, st.log_window, lang) }
                 if !settings.embed {
                     <ConsumerCards cards={st.consumers.clone()} {lang} dispatch={self.dispatch.clone()} />
+                    <OffsetsView group_id={st.group.group_id.clone()} offsets={st.group.offsets.clone()} {lang} />
                     <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
                 }
                 <Losses list={losses} {lang} />

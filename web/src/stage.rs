@@ -125,6 +125,33 @@ pub struct GroupHead {
     pub protocol: &'static str,
     pub members: usize,
     pub total_lag: i64,
+    /// The `__consumer_offsets` partition that stores the group, once the topic exists.
+    pub offsets: Option<OffsetsPartition>,
+}
+
+/// The `__consumer_offsets` partition holding the group (`GroupCoordinator.partitionFor`:
+/// the group id's Java hash code, made non-negative, modulo
+/// `offsets.topic.num.partitions`), and what it holds for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OffsetsPartition {
+    pub partition: u32,
+    /// `offsets.topic.num.partitions`.
+    pub partitions: u32,
+    /// Its leader: the group's coordinator.
+    pub leader: Option<u32>,
+    /// Its replicas, each with whether it is in the ISR.
+    pub replicas: Vec<(u32, bool)>,
+    /// The leader's log.
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+    pub log_end_offset: i64,
+    pub segments: usize,
+    /// The group's latest values there (what compaction keeps): its generation and
+    /// members, and each partition's committed offset (the application topic's
+    /// partition, the offset).
+    pub generation: Option<i32>,
+    pub members: usize,
+    pub committed: Vec<(u32, i64)>,
 }
 
 /// One consumer process.
@@ -455,6 +482,42 @@ pub fn stage(sim: &Sim) -> Stage {
     }
 }
 
+fn offsets_partition(sim: &Sim, group_id: &str) -> Option<OffsetsPartition> {
+    let topic = sim.offsets_topic()?;
+    let partitions = sim.topics()[topic.0 as usize].partitions.len() as u32;
+    let partition = kscope_core::group::partition_for(group_id, partitions);
+    let tp = TopicPartition::new(topic, partition);
+    let state = sim.partition(tp);
+    let leader_log = state
+        .leader
+        .and_then(|b| sim.brokers().get(&b))
+        .and_then(|b| b.replicas.get(&tp));
+    let group = sim.group(group_id).map(|(_, g)| g);
+    Some(OffsetsPartition {
+        partition,
+        partitions,
+        leader: state.leader.map(|b| b.0),
+        replicas: state
+            .replicas
+            .iter()
+            .map(|b| (b.0, state.isr.contains(b)))
+            .collect(),
+        log_start_offset: leader_log.map_or(0, |r| r.log.log_start_offset().0),
+        high_watermark: leader_log.map_or(0, |r| r.high_watermark.0),
+        log_end_offset: leader_log.map_or(0, |r| r.log.log_end_offset().0),
+        segments: leader_log.map_or(0, |r| r.log.segments().len()),
+        generation: group.map(|g| g.generation),
+        members: group.map_or(0, |g| g.members.len()),
+        committed: group.map_or(Vec::new(), |g| {
+            g.committed
+                .iter()
+                .filter(|(tp, _)| tp.topic.0 == 0)
+                .map(|(tp, o)| (tp.partition, o.0))
+                .collect()
+        }),
+    })
+}
+
 /// A log's segments as the stage draws them; with `compacted`, what each still holds.
 fn segment_blocks(log: &kscope_core::log::Log, compacted: bool) -> Vec<SegmentBlock> {
     let segments = log.segments();
@@ -505,6 +568,7 @@ fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead
         },
         members: group.map_or(0, |(_, g)| g.members.len()),
         total_lag: lags.iter().filter_map(|l| l.lag).sum(),
+        offsets: offsets_partition(sim, &config.group_id),
     }
 }
 
@@ -718,6 +782,37 @@ pub fn sends(sim: &Sim, now: Instant, window: kscope_core::Duration, limit: usiz
 mod tests {
     use super::*;
     use kscope_core::SimConfig;
+
+    /// The group's `__consumer_offsets` partition is the one its coordinator leads, and it
+    /// holds the offsets the group committed.
+    #[test]
+    fn the_offsets_partition_is_the_coordinators_and_holds_the_commits() {
+        let mut sim = crate::script::build(&crate::settings::Settings::default()).expect("valid");
+        assert!(
+            stage(&sim).group.offsets.is_none(),
+            "created when a group needs it"
+        );
+        sim.step(kscope_core::Instant::from_millis(12_000));
+        let st = stage(&sim);
+        let o = st.group.offsets.expect("created by now");
+        assert_eq!(o.partitions, 50, "offsets.topic.num.partitions");
+        assert_eq!(
+            o.partition,
+            kscope_core::group::partition_for(&st.group.group_id, 50)
+        );
+        assert_eq!(o.leader, st.group.coordinator);
+        assert_eq!(o.replicas.len(), 3);
+        assert!(o.high_watermark > 0 && o.high_watermark <= o.log_end_offset);
+        let lags = sim.group_lag();
+        assert!(!o.committed.is_empty(), "auto-commit ran");
+        for (p, off) in &o.committed {
+            let lag = lags
+                .iter()
+                .find(|l| l.partition.topic.0 == 0 && l.partition.partition == *p);
+            assert_eq!(lag.and_then(|l| l.committed).map(|c| c.0), Some(*off));
+        }
+        assert_eq!(o.generation, Some(st.group.generation.unwrap()));
+    }
 
     /// The painter finds a kind's look at the kind's index in the palette built from ALL.
     #[test]

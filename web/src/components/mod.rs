@@ -9,7 +9,7 @@ pub mod stage_view;
 
 pub use controls::{CaptionBar, Controls};
 pub use readouts::{Charts, EventLog, Losses, Readouts};
-pub use stage_view::{ConsumerCards, Links, StageView};
+pub use stage_view::{ConsumerCards, Links, OffsetsView, StageView};
 
 /// Shared data compared by identity: the app replaces it, never changes it in place, so
 /// an unchanged pointer means unchanged contents (and no deep comparison per render).

@@ -494,3 +494,57 @@ pub(crate) fn legend(vm: &view_model::ViewModel, window: (i64, i64), lang: Lang)
         </footer>
     }
 }
+
+/// The props of [`OffsetsView`].
+#[derive(Properties, PartialEq)]
+pub struct OffsetsProps {
+    pub group_id: String,
+    pub offsets: Option<stage::OffsetsPartition>,
+    pub lang: Lang,
+}
+
+/// The `__consumer_offsets` partition that stores the group: why that one, its replicas,
+/// its leader's log, and the group's latest values in it.
+#[function_component]
+pub fn OffsetsView(props: &OffsetsProps) -> Html {
+    let Some(o) = &props.offsets else {
+        return html! {};
+    };
+    let lang = props.lang;
+    let t = lang.text();
+    let replicas = o
+        .replicas
+        .iter()
+        .map(|(b, in_isr)| {
+            let lead = if o.leader == Some(*b) { "★" } else { "●" };
+            let out = if *in_isr {
+                String::new()
+            } else {
+                format!(" ({})", t.out_of_isr)
+            };
+            format!("{lead} {} {b}{out}", t.broker)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    html! {
+        <details class="offsets" data-testid="consumer-offsets" data-partition={o.partition.to_string()}>
+            <summary>{format!("__consumer_offsets-{} · {}", o.partition, t.offsets_summary)}</summary>
+            <p>{i18n::offsets_why(lang, &props.group_id, o.partition, o.partitions, o.leader)}</p>
+            <dl>
+                <dt>{t.offsets_replicas}</dt>
+                <dd>{replicas}</dd>
+                <dt>{t.offsets_log}</dt>
+                <dd data-testid="offsets-log">{format!("{} {} · HW {} · LEO {} · {}", t.log_start, o.log_start_offset, o.high_watermark, o.log_end_offset, i18n::segments(lang, o.segments))}</dd>
+                <dt>{t.offsets_commits}</dt>
+                <dd data-testid="offsets-commits">
+                    { if o.committed.is_empty() {
+                        t.offsets_none.to_string()
+                    } else {
+                        o.committed.iter().map(|(p, off)| format!("orders-{p} → {off}")).collect::<Vec<_>>().join(" · ")
+                    } }
+                </dd>
+            </dl>
+            <p class="meta" data-testid="offsets-metadata">{i18n::offsets_metadata(lang, o.generation, o.members)}</p>
+        </details>
+    }
+}
