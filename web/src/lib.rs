@@ -12,6 +12,7 @@
 //! - [`App`]: the thin component that holds the player and renders.
 
 pub mod charts;
+pub mod guide;
 pub mod i18n;
 pub mod params;
 pub mod player;
@@ -101,6 +102,8 @@ pub enum Msg {
     /// Copies the share link; then whether it was copied.
     CopyShare,
     Copied(bool),
+    /// The first-run guide's file arrived (or could not be read: no guide then).
+    GuideLoaded(Result<String, String>),
     /// Dismisses the first-run guide; `true` also starts the first scenario.
     CloseGuide(bool),
     /// Goes back to the scenario a setting left, or stays.
@@ -145,8 +148,9 @@ pub struct App {
     /// The share link's field, and whether Copy copied it (`None`: not tried yet).
     share_input: NodeRef,
     copied: Option<bool>,
-    /// The first-run guide is open (a first visit, not embedded, no scenario asked for).
-    guide: bool,
+    /// The first-run guide, once its file arrived, while it is open (a first visit, not
+    /// embedded, no scenario asked for).
+    guide: Option<Rc<guide::Guide>>,
     /// Whether a scenario is being presented (read by the keyboard listener).
     presenting: Rc<std::cell::Cell<bool>>,
     /// The animation-frame loop (see [`FrameLoop`]).
@@ -213,8 +217,11 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let query = query();
         let player = Player::new(&query, browser_lang());
-        let guide =
-            !player.settings.embed && !query.contains("scenario=") && !browser::guide_seen();
+        if !player.settings.embed && !query.contains("scenario=") && !browser::guide_seen() {
+            ctx.link().send_future(async {
+                Msg::GuideLoaded(browser::fetch_text("help/guide.txt").await)
+            });
+        }
         let presenting = Rc::new(std::cell::Cell::new(false));
         ctx.link().send_future(async {
             let (good, bad) = load_scenarios().await;
@@ -245,7 +252,7 @@ impl Component for App {
             drawer_open: false,
             share_input: NodeRef::default(),
             copied: None,
-            guide,
+            guide: None,
             _keys: key_listener(ctx.link().clone(), presenting.clone()),
             presenting,
             frames: FrameLoop::new(ctx.link().clone()),
@@ -363,8 +370,13 @@ impl Component for App {
                 self.copied = Some(done);
                 true
             }
+            Msg::GuideLoaded(text) => {
+                // A guide that cannot be read is not shown: the page works without it.
+                self.guide = text.and_then(|t| guide::Guide::parse(&t)).ok().map(Rc::new);
+                true
+            }
             Msg::CloseGuide(try_one) => {
-                self.guide = false;
+                self.guide = None;
                 browser::remember_guide_seen();
                 if try_one {
                     if let Some(first) = p.scenarios.first().map(|s| s.id.clone()) {
@@ -567,10 +579,10 @@ impl Component for App {
                         }
                     </main>
                 </div>
-                if self.guide && !self.player.presenting() {
+                if let Some(guide) = self.guide.as_ref().filter(|_| !self.player.presenting()) {
                     <section class="guide" data-testid="guide" role="dialog" aria-labelledby="guide-title">
-                        <h2 id="guide-title">{t.guide_title}</h2>
-                        <ul>{ for t.guide_lines.iter().map(|l| html! { <li>{*l}</li> }) }</ul>
+                        <h2 id="guide-title">{guide.title(lang)}</h2>
+                        <ul>{ for guide.points(lang).map(|l| html! { <li>{l}</li> }) }</ul>
                         <div class="guide-actions">
                             <button class="primary" data-testid="guide-try" onclick={self.dispatch.reform(|_| Msg::CloseGuide(true))}>{t.guide_try}</button>
                             <button data-testid="guide-close" onclick={self.dispatch.reform(|_| Msg::CloseGuide(false))}>{t.guide_done}</button>
