@@ -802,6 +802,14 @@ pub fn offsets_metadata(lang: Lang, generation: Option<i32>, members: usize) -> 
     }
 }
 
+/// How many events in a row an event log line stands for: " (12 times)", " (12번)".
+pub fn times(lang: Lang, n: u32) -> String {
+    match lang {
+        Lang::En => format!(" ({n} times)"),
+        Lang::Ko => format!(" ({n}번)"),
+    }
+}
+
 /// "3 members", "1 member"; "멤버 3명".
 pub fn members(lang: Lang, n: usize) -> String {
     match (lang, n) {

@@ -11,6 +11,7 @@
 
 use std::rc::Rc;
 
+use kscope_core::event::Event;
 use kscope_core::{BrokerId, ConsumerId, Duration, Instant, NodeId, Sim, TimedEvent};
 
 use crate::i18n::{self, Lang};
@@ -89,7 +90,7 @@ pub struct Player {
     /// The session the URL asked for, until the scenarios it names have loaded.
     pending: Option<Session>,
     /// The last notable events, newest first.
-    pub log: Rc<Vec<TimedEvent>>,
+    pub log: Rc<Vec<LogLine>>,
     /// The topics' names, for the event log.
     pub names: Rc<Vec<String>>,
     /// The charts' samples (replaced, not changed, when a sample is added).
@@ -720,7 +721,9 @@ impl Player {
     }
 
     /// Keeps the notable events for the log, newest first, and drops the rest; they are
-    /// put in words when drawn, in the page's language of the moment.
+    /// put in words when drawn, in the page's language of the moment. A segment roll is
+    /// told for the partition's leader only, and rolls in a row of one partition make
+    /// one line that counts them (small segments roll several times a second).
     fn take_events(&mut self) {
         let names: Vec<String> = self
             .sim
@@ -728,11 +731,17 @@ impl Player {
             .iter()
             .map(|t| t.spec.name.clone())
             .collect();
-        let mut fresh: Vec<TimedEvent> = self
+        let fresh: Vec<TimedEvent> = self
             .sim
             .drain_events()
             .into_iter()
             .filter(|e| view_model::describe(e, &names, Lang::En).is_some())
+            .filter(|e| match &e.event {
+                Event::SegmentRolled {
+                    broker, partition, ..
+                } => self.sim.partition(*partition).leader == Some(*broker),
+                _ => true,
+            })
             .collect();
         if *self.names != names {
             self.names = Rc::new(names);
@@ -740,11 +749,44 @@ impl Player {
         if fresh.is_empty() {
             return;
         }
-        fresh.reverse();
-        fresh.truncate(LOG_LINES);
-        fresh.extend(self.log.iter().take(LOG_LINES - fresh.len()).cloned());
-        self.log = Rc::new(fresh);
+        let mut log: Vec<LogLine> = self.log.iter().take(LOG_LINES).cloned().collect();
+        log.reverse();
+        for event in fresh {
+            let again = match (log.last().map(|l| &l.event.event), &event.event) {
+                (
+                    Some(Event::SegmentRolled {
+                        broker: a,
+                        partition: p,
+                        ..
+                    }),
+                    Event::SegmentRolled {
+                        broker: b,
+                        partition: q,
+                        ..
+                    },
+                ) => a == b && p == q,
+                _ => false,
+            };
+            match log.last_mut() {
+                Some(last) if again => {
+                    last.event = event;
+                    last.repeats += 1;
+                }
+                _ => log.push(LogLine { event, repeats: 1 }),
+            }
+        }
+        log.reverse();
+        log.truncate(LOG_LINES);
+        self.log = Rc::new(log);
     }
+}
+
+/// A line of the event log: an event, and how many like it in a row it stands for (the
+/// newest of them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLine {
+    pub event: TimedEvent,
+    pub repeats: u32,
 }
 
 #[cfg(test)]

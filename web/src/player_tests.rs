@@ -329,3 +329,55 @@ fn a_setting_that_needs_a_new_cluster_leaves_the_scenario_and_offers_the_way_bac
     p.pick_scenario("");
     assert!(p.left.is_none());
 }
+
+#[test]
+fn segment_rolls_are_told_for_the_leader_and_a_run_of_them_is_one_line() {
+    let mut p = Player::new(
+        "partitions=1&consumers=0&rate=200&segment.bytes=4096&retention.bytes=8192&log.retention.check.interval.ms=1000",
+        Lang::En,
+    );
+    let mut wall = clock(0.0);
+    for _ in 0..1_500 {
+        p.frame(30.0, &mut wall);
+    }
+    let rolls: Vec<&LogLine> = p
+        .log
+        .iter()
+        .filter(|l| matches!(l.event.event, Event::SegmentRolled { .. }))
+        .collect();
+    assert!(!rolls.is_empty(), "{:?}", p.log);
+    let leader = p
+        .sim
+        .partition(p.sim.all_partitions().next().unwrap())
+        .leader;
+    for l in &rolls {
+        let Event::SegmentRolled { broker, .. } = l.event.event else {
+            unreachable!()
+        };
+        assert_eq!(Some(broker), leader, "only the leader's rolls are told");
+    }
+    assert!(
+        rolls.iter().any(|l| l.repeats > 1),
+        "runs of rolls are counted"
+    );
+    for pair in p.log.windows(2) {
+        let both_rolls = pair
+            .iter()
+            .all(|l| matches!(l.event.event, Event::SegmentRolled { .. }));
+        assert!(!both_rolls, "rolls in a row make one line: {pair:?}");
+    }
+    assert!(
+        p.log
+            .iter()
+            .any(|l| matches!(l.event.event, Event::SegmentsDeleted { .. })),
+        "retention's deletions stay in view: {:#?}",
+        p.log
+            .iter()
+            .map(|l| (
+                l.event.at.millis(),
+                format!("{:?}", l.event.event),
+                l.repeats
+            ))
+            .collect::<Vec<_>>()
+    );
+}

@@ -230,6 +230,14 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             "브로커 {0}이(가) {1}을(를) 오프셋 {2}까지 잘라냄 (리더에 없는 레코드 {3}건)",
             broker.0, name(partition)?, to.0, records_removed
         ),
+        Event::SegmentRolled { broker, partition, base_offset } => tr!(
+            l,
+            "broker {0} rolled the log of {1}: the active segment was full (segment.bytes) or old (segment.ms), a new one starts at offset {2}",
+            "브로커 {0}이(가) {1}의 로그를 롤링함: 활성 세그먼트가 가득 차거나(segment.bytes) 오래되어(segment.ms) 오프셋 {2}부터 새 세그먼트가 시작",
+            broker.0,
+            name(partition)?,
+            base_offset.0
+        ),
         Event::SegmentsDeleted { broker, partition, segments, log_start_offset } => tr!(
             l,
             "retention on broker {0} deleted {1} segment(s) of {2}: the log now starts at offset {3}",

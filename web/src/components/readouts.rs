@@ -208,7 +208,7 @@ pub fn Losses(props: &LossesProps) -> Html {
 /// The props of [`EventLog`].
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    pub events: Same<Vec<kscope_core::TimedEvent>>,
+    pub events: Same<Vec<crate::player::LogLine>>,
     pub names: Same<Vec<String>>,
     pub lang: Lang,
 }
@@ -226,11 +226,16 @@ pub fn EventLog(props: &EventLogProps) -> Html {
             } else {
                 // Newest first, each with its instant: a line keeps its label as others arrive.
                 // It scrolls, so it takes the keyboard's focus (the arrows scroll it).
-                <ul tabindex="0" aria-label={t.what_happened}>{ for props.events.0.iter().filter_map(|e| {
-                    let at = e.at.millis();
-                    view_model::describe(e, &props.names.0, props.lang).map(|text| (at, text))
-                }).map(|(at, text)| html! {
-                    <li><time>{format!("{at} ms")}</time>{text}</li>
+                <ul tabindex="0" aria-label={t.what_happened}>{ for props.events.0.iter().filter_map(|line| {
+                    let at = line.event.at.millis();
+                    view_model::describe(&line.event, &props.names.0, props.lang).map(|text| (at, text, line.repeats))
+                }).map(|(at, text, repeats)| html! {
+                    <li>
+                        <time>{format!("{at} ms")}</time>{text}
+                        if repeats > 1 {
+                            <span class="repeats">{crate::i18n::times(props.lang, repeats)}</span>
+                        }
+                    </li>
                 }) }</ul>
             }
         </section>
