@@ -240,10 +240,10 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
         ),
         Event::SegmentsDeleted { broker, partition, segments, log_start_offset } => tr!(
             l,
-            "retention on broker {0} deleted {1} segment(s) of {2}: the log now starts at offset {3}",
-            "브로커 {0}의 보존 정책이 {2}의 세그먼트 {1}개를 삭제함: 로그는 이제 오프셋 {3}부터 시작",
+            "retention on broker {0} deleted {1} of {2}: the log now starts at offset {3}",
+            "브로커 {0}의 보존 정책이 {2}의 {1}을(를) 삭제함: 로그는 이제 오프셋 {3}부터 시작",
             broker.0,
-            segments,
+            crate::i18n::segments(l, *segments as usize),
             name(partition)?,
             log_start_offset.0
         ),
