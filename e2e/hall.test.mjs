@@ -100,6 +100,12 @@ test('at 1400x900 no stage text is cut, in English and Korean, and the legend is
       assert.deepEqual(await clipped(page), [], lang);
       const legend = await page.locator('.legend').boundingBox();
       assert.ok(legend && legend.y + 30 < 900, `the legend starts in view (${legend?.y})`);
+      // A down, fenced broker says so in longer words, and its replicas fall out of the ISR.
+      await page.locator('[data-testid=crash-broker]').first().click();
+      await page.locator('[data-testid=broker][data-state=down]').waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=replica][data-in-isr=false]').length > 0, null, { timeout: 30000 });
+      await page.waitForTimeout(600);
+      assert.deepEqual(await clipped(page), [], `${lang}, a broker down`);
       assert.deepEqual(errors, []);
     } finally {
       await close();
