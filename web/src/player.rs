@@ -306,7 +306,10 @@ impl Player {
                 let step = self.step_index().unwrap_or(0);
                 let left = self.scenario.take().map(|sc| (sc, step));
                 self.new_run(sim, next);
-                self.left = left;
+                // Further changes keep the way back offered until it is taken or declined.
+                if left.is_some() {
+                    self.left = left;
+                }
                 if shrunk {
                     self.notices
                         .push(i18n::topic_recreated(self.lang(), self.settings.partitions));

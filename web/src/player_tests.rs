@@ -317,6 +317,12 @@ fn a_setting_that_needs_a_new_cluster_leaves_the_scenario_and_offers_the_way_bac
     let (sc, step) = p.left.clone().expect("the scenario left is kept");
     assert_eq!((sc.id.as_str(), step), ("test-steps", 1));
     assert_eq!(p.settings.brokers, 4);
+    // Trying more settings keeps the way back offered.
+    p.set_param("replication.factor", "2");
+    assert_eq!(
+        p.left.as_ref().map(|(sc, step)| (sc.id.as_str(), *step)),
+        Some(("test-steps", 1))
+    );
     p.back_to_scenario();
     assert!(p.presenting());
     assert!(p.left.is_none());
