@@ -711,11 +711,17 @@ impl Sim {
         crate::metadata::offsets_topic(&self.topics)
     }
 
-    /// The group as its current coordinator holds it.
-    pub fn group(&self, group: &str) -> Option<(BrokerId, &Group)> {
+    /// The `__consumer_offsets` partition that holds `group` (its leader coordinates
+    /// the group), once the topic exists.
+    pub fn group_partition(&self, group: &str) -> Option<TopicPartition> {
         let topic = self.offsets_topic()?;
         let n = self.topics[topic.0 as usize].partitions.len() as u32;
-        let tp = TopicPartition::new(topic, partition_for(group, n));
+        Some(TopicPartition::new(topic, partition_for(group, n)))
+    }
+
+    /// The group as its current coordinator holds it.
+    pub fn group(&self, group: &str) -> Option<(BrokerId, &Group)> {
+        let tp = self.group_partition(group)?;
         let leader = self.partition(tp).leader?;
         let b = self.brokers.get(&leader)?;
         if !b.up {

@@ -59,18 +59,11 @@ impl Guide {
     }
 
     pub fn title(&self, lang: Lang) -> &str {
-        &self.title[index(lang)]
+        &self.title[lang as usize]
     }
 
     pub fn points(&self, lang: Lang) -> impl Iterator<Item = &str> {
-        self.points.iter().map(move |p| p[index(lang)].as_str())
-    }
-}
-
-fn index(lang: Lang) -> usize {
-    match lang {
-        Lang::En => 0,
-        Lang::Ko => 1,
+        self.points.iter().map(move |p| p[lang as usize].as_str())
     }
 }
 

@@ -215,9 +215,8 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let query = query();
-        let player = Player::new(&query, browser_lang());
-        if !player.settings.embed && !query.contains("scenario=") && !browser::guide_seen() {
+        let player = Player::new(&query(), browser_lang());
+        if !player.settings.embed && !player.asks_for_scenario() && !browser::guide_seen() {
             ctx.link().send_future(async {
                 Msg::GuideLoaded(browser::fetch_text("help/guide.txt").await)
             });

@@ -158,6 +158,12 @@ impl Player {
         self.settings.lang.unwrap_or(self.fallback_lang)
     }
 
+    /// Whether the page shows a scenario, or will once the scenario files load (the URL
+    /// named one).
+    pub fn asks_for_scenario(&self) -> bool {
+        self.scenario.is_some() || self.pending.is_some()
+    }
+
     /// Whether a scenario is being presented (the keys of a slide remote step it).
     pub fn presenting(&self) -> bool {
         self.scenario.is_some()

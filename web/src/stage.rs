@@ -482,19 +482,21 @@ pub fn stage(sim: &Sim) -> Stage {
     }
 }
 
-fn offsets_partition(sim: &Sim, group_id: &str) -> Option<OffsetsPartition> {
-    let topic = sim.offsets_topic()?;
-    let partitions = sim.topics()[topic.0 as usize].partitions.len() as u32;
-    let partition = kscope_core::group::partition_for(group_id, partitions);
-    let tp = TopicPartition::new(topic, partition);
+/// `group` is the group as its coordinator holds it, if it has one.
+fn offsets_partition(
+    sim: &Sim,
+    group_id: &str,
+    group: Option<&kscope_core::group::Group>,
+) -> Option<OffsetsPartition> {
+    let tp = sim.group_partition(group_id)?;
+    let partitions = sim.topics()[tp.topic.0 as usize].partitions.len() as u32;
     let state = sim.partition(tp);
     let leader_log = state
         .leader
         .and_then(|b| sim.brokers().get(&b))
         .and_then(|b| b.replicas.get(&tp));
-    let group = sim.group(group_id).map(|(_, g)| g);
     Some(OffsetsPartition {
-        partition,
+        partition: tp.partition,
         partitions,
         leader: state.leader.map(|b| b.0),
         replicas: state
@@ -568,7 +570,7 @@ fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead
         },
         members: group.map_or(0, |(_, g)| g.members.len()),
         total_lag: lags.iter().filter_map(|l| l.lag).sum(),
-        offsets: offsets_partition(sim, &config.group_id),
+        offsets: offsets_partition(sim, &config.group_id, group.map(|(_, g)| g)),
     }
 }
 

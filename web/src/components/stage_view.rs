@@ -86,6 +86,8 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
     };
     // Every broker has the same buttons: each names its broker for a screen reader.
     let named = |action: &str| format!("{action} ({} {id})", t.broker);
+    let cut = if c.producer_link_cut { t.heal } else { t.cut };
+    let isolate = if c.isolated { t.rejoin } else { t.isolate };
     if props.compact {
         let mark = match (c.up, props.coordinator) {
             (false, _) => "✕",
@@ -105,8 +107,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                     } else {
                         <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))} title={t.restart} aria-label={named(t.restart)}>{"↻"}</button>
                     }
-                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(if c.producer_link_cut { t.heal } else { t.cut })}>
-                        { if c.producer_link_cut { t.heal } else { t.cut } }
+                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(cut)}>{cut}
                     </button>
                 </div>
             </div>
@@ -132,12 +133,10 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 } else {
                     <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))} aria-label={named(t.restart)}>{t.restart}</button>
                 }
-                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(if c.producer_link_cut { t.heal } else { t.cut })}>
-                    { if c.producer_link_cut { t.heal } else { t.cut } }
+                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(cut)}>{cut}
                 </button>
                 <button data-testid="drop-response" onclick={d.reform(move |_| Msg::Act(Action::DropResponse(id)))} title={t.drop_title} aria-label={named(t.drop)}>{t.drop}</button>
-                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.isolate_title} aria-label={named(if c.isolated { t.rejoin } else { t.isolate })}>
-                    { if c.isolated { t.rejoin } else { t.isolate } }
+                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.isolate_title} aria-label={named(isolate)}>{isolate}
                 </button>
                 <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.slow_title} aria-label={named(t.slow)}>{t.slow}</button>
             </div>
@@ -325,6 +324,9 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
             { for props.cards.iter().map(|c| {
                 let id = c.id;
                 let alive = matches!(c.state, "running" | "paused");
+                // Every consumer has the same buttons: each names its consumer.
+                let named = |action: &str| format!("{action} (c{id})");
+                let pause = if c.state == "paused" { t.resume_consumer } else { t.pause_consumer };
                 html! {
                     <div class={classes!("consumer-card", c.state)} style={consumer_style(id)} data-testid="consumer"
                         data-consumer={id.to_string()} data-state={c.state}>
@@ -347,12 +349,11 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                         <div class="meta">{format!("{} {} · {} {} · {} {} · {} {}", t.processed, c.consumed, t.redelivered, c.redelivered, t.in_hand, c.processing, t.fetched, c.buffered)}</div>
                         <div class="actions">
                             if alive {
-                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.consumer_crash_title} aria-label={format!("{} (c{id})", t.crash)}>{t.crash}</button>
-                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.pause_consumer_title} aria-label={format!("{} (c{id})", if c.state == "paused" { t.resume_consumer } else { t.pause_consumer })}>
-                                    { if c.state == "paused" { t.resume_consumer } else { t.pause_consumer } }
+                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.consumer_crash_title} aria-label={named(t.crash)}>{t.crash}</button>
+                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.pause_consumer_title} aria-label={named(pause)}>{pause}
                                 </button>
                             } else {
-                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::Act(Action::RestartConsumer(id)))} aria-label={format!("{} (c{id})", t.restart)}>{t.restart}</button>
+                                <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::Act(Action::RestartConsumer(id)))} aria-label={named(t.restart)}>{t.restart}</button>
                             }
                         </div>
                     </div>
