@@ -705,9 +705,9 @@ impl App {
                     .collect()
             }),
             step: self.player.step_index(),
-            notices: self.player.notices.len(),
+            notices: self.player.notices.len() + usize::from(self.player.left.is_some()),
             lang: self.player.lang(),
-            share: self.player.share_link.is_some(),
+            share: (self.player.share_link.is_some(), self.copied),
         };
         // The numbers grow as the run goes on: every two seconds, the stage is checked for
         // text they pushed out of its box, and fitted again if there is.
@@ -733,7 +733,9 @@ struct FitKey {
     /// Each broker's state (up, fenced, coordinating): each says it in other words.
     brokers: Vec<(bool, bool, bool)>,
     step: Option<usize>,
+    /// The notices above the stage (a scenario left counts as one).
     notices: usize,
     lang: Lang,
-    share: bool,
+    /// The share box, and the line under it saying whether Copy copied.
+    share: (bool, Option<bool>),
 }
