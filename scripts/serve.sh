@@ -8,4 +8,6 @@ bash scripts/ensure-tools.sh
 export PATH="${BINARYEN_PREFIX:-/opt/binaryen}/bin:$HOME/.cargo/bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 cargo fetch --quiet
-exec trunk serve --release "$@"
+# No live-reload script: Trunk would inject it inline, which the page's own content policy
+# (index.html) refuses. Reload the browser after a rebuild.
+exec trunk serve --release --no-autoreload "$@"

@@ -491,13 +491,14 @@ impl Component for App {
         // Embedded, the controls open in a drawer over the stage, and play and the drawer's
         // button sit in the header: a slide's frame keeps the stage at a readable size.
         let drawer = settings.embed && panel.is_some();
+        let locked = mode == settings::ControlsMode::Lock;
         let below = html! {
             <>
                 { legend(&vm, st.log_window, lang) }
                 if !settings.embed {
-                    <ConsumerCards cards={st.consumers.clone()} {lang} dispatch={self.dispatch.clone()} />
+                    <ConsumerCards cards={st.consumers.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
                     <OffsetsView group_id={st.group.group_id.clone()} offsets={st.group.offsets.clone()} {lang} />
-                    <Links links={st.links.clone()} {lang} dispatch={self.dispatch.clone()} />
+                    <Links links={st.links.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
                 }
                 <Losses list={losses} {lang} />
                 <EventLog events={Same(self.player.log.clone())} names={Same(self.player.names.clone())} {lang} />
@@ -566,7 +567,7 @@ impl Component for App {
                             <p class="scroll-hint" aria-hidden="true">{t.scroll_hint}</p>
                         }
                         <div class="stage-box">
-                            <StageView stage={Same(st.clone())} {lang} dispatch={self.dispatch.clone()} />
+                            <StageView stage={Same(st.clone())} {locked} {lang} dispatch={self.dispatch.clone()} />
                             // Drawn by `draw_dots` every frame, outside Yew's diffing.
                             <canvas class="dots" ref={self.dots_canvas.clone()} aria-hidden="true" data-testid="dots"
                                 data-motion={match motion { stage::Motion::Smooth => "smooth", stage::Motion::Steps => "steps" }}></canvas>

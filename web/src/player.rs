@@ -328,6 +328,11 @@ impl Player {
     /// Does what the person asked, now, and records it for a share link (a refused
     /// action too: the replay is refused the same way, at the same point).
     pub fn act(&mut self, action: Action) {
+        // Locked (`controls=lock`), the run is the presenter's: its buttons are disabled,
+        // and an action that reaches here anyway is not carried out.
+        if self.locked() {
+            return;
+        }
         let at = self.sim.now().micros();
         let before = self.settings.clone();
         let done = script::perform(&mut self.sim, &mut self.settings, &action);
@@ -347,6 +352,9 @@ impl Player {
 
     /// Looks at the cluster and does the one of the toggle's two actions that applies.
     pub fn toggle(&mut self, toggle: Toggle) {
+        if self.locked() {
+            return;
+        }
         let net = self.sim.network();
         let action = match toggle {
             Toggle::Isolate(b) => {
@@ -479,6 +487,12 @@ impl Player {
 
     /// A key the page took: presenting, the keys of a slide remote go forward or back;
     /// otherwise space plays and pauses and → steps one event.
+    /// The controls are locked (`controls=lock`): nothing the audience clicks changes the
+    /// run; the presenter's keys still step through a scenario's captions.
+    pub fn locked(&self) -> bool {
+        self.settings.controls_mode() == crate::settings::ControlsMode::Lock
+    }
+
     pub fn key(&mut self, key: &str) {
         if self.scenario.is_some() {
             let forward = matches!(key, " " | "PageDown" | "ArrowRight" | "ArrowDown");

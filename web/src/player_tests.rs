@@ -387,3 +387,31 @@ fn segment_rolls_are_told_for_the_leader_and_a_run_of_them_is_one_line() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn locked_controls_refuse_the_audiences_actions_but_the_presenter_still_steps() {
+    let mut p = Player::new("embed=1&controls=lock&consumers=1", Lang::En);
+    assert!(p.locked());
+    p.act(Action::CrashBroker(1));
+    p.toggle(Toggle::Isolate(2));
+    p.toggle(Toggle::ProducerLink(3));
+    assert!(p.person.is_empty(), "nothing the audience clicked was done");
+    assert!(p.sim.brokers().values().all(|b| b.up));
+    // The same actions unlocked are carried out.
+    let mut open = Player::new("embed=1&controls=show&consumers=1", Lang::En);
+    assert!(!open.locked());
+    open.act(Action::CrashBroker(1));
+    assert_eq!(open.person.len(), 1);
+    assert!(open.sim.brokers().values().any(|b| !b.up));
+    // A scenario presented under a lock still steps through its captions.
+    let mut p = Player::new("controls=lock", Lang::En);
+    p.scenarios_loaded(
+        vec![Scenario::parse(SCENARIO).expect("a valid scenario")],
+        vec![],
+    );
+    p.pick_scenario("test-steps");
+    assert!(p.locked());
+    assert_eq!(p.step_index(), Some(0));
+    p.present_step(true);
+    assert_eq!(p.step_index(), Some(1));
+}

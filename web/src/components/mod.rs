@@ -3,6 +3,8 @@
 
 use std::rc::Rc;
 
+use yew::prelude::*;
+
 pub mod controls;
 pub mod readouts;
 pub mod stage_view;
@@ -25,4 +27,21 @@ impl<T> PartialEq for Same<T> {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
+}
+
+/// Sets CSS properties on the element behind `node` through the CSSOM, after every render
+/// of the component that calls it. Never a `style` attribute: a strict content policy
+/// (`style-src 'self'`, see index.html) refuses those, and the CSSOM is not subject to it.
+/// After every render, not only when `decls` change: Yew may have put a new element
+/// behind `node` (a badge that came back), and setting a value again costs nothing.
+#[hook]
+pub fn use_css(node: NodeRef, decls: Vec<(&'static str, String)>) {
+    use_effect(move || {
+        if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+            let style = el.style();
+            for (name, value) in &decls {
+                let _ = style.set_property(name, value);
+            }
+        }
+    });
 }

@@ -113,9 +113,14 @@ pub fn Charts(props: &ChartsProps) -> Html {
         return html! {};
     };
     let span = series.span_us();
-    let line = |class: String, style: Option<String>, values: Vec<(u64, Option<f64>)>, top: f64| {
+    // A line's colour, when its class does not give it, as SVG's `stroke` attribute (not a
+    // `style` attribute, which a strict content policy refuses).
+    let line = |class: String,
+                stroke: Option<String>,
+                values: Vec<(u64, Option<f64>)>,
+                top: f64| {
         html! {
-            <polyline class={class} style={style} points={charts::points(values.into_iter(), span, top, CHART_W, CHART_H)} />
+            <polyline class={class} {stroke} points={charts::points(values.into_iter(), span, top, CHART_W, CHART_H)} />
         }
     };
     let tp_top = charts::axis_max(
@@ -164,7 +169,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
     let lags = html! {
         <>{ for (0..partitions).map(|p| line(
             "lag".into(),
-            Some(format!("stroke: hsl({} 65% 45%)", (p * 137) % 360)),
+            Some(format!("hsl({} 65% 45%)", (p * 137) % 360)),
             series.samples.iter().map(|s| (s.at_us, s.lag.get(p).copied().flatten().map(|v| v as f64))).collect(),
             lag_top,
         )) }</>

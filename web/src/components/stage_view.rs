@@ -4,9 +4,10 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::components::Same;
+use crate::components::{use_css, Same};
 use crate::i18n::{self, Lang};
 use crate::player::Toggle;
 use crate::script::Action;
@@ -20,6 +21,8 @@ use crate::{view_model, Msg};
 pub struct StageProps {
     pub stage: Same<Stage>,
     pub lang: Lang,
+    /// The run is locked (`controls=lock`): every button that would change it is disabled.
+    pub locked: bool,
     pub dispatch: Callback<Msg>,
 }
 
@@ -35,23 +38,32 @@ pub fn StageView(props: &StageProps) -> Html {
     let lang = props.lang;
     // In rem (the design's pixels over 16), so the page's text size scales the stage.
     let rem = |px: f64| settings::fixed(px / 16.0, 4);
-    let style = format!(
-        "grid-template-columns: minmax(0, {}fr) repeat({}, minmax(0, 1fr)) minmax(0, {}fr); grid-template-rows: {}rem; grid-auto-rows: {}rem; height: {}rem",
-        stage::PRODUCER_WEIGHT,
-        st.columns.len(),
-        stage::GROUP_WEIGHT,
-        rem(stage::HEAD_PX),
-        rem(stage::ROW_PX),
-        rem(st.height_px)
+    let node = use_node_ref();
+    use_css(
+        node.clone(),
+        vec![
+            (
+                "grid-template-columns",
+                format!(
+                    "minmax(0, {}fr) repeat({}, minmax(0, 1fr)) minmax(0, {}fr)",
+                    stage::PRODUCER_WEIGHT,
+                    st.columns.len(),
+                    stage::GROUP_WEIGHT
+                ),
+            ),
+            ("grid-template-rows", format!("{}rem", rem(stage::HEAD_PX))),
+            ("grid-auto-rows", format!("{}rem", rem(stage::ROW_PX))),
+            ("height", format!("{}rem", rem(st.height_px))),
+        ],
     );
     let columns = Rc::new(st.columns.clone());
     html! {
-        <div class="stage" {style} role="region" aria-label={lang.text().stage_label}>
+        <div class="stage" ref={node} role="region" aria-label={lang.text().stage_label}>
             <div class="head producer-head">
                 <strong>{lang.text().producer}</strong>
                 <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(lang)}</span>
             </div>
-            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} compact={st.columns.len() > 5} {lang} dispatch={props.dispatch.clone()} /> }) }
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             <GroupHeadView group={st.group.clone()} {lang} />
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} window={st.log_window} {lang} /> }) }
         </div>
@@ -68,6 +80,8 @@ pub struct BrokerHeadProps {
     /// link is still in the links panel).
     pub compact: bool,
     pub lang: Lang,
+    /// The run is locked (`controls=lock`): every button that would change it is disabled.
+    pub locked: bool,
     pub dispatch: Callback<Msg>,
 }
 
@@ -101,7 +115,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                     <strong>{format!("b{id}")}</strong>
                     <span class="status coord">{mark}</span>
                 </div>
-                <div class="actions">
+                <fieldset class="actions" disabled={props.locked}>
                     if c.up {
                         <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title} aria-label={named(t.crash)}>{"✕"}</button>
                     } else {
@@ -109,7 +123,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                     }
                     <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(cut)}>{cut}
                     </button>
-                </div>
+                </fieldset>
             </div>
         };
     }
@@ -127,7 +141,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                     <span class="coord" data-testid="coordinator" title={t.coordinator_title}>{format!(" · {}", t.coordinator)}</span>
                 }
             </div>
-            <div class="actions">
+            <fieldset class="actions" disabled={props.locked}>
                 if c.up {
                     <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title} aria-label={named(t.crash)}>{t.crash}</button>
                 } else {
@@ -139,7 +153,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.isolate_title} aria-label={named(isolate)}>{isolate}
                 </button>
                 <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.slow_title} aria-label={named(t.slow)}>{t.slow}</button>
-            </div>
+            </fieldset>
         </div>
     }
 }
@@ -160,6 +174,18 @@ pub fn RowView(props: &RowProps) -> Html {
     let r = &props.row;
     let a = &r.accumulator;
     let t = props.lang.text();
+    let (fill, badge) = (use_node_ref(), use_node_ref());
+    use_css(
+        fill.clone(),
+        vec![(
+            "transform",
+            format!("scaleX({})", settings::fixed(a.fill, 2)),
+        )],
+    );
+    use_css(
+        badge.clone(),
+        r.owner.consumer.map(consumer_hue).into_iter().collect(),
+    );
     html! {
         <>
             <div class={classes!("acc", a.sticky.then_some("sticky"))} data-testid="accumulator" data-partition={r.partition.to_string()}>
@@ -172,7 +198,7 @@ pub fn RowView(props: &RowProps) -> Html {
                     </span>
                 </span>
                 <span class="batchbar" title={t.batch_bar_title}>
-                    <span class="fill" style={format!("transform:scaleX({})", settings::fixed(a.fill, 2))}></span>
+                    <span class="fill" ref={fill.clone()}></span>
                 </span>
                 <span class="meta fit">{format!("{} {} · {} {}", a.queued, t.queued, a.in_flight, t.in_flight)}</span>
                 <span class="meta fit">
@@ -182,7 +208,7 @@ pub fn RowView(props: &RowProps) -> Html {
                 </span>
             </div>
             { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, props.window, props.lang)) }
-            { owner_view(r, t) }
+            { owner_view(r, t, badge.clone()) }
         </>
     }
 }
@@ -197,11 +223,13 @@ fn isr_text(isr: &[u32]) -> String {
         .join(",")
 }
 
-pub(crate) fn consumer_style(id: u32) -> String {
-    format!("--hue: {}", stage::consumer_hue(id))
+/// A consumer's hue, as the CSS that colours its triangle, badge and card reads it.
+fn consumer_hue(id: u32) -> (&'static str, String) {
+    ("--hue", stage::consumer_hue(id).to_string())
 }
 
-pub(crate) fn owner_view(r: &Row, t: &i18n::Text) -> Html {
+/// Who owns the row's partition; `badge` is the owner's badge (its hue is set on it).
+pub(crate) fn owner_view(r: &Row, t: &i18n::Text, badge: NodeRef) -> Html {
     let o = &r.owner;
     let text = |v: Option<i64>| v.map_or("–".to_string(), |v| v.to_string());
     html! {
@@ -209,7 +237,7 @@ pub(crate) fn owner_view(r: &Row, t: &i18n::Text) -> Html {
             data-partition={r.partition.to_string()} data-consumer={o.consumer.map(|c| c.to_string()).unwrap_or_default()}
             data-committed={o.committed.map(|c| c.to_string()).unwrap_or_default()} data-lag={o.lag.map(|c| c.to_string()).unwrap_or_default()}>
             if let Some(c) = o.consumer {
-                <span class="badge" style={consumer_style(c)} title={t.owner_title}>{format!("▲ c{c}")}</span>
+                <span class="badge" ref={badge} title={t.owner_title}>{format!("▲ c{c}")}</span>
             } else {
                 <span class="badge none" title={t.unowned_title}>{t.unowned}</span>
             }
@@ -226,6 +254,8 @@ pub(crate) fn owner_view(r: &Row, t: &i18n::Text) -> Html {
 pub struct LinksProps {
     pub links: Rc<Vec<stage::Link>>,
     pub lang: Lang,
+    /// The run is locked (`controls=lock`): every button that would change it is disabled.
+    pub locked: bool,
     pub dispatch: Callback<Msg>,
 }
 
@@ -243,7 +273,7 @@ pub fn Links(props: &LinksProps) -> Html {
                     let (a, b) = (l.a, l.b);
                     html! {
                         <button class={classes!("link", l.cut.then_some("cut"))} data-testid="link" data-a={l.a_name.clone()} data-b={l.b_name.clone()}
-                            data-cut={l.cut.to_string()} onclick={d.reform(move |_| Msg::Toggle(Toggle::Link(a, b)))}
+                            data-cut={l.cut.to_string()} disabled={props.locked} onclick={d.reform(move |_| Msg::Toggle(Toggle::Link(a, b)))}
                             title={if l.cut { props.lang.text().heal_link_title } else { props.lang.text().cut_link_title }}>
                             {format!("{} {} {}", l.a_name, if l.cut { "✂" } else { "⟷" }, l.b_name)}
                         </button>
@@ -296,6 +326,8 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
 pub struct ConsumerCardsProps {
     pub cards: Rc<Vec<ConsumerCard>>,
     pub lang: Lang,
+    /// The run is locked (`controls=lock`): every button that would change it is disabled.
+    pub locked: bool,
     pub dispatch: Callback<Msg>,
 }
 
@@ -312,6 +344,34 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
         "closed" => t.state_closed,
         _ => t.state_failed,
     };
+    // Each card's hue, set on it once it is in the page.
+    let section = use_node_ref();
+    {
+        let section = section.clone();
+        use_effect(move || {
+            let Some(section) = section.cast::<web_sys::Element>() else {
+                return;
+            };
+            let Ok(cards) = section.query_selector_all(".consumer-card[data-consumer]") else {
+                return;
+            };
+            for i in 0..cards.length() {
+                let Some(card) = cards
+                    .get(i)
+                    .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                else {
+                    continue;
+                };
+                if let Some(id) = card
+                    .get_attribute("data-consumer")
+                    .and_then(|c| c.parse().ok())
+                {
+                    let (name, value) = consumer_hue(id);
+                    let _ = card.style().set_property(name, &value);
+                }
+            }
+        });
+    }
     if props.cards.is_empty() {
         return html! {
             <section class="consumers" aria-label={t.consumers_label}>
@@ -320,7 +380,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
         };
     }
     html! {
-        <section class="consumers" aria-label={t.consumers_label}>
+        <section class="consumers" ref={section} aria-label={t.consumers_label}>
             { for props.cards.iter().map(|c| {
                 let id = c.id;
                 let alive = matches!(c.state, "running" | "paused");
@@ -328,7 +388,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                 let named = |action: &str| format!("{action} (c{id})");
                 let pause = if c.state == "paused" { t.resume_consumer } else { t.pause_consumer };
                 html! {
-                    <div class={classes!("consumer-card", c.state)} style={consumer_style(id)} data-testid="consumer"
+                    <div class={classes!("consumer-card", c.state)} data-testid="consumer"
                         data-consumer={id.to_string()} data-state={c.state}>
                         <div class="title">
                             <span class="shape" aria-hidden="true">{"▲"}</span>
@@ -347,7 +407,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                             { if c.owned.is_empty() { t.owns_nothing.to_string() } else { format!("{} {}", t.owns, c.owned.iter().map(|p| format!("orders-{p}")).collect::<Vec<_>>().join(", ")) } }
                         </div>
                         <div class="meta">{format!("{} {} · {} {} · {} {} · {} {}", t.processed, c.consumed, t.redelivered, c.redelivered, t.in_hand, c.processing, t.fetched, c.buffered)}</div>
-                        <div class="actions">
+                        <fieldset class="actions" disabled={props.locked}>
                             if alive {
                                 <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.consumer_crash_title} aria-label={named(t.crash)}>{t.crash}</button>
                                 <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.pause_consumer_title} aria-label={named(pause)}>{pause}
@@ -355,7 +415,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                             } else {
                                 <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::Act(Action::RestartConsumer(id)))} aria-label={named(t.restart)}>{t.restart}</button>
                             }
-                        </div>
+                        </fieldset>
                     </div>
                 }
             }) }

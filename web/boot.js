@@ -1,0 +1,8 @@
+// Starts kscope. A same-origin file rather than the inline script Trunk would inject: a
+// strict content policy (`script-src 'self'`, see index.html) forbids inline scripts, and
+// the hash that could allow one would change with every build. The names of this build's
+// JavaScript and WebAssembly (they carry a content hash) are on this script's tag, written
+// there by Trunk (`pattern_script` in Trunk.toml).
+const tag = document.querySelector('script[data-kscope-js]');
+const { default: init } = await import(tag.dataset.kscopeJs);
+await init({ module_or_path: tag.dataset.kscopeWasm });
