@@ -95,3 +95,34 @@ test('controls=lock disables every button on the stage, and the presenter keys s
     await second.close();
   }
 });
+
+test('every bad parameter is answered: beside a scenario, a thousand refused actions in one line, long values cut', async () => {
+  // Bad values beside a valid scenario are each said, after the scenario starts.
+  const first = await open('?scenario=acks-1-leader-dies&step=abc&acks=7&colour=blue');
+  try {
+    await first.page.getByTestId('caption').waitFor();
+    await first.page.waitForTimeout(500);
+    const said = (await first.page.getByTestId('notice').allTextContents()).join('\n');
+    for (const what of ['step=abc', 'acks', 'colour']) assert.ok(said.includes(what), `${what} is said: ${said}`);
+    assert.deepEqual(first.errors, []);
+  } finally {
+    await first.close();
+  }
+  // A link replaying a thousand refused actions: one line, with its count.
+  const run = `1${'_rs~cb9'.repeat(1000)}`;
+  const long = 'x'.repeat(4000);
+  const second = await open(`?run=${run}&at=1500000&bogus=${long}`);
+  try {
+    await second.page.waitForFunction(() => document.querySelector('[data-testid=seeking]') === null
+      && Number(document.querySelector('[data-testid=sim-time]')?.textContent) >= 1500, null, { timeout: 30000 });
+    const lines = await second.page.getByTestId('notice').allTextContents();
+    assert.ok(lines.length <= 7, `${lines.length} notices`);
+    assert.ok(lines.some((l) => l.includes('crash-broker 9') && l.includes('1000×')), lines.join('\n'));
+    assert.ok(lines.every((l) => l.length < 400), 'no notice quotes a long value whole');
+    const height = await second.page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(height < 4000, `the page is ${height} px tall`);
+    assert.deepEqual(second.errors, []);
+  } finally {
+    await second.close();
+  }
+});

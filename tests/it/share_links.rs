@@ -149,7 +149,7 @@ proptest! {
         while t < until {
             t = (t + 20_000).min(until);
             let done = timeline.advance(&mut replay, &mut s2, Instant::from_micros(t));
-            refused_again += done.refused.len();
+            refused_again += done.refusals;
             events.extend(replay.drain_events());
         }
         prop_assert_eq!(refused_again, refused);

@@ -622,7 +622,67 @@ pub fn bad_seed(lang: Lang, keep: u64) -> String {
     }
 }
 
+/// The notices as the page shows them: a message repeated is shown once with how many
+/// times it came (a link replaying a thousand refused actions gives one line, not a
+/// thousand), at most [`MAX_NOTICES`] different ones and a line counting the rest, each
+/// at most [`MAX_NOTICE_CHARS`] characters.
+pub fn notice_lines(lang: Lang, notices: &[String]) -> Vec<String> {
+    let mut distinct: Vec<(&str, usize)> = Vec::new();
+    for n in notices {
+        match distinct.iter_mut().find(|(text, _)| *text == n.as_str()) {
+            Some((_, count)) => *count += 1,
+            None => distinct.push((n, 1)),
+        }
+    }
+    let more = distinct.len().saturating_sub(MAX_NOTICES);
+    let mut lines: Vec<String> = distinct
+        .iter()
+        .take(MAX_NOTICES)
+        .map(|(text, count)| {
+            let text = cut(text, MAX_NOTICE_CHARS);
+            match (lang, count) {
+                (_, 1) => text,
+                (Lang::En, n) => format!("{text} (×{n})"),
+                (Lang::Ko, n) => format!("{text} ({n}번)"),
+            }
+        })
+        .collect();
+    if more > 0 {
+        lines.push(match lang {
+            Lang::En if more == 1 => "…and 1 more message.".to_string(),
+            Lang::En => format!("…and {more} more messages."),
+            Lang::Ko => format!("…외 메시지 {more}개."),
+        });
+    }
+    lines
+}
+
+/// How many different notices the page shows at once.
+pub const MAX_NOTICES: usize = 6;
+
+/// How long a notice may be, in characters (a Kafka message fits; a pasted paragraph
+/// quoted whole would not).
+pub const MAX_NOTICE_CHARS: usize = 320;
+
+/// A scenario opened from a file has the id of a scenario already on the page.
+pub fn scenario_replaced(lang: Lang, file: &str, id: &str) -> String {
+    let (file, id) = (shown_value(file), shown_value(id));
+    match lang {
+        Lang::En => format!("{file} has the id '{id}' of a scenario already on this page: it replaces that scenario until the page is reloaded."),
+        Lang::Ko => format!("{file}의 id '{id}'는 이 페이지에 이미 있는 시나리오의 id입니다. 페이지를 다시 불러올 때까지 그 시나리오를 대신합니다."),
+    }
+}
+
+/// A link's `step` past the scenario's last step.
+pub fn step_past_end(lang: Lang, step: usize, steps: usize) -> String {
+    match lang {
+        Lang::En => format!("step={step} is past this scenario's last step; showing step {steps}, its last."),
+        Lang::Ko => format!("step={step}: 이 시나리오에는 {steps}단계까지 있습니다. 마지막 단계인 {steps}단계를 보여 줍니다."),
+    }
+}
+
 pub fn no_scenario(lang: Lang, id: &str) -> String {
+    let id = shown_value(id);
     match lang {
         Lang::En => {
             format!("There is no scenario called '{id}'; showing the settings of the link instead.")
@@ -712,10 +772,14 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
 /// A value from the URL as a message quotes it: at most 40 characters, so a pasted
 /// paragraph cannot make the message (or the page) as wide as itself.
 fn shown_value(value: &str) -> String {
-    const MAX: usize = 40;
-    match value.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &value[..cut]),
-        None => value.to_string(),
+    cut(value, 40)
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis where it was cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
     }
 }
 
@@ -858,20 +922,21 @@ pub fn link_error(lang: Lang, e: &crate::share::LinkError) -> String {
         }
         (LinkError::Damaged { index, why }, Lang::En) => {
             let why = match why {
-                Damage::NoTilde(entry) => format!("'{entry}' has no '~'"),
-                Damage::BadTime(dt) => format!("'{dt}' is not a time"),
+                Damage::NoTilde(entry) => format!("'{}' has no '~'", shown_value(entry)),
+                Damage::BadTime(dt) => format!("'{}' is not a time", shown_value(dt)),
                 Damage::PastLimit => "it is past the longest run kscope replays (1 hour)".into(),
-                Damage::BadAction { reason, .. } => reason.clone(),
+                // The reason quotes the code: cut as a quoted value is.
+                Damage::BadAction { reason, .. } => cut(reason, 120),
             };
             format!("Action {index} of the link is damaged: {why}.")
         }
         (LinkError::Damaged { index, why }, Lang::Ko) => {
             let why = match why {
-                Damage::NoTilde(entry) => format!("'{entry}'에 '~'가 없습니다"),
-                Damage::BadTime(dt) => format!("'{dt}'는 시각이 아닙니다"),
+                Damage::NoTilde(entry) => format!("'{}'에 '~'가 없습니다", shown_value(entry)),
+                Damage::BadTime(dt) => format!("'{}'는 시각이 아닙니다", shown_value(dt)),
                 Damage::PastLimit => "kscope가 재생하는 가장 긴 실행(1시간)을 넘습니다".into(),
                 Damage::BadAction { code, .. } => {
-                    format!("'{code}'는 kscope가 아는 조작이 아닙니다")
+                    format!("'{}'는 kscope가 아는 조작이 아닙니다", shown_value(code))
                 }
             };
             format!("링크의 {index}번째 조작이 손상되었습니다. {why}.")

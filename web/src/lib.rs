@@ -527,7 +527,7 @@ impl Component for App {
                     }
                     <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
                 </header>
-                { for self.player.notices.iter().map(|n| html! { <div class="notice" role="alert">{n}</div> }) }
+                { for i18n::notice_lines(lang, &self.player.notices).into_iter().map(|n| html! { <div class="notice" role="alert" data-testid="notice">{n}</div> }) }
                 if let Some((sc, step)) = &self.player.left {
                     <div class="notice left-scenario" role="alert" data-testid="left-scenario">
                         <span>{t.left_scenario.replace("{}", sc.title(lang))}</span>
@@ -706,7 +706,8 @@ impl App {
                     .collect()
             }),
             step: self.player.step_index(),
-            notices: self.player.notices.len() + usize::from(self.player.left.is_some()),
+            notices: i18n::notice_lines(self.player.lang(), &self.player.notices).len()
+                + usize::from(self.player.left.is_some()),
             lang: self.player.lang(),
             share: (self.player.share_link.is_some(), self.copied),
         };

@@ -408,17 +408,34 @@ impl Player {
     /// The scenario files arrived (the good ones, and a message for each bad one); the
     /// session the URL asked for starts now.
     pub fn scenarios_loaded(&mut self, good: Vec<Scenario>, bad: Vec<String>) {
-        // Files opened from disk before the built-ins arrived stay in the list.
-        let mut list: Vec<Rc<Scenario>> = good.into_iter().map(Rc::new).collect();
-        list.extend(
-            self.scenarios
-                .iter()
-                .filter(|o| list.iter().all(|b| b.id != o.id))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
+        // Files opened from disk before the built-ins arrived stay in the list, and
+        // replace a built-in scenario with their id, as a file opened later does.
+        let lang = self.lang();
+        let opened = self.scenarios.clone();
+        let mut list: Vec<Rc<Scenario>> = Vec::new();
+        for sc in good {
+            match opened.iter().find(|o| o.id == sc.id) {
+                Some(o) => self.notices.push(i18n::scenario_replaced(
+                    lang,
+                    &format!("“{}”", o.title(lang)),
+                    &o.id,
+                )),
+                None => list.push(Rc::new(sc)),
+            }
+        }
+        list.extend(opened.iter().cloned());
         self.scenarios = Rc::new(list);
         self.notices.extend(bad);
+        // What the URL and the files got wrong is still said once the session starts
+        // (starting a run clears the notices of the run before).
+        let kept = std::mem::take(&mut self.notices);
+        self.start_pending();
+        let later = std::mem::replace(&mut self.notices, kept);
+        self.notices.extend(later);
+    }
+
+    /// Starts the session the URL asked for, now that the scenarios have loaded.
+    fn start_pending(&mut self) {
         if let Some(session) = self.pending.take() {
             let id = session.scenario.clone().unwrap_or_default();
             match self.scenarios.iter().find(|s| s.id == id).cloned() {
@@ -466,11 +483,13 @@ impl Player {
     }
 
     /// A scenario file opened from disk, read (or not): it runs at once, or its first
-    /// bad line is named. A file with a built-in scenario's id replaces it on this page.
+    /// bad line is named. A file with the id of a scenario on the page replaces it on this
+    /// page, and says so.
     pub fn open_file(&mut self, name: &str, text: Result<String, String>) {
         match text.and_then(|t| Scenario::parse(&t).map_err(|e| format!("{name} {e}"))) {
             Ok(sc) => {
                 let sc = Rc::new(sc);
+                let replaced = self.scenarios.iter().any(|s| s.id == sc.id);
                 let mut list: Vec<Rc<Scenario>> = self
                     .scenarios
                     .iter()
@@ -479,7 +498,11 @@ impl Player {
                     .collect();
                 list.push(sc.clone());
                 self.scenarios = Rc::new(list);
-                self.start_scenario(sc, None);
+                self.start_scenario(sc.clone(), None);
+                if replaced {
+                    self.notices
+                        .push(i18n::scenario_replaced(self.lang(), name, &sc.id));
+                }
             }
             Err(e) => self.notices = vec![e],
         }
@@ -638,6 +661,10 @@ impl Player {
         // as the Next key shows it: from its start, played to the next step, unless
         // autoplay=0. A share link's instant is shown exactly, paused.
         let step = sc.zip(session.step).map(|(sc, i)| {
+            if i >= sc.steps.len() {
+                self.notices
+                    .push(i18n::step_past_end(self.lang(), i + 1, sc.steps.len()));
+            }
             let i = i.min(sc.steps.len() - 1);
             let hold = sc.hold_after(i);
             (sc.steps[i].at_us, hold)

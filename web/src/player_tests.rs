@@ -415,3 +415,122 @@ fn locked_controls_refuse_the_audiences_actions_but_the_presenter_still_steps() 
     p.present_step(true);
     assert_eq!(p.step_index(), Some(1));
 }
+
+/// The notices as the page shows them.
+fn shown(p: &Player) -> Vec<String> {
+    i18n::notice_lines(p.lang(), &p.notices)
+}
+
+#[test]
+fn bad_parameters_beside_a_valid_scenario_are_each_still_said_once_it_starts() {
+    let mut p = Player::new(
+        "scenario=test-steps&step=abc&at=soon&acks=7&run=garbage&colour=blue",
+        Lang::En,
+    );
+    p.scenarios_loaded(vec![Scenario::parse(SCENARIO).expect("valid")], vec![]);
+    assert_eq!(
+        p.scenario.as_ref().map(|s| s.id.as_str()),
+        Some("test-steps")
+    );
+    let said = shown(&p).join("\n");
+    for param in [
+        "step=abc",
+        "at=soon",
+        "value 7 for configuration acks",
+        "record of actions",
+        "colour",
+    ] {
+        assert!(said.contains(param), "{param} is said: {said}");
+    }
+    // A step past the scenario's last is said too, and its last step shown.
+    let mut p = Player::new("scenario=test-steps&step=9", Lang::Ko);
+    p.scenarios_loaded(vec![Scenario::parse(SCENARIO).expect("valid")], vec![]);
+    assert_eq!(p.step_index(), Some(2));
+    assert_eq!(shown(&p), vec![i18n::step_past_end(Lang::Ko, 9, 3)]);
+}
+
+#[test]
+fn a_link_replaying_a_thousand_refused_actions_gives_one_line_and_quotes_no_long_value() {
+    let run: Vec<(u64, Action)> = (0..1000)
+        .map(|i| (1_000 + i * 1_000, Action::CrashBroker(9)))
+        .collect();
+    let query = format!("seed=3&run={}&at=2000000", crate::share::encode_run(&run));
+    let mut p = Player::new(&query, Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    seek_to_end(&mut p, 16.0, 10_000);
+    let lines = shown(&p);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("crash-broker 9") && lines[0].contains("1000×"),
+        "{}",
+        lines[0]
+    );
+    // A long bad value is quoted by its start only.
+    let long = "x".repeat(16 * 1024);
+    let p = Player::new(
+        &format!("acks={long}&scenario={long}&run=1_{long}"),
+        Lang::En,
+    );
+    let lines = shown(&p);
+    assert!(!lines.is_empty());
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.chars().count() <= i18n::MAX_NOTICE_CHARS + 20),
+        "{lines:?}"
+    );
+    let mut p = Player::new(&format!("scenario={long}"), Lang::Ko);
+    p.scenarios_loaded(vec![], vec![]);
+    assert!(
+        shown(&p).iter().all(|l| l.chars().count() < 200),
+        "{:?}",
+        shown(&p)
+    );
+}
+
+#[test]
+fn many_different_notices_are_capped_and_counted() {
+    let query: String = (0..12).map(|i| format!("bogus{i}=1&")).collect();
+    let p = Player::new(&query, Lang::En);
+    let lines = shown(&p);
+    assert_eq!(lines.len(), i18n::MAX_NOTICES + 1);
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("…and 6 more messages.")
+    );
+}
+
+#[test]
+fn a_scenario_file_with_a_built_in_id_replaces_it_and_says_so() {
+    let builtin = Scenario::parse(SCENARIO).expect("valid");
+    let mine = SCENARIO.replace("title.en: Three steps", "title.en: My own three steps");
+    // Opened after the built-ins arrived.
+    let mut p = Player::new("", Lang::En);
+    p.scenarios_loaded(vec![builtin.clone()], vec![]);
+    p.open_file("mine.txt", Ok(mine.clone()));
+    assert_eq!(
+        p.scenarios.iter().filter(|s| s.id == "test-steps").count(),
+        1
+    );
+    assert_eq!(
+        p.scenario.as_ref().map(|s| s.title(Lang::En)),
+        Some("My own three steps")
+    );
+    assert_eq!(
+        shown(&p),
+        vec![i18n::scenario_replaced(Lang::En, "mine.txt", "test-steps")]
+    );
+    // Opened before they arrived: the file still wins, and it is said.
+    let mut p = Player::new("", Lang::En);
+    p.open_file("mine.txt", Ok(mine));
+    p.scenarios_loaded(vec![builtin], vec![]);
+    let list: Vec<&str> = p
+        .scenarios
+        .iter()
+        .filter(|s| s.id == "test-steps")
+        .map(|s| s.title(Lang::En))
+        .collect();
+    assert_eq!(list, vec!["My own three steps"]);
+    assert_eq!(shown(&p).len(), 1);
+    assert!(shown(&p)[0].contains("test-steps"));
+}

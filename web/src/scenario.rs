@@ -391,6 +391,9 @@ pub struct Timeline {
     pub actions: Vec<(u64, Action)>,
     /// How many have run.
     pub done: usize,
+    /// The actions refused so far: (the action, the reason, its first and last instants,
+    /// how many times), in the order of their first refusal.
+    refused: Vec<(String, String, u64, u64, usize)>,
 }
 
 impl Timeline {
@@ -412,11 +415,17 @@ impl Timeline {
             let next = if take_a { a.next() } else { b.next() };
             actions.extend(next.cloned());
         }
-        Timeline { actions, done: 0 }
+        Timeline {
+            actions,
+            done: 0,
+            refused: Vec::new(),
+        }
     }
 
     /// Steps `sim` to `to`, carrying out every action due on the way at its instant.
     /// A refused action is reported and the script goes on, as a person would.
+    /// The same action refused for the same reason again and again (a link replaying a
+    /// thousand of them) is reported once, with its first and last instants and a count.
     pub fn advance(&mut self, sim: &mut Sim, settings: &mut Settings, to: Instant) -> Advanced {
         let mut out = Advanced::default();
         while let Some((at, action)) = self.actions.get(self.done) {
@@ -426,15 +435,36 @@ impl Timeline {
             sim.step(Instant::from_micros(*at));
             match script::perform(sim, settings, action) {
                 Ok(n) => out.notices.extend(n),
-                Err(e) => out.refused.push(format!(
-                    "{} ({}): {e}",
-                    action.to_text(),
-                    script::format_time(*at)
-                )),
+                Err(e) => {
+                    out.refusals += 1;
+                    let text = action.to_text();
+                    match self.refused.iter_mut().find(|r| r.0 == text && r.1 == e) {
+                        Some(r) => {
+                            r.3 = *at;
+                            r.4 += 1;
+                        }
+                        None => self.refused.push((text, e, *at, *at, 1)),
+                    }
+                }
             }
             self.done += 1;
         }
         sim.step(to);
+        if out.refusals == 0 {
+            return out;
+        }
+        out.refused = self
+            .refused
+            .iter()
+            .map(|(action, e, first, last, n)| match n {
+                1 => format!("{action} ({}): {e}", script::format_time(*first)),
+                n => format!(
+                    "{action} ({}–{}, {n}×): {e}",
+                    script::format_time(*first),
+                    script::format_time(*last)
+                ),
+            })
+            .collect();
         out
     }
 
@@ -449,8 +479,12 @@ impl Timeline {
 pub struct Advanced {
     /// Consequences worth telling (keys moved to other partitions, …).
     pub notices: Vec<script::Note>,
-    /// Actions the cluster refused, each with its reason.
+    /// When this advance had an action refused: every action refused so far in the run,
+    /// each with its reason, and with its instants and a count when refused again and
+    /// again (empty when this advance had none).
     pub refused: Vec<String>,
+    /// How many actions were refused (a line of `refused` may stand for several).
+    pub refusals: usize,
 }
 
 impl Scenario {
