@@ -5,4 +5,7 @@
 // there by Trunk (`pattern_script` in Trunk.toml).
 const tag = document.querySelector('script[data-kscope-js]');
 const { default: init } = await import(tag.dataset.kscopeJs);
-await init({ module_or_path: tag.dataset.kscopeWasm });
+const wasm = await init({ module_or_path: tag.dataset.kscopeWasm });
+// The size of the page's WebAssembly memory, in bytes (it grows, never shrinks): what
+// e2e/memory.test.mjs bounds.
+window.kscopeMemoryBytes = () => wasm.memory.buffer.byteLength;

@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 
 use crate::event::{KafkaError, LossCause};
-use crate::ids::{BatchId, Offset, RecordId, TopicPartition};
+use crate::ids::{Offset, RecordId, TopicPartition};
 use crate::time::Instant;
 
 /// Where a record stands.
@@ -20,13 +20,12 @@ pub enum RecordStatus {
     Failed(KafkaError),
 }
 
-/// One record's history.
+/// One record's history, as [`Ledger::record`] and [`Ledger::records`] give it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordFate {
     pub id: RecordId,
     pub partition: TopicPartition,
     pub sent_at: Instant,
-    pub batch: Option<BatchId>,
     pub status: RecordStatus,
     pub acked_at: Option<Instant>,
     /// The offset the leader gave it, once known (for `acks=0`, when appended).
@@ -42,6 +41,55 @@ pub struct RecordFate {
     /// How many times consumers of the group processed it at that offset.
     pub deliveries: u32,
 }
+
+/// A record's history as the ledger keeps it: [`RecordFate`] in [`Fate::BYTES`] bytes,
+/// since a run keeps one for every record it sends (millions, in a browser tab). The
+/// record's id is its place in the ledger; absent values are sentinels; the loss cause is
+/// an index into the ledger's list of causes.
+#[derive(Clone, Copy, Debug)]
+struct Fate {
+    partition: TopicPartition,
+    sent_us: u64,
+    /// -1: not known yet.
+    offset: i64,
+    /// -1: not processed by the group yet.
+    consumed_at: i64,
+    /// Microseconds from `send()` to the acknowledgement; `u32::MAX`: not acknowledged.
+    /// (A producer gives up on a record long before 71 minutes: `delivery.timeout.ms`.)
+    ack_after_us: u32,
+    /// 0: not lost; otherwise 1 + its cause's index in `Ledger::causes`.
+    lost: u32,
+    appends: u16,
+    deliveries: u16,
+    status: RecordStatus,
+    /// [`Fate::DUPLICATED`], [`Fate::REORDERED`].
+    flags: u8,
+}
+
+impl Fate {
+    const DUPLICATED: u8 = 1;
+    const REORDERED: u8 = 2;
+    /// What the ledger spends on a record.
+    const BYTES: usize = core::mem::size_of::<Fate>();
+
+    fn offset(&self) -> Option<Offset> {
+        (self.offset >= 0).then_some(Offset(self.offset))
+    }
+    fn duplicated(&self) -> bool {
+        self.flags & Fate::DUPLICATED != 0
+    }
+    fn reordered(&self) -> bool {
+        self.flags & Fate::REORDERED != 0
+    }
+}
+
+// A record's fate stays this small (it is kept for every record a run sends).
+const _: () = assert!(Fate::BYTES <= 48);
+
+/// How many fates a chunk of the ledger holds. The ledger grows by whole chunks, never by
+/// copying what it holds into a buffer twice as large (which would need three times the
+/// memory for a moment, and keep up to twice what it uses).
+const CHUNK: usize = 1 << 14;
 
 /// Counts of the ledger, as the page shows them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,7 +111,13 @@ pub struct LedgerCounts {
 /// Every record's fate.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    records: Vec<RecordFate>,
+    /// The fates, in chunks of [`CHUNK`]: a record's id is its place.
+    chunks: Vec<Vec<Fate>>,
+    len: usize,
+    /// Every cause of a loss, once each (consecutive losses of one cause share it).
+    causes: Vec<LossCause>,
+    /// Per cause, how many acknowledged records it lost.
+    lost_by_cause: Vec<u64>,
     counts: LedgerCounts,
     /// Per partition, the highest record id appended so far: a lower one appended later
     /// was reordered.
@@ -77,46 +131,86 @@ impl Ledger {
     pub fn acknowledged(&self) -> u64 {
         self.counts.acknowledged
     }
-    pub fn records(&self) -> &[RecordFate] {
-        &self.records
+    /// How many records the ledger holds (every one sent that reached a batch).
+    pub fn len(&self) -> usize {
+        self.len
     }
-    pub fn record(&self, id: RecordId) -> Option<&RecordFate> {
-        self.records.get(id.0 as usize)
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// What the ledger's records take in memory, in bytes: [`Ledger::BYTES_PER_RECORD`]
+    /// for each, in whole chunks.
+    pub fn bytes(&self) -> usize {
+        self.chunks.len() * CHUNK * Fate::BYTES + self.causes.len() * 32
+    }
+    /// What the ledger spends on each record, in bytes.
+    pub const BYTES_PER_RECORD: usize = Fate::BYTES;
+
+    /// Every record's fate, oldest first.
+    pub fn records(&self) -> impl DoubleEndedIterator<Item = RecordFate> + ExactSizeIterator + '_ {
+        (0..self.len).map(move |i| self.fate_at(i))
+    }
+    pub fn record(&self, id: RecordId) -> Option<RecordFate> {
+        let i = usize::try_from(id.0).ok().filter(|i| *i < self.len)?;
+        Some(self.fate_at(i))
+    }
+    /// The acknowledged records each cause of loss took, the causes in the order they
+    /// first lost a record.
+    pub fn losses(&self) -> impl Iterator<Item = (LossCause, u64)> + '_ {
+        self.causes
+            .iter()
+            .zip(&self.lost_by_cause)
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| (*c, *n))
     }
 
-    /// A record moved to another batch when its batch was split.
-    pub(crate) fn on_split(&mut self, id: RecordId, batch: BatchId) {
-        if let Some(r) = self.records.get_mut(id.0 as usize) {
-            r.batch = Some(batch);
+    fn fate_at(&self, i: usize) -> RecordFate {
+        let f = &self.chunks[i / CHUNK][i % CHUNK];
+        RecordFate {
+            id: RecordId(i as u64),
+            partition: f.partition,
+            sent_at: Instant::from_micros(f.sent_us),
+            status: f.status,
+            acked_at: (f.ack_after_us != u32::MAX)
+                .then(|| Instant::from_micros(f.sent_us + u64::from(f.ack_after_us))),
+            offset: f.offset(),
+            appends: u32::from(f.appends),
+            lost: (f.lost > 0).then(|| self.causes[f.lost as usize - 1]),
+            duplicated: f.duplicated(),
+            reordered: f.reordered(),
+            consumed_at: (f.consumed_at >= 0).then_some(Offset(f.consumed_at)),
+            deliveries: u32::from(f.deliveries),
         }
     }
 
-    pub(crate) fn next_id(&self) -> RecordId {
-        RecordId(self.records.len() as u64)
+    fn fate_mut(&mut self, id: RecordId) -> Option<&mut Fate> {
+        let i = usize::try_from(id.0).ok().filter(|i| *i < self.len)?;
+        Some(&mut self.chunks[i / CHUNK][i % CHUNK])
     }
 
-    pub(crate) fn on_sent(
-        &mut self,
-        partition: TopicPartition,
-        now: Instant,
-        batch: BatchId,
-    ) -> RecordId {
+    pub(crate) fn next_id(&self) -> RecordId {
+        RecordId(self.len as u64)
+    }
+
+    pub(crate) fn on_sent(&mut self, partition: TopicPartition, now: Instant) -> RecordId {
         let id = self.next_id();
-        self.records.push(RecordFate {
-            id,
+        if self.len.is_multiple_of(CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let chunk = self.chunks.last_mut().expect("a chunk with room");
+        chunk.push(Fate {
             partition,
-            sent_at: now,
-            batch: Some(batch),
-            status: RecordStatus::Pending,
-            acked_at: None,
-            offset: None,
+            sent_us: now.micros(),
+            offset: -1,
+            consumed_at: -1,
+            ack_after_us: u32::MAX,
+            lost: 0,
             appends: 0,
-            lost: None,
-            duplicated: false,
-            reordered: false,
-            consumed_at: None,
             deliveries: 0,
+            status: RecordStatus::Pending,
+            flags: 0,
         });
+        self.len += 1;
         self.counts.sent += 1;
         id
     }
@@ -145,21 +239,22 @@ impl Ledger {
             if r.id > *highest {
                 *highest = r.id;
             }
-            let fate = &mut self.records[r.id.0 as usize];
-            if fate.appends > 0 && !fate.offset.is_some_and(|o| present(r.id, o)) {
+            let i = r.id.0 as usize;
+            let fate = &mut self.chunks[i / CHUNK][i % CHUNK];
+            if fate.appends > 0 && !fate.offset().is_some_and(|o| present(r.id, o)) {
                 fate.appends = 0;
             }
-            fate.appends += 1;
-            let duplicated = fate.appends == 2 && !fate.duplicated;
+            fate.appends = fate.appends.saturating_add(1);
+            let duplicated = fate.appends == 2 && !fate.duplicated();
             if duplicated {
-                fate.duplicated = true;
+                fate.flags |= Fate::DUPLICATED;
                 self.counts.duplicated += 1;
             } else if fate.appends == 1 {
-                fate.offset = Some(offset);
+                fate.offset = offset.0;
             }
-            let reordered = reordered_now && fate.appends == 1 && !fate.reordered;
+            let reordered = reordered_now && fate.appends == 1 && !fate.reordered();
             if reordered {
-                fate.reordered = true;
+                fate.flags |= Fate::REORDERED;
                 self.counts.reordered += 1;
             }
             if duplicated || reordered {
@@ -184,19 +279,25 @@ impl Ledger {
     }
 
     pub(crate) fn on_acknowledged(&mut self, id: RecordId, offset: Option<Offset>, now: Instant) {
-        let r = &mut self.records[id.0 as usize];
+        let Some(r) = self.fate_mut(id) else {
+            return;
+        };
         if r.status != RecordStatus::Pending {
             return;
         }
         r.status = RecordStatus::Acknowledged;
-        r.acked_at = Some(now);
-        if offset.is_some() {
-            r.offset = offset;
+        r.ack_after_us = u32::try_from(now.micros().saturating_sub(r.sent_us))
+            .unwrap_or(u32::MAX - 1)
+            .min(u32::MAX - 1);
+        if let Some(o) = offset {
+            r.offset = o.0;
         }
+        let lost = r.lost;
         self.counts.acknowledged += 1;
-        if r.lost.is_some() {
+        if lost > 0 {
             // An acks=0 record already known not to have arrived.
             self.counts.lost += 1;
+            self.lost_by_cause[lost as usize - 1] += 1;
         }
     }
 
@@ -204,27 +305,27 @@ impl Ledger {
     /// this was a redelivery: the group had processed the same record at the same offset
     /// before (a second copy at another offset is a duplicate, counted when appended).
     pub(crate) fn on_consumed(&mut self, id: RecordId, offset: Offset) -> bool {
-        let Some(r) = self.records.get_mut(id.0 as usize) else {
+        let Some(r) = self.fate_mut(id) else {
             return false;
         };
-        match r.consumed_at {
-            None => {
-                r.consumed_at = Some(offset);
-                r.deliveries = 1;
-                self.counts.consumed += 1;
-                false
-            }
-            Some(o) if o == offset => {
-                r.deliveries += 1;
-                self.counts.redelivered += 1;
-                true
-            }
-            Some(_) => false,
+        if r.consumed_at < 0 {
+            r.consumed_at = offset.0;
+            r.deliveries = 1;
+            self.counts.consumed += 1;
+            false
+        } else if r.consumed_at == offset.0 {
+            r.deliveries = r.deliveries.saturating_add(1);
+            self.counts.redelivered += 1;
+            true
+        } else {
+            false
         }
     }
 
     pub(crate) fn on_failed(&mut self, id: RecordId, error: KafkaError) {
-        let r = &mut self.records[id.0 as usize];
+        let Some(r) = self.fate_mut(id) else {
+            return;
+        };
         if r.status == RecordStatus::Pending {
             r.status = RecordStatus::Failed(error);
             self.counts.failed += 1;
@@ -242,13 +343,23 @@ impl Ledger {
     /// still pending (an `acks=0` send being dropped before the producer counts it as sent)
     /// is counted when it is acknowledged.
     pub(crate) fn on_lost(&mut self, id: RecordId, cause: LossCause) -> bool {
-        let r = &mut self.records[id.0 as usize];
-        if r.lost.is_some() {
+        if self.fate_mut(id).is_none_or(|r| r.lost > 0) {
             return false;
         }
-        r.lost = Some(cause);
+        // Losses come in runs of one cause (an election loses a partition's tail).
+        let index = match self.causes.last() {
+            Some(last) if *last == cause => self.causes.len() - 1,
+            _ => {
+                self.causes.push(cause);
+                self.lost_by_cause.push(0);
+                self.causes.len() - 1
+            }
+        };
+        let r = self.fate_mut(id).expect("checked above");
+        r.lost = index as u32 + 1;
         if r.status == RecordStatus::Acknowledged {
             self.counts.lost += 1;
+            self.lost_by_cause[index] += 1;
         }
         true
     }
@@ -259,13 +370,15 @@ impl Ledger {
         &self,
         partition: TopicPartition,
     ) -> impl Iterator<Item = (RecordId, Offset)> + '_ {
-        self.records
+        self.chunks
             .iter()
-            .filter_map(move |r| match (r.status, r.offset) {
+            .flatten()
+            .enumerate()
+            .filter_map(move |(i, r)| match (r.status, r.offset()) {
                 (RecordStatus::Acknowledged, Some(o))
-                    if r.partition == partition && r.lost.is_none() =>
+                    if r.partition == partition && r.lost == 0 =>
                 {
-                    Some((r.id, o))
+                    Some((RecordId(i as u64), o))
                 }
                 _ => None,
             })

@@ -150,7 +150,9 @@ pub struct TimeIndexEntry {
 pub struct Segment {
     pub base_offset: Offset,
     pub size_bytes: u64,
-    pub batches: Vec<StoredBatch>,
+    /// Shared with the other replicas holding the same batch (a follower appends what it
+    /// fetched from its leader): a replica costs a pointer per batch, not a copy.
+    pub batches: Vec<Rc<StoredBatch>>,
     pub offset_index: Vec<OffsetIndexEntry>,
     pub time_index: Vec<TimeIndexEntry>,
     /// When the segment was created, for `segment.ms` on an empty segment.
@@ -183,7 +185,7 @@ impl Segment {
 
     /// `LogSegment.append`: index the append if more than `index.interval.bytes` were
     /// written since the last entry, counting the current append only afterwards.
-    fn append(&mut self, batch: StoredBatch, index_interval_bytes: u32) {
+    fn append(&mut self, batch: Rc<StoredBatch>, index_interval_bytes: u32) {
         let position = self.size_bytes as u32;
         if batch.max_timestamp_ms > self.max_timestamp_ms {
             self.max_timestamp_ms = batch.max_timestamp_ms;
@@ -326,7 +328,9 @@ impl Log {
 
     /// Every batch, oldest first.
     pub fn batches(&self) -> impl Iterator<Item = &StoredBatch> {
-        self.segments.iter().flat_map(|s| s.batches.iter())
+        self.segments
+            .iter()
+            .flat_map(|s| s.batches.iter().map(|b| &**b))
     }
 
     /// `LogSegment.shouldRoll` for an append of `size` bytes whose largest offset is
@@ -364,7 +368,8 @@ impl Log {
 
     /// Appends a batch whose offsets are already set (a follower copying its leader, or a
     /// leader after [`Log::assign_offsets`]). Rolls a new segment first when Kafka would.
-    pub fn append(&mut self, batch: StoredBatch, now_ms: i64) {
+    pub fn append(&mut self, batch: impl Into<Rc<StoredBatch>>, now_ms: i64) {
+        let batch = batch.into();
         debug_assert_eq!(batch.base_offset, self.log_end_offset, "offsets stay dense");
         if self.should_roll(
             batch.size_bytes,
@@ -507,7 +512,7 @@ impl Log {
     /// Kafka returns an oversized first batch rather than nothing), from one segment: the
     /// first at or after `offset` that holds any (`LocalLog.read` stops at the segment
     /// that yields data, so a reader catching up gets a segment per fetch).
-    pub fn read(&self, offset: Offset, max_bytes: u32, min_one: bool) -> Vec<StoredBatch> {
+    pub fn read(&self, offset: Offset, max_bytes: u32, min_one: bool) -> Vec<Rc<StoredBatch>> {
         let mut out = Vec::new();
         let mut bytes = 0u32;
         let start_seg = self
@@ -554,7 +559,10 @@ impl Log {
         let si = self.segments.partition_point(|s| s.base_offset <= offset);
         let seg = self.segments.get(si.checked_sub(1)?)?;
         let bi = seg.batches.partition_point(|b| b.last_offset() < offset);
-        seg.batches.get(bi).filter(|b| b.base_offset <= offset)
+        seg.batches
+            .get(bi)
+            .map(|b| &**b)
+            .filter(|b| b.base_offset <= offset)
     }
 
     /// The record stored at `offset`, if any.
@@ -803,7 +811,7 @@ impl Log {
                     continue;
                 }
                 let set_horizon = b.delete_horizon_ms.is_none() && kept.iter().any(|r| r.tombstone);
-                let mut b = b.clone();
+                let mut b = (*b).clone();
                 if kept.len() != b.records.len() {
                     // The size model: a batch shrinks in proportion to the records it lost.
                     let before = b.records.len().max(1) as u32;
@@ -816,7 +824,7 @@ impl Log {
                     b.delete_horizon_ms =
                         Some(now_ms.saturating_add(self.config.delete_retention_ms));
                 }
-                seg.append(b, self.config.index_interval_bytes);
+                seg.append(Rc::new(b), self.config.index_interval_bytes);
             }
             seg.maybe_append_time_index();
             rewritten.push(seg);

@@ -50,7 +50,7 @@ pub struct FetchPartitionData {
     /// The leader's last matching epoch and where it ended, when the follower's log
     /// diverges from the leader's.
     pub diverging_epoch: Option<(LeaderEpoch, Offset)>,
-    pub batches: Vec<StoredBatch>,
+    pub batches: Vec<Rc<StoredBatch>>,
 }
 
 /// What a message carries.

@@ -778,7 +778,7 @@ impl Producer {
             last.closed = true;
             return None;
         };
-        let id = cx.ledger.on_sent(tp, cx.now, last.id);
+        let id = cx.ledger.on_sent(tp, cx.now);
         let appended = last.append(id, shape, timestamp, size);
         cx.emit(Event::RecordSent {
             record: id,
@@ -1502,9 +1502,6 @@ impl Producer {
             into: parts.iter().map(|b| b.id).collect(),
         });
         for part in parts.into_iter().rev() {
-            for r in &part.records {
-                cx.ledger.on_split(r.id, part.id);
-            }
             self.reenqueue(part);
         }
     }

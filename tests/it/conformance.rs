@@ -828,7 +828,7 @@ fn accumulator_case(id: &str, case: &Value, t: &mut Tally) {
             }),
         )
         .expect("a valid record");
-        let last = sim.ledger().records().last().expect("just sent");
+        let last = sim.ledger().records().next_back().expect("just sent");
         partitions.push(last.partition.partition);
         calls.push(sim.partitioner_random_calls().unwrap_or(0));
     }

@@ -383,7 +383,6 @@ fn adding_partitions_rebalances_the_group_and_moves_keys() {
     let sent_later: Vec<u32> = sim
         .ledger()
         .records()
-        .iter()
         .filter(|r| r.sent_at > ms(16_000))
         .map(|r| r.partition.partition)
         .collect();

@@ -708,14 +708,14 @@ fn keys_go_to_the_partition_kafka_hashes_them_to() {
             }),
         )
         .unwrap();
-        let fate = sim.ledger().records().last().unwrap();
+        let fate = sim.ledger().records().next_back().unwrap();
         assert_eq!(
             fate.partition.partition,
             murmur2::partition_for_key(key.as_bytes(), 6)
         );
     }
     assert_eq!(
-        sim.ledger().records()[0].partition.partition,
+        sim.ledger().records().next().unwrap().partition.partition,
         4,
         "key0 over 6 partitions, from murmur2.json"
     );
@@ -783,7 +783,6 @@ fn two_idempotent_producers_write_to_one_topic_with_their_own_ids_and_links() {
     let acked_by = |sim: &Sim, partition: u32| {
         sim.ledger()
             .records()
-            .iter()
             .filter(|r| r.partition.partition == partition && r.acked_at.is_some())
             .count()
     };

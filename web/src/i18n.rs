@@ -698,10 +698,11 @@ pub fn topic_recreated(lang: Lang, partitions: u64) -> String {
     }
 }
 
-pub fn record_limit(lang: Lang, records: usize) -> String {
+pub fn record_limit(lang: Lang, records: usize, bytes: usize) -> String {
+    let mb = bytes / (1024 * 1024);
     match lang {
-        Lang::En => format!("Paused: this run keeps the fate of all its {records} records (about 1 GB), as many as kscope keeps. Reset to start again; fewer records/s take longer to fill it."),
-        Lang::Ko => format!("일시 정지: 이 실행은 레코드 {records}개 모두의 결과(약 1GB)를 기록하고 있어 kscope가 보관하는 한도에 이르렀습니다. 리셋하면 다시 시작합니다. records/s가 낮을수록 한도에 늦게 이릅니다."),
+        Lang::En => format!("Paused: this run holds {records} records and the fate of each ({mb} MB), as much as kscope keeps in a browser tab. Reset to start again; fewer records/s take longer to fill it."),
+        Lang::Ko => format!("일시 정지: 이 실행은 레코드 {records}개와 각각의 결과({mb}MB)를 담고 있어 kscope가 브라우저 탭에 보관하는 한도에 이르렀습니다. 리셋하면 다시 시작합니다. records/s가 낮을수록 한도에 늦게 이릅니다."),
     }
 }
 

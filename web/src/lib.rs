@@ -13,6 +13,7 @@
 
 pub mod charts;
 pub mod guide;
+pub mod heap;
 pub mod i18n;
 pub mod params;
 pub mod player;
@@ -65,7 +66,7 @@ const SNAPSHOT_MS: f64 = 250.0;
 /// The most recent records the throughput and latency readouts look at.
 const RATE_SCAN: usize = 25_000;
 
-pub use player::RECORD_LIMIT;
+pub use player::HEAP_LIMIT_BYTES;
 pub use script::PAGE_LATENCY_MS;
 
 /// What the page can ask of the app.

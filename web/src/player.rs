@@ -25,11 +25,16 @@ use crate::{charts, view_model};
 pub const MAX_GAP_MS: f64 = 250.0;
 /// How many lines the event log keeps.
 pub const LOG_LINES: usize = 12;
-/// The most records a run keeps: the simulation remembers every record's fate (the
-/// ledger, about 170 bytes a record with the logs), so at 20,000 records/s a run grows by
-/// about 200 MB a simulated minute. Past this (about 1 GB) the page pauses with a notice
-/// instead of letting the tab run out of memory.
-pub const RECORD_LIMIT: usize = 6_000_000;
+/// The most a run may hold on the page's heap, in bytes. The simulation remembers every
+/// record's fate and keeps every record its logs hold, some 100 to 170 bytes a record
+/// (`cargo bench -p kscope-tests --bench memory`), so at 20,000 records/s a run grows by
+/// 120 to 200 MB a simulated minute. Past this the page pauses with a notice: with what
+/// the page itself needs beside the run, the tab's WebAssembly memory stays under 512 MB
+/// however long a run goes on (`e2e/memory.test.mjs` checks it with the heaviest settings).
+pub const HEAP_LIMIT_BYTES: usize = 320 * 1024 * 1024;
+/// Where the heap is not counted (natively), what a record is taken to cost: the most the
+/// memory benchmark measures, with the heaviest settings.
+const BYTES_PER_RECORD_ESTIMATE: usize = 170;
 /// Fast-forwarding works at most this long per frame, in wall milliseconds, so the page
 /// never freezes however far a link or a step asks it to go.
 pub const SEEK_BUDGET_MS: f64 = 12.0;
@@ -181,7 +186,7 @@ impl Player {
             self.seek_some(seek, clock);
             return Frame::Seeking;
         }
-        if !self.playing {
+        if !self.playing || self.hold_at_record_limit() {
             return Frame::Paused;
         }
         let elapsed = elapsed_ms.clamp(0.0, MAX_GAP_MS);
@@ -242,6 +247,9 @@ impl Player {
     pub fn step(&mut self) {
         self.playing = false;
         self.hold_us = None;
+        if self.hold_at_record_limit() {
+            return;
+        }
         match (self.timeline.next_at(), self.sim.poll_at()) {
             (Some(t), Some(p)) if t <= p.micros() => self.advance_to(t),
             (Some(t), None) => self.advance_to(t),
@@ -578,15 +586,22 @@ impl Player {
         self.take_events();
     }
 
-    /// Pauses the run, with a notice, once it holds [`RECORD_LIMIT`] records; returns
+    /// What the heap holds, in bytes: counted in the browser, estimated elsewhere.
+    pub fn held_bytes(&self) -> usize {
+        crate::heap::live_bytes()
+            .unwrap_or_else(|| self.sim.ledger().len() * BYTES_PER_RECORD_ESTIMATE)
+    }
+
+    /// Pauses the run, with a notice, once the heap holds [`HEAP_LIMIT_BYTES`]; returns
     /// whether it does. Playing on would only take the tab to the end of its memory.
     fn hold_at_record_limit(&mut self) -> bool {
-        let held = self.sim.ledger().records().len();
-        if held < RECORD_LIMIT {
+        let bytes = self.held_bytes();
+        if bytes < HEAP_LIMIT_BYTES {
             return false;
         }
         if self.playing || self.seek.is_some() {
-            self.notices = vec![i18n::record_limit(self.lang(), held)];
+            let records = self.sim.ledger().len();
+            self.notices = vec![i18n::record_limit(self.lang(), records, bytes)];
         }
         self.playing = false;
         self.hold_us = None;

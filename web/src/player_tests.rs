@@ -534,3 +534,37 @@ fn a_scenario_file_with_a_built_in_id_replaces_it_and_says_so() {
     assert_eq!(shown(&p).len(), 1);
     assert!(shown(&p)[0].contains("test-steps"));
 }
+
+#[test]
+fn a_run_pauses_with_a_notice_at_the_heap_limit_and_reset_starts_small() {
+    // Natively the heap is not counted: the player estimates from the records held.
+    assert_eq!(crate::heap::live_bytes(), None);
+    let mut p = Player::new(
+        "partitions=3&rate=20000&consumers=0&at=3600000000",
+        Lang::En,
+    );
+    p.scenarios_loaded(vec![], vec![]);
+    seek_to_end(&mut p, 16.0, 100_000);
+    assert!(p.held_bytes() >= HEAP_LIMIT_BYTES);
+    assert!(p.seek.is_none() && !p.playing, "paused");
+    assert!(
+        p.sim.now().micros() < 3_600_000_000,
+        "long before the link's instant"
+    );
+    let said = shown(&p).join("\n");
+    assert!(
+        said.starts_with("Paused: this run holds") && said.contains(" MB)"),
+        "{said}"
+    );
+    // Playing on, or stepping, is refused the same way: the clock stays.
+    let at = p.sim.now();
+    p.toggle_play();
+    let mut wall = clock(0.0);
+    p.frame(30.0, &mut wall);
+    assert!(!p.playing);
+    p.step();
+    assert_eq!(p.sim.now(), at);
+    p.reset();
+    assert!(p.sim.ledger().is_empty());
+    assert!(p.held_bytes() < HEAP_LIMIT_BYTES / 100);
+}

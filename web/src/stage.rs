@@ -758,7 +758,6 @@ pub fn sends(sim: &Sim, now: Instant, window: kscope_core::Duration, limit: usiz
     let x = 2.0 * column_x(0, brokers) * SEND_X;
     sim.ledger()
         .records()
-        .iter()
         .rev()
         .take_while(|r| r.sent_at.micros() >= since)
         .filter(|r| r.partition.topic.0 == 0 && r.partition.partition < partitions)

@@ -84,7 +84,6 @@ pub fn rates(sim: &Sim, window_ms: u64, scan: usize) -> Rates {
     let mut latencies: Vec<f64> = sim
         .ledger()
         .records()
-        .iter()
         .rev()
         .take(scan)
         .filter_map(|r| match (r.status, r.acked_at) {
@@ -121,11 +120,7 @@ pub fn p50_p99(values: &mut [f64]) -> Option<(f64, f64)> {
 /// Every loss, grouped by cause, with its count: what the ledger links each loss to.
 pub fn losses(sim: &Sim, lang: Lang) -> Vec<(String, u64)> {
     let mut out: Vec<(String, u64)> = Vec::new();
-    for r in sim.ledger().records() {
-        if r.status != RecordStatus::Acknowledged {
-            continue;
-        }
-        let Some(cause) = r.lost else { continue };
+    for (cause, lost) in sim.ledger().losses() {
         let text = match cause {
             LossCause::LeaderElection {
                 partition,
@@ -154,8 +149,8 @@ pub fn losses(sim: &Sim, lang: Lang) -> Vec<(String, u64)> {
             ),
         };
         match out.iter_mut().find(|(t, _)| *t == text) {
-            Some((_, n)) => *n += 1,
-            None => out.push((text, 1)),
+            Some((_, n)) => *n += lost,
+            None => out.push((text, lost)),
         }
     }
     out
@@ -500,7 +495,6 @@ mod tests {
             let mut sorted: Vec<f64> = sim
                 .ledger()
                 .records()
-                .iter()
                 .filter_map(|r| match (r.status, r.acked_at) {
                     (RecordStatus::Acknowledged, Some(at)) if at.micros() >= since => {
                         Some(at.since(r.sent_at).micros() as f64 / 1_000.0)
