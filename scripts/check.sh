@@ -43,7 +43,10 @@ step "no_std probe (thumbv7em-none-eabihf has no std at all)"
 cargo build -p kscope-nostd-probe --target thumbv7em-none-eabihf --release --locked
 
 step "native tests"
-cargo test --workspace --locked
+cargo test --workspace --locked -- --skip properties::
+
+step "property tests: over 1,000 fault schedules (each prints how many ran, and its seed)"
+cargo test -p kscope-tests --test it --locked properties:: -- --nocapture
 
 step "wasm32 tests in Node (determinism across platforms)"
 cargo test -p kscope-tests --target wasm32-unknown-unknown --locked

@@ -135,22 +135,69 @@ fn config() -> impl Strategy<Value = (SimConfig, u64)> {
         )
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
-
-    #[test]
-    fn invariants_hold_under_any_schedule_of_faults(
-        (config, seed) in config(),
-        schedule in proptest::collection::vec((0..40_000u64, op()), 0..24),
-    ) {
-        let brokers = config.brokers;
-        let partitions = config.topics[0].partitions;
-        let mut sim = Sim::new(config, seed).expect("valid");
-        run_schedule(&mut sim, schedule, brokers, partitions)?;
-        let c = sim.ledger().counts();
-        prop_assert!(c.acknowledged + c.failed <= c.sent);
-        prop_assert!(c.lost <= c.acknowledged);
+/// Runs `test` on `share` cases of `strategy` (times `KSCOPE_SCHEDULES`, 1 unless a
+/// soak asks for more), each a schedule of faults; prints how many ran and how fast. The
+/// cases come from `PROPTEST_RNG_SEED` (scripts/check.sh fixes it; scripts/soak.sh draws
+/// a new one each round), and a failure names it, so the schedule reproduces.
+fn schedules<S>(
+    name: &str,
+    share: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) where
+    S: Strategy,
+    S::Value: std::fmt::Debug,
+{
+    let scale: u32 = std::env::var("KSCOPE_SCHEDULES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let config = ProptestConfig {
+        cases: share * scale,
+        source_file: Some(file!()),
+        ..ProptestConfig::default()
+    };
+    let seed = std::env::var("PROPTEST_RNG_SEED").unwrap_or_else(|_| "(random)".into());
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let ran = std::cell::Cell::new(0u32);
+    let started = std::time::Instant::now();
+    let result = runner.run(&strategy, |value| {
+        ran.set(ran.get() + 1);
+        test(value)
+    });
+    let secs = started.elapsed().as_secs_f64();
+    match result {
+        Ok(()) => println!(
+            "{name}: {} schedules in {secs:.1} s ({:.1} schedules/s), PROPTEST_RNG_SEED={seed}",
+            ran.get(),
+            f64::from(ran.get()) / secs.max(1e-9)
+        ),
+        Err(e) => panic!("{name} failed (PROPTEST_RNG_SEED={seed}): {e}"),
     }
+}
+
+/// Every invariant holds after every step, whatever the faults: crashes, restarts, cut
+/// and healed links, dropped and delayed messages, bursts of sends.
+#[test]
+fn invariants_hold_under_any_schedule_of_faults() {
+    schedules(
+        "faults",
+        400,
+        (
+            config(),
+            proptest::collection::vec((0..40_000u64, op()), 0..24),
+        ),
+        |((config, seed), schedule)| {
+            let brokers = config.brokers;
+            let partitions = config.topics[0].partitions;
+            let mut sim = Sim::new(config, seed).expect("valid");
+            run_schedule(&mut sim, schedule, brokers, partitions)?;
+            let c = sim.ledger().counts();
+            prop_assert!(c.acknowledged + c.failed <= c.sent);
+            prop_assert!(c.lost <= c.acknowledged);
+            Ok(())
+        },
+    );
 }
 
 fn idempotent_config() -> impl Strategy<Value = (SimConfig, u64)> {
@@ -181,40 +228,51 @@ fn idempotence_fault() -> impl Strategy<Value = Op> {
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
-
-    /// KIP-98's promise: with idempotence, retries never append a record twice and the
-    /// acknowledged records of a partition sit in the order they were sent. Faults start
-    /// once every partition has the producer's state (a producer id the broker has no
-    /// state for is accepted with any sequence: see the scenario
-    /// `the_first_batch_of_a_producer_can_be_overtaken_even_with_idempotence`).
-    #[test]
-    fn idempotence_never_duplicates_or_reorders_acknowledged_records(
-        (config, seed) in idempotent_config(),
-        schedule in proptest::collection::vec((1_000..40_000u64, idempotence_fault()), 0..16),
-    ) {
-        let brokers = config.brokers;
-        let partitions = config.topics[0].partitions;
-        let mut sim = Sim::new(config, seed).expect("valid");
-        prop_assert!(sim.producer().idempotent);
-        for p in 0..partitions {
-            for c in command(&Op::Burst(p * 2, 2), brokers, partitions) {
-                sim.apply(ms(1), c).expect("valid record");
-            }
-        }
-        run_schedule(&mut sim, schedule, brokers, partitions)?;
-        prop_assert_eq!(sim.ledger().counts().duplicated, 0);
-        let mut last: std::collections::BTreeMap<TopicPartition, Offset> = Default::default();
-        for r in sim.ledger().records() {
-            if r.status == kscope_core::ledger::RecordStatus::Acknowledged {
-                let offset = r.offset.expect("acks=all acknowledgements carry offsets");
-                if let Some(prev) = last.insert(r.partition, offset) {
-                    prop_assert!(prev < offset, "{:?}: record {:?} at {:?} after {:?}", r.partition, r.id, offset, prev);
+/// KIP-98's promise: with idempotence, retries never append a record twice and the
+/// acknowledged records of a partition sit in the order they were sent. Faults start once
+/// every partition has the producer's state (a producer id the broker has no state for is
+/// accepted with any sequence: see the scenario
+/// `the_first_batch_of_a_producer_can_be_overtaken_even_with_idempotence`).
+#[test]
+fn idempotence_never_duplicates_or_reorders_acknowledged_records() {
+    schedules(
+        "idempotence",
+        250,
+        (
+            idempotent_config(),
+            proptest::collection::vec((1_000..40_000u64, idempotence_fault()), 0..16),
+        ),
+        |((config, seed), schedule)| {
+            let brokers = config.brokers;
+            let partitions = config.topics[0].partitions;
+            let mut sim = Sim::new(config, seed).expect("valid");
+            prop_assert!(sim.producer().idempotent);
+            for p in 0..partitions {
+                for c in command(&Op::Burst(p * 2, 2), brokers, partitions) {
+                    sim.apply(ms(1), c).expect("valid record");
                 }
             }
-        }
-    }
+            run_schedule(&mut sim, schedule, brokers, partitions)?;
+            prop_assert_eq!(sim.ledger().counts().duplicated, 0);
+            let mut last: std::collections::BTreeMap<TopicPartition, Offset> = Default::default();
+            for r in sim.ledger().records() {
+                if r.status == kscope_core::ledger::RecordStatus::Acknowledged {
+                    let offset = r.offset.expect("acks=all acknowledgements carry offsets");
+                    if let Some(prev) = last.insert(r.partition, offset) {
+                        prop_assert!(
+                            prev < offset,
+                            "{:?}: record {:?} at {:?} after {:?}",
+                            r.partition,
+                            r.id,
+                            offset,
+                            prev
+                        );
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
 }
 
 // ----- consumer groups --------------------------------------------------------------
@@ -228,6 +286,11 @@ enum GroupOp {
     AddPartitions(u32),
     CrashBroker(u32),
     RestartBroker(u32),
+    /// Cut the link between a consumer and a broker.
+    Cut(u32, u32),
+    Heal(u32, u32),
+    /// Drop the next message from a consumer to a broker, or (false) the other way.
+    Drop(u32, u32, bool),
 }
 
 fn group_op(with_brokers: bool) -> BoxedStrategy<GroupOp> {
@@ -243,6 +306,9 @@ fn group_op(with_brokers: bool) -> BoxedStrategy<GroupOp> {
             4 => ops,
             1 => (0..3u32).prop_map(GroupOp::CrashBroker),
             1 => (0..3u32).prop_map(GroupOp::RestartBroker),
+            1 => (0..6u32, 0..3u32).prop_map(|(c, b)| GroupOp::Cut(c, b)),
+            1 => (0..6u32, 0..3u32).prop_map(|(c, b)| GroupOp::Heal(c, b)),
+            1 => (0..6u32, 0..3u32, any::<bool>()).prop_map(|(c, b, up)| GroupOp::Drop(c, b, up)),
         ]
         .boxed()
     } else {
@@ -259,6 +325,10 @@ fn group_config() -> impl Strategy<Value = (SimConfig, u64)> {
             c.consumer.partition_assignment_strategy = assignor::AssignorKind::ALL[assignor];
             c.consumer.static_membership = static_members;
             c.consumer.session_timeout_ms = 10_000;
+            // A JoinGroup lost on a cut link is retried after the rebalance timeout
+            // (max.poll.interval.ms) plus 5 s, as Kafka's AbstractCoordinator allows it:
+            // 25 s here rather than Kafka's 305 s, so a schedule settles within its minute.
+            c.consumer.max_poll_interval_ms = 20_000;
             c.consumer.auto_offset_reset = config::OffsetReset::Earliest;
             // Fewer __consumer_offsets partitions than Kafka's 50 keep the invariant
             // checks after every step cheap; the coordinator logic is the same.
@@ -281,6 +351,21 @@ fn group_command(sim: &Sim, op: &GroupOp) -> Command {
         },
         GroupOp::CrashBroker(b) => Command::CrashBroker(BrokerId(b)),
         GroupOp::RestartBroker(b) => Command::RestartBroker(BrokerId(b)),
+        GroupOp::Cut(c, b) => {
+            Command::CutLink(NodeId::Consumer(consumer(c)), NodeId::Broker(BrokerId(b)))
+        }
+        GroupOp::Heal(c, b) => {
+            Command::HealLink(NodeId::Consumer(consumer(c)), NodeId::Broker(BrokerId(b)))
+        }
+        GroupOp::Drop(c, b, up) => {
+            let (c, b) = (NodeId::Consumer(consumer(c)), NodeId::Broker(BrokerId(b)));
+            let (from, to) = if up { (c, b) } else { (b, c) };
+            Command::DropNext {
+                from,
+                to,
+                kind: None,
+            }
+        }
     }
 }
 
@@ -327,6 +412,13 @@ fn run_group_schedule(
     }
     for b in 0..3 {
         let _ = sim.apply(sim.now(), Command::RestartBroker(BrokerId(b)));
+        let consumers: Vec<ConsumerId> = sim.consumers().keys().copied().collect();
+        for c in consumers {
+            let _ = sim.apply(
+                sim.now(),
+                Command::HealLink(NodeId::Consumer(c), NodeId::Broker(BrokerId(b))),
+            );
+        }
     }
     let end = sim.now().millis() + 60_000;
     step_to(sim, end)?;
@@ -392,31 +484,42 @@ fn check_settled(sim: &Sim, events: &[TimedEvent]) -> Result<(), TestCaseError> 
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+/// Joins, closes, crashes, restarts and added partitions, eager or cooperative: no
+/// partition ever has two owners at once, and once stable each has exactly one.
+#[test]
+fn a_settled_group_owns_each_partition_once_and_never_twice_at_a_time() {
+    schedules(
+        "groups",
+        175,
+        (
+            group_config(),
+            proptest::collection::vec((0..40_000u64, group_op(false)), 0..8),
+        ),
+        |((config, seed), schedule)| {
+            let mut sim = Sim::new(config, seed).expect("valid");
+            let events = run_group_schedule(&mut sim, schedule, true)?;
+            check_settled(&sim, &events)
+        },
+    );
+}
 
-    /// Joins, closes, crashes, restarts and added partitions, eager or cooperative: no
-    /// partition ever has two owners at once, and once stable each has exactly one.
-    #[test]
-    fn a_settled_group_owns_each_partition_once_and_never_twice_at_a_time(
-        (config, seed) in group_config(),
-        schedule in proptest::collection::vec((0..40_000u64, group_op(false)), 0..8),
-    ) {
-        let mut sim = Sim::new(config, seed).expect("valid");
-        let events = run_group_schedule(&mut sim, schedule, true)?;
-        check_settled(&sim, &events)?;
-    }
-
-    /// The same with broker crashes and restarts (the coordinator moves): ownership may
-    /// overlap while a member is cut off from its group, as in Kafka, but the settled
-    /// group still owns each partition exactly once.
-    #[test]
-    fn a_group_settles_after_coordinator_failures(
-        (config, seed) in group_config(),
-        schedule in proptest::collection::vec((0..40_000u64, group_op(true)), 0..8),
-    ) {
-        let mut sim = Sim::new(config, seed).expect("valid");
-        let events = run_group_schedule(&mut sim, schedule, false)?;
-        check_settled(&sim, &events)?;
-    }
+/// The same with broker crashes and restarts (the coordinator moves), cut and healed
+/// links and dropped messages between the consumers and the brokers: ownership may
+/// overlap while a member is cut off from its group, as in Kafka, but the settled group
+/// still owns each partition exactly once.
+#[test]
+fn a_group_settles_after_coordinator_failures() {
+    schedules(
+        "groups with faults",
+        175,
+        (
+            group_config(),
+            proptest::collection::vec((0..40_000u64, group_op(true)), 0..8),
+        ),
+        |((config, seed), schedule)| {
+            let mut sim = Sim::new(config, seed).expect("valid");
+            let events = run_group_schedule(&mut sim, schedule, false)?;
+            check_settled(&sim, &events)
+        },
+    );
 }
