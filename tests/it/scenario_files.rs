@@ -102,43 +102,17 @@ fn in_the_rebalancing_scenarios_the_newcomer_processes_records() {
 /// tries more (or fewer) than 20,000 inputs.
 #[test]
 fn mutated_scenario_files_never_panic_the_parser() {
-    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let seed = env("KSCOPE_FUZZ_SEED").unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-    });
-    let cases = env("KSCOPE_FUZZ_CASES").unwrap_or(20_000);
-    println!("mutated scenario files: KSCOPE_FUZZ_SEED={seed}, {cases} inputs");
+    let mut fuzz = kscope_tests::Fuzz::from_env("mutated scenario files", 20_000);
+    let (seed, cases) = (fuzz.seed, fuzz.cases);
     let files: Vec<Vec<u8>> = ["acks-0.txt", "batching.txt", "acks-1-leader-dies.txt"]
         .iter()
         .map(|n| std::fs::read(dir().join(n)).unwrap())
         .collect();
-    let mut state = seed.max(1);
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
     let alphabet = b"0123456789 :=\n#.-_abcdeklnorstxyz\xff\xc3\xea";
     let (mut refused, mut named) = (0, 0);
     for _ in 0..cases {
-        let mut b = files[(next() % files.len() as u64) as usize].clone();
-        for _ in 0..1 + next() % 6 {
-            let i = (next() % b.len().max(1) as u64) as usize;
-            match next() % 3 {
-                0 if !b.is_empty() => {
-                    let at = i.min(b.len() - 1);
-                    b[at] = alphabet[(next() % alphabet.len() as u64) as usize];
-                }
-                1 => b.truncate(i),
-                _ => {
-                    let at = i.min(b.len());
-                    b.insert(at, alphabet[(next() % alphabet.len() as u64) as usize]);
-                }
-            }
-        }
+        let file = &files[(fuzz.draw() % files.len() as u64) as usize];
+        let b = fuzz.mutate(file, 6, alphabet);
         let text = String::from_utf8_lossy(&b).into_owned();
         let parsed =
             std::panic::catch_unwind(|| Scenario::parse(&text).err()).unwrap_or_else(|_| {

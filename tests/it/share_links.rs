@@ -175,43 +175,12 @@ fn mutated_links_never_panic() {
         encode_run(&entries)
     );
     let bytes = link.as_bytes().to_vec();
-    // Each run tries other inputs: the seed is drawn from the clock unless
-    // KSCOPE_FUZZ_SEED names one, and printed, so a failure reproduces;
-    // KSCOPE_FUZZ_CASES tries more (or fewer) than 100,000.
-    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let seed = env("KSCOPE_FUZZ_SEED").unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-    });
-    let cases = env("KSCOPE_FUZZ_CASES").unwrap_or(100_000);
-    println!("mutated links: KSCOPE_FUZZ_SEED={seed}, {cases} inputs");
-    // xorshift64 never leaves 0.
-    let mut state = seed.max(1);
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut fuzz = kscope_tests::Fuzz::from_env("mutated links", 100_000);
+    let (seed, cases) = (fuzz.seed, fuzz.cases);
     let alphabet = b"0123456789abcz_~.=&%-+ \xff\xc3";
     let mut refused = 0;
     for _ in 0..cases {
-        let mut b = bytes.clone();
-        for _ in 0..1 + next() % 4 {
-            let i = (next() % b.len().max(1) as u64) as usize;
-            match next() % 3 {
-                0 if !b.is_empty() => {
-                    let at = i.min(b.len() - 1);
-                    b[at] = alphabet[(next() % alphabet.len() as u64) as usize];
-                }
-                1 => b.truncate(i),
-                _ => {
-                    let at = i.min(b.len());
-                    b.insert(at, alphabet[(next() % alphabet.len() as u64) as usize]);
-                }
-            }
-        }
+        let b = fuzz.mutate(&bytes, 4, alphabet);
         let text = String::from_utf8_lossy(&b).into_owned();
         let problems = std::panic::catch_unwind(|| {
             let _ = Settings::from_query(&text);

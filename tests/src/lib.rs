@@ -97,3 +97,59 @@ pub fn determinism_scenario(seed: u64) -> (u64, kscope_core::ledger::LedgerCount
 /// The expected hash of [`determinism_scenario`] with seed 7, kept in
 /// `tests/snapshots/determinism.hash` (rewritten by `UPDATE_EXPECT=1`).
 pub const DETERMINISM_SNAPSHOT: &str = include_str!("../snapshots/determinism.hash");
+
+/// A seeded byte-level mutation fuzzer: each run tries other inputs, from a seed drawn
+/// from the clock unless `KSCOPE_FUZZ_SEED` names one (printed, so a failure reproduces);
+/// `KSCOPE_FUZZ_CASES` sets how many inputs, else `default_cases`.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct Fuzz {
+    pub seed: u64,
+    pub cases: u64,
+    state: u64,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Fuzz {
+    pub fn from_env(name: &str, default_cases: u64) -> Fuzz {
+        let env = |v: &str| std::env::var(v).ok().and_then(|v| v.parse::<u64>().ok());
+        let seed = env("KSCOPE_FUZZ_SEED").unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+        });
+        let cases = env("KSCOPE_FUZZ_CASES").unwrap_or(default_cases);
+        println!("{name}: KSCOPE_FUZZ_SEED={seed}, {cases} inputs");
+        // xorshift64 never leaves 0.
+        Fuzz {
+            seed,
+            cases,
+            state: seed.max(1),
+        }
+    }
+
+    /// The next number of the seeded sequence (xorshift64).
+    pub fn draw(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+
+    /// `bytes` with up to `edits` bytes replaced, cut off or inserted from `alphabet`.
+    pub fn mutate(&mut self, bytes: &[u8], edits: u64, alphabet: &[u8]) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        for _ in 0..1 + self.draw() % edits {
+            let i = (self.draw() % b.len().max(1) as u64) as usize;
+            let c = alphabet[(self.draw() % alphabet.len() as u64) as usize];
+            match self.draw() % 3 {
+                0 if !b.is_empty() => {
+                    let at = i.min(b.len() - 1);
+                    b[at] = c;
+                }
+                1 => b.truncate(i),
+                _ => b.insert(i.min(b.len()), c),
+            }
+        }
+        b
+    }
+}
