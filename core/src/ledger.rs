@@ -138,11 +138,6 @@ impl Ledger {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-    /// What the ledger's records take in memory, in bytes: [`Ledger::BYTES_PER_RECORD`]
-    /// for each, in whole chunks.
-    pub fn bytes(&self) -> usize {
-        self.chunks.len() * CHUNK * Fate::BYTES + self.causes.len() * 32
-    }
     /// What the ledger spends on each record, in bytes.
     pub const BYTES_PER_RECORD: usize = Fate::BYTES;
 
