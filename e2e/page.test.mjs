@@ -104,7 +104,12 @@ test('consumers own the partitions; a crashed one is replaced after its session 
   const { page, errors, close } = await open('?partitions=4&consumers=2&speed=10&seed=3');
   try {
     const owners = () => page.$$eval('[data-testid=owner]', (els) => els.map((e) => e.dataset.consumer));
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=owner]')].every((e) => e.dataset.consumer !== ''), null, { timeout: 20000 });
+    // Four owner cells, each with its consumer (an empty list would pass `every` before the
+    // stage has rendered its rows).
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('[data-testid=owner]')];
+      return cells.length === 4 && cells.every((e) => e.dataset.consumer !== '');
+    }, null, { timeout: 20000 });
     assert.deepEqual((await owners()).sort(), ['0', '0', '1', '1']);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-consumed]')?.textContent) > 0);
     assert.equal(await page.locator('[data-testid=group]').getAttribute('data-state'), 'Stable');
