@@ -92,6 +92,9 @@ pub struct Player {
     pub seek: Option<Seek>,
     /// Pauses when the clock reaches this instant (the end of a step being presented).
     hold_us: Option<u64>,
+    /// The run reached [`HEAP_LIMIT_BYTES`]: it stays held until a new run replaces it,
+    /// even when the counted heap dips below (rendering frees as it allocates).
+    full: bool,
     /// The session the URL asked for, until the scenarios it names have loaded.
     pending: Option<Session>,
     /// The last notable events, newest first.
@@ -139,6 +142,7 @@ impl Player {
             person: Vec::new(),
             seek: None,
             hold_us: None,
+            full: false,
             pending: None,
             log: Rc::new(Vec::new()),
             names: Rc::new(Vec::new()),
@@ -546,6 +550,7 @@ impl Player {
     /// Makes `sim`, built from `settings`, the run: nothing done in it yet.
     fn new_run(&mut self, sim: Sim, settings: Settings) {
         self.sim = sim;
+        self.full = false;
         self.run_settings = settings.clone();
         self.settings = settings;
         self.person.clear();
@@ -596,9 +601,10 @@ impl Player {
     /// whether it does. Playing on would only take the tab to the end of its memory.
     fn hold_at_record_limit(&mut self) -> bool {
         let bytes = self.held_bytes();
-        if bytes < HEAP_LIMIT_BYTES {
+        if !self.full && bytes < HEAP_LIMIT_BYTES {
             return false;
         }
+        self.full = true;
         if self.playing || self.seek.is_some() {
             let records = self.sim.ledger().len();
             self.notices = vec![i18n::record_limit(self.lang(), records, bytes)];

@@ -568,3 +568,32 @@ fn a_run_pauses_with_a_notice_at_the_heap_limit_and_reset_starts_small() {
     assert!(p.sim.ledger().is_empty());
     assert!(p.held_bytes() < HEAP_LIMIT_BYTES / 100);
 }
+
+#[test]
+fn a_run_held_at_the_heap_limit_stays_held_when_the_counted_heap_dips() {
+    // In the browser the count moves both ways as the page renders: a dip just under
+    // the limit must not let Play run on.
+    let mut p = Player::new("partitions=3&rate=2000&consumers=0", Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    let mut wall = clock(0.0);
+    assert!(p.playing, "a run plays from the start");
+    p.frame(30.0, &mut wall);
+    assert!(p.sim.now().micros() > 0);
+    crate::heap::pretend(Some(HEAP_LIMIT_BYTES));
+    p.frame(30.0, &mut wall);
+    assert!(!p.playing);
+    let at = p.sim.now();
+    crate::heap::pretend(Some(HEAP_LIMIT_BYTES - 1024 * 1024));
+    p.toggle_play();
+    p.frame(30.0, &mut wall);
+    p.step();
+    assert_eq!(p.sim.now(), at, "held");
+    // A new run starts from nothing held.
+    p.reset();
+    if !p.playing {
+        p.toggle_play();
+    }
+    p.frame(30.0, &mut wall);
+    crate::heap::pretend(None);
+    assert!(p.sim.now().micros() > 0, "the new run plays");
+}
