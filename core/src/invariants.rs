@@ -1,15 +1,25 @@
-//! Named invariants: what must hold after every step of any simulation. Tests call
-//! [`check`] after each step; a violation names the invariant and the place.
+//! Named invariants: what must hold after every step of any simulation. A violation
+//! names the invariant and the place.
 //!
-//! [`INVARIANTS`] is the one list: each entry is a name and the function that checks it,
-//! so a new invariant is one function and one line.
+//! Two lists hold them all, each entry a name and the function that checks it, so a new
+//! invariant is one function and one line: [`INVARIANTS`], of the present state alone
+//! ([`check`]), and [`monitor::TEMPORAL`], of how the state moves from item to item
+//! ([`Monitor`], which checks both). A checked [`Sim`] (see [`Sim::check_invariants`])
+//! runs a monitor after every item it handles; built with the `checked` feature, as every
+//! test build is, every `Sim` is checked from its start.
+
+pub mod monitor;
+pub use monitor::Monitor;
+
+#[cfg(test)]
+mod tests;
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::Acks;
-use crate::ids::{BrokerId, Offset, TopicPartition};
+use crate::ids::{BrokerId, TopicPartition};
 use crate::sim::Sim;
 use crate::vecmap::VecMap;
 
@@ -49,8 +59,8 @@ pub const INVARIANTS: &[Invariant] = &[
         check: offsets_dense,
     },
     Invariant {
-        name: "committed_prefix_agrees",
-        check: committed_prefix_agrees,
+        name: "log_start_at_most_hw",
+        check: log_start_at_most_hw,
     },
     Invariant {
         name: "no_acked_loss_under_clean_elections",
@@ -114,22 +124,29 @@ fn leader_in_isr(sim: &Sim, fail: &mut Vec<String>) {
     }
 }
 
-/// The live leader's replica of each partition with a leader, and the partition's ISR.
-fn led_partitions(
-    sim: &Sim,
-) -> impl Iterator<Item = (TopicPartition, &crate::broker::Replica, &[BrokerId])> + '_ {
+/// A partition whose leader is up: the leader, its replica and the partition's ISR.
+type Led<'a> = (
+    TopicPartition,
+    BrokerId,
+    &'a crate::broker::Replica,
+    &'a [BrokerId],
+);
+
+/// Each partition whose leader is up, in order.
+fn led_partitions(sim: &Sim) -> impl Iterator<Item = Led<'_>> + '_ {
     sim.all_partitions().filter_map(move |tp| {
         let p = sim.partition(tp);
-        let leader = &sim.brokers()[&p.leader?];
+        let id = p.leader?;
+        let leader = &sim.brokers()[&id];
         leader
             .up
-            .then(|| (tp, &leader.replicas[&tp], p.isr.as_slice()))
+            .then(|| (tp, id, &leader.replicas[&tp], p.isr.as_slice()))
     })
 }
 
 /// The leader's high watermark is at most every ISR member's log end offset.
 fn hw_at_most_isr_leo(sim: &Sim, fail: &mut Vec<String>) {
-    for (tp, lr, isr) in led_partitions(sim) {
+    for (tp, _, lr, isr) in led_partitions(sim) {
         for m in isr {
             let r = &sim.brokers()[m].replicas[&tp];
             if lr.high_watermark > r.log.log_end_offset() {
@@ -143,26 +160,25 @@ fn hw_at_most_isr_leo(sim: &Sim, fail: &mut Vec<String>) {
     }
 }
 
-/// Every ISR member holds the same batch just below the leader's high watermark.
-fn committed_prefix_agrees(sim: &Sim, fail: &mut Vec<String>) {
-    for (tp, lr, isr) in led_partitions(sim) {
-        for m in isr {
-            let r = &sim.brokers()[m].replicas[&tp];
-            let last_committed = Offset(lr.high_watermark.0 - 1);
-            if lr.high_watermark > r.log.log_start_offset().max(lr.log.log_start_offset()) {
-                let a = lr.log.batch_at(last_committed).map(|b| b.batch_id);
-                let b = r.log.batch_at(last_committed).map(|b| b.batch_id);
-                if a != b {
-                    fail.push(format!(
-                        "{tp:?}: at {last_committed:?} leader has {a:?}, {m:?} has {b:?}"
-                    ));
-                }
+/// No replica's log starts above its high watermark: retention deletes only below it, and
+/// a follower takes its leader's log start only up to it (`UnifiedLog.deleteOldSegments`,
+/// `maybeIncrementLogStartOffset`).
+fn log_start_at_most_hw(sim: &Sim, fail: &mut Vec<String>) {
+    for (id, broker) in sim.brokers() {
+        for (tp, r) in &broker.replicas {
+            if r.log.log_start_offset() > r.high_watermark {
+                fail.push(format!(
+                    "{id:?} {tp:?}: log start {:?} above high watermark {:?}",
+                    r.log.log_start_offset(),
+                    r.high_watermark
+                ));
             }
         }
     }
 }
 
-/// Log start offset <= high watermark <= log end offset on every replica.
+/// Log start offset <= log end offset, and high watermark <= log end offset, on every
+/// replica.
 fn offsets_ordered(sim: &Sim, fail: &mut Vec<String>) {
     for (id, broker) in sim.brokers() {
         for (tp, r) in &broker.replicas {

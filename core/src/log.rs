@@ -291,6 +291,10 @@ pub struct Log {
     /// The log cleaner's checkpoint (`cleaner-offset-checkpoint`): where the dirty part
     /// of the log begins. `None` before the first cleaning.
     cleaner_checkpoint: Option<Offset>,
+    /// How many times batches were taken out of the log other than from its front
+    /// (a truncation, a cleaning): what the invariants compare logs by knows a part
+    /// checked before is still the same while this stays.
+    rewrites: u32,
 }
 
 impl Log {
@@ -303,7 +307,33 @@ impl Log {
             epochs: Vec::new(),
             producers: Default::default(),
             cleaner_checkpoint: None,
+            rewrites: 0,
         }
+    }
+
+    /// How many times the log was truncated or cleaned.
+    pub fn rewrites(&self) -> u32 {
+        self.rewrites
+    }
+
+    /// The batches that hold `offset` or come after it, oldest first (found by binary
+    /// search, as `batch_at` finds one).
+    pub fn batches_from(&self, offset: Offset) -> impl Iterator<Item = &StoredBatch> {
+        let si = self
+            .segments
+            .partition_point(|s| s.base_offset <= offset)
+            .saturating_sub(1);
+        let bi = self.segments[si]
+            .batches
+            .partition_point(|b| b.last_offset() < offset);
+        self.segments[si].batches[bi..]
+            .iter()
+            .chain(
+                self.segments[si + 1..]
+                    .iter()
+                    .flat_map(|s| s.batches.iter()),
+            )
+            .map(|b| &**b)
     }
 
     pub fn log_start_offset(&self) -> Offset {
@@ -432,6 +462,7 @@ impl Log {
             return removed;
         }
         let offset = offset.max(self.log_start_offset);
+        self.rewrites += 1;
         loop {
             let segments = self.segments.len();
             let seg = self
@@ -500,6 +531,7 @@ impl Log {
             .flat_map(|b| b.records.iter().map(|r| r.id))
             .collect();
         self.segments = alloc::vec![Segment::new(offset, now_ms)];
+        self.rewrites += 1;
         self.log_start_offset = offset;
         self.log_end_offset = offset;
         self.epochs.clear();
@@ -750,6 +782,7 @@ impl Log {
     /// survive. Offsets keep their values, so a compacted log has gaps.
     pub fn clean(&mut self, to_clean: &LogToClean, now_ms: i64) -> CleanupOutcome {
         let mut outcome = CleanupOutcome::default();
+        self.rewrites += 1;
         let dirty_start = to_clean.first_dirty_offset;
         let upper = to_clean.first_uncleanable_offset;
         let mut map: alloc::collections::BTreeMap<Rc<[u8]>, Offset> =

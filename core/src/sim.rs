@@ -121,6 +121,8 @@ pub struct Sim {
     pub(crate) consumers: VecMap<ConsumerId, Consumer>,
     /// The values of `__consumer_offsets` records and the coordinators' counters.
     pub(crate) groups: GroupStore,
+    /// Checks every invariant after every item, when set (see [`Sim::check_invariants`]).
+    pub(crate) monitor: Option<alloc::boxed::Box<crate::invariants::Monitor>>,
 }
 
 impl Sim {
@@ -153,6 +155,7 @@ impl Sim {
             consumers: VecMap::new(),
             placement_rng: Rng::new(seed, 1),
             groups: GroupStore::new(Rng::new(seed, 5)),
+            monitor: None,
         };
         for id in broker_ids {
             sim.brokers.insert(id, Broker::new(id));
@@ -174,7 +177,47 @@ impl Sim {
             let id = ConsumerId(sim.consumers.len() as u32);
             sim.start_consumer(id, 0);
         }
+        if cfg!(feature = "checked") {
+            sim.check_invariants(true);
+        }
         Ok(sim)
+    }
+
+    /// Checks every named invariant (see [`crate::invariants`]) after every item the
+    /// simulation handles and every command it applies, or stops checking. A broken
+    /// invariant panics, naming it, the instant and the seed: checking is for tests (every
+    /// `Sim` of a build with the `checked` feature starts checked), as it costs far more
+    /// than the simulation itself.
+    pub fn check_invariants(&mut self, on: bool) {
+        self.monitor = on.then(|| alloc::boxed::Box::new(crate::invariants::Monitor::new()));
+        if on {
+            self.after_item(self.cx.events.len());
+        }
+    }
+
+    /// Whether [`Sim::check_invariants`] is on.
+    pub fn checks_invariants(&self) -> bool {
+        self.monitor.is_some()
+    }
+
+    /// After an item or a command: the monitor, if any, sees the state and the events
+    /// emitted since `events_from`.
+    fn after_item(&mut self, events_from: usize) {
+        let Some(mut monitor) = self.monitor.take() else {
+            return;
+        };
+        let events = &self.cx.events[events_from.min(self.cx.events.len())..];
+        let broken = monitor.observe(self, events);
+        self.monitor = Some(monitor);
+        if let Some(v) = broken.first() {
+            panic!(
+                "invariant {} broken at {:?} (seed {}): {}",
+                v.invariant,
+                self.now(),
+                self.seed,
+                v.detail
+            );
+        }
     }
 
     pub fn config(&self) -> &SimConfig {
@@ -256,7 +299,9 @@ impl Sim {
     /// `now`. An instant earlier than the simulation's clock is treated as the clock.
     pub fn step(&mut self, now: Instant) {
         while let Some((_, due)) = self.cx.pop_due(Some(now)) {
+            let mark = self.cx.events.len();
             self.handle(due);
+            self.after_item(mark);
         }
         self.cx.now = self.cx.now.max(now);
     }
@@ -265,7 +310,9 @@ impl Sim {
     /// Returns the instant it was due at.
     pub fn step_one(&mut self) -> Option<Instant> {
         let (at, due) = self.cx.pop_due(None)?;
+        let mark = self.cx.events.len();
         self.handle(due);
+        self.after_item(mark);
         Some(at)
     }
 
@@ -286,6 +333,14 @@ impl Sim {
     /// Applies an outside command at `now`, after stepping to it.
     pub fn apply(&mut self, now: Instant, command: Command) -> Result<(), CommandError> {
         self.step(now);
+        let mark = self.cx.events.len();
+        let done = self.apply_now(command);
+        self.after_item(mark);
+        done
+    }
+
+    /// Carries out `command` at the present instant.
+    fn apply_now(&mut self, command: Command) -> Result<(), CommandError> {
         match command {
             Command::Produce(record) => {
                 self.produce_with(ProducerId(0), record)?;

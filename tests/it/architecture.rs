@@ -6,21 +6,46 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Every source file of `core/src`, with the top-level module it belongs to (a file in
+/// `invariants/` belongs to `invariants`).
+fn core_sources() -> Vec<(String, std::path::PathBuf)> {
+    fn walk(
+        dir: &std::path::Path,
+        module: Option<&str>,
+        out: &mut Vec<(String, std::path::PathBuf)>,
+    ) {
+        for entry in std::fs::read_dir(dir).expect("a source directory") {
+            let path = entry.expect("an entry").path();
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            if path.is_dir() {
+                walk(&path, Some(module.unwrap_or(&stem)), out);
+            } else if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+                out.push((module.map_or(stem, str::to_owned), path));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../core/src")),
+        None,
+        &mut out,
+    );
+    out.sort();
+    out
+}
+
 /// The modules of `core/src` each module names (`crate::x` outside comments), with the
-/// simulation's own files counted as `sim`.
+/// simulation's own files counted as `sim`: those that extend `Sim` (`controller`,
+/// `workload`) and the invariants, which read the whole simulation and which a checked
+/// `Sim` runs after every item.
 fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/src");
     let layer = |m: &str| match m {
-        "controller" | "workload" => "sim".to_owned(),
+        "controller" | "workload" | "invariants" => "sim".to_owned(),
         other => other.to_owned(),
     };
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for entry in std::fs::read_dir(dir).expect("core/src") {
-        let path = entry.expect("an entry").path();
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
-            continue;
-        }
-        let module = layer(path.file_stem().unwrap().to_str().unwrap());
+    for (module, path) in core_sources() {
+        let module = layer(&module);
         if module == "lib" {
             continue;
         }
@@ -106,9 +131,7 @@ fn a_circle_is_found() {
 
 #[test]
 fn no_actor_behaviour_lives_in_an_impl_sim_outside_the_simulation_files() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/src");
-    for entry in std::fs::read_dir(dir).expect("core/src") {
-        let path = entry.expect("an entry").path();
+    for (_, path) in core_sources() {
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         if matches!(name.as_str(), "sim.rs" | "controller.rs" | "workload.rs") {
             continue;

@@ -65,3 +65,11 @@ fn the_trace_diff_names_the_first_event_that_differs() {
     let d = first_difference(&a, short).expect("one event fewer");
     assert_eq!((d.line, d.right), (a.len() - 1, None));
 }
+
+/// Every simulation these tests run (the determinism runs, natively and in Node, and every
+/// other) checks every invariant after every item: kscope-core's `checked` feature.
+#[test]
+fn every_simulation_a_test_runs_is_checked() {
+    let sim = kscope_core::Sim::new(kscope_core::SimConfig::default(), 1).unwrap();
+    assert!(sim.checks_invariants());
+}

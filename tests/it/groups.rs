@@ -7,7 +7,7 @@ use kscope_core::*;
 use kscope_tests::*;
 
 fn run(sim: &mut Sim, until: u64, trace: &mut Vec<TimedEvent>) {
-    trace.extend(run_checked(sim, ms(until)).unwrap_or_else(|e| panic!("{e}")));
+    trace.extend(run_checked(sim, ms(until)));
 }
 
 fn group_config(partitions: u32, consumers: u32) -> SimConfig {

@@ -96,12 +96,12 @@ fn run_schedule(
 ) -> Result<(), TestCaseError> {
     schedule.sort_by_key(|(t, _)| *t);
     for (at, op) in &schedule {
-        run_checked(sim, ms(*at)).map_err(TestCaseError::fail)?;
+        run_checked(sim, ms(*at));
         for c in command(op, brokers, partitions) {
             let _ = sim.apply(ms(*at), c);
         }
     }
-    run_checked(sim, ms(60_000)).map_err(TestCaseError::fail)?;
+    run_checked(sim, ms(60_000));
     Ok(())
 }
 
@@ -385,7 +385,7 @@ fn run_group_schedule(
         let mut t = sim.now().millis();
         while t < until {
             t = (t + 50).min(until);
-            events.extend(run_checked(sim, ms(t)).map_err(TestCaseError::fail)?);
+            events.extend(run_checked(sim, ms(t)));
             if no_overlap {
                 let mut owner: std::collections::BTreeMap<TopicPartition, ConsumerId> =
                     Default::default();

@@ -56,7 +56,7 @@ fn isolate_from_brokers(sim: &mut Sim, at: Instant, b: BrokerId) {
 }
 
 fn run(sim: &mut Sim, until: u64, trace: &mut Vec<TimedEvent>) {
-    trace.extend(run_checked(sim, ms(until)).unwrap_or_else(|e| panic!("{e}")));
+    trace.extend(run_checked(sim, ms(until)));
 }
 
 fn losses(trace: &[TimedEvent]) -> Vec<(usize, LossCause)> {

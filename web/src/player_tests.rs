@@ -599,3 +599,15 @@ fn a_run_held_at_the_heap_limit_stays_held_when_the_counted_heap_dips() {
     crate::heap::pretend(None);
     assert!(p.sim.now().micros() > 0, "the new run plays");
 }
+
+// The page's tests run every simulation checked: every invariant after every item, so a
+// scenario or a replayed share link that breaks one fails its test.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_players_simulations_are_checked_in_tests() {
+    let mut p = Player::new("acks=1&partitions=2", Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    assert!(p.sim.checks_invariants());
+    p.reset();
+    assert!(p.sim.checks_invariants());
+}

@@ -1,0 +1,421 @@
+//! Each invariant of the monitor, shown to hold on a real run and to fail on a copy of it
+//! broken the way the invariant forbids. The runs here drive a [`Monitor`] by hand (the
+//! simulation's own checking is off), so a broken copy reports instead of panicking.
+
+extern crate std;
+
+use alloc::vec::Vec;
+
+use super::{Monitor, Violation};
+use crate::config::{Acks, SimConfig};
+use crate::event::{ElectionKind, Event, LossCause, TimedEvent};
+use crate::ids::{BatchId, BrokerId, ConsumerId, LeaderEpoch, Offset, TopicPartition};
+use crate::ids::{NodeId, TopicId};
+use crate::network::Payload;
+use crate::sim::Sim;
+use crate::time::Instant;
+
+fn tp(p: u32) -> TopicPartition {
+    TopicPartition {
+        topic: TopicId(0),
+        partition: p,
+    }
+}
+
+fn names(v: &[Violation]) -> Vec<&'static str> {
+    v.iter().map(|v| v.invariant).collect()
+}
+
+/// Handles one item and shows it to `m`; returns what broke.
+fn step_watched(sim: &mut Sim, m: &mut Monitor) -> Vec<Violation> {
+    let mark = sim.cx.events.len();
+    sim.step_one();
+    let v = m.observe(sim, &sim.cx.events[mark..]);
+    sim.cx.events.clear();
+    v
+}
+
+/// Three brokers, `orders` with three partitions on all of them, `min.insync.replicas` 2,
+/// `acks=all`, two consumers: run and watched for `millis`, every item clean.
+fn watched_run(consumers: u32, millis: u64) -> (Sim, Monitor) {
+    let config = SimConfig {
+        consumers,
+        ..SimConfig::default()
+    };
+    assert_eq!(config.producer.acks, Acks::All);
+    let mut sim = Sim::new(config, 7).unwrap();
+    sim.check_invariants(false);
+    let mut m = Monitor::new();
+    while sim
+        .poll_at()
+        .is_some_and(|t| t <= Instant::from_millis(millis))
+    {
+        let broken = step_watched(&mut sim, &mut m);
+        assert_eq!(broken, [], "a clean run breaks nothing");
+    }
+    (sim, m)
+}
+
+fn observe_quiet(sim: &Sim, m: &mut Monitor) -> Vec<&'static str> {
+    names(&m.observe(sim, &[]))
+}
+
+fn leader_of(sim: &Sim, tp: TopicPartition) -> BrokerId {
+    sim.partition(tp).leader.expect("led")
+}
+
+fn follower_of(sim: &Sim, tp: TopicPartition) -> BrokerId {
+    let l = leader_of(sim, tp);
+    *sim.partition(tp)
+        .isr
+        .iter()
+        .find(|b| **b != l)
+        .expect("a follower in sync")
+}
+
+#[test]
+fn log_start_at_most_hw() {
+    let (mut sim, mut m) = watched_run(0, 2_000);
+    let l = leader_of(&sim, tp(0));
+    let r = sim
+        .brokers
+        .get_mut(&l)
+        .unwrap()
+        .replicas
+        .get_mut(&tp(0))
+        .unwrap();
+    let hw = r.high_watermark;
+    assert!(hw > Offset(2), "{hw:?}");
+    r.log.maybe_increment_log_start_offset(hw, hw);
+    r.high_watermark = Offset(hw.0 - 1);
+    assert!(observe_quiet(&sim, &mut m).contains(&"log_start_at_most_hw"));
+}
+
+#[test]
+fn leader_epochs_rise() {
+    let (mut sim, mut m) = watched_run(0, 1_000);
+    let p = &mut sim.topics[0].partitions[1];
+    p.leader_epoch = LeaderEpoch(p.leader_epoch.0 - 1);
+    assert!(observe_quiet(&sim, &mut m).contains(&"leader_epochs_rise"));
+}
+
+#[test]
+fn one_leader_per_epoch() {
+    let (mut sim, mut m) = watched_run(0, 1_000);
+    let l = leader_of(&sim, tp(2));
+    let f = follower_of(&sim, tp(2));
+    let epoch = sim.brokers[&l].replicas[&tp(2)].leader_epoch;
+    let r = sim
+        .brokers
+        .get_mut(&f)
+        .unwrap()
+        .replicas
+        .get_mut(&tp(2))
+        .unwrap();
+    r.is_leader = true;
+    r.leader_epoch = epoch;
+    assert_eq!(observe_quiet(&sim, &mut m), ["one_leader_per_epoch"]);
+}
+
+#[test]
+fn committed_prefix_agrees_over_the_whole_prefix() {
+    let (mut sim, mut m) = watched_run(0, 3_000);
+    let l = leader_of(&sim, tp(0));
+    let f = follower_of(&sim, tp(0));
+    // The follower's copy of its first batch, far below the high watermark, is replaced
+    // by another of the same size: its log end and everything after stay as they were.
+    let batches: Vec<_> = sim.brokers[&f].replicas[&tp(0)]
+        .log
+        .batches()
+        .cloned()
+        .collect();
+    assert!(batches.len() > 3, "{}", batches.len());
+    let now_ms = sim.now().millis() as i64;
+    let log = &mut sim
+        .brokers
+        .get_mut(&f)
+        .unwrap()
+        .replicas
+        .get_mut(&tp(0))
+        .unwrap()
+        .log;
+    log.truncate_to(batches[0].base_offset);
+    let mut other = batches[0].clone();
+    other.batch_id = BatchId(u64::MAX);
+    log.append(other, now_ms);
+    for b in &batches[1..] {
+        log.append(b.clone(), now_ms);
+    }
+    assert_eq!(
+        sim.brokers[&f].replicas[&tp(0)].log.log_end_offset(),
+        sim.brokers[&l].replicas[&tp(0)].log.log_end_offset()
+    );
+    assert_eq!(observe_quiet(&sim, &mut m), ["committed_prefix_agrees"]);
+}
+
+#[test]
+fn consumers_below_high_watermark() {
+    let (mut sim, mut m) = watched_run(2, 8_000);
+    let p = sim.consumers[&ConsumerId(0)]
+        .positions
+        .iter()
+        .find_map(|(p, o)| o.map(|_| *p))
+        .expect("a consumer with a position");
+    let l = leader_of(&sim, p);
+    let hw = sim.brokers[&l].replicas[&p].high_watermark;
+    let c = sim.consumers.get_mut(&ConsumerId(0)).unwrap();
+    c.positions.insert(p, Some(Offset(hw.0 + 1_000)));
+    assert_eq!(
+        observe_quiet(&sim, &mut m),
+        ["consumers_below_high_watermark"]
+    );
+}
+
+#[test]
+fn stale_generation_commits_refused() {
+    let (mut sim, mut m) = watched_run(2, 8_000);
+    // Up to an OffsetCommit reaching its coordinator.
+    let mut commit = None;
+    for _ in 0..200_000 {
+        assert_eq!(step_watched(&mut sim, &mut m), []);
+        commit = sim.messages_in_flight().find_map(|msg| match &msg.payload {
+            Payload::OffsetCommitRequest(_) => Some((msg.id, msg.to)),
+            _ => None,
+        });
+        if commit.is_some() {
+            break;
+        }
+    }
+    let (id, to) = commit.expect("consumers commit");
+    let NodeId::Broker(coordinator) = to else {
+        panic!("{to:?}");
+    };
+    while sim.messages_in_flight().any(|msg| msg.id == id) {
+        let mark = sim.cx.events.len();
+        sim.step_one();
+        // The broken copy: the group had moved on to a later generation by the time
+        // the request arrived, and the commit is accepted all the same.
+        if !sim.messages_in_flight().any(|msg| msg.id == id) {
+            for g in sim
+                .brokers
+                .get_mut(&coordinator)
+                .unwrap()
+                .coordinator
+                .groups
+                .values_mut()
+            {
+                g.generation += 1;
+            }
+        }
+        let v = m.observe(&sim, &sim.cx.events[mark..]);
+        sim.cx.events.clear();
+        assert_eq!(v, []);
+    }
+    let mut broken = Vec::new();
+    for _ in 0..10_000 {
+        broken.extend(step_watched(&mut sim, &mut m));
+        if !broken.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        names(&broken).contains(&"stale_generation_commits_refused"),
+        "{broken:?}"
+    );
+}
+
+#[test]
+fn committed_offsets_rewind_only_by_reset_or_truncation() {
+    let (sim, mut m) = watched_run(2, 12_000);
+    let (b, group) = sim
+        .brokers
+        .iter()
+        .find_map(|(b, broker)| {
+            broker
+                .coordinator
+                .groups
+                .values()
+                .next()
+                .map(|g| (*b, g.id.clone()))
+        })
+        .expect("a loaded group");
+    let (p, offset) = sim.brokers[&b].coordinator.groups[&group]
+        .committed
+        .iter()
+        .map(|(p, o)| (*p, *o))
+        .find(|(_, o)| o.0 > 0)
+        .expect("a commit");
+    let mut back = sim.clone();
+    back.brokers
+        .get_mut(&b)
+        .unwrap()
+        .coordinator
+        .groups
+        .get_mut(&group)
+        .unwrap()
+        .committed
+        .insert(p, Offset(offset.0 - 1));
+    // With a consumer's reset, it may go back; without, it may not.
+    let reset = TimedEvent {
+        at: sim.now(),
+        event: Event::PositionSet {
+            consumer: ConsumerId(0),
+            partition: p,
+            offset: Offset(offset.0 - 1),
+            reset: true,
+        },
+    };
+    let mut licensed = m.clone();
+    assert_eq!(
+        names(&licensed.observe(&back, &[reset])),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        observe_quiet(&back, &mut m),
+        ["committed_offsets_rewind_only_by_reset_or_truncation"]
+    );
+    // An unclean election of the group's `__consumer_offsets` partition licenses it too.
+    let mut m2 = licensed;
+    let mut back2 = back.clone();
+    back2
+        .brokers
+        .get_mut(&b)
+        .unwrap()
+        .coordinator
+        .groups
+        .get_mut(&group)
+        .unwrap()
+        .committed
+        .insert(p, Offset(offset.0 - 2));
+    let offsets_tp = sim.brokers[&b].coordinator.groups[&group].partition;
+    let unclean = TimedEvent {
+        at: sim.now(),
+        event: Event::LeaderElected {
+            partition: offsets_tp,
+            leader: b,
+            leader_epoch: LeaderEpoch(9),
+            kind: ElectionKind::Unclean,
+            isr: Vec::new(),
+        },
+    };
+    let v = names(&m2.observe(&back2, &[unclean]));
+    assert!(
+        !v.contains(&"committed_offsets_rewind_only_by_reset_or_truncation"),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn acks_all_appended_with_min_isr() {
+    let (mut sim, mut m) = watched_run(0, 2_000);
+    let l = leader_of(&sim, tp(0));
+    // The broken copy: the leader appends while its ISR is itself alone (below
+    // min.insync.replicas 2), and the batch is acknowledged to the acks=all producer.
+    let now_ms = sim.now().millis() as i64;
+    let r = sim
+        .brokers
+        .get_mut(&l)
+        .unwrap()
+        .replicas
+        .get_mut(&tp(0))
+        .unwrap();
+    r.isr = alloc::vec![l];
+    let last = r.log.batches().last().cloned().expect("a batch");
+    let mut next = last.clone();
+    next.base_offset = r.log.log_end_offset();
+    next.batch_id = BatchId(u64::MAX - 1);
+    let at = next.base_offset;
+    r.log.append(next, now_ms);
+    let _ = observe_quiet(&sim, &mut m);
+    let ack = TimedEvent {
+        at: sim.now(),
+        event: Event::BatchAcknowledged {
+            batch: BatchId(u64::MAX - 1),
+            partition: tp(0),
+            base_offset: Some(at),
+        },
+    };
+    assert!(names(&m.observe(&sim, &[ack])).contains(&"acks_all_appended_with_min_isr"));
+}
+
+#[test]
+fn losses_found_independently() {
+    let (sim, m) = watched_run(0, 3_000);
+    let l = leader_of(&sim, tp(1));
+    let committed = sim.brokers[&l].replicas[&tp(1)].high_watermark;
+    // The broken copy: the leader no longer holds its last committed batch, a new epoch
+    // begins, and the ledger says nothing of a loss.
+    let mut lost = sim.clone();
+    let mut m1 = m.clone();
+    let last = lost.brokers[&l].replicas[&tp(1)]
+        .log
+        .batch_at(Offset(committed.0 - 1))
+        .expect("committed batch")
+        .base_offset;
+    lost.brokers
+        .get_mut(&l)
+        .unwrap()
+        .replicas
+        .get_mut(&tp(1))
+        .unwrap()
+        .log
+        .truncate_to(last);
+    lost.topics[0].partitions[1].leader_epoch.0 += 1;
+    lost.brokers
+        .get_mut(&l)
+        .unwrap()
+        .replicas
+        .get_mut(&tp(1))
+        .unwrap()
+        .leader_epoch
+        .0 += 1;
+    assert!(names(&m1.observe(&lost, &[])).contains(&"losses_found_independently"));
+    // And the other way: the ledger calls a record lost that the leader still holds.
+    let mut said = sim.clone();
+    let mut m2 = m;
+    let record = said.brokers[&l].replicas[&tp(1)]
+        .log
+        .record_at(Offset(0))
+        .expect("a record");
+    said.cx.ledger.on_lost(
+        record,
+        LossCause::LeaderElection {
+            partition: tp(1),
+            leader: l,
+            leader_epoch: LeaderEpoch(0),
+            kind: ElectionKind::Clean,
+        },
+    );
+    let rec = TimedEvent {
+        at: said.now(),
+        event: Event::RecordsLost {
+            partition: tp(1),
+            records: alloc::vec![record],
+            cause: LossCause::UnacknowledgedSendRejected {
+                error: crate::event::KafkaError::NotEnoughReplicas,
+            },
+        },
+    };
+    let v = names(&m2.observe(&said, &[rec]));
+    assert!(v.contains(&"losses_found_independently"), "{v:?}");
+}
+
+#[test]
+fn a_checked_sim_panics_on_a_broken_invariant_naming_it_and_the_seed() {
+    let mut sim = Sim::new(SimConfig::default(), 42).unwrap();
+    sim.check_invariants(true);
+    sim.step(Instant::from_millis(500));
+    sim.topics[0].partitions[0].leader_epoch = LeaderEpoch(-5);
+    let said = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sim.step_one();
+    }))
+    .expect_err("a broken invariant panics");
+    let said = said
+        .downcast_ref::<alloc::string::String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        said.contains("invariant leader_epochs_rise broken") && said.contains("seed 42"),
+        "{said}"
+    );
+}
