@@ -112,6 +112,8 @@ pub struct ProducerConfig {
     /// since 3.0.1 and 3.2, KIP-679), which conflicting settings silently turn off;
     /// `Some(true)` set explicitly makes a conflict a configuration error.
     pub enable_idempotence: Option<bool>,
+    /// The client's release: whose default `enable.idempotence` is.
+    pub client_version: KafkaVersion,
 }
 
 impl Default for ProducerConfig {
@@ -136,7 +138,102 @@ impl Default for ProducerConfig {
             partitioner_adaptive_partitioning_enable: true,
             partitioner_availability_timeout_ms: 0,
             enable_idempotence: None,
+            client_version: KafkaVersion::V4_0,
         }
+    }
+}
+
+/// A Kafka release whose defaults and rules kscope applies where they differ from 4.0,
+/// kscope's reference (`kafka.version` on the page): what the books written for it teach.
+/// Each is the release's `.0` (3.0 is 3.0.0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum KafkaVersion {
+    V2_8,
+    V3_0,
+    V3_3,
+    V3_7,
+    V3_9,
+    V4_0,
+}
+
+impl KafkaVersion {
+    pub const ALL: [KafkaVersion; 6] = [
+        KafkaVersion::V2_8,
+        KafkaVersion::V3_0,
+        KafkaVersion::V3_3,
+        KafkaVersion::V3_7,
+        KafkaVersion::V3_9,
+        KafkaVersion::V4_0,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KafkaVersion::V2_8 => "2.8",
+            KafkaVersion::V3_0 => "3.0",
+            KafkaVersion::V3_3 => "3.3",
+            KafkaVersion::V3_7 => "3.7",
+            KafkaVersion::V3_9 => "3.9",
+            KafkaVersion::V4_0 => "4.0",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<KafkaVersion> {
+        KafkaVersion::ALL
+            .into_iter()
+            .find(|v| v.name() == name.trim())
+    }
+
+    /// `acks`: 1 before 3.0, `all` from 3.0 (KIP-679).
+    pub fn default_acks(self) -> Acks {
+        if self < KafkaVersion::V3_0 {
+            Acks::Leader
+        } else {
+            Acks::All
+        }
+    }
+
+    /// Whether `enable.idempotence` left to its default makes the producer idempotent:
+    /// from 3.0 (KIP-679), but 3.0.0 and 3.1.0 did not apply the new default
+    /// (KAFKA-13598, fixed in 3.0.1, 3.1.1 and 3.2.0), so of these releases only 3.3 and
+    /// later; from 3.2 conflicting settings turn it off silently (KAFKA-13673).
+    pub fn idempotence_by_default(self) -> bool {
+        self >= KafkaVersion::V3_3
+    }
+
+    /// `linger.ms`: 5 from 4.0 (KIP-1030), 0 before.
+    pub fn default_linger_ms(self) -> u64 {
+        if self >= KafkaVersion::V4_0 {
+            5
+        } else {
+            0
+        }
+    }
+
+    /// The producer's default partitioner: `DefaultPartitioner`, sticky for keyless
+    /// records since 2.4 (KIP-480), before 3.3; the built-in partitioner (KIP-794) from
+    /// 3.3 (4.0 removed `DefaultPartitioner`).
+    pub fn default_partitioner(self) -> PartitionerKind {
+        if self >= KafkaVersion::V3_3 {
+            PartitionerKind::BuiltIn
+        } else {
+            PartitionerKind::LegacyDefault
+        }
+    }
+
+    /// `session.timeout.ms`: 10 s before 3.0, 45 s from 3.0 (KIP-735).
+    pub fn default_session_timeout_ms(self) -> u64 {
+        if self >= KafkaVersion::V3_0 {
+            45_000
+        } else {
+            10_000
+        }
+    }
+
+    /// Whether the release can keep its metadata in ZooKeeper: every one before 4.0,
+    /// which runs KRaft alone (KIP-833). kscope's control plane is idealised either way.
+    pub fn has_zookeeper(self) -> bool {
+        self < KafkaVersion::V4_0
     }
 }
 
@@ -664,6 +761,9 @@ impl ProducerConfig {
     /// Whether this producer is idempotent, or Kafka's error for a conflicting explicit
     /// `enable.idempotence=true`.
     pub fn idempotence(&self) -> Result<bool, ConfigError> {
+        if self.enable_idempotence.is_none() && !self.client_version.idempotence_by_default() {
+            return Ok(false);
+        }
         resolve_idempotence(&IdempotenceSettings {
             enable_idempotence: self.enable_idempotence,
             acks: self.acks,

@@ -65,7 +65,8 @@ pub mod vecmap;
 pub mod workload;
 
 pub use config::{
-    Acks, BrokerConfig, ConfigError, NetworkConfig, ProducerConfig, SimConfig, TopicSpec, Workload,
+    Acks, BrokerConfig, ConfigError, KafkaVersion, NetworkConfig, ProducerConfig, SimConfig,
+    TopicSpec, Workload,
 };
 pub use event::{Event, KafkaError, TimedEvent};
 pub use ids::{

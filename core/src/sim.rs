@@ -122,6 +122,8 @@ pub struct Sim {
     /// The values of `__consumer_offsets` records and the coordinators' counters.
     pub(crate) groups: GroupStore,
     /// Checks every invariant after every item, when set (see [`Sim::check_invariants`]).
+    /// Only in test builds: the page's build carries none of the invariants' code.
+    #[cfg(any(test, feature = "checked"))]
     pub(crate) monitor: Option<alloc::boxed::Box<crate::invariants::Monitor>>,
 }
 
@@ -155,6 +157,7 @@ impl Sim {
             consumers: VecMap::new(),
             placement_rng: Rng::new(seed, 1),
             groups: GroupStore::new(Rng::new(seed, 5)),
+            #[cfg(any(test, feature = "checked"))]
             monitor: None,
         };
         for id in broker_ids {
@@ -177,17 +180,17 @@ impl Sim {
             let id = ConsumerId(sim.consumers.len() as u32);
             sim.start_consumer(id, 0);
         }
-        if cfg!(feature = "checked") {
-            sim.check_invariants(true);
-        }
+        #[cfg(feature = "checked")]
+        sim.check_invariants(true);
         Ok(sim)
     }
 
     /// Checks every named invariant (see [`crate::invariants`]) after every item the
     /// simulation handles and every command it applies, or stops checking. A broken
-    /// invariant panics, naming it, the instant and the seed: checking is for tests (every
-    /// `Sim` of a build with the `checked` feature starts checked), as it costs far more
-    /// than the simulation itself.
+    /// invariant panics, naming it, the instant and the seed: checking is for tests (it
+    /// exists in builds with the `checked` feature, every `Sim` of which starts checked),
+    /// as it costs far more than the simulation itself.
+    #[cfg(any(test, feature = "checked"))]
     pub fn check_invariants(&mut self, on: bool) {
         self.monitor = on.then(|| alloc::boxed::Box::new(crate::invariants::Monitor::new()));
         if on {
@@ -196,28 +199,35 @@ impl Sim {
     }
 
     /// Whether [`Sim::check_invariants`] is on.
+    #[cfg(any(test, feature = "checked"))]
     pub fn checks_invariants(&self) -> bool {
         self.monitor.is_some()
     }
 
     /// After an item or a command: the monitor, if any, sees the state and the events
     /// emitted since `events_from`.
+    #[inline]
     fn after_item(&mut self, events_from: usize) {
-        let Some(mut monitor) = self.monitor.take() else {
-            return;
-        };
-        let events = &self.cx.events[events_from.min(self.cx.events.len())..];
-        let broken = monitor.observe(self, events);
-        self.monitor = Some(monitor);
-        if let Some(v) = broken.first() {
-            panic!(
-                "invariant {} broken at {:?} (seed {}): {}",
-                v.invariant,
-                self.now(),
-                self.seed,
-                v.detail
-            );
+        #[cfg(any(test, feature = "checked"))]
+        {
+            let Some(mut monitor) = self.monitor.take() else {
+                return;
+            };
+            let events = &self.cx.events[events_from.min(self.cx.events.len())..];
+            let broken = monitor.observe(self, events);
+            self.monitor = Some(monitor);
+            if let Some(v) = broken.first() {
+                panic!(
+                    "invariant {} broken at {:?} (seed {}): {}",
+                    v.invariant,
+                    self.now(),
+                    self.seed,
+                    v.detail
+                );
+            }
         }
+        #[cfg(not(any(test, feature = "checked")))]
+        let _ = events_from;
     }
 
     pub fn config(&self) -> &SimConfig {

@@ -509,6 +509,31 @@ fn a_new_leader_still_recognises_a_retried_batch() {
         .any(|e| matches!(e.event, Event::DuplicateBatch { broker, .. } if broker == new)));
 }
 
+/// KIP-679 made idempotence the default in 3.0, but 3.0.0 and 3.1.0 did not apply it
+/// (KAFKA-13598): a client of those releases, or of 2.8, left to its defaults is not
+/// idempotent even with acks=all; from 3.3 (and 3.2, 3.0.1, 3.1.1) it is. Set explicitly,
+/// every release refuses idempotence with acks=1.
+#[test]
+fn the_default_idempotence_is_the_client_release_s() {
+    use kscope_core::KafkaVersion::{self, *};
+    let idempotent = |v: KafkaVersion, acks: Acks, explicit: Option<bool>| {
+        let mut config = cluster(3, 1, 3, 1);
+        config.producer.client_version = v;
+        config.producer.acks = acks;
+        config.producer.enable_idempotence = explicit;
+        Sim::new(config, 1).map(|s| s.producer().idempotent)
+    };
+    assert_eq!(idempotent(V2_8, Acks::All, None), Ok(false));
+    assert_eq!(idempotent(V3_0, Acks::All, None), Ok(false));
+    assert_eq!(idempotent(V3_3, Acks::All, None), Ok(true));
+    assert_eq!(idempotent(V4_0, Acks::All, None), Ok(true));
+    assert_eq!(idempotent(V2_8, Acks::All, Some(true)), Ok(true));
+    for v in KafkaVersion::ALL {
+        assert_eq!(idempotent(v, Acks::Leader, None), Ok(false));
+        assert!(idempotent(v, Acks::Leader, Some(true)).is_err(), "{v:?}");
+    }
+}
+
 #[test]
 fn enable_idempotence_set_explicitly_with_acks_1_is_refused_as_kafka_refuses_it() {
     let mut config = cluster(3, 1, 3, 1);

@@ -86,6 +86,18 @@ pub struct Text {
     pub eager: &'static str,
     /// Said beside the KIP-480 partitioners, which Kafka 4.0 removed.
     pub removed_in_4_0: &'static str,
+    /// The `kafka.version` control's label, and its notes.
+    pub kafka_version: &'static str,
+    pub version_zookeeper: &'static str,
+    pub version_kraft: &'static str,
+    /// The tag of a card on a widely taught statement about Kafka that is wrong.
+    pub myth: &'static str,
+    /// What Kafka does instead, before the card's text.
+    pub myth_fact: &'static str,
+    /// A card's demonstration button.
+    pub myth_try: &'static str,
+    /// The panel's list of cards not beside one control.
+    pub myths_title: &'static str,
     pub cooperative: &'static str,
     pub broker: &'static str,
     pub running: &'static str,
@@ -263,6 +275,13 @@ pub static EN: Text = Text {
     consumer_rate: "records/s each consumer processes",
     eager: "eager rebalancing",
     removed_in_4_0: "Kafka 3.x only: removed in 4.0",
+    kafka_version: "Kafka version (defaults and rules)",
+    version_zookeeper: "ZooKeeper or KRaft in this release; kscope's controller is idealised",
+    version_kraft: "KRaft only (4.0 removed ZooKeeper); kscope's reference",
+    myth: "Myth",
+    myth_fact: "In Kafka:",
+    myth_try: "Show me",
+    myths_title: "What the books get wrong",
     cooperative: "cooperative rebalancing",
     broker: "broker",
     running: "running",
@@ -442,6 +461,13 @@ pub static KO: Text = Text {
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
     eager: "eager 리밸런스",
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
+    kafka_version: "카프카 버전 (기본값과 규칙)",
+    version_zookeeper: "이 버전은 ZooKeeper 또는 KRaft; kscope의 컨트롤러는 이상화됨",
+    version_kraft: "KRaft 전용 (4.0에서 ZooKeeper 제거); kscope의 기준",
+    myth: "오해",
+    myth_fact: "실제 카프카:",
+    myth_try: "직접 보기",
+    myths_title: "책이 틀리게 말하는 것",
     cooperative: "cooperative 리밸런스",
     broker: "브로커",
     running: "실행 중",
@@ -695,6 +721,22 @@ pub fn topic_recreated(lang: Lang, partitions: u64) -> String {
     match lang {
         Lang::En => format!("Kafka can add partitions to a topic but never remove them: the topic was deleted and recreated with {partitions} partitions."),
         Lang::Ko => format!("카프카는 토픽에 파티션을 추가할 수만 있고 줄일 수는 없습니다. 토픽을 지우고 파티션 {partitions}개로 다시 만들었습니다."),
+    }
+}
+
+/// Beside a setting whose default the chosen Kafka release changes.
+pub fn version_default(lang: Lang, version: &str, then: &str, now: &str) -> String {
+    let show = |v: &str| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let (then, now) = (show(then), show(now));
+    match lang {
+        Lang::En => format!("default in {version}: {then} (4.0: {now})"),
+        Lang::Ko => format!("{version} 기본값: {then} (4.0: {now})"),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod charts;
 pub mod guide;
 pub mod heap;
 pub mod i18n;
+pub mod myths;
 pub mod params;
 pub mod player;
 pub mod scenario;
@@ -105,6 +106,10 @@ pub enum Msg {
     Copied(bool),
     /// The first-run guide's file arrived (or could not be read: no guide then).
     GuideLoaded(Result<String, String>),
+    /// The cards of what the books get wrong arrived (or could not be read: none then).
+    MythsLoaded(Result<String, String>),
+    /// Runs the demonstration of the card at this index.
+    Demonstrate(usize),
     /// Dismisses the first-run guide; `true` also starts the first scenario.
     CloseGuide(bool),
     /// Goes back to the scenario a setting left, or stays.
@@ -152,6 +157,8 @@ pub struct App {
     /// The first-run guide, once its file arrived, while it is open (a first visit, not
     /// embedded, no scenario asked for).
     guide: Option<Rc<guide::Guide>>,
+    /// The cards of what the books get wrong (`help/myths.txt`), once fetched.
+    myths: Rc<Vec<myths::Myth>>,
     /// Whether a scenario is being presented (read by the keyboard listener).
     presenting: Rc<std::cell::Cell<bool>>,
     /// The animation-frame loop (see [`FrameLoop`]).
@@ -222,6 +229,11 @@ impl Component for App {
                 Msg::GuideLoaded(browser::fetch_text("help/guide.txt").await)
             });
         }
+        if player.settings.controls_mode() != settings::ControlsMode::Hide {
+            ctx.link().send_future(async {
+                Msg::MythsLoaded(browser::fetch_text("help/myths.txt").await)
+            });
+        }
         let presenting = Rc::new(std::cell::Cell::new(false));
         ctx.link().send_future(async {
             let (good, bad) = load_scenarios().await;
@@ -253,6 +265,7 @@ impl Component for App {
             share_input: NodeRef::default(),
             copied: None,
             guide: None,
+            myths: Rc::new(Vec::new()),
             _keys: key_listener(ctx.link().clone(), presenting.clone()),
             presenting,
             frames: FrameLoop::new(ctx.link().clone()),
@@ -375,6 +388,18 @@ impl Component for App {
                 self.guide = text.and_then(|t| guide::Guide::parse(&t)).ok().map(Rc::new);
                 true
             }
+            Msg::MythsLoaded(text) => {
+                // Cards that cannot be read are not shown (the page works without them);
+                // the tests read the shipped file, so a bad one does not ship.
+                self.myths = Rc::new(text.and_then(|t| myths::parse(&t)).unwrap_or_default());
+                true
+            }
+            Msg::Demonstrate(i) => {
+                if let Some(m) = self.myths.get(i).cloned() {
+                    p.demonstrate(&m);
+                }
+                true
+            }
             Msg::CloseGuide(try_one) => {
                 self.guide = None;
                 browser::remember_guide_seen();
@@ -475,7 +500,7 @@ impl Component for App {
         let settings = &self.player.settings;
         let controls = |locked: bool| {
             let panel = html! {
-                <Controls settings={settings.clone()} playing={self.player.playing} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} />
+                <Controls settings={settings.clone()} playing={self.player.playing} {lang} dispatch={self.dispatch.clone()} scenarios={Same(self.player.scenarios.clone())} scenario={scenario_id.clone()} myths={Same(self.myths.clone())} />
             };
             if locked {
                 html! { <fieldset class="locked" disabled=true>{panel}</fieldset> }

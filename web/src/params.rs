@@ -12,7 +12,7 @@
 
 use kscope_core::assignor::RebalanceProtocol;
 use kscope_core::partitioner::PartitionerKind;
-use kscope_core::{Acks, SimConfig};
+use kscope_core::{Acks, KafkaVersion, SimConfig};
 
 use crate::i18n::{Lang, Text};
 use crate::settings::{
@@ -125,6 +125,17 @@ impl Param {
         self.shown.map_or_else(|| (self.get)(s), |f| f(s))
     }
 
+    /// Where the chosen Kafka release's default differs from 4.0's: both, as the control
+    /// shows them (the page marks the setting with them).
+    pub fn version_defaults(&self, s: &Settings) -> Option<(String, String)> {
+        if s.kafka_version == KafkaVersion::V4_0 || self.name == "kafka.version" {
+            return None;
+        }
+        let then = self.shown(&Settings::for_version(s.kafka_version));
+        let now = self.shown(&Settings::default());
+        (then != now).then_some((then, now))
+    }
+
     /// Whether the URL writes it for these settings.
     pub fn written(&self, s: &Settings, default: &Settings) -> bool {
         match self.in_url {
@@ -232,8 +243,41 @@ const ACKS: &[&str] = &["0", "1", "all"];
 const PARTITIONERS: &[&str] = &["builtin", "roundrobin", "uniformsticky", "default"];
 const ASSIGNORS: &[&str] = &["range", "roundrobin", "sticky", "cooperative-sticky"];
 
+const VERSIONS: &[&str] = &["2.8", "3.0", "3.3", "3.7", "3.9", "4.0"];
+
 /// Every setting, in the order the URL writes them and the panel shows each section.
 pub const PARAMS: &[Param] = &[
+    // First: the settings after it default to what this release has.
+    Param {
+        name: "kafka.version",
+        testid: "kafka-version",
+        label: Some(|t| t.kafka_version),
+        section: Section::Cluster,
+        control: Control::Select,
+        values: Values::Names(VERSIONS),
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.kafka_version.name().into(),
+        shown: None,
+        put: |s, v| {
+            let v =
+                KafkaVersion::parse(v).ok_or(Expected::OneOf("2.8, 3.0, 3.3, 3.7, 3.9, 4.0"))?;
+            s.set_kafka_version(v);
+            Ok(())
+        },
+        fallback: Some(|| Fallback::Value("4.0".into())),
+        note: Some(|s, t| {
+            if s.kafka_version.has_zookeeper() {
+                t.version_zookeeper
+            } else {
+                t.version_kraft
+            }
+        }),
+        configure: |s, c| {
+            c.producer.client_version = s.kafka_version;
+            c.consumer.session_timeout_ms = s.kafka_version.default_session_timeout_ms();
+        },
+    },
     int_param!(
         "brokers",
         "brokers",
@@ -396,7 +440,10 @@ pub const PARAMS: &[Param] = &[
         // Left to its default, the idempotence Kafka resolves from the other settings.
         shown: Some(|s| {
             let mut c = SimConfig::default();
-            for p in PARAMS.iter().filter(|p| p.section == Section::Producer) {
+            for p in PARAMS
+                .iter()
+                .filter(|p| p.section == Section::Producer || p.name == "kafka.version")
+            {
                 (p.configure)(s, &mut c);
             }
             c.producer.idempotence().unwrap_or(false).to_string()
@@ -777,6 +824,84 @@ mod tests {
         let texts: Vec<String> = problems.iter().map(|p| p.text(Lang::En)).collect();
         assert!(texts[0].ends_with("using 16384."), "{texts:?}");
         assert!(texts[1].ends_with("using 1073741824."), "{texts:?}");
+    }
+
+    #[test]
+    fn kafka_version_sets_the_defaults_of_its_release_and_keeps_what_was_chosen() {
+        use kscope_core::partitioner::PartitionerKind;
+        let idempotence = find("enable.idempotence").unwrap();
+        // 2.8: acks=1, no idempotence, linger.ms 0, the KIP-480 DefaultPartitioner, a
+        // 10 s session.
+        let (old, problems) = Settings::from_query("kafka.version=2.8");
+        assert!(problems.is_empty());
+        assert_eq!(old.acks, Acks::Leader);
+        assert_eq!(idempotence.shown(&old), "false");
+        assert_eq!(old.linger_ms, 0);
+        assert_eq!(old.partitioner, PartitionerKind::LegacyDefault);
+        let c = old.to_config().unwrap();
+        assert_eq!(c.consumer.session_timeout_ms, 10_000);
+        assert!(!c.producer.idempotence().unwrap());
+        // 3.0.0 already defaults to acks=all, but did not apply idempotence (KAFKA-13598).
+        let (v30, _) = Settings::from_query("kafka.version=3.0");
+        assert_eq!(v30.acks, Acks::All);
+        assert_eq!(idempotence.shown(&v30), "false");
+        assert_eq!(v30.to_config().unwrap().consumer.session_timeout_ms, 45_000);
+        let (v33, _) = Settings::from_query("kafka.version=3.3");
+        assert_eq!(idempotence.shown(&v33), "true");
+        assert_eq!(
+            (v33.linger_ms, v33.partitioner),
+            (0, PartitionerKind::BuiltIn)
+        );
+        // 4.0, the default: acks=all, idempotence, linger.ms 5.
+        let (new, _) = Settings::from_query("kafka.version=4.0");
+        assert_eq!(new, Settings::default());
+        assert_eq!((new.acks, new.linger_ms), (Acks::All, 5));
+        // A value written in the query stays, wherever the release is named.
+        let (chosen, _) = Settings::from_query("acks=all&linger.ms=5&kafka.version=2.8");
+        assert_eq!((chosen.acks, chosen.linger_ms), (Acks::All, 5));
+        // The URL round-trips a release with its defaults, and a hand-chosen value.
+        for s in [
+            old.clone(),
+            chosen.clone(),
+            Settings::for_version(KafkaVersion::V3_7),
+        ] {
+            assert_eq!(Settings::from_query(&s.to_query()).0, s, "{}", s.to_query());
+        }
+        assert!(
+            old.to_query().starts_with("kafka.version=2.8&"),
+            "{}",
+            old.to_query()
+        );
+        assert!(!Settings::default().to_query().contains("kafka.version"));
+        // Changed from the panel: what was at 4.0's default follows; the rest stays.
+        let mut s = Settings {
+            linger_ms: 100,
+            ..Settings::default()
+        };
+        (find("kafka.version").unwrap().put)(&mut s, "2.8").unwrap();
+        assert_eq!((s.acks, s.linger_ms), (Acks::Leader, 100));
+        assert!((find("kafka.version").unwrap().put)(&mut s, "2.7").is_err());
+        // The marks: the settings whose default the release changes, with both defaults.
+        let marked: Vec<_> = PARAMS
+            .iter()
+            .filter_map(|p| p.version_defaults(&old).map(|d| (p.name, d)))
+            .collect();
+        assert_eq!(
+            marked,
+            [
+                ("acks", ("1".to_string(), "all".to_string())),
+                ("linger.ms", ("0".to_string(), "5".to_string())),
+                (
+                    "enable.idempotence",
+                    ("false".to_string(), "true".to_string())
+                ),
+                (
+                    "partitioner",
+                    ("default".to_string(), "builtin".to_string())
+                ),
+            ]
+        );
+        assert!(PARAMS.iter().all(|p| p.version_defaults(&new).is_none()));
     }
 
     #[test]

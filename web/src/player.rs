@@ -337,6 +337,21 @@ impl Player {
         }
     }
 
+    /// A card's demonstration (see [`crate::myths`]): its scenario, or its settings
+    /// applied as the panel applies them.
+    pub fn demonstrate(&mut self, myth: &crate::myths::Myth) {
+        if self.locked() {
+            return;
+        }
+        match &myth.demo {
+            crate::myths::Demo::Scenario(id) => self.pick_scenario(id),
+            crate::myths::Demo::Settings(_) => {
+                let next = myth.demo_settings(&self.settings);
+                self.apply_settings(next);
+            }
+        }
+    }
+
     /// Does what the person asked, now, and records it for a share link (a refused
     /// action too: the replay is refused the same way, at the same point).
     pub fn act(&mut self, action: Action) {

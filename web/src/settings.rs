@@ -6,7 +6,7 @@
 use kscope_core::assignor::AssignorKind;
 use kscope_core::log::CleanupPolicy;
 use kscope_core::partitioner::PartitionerKind;
-use kscope_core::{Acks, ConfigError, SimConfig, TopicSpec, Workload};
+use kscope_core::{Acks, ConfigError, KafkaVersion, SimConfig, TopicSpec, Workload};
 
 /// A URL parameter that was not understood: what it should have been, and what the page
 /// does instead. Written out in the page's language by [`Problem::text`].
@@ -68,6 +68,8 @@ impl Problem {
 /// Every setting of the page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
+    /// `kafka.version`: the release whose defaults and rules apply (4.0 by default).
+    pub kafka_version: KafkaVersion,
     pub brokers: u64,
     pub partitions: u64,
     pub replication_factor: u64,
@@ -152,6 +154,30 @@ impl Settings {
         }
     }
 
+    /// Kafka's defaults as `version` has them.
+    pub fn for_version(version: KafkaVersion) -> Settings {
+        let mut s = Settings::default();
+        s.set_kafka_version(version);
+        s
+    }
+
+    /// Moves to another Kafka release: each setting the release decides (`acks`,
+    /// `linger.ms`, `partitioner`) that is at the old release's default takes the new
+    /// one's; a value chosen by hand stays.
+    pub fn set_kafka_version(&mut self, version: KafkaVersion) {
+        let old = self.kafka_version;
+        self.kafka_version = version;
+        if self.acks == old.default_acks() {
+            self.acks = version.default_acks();
+        }
+        if self.linger_ms == old.default_linger_ms() {
+            self.linger_ms = version.default_linger_ms();
+        }
+        if self.partitioner == old.default_partitioner() {
+            self.partitioner = version.default_partitioner();
+        }
+    }
+
     /// Whether `other` differs from these settings only in how the page looks.
     pub fn same_run_as(&self, other: &Settings) -> bool {
         self.looking_like(other) == *other
@@ -200,6 +226,7 @@ pub fn fixed(x: f64, decimals: u32) -> String {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            kafka_version: KafkaVersion::V4_0,
             brokers: 3,
             partitions: 3,
             replication_factor: 3,
@@ -262,6 +289,17 @@ impl Settings {
     pub fn from_query(query: &str) -> (Settings, Vec<Problem>) {
         let mut s = Settings::default();
         let mut problems = Vec::new();
+        // The release first, wherever the query names it: what the rest leaves to its
+        // default is that release's default.
+        if let Some(v) = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| decode(k) == "kafka.version")
+            .and_then(|(_, v)| KafkaVersion::parse(&decode(v)))
+        {
+            s.set_kafka_version(v);
+        }
         for pair in query
             .trim_start_matches('?')
             .split('&')
@@ -291,7 +329,11 @@ impl Settings {
 
     /// `name=value` of the settings `which` picks that the URL writes, joined by `&`.
     fn query_of(&self, which: impl Fn(&crate::params::Param) -> bool) -> String {
-        let default = Settings::default();
+        // Each setting against its default in this release; the release against 4.0.
+        let default = Settings {
+            kafka_version: KafkaVersion::V4_0,
+            ..Settings::for_version(self.kafka_version)
+        };
         crate::params::PARAMS
             .iter()
             .filter(|p| which(p) && p.written(self, &default))

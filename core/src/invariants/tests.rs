@@ -60,6 +60,25 @@ fn observe_quiet(sim: &Sim, m: &mut Monitor) -> Vec<&'static str> {
     names(&m.observe(sim, &[]))
 }
 
+fn replica_mut(sim: &mut Sim, b: BrokerId, tp: TopicPartition) -> &mut crate::broker::Replica {
+    sim.brokers
+        .get_mut(&b)
+        .and_then(|broker| broker.replicas.get_mut(&tp))
+        .expect("a replica")
+}
+
+/// Writes `offset` as `group`'s committed offset of `p` on coordinator `b`.
+fn commit(sim: &mut Sim, b: BrokerId, group: &str, p: TopicPartition, offset: Offset) {
+    let g = sim
+        .brokers
+        .get_mut(&b)
+        .unwrap()
+        .coordinator
+        .groups
+        .get_mut(group);
+    g.expect("a loaded group").committed.insert(p, offset);
+}
+
 fn leader_of(sim: &Sim, tp: TopicPartition) -> BrokerId {
     sim.partition(tp).leader.expect("led")
 }
@@ -77,13 +96,7 @@ fn follower_of(sim: &Sim, tp: TopicPartition) -> BrokerId {
 fn log_start_at_most_hw() {
     let (mut sim, mut m) = watched_run(0, 2_000);
     let l = leader_of(&sim, tp(0));
-    let r = sim
-        .brokers
-        .get_mut(&l)
-        .unwrap()
-        .replicas
-        .get_mut(&tp(0))
-        .unwrap();
+    let r = replica_mut(&mut sim, l, tp(0));
     let hw = r.high_watermark;
     assert!(hw > Offset(2), "{hw:?}");
     r.log.maybe_increment_log_start_offset(hw, hw);
@@ -105,13 +118,7 @@ fn one_leader_per_epoch() {
     let l = leader_of(&sim, tp(2));
     let f = follower_of(&sim, tp(2));
     let epoch = sim.brokers[&l].replicas[&tp(2)].leader_epoch;
-    let r = sim
-        .brokers
-        .get_mut(&f)
-        .unwrap()
-        .replicas
-        .get_mut(&tp(2))
-        .unwrap();
+    let r = replica_mut(&mut sim, f, tp(2));
     r.is_leader = true;
     r.leader_epoch = epoch;
     assert_eq!(observe_quiet(&sim, &mut m), ["one_leader_per_epoch"]);
@@ -131,14 +138,7 @@ fn committed_prefix_agrees_over_the_whole_prefix() {
         .collect();
     assert!(batches.len() > 3, "{}", batches.len());
     let now_ms = sim.now().millis() as i64;
-    let log = &mut sim
-        .brokers
-        .get_mut(&f)
-        .unwrap()
-        .replicas
-        .get_mut(&tp(0))
-        .unwrap()
-        .log;
+    let log = &mut replica_mut(&mut sim, f, tp(0)).log;
     log.truncate_to(batches[0].base_offset);
     let mut other = batches[0].clone();
     other.batch_id = BatchId(u64::MAX);
@@ -246,15 +246,7 @@ fn committed_offsets_rewind_only_by_reset_or_truncation() {
         .find(|(_, o)| o.0 > 0)
         .expect("a commit");
     let mut back = sim.clone();
-    back.brokers
-        .get_mut(&b)
-        .unwrap()
-        .coordinator
-        .groups
-        .get_mut(&group)
-        .unwrap()
-        .committed
-        .insert(p, Offset(offset.0 - 1));
+    commit(&mut back, b, &group, p, Offset(offset.0 - 1));
     // With a consumer's reset, it may go back; without, it may not.
     let reset = TimedEvent {
         at: sim.now(),
@@ -277,16 +269,7 @@ fn committed_offsets_rewind_only_by_reset_or_truncation() {
     // An unclean election of the group's `__consumer_offsets` partition licenses it too.
     let mut m2 = licensed;
     let mut back2 = back.clone();
-    back2
-        .brokers
-        .get_mut(&b)
-        .unwrap()
-        .coordinator
-        .groups
-        .get_mut(&group)
-        .unwrap()
-        .committed
-        .insert(p, Offset(offset.0 - 2));
+    commit(&mut back2, b, &group, p, Offset(offset.0 - 2));
     let offsets_tp = sim.brokers[&b].coordinator.groups[&group].partition;
     let unclean = TimedEvent {
         at: sim.now(),
@@ -312,13 +295,7 @@ fn acks_all_appended_with_min_isr() {
     // The broken copy: the leader appends while its ISR is itself alone (below
     // min.insync.replicas 2), and the batch is acknowledged to the acks=all producer.
     let now_ms = sim.now().millis() as i64;
-    let r = sim
-        .brokers
-        .get_mut(&l)
-        .unwrap()
-        .replicas
-        .get_mut(&tp(0))
-        .unwrap();
+    let r = replica_mut(&mut sim, l, tp(0));
     r.isr = alloc::vec![l];
     let last = r.log.batches().last().cloned().expect("a batch");
     let mut next = last.clone();
@@ -352,23 +329,9 @@ fn losses_found_independently() {
         .batch_at(Offset(committed.0 - 1))
         .expect("committed batch")
         .base_offset;
-    lost.brokers
-        .get_mut(&l)
-        .unwrap()
-        .replicas
-        .get_mut(&tp(1))
-        .unwrap()
-        .log
-        .truncate_to(last);
+    replica_mut(&mut lost, l, tp(1)).log.truncate_to(last);
     lost.topics[0].partitions[1].leader_epoch.0 += 1;
-    lost.brokers
-        .get_mut(&l)
-        .unwrap()
-        .replicas
-        .get_mut(&tp(1))
-        .unwrap()
-        .leader_epoch
-        .0 += 1;
+    replica_mut(&mut lost, l, tp(1)).leader_epoch.0 += 1;
     assert!(names(&m1.observe(&lost, &[])).contains(&"losses_found_independently"));
     // And the other way: the ledger calls a record lost that the leader still holds.
     let mut said = sim.clone();

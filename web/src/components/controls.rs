@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use crate::components::Same;
 use crate::i18n::Lang;
+use crate::myths::Myth;
 use crate::params::{Control, Section, Values, PARAMS};
 use crate::scenario::Scenario;
 use crate::settings::{self, Settings, SPEEDS};
@@ -40,6 +41,8 @@ pub struct ControlsProps {
     pub scenarios: Same<Vec<Rc<Scenario>>>,
     /// The id of the scenario shown ("" for none).
     pub scenario: String,
+    /// The cards of `help/myths.txt`, once fetched (none before).
+    pub myths: Same<Vec<Myth>>,
 }
 
 /// The props of [`CaptionBar`].
@@ -99,6 +102,8 @@ pub struct ParamControlProps {
     pub shown: String,
     /// The note beside it, if it has one.
     pub note: Option<&'static str>,
+    /// Its default in the chosen Kafka release, where that differs from 4.0's.
+    pub version_mark: Option<String>,
     pub lang: Lang,
     pub dispatch: Callback<Msg>,
 }
@@ -117,6 +122,9 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
         _ => &[],
     };
     let note = props.note.map(|n| html! { <output>{n}</output> });
+    let mark = props.version_mark.clone().map(|m| html! {
+        <small class="version-default" data-testid="version-default" data-param={name}>{m}</small>
+    });
     match p.control {
         Control::Slider { max, step } => {
             let min = match p.values {
@@ -134,6 +142,7 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                     <input type="range" data-testid={p.testid} min={min.to_string()} max={max.to_string()} step={step.to_string()}
                         value={value.to_string()} {onchange} aria-label={label} />
                     <output>{value}</output>
+                    { mark }
                 </label>
             }
         }
@@ -153,6 +162,7 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                     <input type="range" data-testid={p.testid} min="0" max={(names.len().max(1) - 1).to_string()} step="1"
                         value={index.to_string()} {onchange} aria-label={label} />
                     <output>{props.value.clone()}</output>
+                    { mark }
                 </label>
             }
         }
@@ -167,6 +177,7 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                 <label class="control toggle">
                     <input type="checkbox" data-testid={p.testid} checked={props.shown == "true"} {onchange} />
                     <span>{label}</span>
+                    { mark }
                 </label>
             }
         }
@@ -183,6 +194,7 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                         }) }
                     </select>
                     { note }
+                    { mark }
                 </label>
             }
         }
@@ -190,12 +202,38 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
     }
 }
 
-/// The panel's controls of one section, in the table's order.
-fn section(section: Section, s: &Settings, lang: Lang, dispatch: &Callback<Msg>) -> Html {
+/// The panel's controls of one section, in the table's order, each followed by the
+/// cards of what the books get wrong about it.
+fn section(
+    section: Section,
+    s: &Settings,
+    lang: Lang,
+    dispatch: &Callback<Msg>,
+    myths: &[Myth],
+) -> Html {
     let t = lang.text();
     html! {
         { for PARAMS.iter().enumerate().filter(|(_, p)| p.section == section && p.control != Control::None).map(|(index, p)| html! {
-            <ParamControl key={p.name} {index} value={(p.get)(s)} shown={p.shown(s)} note={p.note.map(|n| n(s, t))} {lang} dispatch={dispatch.clone()} />
+            <>
+                <ParamControl key={p.name} {index} value={(p.get)(s)} shown={p.shown(s)} note={p.note.map(|n| n(s, t))}
+                    version_mark={p.version_defaults(s).map(|(then, now)| crate::i18n::version_default(lang, s.kafka_version.name(), &then, &now))}
+                    {lang} dispatch={dispatch.clone()} />
+                { myth_cards(myths, Some(p.name), lang, dispatch) }
+            </>
+        }) }
+    }
+}
+
+/// The cards shown beside the setting `control` (`None`: the panel's own list).
+fn myth_cards(myths: &[Myth], control: Option<&str>, lang: Lang, dispatch: &Callback<Msg>) -> Html {
+    let t = lang.text();
+    html! {
+        { for myths.iter().enumerate().filter(|(_, m)| m.control == control).map(|(i, m)| html! {
+            <details class="myth" data-testid="myth" data-myth={m.id.clone()} key={m.id.clone()}>
+                <summary><span class="myth-tag">{t.myth}</span>{" "}{m.claim(lang)}</summary>
+                <p><strong>{t.myth_fact}</strong>{" "}{m.fact(lang)}</p>
+                <button data-testid="myth-try" onclick={dispatch.reform(move |_| Msg::Demonstrate(i))}>{t.myth_try}</button>
+            </details>
         }) }
     }
 }
@@ -290,11 +328,15 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </div>
             <div class="controls-settings">
                 <h2>{t.cluster}</h2>
-                { section(Section::Cluster, s, props.lang, link) }
+                { section(Section::Cluster, s, props.lang, link, &props.myths.0) }
                 <h2>{t.producer}</h2>
-                { section(Section::Producer, s, props.lang, link) }
+                { section(Section::Producer, s, props.lang, link, &props.myths.0) }
                 <h2>{t.consumer_group}</h2>
-                { section(Section::Consumers, s, props.lang, link) }
+                { section(Section::Consumers, s, props.lang, link, &props.myths.0) }
+                if props.myths.0.iter().any(|m| m.control.is_none()) {
+                    <h2>{t.myths_title}</h2>
+                    { myth_cards(&props.myths.0, None, props.lang, link) }
+                }
             </div>
         </aside>
     }

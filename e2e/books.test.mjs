@@ -1,0 +1,85 @@
+// The page beside a Kafka book: the Kafka release the book describes (kafka.version, with
+// its defaults, each marked), and what the books get wrong: a card for each widely taught
+// statement, beside the control it concerns, in the page's language, fetched after the
+// first frame; each one's demonstration changes the run (a setting, or a scenario).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { open, screenshots } from './harness.mjs';
+
+test('the cards of what the books get wrong sit beside their controls, in English and Korean, and demonstrate', async () => {
+  const { page, errors, close } = await open('?acks=all', { viewport: { width: 1400, height: 1000 } });
+  try {
+    const cards = page.getByTestId('myth');
+    await cards.first().waitFor({ state: 'attached' });
+    const ids = await cards.evaluateAll((els) => els.map((e) => e.dataset.myth));
+    assert.ok(ids.length >= 12, `${ids.length} cards`);
+    for (const id of ['key-hash', 'keyless-round-robin', 'batch-size-counts-records', 'acks-1-means-on-disk',
+      'acks-all-means-every-replica', 'acks-all-turns-on-idempotence', 'isr-means-equal-offsets',
+      'high-watermark-is-the-group-position', 'consumers-read-any-replica', 'lag-is-log-end-minus-offset',
+      'ordering-needs-one-consumer-per-partition', 'producer-sequences-in-memory']) {
+      assert.ok(ids.includes(id), id);
+    }
+    // Beside its control: the batch.size card comes right after the batch.size slider.
+    const after = await page.evaluate(() => {
+      const slider = document.querySelector('[data-testid=batch-size]').closest('label');
+      return slider.nextElementSibling?.dataset.myth;
+    });
+    assert.equal(after, 'batch-size-counts-records');
+    // Folded until opened; opened, it says what Kafka does.
+    const card = page.locator('[data-myth=acks-all-turns-on-idempotence]');
+    assert.equal(await card.evaluate((e) => e.open), false);
+    await card.locator('summary').click();
+    assert.match(await card.textContent(), /KIP-679/);
+    await page.screenshot({ path: join(screenshots, 'myth-card.png') });
+    // Its demonstration: acks=1, which turns the default idempotence off.
+    await card.getByTestId('myth-try').click();
+    await page.waitForFunction(() => location.search.includes('acks=1'));
+    assert.equal(await page.getByTestId('idempotence').isChecked(), false);
+    // A card that demonstrates with a scenario starts it.
+    const isr = page.locator('[data-myth=isr-means-equal-offsets]');
+    await isr.locator('summary').click();
+    await isr.getByTestId('myth-try').click();
+    await page.getByTestId('caption').waitFor();
+    assert.match(await page.evaluate(() => location.search), /scenario=follower-leaves-isr/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+  // In Korean.
+  const ko = await open('?lang=ko');
+  try {
+    const card = ko.page.locator('[data-myth=key-hash]');
+    await card.waitFor({ state: 'attached' });
+    assert.match(await card.locator('summary').textContent(), /오해/);
+    assert.match(await card.textContent(), /murmur2/);
+    assert.deepEqual(ko.errors, []);
+  } finally {
+    await ko.close();
+  }
+});
+
+test('kafka.version=2.8 opens with acks=1, no idempotence and linger.ms 0, each marked; 4.0 brings back its defaults', async () => {
+  const { page, errors, close } = await open('?kafka.version=2.8', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.getByTestId('replica').first().waitFor();
+    assert.equal(await page.getByTestId('kafka-version').inputValue(), '2.8');
+    const output = (testid) => page.locator(`label:has([data-testid=${testid}]) output`).first().textContent();
+    assert.equal(await output('acks'), '1');
+    assert.equal(await output('linger-ms'), '0');
+    assert.equal(await page.getByTestId('idempotence').isChecked(), false);
+    const marks = await page.getByTestId('version-default').evaluateAll((els) => els.map((e) => [e.dataset.param, e.textContent]));
+    assert.deepEqual(marks.map(([p]) => p).sort(), ['acks', 'enable.idempotence', 'linger.ms', 'partitioner']);
+    assert.ok(marks.some(([p, t]) => p === 'acks' && t === 'default in 2.8: 1 (4.0: all)'), JSON.stringify(marks));
+    await page.locator('label:has([data-testid=acks])').screenshot({ path: join(screenshots, 'kafka-2-8-acks.png') });
+    await page.getByTestId('kafka-version').selectOption('4.0');
+    await page.waitForFunction(() => !location.search.includes('kafka.version'));
+    assert.equal(await output('acks'), 'all');
+    assert.equal(await output('linger-ms'), '5');
+    assert.equal(await page.getByTestId('idempotence').isChecked(), true);
+    assert.equal(await page.getByTestId('version-default').count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
