@@ -69,7 +69,7 @@ test('kafka.version=2.8 opens with acks=1, no idempotence and linger.ms 0, each 
     assert.equal(await output('linger-ms'), '0');
     assert.equal(await page.getByTestId('idempotence').isChecked(), false);
     const marks = await page.getByTestId('version-default').evaluateAll((els) => els.map((e) => [e.dataset.param, e.textContent]));
-    assert.deepEqual(marks.map(([p]) => p).sort(), ['acks', 'enable.idempotence', 'linger.ms', 'partitioner']);
+    assert.deepEqual(marks.map(([p]) => p).sort(), ['acks', 'enable.idempotence', 'linger.ms', 'partitioner', 'session.timeout.ms']);
     assert.ok(marks.some(([p, t]) => p === 'acks' && t === 'default in 2.8: 1 (4.0: all)'), JSON.stringify(marks));
     await page.locator('label:has([data-testid=acks])').screenshot({ path: join(screenshots, 'kafka-2-8-acks.png') });
     await page.getByTestId('kafka-version').selectOption('4.0');
@@ -81,5 +81,38 @@ test('kafka.version=2.8 opens with acks=1, no idempotence and linger.ms 0, each 
     assert.deepEqual(errors, []);
   } finally {
     await close();
+  }
+});
+
+test("every client setting of a Kafka study is on the panel, folded under the common ones, and Kafka's rules answer a bad combination", async () => {
+  const { page, errors, close } = await open('', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.getByTestId('replica').first().waitFor();
+    for (const id of ['buffer-memory', 'max-block-ms', 'compression-type', 'retries', 'delivery-timeout-ms', 'request-timeout-ms',
+      'retry-backoff-ms', 'max-request-size', 'enable-auto-commit', 'auto-commit-interval-ms', 'auto-offset-reset',
+      'max-poll-records', 'max-poll-interval-ms', 'session-timeout-ms', 'heartbeat-interval-ms', 'fetch-min-bytes', 'fetch-max-wait-ms']) {
+      assert.equal(await page.getByTestId(id).count(), 1, id);
+    }
+    // Folded until asked for.
+    assert.equal(await page.getByTestId('compression-type').isVisible(), false);
+    await page.getByTestId('more-producer').locator('summary').click();
+    await page.getByTestId('compression-type').selectOption('zstd');
+    await page.waitForFunction(() => location.search.includes('compression.type=zstd'));
+    await page.getByTestId('more-consumer').locator('summary').click();
+    await page.getByTestId('enable-auto-commit').uncheck();
+    await page.waitForFunction(() => location.search.includes('enable.auto.commit=false'));
+    await page.getByTestId('more-consumer').screenshot({ path: join(screenshots, 'more-consumer-settings.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+  const bad = await open('?heartbeat.interval.ms=50000');
+  try {
+    await bad.page.getByTestId('notice').first().waitFor();
+    assert.match(await bad.page.getByTestId('notice').first().textContent(), /Heartbeat must be set lower than the session timeout/);
+    await bad.page.getByTestId('replica').first().waitFor();
+    assert.deepEqual(bad.errors, []);
+  } finally {
+    await bad.close();
   }
 });

@@ -11,6 +11,8 @@ mod determinism;
 mod fidelity;
 mod groups;
 #[cfg(not(target_arch = "wasm32"))]
+mod knobs;
+#[cfg(not(target_arch = "wasm32"))]
 mod properties;
 #[cfg(not(target_arch = "wasm32"))]
 mod scenario_files;

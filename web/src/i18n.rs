@@ -86,6 +86,9 @@ pub struct Text {
     pub eager: &'static str,
     /// Said beside the KIP-480 partitioners, which Kafka 4.0 removed.
     pub removed_in_4_0: &'static str,
+    /// The folded groups of the producer's and the consumers' other settings.
+    pub more_producer: &'static str,
+    pub more_consumer: &'static str,
     /// The `kafka.version` control's label, and its notes.
     pub kafka_version: &'static str,
     pub version_zookeeper: &'static str,
@@ -275,6 +278,8 @@ pub static EN: Text = Text {
     consumer_rate: "records/s each consumer processes",
     eager: "eager rebalancing",
     removed_in_4_0: "Kafka 3.x only: removed in 4.0",
+    more_producer: "More producer settings",
+    more_consumer: "More consumer settings",
     kafka_version: "Kafka version (defaults and rules)",
     version_zookeeper: "ZooKeeper or KRaft in this release; kscope's controller is idealised",
     version_kraft: "KRaft only (4.0 removed ZooKeeper); kscope's reference",
@@ -461,6 +466,8 @@ pub static KO: Text = Text {
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
     eager: "eager 리밸런스",
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
+    more_producer: "프로듀서 설정 더 보기",
+    more_consumer: "컨슈머 설정 더 보기",
     kafka_version: "카프카 버전 (기본값과 규칙)",
     version_zookeeper: "이 버전은 ZooKeeper 또는 KRaft; kscope의 컨트롤러는 이상화됨",
     version_kraft: "KRaft 전용 (4.0에서 ZooKeeper 제거); kscope의 기준",

@@ -11,7 +11,9 @@
 //! [`Settings`] and one entry here.
 
 use kscope_core::assignor::RebalanceProtocol;
+use kscope_core::config::OffsetReset;
 use kscope_core::partitioner::PartitionerKind;
+use kscope_core::record::CompressionType;
 use kscope_core::{Acks, KafkaVersion, SimConfig};
 
 use crate::i18n::{Lang, Text};
@@ -25,7 +27,11 @@ use crate::settings::{
 pub enum Section {
     Cluster,
     Producer,
+    /// The producer's other settings, folded under the common ones.
+    ProducerMore,
     Consumers,
+    /// The consumers' other settings, folded under the common ones.
+    ConsumersMore,
     /// Not in the panel's sections: in the URL and scenario files only, or drawn by the
     /// panel's own header (speed, seed, language).
     None,
@@ -213,6 +219,34 @@ macro_rules! int_param {
     };
 }
 
+/// A client setting past the common ones: a whole number, with a slider, written in the
+/// URL only when it is not its default (in the chosen Kafka release).
+macro_rules! knob {
+    ($name:literal, $testid:literal, $section:expr, $max_slider:literal, $step:literal,
+     $field:ident, $min:literal, $max:literal, $default:literal,
+     $configure:expr) => {
+        Param {
+            in_url: InUrl::Changed,
+            ..int_param!(
+                $name,
+                $testid,
+                None,
+                $section,
+                Control::Slider {
+                    max: $max_slider,
+                    step: $step
+                },
+                $field,
+                $min,
+                $max,
+                $default,
+                false,
+                $configure
+            )
+        }
+    };
+}
+
 /// The URL writes topic and view settings only when they differ from their defaults;
 /// these build such entries without a control.
 macro_rules! hidden_param {
@@ -244,6 +278,8 @@ const PARTITIONERS: &[&str] = &["builtin", "roundrobin", "uniformsticky", "defau
 const ASSIGNORS: &[&str] = &["range", "roundrobin", "sticky", "cooperative-sticky"];
 
 const VERSIONS: &[&str] = &["2.8", "3.0", "3.3", "3.7", "3.9", "4.0"];
+const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
+const OFFSET_RESETS: &[&str] = &["latest", "earliest", "none"];
 
 /// Every setting, in the order the URL writes them and the panel shows each section.
 pub const PARAMS: &[Param] = &[
@@ -273,10 +309,7 @@ pub const PARAMS: &[Param] = &[
                 t.version_kraft
             }
         }),
-        configure: |s, c| {
-            c.producer.client_version = s.kafka_version;
-            c.consumer.session_timeout_ms = s.kafka_version.default_session_timeout_ms();
-        },
+        configure: |s, c| c.producer.client_version = s.kafka_version,
     },
     int_param!(
         "brokers",
@@ -574,6 +607,234 @@ pub const PARAMS: &[Param] = &[
             |s, c| c.consumer.process_us_per_record = 1_000_000 / s.consumer_rate.max(1)
         )
     },
+    // The producer's other settings (`ProducerConfig`), folded in the panel.
+    knob!(
+        "buffer.memory",
+        "buffer-memory",
+        Section::ProducerMore,
+        67_108_864,
+        1_048_576,
+        buffer_memory,
+        1_048_576,
+        1_073_741_824,
+        33_554_432,
+        |s, c| c.producer.buffer_memory = s.buffer_memory
+    ),
+    knob!(
+        "max.block.ms",
+        "max-block-ms",
+        Section::ProducerMore,
+        120_000,
+        1_000,
+        max_block_ms,
+        0,
+        3_600_000,
+        60_000,
+        |s, c| c.producer.max_block_ms = s.max_block_ms
+    ),
+    Param {
+        name: "compression.type",
+        testid: "compression-type",
+        label: None,
+        section: Section::ProducerMore,
+        control: Control::Select,
+        values: Values::Names(COMPRESSIONS),
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.compression_type.name().into(),
+        shown: None,
+        put: |s, v| {
+            s.compression_type = CompressionType::parse(v.trim())
+                .ok_or(Expected::OneOf("none, gzip, snappy, lz4, zstd"))?;
+            Ok(())
+        },
+        fallback: Some(|| Fallback::Value("none".into())),
+        note: None,
+        configure: |s, c| c.producer.compression_type = s.compression_type,
+    },
+    knob!(
+        "retries",
+        "retries",
+        Section::ProducerMore,
+        10,
+        1,
+        retries,
+        0,
+        2_147_483_647,
+        2_147_483_647,
+        |s, c| c.producer.retries = s.retries as u32
+    ),
+    knob!(
+        "delivery.timeout.ms",
+        "delivery-timeout-ms",
+        Section::ProducerMore,
+        300_000,
+        1_000,
+        delivery_timeout_ms,
+        1,
+        2_147_483_647,
+        120_000,
+        |s, c| c.producer.delivery_timeout_ms = s.delivery_timeout_ms
+    ),
+    knob!(
+        "request.timeout.ms",
+        "request-timeout-ms",
+        Section::ProducerMore,
+        120_000,
+        1_000,
+        request_timeout_ms,
+        1,
+        2_147_483_647,
+        30_000,
+        |s, c| c.producer.request_timeout_ms = s.request_timeout_ms
+    ),
+    knob!(
+        "retry.backoff.ms",
+        "retry-backoff-ms",
+        Section::ProducerMore,
+        5_000,
+        10,
+        retry_backoff_ms,
+        0,
+        60_000,
+        100,
+        |s, c| c.producer.retry_backoff_ms = s.retry_backoff_ms
+    ),
+    knob!(
+        "max.request.size",
+        "max-request-size",
+        Section::ProducerMore,
+        4_194_304,
+        16_384,
+        max_request_size,
+        1,
+        104_857_600,
+        1_048_576,
+        |s, c| c.producer.max_request_size = s.max_request_size as u32
+    ),
+    // The consumers' other settings (`ConsumerConfig`), folded in the panel.
+    Param {
+        name: "enable.auto.commit",
+        testid: "enable-auto-commit",
+        label: None,
+        section: Section::ConsumersMore,
+        control: Control::Checkbox,
+        values: Values::Bool,
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.enable_auto_commit.to_string(),
+        shown: None,
+        put: |s, v| {
+            s.enable_auto_commit = boolean(v)?;
+            Ok(())
+        },
+        fallback: Some(|| Fallback::Value("true".into())),
+        note: None,
+        configure: |s, c| c.consumer.enable_auto_commit = s.enable_auto_commit,
+    },
+    knob!(
+        "auto.commit.interval.ms",
+        "auto-commit-interval-ms",
+        Section::ConsumersMore,
+        30_000,
+        100,
+        auto_commit_interval_ms,
+        1,
+        3_600_000,
+        5_000,
+        |s, c| c.consumer.auto_commit_interval_ms = s.auto_commit_interval_ms
+    ),
+    Param {
+        name: "auto.offset.reset",
+        testid: "auto-offset-reset",
+        label: None,
+        section: Section::ConsumersMore,
+        control: Control::Select,
+        values: Values::Names(OFFSET_RESETS),
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.auto_offset_reset.name().into(),
+        shown: None,
+        put: |s, v| {
+            s.auto_offset_reset = OffsetReset::parse(v).map_err(|e| Expected::Kafka(e.message))?;
+            Ok(())
+        },
+        fallback: Some(|| Fallback::Value("latest".into())),
+        note: None,
+        configure: |s, c| c.consumer.auto_offset_reset = s.auto_offset_reset,
+    },
+    knob!(
+        "max.poll.records",
+        "max-poll-records",
+        Section::ConsumersMore,
+        2_000,
+        10,
+        max_poll_records,
+        1,
+        100_000,
+        500,
+        |s, c| c.consumer.max_poll_records = s.max_poll_records as u32
+    ),
+    knob!(
+        "max.poll.interval.ms",
+        "max-poll-interval-ms",
+        Section::ConsumersMore,
+        600_000,
+        1_000,
+        max_poll_interval_ms,
+        1,
+        2_147_483_647,
+        300_000,
+        |s, c| c.consumer.max_poll_interval_ms = s.max_poll_interval_ms
+    ),
+    knob!(
+        "session.timeout.ms",
+        "session-timeout-ms",
+        Section::ConsumersMore,
+        120_000,
+        1_000,
+        session_timeout_ms,
+        1,
+        2_147_483_647,
+        45_000,
+        |s, c| c.consumer.session_timeout_ms = s.session_timeout_ms
+    ),
+    knob!(
+        "heartbeat.interval.ms",
+        "heartbeat-interval-ms",
+        Section::ConsumersMore,
+        30_000,
+        100,
+        heartbeat_interval_ms,
+        1,
+        2_147_483_647,
+        3_000,
+        |s, c| c.consumer.heartbeat_interval_ms = s.heartbeat_interval_ms
+    ),
+    knob!(
+        "fetch.min.bytes",
+        "fetch-min-bytes",
+        Section::ConsumersMore,
+        1_048_576,
+        1_024,
+        fetch_min_bytes,
+        0,
+        52_428_800,
+        1,
+        |s, c| c.consumer.fetch_min_bytes = s.fetch_min_bytes as u32
+    ),
+    knob!(
+        "fetch.max.wait.ms",
+        "fetch-max-wait-ms",
+        Section::ConsumersMore,
+        5_000,
+        10,
+        fetch_max_wait_ms,
+        0,
+        60_000,
+        500,
+        |s, c| c.consumer.fetch_max_wait_ms = s.fetch_max_wait_ms
+    ),
     Param {
         name: "seed",
         testid: "seed",
@@ -899,9 +1160,109 @@ mod tests {
                     "partitioner",
                     ("default".to_string(), "builtin".to_string())
                 ),
+                (
+                    "session.timeout.ms",
+                    ("10000".to_string(), "45000".to_string())
+                ),
             ]
         );
         assert!(PARAMS.iter().all(|p| p.version_defaults(&new).is_none()));
+    }
+
+    /// Each client setting of the panel reaches the core's configuration, and the URL
+    /// writes it only when it is not its default and reads it back.
+    #[test]
+    fn every_client_knob_configures_the_core_and_round_trips() {
+        /// A setting, a value other than its default, and what of the core's
+        /// configuration it sets, as text.
+        type Case = (&'static str, &'static str, fn(&SimConfig) -> String);
+        let cases: &[Case] = &[
+            ("buffer.memory", "2097152", |c| {
+                c.producer.buffer_memory.to_string()
+            }),
+            ("max.block.ms", "100", |c| {
+                c.producer.max_block_ms.to_string()
+            }),
+            ("compression.type", "zstd", |c| {
+                c.producer.compression_type.name().into()
+            }),
+            ("retries", "0", |c| c.producer.retries.to_string()),
+            ("delivery.timeout.ms", "200000", |c| {
+                c.producer.delivery_timeout_ms.to_string()
+            }),
+            ("request.timeout.ms", "5000", |c| {
+                c.producer.request_timeout_ms.to_string()
+            }),
+            ("retry.backoff.ms", "500", |c| {
+                c.producer.retry_backoff_ms.to_string()
+            }),
+            ("max.request.size", "65536", |c| {
+                c.producer.max_request_size.to_string()
+            }),
+            ("enable.auto.commit", "false", |c| {
+                c.consumer.enable_auto_commit.to_string()
+            }),
+            ("auto.commit.interval.ms", "1000", |c| {
+                c.consumer.auto_commit_interval_ms.to_string()
+            }),
+            ("auto.offset.reset", "earliest", |c| {
+                c.consumer.auto_offset_reset.name().into()
+            }),
+            ("max.poll.records", "10", |c| {
+                c.consumer.max_poll_records.to_string()
+            }),
+            ("max.poll.interval.ms", "20000", |c| {
+                c.consumer.max_poll_interval_ms.to_string()
+            }),
+            ("session.timeout.ms", "10000", |c| {
+                c.consumer.session_timeout_ms.to_string()
+            }),
+            ("heartbeat.interval.ms", "1000", |c| {
+                c.consumer.heartbeat_interval_ms.to_string()
+            }),
+            ("fetch.min.bytes", "4096", |c| {
+                c.consumer.fetch_min_bytes.to_string()
+            }),
+            ("fetch.max.wait.ms", "100", |c| {
+                c.consumer.fetch_max_wait_ms.to_string()
+            }),
+        ];
+        let default = Settings::default().to_config().unwrap();
+        assert!(!Settings::default().to_query().contains("buffer.memory"));
+        for (name, value, read) in cases {
+            let p = find(name).unwrap();
+            assert_eq!(
+                p.testid,
+                name.replace('.', "-"),
+                "the control is named after {name}"
+            );
+            assert_ne!(read(&default), *value, "{name}: the case changes it");
+            let (s, problems) = Settings::from_query(&format!("{name}={value}"));
+            assert!(problems.is_empty(), "{name}: {problems:?}");
+            assert_eq!(read(&s.to_config().unwrap()), *value, "{name}");
+            assert!(
+                s.to_query().contains(&format!("{name}={value}")),
+                "{}",
+                s.to_query()
+            );
+            assert_eq!(Settings::from_query(&s.to_query()).0, s, "{name}");
+        }
+        // Kafka's own rules refuse a combination, with Kafka's message.
+        let (s, _) = Settings::from_query("heartbeat.interval.ms=50000");
+        assert_eq!(
+            s.to_config().unwrap_err().message,
+            "Heartbeat must be set lower than the session timeout"
+        );
+        let (s, _) = Settings::from_query("delivery.timeout.ms=1000");
+        assert!(s
+            .to_config()
+            .unwrap_err()
+            .message
+            .starts_with("delivery.timeout.ms should be"));
+        let (_, problems) = Settings::from_query("auto.offset.reset=smallest");
+        assert!(problems[0]
+            .text(Lang::En)
+            .contains("String must be one of: latest, earliest, none"));
     }
 
     #[test]

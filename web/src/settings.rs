@@ -4,8 +4,10 @@
 //! A bad or out-of-range parameter falls back to its default alone, with a message.
 
 use kscope_core::assignor::AssignorKind;
+use kscope_core::config::OffsetReset;
 use kscope_core::log::CleanupPolicy;
 use kscope_core::partitioner::PartitionerKind;
+use kscope_core::record::CompressionType;
 use kscope_core::{Acks, ConfigError, KafkaVersion, SimConfig, TopicSpec, Workload};
 
 /// A URL parameter that was not understood: what it should have been, and what the page
@@ -82,6 +84,23 @@ pub struct Settings {
     pub unclean_leader_election_enable: bool,
     pub max_in_flight: u64,
     pub partitioner: PartitionerKind,
+    pub buffer_memory: u64,
+    pub max_block_ms: u64,
+    pub compression_type: CompressionType,
+    pub retries: u64,
+    pub delivery_timeout_ms: u64,
+    pub request_timeout_ms: u64,
+    pub retry_backoff_ms: u64,
+    pub max_request_size: u64,
+    pub enable_auto_commit: bool,
+    pub auto_commit_interval_ms: u64,
+    pub auto_offset_reset: OffsetReset,
+    pub max_poll_records: u64,
+    pub max_poll_interval_ms: u64,
+    pub session_timeout_ms: u64,
+    pub heartbeat_interval_ms: u64,
+    pub fetch_min_bytes: u64,
+    pub fetch_max_wait_ms: u64,
     pub rate: u64,
     pub keys: u64,
     pub consumers: u64,
@@ -162,7 +181,7 @@ impl Settings {
     }
 
     /// Moves to another Kafka release: each setting the release decides (`acks`,
-    /// `linger.ms`, `partitioner`) that is at the old release's default takes the new
+    /// `linger.ms`, `partitioner`, `session.timeout.ms`) that is at the old release's default takes the new
     /// one's; a value chosen by hand stays.
     pub fn set_kafka_version(&mut self, version: KafkaVersion) {
         let old = self.kafka_version;
@@ -175,6 +194,9 @@ impl Settings {
         }
         if self.partitioner == old.default_partitioner() {
             self.partitioner = version.default_partitioner();
+        }
+        if self.session_timeout_ms == old.default_session_timeout_ms() {
+            self.session_timeout_ms = version.default_session_timeout_ms();
         }
     }
 
@@ -238,6 +260,23 @@ impl Default for Settings {
             unclean_leader_election_enable: false,
             max_in_flight: 5,
             partitioner: PartitionerKind::BuiltIn,
+            buffer_memory: 33_554_432,
+            max_block_ms: 60_000,
+            compression_type: CompressionType::None,
+            retries: 2_147_483_647,
+            delivery_timeout_ms: 120_000,
+            request_timeout_ms: 30_000,
+            retry_backoff_ms: 100,
+            max_request_size: 1_048_576,
+            enable_auto_commit: true,
+            auto_commit_interval_ms: 5_000,
+            auto_offset_reset: OffsetReset::Latest,
+            max_poll_records: 500,
+            max_poll_interval_ms: 300_000,
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            fetch_min_bytes: 1,
+            fetch_max_wait_ms: 500,
             rate: 200,
             keys: 0,
             consumers: 2,

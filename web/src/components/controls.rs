@@ -141,7 +141,8 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                     <span class="name">{label}</span>
                     <input type="range" data-testid={p.testid} min={min.to_string()} max={max.to_string()} step={step.to_string()}
                         value={value.to_string()} {onchange} aria-label={label} />
-                    <output>{value}</output>
+                    // The value itself, also where it lies past the slider's end.
+                    <output>{props.value.clone()}</output>
                     { mark }
                 </label>
             }
@@ -331,8 +332,16 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 { section(Section::Cluster, s, props.lang, link, &props.myths.0) }
                 <h2>{t.producer}</h2>
                 { section(Section::Producer, s, props.lang, link, &props.myths.0) }
+                <details class="more" data-testid="more-producer">
+                    <summary>{t.more_producer}</summary>
+                    { section(Section::ProducerMore, s, props.lang, link, &props.myths.0) }
+                </details>
                 <h2>{t.consumer_group}</h2>
                 { section(Section::Consumers, s, props.lang, link, &props.myths.0) }
+                <details class="more" data-testid="more-consumer">
+                    <summary>{t.more_consumer}</summary>
+                    { section(Section::ConsumersMore, s, props.lang, link, &props.myths.0) }
+                </details>
                 if props.myths.0.iter().any(|m| m.control.is_none()) {
                     <h2>{t.myths_title}</h2>
                     { myth_cards(&props.myths.0, None, props.lang, link) }

@@ -1,0 +1,154 @@
+//! The client settings of the page's panel, each moved from its default as the page moves
+//! it (a URL query read by the page's own `Settings`), and each changing what Kafka's
+//! rule says it changes: one case per setting the other modules do not already cover.
+
+use kscope_core::event::{Event, MessageKind};
+use kscope_core::{BrokerId, Command, NodeId, Sim, TimedEvent};
+use kscope_tests::{ms, run_checked};
+use kscope_web::settings::Settings;
+
+/// The page's run for `query` (on top of the page's defaults), with `act` applied at
+/// `act_at` ms, run for `until` ms; its events.
+fn run(query: &str, act_at: u64, act: Option<Command>, until: u64) -> (Sim, Vec<TimedEvent>) {
+    let (settings, problems) = Settings::from_query(query);
+    assert!(problems.is_empty(), "{query}");
+    let mut sim = Sim::new(settings.to_config().expect("a valid configuration"), 3).unwrap();
+    let mut events = run_checked(&mut sim, ms(act_at));
+    if let Some(c) = act {
+        sim.apply(ms(act_at), c).unwrap();
+    }
+    events.extend(run_checked(&mut sim, ms(until)));
+    (sim, events)
+}
+
+fn count(events: &[TimedEvent], pick: impl Fn(&Event) -> bool) -> usize {
+    events.iter().filter(|e| pick(&e.event)).count()
+}
+
+fn sent(events: &[TimedEvent], kind: MessageKind, from_consumer: bool) -> usize {
+    count(events, |e| {
+        matches!(e, Event::MessageSent { kind: k, from, .. }
+            if *k == kind && matches!(from, NodeId::Consumer(_)) == from_consumer)
+    })
+}
+
+/// The leader of partition 0 crashes; brokers take 9 s to notice, the producer's requests
+/// to it fail meanwhile.
+fn crash_leader() -> Option<Command> {
+    Some(Command::CrashBroker(BrokerId(0)))
+}
+
+#[test]
+fn retries_0_fails_what_a_retry_would_have_delivered() {
+    let (sim, _) = run("consumers=0", 2_000, crash_leader(), 20_000);
+    assert_eq!(
+        sim.ledger().counts().failed,
+        0,
+        "retried until the new leader took them"
+    );
+    let (sim, events) = run("consumers=0&retries=0", 2_000, crash_leader(), 20_000);
+    assert!(sim.ledger().counts().failed > 0);
+    assert_eq!(
+        count(&events, |e| matches!(e, Event::BatchRetried { .. })),
+        0
+    );
+}
+
+#[test]
+fn retry_backoff_ms_spaces_the_retries() {
+    let retried = |query: &str| {
+        let (_, events) = run(query, 2_000, crash_leader(), 8_000);
+        count(&events, |e| matches!(e, Event::BatchRetried { .. }))
+    };
+    let (quick, slow) = (
+        retried("consumers=0"),
+        retried("consumers=0&retry.backoff.ms=2000"),
+    );
+    assert!(quick > 0, "the crash makes the producer retry");
+    assert!(
+        slow < quick,
+        "{slow} retries with 2 s backoff, {quick} with 100 ms"
+    );
+}
+
+#[test]
+fn auto_commit_interval_ms_is_how_often_the_group_commits() {
+    let commits = |query: &str| {
+        let (_, events) = run(query, 0, None, 20_000);
+        count(&events, |e| matches!(e, Event::OffsetsCommitted { .. }))
+    };
+    let (every_5s, every_1s) = (
+        commits("consumers=1"),
+        commits("consumers=1&auto.commit.interval.ms=1000"),
+    );
+    assert!(every_5s > 0);
+    assert!(
+        every_1s >= 3 * every_5s,
+        "{every_1s} commits against {every_5s}"
+    );
+}
+
+#[test]
+fn heartbeat_interval_ms_is_how_often_members_heartbeat() {
+    let beats = |query: &str| {
+        let (_, events) = run(query, 0, None, 20_000);
+        sent(&events, MessageKind::HeartbeatRequest, true)
+    };
+    let (every_3s, every_1s) = (
+        beats("consumers=1"),
+        beats("consumers=1&heartbeat.interval.ms=1000"),
+    );
+    assert!(every_3s > 0);
+    assert!(
+        every_1s >= 2 * every_3s,
+        "{every_1s} heartbeats against {every_3s}"
+    );
+}
+
+#[test]
+fn fetch_max_wait_ms_is_how_long_an_idle_fetch_is_held() {
+    // Nothing is produced: every consumer fetch waits at the leader for fetch.max.wait.ms.
+    let fetches = |query: &str| {
+        let (_, events) = run(query, 0, None, 20_000);
+        sent(&events, MessageKind::FetchRequest, true)
+    };
+    let (held_500, held_100) = (
+        fetches("consumers=1&rate=0"),
+        fetches("consumers=1&rate=0&fetch.max.wait.ms=100"),
+    );
+    assert!(held_500 > 0);
+    assert!(
+        held_100 >= 3 * held_500,
+        "{held_100} fetches against {held_500}"
+    );
+}
+
+#[test]
+fn session_timeout_ms_is_how_long_a_silent_member_stays() {
+    use kscope_core::ConsumerId;
+    // A member crashes at 8 s; the coordinator removes it once its session expires,
+    // `session.timeout.ms` after its last heartbeat (up to `heartbeat.interval.ms`, 3 s,
+    // before the crash).
+    let removed_after = |query: &str| {
+        let (_, events) = run(
+            query,
+            8_000,
+            Some(Command::CrashConsumer(ConsumerId(0))),
+            70_000,
+        );
+        events
+            .iter()
+            .find(|e| matches!(e.event, Event::MemberRemoved { .. }))
+            .map(|e| e.at.millis() - 8_000)
+            .expect("the member is removed")
+    };
+    let (default, short) = (
+        removed_after("consumers=2"),
+        removed_after("consumers=2&session.timeout.ms=10000"),
+    );
+    assert!((42_000..=45_500).contains(&default), "{default} ms");
+    assert!((7_000..=10_500).contains(&short), "{short} ms");
+    // Kafka 2.8's default is 10 s (KIP-735 raised it to 45 s in 3.0).
+    let old = removed_after("consumers=2&kafka.version=2.8");
+    assert!((7_000..=10_500).contains(&old), "{old} ms");
+}
