@@ -116,3 +116,26 @@ test("every client setting of a Kafka study is on the panel, folded under the co
     await bad.close();
   }
 });
+
+test('send.mode: sync (send().get() per record) takes most of the throughput, live; fire-and-forget leaves failures unseen', async () => {
+  const { page, errors, close } = await open('?rate=2000&consumers=0', { viewport: { width: 1400, height: 1000 } });
+  try {
+    const simMs = async () => Number(await page.getByTestId('sim-time').textContent());
+    const throughput = async () => Number(await page.getByTestId('throughput').textContent());
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 4000, null, { timeout: 60000 });
+    const async_ = await throughput();
+    assert.ok(async_ > 1500, `async: ${async_} records/s`);
+    const switched = await simMs();
+    await page.getByTestId('send-mode').selectOption('sync');
+    await page.waitForFunction(() => location.search.includes('send.mode=sync'));
+    await page.waitForFunction((t) => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > t + 4000, switched, { timeout: 60000 });
+    assert.ok((await simMs()) > switched, 'the run went on: the application changed, not the cluster');
+    const sync = await throughput();
+    assert.ok(sync < async_ / 4, `sync: ${sync} records/s against ${async_}`);
+    await page.getByTestId('send-mode').selectOption('fire-and-forget');
+    await page.waitForFunction(() => /unseen/.test(document.querySelector('[data-testid=ledger-failed]')?.parentElement?.textContent ?? ''));
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -25,6 +25,7 @@ fn config() -> SimConfig {
             keys: 0,
             value_bytes: 1024,
             topic: 0,
+            ..Default::default()
         },
         ..Default::default()
     };

@@ -377,6 +377,8 @@ pub struct Workload {
     pub value_bytes: u32,
     /// The topic it writes to (an index into [`SimConfig::topics`]).
     pub topic: u32,
+    /// How the application calls `send()` (not a Kafka setting).
+    pub send_mode: SendMode,
 }
 
 impl Default for Workload {
@@ -386,7 +388,45 @@ impl Default for Workload {
             keys: 0,
             value_bytes: 100,
             topic: 0,
+            send_mode: SendMode::Async,
         }
+    }
+}
+
+/// How the producing application uses `send()`: the three ways the Kafka books teach. Not
+/// a Kafka setting: the producer is the same, the application around it differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum SendMode {
+    /// `send()` and ignore the result: a failure goes unnoticed by the application.
+    FireAndForget,
+    /// `send().get()`: the application waits for each record's result before the next
+    /// `send()`, so one record is in flight at a time and batching is defeated.
+    Sync,
+    /// `send()` with a callback: records flow, and each result reaches the callback.
+    #[default]
+    Async,
+}
+
+impl SendMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            SendMode::FireAndForget => "fire-and-forget",
+            SendMode::Sync => "sync",
+            SendMode::Async => "async",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SendMode> {
+        match s.trim() {
+            "fire-and-forget" => Some(SendMode::FireAndForget),
+            "sync" => Some(SendMode::Sync),
+            "async" => Some(SendMode::Async),
+            _ => None,
+        }
+    }
+    /// Whether the application learns of a record's failure.
+    pub fn notices_failures(self) -> bool {
+        self != SendMode::FireAndForget
     }
 }
 

@@ -118,6 +118,8 @@ pub struct Sim {
     pub(crate) next_producer_id: i64,
     pub(crate) workload_carry: u64,
     pub(crate) workload_scheduled: bool,
+    /// With `SendMode::Sync`: the record whose result the application's `get()` waits for.
+    pub(crate) workload_waiting: Option<crate::ids::RecordId>,
     pub(crate) consumers: VecMap<ConsumerId, Consumer>,
     /// The values of `__consumer_offsets` records and the coordinators' counters.
     pub(crate) groups: GroupStore,
@@ -154,6 +156,7 @@ impl Sim {
             next_producer_id: 0,
             workload_carry: 0,
             workload_scheduled: false,
+            workload_waiting: None,
             consumers: VecMap::new(),
             placement_rng: Rng::new(seed, 1),
             groups: GroupStore::new(Rng::new(seed, 5)),

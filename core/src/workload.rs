@@ -1,9 +1,12 @@
 //! The producing application: a loop that calls `send()` at the workload's rate, with
 //! keys drawn from the seeded generator, and stops creating records while `send()`
-//! blocks on `buffer.memory` (the application's send loop runs on one thread).
+//! blocks on `buffer.memory` (the application's send loop runs on one thread). With
+//! `SendMode::Sync` it also waits for each record's result (`send().get()`) before the
+//! next `send()`.
 
 use alloc::vec::Vec;
 
+use crate::config::SendMode;
 use crate::ctx::Due;
 use crate::ids::{ProducerId, TopicId};
 use crate::producer::ProduceRecord;
@@ -41,6 +44,18 @@ impl Sim {
             self.workload_carry %= 1000;
             n
         };
+        // `send().get()`: nothing more until the last record's result is in.
+        let waiting = self.workload_waiting.is_some_and(|id| {
+            self.cx
+                .ledger
+                .record(id)
+                .is_some_and(|r| r.status == crate::ledger::RecordStatus::Pending)
+        });
+        let count = match w.send_mode {
+            SendMode::Sync if waiting => 0,
+            SendMode::Sync => count.min(1),
+            SendMode::Async | SendMode::FireAndForget => count,
+        };
         // The application's send loop runs on one thread: while `send()` blocks on
         // buffer.memory it creates no new records.
         if !self.app_producer().is_blocked() {
@@ -64,7 +79,11 @@ impl Sim {
                 // The workload's own records are always well formed.
                 let producer = self.producers.get_mut(&ProducerId(0));
                 let producer = producer.expect("the application's producer");
+                let id = crate::ids::RecordId(self.cx.ledger.len() as u64);
                 let _ = producer.send(&mut self.cx, &self.topics, record);
+                if w.send_mode == SendMode::Sync && self.cx.ledger.len() as u64 > id.0 {
+                    self.workload_waiting = Some(id);
+                }
                 if self.app_producer().is_blocked() {
                     break;
                 }

@@ -152,3 +152,31 @@ fn session_timeout_ms_is_how_long_a_silent_member_stays() {
     let old = removed_after("consumers=2&kafka.version=2.8");
     assert!((7_000..=10_500).contains(&old), "{old} ms");
 }
+
+#[test]
+fn sync_sends_wait_for_each_result_and_cost_most_of_the_throughput() {
+    let acked = |query: &str| {
+        let (sim, _) = run(query, 0, None, 10_000);
+        sim
+    };
+    let fast = acked("consumers=0&rate=2000");
+    let slow = acked("consumers=0&rate=2000&send.mode=sync");
+    let (a, s) = (
+        fast.ledger().counts().acknowledged,
+        slow.ledger().counts().acknowledged,
+    );
+    assert!(a > 15_000, "async keeps up with 2000 records/s: {a}");
+    assert!(s * 10 < a, "send().get() per record: {s} against {a}");
+    // One record in flight at a time: each is sent after the one before was answered.
+    let mut last_done = None;
+    for r in slow.ledger().records() {
+        if let Some(done) = last_done {
+            assert!(r.sent_at >= done, "{:?} sent before {done:?}", r.id);
+        }
+        last_done = r.acked_at;
+    }
+    // Fire-and-forget sends as async does; only what the application learns differs.
+    let forget = acked("consumers=0&rate=2000&send.mode=fire-and-forget");
+    assert_eq!(forget.ledger().counts(), fast.ledger().counts());
+    assert!(!forget.config().workload.send_mode.notices_failures());
+}

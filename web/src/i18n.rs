@@ -61,6 +61,10 @@ pub struct Text {
     pub sent: &'static str,
     pub acknowledged: &'static str,
     pub failed: &'static str,
+    /// The failed counter when the application ignores `send()`'s results.
+    pub failed_unnoticed: &'static str,
+    /// The note beside `send.mode`.
+    pub send_mode_note: &'static str,
     pub lost: &'static str,
     pub duplicated: &'static str,
     pub reordered: &'static str,
@@ -254,6 +258,8 @@ pub static EN: Text = Text {
     sent: "sent",
     acknowledged: "acknowledged",
     failed: "failed",
+    failed_unnoticed: "failed, unseen by the app",
+    send_mode_note: "the application's, not a Kafka setting",
     lost: "lost",
     duplicated: "duplicated",
     reordered: "reordered",
@@ -442,6 +448,8 @@ pub static KO: Text = Text {
     sent: "전송",
     acknowledged: "확인(ack)",
     failed: "실패",
+    failed_unnoticed: "실패 (앱은 모름)",
+    send_mode_note: "애플리케이션의 방식이며 카프카 설정이 아님",
     lost: "유실",
     duplicated: "중복",
     reordered: "순서 뒤바뀜",

@@ -11,7 +11,7 @@
 //! [`Settings`] and one entry here.
 
 use kscope_core::assignor::RebalanceProtocol;
-use kscope_core::config::OffsetReset;
+use kscope_core::config::{OffsetReset, SendMode};
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::record::CompressionType;
 use kscope_core::{Acks, KafkaVersion, SimConfig};
@@ -278,6 +278,7 @@ const PARTITIONERS: &[&str] = &["builtin", "roundrobin", "uniformsticky", "defau
 const ASSIGNORS: &[&str] = &["range", "roundrobin", "sticky", "cooperative-sticky"];
 
 const VERSIONS: &[&str] = &["2.8", "3.0", "3.3", "3.7", "3.9", "4.0"];
+const SEND_MODES: &[&str] = &["async", "sync", "fire-and-forget"];
 const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 const OFFSET_RESETS: &[&str] = &["latest", "earliest", "none"];
 
@@ -606,6 +607,28 @@ pub const PARAMS: &[Param] = &[
             false,
             |s, c| c.consumer.process_us_per_record = 1_000_000 / s.consumer_rate.max(1)
         )
+    },
+    // How the producing application calls `send()`: not a Kafka setting, and taken live
+    // (the application changes, the producer and the cluster run on).
+    Param {
+        name: "send.mode",
+        testid: "send-mode",
+        label: None,
+        section: Section::Producer,
+        control: Control::Select,
+        values: Values::Names(SEND_MODES),
+        in_url: InUrl::Changed,
+        live: true,
+        get: |s| s.send_mode.name().into(),
+        shown: None,
+        put: |s, v| {
+            s.send_mode =
+                SendMode::parse(v).ok_or(Expected::OneOf("async, sync, fire-and-forget"))?;
+            Ok(())
+        },
+        fallback: Some(|| Fallback::Value("async".into())),
+        note: Some(|_, t| t.send_mode_note),
+        configure: |s, c| c.workload.send_mode = s.send_mode,
     },
     // The producer's other settings (`ProducerConfig`), folded in the panel.
     knob!(

@@ -473,7 +473,7 @@ pub fn apply_live(
                 settings.partitions
             )
         } else {
-            "Only consumers, partition.assignment.strategy, partitions, rate and keys change while the cluster runs.".into()
+            "Only consumers, partition.assignment.strategy, partitions, rate, keys and send.mode change while the cluster runs.".into()
         });
     }
     let now = sim.now();
@@ -488,10 +488,14 @@ pub fn apply_live(
             notices.push(Note::KeysMoved(next.partitions));
         }
     }
-    if next.rate != settings.rate || next.keys != settings.keys {
+    if next.rate != settings.rate
+        || next.keys != settings.keys
+        || next.send_mode != settings.send_mode
+    {
         let workload = Workload {
             rate: next.rate as u32,
             keys: next.keys as u32,
+            send_mode: next.send_mode,
             ..sim.config().workload.clone()
         };
         sim.apply(now, Command::SetWorkload(workload))

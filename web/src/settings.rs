@@ -4,7 +4,7 @@
 //! A bad or out-of-range parameter falls back to its default alone, with a message.
 
 use kscope_core::assignor::AssignorKind;
-use kscope_core::config::OffsetReset;
+use kscope_core::config::{OffsetReset, SendMode};
 use kscope_core::log::CleanupPolicy;
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::record::CompressionType;
@@ -84,6 +84,8 @@ pub struct Settings {
     pub unclean_leader_election_enable: bool,
     pub max_in_flight: u64,
     pub partitioner: PartitionerKind,
+    /// How the application calls `send()` (`send.mode`, not a Kafka setting).
+    pub send_mode: SendMode,
     pub buffer_memory: u64,
     pub max_block_ms: u64,
     pub compression_type: CompressionType,
@@ -260,6 +262,7 @@ impl Default for Settings {
             unclean_leader_election_enable: false,
             max_in_flight: 5,
             partitioner: PartitionerKind::BuiltIn,
+            send_mode: SendMode::Async,
             buffer_memory: 33_554_432,
             max_block_ms: 60_000,
             compression_type: CompressionType::None,

@@ -27,6 +27,9 @@ pub struct ViewModel {
     pub sent: u64,
     pub acknowledged: u64,
     pub failed: u64,
+    /// The application ignores `send()`'s results (fire-and-forget): the failures are
+    /// the ledger's, not the application's.
+    pub failures_unnoticed: bool,
     pub lost: u64,
     pub duplicated: u64,
     pub reordered: u64,
@@ -49,6 +52,7 @@ pub fn view_model(sim: &Sim) -> ViewModel {
         sent: c.sent,
         acknowledged: c.acknowledged,
         failed: c.failed,
+        failures_unnoticed: !sim.config().workload.send_mode.notices_failures(),
         lost: c.lost,
         duplicated: c.duplicated,
         reordered: c.reordered,

@@ -51,7 +51,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
             <section class="ledger" aria-label={t.ledger_label}>
                 { counter(t.sent, "ledger-sent", vm.sent, "") }
                 { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good") }
-                { counter(t.failed, "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
+                { counter(if vm.failures_unnoticed { t.failed_unnoticed } else { t.failed }, "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
                 { counter(t.lost, "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
                 { counter(t.duplicated, "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
                 { counter(t.reordered, "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
