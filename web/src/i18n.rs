@@ -90,6 +90,15 @@ pub struct Text {
     pub eager: &'static str,
     /// Said beside the KIP-480 partitioners, which Kafka 4.0 removed.
     pub removed_in_4_0: &'static str,
+    /// The timeline: its label, the step-back button and its hint, the marks' kinds.
+    pub timeline: &'static str,
+    pub step_back: &'static str,
+    pub step_back_title: &'static str,
+    pub mark_election: &'static str,
+    pub mark_isr: &'static str,
+    pub mark_loss: &'static str,
+    pub mark_duplicate: &'static str,
+    pub mark_rebalance: &'static str,
     /// The folded groups of the producer's and the consumers' other settings.
     pub more_producer: &'static str,
     pub more_consumer: &'static str,
@@ -284,6 +293,14 @@ pub static EN: Text = Text {
     consumer_rate: "records/s each consumer processes",
     eager: "eager rebalancing",
     removed_in_4_0: "Kafka 3.x only: removed in 4.0",
+    timeline: "Timeline: go to any instant of the run",
+    step_back: "◀ Back",
+    step_back_title: "Go back to the notable moment before this one",
+    mark_election: "leader election",
+    mark_isr: "ISR change",
+    mark_loss: "acknowledged records lost",
+    mark_duplicate: "duplicate",
+    mark_rebalance: "rebalance",
     more_producer: "More producer settings",
     more_consumer: "More consumer settings",
     kafka_version: "Kafka version (defaults and rules)",
@@ -474,6 +491,14 @@ pub static KO: Text = Text {
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
     eager: "eager 리밸런스",
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
+    timeline: "타임라인: 실행의 아무 시점으로 이동",
+    step_back: "◀ 뒤로",
+    step_back_title: "이전의 주요 시점으로 돌아갑니다",
+    mark_election: "리더 선출",
+    mark_isr: "ISR 변경",
+    mark_loss: "확인받은 레코드 유실",
+    mark_duplicate: "중복",
+    mark_rebalance: "리밸런스",
     more_producer: "프로듀서 설정 더 보기",
     more_consumer: "컨슈머 설정 더 보기",
     kafka_version: "카프카 버전 (기본값과 규칙)",
@@ -736,6 +761,21 @@ pub fn topic_recreated(lang: Lang, partitions: u64) -> String {
     match lang {
         Lang::En => format!("Kafka can add partitions to a topic but never remove them: the topic was deleted and recreated with {partitions} partitions."),
         Lang::Ko => format!("카프카는 토픽에 파티션을 추가할 수만 있고 줄일 수는 없습니다. 토픽을 지우고 파티션 {partitions}개로 다시 만들었습니다."),
+    }
+}
+
+impl Text {
+    /// A timeline mark's kind, in words.
+    pub fn mark_kind(&self, kind: crate::player::MarkKind) -> &'static str {
+        use crate::player::MarkKind::*;
+        match kind {
+            Election => self.mark_election,
+            Isr => self.mark_isr,
+            Loss => self.mark_loss,
+            Duplicate => self.mark_duplicate,
+            Rebalance => self.mark_rebalance,
+            Other => "",
+        }
     }
 }
 

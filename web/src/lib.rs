@@ -49,7 +49,7 @@ use browser::{
 use components::stage_view::legend;
 use components::{
     CaptionBar, Charts, ConsumerCards, Controls, EventLog, Links, Losses, OffsetsView, Readouts,
-    Same, StageView,
+    Same, StageView, TimelineBar,
 };
 
 /// The stage is drawn at most this often (wall milliseconds): 30 frames a second are
@@ -108,6 +108,10 @@ pub enum Msg {
     GuideLoaded(Result<String, String>),
     /// The cards of what the books get wrong arrived (or could not be read: none then).
     MythsLoaded(Result<String, String>),
+    /// Goes to an instant of the run so far (the timeline), in microseconds.
+    GoTo(u64),
+    /// Goes back to the notable moment before the present.
+    StepBack,
     /// Runs the demonstration of the card at this index.
     Demonstrate(usize),
     /// Dismisses the first-run guide; `true` also starts the first scenario.
@@ -321,6 +325,14 @@ impl Component for App {
             }
             Msg::Step => {
                 p.step();
+                true
+            }
+            Msg::GoTo(us) => {
+                p.go_to(us);
+                true
+            }
+            Msg::StepBack => {
+                p.step_back();
                 true
             }
             Msg::Reset => {
@@ -598,6 +610,11 @@ impl Component for App {
                             <canvas class="dots" ref={self.dots_canvas.clone()} aria-hidden="true" data-testid="dots"
                                 data-motion={match motion { stage::Motion::Smooth => "smooth", stage::Motion::Steps => "steps" }}></canvas>
                         </div>
+                        if !settings.embed {
+                            <TimelineBar now_us={self.player.seek.map_or(self.player.sim.now().micros(), |s| s.to_us)}
+                                horizon_us={self.player.horizon_us} marks={Same(self.player.marks.clone())} {locked} {lang}
+                                dispatch={self.dispatch.clone()} />
+                        }
                         if settings.embed {
                             <div class="below">{ below }</div>
                         } else {

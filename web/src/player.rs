@@ -108,6 +108,11 @@ pub struct Player {
     /// The scenario a setting needing a new cluster left, and the step it was at: the
     /// page says so and offers to go back.
     pub left: Option<(Rc<Scenario>, usize)>,
+    /// The furthest instant this run has reached, in microseconds: the timeline's end.
+    pub horizon_us: u64,
+    /// The run's notable moments up to the horizon (the timeline's markers, and where
+    /// stepping back goes), oldest first.
+    pub marks: Rc<Vec<Mark>>,
     /// The language when the URL names none.
     fallback_lang: Lang,
     /// The URL changed since the page last wrote it.
@@ -149,6 +154,8 @@ impl Player {
             series: Rc::new(charts::Series::default()),
             share_link: None,
             left: None,
+            horizon_us: 0,
+            marks: Rc::new(Vec::new()),
             fallback_lang,
             url_changed: true,
         };
@@ -361,6 +368,9 @@ impl Player {
             return;
         }
         let at = self.sim.now().micros();
+        if at < self.horizon_us {
+            self.fork();
+        }
         let before = self.settings.clone();
         let done = script::perform(&mut self.sim, &mut self.settings, &action);
         self.person.push((at, action));
@@ -578,6 +588,8 @@ impl Player {
         self.share_link = None;
         self.log = Rc::new(Vec::new());
         self.series = Rc::new(charts::Series::default());
+        self.horizon_us = 0;
+        self.marks = Rc::new(Vec::new());
         self.notices.clear();
         self.url_changed = true;
     }
@@ -778,6 +790,76 @@ impl Player {
         });
     }
 
+    /// Goes to any instant of the run so far (the timeline), paused: forward by
+    /// fast-forwarding, back by replaying the run from its start (the same seed and the
+    /// same actions give the same state), keeping what comes after, which plays again
+    /// as it was unless the person acts (see [`Player::fork`]).
+    pub fn go_to(&mut self, to_us: u64) {
+        let to_us = to_us.min(self.horizon_us.max(self.sim.now().micros()));
+        self.playing = false;
+        self.hold_us = None;
+        if to_us < self.sim.now().micros() {
+            let Ok(sim) = build(&self.run_settings) else {
+                return;
+            };
+            let (person, marks, horizon) =
+                (self.person.clone(), self.marks.clone(), self.horizon_us);
+            let settings = self.run_settings.looking_like(&self.settings);
+            self.new_run(sim, settings);
+            let script = self
+                .scenario
+                .as_ref()
+                .map(|s| s.actions())
+                .unwrap_or_default();
+            self.timeline = Timeline::merged(&script, &person);
+            self.person = person;
+            self.marks = marks;
+            self.horizon_us = horizon;
+        }
+        self.seek = Some(Seek {
+            to_us,
+            then_play_until: None,
+        });
+    }
+
+    /// Goes back to the notable moment before the present (the run's start if none).
+    pub fn step_back(&mut self) {
+        let now = self.seek.map_or(self.sim.now().micros(), |s| s.to_us);
+        let to = self
+            .marks
+            .iter()
+            .rev()
+            .map(|m| m.at_us)
+            .find(|t| *t < now)
+            .unwrap_or(0);
+        self.go_to(to);
+    }
+
+    /// Acting at an instant before the horizon: the run's future is discarded (the
+    /// person's later actions, the later marks), and a share link records the new
+    /// history. The scenario's own script stays.
+    fn fork(&mut self) {
+        let now = self.sim.now().micros();
+        self.person.retain(|(t, _)| *t <= now);
+        let script = self
+            .scenario
+            .as_ref()
+            .map(|s| s.actions())
+            .unwrap_or_default();
+        let mut timeline = Timeline::merged(&script, &self.person);
+        timeline.carry_over(&self.timeline, now);
+        self.timeline = timeline;
+        self.marks = Rc::new(
+            self.marks
+                .iter()
+                .filter(|m| m.at_us <= now)
+                .cloned()
+                .collect(),
+        );
+        self.horizon_us = now;
+        self.share_link = None;
+    }
+
     /// The page's query: the settings; in a scenario, the scenario and its step instead.
     pub fn url_query(&self) -> String {
         match &self.scenario {
@@ -832,8 +914,21 @@ impl Player {
         if *self.names != names {
             self.names = Rc::new(names);
         }
+        self.horizon_us = self.horizon_us.max(self.sim.now().micros());
         if fresh.is_empty() {
             return;
+        }
+        // A replay after going back meets its marks again: only later ones are new.
+        let known = self.marks.last().map(|m| m.at_us);
+        let new: Vec<Mark> = fresh
+            .iter()
+            .filter(|e| known.is_none_or(|k| e.at.micros() > k))
+            .map(Mark::of)
+            .collect();
+        if !new.is_empty() && self.marks.len() < MAX_MARKS {
+            let marks = Rc::make_mut(&mut self.marks);
+            marks.extend(new);
+            marks.truncate(MAX_MARKS);
         }
         let mut log: Vec<LogLine> = self.log.iter().take(LOG_LINES).cloned().collect();
         log.reverse();
@@ -873,6 +968,61 @@ impl Player {
 pub struct LogLine {
     pub event: TimedEvent,
     pub repeats: u32,
+}
+
+/// The most marks a run keeps (the timeline draws the notable kinds of them).
+pub const MAX_MARKS: usize = 20_000;
+
+/// A notable moment of the run: the timeline marks it, and stepping back stops at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub at_us: u64,
+    pub kind: MarkKind,
+}
+
+impl Mark {
+    pub fn of(event: &TimedEvent) -> Mark {
+        Mark {
+            at_us: event.at.micros(),
+            kind: MarkKind::of(&event.event),
+        }
+    }
+}
+
+/// What a mark stands for: the kinds the timeline draws, each in its colour, and the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    Election,
+    Isr,
+    Loss,
+    Duplicate,
+    Rebalance,
+    Other,
+}
+
+impl MarkKind {
+    pub fn of(event: &Event) -> MarkKind {
+        match event {
+            Event::LeaderElected { .. } | Event::PartitionOffline { .. } => MarkKind::Election,
+            Event::IsrShrunk { .. } | Event::IsrExpanded { .. } => MarkKind::Isr,
+            Event::RecordsLost { .. } => MarkKind::Loss,
+            Event::RecordDuplicated { .. } => MarkKind::Duplicate,
+            Event::RebalanceStarted { .. } => MarkKind::Rebalance,
+            _ => MarkKind::Other,
+        }
+    }
+
+    /// Its `data-kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkKind::Election => "election",
+            MarkKind::Isr => "isr",
+            MarkKind::Loss => "loss",
+            MarkKind::Duplicate => "duplicate",
+            MarkKind::Rebalance => "rebalance",
+            MarkKind::Other => "other",
+        }
+    }
 }
 
 #[cfg(test)]

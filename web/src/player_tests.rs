@@ -611,3 +611,125 @@ fn the_players_simulations_are_checked_in_tests() {
     p.reset();
     assert!(p.sim.checks_invariants());
 }
+
+/// Plays `p` in frames of 50 ms wall time (at speed 1) until the clock reaches `to_ms`.
+fn play_to(p: &mut Player, to_ms: u64) {
+    let mut wall = clock(0.0);
+    p.playing = true;
+    while p.sim.now().millis() < to_ms {
+        p.frame(50.0, &mut wall);
+    }
+    p.playing = false;
+}
+
+/// What a run's state is, to compare two ways of reaching an instant.
+fn state(p: &Player) -> (u64, kscope_core::ledger::LedgerCounts, Vec<u64>, usize) {
+    let leos = p
+        .sim
+        .brokers()
+        .values()
+        .flat_map(|b| b.replicas.values().map(|r| r.log.log_end_offset().0 as u64))
+        .collect();
+    (
+        p.sim.now().micros(),
+        p.sim.ledger().counts(),
+        leos,
+        p.marks.len(),
+    )
+}
+
+#[test]
+fn going_back_on_the_timeline_gives_the_state_playing_there_gives_and_the_future_plays_again() {
+    let query = "partitions=3&acks=1&consumers=2&rate=500";
+    let mut p = Player::new(query, Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    play_to(&mut p, 3_000);
+    p.act(Action::CrashBroker(1));
+    // Brokers notice the crash after broker.session.timeout.ms (9 s): leaders move.
+    play_to(&mut p, 14_000);
+    let horizon = p.horizon_us;
+    assert!(horizon >= 14_000_000);
+    assert!(
+        p.marks.iter().any(|m| m.kind == MarkKind::Election),
+        "the crash elected leaders"
+    );
+    // Back to 2 s: the same state as a run played straight to 2 s.
+    p.go_to(2_000_000);
+    seek_to_end(&mut p, 16.0, 10_000);
+    let mut straight = Player::new(query, Lang::En);
+    straight.scenarios_loaded(vec![], vec![]);
+    play_to(&mut straight, 2_000);
+    assert_eq!(p.sim.now().micros(), 2_000_000);
+    assert_eq!(
+        (state(&p).0, state(&p).1, state(&p).2),
+        (state(&straight).0, state(&straight).1, state(&straight).2)
+    );
+    // The timeline keeps its end and its marks; forward again, the crash happens again.
+    assert_eq!(p.horizon_us, horizon);
+    p.go_to(6_000_000);
+    seek_to_end(&mut p, 16.0, 10_000);
+    assert!(
+        !p.sim.brokers()[&kscope_core::BrokerId(1)].up,
+        "the recorded crash replayed"
+    );
+    // Anywhere, back and forth: the state a link replaying the run to that instant gives.
+    for t in [700_000, 9_999_000, 2_350_000, 5_125_000, 13_000_000, 50_000] {
+        p.go_to(t);
+        seek_to_end(&mut p, 16.0, 10_000);
+        let mut q = Player::new(&p.share_query(), Lang::En);
+        q.scenarios_loaded(vec![], vec![]);
+        seek_to_end(&mut q, 16.0, 10_000);
+        assert_eq!(p.sim.now().micros(), t);
+        assert_eq!(
+            (state(&p).0, state(&p).1, state(&p).2),
+            (state(&q).0, state(&q).1, state(&q).2),
+            "at {t} µs"
+        );
+    }
+    p.go_to(6_000_000);
+    seek_to_end(&mut p, 16.0, 10_000);
+    // Stepping back goes to the notable moment before the present.
+    let before = p
+        .marks
+        .iter()
+        .rev()
+        .find(|m| m.at_us < 6_000_000)
+        .unwrap()
+        .at_us;
+    p.step_back();
+    seek_to_end(&mut p, 16.0, 10_000);
+    assert_eq!(p.sim.now().micros(), before);
+}
+
+#[test]
+fn acting_in_the_past_forks_the_run_and_the_share_link_records_the_new_history() {
+    let query = "partitions=3&consumers=0&rate=200";
+    let mut p = Player::new(query, Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    play_to(&mut p, 2_000);
+    p.act(Action::CrashBroker(1));
+    play_to(&mut p, 6_000);
+    p.go_to(1_000_000);
+    seek_to_end(&mut p, 16.0, 10_000);
+    // A different action at 1 s: the crash at 2 s is gone from the run's history.
+    p.act(Action::CrashBroker(2));
+    assert_eq!(p.person, vec![(1_000_000, Action::CrashBroker(2))]);
+    assert_eq!(p.horizon_us, 1_000_000);
+    play_to(&mut p, 4_000);
+    assert!(
+        p.sim.brokers()[&kscope_core::BrokerId(1)].up,
+        "the old future was discarded"
+    );
+    assert!(!p.sim.brokers()[&kscope_core::BrokerId(2)].up);
+    // Its share link replays the new history.
+    let link = p.share_query();
+    let mut q = Player::new(&link, Lang::En);
+    q.scenarios_loaded(vec![], vec![]);
+    seek_to_end(&mut q, 16.0, 10_000);
+    assert_eq!(q.sim.now(), p.sim.now());
+    assert_eq!(q.sim.ledger().counts(), p.sim.ledger().counts());
+    assert!(
+        !q.sim.brokers()[&kscope_core::BrokerId(2)].up
+            && q.sim.brokers()[&kscope_core::BrokerId(1)].up
+    );
+}

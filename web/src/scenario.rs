@@ -397,6 +397,15 @@ pub struct Timeline {
 }
 
 impl Timeline {
+    /// Takes over a run that reached `now_us` under `old`: every action at or before
+    /// it counts as carried out (the timeline carries each out as the clock reaches it,
+    /// and a person's own actions were carried out as they were taken), and `old`'s
+    /// refusals stay.
+    pub fn carry_over(&mut self, old: &Timeline, now_us: u64) {
+        self.done = self.actions.partition_point(|(t, _)| *t <= now_us);
+        self.refused = old.refused.clone();
+    }
+
     /// The scenario's actions merged with a person's: at the same instant, the
     /// scenario's run first (the page runs them as the clock reaches the instant, before
     /// anything is clicked).

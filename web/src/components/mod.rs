@@ -8,10 +8,12 @@ use yew::prelude::*;
 pub mod controls;
 pub mod readouts;
 pub mod stage_view;
+pub mod timeline;
 
 pub use controls::{CaptionBar, Controls};
 pub use readouts::{Charts, EventLog, Losses, Readouts};
 pub use stage_view::{ConsumerCards, Links, OffsetsView, StageView};
+pub use timeline::TimelineBar;
 
 /// Shared data compared by identity: the app replaces it, never changes it in place, so
 /// an unchanged pointer means unchanged contents (and no deep comparison per render).
