@@ -39,3 +39,34 @@ test('the timeline goes back to any instant and forward again; step back stops a
     await close();
   }
 });
+
+test('Save downloads the session as a scenario file, which the page opens and replays', async () => {
+  const { page, errors, close } = await open('?partitions=3&consumers=1&speed=5', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 1500);
+    await page.getByTestId('crash-broker').nth(1).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 4000);
+    await page.keyboard.press(' ');
+    const acked = await page.getByTestId('ledger-acked').textContent();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-scenario').click()]);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(path, 'utf8');
+    assert.match(text, /^# A kscope session saved at/);
+    assert.match(text, /do: crash-broker 1/);
+    assert.match(text, new RegExp(`expect: acked=${acked} `));
+    // Opened as a teacher opens a file: it runs, to the same ledger at its end.
+    await page.getByTestId('open-scenario').setInputFiles(path);
+    await page.getByTestId('caption').waitFor();
+    // Each caption holds until the presenter moves on: Play through the steps to the end.
+    const end = Number(text.match(/^end: ([0-9.]+)(ms|s)$/m)[1]) * (text.match(/^end: [0-9.]+(ms|s)$/m)[1] === 's' ? 1000 : 1);
+    for (let i = 0; i < 6 && Number(await page.getByTestId('sim-time').textContent()) < Math.floor(end); i++) {
+      if ((await page.getByTestId('play').textContent()).match(/Play/)) await page.getByTestId('play').click();
+      await page.waitForTimeout(1500);
+    }
+    await page.waitForFunction((n) => document.querySelector('[data-testid=ledger-acked]')?.textContent === n, acked, { timeout: 20000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

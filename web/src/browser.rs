@@ -301,6 +301,27 @@ pub(crate) fn guide_seen() -> bool {
         .is_some()
 }
 
+/// Hands `text` to the browser as a file called `name` to save (a link with `download`
+/// to a `data:` address, clicked; nothing leaves the page).
+pub(crate) fn download_text(name: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(link) = document.create_element("a") else {
+        return;
+    };
+    let href = format!(
+        "data:text/plain;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(text))
+    );
+    let _ = link.set_attribute("href", &href);
+    let _ = link.set_attribute("download", name);
+    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
+        link.click();
+    }
+}
+
 /// Remembers that the first-run guide was dismissed.
 pub(crate) fn remember_guide_seen() {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {

@@ -90,6 +90,9 @@ pub struct Text {
     pub eager: &'static str,
     /// Said beside the KIP-480 partitioners, which Kafka 4.0 removed.
     pub removed_in_4_0: &'static str,
+    /// The button that saves the session as a scenario file, and its hint.
+    pub export_scenario: &'static str,
+    pub export_scenario_title: &'static str,
     /// The timeline: its label, the step-back button and its hint, the marks' kinds.
     pub timeline: &'static str,
     pub step_back: &'static str,
@@ -293,6 +296,8 @@ pub static EN: Text = Text {
     consumer_rate: "records/s each consumer processes",
     eager: "eager rebalancing",
     removed_in_4_0: "Kafka 3.x only: removed in 4.0",
+    export_scenario: "Save",
+    export_scenario_title: "Save this session as a scenario file: its settings and actions, timed, to open again or edit",
     timeline: "Timeline: go to any instant of the run",
     step_back: "◀ Back",
     step_back_title: "Go back to the notable moment before this one",
@@ -491,6 +496,8 @@ pub static KO: Text = Text {
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
     eager: "eager 리밸런스",
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
+    export_scenario: "저장",
+    export_scenario_title: "이 세션을 시나리오 파일로 저장합니다: 설정과 동작을 시각과 함께 담아 다시 열거나 고칠 수 있습니다",
     timeline: "타임라인: 실행의 아무 시점으로 이동",
     step_back: "◀ 뒤로",
     step_back_title: "이전의 주요 시점으로 돌아갑니다",

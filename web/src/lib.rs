@@ -108,6 +108,8 @@ pub enum Msg {
     GuideLoaded(Result<String, String>),
     /// The cards of what the books get wrong arrived (or could not be read: none then).
     MythsLoaded(Result<String, String>),
+    /// Saves the session as a scenario file.
+    ExportScenario,
     /// Goes to an instant of the run so far (the timeline), in microseconds.
     GoTo(u64),
     /// Goes back to the notable moment before the present.
@@ -370,6 +372,11 @@ impl Component for App {
             Msg::Key(key) => {
                 p.key(&key);
                 true
+            }
+            Msg::ExportScenario => {
+                let name = format!("kscope-session-{}.txt", p.sim.now().millis());
+                browser::download_text(&name, &p.export_scenario());
+                false
             }
             Msg::Share => {
                 p.share_link = Some(format!("{}?{}", browser::page_address(), p.share_query()));

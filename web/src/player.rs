@@ -860,6 +860,70 @@ impl Player {
         self.share_link = None;
     }
 
+    /// This session as a scenario file the parser reads back: the run's settings, every
+    /// action up to the present (a scenario's own and the person's), each instant a step,
+    /// ending now, and the ledger as it stands as the stated outcome (the same seed and
+    /// actions reach it again). A presented scenario's captions are not carried over.
+    pub fn export_scenario(&self) -> String {
+        let now = self.sim.now().micros();
+        let script = self
+            .scenario
+            .as_ref()
+            .map(|s| s.actions())
+            .unwrap_or_default();
+        let actions: Vec<(u64, Action)> = Timeline::merged(&script, &self.person)
+            .actions
+            .into_iter()
+            .filter(|(t, _)| *t <= now)
+            .collect();
+        let c = self.sim.ledger().counts();
+        let when = exact_time(now);
+        let mut out = format!(
+            "# A kscope session saved at {when}: its settings and what was done, in order.\n\
+             id: session-{}\n\
+             title.en: A saved session ({when})\n\
+             title.ko: 저장한 세션 ({when})\n\
+             settings: {}\n\
+             end: {when}\n\
+             expect: acked={} lost={} duplicated={} reordered={} failed={} consumed={}\n\n\
+             at 0s\n",
+            now / 1_000,
+            self.run_settings.to_query().replace('&', " "),
+            c.acknowledged,
+            c.lost,
+            c.duplicated,
+            c.reordered,
+            c.failed,
+            c.consumed,
+        );
+        let mut i = 0;
+        let mut first = true;
+        while i < actions.len() || first {
+            let at = if first { 0 } else { actions[i].0 };
+            if !first {
+                out.push_str(&format!("\nat {}\n", exact_time(at)));
+            }
+            let here: Vec<String> = actions[i..]
+                .iter()
+                .take_while(|(t, _)| *t == at)
+                .map(|(_, a)| a.to_text())
+                .collect();
+            i += here.len();
+            for a in &here {
+                out.push_str(&format!("do: {a}\n"));
+            }
+            if first && here.is_empty() {
+                out.push_str("en: The session's settings, from the start.\nko: 세션의 설정으로 시작합니다.\n");
+            } else {
+                let list = here.join(", ");
+                let t = exact_time(at);
+                out.push_str(&format!("en: At {t}: {list}.\nko: {t}에 한 일: {list}.\n"));
+            }
+            first = false;
+        }
+        out
+    }
+
     /// The page's query: the settings; in a scenario, the scenario and its step instead.
     pub fn url_query(&self) -> String {
         match &self.scenario {
@@ -968,6 +1032,16 @@ impl Player {
 pub struct LogLine {
     pub event: TimedEvent,
     pub repeats: u32,
+}
+
+/// An instant as a scenario file writes it, to the microsecond: `12s`, `800ms`,
+/// `2016.5ms` written `2016.500ms`.
+fn exact_time(us: u64) -> String {
+    if us.is_multiple_of(1_000) {
+        script::format_time(us)
+    } else {
+        format!("{}.{:03}ms", us / 1_000, us % 1_000)
+    }
 }
 
 /// The most marks a run keeps (the timeline draws the notable kinds of them).

@@ -733,3 +733,49 @@ fn acting_in_the_past_forks_the_run_and_the_share_link_records_the_new_history()
             && q.sim.brokers()[&kscope_core::BrokerId(1)].up
     );
 }
+
+#[test]
+fn a_session_saved_as_a_scenario_file_reads_back_and_replays_to_the_same_ledger() {
+    let mut p = Player::new("partitions=3&acks=1&consumers=1&rate=300&seed=5", Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    play_to(&mut p, 1_500);
+    // Off the millisecond grid, as a click between frames is.
+    let mut wall = clock(0.0);
+    p.playing = true;
+    p.frame(16.7, &mut wall);
+    p.playing = false;
+    assert!(!p.sim.now().micros().is_multiple_of(1_000));
+    p.act(Action::CrashBroker(0));
+    play_to(&mut p, 4_000);
+    p.set_param("consumers", "2");
+    play_to(&mut p, 14_000);
+    let text = p.export_scenario();
+    let sc = Scenario::parse(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    assert_eq!(sc.end_us, p.sim.now().micros());
+    assert!(
+        text.contains("do: crash-broker 0") && text.contains("do: set consumers=2"),
+        "{text}"
+    );
+    let mut q = Player::new("", Lang::En);
+    q.scenarios_loaded(vec![sc.clone()], vec![]);
+    q.pick_scenario(&sc.id);
+    q.seek = Some(Seek {
+        to_us: sc.end_us,
+        then_play_until: None,
+    });
+    seek_to_end(&mut q, 16.0, 100_000);
+    assert_eq!(q.sim.now(), p.sim.now());
+    assert_eq!(q.sim.ledger().counts(), p.sim.ledger().counts());
+    assert!(
+        !q.sim.brokers()[&kscope_core::BrokerId(0)].up,
+        "the crash replayed"
+    );
+    assert_eq!(
+        q.sim
+            .consumers()
+            .values()
+            .filter(|c| c.is_running())
+            .count(),
+        2
+    );
+}
