@@ -21,6 +21,9 @@ test('the timeline goes back to any instant and forward again; step back stops a
     const kinds = await page.getByTestId('timeline-marker').evaluateAll((els) => els.map((e) => e.dataset.kind));
     assert.ok(kinds.includes('election'), JSON.stringify(kinds));
     assert.ok(kinds.includes('rebalance'), JSON.stringify(kinds));
+    // Hovered, a mark says what happened and when.
+    const said = await page.locator('[data-testid=timeline-marker][data-kind=election] title').first().textContent();
+    assert.match(said, /^\d+(\.\d+)?m?s · .*leader/i, said);
     await page.locator('.timeline-bar').screenshot({ path: join(screenshots, 'timeline.png') });
     // Back to 1 s: the broker is up again, the clock reads 1000.
     await timeline.fill('1000000');

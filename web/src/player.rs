@@ -1048,10 +1048,12 @@ fn exact_time(us: u64) -> String {
 pub const MAX_MARKS: usize = 20_000;
 
 /// A notable moment of the run: the timeline marks it, and stepping back stops at it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Mark {
     pub at_us: u64,
     pub kind: MarkKind,
+    /// What happened (the timeline says it on hover).
+    pub event: TimedEvent,
 }
 
 impl Mark {
@@ -1059,6 +1061,7 @@ impl Mark {
         Mark {
             at_us: event.at.micros(),
             kind: MarkKind::of(&event.event),
+            event: event.clone(),
         }
     }
 }
