@@ -58,3 +58,21 @@ try {
 } finally {
   await close();
 }
+
+// Seeking on the timeline: a 10-minute run at the default rate, reached by a link, then
+// the timeline dragged back (from a checkpoint, or from the start), and forward again.
+{
+  const run = await open('?at=600000000', { viewport: { width: 1400, height: 900 } });
+  try {
+    const at = (ms) => run.page.waitForFunction((t) => Number(document.querySelector('[data-testid=sim-time]')?.textContent) === t, ms, { timeout: 120000 });
+    await at(600000);
+    for (const [label, ms] of [['back to 9:50', 590000], ['back to 5:00', 300000], ['back to 0:05', 5000], ['forward to 9:55', 595000]]) {
+      const started = Date.now();
+      await run.page.getByTestId('timeline').fill(String(ms * 1000));
+      await at(ms);
+      console.log(`timeline ${label}: ${Date.now() - started} ms`);
+    }
+  } finally {
+    await run.close();
+  }
+}

@@ -2,6 +2,7 @@
 //! counts the page shows (acknowledged, failed, lost, duplicated, reordered), each loss
 //! linked to the event that caused it.
 
+use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use crate::event::{KafkaError, LossCause};
@@ -91,6 +92,19 @@ const _: () = assert!(Fate::BYTES <= 48);
 /// memory for a moment, and keep up to twice what it uses).
 const CHUNK: usize = 1 << 14;
 
+/// A chunk of the ledger's fates. Its copy (when a shared chunk is written) keeps room
+/// for a whole chunk, so it never grows by doubling.
+#[derive(Debug)]
+struct Chunk(Vec<Fate>);
+
+impl Clone for Chunk {
+    fn clone(&self) -> Chunk {
+        let mut fates = Vec::with_capacity(CHUNK);
+        fates.extend_from_slice(&self.0);
+        Chunk(fates)
+    }
+}
+
 /// Counts of the ledger, as the page shows them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -111,8 +125,10 @@ pub struct LedgerCounts {
 /// Every record's fate.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    /// The fates, in chunks of [`CHUNK`]: a record's id is its place.
-    chunks: Vec<Vec<Fate>>,
+    /// The fates, in chunks of [`CHUNK`]: a record's id is its place. A clone of the
+    /// ledger (a checkpoint of the run) shares the chunks; a write copies the one it
+    /// changes, and records settle soon after they are sent, so old chunks stay shared.
+    chunks: Vec<Rc<Chunk>>,
     len: usize,
     /// Every cause of a loss, once each (consecutive losses of one cause share it).
     causes: Vec<LossCause>,
@@ -160,7 +176,7 @@ impl Ledger {
     }
 
     fn fate_at(&self, i: usize) -> RecordFate {
-        let f = &self.chunks[i / CHUNK][i % CHUNK];
+        let f = &self.chunks[i / CHUNK].0[i % CHUNK];
         RecordFate {
             id: RecordId(i as u64),
             partition: f.partition,
@@ -180,7 +196,12 @@ impl Ledger {
 
     fn fate_mut(&mut self, id: RecordId) -> Option<&mut Fate> {
         let i = usize::try_from(id.0).ok().filter(|i| *i < self.len)?;
-        Some(&mut self.chunks[i / CHUNK][i % CHUNK])
+        Some(self.fate_at_mut(i))
+    }
+
+    /// The fate at `i` (which exists), its chunk made this ledger's own first.
+    fn fate_at_mut(&mut self, i: usize) -> &mut Fate {
+        &mut Rc::make_mut(&mut self.chunks[i / CHUNK]).0[i % CHUNK]
     }
 
     pub(crate) fn next_id(&self) -> RecordId {
@@ -190,10 +211,10 @@ impl Ledger {
     pub(crate) fn on_sent(&mut self, partition: TopicPartition, now: Instant) -> RecordId {
         let id = self.next_id();
         if self.len.is_multiple_of(CHUNK) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
+            self.chunks.push(Rc::new(Chunk(Vec::with_capacity(CHUNK))));
         }
-        let chunk = self.chunks.last_mut().expect("a chunk with room");
-        chunk.push(Fate {
+        let chunk = Rc::make_mut(self.chunks.last_mut().expect("a chunk with room"));
+        chunk.0.push(Fate {
             partition,
             sent_us: now.micros(),
             offset: -1,
@@ -235,7 +256,7 @@ impl Ledger {
                 *highest = r.id;
             }
             let i = r.id.0 as usize;
-            let fate = &mut self.chunks[i / CHUNK][i % CHUNK];
+            let fate = &mut Rc::make_mut(&mut self.chunks[i / CHUNK]).0[i % CHUNK];
             if fate.appends > 0 && !fate.offset().is_some_and(|o| present(r.id, o)) {
                 fate.appends = 0;
             }
@@ -367,7 +388,7 @@ impl Ledger {
     ) -> impl Iterator<Item = (RecordId, Offset)> + '_ {
         self.chunks
             .iter()
-            .flatten()
+            .flat_map(|c| c.0.iter())
             .enumerate()
             .filter_map(move |(i, r)| match (r.status, r.offset()) {
                 (RecordStatus::Acknowledged, Some(o))

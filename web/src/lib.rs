@@ -619,8 +619,7 @@ impl Component for App {
                         </div>
                         if !settings.embed {
                             <TimelineBar now_us={self.player.seek.map_or(self.player.sim.now().micros(), |s| s.to_us)}
-                                horizon_us={self.player.horizon_us} marks={Same(self.player.marks.clone())}
-                                names={Same(self.player.names.clone())} {locked} {lang}
+                                horizon_us={self.player.horizon_us} marks={Same(self.player.marks.clone())} {locked} {lang}
                                 dispatch={self.dispatch.clone()} />
                         }
                         if settings.embed {

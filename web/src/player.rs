@@ -113,6 +113,12 @@ pub struct Player {
     /// The run's notable moments up to the horizon (the timeline's markers, and where
     /// stepping back goes), oldest first.
     pub marks: Rc<Vec<Mark>>,
+    /// Copies of the run at instants up to the horizon, oldest first: going back starts
+    /// from the latest one before the instant instead of from the run's start.
+    checkpoints: Vec<Checkpoint>,
+    /// How much simulated time apart checkpoints are taken (it doubles each time their
+    /// number reaches [`MAX_CHECKPOINTS`] and every other one is dropped).
+    checkpoint_every_us: u64,
     /// The language when the URL names none.
     fallback_lang: Lang,
     /// The URL changed since the page last wrote it.
@@ -156,6 +162,8 @@ impl Player {
             left: None,
             horizon_us: 0,
             marks: Rc::new(Vec::new()),
+            checkpoints: Vec::new(),
+            checkpoint_every_us: CHECKPOINT_EVERY_US,
             fallback_lang,
             url_changed: true,
         };
@@ -590,6 +598,8 @@ impl Player {
         self.series = Rc::new(charts::Series::default());
         self.horizon_us = 0;
         self.marks = Rc::new(Vec::new());
+        self.checkpoints.clear();
+        self.checkpoint_every_us = CHECKPOINT_EVERY_US;
         self.notices.clear();
         self.url_changed = true;
     }
@@ -616,6 +626,36 @@ impl Player {
             self.series = Rc::new(series);
         }
         self.take_events();
+        self.maybe_checkpoint();
+    }
+
+    /// Keeps a copy of the run when the clock has passed the next checkpoint's instant
+    /// (and the heap has room: a copy shares the ledger and the logs' batches, but not
+    /// the rest of the cluster's state).
+    fn maybe_checkpoint(&mut self) {
+        let now = self.sim.now().micros();
+        let last = self.checkpoints.last().map_or(0, |c| c.at_us);
+        if now < last + self.checkpoint_every_us || self.held_bytes() > HEAP_LIMIT_BYTES / 2 {
+            return;
+        }
+        if self.checkpoints.len() >= MAX_CHECKPOINTS {
+            let kept: Vec<Checkpoint> = std::mem::take(&mut self.checkpoints)
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 1)
+                .map(|(_, c)| c)
+                .collect();
+            self.checkpoints = kept;
+            self.checkpoint_every_us *= 2;
+        }
+        self.checkpoints.push(Checkpoint {
+            at_us: now,
+            sim: self.sim.clone(),
+            settings: self.settings.clone(),
+            timeline: self.timeline.clone(),
+            series: self.series.clone(),
+            log: self.log.clone(),
+        });
     }
 
     /// What the heap holds, in bytes: counted in the browser, estimated elsewhere.
@@ -790,20 +830,46 @@ impl Player {
         });
     }
 
-    /// Goes to any instant of the run so far (the timeline), paused: forward by
-    /// fast-forwarding, back by replaying the run from its start (the same seed and the
-    /// same actions give the same state), keeping what comes after, which plays again
-    /// as it was unless the person acts (see [`Player::fork`]).
+    /// Goes to any instant of the run so far (the timeline), paused: from the latest
+    /// checkpoint before it (a copy of the run kept as it went) when one saves a replay,
+    /// else forward by fast-forwarding or back by replaying the run from its start (the
+    /// same seed and the same actions give the same state); what comes after is kept and
+    /// plays again as it was unless the person acts (see [`Player::fork`]).
     pub fn go_to(&mut self, to_us: u64) {
         let to_us = to_us.min(self.horizon_us.max(self.sim.now().micros()));
         self.playing = false;
         self.hold_us = None;
-        if to_us < self.sim.now().micros() {
+        let now = self.sim.now().micros();
+        // The latest copy of the run at or before the instant, where it saves a replay:
+        // going back, or going forward past it.
+        if let Some(c) = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.at_us <= to_us)
+            .filter(|c| to_us < now || c.at_us > now)
+            .cloned()
+        {
+            // From the latest copy of the run before the instant: the same state the
+            // run had there, its future (person, marks, horizon, later copies) kept.
+            self.sim = c.sim;
+            self.settings = c.settings.looking_like(&self.settings);
+            self.timeline = c.timeline;
+            self.series = c.series;
+            self.log = c.log;
+            self.seek = None;
+            self.full = false;
+            self.url_changed = true;
+        } else if to_us < now {
             let Ok(sim) = build(&self.run_settings) else {
                 return;
             };
             let (person, marks, horizon) =
                 (self.person.clone(), self.marks.clone(), self.horizon_us);
+            let (checkpoints, every) = (
+                std::mem::take(&mut self.checkpoints),
+                self.checkpoint_every_us,
+            );
             let settings = self.run_settings.looking_like(&self.settings);
             self.new_run(sim, settings);
             let script = self
@@ -815,6 +881,8 @@ impl Player {
             self.person = person;
             self.marks = marks;
             self.horizon_us = horizon;
+            self.checkpoints = checkpoints;
+            self.checkpoint_every_us = every;
         }
         self.seek = Some(Seek {
             to_us,
@@ -857,6 +925,7 @@ impl Player {
                 .collect(),
         );
         self.horizon_us = now;
+        self.checkpoints.retain(|c| c.at_us <= now);
         self.share_link = None;
     }
 
@@ -987,7 +1056,8 @@ impl Player {
         let new: Vec<Mark> = fresh
             .iter()
             .filter(|e| known.is_none_or(|k| e.at.micros() > k))
-            .map(Mark::of)
+            .filter(|e| MarkKind::of(&e.event) != MarkKind::Other)
+            .map(|e| Mark::of(e, &self.names))
             .collect();
         if !new.is_empty() && self.marks.len() < MAX_MARKS {
             let marks = Rc::make_mut(&mut self.marks);
@@ -1044,29 +1114,48 @@ fn exact_time(us: u64) -> String {
     }
 }
 
-/// The most marks a run keeps (the timeline draws the notable kinds of them).
-pub const MAX_MARKS: usize = 20_000;
+/// Simulated time between checkpoints at first.
+const CHECKPOINT_EVERY_US: u64 = 10_000_000;
+/// The most checkpoints a run keeps.
+pub const MAX_CHECKPOINTS: usize = 16;
+
+/// A copy of the run at an instant (see [`Player::go_to`]).
+#[derive(Clone)]
+struct Checkpoint {
+    at_us: u64,
+    sim: Sim,
+    settings: Settings,
+    timeline: Timeline,
+    series: Rc<charts::Series>,
+    log: Rc<Vec<LogLine>>,
+}
+
+/// The most marks a run keeps.
+pub const MAX_MARKS: usize = 2_000;
 
 /// A notable moment of the run: the timeline marks it, and stepping back stops at it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mark {
     pub at_us: u64,
     pub kind: MarkKind,
-    /// What happened (the timeline says it on hover).
-    pub event: TimedEvent,
+    /// What happened, in English and in Korean (the timeline says it on hover; written
+    /// once, as the mark is made, not at every render).
+    pub said: [String; 2],
 }
 
 impl Mark {
-    pub fn of(event: &TimedEvent) -> Mark {
+    pub fn of(event: &TimedEvent, names: &[String]) -> Mark {
+        let say = |lang| view_model::describe(event, names, lang).unwrap_or_default();
         Mark {
             at_us: event.at.micros(),
             kind: MarkKind::of(&event.event),
-            event: event.clone(),
+            said: [say(Lang::En), say(Lang::Ko)],
         }
     }
 }
 
-/// What a mark stands for: the kinds the timeline draws, each in its colour, and the rest.
+/// What a mark stands for: the kinds the timeline draws, each in its colour (the rest of
+/// the event log's events are not marked).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MarkKind {
     Election,

@@ -673,7 +673,12 @@ fn going_back_on_the_timeline_gives_the_state_playing_there_gives_and_the_future
         "the recorded crash replayed"
     );
     // Anywhere, back and forth: the state a link replaying the run to that instant gives.
-    for t in [700_000, 9_999_000, 2_350_000, 5_125_000, 13_000_000, 50_000] {
+    assert_eq!(p.checkpoints.len(), 1, "a copy of the run at 10 s");
+    assert_eq!(p.checkpoints[0].at_us, 10_000_000);
+    // 12.5 s after 13 s goes back from that copy; the others before it replay from 0.
+    for t in [
+        700_000, 9_999_000, 2_350_000, 5_125_000, 13_000_000, 12_500_000, 50_000,
+    ] {
         p.go_to(t);
         seek_to_end(&mut p, 16.0, 10_000);
         let mut q = Player::new(&p.share_query(), Lang::En);
@@ -778,4 +783,37 @@ fn a_session_saved_as_a_scenario_file_reads_back_and_replays_to_the_same_ledger(
             .count(),
         2
     );
+}
+
+#[test]
+fn checkpoints_stay_few_as_the_run_grows_and_going_back_from_them_is_exact() {
+    let mut p = Player::new("partitions=2&consumers=0&rate=50", Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    p.go_to(0);
+    p.horizon_us = 400_000_000;
+    p.go_to(400_000_000);
+    seek_to_end(&mut p, 16.0, 100_000);
+    assert!(p.checkpoints.len() <= MAX_CHECKPOINTS);
+    assert!(
+        p.checkpoints.len() >= MAX_CHECKPOINTS / 2,
+        "{}",
+        p.checkpoints.len()
+    );
+    assert!(
+        p.checkpoint_every_us > CHECKPOINT_EVERY_US,
+        "thinned as the run grew"
+    );
+    let gaps: Vec<u64> = p
+        .checkpoints
+        .windows(2)
+        .map(|w| w[1].at_us - w[0].at_us)
+        .collect();
+    assert!(gaps.iter().all(|g| *g >= CHECKPOINT_EVERY_US), "{gaps:?}");
+    p.go_to(333_333_000);
+    seek_to_end(&mut p, 16.0, 100_000);
+    let mut q = Player::new(&p.share_query(), Lang::En);
+    q.scenarios_loaded(vec![], vec![]);
+    seek_to_end(&mut q, 16.0, 100_000);
+    assert_eq!(q.sim.now(), p.sim.now());
+    assert_eq!(q.sim.ledger().counts(), p.sim.ledger().counts());
 }

@@ -22,8 +22,6 @@ pub struct TimelineBarProps {
     pub now_us: u64,
     pub horizon_us: u64,
     pub marks: Same<Vec<Mark>>,
-    /// The topics' names, for the marks' sentences.
-    pub names: Same<Vec<String>>,
     pub locked: bool,
     pub lang: Lang,
     pub dispatch: Callback<Msg>,
@@ -51,12 +49,10 @@ pub fn TimelineBar(props: &TimelineBarProps) -> Html {
                         html! {
                             <rect data-testid="timeline-marker" data-kind={m.kind.name()} class={classes!("mark", m.kind.name())}
                                 x={format!("{x:.1}")} y="0" width="2" height="10">
-                                <title>{format!(
-                                    "{} · {}",
-                                    format_time(m.at_us),
-                                    crate::view_model::describe(&m.event, &props.names.0, props.lang)
-                                        .unwrap_or_else(|| t.mark_kind(m.kind).to_string())
-                                )}</title>
+                                <title>{format!("{} · {}", format_time(m.at_us), match m.said[props.lang as usize].as_str() {
+                                    "" => t.mark_kind(m.kind),
+                                    said => said,
+                                })}</title>
                             </rect>
                         }
                     }) }
