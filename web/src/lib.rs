@@ -618,7 +618,7 @@ impl Component for App {
                                 data-motion={match motion { stage::Motion::Smooth => "smooth", stage::Motion::Steps => "steps" }}></canvas>
                         </div>
                         if !settings.embed {
-                            <TimelineBar now_us={self.player.seek.map_or(self.player.sim.now().micros(), |s| s.to_us)}
+                            <TimelineBar now_us={self.player.shown_us()}
                                 horizon_us={self.player.horizon_us} marks={Same(self.player.marks.clone())} {locked} {lang}
                                 dispatch={self.dispatch.clone()} />
                         }

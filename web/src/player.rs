@@ -587,10 +587,7 @@ impl Player {
         self.run_settings = settings.clone();
         self.settings = settings;
         self.person.clear();
-        self.timeline = match &self.scenario {
-            Some(sc) => Timeline::merged(&sc.actions(), &[]),
-            None => Timeline::default(),
-        };
+        self.timeline = Timeline::merged(&self.script(), &[]);
         self.seek = None;
         self.hold_us = None;
         self.share_link = None;
@@ -778,8 +775,21 @@ impl Player {
     /// fast-forwarding arrives).
     pub fn step_index(&self) -> Option<usize> {
         let sc = self.scenario.as_ref()?;
-        let now = self.seek.map_or(self.sim.now().micros(), |s| s.to_us);
-        Some(sc.step_at(now))
+        Some(sc.step_at(self.shown_us()))
+    }
+
+    /// The instant the page shows, in microseconds: the clock's, or the one being
+    /// fast-forwarded to.
+    pub fn shown_us(&self) -> u64 {
+        self.seek.map_or(self.sim.now().micros(), |s| s.to_us)
+    }
+
+    /// The presented scenario's own actions, timed (none in free play).
+    fn script(&self) -> Vec<(u64, Action)> {
+        self.scenario
+            .as_ref()
+            .map(|s| s.actions())
+            .unwrap_or_default()
     }
 
     /// Presents the next (or previous) step: goes to its start (fast-forwarding, or
@@ -850,39 +860,22 @@ impl Player {
             .filter(|c| to_us < now || c.at_us > now)
             .cloned()
         {
-            // From the latest copy of the run before the instant: the same state the
-            // run had there, its future (person, marks, horizon, later copies) kept.
-            self.sim = c.sim;
-            self.settings = c.settings.looking_like(&self.settings);
-            self.timeline = c.timeline;
-            self.series = c.series;
-            self.log = c.log;
-            self.seek = None;
-            self.full = false;
-            self.url_changed = true;
+            self.restore(c);
         } else if to_us < now {
             let Ok(sim) = build(&self.run_settings) else {
                 return;
             };
-            let (person, marks, horizon) =
-                (self.person.clone(), self.marks.clone(), self.horizon_us);
-            let (checkpoints, every) = (
-                std::mem::take(&mut self.checkpoints),
-                self.checkpoint_every_us,
-            );
-            let settings = self.run_settings.looking_like(&self.settings);
-            self.new_run(sim, settings);
-            let script = self
-                .scenario
-                .as_ref()
-                .map(|s| s.actions())
-                .unwrap_or_default();
-            self.timeline = Timeline::merged(&script, &person);
-            self.person = person;
-            self.marks = marks;
-            self.horizon_us = horizon;
-            self.checkpoints = checkpoints;
-            self.checkpoint_every_us = every;
+            // The run's start, with every action of the run to come.
+            self.restore(Checkpoint {
+                at_us: 0,
+                sim,
+                settings: self.run_settings.clone(),
+                timeline: Timeline::merged(&self.script(), &self.person),
+                series: Rc::new(charts::Series::default()),
+                log: Rc::new(Vec::new()),
+            });
+            self.share_link = None;
+            self.notices.clear();
         }
         self.seek = Some(Seek {
             to_us,
@@ -890,9 +883,22 @@ impl Player {
         });
     }
 
+    /// Makes the run what it was at `c`, with the page's look; its future (the person's
+    /// actions, the marks, the horizon, the later copies) is kept.
+    fn restore(&mut self, c: Checkpoint) {
+        self.sim = c.sim;
+        self.settings = c.settings.looking_like(&self.settings);
+        self.timeline = c.timeline;
+        self.series = c.series;
+        self.log = c.log;
+        self.seek = None;
+        self.full = false;
+        self.url_changed = true;
+    }
+
     /// Goes back to the notable moment before the present (the run's start if none).
     pub fn step_back(&mut self) {
-        let now = self.seek.map_or(self.sim.now().micros(), |s| s.to_us);
+        let now = self.shown_us();
         let to = self
             .marks
             .iter()
@@ -909,12 +915,7 @@ impl Player {
     fn fork(&mut self) {
         let now = self.sim.now().micros();
         self.person.retain(|(t, _)| *t <= now);
-        let script = self
-            .scenario
-            .as_ref()
-            .map(|s| s.actions())
-            .unwrap_or_default();
-        let mut timeline = Timeline::merged(&script, &self.person);
+        let mut timeline = Timeline::merged(&self.script(), &self.person);
         timeline.carry_over(&self.timeline, now);
         self.timeline = timeline;
         self.marks = Rc::new(
@@ -935,16 +936,19 @@ impl Player {
     /// actions reach it again). A presented scenario's captions are not carried over.
     pub fn export_scenario(&self) -> String {
         let now = self.sim.now().micros();
-        let script = self
-            .scenario
-            .as_ref()
-            .map(|s| s.actions())
-            .unwrap_or_default();
-        let actions: Vec<(u64, Action)> = Timeline::merged(&script, &self.person)
-            .actions
-            .into_iter()
-            .filter(|(t, _)| *t <= now)
-            .collect();
+        // Each instant with its actions, in order, the run's start first.
+        let mut steps: Vec<(u64, Vec<String>)> = vec![(0, Vec::new())];
+        for (t, a) in Timeline::merged(&self.script(), &self.person).actions {
+            if t > now {
+                break;
+            }
+            if steps.last().is_some_and(|(at, _)| *at != t) {
+                steps.push((t, Vec::new()));
+            }
+            if let Some((_, here)) = steps.last_mut() {
+                here.push(a.to_text());
+            }
+        }
         let c = self.sim.ledger().counts();
         let when = exact_time(now);
         let mut out = format!(
@@ -965,30 +969,20 @@ impl Player {
             c.failed,
             c.consumed,
         );
-        let mut i = 0;
-        let mut first = true;
-        while i < actions.len() || first {
-            let at = if first { 0 } else { actions[i].0 };
-            if !first {
-                out.push_str(&format!("\nat {}\n", exact_time(at)));
+        for (i, (at, here)) in steps.iter().enumerate() {
+            if i > 0 {
+                out.push_str(&format!("\nat {}\n", exact_time(*at)));
             }
-            let here: Vec<String> = actions[i..]
-                .iter()
-                .take_while(|(t, _)| *t == at)
-                .map(|(_, a)| a.to_text())
-                .collect();
-            i += here.len();
-            for a in &here {
+            for a in here {
                 out.push_str(&format!("do: {a}\n"));
             }
-            if first && here.is_empty() {
+            if here.is_empty() {
                 out.push_str("en: The session's settings, from the start.\nko: 세션의 설정으로 시작합니다.\n");
             } else {
                 let list = here.join(", ");
-                let t = exact_time(at);
+                let t = exact_time(*at);
                 out.push_str(&format!("en: At {t}: {list}.\nko: {t}에 한 일: {list}.\n"));
             }
-            first = false;
         }
         out
     }

@@ -331,24 +331,25 @@ impl Settings {
     pub fn from_query(query: &str) -> (Settings, Vec<Problem>) {
         let mut s = Settings::default();
         let mut problems = Vec::new();
-        // The release first, wherever the query names it: what the rest leaves to its
-        // default is that release's default.
-        if let Some(v) = query
-            .trim_start_matches('?')
-            .split('&')
-            .filter_map(|p| p.split_once('='))
-            .find(|(k, _)| decode(k) == "kafka.version")
-            .and_then(|(_, v)| KafkaVersion::parse(&decode(v)))
-        {
-            s.set_kafka_version(v);
-        }
-        for pair in query
+        let pairs: Vec<(String, String)> = query
             .trim_start_matches('?')
             .split('&')
             .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(k), decode(v))
+            })
+            .collect();
+        // The release first, wherever the query names it: what the rest leaves to its
+        // default is that release's default.
+        if let Some(v) = pairs
+            .iter()
+            .find(|(k, _)| k == "kafka.version")
+            .and_then(|(_, v)| KafkaVersion::parse(v))
         {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let (k, v) = (decode(k), decode(v));
+            s.set_kafka_version(v);
+        }
+        for (k, v) in pairs {
             match crate::params::find(&k) {
                 Some(p) => {
                     if let Err(expected) = (p.put)(&mut s, &v) {

@@ -1,14 +1,12 @@
 //! The timeline under the stage: the run so far, its notable moments marked in their
 //! colours, a slider to go to any instant of it, and a button to step back.
 
-use std::rc::Rc;
-
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::Same;
 use crate::i18n::Lang;
-use crate::player::{Mark, MarkKind};
+use crate::player::Mark;
 use crate::script::format_time;
 use crate::Msg;
 
@@ -35,16 +33,16 @@ pub fn TimelineBar(props: &TimelineBarProps) -> Html {
         let v = e.target_unchecked_into::<HtmlInputElement>().value();
         Msg::GoTo(v.parse().unwrap_or(0))
     });
-    let drawn: Rc<Vec<Mark>> = props.marks.0.clone();
-    let notable: Vec<&Mark> = drawn.iter().filter(|m| m.kind != MarkKind::Other).collect();
-    let every = notable.len().div_ceil(DRAWN).max(1);
+    // Every mark is of a notable kind (the player keeps no other).
+    let marks: &[Mark] = &props.marks.0;
+    let every = marks.len().div_ceil(DRAWN).max(1);
     html! {
         <div class="timeline-bar">
             <button data-testid="step-back" disabled={props.locked} title={t.step_back_title}
                 onclick={props.dispatch.reform(|_| Msg::StepBack)}>{t.step_back}</button>
             <div class="timeline-track">
                 <svg class="timeline-marks" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">
-                    { for notable.iter().step_by(every).map(|m| {
+                    { for marks.iter().step_by(every).map(|m| {
                         let x = (m.at_us as f64 / end as f64 * 1000.0).min(998.0);
                         html! {
                             <rect data-testid="timeline-marker" data-kind={m.kind.name()} class={classes!("mark", m.kind.name())}
