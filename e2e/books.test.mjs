@@ -89,7 +89,7 @@ test("every client setting of a Kafka study is on the panel, folded under the co
   try {
     await page.getByTestId('replica').first().waitFor();
     for (const id of ['buffer-memory', 'max-block-ms', 'compression-type', 'retries', 'delivery-timeout-ms', 'request-timeout-ms',
-      'retry-backoff-ms', 'max-request-size', 'enable-auto-commit', 'auto-commit-interval-ms', 'auto-offset-reset',
+      'retry-backoff-ms', 'max-request-size', 'enable-auto-commit', 'commit-mode', 'auto-commit-interval-ms', 'auto-offset-reset',
       'max-poll-records', 'max-poll-interval-ms', 'session-timeout-ms', 'heartbeat-interval-ms', 'fetch-min-bytes', 'fetch-max-wait-ms']) {
       assert.equal(await page.getByTestId(id).count(), 1, id);
     }
@@ -101,6 +101,8 @@ test("every client setting of a Kafka study is on the panel, folded under the co
     await page.getByTestId('more-consumer').locator('summary').click();
     await page.getByTestId('enable-auto-commit').uncheck();
     await page.waitForFunction(() => location.search.includes('enable.auto.commit=false'));
+    await page.getByTestId('commit-mode').selectOption('before-processing');
+    await page.waitForFunction(() => location.search.includes('commit.mode=before-processing'));
     await page.getByTestId('more-consumer').screenshot({ path: join(screenshots, 'more-consumer-settings.png') });
     assert.deepEqual(errors, []);
   } finally {

@@ -463,15 +463,40 @@ impl OffsetReset {
     }
 }
 
-/// How the consuming application commits when `enable.auto.commit` is false.
+/// How the consuming application commits when `enable.auto.commit` is false (the
+/// application's code, not a Kafka setting).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ManualCommit {
-    /// `commitSync()` after processing each poll's records.
+    /// `commitSync()` after processing each poll's records: at least once, a crash
+    /// redelivers at most the poll being processed.
     #[default]
     Sync,
     /// `commitAsync()` after processing each poll's records.
     Async,
+    /// `commitSync()` as soon as `poll()` returns, then processing: at most once. A crash
+    /// while processing loses the rest of the poll's records (they were committed), and a
+    /// poll whose commit fails is dropped unprocessed.
+    BeforeProcessing,
+}
+
+impl ManualCommit {
+    pub const ALL: [ManualCommit; 3] = [
+        ManualCommit::Sync,
+        ManualCommit::Async,
+        ManualCommit::BeforeProcessing,
+    ];
+    /// Its name on the page and in links (`commit.mode`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ManualCommit::Sync => "sync",
+            ManualCommit::Async => "async",
+            ManualCommit::BeforeProcessing => "before-processing",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ManualCommit> {
+        ManualCommit::ALL.into_iter().find(|m| m.name() == s.trim())
+    }
 }
 
 /// The consumer group's members' settings (`ConsumerConfig`), with Kafka's defaults, and

@@ -99,6 +99,9 @@ fn by_leader<T>(parts: Vec<(BrokerId, T)>) -> Vec<(BrokerId, Vec<T>)> {
 pub(crate) struct Processing {
     pub until: Instant,
     pub records: Vec<(TopicPartition, Offset, RecordId)>,
+    /// With [`ManualCommit::BeforeProcessing`]: the application is in `commitSync()` and
+    /// has not started on the records; `until` is set when the commit is answered.
+    pub awaiting_commit: bool,
 }
 
 /// One partition's fetched data waiting for `poll()` (`CompletedFetch`): its records, and
@@ -324,12 +327,21 @@ impl Consumer {
             return;
         }
         self.wake_at = None;
-        if self.processing.as_ref().is_some_and(|p| p.until <= cx.now) {
+        if self
+            .processing
+            .as_ref()
+            .is_some_and(|p| p.until <= cx.now && !p.awaiting_commit)
+        {
             self.finish_processing(cx);
         }
         self.poll(cx);
         // Still processing: wake when it is done.
-        if let Some(until) = self.processing.as_ref().map(|p| p.until) {
+        if let Some(until) = self
+            .processing
+            .as_ref()
+            .filter(|p| !p.awaiting_commit)
+            .map(|p| p.until)
+        {
             self.schedule_wake(cx, until);
         }
     }
@@ -818,22 +830,85 @@ impl Consumer {
             return false;
         }
         let until = now + Duration::from_micros(per_record * out.len() as u64);
+        let commit_first = !self.config.enable_auto_commit
+            && self.config.manual_commit == ManualCommit::BeforeProcessing
+            && self.coordinator.is_some();
         self.processing = Some(Processing {
             until,
             records: out,
+            awaiting_commit: commit_first,
         });
-        self.schedule_wake(cx, until);
+        if commit_first {
+            // At most once: what `poll()` returned is committed before it is processed.
+            let offsets = self.consumed_positions();
+            self.commit(cx, offsets, true);
+        } else {
+            self.schedule_wake(cx, until);
+        }
         true
+    }
+
+    /// A synchronous commit was answered: the application returns from `commitSync()`.
+    /// A poll committed before processing is processed now, or dropped if the commit
+    /// failed (the application gave up on it: at most once).
+    fn sync_commit_answered(&mut self, cx: &mut Ctx, committed: bool) {
+        self.blocked_on_commit = false;
+        let per_record = self.config.process_us_per_record;
+        let Some(p) = self.processing.as_mut().filter(|p| p.awaiting_commit) else {
+            return;
+        };
+        if committed {
+            p.awaiting_commit = false;
+            p.until = cx.now + Duration::from_micros(per_record * p.records.len() as u64);
+            let until = p.until;
+            self.schedule_wake(cx, until);
+        } else {
+            self.processing = None;
+        }
     }
 
     /// The application finished processing the last poll's records.
     fn finish_processing(&mut self, cx: &mut Ctx) {
-        let c = self.id;
         let Some(p) = self.processing.take() else {
             return;
         };
+        self.processed(cx, p.records);
+        let after = match self.config.manual_commit {
+            ManualCommit::Sync => Some(true),
+            ManualCommit::Async => Some(false),
+            ManualCommit::BeforeProcessing => None,
+        };
+        if let (false, Some(sync)) = (self.config.enable_auto_commit, after) {
+            let offsets = self.consumed_positions();
+            if !offsets.is_empty() {
+                self.commit(cx, offsets, sync);
+            }
+        }
+    }
+
+    /// The process dies while processing a poll: the application processes records one
+    /// after another, so those whose time has passed were processed (their effects are
+    /// done), the rest were not.
+    fn die_while_processing(&mut self, cx: &mut Ctx) {
+        let Some(p) = self.processing.take() else {
+            return;
+        };
+        if p.awaiting_commit {
+            return;
+        }
+        let per_record = self.config.process_us_per_record.max(1);
+        let left_us = p.until.micros().saturating_sub(cx.now.micros());
+        let left = left_us.div_ceil(per_record) as usize;
+        let mut records = p.records;
+        records.truncate(records.len().saturating_sub(left));
+        self.processed(cx, records);
+    }
+
+    /// `records` were processed: the ledger and the trace learn it.
+    fn processed(&mut self, cx: &mut Ctx, records: Vec<(TopicPartition, Offset, RecordId)>) {
+        let c = self.id;
         let mut runs: Vec<(TopicPartition, Offset, u32, u32)> = Vec::new();
-        for (tp, offset, id) in p.records {
+        for (tp, offset, id) in records {
             let again = cx.ledger.on_consumed(id, offset);
             match runs.last_mut() {
                 Some(run) if run.0 == tp => {
@@ -853,13 +928,6 @@ impl Consumer {
                 records,
                 redelivered,
             });
-        }
-        if !self.config.enable_auto_commit {
-            let offsets = self.consumed_positions();
-            if !offsets.is_empty() {
-                let sync = self.config.manual_commit == ManualCommit::Sync;
-                self.commit(cx, offsets, sync);
-            }
         }
     }
 
@@ -965,6 +1033,7 @@ impl Consumer {
 
     pub(crate) fn crash(&mut self, cx: &mut Ctx) {
         let c = self.id;
+        self.die_while_processing(cx);
         self.status = ConsumerStatus::Crashed;
         self.forget_partitions();
         self.requests.clear();
@@ -1015,7 +1084,7 @@ impl Consumer {
                 self.retry_auto_commit_soon(cx, sync);
                 cx.emit(Event::CommitFailed { consumer: c, error });
                 if sync {
-                    self.blocked_on_commit = false;
+                    self.sync_commit_answered(cx, false);
                 }
             }
         }
@@ -1223,7 +1292,7 @@ impl Consumer {
                     self.committed.insert(tp, o);
                 }
                 if sync {
-                    self.blocked_on_commit = false;
+                    self.sync_commit_answered(cx, true);
                 }
             }
             Some(e) => {
@@ -1253,7 +1322,7 @@ impl Consumer {
                     error: app_error,
                 });
                 if sync {
-                    self.blocked_on_commit = false;
+                    self.sync_commit_answered(cx, false);
                 }
             }
         }

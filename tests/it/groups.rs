@@ -449,3 +449,81 @@ fn manual_synchronous_commits_after_each_poll_bound_the_redelivery_after_a_crash
     assert!(sync < auto, "sync {sync} auto {auto}");
     assert!(auto > 0);
 }
+
+/// Records the group committed past without ever processing them (acknowledged, below
+/// the group's committed offset of their partition, never consumed).
+fn skipped(sim: &Sim) -> usize {
+    let (_, g) = sim
+        .group("orders-app")
+        .expect("the group has a coordinator");
+    sim.ledger()
+        .records()
+        .filter(|r| {
+            r.consumed_at.is_none()
+                && r.offset.is_some_and(|o| {
+                    g.committed
+                        .get(&r.partition)
+                        .is_some_and(|committed| o < *committed)
+                })
+        })
+        .count()
+}
+
+#[test]
+fn committing_before_processing_is_at_most_once_a_crash_skips_the_poll_in_hand() {
+    let after_crash = |manual: config::ManualCommit| {
+        let mut config = group_config(2, 2);
+        config.workload.rate = 400;
+        config.consumer.enable_auto_commit = false;
+        config.consumer.manual_commit = manual;
+        // A slow application: each poll takes a while to process, so the crash finds
+        // one in hand.
+        config.consumer.process_us_per_record = 6_000;
+        config.consumer.max_poll_records = 200;
+        config.consumer.session_timeout_ms = 10_000;
+        let mut sim = Sim::new(config, 9).unwrap();
+        let mut trace = Vec::new();
+        run(&mut sim, 14_000, &mut trace);
+        let in_hand = sim.consumers()[&ConsumerId(1)].processing();
+        sim.apply(ms(14_000), Command::CrashConsumer(ConsumerId(1)))
+            .unwrap();
+        run(&mut sim, 70_000, &mut trace);
+        // Committing before processing, what the survivor has in hand at the end is
+        // committed and not processed yet.
+        let still_in_hand: usize = match manual {
+            config::ManualCommit::BeforeProcessing => {
+                sim.consumers().values().map(|c| c.processing()).sum()
+            }
+            _ => 0,
+        };
+        (
+            in_hand,
+            sim.ledger().counts().redelivered,
+            skipped(&sim) - still_in_hand,
+        )
+    };
+    let (in_hand, redelivered, skipped_after) = after_crash(config::ManualCommit::Sync);
+    println!("commitSync after processing: {in_hand} in hand, {redelivered} redelivered, {skipped_after} skipped");
+    assert!(in_hand > 0);
+    // The records of the poll in hand that the application had processed when it died
+    // (one after another) come again.
+    assert!(
+        redelivered > 0,
+        "at least once: the poll in hand comes again"
+    );
+    assert!(redelivered < in_hand as u64);
+    assert_eq!(skipped_after, 0);
+    let (in_hand, redelivered, skipped_before) =
+        after_crash(config::ManualCommit::BeforeProcessing);
+    println!("commitSync before processing: {in_hand} in hand, {redelivered} redelivered, {skipped_before} skipped");
+    assert!(in_hand > 0);
+    assert_eq!(redelivered, 0, "at most once: nothing comes twice");
+    assert!(
+        skipped_before > 0,
+        "the poll in hand was committed and never processed"
+    );
+    assert!(
+        skipped_before < in_hand,
+        "those processed before the crash are not skipped"
+    );
+}

@@ -65,6 +65,8 @@ pub struct Text {
     pub failed_unnoticed: &'static str,
     /// The note beside `send.mode`.
     pub send_mode_note: &'static str,
+    /// The note beside `commit.mode`.
+    pub commit_mode_note: &'static str,
     pub lost: &'static str,
     pub duplicated: &'static str,
     pub reordered: &'static str,
@@ -272,6 +274,7 @@ pub static EN: Text = Text {
     failed: "failed",
     failed_unnoticed: "failed, unseen by the app",
     send_mode_note: "the application's, not a Kafka setting",
+    commit_mode_note: "the application's, with enable.auto.commit=false; before-processing is at most once",
     lost: "lost",
     duplicated: "duplicated",
     reordered: "reordered",
@@ -472,6 +475,7 @@ pub static KO: Text = Text {
     failed: "실패",
     failed_unnoticed: "실패 (앱은 모름)",
     send_mode_note: "애플리케이션의 방식이며 카프카 설정이 아님",
+    commit_mode_note: "애플리케이션의 방식, enable.auto.commit=false일 때; before-processing은 최대 한 번(at most once)",
     lost: "유실",
     duplicated: "중복",
     reordered: "순서 뒤바뀜",

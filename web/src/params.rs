@@ -11,7 +11,7 @@
 //! [`Settings`] and one entry here.
 
 use kscope_core::assignor::RebalanceProtocol;
-use kscope_core::config::{OffsetReset, SendMode};
+use kscope_core::config::{ManualCommit, OffsetReset, SendMode};
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::record::CompressionType;
 use kscope_core::{Acks, KafkaVersion, SimConfig};
@@ -281,6 +281,7 @@ const VERSIONS: &[&str] = &["2.8", "3.0", "3.3", "3.7", "3.9", "4.0"];
 const SEND_MODES: &[&str] = &["async", "sync", "fire-and-forget"];
 const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 const OFFSET_RESETS: &[&str] = &["latest", "earliest", "none"];
+const COMMIT_MODES: &[&str] = &["sync", "async", "before-processing"];
 
 /// Every setting, in the order the URL writes them and the panel shows each section.
 pub const PARAMS: &[Param] = &[
@@ -755,6 +756,29 @@ pub const PARAMS: &[Param] = &[
         note: None,
         configure: |s, c| c.consumer.enable_auto_commit = s.enable_auto_commit,
     },
+    // Where the consuming application commits when auto commit is off: not a Kafka
+    // setting (its code: `commitSync()` or `commitAsync()` after processing, or
+    // `commitSync()` before it).
+    Param {
+        name: "commit.mode",
+        testid: "commit-mode",
+        label: None,
+        section: Section::ConsumersMore,
+        control: Control::Select,
+        values: Values::Names(COMMIT_MODES),
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.commit_mode.name().into(),
+        shown: None,
+        put: |s, v| {
+            s.commit_mode =
+                ManualCommit::parse(v).ok_or(Expected::OneOf("sync, async, before-processing"))?;
+            Ok(())
+        },
+        fallback: Some(|| Fallback::Value("sync".into())),
+        note: Some(|_, t| t.commit_mode_note),
+        configure: |s, c| c.consumer.manual_commit = s.commit_mode,
+    },
     knob!(
         "auto.commit.interval.ms",
         "auto-commit-interval-ms",
@@ -1210,6 +1234,9 @@ mod tests {
                 c.producer.compression_type.name().into()
             }),
             ("retries", "0", |c| c.producer.retries.to_string()),
+            ("commit.mode", "before-processing", |c| {
+                c.consumer.manual_commit.name().into()
+            }),
             ("delivery.timeout.ms", "200000", |c| {
                 c.producer.delivery_timeout_ms.to_string()
             }),

@@ -4,7 +4,7 @@
 //! A bad or out-of-range parameter falls back to its default alone, with a message.
 
 use kscope_core::assignor::AssignorKind;
-use kscope_core::config::{OffsetReset, SendMode};
+use kscope_core::config::{ManualCommit, OffsetReset, SendMode};
 use kscope_core::log::CleanupPolicy;
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::record::CompressionType;
@@ -95,6 +95,9 @@ pub struct Settings {
     pub retry_backoff_ms: u64,
     pub max_request_size: u64,
     pub enable_auto_commit: bool,
+    /// Where the application commits with auto commit off (`commit.mode`, not a Kafka
+    /// setting).
+    pub commit_mode: ManualCommit,
     pub auto_commit_interval_ms: u64,
     pub auto_offset_reset: OffsetReset,
     pub max_poll_records: u64,
@@ -272,6 +275,7 @@ impl Default for Settings {
             retry_backoff_ms: 100,
             max_request_size: 1_048_576,
             enable_auto_commit: true,
+            commit_mode: ManualCommit::Sync,
             auto_commit_interval_ms: 5_000,
             auto_offset_reset: OffsetReset::Latest,
             max_poll_records: 500,
