@@ -104,6 +104,18 @@ impl AssignorKind {
         }
     }
 
+    /// Its class in Kafka's client.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            AssignorKind::Range => "org.apache.kafka.clients.consumer.RangeAssignor",
+            AssignorKind::RoundRobin => "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+            AssignorKind::Sticky => "org.apache.kafka.clients.consumer.StickyAssignor",
+            AssignorKind::CooperativeSticky => {
+                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
+            }
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<AssignorKind> {
         AssignorKind::ALL.into_iter().find(|k| k.name() == name)
     }
@@ -115,6 +127,153 @@ impl AssignorKind {
             AssignorKind::CooperativeSticky => RebalanceProtocol::Cooperative,
             _ => RebalanceProtocol::Eager,
         }
+    }
+}
+
+/// `partition.assignment.strategy`: the assignors a member supports, most preferred first
+/// (Kafka's defaults: `KafkaVersion::default_assignors`). The member sends them all in its JoinGroup; the coordinator picks one that
+/// every member supports ([`AssignorList::select`]); the member rebalances with the
+/// highest rebalance protocol every assignor of its list supports.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AssignorList {
+    kinds: [AssignorKind; 4],
+    len: u8,
+}
+
+impl fmt::Debug for AssignorList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl From<AssignorKind> for AssignorList {
+    fn from(kind: AssignorKind) -> Self {
+        AssignorList {
+            kinds: [kind; 4],
+            len: 1,
+        }
+    }
+}
+
+impl AssignorList {
+    /// A list as Kafka's client accepts it: not empty (`ClassicKafkaConsumer`), and no
+    /// assignor twice (`ConsumerPartitionAssignor.getAssignorInstances`); the error is
+    /// Kafka's message.
+    pub fn new(kinds: &[AssignorKind]) -> Result<AssignorList, String> {
+        let Some(&first) = kinds.first() else {
+            return Err(String::from("Must configure at least one partition assigner class name to partition.assignment.strategy configuration property"));
+        };
+        let mut list = AssignorList::from(first);
+        for &k in &kinds[1..] {
+            if list.contains(k) {
+                return Err(alloc::format!(
+                    "The assignor name: '{}' is used in more than one assignor: {}, {}",
+                    k.name(),
+                    k.class_name(),
+                    k.class_name()
+                ));
+            }
+            list.kinds[list.len as usize] = k;
+            list.len += 1;
+        }
+        Ok(list)
+    }
+
+    /// Parses a comma-separated list of assignor names or Kafka's class names.
+    pub fn parse(s: &str) -> Result<AssignorList, String> {
+        let mut kinds = Vec::new();
+        for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let kind = AssignorKind::from_name(item)
+                .or_else(|| {
+                    AssignorKind::ALL
+                        .into_iter()
+                        .find(|k| k.class_name() == item)
+                })
+                .ok_or_else(|| alloc::format!("Class {item} cannot be found"))?;
+            kinds.push(kind);
+        }
+        AssignorList::new(&kinds)
+    }
+
+    /// The names, comma-separated, as `partition.assignment.strategy` lists them.
+    pub fn name(&self) -> String {
+        let mut out = String::new();
+        for (i, k) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(k.name());
+        }
+        out
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = AssignorKind> + '_ {
+        self.kinds[..self.len as usize].iter().copied()
+    }
+
+    /// The most preferred.
+    pub fn first(&self) -> AssignorKind {
+        self.kinds[0]
+    }
+
+    pub fn contains(&self, kind: AssignorKind) -> bool {
+        self.iter().any(|k| k == kind)
+    }
+
+    /// The rebalance protocol the member follows: the highest one every assignor of the
+    /// list supports (`ConsumerCoordinator`'s constructor). `cooperative-sticky` supports
+    /// both, the others only EAGER, so a member is cooperative only when every assignor it
+    /// lists is cooperative: the reason the upgrade to it takes two rolling bounces.
+    pub fn rebalance_protocol(&self) -> RebalanceProtocol {
+        if self
+            .iter()
+            .all(|k| k.protocol() == RebalanceProtocol::Cooperative)
+        {
+            RebalanceProtocol::Cooperative
+        } else {
+            RebalanceProtocol::Eager
+        }
+    }
+
+    /// `ClassicGroup.selectProtocol`: among the assignors every member lists (the
+    /// candidates), each member votes for the first of its list, and the most votes win;
+    /// a tie goes to the assignor Java's `HashMap` of votes iterates first. `None` when
+    /// no assignor is common to all (the coordinator refuses such a member before).
+    pub fn select(members: &[AssignorList]) -> Option<AssignorKind> {
+        let candidates: Vec<AssignorKind> = AssignorKind::ALL
+            .into_iter()
+            .filter(|k| !members.is_empty() && members.iter().all(|m| m.contains(*k)))
+            .collect();
+        // Votes in the order the votes map first sees each assignor.
+        let mut votes: Vec<(AssignorKind, u32)> = Vec::new();
+        for m in members {
+            let vote = m.iter().find(|k| candidates.contains(k))?;
+            match votes.iter_mut().find(|(k, _)| *k == vote) {
+                Some((_, n)) => *n += 1,
+                None => votes.push((vote, 1)),
+            }
+        }
+        let hashes: Vec<i32> = votes
+            .iter()
+            .map(|(k, _)| string_hash_code(k.name()))
+            .collect();
+        // `Stream.max` keeps the first of equal maxima in iteration order.
+        let mut best: Option<(AssignorKind, u32)> = None;
+        for i in hash_map_order(&hashes) {
+            let (k, n) = votes[i];
+            if best.is_none_or(|(_, b)| n > b) {
+                best = Some((k, n));
+            }
+        }
+        best.map(|(k, _)| k)
+    }
+
+    /// Whether a member listing `self` may join a group whose members list `members`
+    /// (`ClassicGroup.supportsProtocols`): an empty group takes any list; otherwise one of
+    /// its assignors must be listed by every member.
+    pub fn supported_by(&self, members: &[AssignorList]) -> bool {
+        members.is_empty() || self.iter().any(|k| members.iter().all(|m| m.contains(k)))
     }
 }
 
@@ -894,4 +1053,95 @@ fn balance_score(current: &[Option<Vec<u32>>]) -> usize {
         }
     }
     score
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::AssignorKind::*;
+    use super::*;
+
+    fn list(kinds: &[AssignorKind]) -> AssignorList {
+        AssignorList::new(kinds).unwrap()
+    }
+
+    #[test]
+    fn the_group_takes_the_most_voted_assignor_all_members_list() {
+        let default = list(&[Range, CooperativeSticky]);
+        assert_eq!(AssignorList::select(&[default; 3]), Some(Range));
+        // A member that lists only range leaves range the only candidate.
+        let upgraded = list(&[CooperativeSticky, Range]);
+        assert_eq!(
+            AssignorList::select(&[upgraded, upgraded, Range.into()]),
+            Some(Range)
+        );
+        // Everyone lists both: two votes for cooperative-sticky beat one for range.
+        assert_eq!(
+            AssignorList::select(&[upgraded, upgraded, default]),
+            Some(CooperativeSticky)
+        );
+        // No assignor common to all.
+        assert_eq!(
+            AssignorList::select(&[Range.into(), CooperativeSticky.into()]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_assignor_a_java_hash_map_of_votes_iterates_first() {
+        // "sticky" hashes to bucket 8, "range" to 9, "roundrobin" to 10 and
+        // "cooperative-sticky" to 15 of a 16-bucket table.
+        let a = list(&[CooperativeSticky, Range]);
+        let b = list(&[Range, CooperativeSticky]);
+        assert_eq!(AssignorList::select(&[a, b]), Some(Range));
+        assert_eq!(AssignorList::select(&[b, a]), Some(Range));
+        let c = list(&[RoundRobin, Sticky]);
+        let d = list(&[Sticky, RoundRobin]);
+        assert_eq!(AssignorList::select(&[c, d]), Some(Sticky));
+    }
+
+    #[test]
+    fn a_member_is_cooperative_only_when_every_assignor_it_lists_is() {
+        assert_eq!(
+            list(&[CooperativeSticky, Range]).rebalance_protocol(),
+            RebalanceProtocol::Eager
+        );
+        assert_eq!(
+            AssignorList::from(CooperativeSticky).rebalance_protocol(),
+            RebalanceProtocol::Cooperative
+        );
+    }
+
+    #[test]
+    fn a_group_admits_a_member_sharing_an_assignor_with_all_of_its_members() {
+        let range = AssignorList::from(Range);
+        let coop = AssignorList::from(CooperativeSticky);
+        let both = list(&[CooperativeSticky, Range]);
+        assert!(coop.supported_by(&[]));
+        assert!(!coop.supported_by(&[range, range]));
+        assert!(both.supported_by(&[range, range]));
+        assert!(coop.supported_by(&[both, both]));
+        assert!(!coop.supported_by(&[both, range]));
+    }
+
+    #[test]
+    fn lists_parse_and_print_as_kafka_writes_them() {
+        let l = AssignorList::parse(
+            "cooperative-sticky, org.apache.kafka.clients.consumer.RangeAssignor",
+        )
+        .unwrap();
+        assert_eq!(l.name(), "cooperative-sticky,range");
+        assert_eq!(
+            AssignorList::parse("range,range").unwrap_err(),
+            "The assignor name: 'range' is used in more than one assignor: \
+             org.apache.kafka.clients.consumer.RangeAssignor, \
+             org.apache.kafka.clients.consumer.RangeAssignor"
+        );
+        assert!(AssignorList::parse("")
+            .unwrap_err()
+            .starts_with("Must configure"));
+        assert_eq!(
+            AssignorList::parse("fair").unwrap_err(),
+            "Class fair cannot be found"
+        );
+    }
 }

@@ -221,6 +221,18 @@ impl KafkaVersion {
         }
     }
 
+    /// `partition.assignment.strategy`: `[range]` before 3.0, `[range, cooperative-sticky]`
+    /// from 3.0 (KAFKA-13023).
+    pub fn default_assignors(self) -> crate::assignor::AssignorList {
+        use crate::assignor::{AssignorKind, AssignorList};
+        if self < KafkaVersion::V3_0 {
+            AssignorList::from(AssignorKind::Range)
+        } else {
+            AssignorList::new(&[AssignorKind::Range, AssignorKind::CooperativeSticky])
+                .expect("two different assignors")
+        }
+    }
+
     /// `session.timeout.ms`: 10 s before 3.0, 45 s from 3.0 (KIP-735).
     pub fn default_session_timeout_ms(self) -> u64 {
         if self >= KafkaVersion::V3_0 {
@@ -508,9 +520,9 @@ pub struct ConsumerConfig {
     pub group_id: String,
     /// The topic the group subscribes to (an index into [`SimConfig::topics`]).
     pub topic: u32,
-    /// `partition.assignment.strategy`. Kafka 3.x lists `[range, cooperative-sticky]`, of
-    /// which the group uses range; kscope gives every member one assignor.
-    pub partition_assignment_strategy: crate::assignor::AssignorKind,
+    /// `partition.assignment.strategy`: `[range, cooperative-sticky]` since 3.0, of which
+    /// a group of such members uses range (each votes for its first).
+    pub partition_assignment_strategy: crate::assignor::AssignorList,
     /// `session.timeout.ms`, default 45000 (KIP-735).
     pub session_timeout_ms: u64,
     /// `heartbeat.interval.ms`, default 3000.
@@ -552,7 +564,7 @@ impl Default for ConsumerConfig {
         ConsumerConfig {
             group_id: String::from("orders-app"),
             topic: 0,
-            partition_assignment_strategy: crate::assignor::AssignorKind::Range,
+            partition_assignment_strategy: KafkaVersion::V4_0.default_assignors(),
             session_timeout_ms: 45_000,
             heartbeat_interval_ms: 3_000,
             max_poll_interval_ms: 300_000,

@@ -19,7 +19,9 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::assignor::{self, AssignorKind, NamedPartition, RebalanceProtocol, Subscription};
+use crate::assignor::{
+    self, AssignorKind, AssignorList, NamedPartition, RebalanceProtocol, Subscription,
+};
 use crate::config::{ConsumerConfig, ManualCommit, OffsetReset};
 use crate::ctx::{Ctx, Due};
 use crate::event::{Event, KafkaError};
@@ -127,7 +129,8 @@ pub struct Consumer {
     pub generation: i32,
     pub member_state: MemberState,
     pub coordinator: Option<BrokerId>,
-    pub assignor: AssignorKind,
+    /// `partition.assignment.strategy`.
+    pub assignor: AssignorList,
     /// Partitions assigned to it (`SubscriptionState.assignedPartitions`).
     pub owned: Vec<TopicPartition>,
     /// The next offset to hand out per owned partition; `None` until it is known.
@@ -469,7 +472,9 @@ impl Consumer {
                 partitions: owned,
             });
             self.drop_partitions(None);
-        } else if self.assignor.protocol() == RebalanceProtocol::Eager && !owned.is_empty() {
+        } else if self.assignor.rebalance_protocol() == RebalanceProtocol::Eager
+            && !owned.is_empty()
+        {
             cx.emit(Event::PartitionsRevoked {
                 consumer: c,
                 partitions: owned,
@@ -486,7 +491,7 @@ impl Consumer {
             group_instance_id: self.group_instance_id.clone(),
             session_timeout_ms: cfg.session_timeout_ms,
             rebalance_timeout_ms: cfg.max_poll_interval_ms,
-            protocol: self.assignor,
+            protocols: self.assignor,
             subscription: self.subscription(),
         };
         let generation = self.generation;
@@ -572,7 +577,7 @@ impl Consumer {
     /// Owned partitions without a position ask the coordinator for their committed offset.
     fn refresh_positions(&mut self, cx: &mut Ctx) {
         if self.member_state != MemberState::Stable
-            && self.assignor.protocol() == RebalanceProtocol::Eager
+            && self.assignor.rebalance_protocol() == RebalanceProtocol::Eager
         {
             return;
         }
@@ -1459,8 +1464,8 @@ impl Consumer {
                             self.member_id = Rc::from("");
                             self.generation = -1;
                         }
-                        KafkaError::FencedInstanceId => {
-                            self.fail_consumer(cx, KafkaError::FencedInstanceId)
+                        KafkaError::FencedInstanceId | KafkaError::InconsistentGroupProtocol => {
+                            self.fail_consumer(cx, e.error)
                         }
                         KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable => {
                             self.mark_coordinator_unknown()
@@ -1556,7 +1561,7 @@ impl Consumer {
             .filter(|tp| !owned.contains(tp))
             .copied()
             .collect();
-        let cooperative = self.assignor.protocol() == RebalanceProtocol::Cooperative;
+        let cooperative = self.assignor.rebalance_protocol() == RebalanceProtocol::Cooperative;
         if !revoked.is_empty() {
             cx.emit(Event::PartitionsRevoked {
                 consumer: c,

@@ -11,6 +11,7 @@ use crate::vecmap::VecMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
+use crate::assignor::AssignorList;
 use crate::broker::{Broker, Env, ReadUpTo};
 use crate::ctx::{Ctx, Due};
 use crate::event::{Event, KafkaError, LeaveReason, RebalanceReason};
@@ -102,6 +103,23 @@ impl Broker {
         }
         let now = cx.now;
         let group_name = join.group.clone();
+        // `ClassicGroup.supportsProtocols`, checked before anything else of a join: a
+        // group with members admits only a member listing an assignor they all list (a
+        // rejoining member counts with the assignors it listed before).
+        let lists: Vec<AssignorList> = self
+            .coordinator
+            .groups
+            .get(&*group_name)
+            .map_or(Vec::new(), |g| {
+                g.members.iter().map(|m| m.protocols).collect()
+            });
+        if !join.protocols.supported_by(&lists) {
+            let err = JoinGroupError {
+                error: KafkaError::InconsistentGroupProtocol,
+                member_id: None,
+            };
+            return self.reply_join(cx, from, request, Err(err));
+        }
         if join.member_id.is_empty() {
             if let Some(instance) = join.group_instance_id.clone() {
                 return self.join_static(cx, env, consumer, request, &join, instance);
@@ -144,9 +162,9 @@ impl Broker {
             };
             return self.reply_join(cx, from, request, Err(err));
         };
-        let changed = m.subscription != join.subscription || m.protocol != join.protocol;
+        let changed = m.subscription != join.subscription || m.protocols != join.protocols;
         m.subscription = join.subscription.clone();
-        m.protocol = join.protocol;
+        m.protocols = join.protocols;
         m.consumer = consumer;
         m.awaiting_join = Some(request);
         m.session_expires_at = now + Duration::from_millis(m.session_timeout_ms);
@@ -170,7 +188,7 @@ impl Broker {
                 m.awaiting_join = None;
                 let result = JoinGroupResult {
                     generation: g.generation,
-                    protocol: g.protocol.unwrap_or(join.protocol),
+                    protocol: g.protocol.unwrap_or(join.protocols.first()),
                     leader: g.leader.clone().unwrap_or_else(|| Rc::from("")),
                     member_id: join.member_id.clone(),
                     members,
@@ -240,7 +258,7 @@ impl Broker {
             let leads = g.leader.as_deref() == Some(&*new_id);
             let result = JoinGroupResult {
                 generation: g.generation,
-                protocol: g.protocol.unwrap_or(join.protocol),
+                protocol: g.protocol.unwrap_or(join.protocols.first()),
                 leader: g.leader.clone().unwrap_or_else(|| Rc::from("")),
                 member_id: new_id,
                 members: if leads {
@@ -287,7 +305,7 @@ impl Broker {
             consumer,
             session_timeout_ms: join.session_timeout_ms,
             rebalance_timeout_ms: join.rebalance_timeout_ms,
-            protocol: join.protocol,
+            protocols: join.protocols,
             subscription: join.subscription.clone(),
             assignment: Vec::new(),
             awaiting_join: Some(request),
@@ -506,12 +524,11 @@ impl Broker {
                 .unwrap_or(&g.members[0]);
             g.leader = Some(first.member_id.clone());
         }
-        // Every member speaks one assignor in kscope; the group uses the leader's.
         let leader_id = g.leader.clone().expect("just chosen");
-        let protocol = g
-            .member(&leader_id)
-            .map(|m| m.protocol)
-            .expect("leader is a member");
+        // `ClassicGroup.selectProtocol`: the members' votes among the assignors all list.
+        let lists: Vec<AssignorList> = g.members.iter().map(|m| m.protocols).collect();
+        let protocol =
+            AssignorList::select(&lists).expect("members are admitted only with a common assignor");
         g.protocol = Some(protocol);
         g.state = GroupState::CompletingRebalance;
         let members = g.member_subscriptions();

@@ -48,6 +48,9 @@ pub enum KafkaError {
     RebalanceInProgress,
     /// A static member was replaced by a newer process with the same `group.instance.id`.
     FencedInstanceId,
+    /// A member's `partition.assignment.strategy` shares no assignor with every member of
+    /// the group (`InconsistentGroupProtocolException`, fatal to the consumer).
+    InconsistentGroupProtocol,
     /// `auto.offset.reset=none` and no committed offset (`NoOffsetForPartitionException`).
     NoOffsetForPartition,
     /// A commit the group could not accept because the member is no longer in its

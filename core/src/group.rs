@@ -18,7 +18,7 @@ use crate::vecmap::VecMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
-use crate::assignor::{AssignorKind, Subscription};
+use crate::assignor::{AssignorKind, AssignorList, Subscription};
 use crate::ids::{ConsumerId, MessageId, NodeId, Offset, RecordId, TopicPartition};
 use crate::rng::Rng;
 use crate::time::Instant;
@@ -70,7 +70,8 @@ pub struct Member {
     pub consumer: ConsumerId,
     pub session_timeout_ms: u64,
     pub rebalance_timeout_ms: u64,
-    pub protocol: AssignorKind,
+    /// The assignors it listed in its last JoinGroup, preferred first.
+    pub protocols: AssignorList,
     pub subscription: Subscription,
     pub assignment: Vec<TopicPartition>,
     pub(crate) awaiting_join: Option<MessageId>,

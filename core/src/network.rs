@@ -216,7 +216,8 @@ pub struct JoinGroup {
     pub group_instance_id: Option<Rc<str>>,
     pub session_timeout_ms: u64,
     pub rebalance_timeout_ms: u64,
-    pub protocol: crate::assignor::AssignorKind,
+    /// `partition.assignment.strategy`: the protocols it supports, preferred first.
+    pub protocols: crate::assignor::AssignorList,
     pub subscription: crate::assignor::Subscription,
 }
 

@@ -90,8 +90,14 @@ pub enum Command {
         consumer: ConsumerId,
         paused: bool,
     },
-    /// Rolls every consumer onto another `partition.assignment.strategy`.
-    SetAssignor(crate::assignor::AssignorKind),
+    /// Restarts every running consumer with another `partition.assignment.strategy`.
+    SetAssignor(crate::assignor::AssignorList),
+    /// Restarts one consumer's process (closing it first if it runs) with its own
+    /// `partition.assignment.strategy`: one step of a rolling bounce.
+    RestartConsumerWith {
+        consumer: ConsumerId,
+        assignors: crate::assignor::AssignorList,
+    },
     /// Grows a topic to `partitions` partitions (Kafka cannot shrink one).
     AddPartitions {
         topic: TopicId,
@@ -531,23 +537,33 @@ impl Sim {
                     }
                 }
             }
-            Command::SetAssignor(kind) => {
-                self.config.consumer.partition_assignment_strategy = kind;
-                let ids: Vec<ConsumerId> = self.consumers.keys().copied().collect();
+            Command::SetAssignor(list) => {
+                // A consumer's configuration is fixed for its life: the application is
+                // redeployed with the new list, every running member closed and started
+                // again at once (a member restarted alone would meet members that still
+                // list the old assignors, see `AssignorList::supported_by`).
+                self.config.consumer.partition_assignment_strategy = list;
+                let ids: Vec<ConsumerId> = self
+                    .consumers
+                    .values()
+                    .filter(|c| c.is_running() && c.assignor != list)
+                    .map(|c| c.id)
+                    .collect();
                 for c in ids {
-                    let cons = self.consumers.get_mut(&c).expect("listed");
-                    if cons.assignor != kind {
-                        cons.assignor = kind;
-                        if cons.is_running() {
-                            cons.rejoin_needed = true;
-                            cons.join_prepared = false;
-                            self.consumers
-                                .get_mut(&c)
-                                .expect("listed")
-                                .poll(&mut self.cx);
-                        }
-                    }
+                    self.redeploy_consumer(c, list);
                 }
+            }
+            Command::RestartConsumerWith {
+                consumer,
+                assignors,
+            } => {
+                if !self.consumers.contains_key(&consumer) {
+                    return Err(CommandError(alloc::format!(
+                        "There is no consumer {}.",
+                        consumer.0
+                    )));
+                }
+                self.redeploy_consumer(consumer, assignors);
             }
             Command::AddPartitions { topic, partitions } => {
                 self.add_partitions(topic, partitions)?;
@@ -567,10 +583,31 @@ impl Sim {
     /// Starts a consumer process (again, with a new incarnation); it looks for its
     /// coordinator and joins.
     pub(crate) fn start_consumer(&mut self, id: ConsumerId, incarnation: u32) {
-        let cfg = &self.config.consumer;
+        let assignors = self.config.consumer.partition_assignment_strategy;
+        self.start_consumer_with(id, incarnation, assignors);
+    }
+
+    /// Closes consumer `c` if it runs and starts it again listing `assignors`.
+    fn redeploy_consumer(&mut self, c: ConsumerId, assignors: crate::assignor::AssignorList) {
+        let cons = self.consumers.get_mut(&c).expect("checked by the caller");
+        if cons.is_running() {
+            cons.close(&mut self.cx);
+        }
+        let incarnation = cons.incarnation + 1;
+        self.start_consumer_with(c, incarnation, assignors);
+    }
+
+    fn start_consumer_with(
+        &mut self,
+        id: ConsumerId,
+        incarnation: u32,
+        assignors: crate::assignor::AssignorList,
+    ) {
+        let mut cfg = self.config.consumer.clone();
+        cfg.partition_assignment_strategy = assignors;
         let topic_name = self.topics[cfg.topic as usize].spec.name.clone();
         let brokers = self.brokers.keys().copied().collect();
-        let consumer = Consumer::new(id, incarnation, cfg, topic_name, brokers, self.cx.now);
+        let consumer = Consumer::new(id, incarnation, &cfg, topic_name, brokers, self.cx.now);
         self.consumers.insert(id, consumer);
         let consumer = self.consumers.get_mut(&id).expect("just inserted");
         consumer.start(&mut self.cx);

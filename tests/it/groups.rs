@@ -1,6 +1,6 @@
 //! Consumer groups: scenario tests that read like traces.
 
-use kscope_core::assignor::AssignorKind;
+use kscope_core::assignor::{self, AssignorKind, RebalanceProtocol};
 use kscope_core::event::{Event, KafkaError, LeaveReason};
 use kscope_core::group::GroupState;
 use kscope_core::*;
@@ -162,7 +162,7 @@ fn a_crashed_member_is_removed_after_the_session_timeout_and_its_records_are_red
 /// pauses of the partitions that stopped, and how many rebalances (generations) it took.
 fn add_a_fourth_consumer(assignor: AssignorKind) -> (Vec<(TopicPartition, u64)>, i32) {
     let mut config = group_config(6, 3);
-    config.consumer.partition_assignment_strategy = assignor;
+    config.consumer.partition_assignment_strategy = assignor.into();
     let mut sim = Sim::new(config, 11).unwrap();
     let mut trace = Vec::new();
     run(&mut sim, 20_000, &mut trace);
@@ -526,4 +526,117 @@ fn committing_before_processing_is_at_most_once_a_crash_skips_the_poll_in_hand()
         skipped_before < in_hand,
         "those processed before the crash are not skipped"
     );
+}
+
+/// After a rolling bounce: the group's assignor, and whether every member rebalances
+/// cooperatively.
+type AfterBounce = (Option<AssignorKind>, bool);
+
+/// The state after each rolling bounce of three consumers, one every 15 s, onto `steps`
+/// in turn; and the consumers that failed.
+fn rolling_bounces(
+    steps: &[assignor::AssignorList],
+) -> (Vec<AfterBounce>, Vec<(ConsumerId, KafkaError)>) {
+    let mut config = group_config(6, 3);
+    config.consumer.partition_assignment_strategy = AssignorKind::Range.into();
+    let mut sim = Sim::new(config, 3).unwrap();
+    let mut trace = Vec::new();
+    let mut now = 15_000;
+    run(&mut sim, now, &mut trace);
+    let mut after = Vec::new();
+    for &list in steps {
+        for c in 0..3 {
+            sim.apply(
+                ms(now),
+                Command::RestartConsumerWith {
+                    consumer: ConsumerId(c),
+                    assignors: list,
+                },
+            )
+            .unwrap();
+            now += 15_000;
+            run(&mut sim, now, &mut trace);
+        }
+        let chosen = sim.group("orders-app").and_then(|(_, g)| g.protocol);
+        let cooperative = sim.consumers().values().all(|c| {
+            c.is_running() && c.assignor.rebalance_protocol() == RebalanceProtocol::Cooperative
+        });
+        after.push((chosen, cooperative));
+    }
+    let failed = trace
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::ConsumerError { consumer, error } => Some((consumer, error)),
+            _ => None,
+        })
+        .collect();
+    (after, failed)
+}
+
+#[test]
+fn a_rolling_bounce_straight_from_range_to_cooperative_sticky_is_refused() {
+    let (_, failed) = rolling_bounces(&[AssignorKind::CooperativeSticky.into()]);
+    // The first member restarted lists only cooperative-sticky while the others list only
+    // range: the coordinator refuses it, and so the second, fatally.
+    assert_eq!(
+        failed[..2],
+        [
+            (ConsumerId(0), KafkaError::InconsistentGroupProtocol),
+            (ConsumerId(1), KafkaError::InconsistentGroupProtocol)
+        ]
+    );
+}
+
+#[test]
+fn kip_429s_two_bounce_upgrade_reaches_cooperative_rebalancing() {
+    let both = assignor::AssignorList::new(&[AssignorKind::CooperativeSticky, AssignorKind::Range])
+        .unwrap();
+    let (after, failed) = rolling_bounces(&[both, AssignorKind::CooperativeSticky.into()]);
+    assert_eq!(failed, []);
+    // After the first bounce every member votes for cooperative-sticky, but lists range
+    // too, so it still revokes everything at each rebalance (eager).
+    assert_eq!(after[0], (Some(AssignorKind::CooperativeSticky), false));
+    // After the second, cooperative.
+    assert_eq!(after[1], (Some(AssignorKind::CooperativeSticky), true));
+}
+
+#[test]
+fn kafkas_default_list_makes_a_range_group_of_eager_members() {
+    let mut sim = Sim::new(group_config(6, 3), 1).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 15_000, &mut trace);
+    assert_eq!(
+        sim.config().consumer.partition_assignment_strategy.name(),
+        "range,cooperative-sticky"
+    );
+    assert_eq!(
+        sim.group("orders-app").unwrap().1.protocol,
+        Some(AssignorKind::Range)
+    );
+    assert!(sim
+        .consumers()
+        .values()
+        .all(|c| c.assignor.rebalance_protocol() == RebalanceProtocol::Eager));
+}
+
+#[test]
+fn redeploying_every_member_at_once_switches_the_assignor_without_a_refusal() {
+    let mut config = group_config(6, 3);
+    config.consumer.partition_assignment_strategy = AssignorKind::Range.into();
+    let mut sim = Sim::new(config, 3).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 15_000, &mut trace);
+    sim.apply(
+        ms(15_000),
+        Command::SetAssignor(AssignorKind::CooperativeSticky.into()),
+    )
+    .unwrap();
+    run(&mut sim, 40_000, &mut trace);
+    // Every member left before any came back: the empty group takes any list.
+    assert!(!trace
+        .iter()
+        .any(|e| matches!(e.event, Event::ConsumerError { .. })));
+    let (_, g) = sim.group("orders-app").unwrap();
+    assert_eq!(g.protocol, Some(AssignorKind::CooperativeSticky));
+    assert_eq!(g.members.len(), 3);
 }

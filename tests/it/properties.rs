@@ -322,7 +322,7 @@ fn group_config() -> impl Strategy<Value = (SimConfig, u64)> {
             let mut c = cluster(3, partitions, 3, 1);
             c.workload.rate = 100;
             c.consumers = consumers;
-            c.consumer.partition_assignment_strategy = assignor::AssignorKind::ALL[assignor];
+            c.consumer.partition_assignment_strategy = assignor::AssignorKind::ALL[assignor].into();
             c.consumer.static_membership = static_members;
             c.consumer.session_timeout_ms = 10_000;
             // A JoinGroup lost on a cut link is retried after the rebalance timeout

@@ -34,7 +34,7 @@ pub fn determinism_run(seed: u64) -> Run {
     config.workload.keys = 16;
     config.producer.linger_ms = 5;
     config.consumers = 2;
-    config.consumer.partition_assignment_strategy = AssignorKind::CooperativeSticky;
+    config.consumer.partition_assignment_strategy = AssignorKind::CooperativeSticky.into();
     config.consumer.session_timeout_ms = 10_000;
     config.consumer.auto_offset_reset = OffsetReset::Earliest;
     Run {
@@ -91,7 +91,7 @@ pub fn reference_runs() -> Vec<Run> {
     config.workload.keys = 0;
     config.producer.linger_ms = 5;
     config.consumers = 3;
-    config.consumer.partition_assignment_strategy = AssignorKind::Range;
+    config.consumer.partition_assignment_strategy = AssignorKind::Range.into();
     runs.push(Run {
         name: "eager-group",
         config,
@@ -113,7 +113,7 @@ pub fn reference_runs() -> Vec<Run> {
                 },
             ),
             (8_000, Command::CloseConsumer(ConsumerId(2))),
-            (9_000, Command::SetAssignor(AssignorKind::Sticky)),
+            (9_000, Command::SetAssignor(AssignorKind::Sticky.into())),
             (10_000, Command::CrashBroker(BrokerId(2))),
             (
                 12_000,

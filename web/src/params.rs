@@ -10,7 +10,7 @@
 //! configuration all read this one table, so a new setting is a field of
 //! [`Settings`] and one entry here.
 
-use kscope_core::assignor::RebalanceProtocol;
+use kscope_core::assignor::{AssignorList, RebalanceProtocol};
 use kscope_core::config::{ManualCommit, OffsetReset, SendMode};
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::record::CompressionType;
@@ -18,8 +18,8 @@ use kscope_core::{Acks, KafkaVersion, SimConfig};
 
 use crate::i18n::{Lang, Text};
 use crate::settings::{
-    cleanup_policy_name, parse_assignor, parse_cleanup_policy, parse_speed, speed_name,
-    ControlsMode, Expected, Fallback, Settings,
+    cleanup_policy_name, parse_cleanup_policy, parse_speed, speed_name, ControlsMode, Expected,
+    Fallback, Settings,
 };
 
 /// Where the control panel shows a setting.
@@ -275,7 +275,17 @@ fn no_config(_: &Settings, _: &mut SimConfig) {}
 
 const ACKS: &[&str] = &["0", "1", "all"];
 const PARTITIONERS: &[&str] = &["builtin", "roundrobin", "uniformsticky", "default"];
-const ASSIGNORS: &[&str] = &["range", "roundrobin", "sticky", "cooperative-sticky"];
+/// The assignor lists the select offers: each assignor alone, Kafka's default since 3.0,
+/// and the first step of the two-bounce upgrade to cooperative-sticky (KIP-429). The URL
+/// takes any list.
+const ASSIGNORS: &[&str] = &[
+    "range",
+    "roundrobin",
+    "sticky",
+    "cooperative-sticky",
+    "range,cooperative-sticky",
+    "cooperative-sticky,range",
+];
 
 const VERSIONS: &[&str] = &["2.8", "3.0", "3.3", "3.7", "3.9", "4.0"];
 const SEND_MODES: &[&str] = &["async", "sync", "fire-and-forget"];
@@ -573,16 +583,14 @@ pub const PARAMS: &[Param] = &[
         values: Values::Names(ASSIGNORS),
         in_url: InUrl::Always,
         live: true,
-        get: |s| s.assignor.name().into(),
+        get: |s| s.assignor.name(),
         shown: None,
         put: |s, v| {
-            s.assignor = parse_assignor(v).ok_or(Expected::OneOf(
-                "range, roundrobin, sticky, cooperative-sticky",
-            ))?;
+            s.assignor = AssignorList::parse(v).map_err(Expected::Kafka)?;
             Ok(())
         },
-        fallback: Some(|| Fallback::Value("range".into())),
-        note: Some(|s, t| match s.assignor.protocol() {
+        fallback: Some(|| Fallback::Value("range,cooperative-sticky".into())),
+        note: Some(|s, t| match s.assignor.rebalance_protocol() {
             RebalanceProtocol::Eager => t.eager,
             RebalanceProtocol::Cooperative => t.cooperative,
         }),
@@ -1059,7 +1067,9 @@ mod tests {
         for (n, a) in ASSIGNORS.iter().zip(AssignorKind::ALL) {
             assert_eq!(*n, a.name());
         }
-        assert_eq!(ASSIGNORS.len(), AssignorKind::ALL.len());
+        for n in ASSIGNORS {
+            assert_eq!(AssignorList::parse(n).map(|a| a.name()).as_deref(), Ok(*n));
+        }
         for n in PARTITIONERS {
             assert_eq!(PartitionerKind::parse(n).map(|p| p.name()), Some(*n));
         }
@@ -1206,6 +1216,10 @@ mod tests {
                 (
                     "partitioner",
                     ("default".to_string(), "builtin".to_string())
+                ),
+                (
+                    "partition.assignment.strategy",
+                    ("range".to_string(), "range,cooperative-sticky".to_string())
                 ),
                 (
                     "session.timeout.ms",

@@ -3,7 +3,7 @@
 //! (`?brokers=3&partitions=6&replication.factor=3&acks=all&linger.ms=5&seed=7`).
 //! A bad or out-of-range parameter falls back to its default alone, with a message.
 
-use kscope_core::assignor::AssignorKind;
+use kscope_core::assignor::AssignorList;
 use kscope_core::config::{ManualCommit, OffsetReset, SendMode};
 use kscope_core::log::CleanupPolicy;
 use kscope_core::partitioner::PartitionerKind;
@@ -110,7 +110,7 @@ pub struct Settings {
     pub keys: u64,
     pub consumers: u64,
     /// `partition.assignment.strategy` of every consumer.
-    pub assignor: AssignorKind,
+    pub assignor: AssignorList,
     pub consumer_rate: u64,
     /// The topic's `segment.bytes`.
     pub segment_bytes: u64,
@@ -186,7 +186,7 @@ impl Settings {
     }
 
     /// Moves to another Kafka release: each setting the release decides (`acks`,
-    /// `linger.ms`, `partitioner`, `session.timeout.ms`) that is at the old release's default takes the new
+    /// `linger.ms`, `partitioner`, `partition.assignment.strategy`, `session.timeout.ms`) that is at the old release's default takes the new
     /// one's; a value chosen by hand stays.
     pub fn set_kafka_version(&mut self, version: KafkaVersion) {
         let old = self.kafka_version;
@@ -199,6 +199,9 @@ impl Settings {
         }
         if self.partitioner == old.default_partitioner() {
             self.partitioner = version.default_partitioner();
+        }
+        if self.assignor == old.default_assignors() {
+            self.assignor = version.default_assignors();
         }
         if self.session_timeout_ms == old.default_session_timeout_ms() {
             self.session_timeout_ms = version.default_session_timeout_ms();
@@ -287,7 +290,7 @@ impl Default for Settings {
             rate: 200,
             keys: 0,
             consumers: 2,
-            assignor: AssignorKind::Range,
+            assignor: KafkaVersion::V4_0.default_assignors(),
             consumer_rate: 2_000,
             segment_bytes: 1_073_741_824,
             retention_bytes: -1,
@@ -439,23 +442,11 @@ pub(crate) fn parse_cleanup_policy(v: &str) -> Option<CleanupPolicy> {
     }
 }
 
-/// `partition.assignment.strategy`: the short names, or the assignors' class names.
-pub fn parse_assignor(v: &str) -> Option<AssignorKind> {
-    let v = v.trim();
-    AssignorKind::from_name(v).or(match v {
-        "org.apache.kafka.clients.consumer.RangeAssignor" => Some(AssignorKind::Range),
-        "org.apache.kafka.clients.consumer.RoundRobinAssignor" => Some(AssignorKind::RoundRobin),
-        "org.apache.kafka.clients.consumer.StickyAssignor" => Some(AssignorKind::Sticky),
-        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor" => {
-            Some(AssignorKind::CooperativeSticky)
-        }
-        _ => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
+    use kscope_core::assignor::AssignorKind;
 
     #[test]
     fn a_query_round_trips() {
@@ -466,7 +457,7 @@ mod tests {
             linger_ms: 20,
             enable_idempotence: Some(false),
             consumers: 5,
-            assignor: AssignorKind::CooperativeSticky,
+            assignor: AssignorKind::CooperativeSticky.into(),
             consumer_rate: 300,
             segment_bytes: 4_096,
             retention_bytes: 8_192,
@@ -519,10 +510,20 @@ mod tests {
             "partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
         );
         assert!(p.is_empty());
-        assert_eq!(s.assignor, AssignorKind::CooperativeSticky);
+        assert_eq!(s.assignor, AssignorKind::CooperativeSticky.into());
+        let (s, p) = Settings::from_query(
+            "partition.assignment.strategy=cooperative-sticky,org.apache.kafka.clients.consumer.RangeAssignor",
+        );
+        assert!(p.is_empty());
+        assert_eq!(s.assignor.name(), "cooperative-sticky,range");
         let (s, p) = Settings::from_query("partition.assignment.strategy=fair");
-        assert_eq!(s.assignor, AssignorKind::Range);
+        assert_eq!(s.assignor.name(), "range,cooperative-sticky");
         assert_eq!(p.len(), 1);
+        assert!(p[0].text(Lang::En).contains("Class fair cannot be found"));
+        let (_, p) = Settings::from_query("partition.assignment.strategy=range,range");
+        assert!(p[0]
+            .text(Lang::En)
+            .contains("The assignor name: 'range' is used in more than one assignor"));
     }
 
     #[test]

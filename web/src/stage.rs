@@ -120,7 +120,9 @@ pub struct GroupHead {
     pub state: String,
     pub generation: Option<i32>,
     pub coordinator: Option<u32>,
-    pub assignor: &'static str,
+    pub assignor: String,
+    /// `partition.assignment.strategy`, as the members list it.
+    pub listed: String,
     /// `eager` or `cooperative`.
     pub protocol: &'static str,
     pub members: usize,
@@ -549,7 +551,7 @@ fn segment_blocks(log: &kscope_core::log::Log, compacted: bool) -> Vec<SegmentBl
 
 fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead {
     let config = &sim.config().consumer;
-    let kind = config.partition_assignment_strategy;
+    let listed = config.partition_assignment_strategy;
     let group = sim.group(&config.group_id);
     let running = sim.consumers().values().any(|c| c.is_running());
     let state = match group {
@@ -563,8 +565,12 @@ fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead
         state,
         generation: group.map(|(_, g)| g.generation),
         coordinator: group.map(|(b, _)| b.0),
-        assignor: kind.name(),
-        protocol: match kind.protocol() {
+        // The assignor the coordinator chose, once it has; the members' list until then.
+        assignor: group
+            .and_then(|(_, g)| g.protocol)
+            .map_or_else(|| listed.name(), |k| k.name().to_string()),
+        listed: listed.name(),
+        protocol: match listed.rebalance_protocol() {
             kscope_core::assignor::RebalanceProtocol::Eager => "eager",
             kscope_core::assignor::RebalanceProtocol::Cooperative => "cooperative",
         },

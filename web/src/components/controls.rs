@@ -193,6 +193,11 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                         { for names.iter().map(|n| html! {
                             <option value={*n} selected={*n == props.value}>{*n}</option>
                         }) }
+                        // A value the URL gave that the list does not offer (an assignor
+                        // list in another order, say) is shown as it is.
+                        if !names.contains(&props.value.as_str()) {
+                            <option value={props.value.clone()} selected=true>{props.value.clone()}</option>
+                        }
                     </select>
                     { note }
                     { mark }

@@ -316,7 +316,9 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
                 { g.generation.map(|n| format!(" · {} {n}", t.generation)).unwrap_or_default() }
                 {format!(" · {} · {} {}", crate::i18n::members(props.lang, g.members), t.lag, g.total_lag)}
             </div>
-            <div class="meta fit">{format!("{} · {}", g.assignor, protocol)}</div>
+            <div class="meta fit" title={format!("partition.assignment.strategy={}", g.listed)}>
+                {format!("{} · {}", g.assignor, protocol)}
+            </div>
         </div>
     }
 }
