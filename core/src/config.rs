@@ -642,7 +642,26 @@ pub struct SimConfig {
     /// Members of the consumer group at the start (0: no group until one is added).
     pub consumers: u32,
     pub consumer: ConsumerConfig,
+    /// More consumer groups reading the same topic, each with its own `group.id`, members
+    /// and assignors (every other setting is `consumer`'s): each group reads every record.
+    pub other_groups: Vec<GroupSpec>,
 }
+
+/// A consumer group after the first ([`SimConfig::other_groups`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct GroupSpec {
+    pub group_id: String,
+    /// Members at the start.
+    pub consumers: u32,
+    pub partition_assignment_strategy: crate::assignor::AssignorList,
+}
+
+/// The most consumer groups kscope runs (the first and two others).
+pub const MAX_GROUPS: usize = 3;
+
+/// The `group.id`s kscope gives the groups after the first, in order.
+pub const OTHER_GROUP_IDS: [&str; MAX_GROUPS - 1] = ["audit-app", "search-indexer"];
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -657,6 +676,7 @@ impl Default for SimConfig {
             workload: Workload::default(),
             consumers: 0,
             consumer: ConsumerConfig::default(),
+            other_groups: Vec::new(),
         }
     }
 }
@@ -708,8 +728,52 @@ impl SimConfig {
                 ),
             ));
         }
+        if self.other_groups.len() > MAX_GROUPS - 1 {
+            return Err(ConfigError::new(
+                "groups",
+                format!("kscope runs at most {MAX_GROUPS} consumer groups."),
+            ));
+        }
+        for (i, g) in self.other_groups.iter().enumerate() {
+            let taken = core::iter::once(&self.consumer.group_id)
+                .chain(self.other_groups[..i].iter().map(|o| &o.group_id));
+            if g.group_id.is_empty() || taken.into_iter().any(|id| *id == g.group_id) {
+                return Err(ConfigError::new(
+                    "group.id",
+                    format!(
+                        "Each consumer group needs a group.id of its own, not \"{}\".",
+                        g.group_id
+                    ),
+                ));
+            }
+            if g.consumers > MAX_CONSUMERS {
+                return Err(ConfigError::new(
+                    "consumers",
+                    format!("kscope runs at most {MAX_CONSUMERS} consumers in a group."),
+                ));
+            }
+        }
         self.consumer.validate(&self.broker)?;
         self.producer.validate()
+    }
+
+    /// The settings of the members of group `group` (0 is the first, `consumer`).
+    pub fn group_consumer_config(&self, group: u32) -> ConsumerConfig {
+        let mut c = self.consumer.clone();
+        if let Some(g) = (group as usize)
+            .checked_sub(1)
+            .and_then(|i| self.other_groups.get(i))
+        {
+            c.group_id = g.group_id.clone();
+            c.partition_assignment_strategy = g.partition_assignment_strategy;
+        }
+        c
+    }
+
+    /// Every group's `group.id`, the first group's first.
+    pub fn group_ids(&self) -> impl Iterator<Item = &str> {
+        core::iter::once(self.consumer.group_id.as_str())
+            .chain(self.other_groups.iter().map(|g| g.group_id.as_str()))
     }
 }
 

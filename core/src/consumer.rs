@@ -120,6 +120,9 @@ pub(crate) struct CompletedFetch {
 #[derive(Clone, Debug)]
 pub struct Consumer {
     pub id: ConsumerId,
+    /// Its group: 0 the first ([`crate::SimConfig::consumer`]), then
+    /// [`crate::SimConfig::other_groups`] in order.
+    pub group: u32,
     pub status: ConsumerStatus,
     /// The application stopped calling `poll()`.
     pub paused: bool,
@@ -212,6 +215,7 @@ impl Consumer {
     /// A consumer process, not yet started; `topic_name` is its subscribed topic's.
     pub(crate) fn new(
         id: ConsumerId,
+        group: u32,
         incarnation: u32,
         config: &ConsumerConfig,
         topic_name: String,
@@ -223,6 +227,7 @@ impl Consumer {
             .then(|| Rc::from(alloc::format!("{}-instance-{}", config.group_id, id.0)));
         Consumer {
             id,
+            group,
             status: ConsumerStatus::Running,
             paused: false,
             incarnation,
@@ -914,7 +919,11 @@ impl Consumer {
         let c = self.id;
         let mut runs: Vec<(TopicPartition, Offset, u32, u32)> = Vec::new();
         for (tp, offset, id) in records {
-            let again = cx.ledger.on_consumed(id, offset);
+            let again = if self.group == 0 {
+                cx.ledger.on_consumed(id, offset)
+            } else {
+                cx.ledger.on_consumed_by_other_group(self.group, tp, offset)
+            };
             match runs.last_mut() {
                 Some(run) if run.0 == tp => {
                     run.2 += 1;

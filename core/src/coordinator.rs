@@ -51,13 +51,13 @@ impl Broker {
             .expect("checked by coordinated()")
     }
 
-    fn new_member_id(env: &mut Env, consumer: ConsumerId) -> Rc<str> {
+    fn new_member_id(env: &mut Env, group: &str, consumer: ConsumerId) -> Rc<str> {
         // Kafka: clientId + "-" + a random UUID.
         let a = (u64::from(env.groups.rng.next_u32()) << 32) | u64::from(env.groups.rng.next_u32());
         let b = (u64::from(env.groups.rng.next_u32()) << 32) | u64::from(env.groups.rng.next_u32());
         Rc::from(alloc::format!(
             "consumer-{}-{}-{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            env.config.consumer.group_id,
+            group,
             consumer.0 + 1,
             (a >> 32) as u32,
             (a >> 16) as u16,
@@ -125,7 +125,7 @@ impl Broker {
                 return self.join_static(cx, env, consumer, request, &join, instance);
             }
             // KIP-394: hand out a member id and expect a rejoin with it.
-            let id = Self::new_member_id(env, consumer);
+            let id = Self::new_member_id(env, &group_name, consumer);
             let expires = now + Duration::from_millis(join.session_timeout_ms);
             let g = self.group_mut(&group_name);
             g.pending_members.push((id.clone(), expires));
@@ -215,7 +215,7 @@ impl Broker {
         instance: Rc<str>,
     ) {
         let group_name = join.group.clone();
-        let new_id = Self::new_member_id(env, consumer);
+        let new_id = Self::new_member_id(env, &group_name, consumer);
         let now = cx.now;
         let g = self.group_mut(&group_name);
         let known = g

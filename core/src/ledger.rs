@@ -138,9 +138,57 @@ pub struct Ledger {
     /// Per partition, the highest record id appended so far: a lower one appended later
     /// was reordered.
     pub(crate) highest_appended: crate::vecmap::VecMap<TopicPartition, RecordId>,
+    /// What the groups after the first processed (the fates are the first group's).
+    other_groups: Vec<GroupTally>,
+}
+
+/// What a consumer group after the first processed, counted by offset: a record processed
+/// at an offset above every offset the group processed in its partition is new to it, one
+/// at or below is processed again. (Consumption moves up a partition in offset order and
+/// goes back only to a committed offset, so the offsets below the highest were processed;
+/// an offset that an unclean election gave to another record counts as processed again.)
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupTally {
+    /// Offsets processed at least once.
+    pub consumed: u64,
+    /// Processings of an offset processed before.
+    pub redelivered: u64,
+    /// Per partition, the highest offset processed.
+    highest: crate::vecmap::VecMap<TopicPartition, Offset>,
 }
 
 impl Ledger {
+    /// What group `group` (1 is the second) processed; `None` until it processed a record.
+    pub fn other_group(&self, group: u32) -> Option<&GroupTally> {
+        self.other_groups.get((group as usize).checked_sub(1)?)
+    }
+
+    /// A member of group `group` (1 or more) processed the record at `offset` of `tp`.
+    /// Returns whether the group had processed that offset before.
+    pub(crate) fn on_consumed_by_other_group(
+        &mut self,
+        group: u32,
+        tp: TopicPartition,
+        offset: Offset,
+    ) -> bool {
+        let i = group as usize - 1;
+        if self.other_groups.len() <= i {
+            self.other_groups.resize(i + 1, GroupTally::default());
+        }
+        let t = &mut self.other_groups[i];
+        match t.highest.get(&tp) {
+            Some(h) if *h >= offset => {
+                t.redelivered += 1;
+                true
+            }
+            _ => {
+                t.highest.insert(tp, offset);
+                t.consumed += 1;
+                false
+            }
+        }
+    }
+
     pub fn counts(&self) -> LedgerCounts {
         self.counts
     }

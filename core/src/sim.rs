@@ -90,8 +90,13 @@ pub enum Command {
         consumer: ConsumerId,
         paused: bool,
     },
-    /// Restarts every running consumer with another `partition.assignment.strategy`.
+    /// Restarts every running consumer of the first group with another
+    /// `partition.assignment.strategy`.
     SetAssignor(crate::assignor::AssignorList),
+    /// A new member of group `group` (0 is the first, as [`Command::AddConsumer`]).
+    AddGroupConsumer {
+        group: u32,
+    },
     /// Restarts one consumer's process (closing it first if it runs) with its own
     /// `partition.assignment.strategy`: one step of a rolling bounce.
     RestartConsumerWith {
@@ -187,7 +192,13 @@ impl Sim {
             .schedule(Instant::ZERO + every, Due::UncleanElectionCheck);
         for _ in 0..sim.config.consumers {
             let id = ConsumerId(sim.consumers.len() as u32);
-            sim.start_consumer(id, 0);
+            sim.start_consumer(id, 0, 0);
+        }
+        for g in 0..sim.config.other_groups.len() {
+            for _ in 0..sim.config.other_groups[g].consumers {
+                let id = ConsumerId(sim.consumers.len() as u32);
+                sim.start_consumer(id, 1 + g as u32, 0);
+            }
         }
         #[cfg(feature = "checked")]
         sim.check_invariants(true);
@@ -480,21 +491,8 @@ impl Sim {
                 // check, not at once (`unclean_election_check`).
                 t.spec.unclean_leader_election_enable = enable;
             }
-            Command::AddConsumer => {
-                if self.running_consumers() >= crate::config::MAX_CONSUMERS as usize {
-                    return Err(CommandError(alloc::format!(
-                        "kscope runs at most {} consumers in its group.",
-                        crate::config::MAX_CONSUMERS
-                    )));
-                }
-                if self.config.consumer.topic as usize >= self.topics.len() {
-                    return Err(CommandError(String::from(
-                        "The consumers' topic does not exist.",
-                    )));
-                }
-                let id = ConsumerId(self.consumers.len() as u32);
-                self.start_consumer(id, 0);
-            }
+            Command::AddConsumer => self.add_consumer(0)?,
+            Command::AddGroupConsumer { group } => self.add_consumer(group)?,
             Command::CloseConsumer(c) => {
                 self.running_consumer(c)?;
                 self.consumers
@@ -520,8 +518,8 @@ impl Sim {
                         c.0
                     )));
                 }
-                let incarnation = cons.incarnation + 1;
-                self.start_consumer(c, incarnation);
+                let (group, incarnation) = (cons.group, cons.incarnation + 1);
+                self.start_consumer(c, group, incarnation);
             }
             Command::PauseConsumer { consumer, paused } => {
                 self.running_consumer(consumer)?;
@@ -546,7 +544,7 @@ impl Sim {
                 let ids: Vec<ConsumerId> = self
                     .consumers
                     .values()
-                    .filter(|c| c.is_running() && c.assignor != list)
+                    .filter(|c| c.group == 0 && c.is_running() && c.assignor != list)
                     .map(|c| c.id)
                     .collect();
                 for c in ids {
@@ -580,11 +578,37 @@ impl Sim {
         Ok(())
     }
 
-    /// Starts a consumer process (again, with a new incarnation); it looks for its
-    /// coordinator and joins.
-    pub(crate) fn start_consumer(&mut self, id: ConsumerId, incarnation: u32) {
-        let assignors = self.config.consumer.partition_assignment_strategy;
-        self.start_consumer_with(id, incarnation, assignors);
+    /// Starts a member of group `group` (0 the first; again, with a new incarnation); it
+    /// looks for its coordinator and joins.
+    pub(crate) fn start_consumer(&mut self, id: ConsumerId, group: u32, incarnation: u32) {
+        let cfg = self.config.group_consumer_config(group);
+        self.start_consumer_with(id, group, incarnation, cfg);
+    }
+
+    /// A new member of group `group`.
+    fn add_consumer(&mut self, group: u32) -> Result<(), CommandError> {
+        if group as usize > self.config.other_groups.len() {
+            return Err(CommandError(alloc::format!("There is no group {group}.")));
+        }
+        let members = self
+            .consumers
+            .values()
+            .filter(|c| c.group == group && c.is_running())
+            .count();
+        if members >= crate::config::MAX_CONSUMERS as usize {
+            return Err(CommandError(alloc::format!(
+                "kscope runs at most {} consumers in a group.",
+                crate::config::MAX_CONSUMERS
+            )));
+        }
+        if self.config.consumer.topic as usize >= self.topics.len() {
+            return Err(CommandError(String::from(
+                "The consumers' topic does not exist.",
+            )));
+        }
+        let id = ConsumerId(self.consumers.len() as u32);
+        self.start_consumer(id, group, 0);
+        Ok(())
     }
 
     /// Closes consumer `c` if it runs and starts it again listing `assignors`.
@@ -593,28 +617,33 @@ impl Sim {
         if cons.is_running() {
             cons.close(&mut self.cx);
         }
-        let incarnation = cons.incarnation + 1;
-        self.start_consumer_with(c, incarnation, assignors);
+        let (group, incarnation) = (cons.group, cons.incarnation + 1);
+        let mut cfg = self.config.group_consumer_config(group);
+        cfg.partition_assignment_strategy = assignors;
+        self.start_consumer_with(c, group, incarnation, cfg);
     }
 
     fn start_consumer_with(
         &mut self,
         id: ConsumerId,
+        group: u32,
         incarnation: u32,
-        assignors: crate::assignor::AssignorList,
+        cfg: crate::config::ConsumerConfig,
     ) {
-        let mut cfg = self.config.consumer.clone();
-        cfg.partition_assignment_strategy = assignors;
         let topic_name = self.topics[cfg.topic as usize].spec.name.clone();
         let brokers = self.brokers.keys().copied().collect();
-        let consumer = Consumer::new(id, incarnation, &cfg, topic_name, brokers, self.cx.now);
+        let consumer = Consumer::new(
+            id,
+            group,
+            incarnation,
+            &cfg,
+            topic_name,
+            brokers,
+            self.cx.now,
+        );
         self.consumers.insert(id, consumer);
         let consumer = self.consumers.get_mut(&id).expect("just inserted");
         consumer.start(&mut self.cx);
-    }
-
-    fn running_consumers(&self) -> usize {
-        self.consumers.values().filter(|c| c.is_running()).count()
     }
 
     fn running_consumer(&self, c: ConsumerId) -> Result<(), CommandError> {
@@ -835,11 +864,14 @@ impl Sim {
         b.coordinator.groups.get(group).map(|g| (leader, g))
     }
 
-    /// The partitions of topics the coordinator's groups committed to, with lag: the
-    /// high watermark minus the committed offset, as `kafka-consumer-groups --describe`
-    /// reports it.
+    /// The first group's partitions with lag: the high watermark minus the committed
+    /// offset, as `kafka-consumer-groups --describe` reports it.
     pub fn group_lag(&self) -> Vec<PartitionLag> {
-        let group = self.config.consumer.group_id.as_str();
+        self.group_lag_of(&self.config.consumer.group_id)
+    }
+
+    /// Group `group`'s partitions with lag (see [`Sim::group_lag`]).
+    pub fn group_lag_of(&self, group: &str) -> Vec<PartitionLag> {
         let committed = self.group(group).map(|(_, g)| g.committed.clone());
         let owner = |tp: TopicPartition| {
             self.group(group).and_then(|(_, g)| {

@@ -640,3 +640,88 @@ fn redeploying_every_member_at_once_switches_the_assignor_without_a_refusal() {
     assert_eq!(g.protocol, Some(AssignorKind::CooperativeSticky));
     assert_eq!(g.members.len(), 3);
 }
+
+#[test]
+fn each_group_reads_every_record_with_its_own_members_offsets_and_assignor() {
+    let mut config = group_config(6, 2);
+    config.other_groups = vec![
+        config::GroupSpec {
+            group_id: "audit-app".into(),
+            consumers: 3,
+            partition_assignment_strategy: AssignorKind::RoundRobin.into(),
+        },
+        config::GroupSpec {
+            group_id: "search-indexer".into(),
+            consumers: 1,
+            partition_assignment_strategy: AssignorKind::CooperativeSticky.into(),
+        },
+    ];
+    let mut sim = Sim::new(config, 5).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 30_000, &mut trace);
+    sim.apply(ms(30_000), Command::CrashConsumer(ConsumerId(3)))
+        .unwrap();
+    run(&mut sim, 80_000, &mut trace);
+    // The application stops producing, so every group can catch up.
+    let mut quiet = sim.config().workload.clone();
+    quiet.rate = 0;
+    sim.apply(ms(80_000), Command::SetWorkload(quiet)).unwrap();
+    run(&mut sim, 90_000, &mut trace);
+    let acknowledged = sim.ledger().acknowledged();
+    // The first group in the ledger, the others in their tallies: each processed every
+    // acknowledged record (the load is light and the run settled).
+    assert_eq!(sim.ledger().counts().consumed, acknowledged);
+    for (g, members, assignor) in [
+        (1, 2, AssignorKind::RoundRobin),
+        (2, 1, AssignorKind::CooperativeSticky),
+    ] {
+        let id = config::OTHER_GROUP_IDS[g - 1];
+        let (_, group) = sim.group(id).expect("a coordinator");
+        assert_eq!(group.state, GroupState::Stable, "{id}");
+        assert_eq!(group.members.len(), members, "{id}");
+        assert_eq!(group.protocol, Some(assignor), "{id}");
+        assert_eq!(
+            sim.ledger().other_group(g as u32).map(|t| t.consumed),
+            Some(acknowledged),
+            "{id}"
+        );
+        // Its own committed offsets, at most an auto-commit interval behind.
+        let lags = sim.group_lag_of(id);
+        assert_eq!(lags.len(), 6);
+        assert!(
+            lags.iter().all(|l| l.lag.is_some_and(|l| l < 400)),
+            "{id}: {lags:?}"
+        );
+        let member_ids: Vec<_> = group.members.iter().map(|m| m.member_id.clone()).collect();
+        assert!(
+            member_ids
+                .iter()
+                .all(|m| m.starts_with(&format!("consumer-{id}-"))),
+            "{member_ids:?}"
+        );
+    }
+    // c3 of audit-app crashed: its partitions went to the others, which repeated what it
+    // had processed since the last auto commit; the first group did not notice.
+    assert!(sim.ledger().other_group(1).unwrap().redelivered > 0);
+    assert_eq!(sim.ledger().counts().redelivered, 0);
+    assert_eq!(sim.ledger().other_group(2).unwrap().redelivered, 0);
+    // The groups' coordinators are the leaders of their own __consumer_offsets partitions.
+    let partitions: Vec<u32> = sim
+        .config()
+        .group_ids()
+        .map(|g| sim.group_partition(g).unwrap().partition)
+        .collect();
+    println!("__consumer_offsets partitions of the three groups: {partitions:?}");
+}
+
+#[test]
+fn two_groups_cannot_share_a_group_id() {
+    let mut config = group_config(6, 1);
+    config.other_groups = vec![config::GroupSpec {
+        group_id: "orders-app".into(),
+        consumers: 1,
+        partition_assignment_strategy: AssignorKind::Range.into(),
+    }];
+    let err = Sim::new(config, 1).unwrap_err();
+    assert_eq!(err.config, "group.id");
+}
