@@ -141,3 +141,32 @@ test('send.mode: sync (send().get() per record) takes most of the throughput, li
     await close();
   }
 });
+
+test('groups: each consumer group has its column, its members, its offsets and lag, and reads every record', async () => {
+  const { page, errors, close } = await open('?groups=3&consumers=2&rate=300', { viewport: { width: 1500, height: 1000 } });
+  try {
+    const heads = page.getByTestId('group');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=group]')].filter((g) => g.dataset.state === 'Stable').length === 3, null, { timeout: 60000 });
+    assert.deepEqual(await heads.evaluateAll((els) => els.map((e) => [e.dataset.group, e.dataset.groupId])),
+      [['0', 'orders-app'], ['1', 'audit-app'], ['2', 'search-indexer']]);
+    // Every partition has an owner cell in every group's column.
+    const partitions = await page.getByTestId('accumulator').count();
+    for (const g of ['0', '1', '2']) {
+      assert.equal(await page.locator(`[data-testid=owner][data-group="${g}"]`).count(), partitions, g);
+    }
+    // Each group processes the records on its own.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=group-processed]')].every((e) => Number(e.dataset.processed) > 0), null, { timeout: 60000 });
+    // A third member for search-indexer only.
+    const members = (g) => page.locator(`[data-testid=consumer][data-group="${g}"]`).count();
+    assert.equal(await members('2'), 2);
+    await page.locator('[data-testid=add-consumer][data-group="2"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=consumer][data-group="2"]').length === 3);
+    assert.equal(await members('1'), 2);
+    assert.equal(await members('0'), 2);
+    await page.locator('.stage').screenshot({ path: join(screenshots, 'three-groups.png') });
+    assert.ok(new URL(page.url()).searchParams.get('groups') === '3');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -88,6 +88,8 @@ pub struct Text {
     pub records_per_s: &'static str,
     pub distinct_keys: &'static str,
     pub consumers: &'static str,
+    /// The label of `groups`.
+    pub groups_label: &'static str,
     pub consumer_rate: &'static str,
     pub eager: &'static str,
     /// Said beside the KIP-480 partitioners, which Kafka 4.0 removed.
@@ -245,6 +247,10 @@ pub struct Text {
     pub ledger_label: &'static str,
     pub losses_label: &'static str,
     pub consumers_label: &'static str,
+    /// The button that starts one more member of a group after the first.
+    pub add_consumer: &'static str,
+    /// Processings of what a group had processed before, in its column's header.
+    pub again: &'static str,
     pub controls_label: &'static str,
     pub copy: &'static str,
     pub copied: &'static str,
@@ -296,6 +302,7 @@ pub static EN: Text = Text {
     records_per_s: "records/s",
     distinct_keys: "distinct keys (0 = none)",
     consumers: "consumers",
+    groups_label: "consumer groups",
     consumer_rate: "records/s each consumer processes",
     eager: "eager rebalancing",
     removed_in_4_0: "Kafka 3.x only: removed in 4.0",
@@ -424,6 +431,8 @@ pub static EN: Text = Text {
     ledger_label: "the fate of every record",
     losses_label: "lost records and their causes",
     consumers_label: "consumers",
+    add_consumer: "one more consumer in this group",
+    again: "again",
     controls_label: "settings and actions",
     copy: "Copy",
     copied: "Copied.",
@@ -497,6 +506,7 @@ pub static KO: Text = Text {
     records_per_s: "초당 레코드",
     distinct_keys: "서로 다른 키 수 (0 = 키 없음)",
     consumers: "컨슈머 수",
+    groups_label: "컨슈머 그룹 수",
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
     eager: "eager 리밸런스",
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
@@ -626,6 +636,8 @@ pub static KO: Text = Text {
     ledger_label: "모든 레코드의 결과",
     losses_label: "잃어버린 레코드와 그 원인",
     consumers_label: "컨슈머",
+    add_consumer: "이 그룹에 컨슈머 하나 추가",
+    again: "재처리",
     controls_label: "설정과 조작",
     copy: "복사",
     copied: "복사했습니다.",

@@ -542,7 +542,7 @@ impl Component for App {
                 { legend(&vm, st.log_window, lang) }
                 if !settings.embed {
                     <ConsumerCards cards={st.consumers.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
-                    <OffsetsView group_id={st.group.group_id.clone()} offsets={st.group.offsets.clone()} {lang} />
+                    <OffsetsView group_id={st.groups[0].group_id.clone()} offsets={st.groups[0].offsets.clone()} {lang} />
                     <Links links={st.links.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
                 }
                 <Losses list={losses} {lang} />
@@ -752,7 +752,10 @@ impl App {
             brokers: stage.as_ref().map_or(Vec::new(), |st| {
                 st.columns
                     .iter()
-                    .map(|c| (c.up, c.fenced, st.group.coordinator == Some(c.id)))
+                    .map(|c| {
+                        let coordinates = st.groups.iter().any(|g| g.coordinator == Some(c.id));
+                        (c.up, c.fenced, coordinates)
+                    })
                     .collect()
             }),
             step: self.player.step_index(),

@@ -273,6 +273,9 @@ macro_rules! hidden_param {
 /// Settings that only change how the page looks configure nothing.
 fn no_config(_: &Settings, _: &mut SimConfig) {}
 
+// `groups` offers 1 to 3.
+const _: () = assert!(kscope_core::config::MAX_GROUPS == 3);
+
 const ACKS: &[&str] = &["0", "1", "all"];
 const PARTITIONERS: &[&str] = &["builtin", "roundrobin", "uniformsticky", "default"];
 /// The assignor lists the select offers: each assignor alone, Kafka's default since 3.0,
@@ -574,6 +577,36 @@ pub const PARAMS: &[Param] = &[
         true,
         |s, c| c.consumers = s.consumers as u32
     ),
+    // Consumer groups on the topic (at most `MAX_GROUPS`, 3): the first (`group.id`
+    // orders-app) and up to two more
+    // (audit-app, search-indexer), each starting with `consumers` members listing
+    // `partition.assignment.strategy`; each reads every record.
+    Param {
+        in_url: InUrl::Changed,
+        ..int_param!(
+            "groups",
+            "groups",
+            Some(|t| t.groups_label),
+            Section::Consumers,
+            Control::Slider { max: 3, step: 1 },
+            groups,
+            1,
+            3,
+            1,
+            false,
+            |s, c| {
+                c.other_groups = kscope_core::config::OTHER_GROUP_IDS
+                    .iter()
+                    .take(s.groups.saturating_sub(1) as usize)
+                    .map(|id| kscope_core::config::GroupSpec {
+                        group_id: (*id).into(),
+                        consumers: s.consumers as u32,
+                        partition_assignment_strategy: s.assignor,
+                    })
+                    .collect()
+            }
+        )
+    },
     Param {
         name: "partition.assignment.strategy",
         testid: "assignor",

@@ -42,6 +42,9 @@ pub enum Action {
     RestartConsumer(u32),
     PauseConsumer(u32),
     ResumeConsumer(u32),
+    /// Starts one more member of group `n` (0 the first; `consumers` sets the first's
+    /// count).
+    AddConsumer(u32),
     /// A setting a running cluster takes without starting over: `consumers`,
     /// `partition.assignment.strategy`, `partitions` (only up), `rate`, `keys`.
     Set(String, String),
@@ -65,11 +68,12 @@ enum Verb {
     RestartConsumer,
     PauseConsumer,
     ResumeConsumer,
+    AddConsumer,
     Set,
 }
 
 impl Verb {
-    const ALL: [Verb; 15] = [
+    const ALL: [Verb; 16] = [
         Verb::CrashBroker,
         Verb::RestartBroker,
         Verb::IsolateBroker,
@@ -84,6 +88,7 @@ impl Verb {
         Verb::RestartConsumer,
         Verb::PauseConsumer,
         Verb::ResumeConsumer,
+        Verb::AddConsumer,
         Verb::Set,
     ];
 
@@ -104,6 +109,7 @@ impl Verb {
             Verb::RestartConsumer => ("restart-consumer", "rc"),
             Verb::PauseConsumer => ("pause-consumer", "pc"),
             Verb::ResumeConsumer => ("resume-consumer", "uc"),
+            Verb::AddConsumer => ("add-consumer", "ac"),
             Verb::Set => ("set", "s"),
         }
     }
@@ -189,6 +195,7 @@ impl Action {
             Action::RestartConsumer(_) => Verb::RestartConsumer,
             Action::PauseConsumer(_) => Verb::PauseConsumer,
             Action::ResumeConsumer(_) => Verb::ResumeConsumer,
+            Action::AddConsumer(_) => Verb::AddConsumer,
             Action::Set(..) => Verb::Set,
         }
     }
@@ -206,7 +213,8 @@ impl Action {
             | Action::CrashConsumer(n)
             | Action::RestartConsumer(n)
             | Action::PauseConsumer(n)
-            | Action::ResumeConsumer(n) => n.to_string(),
+            | Action::ResumeConsumer(n)
+            | Action::AddConsumer(n) => n.to_string(),
             Action::CutLink(a, b) | Action::HealLink(a, b) => {
                 format!("{} {}", node_name(*a), node_name(*b))
             }
@@ -297,6 +305,7 @@ impl Action {
             Verb::RestartConsumer => Action::RestartConsumer(number()?),
             Verb::PauseConsumer => Action::PauseConsumer(number()?),
             Verb::ResumeConsumer => Action::ResumeConsumer(number()?),
+            Verb::AddConsumer => Action::AddConsumer(number()?),
             Verb::Set => {
                 let (k, v) = rest
                     .split_once('=')
@@ -418,6 +427,7 @@ pub fn perform(
         Action::HealLink(a, b) => apply(sim, Command::HealLink(*a, *b))?,
         Action::CrashConsumer(c) => apply(sim, Command::CrashConsumer(ConsumerId(*c)))?,
         Action::RestartConsumer(c) => apply(sim, Command::RestartConsumer(ConsumerId(*c)))?,
+        Action::AddConsumer(g) => apply(sim, Command::AddGroupConsumer { group: *g })?,
         Action::PauseConsumer(c) | Action::ResumeConsumer(c) => apply(
             sim,
             Command::PauseConsumer {
@@ -508,7 +518,7 @@ pub fn apply_live(
     let running: Vec<u32> = sim
         .consumers()
         .values()
-        .filter(|c| c.is_running())
+        .filter(|c| c.group == 0 && c.is_running())
         .map(|c| c.id.0)
         .collect();
     let want = next.consumers as usize;
@@ -604,6 +614,7 @@ mod tests {
             Action::RestartConsumer(0),
             Action::PauseConsumer(1),
             Action::ResumeConsumer(1),
+            Action::AddConsumer(2),
             Action::Set(
                 "partition.assignment.strategy".into(),
                 "cooperative-sticky".into(),

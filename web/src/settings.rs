@@ -109,6 +109,8 @@ pub struct Settings {
     pub rate: u64,
     pub keys: u64,
     pub consumers: u64,
+    /// Consumer groups reading the topic (`groups`, 1 to 3).
+    pub groups: u64,
     /// `partition.assignment.strategy` of every consumer.
     pub assignor: AssignorList,
     pub consumer_rate: u64,
@@ -290,6 +292,7 @@ impl Default for Settings {
             rate: 200,
             keys: 0,
             consumers: 2,
+            groups: 1,
             assignor: KafkaVersion::V4_0.default_assignors(),
             consumer_rate: 2_000,
             segment_bytes: 1_073_741_824,

@@ -1,5 +1,5 @@
 //! The stage's view model: a matrix with one row per partition: a column for the
-//! producer's accumulator, one per broker, and one for the consumer group; the messages
+//! producer's accumulator, one per broker, and one per consumer group; the messages
 //! in flight placed between their columns by interpolating the core's `sent_at` and
 //! `deliver_at`. Pure functions of the simulation, tested natively; nothing about motion
 //! lives in the core.
@@ -96,8 +96,8 @@ pub struct Row {
     pub accumulator: Accumulator,
     /// One entry per broker column: the replica there, if the broker holds one.
     pub cells: Vec<Option<Cell>>,
-    /// The partition in the consumer group's column.
-    pub owner: OwnerCell,
+    /// The partition in each consumer group's column, the first group's first.
+    pub owners: Vec<OwnerCell>,
 }
 
 /// A partition as the consumer group sees it.
@@ -112,10 +112,16 @@ pub struct OwnerCell {
     pub lag: Option<i64>,
 }
 
-/// The consumer group's column header.
+/// A consumer group's column header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupHead {
+    /// Its place: 0 the first group, then the others in order.
+    pub index: u32,
     pub group_id: String,
+    /// Records (the first group) or offsets (the others) it processed, and processings
+    /// of ones it had processed before.
+    pub processed: u64,
+    pub again: u64,
     /// Kafka's group state, or why there is none.
     pub state: String,
     pub generation: Option<i32>,
@@ -160,6 +166,9 @@ pub struct OffsetsPartition {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsumerCard {
     pub id: u32,
+    /// Its group's place (see [`GroupHead::index`]) and `group.id`.
+    pub group: u32,
+    pub group_id: String,
     /// `running`, `paused`, `crashed`, `closed` or `failed`.
     pub state: &'static str,
     /// Kafka's member state: unjoined, joining, syncing, stable.
@@ -317,7 +326,8 @@ pub struct Stage {
     pub partitioner: Choice,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
-    pub group: GroupHead,
+    /// Every consumer group, the first group's first.
+    pub groups: Vec<GroupHead>,
     pub consumers: std::rc::Rc<Vec<ConsumerCard>>,
     pub links: std::rc::Rc<Vec<Link>>,
     pub height_px: f64,
@@ -326,17 +336,23 @@ pub struct Stage {
 }
 
 /// The horizontal centre of a column, in percent: column 0 is the producer's, 1 to
-/// `brokers` the brokers', `brokers + 1` the consumer group's.
-pub fn column_x(column: usize, brokers: usize) -> f64 {
-    let total = PRODUCER_WEIGHT + brokers as f64 + GROUP_WEIGHT;
+/// `brokers` the brokers', then one per consumer group (`groups` of them).
+pub fn column_x(column: usize, brokers: usize, groups: usize) -> f64 {
+    let total = PRODUCER_WEIGHT + brokers as f64 + GROUP_WEIGHT * groups.max(1) as f64;
     let centre = if column == 0 {
         PRODUCER_WEIGHT / 2.0
     } else if column > brokers {
-        PRODUCER_WEIGHT + brokers as f64 + GROUP_WEIGHT / 2.0
+        let g = (column - brokers - 1) as f64;
+        PRODUCER_WEIGHT + brokers as f64 + GROUP_WEIGHT * (g + 0.5)
     } else {
         PRODUCER_WEIGHT + (column - 1) as f64 + 0.5
     };
     100.0 * centre / total
+}
+
+/// How many consumer group columns the stage has.
+pub fn group_count(sim: &Sim) -> usize {
+    1 + sim.config().other_groups.len()
 }
 
 /// The vertical centre of a partition's row (or of the header, for `None`), in pixels.
@@ -346,6 +362,9 @@ pub fn row_y(row: Option<usize>) -> f64 {
         Some(r) => HEAD_PX + ROW_PX * (r as f64 + 0.5),
     }
 }
+
+/// A partition's owner in a group: the consumer, and its position if it has one.
+type Owner = (u32, Option<i64>);
 
 /// The stage of the first topic of `sim`.
 pub fn stage(sim: &Sim) -> Stage {
@@ -382,14 +401,19 @@ pub fn stage(sim: &Sim) -> Stage {
         }
         _ => Choice::Sticky(sticky),
     };
-    let lags = sim.group_lag();
+    let group_ids: Vec<&str> = sim.config().group_ids().collect();
+    let lags: Vec<_> = group_ids.iter().map(|g| sim.group_lag_of(g)).collect();
     // Compaction leaves gaps between offsets: count what each segment keeps only then.
     let compacted = topic.spec.log.cleanup_policy != kscope_core::log::CleanupPolicy::Delete;
-    // By partition: the running consumer that owns it, and that consumer's position.
-    let mut owners: Vec<Option<(u32, Option<i64>)>> = vec![None; topic.partitions.len()];
+    // By group and partition: the running consumer that owns it, and its position.
+    let mut owners: Vec<Vec<Option<Owner>>> =
+        vec![vec![None; topic.partitions.len()]; group_ids.len()];
     for c in sim.consumers().values().filter(|c| c.is_running()) {
         for tp in c.owned.iter().filter(|tp| tp.topic.0 == 0) {
-            if let Some(slot) = owners.get_mut(tp.partition as usize) {
+            if let Some(slot) = owners
+                .get_mut(c.group as usize)
+                .and_then(|g| g.get_mut(tp.partition as usize))
+            {
                 let position = c.positions.get(tp).copied().flatten().map(|o| o.0);
                 *slot = Some((c.id.0, position));
             }
@@ -398,14 +422,22 @@ pub fn stage(sim: &Sim) -> Stage {
     let rows: Vec<Row> = (0..topic.partitions.len() as u32)
         .map(|p| {
             let tp = TopicPartition::new(kscope_core::TopicId(0), p);
-            let lag = lags.iter().find(|l| l.partition == tp);
-            let committed = lag.and_then(|l| l.committed).map(|o| o.0);
-            let owner = OwnerCell {
-                consumer: owners[p as usize].map(|o| o.0),
-                position: owners[p as usize].and_then(|o| o.1),
-                committed,
-                lag: lag.and_then(|l| l.lag),
-            };
+            let owner_cells: Vec<OwnerCell> = lags
+                .iter()
+                .zip(&owners)
+                .map(|(lags, owners)| {
+                    let lag = lags.iter().find(|l| l.partition == tp);
+                    OwnerCell {
+                        consumer: owners[p as usize].map(|o| o.0),
+                        position: owners[p as usize].and_then(|o| o.1),
+                        committed: lag.and_then(|l| l.committed).map(|o| o.0),
+                        lag: lag.and_then(|l| l.lag),
+                    }
+                })
+                .collect();
+            // The first group's committed offset and owner's position, on the leader's log.
+            let committed = owner_cells[0].committed;
+            let first_owner = owners[0][p as usize];
             let state = &topic.partitions[p as usize];
             let deque = producer.deques.get(&tp);
             let open = deque
@@ -452,7 +484,7 @@ pub fn stage(sim: &Sim) -> Stage {
                             segments: segment_blocks(&r.log, compacted),
                             committed: leader.then_some(committed).flatten(),
                             position: leader
-                                .then(|| owners[p as usize])
+                                .then_some(first_owner)
                                 .flatten()
                                 .and_then(|(c, pos)| Some((pos?, consumer_hue(c)))),
                         }
@@ -466,7 +498,7 @@ pub fn stage(sim: &Sim) -> Stage {
                 isr: state.isr.iter().map(|b| b.0).collect(),
                 accumulator,
                 cells,
-                owner,
+                owners: owner_cells,
             }
         })
         .collect();
@@ -477,7 +509,12 @@ pub fn stage(sim: &Sim) -> Stage {
         partitioner,
         columns,
         rows,
-        group: group_head(sim, &lags),
+        groups: group_ids
+            .iter()
+            .zip(&lags)
+            .enumerate()
+            .map(|(i, (g, lags))| group_head(sim, i as u32, g, lags))
+            .collect(),
         consumers: std::rc::Rc::new(consumer_cards(sim)),
         links: std::rc::Rc::new(links(sim)),
         height_px,
@@ -549,11 +586,27 @@ fn segment_blocks(log: &kscope_core::log::Log, compacted: bool) -> Vec<SegmentBl
         .collect()
 }
 
-fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead {
-    let config = &sim.config().consumer;
+fn group_head(
+    sim: &Sim,
+    index: u32,
+    group_id: &str,
+    lags: &[kscope_core::group::PartitionLag],
+) -> GroupHead {
+    let config = sim.config().group_consumer_config(index);
     let listed = config.partition_assignment_strategy;
-    let group = sim.group(&config.group_id);
-    let running = sim.consumers().values().any(|c| c.is_running());
+    let group = sim.group(group_id);
+    let running = sim
+        .consumers()
+        .values()
+        .any(|c| c.group == index && c.is_running());
+    let (processed, again) = if index == 0 {
+        let counts = sim.ledger().counts();
+        (counts.consumed, counts.redelivered)
+    } else {
+        sim.ledger()
+            .other_group(index)
+            .map_or((0, 0), |t| (t.consumed, t.redelivered))
+    };
     let state = match group {
         Some((_, g)) => g.state.name().to_string(),
         None if !running => "no consumers".to_string(),
@@ -561,6 +614,9 @@ fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead
         None => "no coordinator".to_string(),
     };
     GroupHead {
+        index,
+        processed,
+        again,
         group_id: config.group_id.clone(),
         state,
         generation: group.map(|(_, g)| g.generation),
@@ -582,13 +638,19 @@ fn group_head(sim: &Sim, lags: &[kscope_core::group::PartitionLag]) -> GroupHead
 
 fn consumer_cards(sim: &Sim) -> Vec<ConsumerCard> {
     use kscope_core::consumer::{ConsumerStatus, MemberState};
-    let leader = sim
-        .group(&sim.config().consumer.group_id)
-        .and_then(|(_, g)| g.leader.clone());
+    let group_ids: Vec<&str> = sim.config().group_ids().collect();
+    let leaders: Vec<Option<std::rc::Rc<str>>> = group_ids
+        .iter()
+        .map(|g| sim.group(g).and_then(|(_, g)| g.leader.clone()))
+        .collect();
     sim.consumers()
         .values()
         .map(|c| ConsumerCard {
             id: c.id.0,
+            group: c.group,
+            group_id: group_ids
+                .get(c.group as usize)
+                .map_or_else(String::new, |g| g.to_string()),
             state: match c.status {
                 ConsumerStatus::Running if c.paused => "paused",
                 ConsumerStatus::Running => "running",
@@ -603,7 +665,10 @@ fn consumer_cards(sim: &Sim) -> Vec<ConsumerCard> {
                 MemberState::Stable => "stable",
             },
             generation: c.generation,
-            leader: c.is_running() && leader.as_deref() == Some(&*c.member_id),
+            leader: c.is_running()
+                && leaders
+                    .get(c.group as usize)
+                    .is_some_and(|l| l.as_deref() == Some(&*c.member_id)),
             owned: c.owned.iter().map(|tp| tp.partition).collect(),
             processing: c.processing(),
             buffered: c.buffered(),
@@ -627,10 +692,13 @@ pub enum Motion {
 /// stage draws fewer under load rather than freezing).
 pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
     let brokers: Vec<u32> = sim.brokers().keys().map(|b| b.0).collect();
+    let groups = group_count(sim);
     let column = |n: NodeId| match n {
         NodeId::Producer(_) => 0,
         NodeId::Broker(b) => 1 + brokers.iter().position(|x| *x == b.0).unwrap_or(0),
-        NodeId::Consumer(_) => 1 + brokers.len(),
+        NodeId::Consumer(c) => {
+            1 + brokers.len() + sim.consumers().get(&c).map_or(0, |c| c.group as usize)
+        }
     };
     let partitions = sim.topics()[0].partitions.len();
     let row_of = |tp: Option<TopicPartition>| {
@@ -685,8 +753,8 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
                 Motion::Steps => 1.0,
             };
             let (x0, x1) = (
-                column_x(column(m.from), brokers.len()),
-                column_x(column(m.to), brokers.len()),
+                column_x(column(m.from), brokers.len(), groups),
+                column_x(column(m.to), brokers.len(), groups),
             );
             let y = row_y(row_of(tp));
             Dot {
@@ -761,7 +829,7 @@ pub fn sends(sim: &Sim, now: Instant, window: kscope_core::Duration, limit: usiz
     let partitions = sim.topics()[0].partitions.len() as u32;
     let since = now.micros().saturating_sub(window.micros());
     // Straight down from the producer's header into the chosen partition's batch bar.
-    let x = 2.0 * column_x(0, brokers) * SEND_X;
+    let x = 2.0 * column_x(0, brokers, group_count(sim)) * SEND_X;
     sim.ledger()
         .records()
         .rev()
@@ -796,18 +864,18 @@ mod tests {
     fn the_offsets_partition_is_the_coordinators_and_holds_the_commits() {
         let mut sim = crate::script::build(&crate::settings::Settings::default()).expect("valid");
         assert!(
-            stage(&sim).group.offsets.is_none(),
+            stage(&sim).groups[0].offsets.is_none(),
             "created when a group needs it"
         );
         sim.step(kscope_core::Instant::from_millis(12_000));
         let st = stage(&sim);
-        let o = st.group.offsets.expect("created by now");
+        let o = st.groups[0].offsets.clone().expect("created by now");
         assert_eq!(o.partitions, 50, "offsets.topic.num.partitions");
         assert_eq!(
             o.partition,
-            kscope_core::group::partition_for(&st.group.group_id, 50)
+            kscope_core::group::partition_for(&st.groups[0].group_id, 50)
         );
-        assert_eq!(o.leader, st.group.coordinator);
+        assert_eq!(o.leader, st.groups[0].coordinator);
         assert_eq!(o.replicas.len(), 3);
         assert!(o.high_watermark > 0 && o.high_watermark <= o.log_end_offset);
         let lags = sim.group_lag();
@@ -818,7 +886,7 @@ mod tests {
                 .find(|l| l.partition.topic.0 == 0 && l.partition.partition == *p);
             assert_eq!(lag.and_then(|l| l.committed).map(|c| c.0), Some(*off));
         }
-        assert_eq!(o.generation, Some(st.group.generation.unwrap()));
+        assert_eq!(o.generation, Some(st.groups[0].generation.unwrap()));
     }
 
     /// The painter finds a kind's look at the kind's index in the palette built from ALL.
@@ -887,10 +955,13 @@ mod tests {
             NodeId::Producer(_) | NodeId::Consumer(_) => 0,
         };
         assert!(
-            (start.x - column_x(0, 3)).abs() < 1e-9,
+            (start.x - column_x(0, 3, 1)).abs() < 1e-9,
             "starts at the producer"
         );
-        assert!((end.x - column_x(to, 3)).abs() < 1e-9, "ends at the leader");
+        assert!(
+            (end.x - column_x(to, 3, 1)).abs() < 1e-9,
+            "ends at the leader"
+        );
         assert!((middle.x - (start.x + end.x) / 2.0).abs() < 1e-6);
         assert_eq!(start.kind, DotKind::Produce);
         assert!(start.records > 0);
@@ -992,7 +1063,7 @@ mod tests {
         let mut s = sim();
         s.step(Instant::from_millis(1_000));
         for d in dots(&s, s.now(), 10_000, Motion::Steps) {
-            let ends: Vec<f64> = (0..=4).map(|c| column_x(c, 3)).collect();
+            let ends: Vec<f64> = (0..=4).map(|c| column_x(c, 3, 1)).collect();
             assert!(
                 ends.iter().any(|x| (d.x - x).abs() < 1e-9),
                 "{d:?} is between columns"
@@ -1007,5 +1078,56 @@ mod tests {
         let all = dots(&s, s.now(), 10_000, Motion::Smooth).len();
         assert!(all > 0);
         assert_eq!(dots(&s, s.now(), 1, Motion::Smooth).len(), 1);
+    }
+
+    /// `groups=3`: a column per group, each row's partition owned in each, and a member's
+    /// messages drawn to and from its own group's column.
+    #[test]
+    fn every_group_has_its_column_its_owners_and_its_messages() {
+        let (settings, problems) = crate::settings::Settings::from_query("groups=3&consumers=2");
+        assert!(problems.is_empty());
+        let mut sim = crate::script::build(&settings).unwrap();
+        sim.run_until(Instant::from_millis(20_000));
+        let st = stage(&sim);
+        let ids: Vec<&str> = st.groups.iter().map(|g| g.group_id.as_str()).collect();
+        assert_eq!(ids, ["orders-app", "audit-app", "search-indexer"]);
+        assert!(st
+            .groups
+            .iter()
+            .all(|g| g.state == "Stable" && g.members == 2));
+        for row in &st.rows {
+            assert_eq!(row.owners.len(), 3);
+            assert!(row.owners.iter().all(|o| o.consumer.is_some()));
+        }
+        // Members are numbered across the groups: c0, c1 in the first, c2, c3 in the
+        // second, c4, c5 in the third.
+        let groups: Vec<u32> = st.consumers.iter().map(|c| c.group).collect();
+        assert_eq!(groups, [0, 0, 1, 1, 2, 2]);
+        assert!(st.groups[1].processed > 0);
+        let brokers = st.columns.len();
+        let third = column_x(brokers + 3, brokers, 3);
+        let (first_broker, second_group) =
+            (column_x(1, brokers, 3), column_x(brokers + 2, brokers, 3));
+        let mut seen = 0;
+        let mut now = sim.now();
+        for _ in 0..200 {
+            now = now + kscope_core::Duration::from_millis(5);
+            sim.step(now);
+            let to_c5: Vec<u64> = sim
+                .messages_in_flight()
+                .filter(|m| m.to == NodeId::Consumer(kscope_core::ConsumerId(5)))
+                .map(|m| m.id.0)
+                .collect();
+            for d in dots(&sim, now, usize::MAX, Motion::Smooth) {
+                if to_c5.contains(&d.id) {
+                    // From a broker to the third group's column.
+                    assert!(d.x >= first_broker - 1e-9 && d.x <= third + 1e-9, "{d:?}");
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 0, "messages to c5 were drawn");
+        assert!(second_group < third);
+        assert!(column_x(brokers + 1, brokers, 3) < column_x(brokers + 3, brokers, 3));
     }
 }

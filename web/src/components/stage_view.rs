@@ -45,9 +45,10 @@ pub fn StageView(props: &StageProps) -> Html {
             (
                 "grid-template-columns",
                 format!(
-                    "minmax(0, {}fr) repeat({}, minmax(0, 1fr)) minmax(0, {}fr)",
+                    "minmax(0, {}fr) repeat({}, minmax(0, 1fr)) repeat({}, minmax(0, {}fr))",
                     stage::PRODUCER_WEIGHT,
                     st.columns.len(),
+                    st.groups.len().max(1),
                     stage::GROUP_WEIGHT
                 ),
             ),
@@ -63,8 +64,8 @@ pub fn StageView(props: &StageProps) -> Html {
                 <strong>{lang.text().producer}</strong>
                 <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(lang)}</span>
             </div>
-            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.group.coordinator == Some(c.id)} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
-            <GroupHeadView group={st.group.clone()} {lang} />
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.groups.iter().any(|g| g.coordinator == Some(c.id))} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
+            { for st.groups.iter().map(|g| html! { <GroupHeadView key={g.index} group={g.clone()} several={st.groups.len() > 1} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} window={st.log_window} {lang} /> }) }
         </div>
     }
@@ -174,17 +175,13 @@ pub fn RowView(props: &RowProps) -> Html {
     let r = &props.row;
     let a = &r.accumulator;
     let t = props.lang.text();
-    let (fill, badge) = (use_node_ref(), use_node_ref());
+    let fill = use_node_ref();
     use_css(
         fill.clone(),
         vec![(
             "transform",
             format!("scaleX({})", settings::fixed(a.fill, 2)),
         )],
-    );
-    use_css(
-        badge.clone(),
-        r.owner.consumer.map(consumer_hue).into_iter().collect(),
     );
     html! {
         <>
@@ -208,7 +205,7 @@ pub fn RowView(props: &RowProps) -> Html {
                 </span>
             </div>
             { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, props.window, props.lang)) }
-            { owner_view(r, t, badge.clone()) }
+            { for r.owners.iter().enumerate().map(|(g, o)| html! { <OwnerView key={g} partition={r.partition} group={g as u32} owner={o.clone()} lang={props.lang} /> }) }
         </>
     }
 }
@@ -228,13 +225,31 @@ fn consumer_hue(id: u32) -> (&'static str, String) {
     ("--hue", stage::consumer_hue(id).to_string())
 }
 
-/// Who owns the row's partition; `badge` is the owner's badge (its hue is set on it).
-pub(crate) fn owner_view(r: &Row, t: &i18n::Text, badge: NodeRef) -> Html {
-    let o = &r.owner;
+/// The props of [`OwnerView`].
+#[derive(Properties, PartialEq)]
+pub struct OwnerProps {
+    pub partition: u32,
+    /// The group's place (0 the first).
+    pub group: u32,
+    pub owner: stage::OwnerCell,
+    pub lang: Lang,
+}
+
+/// Who of a group owns the row's partition, the group's committed offset and lag.
+#[function_component]
+pub fn OwnerView(props: &OwnerProps) -> Html {
+    let o = &props.owner;
+    let t = props.lang.text();
+    let badge = use_node_ref();
+    use_css(
+        badge.clone(),
+        o.consumer.map(consumer_hue).into_iter().collect(),
+    );
     let text = |v: Option<i64>| v.map_or("–".to_string(), |v| v.to_string());
     html! {
         <div class={classes!("owner", o.consumer.is_none().then_some("unowned"))} data-testid="owner"
-            data-partition={r.partition.to_string()} data-consumer={o.consumer.map(|c| c.to_string()).unwrap_or_default()}
+            data-group={props.group.to_string()}
+            data-partition={props.partition.to_string()} data-consumer={o.consumer.map(|c| c.to_string()).unwrap_or_default()}
             data-committed={o.committed.map(|c| c.to_string()).unwrap_or_default()} data-lag={o.lag.map(|c| c.to_string()).unwrap_or_default()}>
             if let Some(c) = o.consumer {
                 <span class="badge" ref={badge} title={t.owner_title}>{format!("▲ c{c}")}</span>
@@ -288,10 +303,15 @@ pub fn Links(props: &LinksProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct GroupHeadProps {
     pub group: GroupHead,
+    /// There are several groups: each says what it processed, and a group after the
+    /// first has a button that starts one more member.
+    pub several: bool,
+    pub locked: bool,
     pub lang: Lang,
+    pub dispatch: Callback<Msg>,
 }
 
-/// The consumer group's column header.
+/// A consumer group's column header.
 #[function_component]
 pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
     let g = &props.group;
@@ -308,16 +328,45 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
     } else {
         t.cooperative
     };
-    html! {
-        <div class="head group-head" data-testid="group" data-state={g.state.clone()}>
-            <div class="title fit"><strong>{format!("{} {}", t.group, g.group_id)}</strong></div>
-            <div class="status fit">
-                {state}
-                { g.generation.map(|n| format!(" · {} {n}", t.generation)).unwrap_or_default() }
-                {format!(" · {} · {} {}", crate::i18n::members(props.lang, g.members), t.lag, g.total_lag)}
+    let index = g.index;
+    let add = props
+        .dispatch
+        .reform(move |_| Msg::Act(Action::AddConsumer(index)));
+    let members = crate::i18n::members(props.lang, g.members);
+    let generation = g
+        .generation
+        .map(|n| format!(" · {} {n}", t.generation))
+        .unwrap_or_default();
+    if !props.several {
+        return html! {
+            <div class="head group-head" data-testid="group" data-group={g.index.to_string()} data-group-id={g.group_id.clone()} data-state={g.state.clone()}>
+                <div class="title fit"><strong>{format!("{} {}", t.group, g.group_id)}</strong></div>
+                <div class="status fit">
+                    {format!("{state}{generation} · {members} · {} {}", t.lag, g.total_lag)}
+                </div>
+                <div class="meta fit" title={format!("partition.assignment.strategy={}", g.listed)}>
+                    {format!("{} · {}", g.assignor, protocol)}
+                </div>
             </div>
+        };
+    }
+    // Several groups share the width: shorter lines, the member count on the title.
+    html! {
+        <div class="head group-head several" data-testid="group" data-group={g.index.to_string()} data-group-id={g.group_id.clone()} data-state={g.state.clone()}
+            title={format!("{} {} · {members}", t.group, g.group_id)}>
+            <div class="title fit"><strong>{g.group_id.clone()}</strong></div>
+            <div class="status fit">{format!("{state}{generation} · {} {}", t.lag, g.total_lag)}</div>
             <div class="meta fit" title={format!("partition.assignment.strategy={}", g.listed)}>
                 {format!("{} · {}", g.assignor, protocol)}
+            </div>
+            <div class="meta fit processed-line">
+                <span data-testid="group-processed" data-processed={g.processed.to_string()} data-again={g.again.to_string()}>
+                    {format!("{} {} · {} {}", t.processed, g.processed, t.again, g.again)}
+                </span>
+                if g.index > 0 {
+                    <button class="add-member" data-testid="add-consumer" data-group={g.index.to_string()} disabled={props.locked}
+                        onclick={add} title={t.add_consumer} aria-label={format!("{} ({})", t.add_consumer, g.group_id)}>{"+"}</button>
+                }
             </div>
         </div>
     }
@@ -381,6 +430,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
             </section>
         };
     }
+    let several = props.cards.iter().any(|c| c.group > 0);
     html! {
         <section class="consumers" ref={section} aria-label={t.consumers_label}>
             { for props.cards.iter().map(|c| {
@@ -391,11 +441,12 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                 let pause = if c.state == "paused" { t.resume_consumer } else { t.pause_consumer };
                 html! {
                     <div class={classes!("consumer-card", c.state)} data-testid="consumer"
-                        data-consumer={id.to_string()} data-state={c.state}>
+                        data-consumer={id.to_string()} data-group={c.group.to_string()} data-state={c.state}>
                         <div class="title">
                             <span class="shape" aria-hidden="true">{"▲"}</span>
                             <strong>{format!("{} c{id}", t.consumer)}</strong>
                             if c.leader { <span class="leader-tag" title={t.group_leader_title}>{t.group_leader}</span> }
+                            if several { <span class="group-tag">{c.group_id.clone()}</span> }
                         </div>
                         <div class="meta">
                             if alive {
