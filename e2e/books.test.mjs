@@ -69,7 +69,7 @@ test('kafka.version=2.8 opens with acks=1, no idempotence and linger.ms 0, each 
     assert.equal(await output('linger-ms'), '0');
     assert.equal(await page.getByTestId('idempotence').isChecked(), false);
     const marks = await page.getByTestId('version-default').evaluateAll((els) => els.map((e) => [e.dataset.param, e.textContent]));
-    assert.deepEqual(marks.map(([p]) => p).sort(), ['acks', 'enable.idempotence', 'linger.ms', 'partitioner', 'session.timeout.ms']);
+    assert.deepEqual(marks.map(([p]) => p).sort(), ['acks', 'enable.idempotence', 'linger.ms', 'partition.assignment.strategy', 'partitioner', 'session.timeout.ms']);
     assert.ok(marks.some(([p, t]) => p === 'acks' && t === 'default in 2.8: 1 (4.0: all)'), JSON.stringify(marks));
     await page.locator('label:has([data-testid=acks])').screenshot({ path: join(screenshots, 'kafka-2-8-acks.png') });
     await page.getByTestId('kafka-version').selectOption('4.0');
@@ -98,6 +98,11 @@ test("every client setting of a Kafka study is on the panel, folded under the co
     await page.getByTestId('more-producer').locator('summary').click();
     await page.getByTestId('compression-type').selectOption('zstd');
     await page.waitForFunction(() => location.search.includes('compression.type=zstd'));
+    // The codec's CPU, on both sides, at lzbench's speeds.
+    await page.waitForFunction(() => {
+      const cpu = document.querySelector('[data-testid=compression-cpu]');
+      return cpu && Number(cpu.dataset.producer) > 0 && Number(cpu.dataset.consumers) > 0;
+    }, null, { timeout: 30000 });
     await page.getByTestId('more-consumer').locator('summary').click();
     await page.getByTestId('enable-auto-commit').uncheck();
     await page.waitForFunction(() => location.search.includes('enable.auto.commit=false'));

@@ -449,6 +449,7 @@ impl Broker {
             base_offset: base,
             last_offset_delta: batch.records.len() as u32 - 1,
             size_bytes: batch.size_bytes,
+            compression: batch.compression,
             max_timestamp_ms: batch.max_timestamp_ms,
             leader_epoch: replica.leader_epoch,
             batch_id: batch.id,

@@ -734,6 +734,7 @@ impl Broker {
             base_offset: base,
             last_offset_delta: count - 1,
             size_bytes: crate::record::RECORD_BATCH_OVERHEAD + 60 * count,
+            compression: crate::record::CompressionType::None,
             max_timestamp_ms: now_ms,
             leader_epoch: r.leader_epoch,
             batch_id: crate::ids::BatchId(u64::MAX),

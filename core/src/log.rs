@@ -104,6 +104,9 @@ pub struct StoredBatch {
     /// even after compaction removed records from it.
     pub last_offset_delta: u32,
     pub size_bytes: u32,
+    /// The codec of its `attributes` (the producer's `compression.type`; kscope's brokers
+    /// keep batches as the producer wrote them, as `compression.type=producer` does).
+    pub compression: crate::record::CompressionType,
     pub max_timestamp_ms: i64,
     /// `partitionLeaderEpoch`: the epoch of the leader that appended it.
     pub leader_epoch: LeaderEpoch,

@@ -22,6 +22,8 @@ pub struct FrozenBatch {
     pub partition: TopicPartition,
     pub records: Rc<[StoredRecord]>,
     pub size_bytes: u32,
+    /// The codec of its `attributes`.
+    pub compression: crate::record::CompressionType,
     pub max_timestamp_ms: i64,
     /// -1 unless the producer is idempotent.
     pub producer_id: i64,

@@ -846,6 +846,7 @@ fn accumulator_case(id: &str, case: &Value, t: &mut Tally) {
 
 fn batch(base: i64, records: u32, size: u32, ts: i64) -> StoredBatch {
     StoredBatch {
+        compression: kscope_core::record::CompressionType::None,
         base_offset: Offset(base),
         last_offset_delta: records - 1,
         size_bytes: size,

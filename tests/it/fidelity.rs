@@ -379,6 +379,7 @@ fn a_log_read_stops_at_the_segment_that_yields_data() {
         }]);
         log.append(
             StoredBatch {
+                compression: kscope_core::record::CompressionType::None,
                 base_offset: Offset(i),
                 last_offset_delta: 0,
                 size_bytes: 300,
@@ -428,6 +429,7 @@ fn batches_from_an_offset_are_those_a_scan_finds() {
             .collect();
         log.append(
             StoredBatch {
+                compression: kscope_core::record::CompressionType::None,
                 base_offset: Offset(next),
                 last_offset_delta: n - 1,
                 size_bytes: 170,
@@ -673,6 +675,7 @@ fn append_keyed(log: &mut log::Log, key: &str, tombstone: bool, now_ms: i64) -> 
     }]);
     log.append(
         log::StoredBatch {
+            compression: kscope_core::record::CompressionType::None,
             base_offset: offset,
             last_offset_delta: 0,
             size_bytes: 100,

@@ -41,6 +41,9 @@ pub struct ViewModel {
     /// The idempotent producer's id and epoch, once it has them; `None` when the producer
     /// is not idempotent.
     pub producer_id: Option<Option<(i64, i16)>>,
+    /// With a `compression.type`: the share of one core the producer spent compressing
+    /// and the consumers decompressing since the run began, in percent.
+    pub compression_cpu: Option<(f64, f64)>,
 }
 
 /// Computes the readouts of `sim`.
@@ -67,6 +70,17 @@ pub fn view_model(sim: &Sim) -> ViewModel {
             .producer()
             .idempotent
             .then_some(sim.producer().idempotence.producer_id),
+        compression_cpu: {
+            let codec = sim.config().producer.compression_type;
+            let elapsed_ns = sim.now().micros().max(1) as f64 * 1_000.0;
+            let consumers: u64 = sim.consumers().values().map(|c| c.decompression_ns).sum();
+            (codec != kscope_core::record::CompressionType::None).then(|| {
+                (
+                    100.0 * sim.producer().compression_ns as f64 / elapsed_ns,
+                    100.0 * consumers as f64 / elapsed_ns,
+                )
+            })
+        },
     }
 }
 

@@ -48,6 +48,14 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                     <span data-testid="latency-p99">{ms(r.latency_p99_ms)}</span>{" ms"}
                 </span>
             </div>
+            if let Some((producer, consumers)) = vm.compression_cpu {
+                <div class="clock" title={t.compression_cpu_title}>
+                    <span class="label">{t.compression_cpu}</span>
+                    <span class="value small" data-testid="compression-cpu" data-producer={settings::fixed(producer, 3)} data-consumers={settings::fixed(consumers, 3)}>
+                        {format!("{}% / {}% {}", settings::fixed(producer, 2), settings::fixed(consumers, 2), t.of_a_core)}
+                    </span>
+                </div>
+            }
             <section class="ledger" aria-label={t.ledger_label}>
                 { counter(t.sent, "ledger-sent", vm.sent, "") }
                 { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good") }
