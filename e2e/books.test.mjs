@@ -168,6 +168,14 @@ test('groups: each consumer group has its column, its members, its offsets and l
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=consumer][data-group="2"]').length === 3);
     assert.equal(await members('1'), 2);
     assert.equal(await members('0'), 2);
+    // audit-app moves to cooperative-sticky, live: its members restart with the new list
+    // (the group empties, so the coordinator takes it); the others keep range.
+    const before = Number(await page.getByTestId('sim-time').textContent());
+    await page.locator('[data-testid=group-assignor][data-group="1"]').selectOption('cooperative-sticky');
+    await page.waitForFunction(() => location.search.includes('audit-app.partition.assignment.strategy=cooperative-sticky'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=group][data-group="1"]')?.dataset.assignor === 'cooperative-sticky', null, { timeout: 60000 });
+    assert.ok(Number(await page.getByTestId('sim-time').textContent()) > before, 'the run went on');
+    assert.equal(await page.locator('[data-testid=group][data-group="2"]').getAttribute('data-assignor'), 'range');
     await page.locator('.stage').screenshot({ path: join(screenshots, 'three-groups.png') });
     assert.ok(new URL(page.url()).searchParams.get('groups') === '3');
     assert.deepEqual(errors, []);

@@ -206,6 +206,10 @@ impl Consumer {
         self.requests.iter().any(|(_, _, k)| test(k))
     }
     /// Partitions being processed or buffered, for the stage.
+    /// Counts its process's stops and starts: 0 for the first process, never stopped.
+    pub fn incarnation(&self) -> u32 {
+        self.incarnation
+    }
     pub fn processing(&self) -> usize {
         self.processing.as_ref().map_or(0, |p| p.records.len())
     }

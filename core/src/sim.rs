@@ -97,6 +97,11 @@ pub enum Command {
     AddGroupConsumer {
         group: u32,
     },
+    /// [`Command::SetAssignor`] for group `group` (0 is the first).
+    SetGroupAssignor {
+        group: u32,
+        assignors: crate::assignor::AssignorList,
+    },
     /// Restarts one consumer's process (closing it first if it runs) with its own
     /// `partition.assignment.strategy`: one step of a rolling bounce.
     RestartConsumerWith {
@@ -535,21 +540,9 @@ impl Sim {
                     }
                 }
             }
-            Command::SetAssignor(list) => {
-                // A consumer's configuration is fixed for its life: the application is
-                // redeployed with the new list, every running member closed and started
-                // again at once (a member restarted alone would meet members that still
-                // list the old assignors, see `AssignorList::supported_by`).
-                self.config.consumer.partition_assignment_strategy = list;
-                let ids: Vec<ConsumerId> = self
-                    .consumers
-                    .values()
-                    .filter(|c| c.group == 0 && c.is_running() && c.assignor != list)
-                    .map(|c| c.id)
-                    .collect();
-                for c in ids {
-                    self.redeploy_consumer(c, list);
-                }
+            Command::SetAssignor(list) => self.set_group_assignor(0, list)?,
+            Command::SetGroupAssignor { group, assignors } => {
+                self.set_group_assignor(group, assignors)?
             }
             Command::RestartConsumerWith {
                 consumer,
@@ -583,6 +576,37 @@ impl Sim {
     pub(crate) fn start_consumer(&mut self, id: ConsumerId, group: u32, incarnation: u32) {
         let cfg = self.config.group_consumer_config(group);
         self.start_consumer_with(id, group, incarnation, cfg);
+    }
+
+    /// A consumer's configuration is fixed for its life: group `group`'s application is
+    /// redeployed with the new list, every running member closed and started again at
+    /// once (a member restarted alone would meet members that still list the old
+    /// assignors, see `AssignorList::supported_by`).
+    fn set_group_assignor(
+        &mut self,
+        group: u32,
+        list: crate::assignor::AssignorList,
+    ) -> Result<(), CommandError> {
+        match (group as usize).checked_sub(1) {
+            None => self.config.consumer.partition_assignment_strategy = list,
+            Some(i) => {
+                let spec =
+                    self.config.other_groups.get_mut(i).ok_or_else(|| {
+                        CommandError(alloc::format!("There is no group {group}."))
+                    })?;
+                spec.partition_assignment_strategy = list;
+            }
+        }
+        let ids: Vec<ConsumerId> = self
+            .consumers
+            .values()
+            .filter(|c| c.group == group && c.is_running() && c.assignor != list)
+            .map(|c| c.id)
+            .collect();
+        for c in ids {
+            self.redeploy_consumer(c, list);
+        }
+        Ok(())
     }
 
     /// A new member of group `group`.

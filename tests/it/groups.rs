@@ -725,3 +725,49 @@ fn two_groups_cannot_share_a_group_id() {
     let err = Sim::new(config, 1).unwrap_err();
     assert_eq!(err.config, "group.id");
 }
+
+#[test]
+fn a_groups_assignor_changes_for_its_members_only() {
+    let mut config = group_config(6, 2);
+    config.consumer.partition_assignment_strategy = AssignorKind::Range.into();
+    config.other_groups = vec![config::GroupSpec {
+        group_id: "audit-app".into(),
+        consumers: 2,
+        partition_assignment_strategy: AssignorKind::Range.into(),
+    }];
+    let mut sim = Sim::new(config, 2).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 15_000, &mut trace);
+    sim.apply(
+        ms(15_000),
+        Command::SetGroupAssignor {
+            group: 1,
+            assignors: AssignorKind::CooperativeSticky.into(),
+        },
+    )
+    .unwrap();
+    run(&mut sim, 40_000, &mut trace);
+    assert_eq!(
+        sim.group("audit-app").unwrap().1.protocol,
+        Some(AssignorKind::CooperativeSticky)
+    );
+    assert_eq!(
+        sim.group("orders-app").unwrap().1.protocol,
+        Some(AssignorKind::Range)
+    );
+    // The first group's members were not restarted.
+    assert!(sim
+        .consumers()
+        .values()
+        .filter(|c| c.group == 0)
+        .all(|c| c.incarnation() == 0));
+    assert!(sim
+        .apply(
+            ms(40_000),
+            Command::SetGroupAssignor {
+                group: 2,
+                assignors: AssignorKind::Range.into()
+            }
+        )
+        .is_err());
+}

@@ -270,6 +270,12 @@ macro_rules! hidden_param {
     };
 }
 
+/// The settings of the second and third groups' `partition.assignment.strategy`.
+pub(crate) const GROUP_ASSIGNOR_PARAMS: [&str; 2] = [
+    "audit-app.partition.assignment.strategy",
+    "search-indexer.partition.assignment.strategy",
+];
+
 /// Settings that only change how the page looks configure nothing.
 fn no_config(_: &Settings, _: &mut SimConfig) {}
 
@@ -281,7 +287,7 @@ const PARTITIONERS: &[&str] = &["builtin", "roundrobin", "uniformsticky", "defau
 /// The assignor lists the select offers: each assignor alone, Kafka's default since 3.0,
 /// and the first step of the two-bounce upgrade to cooperative-sticky (KIP-429). The URL
 /// takes any list.
-const ASSIGNORS: &[&str] = &[
+pub(crate) const ASSIGNORS: &[&str] = &[
     "range",
     "roundrobin",
     "sticky",
@@ -598,10 +604,11 @@ pub const PARAMS: &[Param] = &[
                 c.other_groups = kscope_core::config::OTHER_GROUP_IDS
                     .iter()
                     .take(s.groups.saturating_sub(1) as usize)
-                    .map(|id| kscope_core::config::GroupSpec {
+                    .zip(s.group_assignors)
+                    .map(|(id, assignors)| kscope_core::config::GroupSpec {
                         group_id: (*id).into(),
                         consumers: s.consumers as u32,
-                        partition_assignment_strategy: s.assignor,
+                        partition_assignment_strategy: assignors,
                     })
                     .collect()
             }
@@ -628,6 +635,36 @@ pub const PARAMS: &[Param] = &[
             RebalanceProtocol::Cooperative => t.cooperative,
         }),
         configure: |s, c| c.consumer.partition_assignment_strategy = s.assignor,
+    },
+    // The other groups' assignors (`GROUP_ASSIGNOR_PARAMS`), set in their columns' headers (live: the group's
+    // members are restarted with the new list).
+    Param {
+        live: true,
+        ..hidden_param!(
+            "audit-app.partition.assignment.strategy",
+            InUrl::Changed,
+            |s| s.group_assignors[0].name(),
+            |s, v| {
+                s.group_assignors[0] = AssignorList::parse(v).map_err(Expected::Kafka)?;
+                Ok(())
+            },
+            || Fallback::Value("range,cooperative-sticky".into()),
+            no_config
+        )
+    },
+    Param {
+        live: true,
+        ..hidden_param!(
+            "search-indexer.partition.assignment.strategy",
+            InUrl::Changed,
+            |s| s.group_assignors[1].name(),
+            |s, v| {
+                s.group_assignors[1] = AssignorList::parse(v).map_err(Expected::Kafka)?;
+                Ok(())
+            },
+            || Fallback::Value("range,cooperative-sticky".into()),
+            no_config
+        )
     },
     // Records per second each consumer's application processes (not a Kafka setting:
     // how fast the consuming application is).
@@ -1252,6 +1289,14 @@ mod tests {
                 ),
                 (
                     "partition.assignment.strategy",
+                    ("range".to_string(), "range,cooperative-sticky".to_string())
+                ),
+                (
+                    "audit-app.partition.assignment.strategy",
+                    ("range".to_string(), "range,cooperative-sticky".to_string())
+                ),
+                (
+                    "search-indexer.partition.assignment.strategy",
                     ("range".to_string(), "range,cooperative-sticky".to_string())
                 ),
                 (

@@ -515,6 +515,20 @@ pub fn apply_live(
         sim.apply(now, Command::SetAssignor(next.assignor))
             .map_err(|e| e.to_string())?;
     }
+    for (i, (a, b)) in next
+        .group_assignors
+        .iter()
+        .zip(&settings.group_assignors)
+        .enumerate()
+    {
+        if a != b && i + 1 < next.groups as usize {
+            let command = Command::SetGroupAssignor {
+                group: i as u32 + 1,
+                assignors: *a,
+            };
+            sim.apply(now, command).map_err(|e| e.to_string())?;
+        }
+    }
     let running: Vec<u32> = sim
         .consumers()
         .values()

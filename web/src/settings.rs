@@ -111,6 +111,9 @@ pub struct Settings {
     pub consumers: u64,
     /// Consumer groups reading the topic (`groups`, 1 to 3).
     pub groups: u64,
+    /// `partition.assignment.strategy` of the second and third groups
+    /// (`audit-app.partition.assignment.strategy`, `search-indexer.…`).
+    pub group_assignors: [AssignorList; 2],
     /// `partition.assignment.strategy` of every consumer.
     pub assignor: AssignorList,
     pub consumer_rate: u64,
@@ -202,8 +205,10 @@ impl Settings {
         if self.partitioner == old.default_partitioner() {
             self.partitioner = version.default_partitioner();
         }
-        if self.assignor == old.default_assignors() {
-            self.assignor = version.default_assignors();
+        for a in core::iter::once(&mut self.assignor).chain(self.group_assignors.iter_mut()) {
+            if *a == old.default_assignors() {
+                *a = version.default_assignors();
+            }
         }
         if self.session_timeout_ms == old.default_session_timeout_ms() {
             self.session_timeout_ms = version.default_session_timeout_ms();
@@ -293,6 +298,7 @@ impl Default for Settings {
             keys: 0,
             consumers: 2,
             groups: 1,
+            group_assignors: [KafkaVersion::V4_0.default_assignors(); 2],
             assignor: KafkaVersion::V4_0.default_assignors(),
             consumer_rate: 2_000,
             segment_bytes: 1_073_741_824,

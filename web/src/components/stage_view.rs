@@ -333,6 +333,20 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
         .dispatch
         .reform(move |_| Msg::Act(Action::AddConsumer(index)));
     let members = crate::i18n::members(props.lang, g.members);
+    let param = crate::params::GROUP_ASSIGNOR_PARAMS
+        .get((g.index as usize).wrapping_sub(1))
+        .copied();
+    let on_assignor = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |e: Event| {
+            if let Some(name) = param {
+                let value = e
+                    .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value();
+                dispatch.emit(Msg::SetParam(name, value));
+            }
+        })
+    };
     let generation = g
         .generation
         .map(|n| format!(" · {} {n}", t.generation))
@@ -352,21 +366,42 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
     }
     // Several groups share the width: shorter lines, the member count on the title.
     html! {
-        <div class="head group-head several" data-testid="group" data-group={g.index.to_string()} data-group-id={g.group_id.clone()} data-state={g.state.clone()}
+        <div class="head group-head several" data-testid="group" data-group={g.index.to_string()} data-group-id={g.group_id.clone()} data-state={g.state.clone()} data-assignor={g.assignor.clone()}
             title={format!("{} {} · {members}", t.group, g.group_id)}>
-            <div class="title fit"><strong>{g.group_id.clone()}</strong></div>
-            <div class="status fit">{format!("{state}{generation} · {} {}", t.lag, g.total_lag)}</div>
-            <div class="meta fit" title={format!("partition.assignment.strategy={}", g.listed)}>
-                {format!("{} · {}", g.assignor, protocol)}
-            </div>
-            <div class="meta fit processed-line">
-                <span data-testid="group-processed" data-processed={g.processed.to_string()} data-again={g.again.to_string()}>
-                    {format!("{} {} · {} {}", t.processed, g.processed, t.again, g.again)}
-                </span>
+            <div class="title fit group-title">
+                <strong>{g.group_id.clone()}</strong>
                 if g.index > 0 {
                     <button class="add-member" data-testid="add-consumer" data-group={g.index.to_string()} disabled={props.locked}
                         onclick={add} title={t.add_consumer} aria-label={format!("{} ({})", t.add_consumer, g.group_id)}>{"+"}</button>
                 }
+            </div>
+            <div class="status fit">{format!("{state}{generation}")}</div>
+            if g.index > 0 {
+                // Each group after the first lists its own assignors (the first's are the
+                // panel's `partition.assignment.strategy`); the one chosen is in the title.
+                <label class="meta fit group-assignor" title={format!("{} · {}", g.assignor, protocol)}>
+                    <select data-testid="group-assignor" data-group={g.index.to_string()} disabled={props.locked}
+                        aria-label={format!("partition.assignment.strategy ({})", g.group_id)} onchange={on_assignor}>
+                        { for crate::params::ASSIGNORS.iter().map(|n| html! {
+                            <option value={*n} selected={*n == g.listed}>{*n}</option>
+                        }) }
+                        if !crate::params::ASSIGNORS.contains(&g.listed.as_str()) {
+                            <option value={g.listed.clone()} selected=true>{g.listed.clone()}</option>
+                        }
+                    </select>
+                    // Kafka's names of the rebalance protocols, short for a narrow column.
+                    <span class="protocol">{g.protocol}</span>
+                </label>
+            } else {
+                <div class="meta fit" title={format!("partition.assignment.strategy={}", g.listed)}>
+                    {format!("{} · {}", g.assignor, protocol)}
+                </div>
+            }
+            <div class="meta fit">
+                <span data-testid="group-processed" data-processed={g.processed.to_string()} data-again={g.again.to_string()}
+                    title={format!("{} {} · {} {} · {} {}", t.lag, g.total_lag, t.processed, g.processed, t.again, g.again)}>
+                    {format!("{} {} · {} {} · {} {}", t.lag, g.total_lag, t.processed, g.processed, t.again, g.again)}
+                </span>
             </div>
         </div>
     }
