@@ -389,6 +389,9 @@ pub struct Workload {
     pub value_bytes: u32,
     /// The topic it writes to (an index into [`SimConfig::topics`]).
     pub topic: u32,
+    /// How many topics, from `topic` on, it writes to: each record to the next in turn
+    /// (at least 1).
+    pub topics: u32,
     /// How the application calls `send()` (not a Kafka setting).
     pub send_mode: SendMode,
 }
@@ -400,6 +403,7 @@ impl Default for Workload {
             keys: 0,
             value_bytes: 100,
             topic: 0,
+            topics: 1,
             send_mode: SendMode::Async,
         }
     }
@@ -704,7 +708,8 @@ impl SimConfig {
         for t in &self.topics {
             t.validate(self.brokers)?;
         }
-        if self.workload.topic as usize >= self.topics.len() && self.workload.rate > 0 {
+        let last = self.workload.topic as usize + self.workload.topics.max(1) as usize - 1;
+        if last >= self.topics.len() && self.workload.rate > 0 {
             return Err(ConfigError::new(
                 "topic",
                 format!(

@@ -133,6 +133,8 @@ pub struct Sim {
     /// The next producer id the (idealised) controller hands out.
     pub(crate) next_producer_id: i64,
     pub(crate) workload_carry: u64,
+    /// The workload's next record goes to its topic this many after its first.
+    pub(crate) workload_next_topic: u32,
     pub(crate) workload_scheduled: bool,
     /// With `SendMode::Sync`: the record whose result the application's `get()` waits for.
     pub(crate) workload_waiting: Option<crate::ids::RecordId>,
@@ -171,6 +173,7 @@ impl Sim {
             unclean_elections: 0,
             next_producer_id: 0,
             workload_carry: 0,
+            workload_next_topic: 0,
             workload_scheduled: false,
             workload_waiting: None,
             consumers: VecMap::new(),
@@ -479,11 +482,9 @@ impl Sim {
                 self.cx.network.set_latency(a, b, latency);
             }
             Command::SetWorkload(w) => {
-                if w.rate > 0 && w.topic as usize >= self.topics.len() {
-                    return Err(CommandError(alloc::format!(
-                        "There is no topic {}.",
-                        w.topic
-                    )));
+                let last = w.topic as usize + w.topics.max(1) as usize - 1;
+                if w.rate > 0 && last >= self.topics.len() {
+                    return Err(CommandError(alloc::format!("There is no topic {last}.")));
                 }
                 self.config.workload = w;
                 self.schedule_workload();

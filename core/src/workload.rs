@@ -2,7 +2,7 @@
 //! keys drawn from the seeded generator, and stops creating records while `send()`
 //! blocks on `buffer.memory` (the application's send loop runs on one thread). With
 //! `SendMode::Sync` it also waits for each record's result (`send().get()`) before the
-//! next `send()`.
+//! next `send()`. With several topics it sends each record to the next topic in turn.
 
 use alloc::vec::Vec;
 
@@ -68,8 +68,10 @@ impl Sim {
                         Some(self.app_producer().workload_key(i))
                     }
                 };
+                let topic = w.topic + self.workload_next_topic % w.topics.max(1);
+                self.workload_next_topic = (self.workload_next_topic + 1) % w.topics.max(1);
                 let record = ProduceRecord {
-                    topic: TopicId(w.topic),
+                    topic: TopicId(topic),
                     partition: None,
                     key,
                     value_len: Some(w.value_bytes),

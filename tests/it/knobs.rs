@@ -218,3 +218,43 @@ fn compression_type_shrinks_the_batches_and_costs_cpu_on_both_sides() {
     let ratio = gzip_read as f64 / lz4_read as f64;
     assert!((9.0..12.5).contains(&ratio), "{ratio}");
 }
+
+#[test]
+fn the_application_writes_to_several_topics_in_turn_each_with_its_own_settings() {
+    use kscope_core::{TopicId, TopicSpec};
+    let mut config = kscope_tests::cluster(3, 3, 3, 2);
+    let mut payments = TopicSpec::new("payments", 6, 2);
+    payments.min_insync_replicas = 1;
+    config.topics.push(payments);
+    config.topics.push(TopicSpec::new("shipments", 1, 1));
+    config.workload.rate = 300;
+    config.workload.topics = 3;
+    let mut sim = Sim::new(config, 4).unwrap();
+    run_checked(&mut sim, ms(10_000));
+    let per_topic: Vec<usize> = (0..3)
+        .map(|t| {
+            sim.ledger()
+                .records()
+                .filter(|r| r.partition.topic == TopicId(t) && r.offset.is_some())
+                .count()
+        })
+        .collect();
+    let total: usize = per_topic.iter().sum();
+    assert!(total > 2_500, "{per_topic:?}");
+    for n in &per_topic {
+        assert!(
+            n.abs_diff(total / 3) <= 2,
+            "each record to the next topic: {per_topic:?}"
+        );
+    }
+    let layout: Vec<(usize, usize)> = sim
+        .topics()
+        .iter()
+        .map(|t| (t.partitions.len(), t.partitions[0].replicas.len()))
+        .collect();
+    assert_eq!(layout, [(3, 3), (6, 2), (1, 1)]);
+    // A workload past the last topic is refused.
+    let mut w = sim.config().workload.clone();
+    w.topics = 4;
+    assert!(sim.apply(ms(10_000), Command::SetWorkload(w)).is_err());
+}
