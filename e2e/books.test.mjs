@@ -183,3 +183,35 @@ test('groups: each consumer group has its column, its members, its offsets and l
     await close();
   }
 });
+
+test('topics: the application writes to several topics, the stage shows one at a time, each with its own partitions, replication factor and min.insync.replicas', async () => {
+  const { page, errors, close } = await open('?topics=3&rate=600', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.getByTestId('topic-bar').waitFor();
+    assert.deepEqual(await page.getByTestId('topic-tab').evaluateAll((els) => els.map((e) => e.dataset.topic)), ['orders', 'payments', 'shipments']);
+    await page.locator('[data-testid=topic-tab][data-topic=payments]').click();
+    await page.waitForFunction(() => location.search.includes('topic=payments'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=accumulator] strong')?.textContent === 'payments-0');
+    // payments gets 4 partitions and 2 replicas: a new run, with the new layout.
+    await page.getByTestId('topic-partitions').fill('4');
+    await page.getByTestId('topic-partitions').dispatchEvent('change');
+    await page.waitForFunction(() => location.search.includes('payments.partitions=4'));
+    await page.getByTestId('topic-replication-factor').fill('2');
+    await page.getByTestId('topic-replication-factor').dispatchEvent('change');
+    await page.waitForFunction(() => location.search.includes('payments.replication.factor=2'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=accumulator]').length === 4);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=replica]')].length === 8);
+    // The group reads orders: on payments its column says so.
+    assert.equal(await page.locator('[data-testid=owner][data-subscribed=false]').count(), 4);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-acked]')?.textContent) > 300);
+    await page.locator('main.stage-wrap').screenshot({ path: join(screenshots, 'topics-payments.png') });
+    // A replication factor above the brokers is Kafka's error, in the page.
+    await page.getByTestId('topic-replication-factor').fill('5');
+    await page.getByTestId('topic-replication-factor').dispatchEvent('change');
+    await page.getByTestId('notice').first().waitFor();
+    assert.match(await page.getByTestId('notice').first().textContent(), /replication factor/i);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -94,6 +94,11 @@ pub struct Text {
     pub consumers: &'static str,
     /// The label of `groups`.
     pub groups_label: &'static str,
+    /// The label of `topics`, the topic bar's, and a group's cell on a topic it does not
+    /// read.
+    pub topics_label: &'static str,
+    pub topic_bar: &'static str,
+    pub not_subscribed: &'static str,
     pub consumer_rate: &'static str,
     pub eager: &'static str,
     /// Said beside the KIP-480 partitioners, which Kafka 4.0 removed.
@@ -310,6 +315,9 @@ pub static EN: Text = Text {
     distinct_keys: "distinct keys (0 = none)",
     consumers: "consumers",
     groups_label: "consumer groups",
+    topics_label: "topics",
+    topic_bar: "The stage shows topic",
+    not_subscribed: "not subscribed",
     consumer_rate: "records/s each consumer processes",
     eager: "eager rebalancing",
     removed_in_4_0: "Kafka 3.x only: removed in 4.0",
@@ -517,6 +525,9 @@ pub static KO: Text = Text {
     distinct_keys: "서로 다른 키 수 (0 = 키 없음)",
     consumers: "컨슈머 수",
     groups_label: "컨슈머 그룹 수",
+    topics_label: "토픽 수",
+    topic_bar: "무대에 보이는 토픽",
+    not_subscribed: "구독 안 함",
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
     eager: "eager 리밸런스",
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",

@@ -49,7 +49,7 @@ use browser::{
 use components::stage_view::legend;
 use components::{
     CaptionBar, Charts, ConsumerCards, Controls, EventLog, Links, Losses, OffsetsView, Readouts,
-    Same, StageView, TimelineBar,
+    Same, StageView, TimelineBar, TopicBar,
 };
 
 /// The stage is drawn at most this often (wall milliseconds): 30 frames a second are
@@ -611,6 +611,9 @@ impl Component for App {
                         if !settings.embed {
                             <p class="scroll-hint" aria-hidden="true">{t.scroll_hint}</p>
                         }
+                        if settings.topics > 1 {
+                            <TopicBar settings={settings.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
+                        }
                         <div class="stage-box">
                             <StageView stage={Same(st.clone())} {locked} {lang} dispatch={self.dispatch.clone()} />
                             // Drawn by `draw_dots` every frame, outside Yew's diffing.
@@ -665,7 +668,10 @@ impl App {
         if self.snapshot.is_none() {
             self.snapshot = Some((
                 view_model::view_model(&self.player.sim),
-                Rc::new(stage::stage(&self.player.sim)),
+                Rc::new(stage::stage_of(
+                    &self.player.sim,
+                    self.player.settings.shown_topic as u32,
+                )),
             ));
         }
         let lost = self.player.sim.ledger().counts().lost;
@@ -690,11 +696,19 @@ impl App {
     /// motion is reduced).
     fn draw_dots(&mut self) {
         let motion = self.motion();
-        let mut dots = stage::dots(&self.player.sim, self.player.sim.now(), MAX_DOTS, motion);
+        let shown = self.player.settings.shown_topic as u32;
+        let mut dots = stage::dots_of(
+            &self.player.sim,
+            shown,
+            self.player.sim.now(),
+            MAX_DOTS,
+            motion,
+        );
         if motion == stage::Motion::Smooth {
             let window = Duration::from_micros((150_000.0 * self.player.settings.speed) as u64);
-            dots.extend(stage::sends(
+            dots.extend(stage::sends_of(
                 &self.player.sim,
+                shown,
                 self.player.sim.now(),
                 window,
                 MAX_SENDS,

@@ -270,6 +270,39 @@ macro_rules! hidden_param {
     };
 }
 
+/// A topic after the first's `partitions`, `replication.factor` and
+/// `min.insync.replicas`: URL entries without a control (the stage's topic bar edits them).
+macro_rules! topic_param {
+    ($name:literal, $topic:literal, $field:ident, $max:literal) => {
+        hidden_param!(
+            $name,
+            InUrl::Changed,
+            |s| s.other_topics[$topic].$field.to_string(),
+            |s, v| {
+                s.other_topics[$topic].$field = int(v, 1, $max)?;
+                Ok(())
+            },
+            || Fallback::Value(crate::settings::TopicShape::default().$field.to_string()),
+            no_config
+        )
+    };
+}
+
+/// The settings of the topics after the first, by topic: `partitions`,
+/// `replication.factor`, `min.insync.replicas`.
+pub(crate) const TOPIC_PARAMS: [[&str; 3]; 2] = [
+    [
+        "payments.partitions",
+        "payments.replication.factor",
+        "payments.min.insync.replicas",
+    ],
+    [
+        "shipments.partitions",
+        "shipments.replication.factor",
+        "shipments.min.insync.replicas",
+    ],
+];
+
 /// The settings of the second and third groups' `partition.assignment.strategy`.
 pub(crate) const GROUP_ASSIGNOR_PARAMS: [&str; 2] = [
     "audit-app.partition.assignment.strategy",
@@ -582,6 +615,62 @@ pub const PARAMS: &[Param] = &[
         2,
         true,
         |s, c| c.consumers = s.consumers as u32
+    ),
+    // Topics the application writes to, each record to the next: orders, payments,
+    // shipments; each with its own partitions, replication factor and min.insync.replicas
+    // (`payments.partitions`, ...). The consumer groups read orders.
+    Param {
+        in_url: InUrl::Changed,
+        ..int_param!(
+            "topics",
+            "topics",
+            Some(|t| t.topics_label),
+            Section::Cluster,
+            Control::Slider { max: 3, step: 1 },
+            topics,
+            1,
+            3,
+            1,
+            false,
+            |s, c| {
+                for (name, shape) in crate::settings::OTHER_TOPICS
+                    .iter()
+                    .zip(s.other_topics)
+                    .take(s.topics.saturating_sub(1) as usize)
+                {
+                    let mut t = kscope_core::TopicSpec::new(
+                        name,
+                        shape.partitions as u32,
+                        shape.replication_factor as u32,
+                    );
+                    t.min_insync_replicas = shape.min_insync_replicas as u32;
+                    c.topics.push(t);
+                }
+                c.workload.topics = s.topics as u32;
+            }
+        )
+    },
+    topic_param!("payments.partitions", 0, partitions, 24),
+    topic_param!("payments.replication.factor", 0, replication_factor, 64),
+    topic_param!("payments.min.insync.replicas", 0, min_insync_replicas, 64),
+    topic_param!("shipments.partitions", 1, partitions, 24),
+    topic_param!("shipments.replication.factor", 1, replication_factor, 64),
+    topic_param!("shipments.min.insync.replicas", 1, min_insync_replicas, 64),
+    // Which topic the stage shows.
+    hidden_param!(
+        "topic",
+        InUrl::View,
+        |s| crate::settings::TOPIC_NAMES[s.shown_topic as usize % 3].into(),
+        |s, v| {
+            s.shown_topic = crate::settings::TOPIC_NAMES
+                .iter()
+                .position(|n| *n == v.trim())
+                .ok_or(Expected::OneOf("orders, payments, shipments"))?
+                as u64;
+            Ok(())
+        },
+        || Fallback::Value("orders".into()),
+        no_config
     ),
     // Consumer groups on the topic (at most `MAX_GROUPS`, 3): the first (`group.id`
     // orders-app) and up to two more

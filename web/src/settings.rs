@@ -109,6 +109,13 @@ pub struct Settings {
     pub rate: u64,
     pub keys: u64,
     pub consumers: u64,
+    /// Topics the application writes to (`topics`, 1 to 3), each record to the next:
+    /// orders, then [`OTHER_TOPICS`].
+    pub topics: u64,
+    /// The other topics' partitions, replication factor and `min.insync.replicas`.
+    pub other_topics: [TopicShape; 2],
+    /// The topic the stage shows (`topic`, by name; how the page looks).
+    pub shown_topic: u64,
     /// Consumer groups reading the topic (`groups`, 1 to 3).
     pub groups: u64,
     /// `partition.assignment.strategy` of the second and third groups
@@ -179,6 +186,7 @@ impl Settings {
             controls: view.controls,
             autoplay: view.autoplay,
             large_text: view.large_text,
+            shown_topic: view.shown_topic,
             ..self.clone()
         }
     }
@@ -297,6 +305,9 @@ impl Default for Settings {
             rate: 200,
             keys: 0,
             consumers: 2,
+            topics: 1,
+            other_topics: [TopicShape::default(); 2],
+            shown_topic: 0,
             groups: 1,
             group_assignors: [KafkaVersion::V4_0.default_assignors(); 2],
             assignor: KafkaVersion::V4_0.default_assignors(),
@@ -430,6 +441,31 @@ impl Settings {
         }
         config.validate()?;
         Ok(config)
+    }
+}
+
+/// The topics after `orders`, by name.
+pub const OTHER_TOPICS: [&str; 2] = ["payments", "shipments"];
+
+/// Every topic's name, `orders` first.
+pub const TOPIC_NAMES: [&str; 3] = ["orders", OTHER_TOPICS[0], OTHER_TOPICS[1]];
+
+/// A topic after the first: its partitions, replication factor and `min.insync.replicas`
+/// (the rest of its configuration is Kafka's default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TopicShape {
+    pub partitions: u64,
+    pub replication_factor: u64,
+    pub min_insync_replicas: u64,
+}
+
+impl Default for TopicShape {
+    fn default() -> Self {
+        TopicShape {
+            partitions: 3,
+            replication_factor: 3,
+            min_insync_replicas: 2,
+        }
     }
 }
 

@@ -103,6 +103,8 @@ pub struct Row {
 /// A partition as the consumer group sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnerCell {
+    /// The group reads this partition's topic.
+    pub subscribed: bool,
     /// The consumer that owns it now (its client-side assignment).
     pub consumer: Option<u32>,
     /// The next offset its owner will hand to the application.
@@ -293,8 +295,8 @@ pub enum Choice {
 }
 
 impl Choice {
-    /// The rule in words.
-    pub fn text(self, lang: crate::i18n::Lang) -> String {
+    /// The rule in words, for the partitions of `topic`.
+    pub fn text(self, topic: &str, lang: crate::i18n::Lang) -> String {
         use crate::i18n::Lang;
         match (self, lang) {
             (Choice::RoundRobin, Lang::En) => {
@@ -307,11 +309,11 @@ impl Choice {
             (Choice::Keyed, Lang::Ko) => "키가 있는 레코드: murmur2(key) mod 파티션 수".into(),
             (Choice::Sticky(Some(p)), Lang::En) => {
                 format!(
-                    "keyless records stick to orders-{p} until a batch.size of bytes went there"
+                    "keyless records stick to {topic}-{p} until a batch.size of bytes went there"
                 )
             }
             (Choice::Sticky(Some(p)), Lang::Ko) => {
-                format!("키 없는 레코드는 batch.size만큼 쌓일 때까지 orders-{p}에 붙음 (sticky)")
+                format!("키 없는 레코드는 batch.size만큼 쌓일 때까지 {topic}-{p}에 붙음 (sticky)")
             }
             (Choice::Sticky(None), Lang::En) => "keyless records: sticky partitioner".into(),
             (Choice::Sticky(None), Lang::Ko) => "키 없는 레코드: sticky 파티셔너".into(),
@@ -322,6 +324,8 @@ impl Choice {
 /// The whole stage.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stage {
+    /// The topic shown, by name.
+    pub topic: String,
     /// How the producer picks partitions.
     pub partitioner: Choice,
     pub columns: Vec<Column>,
@@ -368,8 +372,25 @@ type Owner = (u32, Option<i64>);
 
 /// The stage of the first topic of `sim`.
 pub fn stage(sim: &Sim) -> Stage {
+    stage_of(sim, 0)
+}
+
+/// The application topic to show: `shown` if there is such a topic, else the first.
+fn application_topic(sim: &Sim, shown: u32) -> u32 {
+    if (shown as usize) < sim.config().topics.len() {
+        shown
+    } else {
+        0
+    }
+}
+
+/// The stage of application topic `shown` of `sim` (the first if there is no such topic).
+pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
+    let t = application_topic(sim, shown);
     let brokers: Vec<_> = sim.brokers().values().collect();
-    let topic = &sim.topics()[0];
+    let topic = &sim.topics()[t as usize];
+    // The groups read one topic; on another their columns say so.
+    let subscribed = sim.config().consumer.topic == t;
     let producer = sim.producer();
     let now = sim.now();
     let columns = brokers
@@ -389,7 +410,7 @@ pub fn stage(sim: &Sim) -> Stage {
         })
         .collect();
     let linger = kscope_core::Duration::from_millis(producer.config.linger_ms);
-    let sticky = producer.sticky_partition(kscope_core::TopicId(0));
+    let sticky = producer.sticky_partition(kscope_core::TopicId(t));
     let keyed = sim.config().workload.keys > 0;
     let partitioner = match (producer.config.partitioner, keyed) {
         (kscope_core::partitioner::PartitionerKind::RoundRobin, _) => Choice::RoundRobin,
@@ -409,7 +430,7 @@ pub fn stage(sim: &Sim) -> Stage {
     let mut owners: Vec<Vec<Option<Owner>>> =
         vec![vec![None; topic.partitions.len()]; group_ids.len()];
     for c in sim.consumers().values().filter(|c| c.is_running()) {
-        for tp in c.owned.iter().filter(|tp| tp.topic.0 == 0) {
+        for tp in c.owned.iter().filter(|tp| tp.topic.0 == t) {
             if let Some(slot) = owners
                 .get_mut(c.group as usize)
                 .and_then(|g| g.get_mut(tp.partition as usize))
@@ -421,13 +442,14 @@ pub fn stage(sim: &Sim) -> Stage {
     }
     let rows: Vec<Row> = (0..topic.partitions.len() as u32)
         .map(|p| {
-            let tp = TopicPartition::new(kscope_core::TopicId(0), p);
+            let tp = TopicPartition::new(kscope_core::TopicId(t), p);
             let owner_cells: Vec<OwnerCell> = lags
                 .iter()
                 .zip(&owners)
                 .map(|(lags, owners)| {
                     let lag = lags.iter().find(|l| l.partition == tp);
                     OwnerCell {
+                        subscribed,
                         consumer: owners[p as usize].map(|o| o.0),
                         position: owners[p as usize].and_then(|o| o.1),
                         committed: lag.and_then(|l| l.committed).map(|o| o.0),
@@ -505,6 +527,7 @@ pub fn stage(sim: &Sim) -> Stage {
     let height_px = HEAD_PX + ROW_PX * rows.len() as f64;
     let log_window = log_window(&rows);
     Stage {
+        topic: topic.spec.name.clone(),
         log_window,
         partitioner,
         columns,
@@ -691,6 +714,14 @@ pub enum Motion {
 /// The messages in flight at `now`, placed on the stage; at most `limit` of them (the
 /// stage draws fewer under load rather than freezing).
 pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
+    dots_of(sim, 0, now, limit, motion)
+}
+
+/// [`dots`] on the stage of application topic `shown`: messages about another topic's
+/// partitions are not drawn.
+pub fn dots_of(sim: &Sim, shown: u32, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
+    let shown = application_topic(sim, shown);
+    let application_topics = sim.config().topics.len() as u32;
     let brokers: Vec<u32> = sim.brokers().keys().map(|b| b.0).collect();
     let groups = group_count(sim);
     let column = |n: NodeId| match n {
@@ -700,14 +731,25 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
             1 + brokers.len() + sim.consumers().get(&c).map_or(0, |c| c.group as usize)
         }
     };
-    let partitions = sim.topics()[0].partitions.len();
+    let partitions = sim.topics()[shown as usize].partitions.len();
     let row_of = |tp: Option<TopicPartition>| {
-        tp.filter(|tp| tp.topic.0 == 0 && (tp.partition as usize) < partitions)
+        tp.filter(|tp| (tp.partition as usize) < partitions)
             .map(|tp| tp.partition as usize)
+    };
+    // A message about several partitions is drawn at the first of the shown topic's.
+    let pick = |mut tps: &mut dyn Iterator<Item = TopicPartition>| {
+        let mut first = None;
+        for tp in &mut tps {
+            if tp.topic.0 == shown {
+                return Some(tp);
+            }
+            first = first.or(Some(tp));
+        }
+        first
     };
     sim.messages_in_flight()
         .take(limit)
-        .map(|m| {
+        .filter_map(|m| {
             let (kind, tp) = match &m.payload {
                 Payload::ProduceRequest(ProduceRequest { batches, .. }) => {
                     let retry = sim
@@ -720,24 +762,34 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
                     } else {
                         DotKind::Produce
                     };
-                    (kind, batches.first().map(|b| b.partition))
+                    (kind, pick(&mut batches.iter().map(|b| b.partition)))
                 }
-                Payload::ProduceResponse { results, .. } => {
-                    (DotKind::ProduceResponse, results.first().map(|r| r.0))
-                }
-                Payload::FetchRequest { partitions, .. } => {
-                    (DotKind::Fetch, partitions.first().map(|p| p.partition))
-                }
+                Payload::ProduceResponse { results, .. } => (
+                    DotKind::ProduceResponse,
+                    pick(&mut results.iter().map(|r| r.0)),
+                ),
+                Payload::FetchRequest { partitions, .. } => (
+                    DotKind::Fetch,
+                    pick(&mut partitions.iter().map(|p| p.partition)),
+                ),
                 Payload::FetchResponse { partitions, .. } => {
-                    let with_data = partitions.iter().find(|p| !p.batches.is_empty());
+                    let with_data = pick(
+                        &mut partitions
+                            .iter()
+                            .filter(|p| !p.batches.is_empty())
+                            .map(|p| p.partition),
+                    );
                     match (with_data, m.to) {
-                        (Some(p), NodeId::Consumer(_)) => (DotKind::Consumed, Some(p.partition)),
-                        (Some(p), _) => (DotKind::FetchData, Some(p.partition)),
-                        (None, _) => (DotKind::Fetch, partitions.first().map(|p| p.partition)),
+                        (Some(tp), NodeId::Consumer(_)) => (DotKind::Consumed, Some(tp)),
+                        (Some(tp), _) => (DotKind::FetchData, Some(tp)),
+                        (None, _) => (
+                            DotKind::Fetch,
+                            pick(&mut partitions.iter().map(|p| p.partition)),
+                        ),
                     }
                 }
                 Payload::OffsetCommitRequest(OffsetCommitRequest { offsets, .. }) => {
-                    (DotKind::Commit, offsets.first().map(|o| o.0))
+                    (DotKind::Commit, pick(&mut offsets.iter().map(|o| o.0)))
                 }
                 _ => (DotKind::Control, None),
             };
@@ -756,14 +808,19 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
                 column_x(column(m.from), brokers.len(), groups),
                 column_x(column(m.to), brokers.len(), groups),
             );
+            // Another topic's partition: not on this stage (`__consumer_offsets`'
+            // commits are drawn at the group's row of the shown topic's partition).
+            if tp.is_some_and(|tp| tp.topic.0 != shown && tp.topic.0 < application_topics) {
+                return None;
+            }
             let y = row_y(row_of(tp));
-            Dot {
+            Some(Dot {
                 id: m.id.0,
                 kind,
                 x: x0 + (x1 - x0) * t,
                 y,
                 records: m.payload.records(),
-            }
+            })
         })
         .collect()
 }
@@ -825,8 +882,20 @@ pub const SEND_X: f64 = 0.62;
 /// each moving from the application to its partition's accumulator (the partitioner's
 /// choice made visible); at most `limit`, newest first.
 pub fn sends(sim: &Sim, now: Instant, window: kscope_core::Duration, limit: usize) -> Vec<Dot> {
+    sends_of(sim, 0, now, window, limit)
+}
+
+/// [`sends`] to application topic `shown`.
+pub fn sends_of(
+    sim: &Sim,
+    shown: u32,
+    now: Instant,
+    window: kscope_core::Duration,
+    limit: usize,
+) -> Vec<Dot> {
+    let shown = application_topic(sim, shown);
     let brokers = sim.brokers().len();
-    let partitions = sim.topics()[0].partitions.len() as u32;
+    let partitions = sim.topics()[shown as usize].partitions.len() as u32;
     let since = now.micros().saturating_sub(window.micros());
     // Straight down from the producer's header into the chosen partition's batch bar.
     let x = 2.0 * column_x(0, brokers, group_count(sim)) * SEND_X;
@@ -834,7 +903,7 @@ pub fn sends(sim: &Sim, now: Instant, window: kscope_core::Duration, limit: usiz
         .records()
         .rev()
         .take_while(|r| r.sent_at.micros() >= since)
-        .filter(|r| r.partition.topic.0 == 0 && r.partition.partition < partitions)
+        .filter(|r| r.partition.topic.0 == shown && r.partition.partition < partitions)
         .take(limit)
         .map(|r| {
             let t = (now.micros().saturating_sub(r.sent_at.micros()) as f64
@@ -993,7 +1062,7 @@ mod tests {
         assert_eq!(st.partitioner, Choice::Sticky(Some(last)));
         assert!(st
             .partitioner
-            .text(crate::i18n::Lang::En)
+            .text("orders", crate::i18n::Lang::En)
             .contains(&format!("orders-{last}")));
     }
 
@@ -1129,5 +1198,62 @@ mod tests {
         assert!(seen > 0, "messages to c5 were drawn");
         assert!(second_group < third);
         assert!(column_x(brokers + 1, brokers, 3) < column_x(brokers + 3, brokers, 3));
+    }
+
+    /// `topics=3`: the stage shows one topic at a time; the groups read orders, so their
+    /// columns say they do not read payments; only payments' messages are drawn on it.
+    #[test]
+    fn the_stage_shows_one_topic_with_its_own_partitions() {
+        let (settings, problems) = crate::settings::Settings::from_query(
+            "topics=3&payments.partitions=5&payments.replication.factor=2&payments.min.insync.replicas=1&topic=payments&rate=600",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(settings.shown_topic, 1);
+        let mut sim = crate::script::build(&settings).unwrap();
+        sim.run_until(Instant::from_millis(10_000));
+        let st = stage_of(&sim, 1);
+        assert_eq!(st.topic, "payments");
+        assert_eq!(st.rows.len(), 5);
+        assert!(st
+            .rows
+            .iter()
+            .all(|r| r.cells.iter().flatten().count() == 2));
+        assert!(st
+            .rows
+            .iter()
+            .all(|r| r.owners.iter().all(|o| !o.subscribed)));
+        assert!(stage_of(&sim, 0).rows[0].owners[0].subscribed);
+        // A topic that does not exist shows the first.
+        assert_eq!(stage_of(&sim, 7).topic, "orders");
+        let mut now = sim.now();
+        let mut drawn = 0;
+        for _ in 0..100 {
+            now = now + kscope_core::Duration::from_millis(5);
+            sim.step(now);
+            let payments: Vec<u64> = sim
+                .messages_in_flight()
+                .filter(|m| match &m.payload {
+                    Payload::ProduceRequest(ProduceRequest { batches, .. }) => {
+                        batches.iter().any(|b| b.partition.topic.0 == 1)
+                    }
+                    _ => false,
+                })
+                .map(|m| m.id.0)
+                .collect();
+            let others: Vec<u64> = sim
+                .messages_in_flight()
+                .filter(|m| match &m.payload {
+                    Payload::ProduceRequest(ProduceRequest { batches, .. }) => {
+                        batches.iter().all(|b| b.partition.topic.0 != 1)
+                    }
+                    _ => false,
+                })
+                .map(|m| m.id.0)
+                .collect();
+            let dots = dots_of(&sim, 1, now, usize::MAX, Motion::Smooth);
+            assert!(dots.iter().all(|d| !others.contains(&d.id)));
+            drawn += dots.iter().filter(|d| payments.contains(&d.id)).count();
+        }
+        assert!(drawn > 0);
     }
 }

@@ -9,11 +9,13 @@ pub mod controls;
 pub mod readouts;
 pub mod stage_view;
 pub mod timeline;
+pub mod topic_bar;
 
 pub use controls::{CaptionBar, Controls};
 pub use readouts::{Charts, EventLog, Losses, Readouts};
 pub use stage_view::{ConsumerCards, Links, OffsetsView, StageView};
 pub use timeline::TimelineBar;
+pub use topic_bar::TopicBar;
 
 /// Shared data compared by identity: the app replaces it, never changes it in place, so
 /// an unchanged pointer means unchanged contents (and no deep comparison per render).

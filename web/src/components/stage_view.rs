@@ -62,11 +62,11 @@ pub fn StageView(props: &StageProps) -> Html {
         <div class="stage" ref={node} role="region" aria-label={lang.text().stage_label}>
             <div class="head producer-head">
                 <strong>{lang.text().producer}</strong>
-                <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(lang)}</span>
+                <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(&st.topic, lang)}</span>
             </div>
             { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.groups.iter().any(|g| g.coordinator == Some(c.id))} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             { for st.groups.iter().map(|g| html! { <GroupHeadView key={g.index} group={g.clone()} several={st.groups.len() > 1} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
-            { for st.rows.iter().map(|r| html! { <RowView key={r.partition} row={r.clone()} columns={columns.clone()} window={st.log_window} {lang} /> }) }
+            { for st.rows.iter().map(|r| html! { <RowView key={r.partition} topic={st.topic.clone()} row={r.clone()} columns={columns.clone()} window={st.log_window} {lang} /> }) }
         </div>
     }
 }
@@ -162,6 +162,8 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
 /// The props of [`RowView`].
 #[derive(Properties, PartialEq)]
 pub struct RowProps {
+    /// The topic's name.
+    pub topic: String,
     pub row: Row,
     pub columns: Rc<Vec<Column>>,
     /// The offsets every log bar is drawn against.
@@ -187,7 +189,7 @@ pub fn RowView(props: &RowProps) -> Html {
         <>
             <div class={classes!("acc", a.sticky.then_some("sticky"))} data-testid="accumulator" data-partition={r.partition.to_string()}>
                 <span class="tp fit">
-                    <strong>{format!("orders-{}", r.partition)}</strong>
+                    <strong>{format!("{}-{}", props.topic, r.partition)}</strong>
                     // Always there, shown when sticky: the line's width does not change with it.
                     <strong class={classes!("sticky-mark", (!a.sticky).then_some("off"))} aria-hidden={(!a.sticky).to_string()}>{"◀"}</strong>
                     <span class="isr" data-testid="isr" title={t.isr_title}>
@@ -204,7 +206,7 @@ pub fn RowView(props: &RowProps) -> Html {
                     { a.next_sequence.map(|s| format!("{} {s}", t.next_seq)).unwrap_or_default() }
                 </span>
             </div>
-            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(r, c.as_ref(), col, props.window, props.lang)) }
+            { for r.cells.iter().zip(props.columns.iter()).map(|(c, col)| cell_view(&props.topic, r, c.as_ref(), col, props.window, props.lang)) }
             { for r.owners.iter().enumerate().map(|(g, o)| html! { <OwnerView key={g} partition={r.partition} group={g as u32} owner={o.clone()} lang={props.lang} /> }) }
         </>
     }
@@ -246,6 +248,14 @@ pub fn OwnerView(props: &OwnerProps) -> Html {
         o.consumer.map(consumer_hue).into_iter().collect(),
     );
     let text = |v: Option<i64>| v.map_or("–".to_string(), |v| v.to_string());
+    if !o.subscribed {
+        return html! {
+            <div class="owner unowned not-subscribed" data-testid="owner" data-group={props.group.to_string()}
+                data-partition={props.partition.to_string()} data-subscribed="false">
+                <span class="badge none">{t.not_subscribed}</span>
+            </div>
+        };
+    }
     html! {
         <div class={classes!("owner", o.consumer.is_none().then_some("unowned"))} data-testid="owner"
             data-group={props.group.to_string()}
@@ -512,6 +522,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
 }
 
 pub(crate) fn cell_view(
+    topic: &str,
     r: &Row,
     cell: Option<&Cell>,
     col: &Column,
@@ -526,7 +537,7 @@ pub(crate) fn cell_view(
     let segments = c.segments.len();
     html! {
         <div class={classes!("cell", role, (!c.in_isr).then_some("out-of-sync"), (!col.up).then_some("down"))}
-            data-testid="replica" data-topic="orders" data-partition={r.partition.to_string()}
+            data-testid="replica" data-topic={topic.to_string()} data-partition={r.partition.to_string()}
             data-broker={c.broker.to_string()} data-role={role} data-in-isr={c.in_isr.to_string()}
             data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}
             data-log-start={c.log_start_offset.to_string()} data-segments={segments.to_string()}>

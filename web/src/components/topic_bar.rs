@@ -1,0 +1,65 @@
+//! The bar above the stage when the application writes to several topics: which topic the
+//! stage shows, and the shown topic's partitions, replication factor and
+//! `min.insync.replicas` (the first topic's are the panel's).
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::i18n::Lang;
+use crate::params::TOPIC_PARAMS;
+use crate::settings::{Settings, TOPIC_NAMES};
+use crate::Msg;
+
+/// The props of [`TopicBar`].
+#[derive(Properties, PartialEq)]
+pub struct TopicBarProps {
+    pub settings: Settings,
+    pub locked: bool,
+    pub lang: Lang,
+    pub dispatch: Callback<Msg>,
+}
+
+#[function_component]
+pub fn TopicBar(props: &TopicBarProps) -> Html {
+    let s = &props.settings;
+    let t = props.lang.text();
+    let shown = s.shown_topic.min(s.topics.saturating_sub(1)) as usize;
+    let tabs = TOPIC_NAMES.iter().take(s.topics as usize).map(|name| {
+        let pressed = TOPIC_NAMES[shown] == *name;
+        let onclick = props
+            .dispatch
+            .reform(move |_| Msg::SetParam("topic", (*name).to_string()));
+        html! {
+            <button data-testid="topic-tab" data-topic={*name} aria-pressed={pressed.to_string()}
+                class={classes!(pressed.then_some("primary"))} {onclick}>{*name}</button>
+        }
+    });
+    // A topic after the first: its own three settings, as numbers.
+    let shape = shown.checked_sub(1).map(|i| (i, s.other_topics[i]));
+    let number = |i: usize, k: usize, testid: &'static str, value: u64| {
+        let name = TOPIC_PARAMS[i][k];
+        let onchange = props.dispatch.reform(move |e: Event| {
+            Msg::SetParam(name, e.target_unchecked_into::<HtmlInputElement>().value())
+        });
+        // Kafka's setting names stay as Kafka writes them, after the topic's name.
+        let label = name.split_once('.').map_or(name, |(_, setting)| setting);
+        html! {
+            <label class="topic-setting">
+                <span>{label}</span>
+                <input type="number" min="1" data-testid={testid} data-topic={TOPIC_NAMES[i + 1]}
+                    value={value.to_string()} disabled={props.locked} {onchange} />
+            </label>
+        }
+    };
+    html! {
+        <nav class="topic-bar" aria-label={t.topic_bar} data-testid="topic-bar">
+            <span class="label">{t.topic_bar}</span>
+            { for tabs }
+            if let Some((i, shape)) = shape {
+                { number(i, 0, "topic-partitions", shape.partitions) }
+                { number(i, 1, "topic-replication-factor", shape.replication_factor) }
+                { number(i, 2, "topic-min-insync-replicas", shape.min_insync_replicas) }
+            }
+        </nav>
+    }
+}
