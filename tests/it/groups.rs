@@ -18,6 +18,15 @@ fn group_config(partitions: u32, consumers: u32) -> SimConfig {
     config
 }
 
+/// A group after the first, with `consumers` members listing only `assignor`.
+fn other_group(id: &str, consumers: u32, assignor: AssignorKind) -> config::GroupSpec {
+    config::GroupSpec {
+        group_id: id.into(),
+        consumers,
+        partition_assignment_strategy: assignor.into(),
+    }
+}
+
 fn owned(sim: &Sim) -> Vec<(u32, Vec<u32>)> {
     sim.consumers()
         .values()
@@ -645,16 +654,8 @@ fn redeploying_every_member_at_once_switches_the_assignor_without_a_refusal() {
 fn each_group_reads_every_record_with_its_own_members_offsets_and_assignor() {
     let mut config = group_config(6, 2);
     config.other_groups = vec![
-        config::GroupSpec {
-            group_id: "audit-app".into(),
-            consumers: 3,
-            partition_assignment_strategy: AssignorKind::RoundRobin.into(),
-        },
-        config::GroupSpec {
-            group_id: "search-indexer".into(),
-            consumers: 1,
-            partition_assignment_strategy: AssignorKind::CooperativeSticky.into(),
-        },
+        other_group("audit-app", 3, AssignorKind::RoundRobin),
+        other_group("search-indexer", 1, AssignorKind::CooperativeSticky),
     ];
     let mut sim = Sim::new(config, 5).unwrap();
     let mut trace = Vec::new();
@@ -717,11 +718,7 @@ fn each_group_reads_every_record_with_its_own_members_offsets_and_assignor() {
 #[test]
 fn two_groups_cannot_share_a_group_id() {
     let mut config = group_config(6, 1);
-    config.other_groups = vec![config::GroupSpec {
-        group_id: "orders-app".into(),
-        consumers: 1,
-        partition_assignment_strategy: AssignorKind::Range.into(),
-    }];
+    config.other_groups = vec![other_group("orders-app", 1, AssignorKind::Range)];
     let err = Sim::new(config, 1).unwrap_err();
     assert_eq!(err.config, "group.id");
 }
@@ -730,11 +727,7 @@ fn two_groups_cannot_share_a_group_id() {
 fn a_groups_assignor_changes_for_its_members_only() {
     let mut config = group_config(6, 2);
     config.consumer.partition_assignment_strategy = AssignorKind::Range.into();
-    config.other_groups = vec![config::GroupSpec {
-        group_id: "audit-app".into(),
-        consumers: 2,
-        partition_assignment_strategy: AssignorKind::Range.into(),
-    }];
+    config.other_groups = vec![other_group("audit-app", 2, AssignorKind::Range)];
     let mut sim = Sim::new(config, 2).unwrap();
     let mut trace = Vec::new();
     run(&mut sim, 15_000, &mut trace);

@@ -288,6 +288,28 @@ macro_rules! topic_param {
     };
 }
 
+/// A group after the first's `partition.assignment.strategy`: a URL entry without a
+/// control (its column's header has the select), live (the group's members restart with
+/// the new list).
+macro_rules! group_assignor_param {
+    ($name:literal, $group:literal) => {
+        Param {
+            live: true,
+            ..hidden_param!(
+                $name,
+                InUrl::Changed,
+                |s| s.group_assignors[$group].name(),
+                |s, v| {
+                    s.group_assignors[$group] = AssignorList::parse(v).map_err(Expected::Kafka)?;
+                    Ok(())
+                },
+                || Fallback::Value("range,cooperative-sticky".into()),
+                no_config
+            )
+        }
+    };
+}
+
 /// The settings of the topics after the first, by topic: `partitions`,
 /// `replication.factor`, `min.insync.replicas`.
 pub(crate) const TOPIC_PARAMS: [[&str; 3]; 2] = [
@@ -725,36 +747,10 @@ pub const PARAMS: &[Param] = &[
         }),
         configure: |s, c| c.consumer.partition_assignment_strategy = s.assignor,
     },
-    // The other groups' assignors (`GROUP_ASSIGNOR_PARAMS`), set in their columns' headers (live: the group's
-    // members are restarted with the new list).
-    Param {
-        live: true,
-        ..hidden_param!(
-            "audit-app.partition.assignment.strategy",
-            InUrl::Changed,
-            |s| s.group_assignors[0].name(),
-            |s, v| {
-                s.group_assignors[0] = AssignorList::parse(v).map_err(Expected::Kafka)?;
-                Ok(())
-            },
-            || Fallback::Value("range,cooperative-sticky".into()),
-            no_config
-        )
-    },
-    Param {
-        live: true,
-        ..hidden_param!(
-            "search-indexer.partition.assignment.strategy",
-            InUrl::Changed,
-            |s| s.group_assignors[1].name(),
-            |s, v| {
-                s.group_assignors[1] = AssignorList::parse(v).map_err(Expected::Kafka)?;
-                Ok(())
-            },
-            || Fallback::Value("range,cooperative-sticky".into()),
-            no_config
-        )
-    },
+    // The other groups' assignors (`GROUP_ASSIGNOR_PARAMS`), set in their columns'
+    // headers.
+    group_assignor_param!("audit-app.partition.assignment.strategy", 0),
+    group_assignor_param!("search-indexer.partition.assignment.strategy", 1),
     // Records per second each consumer's application processes (not a Kafka setting:
     // how fast the consuming application is).
     Param {
