@@ -96,6 +96,39 @@ fn in_the_rebalancing_scenarios_the_newcomer_processes_records() {
     }
 }
 
+/// `two-groups`' captions, checked: each newcomer rebalances its own group only, the
+/// cooperative group twice for one newcomer and the eager one once, and both groups
+/// process every record.
+#[test]
+fn in_the_two_groups_scenario_each_group_rebalances_alone() {
+    let sc = load("two-groups.txt");
+    let mut settings = sc.settings.clone();
+    let mut sim = script::build(&settings).unwrap();
+    let mut timeline = Timeline::merged(&sc.actions(), &[]);
+    let generations = |sim: &kscope_core::Sim| {
+        ["orders-app", "audit-app"].map(|g| sim.group(g).expect("a coordinator").1.generation)
+    };
+    let mut at = Vec::new();
+    for s in [7_900_000, 14_900_000, 22_000_000] {
+        timeline.advance(&mut sim, &mut settings, Instant::from_micros(s));
+        at.push(generations(&sim));
+    }
+    // A newcomer in audit-app: two rebalances there, none in orders-app.
+    assert_eq!(at[1][0], at[0][0]);
+    assert_eq!(at[1][1], at[0][1] + 2);
+    // A newcomer in orders-app: one rebalance there, none in audit-app.
+    assert_eq!(at[2][0], at[1][0] + 1);
+    assert_eq!(at[2][1], at[1][1]);
+    // Both read everything (what is left is what each has not fetched yet).
+    let acked = sim.ledger().acknowledged();
+    let first = sim.ledger().counts().consumed;
+    let second = sim.ledger().other_group(1).unwrap().consumed;
+    assert!(
+        first * 10 > acked * 9 && second * 10 > acked * 9,
+        "{acked} {first} {second}"
+    );
+}
+
 /// A seeded mutation fuzzer over real scenario files: flipped, cut and inserted bytes
 /// never panic the parser, and a file it refuses is named by a line. The seed is drawn
 /// from the clock unless KSCOPE_FUZZ_SEED names one, and printed; KSCOPE_FUZZ_CASES
