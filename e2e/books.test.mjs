@@ -68,6 +68,7 @@ test('kafka.version=2.8 opens with acks=1, no idempotence and linger.ms 0, each 
     assert.equal(await output('acks'), '1');
     assert.equal(await output('linger-ms'), '0');
     assert.equal(await page.getByTestId('idempotence').isChecked(), false);
+    assert.equal(await page.getByTestId('tagline').textContent(), 'Apache Kafka 2.8 internals, simulated');
     const marks = await page.getByTestId('version-default').evaluateAll((els) => els.map((e) => [e.dataset.param, e.textContent]));
     assert.deepEqual(marks.map(([p]) => p).sort(), ['acks', 'enable.idempotence', 'linger.ms', 'partition.assignment.strategy', 'partitioner', 'session.timeout.ms']);
     assert.ok(marks.some(([p, t]) => p === 'acks' && t === 'default in 2.8: 1 (4.0: all)'), JSON.stringify(marks));

@@ -54,7 +54,6 @@ impl Lang {
 /// Every fixed string of the page in one language.
 #[derive(Debug)]
 pub struct Text {
-    pub tagline: &'static str,
     pub sim_time: &'static str,
     pub throughput_latency: &'static str,
     /// The compression CPU readout: its label, its unit and where its figures come from.
@@ -280,7 +279,6 @@ pub struct Text {
 }
 
 pub static EN: Text = Text {
-    tagline: "Apache Kafka 4.0 internals, simulated",
     sim_time: "simulated time",
     throughput_latency: "throughput · latency p50 / p99",
     compression_cpu: "compression CPU: producer / consumers",
@@ -490,7 +488,6 @@ pub static EN: Text = Text {
 };
 
 pub static KO: Text = Text {
-    tagline: "아파치 카프카 4.0 내부 동작 시뮬레이션",
     sim_time: "시뮬레이션 시간",
     throughput_latency: "처리량 · 지연 p50 / p99",
     compression_cpu: "압축 CPU: 프로듀서 / 컨슈머",
@@ -836,6 +833,14 @@ pub fn version_default(lang: Lang, version: &str, then: &str, now: &str) -> Stri
     match lang {
         Lang::En => format!("default in {version}: {then} (4.0: {now})"),
         Lang::Ko => format!("{version} 기본값: {then} (4.0: {now})"),
+    }
+}
+
+/// The header's tagline, naming the Kafka release the run follows (`kafka.version`).
+pub fn tagline(lang: Lang, version: &str) -> String {
+    match lang {
+        Lang::En => format!("Apache Kafka {version} internals, simulated"),
+        Lang::Ko => format!("아파치 카프카 {version} 내부 동작 시뮬레이션"),
     }
 }
 

@@ -556,7 +556,7 @@ impl Component for App {
                     <div class="brand">
                         <span class="logo" aria-hidden="true">{"◆"}</span>
                         <h1 class="name">{"kscope"}</h1>
-                        <span class="tag">{t.tagline}</span>
+                        <span class="tag" data-testid="tagline">{i18n::tagline(lang, settings.kafka_version.name())}</span>
                     </div>
                     if drawer {
                         <div class="embed-strip">
