@@ -396,6 +396,13 @@ pub struct Workload {
     pub send_mode: SendMode,
 }
 
+impl Workload {
+    /// The last topic it writes to (an index into [`SimConfig::topics`]).
+    pub fn last_topic(&self) -> usize {
+        self.topic as usize + self.topics.max(1) as usize - 1
+    }
+}
+
 impl Default for Workload {
     fn default() -> Self {
         Workload {
@@ -708,13 +715,12 @@ impl SimConfig {
         for t in &self.topics {
             t.validate(self.brokers)?;
         }
-        let last = self.workload.topic as usize + self.workload.topics.max(1) as usize - 1;
-        if last >= self.topics.len() && self.workload.rate > 0 {
+        if self.workload.last_topic() >= self.topics.len() && self.workload.rate > 0 {
             return Err(ConfigError::new(
                 "topic",
                 format!(
                     "The workload writes to topic {} which does not exist.",
-                    self.workload.topic
+                    self.workload.last_topic()
                 ),
             ));
         }
@@ -740,9 +746,9 @@ impl SimConfig {
             ));
         }
         for (i, g) in self.other_groups.iter().enumerate() {
-            let taken = core::iter::once(&self.consumer.group_id)
-                .chain(self.other_groups[..i].iter().map(|o| &o.group_id));
-            if g.group_id.is_empty() || taken.into_iter().any(|id| *id == g.group_id) {
+            // The ids before it: the first group's and the other groups' before it.
+            let mut taken = self.group_ids().take(i + 1);
+            if g.group_id.is_empty() || taken.any(|id| id == g.group_id) {
                 return Err(ConfigError::new(
                     "group.id",
                     format!(

@@ -205,11 +205,11 @@ impl Consumer {
     fn in_flight(&self, test: impl Fn(&Inflight) -> bool) -> bool {
         self.requests.iter().any(|(_, _, k)| test(k))
     }
-    /// Partitions being processed or buffered, for the stage.
     /// Counts its process's stops and starts: 0 for the first process, never stopped.
     pub fn incarnation(&self) -> u32 {
         self.incarnation
     }
+    /// Partitions being processed or buffered, for the stage.
     pub fn processing(&self) -> usize {
         self.processing.as_ref().map_or(0, |p| p.records.len())
     }
@@ -797,7 +797,6 @@ impl Consumer {
     /// leaves the rest of that partition for the next poll.
     fn hand_out_records(&mut self, cx: &mut Ctx) -> bool {
         let max = self.config.max_poll_records as usize;
-        let per_record = self.config.process_us_per_record;
         let now = cx.now;
         let partitions: Vec<TopicPartition> = self.buffer.keys().copied().collect();
         if partitions.is_empty() {
@@ -847,7 +846,7 @@ impl Consumer {
         if out.is_empty() {
             return false;
         }
-        let until = now + Duration::from_micros(per_record * out.len() as u64);
+        let until = now + self.processing_time(out.len());
         let commit_first = !self.config.enable_auto_commit
             && self.config.manual_commit == ManualCommit::BeforeProcessing
             && self.coordinator.is_some();
@@ -871,18 +870,28 @@ impl Consumer {
     /// failed (the application gave up on it: at most once).
     fn sync_commit_answered(&mut self, cx: &mut Ctx, committed: bool) {
         self.blocked_on_commit = false;
-        let per_record = self.config.process_us_per_record;
-        let Some(p) = self.processing.as_mut().filter(|p| p.awaiting_commit) else {
+        let Some(records) = self
+            .processing
+            .as_ref()
+            .filter(|p| p.awaiting_commit)
+            .map(|p| p.records.len())
+        else {
             return;
         };
         if committed {
+            let until = cx.now + self.processing_time(records);
+            let p = self.processing.as_mut().expect("just looked");
             p.awaiting_commit = false;
-            p.until = cx.now + Duration::from_micros(per_record * p.records.len() as u64);
-            let until = p.until;
+            p.until = until;
             self.schedule_wake(cx, until);
         } else {
             self.processing = None;
         }
+    }
+
+    /// How long the application takes to process `records` records.
+    fn processing_time(&self, records: usize) -> Duration {
+        Duration::from_micros(self.config.process_us_per_record * records as u64)
     }
 
     /// The application finished processing the last poll's records.

@@ -106,13 +106,11 @@ impl Broker {
         // `ClassicGroup.supportsProtocols`, checked before anything else of a join: a
         // group with members admits only a member listing an assignor they all list (a
         // rejoining member counts with the assignors it listed before).
-        let lists: Vec<AssignorList> = self
+        let lists = self
             .coordinator
             .groups
             .get(&*group_name)
-            .map_or(Vec::new(), |g| {
-                g.members.iter().map(|m| m.protocols).collect()
-            });
+            .map_or(Vec::new(), Group::member_protocols);
         if !join.protocols.supported_by(&lists) {
             let err = JoinGroupError {
                 error: KafkaError::InconsistentGroupProtocol,
@@ -526,9 +524,8 @@ impl Broker {
         }
         let leader_id = g.leader.clone().expect("just chosen");
         // `ClassicGroup.selectProtocol`: the members' votes among the assignors all list.
-        let lists: Vec<AssignorList> = g.members.iter().map(|m| m.protocols).collect();
-        let protocol =
-            AssignorList::select(&lists).expect("members are admitted only with a common assignor");
+        let protocol = AssignorList::select(&g.member_protocols())
+            .expect("members are admitted only with a common assignor");
         g.protocol = Some(protocol);
         g.state = GroupState::CompletingRebalance;
         let members = g.member_subscriptions();

@@ -153,6 +153,11 @@ impl Group {
             .unwrap_or(0)
     }
 
+    /// Each member's `partition.assignment.strategy`, in join order.
+    pub(crate) fn member_protocols(&self) -> Vec<crate::assignor::AssignorList> {
+        self.members.iter().map(|m| m.protocols).collect()
+    }
+
     /// Each member's id and subscription, in join order: what the group leader's
     /// JoinGroup response carries for its assignor.
     pub(crate) fn member_subscriptions(&self) -> Vec<(Rc<str>, Subscription)> {

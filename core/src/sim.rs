@@ -482,7 +482,7 @@ impl Sim {
                 self.cx.network.set_latency(a, b, latency);
             }
             Command::SetWorkload(w) => {
-                let last = w.topic as usize + w.topics.max(1) as usize - 1;
+                let last = w.last_topic();
                 if w.rate > 0 && last >= self.topics.len() {
                     return Err(CommandError(alloc::format!("There is no topic {last}.")));
                 }

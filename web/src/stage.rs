@@ -717,6 +717,16 @@ pub fn dots(sim: &Sim, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
     dots_of(sim, 0, now, limit, motion)
 }
 
+/// Where a message about several partitions is drawn: the first of `tps` in topic `shown`,
+/// else the first of all.
+fn first_in(shown: u32, mut tps: impl Iterator<Item = TopicPartition>) -> Option<TopicPartition> {
+    let first = tps.next()?;
+    if first.topic.0 == shown {
+        return Some(first);
+    }
+    Some(tps.find(|tp| tp.topic.0 == shown).unwrap_or(first))
+}
+
 /// [`dots`] on the stage of application topic `shown`: messages about another topic's
 /// partitions are not drawn.
 pub fn dots_of(sim: &Sim, shown: u32, now: Instant, limit: usize, motion: Motion) -> Vec<Dot> {
@@ -736,17 +746,6 @@ pub fn dots_of(sim: &Sim, shown: u32, now: Instant, limit: usize, motion: Motion
         tp.filter(|tp| (tp.partition as usize) < partitions)
             .map(|tp| tp.partition as usize)
     };
-    // A message about several partitions is drawn at the first of the shown topic's.
-    let pick = |mut tps: &mut dyn Iterator<Item = TopicPartition>| {
-        let mut first = None;
-        for tp in &mut tps {
-            if tp.topic.0 == shown {
-                return Some(tp);
-            }
-            first = first.or(Some(tp));
-        }
-        first
-    };
     sim.messages_in_flight()
         .take(limit)
         .filter_map(|m| {
@@ -762,19 +761,20 @@ pub fn dots_of(sim: &Sim, shown: u32, now: Instant, limit: usize, motion: Motion
                     } else {
                         DotKind::Produce
                     };
-                    (kind, pick(&mut batches.iter().map(|b| b.partition)))
+                    (kind, first_in(shown, batches.iter().map(|b| b.partition)))
                 }
                 Payload::ProduceResponse { results, .. } => (
                     DotKind::ProduceResponse,
-                    pick(&mut results.iter().map(|r| r.0)),
+                    first_in(shown, results.iter().map(|r| r.0)),
                 ),
                 Payload::FetchRequest { partitions, .. } => (
                     DotKind::Fetch,
-                    pick(&mut partitions.iter().map(|p| p.partition)),
+                    first_in(shown, partitions.iter().map(|p| p.partition)),
                 ),
                 Payload::FetchResponse { partitions, .. } => {
-                    let with_data = pick(
-                        &mut partitions
+                    let with_data = first_in(
+                        shown,
+                        partitions
                             .iter()
                             .filter(|p| !p.batches.is_empty())
                             .map(|p| p.partition),
@@ -784,13 +784,14 @@ pub fn dots_of(sim: &Sim, shown: u32, now: Instant, limit: usize, motion: Motion
                         (Some(tp), _) => (DotKind::FetchData, Some(tp)),
                         (None, _) => (
                             DotKind::Fetch,
-                            pick(&mut partitions.iter().map(|p| p.partition)),
+                            first_in(shown, partitions.iter().map(|p| p.partition)),
                         ),
                     }
                 }
-                Payload::OffsetCommitRequest(OffsetCommitRequest { offsets, .. }) => {
-                    (DotKind::Commit, pick(&mut offsets.iter().map(|o| o.0)))
-                }
+                Payload::OffsetCommitRequest(OffsetCommitRequest { offsets, .. }) => (
+                    DotKind::Commit,
+                    first_in(shown, offsets.iter().map(|o| o.0)),
+                ),
                 _ => (DotKind::Control, None),
             };
             let span = m

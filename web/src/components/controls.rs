@@ -190,14 +190,7 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                 <label class="control">
                     <span class="name">{label}</span>
                     <select data-testid={p.testid} {onchange} ref={select_ref}>
-                        { for names.iter().map(|n| html! {
-                            <option value={*n} selected={*n == props.value}>{*n}</option>
-                        }) }
-                        // A value the URL gave that the list does not offer (an assignor
-                        // list in another order, say) is shown as it is.
-                        if !names.contains(&props.value.as_str()) {
-                            <option value={props.value.clone()} selected=true>{props.value.clone()}</option>
-                        }
+                        { options(names, &props.value) }
                     </select>
                     { note }
                     { mark }
@@ -205,6 +198,21 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
             }
         }
         Control::None => html! {},
+    }
+}
+
+/// A select's options: `names`, with `value` selected; a value the URL gave that the list
+/// does not offer (an assignor list in another order, say) is shown as it is.
+pub(crate) fn options(names: &[&'static str], value: &str) -> Html {
+    html! {
+        <>
+            { for names.iter().map(|n| html! {
+                <option value={*n} selected={*n == value}>{*n}</option>
+            }) }
+            if !names.contains(&value) {
+                <option value={value.to_string()} selected=true>{value.to_string()}</option>
+            }
+        </>
     }
 }
 

@@ -392,12 +392,7 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
                 <label class="meta fit group-assignor" title={format!("{} · {}", g.assignor, protocol)}>
                     <select data-testid="group-assignor" data-group={g.index.to_string()} disabled={props.locked}
                         aria-label={format!("partition.assignment.strategy ({})", g.group_id)} onchange={on_assignor}>
-                        { for crate::params::ASSIGNORS.iter().map(|n| html! {
-                            <option value={*n} selected={*n == g.listed}>{*n}</option>
-                        }) }
-                        if !crate::params::ASSIGNORS.contains(&g.listed.as_str()) {
-                            <option value={g.listed.clone()} selected=true>{g.listed.clone()}</option>
-                        }
+                        { crate::components::controls::options(crate::params::ASSIGNORS, &g.listed) }
                     </select>
                     // Kafka's names of the rebalance protocols, short for a narrow column.
                     <span class="protocol">{g.protocol}</span>
