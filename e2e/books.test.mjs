@@ -185,6 +185,40 @@ test('groups: each consumer group has its column, its members, its offsets and l
   }
 });
 
+test('subscriptions: a group subscribes to another topic live, and one member to two', async () => {
+  const { page, errors, close } = await open('?topics=2&groups=2&consumers=2&rate=300&auto.offset.reset=earliest', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=group]')].filter((g) => g.dataset.state === 'Stable').length === 2, null, { timeout: 60000 });
+    // The topic bar says which groups read the shown topic: both read orders, the only
+    // topic they subscribe to (so it cannot be unticked).
+    const reads = (g) => page.locator(`[data-testid=group-subscription][data-group="${g}"]`);
+    assert.equal(await reads(1).getAttribute('data-topic'), 'orders');
+    assert.ok(await reads(1).isChecked());
+    assert.ok(await reads(1).isDisabled());
+    // audit-app moves to payments while the cluster runs: its members rejoin, nothing restarts.
+    await page.locator('[data-testid=topic-tab][data-topic=payments]').click();
+    assert.ok(!(await reads(1).isChecked()));
+    await reads(1).check();
+    await page.waitForFunction(() => location.search.includes('audit-app.subscription=orders%2Cpayments') || location.search.includes('audit-app.subscription=orders,payments'));
+    await page.locator('[data-testid=topic-tab][data-topic=orders]').click();
+    await reads(1).uncheck();
+    await page.waitForFunction(() => location.search.includes('audit-app.subscription=payments'));
+    await page.locator('[data-testid=topic-tab][data-topic=payments]').click();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=owner][data-group="1"]')].every((o) => o.dataset.subscribed !== 'false'));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=consumer][data-group="1"]')].every((c) => /payments-\d/.test(c.textContent) && !/orders-\d/.test(c.textContent)), null, { timeout: 60000 });
+    assert.equal(await page.locator('[data-testid=owner][data-group="0"][data-subscribed=false]').count(), 3);
+    // c0 of orders-app subscribes to both topics: it takes payments alone (range, per topic).
+    const c0 = page.locator('[data-testid=consumer-subscription][data-consumer="0"]');
+    await c0.selectOption('orders,payments');
+    await page.waitForFunction(() => /payments-0, payments-1, payments-2/.test(document.querySelector('[data-testid=consumer][data-consumer="0"]')?.textContent ?? ''), null, { timeout: 60000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=owner][data-group="0"][data-subscribed=false]').length === 0);
+    await page.locator('main.stage-wrap').screenshot({ path: join(screenshots, 'subscriptions.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('topics: the application writes to several topics, the stage shows one at a time, each with its own partitions, replication factor and min.insync.replicas', async () => {
   const { page, errors, close } = await open('?topics=3&rate=600', { viewport: { width: 1400, height: 1000 } });
   try {

@@ -529,8 +529,9 @@ impl ManualCommit {
 pub struct ConsumerConfig {
     /// `group.id`.
     pub group_id: String,
-    /// The topic the group subscribes to (an index into [`SimConfig::topics`]).
-    pub topic: u32,
+    /// The topics its members subscribe to (`subscribe()`; indices into
+    /// [`SimConfig::topics`], at least one).
+    pub topics: Vec<u32>,
     /// `partition.assignment.strategy`: `[range, cooperative-sticky]` since 3.0, of which
     /// a group of such members uses range (each votes for its first).
     pub partition_assignment_strategy: crate::assignor::AssignorList,
@@ -573,8 +574,8 @@ pub struct ConsumerConfig {
 impl Default for ConsumerConfig {
     fn default() -> Self {
         ConsumerConfig {
-            group_id: String::from("orders-app"),
-            topic: 0,
+            group_id: String::from(FIRST_GROUP_ID),
+            topics: vec![0],
             partition_assignment_strategy: KafkaVersion::V4_0.default_assignors(),
             session_timeout_ms: 45_000,
             heartbeat_interval_ms: 3_000,
@@ -653,8 +654,9 @@ pub struct SimConfig {
     /// Members of the consumer group at the start (0: no group until one is added).
     pub consumers: u32,
     pub consumer: ConsumerConfig,
-    /// More consumer groups reading the same topic, each with its own `group.id`, members
-    /// and assignors (every other setting is `consumer`'s): each group reads every record.
+    /// More consumer groups, each with its own `group.id`, members, assignors and
+    /// subscription (every other setting is `consumer`'s): a group reads every record of
+    /// the topics it subscribes to.
     pub other_groups: Vec<GroupSpec>,
 }
 
@@ -666,10 +668,15 @@ pub struct GroupSpec {
     /// Members at the start.
     pub consumers: u32,
     pub partition_assignment_strategy: crate::assignor::AssignorList,
+    /// The topics its members subscribe to (indices into [`SimConfig::topics`]).
+    pub topics: Vec<u32>,
 }
 
 /// The most consumer groups kscope runs (the first and two others).
 pub const MAX_GROUPS: usize = 3;
+
+/// The `group.id` of kscope's first group.
+pub const FIRST_GROUP_ID: &str = "orders-app";
 
 /// The `group.id`s kscope gives the groups after the first, in order.
 pub const OTHER_GROUP_IDS: [&str; MAX_GROUPS - 1] = ["audit-app", "search-indexer"];
@@ -730,15 +737,7 @@ impl SimConfig {
                 format!("kscope runs at most {MAX_CONSUMERS} consumers in its group."),
             ));
         }
-        if self.consumers > 0 && self.consumer.topic as usize >= self.topics.len() {
-            return Err(ConfigError::new(
-                "topic",
-                format!(
-                    "The consumers subscribe to topic {} which does not exist.",
-                    self.consumer.topic
-                ),
-            ));
-        }
+        self.check_subscription(&self.consumer.topics)?;
         if self.other_groups.len() > MAX_GROUPS - 1 {
             return Err(ConfigError::new(
                 "groups",
@@ -763,9 +762,29 @@ impl SimConfig {
                     format!("kscope runs at most {MAX_CONSUMERS} consumers in a group."),
                 ));
             }
+            self.check_subscription(&g.topics)?;
         }
         self.consumer.validate(&self.broker)?;
         self.producer.validate()
+    }
+
+    /// A subscription names at least one topic, and only topics that exist.
+    pub fn check_subscription(&self, topics: &[u32]) -> Result<(), ConfigError> {
+        if topics.is_empty() {
+            return Err(ConfigError::new(
+                "subscription",
+                String::from(
+                    "A consumer subscribes to at least one topic (subscribe() with none is unsubscribe(), which kscope does not model).",
+                ),
+            ));
+        }
+        match topics.iter().find(|t| **t as usize >= self.topics.len()) {
+            Some(t) => Err(ConfigError::new(
+                "subscription",
+                format!("The consumers subscribe to topic {t} which does not exist."),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The settings of the members of group `group` (0 is the first, `consumer`).
@@ -777,6 +796,7 @@ impl SimConfig {
         {
             c.group_id = g.group_id.clone();
             c.partition_assignment_strategy = g.partition_assignment_strategy;
+            c.topics = g.topics.clone();
         }
         c
     }

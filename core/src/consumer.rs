@@ -184,8 +184,18 @@ pub struct Consumer {
     pub(crate) awaiting_validation: Vec<TopicPartition>,
     /// The consumer's settings (`partition.assignment.strategy` is `assignor`, above).
     pub(crate) config: ConsumerConfig,
-    /// The subscribed topic's name, as the client names it in its subscription.
-    pub(crate) topic_name: String,
+    /// Every topic's name, by [`TopicId`]: how the names the client speaks (its
+    /// subscription, the assignors' output) map to kscope's topic numbers. The cluster's
+    /// topics are fixed for a run.
+    pub(crate) topic_names: Rc<[String]>,
+    /// `subscribe()`'s topics (`SubscriptionState.subscription`), in id order.
+    pub subscription: Vec<TopicId>,
+    /// The subscription its last JoinGroup carried (`joinedSubscription`): a member whose
+    /// subscription changed since then rejoins.
+    pub(crate) joined_subscription: Option<Vec<TopicId>>,
+    /// The group leader's union of every member's topics (`groupSubscription`): its
+    /// metadata snapshot covers them, so a partition added to any of them rebalances.
+    pub(crate) group_subscription: Vec<TopicId>,
     /// `bootstrap.servers`: every broker, asked in turn.
     pub(crate) brokers: Vec<BrokerId>,
 }
@@ -219,13 +229,14 @@ impl Consumer {
 }
 
 impl Consumer {
-    /// A consumer process, not yet started; `topic_name` is its subscribed topic's.
+    /// A consumer process, not yet started, subscribed to `config.topics`; `topic_names`
+    /// names the cluster's topics.
     pub(crate) fn new(
         id: ConsumerId,
         group: u32,
         incarnation: u32,
         config: &ConsumerConfig,
-        topic_name: String,
+        topic_names: Rc<[String]>,
         brokers: Vec<BrokerId>,
         now: Instant,
     ) -> Consumer {
@@ -269,8 +280,11 @@ impl Consumer {
             position_epochs: VecMap::new(),
             awaiting_validation: Vec::new(),
             out_of_range: Vec::new(),
+            subscription: config.topics.iter().map(|t| TopicId(*t)).collect(),
+            joined_subscription: None,
+            group_subscription: Vec::new(),
             config: config.clone(),
-            topic_name,
+            topic_names,
             brokers,
         }
     }
@@ -424,35 +438,80 @@ impl Consumer {
         self.send_request(cx, to, Payload::MetadataRequest, Inflight::Metadata);
     }
 
-    /// Partition counts of the subscribed topic as this consumer's metadata has them.
+    /// Partition counts, as this consumer's metadata has them, of the topics it follows
+    /// (`SubscriptionState.metadataTopics`): its subscription and, while it leads, the
+    /// group's.
     fn partition_counts(&self) -> VecMap<TopicId, u32> {
         let mut counts = VecMap::new();
         for tp in self.metadata.keys() {
             let n = counts.entry(tp.topic).or_insert(0);
             *n = (*n).max(tp.partition + 1);
         }
-        let topic = TopicId(self.config.topic);
-        counts.retain(|t, _| *t == topic);
+        counts.retain(|t, _| self.subscription.contains(t) || self.group_subscription.contains(t));
         counts
+    }
+
+    /// `KafkaConsumer.subscribe(topics)`: the subscription changes at once, data buffered
+    /// for topics it left is dropped (`clearBufferedDataForUnassignedTopics`), and the
+    /// next `poll()` rejoins the group when the subscription differs from the one it
+    /// joined with (`ConsumerCoordinator.rejoinNeededOrPending`); the partitions move at
+    /// that rebalance.
+    pub(crate) fn subscribe(&mut self, cx: &mut Ctx, topics: &[TopicId]) {
+        let mut topics = topics.to_vec();
+        topics.sort();
+        topics.dedup();
+        if topics == self.subscription {
+            return;
+        }
+        self.subscription = topics;
+        cx.emit(Event::Subscribed {
+            consumer: self.id,
+            topics: self.subscription.clone(),
+        });
+        let left: Vec<TopicPartition> = self
+            .buffer
+            .keys()
+            .filter(|tp| !self.subscription.contains(&tp.topic))
+            .copied()
+            .collect();
+        for tp in left {
+            self.buffer.remove(&tp);
+        }
+        if self.joined_subscription.as_ref() != Some(&self.subscription) {
+            self.rejoin_needed = true;
+            self.join_prepared = false;
+        }
+        self.metadata_stale = true;
+        self.poll(cx);
     }
 
     fn subscription(&self) -> Subscription {
         Subscription {
-            topics: alloc::vec![self.topic_name.clone()],
+            topics: self
+                .subscription
+                .iter()
+                .map(|t| self.topic_name(*t))
+                .collect(),
             owned_partitions: self.owned.iter().map(|tp| self.named(*tp)).collect(),
             generation: (self.generation >= 0).then_some(self.generation),
             group_instance_id: self.group_instance_id.as_ref().map(|s| String::from(&**s)),
         }
     }
 
+    fn topic_name(&self, t: TopicId) -> String {
+        self.topic_names
+            .get(t.0 as usize)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     fn named(&self, tp: TopicPartition) -> NamedPartition {
-        NamedPartition::new(&self.topic_name, tp.partition as i32)
+        NamedPartition::new(&self.topic_name(tp.topic), tp.partition as i32)
     }
 
     fn unnamed(&self, np: &NamedPartition) -> Option<TopicPartition> {
-        // The assignors hand out the subscribed topic's partitions only.
-        (np.topic == self.topic_name)
-            .then(|| TopicPartition::new(TopicId(self.config.topic), np.partition as u32))
+        let t = self.topic_names.iter().position(|n| *n == np.topic)?;
+        Some(TopicPartition::new(TopicId(t as u32), np.partition as u32))
     }
 
     /// `ConsumerCoordinator.onJoinPrepare` then JoinGroup.
@@ -485,15 +544,31 @@ impl Consumer {
                 partitions: owned,
             });
             self.drop_partitions(None);
-        } else if self.assignor.rebalance_protocol() == RebalanceProtocol::Eager
-            && !owned.is_empty()
-        {
-            cx.emit(Event::PartitionsRevoked {
-                consumer: c,
-                partitions: owned,
-            });
-            self.drop_partitions(None);
+        } else if self.assignor.rebalance_protocol() == RebalanceProtocol::Eager {
+            if !owned.is_empty() {
+                cx.emit(Event::PartitionsRevoked {
+                    consumer: c,
+                    partitions: owned,
+                });
+                self.drop_partitions(None);
+            }
+        } else {
+            // Cooperative: only the partitions of topics no longer subscribed.
+            let left: Vec<TopicPartition> = owned
+                .into_iter()
+                .filter(|tp| !self.subscription.contains(&tp.topic))
+                .collect();
+            if !left.is_empty() {
+                cx.emit(Event::PartitionsRevoked {
+                    consumer: c,
+                    partitions: left.clone(),
+                });
+                self.drop_partitions(Some(&left));
+            }
         }
+        // `resetGroupSubscription`: the leader's view of the group is rebuilt at the
+        // next assignment.
+        self.group_subscription.clear();
         let Some(coordinator) = self.coordinator else {
             return;
         };
@@ -508,6 +583,7 @@ impl Consumer {
             subscription: self.subscription(),
         };
         let generation = self.generation;
+        self.joined_subscription = Some(self.subscription.clone());
         self.member_state = MemberState::PreparingRebalance;
         self.rejoin_needed = false;
         cx.emit(Event::JoinGroupSent {
@@ -1534,11 +1610,22 @@ impl Consumer {
         members: &[(Rc<str>, Subscription)],
     ) -> Vec<(Rc<str>, Vec<TopicPartition>)> {
         let c = self.id;
+        // `updateGroupSubscription`: the leader follows every member's topics.
+        for (_, s) in members {
+            for name in &s.topics {
+                if let Some(t) = self.topic_names.iter().position(|n| n == name) {
+                    let t = TopicId(t as u32);
+                    if !self.group_subscription.contains(&t) {
+                        self.group_subscription.push(t);
+                    }
+                }
+            }
+        }
+        self.group_subscription.sort();
         let counts = self.partition_counts();
         let mut per_topic: VecMap<String, i32> = VecMap::new();
         for (t, n) in &counts {
-            debug_assert_eq!(t.0, self.config.topic);
-            per_topic.insert(self.topic_name.clone(), *n as i32);
+            per_topic.insert(self.topic_name(*t), *n as i32);
         }
         let input: Vec<(String, Subscription)> = members
             .iter()
@@ -1578,6 +1665,21 @@ impl Consumer {
     fn on_assignment(&mut self, cx: &mut Ctx, assigned: Vec<TopicPartition>) {
         let c = self.id;
         let generation = self.generation;
+        // `checkAssignmentMatchedSubscription`: the subscription changed while the group
+        // rebalanced; the assignment is set aside and the member rejoins.
+        if assigned
+            .iter()
+            .any(|tp| !self.subscription.contains(&tp.topic))
+        {
+            self.member_state = MemberState::Stable;
+            self.join_prepared = false;
+            self.rejoin_needed = true;
+            cx.emit(Event::AssignmentMismatched {
+                consumer: c,
+                generation,
+            });
+            return;
+        }
         let owned = self.owned.clone();
         let revoked: Vec<TopicPartition> = owned
             .iter()

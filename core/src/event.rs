@@ -561,6 +561,18 @@ pub enum Event {
         generation: i32,
         partitions: Vec<TopicPartition>,
     },
+    /// The application called `subscribe()` with other topics than before.
+    Subscribed {
+        consumer: ConsumerId,
+        topics: Vec<crate::ids::TopicId>,
+    },
+    /// The assignment named a topic the member no longer subscribes to (its subscription
+    /// changed during the rebalance): set aside, and the member rejoins
+    /// (`ConsumerCoordinator.onJoinComplete`).
+    AssignmentMismatched {
+        consumer: ConsumerId,
+        generation: i32,
+    },
     /// `ConsumerRebalanceListener.onPartitionsLost`: the member was no longer in the group
     /// when it found out, so it could not commit.
     PartitionsLost {

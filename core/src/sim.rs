@@ -14,7 +14,6 @@
 //! `workload.rs`.
 
 use crate::vecmap::VecMap;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use crate::event::CommandError;
@@ -107,6 +106,20 @@ pub enum Command {
     RestartConsumerWith {
         consumer: ConsumerId,
         assignors: crate::assignor::AssignorList,
+    },
+    /// The application of one running consumer calls `subscribe(topics)` (indices into
+    /// [`SimConfig::topics`]): it rejoins its group with the new subscription. A restarted
+    /// process subscribes as its group's configuration says.
+    Subscribe {
+        consumer: ConsumerId,
+        topics: Vec<u32>,
+    },
+    /// Group `group`'s application subscribes to `topics` from now on: each running
+    /// member calls `subscribe(topics)` (no restart), and members started later subscribe
+    /// so too.
+    SetGroupSubscription {
+        group: u32,
+        topics: Vec<u32>,
     },
     /// Grows a topic to `partitions` partitions (Kafka cannot shrink one).
     AddPartitions {
@@ -557,6 +570,39 @@ impl Sim {
                 }
                 self.redeploy_consumer(consumer, assignors);
             }
+            Command::Subscribe { consumer, topics } => {
+                self.running_consumer(consumer)?;
+                self.config
+                    .check_subscription(&topics)
+                    .map_err(|e| CommandError(e.message))?;
+                self.subscribe(consumer, &topics);
+            }
+            Command::SetGroupSubscription { group, topics } => {
+                self.config
+                    .check_subscription(&topics)
+                    .map_err(|e| CommandError(e.message))?;
+                let mut sorted = topics;
+                sorted.sort();
+                sorted.dedup();
+                match (group as usize).checked_sub(1) {
+                    None => self.config.consumer.topics = sorted.clone(),
+                    Some(i) => {
+                        let spec = self.config.other_groups.get_mut(i).ok_or_else(|| {
+                            CommandError(alloc::format!("There is no group {group}."))
+                        })?;
+                        spec.topics = sorted.clone();
+                    }
+                }
+                let members: Vec<ConsumerId> = self
+                    .consumers
+                    .values()
+                    .filter(|c| c.group == group && c.is_running())
+                    .map(|c| c.id)
+                    .collect();
+                for c in members {
+                    self.subscribe(c, &sorted);
+                }
+            }
             Command::AddPartitions { topic, partitions } => {
                 self.add_partitions(topic, partitions)?;
             }
@@ -626,14 +672,19 @@ impl Sim {
                 crate::config::MAX_CONSUMERS
             )));
         }
-        if self.config.consumer.topic as usize >= self.topics.len() {
-            return Err(CommandError(String::from(
-                "The consumers' topic does not exist.",
-            )));
-        }
+        let cfg = self.config.group_consumer_config(group);
+        self.config
+            .check_subscription(&cfg.topics)
+            .map_err(|e| CommandError(e.message))?;
         let id = ConsumerId(self.consumers.len() as u32);
         self.start_consumer(id, group, 0);
         Ok(())
+    }
+
+    fn subscribe(&mut self, c: ConsumerId, topics: &[u32]) {
+        let topics: Vec<TopicId> = topics.iter().map(|t| TopicId(*t)).collect();
+        let cons = self.consumers.get_mut(&c).expect("checked by the caller");
+        cons.subscribe(&mut self.cx, &topics);
     }
 
     /// Closes consumer `c` if it runs and starts it again listing `assignors`.
@@ -655,14 +706,14 @@ impl Sim {
         incarnation: u32,
         cfg: crate::config::ConsumerConfig,
     ) {
-        let topic_name = self.topics[cfg.topic as usize].spec.name.clone();
+        let topic_names = self.topics.iter().map(|t| t.spec.name.clone()).collect();
         let brokers = self.brokers.keys().copied().collect();
         let consumer = Consumer::new(
             id,
             group,
             incarnation,
             &cfg,
-            topic_name,
+            topic_names,
             brokers,
             self.cx.now,
         );
@@ -895,7 +946,30 @@ impl Sim {
         self.group_lag_of(&self.config.consumer.group_id)
     }
 
-    /// Group `group`'s partitions with lag (see [`Sim::group_lag`]).
+    /// The topics group `group` reads: those its configuration subscribes to and those
+    /// any running member subscribes to now, in id order.
+    pub fn group_topics(&self, group: &str) -> Vec<TopicId> {
+        let Some(index) = self.config.group_ids().position(|id| id == group) else {
+            return Vec::new();
+        };
+        let mut topics: Vec<TopicId> = self
+            .config
+            .group_consumer_config(index as u32)
+            .topics
+            .iter()
+            .map(|t| TopicId(*t))
+            .collect();
+        for c in self.consumers.values() {
+            if c.group == index as u32 && c.is_running() {
+                topics.extend(c.subscription.iter().copied());
+            }
+        }
+        topics.sort();
+        topics.dedup();
+        topics
+    }
+
+    /// Group `group`'s partitions with lag (see [`Sim::group_lag`]), topic by topic.
     pub fn group_lag_of(&self, group: &str) -> Vec<PartitionLag> {
         let committed = self.group(group).map(|(_, g)| g.committed.clone());
         let owner = |tp: TopicPartition| {
@@ -906,13 +980,13 @@ impl Sim {
                     .map(|m| m.consumer)
             })
         };
-        let topic = crate::ids::TopicId(self.config.consumer.topic);
-        let Some(t) = self.topics.get(topic.0 as usize) else {
-            return Vec::new();
-        };
-        (0..t.partitions.len() as u32)
-            .map(|p| {
-                let tp = TopicPartition::new(topic, p);
+        self.group_topics(group)
+            .into_iter()
+            .filter_map(|topic| Some((topic, self.topics.get(topic.0 as usize)?)))
+            .flat_map(|(topic, t)| {
+                (0..t.partitions.len() as u32).map(move |p| TopicPartition::new(topic, p))
+            })
+            .map(|tp| {
                 let hw = self
                     .partition(tp)
                     .leader

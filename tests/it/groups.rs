@@ -24,6 +24,7 @@ fn other_group(id: &str, consumers: u32, assignor: AssignorKind) -> config::Grou
         group_id: id.into(),
         consumers,
         partition_assignment_strategy: assignor.into(),
+        topics: vec![0],
     }
 }
 
@@ -761,6 +762,221 @@ fn a_groups_assignor_changes_for_its_members_only() {
                 group: 2,
                 assignors: AssignorKind::Range.into()
             }
+        )
+        .is_err());
+}
+
+/// Orders and payments (three partitions each), the application writing to both in turn,
+/// and a group of two members listing only `assignor`, subscribed to orders.
+fn two_topics(assignor: AssignorKind) -> SimConfig {
+    let mut config = group_config(3, 2);
+    let mut payments = TopicSpec::new("payments", 3, 3);
+    payments.min_insync_replicas = 2;
+    config.topics.push(payments);
+    config.workload.topics = 2;
+    config.consumer.partition_assignment_strategy = assignor.into();
+    config
+}
+
+/// Each running member's partitions, named.
+fn owned_named(sim: &Sim) -> Vec<(u32, Vec<String>)> {
+    sim.consumers()
+        .values()
+        .filter(|c| c.is_running())
+        .map(|c| {
+            let names = c
+                .owned
+                .iter()
+                .map(|tp| {
+                    format!(
+                        "{}-{}",
+                        sim.topics()[tp.topic.0 as usize].spec.name,
+                        tp.partition
+                    )
+                })
+                .collect();
+            (c.id.0, names)
+        })
+        .collect()
+}
+
+#[test]
+fn a_member_that_subscribes_to_another_topic_rejoins_and_the_assignor_follows_each_subscription() {
+    let mut sim = Sim::new(two_topics(AssignorKind::Range), 3).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 10_000, &mut trace);
+    assert_eq!(
+        owned_named(&sim),
+        vec![
+            (0, vec!["orders-0".into(), "orders-1".into()]),
+            (1, vec!["orders-2".into()])
+        ]
+    );
+    let generation = sim.group("orders-app").unwrap().1.generation;
+    sim.apply(
+        ms(10_000),
+        Command::Subscribe {
+            consumer: ConsumerId(1),
+            topics: vec![0, 1],
+        },
+    )
+    .unwrap();
+    run(&mut sim, 30_000, &mut trace);
+    // RangeAssignor, topic by topic among that topic's subscribers: orders split as
+    // before, payments all to c1, the only member reading it.
+    assert_eq!(
+        owned_named(&sim),
+        vec![
+            (0, vec!["orders-0".into(), "orders-1".into()]),
+            (
+                1,
+                vec![
+                    "orders-2".into(),
+                    "payments-0".into(),
+                    "payments-1".into(),
+                    "payments-2".into()
+                ]
+            )
+        ]
+    );
+    let (_, g) = sim.group("orders-app").unwrap();
+    assert_eq!(g.generation, generation + 1, "one rebalance");
+    assert!(trace.iter().any(|e| matches!(
+        &e.event,
+        Event::Subscribed { consumer: ConsumerId(1), topics } if topics.len() == 2
+    )));
+    // The group's lag covers both topics now, and c1 processed payments' records from
+    // the earliest offset (no committed offset, auto.offset.reset=earliest).
+    assert_eq!(sim.group_lag_of("orders-app").len(), 6);
+    let payments_read = sim
+        .ledger()
+        .records()
+        .filter(|r| r.partition.topic == TopicId(1) && r.consumed_at.is_some())
+        .count();
+    assert!(payments_read > 1_000, "{payments_read}");
+}
+
+#[test]
+fn a_cooperative_member_that_leaves_a_topic_revokes_only_that_topics_partitions() {
+    let mut config = two_topics(AssignorKind::CooperativeSticky);
+    config.consumer.topics = vec![0, 1];
+    let mut sim = Sim::new(config, 4).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 10_000, &mut trace);
+    let before = owned_named(&sim);
+    assert_eq!(
+        before.iter().map(|(_, o)| o.len()).sum::<usize>(),
+        6,
+        "{before:?}"
+    );
+    let mark = trace.len();
+    sim.apply(
+        ms(10_000),
+        Command::Subscribe {
+            consumer: ConsumerId(0),
+            topics: vec![0],
+        },
+    )
+    .unwrap();
+    run(&mut sim, 30_000, &mut trace);
+    // Before rejoining c0 revoked its payments partitions and nothing else (cooperative:
+    // it keeps consuming its orders partitions); what c1 gave up afterwards is orders,
+    // moved to c0 for balance once payments all went to c1.
+    let revoked: Vec<(u32, Vec<TopicPartition>)> = trace[mark..]
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::PartitionsRevoked {
+                consumer,
+                partitions,
+            } => Some((consumer.0, partitions.clone())),
+            _ => None,
+        })
+        .collect();
+    let c0_payments: Vec<TopicPartition> = before[0]
+        .1
+        .iter()
+        .filter(|n| n.starts_with("payments"))
+        .map(|n| TopicPartition::new(TopicId(1), n[9..].parse().unwrap()))
+        .collect();
+    assert_eq!(revoked[0], (0, c0_payments), "{revoked:?}");
+    assert!(
+        revoked[1..]
+            .iter()
+            .all(|(c, tps)| *c == 1 && tps.iter().all(|tp| tp.topic == TopicId(0))),
+        "{revoked:?}"
+    );
+    // Payments all went to c1, the only member still reading it; c0 kept its orders.
+    let after = owned_named(&sim);
+    assert!(
+        after[1]
+            .1
+            .iter()
+            .filter(|n| n.starts_with("payments"))
+            .count()
+            == 3,
+        "{after:?}"
+    );
+    assert!(
+        after[0].1.iter().all(|n| n.starts_with("orders")),
+        "{after:?}"
+    );
+    assert_eq!(
+        after.iter().map(|(_, o)| o.len()).sum::<usize>(),
+        6,
+        "{after:?}"
+    );
+}
+
+#[test]
+fn a_group_that_subscribes_elsewhere_moves_its_members_and_leaves_the_other_group_alone() {
+    let mut config = two_topics(AssignorKind::Range);
+    config.other_groups = vec![other_group("audit-app", 2, AssignorKind::Range)];
+    let mut sim = Sim::new(config, 6).unwrap();
+    let mut trace = Vec::new();
+    run(&mut sim, 10_000, &mut trace);
+    let first = sim.group("orders-app").unwrap().1.generation;
+    sim.apply(
+        ms(10_000),
+        Command::SetGroupSubscription {
+            group: 1,
+            topics: vec![1],
+        },
+    )
+    .unwrap();
+    run(&mut sim, 30_000, &mut trace);
+    assert_eq!(sim.group("orders-app").unwrap().1.generation, first);
+    assert_eq!(sim.group_topics("audit-app"), vec![TopicId(1)]);
+    assert_eq!(sim.group_topics("orders-app"), vec![TopicId(0)]);
+    for c in sim.consumers().values().filter(|c| c.group == 1) {
+        assert!(
+            c.owned.iter().all(|tp| tp.topic == TopicId(1)),
+            "{:?}",
+            c.owned
+        );
+    }
+    // A member added later subscribes as the group does now.
+    sim.apply(ms(30_000), Command::AddGroupConsumer { group: 1 })
+        .unwrap();
+    let newest = sim.consumers().values().next_back().unwrap();
+    assert_eq!(newest.subscription, vec![TopicId(1)]);
+    // A subscription names topics that exist.
+    let err = sim
+        .apply(
+            ms(30_000),
+            Command::Subscribe {
+                consumer: ConsumerId(0),
+                topics: vec![2],
+            },
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(sim
+        .apply(
+            ms(30_000),
+            Command::SetGroupSubscription {
+                group: 0,
+                topics: vec![],
+            },
         )
         .is_err());
 }

@@ -129,6 +129,55 @@ fn in_the_two_groups_scenario_each_group_rebalances_alone() {
     );
 }
 
+/// `subscriptions`' captions, checked: c1 alone takes payments, then the group splits it.
+#[test]
+fn in_the_subscriptions_scenario_range_follows_each_members_subscription() {
+    let sc = load("subscriptions.txt");
+    let mut settings = sc.settings.clone();
+    let mut sim = script::build(&settings).unwrap();
+    let mut timeline = Timeline::merged(&sc.actions(), &[]);
+    let owned = |sim: &kscope_core::Sim| -> Vec<(u32, Vec<(u32, u32)>)> {
+        sim.consumers()
+            .values()
+            .filter(|c| c.is_running())
+            .map(|c| {
+                (
+                    c.id.0,
+                    c.owned
+                        .iter()
+                        .map(|tp| (tp.topic.0, tp.partition))
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    let mut at = Vec::new();
+    for s in [7_900_000, 15_900_000, 23_000_000] {
+        timeline.advance(&mut sim, &mut settings, Instant::from_micros(s));
+        at.push(owned(&sim));
+    }
+    assert_eq!(at[0], vec![(0, vec![(0, 0), (0, 1)]), (1, vec![(0, 2)])]);
+    assert_eq!(
+        at[1],
+        vec![
+            (0, vec![(0, 0), (0, 1)]),
+            (1, vec![(0, 2), (1, 0), (1, 1), (1, 2)])
+        ]
+    );
+    assert_eq!(
+        at[2],
+        vec![
+            (0, vec![(0, 0), (0, 1), (1, 0), (1, 1)]),
+            (1, vec![(0, 2), (1, 2)])
+        ]
+    );
+    assert_eq!(sim.group_lag().len(), 6);
+    assert!(sim
+        .ledger()
+        .records()
+        .any(|r| r.partition.topic.0 == 1 && r.consumed_at.is_some()));
+}
+
 /// A seeded mutation fuzzer over real scenario files: flipped, cut and inserted bytes
 /// never panic the parser, and a file it refuses is named by a line. The seed is drawn
 /// from the clock unless KSCOPE_FUZZ_SEED names one, and printed; KSCOPE_FUZZ_CASES

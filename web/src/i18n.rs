@@ -98,6 +98,10 @@ pub struct Text {
     pub topics_label: &'static str,
     pub topic_bar: &'static str,
     pub not_subscribed: &'static str,
+    /// The label of a consumer's subscription select.
+    pub subscription: &'static str,
+    /// Before the groups that subscribe to the shown topic, in the topic bar.
+    pub read_by: &'static str,
     pub consumer_rate: &'static str,
     pub eager: &'static str,
     /// Said beside the KIP-480 partitioners, which Kafka 4.0 removed.
@@ -316,6 +320,8 @@ pub static EN: Text = Text {
     topics_label: "topics",
     topic_bar: "The stage shows topic",
     not_subscribed: "not subscribed",
+    subscription: "subscribes to",
+    read_by: "read by",
     consumer_rate: "records/s each consumer processes",
     eager: "eager rebalancing",
     removed_in_4_0: "Kafka 3.x only: removed in 4.0",
@@ -525,6 +531,8 @@ pub static KO: Text = Text {
     topics_label: "토픽 수",
     topic_bar: "무대에 보이는 토픽",
     not_subscribed: "구독 안 함",
+    subscription: "구독 토픽",
+    read_by: "구독 그룹",
     consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
     eager: "eager 리밸런스",
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",

@@ -310,6 +310,35 @@ macro_rules! group_assignor_param {
     };
 }
 
+/// A group's `subscription`: a URL entry without a control (its column's header has the
+/// select), live (each running member calls `subscribe()`).
+macro_rules! subscription_param {
+    ($name:literal, $group:literal, $configure:expr) => {
+        Param {
+            live: true,
+            ..hidden_param!(
+                $name,
+                InUrl::Changed,
+                |s| s.subscriptions[$group].name(),
+                |s, v| {
+                    s.subscriptions[$group] = crate::settings::TopicSet::parse(v)
+                        .ok_or(Expected::OneOf("orders, payments, shipments"))?;
+                    Ok(())
+                },
+                || Fallback::Value("orders".into()),
+                $configure
+            )
+        }
+    };
+}
+
+/// Each group's `subscription`, the first group's first.
+pub(crate) const SUBSCRIPTION_PARAMS: [&str; 3] = [
+    "subscription",
+    "audit-app.subscription",
+    "search-indexer.subscription",
+];
+
 /// The settings of the topics after the first, by topic: `partitions`,
 /// `replication.factor`, `min.insync.replicas`.
 pub(crate) const TOPIC_PARAMS: [[&str; 3]; 2] = [
@@ -716,10 +745,12 @@ pub const PARAMS: &[Param] = &[
                     .iter()
                     .take(s.groups.saturating_sub(1) as usize)
                     .zip(s.group_assignors)
-                    .map(|(id, assignors)| kscope_core::config::GroupSpec {
+                    .zip(&s.subscriptions[1..])
+                    .map(|((id, assignors), topics)| kscope_core::config::GroupSpec {
                         group_id: (*id).into(),
                         consumers: s.consumers as u32,
                         partition_assignment_strategy: assignors,
+                        topics: topics.within(s.topics).indices().collect(),
                     })
                     .collect()
             }
@@ -751,6 +782,13 @@ pub const PARAMS: &[Param] = &[
     // headers.
     group_assignor_param!("audit-app.partition.assignment.strategy", 0),
     group_assignor_param!("search-indexer.partition.assignment.strategy", 1),
+    // The topics each group's application subscribes to (the other groups' are written
+    // by `groups`).
+    subscription_param!("subscription", 0, |s, c| {
+        c.consumer.topics = s.subscriptions[0].within(s.topics).indices().collect()
+    }),
+    subscription_param!("audit-app.subscription", 1, no_config),
+    subscription_param!("search-indexer.subscription", 2, no_config),
     // Records per second each consumer's application processes (not a Kafka setting:
     // how fast the consuming application is).
     Param {

@@ -45,6 +45,8 @@ pub enum Action {
     /// Starts one more member of group `n` (0 the first; `consumers` sets the first's
     /// count).
     AddConsumer(u32),
+    /// Consumer `c`'s application calls `subscribe()` with these topics.
+    Subscribe(u32, settings::TopicSet),
     /// A setting a running cluster takes without starting over: `consumers`,
     /// `partition.assignment.strategy`, `partitions` (only up), `rate`, `keys`.
     Set(String, String),
@@ -69,11 +71,12 @@ enum Verb {
     PauseConsumer,
     ResumeConsumer,
     AddConsumer,
+    Subscribe,
     Set,
 }
 
 impl Verb {
-    const ALL: [Verb; 16] = [
+    const ALL: [Verb; 17] = [
         Verb::CrashBroker,
         Verb::RestartBroker,
         Verb::IsolateBroker,
@@ -89,6 +92,7 @@ impl Verb {
         Verb::PauseConsumer,
         Verb::ResumeConsumer,
         Verb::AddConsumer,
+        Verb::Subscribe,
         Verb::Set,
     ];
 
@@ -110,6 +114,7 @@ impl Verb {
             Verb::PauseConsumer => ("pause-consumer", "pc"),
             Verb::ResumeConsumer => ("resume-consumer", "uc"),
             Verb::AddConsumer => ("add-consumer", "ac"),
+            Verb::Subscribe => ("subscribe", "cs"),
             Verb::Set => ("set", "s"),
         }
     }
@@ -196,6 +201,7 @@ impl Action {
             Action::PauseConsumer(_) => Verb::PauseConsumer,
             Action::ResumeConsumer(_) => Verb::ResumeConsumer,
             Action::AddConsumer(_) => Verb::AddConsumer,
+            Action::Subscribe(..) => Verb::Subscribe,
             Action::Set(..) => Verb::Set,
         }
     }
@@ -218,6 +224,7 @@ impl Action {
             Action::CutLink(a, b) | Action::HealLink(a, b) => {
                 format!("{} {}", node_name(*a), node_name(*b))
             }
+            Action::Subscribe(c, topics) => format!("{c} {}", topics.name()),
             Action::Set(k, v) => format!("{k}={v}"),
         }
     }
@@ -306,6 +313,19 @@ impl Action {
             Verb::PauseConsumer => Action::PauseConsumer(number()?),
             Verb::ResumeConsumer => Action::ResumeConsumer(number()?),
             Verb::AddConsumer => Action::AddConsumer(number()?),
+            Verb::Subscribe => {
+                let usage = || {
+                    format!(
+                        "{name} takes a consumer id and topics, as in '{name} 1 orders,payments'"
+                    )
+                };
+                let (c, topics) = rest.split_once(sep).ok_or_else(usage)?;
+                let c = c.parse::<u32>().map_err(|_| usage())?;
+                let topics = settings::TopicSet::parse(topics).ok_or_else(|| {
+                    format!("{name} takes topics among orders, payments, shipments, not '{topics}'")
+                })?;
+                Action::Subscribe(c, topics)
+            }
             Verb::Set => {
                 let (k, v) = rest
                     .split_once('=')
@@ -428,6 +448,13 @@ pub fn perform(
         Action::CrashConsumer(c) => apply(sim, Command::CrashConsumer(ConsumerId(*c)))?,
         Action::RestartConsumer(c) => apply(sim, Command::RestartConsumer(ConsumerId(*c)))?,
         Action::AddConsumer(g) => apply(sim, Command::AddGroupConsumer { group: *g })?,
+        Action::Subscribe(c, topics) => apply(
+            sim,
+            Command::Subscribe {
+                consumer: ConsumerId(*c),
+                topics: topics.indices().collect(),
+            },
+        )?,
         Action::PauseConsumer(c) | Action::ResumeConsumer(c) => apply(
             sim,
             Command::PauseConsumer {
@@ -483,7 +510,7 @@ pub fn apply_live(
                 settings.partitions
             )
         } else {
-            "Only consumers, partition.assignment.strategy, partitions, rate, keys and send.mode change while the cluster runs.".into()
+            "Only consumers, partition.assignment.strategy, subscription, partitions, rate, keys and send.mode change while the cluster runs.".into()
         });
     }
     let now = sim.now();
@@ -525,6 +552,21 @@ pub fn apply_live(
             let command = Command::SetGroupAssignor {
                 group: i as u32 + 1,
                 assignors: *a,
+            };
+            sim.apply(now, command).map_err(|e| e.to_string())?;
+        }
+    }
+    for (g, (a, b)) in next
+        .subscriptions
+        .iter()
+        .zip(&settings.subscriptions)
+        .enumerate()
+    {
+        let (a, b) = (a.within(next.topics), b.within(settings.topics));
+        if a != b && g < next.groups as usize {
+            let command = Command::SetGroupSubscription {
+                group: g as u32,
+                topics: a.indices().collect(),
             };
             sim.apply(now, command).map_err(|e| e.to_string())?;
         }
@@ -629,6 +671,7 @@ mod tests {
             Action::PauseConsumer(1),
             Action::ResumeConsumer(1),
             Action::AddConsumer(2),
+            Action::Subscribe(1, settings::TopicSet::parse("payments,orders").unwrap()),
             Action::Set(
                 "partition.assignment.strategy".into(),
                 "cooperative-sticky".into(),
@@ -658,6 +701,47 @@ mod tests {
             "cut-link producer b2"
         );
         assert_eq!(Action::SlowBroker(3).to_code(), "sb3");
+        let subscribe = Action::Subscribe(1, settings::TopicSet::parse("payments,orders").unwrap());
+        assert_eq!(subscribe.to_text(), "subscribe 1 orders,payments");
+        assert_eq!(subscribe.to_code(), "cs1.orders,payments");
+        assert!(Action::parse("subscribe 1 refunds")
+            .unwrap_err()
+            .contains("refunds"));
+        assert!(Action::parse("subscribe orders").is_err());
+    }
+
+    #[test]
+    fn a_subscription_changes_live_per_group_and_per_member() {
+        let mut settings = Settings::from_query(
+            "topics=2&groups=2&consumers=1&auto.offset.reset=earliest&rate=400",
+        )
+        .0;
+        let mut sim = build(&settings).unwrap();
+        sim.run_until(kscope_core::Instant::from_millis(8_000));
+        let mut next = settings.clone();
+        next.subscriptions[1] = settings::TopicSet::parse("payments").unwrap();
+        apply_live(&mut sim, &mut settings, next).unwrap();
+        sim.run_until(kscope_core::Instant::from_millis(20_000));
+        let owned = |sim: &Sim, group: u32| -> Vec<u32> {
+            sim.consumers()
+                .values()
+                .filter(|c| c.group == group && c.is_running())
+                .flat_map(|c| c.owned.iter().map(|tp| tp.topic.0))
+                .collect()
+        };
+        assert_eq!(owned(&sim, 1), vec![1, 1, 1]);
+        assert_eq!(owned(&sim, 0), vec![0, 0, 0]);
+        perform(
+            &mut sim,
+            &mut settings,
+            &Action::Subscribe(0, settings::TopicSet::parse("orders,payments").unwrap()),
+        )
+        .unwrap();
+        sim.run_until(kscope_core::Instant::from_millis(30_000));
+        assert_eq!(owned(&sim, 0), vec![0, 0, 0, 1, 1, 1]);
+        // A topic the run does not have is refused, with Kafka's words.
+        let shipments = settings::TopicSet::parse("shipments").unwrap();
+        assert!(perform(&mut sim, &mut settings, &Action::Subscribe(0, shipments)).is_err());
     }
 
     #[test]

@@ -121,6 +121,10 @@ pub struct Settings {
     /// `partition.assignment.strategy` of the second and third groups
     /// (`audit-app.partition.assignment.strategy`, `search-indexer.…`).
     pub group_assignors: [AssignorList; 2],
+    /// The topics each group's application subscribes to (`subscription`,
+    /// `audit-app.subscription`, `search-indexer.subscription`; not Kafka settings: the
+    /// application's `subscribe()`).
+    pub subscriptions: [TopicSet; 3],
     /// `partition.assignment.strategy` of every consumer.
     pub assignor: AssignorList,
     pub consumer_rate: u64,
@@ -310,6 +314,7 @@ impl Default for Settings {
             shown_topic: 0,
             groups: 1,
             group_assignors: [KafkaVersion::V4_0.default_assignors(); 2],
+            subscriptions: [TopicSet::ORDERS; 3],
             assignor: KafkaVersion::V4_0.default_assignors(),
             consumer_rate: 2_000,
             segment_bytes: 1_073_741_824,
@@ -450,6 +455,71 @@ pub const OTHER_TOPICS: [&str; 2] = ["payments", "shipments"];
 /// Every topic's name, `orders` first.
 pub const TOPIC_NAMES: [&str; 3] = ["orders", OTHER_TOPICS[0], OTHER_TOPICS[1]];
 
+/// Some of the page's topics ([`TOPIC_NAMES`]), as a consumer's `subscribe()` names
+/// them: written as their names joined by commas, in the topics' order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TopicSet(u8);
+
+impl TopicSet {
+    pub const ORDERS: TopicSet = TopicSet(1);
+
+    /// The topics' indices, in order.
+    pub fn indices(self) -> impl Iterator<Item = u32> {
+        (0..TOPIC_NAMES.len() as u32).filter(move |i| self.0 & (1 << i) != 0)
+    }
+
+    pub fn name(self) -> String {
+        self.indices()
+            .map(|i| TOPIC_NAMES[i as usize])
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Reads `orders,payments` (any order, spaces allowed); at least one topic.
+    pub fn parse(text: &str) -> Option<TopicSet> {
+        let mut bits = 0u8;
+        for name in text.split(',') {
+            let i = TOPIC_NAMES.iter().position(|n| *n == name.trim())?;
+            bits |= 1 << i;
+        }
+        (bits != 0).then_some(TopicSet(bits))
+    }
+
+    /// The topics of the first `topics` it has, or `orders` when it has none of them (a
+    /// subscription outlives a lowered `topics`).
+    pub fn within(self, topics: u64) -> TopicSet {
+        let kept = self.0 & ((1u8 << topics.min(TOPIC_NAMES.len() as u64)) - 1);
+        if kept == 0 {
+            TopicSet::ORDERS
+        } else {
+            TopicSet(kept)
+        }
+    }
+
+    /// With topic `topic` in it or not; `None` when that leaves no topic.
+    pub fn with(self, topic: u32, on: bool) -> Option<TopicSet> {
+        let bits = if on {
+            self.0 | 1 << topic
+        } else {
+            self.0 & !(1 << topic)
+        };
+        (bits != 0).then_some(TopicSet(bits))
+    }
+
+    pub fn contains(self, topic: u32) -> bool {
+        self.0 & (1 << topic) != 0
+    }
+
+    /// Every non-empty set of the first `topics` topics, singles first: what a select
+    /// offers.
+    pub fn all(topics: u64) -> Vec<TopicSet> {
+        let n = topics.clamp(1, TOPIC_NAMES.len() as u64);
+        let mut sets: Vec<TopicSet> = (1u8..(1 << n)).map(TopicSet).collect();
+        sets.sort_by_key(|s| (s.0.count_ones(), s.indices().collect::<Vec<_>>()));
+        sets
+    }
+}
+
 /// A topic after the first: its partitions, replication factor and `min.insync.replicas`
 /// (the rest of its configuration is Kafka's default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -492,6 +562,37 @@ mod tests {
     use super::*;
     use crate::i18n::Lang;
     use kscope_core::assignor::AssignorKind;
+
+    #[test]
+    fn a_topic_set_reads_and_writes_as_subscribe_names_its_topics() {
+        let set = TopicSet::parse(" shipments , orders").unwrap();
+        assert_eq!(set.name(), "orders,shipments");
+        assert_eq!(set.indices().collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(TopicSet::parse("orders,refunds"), None);
+        assert_eq!(TopicSet::parse(""), None);
+        // Lowering `topics` keeps what still exists, else orders.
+        assert_eq!(set.within(2), TopicSet::ORDERS);
+        assert_eq!(
+            TopicSet::parse("payments").unwrap().within(1),
+            TopicSet::ORDERS
+        );
+        assert_eq!(
+            TopicSet::all(3)
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>(),
+            [
+                "orders",
+                "payments",
+                "shipments",
+                "orders,payments",
+                "orders,shipments",
+                "payments,shipments",
+                "orders,payments,shipments"
+            ]
+        );
+        assert_eq!(TopicSet::all(1), vec![TopicSet::ORDERS]);
+    }
 
     #[test]
     fn a_query_round_trips() {

@@ -135,6 +135,8 @@ pub struct GroupHead {
     pub protocol: &'static str,
     pub members: usize,
     pub total_lag: i64,
+    /// The topics its application subscribes to, as `subscription` writes them.
+    pub subscription: String,
     /// The `__consumer_offsets` partition that stores the group, once the topic exists.
     pub offsets: Option<OffsetsPartition>,
 }
@@ -177,7 +179,12 @@ pub struct ConsumerCard {
     pub member_state: &'static str,
     pub generation: i32,
     pub leader: bool,
-    pub owned: Vec<u32>,
+    /// Its partitions, named as Kafka names them (`orders-0`).
+    pub owned: Vec<String>,
+    /// The topics it subscribes to, as `subscription` writes them.
+    pub subscription: String,
+    /// How many topics the cluster has.
+    pub topics: u32,
     pub processing: usize,
     pub buffered: usize,
     pub consumed: u64,
@@ -389,8 +396,6 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
     let t = application_topic(sim, shown);
     let brokers: Vec<_> = sim.brokers().values().collect();
     let topic = &sim.topics()[t as usize];
-    // The groups read one topic; on another their columns say so.
-    let subscribed = sim.config().consumer.topic == t;
     let producer = sim.producer();
     let now = sim.now();
     let columns = brokers
@@ -424,6 +429,11 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
     };
     let group_ids: Vec<&str> = sim.config().group_ids().collect();
     let lags: Vec<_> = group_ids.iter().map(|g| sim.group_lag_of(g)).collect();
+    // A group reads the topics its members subscribe to; on another its column says so.
+    let subscribed: Vec<bool> = group_ids
+        .iter()
+        .map(|g| sim.group_topics(g).contains(&kscope_core::TopicId(t)))
+        .collect();
     // Compaction leaves gaps between offsets: count what each segment keeps only then.
     let compacted = topic.spec.log.cleanup_policy != kscope_core::log::CleanupPolicy::Delete;
     // By group and partition: the running consumer that owns it, and its position.
@@ -446,10 +456,11 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
             let owner_cells: Vec<OwnerCell> = lags
                 .iter()
                 .zip(&owners)
-                .map(|(lags, owners)| {
+                .zip(&subscribed)
+                .map(|((lags, owners), subscribed)| {
                     let lag = lags.iter().find(|l| l.partition == tp);
                     OwnerCell {
-                        subscribed,
+                        subscribed: *subscribed,
                         consumer: owners[p as usize].map(|o| o.0),
                         position: owners[p as usize].and_then(|o| o.1),
                         committed: lag.and_then(|l| l.committed).map(|o| o.0),
@@ -655,8 +666,21 @@ fn group_head(
         },
         members: group.map_or(0, |(_, g)| g.members.len()),
         total_lag: lags.iter().filter_map(|l| l.lag).sum(),
+        subscription: topic_names(sim, config.topics.iter().map(|t| kscope_core::TopicId(*t))),
         offsets: offsets_partition(sim, &config.group_id, group.map(|(_, g)| g)),
     }
+}
+
+fn topic_name(sim: &Sim, t: kscope_core::TopicId) -> &str {
+    sim.topics().get(t.0 as usize).map_or("", |t| &t.spec.name)
+}
+
+/// Topics' names joined by commas, as `subscription` writes them.
+fn topic_names(sim: &Sim, topics: impl Iterator<Item = kscope_core::TopicId>) -> String {
+    topics
+        .map(|t| topic_name(sim, t))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn consumer_cards(sim: &Sim) -> Vec<ConsumerCard> {
@@ -692,7 +716,13 @@ fn consumer_cards(sim: &Sim) -> Vec<ConsumerCard> {
                 && leaders
                     .get(c.group as usize)
                     .is_some_and(|l| l.as_deref() == Some(&*c.member_id)),
-            owned: c.owned.iter().map(|tp| tp.partition).collect(),
+            owned: c
+                .owned
+                .iter()
+                .map(|tp| format!("{}-{}", topic_name(sim, tp.topic), tp.partition))
+                .collect(),
+            subscription: topic_names(sim, c.subscription.iter().copied()),
+            topics: sim.config().topics.len() as u32,
             processing: c.processing(),
             buffered: c.buffered(),
             consumed: c.consumed,

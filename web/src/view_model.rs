@@ -443,6 +443,23 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             consumer.0,
             list(partitions)
         ),
+        Event::Subscribed { consumer, topics } => tr!(
+            l,
+            "c{0} subscribed to {1}: it rejoins its group with the new subscription",
+            "c{0}이(가) {1}을(를) 구독: 새 구독으로 그룹에 다시 참여",
+            consumer.0,
+            topics
+                .iter()
+                .filter_map(|t| names.get(t.0 as usize).map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Event::AssignmentMismatched { consumer, .. } => tr!(
+            l,
+            "c{0}'s assignment names a topic it no longer subscribes to: it sets it aside and rejoins",
+            "c{0}의 할당에 더는 구독하지 않는 토픽이 있음: 할당을 버리고 다시 참여",
+            consumer.0
+        ),
         Event::PartitionsAssigned { consumer, partitions, .. } if !partitions.is_empty() => tr!(
             l,
             "c{0} was assigned {1} (onPartitionsAssigned)",

@@ -377,7 +377,7 @@ pub fn GroupHeadView(props: &GroupHeadProps) -> Html {
     // Several groups share the width: shorter lines, the member count on the title.
     html! {
         <div class="head group-head several" data-testid="group" data-group={g.index.to_string()} data-group-id={g.group_id.clone()} data-state={g.state.clone()} data-assignor={g.assignor.clone()}
-            title={format!("{} {} · {members}", t.group, g.group_id)}>
+            title={format!("{} {} · {members} · subscribe({})", t.group, g.group_id, g.subscription)}>
             <div class="title fit group-title">
                 <strong>{g.group_id.clone()}</strong>
                 if g.index > 0 {
@@ -497,10 +497,22 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                             }
                         </div>
                         <div class="meta">
-                            { if c.owned.is_empty() { t.owns_nothing.to_string() } else { format!("{} {}", t.owns, c.owned.iter().map(|p| format!("orders-{p}")).collect::<Vec<_>>().join(", ")) } }
+                            { if c.owned.is_empty() { t.owns_nothing.to_string() } else { format!("{} {}", t.owns, c.owned.join(", ")) } }
                         </div>
                         <div class="meta">{format!("{} {} · {} {} · {} {} · {} {}", t.processed, c.consumed, t.redelivered, c.redelivered, t.in_hand, c.processing, t.fetched, c.buffered)}</div>
                         <fieldset class="actions" disabled={props.locked}>
+                            if alive && c.topics > 1 {
+                                // The application's `subscribe()`: this member alone.
+                                <select data-testid="consumer-subscription" data-consumer={id.to_string()}
+                                    aria-label={named(t.subscription)} title={format!("{} {}", t.subscription, c.subscription)}
+                                    onchange={d.reform(move |e: Event| {
+                                        let value = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                                        let topics = crate::settings::TopicSet::parse(&value).unwrap_or(crate::settings::TopicSet::ORDERS);
+                                        Msg::Act(Action::Subscribe(id, topics))
+                                    })}>
+                                    { crate::components::controls::options(&crate::settings::TopicSet::all(c.topics.into()).into_iter().map(|s| s.name()).collect::<Vec<_>>(), &c.subscription) }
+                                </select>
+                            }
                             if alive {
                                 <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.consumer_crash_title} aria-label={named(t.crash)}>{t.crash}</button>
                                 <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.pause_consumer_title} aria-label={named(pause)}>{pause}

@@ -1,12 +1,13 @@
 //! The bar above the stage when the application writes to several topics: which topic the
-//! stage shows, and the shown topic's partitions, replication factor and
-//! `min.insync.replicas` (the first topic's are the panel's).
+//! stage shows, the shown topic's partitions, replication factor and
+//! `min.insync.replicas` (the first topic's are the panel's), and which groups subscribe
+//! to it.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::i18n::Lang;
-use crate::params::TOPIC_PARAMS;
+use crate::params::{SUBSCRIPTION_PARAMS, TOPIC_PARAMS};
 use crate::settings::{Settings, TOPIC_NAMES};
 use crate::Msg;
 
@@ -51,6 +52,28 @@ pub fn TopicBar(props: &TopicBarProps) -> Html {
             </label>
         }
     };
+    // Each group's application subscribes to the shown topic or not (live); a group keeps
+    // at least one topic.
+    let group_ids = core::iter::once(kscope_core::config::FIRST_GROUP_ID)
+        .chain(kscope_core::config::OTHER_GROUP_IDS)
+        .take(s.groups as usize);
+    let readers = group_ids.enumerate().map(|(g, id)| {
+        let set = s.subscriptions[g].within(s.topics);
+        let reads = set.contains(shown as u32);
+        let next = set.with(shown as u32, !reads);
+        let onchange = props.dispatch.reform(move |_| {
+            let next = next.unwrap_or(set);
+            Msg::SetParam(SUBSCRIPTION_PARAMS[g], next.name())
+        });
+        html! {
+            <label class="topic-reader" title={format!("{id}: subscribe({})", set.name())}>
+                <input type="checkbox" data-testid="group-subscription" data-group={g.to_string()}
+                    data-topic={TOPIC_NAMES[shown]} checked={reads}
+                    disabled={props.locked || next.is_none()} {onchange} />
+                <span>{id}</span>
+            </label>
+        }
+    });
     html! {
         <nav class="topic-bar" aria-label={t.topic_bar} data-testid="topic-bar">
             <span class="label">{t.topic_bar}</span>
@@ -60,6 +83,10 @@ pub fn TopicBar(props: &TopicBarProps) -> Html {
                 { number(i, 1, "topic-replication-factor", shape.replication_factor) }
                 { number(i, 2, "topic-min-insync-replicas", shape.min_insync_replicas) }
             }
+            <span class="topic-readers" role="group" aria-label={t.read_by}>
+                <span class="label">{t.read_by}</span>
+                { for readers }
+            </span>
         </nav>
     }
 }
