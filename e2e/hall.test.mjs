@@ -2,7 +2,8 @@
 // (1920x1080 embedded), on a laptop (1400x900) in English and Korean: the stage fits its
 // frame, its text is large enough to read and never cut, and the logs are drawn to one
 // scale that shows their segments. Screenshots land in e2e/screenshots/.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
+import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { open, screenshots } from './harness.mjs';
@@ -157,5 +158,73 @@ test('logs share one scale: an empty log is empty, retention moves the log start
     assert.deepEqual(errors, []);
   } finally {
     await retention.close();
+  }
+});
+
+test('a slide deck drives the framed page with postMessage and hears each step; only its own origin is obeyed; controls=lock refuses changes', async () => {
+  const { page, errors, close } = await open('?embed=1', { viewport: { width: 1280, height: 800 } });
+  try {
+    const base = new URL(page.url());
+    const kscope = `${base.origin}${base.pathname}`;
+    // The deck lives on another origin; it frames kscope and records what kscope posts.
+    const deck = (query) => `<!doctype html><title>deck</title>
+      <iframe id="k" src="${kscope}?${query}" style="width:960px;height:540px;border:0"></iframe>
+      <script>window.got = []; addEventListener('message', (e) => { if (e.data && e.data.source === 'kscope') window.got.push(e.data); });
+      window.send = (m) => document.getElementById('k').contentWindow.postMessage(m, '*');</script>`;
+    // Served by a server of its own on loopback (another port, so another origin; a page
+    // of a routed public name may not frame a loopback one).
+    let query = 'embed=1&lang=en';
+    const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(deck(query)));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const decks = `http://127.0.0.1:${server.address().port}`;
+    after(() => server.close());
+    await page.goto(`${decks}/slides.html`);
+    await page.waitForFunction(() => window.got.some((m) => m.type === 'ready'), null, { timeout: 30000 });
+    const ready = await page.evaluate(() => window.got.find((m) => m.type === 'ready'));
+    assert.equal(ready.version, 1);
+    assert.ok(ready.scenarios.includes('acks-1-leader-dies'), ready.scenarios.join(' '));
+    // Load a scenario at its second step: the frame presents it and says so.
+    await page.evaluate(() => window.send({ type: 'load', scenario: 'acks-1-leader-dies', step: 2 }));
+    await page.waitForFunction(() => window.got.some((m) => m.type === 'step' && m.scenario === 'acks-1-leader-dies' && m.step === 2), null, { timeout: 30000 });
+    const frame = page.frameLocator('#k');
+    await frame.getByTestId('caption').waitFor();
+    // Next, as a deck's fragment would: step 3, and the notable events on the way.
+    await page.evaluate(() => window.send({ type: 'next' }));
+    await page.waitForFunction(() => window.got.some((m) => m.type === 'step' && m.step === 3), null, { timeout: 30000 });
+    await page.waitForFunction(() => window.got.some((m) => m.type === 'notable' && m.kind === 'election'), null, { timeout: 30000 });
+    // A bad command is refused in words; a message that is not a command is ignored.
+    await page.evaluate(() => { window.send('hello'); window.send({ type: 'step', step: 99 }); window.send({ type: 'warp' }); });
+    await page.waitForFunction(() => window.got.filter((m) => m.type === 'refused').length === 2);
+    const refused = await page.evaluate(() => window.got.filter((m) => m.type === 'refused').map((m) => `${m.command}: ${m.reason}`));
+    assert.match(refused[0], /^step: There is no step 99/);
+    assert.match(refused[1], /^warp: /);
+    await page.evaluate(() => window.send({ type: 'state' }));
+    await page.waitForFunction(() => window.got.some((m) => m.type === 'state'));
+    const state = await page.evaluate(() => window.got.find((m) => m.type === 'state'));
+    assert.equal(state.scenario, 'acks-1-leader-dies');
+    assert.equal(state.step, 3);
+
+    // host= names another origin: the deck's commands are not obeyed, and nothing is posted to it.
+    query = 'embed=1&host=https://elsewhere.example';
+    await page.goto(`${decks}/other.html`);
+    await frame.getByTestId('replica').first().waitFor();
+    await page.waitForTimeout(1500);
+    await page.evaluate(() => window.send({ type: 'load', scenario: 'acks-0' }));
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await page.evaluate(() => window.got), []);
+    assert.equal(await frame.getByTestId('caption').count(), 0);
+
+    // controls=lock: loading is refused, moving through the run is not.
+    query = 'embed=1&controls=lock&scenario=acks-0';
+    await page.goto(`${decks}/locked.html`);
+    await page.waitForFunction(() => window.got.some((m) => m.type === 'ready'), null, { timeout: 30000 });
+    await page.evaluate(() => { window.send({ type: 'load', scenario: 'batching' }); window.send({ type: 'next' }); });
+    await page.waitForFunction(() => window.got.some((m) => m.type === 'refused') && window.got.some((m) => m.type === 'step' && m.step === 2), null, { timeout: 30000 });
+    const locked = await page.evaluate(() => window.got.find((m) => m.type === 'refused'));
+    assert.equal(locked.command, 'load');
+    assert.match(locked.reason, /controls=lock/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
   }
 });

@@ -328,3 +328,78 @@ pub(crate) fn remember_guide_seen() {
         let _ = storage.set_item(GUIDE_SEEN_KEY, "1");
     }
 }
+
+/// The origin allowed to drive the page with `postMessage` (see [`crate::embed`]): `host`
+/// if the URL gives one, else the parent page's (`location.ancestorOrigins`, else the
+/// referrer's); `None` when the page is not in a frame, or the parent's origin is unknown.
+pub(crate) fn embed_host(host: Option<&str>) -> Option<String> {
+    let window = web_sys::window()?;
+    let parent = window.parent().ok().flatten()?;
+    if js_sys::Object::is(&parent, &window) {
+        return None;
+    }
+    if let Some(host) = host {
+        return Some(host.to_string());
+    }
+    let ancestors = js_sys::Reflect::get(&window.location(), &"ancestorOrigins".into()).ok();
+    let first = ancestors
+        .and_then(|a| js_sys::Reflect::get(&a, &0.into()).ok())
+        .and_then(|o| o.as_string());
+    first
+        .or_else(|| window.document().map(|d| d.referrer()))
+        .and_then(|address| crate::embed::origin_of(&address))
+}
+
+/// Posts `post` to the parent page, for `host` only, as a plain object with
+/// `source: "kscope"`.
+pub(crate) fn post_to_host(host: &str, post: &crate::embed::Post) {
+    use crate::embed::Value;
+    use wasm_bindgen::JsValue;
+    let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) else {
+        return;
+    };
+    let object = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = js_sys::Reflect::set(&object, &k.into(), v);
+    };
+    set("source", &"kscope".into());
+    for (k, v) in post.fields() {
+        let v = match v {
+            Value::Text(t) => JsValue::from(t),
+            Value::Number(n) => JsValue::from(n),
+            Value::Bool(b) => JsValue::from(b),
+            Value::Nothing => JsValue::NULL,
+            Value::List(l) => l
+                .into_iter()
+                .map(JsValue::from)
+                .collect::<js_sys::Array>()
+                .into(),
+        };
+        set(k, &v);
+    }
+    // A page opened from a file has the opaque origin `null`, which no target names.
+    let target = if host == "null" { "*" } else { host };
+    let _ = parent.post_message(&object, target);
+}
+
+/// The embedding page's message as a [`crate::embed::Message`]: `None` unless it is an
+/// object with a string `type` (anything else is some other script's).
+pub(crate) fn read_message(data: &wasm_bindgen::JsValue) -> Option<crate::embed::Message> {
+    let get = |k: &str| js_sys::Reflect::get(data, &k.into()).ok();
+    let text = |k: &str| get(k).and_then(|v| v.as_string());
+    let number = |k: &str| get(k).and_then(|v| v.as_f64());
+    if !data.is_object() {
+        return None;
+    }
+    Some(crate::embed::Message {
+        kind: text("type")?,
+        step: number("step")
+            .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= u32::MAX as f64)
+            .map(|n| n as usize),
+        ms: number("ms"),
+        scenario: text("scenario"),
+        name: text("name"),
+        value: text("value"),
+        action: text("action"),
+    })
+}

@@ -913,6 +913,8 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
         (Expected::Retention, Ko) => "-1(제한 없음) 또는 0 이상의 정수".into(),
         (Expected::Instant, En) => "an instant within the first hour".into(),
         (Expected::Instant, Ko) => "첫 한 시간 안의 시각".into(),
+        (Expected::Origin, En) => "a web origin such as https://slides.example.org, or null".into(),
+        (Expected::Origin, Ko) => "https://slides.example.org 같은 웹 출처 또는 null".into(),
     };
     let value = shown_value(&p.value);
     match lang {
@@ -938,12 +940,15 @@ fn cut(text: &str, max: usize) -> String {
     }
 }
 
-/// `text` with its first letter capitalised, to stand as a sentence.
+/// `text` with its first letter capitalised, to stand as a sentence. The page's sentences
+/// start with an English letter or with Hangul (which has no case): ASCII's rule is all it
+/// needs, and Unicode's case tables would cost the first load some kilobytes.
 fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+    let mut out = text.to_string();
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    out
 }
 
 /// A scenario's stated outcome in words: "no acknowledged record is lost", "some records
@@ -1153,6 +1158,61 @@ fn final_consonant(c: Option<char>) -> Option<Final> {
         '1' | '7' | '8' | 'l' | 'L' => Some(Final::Rieul),
         '0' | '3' | '6' | 'm' | 'n' | 'M' | 'N' => Some(Final::Other),
         _ => None,
+    }
+}
+
+/// Why the embedding page's command was refused (see [`crate::embed`]).
+pub enum EmbedRefusal<'a> {
+    Locked,
+    NoScenario,
+    /// The step asked for, and how many the scenario has.
+    NoStep(usize, usize),
+    BadInstant,
+    NoSuchScenario(&'a str),
+    NoSuchSetting(&'a str),
+}
+
+/// Why the embedding page's message is not a command.
+pub fn not_a_command(lang: Lang, why: crate::embed::Missing) -> String {
+    use crate::embed::Missing;
+    const TYPES: &str = "play, pause, next, prev, step, seek, load, set, act, state";
+    match (lang, why) {
+        (Lang::En, Missing::Type) => format!("Not a command: type is one of {TYPES}."),
+        (Lang::Ko, Missing::Type) => format!("명령이 아닙니다. type은 {TYPES} 중 하나입니다."),
+        (Lang::En, Missing::Field(f)) => format!("This command needs a field \"{f}\"."),
+        (Lang::Ko, Missing::Field(f)) => format!("이 명령에는 \"{f}\" 필드가 있어야 합니다."),
+    }
+}
+
+pub fn embed_refusal(lang: Lang, why: EmbedRefusal) -> String {
+    use EmbedRefusal as R;
+    let text: String = match (lang, why) {
+        (Lang::En, R::Locked) => {
+            "The run is locked (controls=lock): it cannot be changed from outside.".into()
+        }
+        (Lang::Ko, R::Locked) => {
+            "실행이 잠겨 있습니다(controls=lock). 밖에서 바꿀 수 없습니다.".into()
+        }
+        (Lang::En, R::NoScenario) => "No scenario is being presented.".into(),
+        (Lang::Ko, R::NoScenario) => "진행 중인 시나리오가 없습니다.".into(),
+        (Lang::En, R::NoStep(step, n)) => {
+            format!("There is no step {step}: the scenario has steps 1 to {n}.")
+        }
+        (Lang::Ko, R::NoStep(step, n)) => {
+            format!("{step}단계는 없습니다. 이 시나리오의 단계는 1부터 {n}까지입니다.")
+        }
+        (Lang::En, R::BadInstant) => "An instant is a number of milliseconds, 0 or more.".into(),
+        (Lang::Ko, R::BadInstant) => "시각은 0 이상의 밀리초여야 합니다.".into(),
+        (Lang::En, R::NoSuchScenario(id)) => format!("There is no scenario \"{id}\"."),
+        (Lang::Ko, R::NoSuchScenario(id)) => format!("\"{id}\" 시나리오는 없습니다."),
+        (Lang::En, R::NoSuchSetting(name)) => format!("\"{name}\" is not a setting kscope knows."),
+        (Lang::Ko, R::NoSuchSetting(name)) => {
+            format!("\"{name}\"은(는) kscope가 아는 설정이 아닙니다.")
+        }
+    };
+    match lang {
+        Lang::En => text,
+        Lang::Ko => particles(&text),
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`App`]: the thin component that holds the player and renders.
 
 pub mod charts;
+pub mod embed;
 pub mod guide;
 pub mod heap;
 pub mod i18n;
@@ -121,6 +122,10 @@ pub enum Msg {
     /// Goes back to the scenario a setting left, or stays.
     BackToScenario,
     StayOut,
+    /// A command of the embedding page (see [`embed`]).
+    Embed(embed::Command),
+    /// A message of the embedding page that is not a command: its `type`, and why.
+    EmbedRefused(String, embed::Missing),
 }
 
 /// The page: the [`Player`] and what it takes to draw it.
@@ -171,6 +176,31 @@ pub struct App {
     frames: FrameLoop,
     _keys: Option<EventListener>,
     _resize: Option<EventListener>,
+    /// The origin allowed to drive the page from its parent (see [`embed`]), when framed.
+    embed_host: Option<String>,
+    _messages: Option<EventListener>,
+}
+
+/// Listens for the embedding page's commands: messages from `host` only, each an object
+/// with a string `type` (anything else is some other script's and is ignored).
+fn message_listener(link: yew::html::Scope<App>, host: String) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    Some(EventListener::new(&window, "message", move |e| {
+        let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
+            return;
+        };
+        if e.origin() != host {
+            return;
+        }
+        let Some(message) = browser::read_message(&e.data()) else {
+            return;
+        };
+        let kind = message.kind.clone();
+        link.send_message(match embed::Command::of(message) {
+            Ok(command) => Msg::Embed(command),
+            Err(why) => Msg::EmbedRefused(kind, why),
+        });
+    }))
 }
 
 /// Listens for the keys the page takes: presenting, the keys a slide remote sends step
@@ -241,6 +271,7 @@ impl Component for App {
             });
         }
         let presenting = Rc::new(std::cell::Cell::new(false));
+        let embed_host = browser::embed_host(player.settings.host.as_deref());
         ctx.link().send_future(async {
             let (good, bad) = load_scenarios().await;
             Msg::ScenariosLoaded(good, bad)
@@ -279,6 +310,10 @@ impl Component for App {
                 let link = ctx.link().clone();
                 EventListener::new(&w, "resize", move |_| link.send_message(Msg::Resized))
             }),
+            _messages: embed_host
+                .clone()
+                .and_then(|h| message_listener(ctx.link().clone(), h)),
+            embed_host,
         };
         app.after_update();
         app.frames.request();
@@ -359,7 +394,33 @@ impl Component for App {
             }
             Msg::ScenariosLoaded(good, bad) => {
                 p.scenarios_loaded(good, bad);
+                if let Some(host) = &self.embed_host {
+                    browser::post_to_host(host, &embed::Post::Ready(p.status()));
+                }
                 true
+            }
+            Msg::Embed(command) => {
+                let name = command.name();
+                let state = command == embed::Command::State;
+                let post = match p.command(command) {
+                    Err(reason) => Some(embed::Post::Refused {
+                        command: name.into(),
+                        reason,
+                    }),
+                    Ok(()) if state => Some(embed::Post::State(p.status())),
+                    Ok(()) => None,
+                };
+                if let (Some(host), Some(post)) = (&self.embed_host, post) {
+                    browser::post_to_host(host, &post);
+                }
+                true
+            }
+            Msg::EmbedRefused(command, why) => {
+                let reason = i18n::not_a_command(p.lang(), why);
+                if let Some(host) = &self.embed_host {
+                    browser::post_to_host(host, &embed::Post::Refused { command, reason });
+                }
+                false
             }
             Msg::PickScenario(id) => {
                 p.pick_scenario(&id);
@@ -653,6 +714,11 @@ impl App {
     fn after_update(&mut self) {
         if let Some(query) = self.player.take_url() {
             write_url(&query);
+        }
+        if let Some(host) = &self.embed_host {
+            for post in self.player.take_posts() {
+                browser::post_to_host(host, &post);
+            }
         }
         self.presenting.set(self.player.presenting());
         self.refresh_snapshot();

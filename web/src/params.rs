@@ -1222,6 +1222,17 @@ pub const PARAMS: &[Param] = &[
         no_config
     ),
     hidden_param!(
+        "host",
+        InUrl::View,
+        |s| s.host.clone().unwrap_or_default(),
+        |s, v| {
+            s.host = Some(crate::embed::parse_host(v).ok_or(Expected::Origin)?);
+            Ok(())
+        },
+        || Fallback::Ignored,
+        no_config
+    ),
+    hidden_param!(
         "autoplay",
         InUrl::View,
         |s| (if s.autoplay { "1" } else { "0" }).into(),

@@ -19,7 +19,7 @@ use crate::scenario::{Scenario, Timeline};
 use crate::script::{self, build, Action, PAGE_LATENCY_MS};
 use crate::settings::Settings;
 use crate::share::Session;
-use crate::{charts, view_model};
+use crate::{charts, embed, view_model};
 
 /// A gap between frames longer than this (a background tab) is not replayed.
 pub const MAX_GAP_MS: f64 = 250.0;
@@ -123,6 +123,10 @@ pub struct Player {
     fallback_lang: Lang,
     /// The URL changed since the page last wrote it.
     url_changed: bool,
+    /// What the embedding page was last told (see [`Player::take_posts`]): the step, and
+    /// the instant of the last notable event.
+    posted_step: Option<(String, usize)>,
+    posted_mark_us: Option<u64>,
 }
 
 impl Player {
@@ -166,6 +170,8 @@ impl Player {
             checkpoint_every_us: CHECKPOINT_EVERY_US,
             fallback_lang,
             url_changed: true,
+            posted_step: None,
+            posted_mark_us: None,
         };
         if session.scenario.is_some() {
             // Started once the scenario files have loaded.
@@ -810,7 +816,20 @@ impl Player {
         } else {
             i.saturating_sub(1)
         };
-        let to_us = sc.steps[j].at_us;
+        self.present(j);
+    }
+
+    /// Presents step `j` (0 the first) of the scenario: goes to its start (fast-forwarding,
+    /// or replaying from the beginning to go back) and plays it through to the next step.
+    pub fn present(&mut self, j: usize) {
+        let Some(sc) = self.scenario.clone() else {
+            return;
+        };
+        let Some(step) = sc.steps.get(j) else {
+            return;
+        };
+        let now = self.sim.now().micros();
+        let to_us = step.at_us;
         let hold = sc.hold_after(j);
         if to_us < now {
             // Back in time: the same seed and the same actions replay to the same state.
@@ -928,6 +947,141 @@ impl Player {
         self.horizon_us = now;
         self.checkpoints.retain(|c| c.at_us <= now);
         self.share_link = None;
+    }
+
+    /// Carries out a command of the embedding page (see [`crate::embed`]), or says why
+    /// not, in the page's language.
+    pub fn command(&mut self, command: embed::Command) -> Result<(), String> {
+        use embed::Command as C;
+        let lang = self.lang();
+        if self.locked() && command.changes_run() {
+            return Err(i18n::embed_refusal(lang, i18n::EmbedRefusal::Locked));
+        }
+        match command {
+            C::Play | C::Pause => {
+                if self.playing != matches!(command, C::Play) {
+                    self.toggle_play();
+                }
+            }
+            C::Next if self.scenario.is_some() => self.present_step(true),
+            C::Prev if self.scenario.is_some() => self.present_step(false),
+            C::Next => self.step(),
+            C::Prev => self.step_back(),
+            C::Step { step } => match self.scenario.as_ref().map(|s| s.steps.len()) {
+                None => return Err(i18n::embed_refusal(lang, i18n::EmbedRefusal::NoScenario)),
+                Some(n) if step == 0 || step > n => {
+                    return Err(i18n::embed_refusal(
+                        lang,
+                        i18n::EmbedRefusal::NoStep(step, n),
+                    ))
+                }
+                Some(_) => self.present(step - 1),
+            },
+            C::Seek { ms } => {
+                if !ms.is_finite() || ms < 0.0 {
+                    return Err(i18n::embed_refusal(lang, i18n::EmbedRefusal::BadInstant));
+                }
+                self.go_to((ms * 1000.0) as u64);
+            }
+            C::Load { scenario, step } => {
+                if !self.scenarios.iter().any(|s| s.id == scenario) {
+                    let why = i18n::EmbedRefusal::NoSuchScenario(&scenario);
+                    return Err(i18n::embed_refusal(lang, why));
+                }
+                self.pick_scenario(&scenario);
+                if let Some(step) = step {
+                    return self.command(C::Step { step });
+                }
+            }
+            C::Set { name, value } => {
+                let Some(param) = crate::params::find(&name) else {
+                    let why = i18n::EmbedRefusal::NoSuchSetting(&name);
+                    return Err(i18n::embed_refusal(lang, why));
+                };
+                let mut next = self.settings.clone();
+                if let Err(expected) = (param.put)(&mut next, &value) {
+                    let problem = crate::settings::Problem::new(
+                        param.name,
+                        &value,
+                        expected,
+                        param.fallback(),
+                    );
+                    return Err(problem.text(lang));
+                }
+                self.notices.clear();
+                self.apply_settings(next);
+                if let Some(n) = self.notices.first() {
+                    return Err(n.clone());
+                }
+            }
+            C::Act { action } => {
+                let action = Action::parse(&action)?;
+                self.notices.clear();
+                self.act(action);
+                if let Some(n) = self.notices.first() {
+                    return Err(n.clone());
+                }
+            }
+            C::State => {}
+        }
+        Ok(())
+    }
+
+    /// Where the session stands, for the embedding page.
+    pub fn status(&self) -> embed::Status {
+        embed::Status {
+            version: embed::VERSION,
+            scenario: self.scenario.as_ref().map(|s| s.id.clone()),
+            step: self.step_index().map(|i| i + 1),
+            steps: self.scenario.as_ref().map_or(0, |s| s.steps.len()),
+            playing: self.playing,
+            time_ms: self.shown_us() / 1000,
+            locked: self.locked(),
+            scenarios: self.scenarios.iter().map(|s| s.id.clone()).collect(),
+        }
+    }
+
+    /// What the embedding page has not been told yet: a new caption, and the notable
+    /// events up to the instant shown since the last it was told of (at most
+    /// [`embed::MAX_NOTABLE_PER_POST`], the latest).
+    pub fn take_posts(&mut self) -> Vec<embed::Post> {
+        let mut posts = Vec::new();
+        let lang = self.lang();
+        match (self.scenario.clone(), self.step_index()) {
+            (Some(sc), Some(i)) => {
+                let now = Some((sc.id.clone(), i));
+                if self.posted_step != now {
+                    self.posted_step = now;
+                    posts.push(embed::Post::Step {
+                        scenario: sc.id.clone(),
+                        step: i + 1,
+                        steps: sc.steps.len(),
+                        caption: sc.steps[i].caption(lang).to_string(),
+                    });
+                }
+            }
+            _ => self.posted_step = None,
+        }
+        let shown = self.shown_us();
+        // Gone back: the marks after the instant shown are told again when met again.
+        if self.posted_mark_us.is_some_and(|t| t > shown) {
+            self.posted_mark_us = Some(shown);
+        }
+        let new: Vec<&Mark> = self
+            .marks
+            .iter()
+            .filter(|m| m.at_us <= shown && self.posted_mark_us.is_none_or(|t| m.at_us > t))
+            .collect();
+        if let Some(last) = new.last() {
+            self.posted_mark_us = Some(last.at_us);
+        }
+        let skip = new.len().saturating_sub(embed::MAX_NOTABLE_PER_POST);
+        posts.extend(new.into_iter().skip(skip).map(|m| embed::Post::Notable {
+            at_ms: m.at_us / 1000,
+            kind: m.kind.name(),
+            text: m.said[lang as usize].clone(),
+        }));
+        posts
     }
 
     /// This session as a scenario file the parser reads back: the run's settings, every

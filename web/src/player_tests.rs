@@ -817,3 +817,131 @@ fn checkpoints_stay_few_as_the_run_grows_and_going_back_from_them_is_exact() {
     assert_eq!(q.sim.now(), p.sim.now());
     assert_eq!(q.sim.ledger().counts(), p.sim.ledger().counts());
 }
+
+#[test]
+fn the_embedding_page_presents_steps_seeks_and_hears_each_caption_and_notable_event() {
+    use crate::embed::{Command, Post};
+    let mut p = presenting();
+    // The first caption is told once.
+    let posts = p.take_posts();
+    assert!(
+        matches!(&posts[..], [Post::Step { step: 1, steps: 3, caption, .. }] if caption == "one"),
+        "{posts:?}"
+    );
+    assert!(p.take_posts().is_empty());
+    // Step 3: fast-forwarded to, past broker 1's crash (an election), then held.
+    p.command(Command::Step { step: 3 }).unwrap();
+    seek_to_end(&mut p, 16.0, 10_000);
+    let posts = p.take_posts();
+    assert!(
+        matches!(&posts[0], Post::Step { step: 3, caption, .. } if caption == "three"),
+        "{posts:?}"
+    );
+    let marked = p.marks.iter().filter(|m| m.at_us <= p.shown_us()).count();
+    let told = posts
+        .iter()
+        .filter(|q| matches!(q, Post::Notable { .. }))
+        .count();
+    assert_eq!(told, marked.min(crate::embed::MAX_NOTABLE_PER_POST));
+    assert_eq!(p.status().step, Some(3));
+    // Steps that do not exist, bad instants and unknown names are refused in words.
+    assert!(p
+        .command(Command::Step { step: 4 })
+        .unwrap_err()
+        .contains("1 to 3"));
+    assert!(p.command(Command::Step { step: 0 }).is_err());
+    assert!(p.command(Command::Seek { ms: f64::NAN }).is_err());
+    assert!(p
+        .command(Command::Load {
+            scenario: "nope".into(),
+            step: None
+        })
+        .unwrap_err()
+        .contains("nope"));
+    let bad = p
+        .command(Command::Set {
+            name: "acks".into(),
+            value: "2".into(),
+        })
+        .unwrap_err();
+    assert!(
+        bad.contains("Invalid value 2 for configuration acks"),
+        "{bad}"
+    );
+    assert!(p
+        .command(Command::Set {
+            name: "ackz".into(),
+            value: "1".into()
+        })
+        .unwrap_err()
+        .contains("ackz"));
+    assert!(p
+        .command(Command::Act {
+            action: "crash-broker x".into()
+        })
+        .is_err());
+    // Seeking back to 1 s shows step 1 again and tells it; the election is told again
+    // when it is met again.
+    p.command(Command::Seek { ms: 1_000.0 }).unwrap();
+    seek_to_end(&mut p, 16.0, 10_000);
+    assert_eq!(p.shown_us(), 1_000_000);
+    let posts = p.take_posts();
+    assert!(
+        matches!(&posts[..], [Post::Step { step: 1, .. }]),
+        "{posts:?}"
+    );
+    // Play and pause.
+    p.command(Command::Play).unwrap();
+    assert!(p.playing);
+    p.command(Command::Pause).unwrap();
+    assert!(!p.playing);
+    // An action, as a scenario writes it, is done and recorded; the election it causes
+    // (once the controller finds the broker gone) is told.
+    let leader = p.sim.topics()[0].partitions[0].leader.unwrap();
+    p.command(Command::Act {
+        action: format!("crash-broker {}", leader.0),
+    })
+    .unwrap();
+    assert!(!p.sim.brokers()[&leader].up);
+    p.pick_scenario("");
+    let later = p.sim.now().millis() + 12_000;
+    play_to(&mut p, later);
+    let posts = p.take_posts();
+    assert!(
+        posts
+            .iter()
+            .any(|q| matches!(q, Post::Notable { kind: "election", text, .. } if text.contains("now leads"))),
+        "{posts:?}"
+    );
+}
+
+#[test]
+fn a_locked_embed_refuses_what_changes_the_run_and_allows_moving_through_it() {
+    use crate::embed::Command;
+    let mut p = Player::new("controls=lock&embed=1", Lang::Ko);
+    let sc = Scenario::parse(SCENARIO).expect("a valid scenario");
+    p.scenarios_loaded(vec![sc], vec![]);
+    let refused = p
+        .command(Command::Load {
+            scenario: "test-steps".into(),
+            step: Some(2),
+        })
+        .unwrap_err();
+    assert!(refused.contains("controls=lock"), "{refused}");
+    assert!(p
+        .command(Command::Set {
+            name: "acks".into(),
+            value: "1".into()
+        })
+        .is_err());
+    assert!(p
+        .command(Command::Act {
+            action: "crash-broker 1".into()
+        })
+        .is_err());
+    assert!(p.sim.brokers().values().all(|b| b.up));
+    p.command(Command::Pause).unwrap();
+    p.command(Command::Next).unwrap();
+    assert!(p.status().locked);
+    assert_eq!(p.status().scenarios, ["test-steps"]);
+}

@@ -32,6 +32,8 @@ pub enum Expected {
     Retention,
     /// An instant within the first hour (a link's `at`).
     Instant,
+    /// A web origin (`https://slides.example.org`) or `null`.
+    Origin,
     /// The parameter is not one kscope knows.
     Known,
     /// Kafka's own message, as Kafka prints it.
@@ -147,6 +149,9 @@ pub struct Settings {
     pub controls: Option<ControlsMode>,
     /// `autoplay=0` starts paused.
     pub autoplay: bool,
+    /// `host`: the origin whose page may drive the embedded page with `postMessage`
+    /// (see [`crate::embed`]); `None`: the parent page's own.
+    pub host: Option<String>,
     /// `text=large`: every size on the page a quarter larger, for a projector.
     pub large_text: bool,
 }
@@ -189,6 +194,7 @@ impl Settings {
             embed: view.embed,
             controls: view.controls,
             autoplay: view.autoplay,
+            host: view.host.clone(),
             large_text: view.large_text,
             shown_topic: view.shown_topic,
             ..self.clone()
@@ -328,6 +334,7 @@ impl Default for Settings {
             embed: false,
             controls: None,
             autoplay: true,
+            host: None,
             large_text: false,
         }
     }
@@ -510,13 +517,21 @@ impl TopicSet {
         self.0 & (1 << topic) != 0
     }
 
-    /// Every non-empty set of the first `topics` topics, singles first: what a select
-    /// offers.
-    pub fn all(topics: u64) -> Vec<TopicSet> {
-        let n = topics.clamp(1, TOPIC_NAMES.len() as u64);
-        let mut sets: Vec<TopicSet> = (1u8..(1 << n)).map(TopicSet).collect();
-        sets.sort_by_key(|s| (s.0.count_ones(), s.indices().collect::<Vec<_>>()));
-        sets
+    /// Every non-empty set of the first `topics` topics, singles first, by name: what a
+    /// select offers.
+    pub fn all(topics: u64) -> Vec<&'static str> {
+        const ALL: [&str; 7] = [
+            "orders",
+            "payments",
+            "shipments",
+            "orders,payments",
+            "orders,shipments",
+            "payments,shipments",
+            "orders,payments,shipments",
+        ];
+        ALL.into_iter()
+            .filter(|n| TopicSet::parse(n).is_some_and(|s| s.within(topics) == s))
+            .collect()
     }
 }
 
@@ -577,10 +592,7 @@ mod tests {
             TopicSet::ORDERS
         );
         assert_eq!(
-            TopicSet::all(3)
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>(),
+            TopicSet::all(3),
             [
                 "orders",
                 "payments",
@@ -591,7 +603,12 @@ mod tests {
                 "orders,payments,shipments"
             ]
         );
-        assert_eq!(TopicSet::all(1), vec![TopicSet::ORDERS]);
+        assert_eq!(TopicSet::all(1), ["orders"]);
+        assert_eq!(TopicSet::all(2), ["orders", "payments", "orders,payments"]);
+        // Each name is the set's own.
+        for n in TopicSet::all(3) {
+            assert_eq!(TopicSet::parse(n).unwrap().name(), n);
+        }
     }
 
     #[test]

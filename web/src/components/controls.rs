@@ -203,14 +203,13 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
 
 /// A select's options: `names`, with `value` selected; a value the URL gave that the list
 /// does not offer (an assignor list in another order, say) is shown as it is.
-pub(crate) fn options<S: AsRef<str>>(names: &[S], value: &str) -> Html {
+pub(crate) fn options(names: &[&'static str], value: &str) -> Html {
     html! {
         <>
-            { for names.iter().map(|n| {
-                let n = n.as_ref().to_string();
-                html! { <option value={n.clone()} selected={n == value}>{n}</option> }
+            { for names.iter().map(|n| html! {
+                <option value={*n} selected={*n == value}>{*n}</option>
             }) }
-            if !names.iter().any(|n| n.as_ref() == value) {
+            if !names.contains(&value) {
                 <option value={value.to_string()} selected=true>{value.to_string()}</option>
             }
         </>

@@ -510,7 +510,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                                         let topics = crate::settings::TopicSet::parse(&value).unwrap_or(crate::settings::TopicSet::ORDERS);
                                         Msg::Act(Action::Subscribe(id, topics))
                                     })}>
-                                    { crate::components::controls::options(&crate::settings::TopicSet::all(c.topics.into()).into_iter().map(|s| s.name()).collect::<Vec<_>>(), &c.subscription) }
+                                    { crate::components::controls::options(&crate::settings::TopicSet::all(c.topics.into()), &c.subscription) }
                                 </select>
                             }
                             if alive {
