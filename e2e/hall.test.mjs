@@ -6,6 +6,9 @@ import { test, after } from 'node:test';
 import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { open, screenshots } from './harness.mjs';
 
 const simTimeAbove = (page, ms, timeout = 20000) =>
@@ -223,6 +226,42 @@ test('a slide deck drives the framed page with postMessage and hears each step; 
     const locked = await page.evaluate(() => window.got.find((m) => m.type === 'refused'));
     assert.equal(locked.command, 'load');
     assert.match(locked.reason, /controls=lock/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('the offline copy: one HTML file that plays from file:// at the session it was made from, fetching nothing', async () => {
+  const { page, errors, close } = await open('?scenario=acks-1-leader-dies&step=2&lang=ko', { viewport: { width: 1400, height: 900 } });
+  try {
+    await page.waitForFunction(() => document.querySelector('[data-testid=caption-step]')?.textContent.includes('2'));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-html').click()]);
+    const file = join(mkdtempSync(join(tmpdir(), 'kscope-offline-')), download.suggestedFilename());
+    await download.saveAs(file);
+    assert.match(download.suggestedFilename(), /^kscope-\d+\.html$/);
+    const html = readFileSync(file, 'utf8');
+    assert.ok(!/<script[^>]+src=/.test(html) && !/<link[^>]+stylesheet/.test(html), 'nothing is loaded from beside the file');
+    const offline = await page.context().newPage();
+    const fetched = [];
+    offline.on('request', (r) => { if (!/^(file|blob|data):/.test(r.url())) fetched.push(r.url()); });
+    const offlineErrors = [];
+    offline.on('pageerror', (e) => offlineErrors.push(String(e)));
+    await offline.goto(pathToFileURL(file).href);
+    await offline.getByTestId('replica').first().waitFor();
+    // The scenarios and the help are inside the file; the session is the one it was made from.
+    await offline.waitForFunction(() => document.querySelectorAll('[data-testid=scenario] option').length > 15);
+    await offline.waitForFunction(() => document.querySelector('[data-testid=scenario]')?.value === 'acks-1-leader-dies');
+    await offline.waitForFunction(() => document.querySelector('[data-testid=caption-step]')?.textContent.includes('2'));
+    assert.equal(await offline.locator('html').getAttribute('lang'), 'ko');
+    await offline.getByTestId('next-step').click();
+    await offline.waitForFunction(() => document.querySelector('[data-testid=caption-step]')?.textContent.includes('3'), null, { timeout: 30000 });
+    // A copy cannot make another; it says so.
+    await offline.getByTestId('export-html').click();
+    await offline.getByTestId('notice').first().waitFor();
+    assert.match(await offline.getByTestId('notice').first().textContent(), /오프라인 사본/);
+    assert.deepEqual(fetched, []);
+    assert.deepEqual(offlineErrors, []);
     assert.deepEqual(errors, []);
   } finally {
     await close();

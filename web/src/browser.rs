@@ -25,6 +25,13 @@ pub(crate) async fn fetch_text(url: &str) -> Result<String, String> {
     use wasm_bindgen_futures::JsFuture;
     let fail = |what: &str| format!("{url} could not be read ({what}).");
     let window = web_sys::window().ok_or_else(|| fail("no window"))?;
+    // The offline copy (`export.js`) carries its files: nothing is fetched.
+    if let Some(files) = global(&window, "kscopeFiles") {
+        return js_sys::Reflect::get(&files, &url.into())
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(|| fail("not in this copy"));
+    }
     let response = JsFuture::from(window.fetch_with_str(url))
         .await
         .map_err(|_| fail("no answer"))?;
@@ -70,9 +77,37 @@ pub(crate) async fn load_scenarios() -> (Vec<Scenario>, Vec<String>) {
 }
 
 pub(crate) fn query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
+    let Some(window) = web_sys::window() else {
+        return String::new();
+    };
+    let search = window.location().search().unwrap_or_default();
+    // The offline copy starts at the session it was made from, unless its own address
+    // says otherwise.
+    match global(&window, "kscopeQuery").and_then(|q| q.as_string()) {
+        Some(q) if search.is_empty() => q,
+        _ => search,
+    }
+}
+
+/// A global the page's start script set (`undefined` is none).
+fn global(window: &web_sys::Window, name: &str) -> Option<wasm_bindgen::JsValue> {
+    js_sys::Reflect::get(window, &name.into())
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Makes the offline copy of the page, starting at `query`, saved as `name` (`export.js`,
+/// loaded now); `false` where it cannot be made (in an offline copy).
+pub(crate) fn export_html(query: &str, name: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(make) = web_sys::window()
+        .and_then(|w| global(&w, "kscopeExport"))
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return false;
+    };
+    make.call2(&wasm_bindgen::JsValue::NULL, &query.into(), &name.into())
+        .is_ok()
 }
 
 pub(crate) fn write_url(query: &str) {

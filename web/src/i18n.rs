@@ -109,6 +109,8 @@ pub struct Text {
     /// The button that saves the session as a scenario file, and its hint.
     pub export_scenario: &'static str,
     pub export_scenario_title: &'static str,
+    pub export_html: &'static str,
+    pub export_html_title: &'static str,
     /// The timeline: its label, the step-back button and its hint, the marks' kinds.
     pub timeline: &'static str,
     pub step_back: &'static str,
@@ -327,6 +329,8 @@ pub static EN: Text = Text {
     removed_in_4_0: "Kafka 3.x only: removed in 4.0",
     export_scenario: "Save",
     export_scenario_title: "Save this session as a scenario file: its settings and actions, timed, to open again or edit",
+    export_html: "Offline copy",
+    export_html_title: "Save the page, at this session, as one HTML file that plays with no network (from a USB stick, opened with file://)",
     timeline: "Timeline: go to any instant of the run",
     step_back: "◀ Back",
     step_back_title: "Go back to the notable moment before this one",
@@ -538,6 +542,8 @@ pub static KO: Text = Text {
     removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
     export_scenario: "저장",
     export_scenario_title: "이 세션을 시나리오 파일로 저장합니다: 설정과 동작을 시각과 함께 담아 다시 열거나 고칠 수 있습니다",
+    export_html: "오프라인 사본",
+    export_html_title: "이 세션의 페이지를 네트워크 없이 재생되는 HTML 파일 하나로 저장합니다 (USB 메모리에서 file://로 열기)",
     timeline: "타임라인: 실행의 아무 시점으로 이동",
     step_back: "◀ 뒤로",
     step_back_title: "이전의 주요 시점으로 돌아갑니다",
@@ -1170,6 +1176,14 @@ pub enum EmbedRefusal<'a> {
     BadInstant,
     NoSuchScenario(&'a str),
     NoSuchSetting(&'a str),
+}
+
+/// Said when an offline copy is asked to make another.
+pub fn no_offline_copy(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "This is an offline copy: open the page from its server to make another.",
+        Lang::Ko => "이 페이지는 오프라인 사본입니다. 새 사본은 서버에서 연 페이지에서 만드세요.",
+    }
 }
 
 /// Why the embedding page's message is not a command.

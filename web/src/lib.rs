@@ -111,6 +111,8 @@ pub enum Msg {
     MythsLoaded(Result<String, String>),
     /// Saves the session as a scenario file.
     ExportScenario,
+    /// Saves the page, at this session, as one HTML file that plays offline.
+    ExportHtml,
     /// Goes to an instant of the run so far (the timeline), in microseconds.
     GoTo(u64),
     /// Goes back to the notable moment before the present.
@@ -438,6 +440,13 @@ impl Component for App {
                 let name = format!("kscope-session-{}.txt", p.sim.now().millis());
                 browser::download_text(&name, &p.export_scenario());
                 false
+            }
+            Msg::ExportHtml => {
+                let name = format!("kscope-{}.html", p.sim.now().millis());
+                if !browser::export_html(&p.share_query(), &name) {
+                    p.notices = vec![i18n::no_offline_copy(p.lang()).into()];
+                }
+                true
             }
             Msg::Share => {
                 p.share_link = Some(format!("{}?{}", browser::page_address(), p.share_query()));
