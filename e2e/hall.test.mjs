@@ -267,3 +267,42 @@ test('the offline copy: one HTML file that plays from file:// at the session it 
     await close();
   }
 });
+
+test('the stage saved as an SVG: it parses, holds the stage markup and one shape per message in flight', async () => {
+  const { page, errors, close } = await open('?rate=2000&partitions=6', { viewport: { width: 1400, height: 900 } });
+  try {
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=dots]')?.dataset.count) > 5, null, { timeout: 30000 });
+    await page.getByTestId('play').click();
+    await page.waitForTimeout(300);
+    const count = Number(await page.getByTestId('dots').getAttribute('data-count'));
+    const replicas = await page.getByTestId('replica').count();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-svg').click()]);
+    assert.match(download.suggestedFilename(), /^kscope-\d+\.svg$/);
+    const file = join(mkdtempSync(join(tmpdir(), 'kscope-svg-')), download.suggestedFilename());
+    await download.saveAs(file);
+    const text = readFileSync(file, 'utf8');
+    // Parsed in a page of its own: a document parsed inside kscope's page would fall under
+    // kscope's content policy, which forbids the picture's inline styles.
+    const view = await page.context().newPage();
+    await view.setViewportSize({ width: 1400, height: 900 });
+    const parsed = await view.evaluate((t) => {
+      const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+      return {
+        error: doc.querySelector('parsererror')?.textContent ?? null,
+        root: doc.documentElement.localName,
+        shapes: doc.querySelectorAll('g.messages > *').length,
+        replicas: doc.querySelectorAll('[data-testid=replica]').length,
+      };
+    }, text);
+    assert.equal(parsed.error, null);
+    assert.equal(parsed.root, 'svg');
+    assert.equal(parsed.shapes, count);
+    assert.equal(parsed.replicas, replicas);
+    // It shows as a picture on its own.
+    await view.goto(pathToFileURL(file).href);
+    await view.screenshot({ path: join(screenshots, 'stage-export.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -9,5 +9,5 @@ const wasm = await init({ module_or_path: tag.dataset.kscopeWasm });
 // The size of the page's WebAssembly memory, in bytes (it grows, never shrinks): what
 // e2e/memory.test.mjs bounds.
 window.kscopeMemoryBytes = () => wasm.memory.buffer.byteLength;
-// The offline copy's maker (export.js), loaded only when asked for.
-window.kscopeExport = async (query, name) => (await import('./export.js')).exportHtml(query, name);
+// The exports (export.js: the offline copy, the stage as SVG), loaded only when asked for.
+window.kscopeExport = async (what, ...args) => (await import('./export.js'))[what](...args);

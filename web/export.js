@@ -1,8 +1,9 @@
-// The offline copy: the whole page as one HTML file that plays with no server and no
-// network, opened from a USB stick with file:// in a lecture hall.
+// The page's exports that need no simulation: the offline copy (`html`) and the stage as
+// a picture (`svg`). Loaded only when the person asks for one (boot.js imports it on
+// demand), so the page's first load does not carry it.
 //
-// Loaded only when the person asks for a copy (boot.js imports it on demand), so the page's
-// first load does not carry it. It reads this build's own files as the page was served
+// The offline copy is the whole page as one HTML file that plays with no server and no
+// network, opened from a USB stick with file:// in a lecture hall. It reads this build's own files as the page was served
 // (the JavaScript glue and the snippets it imports, the WebAssembly, the stylesheet, the
 // scenarios and the help files) and writes them into one file: the WebAssembly as base64,
 // the text files as JSON. The copy starts from an inline module script, which the strict
@@ -43,8 +44,17 @@ const wasm = await init({ module_or_path: bytes });
 window.kscopeMemoryBytes = () => wasm.memory.buffer.byteLength;
 `;
 
+/** Saves `text` as a file called `name`. */
+function save(text, type, name) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+}
+
 /** Builds the copy of this page, starting at `query` (the session), and saves it as `name`. */
-export async function exportHtml(query, name) {
+export async function html(name, query) {
   const tag = document.querySelector('script[data-kscope-js]');
   const gluePath = tag.dataset.kscopeJs;
   const glue = await text(gluePath);
@@ -79,9 +89,54 @@ export async function exportHtml(query, name) {
 </body>
 </html>
 `;
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  save(html, 'text/html', name);
+}
+
+// Text for XML: the stylesheet and the page's words may hold `&` and `<`.
+const xml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/**
+ * Saves the stage as it is drawn now as an SVG called `name`: its markup, styled by the
+ * page's stylesheet, in a `foreignObject` (text and boxes stay vector), and over it the
+ * messages in flight as SVG shapes, from the last frame the painter was given (dots.js
+ * keeps it on the canvas as `kscopeFrame`), each in its kind's colour and shape.
+ */
+export async function svg(name) {
+  const box = document.querySelector('.stage-box');
+  const canvas = box.querySelector('canvas.dots');
+  const at = box.getBoundingClientRect();
+  const w = Math.ceil(at.width);
+  const h = Math.ceil(at.height);
+  const styles = [];
+  for (const link of document.querySelectorAll('link[rel=stylesheet]')) styles.push(await text(link.href));
+  const clone = box.cloneNode(true);
+  clone.querySelector('canvas.dots')?.remove();
+  const markup = new XMLSerializer().serializeToString(clone);
+  const shapes = [];
+  const frame = canvas?.kscopeFrame;
+  if (frame) {
+    const c = canvas.getBoundingClientRect();
+    const dx = c.left - at.left;
+    const dy = c.top - at.top;
+    const scale = frame.design > 0 && frame.h > 0 ? frame.h / frame.design : 1;
+    for (let i = 0; i < frame.data.length; i += 3) {
+      const [colour, round, size] = frame.palette[frame.data[i]];
+      const side = size * scale;
+      const x = dx + frame.data[i + 1] * frame.w;
+      const y = dy + frame.data[i + 2] * scale;
+      shapes.push(round
+        ? `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${(side / 2).toFixed(1)}" fill="${colour}"/>`
+        : `<rect x="${(x - side / 2).toFixed(1)}" y="${(y - side / 2).toFixed(1)}" width="${side.toFixed(1)}" height="${side.toFixed(1)}" fill="${colour}"/>`);
+    }
+  }
+  const picture = `<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">
+<title>${xml(document.title)}</title>
+<foreignObject x="0" y="0" width="${w}" height="${h}">
+<div xmlns="http://www.w3.org/1999/xhtml" lang="${document.documentElement.lang}" style="width:${w}px"><style>${xml(styles.join('\n'))}</style>${markup}</div>
+</foreignObject>
+<g class="messages" stroke="#ffffff" stroke-width="1.5">${shapes.join('')}</g>
+</svg>
+`;
+  save(picture, 'image/svg+xml', name);
 }

@@ -96,9 +96,10 @@ fn global(window: &web_sys::Window, name: &str) -> Option<wasm_bindgen::JsValue>
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-/// Makes the offline copy of the page, starting at `query`, saved as `name` (`export.js`,
-/// loaded now); `false` where it cannot be made (in an offline copy).
-pub(crate) fn export_html(query: &str, name: &str) -> bool {
+/// One of `export.js`'s exports (loaded now): `html` (the offline copy, starting at the
+/// session `query`) or `svg` (the stage), saved as `name`; `false` where the page cannot
+/// make them (an offline copy).
+pub(crate) fn export(what: &str, name: &str, query: &str) -> bool {
     use wasm_bindgen::JsCast;
     let Some(make) = web_sys::window()
         .and_then(|w| global(&w, "kscopeExport"))
@@ -106,8 +107,13 @@ pub(crate) fn export_html(query: &str, name: &str) -> bool {
     else {
         return false;
     };
-    make.call2(&wasm_bindgen::JsValue::NULL, &query.into(), &name.into())
-        .is_ok()
+    make.call3(
+        &wasm_bindgen::JsValue::NULL,
+        &what.into(),
+        &name.into(),
+        &query.into(),
+    )
+    .is_ok()
 }
 
 pub(crate) fn write_url(query: &str) {

@@ -142,6 +142,9 @@ export class DotsPainter {
       this.h = this.canvas.clientHeight;
     }
     this.pending = { w: this.w, h: this.h, ratio: self.devicePixelRatio || 1, data: data.slice(), design };
+    // The frame as drawn, kept for the stage's SVG export (export.js): the one given to
+    // the worker is moved there.
+    this.canvas.kscopeFrame = { w: this.w, h: this.h, data: this.pending.data.slice(), design, palette: this.palette };
     this.flush();
   }
 

@@ -113,6 +113,8 @@ pub enum Msg {
     ExportScenario,
     /// Saves the page, at this session, as one HTML file that plays offline.
     ExportHtml,
+    /// Saves the stage as drawn now as an SVG picture.
+    ExportSvg,
     /// Goes to an instant of the run so far (the timeline), in microseconds.
     GoTo(u64),
     /// Goes back to the notable moment before the present.
@@ -441,9 +443,13 @@ impl Component for App {
                 browser::download_text(&name, &p.export_scenario());
                 false
             }
-            Msg::ExportHtml => {
-                let name = format!("kscope-{}.html", p.sim.now().millis());
-                if !browser::export_html(&p.share_query(), &name) {
+            Msg::ExportHtml | Msg::ExportSvg => {
+                let (what, ext) = match msg {
+                    Msg::ExportHtml => ("html", "html"),
+                    _ => ("svg", "svg"),
+                };
+                let name = format!("kscope-{}.{ext}", p.sim.now().millis());
+                if !browser::export(what, &name, &p.share_query()) {
                     p.notices = vec![i18n::no_offline_copy(p.lang()).into()];
                 }
                 true

@@ -319,6 +319,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button data-testid="share" onclick={link.reform(|_| Msg::Share)} title={t.share_title}>{t.share}</button>
                 <button data-testid="export-scenario" onclick={link.reform(|_| Msg::ExportScenario)} title={t.export_scenario_title}>{t.export_scenario}</button>
                 <button data-testid="export-html" onclick={link.reform(|_| Msg::ExportHtml)} title={t.export_html_title}>{t.export_html}</button>
+                <button data-testid="export-svg" onclick={link.reform(|_| Msg::ExportSvg)} title={t.export_svg_title}>{t.export_svg}</button>
             </div>
             <div class="row2">
                 <label class="control small">{t.speed}
