@@ -306,3 +306,24 @@ test('the stage saved as an SVG: it parses, holds the stage markup and one shape
     await close();
   }
 });
+
+test('the event trace: JSON Lines made by the trace worker, one parsable event per line, counting the ledger\'s records', async () => {
+  const { page, errors, close } = await open('?rate=300&partitions=2&consumers=1', { viewport: { width: 1400, height: 900 } });
+  try {
+    await simTimeAbove(page, 4000);
+    await page.getByTestId('play').click();
+    await page.waitForTimeout(200);
+    const sent = Number(await page.getByTestId('ledger-sent').textContent());
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.getByTestId('export-trace').click()]);
+    assert.match(download.suggestedFilename(), /^kscope-\d+\.jsonl$/);
+    const file = join(mkdtempSync(join(tmpdir(), 'kscope-trace-')), download.suggestedFilename());
+    await download.saveAs(file);
+    const events = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    assert.ok(events.length > 500, `${events.length} events`);
+    assert.ok(events.every((e) => typeof e.at === 'number' || typeof e.at === 'object'));
+    assert.equal(events.filter((e) => e.event.RecordSent).length, sent);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -92,6 +92,11 @@ export async function html(name, query) {
   save(html, 'text/html', name);
 }
 
+/** Saves the event trace (JSON Lines, made by the trace worker) as `name`. */
+export async function jsonl(name, lines) {
+  save(lines, 'application/x-ndjson', name);
+}
+
 // Text for XML: the stylesheet and the page's words may hold `&` and `<`.
 const xml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 

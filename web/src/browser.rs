@@ -96,6 +96,42 @@ fn global(window: &web_sys::Window, name: &str) -> Option<wasm_bindgen::JsValue>
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
+/// The event trace of the session `scenario_file` holds, as JSON Lines, made by the trace
+/// worker (`trace_worker.rs`, its own WebAssembly, fetched now).
+pub(crate) async fn trace_of(scenario_file: String) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let failed = || String::from("The trace worker could not run here.");
+    let worker = web_sys::Worker::new("kscope-trace_loader.js").map_err(|_| failed())?;
+    // The next message of the worker (or its failure to start).
+    let next = |worker: &web_sys::Worker| {
+        js_sys::Promise::new(&mut |resolve, reject| {
+            worker.set_onmessage(Some(&resolve));
+            worker.set_onerror(Some(&reject));
+        })
+    };
+    let reply = async {
+        JsFuture::from(next(&worker)).await.map_err(|_| failed())?;
+        let answer = next(&worker);
+        worker
+            .post_message(&scenario_file.into())
+            .map_err(|_| failed())?;
+        JsFuture::from(answer).await.map_err(|_| failed())
+    }
+    .await;
+    worker.terminate();
+    let data = reply?
+        .dyn_into::<web_sys::MessageEvent>()
+        .map_err(|_| failed())?
+        .data();
+    let field = |k: &str| js_sys::Reflect::get(&data, &k.into()).ok()?.as_string();
+    match (field("lines"), field("error")) {
+        (Some(lines), _) => Ok(lines),
+        (None, Some(error)) => Err(error),
+        _ => Err(failed()),
+    }
+}
+
 /// One of `export.js`'s exports (loaded now): `html` (the offline copy, starting at the
 /// session `query`) or `svg` (the stage), saved as `name`; `false` where the page cannot
 /// make them (an offline copy).

@@ -111,6 +111,8 @@ pub struct Text {
     pub export_scenario_title: &'static str,
     pub export_html: &'static str,
     pub export_svg: &'static str,
+    pub export_trace: &'static str,
+    pub export_trace_title: &'static str,
     pub export_svg_title: &'static str,
     pub export_html_title: &'static str,
     /// The timeline: its label, the step-back button and its hint, the marks' kinds.
@@ -333,6 +335,8 @@ pub static EN: Text = Text {
     export_scenario_title: "Save this session as a scenario file: its settings and actions, timed, to open again or edit",
     export_html: "Offline copy",
     export_svg: "Picture",
+    export_trace: "Trace",
+    export_trace_title: "Save every event of this session, in order, as JSON Lines (one JSON object per event)",
     export_svg_title: "Save the stage as drawn now as an SVG picture (vector), with the messages in flight",
     export_html_title: "Save the page, at this session, as one HTML file that plays with no network (from a USB stick, opened with file://)",
     timeline: "Timeline: go to any instant of the run",
@@ -548,6 +552,8 @@ pub static KO: Text = Text {
     export_scenario_title: "이 세션을 시나리오 파일로 저장합니다: 설정과 동작을 시각과 함께 담아 다시 열거나 고칠 수 있습니다",
     export_html: "오프라인 사본",
     export_svg: "그림",
+    export_trace: "이벤트 기록",
+    export_trace_title: "이 세션의 모든 이벤트를 순서대로 JSON Lines(이벤트마다 JSON 객체 하나)로 저장합니다",
     export_svg_title: "지금 그려진 무대를 전송 중인 메시지와 함께 SVG 그림(벡터)으로 저장합니다",
     export_html_title: "이 세션의 페이지를 네트워크 없이 재생되는 HTML 파일 하나로 저장합니다 (USB 메모리에서 file://로 열기)",
     timeline: "타임라인: 실행의 아무 시점으로 이동",
@@ -1188,8 +1194,8 @@ pub enum EmbedRefusal<'a> {
 /// beside the served page).
 pub fn no_offline_copy(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "This is an offline copy: open the page from its server to save another copy or a picture.",
-        Lang::Ko => "이 페이지는 오프라인 사본입니다. 새 사본이나 그림은 서버에서 연 페이지에서 저장하세요.",
+        Lang::En => "This is an offline copy: open the page from its server to save another copy, a picture or a trace.",
+        Lang::Ko => "이 페이지는 오프라인 사본입니다. 새 사본, 그림, 이벤트 기록은 서버에서 연 페이지에서 저장하세요.",
     }
 }
 

@@ -24,6 +24,7 @@ pub mod script;
 pub mod settings;
 pub mod share;
 pub mod stage;
+pub mod trace;
 pub mod view_model;
 
 mod browser;
@@ -115,6 +116,10 @@ pub enum Msg {
     ExportHtml,
     /// Saves the stage as drawn now as an SVG picture.
     ExportSvg,
+    /// Saves the session's event trace as JSON Lines (made by the trace worker).
+    ExportTrace,
+    /// The trace worker answered: the file's name, and the trace or why there is none.
+    TraceMade(String, Result<String, String>),
     /// Goes to an instant of the run so far (the timeline), in microseconds.
     GoTo(u64),
     /// Goes back to the notable moment before the present.
@@ -451,6 +456,22 @@ impl Component for App {
                 let name = format!("kscope-{}.{ext}", p.sim.now().millis());
                 if !browser::export(what, &name, &p.share_query()) {
                     p.notices = vec![i18n::no_offline_copy(p.lang()).into()];
+                }
+                true
+            }
+            Msg::ExportTrace => {
+                let name = format!("kscope-{}.jsonl", p.sim.now().millis());
+                let file = p.export_scenario();
+                ctx.link().send_future(async move {
+                    Msg::TraceMade(name, browser::trace_of(file).await)
+                });
+                false
+            }
+            Msg::TraceMade(name, made) => {
+                match made {
+                    Ok(lines) if browser::export("jsonl", &name, &lines) => {}
+                    Ok(_) => p.notices = vec![i18n::no_offline_copy(p.lang()).into()],
+                    Err(e) => p.notices = vec![e],
                 }
                 true
             }

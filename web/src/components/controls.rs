@@ -320,6 +320,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button data-testid="export-scenario" onclick={link.reform(|_| Msg::ExportScenario)} title={t.export_scenario_title}>{t.export_scenario}</button>
                 <button data-testid="export-html" onclick={link.reform(|_| Msg::ExportHtml)} title={t.export_html_title}>{t.export_html}</button>
                 <button data-testid="export-svg" onclick={link.reform(|_| Msg::ExportSvg)} title={t.export_svg_title}>{t.export_svg}</button>
+                <button data-testid="export-trace" onclick={link.reform(|_| Msg::ExportTrace)} title={t.export_trace_title}>{t.export_trace}</button>
             </div>
             <div class="row2">
                 <label class="control small">{t.speed}
