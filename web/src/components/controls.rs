@@ -317,6 +317,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button data-testid="step" onclick={link.reform(|_| Msg::Step)} title={t.step_title}>{t.step}</button>
                 <button data-testid="reset" onclick={link.reform(|_| Msg::Reset)}>{t.reset}</button>
                 <button data-testid="share" onclick={link.reform(|_| Msg::Share)} title={t.share_title}>{t.share}</button>
+            </div>
+            // What the session can be saved as.
+            <div class="exports" role="group" aria-label={t.save_as}>
+                <span class="name">{t.save_as}</span>
                 <button data-testid="export-scenario" onclick={link.reform(|_| Msg::ExportScenario)} title={t.export_scenario_title}>{t.export_scenario}</button>
                 <button data-testid="export-html" onclick={link.reform(|_| Msg::ExportHtml)} title={t.export_html_title}>{t.export_html}</button>
                 <button data-testid="export-svg" onclick={link.reform(|_| Msg::ExportSvg)} title={t.export_svg_title}>{t.export_svg}</button>
