@@ -820,7 +820,7 @@ impl Player {
     }
 
     /// Presents step `j` (0 the first) of the scenario: goes to its start (fast-forwarding,
-    /// or replaying from the beginning to go back) and plays it through to the next step.
+    /// or back as [`Player::go_to`] goes) and plays it through to the next step.
     pub fn present(&mut self, j: usize) {
         let Some(sc) = self.scenario.clone() else {
             return;
@@ -832,25 +832,11 @@ impl Player {
         let to_us = step.at_us;
         let hold = sc.hold_after(j);
         if to_us < now {
-            // Back in time: the same seed and the same actions replay to the same state.
-            let person: Vec<(u64, Action)> = self
-                .person
-                .iter()
-                .filter(|(t, _)| *t <= to_us)
-                .cloned()
-                .collect();
-            match build(&self.run_settings) {
-                Ok(sim) => {
-                    let settings = self.run_settings.looking_like(&self.settings);
-                    self.new_run(sim, settings);
-                    self.timeline = Timeline::merged(&sc.actions(), &person);
-                    self.person = person;
-                }
-                Err(e) => {
-                    self.notices = vec![e];
-                    return;
-                }
-            }
+            // Back in time, as the timeline goes back: from the latest copy of the run
+            // before the step (or its start; the same seed and the same actions replay to
+            // the same state), keeping what came after, which plays again as it was unless
+            // the presenter acts.
+            self.go_to(to_us);
         }
         self.playing = false;
         self.seek = Some(Seek {

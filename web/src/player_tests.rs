@@ -145,7 +145,7 @@ fn presenting_a_step_fast_forwards_to_it_plays_it_and_holds_before_the_next() {
 }
 
 #[test]
-fn going_back_a_step_replays_the_run_from_its_seed() {
+fn going_back_a_step_replays_the_run_from_a_copy_before_it() {
     let mut p = presenting();
     p.present_step(true);
     seek_to_end(&mut p, 16.0, 1_000);
@@ -155,7 +155,10 @@ fn going_back_a_step_replays_the_run_from_its_seed() {
     let at_two = p.sim.now().micros();
     assert_eq!(at_two, 4_000_000);
     p.present_step(false);
-    assert_eq!(p.sim.now().micros(), 0, "a new run from the seed");
+    assert!(
+        p.sim.now().micros() <= 2_000_000,
+        "from the run's start or a copy before the step"
+    );
     seek_to_end(&mut p, 16.0, 1_000);
     assert_eq!(p.sim.now().micros(), 2_000_000);
     assert_eq!(p.step_index(), Some(1));
