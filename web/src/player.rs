@@ -5,7 +5,7 @@
 //! the wall time that passed ([`Player::frame`]) and the person's wishes (an [`Action`],
 //! a [`Toggle`], a new setting, a key, a step to present); it advances the simulated
 //! clock, fast-forwards in slices within a budget of wall time it measures with the clock
-//! it is given, replays from the seed to go back, and says what the page's URL should
+//! it is given, goes back from copies of the run (or replays from the seed), and says what the page's URL should
 //! now be ([`Player::take_url`]). It reads no browser clock and touches no DOM, so the
 //! whole session logic is tested natively.
 
