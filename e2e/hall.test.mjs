@@ -327,3 +327,17 @@ test('the event trace: JSON Lines made by the trace worker, one parsable event p
     await close();
   }
 });
+
+test('an export whose maker cannot be fetched says so in the page', async () => {
+  const { page, errors, close } = await open('?lang=en', { viewport: { width: 1400, height: 900 } });
+  try {
+    await page.route('**/export.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await page.getByTestId('export-svg').click();
+    await page.getByTestId('notice').first().waitFor();
+    assert.match(await page.getByTestId('notice').first().textContent(), /could not be made/);
+    // The failed fetch itself is the only error the browser reports.
+    assert.ok(errors.every((e) => /404|export\.js|Failed to fetch|dynamically imported/i.test(e)), errors.join('\n'));
+  } finally {
+    await close();
+  }
+});

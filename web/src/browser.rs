@@ -133,23 +133,33 @@ pub(crate) async fn trace_of(scenario_file: String) -> Result<String, String> {
 }
 
 /// One of `export.js`'s exports (loaded now): `html` (the offline copy, starting at the
-/// session `query`) or `svg` (the stage), saved as `name`; `false` where the page cannot
-/// make them (an offline copy).
-pub(crate) fn export(what: &str, name: &str, query: &str) -> bool {
+/// session `arg`), `svg` (the stage) or `jsonl` (the trace `arg`), saved as `name`. `None`
+/// where the page cannot make them (an offline copy); else whether it was made, once it
+/// is (`export.js` could not be fetched, or failed).
+pub(crate) fn export(
+    what: &str,
+    name: &str,
+    arg: &str,
+) -> Option<impl std::future::Future<Output = bool>> {
     use wasm_bindgen::JsCast;
-    let Some(make) = web_sys::window()
+    let make = web_sys::window()
         .and_then(|w| global(&w, "kscopeExport"))
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-    else {
-        return false;
-    };
-    make.call3(
-        &wasm_bindgen::JsValue::NULL,
-        &what.into(),
-        &name.into(),
-        &query.into(),
-    )
-    .is_ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())?;
+    let made = make
+        .call3(
+            &wasm_bindgen::JsValue::NULL,
+            &what.into(),
+            &name.into(),
+            &arg.into(),
+        )
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+    Some(async move {
+        match made {
+            Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
+            None => false,
+        }
+    })
 }
 
 pub(crate) fn write_url(query: &str) {

@@ -1203,6 +1203,16 @@ pub fn no_offline_copy(lang: Lang) -> &'static str {
     }
 }
 
+/// Said when an export could not be made.
+pub fn export_failed(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "The file could not be made: this page's files could not be read again from its server."
+        }
+        Lang::Ko => "파일을 만들 수 없습니다. 이 페이지의 파일을 서버에서 다시 읽지 못했습니다.",
+    }
+}
+
 /// Why the embedding page's message is not a command.
 pub fn not_a_command(lang: Lang, why: crate::embed::Missing) -> String {
     use crate::embed::Missing;

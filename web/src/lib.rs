@@ -120,6 +120,8 @@ pub enum Msg {
     ExportTrace,
     /// The trace worker answered: the file's name, and the trace or why there is none.
     TraceMade(String, Result<String, String>),
+    /// An export was saved, or failed.
+    Exported(bool),
     /// Goes to an instant of the run so far (the timeline), in microseconds.
     GoTo(u64),
     /// Goes back to the notable moment before the present.
@@ -454,9 +456,8 @@ impl Component for App {
                     _ => ("svg", "svg"),
                 };
                 let name = format!("kscope-{}.{ext}", p.sim.now().millis());
-                if !browser::export(what, &name, &p.share_query()) {
-                    p.notices = vec![i18n::no_offline_copy(p.lang()).into()];
-                }
+                let query = p.share_query();
+                self.export(ctx, what, &name, &query);
                 true
             }
             Msg::ExportTrace => {
@@ -469,11 +470,16 @@ impl Component for App {
             }
             Msg::TraceMade(name, made) => {
                 match made {
-                    Ok(lines) if browser::export("jsonl", &name, &lines) => {}
-                    Ok(_) => p.notices = vec![i18n::no_offline_copy(p.lang()).into()],
+                    Ok(lines) => self.export(ctx, "jsonl", &name, &lines),
                     Err(e) => p.notices = vec![e],
                 }
                 true
+            }
+            Msg::Exported(made) => {
+                if !made {
+                    p.notices = vec![i18n::export_failed(p.lang()).into()];
+                }
+                !made
             }
             Msg::Share => {
                 p.share_link = Some(format!("{}?{}", browser::page_address(), p.share_query()));
@@ -747,6 +753,17 @@ impl Component for App {
 impl App {
     /// After the player changed: the URL follows it, the keyboard listener learns whether
     /// a scenario is presented, and what the next render shows is rebuilt if due.
+    /// Starts one of `export.js`'s exports (see [`browser::export`]); what goes wrong is
+    /// said in the page.
+    fn export(&mut self, ctx: &Context<Self>, what: &str, name: &str, arg: &str) {
+        match browser::export(what, name, arg) {
+            Some(made) => ctx
+                .link()
+                .send_future(async move { Msg::Exported(made.await) }),
+            None => self.player.notices = vec![i18n::no_offline_copy(self.player.lang()).into()],
+        }
+    }
+
     fn after_update(&mut self) {
         if let Some(query) = self.player.take_url() {
             write_url(&query);
