@@ -25,6 +25,13 @@ const base64 = (bytes) => {
   return btoa(s);
 };
 
+/** The page's stylesheet, as served. */
+async function stylesheet() {
+  const parts = [];
+  for (const link of document.querySelectorAll('link[rel=stylesheet]')) parts.push(await text(link.href));
+  return parts.join('\n');
+}
+
 // JSON that cannot close the script element it sits in.
 const inline = (value) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -63,8 +70,7 @@ export async function html(name, query) {
     snippets[m[1]] = await text(new URL(m[1], new URL(gluePath, location.href)).href);
   }
   const wasm = new Uint8Array(await (await fetch(tag.dataset.kscopeWasm)).arrayBuffer());
-  const styles = [];
-  for (const link of document.querySelectorAll('link[rel=stylesheet]')) styles.push(await text(link.href));
+  const styles = await stylesheet();
   const files = {};
   const index = await text('scenarios/index.txt');
   files['scenarios/index.txt'] = index;
@@ -81,7 +87,7 @@ export async function html(name, query) {
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>${document.title.replace(/</g, '&lt;')} (offline)</title>
 <link rel="icon" href="data:," />
-<style>${styles.join('\n').replace(/<\/style/gi, '<\\/style')}</style>
+<style>${styles.replace(/<\/style/gi, '<\\/style')}</style>
 </head>
 <body>
 <script id="kscope-files" type="application/json">${inline(bundle)}</script>
@@ -112,8 +118,7 @@ export async function svg(name) {
   const at = box.getBoundingClientRect();
   const w = Math.ceil(at.width);
   const h = Math.ceil(at.height);
-  const styles = [];
-  for (const link of document.querySelectorAll('link[rel=stylesheet]')) styles.push(await text(link.href));
+  const styles = await stylesheet();
   const clone = box.cloneNode(true);
   clone.querySelector('canvas.dots')?.remove();
   const markup = new XMLSerializer().serializeToString(clone);
@@ -138,7 +143,7 @@ export async function svg(name) {
 <svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">
 <title>${xml(document.title)}</title>
 <foreignObject x="0" y="0" width="${w}" height="${h}">
-<div xmlns="http://www.w3.org/1999/xhtml" lang="${document.documentElement.lang}" style="width:${w}px"><style>${xml(styles.join('\n'))}</style>${markup}</div>
+<div xmlns="http://www.w3.org/1999/xhtml" lang="${document.documentElement.lang}" style="width:${w}px"><style>${xml(styles)}</style>${markup}</div>
 </foreignObject>
 <g class="messages" stroke="#ffffff" stroke-width="1.5">${shapes.join('')}</g>
 </svg>

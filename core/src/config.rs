@@ -801,6 +801,15 @@ impl SimConfig {
         c
     }
 
+    /// The topics group `group`'s members subscribe to (0 is the first, `consumer`; a
+    /// group that does not exist subscribes to none).
+    pub fn subscription_of(&self, group: u32) -> &[u32] {
+        match (group as usize).checked_sub(1) {
+            None => &self.consumer.topics,
+            Some(i) => self.other_groups.get(i).map_or(&[], |g| &g.topics),
+        }
+    }
+
     /// Every group's `group.id`, the first group's first.
     pub fn group_ids(&self) -> impl Iterator<Item = &str> {
         core::iter::once(self.consumer.group_id.as_str())

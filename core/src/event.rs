@@ -638,6 +638,14 @@ pub struct TimedEvent {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandError(pub String);
 
+/// A configuration Kafka rejects, met by a command (a subscription to a topic that does
+/// not exist): refused with Kafka's message.
+impl From<crate::config::ConfigError> for CommandError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        CommandError(e.message)
+    }
+}
+
 impl core::fmt::Display for CommandError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(&self.0)

@@ -572,15 +572,11 @@ impl Sim {
             }
             Command::Subscribe { consumer, topics } => {
                 self.running_consumer(consumer)?;
-                self.config
-                    .check_subscription(&topics)
-                    .map_err(|e| CommandError(e.message))?;
+                self.config.check_subscription(&topics)?;
                 self.subscribe(consumer, &topics);
             }
             Command::SetGroupSubscription { group, topics } => {
-                self.config
-                    .check_subscription(&topics)
-                    .map_err(|e| CommandError(e.message))?;
+                self.config.check_subscription(&topics)?;
                 let mut sorted = topics;
                 sorted.sort();
                 sorted.dedup();
@@ -672,10 +668,8 @@ impl Sim {
                 crate::config::MAX_CONSUMERS
             )));
         }
-        let cfg = self.config.group_consumer_config(group);
         self.config
-            .check_subscription(&cfg.topics)
-            .map_err(|e| CommandError(e.message))?;
+            .check_subscription(self.config.subscription_of(group))?;
         let id = ConsumerId(self.consumers.len() as u32);
         self.start_consumer(id, group, 0);
         Ok(())
@@ -954,8 +948,7 @@ impl Sim {
         };
         let mut topics: Vec<TopicId> = self
             .config
-            .group_consumer_config(index as u32)
-            .topics
+            .subscription_of(index as u32)
             .iter()
             .map(|t| TopicId(*t))
             .collect();

@@ -311,15 +311,21 @@ impl Player {
         let Some(param) = crate::params::find(name) else {
             return;
         };
-        let mut next = self.settings.clone();
-        match (param.put)(&mut next, value) {
-            Ok(()) => self.apply_settings(next),
-            Err(expected) => {
-                let problem =
-                    crate::settings::Problem::new(name, value, expected, param.fallback());
-                self.notices = vec![problem.text(self.lang())];
-            }
+        match self.settings_with(param, value) {
+            Ok(next) => self.apply_settings(next),
+            Err(problem) => self.notices = vec![problem],
         }
+    }
+
+    /// These settings with `param` at `value`, or what is wrong with the value, in the
+    /// page's language.
+    fn settings_with(&self, param: &crate::params::Param, value: &str) -> Result<Settings, String> {
+        let mut next = self.settings.clone();
+        (param.put)(&mut next, value).map_err(|expected| {
+            crate::settings::Problem::new(param.name, value, expected, param.fallback())
+                .text(self.lang())
+        })?;
+        Ok(next)
     }
 
     /// A settings change: the page's look changes at once; what a running cluster takes
@@ -984,16 +990,7 @@ impl Player {
                     let why = i18n::EmbedRefusal::NoSuchSetting(&name);
                     return Err(i18n::embed_refusal(lang, why));
                 };
-                let mut next = self.settings.clone();
-                if let Err(expected) = (param.put)(&mut next, &value) {
-                    let problem = crate::settings::Problem::new(
-                        param.name,
-                        &value,
-                        expected,
-                        param.fallback(),
-                    );
-                    return Err(problem.text(lang));
-                }
+                let next = self.settings_with(param, &value)?;
                 self.notices.clear();
                 self.apply_settings(next);
                 if let Some(n) = self.notices.first() {

@@ -429,10 +429,11 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
     };
     let group_ids: Vec<&str> = sim.config().group_ids().collect();
     let lags: Vec<_> = group_ids.iter().map(|g| sim.group_lag_of(g)).collect();
-    // A group reads the topics its members subscribe to; on another its column says so.
-    let subscribed: Vec<bool> = group_ids
+    // A group reads the topics its members subscribe to (its lag lists their partitions);
+    // on another its column says so.
+    let subscribed: Vec<bool> = lags
         .iter()
-        .map(|g| sim.group_topics(g).contains(&kscope_core::TopicId(t)))
+        .map(|l| l.iter().any(|l| l.partition.topic.0 == t))
         .collect();
     // Compaction leaves gaps between offsets: count what each segment keeps only then.
     let compacted = topic.spec.log.cleanup_policy != kscope_core::log::CleanupPolicy::Delete;

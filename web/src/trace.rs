@@ -27,8 +27,8 @@ pub fn json_lines(scenario_file: &str) -> Result<String, String> {
     let mut at = Instant::from_micros(0);
     loop {
         at = (at + SLICE).min(end);
+        // The timeline steps the simulation to `at`, carrying out the actions on the way.
         timeline.advance(&mut sim, &mut settings, at);
-        sim.step(at);
         for e in sim.drain_events() {
             out.push_str(&serde_json::to_string(&e).map_err(|e| e.to_string())?);
             out.push('\n');
@@ -75,7 +75,6 @@ ko: 장애
             &mut settings,
             Instant::from_micros(sc.end_us),
         );
-        sim.step(Instant::from_micros(sc.end_us));
         let sent = events
             .iter()
             .filter(|e| e["event"].get("RecordSent").is_some())
