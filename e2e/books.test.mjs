@@ -212,6 +212,11 @@ test('subscriptions: a group subscribes to another topic live, and one member to
     await c0.selectOption('orders,payments');
     await page.waitForFunction(() => /payments-0, payments-1, payments-2/.test(document.querySelector('[data-testid=consumer][data-consumer="0"]')?.textContent ?? ''), null, { timeout: 60000 });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=owner][data-group="0"][data-subscribed=false]').length === 0);
+    // Each card's subscription select leaves room for its buttons.
+    assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('.consumer-card')].filter((c) => {
+      const edge = c.getBoundingClientRect().right;
+      return [...c.querySelectorAll('.actions > *')].some((b) => b.getBoundingClientRect().right > edge + 0.5);
+    }).length), 0);
     await page.locator('main.stage-wrap').screenshot({ path: join(screenshots, 'subscriptions.png') });
     assert.deepEqual(errors, []);
   } finally {
