@@ -130,6 +130,8 @@ test('a share link replays the session to the same ledger', async () => {
 test('a damaged share link is refused with a message and the page still runs', async () => {
   const { page, errors, close } = await open('?seed=3&run=1_zz~cb1_q~nonsense&at=abc&step=0');
   try {
+    // The page's notices appear with its first frame, which may follow the load event.
+    await page.locator('.notice').filter({ hasText: /at=abc/ }).waitFor();
     const notices = await page.locator('.notice').allTextContents();
     assert.ok(notices.some((n) => /Action 2 of the link is damaged/.test(n)), notices.join(' | '));
     assert.ok(notices.some((n) => /at=abc/.test(n)), notices.join(' | '));
@@ -163,12 +165,13 @@ test('charts draw throughput, latency and the lag of every partition, live', asy
 test("with lang=ko, kscope's own messages are in Korean", async () => {
   const { page, errors, close } = await open('?lang=ko&brokers=40&at=abc');
   try {
+    await page.locator('.notice').filter({ hasText: /at=abc/ }).waitFor();
     const notices = (await page.locator('.notice').allTextContents()).join(' | ');
     assert.match(notices, /brokers=40: 허용되는 값은 1부터 9까지의 정수입니다/);
     assert.match(notices, /at=abc: 허용되는 값은 첫 한 시간 안의 시각입니다/);
     await page.getByTestId('seed').fill('x');
     await page.getByTestId('seed').dispatchEvent('change');
-    assert.match((await page.locator('.notice').allTextContents()).join(' | '), /시드는 0부터/);
+    await page.locator('.notice').filter({ hasText: /시드는 0부터/ }).waitFor();
     assert.deepEqual(errors, []);
   } finally {
     await close();
