@@ -13,7 +13,7 @@ import { open, dist } from './harness.mjs';
 const query = process.env.KSCOPE_PERF_QUERY || '?brokers=5&partitions=24&replication.factor=3&min.insync.replicas=2&rate=20000&linger.ms=5&speed=1&seed=3';
 const { page, close } = await open(query);
 try {
-  await page.getByTestId('sim-time').waitFor();
+  await page.getByTestId('sim-time').first().waitFor();
   await page.waitForTimeout(3000);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');

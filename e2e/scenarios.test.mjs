@@ -23,10 +23,13 @@ function scenarios() {
     const text = readFileSync(join(dist, 'scenarios', name), 'utf8');
     const line = (key) => (text.match(new RegExp(`^${key}:\\s*(.*)$`, 'm')) || [])[1];
     const steps = text.split('\n').filter((l) => /^at\s/.test(l.trim())).length;
-    const expect = (line('expect') || '').split(/\s+/).filter(Boolean).map((e) => {
+    // A comparison states run B's outcome too (`expect.b:`), read in run B's readouts.
+    const outcomes = (key, run) => (line(key) || '').split(/\s+/).filter(Boolean).map((e) => {
       const [, figure, op, value] = e.match(/^([a-z-]+)(>=|<=|=|>|<)(\d+)$/);
-      return { figure, op, value: Number(value) };
+      return { figure, op, value: Number(value), run };
     });
+    const compared = /compare=/.test(line('settings') || '');
+    const expect = [...outcomes('expect', compared ? 'a' : null), ...outcomes('expect\\.b', 'b')];
     return { id: line('id'), steps, expect };
   });
 }
@@ -49,8 +52,9 @@ test('every scenario runs to its end and its ledger matches its stated outcome',
       await page.getByTestId('scenario-ended').waitFor({ timeout: 60000 });
       for (const e of sc.expect) {
         if (!FIGURES[e.figure]) continue; // not shown on the page (lag, unclean-elections)
-        const v = await int(page, FIGURES[e.figure]);
-        assert.ok(holds(e.op, v, e.value), `${sc.id}: ${e.figure}${e.op}${e.value} but the page shows ${v}`);
+        const where = e.run ? page.locator(`[data-testid=run][data-run=${e.run}]`) : page;
+        const v = await int(where, FIGURES[e.figure]);
+        assert.ok(holds(e.op, v, e.value), `${sc.id}${e.run ? ` run ${e.run}` : ''}: ${e.figure}${e.op}${e.value} but the page shows ${v}`);
       }
       assert.equal(await page.getByTestId('scenario').inputValue(), sc.id);
       if (sc.id === 'acks-1-leader-dies') await page.screenshot({ path: join(screenshots, 'scenario-end.png') });

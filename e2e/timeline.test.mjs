@@ -73,3 +73,64 @@ test('Save downloads the session as a scenario file, which the page opens and re
     await close();
   }
 });
+
+test('compare= shows runs A and B from one seed; an action applies to both; the divergence is named; Stop comparing keeps run A', async () => {
+  const { page, errors, close } = await open('?acks=1&partitions=2&consumers=1&speed=2&compare=acks:all', { viewport: { width: 1400, height: 1000 } });
+  try {
+    const a = page.locator('[data-testid=run][data-run=a]');
+    const b = page.locator('[data-testid=run][data-run=b]');
+    await b.getByTestId('ledger-acked').waitFor();
+    assert.equal(await page.getByTestId('run').count(), 2);
+    assert.match(await a.locator('.run-setting').textContent(), /^acks=1$/);
+    assert.match(await b.locator('.run-setting').textContent(), /^acks=all$/);
+    // Each run has its own ledger readouts, with the usual ids.
+    for (const run of [a, b]) {
+      for (const id of ['sim-time', 'ledger-sent', 'ledger-acked', 'ledger-lost']) {
+        assert.equal(await run.getByTestId(id).count(), 1, id);
+      }
+    }
+    // acks=1 hears its first acknowledgement before acks=all: the runs part there.
+    const divergence = page.getByTestId('divergence');
+    await page.waitForFunction(() => /B: at [\d.]+ ms, the producer hears batch/.test(document.querySelector('[data-testid=divergence]')?.textContent), null, { timeout: 20000 });
+    assert.match(await divergence.textContent(), /^The runs part at [\d.]+ ms\. A: the producer hears batch \d+ of orders-\d acknowledged/);
+    // One click crashes broker 1 in both runs, at the same instant.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 1500);
+    await a.locator('[data-testid=crash-broker]').nth(1).click();
+    await page.getByTestId('play').click();
+    await page.getByTestId('play').filter({ hasText: 'Play' }).waitFor();
+    for (const run of [a, b]) {
+      await run.locator('[data-testid=broker][data-broker="1"][data-state=down]').waitFor();
+    }
+    assert.equal(await a.getByTestId('sim-time').textContent(), await b.getByTestId('sim-time').textContent());
+    // The counts that differ are ringed.
+    assert.ok(await page.locator('.counter.differs').count() >= 2);
+    await page.screenshot({ path: join(screenshots, 'compare.png') });
+    // The URL keeps the comparison; Stop comparing leaves run A where it was.
+    assert.match(page.url(), /compare=acks(%3A|:)all/);
+    const at = Number(await a.getByTestId('sim-time').textContent());
+    await page.getByTestId('compare-stop').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=run]').length === 0);
+    assert.equal(await page.getByTestId('ledger-acked').count(), 1, 'outside compare mode every id is unique');
+    assert.equal(Number(await page.getByTestId('sim-time').textContent()), at);
+    assert.doesNotMatch(page.url(), /compare=/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('a comparison scenario shows both runs and states both outcomes; a bad compare= is said in the page', async () => {
+  const { page, errors, close } = await open('?scenario=idempotence-off-vs-on&lang=ko', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.locator('[data-testid=run][data-run=b]').waitFor();
+    assert.match(await page.locator('[data-testid=run][data-run=b] .run-setting').textContent(), /enable\.idempotence=true/);
+    assert.match(await page.getByTestId('divergence').textContent(), /아직 차이 없음|두 실행이/);
+    assert.equal(await page.locator('[data-testid=run][data-run=b]').getAttribute('aria-label'), '실행 B: enable.idempotence=true');
+    await page.goto(page.url().split('?')[0] + '?compare=seed:4');
+    await page.locator('.notice').filter({ hasText: /compare=seed:4/ }).waitFor();
+    assert.equal(await page.getByTestId('run').count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

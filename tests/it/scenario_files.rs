@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use kscope_core::Instant;
+use kscope_web::compare::Twin;
+use kscope_web::i18n::Lang;
 use kscope_web::scenario::{index_entries, Scenario, Timeline};
 use kscope_web::script;
 
@@ -38,6 +40,18 @@ fn every_scenario_reaches_its_stated_outcome() {
         let mut settings = sc.settings.clone();
         let mut sim = script::build(&settings).unwrap();
         let mut timeline = Timeline::merged(&sc.actions(), &[]);
+        // A comparison's run B: the same actions at the same instants.
+        let mut twin = Twin::of(&settings).map(|t| t.expect("run B starts"));
+        if let Some(twin) = &mut twin {
+            twin.timeline = timeline.clone();
+            twin.advance(sc.end_us, Lang::En);
+        }
+        assert_eq!(
+            twin.is_some(),
+            !sc.expect_b.is_empty(),
+            "{}: a comparison states B's outcome",
+            sc.id
+        );
         let done = timeline.advance(&mut sim, &mut settings, Instant::from_micros(sc.end_us));
         let figures: Vec<String> = sc
             .outcome(&sim)
@@ -64,6 +78,22 @@ fn every_scenario_reaches_its_stated_outcome() {
         );
         if !done.refused.is_empty() {
             failures.push(format!("{}: refused {:?}", sc.id, done.refused));
+        }
+        if let Some(twin) = &twin {
+            let c = twin.sim.ledger().counts();
+            println!(
+                "{:<28} acked {:>6} lost {:>4} dup {:>4} reord {:>3} consumed {:>6} redeliv {:>4} (run B)",
+                "", c.acknowledged, c.lost, c.duplicated, c.reordered, c.consumed, c.redelivered,
+            );
+            for e in &sc.expect_b {
+                let v = e.metric.value(&twin.sim);
+                if !e.holds(v) {
+                    failures.push(format!("{} run B: {} → {v} ✗", sc.id, e.to_text()));
+                }
+            }
+            if !twin.notices.is_empty() {
+                failures.push(format!("{} run B: {:?}", sc.id, twin.notices));
+            }
         }
         if sc.outcome(&sim).iter().any(|(e, v)| !e.holds(*v)) {
             failures.push(format!("{}: {}", sc.id, figures.join(", ")));
@@ -210,4 +240,34 @@ fn mutated_scenario_files_never_panic_the_parser() {
         "the fuzzer reached the parser's checks"
     );
     println!("{refused} refused, {named} of them naming a line");
+}
+
+/// `eager-vs-cooperative`'s captions, checked on both runs: one rebalance in A (range,
+/// eager), two in B (cooperative-sticky), and both newcomers process records.
+#[test]
+fn in_the_eager_vs_cooperative_comparison_b_rebalances_twice_and_both_newcomers_work() {
+    let sc = load("eager-vs-cooperative.txt");
+    let mut settings = sc.settings.clone();
+    let mut sim = script::build(&settings).unwrap();
+    let mut timeline = Timeline::merged(&sc.actions(), &[]);
+    let mut twin = Twin::of(&settings).unwrap().unwrap();
+    twin.timeline = timeline.clone();
+    let generation =
+        |sim: &kscope_core::Sim| sim.group("orders-app").expect("a coordinator").1.generation;
+    let newcomer = |sim: &kscope_core::Sim| {
+        sim.consumers()
+            .iter()
+            .max_by_key(|(id, _)| **id)
+            .map(|(_, c)| c.consumed)
+            .unwrap()
+    };
+    timeline.advance(&mut sim, &mut settings, Instant::from_micros(7_900_000));
+    twin.advance(7_900_000, Lang::En);
+    let before = (generation(&sim), generation(&twin.sim));
+    let last = sc.steps.last().unwrap().at_us;
+    timeline.advance(&mut sim, &mut settings, Instant::from_micros(last));
+    twin.advance(last, Lang::En);
+    assert_eq!(generation(&sim), before.0 + 1, "A: one rebalance");
+    assert_eq!(generation(&twin.sim), before.1 + 2, "B: two rebalances");
+    assert!(newcomer(&sim) > 0 && newcomer(&twin.sim) > 0);
 }

@@ -207,6 +207,8 @@ pub struct Text {
     pub share_title: &'static str,
     pub share_ready: &'static str,
     pub close: &'static str,
+    pub stop_comparing: &'static str,
+    pub run: &'static str,
     pub loading_scenarios: &'static str,
     pub charts: &'static str,
     pub throughput_chart: &'static str,
@@ -497,6 +499,8 @@ pub static EN: Text = Text {
     share_title: "A link that replays this session: settings, seed, every action with its time, the scenario and its step",
     share_ready: "This link replays what you see:",
     close: "Close",
+    stop_comparing: "Stop comparing",
+    run: "Run",
     loading_scenarios: "Loading scenarios…",
     charts: "Charts",
     throughput_chart: "Throughput (acknowledged records/s)",
@@ -718,6 +722,8 @@ pub static KO: Text = Text {
         "이 세션을 그대로 다시 재생하는 링크: 설정, 시드, 시각이 붙은 모든 조작, 시나리오와 단계",
     share_ready: "이 링크는 지금 보이는 것을 다시 재생합니다:",
     close: "닫기",
+    stop_comparing: "비교 끝내기",
+    run: "실행",
     loading_scenarios: "시나리오를 불러오는 중…",
     charts: "차트",
     throughput_chart: "처리량 (확인된 레코드/초)",
@@ -937,6 +943,10 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
         (Expected::Instant, Ko) => "첫 한 시간 안의 시각".into(),
         (Expected::Origin, En) => "a web origin such as https://slides.example.org, or null".into(),
         (Expected::Origin, Ko) => "https://slides.example.org 같은 웹 출처 또는 null".into(),
+        (Expected::Comparison, En) => {
+            "a setting of the run, a colon and its value, as in acks:all".into()
+        }
+        (Expected::Comparison, Ko) => "실행 설정 하나와 콜론, 그 값 (예: acks:all)".into(),
     };
     let value = shown_value(&p.value);
     match lang {
@@ -1254,6 +1264,56 @@ pub fn embed_refusal(lang: Lang, why: EmbedRefusal) -> String {
     match lang {
         Lang::En => text,
         Lang::Ko => particles(&text),
+    }
+}
+
+/// The producer hears a batch acknowledged (a comparison's event: see [`crate::compare`]).
+pub fn acknowledged(lang: Lang, batch: u64, tp: &str, offset: &str) -> String {
+    match lang {
+        Lang::En => {
+            format!("the producer hears batch {batch} of {tp} acknowledged (base offset {offset})")
+        }
+        Lang::Ko => {
+            format!("프로듀서가 {tp}의 배치 {batch} 확인 응답을 받음 (기준 오프셋 {offset})")
+        }
+    }
+}
+
+/// The comparison's second run cannot be built: Kafka's error for its configuration.
+pub fn no_twin(lang: Lang, kafka_error: &str) -> String {
+    match lang {
+        Lang::En => format!("Run B cannot start: {kafka_error} Run A runs alone."),
+        Lang::Ko => format!("실행 B를 시작할 수 없습니다: {kafka_error} 실행 A만 진행합니다."),
+    }
+}
+
+/// Where the two runs of a comparison part, or that they have not yet: `at` the instant,
+/// each side its event in words (with its own instant when that is later), `None` when
+/// the run has had no further event yet.
+pub fn divergence(
+    lang: Lang,
+    at: Option<&str>,
+    now: &str,
+    a: Option<String>,
+    b: Option<String>,
+) -> String {
+    let side = |s: Option<String>| {
+        s.unwrap_or_else(|| match lang {
+            Lang::En => "nothing like it yet".into(),
+            Lang::Ko => "아직 같은 일 없음".into(),
+        })
+    };
+    match (lang, at) {
+        (Lang::En, None) => {
+            format!("No difference yet: both runs had the same events up to {now}.")
+        }
+        (Lang::Ko, None) => format!("아직 차이 없음: {now}까지 두 실행의 이벤트가 같습니다."),
+        (Lang::En, Some(t)) => format!("The runs part at {t}. A: {}. B: {}.", side(a), side(b)),
+        (Lang::Ko, Some(t)) => format!(
+            "두 실행이 {t}에 갈라집니다. A: {}. B: {}.",
+            side(a),
+            side(b)
+        ),
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`App`]: the thin component that holds the player and renders.
 
 pub mod charts;
+pub mod compare;
 pub mod embed;
 pub mod guide;
 pub mod heap;
@@ -155,16 +156,15 @@ pub struct App {
     losses_lang: Lang,
     /// The readouts and the stage's matrix as last drawn, and when (wall milliseconds);
     /// `None` redraws them at the next render.
-    snapshot: Option<(view_model::ViewModel, Rc<Stage>)>,
+    snapshot: Option<Snapshot>,
     snapshot_at_ms: f64,
     /// The reader prefers reduced motion (read once, when the page opens).
     reduced_motion: bool,
-    /// The canvas the messages in flight are drawn on, and its painter (made for the
-    /// canvas element it holds; a new element gets a new painter).
-    dots_canvas: NodeRef,
-    painter: Option<(web_sys::HtmlCanvasElement, DotsPainter)>,
-    /// The count of messages the canvas's `data-count` shows.
-    dots_count: Option<usize>,
+    /// The canvases the messages in flight are drawn on: the run's, and in a comparison
+    /// run B's.
+    dots: [Dots; 2],
+    /// Run B's throughput and latency, in a comparison.
+    rates_b: view_model::Rates,
     /// The page's root element.
     app_ref: NodeRef,
     /// Embedded: what the text size was last fitted to (see [`FitKey`]), and when the
@@ -291,11 +291,7 @@ impl Component for App {
             player,
             last_frame_ms: None,
             dispatch: ctx.link().callback(|m| m),
-            rates: view_model::Rates {
-                records_per_s: 0.0,
-                latency_p50_ms: None,
-                latency_p99_ms: None,
-            },
+            rates: view_model::Rates::default(),
             rates_at_ms: 0.0,
             losses: Rc::new(Vec::new()),
             losses_counted: 0,
@@ -303,9 +299,8 @@ impl Component for App {
             snapshot: None,
             snapshot_at_ms: 0.0,
             reduced_motion: reduced_motion(),
-            dots_canvas: NodeRef::default(),
-            painter: None,
-            dots_count: None,
+            dots: Default::default(),
+            rates_b: view_model::Rates::default(),
             app_ref: NodeRef::default(),
             fitted: None,
             fit_checked_ms: 0.0,
@@ -357,7 +352,7 @@ impl Component for App {
                 }
                 if ts - self.rates_at_ms > 250.0 {
                     self.rates_at_ms = ts;
-                    self.rates = view_model::rates(&self.player.sim, 1_000, RATE_SCAN);
+                    self.refresh_rates();
                 }
                 if self.snapshot.is_some() {
                     // Only the messages moved: draw them, and leave the page's DOM alone.
@@ -590,11 +585,11 @@ impl Component for App {
     fn view(&self, _ctx: &Context<Self>) -> Html {
         // The matrix and the readouts are refreshed every SNAPSHOT_MS (numbers changing
         // faster cannot be read); the messages in flight move every frame.
-        let (vm, st) = self
+        let Snapshot { vm, st, b } = self
             .snapshot
-            .clone()
+            .as_ref()
             .expect("refreshed before every render");
-        let motion = self.motion();
+        let (vm, st) = (vm.clone(), st.clone());
         let losses = self.losses.clone();
         let lang = self.player.lang();
         let t = lang.text();
@@ -613,7 +608,7 @@ impl Component for App {
                     caption={sc.steps[i].caption(lang).to_string()}
                     seeking={self.player.seek.map(|s| script::format_time(s.to_us))}
                     ended={self.player.sim.now().micros() >= sc.end_us}
-                    expect={sc.expect.iter().map(|e| e.in_words(lang)).collect::<Vec<_>>().join(", ")}
+                    expect={scenario::expectations(sc, lang)}
                     {lang}
                     dispatch={self.dispatch.clone()} />
             },
@@ -673,7 +668,9 @@ impl Component for App {
                             </button>
                         </div>
                     }
-                    <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
+                    if b.is_none() {
+                        <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
+                    }
                 </header>
                 { for i18n::notice_lines(lang, &self.player.notices).into_iter().map(|n| html! { <div class="notice" role="alert" data-testid="notice">{n}</div> }) }
                 if let Some((sc, step)) = &self.player.left {
@@ -717,12 +714,15 @@ impl Component for App {
                         if settings.topics > 1 {
                             <TopicBar settings={settings.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
                         }
-                        <div class="stage-box">
-                            <StageView stage={Same(st.clone())} {locked} {lang} dispatch={self.dispatch.clone()} />
-                            // Drawn by `draw_dots` every frame, outside Yew's diffing.
-                            <canvas class="dots" ref={self.dots_canvas.clone()} aria-hidden="true" data-testid="dots"
-                                data-motion={match motion { stage::Motion::Smooth => "smooth", stage::Motion::Steps => "steps" }}></canvas>
-                        </div>
+                        if let (Some((vm_b, st_b)), Some(twin)) = (b, &self.player.twin) {
+                            { self.comparison_bar(lang, locked) }
+                            <div class="runs">
+                                { self.run_view(0, &vm, self.rates.clone(), Some(vm_b), &st, &[], locked) }
+                                { self.run_view(1, vm_b, self.rates_b.clone(), Some(&vm), st_b, &twin.notices, locked) }
+                            </div>
+                        } else {
+                            { self.stage_box(0, &st, locked) }
+                        }
                         if !settings.embed {
                             <TimelineBar now_us={self.player.shown_us()}
                                 horizon_us={self.player.horizon_us} marks={Same(self.player.marks.clone())} {locked} {lang}
@@ -751,6 +751,74 @@ impl Component for App {
 }
 
 impl App {
+    /// A stage and the canvas its messages in flight are drawn on (`which`: the run, 0,
+    /// or run B of a comparison, 1).
+    fn stage_box(&self, which: usize, st: &Rc<Stage>, locked: bool) -> Html {
+        let motion = match self.motion() {
+            stage::Motion::Smooth => "smooth",
+            stage::Motion::Steps => "steps",
+        };
+        html! {
+            <div class="stage-box">
+                <StageView stage={Same(st.clone())} {locked} lang={self.player.lang()} dispatch={self.dispatch.clone()} />
+                // Drawn by `draw_dots` every frame, outside Yew's diffing.
+                <canvas class="dots" ref={self.dots[which].canvas.clone()} aria-hidden="true" data-testid="dots"
+                    data-motion={motion}></canvas>
+            </div>
+        }
+    }
+
+    /// One run of a comparison: which it is and its setting, its readouts (the counts
+    /// that differ from the other's marked), what it alone refused, its stage.
+    #[allow(clippy::too_many_arguments)]
+    fn run_view(
+        &self,
+        which: usize,
+        vm: &view_model::ViewModel,
+        rates: view_model::Rates,
+        other: Option<&view_model::ViewModel>,
+        st: &Rc<Stage>,
+        notices: &[String],
+        locked: bool,
+    ) -> Html {
+        let lang = self.player.lang();
+        let (name, letter, settings) = match (which, &self.player.twin) {
+            (1, Some(t)) => ("b", "B", &t.settings),
+            _ => ("a", "A", &self.player.settings),
+        };
+        let setting = self.player.settings.compare.as_ref().and_then(|c| {
+            let p = params::find(c.name)?;
+            Some(format!("{}={}", p.name, p.shown(settings)))
+        });
+        html! {
+            <section class={classes!("run", format!("run-{name}"))} data-testid="run" data-run={name}
+                aria-label={format!("{} {letter}: {}", lang.text().run, setting.clone().unwrap_or_default())}>
+                <header class="run-head">
+                    <span class="run-name">{letter}</span>
+                    <code class="run-setting">{setting.unwrap_or_default()}</code>
+                    <div class="run-readouts"><Readouts vm={vm.clone()} {rates} {lang} other={other.cloned()} /></div>
+                </header>
+                { for i18n::notice_lines(lang, notices).into_iter().map(|n| html! { <div class="notice" role="alert" data-testid="notice">{n}</div> }) }
+                { self.stage_box(which, st, locked) }
+            </section>
+        }
+    }
+
+    /// A comparison's bar: what the two runs are, where they first part, and the way out.
+    fn comparison_bar(&self, lang: Lang, locked: bool) -> Html {
+        let t = lang.text();
+        let p = &self.player;
+        let said = p.comparison.in_words(&p.names, p.sim.now().micros(), lang);
+        let parted = p.comparison.first.is_some();
+        html! {
+            <div class="comparison" data-testid="comparison">
+                <p class={classes!("divergence", parted.then_some("parted"))} data-testid="divergence" role="status">{said}</p>
+                <button data-testid="compare-stop" disabled={locked}
+                    onclick={self.dispatch.reform(|_| Msg::SetParam("compare", String::new()))}>{t.stop_comparing}</button>
+            </div>
+        }
+    }
+
     /// After the player changed: the URL follows it, the keyboard listener learns whether
     /// a scenario is presented, and what the next render shows is rebuilt if due.
     /// Starts one of `export.js`'s exports (see [`browser::export`]); what goes wrong is
@@ -782,16 +850,22 @@ impl App {
     fn refresh_snapshot(&mut self) {
         if self.snapshot.is_none() && !self.player.playing {
             // Paused (a step, a fast-forward that arrived): the readouts still tell the truth.
-            self.rates = view_model::rates(&self.player.sim, 1_000, RATE_SCAN);
+            self.refresh_rates();
         }
         if self.snapshot.is_none() {
-            self.snapshot = Some((
-                view_model::view_model(&self.player.sim),
-                Rc::new(stage::stage_of(
-                    &self.player.sim,
-                    self.player.settings.shown_topic as u32,
-                )),
-            ));
+            let shown = self.player.settings.shown_topic as u32;
+            let of = |sim| {
+                (
+                    view_model::view_model(sim),
+                    Rc::new(stage::stage_of(sim, shown)),
+                )
+            };
+            let (vm, st) = of(&self.player.sim);
+            self.snapshot = Some(Snapshot {
+                vm,
+                st,
+                b: self.player.twin.as_ref().map(|t| of(&t.sim)),
+            });
         }
         let lost = self.player.sim.ledger().counts().lost;
         let lang = self.player.lang();
@@ -799,6 +873,14 @@ impl App {
             self.losses_counted = lost;
             self.losses_lang = lang;
             self.losses = Rc::new(view_model::losses(&self.player.sim, lang));
+        }
+    }
+
+    /// Throughput and latency from the recent records (of both runs in a comparison).
+    fn refresh_rates(&mut self) {
+        self.rates = view_model::rates(&self.player.sim, 1_000, RATE_SCAN);
+        if let Some(twin) = &self.player.twin {
+            self.rates_b = view_model::rates(&twin.sim, 1_000, RATE_SCAN);
         }
     }
 
@@ -816,59 +898,26 @@ impl App {
     fn draw_dots(&mut self) {
         let motion = self.motion();
         let shown = self.player.settings.shown_topic as u32;
-        let mut dots = stage::dots_of(
-            &self.player.sim,
-            shown,
-            self.player.sim.now(),
-            MAX_DOTS,
-            motion,
-        );
-        if motion == stage::Motion::Smooth {
-            let window = Duration::from_micros((150_000.0 * self.player.settings.speed) as u64);
-            dots.extend(stage::sends_of(
-                &self.player.sim,
-                shown,
-                self.player.sim.now(),
-                window,
-                MAX_SENDS,
-            ));
-        }
-        self.paint(&dots);
-    }
-
-    /// Hands the messages' positions to the canvas's painter (see `dots.js`).
-    fn paint(&mut self, dots: &[Dot]) {
-        let Some(canvas) = self.dots_canvas.cast::<web_sys::HtmlCanvasElement>() else {
-            return;
-        };
-        if self.painter.as_ref().is_none_or(|(c, _)| *c != canvas) {
-            if let Some((_, old)) = self.painter.take() {
-                old.close();
+        let window = Duration::from_micros((150_000.0 * self.player.settings.speed) as u64);
+        let snapshot = self.snapshot.as_ref();
+        let runs = [
+            Some((&self.player.sim, snapshot.map(|s| s.st.height_px))),
+            self.player.twin.as_ref().map(|t| {
+                (
+                    &t.sim,
+                    snapshot.and_then(|s| s.b.as_ref()).map(|b| b.1.height_px),
+                )
+            }),
+        ];
+        for (dots, run) in self.dots.iter_mut().zip(runs) {
+            let Some((sim, height)) = run else {
+                continue;
+            };
+            let mut list = stage::dots_of(sim, shown, sim.now(), MAX_DOTS, motion);
+            if motion == stage::Motion::Smooth {
+                list.extend(stage::sends_of(sim, shown, sim.now(), window, MAX_SENDS));
             }
-            let palette = js_sys::Array::new();
-            for kind in stage::DotKind::ALL {
-                let (colour, round, size) = kind.look();
-                palette.push(&js_sys::Array::of3(
-                    &colour.into(),
-                    &round.into(),
-                    &size.into(),
-                ));
-            }
-            let painter = DotsPainter::new(&canvas, &palette);
-            self.painter = Some((canvas.clone(), painter));
-            self.dots_count = None;
-        }
-        if self.dots_count != Some(dots.len()) {
-            self.dots_count = Some(dots.len());
-            let _ = canvas.set_attribute("data-count", &dots.len().to_string());
-        }
-        let mut data = Vec::with_capacity(dots.len() * 3);
-        for d in dots {
-            data.extend([d.kind.index() as f32, (d.x / 100.0) as f32, d.y as f32]);
-        }
-        let height = self.snapshot.as_ref().map_or(0.0, |(_, st)| st.height_px);
-        if let Some((_, painter)) = &self.painter {
-            painter.draw(&data, height);
+            dots.paint(&list, height.unwrap_or(0.0));
         }
     }
 
@@ -878,7 +927,7 @@ impl App {
         let Some(app) = self.app_ref.cast::<web_sys::HtmlElement>() else {
             return;
         };
-        let stage = self.snapshot.as_ref().map(|(_, st)| st.clone());
+        let stage = self.snapshot.as_ref().map(|s| s.st.clone());
         let key = FitKey {
             frame: browser::frame_size(),
             rows: stage.as_ref().map_or(0, |st| st.rows.len()),
@@ -926,4 +975,60 @@ struct FitKey {
     lang: Lang,
     /// The share box, and the line under it saying whether Copy copied.
     share: (bool, Option<bool>),
+}
+
+/// What the next render shows of the run (and of run B in a comparison), refreshed every
+/// [`SNAPSHOT_MS`]: the readouts and the stage's matrix.
+struct Snapshot {
+    vm: view_model::ViewModel,
+    st: Rc<Stage>,
+    b: Option<(view_model::ViewModel, Rc<Stage>)>,
+}
+
+/// A canvas the messages in flight are drawn on, and its painter (made for the canvas
+/// element it holds; a new element gets a new painter).
+#[derive(Default)]
+struct Dots {
+    canvas: NodeRef,
+    painter: Option<(web_sys::HtmlCanvasElement, DotsPainter)>,
+    /// The count of messages the canvas's `data-count` shows.
+    count: Option<usize>,
+}
+
+impl Dots {
+    /// Hands the messages' positions to the canvas's painter (see `dots.js`); `height`:
+    /// the stage's, as its view model drew it.
+    fn paint(&mut self, dots: &[Dot], height: f64) {
+        let Some(canvas) = self.canvas.cast::<web_sys::HtmlCanvasElement>() else {
+            return;
+        };
+        if self.painter.as_ref().is_none_or(|(c, _)| *c != canvas) {
+            if let Some((_, old)) = self.painter.take() {
+                old.close();
+            }
+            let palette = js_sys::Array::new();
+            for kind in stage::DotKind::ALL {
+                let (colour, round, size) = kind.look();
+                palette.push(&js_sys::Array::of3(
+                    &colour.into(),
+                    &round.into(),
+                    &size.into(),
+                ));
+            }
+            let painter = DotsPainter::new(&canvas, &palette);
+            self.painter = Some((canvas.clone(), painter));
+            self.count = None;
+        }
+        if self.count != Some(dots.len()) {
+            self.count = Some(dots.len());
+            let _ = canvas.set_attribute("data-count", &dots.len().to_string());
+        }
+        let mut data = Vec::with_capacity(dots.len() * 3);
+        for d in dots {
+            data.extend([d.kind.index() as f32, (d.x / 100.0) as f32, d.y as f32]);
+        }
+        if let Some((_, painter)) = &self.painter {
+            painter.draw(&data, height);
+        }
+    }
 }

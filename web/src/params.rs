@@ -1233,6 +1233,20 @@ pub const PARAMS: &[Param] = &[
         no_config
     ),
     hidden_param!(
+        "compare",
+        InUrl::Changed,
+        |s| s.compare.as_ref().map_or(String::new(), |c| c.text()),
+        |s, v| {
+            s.compare = match v.trim() {
+                "" => None,
+                v => Some(crate::settings::Compare::parse(v)?),
+            };
+            Ok(())
+        },
+        || Fallback::Ignored,
+        no_config
+    ),
+    hidden_param!(
         "autoplay",
         InUrl::View,
         |s| (if s.autoplay { "1" } else { "0" }).into(),

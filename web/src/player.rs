@@ -14,6 +14,7 @@ use std::rc::Rc;
 use kscope_core::event::Event;
 use kscope_core::{BrokerId, ConsumerId, Duration, Instant, NodeId, Sim, TimedEvent};
 
+use crate::compare::{self, Comparison, Twin};
 use crate::i18n::{self, Lang};
 use crate::scenario::{Scenario, Timeline};
 use crate::script::{self, build, Action, PAGE_LATENCY_MS};
@@ -127,6 +128,10 @@ pub struct Player {
     /// the instant of the last notable event.
     posted_step: Option<(String, usize)>,
     posted_mark_us: Option<u64>,
+    /// `compare=`: the second run, B, in lock step with this one (see [`crate::compare`]).
+    pub twin: Option<Box<Twin>>,
+    /// Where the two runs first differ.
+    pub comparison: Comparison,
 }
 
 impl Player {
@@ -172,7 +177,10 @@ impl Player {
             url_changed: true,
             posted_step: None,
             posted_mark_us: None,
+            twin: None,
+            comparison: Comparison::default(),
         };
+        player.make_twin();
         if session.scenario.is_some() {
             // Started once the scenario files have loaded.
             player.playing = false;
@@ -280,6 +288,10 @@ impl Player {
             (Some(t), None) => self.advance_to(t),
             _ => {
                 self.sim.step_one();
+                let (now, lang) = (self.sim.now().micros(), self.lang());
+                if let Some(twin) = &mut self.twin {
+                    twin.advance(now, lang);
+                }
                 self.take_events();
             }
         }
@@ -333,6 +345,19 @@ impl Player {
     /// and recorded; anything else starts a new run from the same seed. A configuration
     /// Kafka rejects shows Kafka's error and changes nothing.
     pub fn apply_settings(&mut self, next: Settings) {
+        let uncompared = Settings {
+            compare: None,
+            ..self.settings.clone()
+        };
+        if next.compare.is_none() && next.same_run_as(&uncompared) {
+            // Comparing no more: run A goes on alone.
+            self.twin = None;
+            self.comparison = Comparison::default();
+            self.run_settings.compare = None;
+            self.settings = next;
+            self.url_changed = true;
+            return;
+        }
         if next.same_run_as(&self.settings) {
             self.settings = next;
             self.url_changed = true;
@@ -393,6 +418,10 @@ impl Player {
         }
         let before = self.settings.clone();
         let done = script::perform(&mut self.sim, &mut self.settings, &action);
+        let lang = self.lang();
+        if let Some(twin) = &mut self.twin {
+            twin.act(&action, lang);
+        }
         self.person.push((at, action));
         match done {
             Ok(notices) => {
@@ -533,6 +562,9 @@ impl Player {
             None => {
                 self.scenario = None;
                 self.timeline = Timeline::default();
+                if let Some(twin) = &mut self.twin {
+                    twin.timeline = Timeline::default();
+                }
                 self.hold_us = None;
                 self.url_changed = true;
             }
@@ -611,6 +643,24 @@ impl Player {
         self.checkpoint_every_us = CHECKPOINT_EVERY_US;
         self.notices.clear();
         self.url_changed = true;
+        self.make_twin();
+    }
+
+    /// Builds the comparison's second run for the run's settings (none outside one); a
+    /// configuration Kafka rejects for B is said, and A runs alone.
+    fn make_twin(&mut self) {
+        self.comparison = Comparison::default();
+        self.twin = match Twin::of(&self.run_settings) {
+            Some(Ok(mut twin)) => {
+                twin.timeline = self.timeline.clone();
+                Some(Box::new(twin))
+            }
+            Some(Err(e)) => {
+                self.notices.push(i18n::no_twin(self.lang(), &e));
+                None
+            }
+            None => None,
+        };
     }
 
     /// Steps the simulation to `to_us`, carrying out the timeline's actions on the way.
@@ -628,6 +678,10 @@ impl Player {
         }
         if self.settings != before {
             self.url_changed = true;
+        }
+        let lang = self.lang();
+        if let Some(twin) = &mut self.twin {
+            twin.advance(to_us, lang);
         }
         if self.series.due(&self.sim) {
             let mut series = (*self.series).clone();
@@ -664,13 +718,16 @@ impl Player {
             timeline: self.timeline.clone(),
             series: self.series.clone(),
             log: self.log.clone(),
+            twin: self.twin.clone(),
         });
     }
 
     /// What the heap holds, in bytes: counted in the browser, estimated elsewhere.
     pub fn held_bytes(&self) -> usize {
-        crate::heap::live_bytes()
-            .unwrap_or_else(|| self.sim.ledger().len() * BYTES_PER_RECORD_ESTIMATE)
+        crate::heap::live_bytes().unwrap_or_else(|| {
+            let b = self.twin.as_ref().map_or(0, |t| t.sim.ledger().len());
+            (self.sim.ledger().len() + b) * BYTES_PER_RECORD_ESTIMATE
+        })
     }
 
     /// Pauses the run, with a notice, once the heap holds [`HEAP_LIMIT_BYTES`]; returns
@@ -753,6 +810,9 @@ impl Player {
     fn start_replay(&mut self, sc: Option<&Scenario>, session: Session) {
         let script = sc.map(|s| s.actions()).unwrap_or_default();
         self.timeline = Timeline::merged(&script, &session.run);
+        if let Some(twin) = &mut self.twin {
+            twin.timeline = self.timeline.clone();
+        }
         self.person = session.run;
         // A step named by the URL (a reload while presenting, a slide's link) is shown
         // as the Next key shows it: from its start, played to the next step, unless
@@ -877,13 +937,22 @@ impl Player {
                 return;
             };
             // The run's start, with every action of the run to come.
+            let timeline = Timeline::merged(&self.script(), &self.person);
+            let twin = match Twin::of(&self.run_settings) {
+                Some(Ok(mut twin)) => {
+                    twin.timeline = timeline.clone();
+                    Some(Box::new(twin))
+                }
+                _ => None,
+            };
             self.restore(Checkpoint {
                 at_us: 0,
                 sim,
                 settings: self.run_settings.clone(),
-                timeline: Timeline::merged(&self.script(), &self.person),
+                timeline,
                 series: Rc::new(charts::Series::default()),
                 log: Rc::new(Vec::new()),
+                twin,
             });
             self.share_link = None;
             self.notices.clear();
@@ -898,6 +967,8 @@ impl Player {
     /// actions, the marks, the horizon, the later copies) is kept.
     fn restore(&mut self, c: Checkpoint) {
         self.sim = c.sim;
+        // A copy from before the comparison was stopped brings no run B back.
+        self.twin = c.twin.filter(|_| self.run_settings.compare.is_some());
         self.settings = c.settings.looking_like(&self.settings);
         self.timeline = c.timeline;
         self.series = c.series;
@@ -927,8 +998,14 @@ impl Player {
         let now = self.sim.now().micros();
         self.person.retain(|(t, _)| *t <= now);
         let mut timeline = Timeline::merged(&self.script(), &self.person);
+        if let Some(twin) = &mut self.twin {
+            let mut theirs = timeline.clone();
+            theirs.carry_over(&twin.timeline, now);
+            twin.timeline = theirs;
+        }
         timeline.carry_over(&self.timeline, now);
         self.timeline = timeline;
+        self.comparison.fork(now);
         self.marks = Rc::new(
             self.marks
                 .iter()
@@ -1163,9 +1240,19 @@ impl Player {
             .iter()
             .map(|t| t.spec.name.clone())
             .collect();
-        let fresh: Vec<TimedEvent> = self
-            .sim
-            .drain_events()
+        let drained = self.sim.drain_events();
+        if let Some(twin) = &mut self.twin {
+            let now = self.sim.now().micros();
+            let counted = |list: Vec<TimedEvent>| -> Vec<TimedEvent> {
+                list.into_iter()
+                    .filter(|e| compare::counts(e, &names))
+                    .collect()
+            };
+            let b = counted(twin.sim.drain_events());
+            let a = counted(drained.clone());
+            self.comparison.feed(now, &a, &b, &names);
+        }
+        let fresh: Vec<TimedEvent> = drained
             .into_iter()
             .filter(|e| view_model::describe(e, &names, Lang::En).is_some())
             .filter(|e| match &e.event {
@@ -1259,6 +1346,8 @@ struct Checkpoint {
     timeline: Timeline,
     series: Rc<charts::Series>,
     log: Rc<Vec<LogLine>>,
+    /// The comparison's second run at the same instant.
+    twin: Option<Box<Twin>>,
 }
 
 /// The most marks a run keeps.

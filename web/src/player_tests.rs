@@ -948,3 +948,139 @@ fn a_locked_embed_refuses_what_changes_the_run_and_allows_moving_through_it() {
     assert!(p.status().locked);
     assert_eq!(p.status().scenarios, ["test-steps"]);
 }
+
+/// B of a comparison: the twin's state, as [`state`] reads a run's.
+fn twin_state(p: &Player) -> (u64, kscope_core::ledger::LedgerCounts) {
+    let b = &p.twin.as_ref().expect("a comparison").sim;
+    (b.now().micros(), b.ledger().counts())
+}
+
+#[test]
+fn a_comparison_runs_b_in_lock_step_as_its_own_settings_would_run_alone() {
+    let mut p = Player::new(
+        "acks=1&partitions=2&consumers=1&rate=300&compare=acks:all",
+        Lang::En,
+    );
+    p.scenarios_loaded(vec![], vec![]);
+    let b = p.twin.as_ref().expect("compare= makes run B");
+    assert_eq!(b.settings.acks, kscope_core::Acks::All);
+    assert_eq!(p.settings.acks, kscope_core::Acks::Leader);
+    assert_eq!(b.settings.seed, p.settings.seed);
+    // The same actions at the same instants: B is what a run of its settings alone is.
+    let mut alone = Player::new("acks=all&partitions=2&consumers=1&rate=300", Lang::En);
+    alone.scenarios_loaded(vec![], vec![]);
+    for q in [&mut p, &mut alone] {
+        play_to(q, 3_000);
+        q.act(Action::CrashBroker(1));
+        play_to(q, 6_000);
+        q.step();
+    }
+    assert_eq!(
+        twin_state(&p),
+        (alone.sim.now().micros(), alone.sim.ledger().counts())
+    );
+    assert_eq!(p.twin.as_ref().unwrap().sim.now(), p.sim.now());
+    assert!(!p.twin.as_ref().unwrap().sim.brokers()[&kscope_core::BrokerId(1)].up);
+    // The two runs part where the producer first hears an acknowledgement.
+    let d = p
+        .comparison
+        .first
+        .clone()
+        .expect("acks=1 and acks=all differ");
+    let a = d.a.clone().expect("A acknowledges first");
+    assert!(matches!(a.event, Event::BatchAcknowledged { .. }), "{a:?}");
+    let b = d.b.clone().expect("B hears an acknowledgement later");
+    assert!(
+        matches!(b.event, Event::BatchAcknowledged { .. }) && b.at > a.at,
+        "{b:?}"
+    );
+    let said = p
+        .comparison
+        .in_words(&p.names, p.sim.now().micros(), Lang::En);
+    assert!(said.starts_with("The runs part at "), "{said}");
+    assert!(said.contains("A: the producer hears batch"), "{said}");
+    // Going back gives B's state at that instant too, and the divergence stays.
+    p.go_to(2_000_000);
+    seek_to_end(&mut p, 16.0, 10_000);
+    let mut alone_then = Player::new("acks=all&partitions=2&consumers=1&rate=300", Lang::En);
+    alone_then.scenarios_loaded(vec![], vec![]);
+    play_to(&mut alone_then, 2_000);
+    assert_eq!(
+        twin_state(&p),
+        (2_000_000, alone_then.sim.ledger().counts())
+    );
+    assert_eq!(p.comparison.first.as_ref().map(|d| d.at_us), Some(d.at_us));
+    // The URL and a share link keep the comparison.
+    assert!(
+        p.url_query().contains("compare=acks:all"),
+        "{}",
+        p.url_query()
+    );
+    let q = Player::new(&p.share_query(), Lang::En);
+    assert!(q.twin.is_some());
+}
+
+#[test]
+fn a_comparison_of_a_setting_with_its_own_value_never_parts() {
+    let mut p = Player::new(
+        "acks=all&partitions=3&consumers=2&compare=acks:all",
+        Lang::En,
+    );
+    p.scenarios_loaded(vec![], vec![]);
+    play_to(&mut p, 2_000);
+    p.act(Action::CrashBroker(0));
+    play_to(&mut p, 15_000);
+    assert!(p.marks.iter().any(|m| m.kind == MarkKind::Election));
+    assert_eq!(p.comparison.first, None);
+    assert_eq!(
+        p.comparison
+            .in_words(&p.names, p.sim.now().micros(), Lang::En),
+        "No difference yet: both runs had the same events up to 15000 ms."
+    );
+}
+
+#[test]
+fn an_action_one_run_refuses_is_refused_there_and_carried_out_in_the_other() {
+    let mut p = Player::new("brokers=3&consumers=0&compare=brokers:4", Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    play_to(&mut p, 500);
+    p.act(Action::CrashBroker(3));
+    let b = p.twin.as_ref().unwrap();
+    assert!(
+        !b.sim.brokers()[&kscope_core::BrokerId(3)].up,
+        "B has a broker 3"
+    );
+    assert!(b.notices.is_empty(), "{:?}", b.notices);
+    assert_eq!(p.notices.len(), 1, "A has none: {:?}", p.notices);
+}
+
+#[test]
+fn a_comparison_kafka_or_the_page_refuses_is_said_and_a_runs_alone() {
+    for (query, said) in [
+        ("compare=acks:2", "Invalid value 2 for configuration acks"),
+        (
+            "compare=seed:4",
+            "compare=seed:4 is not a setting of the run, a colon and its value",
+        ),
+        ("compare=speed:2", "is not a setting of the run"),
+        ("compare=nonsense", "is not a setting of the run"),
+        (
+            "brokers=3&compare=replication.factor:4",
+            "Run B cannot start: ",
+        ),
+    ] {
+        let p = Player::new(query, Lang::En);
+        assert!(p.twin.is_none(), "{query}");
+        assert!(
+            p.notices.iter().any(|n| n.contains(said)),
+            "{query}: {:?}",
+            p.notices
+        );
+    }
+    let p = Player::new("compare=acks", Lang::Ko);
+    assert!(
+        p.notices[0].contains("실행 설정 하나와 콜론"),
+        "{:?}",
+        p.notices
+    );
+}

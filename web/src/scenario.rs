@@ -176,6 +176,8 @@ pub struct Scenario {
     /// When the scenario is over: playback pauses there.
     pub end_us: u64,
     pub expect: Vec<Expect>,
+    /// `expect.b:` the outcome of run B, in a comparison (`compare=` in the settings).
+    pub expect_b: Vec<Expect>,
     pub steps: Vec<Step>,
 }
 
@@ -235,6 +237,7 @@ impl Scenario {
         let mut settings = None;
         let mut end = None;
         let mut expect = Vec::new();
+        let mut expect_b = Vec::new();
         // Each step with the line that opened it.
         let mut steps: Vec<StepDraft> = Vec::new();
         for (i, raw) in text.lines().enumerate() {
@@ -318,12 +321,16 @@ impl Scenario {
                     once(&end, key, n)?;
                     end = Some(script::parse_time(value).map_err(|m| err(n, m))?);
                 }
-                "expect" => {
+                "expect" | "expect.b" => {
+                    let list = if key == "expect" { &mut expect } else { &mut expect_b };
                     for e in value.split_whitespace() {
-                        expect.push(Expect::parse(e).map_err(|m| err(n, m))?);
+                        list.push(Expect::parse(e).map_err(|m| err(n, m))?);
+                    }
+                    if key == "expect.b" && settings.as_ref().is_none_or(|s: &Settings| s.compare.is_none()) {
+                        return Err(err(n, "expect.b states run B's outcome: it follows a settings line with compare=".into()));
                     }
                 }
-                _ => return Err(err(n, format!("'{key}' is not a scenario line; they are id, title.en, title.ko, settings, end, expect and at"))),
+                _ => return Err(err(n, format!("'{key}' is not a scenario line; they are id, title.en, title.ko, settings, end, expect, expect.b and at"))),
             }
         }
         let last = text.lines().count().max(1);
@@ -365,6 +372,7 @@ impl Scenario {
             settings,
             end_us,
             expect,
+            expect_b,
             steps: out,
         })
     }
@@ -503,6 +511,20 @@ impl Scenario {
             .iter()
             .map(|e| (*e, e.metric.value(sim)))
             .collect()
+    }
+}
+
+/// A scenario's stated outcomes in words, run B's after A's in a comparison.
+pub fn expectations(sc: &Scenario, lang: Lang) -> String {
+    let words = |list: &[Expect]| {
+        list.iter()
+            .map(|e| e.in_words(lang))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match sc.expect_b.as_slice() {
+        [] => words(&sc.expect),
+        b => format!("A: {}; B: {}", words(&sc.expect), words(b)),
     }
 }
 

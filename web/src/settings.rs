@@ -36,6 +36,8 @@ pub enum Expected {
     Origin,
     /// The parameter is not one kscope knows.
     Known,
+    /// `compare=`: a setting that makes a run, a colon and its value (`acks:all`).
+    Comparison,
     /// Kafka's own message, as Kafka prints it.
     Kafka(String),
     /// What is wrong with a link's record of actions.
@@ -154,6 +156,41 @@ pub struct Settings {
     pub host: Option<String>,
     /// `text=large`: every size on the page a quarter larger, for a projector.
     pub large_text: bool,
+    /// `compare=<setting>:<value>`: a second run beside this one, from the same seed,
+    /// with that one setting changed (see [`crate::compare`]).
+    pub compare: Option<Compare>,
+}
+
+/// The one setting the second run of a comparison changes, and its value there, written
+/// as the URL writes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compare {
+    pub name: &'static str,
+    pub value: String,
+}
+
+impl Compare {
+    /// Reads `acks:all`: a setting that makes a run (not one of how the page looks, not
+    /// `seed`: both runs have one seed) and a value it takes.
+    pub fn parse(text: &str) -> Result<Compare, Expected> {
+        let (name, value) = text.split_once(':').ok_or(Expected::Comparison)?;
+        let param = crate::params::find(name.trim())
+            .filter(|p| {
+                p.in_url != crate::params::InUrl::View && !matches!(p.name, "compare" | "seed")
+            })
+            .ok_or(Expected::Comparison)?;
+        let value = value.trim();
+        (param.put)(&mut Settings::default(), value)?;
+        Ok(Compare {
+            name: param.name,
+            value: value.into(),
+        })
+    }
+
+    /// `acks:all`, as the URL writes it.
+    pub fn text(&self) -> String {
+        format!("{}:{}", self.name, self.value)
+    }
 }
 
 /// What an embedded page does with the control panel.
@@ -199,6 +236,18 @@ impl Settings {
             shown_topic: view.shown_topic,
             ..self.clone()
         }
+    }
+
+    /// The settings of a comparison's second run: these, with the compared setting at
+    /// its value there (`None` outside a comparison).
+    pub fn compared(&self) -> Option<Settings> {
+        let c = self.compare.as_ref()?;
+        let mut b = Settings {
+            compare: None,
+            ..self.clone()
+        };
+        (crate::params::find(c.name)?.put)(&mut b, &c.value).ok()?;
+        Some(b)
     }
 
     /// Kafka's defaults as `version` has them.
@@ -336,6 +385,7 @@ impl Default for Settings {
             autoplay: true,
             host: None,
             large_text: false,
+            compare: None,
         }
     }
 }

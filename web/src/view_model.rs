@@ -87,7 +87,7 @@ pub fn view_model(sim: &Sim) -> ViewModel {
 /// Throughput and end-to-end latency over the last `window_ms` of simulated time:
 /// acknowledged records per second, and the median and 99th percentile of the time from
 /// `send()` to acknowledgement.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rates {
     pub records_per_s: f64,
     pub latency_p50_ms: Option<f64>,

@@ -10,9 +10,10 @@ use crate::i18n::{self, Lang};
 use crate::settings::{self};
 use crate::{charts, view_model};
 
-pub(crate) fn counter(label: &str, testid: &str, value: u64, tone: &str) -> Html {
+/// A count of the ledger; `differs`: the other run of a comparison counts otherwise.
+pub(crate) fn counter(label: &str, testid: &str, value: u64, tone: &str, differs: bool) -> Html {
     html! {
-        <div class={classes!("counter", tone.to_string())}>
+        <div class={classes!("counter", tone.to_string(), differs.then_some("differs"))}>
             <span class="value" data-testid={testid.to_string()}>{value}</span>
             <span class="label">{label.to_string()}</span>
         </div>
@@ -25,6 +26,9 @@ pub struct ReadoutsProps {
     pub vm: view_model::ViewModel,
     pub rates: view_model::Rates,
     pub lang: Lang,
+    /// In a comparison, the other run's: the counts that differ are marked.
+    #[prop_or_default]
+    pub other: Option<view_model::ViewModel>,
 }
 
 /// Simulated time, throughput, latency and the ledger's counts.
@@ -34,6 +38,9 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
     let r = &props.rates;
     let t = props.lang.text();
     let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| settings::fixed(v, 0));
+    let differs = |count: fn(&view_model::ViewModel) -> u64| {
+        props.other.as_ref().is_some_and(|o| count(o) != count(vm))
+    };
     html! {
         <>
             <div class="clock">
@@ -57,14 +64,14 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 </div>
             }
             <section class="ledger" aria-label={t.ledger_label}>
-                { counter(t.sent, "ledger-sent", vm.sent, "") }
-                { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good") }
-                { counter(if vm.failures_unnoticed { t.failed_unnoticed } else { t.failed }, "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }) }
-                { counter(t.lost, "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }) }
-                { counter(t.duplicated, "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }) }
-                { counter(t.reordered, "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }) }
-                { counter(t.consumed, "ledger-consumed", vm.consumed, "") }
-                { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }) }
+                { counter(t.sent, "ledger-sent", vm.sent, "", differs(|v| v.sent)) }
+                { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good", differs(|v| v.acknowledged)) }
+                { counter(if vm.failures_unnoticed { t.failed_unnoticed } else { t.failed }, "ledger-failed", vm.failed, if vm.failed > 0 { "warn" } else { "" }, differs(|v| v.failed)) }
+                { counter(t.lost, "ledger-lost", vm.lost, if vm.lost > 0 { "bad" } else { "" }, differs(|v| v.lost)) }
+                { counter(t.duplicated, "ledger-duplicated", vm.duplicated, if vm.duplicated > 0 { "bad" } else { "" }, differs(|v| v.duplicated)) }
+                { counter(t.reordered, "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }, differs(|v| v.reordered)) }
+                { counter(t.consumed, "ledger-consumed", vm.consumed, "", differs(|v| v.consumed)) }
+                { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }, differs(|v| v.redelivered)) }
             </section>
         </>
     }
@@ -95,9 +102,10 @@ pub(crate) fn chart(
             </figcaption>
             <div class="plot">
                 <span class="top">{settings::fixed(top, 0)}</span>
-                <svg viewBox={format!("0 0 {CHART_W} {CHART_H}")} preserveAspectRatio="none" role="img" aria-label={title.to_string()}>
-                    <line x1="0" y1={CHART_H.to_string()} x2={CHART_W.to_string()} y2={CHART_H.to_string()} class="axis" />
-                    <line x1="0" y1={(CHART_H / 2.0).to_string()} x2={CHART_W.to_string()} y2={(CHART_H / 2.0).to_string()} class="grid" />
+                // The chart's box, CHART_W × CHART_H, written out (no float formatting).
+                <svg viewBox="0 0 300 90" preserveAspectRatio="none" role="img" aria-label={title.to_string()}>
+                    <line x1="0" y1="90" x2="300" y2="90" class="axis" />
+                    <line x1="0" y1="45" x2="300" y2="45" class="grid" />
                     { lines }
                 </svg>
                 <span class="from">{format!("{}{}", settings::fixed(span.0 as f64 / 1e6, 0), t.seconds)}</span>

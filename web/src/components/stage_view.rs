@@ -46,10 +46,10 @@ pub fn StageView(props: &StageProps) -> Html {
                 "grid-template-columns",
                 format!(
                     "minmax(0, {}fr) repeat({}, minmax(0, 1fr)) repeat({}, minmax(0, {}fr))",
-                    stage::PRODUCER_WEIGHT,
+                    settings::fixed(stage::PRODUCER_WEIGHT, 2),
                     st.columns.len(),
                     st.groups.len().max(1),
-                    stage::GROUP_WEIGHT
+                    settings::fixed(stage::GROUP_WEIGHT, 2)
                 ),
             ),
             ("grid-template-rows", format!("{}rem", rem(stage::HEAD_PX))),
@@ -598,7 +598,7 @@ fn log_bar(c: &Cell, window: (i64, i64), lang: Lang) -> Html {
         .replace("{leo}", &c.log_end_offset.to_string())
         .replace("{n}", &crate::i18n::segments(lang, c.segments.len()));
     html! {
-        <svg class="log" data-testid="log-bar" viewBox={format!("0 0 {BAR_UNITS} 12")} preserveAspectRatio="none" role="img" aria-label={title.clone()}>
+        <svg class="log" data-testid="log-bar" viewBox={format!("0 0 {} 12", settings::fixed(BAR_UNITS, 0))} preserveAspectRatio="none" role="img" aria-label={title.clone()}>
             <title>{title}</title>
             <rect class="track" x="0" y="3" width={n(BAR_UNITS)} height="6" />
             if hw > start {

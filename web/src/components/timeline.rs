@@ -46,7 +46,7 @@ pub fn TimelineBar(props: &TimelineBarProps) -> Html {
                         let x = (m.at_us as f64 / end as f64 * 1000.0).min(998.0);
                         html! {
                             <rect data-testid="timeline-marker" data-kind={m.kind.name()} class={classes!("mark", m.kind.name())}
-                                x={format!("{x:.1}")} y="0" width="2" height="10">
+                                x={crate::settings::fixed(x, 1)} y="0" width="2" height="10">
                                 <title>{format!("{} · {}", format_time(m.at_us), match m.said[props.lang as usize].as_str() {
                                     "" => t.mark_kind(m.kind),
                                     said => said,
