@@ -129,6 +129,17 @@ test('a comparison scenario shows both runs and states both outcomes; a bad comp
     await page.goto(page.url().split('?')[0] + '?compare=seed:4');
     await page.locator('.notice').filter({ hasText: /compare=seed:4/ }).waitFor();
     assert.equal(await page.getByTestId('run').count(), 0);
+    // From the panel: setting:value starts the comparison, from the seed; empty stops it.
+    await page.getByTestId('compare').fill('partitions:4');
+    await page.getByTestId('compare').dispatchEvent('change');
+    const b = page.locator('[data-testid=run][data-run=b]');
+    await b.waitFor();
+    assert.equal(await b.locator('[data-testid=replica][data-broker="0"]').count(), 4);
+    assert.match(page.url(), /compare=partitions(%3A|:)4/);
+    await page.getByTestId('controls').screenshot({ path: join(screenshots, 'compare-controls.png') });
+    await page.getByTestId('compare').fill('');
+    await page.getByTestId('compare').dispatchEvent('change');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=run]').length === 0);
     assert.deepEqual(errors, []);
   } finally {
     await close();

@@ -41,9 +41,8 @@ fn every_scenario_reaches_its_stated_outcome() {
         let mut sim = script::build(&settings).unwrap();
         let mut timeline = Timeline::merged(&sc.actions(), &[]);
         // A comparison's run B: the same actions at the same instants.
-        let mut twin = Twin::of(&settings).map(|t| t.expect("run B starts"));
+        let mut twin = Twin::of(&settings, &timeline).map(|t| t.expect("run B starts"));
         if let Some(twin) = &mut twin {
-            twin.timeline = timeline.clone();
             twin.advance(sc.end_us, Lang::En);
         }
         assert_eq!(
@@ -250,8 +249,7 @@ fn in_the_eager_vs_cooperative_comparison_b_rebalances_twice_and_both_newcomers_
     let mut settings = sc.settings.clone();
     let mut sim = script::build(&settings).unwrap();
     let mut timeline = Timeline::merged(&sc.actions(), &[]);
-    let mut twin = Twin::of(&settings).unwrap().unwrap();
-    twin.timeline = timeline.clone();
+    let mut twin = Twin::of(&settings, &timeline).unwrap().unwrap();
     let generation =
         |sim: &kscope_core::Sim| sim.group("orders-app").expect("a coordinator").1.generation;
     let newcomer = |sim: &kscope_core::Sim| {

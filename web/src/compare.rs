@@ -28,15 +28,18 @@ pub struct Twin {
 }
 
 impl Twin {
-    /// B for a run of `settings` (`None` outside a comparison), or Kafka's error for the
-    /// configuration the compared setting makes.
-    pub fn of(settings: &Settings) -> Option<Result<Twin, String>> {
+    /// B for a run of `settings` that carries out `timeline` (A's) as it goes (`None`
+    /// outside a comparison), or Kafka's error for the configuration the compared
+    /// setting makes.
+    pub fn of(settings: &Settings, timeline: &Timeline) -> Option<Result<Box<Twin>, String>> {
         let b = settings.compared()?;
-        Some(script::build(&b).map(|sim| Twin {
-            sim,
-            settings: b,
-            timeline: Timeline::default(),
-            notices: Vec::new(),
+        Some(script::build(&b).map(|sim| {
+            Box::new(Twin {
+                sim,
+                settings: b,
+                timeline: timeline.clone(),
+                notices: Vec::new(),
+            })
         }))
     }
 

@@ -650,11 +650,8 @@ impl Player {
     /// configuration Kafka rejects for B is said, and A runs alone.
     fn make_twin(&mut self) {
         self.comparison = Comparison::default();
-        self.twin = match Twin::of(&self.run_settings) {
-            Some(Ok(mut twin)) => {
-                twin.timeline = self.timeline.clone();
-                Some(Box::new(twin))
-            }
+        self.twin = match Twin::of(&self.run_settings, &self.timeline) {
+            Some(Ok(twin)) => Some(twin),
             Some(Err(e)) => {
                 self.notices.push(i18n::no_twin(self.lang(), &e));
                 None
@@ -938,13 +935,7 @@ impl Player {
             };
             // The run's start, with every action of the run to come.
             let timeline = Timeline::merged(&self.script(), &self.person);
-            let twin = match Twin::of(&self.run_settings) {
-                Some(Ok(mut twin)) => {
-                    twin.timeline = timeline.clone();
-                    Some(Box::new(twin))
-                }
-                _ => None,
-            };
+            let twin = Twin::of(&self.run_settings, &timeline).and_then(Result::ok);
             self.restore(Checkpoint {
                 at_us: 0,
                 sim,

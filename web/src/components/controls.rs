@@ -290,6 +290,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
         input.set_value("");
         Msg::OpenFile(file)
     });
+    // Comparing: `acks:all` starts run B with that setting changed (see `crate::compare`).
+    let on_compare = link.reform(|e: Event| {
+        Msg::SetParam(
+            "compare",
+            e.target_unchecked_into::<HtmlInputElement>().value(),
+        )
+    });
     let on_scenario = link.reform(|e: Event| {
         Msg::PickScenario(e.target_unchecked_into::<HtmlSelectElement>().value())
     });
@@ -326,6 +333,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button data-testid="export-svg" onclick={link.reform(|_| Msg::ExportSvg)} title={t.export_svg_title}>{t.export_svg}</button>
                 <button data-testid="export-trace" onclick={link.reform(|_| Msg::ExportTrace)} title={t.export_trace_title}>{t.export_trace}</button>
             </div>
+            <label class="control small compare-pick" title={t.compare_title}>{t.compare_with}
+                <input data-testid="compare" type="text" placeholder="acks:all" size="12" onchange={on_compare}
+                    value={s.compare.as_ref().map(|c| c.text()).unwrap_or_default()} />
+            </label>
             <div class="row2">
                 <label class="control small">{t.speed}
                     <select data-testid="speed" onchange={on_speed} ref={speed_ref}>
