@@ -145,3 +145,20 @@ test('a comparison scenario shows both runs and states both outcomes; a bad comp
     await close();
   }
 });
+
+test('embedded in a 16:9 slide, a comparison shows both stages side by side within the frame', async () => {
+  const { page, errors, close } = await open('?embed=1&acks=1&compare=acks:all&partitions=2', { viewport: { width: 960, height: 540 } });
+  try {
+    const boxes = page.locator('[data-testid=run] .stage-box');
+    await boxes.nth(1).waitFor();
+    await page.waitForTimeout(1500);
+    const [a, b] = [await boxes.nth(0).boundingBox(), await boxes.nth(1).boundingBox()];
+    assert.ok(Math.abs(a.y - b.y) < 2 && b.x > a.x + a.width - 1, `side by side: ${JSON.stringify([a, b])}`);
+    assert.ok(b.x + b.width <= 960 + 1 && b.y + b.height <= 540, `within the frame: ${JSON.stringify(b)}`);
+    assert.ok(await page.getByTestId('divergence').isVisible());
+    await page.screenshot({ path: join(screenshots, 'compare-embed.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
