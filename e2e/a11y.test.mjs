@@ -1,5 +1,6 @@
 // Accessibility: axe-core (npm) finds no serious or critical violation on the default
-// page, a scenario presented in Korean, and the embedded page with its controls.
+// page, a scenario presented in Korean, the embedded page with its controls, and a
+// comparison of two runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const pages = [
   ['the default page', '', { width: 1400, height: 900 }],
   ['a scenario presented in Korean', '?scenario=acks-1-leader-dies&lang=ko', { width: 1400, height: 900 }],
   ['the embedded page with its controls', '?embed=1&controls=show', { width: 960, height: 540 }],
+  ['a comparison of two runs', '?acks=1&compare=acks:all', { width: 1400, height: 900 }],
 ];
 
 for (const [name, query, viewport] of pages) {

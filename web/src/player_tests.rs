@@ -1084,3 +1084,38 @@ fn a_comparison_kafka_or_the_page_refuses_is_said_and_a_runs_alone() {
         p.notices
     );
 }
+
+#[test]
+fn acting_in_the_past_of_a_comparison_forks_both_runs_and_b_stays_what_its_settings_give() {
+    let query = "acks=1&partitions=2&consumers=1&rate=300";
+    let mut p = Player::new(&format!("{query}&compare=acks:all"), Lang::En);
+    p.scenarios_loaded(vec![], vec![]);
+    play_to(&mut p, 3_000);
+    p.act(Action::CrashBroker(1));
+    play_to(&mut p, 6_000);
+    p.go_to(2_000_000);
+    seek_to_end(&mut p, 16.0, 10_000);
+    p.act(Action::CrashBroker(2));
+    play_to(&mut p, 5_000);
+    let b = &p.twin.as_ref().unwrap().sim;
+    assert!(
+        b.brokers()[&kscope_core::BrokerId(1)].up,
+        "B's old future is gone too"
+    );
+    assert!(!b.brokers()[&kscope_core::BrokerId(2)].up);
+    let mut alone = Player::new("acks=all&partitions=2&consumers=1&rate=300", Lang::En);
+    alone.scenarios_loaded(vec![], vec![]);
+    play_to(&mut alone, 2_000);
+    alone.act(Action::CrashBroker(2));
+    play_to(&mut alone, 5_000);
+    assert_eq!(
+        twin_state(&p),
+        (alone.sim.now().micros(), alone.sim.ledger().counts())
+    );
+    // The divergence found before the fork (the first acknowledgement) stands.
+    assert!(p
+        .comparison
+        .first
+        .as_ref()
+        .is_some_and(|d| d.at_us < 2_000_000));
+}
