@@ -523,3 +523,101 @@ fn a_group_settles_after_coordinator_failures() {
         },
     );
 }
+
+/// What a page's run is at an instant, to compare two ways of reaching it: the clock,
+/// the ledger, and every replica's log end and high watermark (and run B's, comparing).
+fn page_state(p: &kscope_web::player::Player) -> String {
+    let of = |sim: &Sim| {
+        let logs: Vec<(i64, i64)> = sim
+            .brokers()
+            .values()
+            .flat_map(|b| {
+                b.replicas
+                    .values()
+                    .map(|r| (r.log.log_end_offset().0, r.high_watermark.0))
+            })
+            .collect();
+        format!(
+            "{} {:?} {logs:?}",
+            sim.now().micros(),
+            sim.ledger().counts()
+        )
+    };
+    let b = p.twin.as_ref().map(|t| of(&t.sim)).unwrap_or_default();
+    format!("{} | {b}", of(&p.sim))
+}
+
+/// Plays `p` in 50 ms frames of a clock that never runs out, to `to_ms`.
+fn play_page_to(p: &mut kscope_web::player::Player, to_ms: u64) {
+    let mut wall = || 0.0;
+    p.playing = true;
+    while p.sim.now().millis() < to_ms {
+        p.frame(50.0, &mut wall);
+    }
+    p.playing = false;
+}
+
+/// Going to any instant on the timeline (from a checkpoint, or replaying from the start,
+/// back or forward) gives exactly the state a run played straight there gives, with the
+/// person's crashes and restarts at their instants; in a comparison, for both runs.
+#[test]
+fn the_timeline_reaches_any_instant_as_playing_there_does() {
+    use kscope_web::i18n::Lang;
+    use kscope_web::player::{Frame, Player};
+    use kscope_web::script::Action;
+    schedules(
+        "timeline",
+        6,
+        (
+            proptest::collection::vec((1..500u64, 0..3u32, any::<bool>()), 0..4),
+            proptest::collection::vec(0..26_000u64, 1..4),
+            any::<bool>(),
+        ),
+        |(actions, instants, compare)| {
+            let query = format!(
+                "partitions=2&acks=1&consumers=1&rate=400{}",
+                if compare { "&compare=acks:all" } else { "" }
+            );
+            // The person's actions at multiples of 50 ms (the frames' instants).
+            let mut actions: Vec<(u64, Action)> = actions
+                .into_iter()
+                .map(|(t, b, crash)| {
+                    let a = if crash {
+                        Action::CrashBroker(b)
+                    } else {
+                        Action::RestartBroker(b)
+                    };
+                    (t * 50, a)
+                })
+                .collect();
+            actions.sort_by_key(|(t, _)| *t);
+            actions.dedup_by_key(|(t, _)| *t);
+            let run = |to_ms: u64| {
+                let mut p = Player::new(&query, Lang::En);
+                p.scenarios_loaded(vec![], vec![]);
+                for (t, a) in &actions {
+                    if *t <= to_ms {
+                        play_page_to(&mut p, *t);
+                        p.act(a.clone());
+                    }
+                }
+                play_page_to(&mut p, to_ms);
+                p
+            };
+            let mut p = run(26_000);
+            for t in instants {
+                let t = t / 50 * 50;
+                p.go_to(t * 1_000);
+                let mut wall = || 0.0;
+                let mut frames = 0;
+                while p.seek.is_some() {
+                    prop_assert_eq!(p.frame(16.0, &mut wall), Frame::Seeking);
+                    frames += 1;
+                    prop_assert!(frames < 100_000);
+                }
+                prop_assert_eq!(page_state(&p), page_state(&run(t)), "at {} ms", t);
+            }
+            Ok(())
+        },
+    );
+}

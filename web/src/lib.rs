@@ -340,6 +340,14 @@ impl Component for App {
                 match p.frame(elapsed, &mut js_sys::Date::now) {
                     Frame::Paused => return false,
                     Frame::Seeking => {
+                        // On the way, the page is redrawn as often as while playing (the
+                        // frame's time goes to the simulation); on arrival, at once.
+                        let arrived = self.player.seek.is_none();
+                        if !arrived && ts - self.snapshot_at_ms < SNAPSHOT_MS {
+                            self.after_update();
+                            return false;
+                        }
+                        self.snapshot_at_ms = ts;
                         self.snapshot = None;
                         self.after_update();
                         return true;

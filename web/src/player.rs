@@ -37,8 +37,10 @@ pub const HEAP_LIMIT_BYTES: usize = 320 * 1024 * 1024;
 /// memory benchmark measures, with the heaviest settings.
 const BYTES_PER_RECORD_ESTIMATE: usize = 170;
 /// Fast-forwarding works at most this long per frame, in wall milliseconds, so the page
-/// never freezes however far a link or a step asks it to go.
-pub const SEEK_BUDGET_MS: f64 = 12.0;
+/// never freezes however far a link or a step asks it to go. The page hands the player a
+/// frame every `MIN_FRAME_MS` (30 ms) and, on the way, redraws only four times a second:
+/// 22 ms leaves the browser room for its own work within each frame.
+pub const SEEK_BUDGET_MS: f64 = 22.0;
 /// Fast-forwarding advances the clock in slices this long (simulated microseconds).
 pub const SEEK_SLICE_US: u64 = 20_000;
 
@@ -716,6 +718,9 @@ impl Player {
             series: self.series.clone(),
             log: self.log.clone(),
             twin: self.twin.clone(),
+            // The scenario's actions up to now have been carried out, and every one the
+            // person took: at this instant, the scenario's come first.
+            done: self.script().iter().filter(|(t, _)| *t <= now).count() + self.person.len(),
         });
     }
 
@@ -944,6 +949,7 @@ impl Player {
                 series: Rc::new(charts::Series::default()),
                 log: Rc::new(Vec::new()),
                 twin,
+                done: 0,
             });
             self.share_link = None;
             self.notices.clear();
@@ -957,11 +963,19 @@ impl Player {
     /// Makes the run what it was at `c`, with the page's look; its future (the person's
     /// actions, the marks, the horizon, the later copies) is kept.
     fn restore(&mut self, c: Checkpoint) {
-        self.sim = c.sim;
+        let script = self.script();
+        let resumed = |old: &Timeline| Timeline::resumed(old, &script, &self.person, c.done);
+        self.timeline = resumed(&c.timeline);
         // A copy from before the comparison was stopped brings no run B back.
-        self.twin = c.twin.filter(|_| self.run_settings.compare.is_some());
+        self.twin = c
+            .twin
+            .filter(|_| self.run_settings.compare.is_some())
+            .map(|mut t| {
+                t.timeline = resumed(&t.timeline);
+                t
+            });
+        self.sim = c.sim;
         self.settings = c.settings.looking_like(&self.settings);
-        self.timeline = c.timeline;
         self.series = c.series;
         self.log = c.log;
         self.seek = None;
@@ -1339,6 +1353,9 @@ struct Checkpoint {
     log: Rc<Vec<LogLine>>,
     /// The comparison's second run at the same instant.
     twin: Option<Box<Twin>>,
+    /// How many of the scenario's and the person's actions, merged in order, had been
+    /// carried out when the copy was made (see [`Timeline::resumed`]).
+    done: usize,
 }
 
 /// The most marks a run keeps.

@@ -414,6 +414,23 @@ impl Timeline {
         self.refused = old.refused.clone();
     }
 
+    /// The timeline of a copy of the run (`old`, the copy's own), now that the person
+    /// may have acted since: the scenario's actions and every one of the person's, the
+    /// first `done` of them in order carried out when the copy was made, and `old`'s
+    /// refusals. The copy's own timeline holds none of the person's later actions (they
+    /// were carried out as they were taken, not from the timeline).
+    pub fn resumed(
+        old: &Timeline,
+        scenario: &[(u64, Action)],
+        person: &[(u64, Action)],
+        done: usize,
+    ) -> Timeline {
+        let mut t = Timeline::merged(scenario, person);
+        t.done = done.min(t.actions.len());
+        t.refused = old.refused.clone();
+        t
+    }
+
     /// The scenario's actions merged with a person's: at the same instant, the
     /// scenario's run first (the page runs them as the clock reaches the instant, before
     /// anything is clicked).
