@@ -3,7 +3,9 @@
 // records in flight, animated for 10 seconds in headless Chromium. Prints the p50 and p95
 // frame times, the main thread's busy share (Chrome's TaskDuration over wall time) and its
 // CPU time (ThreadTime), the records in flight, and the first-load size of the release
-// build (gzip).
+// build (gzip); then seek times on the timeline of a 10-minute run, and the time to the
+// first stage drawn. KSCOPE_PERF_QUERY measures other settings (`&compare=acks:1`: two
+// runs).
 // Run: trunk build --release && node e2e/perf.mjs
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -77,4 +79,30 @@ try {
   } finally {
     await run.close();
   }
+}
+
+// Time to the first stage: from navigation to the first replica in the page, with a cold
+// cache (a new browser each load), the median of 5; alone and comparing two runs.
+for (const [label, query] of [['first stage drawn', ''], ['first stages drawn, comparing', '?compare=acks:1']]) {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const run = await open(query, {
+      init: () => {
+        new MutationObserver((_, seen) => {
+          if (document.querySelector('[data-testid=replica]')) {
+            window.kscopeFirstStage = performance.now();
+            seen.disconnect();
+          }
+        }).observe(document, { childList: true, subtree: true });
+      },
+    });
+    try {
+      await run.page.waitForFunction(() => window.kscopeFirstStage !== undefined, null, { timeout: 30000 });
+      times.push(await run.page.evaluate(() => window.kscopeFirstStage));
+    } finally {
+      await run.close();
+    }
+  }
+  times.sort((a, b) => a - b);
+  console.log(`${label}: median ${times[2].toFixed(0)} ms after navigation (cold cache, 5 loads; ${times.map((t) => t.toFixed(0)).join(', ')})`);
 }

@@ -820,7 +820,10 @@ impl App {
         let parted = p.comparison.first.is_some();
         html! {
             <div class="comparison" data-testid="comparison">
-                <p class={classes!("divergence", parted.then_some("parted"))} data-testid="divergence" role="status">{said}</p>
+                // Told to a screen reader once the runs part (before, its "up to" instant
+                // changes four times a second).
+                <p class={classes!("divergence", parted.then_some("parted"))} data-testid="divergence"
+                    aria-live={if parted { "polite" } else { "off" }}>{said}</p>
                 <button data-testid="compare-stop" disabled={locked}
                     onclick={self.dispatch.reform(|_| Msg::SetParam("compare", String::new()))}>{t.stop_comparing}</button>
             </div>
