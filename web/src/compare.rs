@@ -103,9 +103,13 @@ pub struct Divergence {
     pub b: Option<TimedEvent>,
 }
 
-/// Whether two events are of one kind (an acknowledgement and an acknowledgement).
-fn same_kind(x: &TimedEvent, y: &TimedEvent) -> bool {
-    core::mem::discriminant(&x.event) == core::mem::discriminant(&y.event)
+/// The first event of `list` of the same kind as `event` (an acknowledgement for an
+/// acknowledgement).
+fn first_like(event: &TimedEvent, list: &[TimedEvent]) -> Option<TimedEvent> {
+    let kind = core::mem::discriminant(&event.event);
+    list.iter()
+        .find(|e| core::mem::discriminant(&e.event) == kind)
+        .cloned()
 }
 
 /// Both runs' events compared in order, as they come (see [`Comparison::feed`]).
@@ -133,61 +137,46 @@ impl Comparison {
         };
         let (a, b) = (fresh(a), fresh(b));
         self.compared_us = self.compared_us.max(now_us);
-        match &mut self.first {
-            Some(d) => {
-                // The side that had nothing like the other's event gets its first one.
-                let like = |theirs: &Option<TimedEvent>, mine: &[TimedEvent]| {
-                    let theirs = theirs.as_ref()?;
-                    mine.iter().find(|e| same_kind(e, theirs)).cloned()
-                };
-                if d.a.is_none() {
-                    d.a = like(&d.b, &a);
-                } else if d.b.is_none() {
-                    d.b = like(&d.a, &b);
-                }
+        if let Some(d) = &mut self.first {
+            // The side that had nothing like the other's event gets its first one.
+            match (&d.a, &d.b) {
+                (None, Some(theirs)) => d.a = first_like(theirs, &a),
+                (Some(theirs), None) => d.b = first_like(theirs, &b),
+                _ => {}
             }
-            None => {
-                // Compared as the page tells them (cheaper in the page's code than every
-                // event's own equality, and what a reader could tell apart).
-                let same = |x: &TimedEvent, y: &TimedEvent| {
-                    x.at == y.at && say(x, names, Lang::En) == say(y, names, Lang::En)
-                };
-                let i = a.iter().zip(&b).take_while(|(x, y)| same(x, y)).count();
-                let (x, y) = (a.get(i).cloned(), b.get(i).cloned());
-                let a_first = match (&x, &y) {
-                    (Some(x), Some(y)) => x.at < y.at,
-                    (x, _) => x.is_some(),
-                };
-                let d = match (x, y) {
-                    (None, None) => return,
-                    (Some(x), Some(y)) if x.at == y.at => Divergence {
-                        at_us: x.at.micros(),
-                        a: Some(x),
-                        b: Some(y),
-                    },
-                    // One run's event came first: the other's of the same kind, if it has
-                    // had one since.
-                    (Some(x), _) if a_first => {
-                        let b = b[i..].iter().find(|e| same_kind(e, &x)).cloned();
-                        Divergence {
-                            at_us: x.at.micros(),
-                            a: Some(x),
-                            b,
-                        }
-                    }
-                    (_, y) => {
-                        let Some(y) = y else { return };
-                        let a = a[i..].iter().find(|e| same_kind(e, &y)).cloned();
-                        Divergence {
-                            at_us: y.at.micros(),
-                            a,
-                            b: Some(y),
-                        }
-                    }
-                };
-                self.first = Some(d);
-            }
+            return;
         }
+        // Compared as the page tells them (cheaper in the page's code than every event's
+        // own equality, and what a reader could tell apart).
+        let same = |x: &TimedEvent, y: &TimedEvent| {
+            x.at == y.at && say(x, names, Lang::En) == say(y, names, Lang::En)
+        };
+        let i = a.iter().zip(&b).take_while(|(x, y)| same(x, y)).count();
+        let (x, y) = (a.get(i), b.get(i));
+        let a_first = match (x, y) {
+            (Some(x), Some(y)) => x.at < y.at,
+            (x, _) => x.is_some(),
+        };
+        self.first = Some(match (x, y) {
+            (Some(x), Some(y)) if x.at == y.at => Divergence {
+                at_us: x.at.micros(),
+                a: Some(x.clone()),
+                b: Some(y.clone()),
+            },
+            // One run's event came first: the other's of the same kind, if it has had one
+            // since.
+            (Some(x), _) if a_first => Divergence {
+                at_us: x.at.micros(),
+                a: Some(x.clone()),
+                b: first_like(x, &b[i..]),
+            },
+            (_, Some(y)) => Divergence {
+                at_us: y.at.micros(),
+                a: first_like(y, &a[i..]),
+                b: Some(y.clone()),
+            },
+            _ => return,
+        });
     }
 
     /// The person acted at `now_us`, before the runs' furthest instant: what came after
@@ -206,21 +195,11 @@ impl Comparison {
             }
         }
     }
-}
 
-/// An instant to the microsecond: `12 ms`, `12.345 ms`.
-pub fn instant(us: u64) -> String {
-    match us % 1_000 {
-        0 => format!("{} ms", us / 1_000),
-        r => format!("{}.{r:03} ms", us / 1_000),
-    }
-}
-
-impl Comparison {
     /// The divergence in words (or that there is none yet, up to `now_us`).
     pub fn in_words(&self, names: &[String], now_us: u64, lang: Lang) -> String {
         let Some(d) = &self.first else {
-            return crate::i18n::divergence(lang, None, &instant(now_us), None, None);
+            return crate::i18n::no_divergence(lang, &instant(now_us));
         };
         let side = |e: &Option<TimedEvent>| {
             e.as_ref().map(|e| {
@@ -232,7 +211,15 @@ impl Comparison {
                 }
             })
         };
-        crate::i18n::divergence(lang, Some(&instant(d.at_us)), "", side(&d.a), side(&d.b))
+        crate::i18n::divergence(lang, &instant(d.at_us), side(&d.a), side(&d.b))
+    }
+}
+
+/// An instant to the microsecond: `12 ms`, `12.345 ms`.
+pub fn instant(us: u64) -> String {
+    match us % 1_000 {
+        0 => format!("{} ms", us / 1_000),
+        r => format!("{}.{r:03} ms", us / 1_000),
     }
 }
 

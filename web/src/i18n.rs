@@ -1293,30 +1293,28 @@ pub fn no_twin(lang: Lang, kafka_error: &str) -> String {
     }
 }
 
-/// Where the two runs of a comparison part, or that they have not yet: `at` the instant,
-/// each side its event in words (with its own instant when that is later), `None` when
-/// the run has had no further event yet.
-pub fn divergence(
-    lang: Lang,
-    at: Option<&str>,
-    now: &str,
-    a: Option<String>,
-    b: Option<String>,
-) -> String {
+/// That the two runs of a comparison have not parted, up to the instant `now`.
+pub fn no_divergence(lang: Lang, now: &str) -> String {
+    match lang {
+        Lang::En => format!("No difference yet: both runs had the same events up to {now}."),
+        Lang::Ko => format!("아직 차이 없음: {now}까지 두 실행의 이벤트가 같습니다."),
+    }
+}
+
+/// Where the two runs of a comparison part: `at` the instant, each side its event in
+/// words (with its own instant when that is later), `None` when the run has had nothing
+/// like the other's event yet.
+pub fn divergence(lang: Lang, at: &str, a: Option<String>, b: Option<String>) -> String {
     let side = |s: Option<String>| {
         s.unwrap_or_else(|| match lang {
             Lang::En => "nothing like it yet".into(),
             Lang::Ko => "아직 같은 일 없음".into(),
         })
     };
-    match (lang, at) {
-        (Lang::En, None) => {
-            format!("No difference yet: both runs had the same events up to {now}.")
-        }
-        (Lang::Ko, None) => format!("아직 차이 없음: {now}까지 두 실행의 이벤트가 같습니다."),
-        (Lang::En, Some(t)) => format!("The runs part at {t}. A: {}. B: {}.", side(a), side(b)),
-        (Lang::Ko, Some(t)) => format!(
-            "두 실행이 {t}에 갈라집니다. A: {}. B: {}.",
+    match lang {
+        Lang::En => format!("The runs part at {at}. A: {}. B: {}.", side(a), side(b)),
+        Lang::Ko => format!(
+            "두 실행이 {at}에 갈라집니다. A: {}. B: {}.",
             side(a),
             side(b)
         ),

@@ -352,8 +352,11 @@ impl Player {
             ..self.settings.clone()
         };
         if next.compare.is_none() && next.same_run_as(&uncompared) {
-            // Comparing no more: run A goes on alone.
+            // Comparing no more: run A goes on alone, and its copies keep no run B.
             self.twin = None;
+            for c in &mut self.checkpoints {
+                c.twin = None;
+            }
             self.comparison = Comparison::default();
             self.run_settings.compare = None;
             self.settings = next;
@@ -938,14 +941,14 @@ impl Player {
             let Ok(sim) = build(&self.run_settings) else {
                 return;
             };
-            // The run's start, with every action of the run to come.
-            let timeline = Timeline::merged(&self.script(), &self.person);
-            let twin = Twin::of(&self.run_settings, &timeline).and_then(Result::ok);
+            // The run's start, nothing done yet: `restore` gives it (and run B) every
+            // action of the run to come.
+            let twin = Twin::of(&self.run_settings, &Timeline::default()).and_then(Result::ok);
             self.restore(Checkpoint {
                 at_us: 0,
                 sim,
                 settings: self.run_settings.clone(),
-                timeline,
+                timeline: Timeline::default(),
                 series: Rc::new(charts::Series::default()),
                 log: Rc::new(Vec::new()),
                 twin,
@@ -966,14 +969,10 @@ impl Player {
         let script = self.script();
         let resumed = |old: &Timeline| Timeline::resumed(old, &script, &self.person, c.done);
         self.timeline = resumed(&c.timeline);
-        // A copy from before the comparison was stopped brings no run B back.
-        self.twin = c
-            .twin
-            .filter(|_| self.run_settings.compare.is_some())
-            .map(|mut t| {
-                t.timeline = resumed(&t.timeline);
-                t
-            });
+        self.twin = c.twin.map(|mut t| {
+            t.timeline = resumed(&t.timeline);
+            t
+        });
         self.sim = c.sim;
         self.settings = c.settings.looking_like(&self.settings);
         self.series = c.series;
@@ -1248,13 +1247,14 @@ impl Player {
         let drained = self.sim.drain_events();
         if let Some(twin) = &mut self.twin {
             let now = self.sim.now().micros();
-            let counted = |list: Vec<TimedEvent>| -> Vec<TimedEvent> {
-                list.into_iter()
+            let counted = |list: &[TimedEvent]| -> Vec<TimedEvent> {
+                list.iter()
                     .filter(|e| compare::counts(e, &names))
+                    .cloned()
                     .collect()
             };
-            let b = counted(twin.sim.drain_events());
-            let a = counted(drained.clone());
+            let b = counted(&twin.sim.drain_events());
+            let a = counted(&drained);
             self.comparison.feed(now, &a, &b, &names);
         }
         let fresh: Vec<TimedEvent> = drained

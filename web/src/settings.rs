@@ -175,7 +175,9 @@ impl Compare {
     pub fn parse(text: &str) -> Result<Compare, Expected> {
         let (name, value) = text.split_once(':').ok_or(Expected::Comparison)?;
         let param = crate::params::find(name.trim())
-            .filter(|p| Compare::can_compare(p))
+            .filter(|p| {
+                p.in_url != crate::params::InUrl::View && !matches!(p.name, "compare" | "seed")
+            })
             .ok_or(Expected::Comparison)?;
         let value = value.trim();
         (param.put)(&mut Settings::default(), value)?;
@@ -183,11 +185,6 @@ impl Compare {
             name: param.name,
             value: value.into(),
         })
-    }
-
-    /// Whether a comparison may change `param`: a setting that makes a run, not `seed`.
-    pub fn can_compare(param: &crate::params::Param) -> bool {
-        param.in_url != crate::params::InUrl::View && !matches!(param.name, "compare" | "seed")
     }
 
     /// `acks:all`, as the URL writes it.
