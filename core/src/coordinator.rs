@@ -717,7 +717,10 @@ impl Broker {
                 id,
                 offset_delta: i as u32,
                 key: Some(Rc::from(key.as_bytes())),
-                tombstone: false,
+                // The values' contents are not modelled: an offset's is the 24 bytes of
+                // `OffsetCommitValue` v3, and the batch keeps the size estimate below.
+                value_len: Some(24),
+                headers: None,
                 timestamp_ms: now_ms,
             });
         }

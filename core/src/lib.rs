@@ -58,6 +58,7 @@ pub mod partition_map;
 pub mod partitioner;
 pub mod producer;
 pub mod record;
+pub mod record_batch;
 pub mod rng;
 pub mod sim;
 pub mod time;

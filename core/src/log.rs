@@ -90,9 +90,28 @@ pub struct StoredRecord {
     pub offset_delta: u32,
     /// Key bytes, compared by compaction.
     pub key: Option<Rc<[u8]>>,
-    /// A null value: a tombstone on a compacted topic.
-    pub tombstone: bool,
+    /// The value's length; `None` is a null value, a tombstone on a compacted topic. The
+    /// value's bytes are not kept: [`crate::record_batch::value_bytes`] derives them.
+    pub value_len: Option<u32>,
+    /// The record's headers (`None` when it has none, as the workload's records).
+    pub headers: Option<Rc<[crate::record::Header]>>,
     pub timestamp_ms: i64,
+}
+
+impl StoredRecord {
+    /// A null value: a tombstone on a compacted topic.
+    pub fn tombstone(&self) -> bool {
+        self.value_len.is_none()
+    }
+
+    /// Its key, value and headers' bytes with their length prefixes.
+    pub fn payload_size(&self) -> u32 {
+        crate::record::payload_size(
+            self.key.as_ref().map(|k| k.len() as u32),
+            self.value_len,
+            self.headers.as_deref().unwrap_or(&[]),
+        )
+    }
 }
 
 /// A record batch as it sits in a log. The records are shared between the replicas that
@@ -247,6 +266,21 @@ fn producer_info(b: &StoredBatch) -> crate::idempotence::ProducerBatchInfo {
         records: b.last_offset_delta + 1,
         transactional: false,
     }
+}
+
+/// Bytes of `records` in a v2 batch whose base timestamp is `base_ms`, uncompressed
+/// (`DefaultRecord.sizeInBytes` of each).
+pub fn records_size(records: &[StoredRecord], base_ms: i64) -> u32 {
+    records
+        .iter()
+        .map(|r| {
+            crate::record::record_size(
+                r.payload_size(),
+                r.offset_delta as i32,
+                r.timestamp_ms - base_ms,
+            )
+        })
+        .sum()
 }
 
 /// An offset index entry as Kafka writes it: the offset relative to the segment's base
@@ -831,7 +865,7 @@ impl Log {
                     let Some(k) = &r.key else { return false };
                     let newest = map.get(k).is_none_or(|o| offset >= *o);
                     let deletes_kept = b.delete_horizon_ms.is_none_or(|h| now_ms < h);
-                    newest && (!r.tombstone || deletes_kept)
+                    newest && (!r.tombstone() || deletes_kept)
                 };
                 let mut kept: Vec<StoredRecord> = Vec::with_capacity(b.records.len());
                 for r in b.records.iter() {
@@ -846,20 +880,32 @@ impl Log {
                 if kept.is_empty() && !retain_empty {
                     continue;
                 }
-                let set_horizon = b.delete_horizon_ms.is_none() && kept.iter().any(|r| r.tombstone);
-                let mut b = (*b).clone();
-                if kept.len() != b.records.len() {
-                    // The size model: a batch shrinks in proportion to the records it lost.
-                    let before = b.records.len().max(1) as u32;
-                    b.size_bytes = crate::record::RECORD_BATCH_OVERHEAD
-                        + (b.size_bytes - crate::record::RECORD_BATCH_OVERHEAD) * kept.len() as u32
-                            / before;
-                    b.records = kept.into();
+                let set_horizon =
+                    b.delete_horizon_ms.is_none() && kept.iter().any(|r| r.tombstone());
+                if kept.len() == b.records.len() && !set_horizon {
+                    seg.append(b, self.config.index_interval_bytes);
+                    continue;
                 }
+                // `MemoryRecords.filterTo` writes the batch again with what it keeps: the
+                // same base offset and last offset delta, the base timestamp of its first
+                // record kept (or its delete horizon, KIP-534), the largest timestamp kept.
+                let mut b = (*b).clone();
                 if set_horizon {
                     b.delete_horizon_ms =
                         Some(now_ms.saturating_add(self.config.delete_retention_ms));
                 }
+                if let Some(max) = kept.iter().map(|r| r.timestamp_ms).max() {
+                    b.max_timestamp_ms = max;
+                }
+                let base_ms = b
+                    .delete_horizon_ms
+                    .or(kept.first().map(|r| r.timestamp_ms))
+                    .unwrap_or(b.max_timestamp_ms);
+                let records = records_size(&kept, base_ms);
+                b.size_bytes = crate::record::RECORD_BATCH_OVERHEAD
+                    + (u64::from(records) * u64::from(b.compression.ratio_permille()) / 1000)
+                        as u32;
+                b.records = kept.into();
                 seg.append(Rc::new(b), self.config.index_interval_bytes);
             }
             seg.maybe_append_time_index();

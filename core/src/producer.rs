@@ -163,7 +163,8 @@ impl ProducerBatch {
             id,
             offset_delta: 0,
             key: shape.key.clone(),
-            tombstone: shape.value_len.is_none(),
+            value_len: shape.value_len,
+            headers: (!shape.headers.is_empty()).then(|| Rc::from(&shape.headers[..])),
             timestamp_ms,
         };
         self.push(record, shape.payload_size(), size);

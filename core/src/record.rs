@@ -50,6 +50,22 @@ pub fn record_size(payload: u32, offset_delta: i32, timestamp_delta: i64) -> u32
     body + size_of_varint(body as i32)
 }
 
+/// Bytes of a record's key, value and headers with their length prefixes
+/// (`DefaultRecord.sizeOf(keySize, valueSize, headers)`), `None` lengths being nulls.
+pub fn payload_size(key: Option<u32>, value: Option<u32>, headers: &[Header]) -> u32 {
+    let field = |len: Option<u32>| match len {
+        None => 1,
+        Some(n) => size_of_varint(n as i32) + n,
+    };
+    let mut size = field(key) + field(value);
+    size += size_of_varint(headers.len() as i32);
+    for h in headers {
+        let k = h.key.len() as u32;
+        size += size_of_varint(k as i32) + k + field(h.value_len);
+    }
+    size
+}
+
 /// What a record carries, as far as sizes and partitioning need: key bytes (hashed by the
 /// partitioner, compared by compaction), value length, headers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -68,17 +84,7 @@ impl RecordShape {
     /// Key, value and headers' bytes with their length prefixes
     /// (`DefaultRecord.sizeOf(keySize, valueSize, headers)`).
     pub fn payload_size(&self) -> u32 {
-        let field = |len: Option<u32>| match len {
-            None => 1,
-            Some(n) => size_of_varint(n as i32) + n,
-        };
-        let mut size = field(self.key_len()) + field(self.value_len);
-        size += size_of_varint(self.headers.len() as i32);
-        for h in &self.headers {
-            let k = h.key.len() as u32;
-            size += size_of_varint(k as i32) + k + field(h.value_len);
-        }
-        size
+        payload_size(self.key_len(), self.value_len, &self.headers)
     }
 
     /// Bytes of this record inside a batch (`DefaultRecord.sizeInBytes`), for its offset

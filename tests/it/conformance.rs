@@ -42,9 +42,6 @@ impl Tally {
             self.failed.push((id.into(), why()));
         }
     }
-    fn skip(&mut self, id: impl Into<String>, reason: &str) {
-        self.skipped.push((id.into(), reason.to_string()));
-    }
 }
 
 const FILES: &[&str] = &[
@@ -863,7 +860,8 @@ fn batch(base: i64, records: u32, size: u32, ts: i64) -> StoredBatch {
                     id: RecordId(base as u64 + u64::from(i)),
                     offset_delta: i,
                     key: None,
-                    tombstone: false,
+                    value_len: Some(0),
+                    headers: None,
                     timestamp_ms: ts,
                 })
                 .collect::<Vec<_>>(),
@@ -1101,6 +1099,20 @@ fn record_batch_file(v: &Value, t: &mut Tally) {
             || format!("varlong size {got}, expected {want}"),
         );
     }
+    for (i, c) in arr(&v["provenance"], "crc32c_vectors").iter().enumerate() {
+        let input = c["input"].as_str().unwrap_or("");
+        let want = c["crc32c_hex"]
+            .as_str()
+            .or(c["crc32c"].as_str())
+            .map(|h| u32::from_str_radix(h.trim_start_matches("0x"), 16).unwrap_or(0))
+            .or(c["crc32c"].as_u64().map(|n| n as u32));
+        let got = record_batch::crc32c(input.as_bytes());
+        t.check(
+            format!("crc32c_vectors[{i}] {input:?}"),
+            Some(got) == want,
+            || format!("CRC-32C {got:#010x}, expected {want:?}"),
+        );
+    }
     for (i, c) in arr(v, "batch_vectors").iter().enumerate() {
         let id = id_of(c, format!("batch_vectors[{i}]"));
         let d = &c["decoded"];
@@ -1121,10 +1133,59 @@ fn record_batch_file(v: &Value, t: &mut Tally) {
             got == want && !records.is_empty(),
             || format!("kscope sizes the batch at {got} bytes, the vector is {want}"),
         );
-        t.skip(
-            format!("{id} bytes and CRC-32C"),
-            "kscope models batch sizes, not their bytes or CRC-32C (README: left out; the bytes issue)",
+        // The bytes: kscope's encoder given the decoded fields.
+        let header = header_from(d);
+        let fields: Vec<_> = records.iter().map(record_from).collect();
+        let mut spans = Vec::new();
+        let bytes = record_batch::encode(&header, &fields, Some(&mut spans));
+        let want = c["hex"].as_str().unwrap_or("");
+        t.check(format!("{id} bytes"), to_hex(&bytes) == want, || {
+            format!("kscope encodes {}, the vector is {want}", to_hex(&bytes))
+        });
+        let crc = u32::from_be_bytes([bytes[17], bytes[18], bytes[19], bytes[20]]);
+        let want_crc = hex(c["crc32c"].as_str().unwrap_or(""));
+        t.check(
+            format!("{id} CRC-32C"),
+            crc.to_be_bytes()[..] == want_crc[..],
+            || format!("CRC-32C {crc:#010x}, expected {}", to_hex(&want_crc)),
         );
+        // Where each header field lies, as the hex view marks it.
+        for f in arr(c, "field_bytes") {
+            let name = f["field"].as_str().unwrap_or("?");
+            let at = f["offset"].as_u64().unwrap_or(0) as u32;
+            let size = f["size"].as_u64().unwrap_or(0) as u32;
+            let span = if name == "records" {
+                // The records back to back, from the first's length to the last's end.
+                let first = spans.iter().find(|s| s.record.is_some());
+                first.map(|a| record_batch::Span {
+                    end: spans.last().map_or(a.end, |b| b.end),
+                    ..*a
+                })
+            } else {
+                spans
+                    .iter()
+                    .find(|s| s.record.is_none() && s.field.name() == name)
+                    .copied()
+            };
+            t.check(
+                format!("{id} field {name}"),
+                span.is_some_and(|s| s.start == at && s.end == at + size),
+                || format!("kscope marks {name} at {span:?}, the vector at {at}+{size}"),
+            );
+        }
+        // Every record's bytes, as a span of the batch.
+        for (j, r) in records.iter().enumerate() {
+            let want = r["record_hex"].as_str().unwrap_or("");
+            let from = spans.iter().find(|s| s.record == Some(j as u32));
+            let to = spans.iter().rev().find(|s| s.record == Some(j as u32));
+            let got = match (from, to) {
+                (Some(a), Some(b)) => to_hex(&bytes[a.start as usize..b.end as usize]),
+                _ => String::new(),
+            };
+            t.check(format!("{id} record {j} bytes"), got == want, || {
+                format!("kscope's record {j} spans {got}, the vector is {want}")
+            });
+        }
     }
     for (i, r) in arr(v, "record_vectors").iter().enumerate() {
         let id = id_of(r, format!("record_vectors[{i}]"));
@@ -1132,21 +1193,189 @@ fn record_batch_file(v: &Value, t: &mut Tally) {
             r["offsetDelta"].as_i64().unwrap_or(0) as i32,
             r["timestampDelta"].as_i64().unwrap_or(0),
         );
-        let want = r["hex"].as_str().unwrap_or("").len() as u32 / 2;
-        t.check(format!("{id} size"), got == want, || {
+        let want = r["hex"].as_str().unwrap_or("");
+        t.check(format!("{id} size"), got == want.len() as u32 / 2, || {
             format!("kscope sizes the record at {got} bytes, the vector is {want}")
         });
-        t.skip(
-            format!("{id} bytes"),
-            "kscope models record sizes, not their bytes (README: left out; the bytes issue)",
-        );
+        // A batch of this one record: its bytes after the 61-byte header.
+        let batch = record_batch::encode(&header_from(&Value::Null), &[record_from(r)], None);
+        let got = to_hex(&batch[RECORD_BATCH_OVERHEAD as usize..]);
+        t.check(format!("{id} bytes"), got == want, || {
+            format!("kscope encodes {got}, the vector is {want}")
+        });
     }
     for c in arr(&v["third_party_cross_check"], "vectors") {
-        t.skip(
-            format!("third_party {}", c["name"].as_str().unwrap_or("?")),
-            "kscope models record and batch sizes, not their bytes or CRC-32C (README: left out)",
-        );
+        let name = c["name"].as_str().unwrap_or("?");
+        let bytes = hex(c["hex"].as_str().unwrap_or(""));
+        match decode_batch(&bytes) {
+            Err(e) => t.check(format!("third_party {name}"), false, || e),
+            Ok(decoded) => {
+                let stored = u32::from_be_bytes([bytes[17], bytes[18], bytes[19], bytes[20]]);
+                let crc = record_batch::crc32c(&bytes[21..]);
+                t.check(format!("third_party {name} CRC-32C"), crc == stored, || {
+                    format!("kscope's CRC-32C {crc:#010x}, the batch holds {stored:#010x}")
+                });
+                // The same fields, uncompressed, through kscope's encoder: byte for byte
+                // for an uncompressed batch, the decompressed records for the others.
+                let mut header = decoded.header;
+                let codec = header.attributes & record_batch::COMPRESSION_MASK;
+                header.attributes &= !record_batch::COMPRESSION_MASK;
+                let ours = record_batch::encode(&header, &decoded.records, None);
+                if codec == 0 {
+                    t.check(format!("third_party {name} bytes"), ours == bytes, || {
+                        format!("kscope encodes {}", to_hex(&ours))
+                    });
+                } else {
+                    let records = &ours[RECORD_BATCH_OVERHEAD as usize..];
+                    t.check(
+                        format!("third_party {name} records (codec {codec})"),
+                        records == decoded.raw_records.as_slice() && !records.is_empty(),
+                        || {
+                            format!(
+                                "kscope encodes the records as {}, decompressed they are {}",
+                                to_hex(records),
+                                to_hex(&decoded.raw_records)
+                            )
+                        },
+                    );
+                }
+            }
+        }
     }
+}
+
+/// A batch header from a vector's decoded fields (`Value::Null` gives an empty one).
+fn header_from(d: &Value) -> record_batch::BatchHeader {
+    let n = |k: &str, default: i64| d[k].as_i64().unwrap_or(default);
+    record_batch::BatchHeader {
+        base_offset: n("baseOffset", 0),
+        partition_leader_epoch: n("partitionLeaderEpoch", 0) as i32,
+        attributes: n("attributes", 0) as i16,
+        last_offset_delta: n("lastOffsetDelta", 0) as i32,
+        base_timestamp: n("baseTimestamp", -1),
+        max_timestamp: n("maxTimestamp", -1),
+        producer_id: n("producerId", -1),
+        producer_epoch: n("producerEpoch", -1) as i16,
+        base_sequence: n("baseSequence", -1) as i32,
+    }
+}
+
+/// A record's fields from a vector (`key_hex`, `value_hex`, `headers` as `[key, hex]`).
+fn record_from(r: &Value) -> record_batch::RecordBytes {
+    record_batch::RecordBytes {
+        timestamp_delta: r["timestampDelta"].as_i64().unwrap_or(0),
+        offset_delta: r["offsetDelta"].as_i64().unwrap_or(0) as i32,
+        key: r["key_hex"].as_str().map(hex),
+        value: r["value_hex"].as_str().map(hex),
+        headers: arr(r, "headers")
+            .iter()
+            .map(|h| {
+                (
+                    h[0].as_str().unwrap_or("").as_bytes().to_vec(),
+                    h[1].as_str().map(hex),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// A v2 batch decoded by the test: its header, its records (decompressed with snappy's
+/// raw format or LZ4's frame format, as Kafka's clients write them) and their bytes.
+pub(crate) struct Decoded {
+    pub header: record_batch::BatchHeader,
+    pub records: Vec<record_batch::RecordBytes>,
+    raw_records: Vec<u8>,
+}
+
+pub(crate) fn decode_batch(b: &[u8]) -> Result<Decoded, String> {
+    if b.len() < RECORD_BATCH_OVERHEAD as usize || b[16] != 2 {
+        return Err("not a v2 batch".into());
+    }
+    let i64_at = |i: usize| i64::from_be_bytes(b[i..i + 8].try_into().unwrap());
+    let i32_at = |i: usize| i32::from_be_bytes(b[i..i + 4].try_into().unwrap());
+    let i16_at = |i: usize| i16::from_be_bytes(b[i..i + 2].try_into().unwrap());
+    let header = record_batch::BatchHeader {
+        base_offset: i64_at(0),
+        partition_leader_epoch: i32_at(12),
+        attributes: i16_at(21),
+        last_offset_delta: i32_at(23),
+        base_timestamp: i64_at(27),
+        max_timestamp: i64_at(35),
+        producer_id: i64_at(43),
+        producer_epoch: i16_at(51),
+        base_sequence: i32_at(53),
+    };
+    let count = i32_at(57);
+    let body = &b[61..];
+    let raw_records = match header.attributes & record_batch::COMPRESSION_MASK {
+        0 => body.to_vec(),
+        2 => snap::raw::Decoder::new()
+            .decompress_vec(body)
+            .map_err(|e| format!("snappy: {e}"))?,
+        3 => {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut lz4_flex::frame::FrameDecoder::new(body), &mut out)
+                .map_err(|e| format!("lz4: {e}"))?;
+            out
+        }
+        c => return Err(format!("codec {c} has no decoder here")),
+    };
+    let mut at = 0;
+    let mut records = Vec::new();
+    for _ in 0..count {
+        let length = read_varint(&raw_records, &mut at)? as usize;
+        let end = at + length;
+        at += 1; // attributes
+        let timestamp_delta = read_varint(&raw_records, &mut at)?;
+        let offset_delta = read_varint(&raw_records, &mut at)? as i32;
+        let key = read_bytes(&raw_records, &mut at)?;
+        let value = read_bytes(&raw_records, &mut at)?;
+        let mut headers = Vec::new();
+        for _ in 0..read_varint(&raw_records, &mut at)? {
+            let k = read_bytes(&raw_records, &mut at)?.unwrap_or_default();
+            headers.push((k, read_bytes(&raw_records, &mut at)?));
+        }
+        if at != end {
+            return Err(format!("a record ends at {at}, its length says {end}"));
+        }
+        records.push(record_batch::RecordBytes {
+            timestamp_delta,
+            offset_delta,
+            key,
+            value,
+            headers,
+        });
+    }
+    Ok(Decoded {
+        header,
+        records,
+        raw_records,
+    })
+}
+
+/// A zigzag varint or varlong.
+fn read_varint(b: &[u8], at: &mut usize) -> Result<i64, String> {
+    let mut v: u64 = 0;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(*at).ok_or("a varint past the end")?;
+        *at += 1;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok((v >> 1) as i64 ^ -((v & 1) as i64));
+        }
+    }
+    Err("a varint over 10 bytes".into())
+}
+
+fn read_bytes(b: &[u8], at: &mut usize) -> Result<Option<Vec<u8>>, String> {
+    let len = read_varint(b, at)?;
+    if len < 0 {
+        return Ok(None);
+    }
+    let end = *at + len as usize;
+    let bytes = b.get(*at..end).ok_or("bytes past the end")?.to_vec();
+    *at = end;
+    Ok(Some(bytes))
 }
 
 /// A decoded record's key, value and headers as kscope sizes them. Header values come

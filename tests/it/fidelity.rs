@@ -374,7 +374,8 @@ fn a_log_read_stops_at_the_segment_that_yields_data() {
             id: RecordId(i as u64),
             offset_delta: 0,
             key: None,
-            tombstone: false,
+            value_len: Some(0),
+            headers: None,
             timestamp_ms: i,
         }]);
         log.append(
@@ -423,7 +424,8 @@ fn batches_from_an_offset_are_those_a_scan_finds() {
                 id: RecordId((next + i64::from(d)) as u64),
                 offset_delta: d,
                 key: None,
-                tombstone: false,
+                value_len: Some(0),
+                headers: None,
                 timestamp_ms: i64::from(i),
             })
             .collect();
@@ -670,7 +672,8 @@ fn append_keyed(log: &mut log::Log, key: &str, tombstone: bool, now_ms: i64) -> 
         id,
         offset_delta: 0,
         key: Some(std::rc::Rc::from(key.as_bytes())),
-        tombstone,
+        value_len: (!tombstone).then_some(100 - 61 - 9 - key.len() as u32),
+        headers: None,
         timestamp_ms: now_ms,
     }]);
     log.append(

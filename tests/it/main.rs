@@ -5,6 +5,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod architecture;
 #[cfg(not(target_arch = "wasm32"))]
+mod bytes;
+#[cfg(not(target_arch = "wasm32"))]
 mod conformance;
 mod determinism;
 #[cfg(not(target_arch = "wasm32"))]

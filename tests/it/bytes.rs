@@ -1,0 +1,199 @@
+//! Record batches and segment files in real bytes (`kscope_core::record_batch`): what a
+//! run's replicas hold, encoded, is exactly what the simulation counted, decodes to the
+//! batches it stored, and its indexes point where Kafka's would.
+
+use kscope_core::log::{encode_offset_index_entry, encode_time_index_entry, CleanupPolicy};
+use kscope_core::producer::ProduceRecord;
+use kscope_core::record::CompressionType;
+use kscope_core::record_batch::{self, encode_stored, segment_files, value_bytes, Field};
+use kscope_core::*;
+use kscope_tests::*;
+
+use crate::conformance::decode_batch;
+
+fn busy_run(seed: u64, compression: CompressionType) -> Sim {
+    let mut config = cluster(3, 3, 3, 2);
+    config.topics[0].log.segment_bytes = 16_384;
+    config.workload.rate = 300;
+    config.workload.keys = 20;
+    config.producer.compression_type = compression;
+    let mut sim = Sim::new(config, seed).expect("a valid configuration");
+    run_checked(&mut sim, ms(8_000));
+    sim
+}
+
+/// Every replica's every segment, with its replica's name for messages.
+fn segments(sim: &Sim) -> Vec<(String, &kscope_core::log::Segment)> {
+    let mut out = Vec::new();
+    for b in sim.brokers().values() {
+        for (tp, r) in &b.replicas {
+            for s in r.log.segments() {
+                out.push((format!("{:?} {tp:?} segment {:?}", b.id, s.base_offset), s));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_batch_a_run_stores_encodes_to_the_bytes_it_counted_and_decodes_back() {
+    let sim = busy_run(5, CompressionType::None);
+    let mut batches = 0;
+    let mut rolled = 0;
+    for (name, seg) in segments(&sim) {
+        rolled += 1;
+        for b in &seg.batches {
+            batches += 1;
+            let bytes = encode_stored(b, sim.seed(), None);
+            assert_eq!(
+                bytes.len() as u32,
+                b.size_bytes,
+                "{name}: batch {:?}",
+                b.base_offset
+            );
+            let d = decode_batch(&bytes).expect("kscope's batch decodes");
+            let stored = u32::from_be_bytes(bytes[17..21].try_into().unwrap());
+            assert_eq!(
+                stored,
+                record_batch::crc32c(&bytes[21..]),
+                "{name}: CRC-32C"
+            );
+            assert_eq!(d.header.base_offset, b.base_offset.0);
+            assert_eq!(d.header.last_offset_delta as u32, b.last_offset_delta);
+            assert_eq!(d.header.producer_id, b.producer_id);
+            assert_eq!(d.header.base_sequence, b.base_sequence);
+            assert_eq!(d.header.max_timestamp, b.max_timestamp_ms);
+            assert_eq!(d.records.len(), b.records.len());
+            for (got, r) in d.records.iter().zip(b.records.iter()) {
+                assert_eq!(got.key.as_deref(), r.key.as_deref());
+                assert_eq!(got.value.as_ref().map(|v| v.len() as u32), r.value_len);
+                assert_eq!(got.offset_delta as u32, r.offset_delta);
+            }
+        }
+        // The files: the batches back to back, the index entries the simulation kept.
+        let files = segment_files(seg, sim.seed());
+        assert_eq!(files.log.len() as u64, seg.size_bytes, "{name}");
+        let index: Vec<u8> = seg
+            .offset_index
+            .iter()
+            .flat_map(|e| encode_offset_index_entry(seg.base_offset, *e))
+            .collect();
+        assert_eq!(files.index, index, "{name}: .index");
+        let timeindex: Vec<u8> = seg
+            .time_index
+            .iter()
+            .flat_map(|e| encode_time_index_entry(seg.base_offset, *e))
+            .collect();
+        assert_eq!(files.timeindex, timeindex, "{name}: .timeindex");
+    }
+    assert!(batches > 300, "{batches} batches");
+    assert!(rolled > 9, "{rolled} segments: some rolled");
+    assert!(
+        segments(&sim)
+            .iter()
+            .any(|(_, s)| !s.offset_index.is_empty()),
+        "some segment is indexed"
+    );
+}
+
+#[test]
+fn a_compressed_topic_is_written_uncompressed_and_its_index_points_at_the_written_batches() {
+    let sim = busy_run(6, CompressionType::Gzip);
+    let mut entries = 0;
+    for (name, seg) in segments(&sim) {
+        let files = segment_files(seg, sim.seed());
+        assert!(
+            files.log.len() as u64 > seg.size_bytes || seg.batches.is_empty(),
+            "{name}"
+        );
+        for entry in files.index.chunks(8) {
+            entries += 1;
+            let relative = i32::from_be_bytes(entry[..4].try_into().unwrap());
+            let position = u32::from_be_bytes(entry[4..].try_into().unwrap()) as usize;
+            let d = decode_batch(&files.log[position..]).expect("a batch at the position");
+            assert_eq!(d.header.attributes & record_batch::COMPRESSION_MASK, 0);
+            let offset = seg.base_offset.0 + i64::from(relative);
+            let last = d.header.base_offset + i64::from(d.header.last_offset_delta);
+            assert!(
+                (d.header.base_offset..=last).contains(&offset),
+                "{name}: {offset}"
+            );
+        }
+    }
+    assert!(entries > 0);
+}
+
+#[test]
+fn compaction_writes_batches_again_at_their_exact_size_with_the_delete_horizon() {
+    let mut config = cluster(1, 1, 1, 1);
+    config.topics[0].log.cleanup_policy = CleanupPolicy::Compact;
+    config.topics[0].log.segment_bytes = 2_048;
+    config.broker.log_retention_check_interval_ms = 1_000;
+    let mut sim = Sim::new(config, 21).unwrap();
+    for i in 0..80u64 {
+        let key = format!("user-{}", i % 4);
+        let record = ProduceRecord {
+            topic: TopicId(0),
+            partition: Some(0),
+            key: Some(key.as_bytes().into()),
+            // Every ninth record deletes its key.
+            value_len: (i % 9 != 8).then_some(100),
+            headers: vec![],
+            timestamp_ms: None,
+        };
+        sim.apply(ms(10 + i * 10), Command::Produce(record))
+            .unwrap();
+    }
+    run_checked(&mut sim, ms(40_000));
+    let log = &sim.brokers()[&BrokerId(0)].replicas[&TopicPartition::new(TopicId(0), 0)].log;
+    let mut horizons = 0;
+    for b in log.batches() {
+        let mut spans = Vec::new();
+        let bytes = encode_stored(b, sim.seed(), Some(&mut spans));
+        assert_eq!(
+            bytes.len() as u32,
+            b.size_bytes,
+            "batch {:?}",
+            b.base_offset
+        );
+        if let Some(h) = b.delete_horizon_ms {
+            horizons += 1;
+            let d = decode_batch(&bytes).unwrap();
+            assert_eq!(
+                d.header.base_timestamp, h,
+                "baseTimestamp holds the horizon"
+            );
+            assert_ne!(d.header.attributes & record_batch::DELETE_HORIZON_FLAG, 0);
+        }
+        assert!(spans.iter().any(|s| s.field == Field::Crc));
+    }
+    assert!(horizons > 0, "a cleaning kept a tombstone");
+    assert!(log.rewrites() > 0, "the log was cleaned");
+}
+
+#[test]
+fn values_are_derived_from_the_seed_and_the_record_never_stored() {
+    let a = value_bytes(7, RecordId(3), 40);
+    assert_eq!(a, value_bytes(7, RecordId(3), 40), "the same every time");
+    assert_ne!(
+        a,
+        value_bytes(8, RecordId(3), 40),
+        "another seed, another value"
+    );
+    assert_ne!(
+        a,
+        value_bytes(7, RecordId(4), 40),
+        "another record, another value"
+    );
+    assert!(a.iter().all(u8::is_ascii_lowercase));
+    // Two runs of one seed write the same files.
+    let one = busy_run(9, CompressionType::None);
+    let two = busy_run(9, CompressionType::None);
+    let files = |sim: &Sim| -> Vec<_> {
+        segments(sim)
+            .into_iter()
+            .map(|(_, s)| segment_files(s, sim.seed()))
+            .collect()
+    };
+    assert_eq!(files(&one), files(&two));
+}
