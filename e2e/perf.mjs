@@ -49,8 +49,9 @@ try {
   console.log(`records in flight: median ${flight[Math.floor(flight.length / 2)]}, min ${flight[0]}`);
   let total = 0;
   // The page's own files and wasm-bindgen's snippets (the canvas painter) beside them; not
-  // what is fetched only when asked for (the exports' export.js, the trace worker).
-  const onDemand = (f) => f === 'export.js' || f.startsWith('kscope-trace');
+  // what is fetched only when asked for (the exports' export.js, the page's worker and the
+  // log view's stylesheet).
+  const onDemand = (f) => f === 'export.js' || f === 'log-view.css' || f.startsWith('kscope-trace');
   for (const f of readdirSync(dist, { recursive: true })) {
     if (/\.(wasm|js|css)$/.test(f) && !f.startsWith('scenarios') && !onDemand(f)) {
       const size = gzipSync(readFileSync(join(dist, f))).length;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, idempotently, every tool that building, serving and testing kscope needs on a
 # Debian machine: the wasm32 target, pinned trunk and wasm-bindgen-cli, wasm-opt from npm's
-# binaryen, Debian's chromium and chromium-driver, and the npm packages of the end-to-end tests.
+# binaryen, terser from npm, Debian's chromium and chromium-driver, and the npm packages of the end-to-end tests.
 # Cold it takes about 15 minutes on 2 cores; warm, a second or two.
 set -euo pipefail
 
@@ -10,6 +10,9 @@ TRUNK_VER=0.21.14
 WBG_VER=0.2.130
 BINARYEN_VER=132.0.0
 BINARYEN_PREFIX=${BINARYEN_PREFIX:-/opt/binaryen}
+# terser minifies the page's JavaScript in release builds (scripts/minify-js.mjs).
+TERSER_VER=5.51.4
+TERSER_PREFIX=${TERSER_PREFIX:-/opt/terser}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$BINARYEN_PREFIX/bin:$HOME/.cargo/bin:$PATH"
 
@@ -50,6 +53,11 @@ fi
 if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VER%%.*}" ]; then
   say "installing wasm-opt from npm binaryen@$BINARYEN_VER"
   npm install -g --prefix "$BINARYEN_PREFIX" --no-audit --no-fund "binaryen@$BINARYEN_VER"
+fi
+
+if [ "$("$TERSER_PREFIX/bin/terser" --version 2>/dev/null | awk '{print $2}')" != "$TERSER_VER" ]; then
+  say "installing terser $TERSER_VER from npm"
+  npm install -g --prefix "$TERSER_PREFIX" --no-audit --no-fund "terser@$TERSER_VER"
 fi
 
 if [ -f "$ROOT/e2e/package.json" ] && { [ ! -d "$ROOT/e2e/node_modules/playwright-core" ] || [ ! -d "$ROOT/e2e/node_modules/axe-core" ]; }; then

@@ -78,7 +78,7 @@ export async function html(name, query) {
     const file = line.trim();
     if (file && !file.startsWith('#')) files[`scenarios/${file}`] = await text(`scenarios/${file}`);
   }
-  for (const help of ['help/guide.txt', 'help/myths.txt']) files[help] = await text(help);
+  for (const help of ['help/guide.txt', 'help/myths.txt', 'help/titles.txt']) files[help] = await text(help);
   const bundle = { query, glue, snippets, wasm: base64(wasm), text: files };
   const html = `<!doctype html>
 <html lang="${document.documentElement.lang || 'en'}">

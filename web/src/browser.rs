@@ -2,7 +2,11 @@
 //! motion the reader prefers, the animation-frame loop, and the painter of the messages in
 //! flight (`dots.js`). Nothing here decides anything about Kafka or the session.
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+
+use gloo::events::EventListener;
+use yew::Callback;
 
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsCast;
@@ -406,6 +410,119 @@ pub(crate) fn download_text(name: &str, text: &str) {
     let _ = link.set_attribute("download", name);
     if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
         link.click();
+    }
+}
+
+/// Downloads `bytes` (from the worker) as a file named `name`, through a `blob:` link.
+pub(crate) fn download_bytes(name: &str, bytes: &js_sys::Uint8Array) {
+    let parts = js_sys::Array::of1(bytes);
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(link) = document.create_element("a") else {
+        return;
+    };
+    let _ = link.set_attribute("href", &url);
+    let _ = link.set_attribute("download", name);
+    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
+        link.click();
+    }
+}
+
+/// What the worker answered a question about a log with (see [`LogWorker`]).
+pub enum LogReply {
+    /// The view's markup, for the question `seq`.
+    View(u32, String),
+    /// A file to save: its name and bytes.
+    File(String, js_sys::Uint8Array),
+    /// Why the question `seq` has no answer (`u32::MAX`: the worker could not start).
+    Failed(u32, String),
+}
+
+/// The page's worker (`trace_worker.rs`), kept while the page runs once a log was opened:
+/// it replays the session and answers questions about a replica's log with the view's
+/// markup or a segment file, so that neither the view nor the record encoder is in the
+/// page's first load.
+pub(crate) struct LogWorker {
+    worker: web_sys::Worker,
+    /// The question asked before the worker said it was ready, sent when it does.
+    waiting: Rc<RefCell<Option<wasm_bindgen::JsValue>>>,
+    ready: Rc<Cell<bool>>,
+    _listener: EventListener,
+    _failed: EventListener,
+}
+
+impl LogWorker {
+    /// Starts the worker; its answers go to `answered`.
+    pub(crate) fn start(answered: Callback<LogReply>) -> Option<LogWorker> {
+        // The view's styles, out of the first load like the view.
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            if let (Ok(link), Some(head)) = (document.create_element("link"), document.head()) {
+                let _ = link.set_attribute("rel", "stylesheet");
+                let _ = link.set_attribute("href", "log-view.css");
+                let _ = head.append_child(&link);
+            }
+        }
+        let worker = web_sys::Worker::new("kscope-trace_loader.js").ok()?;
+        let waiting: Rc<RefCell<Option<wasm_bindgen::JsValue>>> = Rc::default();
+        let ready = Rc::new(Cell::new(false));
+        let (w, q, r) = (worker.clone(), waiting.clone(), ready.clone());
+        let answered_error = answered.clone();
+        let listener = EventListener::new(&worker, "message", move |e| {
+            let Some(data) = e.dyn_ref::<web_sys::MessageEvent>().map(|e| e.data()) else {
+                return;
+            };
+            if data.as_string().as_deref() == Some("ready") {
+                r.set(true);
+                if let Some(question) = q.borrow_mut().take() {
+                    let _ = w.post_message(&question);
+                }
+                return;
+            }
+            let get = |k: &str| js_sys::Reflect::get(&data, &k.into()).ok();
+            let seq = get("seq").and_then(|v| v.as_f64()).unwrap_or(0.0) as u32;
+            let text = |k: &str| get(k).and_then(|v| v.as_string());
+            let reply = match (text("html"), text("name"), text("error")) {
+                (Some(html), _, _) => LogReply::View(seq, html),
+                (_, Some(name), _) => match get("bytes").and_then(|b| b.dyn_into().ok()) {
+                    Some(bytes) => LogReply::File(name, bytes),
+                    None => LogReply::Failed(seq, name),
+                },
+                (_, _, Some(error)) => LogReply::Failed(seq, error),
+                _ => return,
+            };
+            answered.emit(reply);
+        });
+        // A worker that cannot load (an offline copy has no worker file) says so once.
+        let failed = EventListener::new(&worker, "error", move |_| {
+            answered_error.emit(LogReply::Failed(u32::MAX, String::new()));
+        });
+        Some(LogWorker {
+            worker,
+            waiting,
+            ready,
+            _listener: listener,
+            _failed: failed,
+        })
+    }
+
+    /// Asks about `opened`'s log in the session `file` (a scenario file to its instant):
+    /// its view in `lang`, or with `download` one of the picked segment's files. The
+    /// question is text: a first line `log` and its numbers (see
+    /// [`crate::log_view::Question`]), then the file.
+    pub(crate) fn ask(&self, question: String) {
+        let q = wasm_bindgen::JsValue::from(question);
+        if self.ready.get() {
+            let _ = self.worker.post_message(&q);
+        } else {
+            *self.waiting.borrow_mut() = Some(q);
+        }
     }
 }
 

@@ -51,6 +51,65 @@ impl Lang {
     }
 }
 
+thread_local! {
+    /// The tooltips of `help/titles.txt`, once fetched ([`load_tips`]): each key with
+    /// its English and Korean text (a few dozen: looked up in order).
+    static TIPS: std::cell::RefCell<Vec<(Box<str>, [yew::AttrValue; 2])>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads `help/titles.txt` (`key.en:` and `key.ko:` lines, `#` comments) into the
+/// tooltips [`Text::tip`] gives; how many keys it holds, or the first line it cannot read.
+pub fn load_tips(text: &str) -> Result<usize, String> {
+    let mut tips: Vec<(Box<str>, [yew::AttrValue; 2])> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = || {
+            format!(
+                "help/titles.txt line {}: not `key.en: text` or `key.ko: text`",
+                i + 1
+            )
+        };
+        let (key, value) = line.split_once(": ").ok_or_else(bad)?;
+        let slot = match key.rsplit_once('.') {
+            Some((_, "en")) => 0,
+            Some((_, "ko")) => 1,
+            _ => return Err(bad()),
+        };
+        let key = &key[..key.len() - 3];
+        let at = match tips.iter().position(|(k, _)| **k == *key) {
+            Some(at) => at,
+            None => {
+                tips.push((key.into(), Default::default()));
+                tips.len() - 1
+            }
+        };
+        tips[at].1[slot] = value.to_string().into();
+    }
+    let n = tips.len();
+    TIPS.with(|t| *t.borrow_mut() = tips);
+    Ok(n)
+}
+
+impl Text {
+    /// The tooltip `key` in this language (`help/titles.txt`), empty until the file has
+    /// arrived: tooltips are not needed for the first frame, so they are not in the first
+    /// load.
+    pub fn tip(&self, key: &str) -> yew::AttrValue {
+        let slot = usize::from(std::ptr::eq(self, &KO));
+        TIPS.with(|t| {
+            t.borrow()
+                .iter()
+                .find(|(k, _)| **k == *key)
+                .map(|(_, v)| v[slot].clone())
+                .unwrap_or_default()
+        })
+    }
+}
+
 /// Every fixed string of the page in one language.
 #[derive(Debug)]
 pub struct Text {
@@ -59,7 +118,6 @@ pub struct Text {
     /// The compression CPU readout: its label, its unit and where its figures come from.
     pub compression_cpu: &'static str,
     pub of_a_core: &'static str,
-    pub compression_cpu_title: &'static str,
     pub rec_per_s: &'static str,
     pub sent: &'static str,
     pub acknowledged: &'static str,
@@ -78,7 +136,6 @@ pub struct Text {
     pub play: &'static str,
     pub pause: &'static str,
     pub step: &'static str,
-    pub step_title: &'static str,
     pub reset: &'static str,
     pub speed: &'static str,
     pub seed: &'static str,
@@ -108,21 +165,15 @@ pub struct Text {
     pub removed_in_4_0: &'static str,
     /// The button that saves the session as a scenario file, and its hint.
     pub export_scenario: &'static str,
-    pub export_scenario_title: &'static str,
     pub export_html: &'static str,
     /// Before the export buttons.
     pub save_as: &'static str,
     pub compare_with: &'static str,
-    pub compare_title: &'static str,
     pub export_svg: &'static str,
     pub export_trace: &'static str,
-    pub export_trace_title: &'static str,
-    pub export_svg_title: &'static str,
-    pub export_html_title: &'static str,
     /// The timeline: its label, the step-back button and its hint, the marks' kinds.
     pub timeline: &'static str,
     pub step_back: &'static str,
-    pub step_back_title: &'static str,
     pub mark_election: &'static str,
     pub mark_isr: &'static str,
     pub mark_loss: &'static str,
@@ -141,29 +192,20 @@ pub struct Text {
     pub myth_fact: &'static str,
     /// A card's demonstration button.
     pub myth_try: &'static str,
-    /// The panel's list of cards not beside one control.
-    pub myths_title: &'static str,
     pub cooperative: &'static str,
     pub broker: &'static str,
     pub running: &'static str,
     pub down_not_fenced: &'static str,
     pub down_fenced: &'static str,
     pub coordinator: &'static str,
-    pub coordinator_title: &'static str,
     pub crash: &'static str,
-    pub crash_title: &'static str,
     pub restart: &'static str,
     pub cut: &'static str,
     pub heal: &'static str,
-    pub cut_title: &'static str,
     pub drop: &'static str,
-    pub drop_title: &'static str,
     pub isolate: &'static str,
     pub rejoin: &'static str,
-    pub isolate_title: &'static str,
     pub slow: &'static str,
-    pub slow_title: &'static str,
-    pub in_flight_title: &'static str,
     pub leader: &'static str,
     pub follower: &'static str,
     pub out_of_isr: &'static str,
@@ -171,31 +213,22 @@ pub struct Text {
     pub in_flight: &'static str,
     pub linger: &'static str,
     pub next_seq: &'static str,
-    pub batch_bar_title: &'static str,
     pub group: &'static str,
     pub lag: &'static str,
     pub committed: &'static str,
     pub unowned: &'static str,
-    pub owner_title: &'static str,
-    pub unowned_title: &'static str,
-    pub lag_title: &'static str,
     pub no_consumers_card: &'static str,
     pub consumer: &'static str,
     pub group_leader: &'static str,
-    pub group_leader_title: &'static str,
     pub owns_nothing: &'static str,
     pub owns: &'static str,
     pub processed: &'static str,
     pub in_hand: &'static str,
     pub fetched: &'static str,
-    pub consumer_crash_title: &'static str,
     pub pause_consumer: &'static str,
     pub resume_consumer: &'static str,
-    pub pause_consumer_title: &'static str,
     pub network_links: &'static str,
     pub links_cut: &'static str,
-    pub cut_link_title: &'static str,
-    pub heal_link_title: &'static str,
     pub scenario: &'static str,
     pub free_play: &'static str,
     pub step_of: &'static str,
@@ -206,10 +239,10 @@ pub struct Text {
     pub expected: &'static str,
     pub fast_forward: &'static str,
     pub share: &'static str,
-    pub share_title: &'static str,
     pub share_ready: &'static str,
     pub close: &'static str,
     pub stop_comparing: &'static str,
+    pub log_reading: &'static str,
     pub run: &'static str,
     pub loading_scenarios: &'static str,
     pub charts: &'static str,
@@ -219,7 +252,6 @@ pub struct Text {
     pub chart_empty: &'static str,
     pub seconds: &'static str,
     pub open_file: &'static str,
-    pub open_file_title: &'static str,
     pub what_happened: &'static str,
     pub nothing_yet: &'static str,
     pub why_lost: &'static str,
@@ -265,7 +297,6 @@ pub struct Text {
     pub legend_segments: &'static str,
     pub log_scale: &'static str,
     pub isr: &'static str,
-    pub isr_title: &'static str,
     pub doc_title: &'static str,
     pub stage_label: &'static str,
     pub ledger_label: &'static str,
@@ -282,7 +313,6 @@ pub struct Text {
     pub left_scenario: &'static str,
     pub back_to_scenario: &'static str,
     pub stay: &'static str,
-    pub text_size_title: &'static str,
     pub text_large: &'static str,
     pub scroll_hint: &'static str,
     pub guide_try: &'static str,
@@ -299,7 +329,6 @@ pub static EN: Text = Text {
     throughput_latency: "throughput · latency p50 / p99",
     compression_cpu: "compression CPU: producer / consumers",
     of_a_core: "of a core",
-    compression_cpu_title: "Time one core spends compressing the producer's batches and decompressing the consumers' fetches, since the run began, at the codec's speed measured by lzbench 2.0.1 (one thread of an AMD EPYC 9554, Silesia corpus): your records and CPU will differ.",
     rec_per_s: "rec/s",
     sent: "sent",
     acknowledged: "acknowledged",
@@ -315,7 +344,6 @@ pub static EN: Text = Text {
     play: "▶ Play",
     pause: "❚❚ Pause",
     step: "Step ▸",
-    step_title: "one event (→)",
     reset: "Reset",
     speed: "speed",
     seed: "seed",
@@ -340,17 +368,11 @@ pub static EN: Text = Text {
     export_scenario: "Scenario",
     save_as: "Save as",
     compare_with: "compare with",
-    compare_title: "A second run beside this one, from the same seed, with one setting changed: write it as setting:value (acks:all); empty to stop",
-    export_scenario_title: "Save this session as a scenario file: its settings and actions, timed, to open again or edit",
     export_html: "Offline copy",
     export_svg: "Picture",
     export_trace: "Trace",
-    export_trace_title: "Save every event of this session, in order, as JSON Lines (one JSON object per event)",
-    export_svg_title: "Save the stage as drawn now as an SVG picture (vector), with the messages in flight",
-    export_html_title: "Save the page, at this session, as one HTML file that plays with no network (from a USB stick, opened with file://)",
     timeline: "Timeline: go to any instant of the run",
     step_back: "◀ Back",
-    step_back_title: "Go back to the notable moment before this one",
     mark_election: "leader election",
     mark_isr: "ISR change",
     mark_loss: "acknowledged records lost",
@@ -364,29 +386,20 @@ pub static EN: Text = Text {
     myth: "Myth",
     myth_fact: "In Kafka:",
     myth_try: "Show me",
-    myths_title: "What the books get wrong",
     cooperative: "cooperative rebalancing",
     broker: "broker",
     running: "running",
     down_not_fenced: "down · not yet fenced",
     down_fenced: "down · fenced",
     coordinator: "◈ coordinator",
-    coordinator_title: "the group's coordinator: it leads the group's __consumer_offsets partition",
     crash: "crash",
-    crash_title: "kill the broker's process",
     restart: "restart",
     cut: "cut",
     heal: "heal",
-    cut_title: "cut or heal the link from the producer",
     drop: "drop",
-    drop_title: "drop this broker's next produce response",
     isolate: "isolate",
     rejoin: "rejoin",
-    isolate_title: "cut or heal its links to the other brokers",
     slow: "slow",
-    slow_title: "make its links to other brokers 10× slower",
-    in_flight_title:
-        "produce requests in flight to this broker / max.in.flight.requests.per.connection",
     leader: "leader",
     follower: "follower",
     out_of_isr: "out of ISR",
@@ -394,32 +407,22 @@ pub static EN: Text = Text {
     in_flight: "in flight",
     linger: "linger",
     next_seq: "next seq",
-    batch_bar_title: "the open batch against batch.size",
     group: "group",
     lag: "lag",
     committed: "committed",
     unowned: "unowned",
-    owner_title: "the consumer that owns this partition",
-    unowned_title: "no consumer owns this partition now",
-    lag_title: "the group's committed offset · lag = high watermark − committed",
     no_consumers_card: "No consumers: move the consumers slider to start some.",
     consumer: "consumer",
     group_leader: "leader",
-    group_leader_title: "the group leader: it runs the assignor",
     owns_nothing: "owns nothing",
     owns: "owns",
     processed: "processed",
     in_hand: "in hand",
     fetched: "fetched",
-    consumer_crash_title: "kill the consumer's process: no commit, no LeaveGroup",
     pause_consumer: "pause",
     resume_consumer: "resume",
-    pause_consumer_title:
-        "stop or resume calling poll(): past max.poll.interval.ms it leaves the group",
     network_links: "network links",
     links_cut: "cut",
-    cut_link_title: "cut this link",
-    heal_link_title: "heal this link",
     what_happened: "what just happened",
     nothing_yet: "Nothing notable yet: crash a broker, cut a link or drop a response.",
     why_lost: "why records were lost",
@@ -465,7 +468,6 @@ pub static EN: Text = Text {
     legend_segments: "a block is a segment; a paler one was compacted",
     log_scale: "every log on one scale: offsets {from} to {to}",
     isr: "ISR",
-    isr_title: "the in-sync replicas: the brokers whose logs the leader counts toward the high watermark",
     doc_title: "kscope · Kafka internals, simulated",
     stage_label: "the cluster: brokers in columns, partitions in rows",
     ledger_label: "the fate of every record",
@@ -480,7 +482,6 @@ pub static EN: Text = Text {
     left_scenario: "You left the scenario “{}”: that setting needs a new cluster, so a new run started with your settings.",
     back_to_scenario: "Back to the scenario, step {}",
     stay: "Stay here",
-    text_size_title: "large text for a projector or the back of a room (text=large in a link)",
     text_large: "large text",
     scroll_hint: "Swipe the stage sideways to see every broker →",
     guide_try: "Try a scenario",
@@ -500,10 +501,10 @@ pub static EN: Text = Text {
     expected: "By the end",
     fast_forward: "Fast-forwarding to {}…",
     share: "Share",
-    share_title: "A link that replays this session: settings, seed, every action with its time, the scenario and its step",
     share_ready: "This link replays what you see:",
     close: "Close",
     stop_comparing: "Stop comparing",
+    log_reading: "Reading the log…",
     run: "Run",
     loading_scenarios: "Loading scenarios…",
     charts: "Charts",
@@ -513,7 +514,6 @@ pub static EN: Text = Text {
     chart_empty: "Runs for a second before it draws.",
     seconds: "s",
     open_file: "Open a scenario file…",
-    open_file_title: "Run a scenario file of your own (the format is in scenarios/README.md); a mistake is reported with its line"
 };
 
 pub static KO: Text = Text {
@@ -521,7 +521,6 @@ pub static KO: Text = Text {
     throughput_latency: "처리량 · 지연 p50 / p99",
     compression_cpu: "압축 CPU: 프로듀서 / 컨슈머",
     of_a_core: "(코어 하나 기준)",
-    compression_cpu_title: "실행 시작부터 프로듀서가 배치를 압축하고 컨슈머가 가져온 배치를 해제하는 데 코어 하나가 쓰는 시간. 코덱 속도는 lzbench 2.0.1의 측정값(AMD EPYC 9554 스레드 하나, Silesia 코퍼스)이며, 실제 레코드와 CPU에서는 다릅니다.",
     rec_per_s: "건/초",
     sent: "전송",
     acknowledged: "확인(ack)",
@@ -537,7 +536,6 @@ pub static KO: Text = Text {
     play: "▶ 재생",
     pause: "❚❚ 일시정지",
     step: "한 단계 ▸",
-    step_title: "이벤트 하나 (→)",
     reset: "초기화",
     speed: "속도",
     seed: "시드",
@@ -562,17 +560,11 @@ pub static KO: Text = Text {
     export_scenario: "시나리오",
     save_as: "저장",
     compare_with: "비교 대상",
-    compare_title: "같은 시드로 설정 하나만 바꾼 두 번째 실행을 나란히 봅니다. 설정:값으로 쓰세요(acks:all). 비우면 비교를 끝냅니다",
-    export_scenario_title: "이 세션을 시나리오 파일로 저장합니다: 설정과 동작을 시각과 함께 담아 다시 열거나 고칠 수 있습니다",
     export_html: "오프라인 사본",
     export_svg: "그림",
     export_trace: "이벤트 기록",
-    export_trace_title: "이 세션의 모든 이벤트를 순서대로 JSON Lines(이벤트마다 JSON 객체 하나)로 저장합니다",
-    export_svg_title: "지금 그려진 무대를 전송 중인 메시지와 함께 SVG 그림(벡터)으로 저장합니다",
-    export_html_title: "이 세션의 페이지를 네트워크 없이 재생되는 HTML 파일 하나로 저장합니다 (USB 메모리에서 file://로 열기)",
     timeline: "타임라인: 실행의 아무 시점으로 이동",
     step_back: "◀ 뒤로",
-    step_back_title: "이전의 주요 시점으로 돌아갑니다",
     mark_election: "리더 선출",
     mark_isr: "ISR 변경",
     mark_loss: "확인받은 레코드 유실",
@@ -586,29 +578,20 @@ pub static KO: Text = Text {
     myth: "오해",
     myth_fact: "실제 카프카:",
     myth_try: "직접 보기",
-    myths_title: "책이 틀리게 말하는 것",
     cooperative: "cooperative 리밸런스",
     broker: "브로커",
     running: "실행 중",
     down_not_fenced: "다운 · 아직 펜싱 전",
     down_fenced: "다운 · 펜싱됨",
     coordinator: "◈ 코디네이터",
-    coordinator_title: "그룹 코디네이터: 그룹의 __consumer_offsets 파티션 리더",
     crash: "장애",
-    crash_title: "브로커 프로세스를 죽입니다",
     restart: "재시작",
     cut: "끊기",
     heal: "복구",
-    cut_title: "프로듀서와의 링크를 끊거나 복구합니다",
     drop: "버리기",
-    drop_title: "이 브로커의 다음 produce 응답을 버립니다",
     isolate: "고립",
     rejoin: "재합류",
-    isolate_title: "다른 브로커들과의 링크를 끊거나 복구합니다",
     slow: "느리게",
-    slow_title: "다른 브로커와의 링크를 10배 느리게 합니다",
-    in_flight_title:
-        "이 브로커로 가는 진행 중 produce 요청 / max.in.flight.requests.per.connection",
     leader: "리더",
     follower: "팔로워",
     out_of_isr: "ISR 이탈",
@@ -616,32 +599,22 @@ pub static KO: Text = Text {
     in_flight: "전송 중",
     linger: "linger",
     next_seq: "다음 시퀀스",
-    batch_bar_title: "열린 배치가 batch.size 대비 찬 정도",
     group: "그룹",
     lag: "랙",
     committed: "커밋",
     unowned: "담당 없음",
-    owner_title: "이 파티션을 맡은 컨슈머",
-    unowned_title: "지금 이 파티션을 맡은 컨슈머가 없습니다",
-    lag_title: "그룹의 커밋 오프셋 · 랙 = 하이 워터마크 − 커밋",
     no_consumers_card: "컨슈머가 없습니다: 컨슈머 수 슬라이더로 시작하세요.",
     consumer: "컨슈머",
     group_leader: "리더",
-    group_leader_title: "그룹 리더: 할당자(assignor)를 실행합니다",
     owns_nothing: "담당 파티션 없음",
     owns: "담당",
     processed: "처리",
     in_hand: "처리 중",
     fetched: "가져옴",
-    consumer_crash_title: "컨슈머 프로세스를 죽입니다: 커밋도 LeaveGroup도 없습니다",
     pause_consumer: "멈춤",
     resume_consumer: "재개",
-    pause_consumer_title:
-        "poll() 호출을 멈추거나 재개합니다: max.poll.interval.ms가 지나면 그룹을 떠납니다",
     network_links: "네트워크 링크",
     links_cut: "끊김",
-    cut_link_title: "이 링크를 끊습니다",
-    heal_link_title: "이 링크를 복구합니다",
     what_happened: "방금 일어난 일",
     nothing_yet:
         "아직 눈에 띄는 일이 없습니다: 브로커를 죽이거나, 링크를 끊거나, 응답을 버려 보세요.",
@@ -688,7 +661,6 @@ pub static KO: Text = Text {
     legend_segments: "블록 하나가 세그먼트, 옅은 블록은 컴팩션된 세그먼트",
     log_scale: "모든 로그는 같은 눈금: 오프셋 {from}부터 {to}까지",
     isr: "ISR",
-    isr_title: "ISR(동기화된 복제본): 리더가 하이 워터마크를 계산할 때 세는 브로커들",
     doc_title: "kscope · 시뮬레이션으로 보는 카프카 내부",
     stage_label: "클러스터: 열은 브로커, 행은 파티션",
     ledger_label: "모든 레코드의 결과",
@@ -703,7 +675,6 @@ pub static KO: Text = Text {
     left_scenario: "시나리오 “{}”에서 나왔습니다. 그 설정은 새 클러스터가 필요해서 지금 설정으로 새 실행을 시작했습니다.",
     back_to_scenario: "시나리오 {}단계로 돌아가기",
     stay: "여기 머물기",
-    text_size_title: "프로젝터나 강의실 뒤쪽을 위한 큰 글자 (링크에서는 text=large)",
     text_large: "큰 글자",
     scroll_hint: "무대를 옆으로 밀면 모든 브로커가 보입니다 →",
     guide_try: "시나리오 해 보기",
@@ -724,11 +695,10 @@ pub static KO: Text = Text {
     expected: "끝날 때까지",
     fast_forward: "{}까지 빨리 감는 중…",
     share: "공유",
-    share_title:
-        "이 세션을 그대로 다시 재생하는 링크: 설정, 시드, 시각이 붙은 모든 조작, 시나리오와 단계",
     share_ready: "이 링크는 지금 보이는 것을 다시 재생합니다:",
     close: "닫기",
     stop_comparing: "비교 끝내기",
+    log_reading: "로그를 읽는 중…",
     run: "실행",
     loading_scenarios: "시나리오를 불러오는 중…",
     charts: "차트",
@@ -738,7 +708,6 @@ pub static KO: Text = Text {
     chart_empty: "1초 동안 실행된 뒤 그립니다.",
     seconds: "초",
     open_file: "시나리오 파일 열기…",
-    open_file_title: "직접 쓴 시나리오 파일을 실행합니다 (형식은 scenarios/README.md). 잘못된 곳은 줄 번호와 함께 알려 줍니다"
 };
 
 use crate::settings::{Expected, Fallback, Problem};
@@ -1219,6 +1188,14 @@ pub fn no_offline_copy(lang: Lang) -> &'static str {
     }
 }
 
+/// Said when the log view's worker cannot run (an offline copy has none).
+pub fn no_worker(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "The log view is made by the page's worker, which could not start here (an offline copy has none): open the page from its server.",
+        Lang::Ko => "로그 보기는 페이지의 워커가 만드는데, 여기서는 워커를 시작할 수 없습니다(오프라인 사본에는 없습니다). 서버에서 페이지를 여세요.",
+    }
+}
+
 /// Said when an export could not be made.
 pub fn export_failed(lang: Lang) -> &'static str {
     match lang {
@@ -1324,6 +1301,43 @@ pub fn divergence(lang: Lang, at: &str, a: Option<String>, b: Option<String>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_tooltip_the_page_asks_for_is_in_the_file_in_both_languages() {
+        let file = include_str!("../../help/titles.txt");
+        assert!(
+            EN.tip("share_title").is_empty(),
+            "nothing before the file arrives"
+        );
+        let n = load_tips(file).expect("the shipped file reads");
+        let sources = [
+            include_str!("components/controls.rs"),
+            include_str!("components/readouts.rs"),
+            include_str!("components/stage_view.rs"),
+            include_str!("components/timeline.rs"),
+        ];
+        let mut asked = std::collections::BTreeSet::new();
+        for src in sources {
+            for part in src.split("tip(\"").skip(1) {
+                asked.insert(part.split('"').next().unwrap().to_string());
+            }
+        }
+        assert!(
+            asked.len() > 20 && asked.len() == n,
+            "{} asked, {n} in the file",
+            asked.len()
+        );
+        for key in &asked {
+            let (en, ko) = (EN.tip(key), KO.tip(key));
+            assert!(
+                !en.is_empty() && !ko.is_empty() && en != ko,
+                "{key}: {en} / {ko}"
+            );
+        }
+        assert!(EN.tip("no_such_tip").is_empty());
+        assert!(load_tips("share_title.fr: bonjour").is_err());
+        assert!(load_tips("no colon here").is_err());
+    }
 
     #[test]
     fn a_long_value_is_quoted_short_and_a_fallback_after_a_sentence_starts_one() {

@@ -17,6 +17,7 @@ pub mod embed;
 pub mod guide;
 pub mod heap;
 pub mod i18n;
+pub mod log_view;
 pub mod myths;
 pub mod params;
 pub mod player;
@@ -67,6 +68,8 @@ pub const MAX_SENDS: usize = 60;
 /// each refresh costs the browser a layout and a paint of the stage (with 24 partitions
 /// on 5 brokers, about as much main-thread time as all the frames between two refreshes).
 const SNAPSHOT_MS: f64 = 250.0;
+/// How often an open log view asks the worker for the run's latest state, in wall ms.
+const LOG_REFRESH_MS: f64 = 1000.0;
 /// The most recent records the throughput and latency readouts look at.
 const RATE_SCAN: usize = 25_000;
 
@@ -109,8 +112,9 @@ pub enum Msg {
     Copied(bool),
     /// The first-run guide's file arrived (or could not be read: no guide then).
     GuideLoaded(Result<String, String>),
-    /// The cards of what the books get wrong arrived (or could not be read: none then).
-    MythsLoaded(Result<String, String>),
+    /// The tooltips arrived, and the cards of what the books get wrong when they were
+    /// asked for (either may not have been read: none then).
+    HelpLoaded(Result<String, String>, Option<Result<String, String>>),
     /// Saves the session as a scenario file.
     ExportScenario,
     /// Saves the page, at this session, as one HTML file that plays offline.
@@ -138,6 +142,16 @@ pub enum Msg {
     Embed(embed::Command),
     /// A message of the embedding page that is not a command: its `type`, and why.
     EmbedRefused(String, embed::Missing),
+    /// Opens the log of a replica of the stage: its topic's name, partition and broker.
+    OpenLog(String, u32, u32),
+    CloseLog,
+    /// Picks a segment of the open log by its base offset, or a batch of it.
+    PickSegment(i64),
+    PickBatch(i64),
+    /// Downloads the picked segment's `.log` (0), `.index` (1) or `.timeindex` (2).
+    DownloadLogFile(usize),
+    /// The worker answered a question about the open log.
+    LogAnswer(browser::LogReply),
 }
 
 /// The page: the [`Player`] and what it takes to draw it.
@@ -190,6 +204,19 @@ pub struct App {
     /// The origin allowed to drive the page from its parent (see [`embed`]), when framed.
     embed_host: Option<String>,
     _messages: Option<EventListener>,
+    /// The replica whose log is open below the stage, if any, and the log view's markup
+    /// as the worker last made it (or why it could not).
+    log_view: Option<log_view::Opened>,
+    log_html: Option<AttrValue>,
+    /// The worker that makes the log view, started when a log is first opened.
+    log_worker: Option<browser::LogWorker>,
+    /// The number of the last question asked of it; whether its answer is awaited; the
+    /// simulated instant it asked about and when (the last frame's time, in ms).
+    log_seq: u32,
+    log_busy: bool,
+    log_asked: (u64, f64),
+    /// Whether the tooltips (`help/titles.txt`) arrived.
+    tips_loaded: bool,
 }
 
 /// Listens for the embedding page's commands: messages from `host` only, each an object
@@ -276,11 +303,17 @@ impl Component for App {
                 Msg::GuideLoaded(browser::fetch_text("help/guide.txt").await)
             });
         }
-        if player.settings.controls_mode() != settings::ControlsMode::Hide {
-            ctx.link().send_future(async {
-                Msg::MythsLoaded(browser::fetch_text("help/myths.txt").await)
-            });
-        }
+        // The help that the first frame does without: the tooltips, then (with the
+        // controls shown) the cards of what the books get wrong.
+        let cards = player.settings.controls_mode() != settings::ControlsMode::Hide;
+        ctx.link().send_future(async move {
+            let tips = browser::fetch_text("help/titles.txt").await;
+            let myths = match cards {
+                true => Some(browser::fetch_text("help/myths.txt").await),
+                false => None,
+            };
+            Msg::HelpLoaded(tips, myths)
+        });
         let presenting = Rc::new(std::cell::Cell::new(false));
         let embed_host = browser::embed_host(player.settings.host.as_deref());
         ctx.link().send_future(async {
@@ -320,6 +353,13 @@ impl Component for App {
                 .clone()
                 .and_then(|h| message_listener(ctx.link().clone(), h)),
             embed_host,
+            log_view: None,
+            log_html: None,
+            log_worker: None,
+            log_seq: 0,
+            log_busy: false,
+            log_asked: (0, 0.0),
+            tips_loaded: false,
         };
         app.after_update();
         app.frames.request();
@@ -335,6 +375,16 @@ impl Component for App {
         let render = match msg {
             Msg::Frame(ts) => {
                 self.frames.request();
+                // An open log follows the run, a question a second at most.
+                let now_us = p.sim.now().micros();
+                if self.log_view.is_some()
+                    && !self.log_busy
+                    && now_us != self.log_asked.0
+                    && ts - self.log_asked.1 >= LOG_REFRESH_MS
+                {
+                    self.ask_log(ctx, None);
+                }
+                let p = &mut self.player;
                 let elapsed = self.last_frame_ms.map_or(0.0, |t| ts - t);
                 self.last_frame_ms = Some(ts);
                 match p.frame(elapsed, &mut js_sys::Date::now) {
@@ -448,6 +498,66 @@ impl Component for App {
                 p.key(&key);
                 true
             }
+            Msg::OpenLog(topic, partition, broker) => {
+                let t = p.sim.topics().iter().position(|t| *t.spec.name == *topic);
+                let opened = t.map(|t| log_view::Opened::new(t as u32, partition, broker));
+                if opened != self.log_view {
+                    self.log_view = opened;
+                    self.log_html = None;
+                    self.ask_log(ctx, None);
+                }
+                true
+            }
+            Msg::CloseLog => {
+                self.log_view = None;
+                self.log_html = None;
+                true
+            }
+            Msg::PickSegment(base) => {
+                if let Some(o) = &mut self.log_view {
+                    o.segment = Some(base);
+                    o.batch = None;
+                }
+                self.ask_log(ctx, None);
+                false
+            }
+            Msg::PickBatch(base) => {
+                if let Some(o) = &mut self.log_view {
+                    o.batch = Some(base);
+                }
+                self.ask_log(ctx, None);
+                false
+            }
+            Msg::DownloadLogFile(i) => {
+                self.ask_log(ctx, Some(i));
+                false
+            }
+            Msg::LogAnswer(reply) => {
+                self.log_busy = false;
+                match reply {
+                    browser::LogReply::File(name, bytes) => {
+                        browser::download_bytes(&name, &bytes);
+                        false
+                    }
+                    browser::LogReply::View(seq, html) if seq == self.log_seq => {
+                        self.log_html = self.log_view.map(|_| AttrValue::from(html));
+                        true
+                    }
+                    browser::LogReply::Failed(seq, why)
+                        if seq == self.log_seq || seq == u32::MAX =>
+                    {
+                        // The worker could not start: said in the page's language.
+                        let why = match seq {
+                            u32::MAX => i18n::no_worker(self.player.lang()).to_string(),
+                            _ => why.replace('<', "&lt;"),
+                        };
+                        let why = format!("<p class=\"notice\">{why}</p>");
+                        self.log_html = self.log_view.map(|_| AttrValue::from(why));
+                        true
+                    }
+                    _ => false,
+                }
+            }
             Msg::ExportScenario => {
                 let name = format!("kscope-session-{}.txt", p.sim.now().millis());
                 browser::download_text(&name, &p.export_scenario());
@@ -513,10 +623,18 @@ impl Component for App {
                 self.guide = text.and_then(|t| guide::Guide::parse(&t)).ok().map(Rc::new);
                 true
             }
-            Msg::MythsLoaded(text) => {
-                // Cards that cannot be read are not shown (the page works without them);
-                // the tests read the shipped file, so a bad one does not ship.
-                self.myths = Rc::new(text.and_then(|t| myths::parse(&t)).unwrap_or_default());
+            Msg::HelpLoaded(tips, myths) => {
+                // Without the files the page has no tooltips and no cards, and works; the
+                // tests read the shipped files, so bad ones do not ship.
+                if tips.and_then(|t| i18n::load_tips(&t)).is_ok() {
+                    // Drawn afresh, so that every component shows them (a component draws
+                    // again only when its own props change).
+                    self.tips_loaded = true;
+                    self.snapshot = None;
+                }
+                if let Some(text) = myths {
+                    self.myths = Rc::new(text.and_then(|t| myths::parse(&t)).unwrap_or_default());
+                }
                 true
             }
             Msg::Demonstrate(i) => {
@@ -657,7 +775,8 @@ impl Component for App {
             </>
         };
         html! {
-            <div class={classes!("app", settings.embed.then_some("embed"), settings.large_text.then_some("large-text"))} ref={self.app_ref.clone()}>
+            <div class={classes!("app", settings.embed.then_some("embed"), settings.large_text.then_some("large-text"))} ref={self.app_ref.clone()}
+                key={if self.tips_loaded { "tips" } else { "no-tips" }}>
                 <header class="topbar">
                     <div class="brand">
                         <span class="logo" aria-hidden="true">{"◆"}</span>
@@ -731,6 +850,9 @@ impl Component for App {
                         } else {
                             { self.stage_box(0, &st, locked) }
                         }
+                        if self.log_view.is_some() {
+                            { self.log_section(lang) }
+                        }
                         if !settings.embed {
                             <TimelineBar now_us={self.player.shown_us()}
                                 horizon_us={self.player.horizon_us} marks={Same(self.player.marks.clone())} {locked} {lang}
@@ -761,13 +883,75 @@ impl Component for App {
 impl App {
     /// A stage and the canvas its messages in flight are drawn on (`which`: the run, 0,
     /// or run B of a comparison, 1).
+    /// The open log, as the worker made it; its buttons say what they do in `data-act`
+    /// and `data-arg`.
+    fn log_section(&self, lang: Lang) -> Html {
+        let d = self.dispatch.clone();
+        let act = Callback::from(move |e: MouseEvent| {
+            let button = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("[data-act]").ok().flatten());
+            let Some(button) = button else {
+                return;
+            };
+            let arg = button
+                .get_attribute("data-arg")
+                .and_then(|a| a.parse::<i64>().ok());
+            let msg = match (button.get_attribute("data-act").as_deref(), arg) {
+                (Some("close"), _) => Msg::CloseLog,
+                (Some("segment"), Some(a)) => Msg::PickSegment(a),
+                (Some("batch"), Some(a)) => Msg::PickBatch(a),
+                (Some("download"), Some(a)) => Msg::DownloadLogFile(a as usize),
+                _ => return,
+            };
+            d.emit(msg);
+        });
+        html! {
+            <section class="log-view" data-testid="log-view" aria-labelledby="log-view-title" onclick={act}>
+                { match &self.log_html {
+                    Some(markup) => Html::from_html_unchecked(markup.clone()),
+                    None => html! { <p class="muted">{lang.text().log_reading}</p> },
+                } }
+            </section>
+        }
+    }
+
     fn stage_box(&self, which: usize, st: &Rc<Stage>, locked: bool) -> Html {
         let motion = match self.motion() {
             stage::Motion::Smooth => "smooth",
             stage::Motion::Steps => "steps",
         };
+        // A click on a replica (or Enter on it) opens its log below the stage.
+        let open = |e: &web_sys::Event| -> Option<Msg> {
+            use wasm_bindgen::JsCast;
+            let cell = e
+                .target()?
+                .dyn_into::<web_sys::Element>()
+                .ok()?
+                .closest("[data-testid=replica]")
+                .ok()??;
+            let n = |a: &str| cell.get_attribute(a)?.parse().ok();
+            Some(Msg::OpenLog(
+                cell.get_attribute("data-topic")?,
+                n("data-partition")?,
+                n("data-broker")?,
+            ))
+        };
+        let d = self.dispatch.clone();
+        let on_click = Callback::from(move |e: MouseEvent| {
+            if let Some(m) = open(&e) {
+                d.emit(m);
+            }
+        });
+        let d = self.dispatch.clone();
+        let on_key = Callback::from(move |e: KeyboardEvent| {
+            if let Some(m) = open(&e).filter(|_| e.key() == "Enter") {
+                d.emit(m);
+            }
+        });
         html! {
-            <div class="stage-box">
+            <div class="stage-box" onclick={on_click} onkeydown={on_key}>
                 <StageView stage={Same(st.clone())} {locked} lang={self.player.lang()} dispatch={self.dispatch.clone()} />
                 // Drawn by `draw_dots` every frame, outside Yew's diffing.
                 <canvas class="dots" ref={self.dots[which].canvas.clone()} aria-hidden="true" data-testid="dots"
@@ -834,6 +1018,39 @@ impl App {
     /// a scenario is presented, and what the next render shows is rebuilt if due.
     /// Starts one of `export.js`'s exports (see [`browser::export`]); what goes wrong is
     /// said in the page.
+    /// Asks the worker about the open log (starting the worker the first time): its view,
+    /// or with `download` one of the picked segment's files.
+    fn ask_log(&mut self, ctx: &Context<Self>, download: Option<usize>) {
+        let Some(opened) = self.log_view else {
+            return;
+        };
+        if self.log_worker.is_none() {
+            self.log_worker = browser::LogWorker::start(ctx.link().callback(Msg::LogAnswer));
+        }
+        let Some(worker) = &self.log_worker else {
+            self.log_html = Some(AttrValue::from(format!(
+                "<p class=\"notice\">{}</p>",
+                i18n::no_worker(self.player.lang())
+            )));
+            return;
+        };
+        if download.is_none() {
+            self.log_seq += 1;
+            self.log_busy = true;
+            self.log_asked = (
+                self.player.sim.now().micros(),
+                self.last_frame_ms.unwrap_or(0.0),
+            );
+        }
+        let question = log_view::Question {
+            opened,
+            ko: self.player.lang() == Lang::Ko,
+            download,
+            seq: self.log_seq,
+        };
+        worker.ask(question.to_text(&self.player.export_scenario()));
+    }
+
     fn export(&mut self, ctx: &Context<Self>, what: &str, name: &str, arg: &str) {
         match browser::export(what, name, arg) {
             Some(made) => ctx

@@ -312,7 +312,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         <option value={sc.id.clone()} selected={sc.id == props.scenario}>{sc.title(props.lang)}</option>
                     }) }
                 </select>
-                <label class="open-file" title={t.open_file_title}>
+                <label class="open-file" title={t.tip("open_file_title")}>
                     <input type="file" accept=".txt,text/plain" data-testid="open-scenario" onchange={on_file} />
                     <span>{t.open_file}</span>
                 </label>
@@ -321,19 +321,19 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button data-testid="play" class="primary" onclick={link.reform(|_| Msg::TogglePlay)}>
                     { if props.playing { t.pause } else { t.play } }
                 </button>
-                <button data-testid="step" onclick={link.reform(|_| Msg::Step)} title={t.step_title}>{t.step}</button>
+                <button data-testid="step" onclick={link.reform(|_| Msg::Step)} title={t.tip("step_title")}>{t.step}</button>
                 <button data-testid="reset" onclick={link.reform(|_| Msg::Reset)}>{t.reset}</button>
-                <button data-testid="share" onclick={link.reform(|_| Msg::Share)} title={t.share_title}>{t.share}</button>
+                <button data-testid="share" onclick={link.reform(|_| Msg::Share)} title={t.tip("share_title")}>{t.share}</button>
             </div>
             // What the session can be saved as.
             <div class="exports" role="group" aria-label={t.save_as}>
                 <span class="name">{t.save_as}</span>
-                <button data-testid="export-scenario" onclick={link.reform(|_| Msg::ExportScenario)} title={t.export_scenario_title}>{t.export_scenario}</button>
-                <button data-testid="export-html" onclick={link.reform(|_| Msg::ExportHtml)} title={t.export_html_title}>{t.export_html}</button>
-                <button data-testid="export-svg" onclick={link.reform(|_| Msg::ExportSvg)} title={t.export_svg_title}>{t.export_svg}</button>
-                <button data-testid="export-trace" onclick={link.reform(|_| Msg::ExportTrace)} title={t.export_trace_title}>{t.export_trace}</button>
+                <button data-testid="export-scenario" onclick={link.reform(|_| Msg::ExportScenario)} title={t.tip("export_scenario_title")}>{t.export_scenario}</button>
+                <button data-testid="export-html" onclick={link.reform(|_| Msg::ExportHtml)} title={t.tip("export_html_title")}>{t.export_html}</button>
+                <button data-testid="export-svg" onclick={link.reform(|_| Msg::ExportSvg)} title={t.tip("export_svg_title")}>{t.export_svg}</button>
+                <button data-testid="export-trace" onclick={link.reform(|_| Msg::ExportTrace)} title={t.tip("export_trace_title")}>{t.export_trace}</button>
             </div>
-            <label class="control small compare-pick" title={t.compare_title}>{t.compare_with}
+            <label class="control small compare-pick" title={t.tip("compare_title")}>{t.compare_with}
                 <input data-testid="compare" type="text" placeholder="acks:all" size="12" onchange={on_compare}
                     value={s.compare.as_ref().map(|c| c.text()).unwrap_or_default()} />
             </label>
@@ -353,7 +353,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         { for Lang::ALL.iter().map(|l| html! { <option value={l.code()} selected={*l == props.lang}>{l.name()}</option> }) }
                     </select>
                 </label>
-                <label class="control small large-text-pick" title={t.text_size_title}>
+                <label class="control small large-text-pick" title={t.tip("text_size_title")}>
                     <input type="checkbox" data-testid="text-size" checked={s.large_text} onchange={on_text} />
                     <span>{t.text_large}</span>
                 </label>
@@ -375,7 +375,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     { section(Section::ConsumersMore, s, props.lang, link, &props.myths.0) }
                 </details>
                 if props.myths.0.iter().any(|m| m.control.is_none()) {
-                    <h2>{t.myths_title}</h2>
+                    <h2>{t.tip("myths_title")}</h2>
                     { myth_cards(&props.myths.0, None, props.lang, link) }
                 }
             </div>

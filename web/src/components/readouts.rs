@@ -56,7 +56,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 </span>
             </div>
             if let Some((producer, consumers)) = vm.compression_cpu {
-                <div class="clock" title={t.compression_cpu_title}>
+                <div class="clock" title={t.tip("compression_cpu_title")}>
                     <span class="label">{t.compression_cpu}</span>
                     <span class="value small" data-testid="compression-cpu" data-producer={settings::fixed(producer, 3)} data-consumers={settings::fixed(consumers, 3)}>
                         {format!("{}% / {}% {}", settings::fixed(producer, 2), settings::fixed(consumers, 2), t.of_a_core)}

@@ -118,11 +118,11 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 </div>
                 <fieldset class="actions" disabled={props.locked}>
                     if c.up {
-                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title} aria-label={named(t.crash)}>{"✕"}</button>
+                        <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.tip("crash_title")} aria-label={named(t.crash)}>{"✕"}</button>
                     } else {
                         <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))} title={t.restart} aria-label={named(t.restart)}>{"↻"}</button>
                     }
-                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(cut)}>{cut}
+                    <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.tip("cut_title")} aria-label={named(cut)}>{cut}
                     </button>
                 </fieldset>
             </div>
@@ -132,28 +132,28 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
         <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
             <div class="title fit">
                 <strong>{format!("{} {id}", t.broker)}</strong>
-                <span class="inflight" title={t.in_flight_title}>
+                <span class="inflight" title={t.tip("in_flight_title")}>
                     {format!("{}/{} ⇢", c.in_flight, c.max_in_flight)}
                 </span>
             </div>
             <div class="state fit">
                 <span class="status">{status}</span>
                 if props.coordinator && c.up {
-                    <span class="coord" data-testid="coordinator" title={t.coordinator_title}>{format!(" · {}", t.coordinator)}</span>
+                    <span class="coord" data-testid="coordinator" title={t.tip("coordinator_title")}>{format!(" · {}", t.coordinator)}</span>
                 }
             </div>
             <fieldset class="actions" disabled={props.locked}>
                 if c.up {
-                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.crash_title} aria-label={named(t.crash)}>{t.crash}</button>
+                    <button class="danger" data-testid="crash-broker" onclick={d.reform(move |_| Msg::Act(Action::CrashBroker(id)))} title={t.tip("crash_title")} aria-label={named(t.crash)}>{t.crash}</button>
                 } else {
                     <button data-testid="restart-broker" onclick={d.reform(move |_| Msg::Act(Action::RestartBroker(id)))} aria-label={named(t.restart)}>{t.restart}</button>
                 }
-                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.cut_title} aria-label={named(cut)}>{cut}
+                <button data-testid="cut-link" onclick={d.reform(move |_| Msg::Toggle(Toggle::ProducerLink(id)))} title={t.tip("cut_title")} aria-label={named(cut)}>{cut}
                 </button>
-                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::Act(Action::DropResponse(id)))} title={t.drop_title} aria-label={named(t.drop)}>{t.drop}</button>
-                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.isolate_title} aria-label={named(isolate)}>{isolate}
+                <button data-testid="drop-response" onclick={d.reform(move |_| Msg::Act(Action::DropResponse(id)))} title={t.tip("drop_title")} aria-label={named(t.drop)}>{t.drop}</button>
+                <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.tip("isolate_title")} aria-label={named(isolate)}>{isolate}
                 </button>
-                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.slow_title} aria-label={named(t.slow)}>{t.slow}</button>
+                <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.tip("slow_title")} aria-label={named(t.slow)}>{t.slow}</button>
             </fieldset>
         </div>
     }
@@ -192,11 +192,11 @@ pub fn RowView(props: &RowProps) -> Html {
                     <strong>{format!("{}-{}", props.topic, r.partition)}</strong>
                     // Always there, shown when sticky: the line's width does not change with it.
                     <strong class={classes!("sticky-mark", (!a.sticky).then_some("off"))} aria-hidden={(!a.sticky).to_string()}>{"◀"}</strong>
-                    <span class="isr" data-testid="isr" title={t.isr_title}>
+                    <span class="isr" data-testid="isr" title={t.tip("isr_title")}>
                         {format!("{} {{{}}}", t.isr, isr_text(&r.isr))}
                     </span>
                 </span>
-                <span class="batchbar" title={t.batch_bar_title}>
+                <span class="batchbar" title={t.tip("batch_bar_title")}>
                     <span class="fill" ref={fill.clone()}></span>
                 </span>
                 <span class="meta fit">{format!("{} {} · {} {}", a.queued, t.queued, a.in_flight, t.in_flight)}</span>
@@ -262,14 +262,14 @@ pub fn OwnerView(props: &OwnerProps) -> Html {
             data-partition={props.partition.to_string()} data-consumer={o.consumer.map(|c| c.to_string()).unwrap_or_default()}
             data-committed={o.committed.map(|c| c.to_string()).unwrap_or_default()} data-lag={o.lag.map(|c| c.to_string()).unwrap_or_default()}>
             if let Some(c) = o.consumer {
-                <span class="badge" ref={badge} title={t.owner_title}>{format!("▲ c{c}")}</span>
+                <span class="badge" ref={badge} title={t.tip("owner_title")}>{format!("▲ c{c}")}</span>
             } else {
-                <span class="badge none" title={t.unowned_title}>{t.unowned}</span>
+                <span class="badge none" title={t.tip("unowned_title")}>{t.unowned}</span>
             }
             <span class="nums fit" data-testid="position" data-position={o.position.map(|c| c.to_string()).unwrap_or_default()}>
                 {format!("{} {} · {} {}", t.committed, text(o.committed), t.position, text(o.position))}
             </span>
-            <span class="nums fit" title={t.lag_title}>{format!("{} {}", t.lag, text(o.lag))}</span>
+            <span class="nums fit" title={t.tip("lag_title")}>{format!("{} {}", t.lag, text(o.lag))}</span>
         </div>
     }
 }
@@ -299,7 +299,7 @@ pub fn Links(props: &LinksProps) -> Html {
                     html! {
                         <button class={classes!("link", l.cut.then_some("cut"))} data-testid="link" data-a={l.a_name.clone()} data-b={l.b_name.clone()}
                             data-cut={l.cut.to_string()} disabled={props.locked} onclick={d.reform(move |_| Msg::Toggle(Toggle::Link(a, b)))}
-                            title={if l.cut { props.lang.text().heal_link_title } else { props.lang.text().cut_link_title }}>
+                            title={if l.cut { props.lang.text().tip("heal_link_title") } else { props.lang.text().tip("cut_link_title") }}>
                             {format!("{} {} {}", l.a_name, if l.cut { "✂" } else { "⟷" }, l.b_name)}
                         </button>
                     }
@@ -485,7 +485,7 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                         <div class="title">
                             <span class="shape" aria-hidden="true">{"▲"}</span>
                             <strong>{format!("{} c{id}", t.consumer)}</strong>
-                            if c.leader { <span class="leader-tag" title={t.group_leader_title}>{t.group_leader}</span> }
+                            if c.leader { <span class="leader-tag" title={t.tip("group_leader_title")}>{t.group_leader}</span> }
                             if several { <span class="group-tag">{c.group_id.clone()}</span> }
                         </div>
                         <div class="meta">
@@ -514,8 +514,8 @@ pub fn ConsumerCards(props: &ConsumerCardsProps) -> Html {
                                 </select>
                             }
                             if alive {
-                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.consumer_crash_title} aria-label={named(t.crash)}>{t.crash}</button>
-                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.pause_consumer_title} aria-label={named(pause)}>{pause}
+                                <button class="danger" data-testid="crash-consumer" onclick={d.reform(move |_| Msg::Act(Action::CrashConsumer(id)))} title={t.tip("consumer_crash_title")} aria-label={named(t.crash)}>{t.crash}</button>
+                                <button data-testid="pause-consumer" onclick={d.reform(move |_| Msg::Toggle(Toggle::PauseConsumer(id)))} title={t.tip("pause_consumer_title")} aria-label={named(pause)}>{pause}
                                 </button>
                             } else {
                                 <button data-testid="restart-consumer" onclick={d.reform(move |_| Msg::Act(Action::RestartConsumer(id)))} aria-label={named(t.restart)}>{t.restart}</button>
@@ -547,7 +547,8 @@ pub(crate) fn cell_view(
             data-testid="replica" data-topic={topic.to_string()} data-partition={r.partition.to_string()}
             data-broker={c.broker.to_string()} data-role={role} data-in-isr={c.in_isr.to_string()}
             data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}
-            data-log-start={c.log_start_offset.to_string()} data-segments={segments.to_string()}>
+            data-log-start={c.log_start_offset.to_string()} data-segments={segments.to_string()}
+            tabindex="0" title={t.tip("log_open_title")}>
             <span class="role fit">
                 <span class="shape" aria-hidden="true">{ if c.leader { "★" } else { "●" } }</span>
                 { if c.leader { t.leader } else { t.follower } }

@@ -38,7 +38,7 @@ pub fn TimelineBar(props: &TimelineBarProps) -> Html {
     let every = marks.len().div_ceil(DRAWN).max(1);
     html! {
         <div class="timeline-bar">
-            <button data-testid="step-back" disabled={props.locked} title={t.step_back_title}
+            <button data-testid="step-back" disabled={props.locked} title={t.tip("step_back_title")}
                 onclick={props.dispatch.reform(|_| Msg::StepBack)}>{t.step_back}</button>
             <div class="timeline-track">
                 <svg class="timeline-marks" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">

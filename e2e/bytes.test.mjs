@@ -1,0 +1,111 @@
+// Bytes: clicking a replica opens its log as Kafka lays it out on disk (log-view): its
+// segment files, its batches with their header fields, a batch's bytes with each field
+// marked, and the picked segment's files to download with Kafka's names. The view is made
+// by the page's worker, out of the first load.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { open, screenshots, mkdtempSync, tmpdir } from './harness.mjs';
+
+const simMs = () => Number(document.querySelector('[data-testid=sim-time]')?.textContent);
+
+/** Reads a v2 record batch's header at `at` of `bytes` (a Buffer). */
+function batchAt(bytes, at) {
+  return {
+    baseOffset: Number(bytes.readBigInt64BE(at)),
+    length: 12 + bytes.readInt32BE(at + 8),
+    magic: bytes.readInt8(at + 16),
+    lastOffsetDelta: bytes.readInt32BE(at + 23),
+    records: bytes.readInt32BE(at + 57),
+  };
+}
+
+test('a replica opens its log: segments, batches, a batch in bytes, and its files with Kafka\'s names', async () => {
+  const { page, errors, close } = await open('?partitions=2&keys=4&segment.bytes=16384&speed=5&lang=en', { viewport: { width: 1400, height: 1100 } });
+  try {
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 4000);
+    // The worker's files are not fetched until a log is opened.
+    const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name));
+    assert.ok(!fetched.some((n) => /kscope-trace|log-view\.css/.test(n)), fetched.join('\n'));
+    // Its tooltip (help/titles.txt, fetched after the first frame) says so.
+    await page.waitForFunction(() => document.querySelector('[data-testid=replica]')?.title);
+    assert.match(await page.locator('[data-testid=replica]').first().getAttribute('title'), /Open this replica's log/);
+    await page.locator('[data-testid=replica][data-partition="1"][data-role=leader]').click();
+    const view = page.getByTestId('log-view');
+    await view.getByTestId('log-segment').first().waitFor();
+    assert.match(await view.locator('h2').textContent(), /orders-1/);
+    const segments = await view.getByTestId('log-segment').count();
+    assert.ok(segments > 1, `${segments} segments: the log rolled at 16 KB`);
+    assert.match(await view.getByTestId('log-segment').first().locator('button').textContent(), /^00000000000000000000\.log$/);
+    // The latest batches, the newest picked, its bytes marked field by field.
+    assert.ok(await view.getByTestId('log-batch').count() > 0);
+    const hex = view.getByTestId('log-hex');
+    const fields = await hex.locator('[data-field]').evaluateAll((els) => els.slice(0, 13).map((e) => e.dataset.field));
+    assert.deepEqual(fields, ['baseOffset', 'batchLength', 'partitionLeaderEpoch', 'magic', 'crc', 'attributes',
+      'lastOffsetDelta', 'baseTimestamp', 'maxTimestamp', 'producerId', 'producerEpoch', 'baseSequence', 'recordsCount']);
+    assert.match(await hex.locator('[data-field=magic]').first().getAttribute('title'), /magic = 2/);
+    assert.match(await hex.locator('[data-field=key]').first().getAttribute('title'), /key = key-\d/);
+    await page.keyboard.press(' '); // pause: the view stays as it is for the screenshot
+    await view.screenshot({ path: join(screenshots, 'log-view.png') });
+    // The first segment, picked: its first batch is at offset 0.
+    await view.getByTestId('log-segment').first().locator('button').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=log-segment] button')?.getAttribute('aria-pressed') === 'true');
+    // Its .log downloads with Kafka's name and holds v2 batches back to back from offset 0.
+    const dir = mkdtempSync(join(tmpdir(), 'kscope-log-'));
+    const [logFile] = await Promise.all([page.waitForEvent('download'), view.getByTestId('download-log').click()]);
+    assert.equal(logFile.suggestedFilename(), '00000000000000000000.log');
+    await logFile.saveAs(join(dir, 'log'));
+    const bytes = readFileSync(join(dir, 'log'));
+    const size = Number(await view.locator('[data-testid=log-segment]').first().locator('td.n').first().textContent());
+    assert.equal(bytes.length, size, 'the file holds the bytes the simulation counted');
+    let at = 0;
+    let next = 0;
+    while (at < bytes.length) {
+      const b = batchAt(bytes, at);
+      assert.equal(b.magic, 2);
+      assert.equal(b.baseOffset, next, 'batches follow one another');
+      next = b.baseOffset + b.lastOffsetDelta + 1;
+      at += b.length;
+    }
+    assert.equal(at, bytes.length);
+    const [index] = await Promise.all([page.waitForEvent('download'), view.getByTestId('download-index').click()]);
+    assert.equal(index.suggestedFilename(), '00000000000000000000.index');
+    await index.saveAs(join(dir, 'index'));
+    const entries = readFileSync(join(dir, 'index'));
+    assert.equal(entries.length % 8, 0);
+    // Each entry points at a batch holding its offset.
+    for (let i = 0; i < entries.length; i += 8) {
+      const b = batchAt(bytes, entries.readInt32BE(i + 4));
+      const offset = entries.readInt32BE(i);
+      assert.ok(b.baseOffset <= offset && offset <= b.baseOffset + b.lastOffsetDelta, `entry ${i / 8}`);
+    }
+    const [time] = await Promise.all([page.waitForEvent('download'), view.getByTestId('download-timeindex').click()]);
+    assert.equal(time.suggestedFilename(), '00000000000000000000.timeindex');
+    // Closed, the view is gone.
+    await view.getByTestId('log-view-close').click();
+    await view.waitFor({ state: 'detached' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('the log view follows the run, speaks Korean, and opens from the keyboard', async () => {
+  const { page, errors, close } = await open('?partitions=1&lang=ko&speed=5', { viewport: { width: 1200, height: 1000 } });
+  try {
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 1000);
+    await page.locator('[data-testid=replica][data-role=follower]').first().focus();
+    await page.keyboard.press('Enter');
+    const view = page.getByTestId('log-view');
+    await view.getByTestId('log-segment').first().waitFor();
+    assert.match(await view.locator('h2').textContent(), /브로커 \d의 orders-0 로그/);
+    const leo = async () => Number((await view.locator('.nums').textContent()).match(/LEO (\d+)/)[1]);
+    const first = await leo();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=log-view] .nums')?.textContent.match(/LEO (\d+)/)?.[1]) > n, first, { timeout: 30000 });
+    assert.ok(await leo() > first, 'the view follows the run');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
