@@ -109,3 +109,28 @@ test('the log view follows the run, speaks Korean, and opens from the keyboard',
     await close();
   }
 });
+
+test('power off: acks=all acknowledged records that were only in page caches are lost when every broker loses power', async () => {
+  const { page, errors, close } = await open('?partitions=1&acks=all&speed=10&lang=en', { viewport: { width: 1400, height: 1000 } });
+  try {
+    const replica = page.locator('[data-testid=replica]').first();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 5000);
+    // Nothing rolled and nothing is 30 s old yet: the log is only in the page cache.
+    assert.equal(await replica.getAttribute('data-recovery-point'), '0');
+    assert.equal(await replica.getAttribute('data-on-disk'), '0');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 40000, null, { timeout: 60000 });
+    await page.keyboard.press(' ');
+    const disk = Number(await replica.getAttribute('data-on-disk'));
+    const leo = Number(await replica.getAttribute('data-leo'));
+    assert.ok(disk > 0 && disk < leo, `on disk ${disk} of ${leo}: the kernel wrote back what was 30 s old`);
+    assert.equal(Number(await page.getByTestId('ledger-lost').textContent()), 0);
+    for (const button of await page.getByTestId('power-off-broker').all()) await button.click();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-lost]')?.textContent) > 0);
+    assert.ok(Number(await replica.getAttribute('data-leo')) <= leo);
+    await page.locator('.stage').first().screenshot({ path: join(screenshots, 'power-off.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -4,7 +4,17 @@
 // JavaScript and WebAssembly (they carry a content hash) are on this script's tag, written
 // there by Trunk (`pattern_script` in Trunk.toml).
 const tag = document.querySelector('script[data-kscope-js]');
+// The Korean catalogue is not in the WebAssembly: when the page will speak Korean (the
+// URL's lang, else the browser's), it is fetched beside it, and read before the first frame.
+const lang = new URLSearchParams(location.search).get('lang') || navigator.language.toLowerCase();
+const korean = lang.startsWith('ko')
+  ? fetch('help/ko.txt').then((r) => (r.ok ? r.text() : null), () => null)
+  : null;
+// The tooltips likewise (help/titles.txt), for every page.
+const tips = fetch('help/titles.txt').then((r) => (r.ok ? r.text() : null), () => null);
 const { default: init } = await import(tag.dataset.kscopeJs);
+window.kscopeKo = await korean;
+window.kscopeTips = await tips;
 const wasm = await init({ module_or_path: tag.dataset.kscopeWasm });
 // The size of the page's WebAssembly memory, in bytes (it grows, never shrinks): what
 // e2e/memory.test.mjs bounds.

@@ -41,6 +41,8 @@ const inline = (value) => JSON.stringify(value).replace(/</g, '\\u003c');
 const start = `
 const files = JSON.parse(document.getElementById('kscope-files').textContent);
 window.kscopeFiles = files.text;
+window.kscopeKo = files.text['help/ko.txt'];
+window.kscopeTips = files.text['help/titles.txt'];
 window.kscopeQuery = files.query;
 const url = (src) => URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
 let glue = files.glue;
@@ -78,7 +80,7 @@ export async function html(name, query) {
     const file = line.trim();
     if (file && !file.startsWith('#')) files[`scenarios/${file}`] = await text(`scenarios/${file}`);
   }
-  for (const help of ['help/guide.txt', 'help/myths.txt', 'help/titles.txt']) files[help] = await text(help);
+  for (const help of ['help/guide.txt', 'help/myths.txt', 'help/titles.txt', 'help/ko.txt']) files[help] = await text(help);
   const bundle = { query, glue, snippets, wasm: base64(wasm), text: files };
   const html = `<!doctype html>
 <html lang="${document.documentElement.lang || 'en'}">

@@ -92,7 +92,7 @@ impl Replica {
 impl Replica {
     /// Cuts the log back to `to` (or, with `fully`, drops it and starts again there),
     /// keeping the high watermark within the log; returns how many records went.
-    fn truncate(&mut self, to: Offset, fully: bool, now_ms: i64) -> u32 {
+    pub(crate) fn truncate(&mut self, to: Offset, fully: bool, now_ms: i64) -> u32 {
         let removed = if fully {
             self.log.truncate_fully_and_start_at(to, now_ms)
         } else {
@@ -179,6 +179,9 @@ pub struct Broker {
     pub registering: bool,
     /// Bumped at every crash, so timers of an earlier life are ignored.
     pub incarnation: u32,
+    /// Its machine lost power and it has not registered again since: its logs are
+    /// shorter than the ISR it may still be listed in believes.
+    pub lost_power: bool,
     pub replicas: VecMap<TopicPartition, Replica>,
     pub fetchers: VecMap<BrokerId, FetcherState>,
     pub(crate) delayed_produces: Vec<DelayedProduce>,
@@ -196,6 +199,7 @@ impl Broker {
             fenced: false,
             registering: false,
             incarnation: 0,
+            lost_power: false,
             replicas: VecMap::new(),
             fetchers: VecMap::new(),
             delayed_produces: Vec::new(),
@@ -236,6 +240,7 @@ impl Broker {
     pub(crate) fn restart(&mut self) {
         self.up = true;
         self.fenced = false;
+        self.lost_power = false;
     }
 }
 

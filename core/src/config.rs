@@ -300,6 +300,14 @@ pub struct BrokerConfig {
     pub offsets_topic_replication_factor: u32,
     /// `offsets.commit.timeout.ms`, default 5000.
     pub offsets_commit_timeout_ms: u64,
+    /// The broker machine's Linux `vm.dirty_expire_centisecs`, in ms (default 30 s): how
+    /// long an append stays only in the page cache before the kernel writes it back.
+    /// Kafka itself flushes a segment when it rolls, and otherwise only on
+    /// `flush.messages` / `flush.ms` (default never: it relies on replication).
+    pub os_dirty_expire_ms: u64,
+    /// Linux `vm.dirty_writeback_centisecs`, in ms (default 5 s): how often the kernel's
+    /// flusher wakes to write back what has expired.
+    pub os_dirty_writeback_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -323,6 +331,8 @@ impl Default for BrokerConfig {
             group_max_session_timeout_ms: 1_800_000,
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
+            os_dirty_expire_ms: 30_000,
+            os_dirty_writeback_ms: 5_000,
             offsets_commit_timeout_ms: 5_000,
         }
     }

@@ -180,6 +180,64 @@ impl Sim {
         Ok(())
     }
 
+    /// The broker's machine loses power: its process dies (if it was running) and its
+    /// page cache is gone. Each of its logs is cut back to what reached the disk (what
+    /// Kafka flushed at a roll, or the kernel wrote back), as the log recovery of the next
+    /// start finds it. Acknowledged records whose last copies were cut are lost now;
+    /// those another replica still holds are lost only if a leader without them is
+    /// elected.
+    pub(crate) fn power_off_broker(&mut self, id: BrokerId) -> Result<(), CommandError> {
+        let broker = self
+            .brokers
+            .get(&id)
+            .ok_or_else(|| CommandError(alloc::format!("There is no broker {}.", id.0)))?;
+        if broker.up || broker.registering {
+            self.crash_broker(id)?;
+        }
+        self.power_losses += 1;
+        self.cx.emit(Event::BrokerPowerLost { broker: id });
+        let now_ms = self.cx.now.millis() as i64;
+        let broker = self.brokers.get_mut(&id).expect("known broker");
+        broker.lost_power = true;
+        let mut cut = Vec::new();
+        for (tp, r) in broker.replicas.iter_mut() {
+            let to = r.log.on_disk();
+            let removed = r.truncate(to, false, now_ms);
+            if removed > 0 {
+                cut.push((*tp, to, removed));
+            }
+        }
+        for (tp, to, removed) in cut {
+            self.cx.emit(Event::LogRecovered {
+                broker: id,
+                partition: tp,
+                to,
+                records_removed: removed,
+            });
+            // Acknowledged records at or above the cut that no replica holds any more.
+            let brokers = &self.brokers;
+            let gone: Vec<_> = self
+                .cx
+                .ledger
+                .acked_in(tp)
+                .filter(|(r, offset)| {
+                    *offset >= to
+                        && !brokers.values().any(|b| {
+                            b.replicas
+                                .get(&tp)
+                                .is_some_and(|rep| rep.log.record_at(*offset) == Some(*r))
+                        })
+                })
+                .map(|(r, _)| r)
+                .collect();
+            if !gone.is_empty() {
+                self.cx
+                    .mark_lost(tp, gone, LossCause::PowerLoss { broker: id });
+            }
+        }
+        Ok(())
+    }
+
     /// The broker's process starts again. In KRaft it registers with the controller; while
     /// the crashed incarnation's session (`broker.session.timeout.ms`) is still valid the
     /// registration is refused (`ClusterControlManager.registerBroker`,

@@ -53,6 +53,9 @@ pub(crate) enum Due {
     /// The controller's periodic look for leaderless partitions whose topic now allows
     /// an unclean election.
     UncleanElectionCheck,
+    /// Every broker machine's kernel writes back expired dirty pages
+    /// (`vm.dirty_writeback_centisecs`); it runs whether Kafka's process is up or not.
+    WriteBack,
     /// The log cleaner looks for compacted logs to clean.
     CleanerCheck {
         broker: BrokerId,

@@ -282,6 +282,8 @@ pub enum LossCause {
     UnacknowledgedSendDropped { message: MessageId },
     /// `acks=0`: the broker refused the batch, and nobody was told.
     UnacknowledgedSendRejected { error: KafkaError },
+    /// The last copies were in page caches that lost power before reaching a disk.
+    PowerLoss { broker: BrokerId },
 }
 
 /// One thing that happened.
@@ -441,6 +443,19 @@ pub enum Event {
     },
     BrokerCrashed {
         broker: BrokerId,
+    },
+    /// The broker's machine lost power: its process died and what its logs held only in
+    /// the page cache is gone (`LogRecovered` for each log that lost some).
+    BrokerPowerLost {
+        broker: BrokerId,
+    },
+    /// After a power loss, a log as its next start's recovery finds it: up to `to`, what
+    /// reached the disk; `records_removed` were only in the page cache.
+    LogRecovered {
+        broker: BrokerId,
+        partition: TopicPartition,
+        to: Offset,
+        records_removed: u32,
     },
     BrokerRestarted {
         broker: BrokerId,

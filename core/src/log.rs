@@ -332,6 +332,13 @@ pub struct Log {
     /// (a truncation, a cleaning): what the invariants compare logs by knows a part
     /// checked before is still the same while this stays.
     rewrites: u32,
+    /// Kafka's recovery point: what Kafka flushed (`UnifiedLog.flush`), the segments
+    /// before the active one, flushed when it rolled.
+    recovery_point: Offset,
+    /// What the kernel wrote back of the page cache, and its flusher's samples of the log
+    /// end (when, where) not yet expired ([`Log::write_back`]).
+    written_back: Offset,
+    dirty: Vec<(i64, Offset)>,
 }
 
 impl Log {
@@ -345,7 +352,38 @@ impl Log {
             producers: Default::default(),
             cleaner_checkpoint: None,
             rewrites: 0,
+            recovery_point: Offset::ZERO,
+            written_back: Offset::ZERO,
+            dirty: Vec::new(),
         }
+    }
+
+    /// Kafka's recovery point (`recovery-point-offset-checkpoint`): the offset below which
+    /// Kafka flushed the log to disk itself, at each segment roll.
+    pub fn recovery_point(&self) -> Offset {
+        self.recovery_point.min(self.log_end_offset)
+    }
+
+    /// What is on disk: what Kafka flushed or the kernel wrote back; the rest of the log
+    /// is only in the page cache, which a process crash keeps and a power loss does not.
+    pub fn on_disk(&self) -> Offset {
+        self.recovery_point
+            .max(self.written_back)
+            .min(self.log_end_offset)
+    }
+
+    /// The kernel's flusher at `now_ms`: it writes back what has been dirty for longer
+    /// than `expire_ms` (`vm.dirty_expire_centisecs`), which is the log up to where it
+    /// ended at the flusher's wake-up that long ago.
+    pub fn write_back(&mut self, now_ms: i64, expire_ms: i64) {
+        self.dirty.push((now_ms, self.log_end_offset));
+        let expired = self
+            .dirty
+            .partition_point(|(at, _)| *at <= now_ms - expire_ms);
+        if let Some((_, end)) = expired.checked_sub(1).map(|i| self.dirty[i]) {
+            self.written_back = self.written_back.max(end);
+        }
+        self.dirty.drain(..expired);
     }
 
     /// How many times the log was truncated or cleaned.
@@ -429,6 +467,9 @@ impl Log {
             // The time index of a segment that becomes inactive gets its final entry.
             active.maybe_append_time_index();
         }
+        // `UnifiedLog.roll` flushes the segments before the new one (a task it schedules
+        // at once) and moves the recovery point to the new segment's base offset.
+        self.recovery_point = self.recovery_point.max(self.log_end_offset);
         self.segments
             .push(Segment::new(self.log_end_offset, now_ms));
     }
@@ -544,6 +585,12 @@ impl Log {
         if let Some(c) = self.cleaner_checkpoint.as_mut() {
             *c = (*c).min(leo);
         }
+        // What was flushed or written back above the new end is no longer the log's.
+        self.recovery_point = self.recovery_point.min(leo);
+        self.written_back = self.written_back.min(leo);
+        for (_, end) in &mut self.dirty {
+            *end = (*end).min(leo);
+        }
         self.epochs.retain(|(_, start)| *start < leo);
         self.rebuild_producer_state();
         removed.reverse();
@@ -574,6 +621,10 @@ impl Log {
         self.epochs.clear();
         self.producers = Default::default();
         self.cleaner_checkpoint = None;
+        // An empty log is all flushed (`LocalLog.truncateFullyAndStartAt`).
+        self.recovery_point = offset;
+        self.written_back = offset;
+        self.dirty.clear();
         removed
     }
 

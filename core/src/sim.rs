@@ -45,6 +45,9 @@ pub enum Command {
     ProduceWith(ProducerId, ProduceRecord),
     /// The broker's process dies (its disk survives).
     CrashBroker(BrokerId),
+    /// The broker's machine loses power: its process dies and its page cache is gone, so
+    /// each of its logs comes back only as far as it reached the disk.
+    PowerOffBroker(BrokerId),
     RestartBroker(BrokerId),
     /// A new, empty broker joins (it gets no replicas until a topic is created).
     AddBroker,
@@ -143,6 +146,7 @@ pub struct Sim {
     /// The producer clients; the first is the producing application's.
     pub(crate) producers: VecMap<ProducerId, Producer>,
     pub(crate) unclean_elections: u32,
+    pub(crate) power_losses: u32,
     /// The next producer id the (idealised) controller hands out.
     pub(crate) next_producer_id: i64,
     pub(crate) workload_carry: u64,
@@ -184,6 +188,7 @@ impl Sim {
             topics: Vec::new(),
             brokers: VecMap::new(),
             unclean_elections: 0,
+            power_losses: 0,
             next_producer_id: 0,
             workload_carry: 0,
             workload_next_topic: 0,
@@ -211,6 +216,8 @@ impl Sim {
         let every = Duration::from_millis(sim.config.broker.unclean_leader_election_interval_ms);
         sim.cx
             .schedule(Instant::ZERO + every, Due::UncleanElectionCheck);
+        let every = Duration::from_millis(sim.config.broker.os_dirty_writeback_ms);
+        sim.cx.schedule(Instant::ZERO + every, Due::WriteBack);
         for _ in 0..sim.config.consumers {
             let id = ConsumerId(sim.consumers.len() as u32);
             sim.start_consumer(id, 0, 0);
@@ -341,6 +348,11 @@ impl Sim {
         self.unclean_elections
     }
 
+    /// How many times a broker's machine lost power.
+    pub fn power_losses(&self) -> u32 {
+        self.power_losses
+    }
+
     /// The next instant anything is due, if anything is.
     pub fn poll_at(&self) -> Option<Instant> {
         self.cx.next_due()
@@ -425,6 +437,7 @@ impl Sim {
                 self.produce_with(p, record)?;
             }
             Command::CrashBroker(b) => self.crash_broker(b)?,
+            Command::PowerOffBroker(b) => self.power_off_broker(b)?,
             Command::RestartBroker(b) => self.restart_broker(b)?,
             Command::AddBroker => {
                 let id = BrokerId(self.brokers.last_key_value().map_or(0, |(b, _)| b.0 + 1));
@@ -824,6 +837,17 @@ impl Sim {
                 if !b.up && b.incarnation == incarnation && !b.fenced {
                     self.fence_broker_then_register(broker);
                 }
+            }
+            Due::WriteBack => {
+                let now_ms = self.cx.now.millis() as i64;
+                let expire = self.config.broker.os_dirty_expire_ms as i64;
+                for b in self.brokers.values_mut() {
+                    for r in b.replicas.values_mut() {
+                        r.log.write_back(now_ms, expire);
+                    }
+                }
+                let every = Duration::from_millis(self.config.broker.os_dirty_writeback_ms);
+                self.cx.schedule(self.cx.now + every, due);
             }
             Due::UncleanElectionCheck => {
                 self.unclean_election_check();

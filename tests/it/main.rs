@@ -10,6 +10,8 @@ mod bytes;
 mod conformance;
 mod determinism;
 #[cfg(not(target_arch = "wasm32"))]
+mod disk;
+#[cfg(not(target_arch = "wasm32"))]
 mod fidelity;
 mod groups;
 #[cfg(not(target_arch = "wasm32"))]

@@ -43,12 +43,44 @@ impl Lang {
         }
     }
 
+    /// The catalogue: Korean once `help/ko.txt` is read ([`load_korean`]; natively it
+    /// is compiled in), English until then.
     pub fn text(self) -> &'static Text {
         match self {
             Lang::En => &EN,
-            Lang::Ko => &KO,
+            Lang::Ko => korean().unwrap_or(&EN),
         }
     }
+}
+
+/// The Korean catalogue, once read.
+static KO: std::sync::OnceLock<&'static Text> = std::sync::OnceLock::new();
+
+/// The Korean catalogue: in the browser once [`load_korean`] read it; natively (the tests,
+/// the tools) from the file compiled in.
+pub fn korean() -> Option<&'static Text> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if KO.get().is_none() {
+        let _ = load_korean(include_str!("../../help/ko.txt"));
+    }
+    KO.get().copied()
+}
+
+/// Reads `help/ko.txt` (`field: text` lines in the order of [`Text`]'s fields, `#`
+/// comments) into the Korean catalogue. Kept for the page's life (it is read once).
+pub fn load_korean(text: &str) -> Result<(), String> {
+    let text: &'static str = Box::leak(text.to_string().into_boxed_str());
+    let strings: Vec<&'static str> = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_once(": ").map_or("", |(_, v)| v))
+        .collect();
+    let n = strings.len();
+    let strings: [&'static str; FIELDS] = strings
+        .try_into()
+        .map_err(|_| format!("help/ko.txt has {n} strings, the page {FIELDS}"))?;
+    let _ = KO.set(Box::leak(Box::new(Text::from_strings(strings))));
+    Ok(())
 }
 
 thread_local! {
@@ -58,8 +90,9 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Reads `help/titles.txt` (`key.en:` and `key.ko:` lines, `#` comments) into the
-/// tooltips [`Text::tip`] gives; how many keys it holds, or the first line it cannot read.
+/// Reads `help/titles.txt` (`key.en:` and `key.ko:` lines, `#` comments; boot.js fetches
+/// it beside the WebAssembly) into the tooltips [`Text::tip`] gives; how many keys it
+/// holds, or the first line it cannot read.
 pub fn load_tips(text: &str) -> Result<usize, String> {
     let mut tips: Vec<(Box<str>, [yew::AttrValue; 2])> = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -95,11 +128,10 @@ pub fn load_tips(text: &str) -> Result<usize, String> {
 }
 
 impl Text {
-    /// The tooltip `key` in this language (`help/titles.txt`), empty until the file has
-    /// arrived: tooltips are not needed for the first frame, so they are not in the first
-    /// load.
+    /// The tooltip `key` in this language (`help/titles.txt`, a data file read before the
+    /// first frame but not compiled in), empty without the file.
     pub fn tip(&self, key: &str) -> yew::AttrValue {
-        let slot = usize::from(std::ptr::eq(self, &KO));
+        let slot = usize::from(!std::ptr::eq(self, &EN));
         TIPS.with(|t| {
             t.borrow()
                 .iter()
@@ -110,9 +142,38 @@ impl Text {
     }
 }
 
-/// Every fixed string of the page in one language.
-#[derive(Debug)]
-pub struct Text {
+/// Declares [`Text`] and how a catalogue is built from its strings in field order.
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* pub $name:ident: &'static str, )*) => {
+        /// Every fixed string of the page in one language.
+        #[derive(Debug)]
+        #[repr(C)]
+        pub struct Text {
+            $( $(#[$doc])* pub $name: &'static str, )*
+        }
+
+        /// How many strings a catalogue holds.
+        const FIELDS: usize = [$(stringify!($name)),*].len();
+
+        impl Text {
+            /// A catalogue from its strings, in the order of the fields.
+            fn from_strings(strings: [&'static str; FIELDS]) -> Text {
+                // SAFETY: `Text` is `repr(C)` and each of its FIELDS fields is a
+                // `&'static str`, so it is laid out as an array of FIELDS of them (a copy,
+                // where building it field by field took 7 KB of WebAssembly).
+                unsafe { core::mem::transmute::<[&'static str; FIELDS], Text>(strings) }
+            }
+
+            /// The fields' names, in order (what `help/ko.txt` is checked against).
+            #[cfg(test)]
+            fn names() -> [&'static str; FIELDS] {
+                [$(stringify!($name)),*]
+            }
+        }
+    };
+}
+
+catalogue! {
     pub sim_time: &'static str,
     pub throughput_latency: &'static str,
     /// The compression CPU readout: its label, its unit and where its figures come from.
@@ -199,6 +260,8 @@ pub struct Text {
     pub down_fenced: &'static str,
     pub coordinator: &'static str,
     pub crash: &'static str,
+    pub power_off: &'static str,
+    pub legend_on_disk: &'static str,
     pub restart: &'static str,
     pub cut: &'static str,
     pub heal: &'static str,
@@ -393,6 +456,8 @@ pub static EN: Text = Text {
     down_fenced: "down · fenced",
     coordinator: "◈ coordinator",
     crash: "crash",
+    power_off: "power off",
+    legend_on_disk: "on disk up to here (the rest only in the page cache)",
     restart: "restart",
     cut: "cut",
     heal: "heal",
@@ -514,200 +579,6 @@ pub static EN: Text = Text {
     chart_empty: "Runs for a second before it draws.",
     seconds: "s",
     open_file: "Open a scenario file…",
-};
-
-pub static KO: Text = Text {
-    sim_time: "시뮬레이션 시간",
-    throughput_latency: "처리량 · 지연 p50 / p99",
-    compression_cpu: "압축 CPU: 프로듀서 / 컨슈머",
-    of_a_core: "(코어 하나 기준)",
-    rec_per_s: "건/초",
-    sent: "전송",
-    acknowledged: "확인(ack)",
-    failed: "실패",
-    failed_unnoticed: "실패 (앱은 모름)",
-    send_mode_note: "애플리케이션의 방식이며 카프카 설정이 아님",
-    commit_mode_note: "애플리케이션의 방식, enable.auto.commit=false일 때; before-processing은 최대 한 번(at most once)",
-    lost: "유실",
-    duplicated: "중복",
-    reordered: "순서 뒤바뀜",
-    consumed: "소비",
-    redelivered: "재전달",
-    play: "▶ 재생",
-    pause: "❚❚ 일시정지",
-    step: "한 단계 ▸",
-    reset: "초기화",
-    speed: "속도",
-    seed: "시드",
-    language: "언어",
-    cluster: "클러스터",
-    producer: "프로듀서",
-    consumer_group: "컨슈머 그룹",
-    brokers: "브로커 수",
-    partitions: "파티션 수",
-    records_per_s: "초당 레코드",
-    distinct_keys: "서로 다른 키 수 (0 = 키 없음)",
-    consumers: "컨슈머 수",
-    groups_label: "컨슈머 그룹 수",
-    topics_label: "토픽 수",
-    topic_bar: "무대에 보이는 토픽",
-    not_subscribed: "구독 안 함",
-    subscription: "구독 토픽",
-    read_by: "구독 그룹",
-    consumer_rate: "컨슈머 하나가 초당 처리하는 레코드",
-    eager: "eager 리밸런스",
-    removed_in_4_0: "카프카 3.x 전용: 4.0에서 제거됨",
-    export_scenario: "시나리오",
-    save_as: "저장",
-    compare_with: "비교 대상",
-    export_html: "오프라인 사본",
-    export_svg: "그림",
-    export_trace: "이벤트 기록",
-    timeline: "타임라인: 실행의 아무 시점으로 이동",
-    step_back: "◀ 뒤로",
-    mark_election: "리더 선출",
-    mark_isr: "ISR 변경",
-    mark_loss: "확인받은 레코드 유실",
-    mark_duplicate: "중복",
-    mark_rebalance: "리밸런스",
-    more_producer: "프로듀서 설정 더 보기",
-    more_consumer: "컨슈머 설정 더 보기",
-    kafka_version: "카프카 버전 (기본값과 규칙)",
-    version_zookeeper: "이 버전은 ZooKeeper 또는 KRaft; kscope의 컨트롤러는 이상화됨",
-    version_kraft: "KRaft 전용 (4.0에서 ZooKeeper 제거); kscope의 기준",
-    myth: "오해",
-    myth_fact: "실제 카프카:",
-    myth_try: "직접 보기",
-    cooperative: "cooperative 리밸런스",
-    broker: "브로커",
-    running: "실행 중",
-    down_not_fenced: "다운 · 아직 펜싱 전",
-    down_fenced: "다운 · 펜싱됨",
-    coordinator: "◈ 코디네이터",
-    crash: "장애",
-    restart: "재시작",
-    cut: "끊기",
-    heal: "복구",
-    drop: "버리기",
-    isolate: "고립",
-    rejoin: "재합류",
-    slow: "느리게",
-    leader: "리더",
-    follower: "팔로워",
-    out_of_isr: "ISR 이탈",
-    queued: "대기",
-    in_flight: "전송 중",
-    linger: "linger",
-    next_seq: "다음 시퀀스",
-    group: "그룹",
-    lag: "랙",
-    committed: "커밋",
-    unowned: "담당 없음",
-    no_consumers_card: "컨슈머가 없습니다: 컨슈머 수 슬라이더로 시작하세요.",
-    consumer: "컨슈머",
-    group_leader: "리더",
-    owns_nothing: "담당 파티션 없음",
-    owns: "담당",
-    processed: "처리",
-    in_hand: "처리 중",
-    fetched: "가져옴",
-    pause_consumer: "멈춤",
-    resume_consumer: "재개",
-    network_links: "네트워크 링크",
-    links_cut: "끊김",
-    what_happened: "방금 일어난 일",
-    nothing_yet:
-        "아직 눈에 띄는 일이 없습니다: 브로커를 죽이거나, 링크를 끊거나, 응답을 버려 보세요.",
-    why_lost: "레코드가 유실된 이유",
-    acked_records: "건의 확인된 레코드:",
-    legend_leader: "리더",
-    legend_follower: "팔로워",
-    legend_committed: "커밋됨 (하이 워터마크 아래)",
-    legend_uncommitted: "기록됐지만 아직 커밋 전",
-    legend_produce: "produce 요청",
-    legend_record: "애플리케이션이 보낸 레코드",
-    legend_retry: "재시도 produce 요청",
-    legend_ack: "produce 응답",
-    legend_replication: "복제",
-    legend_fetch: "데이터 없는 fetch",
-    legend_consumed: "컨슈머로 가는 레코드",
-    legend_commit: "오프셋 커밋",
-    legend_control: "그룹 프로토콜 (join, sync, heartbeat)",
-    legend_consumer: "컨슈머",
-    legend_committed_offset: "커밋된 오프셋",
-    not_idempotent: "멱등 프로듀서 아님",
-    waiting_producer_id: "멱등 프로듀서, 프로듀서 ID 대기 중",
-    idempotent_producer: "멱등 프로듀서: ID",
-    epoch: "에포크",
-    every_link: "모든 링크 편도 {} ms",
-    records_in: "건의 레코드가",
-    messages_in_flight: "개 메시지로 전송 중",
-    no_consumers: "컨슈머 없음",
-    creating_offsets: "__consumer_offsets 생성 중",
-    no_coordinator: "코디네이터 없음",
-    generation: "세대",
-    state_running: "실행 중",
-    state_paused: "멈춤",
-    state_crashed: "장애",
-    state_closed: "종료",
-    state_failed: "실패",
-    open_controls: "설정",
-    close_controls: "설정 닫기",
-    position: "위치",
-    log_start: "시작",
-    log_title: "로그 시작 {start} · 하이 워터마크 {hw} · 로그 끝 {leo} · {n}",
-    compacted_title: "컴팩션된 세그먼트: 오프셋 {span}개 중 {kept}개에만 레코드가 남음",
-    legend_position: "컨슈머의 위치",
-    legend_segments: "블록 하나가 세그먼트, 옅은 블록은 컴팩션된 세그먼트",
-    log_scale: "모든 로그는 같은 눈금: 오프셋 {from}부터 {to}까지",
-    isr: "ISR",
-    doc_title: "kscope · 시뮬레이션으로 보는 카프카 내부",
-    stage_label: "클러스터: 열은 브로커, 행은 파티션",
-    ledger_label: "모든 레코드의 결과",
-    losses_label: "잃어버린 레코드와 그 원인",
-    consumers_label: "컨슈머",
-    add_consumer: "이 그룹에 컨슈머 하나 추가",
-    again: "재처리",
-    controls_label: "설정과 조작",
-    copy: "복사",
-    copied: "복사했습니다.",
-    copy_failed: "여기서는 복사하지 못했습니다. 링크를 선택해 두었으니 Ctrl+C(Mac은 ⌘C)를 누르세요.",
-    left_scenario: "시나리오 “{}”에서 나왔습니다. 그 설정은 새 클러스터가 필요해서 지금 설정으로 새 실행을 시작했습니다.",
-    back_to_scenario: "시나리오 {}단계로 돌아가기",
-    stay: "여기 머물기",
-    text_large: "큰 글자",
-    scroll_hint: "무대를 옆으로 밀면 모든 브로커가 보입니다 →",
-    guide_try: "시나리오 해 보기",
-    guide_done: "알겠습니다",
-    offsets_summary: "그룹이 저장되는 곳",
-    offsets_replicas: "레플리카",
-    offsets_log: "로그 (cleanup.policy=compact: 키마다 최신 레코드가 남음)",
-    offsets_commits: "커밋된 오프셋",
-    offsets_none: "아직 커밋 없음",
-    scenario: "시나리오",
-    free_play: "자유 실행 (시나리오 없음)",
-    step_of: "{}/{} 단계",
-    prev_step: "◀ 이전",
-    next_step: "다음 ▶",
-    step_keys: "PageDown, →, ↓, 스페이스: 다음 단계 · PageUp, ←, ↑: 이전 단계",
-    scenario_over:
-        "시나리오가 끝났습니다. 재생을 누르면 계속 돌아가고, 다른 시나리오를 고를 수도 있습니다.",
-    expected: "끝날 때까지",
-    fast_forward: "{}까지 빨리 감는 중…",
-    share: "공유",
-    share_ready: "이 링크는 지금 보이는 것을 다시 재생합니다:",
-    close: "닫기",
-    stop_comparing: "비교 끝내기",
-    log_reading: "로그를 읽는 중…",
-    run: "실행",
-    loading_scenarios: "시나리오를 불러오는 중…",
-    charts: "차트",
-    throughput_chart: "처리량 (확인된 레코드/초)",
-    latency_chart: "종단 간 지연, 전송부터 확인까지 (ms)",
-    lag_chart: "파티션별 컨슈머 랙 (레코드)",
-    chart_empty: "1초 동안 실행된 뒤 그립니다.",
-    seconds: "초",
-    open_file: "시나리오 파일 열기…",
 };
 
 use crate::settings::{Expected, Fallback, Problem};
@@ -1188,6 +1059,11 @@ pub fn no_offline_copy(lang: Lang) -> &'static str {
     }
 }
 
+/// Said (in English: Korean is what is missing) when the Korean catalogue cannot be read.
+pub fn no_korean() -> &'static str {
+    "help/ko.txt, the Korean catalogue, could not be read: the page stays in English."
+}
+
 /// Said when the log view's worker cannot run (an offline copy has none).
 pub fn no_worker(lang: Lang) -> &'static str {
     match lang {
@@ -1328,7 +1204,7 @@ mod tests {
             asked.len()
         );
         for key in &asked {
-            let (en, ko) = (EN.tip(key), KO.tip(key));
+            let (en, ko) = (EN.tip(key), Lang::Ko.text().tip(key));
             assert!(
                 !en.is_empty() && !ko.is_empty() && en != ko,
                 "{key}: {en} / {ko}"
@@ -1405,6 +1281,19 @@ mod tests {
             let text = format!("{:?}", lang.text());
             assert!(!text.contains(": \"\""), "{lang:?} has an empty string");
         }
-        assert_ne!(EN.sent, KO.sent);
+        assert_ne!(EN.sent, Lang::Ko.text().sent);
+    }
+
+    #[test]
+    fn the_korean_file_holds_every_field_in_order() {
+        let file = include_str!("../../help/ko.txt");
+        let keys: Vec<&str> = file
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| l.split_once(": ").map_or(l, |(k, _)| k))
+            .collect();
+        assert_eq!(keys, Text::names().to_vec());
+        assert!(korean().is_some_and(|k| k.sent != EN.sent));
+        assert!(load_korean("sent: x").is_err(), "too few strings");
     }
 }

@@ -112,9 +112,11 @@ pub enum Msg {
     Copied(bool),
     /// The first-run guide's file arrived (or could not be read: no guide then).
     GuideLoaded(Result<String, String>),
-    /// The tooltips arrived, and the cards of what the books get wrong when they were
-    /// asked for (either may not have been read: none then).
-    HelpLoaded(Result<String, String>, Option<Result<String, String>>),
+    /// The Korean catalogue arrived (or could not be read: English then), asked for when
+    /// the page was switched to Korean without it; then the switch.
+    KoreanLoaded(Result<String, String>),
+    /// The cards of what the books get wrong arrived (or could not be read: none then).
+    MythsLoaded(Result<String, String>),
     /// Saves the session as a scenario file.
     ExportScenario,
     /// Saves the page, at this session, as one HTML file that plays offline.
@@ -215,8 +217,6 @@ pub struct App {
     log_seq: u32,
     log_busy: bool,
     log_asked: (u64, f64),
-    /// Whether the tooltips (`help/titles.txt`) arrived.
-    tips_loaded: bool,
 }
 
 /// Listens for the embedding page's commands: messages from `host` only, each an object
@@ -297,23 +297,31 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
+        // What boot.js fetched beside the WebAssembly: the Korean catalogue (when the page
+        // will speak Korean) and the tooltips, read before the first frame. Without them
+        // the page speaks English and has no tooltips, and works.
+        let fetched = |name: &str| {
+            web_sys::window()
+                .and_then(|w| js_sys::Reflect::get(&w, &name.into()).ok())
+                .and_then(|t| t.as_string())
+        };
+        if let Some(text) = fetched("kscopeKo") {
+            let _ = i18n::load_korean(&text);
+        }
+        if let Some(text) = fetched("kscopeTips") {
+            let _ = i18n::load_tips(&text);
+        }
         let player = Player::new(&query(), browser_lang());
         if !player.settings.embed && !player.asks_for_scenario() && !browser::guide_seen() {
             ctx.link().send_future(async {
                 Msg::GuideLoaded(browser::fetch_text("help/guide.txt").await)
             });
         }
-        // The help that the first frame does without: the tooltips, then (with the
-        // controls shown) the cards of what the books get wrong.
-        let cards = player.settings.controls_mode() != settings::ControlsMode::Hide;
-        ctx.link().send_future(async move {
-            let tips = browser::fetch_text("help/titles.txt").await;
-            let myths = match cards {
-                true => Some(browser::fetch_text("help/myths.txt").await),
-                false => None,
-            };
-            Msg::HelpLoaded(tips, myths)
-        });
+        if player.settings.controls_mode() != settings::ControlsMode::Hide {
+            ctx.link().send_future(async {
+                Msg::MythsLoaded(browser::fetch_text("help/myths.txt").await)
+            });
+        }
         let presenting = Rc::new(std::cell::Cell::new(false));
         let embed_host = browser::embed_host(player.settings.host.as_deref());
         ctx.link().send_future(async {
@@ -359,7 +367,6 @@ impl Component for App {
             log_seq: 0,
             log_busy: false,
             log_asked: (0, 0.0),
-            tips_loaded: false,
         };
         app.after_update();
         app.frames.request();
@@ -439,6 +446,13 @@ impl Component for App {
             Msg::Reset => {
                 p.reset();
                 true
+            }
+            Msg::SetParam("lang", value) if value == "ko" && i18n::korean().is_none() => {
+                // The Korean catalogue first (boot.js did not fetch it for an English page).
+                ctx.link().send_future(async {
+                    Msg::KoreanLoaded(browser::fetch_text("help/ko.txt").await)
+                });
+                false
             }
             Msg::SetParam(name, value) => {
                 p.set_param(name, &value);
@@ -623,18 +637,18 @@ impl Component for App {
                 self.guide = text.and_then(|t| guide::Guide::parse(&t)).ok().map(Rc::new);
                 true
             }
-            Msg::HelpLoaded(tips, myths) => {
-                // Without the files the page has no tooltips and no cards, and works; the
-                // tests read the shipped files, so bad ones do not ship.
-                if tips.and_then(|t| i18n::load_tips(&t)).is_ok() {
-                    // Drawn afresh, so that every component shows them (a component draws
-                    // again only when its own props change).
-                    self.tips_loaded = true;
-                    self.snapshot = None;
+            Msg::KoreanLoaded(text) => {
+                if text.and_then(|t| i18n::load_korean(&t)).is_ok() {
+                    p.set_param("lang", "ko");
+                } else {
+                    p.notices = vec![i18n::no_korean().into()];
                 }
-                if let Some(text) = myths {
-                    self.myths = Rc::new(text.and_then(|t| myths::parse(&t)).unwrap_or_default());
-                }
+                true
+            }
+            Msg::MythsLoaded(text) => {
+                // Cards that cannot be read are not shown (the page works without them);
+                // the tests read the shipped file, so a bad one does not ship.
+                self.myths = Rc::new(text.and_then(|t| myths::parse(&t)).unwrap_or_default());
                 true
             }
             Msg::Demonstrate(i) => {
@@ -775,108 +789,108 @@ impl Component for App {
             </>
         };
         html! {
-            <div class={classes!("app", settings.embed.then_some("embed"), settings.large_text.then_some("large-text"))} ref={self.app_ref.clone()}
-                key={if self.tips_loaded { "tips" } else { "no-tips" }}>
-                <header class="topbar">
-                    <div class="brand">
-                        <span class="logo" aria-hidden="true">{"◆"}</span>
-                        <h1 class="name">{"kscope"}</h1>
-                        <span class="tag" data-testid="tagline">{i18n::tagline(lang, settings.kafka_version.name())}</span>
-                    </div>
-                    if drawer {
-                        <div class="embed-strip">
-                            <button data-testid="embed-play" class="primary" disabled={mode == settings::ControlsMode::Lock}
-                                onclick={self.dispatch.reform(|_| Msg::TogglePlay)}>
-                                { if self.player.playing { t.pause } else { t.play } }
-                            </button>
-                            <button data-testid="controls-toggle" aria-expanded={self.drawer_open.to_string()} aria-controls="drawer"
-                                onclick={self.dispatch.reform(|_| Msg::ToggleDrawer)}>
-                                { if self.drawer_open { t.close_controls } else { t.open_controls } }
-                            </button>
-                        </div>
-                    }
-                    if b.is_none() {
-                        <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
-                    }
-                </header>
-                { for i18n::notice_lines(lang, &self.player.notices).into_iter().map(|n| html! { <div class="notice" role="alert" data-testid="notice">{n}</div> }) }
-                if let Some((sc, step)) = &self.player.left {
-                    <div class="notice left-scenario" role="alert" data-testid="left-scenario">
-                        <span>{t.left_scenario.replace("{}", sc.title(lang))}</span>
-                        <span class="notice-actions">
-                            <button class="primary" data-testid="back-to-scenario" onclick={self.dispatch.reform(|_| Msg::BackToScenario)}>
-                                {t.back_to_scenario.replace("{}", &(step + 1).to_string())}
-                            </button>
-                            <button onclick={self.dispatch.reform(|_| Msg::StayOut)}>{t.stay}</button>
-                        </span>
-                    </div>
-                }
-                if let Some(link) = &self.player.share_link {
-                    <div class="share-box">
-                        <label for="share-link">{t.share_ready}</label>
-                        <input id="share-link" data-testid="share-link" type="text" readonly=true value={link.clone()} ref={self.share_input.clone()}
-                            onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select())} />
-                        <button class="primary" data-testid="copy-link" onclick={self.dispatch.reform(|_| Msg::CopyShare)}>{t.copy}</button>
-                        <button onclick={self.dispatch.reform(|_| Msg::CloseShare)}>{t.close}</button>
-                        if let Some(done) = self.copied {
-                            <span class="copy-status" data-testid="copy-status" role="status" data-copied={done.to_string()}>
-                                { if done { t.copied } else { t.copy_failed } }
-                            </span>
-                        }
-                    </div>
-                }
-                <div class={classes!("workspace", (panel.is_none() || drawer).then_some("stage-only"))}>
-                    if drawer {
-                        <div id="drawer" class={classes!("drawer", self.drawer_open.then_some("open"))} hidden={!self.drawer_open}>
-                            { panel.clone().unwrap_or_default() }
-                        </div>
-                    } else if let Some(panel) = panel.clone() {
-                        { panel }
-                    }
-                    <main class="stage-wrap">
-                        { caption }
-                        if !settings.embed {
-                            <p class="scroll-hint" aria-hidden="true">{t.scroll_hint}</p>
-                        }
-                        if settings.topics > 1 {
-                            <TopicBar settings={settings.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
-                        }
-                        if let (Some((vm_b, st_b)), Some(twin)) = (b, &self.player.twin) {
-                            { self.comparison_bar(lang, locked) }
-                            <div class="runs">
-                                { self.run_view(0, &vm, self.rates.clone(), Some(vm_b), &st, &[], locked) }
-                                { self.run_view(1, vm_b, self.rates_b.clone(), Some(&vm), st_b, &twin.notices, locked) }
+                    <div class={classes!("app", settings.embed.then_some("embed"), settings.large_text.then_some("large-text"))} ref={self.app_ref.clone()}
+        >
+                        <header class="topbar">
+                            <div class="brand">
+                                <span class="logo" aria-hidden="true">{"◆"}</span>
+                                <h1 class="name">{"kscope"}</h1>
+                                <span class="tag" data-testid="tagline">{i18n::tagline(lang, settings.kafka_version.name())}</span>
                             </div>
-                        } else {
-                            { self.stage_box(0, &st, locked) }
+                            if drawer {
+                                <div class="embed-strip">
+                                    <button data-testid="embed-play" class="primary" disabled={mode == settings::ControlsMode::Lock}
+                                        onclick={self.dispatch.reform(|_| Msg::TogglePlay)}>
+                                        { if self.player.playing { t.pause } else { t.play } }
+                                    </button>
+                                    <button data-testid="controls-toggle" aria-expanded={self.drawer_open.to_string()} aria-controls="drawer"
+                                        onclick={self.dispatch.reform(|_| Msg::ToggleDrawer)}>
+                                        { if self.drawer_open { t.close_controls } else { t.open_controls } }
+                                    </button>
+                                </div>
+                            }
+                            if b.is_none() {
+                                <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
+                            }
+                        </header>
+                        { for i18n::notice_lines(lang, &self.player.notices).into_iter().map(|n| html! { <div class="notice" role="alert" data-testid="notice">{n}</div> }) }
+                        if let Some((sc, step)) = &self.player.left {
+                            <div class="notice left-scenario" role="alert" data-testid="left-scenario">
+                                <span>{t.left_scenario.replace("{}", sc.title(lang))}</span>
+                                <span class="notice-actions">
+                                    <button class="primary" data-testid="back-to-scenario" onclick={self.dispatch.reform(|_| Msg::BackToScenario)}>
+                                        {t.back_to_scenario.replace("{}", &(step + 1).to_string())}
+                                    </button>
+                                    <button onclick={self.dispatch.reform(|_| Msg::StayOut)}>{t.stay}</button>
+                                </span>
+                            </div>
                         }
-                        if self.log_view.is_some() {
-                            { self.log_section(lang) }
+                        if let Some(link) = &self.player.share_link {
+                            <div class="share-box">
+                                <label for="share-link">{t.share_ready}</label>
+                                <input id="share-link" data-testid="share-link" type="text" readonly=true value={link.clone()} ref={self.share_input.clone()}
+                                    onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select())} />
+                                <button class="primary" data-testid="copy-link" onclick={self.dispatch.reform(|_| Msg::CopyShare)}>{t.copy}</button>
+                                <button onclick={self.dispatch.reform(|_| Msg::CloseShare)}>{t.close}</button>
+                                if let Some(done) = self.copied {
+                                    <span class="copy-status" data-testid="copy-status" role="status" data-copied={done.to_string()}>
+                                        { if done { t.copied } else { t.copy_failed } }
+                                    </span>
+                                }
+                            </div>
                         }
-                        if !settings.embed {
-                            <TimelineBar now_us={self.player.shown_us()}
-                                horizon_us={self.player.horizon_us} marks={Same(self.player.marks.clone())} {locked} {lang}
-                                dispatch={self.dispatch.clone()} />
-                        }
-                        if settings.embed {
-                            <div class="below">{ below }</div>
-                        } else {
-                            { below }
-                        }
-                    </main>
-                </div>
-                if let Some(guide) = self.guide.as_ref().filter(|_| !self.player.presenting()) {
-                    <section class="guide" data-testid="guide" role="dialog" aria-labelledby="guide-title">
-                        <h2 id="guide-title">{guide.title(lang)}</h2>
-                        <ul>{ for guide.points(lang).map(|l| html! { <li>{l}</li> }) }</ul>
-                        <div class="guide-actions">
-                            <button class="primary" data-testid="guide-try" onclick={self.dispatch.reform(|_| Msg::CloseGuide(true))}>{t.guide_try}</button>
-                            <button data-testid="guide-close" onclick={self.dispatch.reform(|_| Msg::CloseGuide(false))}>{t.guide_done}</button>
+                        <div class={classes!("workspace", (panel.is_none() || drawer).then_some("stage-only"))}>
+                            if drawer {
+                                <div id="drawer" class={classes!("drawer", self.drawer_open.then_some("open"))} hidden={!self.drawer_open}>
+                                    { panel.clone().unwrap_or_default() }
+                                </div>
+                            } else if let Some(panel) = panel.clone() {
+                                { panel }
+                            }
+                            <main class="stage-wrap">
+                                { caption }
+                                if !settings.embed {
+                                    <p class="scroll-hint" aria-hidden="true">{t.scroll_hint}</p>
+                                }
+                                if settings.topics > 1 {
+                                    <TopicBar settings={settings.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
+                                }
+                                if let (Some((vm_b, st_b)), Some(twin)) = (b, &self.player.twin) {
+                                    { self.comparison_bar(lang, locked) }
+                                    <div class="runs">
+                                        { self.run_view(0, &vm, self.rates.clone(), Some(vm_b), &st, &[], locked) }
+                                        { self.run_view(1, vm_b, self.rates_b.clone(), Some(&vm), st_b, &twin.notices, locked) }
+                                    </div>
+                                } else {
+                                    { self.stage_box(0, &st, locked) }
+                                }
+                                if self.log_view.is_some() {
+                                    { self.log_section(lang) }
+                                }
+                                if !settings.embed {
+                                    <TimelineBar now_us={self.player.shown_us()}
+                                        horizon_us={self.player.horizon_us} marks={Same(self.player.marks.clone())} {locked} {lang}
+                                        dispatch={self.dispatch.clone()} />
+                                }
+                                if settings.embed {
+                                    <div class="below">{ below }</div>
+                                } else {
+                                    { below }
+                                }
+                            </main>
                         </div>
-                    </section>
+                        if let Some(guide) = self.guide.as_ref().filter(|_| !self.player.presenting()) {
+                            <section class="guide" data-testid="guide" role="dialog" aria-labelledby="guide-title">
+                                <h2 id="guide-title">{guide.title(lang)}</h2>
+                                <ul>{ for guide.points(lang).map(|l| html! { <li>{l}</li> }) }</ul>
+                                <div class="guide-actions">
+                                    <button class="primary" data-testid="guide-try" onclick={self.dispatch.reform(|_| Msg::CloseGuide(true))}>{t.guide_try}</button>
+                                    <button data-testid="guide-close" onclick={self.dispatch.reform(|_| Msg::CloseGuide(false))}>{t.guide_done}</button>
+                                </div>
+                            </section>
+                        }
+                    </div>
                 }
-            </div>
-        }
     }
 }
 

@@ -23,6 +23,8 @@ const SLOW_FACTOR: u64 = 10;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     CrashBroker(u32),
+    /// The broker's machine loses power: the process dies and the page cache is gone.
+    PowerOffBroker(u32),
     RestartBroker(u32),
     /// Cuts every link between the broker and the other brokers.
     IsolateBroker(u32),
@@ -57,6 +59,7 @@ pub enum Action {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verb {
     CrashBroker,
+    PowerOffBroker,
     RestartBroker,
     IsolateBroker,
     ReconnectBroker,
@@ -76,8 +79,9 @@ enum Verb {
 }
 
 impl Verb {
-    const ALL: [Verb; 17] = [
+    const ALL: [Verb; 18] = [
         Verb::CrashBroker,
+        Verb::PowerOffBroker,
         Verb::RestartBroker,
         Verb::IsolateBroker,
         Verb::ReconnectBroker,
@@ -100,6 +104,7 @@ impl Verb {
     fn names(self) -> (&'static str, &'static str) {
         match self {
             Verb::CrashBroker => ("crash-broker", "cb"),
+            Verb::PowerOffBroker => ("power-off-broker", "pb"),
             Verb::RestartBroker => ("restart-broker", "rb"),
             Verb::IsolateBroker => ("isolate-broker", "ib"),
             Verb::ReconnectBroker => ("reconnect-broker", "nb"),
@@ -187,6 +192,7 @@ impl Action {
     fn verb(&self) -> Verb {
         match self {
             Action::CrashBroker(_) => Verb::CrashBroker,
+            Action::PowerOffBroker(_) => Verb::PowerOffBroker,
             Action::RestartBroker(_) => Verb::RestartBroker,
             Action::IsolateBroker(_) => Verb::IsolateBroker,
             Action::ReconnectBroker(_) => Verb::ReconnectBroker,
@@ -209,6 +215,7 @@ impl Action {
     fn argument(&self) -> String {
         match self {
             Action::CrashBroker(n)
+            | Action::PowerOffBroker(n)
             | Action::RestartBroker(n)
             | Action::IsolateBroker(n)
             | Action::ReconnectBroker(n)
@@ -293,6 +300,7 @@ impl Action {
         };
         Ok(match verb {
             Verb::CrashBroker => Action::CrashBroker(number()?),
+            Verb::PowerOffBroker => Action::PowerOffBroker(number()?),
             Verb::RestartBroker => Action::RestartBroker(number()?),
             Verb::IsolateBroker => Action::IsolateBroker(number()?),
             Verb::ReconnectBroker => Action::ReconnectBroker(number()?),
@@ -390,6 +398,7 @@ pub fn perform(
     let broker = |b: u32| NodeId::Broker(BrokerId(b));
     match action {
         Action::CrashBroker(b) => apply(sim, Command::CrashBroker(BrokerId(*b)))?,
+        Action::PowerOffBroker(b) => apply(sim, Command::PowerOffBroker(BrokerId(*b)))?,
         Action::RestartBroker(b) => apply(sim, Command::RestartBroker(BrokerId(*b)))?,
         Action::IsolateBroker(b) | Action::ReconnectBroker(b) => {
             broker_known(sim, *b)?;

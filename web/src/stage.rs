@@ -27,6 +27,10 @@ pub struct Cell {
     pub log_start_offset: i64,
     pub high_watermark: i64,
     pub log_end_offset: i64,
+    /// Kafka's recovery point (what it flushed), and what is on disk (flushed or written
+    /// back by the kernel); the rest is only in the page cache.
+    pub recovery_point: i64,
+    pub on_disk: i64,
     /// The log's segments, oldest first.
     pub segments: Vec<SegmentBlock>,
     /// The group's committed offset, drawn on the leader's log.
@@ -515,6 +519,8 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
                             log_start_offset: r.log.log_start_offset().0,
                             high_watermark: r.high_watermark.0,
                             log_end_offset: r.log.log_end_offset().0,
+                            recovery_point: r.log.recovery_point().0,
+                            on_disk: r.log.on_disk().0,
                             segments: segment_blocks(&r.log, compacted),
                             committed: leader.then_some(committed).flatten(),
                             position: leader

@@ -159,6 +159,12 @@ pub fn losses(sim: &Sim, lang: Lang) -> Vec<(String, u64)> {
                 "acks=0: the request carrying them was lost on the way",
                 "acks=0: 레코드를 실은 요청이 가는 길에 사라짐"
             ),
+            LossCause::PowerLoss { broker } => tr!(
+                lang,
+                "broker {0} lost power: their last copies were in page caches, on no disk",
+                "브로커 {0} 전원 꺼짐: 마지막 사본이 디스크가 아닌 페이지 캐시에만 있었음",
+                broker.0
+            ),
             LossCause::UnacknowledgedSendRejected { error } => tr!(
                 lang,
                 "acks=0: the broker refused them ({0:?}) and nobody was told",
@@ -230,6 +236,18 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             added.0, name(partition)?
         ),
         Event::BrokerCrashed { broker } => tr!(l, "broker {0} crashed", "브로커 {0} 장애", broker.0),
+        Event::BrokerPowerLost { broker } => tr!(
+            l,
+            "broker {0} lost power: its page cache is gone",
+            "브로커 {0} 전원 꺼짐: 페이지 캐시가 사라짐",
+            broker.0
+        ),
+        Event::LogRecovered { broker, partition, to, records_removed } => tr!(
+            l,
+            "broker {0} will recover {1} only to offset {2}: {3} records never reached its disk",
+            "브로커 {0}의 {1}은(는) 오프셋 {2}까지만 복구됨: 레코드 {3}건이 디스크에 닿지 못함",
+            broker.0, name(partition)?, to.0, records_removed
+        ),
         Event::BrokerFenced { broker } => tr!(
             l,
             "the controller fenced broker {0} (no heartbeat for broker.session.timeout.ms)",

@@ -238,8 +238,14 @@ fn committed_prefix_agrees(m: &mut Monitor, sim: &Sim, item: &Item, fail: &mut V
         if lr.log.config.cleanup_policy.compacts() {
             continue;
         }
+        // A member that lost power holds a prefix, short until it leaves the ISR.
         for member in isr.iter().filter(|b| **b != leader) {
-            let Some(r) = sim.brokers().get(member).and_then(|b| b.replicas.get(&tp)) else {
+            let Some(r) = sim
+                .brokers()
+                .get(member)
+                .filter(|b| !b.lost_power)
+                .and_then(|b| b.replicas.get(&tp))
+            else {
                 continue;
             };
             let start = lr.log.log_start_offset().max(r.log.log_start_offset());
@@ -386,6 +392,7 @@ fn committed_offsets_rewind_only_by_reset_or_truncation(
             }
             | Event::TruncationDetected { partition, .. }
             | Event::LogTruncated { partition, .. }
+            | Event::LogRecovered { partition, .. }
             | Event::LeaderElected {
                 partition,
                 kind: ElectionKind::Unclean,

@@ -154,6 +154,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.tip("isolate_title")} aria-label={named(isolate)}>{isolate}
                 </button>
                 <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.tip("slow_title")} aria-label={named(t.slow)}>{t.slow}</button>
+                <button class="danger" data-testid="power-off-broker" onclick={d.reform(move |_| Msg::Act(Action::PowerOffBroker(id)))} title={t.tip("power_off_title")} aria-label={named(t.power_off)}>{"⏻"}</button>
             </fieldset>
         </div>
     }
@@ -548,6 +549,7 @@ pub(crate) fn cell_view(
             data-broker={c.broker.to_string()} data-role={role} data-in-isr={c.in_isr.to_string()}
             data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}
             data-log-start={c.log_start_offset.to_string()} data-segments={segments.to_string()}
+            data-recovery-point={c.recovery_point.to_string()} data-on-disk={c.on_disk.to_string()}
             tabindex="0" title={t.tip("log_open_title")}>
             <span class="role fit">
                 <span class="shape" aria-hidden="true">{ if c.leader { "★" } else { "●" } }</span>
@@ -617,6 +619,9 @@ fn log_bar(c: &Cell, window: (i64, i64), lang: Lang) -> Html {
                 }
             }) }
             { for boundaries.iter().map(|b| html! { <line class="boundary" x1={n(*b)} x2={n(*b)} y1="0" y2="12" /> }) }
+            if c.on_disk < c.log_end_offset {
+                <line class="disk-mark" x1={n(x(c.on_disk))} x2={n(x(c.on_disk))} y1="0" y2="12" />
+            }
             if let Some(o) = c.committed {
                 <line class="committed-mark" x1={n(x(o))} x2={n(x(o))} y1="0" y2="12" />
             }
@@ -639,6 +644,7 @@ pub(crate) fn legend(vm: &view_model::ViewModel, window: (i64, i64), lang: Lang)
             <span><span class="swatch committed"></span>{format!(" {}", t.legend_committed)}</span>
             <span><span class="swatch uncommitted"></span>{format!(" {}", t.legend_uncommitted)}</span>
             <span><span class="swatch committed"></span><span class="swatch committed"></span>{format!(" {}", t.legend_segments)}</span>
+            <span><span class="disk-mark inline"></span>{format!(" {}", t.legend_on_disk)}</span>
             <span><span class="dot produce inline"></span>{format!(" {}", t.legend_produce)}</span>
             <span><span class="dot record inline"></span>{format!(" {}", t.legend_record)}</span>
             <span><span class="dot retry inline"></span>{format!(" {}", t.legend_retry)}</span>
