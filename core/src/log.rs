@@ -151,6 +151,22 @@ impl StoredBatch {
     pub fn record_count(&self) -> u32 {
         self.last_offset_delta + 1
     }
+
+    /// `baseTimestamp` as Kafka writes it: the first record's timestamp, or the delete
+    /// horizon once compaction set one (`MemoryRecordsBuilder`); an empty batch kept by
+    /// compaction has its maximum timestamp (`DefaultRecordBatch.writeEmptyHeader`).
+    pub fn base_timestamp(&self) -> i64 {
+        self.delete_horizon_ms.unwrap_or_else(|| {
+            self.records
+                .first()
+                .map_or(self.max_timestamp_ms, |r| r.timestamp_ms)
+        })
+    }
+
+    /// Its bytes uncompressed: the header and its records at their deltas from the base.
+    pub fn uncompressed_size(&self) -> u32 {
+        crate::record::RECORD_BATCH_OVERHEAD + records_size(&self.records, self.base_timestamp())
+    }
 }
 
 /// An offset index entry: an offset and the byte position of the batch holding it.
@@ -948,15 +964,11 @@ impl Log {
                 if let Some(max) = kept.iter().map(|r| r.timestamp_ms).max() {
                     b.max_timestamp_ms = max;
                 }
-                let base_ms = b
-                    .delete_horizon_ms
-                    .or(kept.first().map(|r| r.timestamp_ms))
-                    .unwrap_or(b.max_timestamp_ms);
-                let records = records_size(&kept, base_ms);
+                b.records = kept.into();
+                let records = b.uncompressed_size() - crate::record::RECORD_BATCH_OVERHEAD;
                 b.size_bytes = crate::record::RECORD_BATCH_OVERHEAD
                     + (u64::from(records) * u64::from(b.compression.ratio_permille()) / 1000)
                         as u32;
-                b.records = kept.into();
                 seg.append(Rc::new(b), self.config.index_interval_bytes);
             }
             seg.maybe_append_time_index();

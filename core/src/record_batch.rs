@@ -298,10 +298,7 @@ pub fn value_bytes(seed: u64, id: RecordId, len: u32) -> Vec<u8> {
     (0..len).map(|_| b'a' + rng.below(26) as u8).collect()
 }
 
-/// The header a [`StoredBatch`] is written with. Its base timestamp is its first
-/// record's, or its delete horizon once compaction set one (`MemoryRecordsBuilder`); an
-/// empty batch kept by compaction has its maximum timestamp as both
-/// (`DefaultRecordBatch.writeEmptyHeader`).
+/// The header a [`StoredBatch`] is written with ([`StoredBatch::base_timestamp`]).
 pub fn header_of(batch: &StoredBatch) -> BatchHeader {
     let mut attributes = 0;
     if batch.delete_horizon_ms.is_some() {
@@ -312,7 +309,7 @@ pub fn header_of(batch: &StoredBatch) -> BatchHeader {
         partition_leader_epoch: batch.leader_epoch.0,
         attributes,
         last_offset_delta: batch.last_offset_delta as i32,
-        base_timestamp: base_timestamp(batch),
+        base_timestamp: batch.base_timestamp(),
         max_timestamp: batch.max_timestamp_ms,
         producer_id: batch.producer_id,
         producer_epoch: batch.producer_epoch,
@@ -320,18 +317,9 @@ pub fn header_of(batch: &StoredBatch) -> BatchHeader {
     }
 }
 
-fn base_timestamp(batch: &StoredBatch) -> i64 {
-    batch.delete_horizon_ms.unwrap_or_else(|| {
-        batch
-            .records
-            .first()
-            .map_or(batch.max_timestamp_ms, |r| r.timestamp_ms)
-    })
-}
-
 /// A stored batch's records with their bytes (values derived from `seed`).
 pub fn records_of(batch: &StoredBatch, seed: u64) -> Vec<RecordBytes> {
-    let base = base_timestamp(batch);
+    let base = batch.base_timestamp();
     batch
         .records
         .iter()

@@ -395,18 +395,22 @@ pub(crate) fn guide_seen() -> bool {
 /// Hands `text` to the browser as a file called `name` to save (a link with `download`
 /// to a `data:` address, clicked; nothing leaves the page).
 pub(crate) fn download_text(name: &str, text: &str) {
-    use wasm_bindgen::JsCast;
+    let href = format!(
+        "data:text/plain;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(text))
+    );
+    click_download(&href, name);
+}
+
+/// Saves what `href` points at as `name`, through a link clicked at once.
+fn click_download(href: &str, name: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     let Ok(link) = document.create_element("a") else {
         return;
     };
-    let href = format!(
-        "data:text/plain;charset=utf-8,{}",
-        String::from(js_sys::encode_uri_component(text))
-    );
-    let _ = link.set_attribute("href", &href);
+    let _ = link.set_attribute("href", href);
     let _ = link.set_attribute("download", name);
     if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
         link.click();
@@ -419,19 +423,8 @@ pub(crate) fn download_bytes(name: &str, bytes: &js_sys::Uint8Array) {
     let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
         return;
     };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(link) = document.create_element("a") else {
-        return;
-    };
-    let _ = link.set_attribute("href", &url);
-    let _ = link.set_attribute("download", name);
-    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
-        link.click();
+    if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
+        click_download(&url, name);
     }
 }
 

@@ -456,7 +456,7 @@ pub static EN: Text = Text {
     down_fenced: "down · fenced",
     coordinator: "◈ coordinator",
     crash: "crash",
-    power_off: "power off",
+    power_off: "power cut",
     legend_on_disk: "on disk up to here (the rest only in the page cache)",
     restart: "restart",
     cut: "cut",

@@ -9,7 +9,7 @@
 //! to the instant shown ([`Replay`]) and answers with the view as markup ([`html`]), whose
 //! buttons carry `data-act` for the page to act on; the page only places the markup.
 
-use kscope_core::ids::{BrokerId, Offset, TopicId};
+use kscope_core::ids::{BrokerId, TopicId};
 use kscope_core::log::{segment_file_name, Segment};
 use kscope_core::record::CompressionType;
 use kscope_core::record_batch::{self, Field, Span};
@@ -41,6 +41,12 @@ impl Opened {
             segment: None,
             batch: None,
         }
+    }
+
+    /// The replica it names in `sim`, if the run has it.
+    fn replica<'a>(&self, sim: &'a Sim) -> Option<&'a kscope_core::broker::Replica> {
+        let tp = TopicPartition::new(TopicId(self.topic), self.partition);
+        sim.brokers().get(&BrokerId(self.broker))?.replicas.get(&tp)
     }
 }
 
@@ -133,12 +139,7 @@ fn picked_segment<'a>(segments: &'a [Segment], opened: &Opened) -> Option<&'a Se
 /// The model of `opened`'s log in `sim`, `None` when the run has no such replica.
 pub fn log_model(sim: &Sim, opened: &Opened) -> Option<LogModel> {
     let topic = sim.topics().get(opened.topic as usize)?;
-    let tp = TopicPartition::new(TopicId(opened.topic), opened.partition);
-    let replica = sim
-        .brokers()
-        .get(&BrokerId(opened.broker))?
-        .replicas
-        .get(&tp)?;
+    let replica = opened.replica(sim)?;
     let log = &replica.log;
     let segments = log.segments();
     let picked = picked_segment(segments, opened)?;
@@ -222,8 +223,7 @@ fn written_size(b: &kscope_core::log::StoredBatch) -> u32 {
     if b.compression == CompressionType::None {
         b.size_bytes
     } else {
-        kscope_core::record::RECORD_BATCH_OVERHEAD
-            + kscope_core::log::records_size(&b.records, record_batch::header_of(b).base_timestamp)
+        b.uncompressed_size()
     }
 }
 
@@ -293,15 +293,10 @@ fn value_of(field: Field, b: &[u8]) -> String {
 
 /// The picked segment's files and their names, for the downloads.
 pub fn files_of(sim: &Sim, opened: &Opened) -> Option<[(String, Vec<u8>); 3]> {
-    let tp = TopicPartition::new(TopicId(opened.topic), opened.partition);
-    let replica = sim
-        .brokers()
-        .get(&BrokerId(opened.broker))?
-        .replicas
-        .get(&tp)?;
+    let replica = opened.replica(sim)?;
     let seg = picked_segment(replica.log.segments(), opened)?;
     let files = record_batch::segment_files(seg, sim.seed());
-    let name = |suffix| segment_file_name(Offset(seg.base_offset.0), suffix);
+    let name = |suffix| segment_file_name(seg.base_offset, suffix);
     Some([
         (name("log"), files.log),
         (name("index"), files.index),

@@ -154,7 +154,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 <button data-testid="isolate-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Isolate(id)))} title={t.tip("isolate_title")} aria-label={named(isolate)}>{isolate}
                 </button>
                 <button data-testid="slow-broker" onclick={d.reform(move |_| Msg::Toggle(Toggle::Slow(id)))} title={t.tip("slow_title")} aria-label={named(t.slow)}>{t.slow}</button>
-                <button class="danger" data-testid="power-off-broker" onclick={d.reform(move |_| Msg::Act(Action::PowerOffBroker(id)))} title={t.tip("power_off_title")} aria-label={named(t.power_off)}>{"⏻"}</button>
+                <button class="danger" data-testid="power-off-broker" onclick={d.reform(move |_| Msg::Act(Action::PowerOffBroker(id)))} title={t.tip("power_off_title")} aria-label={named(t.power_off)}>{"↯"}</button>
             </fieldset>
         </div>
     }
