@@ -57,6 +57,7 @@ pub mod network;
 pub mod partition_map;
 pub mod partitioner;
 pub mod producer;
+pub mod protocol;
 pub mod record;
 pub mod record_batch;
 pub mod rng;

@@ -15,6 +15,8 @@
 //! never writes bytes that only look compressed. [`StoredBatch::compression`] tells the
 //! page which batches Kafka would hold compressed.
 
+use alloc::format;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::ids::{Offset, RecordId};
@@ -288,6 +290,40 @@ pub fn encode(
     let crc = crc32c(&out[21..]);
     out[17..21].copy_from_slice(&crc.to_be_bytes());
     w.out
+}
+
+/// A field's value: big-endian integers for the header's fixed fields (the CRC in hex),
+/// zigzag varints for a record's lengths and deltas, text for keys and values.
+pub fn field_value(field: Field, b: &[u8]) -> String {
+    match field {
+        Field::Crc => format!(
+            "0x{}",
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        ),
+        Field::Key | Field::Value | Field::HeaderKey | Field::HeaderValue => {
+            String::from_utf8_lossy(b).into_owned()
+        }
+        f if f.in_header() => {
+            // Sign-extended from the field's width.
+            let mut v: i64 = if b.first().is_some_and(|x| x & 0x80 != 0) {
+                -1
+            } else {
+                0
+            };
+            for x in b {
+                v = (v << 8) | i64::from(*x);
+            }
+            v.to_string()
+        }
+        Field::RecordAttributes => b.first().map_or(String::new(), |x| x.to_string()),
+        _ => {
+            let mut v: u64 = 0;
+            for (i, x) in b.iter().enumerate() {
+                v |= u64::from(x & 0x7f) << (7 * i);
+            }
+            ((v >> 1) as i64 ^ -((v & 1) as i64)).to_string()
+        }
+    }
 }
 
 /// A record's value bytes: `len` lower-case letters drawn from a generator seeded with

@@ -24,3 +24,5 @@ mod scenario_files;
 mod scenarios;
 #[cfg(not(target_arch = "wasm32"))]
 mod share_links;
+#[cfg(not(target_arch = "wasm32"))]
+mod wire;
