@@ -134,3 +134,48 @@ test('power off: acks=all acknowledged records that were only in page caches are
     await close();
   }
 });
+
+test('the wire: the latest requests as a sequence diagram and a log, filtered by API, a message opened in the inspector', async () => {
+  const { page, errors, close } = await open('?partitions=2&keys=4&consumers=2&speed=2&lang=en', { viewport: { width: 1400, height: 1100 } });
+  try {
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > 6000);
+    await page.keyboard.press(' '); // pause: the messages stay where they are
+    await page.getByTestId('open-wire').click();
+    const view = page.getByTestId('wire-view');
+    const diagram = view.getByTestId('sequence-diagram');
+    await diagram.locator('g.arrow').first().waitFor();
+    assert.ok(await view.getByTestId('wire-row').count() > 0);
+    const inspector = view.getByTestId('inspector');
+    await inspector.waitFor();
+    // The latest message, in Kafka's bytes: its header's fields come first.
+    const names = await inspector.locator('tbody td:first-child').evaluateAll((els) => els.slice(0, 2).map((e) => e.textContent));
+    assert.equal(names[0], 'Size');
+    // Only Produce: every row is a ProduceRequest or ProduceResponse; pick a request.
+    await view.locator('[data-testid=wire-filter][data-arg="0"]').click();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=wire-row]')].every((r) => /^Produce(Request|Response)$/.test(r.dataset.kind)));
+    const request = view.locator('[data-testid=wire-row][data-kind=ProduceRequest] button').last();
+    await request.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=inspector]')?.dataset.kind === 'ProduceRequest');
+    assert.equal(await inspector.getAttribute('data-api-key'), '0');
+    assert.equal(await inspector.getAttribute('data-api-version'), '12');
+    const text = await inspector.textContent();
+    for (const f of ['RequestApiKey', 'CorrelationId', 'ClientId', '"producer-1"', 'Acks', 'TopicData', 'Records', 'baseOffset', 'crc', 'key']) {
+      assert.ok(text.includes(f), `the inspector shows ${f}`);
+    }
+    // Its bytes start with the size: the message's length less the size's 4 bytes.
+    const size = Number(await inspector.getAttribute('data-bytes'));
+    const first = await inspector.getByTestId('wire-hex').locator('.hf').first().textContent();
+    assert.equal(parseInt(first.replace(/ /g, ''), 16), size - 4);
+    await view.screenshot({ path: join(screenshots, 'wire-view.png') });
+    // An arrow of the diagram picks its message too.
+    const arrow = diagram.locator('g.arrow').first();
+    const id = await arrow.getAttribute('data-arg');
+    await arrow.locator('line.hit').click({ force: true });
+    await page.waitForFunction((id) => document.querySelector(`[data-testid=sequence-diagram] g.arrow[data-arg="${id}"]`)?.classList.contains('picked'), id);
+    await view.getByTestId('log-view-close').click();
+    await page.getByTestId('wire-view').waitFor({ state: 'detached' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

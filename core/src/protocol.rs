@@ -1183,6 +1183,8 @@ pub struct RecentMessages {
     last: Option<MessageId>,
     /// Oldest first; up to twice `cap` between trims.
     list: Vec<Message>,
+    /// A message kept however old it gets (the one an inspector has open).
+    pinned: Option<Message>,
 }
 
 impl RecentMessages {
@@ -1196,11 +1198,7 @@ impl RecentMessages {
     /// Takes in the messages `sim` sent since the last call (those still in flight: a
     /// step sends and delivers nothing within itself, as every link has a latency).
     pub fn observe(&mut self, sim: &Sim) {
-        let last = self.last;
-        for m in sim
-            .messages_in_flight()
-            .filter(|m| last.is_none_or(|l| m.id > l))
-        {
+        for m in sim.messages_in_flight_after(self.last) {
             self.last = Some(m.id);
             self.list.push(m.clone());
             if self.list.len() > 2 * self.cap {
@@ -1224,9 +1222,20 @@ impl RecentMessages {
         &self.list[self.list.len().saturating_sub(self.cap)..]
     }
 
-    /// The message with id `id`, if it is still kept.
+    /// The message with id `id`, if it is still kept (or pinned).
     pub fn get(&self, id: MessageId) -> Option<&Message> {
-        self.list.iter().find(|m| m.id == id)
+        self.list
+            .iter()
+            .find(|m| m.id == id)
+            .or(self.pinned.as_ref().filter(|m| m.id == id))
+    }
+
+    /// Keeps message `id` (if it is kept now) however old it gets, instead of the one
+    /// pinned before.
+    pub fn pin(&mut self, id: MessageId) {
+        if self.pinned.as_ref().is_none_or(|m| m.id != id) {
+            self.pinned = self.get(id).cloned();
+        }
     }
 
     /// [`encode`] with the messages kept as what came before.

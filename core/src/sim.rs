@@ -320,6 +320,18 @@ impl Sim {
     pub fn messages_in_flight(&self) -> impl Iterator<Item = &Message> {
         self.cx.network.in_flight.values()
     }
+    /// The messages in flight sent after message `after` (all of them for `None`).
+    pub fn messages_in_flight_after(
+        &self,
+        after: Option<MessageId>,
+    ) -> impl Iterator<Item = &Message> {
+        let from = after.map_or(0, |a| a.0 + 1);
+        self.cx
+            .network
+            .in_flight
+            .range(MessageId(from)..)
+            .map(|(_, m)| m)
+    }
     pub fn partition(&self, tp: TopicPartition) -> &PartitionState {
         crate::metadata::partition(&self.topics, tp)
     }

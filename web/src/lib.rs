@@ -28,6 +28,7 @@ pub mod share;
 pub mod stage;
 pub mod trace;
 pub mod view_model;
+pub mod wire_view;
 
 mod browser;
 pub mod components;
@@ -150,6 +151,14 @@ pub enum Msg {
     /// Picks a segment of the open log by its base offset, or a batch of it.
     PickSegment(i64),
     PickBatch(i64),
+    /// Opens the wire view, with a message picked (by its id) or the latest.
+    OpenWire(Option<u64>),
+    /// A click on a stage (the run's, 0, or run B's, 1) away from a replica, where on
+    /// the page: a message in flight near it opens in the wire view.
+    StageClick(usize, f64, f64),
+    /// Picks a message of the wire view, or filters it by API key (-1: every API).
+    PickMessage(u64),
+    FilterApi(i64),
     /// Downloads the picked segment's `.log` (0), `.index` (1) or `.timeindex` (2).
     DownloadLogFile(usize),
     /// The worker answered a question about the open log.
@@ -206,9 +215,9 @@ pub struct App {
     /// The origin allowed to drive the page from its parent (see [`embed`]), when framed.
     embed_host: Option<String>,
     _messages: Option<EventListener>,
-    /// The replica whose log is open below the stage, if any, and the log view's markup
-    /// as the worker last made it (or why it could not).
-    log_view: Option<log_view::Opened>,
+    /// What is open below the stage (a replica's log, the wire), if anything, and its
+    /// markup as the worker last made it (or why it could not).
+    panel: Option<log_view::Panel>,
     log_html: Option<AttrValue>,
     /// The worker that makes the log view, started when a log is first opened.
     log_worker: Option<browser::LogWorker>,
@@ -361,7 +370,7 @@ impl Component for App {
                 .clone()
                 .and_then(|h| message_listener(ctx.link().clone(), h)),
             embed_host,
-            log_view: None,
+            panel: None,
             log_html: None,
             log_worker: None,
             log_seq: 0,
@@ -384,7 +393,7 @@ impl Component for App {
                 self.frames.request();
                 // An open log follows the run, a question a second at most.
                 let now_us = p.sim.now().micros();
-                if self.log_view.is_some()
+                if self.panel.is_some()
                     && !self.log_busy
                     && now_us != self.log_asked.0
                     && ts - self.log_asked.1 >= LOG_REFRESH_MS
@@ -514,21 +523,55 @@ impl Component for App {
             }
             Msg::OpenLog(topic, partition, broker) => {
                 let t = p.sim.topics().iter().position(|t| *t.spec.name == *topic);
-                let opened = t.map(|t| log_view::Opened::new(t as u32, partition, broker));
-                if opened != self.log_view {
-                    self.log_view = opened;
+                let opened = t.map(|t| {
+                    log_view::Panel::Log(log_view::Opened::new(t as u32, partition, broker))
+                });
+                if opened != self.panel {
+                    self.panel = opened;
                     self.log_html = None;
                     self.ask_log(ctx, None);
                 }
                 true
             }
+            Msg::OpenWire(msg) => {
+                let api = match self.panel {
+                    Some(log_view::Panel::Wire(w)) => w.api.filter(|_| msg.is_none()),
+                    _ => None,
+                };
+                self.panel = Some(log_view::Panel::Wire(wire_view::WireOpened { msg, api }));
+                self.log_html = None;
+                self.ask_log(ctx, None);
+                true
+            }
+            Msg::StageClick(which, x, y) => {
+                let picked = self.message_at(which, x, y);
+                if let Some(id) = picked {
+                    ctx.link().send_message(Msg::OpenWire(Some(id)));
+                }
+                false
+            }
+            Msg::PickMessage(id) => {
+                if let Some(log_view::Panel::Wire(w)) = &mut self.panel {
+                    w.msg = Some(id);
+                }
+                self.ask_log(ctx, None);
+                false
+            }
+            Msg::FilterApi(key) => {
+                if let Some(log_view::Panel::Wire(w)) = &mut self.panel {
+                    w.api = i16::try_from(key).ok().filter(|k| *k >= 0);
+                    w.msg = None;
+                }
+                self.ask_log(ctx, None);
+                false
+            }
             Msg::CloseLog => {
-                self.log_view = None;
+                self.panel = None;
                 self.log_html = None;
                 true
             }
             Msg::PickSegment(base) => {
-                if let Some(o) = &mut self.log_view {
+                if let Some(log_view::Panel::Log(o)) = &mut self.panel {
                     o.segment = Some(base);
                     o.batch = None;
                 }
@@ -536,7 +579,7 @@ impl Component for App {
                 false
             }
             Msg::PickBatch(base) => {
-                if let Some(o) = &mut self.log_view {
+                if let Some(log_view::Panel::Log(o)) = &mut self.panel {
                     o.batch = Some(base);
                 }
                 self.ask_log(ctx, None);
@@ -554,7 +597,7 @@ impl Component for App {
                         false
                     }
                     browser::LogReply::View(seq, html) if seq == self.log_seq => {
-                        self.log_html = self.log_view.map(|_| AttrValue::from(html));
+                        self.log_html = self.panel.map(|_| AttrValue::from(html));
                         true
                     }
                     browser::LogReply::Failed(seq, why)
@@ -566,7 +609,7 @@ impl Component for App {
                             _ => why.replace('<', "&lt;"),
                         };
                         let why = format!("<p class=\"notice\">{why}</p>");
-                        self.log_html = self.log_view.map(|_| AttrValue::from(why));
+                        self.log_html = self.panel.map(|_| AttrValue::from(why));
                         true
                     }
                     _ => false,
@@ -777,7 +820,7 @@ impl Component for App {
         let locked = mode == settings::ControlsMode::Lock;
         let below = html! {
             <>
-                { legend(&vm, st.log_window, lang) }
+                { legend(&vm, st.log_window, lang, self.dispatch.reform(|_| Msg::OpenWire(None))) }
                 if !settings.embed {
                     <ConsumerCards cards={st.consumers.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
                     <OffsetsView group_id={st.groups[0].group_id.clone()} offsets={st.groups[0].offsets.clone()} {lang} />
@@ -864,7 +907,7 @@ impl Component for App {
                                 } else {
                                     { self.stage_box(0, &st, locked) }
                                 }
-                                if self.log_view.is_some() {
+                                if self.panel.is_some() {
                                     { self.log_section(lang) }
                                 }
                                 if !settings.embed {
@@ -916,13 +959,19 @@ impl App {
                 (Some("close"), _) => Msg::CloseLog,
                 (Some("segment"), Some(a)) => Msg::PickSegment(a),
                 (Some("batch"), Some(a)) => Msg::PickBatch(a),
+                (Some("msg"), Some(a)) => Msg::PickMessage(a as u64),
+                (Some("api"), Some(a)) => Msg::FilterApi(a),
                 (Some("download"), Some(a)) => Msg::DownloadLogFile(a as usize),
                 _ => return,
             };
             d.emit(msg);
         });
+        let testid = match self.panel {
+            Some(log_view::Panel::Wire(_)) => "wire-view",
+            _ => "log-view",
+        };
         html! {
-            <section class="log-view" data-testid="log-view" aria-labelledby="log-view-title" onclick={act}>
+            <section class="log-view" data-testid={testid} aria-labelledby="log-view-title" onclick={act}>
                 { match &self.log_html {
                     Some(markup) => Html::from_html_unchecked(markup.clone()),
                     None => html! { <p class="muted">{lang.text().log_reading}</p> },
@@ -953,10 +1002,13 @@ impl App {
             ))
         };
         let d = self.dispatch.clone();
-        let on_click = Callback::from(move |e: MouseEvent| {
-            if let Some(m) = open(&e) {
-                d.emit(m);
-            }
+        let on_click = Callback::from(move |e: MouseEvent| match open(&e) {
+            Some(m) => d.emit(m),
+            None => d.emit(Msg::StageClick(
+                which,
+                f64::from(e.client_x()),
+                f64::from(e.client_y()),
+            )),
         });
         let d = self.dispatch.clone();
         let on_key = Callback::from(move |e: KeyboardEvent| {
@@ -1035,7 +1087,7 @@ impl App {
     /// Asks the worker about the open log (starting the worker the first time): its view,
     /// or with `download` one of the picked segment's files.
     fn ask_log(&mut self, ctx: &Context<Self>, download: Option<usize>) {
-        let Some(opened) = self.log_view else {
+        let Some(panel) = self.panel else {
             return;
         };
         if self.log_worker.is_none() {
@@ -1057,7 +1109,7 @@ impl App {
             );
         }
         let question = log_view::Question {
-            opened,
+            panel,
             ko: self.player.lang() == Lang::Ko,
             download,
             seq: self.log_seq,
@@ -1137,6 +1189,27 @@ impl App {
     /// Draws the messages in flight, and the records leaving the application (each takes
     /// 150 ms of wall time to reach its accumulator, whatever the speed; not drawn when
     /// motion is reduced).
+    /// The message in flight drawn nearest the page's point (`x`, `y`) on stage `which`,
+    /// if one is within a finger's reach of it.
+    fn message_at(&self, which: usize, x: f64, y: f64) -> Option<u64> {
+        let canvas = self.dots[which].canvas.cast::<web_sys::Element>()?;
+        let rect = canvas.get_bounding_client_rect();
+        let sim = match which {
+            0 => &self.player.sim,
+            _ => &self.player.twin.as_ref()?.sim,
+        };
+        let design = self.dots[which].design;
+        let scale = if design > 0.0 {
+            rect.height() / design
+        } else {
+            1.0
+        };
+        let shown = self.player.settings.shown_topic as u32;
+        let dots = stage::dots_of(sim, shown, sim.now(), MAX_DOTS, self.motion());
+        let at = (x - rect.left(), y - rect.top());
+        stage::nearest_dot(&dots, at, rect.width(), scale)
+    }
+
     fn draw_dots(&mut self) {
         let motion = self.motion();
         let shown = self.player.settings.shown_topic as u32;
@@ -1235,12 +1308,15 @@ struct Dots {
     painter: Option<(web_sys::HtmlCanvasElement, DotsPainter)>,
     /// The count of messages the canvas's `data-count` shows.
     count: Option<usize>,
+    /// The stage's height the dots' positions were last given in (CSS pixels).
+    design: f64,
 }
 
 impl Dots {
     /// Hands the messages' positions to the canvas's painter (see `dots.js`); `height`:
     /// the stage's, as its view model drew it.
     fn paint(&mut self, dots: &[Dot], height: f64) {
+        self.design = height;
         let Some(canvas) = self.canvas.cast::<web_sys::HtmlCanvasElement>() else {
             return;
         };

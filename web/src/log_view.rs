@@ -363,7 +363,7 @@ fn field_class(f: Field) -> &'static str {
 }
 
 /// Text made safe to place in markup, in an element or an attribute.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -586,6 +586,8 @@ struct Run {
     settings: crate::settings::Settings,
     sim: Sim,
     timeline: crate::scenario::Timeline,
+    /// The latest messages, for the wire view.
+    recent: kscope_core::protocol::RecentMessages,
 }
 
 impl Replay {
@@ -593,6 +595,18 @@ impl Replay {
     /// on when `file` is that session gone further (same settings, the same actions up
     /// to where the kept one is, none new before it), else replayed from the start.
     pub fn at(&mut self, file: &str) -> Result<&Sim, String> {
+        self.run_at(file).map(|r| &r.sim)
+    }
+
+    /// The run at the instant `file` ends and the messages it sent lately.
+    pub fn with_messages(
+        &mut self,
+        file: &str,
+    ) -> Result<(&Sim, &mut kscope_core::protocol::RecentMessages), String> {
+        self.run_at(file).map(|r| (&r.sim, &mut r.recent))
+    }
+
+    fn run_at(&mut self, file: &str) -> Result<&mut Run, String> {
         use crate::scenario::{Scenario, Timeline};
         let sc = Scenario::parse(file).map_err(|e| e.to_string())?;
         let actions = sc.actions();
@@ -614,6 +628,7 @@ impl Replay {
                 start: settings.clone(),
                 settings,
                 timeline: Timeline::merged(&actions, &[]),
+                recent: kscope_core::protocol::RecentMessages::new(crate::wire_view::KEPT),
             });
         }
         let r = self.run.as_mut().expect("made above");
@@ -621,16 +636,35 @@ impl Replay {
             let done = r.timeline.done;
             r.timeline = Timeline::resumed(&r.timeline, &actions, &[], done);
         }
-        r.timeline.advance(&mut r.sim, &mut r.settings, end);
-        Ok(&r.sim)
+        // One due item at a time, so that every message sent is seen in flight.
+        loop {
+            let action = r.timeline.next_at().map(kscope_core::Instant::from_micros);
+            let next = [r.sim.poll_at(), action]
+                .into_iter()
+                .flatten()
+                .fold(end, |a, b| a.min(b.max(r.sim.now())));
+            r.timeline.advance(&mut r.sim, &mut r.settings, next);
+            r.recent.observe(&r.sim);
+            if next >= end {
+                break;
+            }
+        }
+        Ok(r)
     }
 }
 
-/// A question about a log, as the page asks it of the worker: a first line `log` and
-/// its numbers, then the session's scenario file.
+/// What a panel below the stage shows: a replica's log, or the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    Log(Opened),
+    Wire(crate::wire_view::WireOpened),
+}
+
+/// A question about a panel, as the page asks it of the worker: a first line `log` or
+/// `wire` and its numbers, then the session's scenario file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Question {
-    pub opened: Opened,
+    pub panel: Panel,
     pub ko: bool,
     /// The picked segment's `.log` (0), `.index` (1) or `.timeindex` (2); else the view.
     pub download: Option<usize>,
@@ -639,44 +673,73 @@ pub struct Question {
 
 impl Question {
     /// The question with the session `file`: `log topic partition broker segment batch
-    /// download ko seq` (`-` for a number not given), a newline, the file.
+    /// download ko seq` or `wire message api ko seq` (`-` for a number not given), a
+    /// newline, the file.
     pub fn to_text(&self, file: &str) -> String {
         let n = |v: Option<i64>| v.map_or("-".to_string(), |v| v.to_string());
-        let o = &self.opened;
-        format!(
-            "log {} {} {} {} {} {} {} {}\n{file}",
-            o.topic,
-            o.partition,
-            o.broker,
-            n(o.segment),
-            n(o.batch),
-            n(self.download.map(|d| d as i64)),
-            u8::from(self.ko),
-            self.seq
-        )
+        match &self.panel {
+            Panel::Log(o) => format!(
+                "log {} {} {} {} {} {} {} {}\n{file}",
+                o.topic,
+                o.partition,
+                o.broker,
+                n(o.segment),
+                n(o.batch),
+                n(self.download.map(|d| d as i64)),
+                u8::from(self.ko),
+                self.seq
+            ),
+            Panel::Wire(w) => format!(
+                "wire {} {} {} {}\n{file}",
+                n(w.msg.map(|m| m as i64)),
+                n(w.api.map(i64::from)),
+                u8::from(self.ko),
+                self.seq
+            ),
+        }
     }
 
     /// A question and its file from [`Self::to_text`]'s text; `None` for other text.
     pub fn parse(text: &str) -> Option<(Question, &str)> {
         let (head, file) = text.split_once('\n')?;
-        let mut words = head.strip_prefix("log ")?.split(' ');
+        let (wire, rest) = match head.split_once(' ')? {
+            ("log", rest) => (false, rest),
+            ("wire", rest) => (true, rest),
+            _ => return None,
+        };
+        let mut words = rest.split(' ');
         let mut next = || -> Option<Option<i64>> {
             match words.next()? {
                 "-" => Some(None),
                 w => w.parse().ok().map(Some),
             }
         };
+        if wire {
+            let (msg, api) = (next()?, next()?);
+            let (ko, seq) = (next()??, next()??);
+            let panel = Panel::Wire(crate::wire_view::WireOpened {
+                msg: msg.and_then(|m| u64::try_from(m).ok()),
+                api: api.and_then(|a| i16::try_from(a).ok()),
+            });
+            let question = Question {
+                panel,
+                ko: ko == 1,
+                download: None,
+                seq: u32::try_from(seq).ok()?,
+            };
+            return Some((question, file));
+        }
         let (topic, partition, broker) = (next()??, next()??, next()??);
         let (segment, batch, download) = (next()?, next()?, next()?);
         let (ko, seq) = (next()??, next()??);
         let question = Question {
-            opened: Opened {
+            panel: Panel::Log(Opened {
                 topic: u32::try_from(topic).ok()?,
                 partition: u32::try_from(partition).ok()?,
                 broker: u32::try_from(broker).ok()?,
                 segment,
                 batch,
-            },
+            }),
             ko: ko == 1,
             download: download.and_then(|d| usize::try_from(d).ok()),
             seq: u32::try_from(seq).ok()?,
@@ -685,7 +748,7 @@ impl Question {
     }
 }
 
-/// What the worker answers a question about a log with.
+/// What the worker answers a question with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// The view, as markup.
@@ -694,14 +757,23 @@ pub enum Answer {
     File(String, Vec<u8>),
 }
 
-/// The answer to the page's question `q` about the session `file`: the view, or with
-/// `download` the picked segment's `.log` (0), `.index` (1) or `.timeindex` (2).
+/// The answer to the page's question `q` about the session `file`: the panel's view, or
+/// with `download` the picked segment's `.log` (0), `.index` (1) or `.timeindex` (2).
 pub fn answer(replay: &mut Replay, q: &Question, file: &str) -> Result<Answer, String> {
-    let (opened, download) = (&q.opened, q.download);
     let lang = if q.ko { "ko" } else { "en" };
+    let opened = match &q.panel {
+        Panel::Wire(w) => {
+            let (sim, recent) = replay.with_messages(file)?;
+            if let Some(id) = w.msg {
+                recent.pin(kscope_core::ids::MessageId(id));
+            }
+            return Ok(Answer::View(crate::wire_view::html(sim, recent, w, lang)));
+        }
+        Panel::Log(o) => o,
+    };
     let sim = replay.at(file)?;
     let missing = || text(lang).no_replica.to_string();
-    match download {
+    match q.download {
         Some(i) => {
             let files = files_of(sim, opened).ok_or_else(missing)?;
             let (name, bytes) = files.into_iter().nth(i).ok_or_else(missing)?;
@@ -804,13 +876,13 @@ mod tests {
     #[test]
     fn a_question_reads_back_and_other_text_is_no_question() {
         let q = Question {
-            opened: Opened {
+            panel: Panel::Log(Opened {
                 topic: 1,
                 partition: 2,
                 broker: 0,
                 segment: Some(114),
                 batch: None,
-            },
+            }),
             ko: true,
             download: Some(2),
             seq: 7,
@@ -820,13 +892,23 @@ mod tests {
         assert_eq!(Question::parse("id: x\nend: 2s"), None);
         assert_eq!(Question::parse("log 1 2\nid: x"), None);
         assert_eq!(Question::parse("log -1 0 0 - - - 0 1\n"), None);
+        let w = Question {
+            panel: Panel::Wire(crate::wire_view::WireOpened {
+                msg: Some(12),
+                api: None,
+            }),
+            ko: false,
+            download: None,
+            seq: 3,
+        };
+        assert_eq!(Question::parse(&w.to_text("id: y")), Some((w, "id: y")));
     }
 
     #[test]
     fn the_worker_answers_with_the_view_and_files_going_on_from_the_run_it_kept() {
         let mut replay = Replay::default();
         let q = Question {
-            opened: Opened::new(0, 1, 0),
+            panel: Panel::Log(Opened::new(0, 1, 0)),
             ko: false,
             download: None,
             seq: 1,
@@ -869,7 +951,7 @@ mod tests {
         );
         // A replica the run does not have, said in the question's language.
         let q = Question {
-            opened: Opened::new(0, 9, 0),
+            panel: Panel::Log(Opened::new(0, 9, 0)),
             download: None,
             ..q
         };

@@ -295,6 +295,20 @@ pub struct Dot {
     pub records: u32,
 }
 
+/// The message drawn nearest the point `at` (CSS pixels from the stage's top left) of a
+/// stage `width` pixels wide whose dots' heights are scaled by `scale`, if one is within
+/// a finger's reach (18 px).
+pub fn nearest_dot(dots: &[Dot], at: (f64, f64), width: f64, scale: f64) -> Option<u64> {
+    dots.iter()
+        .map(|d| {
+            let (dx, dy) = (d.x / 100.0 * width - at.0, d.y * scale - at.1);
+            (dx * dx + dy * dy, d.id)
+        })
+        .filter(|(d2, _)| *d2 <= 18.0 * 18.0)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id)
+}
+
 /// How the producer picks partitions now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Choice {
@@ -963,6 +977,23 @@ pub fn sends_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_click_picks_the_nearest_message_within_reach() {
+        let dot = |id, x, y| Dot {
+            id,
+            kind: DotKind::Produce,
+            x,
+            y,
+            records: 1,
+        };
+        // 50 % of 400 px is 200; heights scale by 2.
+        let dots = [dot(1, 50.0, 40.0), dot(2, 55.0, 40.0), dot(3, 10.0, 5.0)];
+        assert_eq!(nearest_dot(&dots, (205.0, 82.0), 400.0, 2.0), Some(1));
+        assert_eq!(nearest_dot(&dots, (218.0, 80.0), 400.0, 2.0), Some(2));
+        assert_eq!(nearest_dot(&dots, (300.0, 300.0), 400.0, 2.0), None);
+        assert_eq!(nearest_dot(&[], (0.0, 0.0), 400.0, 1.0), None);
+    }
     use kscope_core::SimConfig;
 
     /// The group's `__consumer_offsets` partition is the one its coordinator leads, and it

@@ -632,7 +632,13 @@ fn log_bar(c: &Cell, window: (i64, i64), lang: Lang) -> Html {
     }
 }
 
-pub(crate) fn legend(vm: &view_model::ViewModel, window: (i64, i64), lang: Lang) -> Html {
+/// The legend; its count of messages in flight opens the wire view (`open_wire`).
+pub(crate) fn legend(
+    vm: &view_model::ViewModel,
+    window: (i64, i64),
+    lang: Lang,
+    open_wire: Callback<MouseEvent>,
+) -> Html {
     let t = lang.text();
     html! {
         <footer class="legend">
@@ -663,7 +669,10 @@ pub(crate) fn legend(vm: &view_model::ViewModel, window: (i64, i64), lang: Lang)
                 } }
                 {format!(" · {} · {} {} · ", t.every_link.replace("{}", &PAGE_LATENCY_MS.to_string()), t.seed, vm.seed)}
                 <span data-testid="records-in-flight">{vm.records_in_flight}</span>
-                {format!(" {} {} {}", t.records_in, vm.in_flight_messages, t.messages_in_flight)}
+                {format!(" {} ", t.records_in)}
+                <button class="link-button" data-testid="open-wire" onclick={open_wire}>
+                    {format!("⇄ {} {}", vm.in_flight_messages, t.messages_in_flight)}
+                </button>
             </span>
         </footer>
     }
