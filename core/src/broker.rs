@@ -189,10 +189,66 @@ pub struct Broker {
     pub(crate) delayed_fetches: Vec<DelayedFetch>,
     /// The group coordinator's in-memory state (lost in a crash, reloaded from the log).
     pub coordinator: crate::group::Coordinator,
+    /// The machine's page cache as Kafka's reads meet it (kept through a process crash,
+    /// emptied by a power loss).
+    pub page_cache: PageCache,
+}
+
+/// A broker machine's page cache, as kscope models it: the log files' pages stay cached
+/// in the order they were appended, up to `capacity` bytes (the newest), across all the
+/// broker's logs (`Log::cached`). A fetch whose first batch is among them is served from
+/// memory, with `sendfile` (zero-copy: the kernel moves the pages to the socket, as
+/// Kafka's `FileRecords.writeTo` asks on a plaintext listener); an older one reads the
+/// disk first. Reads do not bring pages back in here (Linux would, and readahead would
+/// serve a sequential reader's next reads from memory): a miss counts what came from the
+/// disk.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageCache {
+    pub capacity: u64,
+    /// Bytes appended to the broker's logs since it started (the cache's clock).
+    pub appended: u64,
+    /// Fetch answers served from the page cache, and read from the disk, with their
+    /// bytes.
+    pub hits: u64,
+    pub hit_bytes: u64,
+    pub misses: u64,
+    pub miss_bytes: u64,
+}
+
+impl PageCache {
+    /// How far apart the log's marks of the cache's clock are (a 64th of the cache: a
+    /// read is judged at most that much older than it is).
+    pub fn mark_step(&self) -> u64 {
+        (self.capacity / 64).max(1)
+    }
+
+    /// Appends `batch` to `log` through the page cache: every append to a broker's logs
+    /// goes this way.
+    pub(crate) fn append(
+        &mut self,
+        log: &mut Log,
+        batch: impl Into<alloc::rc::Rc<StoredBatch>>,
+        now_ms: i64,
+    ) {
+        let batch = batch.into();
+        log.note_cached(
+            batch.base_offset,
+            self.appended,
+            self.mark_step(),
+            self.capacity,
+        );
+        self.appended += u64::from(batch.size_bytes);
+        log.append(batch, now_ms);
+    }
+
+    /// Whether the batch at `offset` of `log` is served from the cache.
+    pub fn holds(&self, log: &Log, offset: Offset) -> bool {
+        log.cached(offset, self.appended, self.capacity)
+    }
 }
 
 impl Broker {
-    pub(crate) fn new(id: BrokerId) -> Broker {
+    pub(crate) fn new(id: BrokerId, page_cache_bytes: u64) -> Broker {
         Broker {
             id,
             up: true,
@@ -205,6 +261,10 @@ impl Broker {
             delayed_produces: Vec::new(),
             delayed_fetches: Vec::new(),
             coordinator: crate::group::Coordinator::default(),
+            page_cache: PageCache {
+                capacity: page_cache_bytes,
+                ..Default::default()
+            },
         }
     }
 
@@ -464,7 +524,7 @@ impl Broker {
             delete_horizon_ms: None,
             records: batch.records.clone(),
         };
-        replica.log.append(stored, now_ms);
+        self.page_cache.append(&mut replica.log, stored, now_ms);
         let rolled = replica.log.segments().len() != segments_before;
         cx.emit(Event::BatchAppended {
             broker: b,
@@ -902,6 +962,20 @@ impl Broker {
                 let max = fetch.partition_max_bytes.min(limit);
                 let data = read_partition(self, fp, max, min_one, fetch.up_to);
                 let bytes: u32 = data.batches.iter().map(|b| b.size_bytes).sum();
+                if let Some(first) = data.batches.first() {
+                    let cache = &mut self.page_cache;
+                    let cached = self.replicas.get(&fp.partition).is_some_and(|r| {
+                        r.log
+                            .cached(first.base_offset, cache.appended, cache.capacity)
+                    });
+                    if cached {
+                        cache.hits += 1;
+                        cache.hit_bytes += u64::from(bytes);
+                    } else {
+                        cache.misses += 1;
+                        cache.miss_bytes += u64::from(bytes);
+                    }
+                }
                 if bytes > 0 {
                     min_one = false;
                 }
@@ -1023,7 +1097,7 @@ impl Broker {
                 }
                 let segments_before = r.log.segments().len();
                 let (id, base, n) = (batch.batch_id, batch.base_offset, batch.record_count());
-                r.log.append(batch, now_ms);
+                self.page_cache.append(&mut r.log, batch, now_ms);
                 let rolled = r.log.segments().len() != segments_before;
                 cx.emit(Event::BatchAppended {
                     broker: b,

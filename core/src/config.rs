@@ -308,6 +308,11 @@ pub struct BrokerConfig {
     /// Linux `vm.dirty_writeback_centisecs`, in ms (default 5 s): how often the kernel's
     /// flusher wakes to write back what has expired.
     pub os_dirty_writeback_ms: u64,
+    /// The memory the broker machine's kernel gives the page cache for Kafka's log files,
+    /// in bytes (a kscope setting, default 1 GiB): a read of what was appended within the
+    /// last this many bytes the broker appended is served from memory, an older one
+    /// from the disk.
+    pub os_page_cache_bytes: u64,
 }
 
 impl Default for BrokerConfig {
@@ -333,6 +338,7 @@ impl Default for BrokerConfig {
             offsets_topic_replication_factor: 3,
             os_dirty_expire_ms: 30_000,
             os_dirty_writeback_ms: 5_000,
+            os_page_cache_bytes: 1 << 30,
             offsets_commit_timeout_ms: 5_000,
         }
     }

@@ -201,6 +201,7 @@ impl Sim {
         broker.lost_power = true;
         let mut cut = Vec::new();
         for (tp, r) in broker.replicas.iter_mut() {
+            r.log.forget_cache();
             let to = r.log.on_disk();
             let removed = r.truncate(to, false, now_ms);
             if removed > 0 {

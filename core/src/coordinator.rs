@@ -744,7 +744,7 @@ impl Broker {
             delete_horizon_ms: None,
             records: Rc::from(stored),
         };
-        r.log.append(batch, now_ms);
+        self.page_cache.append(&mut r.log, batch, now_ms);
         let end_offset = Offset(base.0 + i64::from(count));
         if let Some(waiter) = waiter {
             env.groups.append_seq += 1;

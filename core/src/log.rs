@@ -355,6 +355,11 @@ pub struct Log {
     /// end (when, where) not yet expired ([`Log::write_back`]).
     written_back: Offset,
     dirty: Vec<(i64, Offset)>,
+    /// Where the broker's page cache clock stood when parts of the log were appended:
+    /// (first offset, clock), oldest first, a mark every `step` bytes (the broker's
+    /// `PageCache::mark_step`), those older than the cache holds dropped but the newest
+    /// of them.
+    cache_marks: Vec<(Offset, u64)>,
 }
 
 impl Log {
@@ -371,7 +376,40 @@ impl Log {
             recovery_point: Offset::ZERO,
             written_back: Offset::ZERO,
             dirty: Vec::new(),
+            cache_marks: Vec::new(),
         }
+    }
+
+    /// Notes that the batch at `offset` is appended when the broker's page cache clock
+    /// is at `clock`.
+    pub(crate) fn note_cached(&mut self, offset: Offset, clock: u64, step: u64, capacity: u64) {
+        if self
+            .cache_marks
+            .last()
+            .is_none_or(|(_, c)| clock >= c + step)
+        {
+            self.cache_marks.push((offset, clock));
+        }
+        let old = self
+            .cache_marks
+            .partition_point(|(_, c)| c + capacity < clock);
+        if old > 1 {
+            self.cache_marks.drain(..old - 1);
+        }
+    }
+
+    /// Whether the batch at `offset` is still in a page cache of `capacity` bytes whose
+    /// clock is at `clock` (appended within its capacity's bytes of the broker's latest
+    /// appends, and since the last power loss).
+    pub fn cached(&self, offset: Offset, clock: u64, capacity: u64) -> bool {
+        let i = self.cache_marks.partition_point(|(o, _)| *o <= offset);
+        i.checked_sub(1)
+            .is_some_and(|i| clock - self.cache_marks[i].1 <= capacity)
+    }
+
+    /// A power loss empties the page cache.
+    pub(crate) fn forget_cache(&mut self) {
+        self.cache_marks.clear();
     }
 
     /// Kafka's recovery point (`recovery-point-offset-checkpoint`): the offset below which
@@ -527,6 +565,12 @@ impl Log {
         }
     }
 
+    /// The leader-epoch cache: each epoch and the first offset appended in it, oldest
+    /// first (what `leader-epoch-checkpoint` holds).
+    pub fn epochs(&self) -> &[(LeaderEpoch, Offset)] {
+        &self.epochs
+    }
+
     /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch at or below `requested` and
     /// the offset where it ended (the next epoch's start, or the log end offset for the
     /// latest). `None` if `requested` is older than every epoch cached.
@@ -557,6 +601,7 @@ impl Log {
         }
         let offset = offset.max(self.log_start_offset);
         self.rewrites += 1;
+        self.cache_marks.retain(|(o, _)| *o < offset);
         loop {
             let segments = self.segments.len();
             let seg = self
@@ -626,6 +671,7 @@ impl Log {
     /// Drops the whole log and starts it again, empty, at `offset` (a follower that
     /// fell behind its leader's log start offset).
     pub fn truncate_fully_and_start_at(&mut self, offset: Offset, now_ms: i64) -> Vec<RecordId> {
+        self.cache_marks.clear();
         let removed: Vec<RecordId> = self
             .batches()
             .flat_map(|b| b.records.iter().map(|r| r.id))

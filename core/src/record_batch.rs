@@ -421,3 +421,52 @@ pub fn segment_files(segment: &Segment, seed: u64) -> SegmentFiles {
     }
     files
 }
+
+/// The partition directory's `leader-epoch-checkpoint` (`LeaderEpochCheckpointFile`,
+/// version 0): the version, the count of entries, then each epoch and its start offset,
+/// a line each.
+pub fn leader_epoch_checkpoint(log: &crate::log::Log) -> Vec<u8> {
+    let epochs = log.epochs();
+    let mut text = format!("0\n{}\n", epochs.len());
+    for (epoch, start) in epochs {
+        text.push_str(&format!("{} {}\n", epoch.0, start.0));
+    }
+    text.into_bytes()
+}
+
+/// The producer state snapshot `{offset:020}.snapshot` Kafka writes when a segment rolls
+/// at `offset` (`ProducerStateManager.writeSnapshot`, `ProducerSnapshot` version 1): the
+/// version, a CRC-32C of what follows it, then per producer its id, epoch, last
+/// sequence, last offset, the last batch's offset delta, its max timestamp, the
+/// coordinator epoch (-1: no transactions) and the open transaction's first offset (-1),
+/// as the batches below `offset` left them. Kafka writes its producers in its map's
+/// order; kscope by producer id.
+pub fn producer_snapshot(log: &crate::log::Log, offset: Offset) -> Vec<u8> {
+    let mut producers: alloc::collections::BTreeMap<i64, &crate::log::StoredBatch> =
+        alloc::collections::BTreeMap::new();
+    for seg in log.segments() {
+        for b in seg.batches.iter().filter(|b| b.producer_id >= 0) {
+            if b.last_offset() < offset {
+                producers.insert(b.producer_id, b);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&1i16.to_be_bytes());
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(producers.len() as i32).to_be_bytes());
+    for (pid, b) in producers {
+        out.extend_from_slice(&pid.to_be_bytes());
+        out.extend_from_slice(&b.producer_epoch.to_be_bytes());
+        let last_sequence = b.base_sequence + b.last_offset_delta as i32;
+        out.extend_from_slice(&last_sequence.to_be_bytes());
+        out.extend_from_slice(&b.last_offset().0.to_be_bytes());
+        out.extend_from_slice(&(b.last_offset_delta as i32).to_be_bytes());
+        out.extend_from_slice(&b.max_timestamp_ms.to_be_bytes());
+        out.extend_from_slice(&(-1i32).to_be_bytes());
+        out.extend_from_slice(&(-1i64).to_be_bytes());
+    }
+    let crc = crc32c(&out[6..]);
+    out[2..6].copy_from_slice(&crc.to_be_bytes());
+    out
+}

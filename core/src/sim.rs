@@ -201,7 +201,8 @@ impl Sim {
             monitor: None,
         };
         for id in broker_ids {
-            sim.brokers.insert(id, Broker::new(id));
+            sim.brokers
+                .insert(id, Broker::new(id, sim.config.broker.os_page_cache_bytes));
             sim.start_broker_tasks(id);
         }
         for spec in sim.config.topics.clone() {
@@ -459,7 +460,8 @@ impl Sim {
                         crate::config::MAX_BROKERS
                     )));
                 }
-                self.brokers.insert(id, Broker::new(id));
+                self.brokers
+                    .insert(id, Broker::new(id, self.config.broker.os_page_cache_bytes));
                 // The clients' bootstrap lists name every broker.
                 for p in self.producers.values_mut() {
                     p.brokers.push(id);

@@ -197,3 +197,56 @@ fn values_are_derived_from_the_seed_and_the_record_never_stored() {
     };
     assert_eq!(files(&one), files(&two));
 }
+
+/// The partition directory's other files: the leader-epoch cache as Kafka checkpoints it,
+/// and the producer state snapshot Kafka writes when a segment rolls.
+#[test]
+fn the_leader_epoch_checkpoint_and_the_producer_snapshot_are_kafkas_formats() {
+    let mut config = cluster(3, 1, 3, 2);
+    config.workload.rate = 300;
+    config.topics[0].log.segment_bytes = 16_384;
+    let mut sim = Sim::new(config, 5).unwrap();
+    run_checked(&mut sim, ms(5_000));
+    let tp = TopicPartition::new(TopicId(0), 0);
+    let first = sim.partition(tp).leader.unwrap();
+    sim.apply(ms(5_000), Command::CrashBroker(first)).unwrap();
+    // The controller fences it after broker.session.timeout.ms and elects another.
+    run_checked(&mut sim, ms(20_000));
+    assert_ne!(sim.partition(tp).leader, Some(first));
+    let leader = sim.partition(tp).leader.unwrap();
+    let log = &sim.brokers()[&leader].replicas[&tp].log;
+    // Version 0, the count, then "epoch startOffset" lines: a new epoch since the crash.
+    let text = String::from_utf8(record_batch::leader_epoch_checkpoint(log)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "0");
+    assert_eq!(lines[1].parse::<usize>().unwrap(), lines.len() - 2);
+    assert!(lines.len() >= 4, "{text}");
+    assert_eq!(lines[2], "0 0");
+    // A snapshot at a later segment's base offset.
+    let seg = &log.segments()[2];
+    let snap = record_batch::producer_snapshot(log, seg.base_offset);
+    assert_eq!(i16::from_be_bytes([snap[0], snap[1]]), 1, "version");
+    let crc = u32::from_be_bytes(snap[2..6].try_into().unwrap());
+    assert_eq!(crc, record_batch::crc32c(&snap[6..]));
+    assert_eq!(
+        i32::from_be_bytes(snap[6..10].try_into().unwrap()),
+        1,
+        "one producer"
+    );
+    assert_eq!(snap.len(), 10 + 46);
+    let e = &snap[10..];
+    let pid = i64::from_be_bytes(e[0..8].try_into().unwrap());
+    let last_seq = i32::from_be_bytes(e[10..14].try_into().unwrap());
+    let last_offset = i64::from_be_bytes(e[14..22].try_into().unwrap());
+    // The producer's last batch below the snapshot's offset.
+    let last = log
+        .segments()
+        .iter()
+        .flat_map(|s| s.batches.iter())
+        .rfind(|b| b.last_offset() < seg.base_offset)
+        .unwrap();
+    assert_eq!(pid, last.producer_id);
+    assert_eq!(last_offset, last.last_offset().0);
+    assert_eq!(last_offset, seg.base_offset.0 - 1);
+    assert_eq!(last_seq, last.base_sequence + last.last_offset_delta as i32);
+}

@@ -159,3 +159,59 @@ fn powering_off_a_broker_that_is_down_or_unknown() {
         .apply(ms(5_200), Command::PowerOffBroker(BrokerId(9)))
         .is_err());
 }
+
+fn cache(sim: &Sim, b: u32) -> kscope_core::broker::PageCache {
+    sim.brokers()[&BrokerId(b)].page_cache.clone()
+}
+
+/// Reads: followers and a consumer at the log end are served from the page cache; a
+/// consumer that fell behind by more than the cache holds reads the disk until it has
+/// caught up.
+#[test]
+fn a_lagging_consumer_turns_page_cache_hits_into_disk_reads() {
+    let mut config = cluster(3, 1, 3, 2);
+    config.workload.rate = 500;
+    config.consumers = 1;
+    config.broker.os_page_cache_bytes = 256 * 1024;
+    let mut sim = Sim::new(config, 4).unwrap();
+    run_checked(&mut sim, ms(20_000));
+    let leader = sim.partition(tp0()).leader.unwrap().0;
+    let before = cache(&sim, leader);
+    assert!(before.hits > 100, "{before:?}");
+    for b in 0..3 {
+        // `__consumer_offsets` too, whose records the coordinator appends.
+        assert_eq!(cache(&sim, b).misses, 0, "everyone reads what was just appended");
+    }
+    // The consumer stops polling for 30 s: the log grows by far more than the cache.
+    sim.apply(
+        ms(20_000),
+        Command::PauseConsumer {
+            consumer: ConsumerId(0),
+            paused: true,
+        },
+    )
+    .unwrap();
+    run_checked(&mut sim, ms(50_000));
+    let paused = cache(&sim, leader);
+    assert_eq!(paused.misses, 0, "the followers still read from memory");
+    assert!(paused.appended - before.appended > 4 * paused.capacity);
+    sim.apply(
+        ms(50_000),
+        Command::PauseConsumer {
+            consumer: ConsumerId(0),
+            paused: false,
+        },
+    )
+    .unwrap();
+    run_checked(&mut sim, ms(60_000));
+    let behind = cache(&sim, leader);
+    assert!(
+        behind.miss_bytes > 2 * behind.capacity,
+        "it read what it missed from the disk: {behind:?}"
+    );
+    // Caught up, it reads from memory again.
+    run_checked(&mut sim, ms(80_000));
+    let after = cache(&sim, leader);
+    assert_eq!(after.misses, behind.misses, "{after:?}");
+    assert!(after.hits > behind.hits);
+}

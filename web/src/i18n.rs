@@ -55,6 +55,88 @@ impl Lang {
 
 /// The Korean catalogue, once read.
 static KO: std::sync::OnceLock<&'static Text> = std::sync::OnceLock::new();
+/// The event log's Korean templates by their English ones (`help/ko.txt`'s `%% events`
+/// part), once read.
+static KO_EVENTS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+    std::sync::OnceLock::new();
+
+/// The Korean of the event log's English template `en`, once `help/ko.txt` is read.
+pub fn korean_of(en: &str) -> Option<&'static str> {
+    korean()?;
+    let list = KO_EVENTS.get()?;
+    list.iter().find(|(e, _)| *e == en).map(|(_, k)| *k)
+}
+
+/// A figure of an event log line, as its template shows it (`{0}` and `{0:?}` alike).
+pub trait Shown {
+    fn shown(&self) -> String;
+}
+
+macro_rules! shown_display {
+    ($($t:ty),*) => {$(
+        impl Shown for $t {
+            fn shown(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+shown_display!(u8, u16, u32, u64, usize, i16, i32, i64, String, str);
+
+macro_rules! shown_debug {
+    ($($t:ty),*) => {$(
+        impl Shown for $t {
+            fn shown(&self) -> String {
+                format!("{self:?}")
+            }
+        }
+    )*};
+}
+shown_debug!(kscope_core::event::ElectionKind, kscope_core::KafkaError);
+
+impl<T: core::fmt::Debug> Shown for Vec<T> {
+    fn shown(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+impl<T: Shown + ?Sized> Shown for &T {
+    fn shown(&self) -> String {
+        (**self).shown()
+    }
+}
+
+/// An event log line: the English template `en`, or in Korean its translation, filled
+/// with `args`. One function for every line, so that each line costs the page only its
+/// template and its figures.
+pub fn tr(lang: Lang, en: &'static str, args: &[&dyn Shown]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.shown()).collect();
+    match lang {
+        Lang::En => fill(en, &args),
+        Lang::Ko => particles(&fill(korean_of(en).unwrap_or(en), &args)),
+    }
+}
+
+/// `template` with `{0}`, `{1:?}`... replaced by `args` (each already shown).
+pub fn fill(template: &str, args: &[String]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let spec = &rest[open + 1..open + close];
+        let index: Option<usize> = spec.split(':').next().and_then(|i| i.parse().ok());
+        match index.and_then(|i| args.get(i)) {
+            Some(a) => out.push_str(a),
+            None => out.push_str(&rest[open..=open + close]),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
 
 /// The Korean catalogue: in the browser once [`load_korean`] read it; natively (the tests,
 /// the tools) from the file compiled in.
@@ -70,6 +152,17 @@ pub fn korean() -> Option<&'static Text> {
 /// comments) into the Korean catalogue. Kept for the page's life (it is read once).
 pub fn load_korean(text: &str) -> Result<(), String> {
     let text: &'static str = Box::leak(text.to_string().into_boxed_str());
+    let (text, events) = text.split_once("\n%% events\n").unwrap_or((text, ""));
+    let mut pairs = Vec::new();
+    let mut en = None;
+    for line in events.lines() {
+        if let Some(e) = line.strip_prefix("en: ") {
+            en = Some(e);
+        } else if let (Some(k), Some(e)) = (line.strip_prefix("ko: "), en.take()) {
+            pairs.push((e, k));
+        }
+    }
+    let _ = KO_EVENTS.set(pairs);
     let strings: Vec<&'static str> = text
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -261,6 +354,8 @@ catalogue! {
     pub coordinator: &'static str,
     pub crash: &'static str,
     pub power_off: &'static str,
+    /// The share of fetch answers the broker served from its page cache.
+    pub page_cache: &'static str,
     pub legend_on_disk: &'static str,
     pub restart: &'static str,
     pub cut: &'static str,
@@ -457,6 +552,7 @@ pub static EN: Text = Text {
     coordinator: "◈ coordinator",
     crash: "crash",
     power_off: "power cut",
+    page_cache: "cache",
     legend_on_disk: "on disk up to here (the rest only in the page cache)",
     restart: "restart",
     cut: "cut",
@@ -844,6 +940,7 @@ pub fn outcome(lang: Lang, e: &crate::scenario::Expect) -> String {
         Metric::Failed => ("sends failed", "실패한 전송"),
         Metric::Lag => ("records of consumer lag", "컨슈머 랙"),
         Metric::UncleanElections => ("unclean elections", "unclean 선출"),
+        Metric::DiskReads => ("fetches read from the disk", "디스크에서 읽은 fetch"),
     };
     let v = e.value;
     match (lang, e.op, v) {
@@ -1287,6 +1384,7 @@ mod tests {
     #[test]
     fn the_korean_file_holds_every_field_in_order() {
         let file = include_str!("../../help/ko.txt");
+        let (file, _) = file.split_once("\n%% events\n").expect("the events part");
         let keys: Vec<&str> = file
             .lines()
             .filter(|l| !l.is_empty() && !l.starts_with('#'))

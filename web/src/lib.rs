@@ -159,7 +159,7 @@ pub enum Msg {
     /// Picks a message of the wire view, or filters it by API key (-1: every API).
     PickMessage(u64),
     FilterApi(i64),
-    /// Downloads the picked segment's `.log` (0), `.index` (1) or `.timeindex` (2).
+    /// Downloads one of the open log's files ([`log_view::files_of`]'s order).
     DownloadLogFile(usize),
     /// The worker answered a question about the open log.
     LogAnswer(browser::LogReply),

@@ -258,16 +258,31 @@ fn hex_of(base: i64, bytes: &[u8], spans: &[Span]) -> Hex {
 }
 
 /// The picked segment's files and their names, for the downloads.
-pub fn files_of(sim: &Sim, opened: &Opened) -> Option<[(String, Vec<u8>); 3]> {
+/// With the partition directory's `leader-epoch-checkpoint` and, for a segment Kafka
+/// rolled to (any but the log's first ever), the producer state `.snapshot` written at
+/// its base offset.
+pub fn files_of(sim: &Sim, opened: &Opened) -> Option<Vec<(String, Vec<u8>)>> {
     let replica = opened.replica(sim)?;
-    let seg = picked_segment(replica.log.segments(), opened)?;
+    let log = &replica.log;
+    let seg = picked_segment(log.segments(), opened)?;
     let files = record_batch::segment_files(seg, sim.seed());
     let name = |suffix| segment_file_name(seg.base_offset, suffix);
-    Some([
+    let mut all = vec![
         (name("log"), files.log),
         (name("index"), files.index),
         (name("timeindex"), files.timeindex),
-    ])
+        (
+            "leader-epoch-checkpoint".to_string(),
+            record_batch::leader_epoch_checkpoint(log),
+        ),
+    ];
+    if seg.base_offset.0 > 0 {
+        all.push((
+            name("snapshot"),
+            record_batch::producer_snapshot(log, seg.base_offset),
+        ));
+    }
+    Some(all)
 }
 
 /// The log view's words, in each of the page's languages (here and not in
@@ -434,18 +449,23 @@ pub fn html(m: &LogModel, lang: &str) -> String {
             r#"<div class="downloads" role="group" aria-label="{0}"><span class="muted">{0}</span>"#,
             t.download
         );
-        for (i, (suffix, id)) in [
+        let files = [
             ("log", "download-log"),
             ("index", "download-index"),
             ("timeindex", "download-timeindex"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+            ("", "download-leader-epoch-checkpoint"),
+            ("snapshot", "download-snapshot"),
+        ];
+        // A snapshot only where Kafka rolled a segment.
+        let n = if s.base > 0 { 5 } else { 4 };
+        for (i, (suffix, id)) in files.into_iter().take(n).enumerate() {
+            let name = match suffix {
+                "" => "leader-epoch-checkpoint".to_string(),
+                _ => format!("{:020}.{suffix}", s.base),
+            };
             let _ = write!(
                 h,
-                r#"<button data-act="download" data-arg="{i}" data-testid="{id}">⤓ {:020}.{suffix}</button>"#,
-                s.base
+                r#"<button data-act="download" data-arg="{i}" data-testid="{id}">⤓ {name}</button>"#
             );
         }
         h.push_str("</div>");
@@ -666,7 +686,7 @@ pub enum Panel {
 pub struct Question {
     pub panel: Panel,
     pub ko: bool,
-    /// The picked segment's `.log` (0), `.index` (1) or `.timeindex` (2); else the view.
+    /// One of the files [`files_of`] gives (by its place); else the view.
     pub download: Option<usize>,
     pub seq: u32,
 }
@@ -758,7 +778,7 @@ pub enum Answer {
 }
 
 /// The answer to the page's question `q` about the session `file`: the panel's view, or
-/// with `download` the picked segment's `.log` (0), `.index` (1) or `.timeindex` (2).
+/// with `download` one of the files [`files_of`] gives.
 pub fn answer(replay: &mut Replay, q: &Question, file: &str) -> Result<Answer, String> {
     let lang = if q.ko { "ko" } else { "en" };
     let opened = match &q.panel {
@@ -849,11 +869,17 @@ mod tests {
         let m = log_model(&sim, &opened).unwrap();
         assert!(m.segments[0].picked && !m.segments[0].active);
         assert_eq!(m.hex.as_ref().map(|h| h.base), Some(0));
-        let [(log, bytes), (index, _), (time, _)] = files_of(&sim, &opened).unwrap();
+        let files = files_of(&sim, &opened).unwrap();
+        let [(log, bytes), (index, _), (time, _), (epochs, checkpoint)] = &files[..] else {
+            panic!("the first segment has no producer snapshot: {files:?}");
+        };
         assert_eq!(log, "00000000000000000000.log");
         assert_eq!(index, "00000000000000000000.index");
         assert_eq!(time, "00000000000000000000.timeindex");
         assert_eq!(bytes.len() as u64, m.segments[0].size);
+        assert_eq!(epochs, "leader-epoch-checkpoint");
+        let text = String::from_utf8(checkpoint.clone()).unwrap();
+        assert!(text.starts_with("0\n1\n0 0\n"), "{text}");
         // A replica the run does not have.
         assert!(log_model(&sim, &Opened::new(0, 9, 0)).is_none());
         assert!(log_model(&sim, &Opened::new(4, 0, 0)).is_none());

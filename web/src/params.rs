@@ -1121,6 +1121,25 @@ pub const PARAMS: &[Param] = &[
             |s, c| c.topics[0].log.segment_bytes = s.segment_bytes as u32
         )
     },
+    // The brokers' page cache (kscope's setting: the memory their machines' kernels give
+    // Kafka's log files; from 64 KiB, a few segments' worth on the page's scale).
+    Param {
+        section: Section::None,
+        in_url: InUrl::Changed,
+        ..int_param!(
+            "os.page.cache.bytes",
+            "",
+            None,
+            Section::None,
+            Control::None,
+            page_cache_bytes,
+            65_536,
+            68_719_476_736,
+            1_073_741_824,
+            false,
+            |s, c| c.broker.os_page_cache_bytes = s.page_cache_bytes
+        )
+    },
     hidden_param!(
         "retention.bytes",
         InUrl::Changed,

@@ -45,6 +45,8 @@ pub enum Metric {
     /// The group's total lag (records below the high watermark not yet committed).
     Lag,
     UncleanElections,
+    /// Fetch answers the brokers read from the disk (page cache misses).
+    DiskReads,
 }
 
 const METRICS: &[(&str, Metric)] = &[
@@ -57,6 +59,7 @@ const METRICS: &[(&str, Metric)] = &[
     ("failed", Metric::Failed),
     ("lag", Metric::Lag),
     ("unclean-elections", Metric::UncleanElections),
+    ("disk-reads", Metric::DiskReads),
 ];
 
 impl Metric {
@@ -85,6 +88,7 @@ impl Metric {
                 .map(|l| l.max(0) as u64)
                 .sum(),
             Metric::UncleanElections => u64::from(sim.unclean_elections()),
+            Metric::DiskReads => sim.brokers().values().map(|b| b.page_cache.misses).sum(),
         }
     }
 }

@@ -134,6 +134,8 @@ pub struct Settings {
     pub consumer_rate: u64,
     /// The topic's `segment.bytes`.
     pub segment_bytes: u64,
+    /// The brokers' page cache for the log files (kscope's `os.page.cache.bytes`).
+    pub page_cache_bytes: u64,
     /// The topic's `retention.bytes` (-1: no limit).
     pub retention_bytes: i64,
     /// The topic's `retention.ms` (-1: forever).
@@ -373,6 +375,7 @@ impl Default for Settings {
             assignor: KafkaVersion::V4_0.default_assignors(),
             consumer_rate: 2_000,
             segment_bytes: 1_073_741_824,
+            page_cache_bytes: 1_073_741_824,
             retention_bytes: -1,
             retention_ms: 604_800_000,
             cleanup_policy: CleanupPolicy::Delete,

@@ -213,6 +213,9 @@ pub struct Column {
     /// `max.in.flight.requests.per.connection`.
     pub in_flight: u32,
     pub max_in_flight: u32,
+    /// Fetch answers served from the page cache, and read from the disk.
+    pub cache_hits: u64,
+    pub cache_misses: u64,
 }
 
 /// What a dot in flight stands for; its shape and colour on the stage.
@@ -430,6 +433,8 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
                 }),
             in_flight: producer.nodes.get(&b.id).map_or(0, |n| n.in_flight),
             max_in_flight: producer.config.max_in_flight_requests_per_connection,
+            cache_hits: b.page_cache.hits,
+            cache_misses: b.page_cache.misses,
         })
         .collect();
     let linger = kscope_core::Duration::from_millis(producer.config.linger_ms);

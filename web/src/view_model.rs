@@ -8,14 +8,13 @@ use kscope_core::sim::Sim;
 
 use crate::i18n::Lang;
 
-/// The same sentence in English and Korean; arguments by position (`{0}`, `{1}`, …), so
-/// each language orders them as its grammar wants.
+/// An event log line in `lang`: the English template, or its Korean from `help/ko.txt`
+/// (the `$ko` written here is what that file must hold, checked by a test; the page does
+/// not compile it in), filled with the figures (`{0}`, `{1:?}`...; see
+/// [`crate::i18n::tr`]).
 macro_rules! tr {
     ($lang:expr, $en:literal, $ko:literal $(, $arg:expr)* $(,)?) => {
-        match $lang {
-            Lang::En => format!($en $(, $arg)*),
-            Lang::Ko => $crate::i18n::particles(&format!($ko $(, $arg)*)),
-        }
+        $crate::i18n::tr($lang, $en, &[$(&$arg as &dyn $crate::i18n::Shown),*])
     };
 }
 
@@ -509,6 +508,41 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each `tr!` of this file: its English template and the Korean written beside it,
+    /// read from the source (string literals without escapes).
+    fn templates() -> Vec<(String, String)> {
+        let src = include_str!("view_model.rs");
+        // The code, not these tests.
+        let mut rest = src.split("#[cfg(test)]").next().expect("some code");
+        let mut out = Vec::new();
+        while let Some(at) = rest.find("tr!(") {
+            rest = &rest[at + 4..];
+            let lits: Vec<&str> = rest.split('"').skip(1).step_by(2).take(2).collect();
+            if let [en, ko] = lits[..] {
+                out.push((en.to_string(), ko.to_string()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_korean_file_holds_every_event_line_as_written_here() {
+        let all = templates();
+        assert!(all.len() >= 50, "{} templates", all.len());
+        for (en, ko) in &all {
+            assert_eq!(crate::i18n::korean_of(en), Some(ko.as_str()), "{en}");
+        }
+        // Filled as format! would fill it, particles chosen after.
+        assert_eq!(
+            tr!(Lang::Ko, "broker {0} crashed", "브로커 {0} 장애", 2),
+            "브로커 2 장애"
+        );
+        assert_eq!(
+            crate::i18n::fill("{1:?} then {0}", &["a".into(), "[1, 2]".into()]),
+            "[1, 2] then a"
+        );
+    }
     use kscope_core::{Command, Instant, SimConfig};
 
     #[test]

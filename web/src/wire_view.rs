@@ -260,7 +260,7 @@ fn diagram(h: &mut String, shown: &[&Message], picked: MessageId, t: &WireText, 
     let t0 = shown.iter().map(|m| m.sent_at).min().expect("some");
     let t1 = shown.iter().map(|m| m.deliver_at).max().expect("some");
     let span = (t1.micros() - t0.micros()).max(1) as f64;
-    let (lane_w, top, height) = (120.0, 34.0, 26.0 * shown.len() as f64 + 20.0);
+    let (lane_w, top, height) = (150.0, 34.0, 18.0 * shown.len() as f64 + 20.0);
     let width = lane_w * lanes.len() as f64;
     let x = |n: NodeId| lane_w * (lanes.iter().position(|l| *l == n).unwrap_or(0) as f64 + 0.5);
     let y = |at: kscope_core::Instant| top + (at.micros() - t0.micros()) as f64 / span * height;

@@ -136,8 +136,12 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                     {format!("{}/{} ⇢", c.in_flight, c.max_in_flight)}
                 </span>
             </div>
+
             <div class="state fit">
                 <span class="status">{status}</span>
+                <span class="cache" data-testid="page-cache" data-hits={c.cache_hits.to_string()} data-misses={c.cache_misses.to_string()} title={t.tip("page_cache_title")}>
+                    {format!(" · {} {}%", t.page_cache, (c.cache_hits * 100).checked_div(c.cache_hits + c.cache_misses).unwrap_or(100))}
+                </span>
                 if props.coordinator && c.up {
                     <span class="coord" data-testid="coordinator" title={t.tip("coordinator_title")}>{format!(" · {}", t.coordinator)}</span>
                 }
