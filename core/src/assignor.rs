@@ -1055,6 +1055,140 @@ fn balance_score(current: &[Option<Vec<u32>>]) -> usize {
     score
 }
 
+/// A field of the consumer protocol's bytes: its name, where it lies, its value as text.
+pub type ProtocolField = (&'static str, u32, u32, String);
+
+/// Bytes in Kafka's non-flexible encoding (int16-length strings, int32-length arrays and
+/// bytes), each field noted where it lies.
+struct Classic<'a> {
+    out: Vec<u8>,
+    fields: Option<&'a mut Vec<ProtocolField>>,
+}
+
+impl Classic<'_> {
+    fn put(&mut self, name: &'static str, value: impl FnOnce() -> String, bytes: &[u8]) {
+        let start = self.out.len() as u32;
+        self.out.extend_from_slice(bytes);
+        if let Some(f) = self.fields.as_deref_mut() {
+            f.push((name, start, self.out.len() as u32, value()));
+        }
+    }
+}
+
+/// Partitions grouped by topic, as the consumer protocol lists them: an int32 count of
+/// topics, each an int16-length name and an int32 count of int32 partitions.
+pub fn classic_partitions(out: &mut Vec<u8>, topics: &[(&str, Vec<i32>)]) {
+    out.extend_from_slice(&(topics.len() as i32).to_be_bytes());
+    for (t, ps) in topics {
+        out.extend_from_slice(&(t.len() as i16).to_be_bytes());
+        out.extend_from_slice(t.as_bytes());
+        out.extend_from_slice(&(ps.len() as i32).to_be_bytes());
+        for p in ps {
+            out.extend_from_slice(&p.to_be_bytes());
+        }
+    }
+}
+
+fn grouped(partitions: &[NamedPartition]) -> Vec<(&str, Vec<i32>)> {
+    let mut topics: Vec<(&str, Vec<i32>)> = Vec::new();
+    for p in partitions {
+        match topics.iter_mut().find(|t| t.0 == p.topic) {
+            Some(t) => t.1.push(p.partition),
+            None => topics.push((&p.topic, alloc::vec![p.partition])),
+        }
+    }
+    topics
+}
+
+/// `ConsumerProtocolSubscription` v3, as the consumer puts it in JoinGroup's protocol
+/// metadata for `assignor`, with the assignor's `UserData`: the generation for
+/// cooperative-sticky (`CooperativeStickyAssignor.subscriptionUserData`); for sticky, the
+/// previous assignment and generation once it had one
+/// (`StickyAssignor.serializeTopicPartitionAssignment`). An eager member revoked what it
+/// owned before it joined: its `OwnedPartitions` is empty.
+pub fn subscription_bytes(
+    s: &Subscription,
+    assignor: AssignorKind,
+    fields: Option<&mut Vec<ProtocolField>>,
+) -> Vec<u8> {
+    use alloc::format;
+    use alloc::string::ToString;
+    let mut c = Classic {
+        out: Vec::new(),
+        fields,
+    };
+    c.put("Version", || "3".to_string(), &3i16.to_be_bytes());
+    let mut b = (s.topics.len() as i32).to_be_bytes().to_vec();
+    for t in &s.topics {
+        b.extend_from_slice(&(t.len() as i16).to_be_bytes());
+        b.extend_from_slice(t.as_bytes());
+    }
+    c.put("Topics", || format!("{:?}", s.topics), &b);
+    let generation = s.generation.unwrap_or(-1);
+    let user_data = match assignor {
+        AssignorKind::CooperativeSticky => Some(generation.to_be_bytes().to_vec()),
+        AssignorKind::Sticky if !s.owned_partitions.is_empty() => {
+            let mut d = Vec::new();
+            classic_partitions(&mut d, &grouped(&s.owned_partitions));
+            d.extend_from_slice(&generation.to_be_bytes());
+            Some(d)
+        }
+        _ => None,
+    };
+    match user_data {
+        None => c.put("UserData", || "null".to_string(), &(-1i32).to_be_bytes()),
+        Some(d) => {
+            let mut b = (d.len() as i32).to_be_bytes().to_vec();
+            b.extend_from_slice(&d);
+            c.put("UserData", || format!("{} B", d.len()), &b);
+        }
+    }
+    let owned: &[NamedPartition] = match assignor {
+        AssignorKind::CooperativeSticky => &s.owned_partitions,
+        _ => &[],
+    };
+    let mut b = Vec::new();
+    classic_partitions(&mut b, &grouped(owned));
+    c.put(
+        "OwnedPartitions",
+        || format!("{} partitions", owned.len()),
+        &b,
+    );
+    c.put(
+        "GenerationId",
+        || generation.to_string(),
+        &generation.to_be_bytes(),
+    );
+    c.put("RackId", || "null".to_string(), &(-1i16).to_be_bytes());
+    c.out
+}
+
+/// `ConsumerProtocolAssignment` v3, as SyncGroup carries a member's assignment (the
+/// assignors' own `UserData` is not modelled: null).
+pub fn assignment_bytes(
+    topics: &[(&str, Vec<i32>)],
+    fields: Option<&mut Vec<ProtocolField>>,
+) -> Vec<u8> {
+    use alloc::string::ToString;
+    let mut c = Classic {
+        out: Vec::new(),
+        fields,
+    };
+    c.put("Version", || "3".to_string(), &3i16.to_be_bytes());
+    let mut b = Vec::new();
+    classic_partitions(&mut b, topics);
+    let text = || {
+        let list: Vec<String> = topics
+            .iter()
+            .flat_map(|(t, ps)| ps.iter().map(move |p| alloc::format!("{t}-{p}")))
+            .collect();
+        list.join(", ")
+    };
+    c.put("AssignedPartitions", text, &b);
+    c.put("UserData", || "null".to_string(), &(-1i32).to_be_bytes());
+    c.out
+}
+
 #[cfg(test)]
 mod list_tests {
     use super::AssignorKind::*;

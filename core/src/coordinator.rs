@@ -699,27 +699,20 @@ impl Broker {
         let b = self.id;
         let now_ms = cx.now.millis() as i64;
         let mut stored = Vec::with_capacity(records.len());
+        let names: Vec<&str> = env.topics.iter().map(|t| t.spec.name.as_str()).collect();
         for (i, value) in records.into_iter().enumerate() {
-            let key = match &value {
-                GroupRecord::Offset {
-                    group, partition, ..
-                } => alloc::format!(
-                    "offset:{group}:{}:{}",
-                    partition.topic.0,
-                    partition.partition
-                ),
-                GroupRecord::Metadata { group, .. } => alloc::format!("group:{group}"),
-            };
+            // Kafka's key and value schemas, so that the log's bytes are Kafka's and the
+            // batch's size is theirs.
+            let key = value.key_bytes(&names);
+            let value_len = value.value_len(&names);
             env.groups.record_seq += 1;
             let id = RecordId(GROUP_RECORD_IDS + env.groups.record_seq);
             env.groups.records.push((id, value));
             stored.push(StoredRecord {
                 id,
                 offset_delta: i as u32,
-                key: Some(Rc::from(key.as_bytes())),
-                // The values' contents are not modelled: an offset's is the 24 bytes of
-                // `OffsetCommitValue` v3, and the batch keeps the size estimate below.
-                value_len: Some(24),
+                key: Some(Rc::from(key)),
+                value_len: Some(value_len),
                 headers: None,
                 timestamp_ms: now_ms,
             });
@@ -729,11 +722,11 @@ impl Broker {
             return;
         };
         let base = r.log.log_end_offset();
-        // Sizes: a batch header and a small record per value, as Kafka's are tens of bytes.
         let batch = StoredBatch {
             base_offset: base,
             last_offset_delta: count - 1,
-            size_bytes: crate::record::RECORD_BATCH_OVERHEAD + 60 * count,
+            size_bytes: crate::record::RECORD_BATCH_OVERHEAD
+                + crate::log::records_size(&stored, now_ms),
             compression: crate::record::CompressionType::None,
             max_timestamp_ms: now_ms,
             leader_epoch: r.leader_epoch,

@@ -197,6 +197,177 @@ pub enum GroupRecord {
     },
 }
 
+fn classic_string(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as i16).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn classic_nullable(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => classic_string(out, s),
+        None => out.extend_from_slice(&(-1i16).to_be_bytes()),
+    }
+}
+
+fn classic_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+    out.extend_from_slice(b);
+}
+
+impl GroupRecord {
+    /// The record's key as Kafka writes it (`GroupCoordinatorRecordHelpers`): a version,
+    /// then `OffsetCommitKey` v1 (group, topic, partition) or `GroupMetadataKey` v2
+    /// (group), non-flexible (int16-length strings). `topics` are the topics' names.
+    pub fn key_bytes(&self, topics: &[&str]) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            GroupRecord::Offset {
+                group, partition, ..
+            } => {
+                out.extend_from_slice(&1i16.to_be_bytes());
+                classic_string(&mut out, group);
+                let topic = topics.get(partition.topic.0 as usize).unwrap_or(&"");
+                classic_string(&mut out, topic);
+                out.extend_from_slice(&(partition.partition as i32).to_be_bytes());
+            }
+            GroupRecord::Metadata { group, .. } => {
+                out.extend_from_slice(&2i16.to_be_bytes());
+                classic_string(&mut out, group);
+            }
+        }
+        out
+    }
+
+    /// The record's value as Kafka 4.0 writes it (`MetadataVersion`'s
+    /// `offsetCommitValueVersion` and `groupMetadataValueVersion`: 3 for both), appended
+    /// at `timestamp_ms`: `OffsetCommitValue` v3 (offset, leader epoch -1 as kscope's
+    /// consumers commit none, metadata "", the commit timestamp) or `GroupMetadataValue`
+    /// v3 (protocol type "consumer", generation, protocol, leader, the state's timestamp,
+    /// each member's id, instance id, client id, client host (kscope's clients have no
+    /// address: "/127.0.0.1"), timeouts, and its subscription and assignment in the
+    /// consumer protocol).
+    pub fn value_bytes(&self, topics: &[&str], timestamp_ms: i64) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&3i16.to_be_bytes());
+        match self {
+            GroupRecord::Offset { offset, .. } => {
+                out.extend_from_slice(&offset.0.to_be_bytes());
+                out.extend_from_slice(&(-1i32).to_be_bytes());
+                classic_string(&mut out, "");
+                out.extend_from_slice(&timestamp_ms.to_be_bytes());
+            }
+            GroupRecord::Metadata {
+                group,
+                generation,
+                protocol,
+                leader,
+                members,
+            } => {
+                classic_string(&mut out, "consumer");
+                out.extend_from_slice(&generation.to_be_bytes());
+                classic_nullable(&mut out, protocol.map(AssignorKind::name));
+                classic_nullable(&mut out, leader.as_deref());
+                out.extend_from_slice(&timestamp_ms.to_be_bytes());
+                out.extend_from_slice(&(members.len() as i32).to_be_bytes());
+                let name = |tp: &TopicPartition| *topics.get(tp.topic.0 as usize).unwrap_or(&"");
+                for m in members {
+                    classic_string(&mut out, &m.member_id);
+                    classic_nullable(&mut out, m.group_instance_id.as_deref());
+                    classic_string(
+                        &mut out,
+                        &alloc::format!("consumer-{group}-{}", m.consumer.0 + 1),
+                    );
+                    classic_string(&mut out, "/127.0.0.1");
+                    out.extend_from_slice(&(m.rebalance_timeout_ms as i32).to_be_bytes());
+                    out.extend_from_slice(&(m.session_timeout_ms as i32).to_be_bytes());
+                    let assignor = protocol.unwrap_or(AssignorKind::Range);
+                    let sub = crate::assignor::subscription_bytes(&m.subscription, assignor, None);
+                    classic_bytes(&mut out, &sub);
+                    let mut topics: Vec<(&str, Vec<i32>)> = Vec::new();
+                    for tp in &m.assignment {
+                        match topics.iter_mut().find(|t| t.0 == name(tp)) {
+                            Some(t) => t.1.push(tp.partition as i32),
+                            None => topics.push((name(tp), alloc::vec![tp.partition as i32])),
+                        }
+                    }
+                    let assignment = crate::assignor::assignment_bytes(&topics, None);
+                    classic_bytes(&mut out, &assignment);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl GroupRecord {
+    /// The length of [`GroupRecord::value_bytes`], reckoned without encoding it (what
+    /// the coordinator counts; a test checks the two agree).
+    pub fn value_len(&self, topics: &[&str]) -> u32 {
+        let string = |s: &str| 2 + s.len() as u32;
+        let nullable = |s: Option<&str>| s.map_or(2, string);
+        let name = |tp: &TopicPartition| *topics.get(tp.topic.0 as usize).unwrap_or(&"");
+        // Partitions grouped by topic: a count, then each topic's name and partitions.
+        let partitions = |names: &mut dyn Iterator<Item = &str>| {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut len = 4;
+            for n in names {
+                if !seen.contains(&n) {
+                    seen.push(n);
+                    len += string(n) + 4;
+                }
+                len += 4;
+            }
+            len
+        };
+        match self {
+            GroupRecord::Offset { .. } => 24,
+            GroupRecord::Metadata {
+                group,
+                protocol,
+                leader,
+                members,
+                ..
+            } => {
+                let assignor = protocol.unwrap_or(AssignorKind::Range);
+                let mut len = 2 + string("consumer") + 4;
+                len += nullable(protocol.map(AssignorKind::name)) + nullable(leader.as_deref());
+                len += 8 + 4;
+                for m in members {
+                    let s = &m.subscription;
+                    let owned = &mut s.owned_partitions.iter().map(|p| p.topic.as_str());
+                    let user_data = match assignor {
+                        AssignorKind::CooperativeSticky => 4,
+                        AssignorKind::Sticky if !s.owned_partitions.is_empty() => {
+                            partitions(owned) + 4
+                        }
+                        _ => 0,
+                    };
+                    let owned_field = match assignor {
+                        AssignorKind::CooperativeSticky => {
+                            partitions(&mut s.owned_partitions.iter().map(|p| p.topic.as_str()))
+                        }
+                        _ => 4,
+                    };
+                    let subscription = 2
+                        + 4
+                        + s.topics.iter().map(|t| string(t)).sum::<u32>()
+                        + 4
+                        + user_data
+                        + owned_field
+                        + 4
+                        + 2;
+                    let assignment = 2 + partitions(&mut m.assignment.iter().map(name)) + 4;
+                    len += string(&m.member_id) + nullable(m.group_instance_id.as_deref());
+                    len += string(&alloc::format!("consumer-{group}-{}", m.consumer.0 + 1));
+                    len += string("/127.0.0.1") + 4 + 4;
+                    len += 4 + subscription + 4 + assignment;
+                }
+                len
+            }
+        }
+    }
+}
+
 /// What waits for an append to `__consumer_offsets` to be replicated.
 #[derive(Clone, Debug)]
 pub(crate) enum AppendWaiter {

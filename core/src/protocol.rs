@@ -27,7 +27,7 @@ use crate::config::Acks;
 use crate::event::{KafkaError, MessageKind};
 use crate::ids::{BrokerId, MessageId, NodeId, TopicId, TopicPartition};
 use crate::network::{FrozenBatch, Message, Payload, ProduceRequest};
-use crate::record_batch::{self, BatchHeader, Field, RecordBytes};
+use crate::record_batch::{self, BatchHeader, Field};
 use crate::sim::Sim;
 
 /// An API as kscope encodes it: Kafka's API key, the version, the name.
@@ -410,32 +410,8 @@ fn frozen_bytes(sim: &Sim, b: &FrozenBatch, spans: &mut Vec<record_batch::Span>)
         base_sequence: b.base_sequence,
     };
     let seed = sim.seed();
-    let records: Vec<RecordBytes> = b
-        .records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RecordBytes {
-            timestamp_delta: r.timestamp_ms - base,
-            offset_delta: i as i32,
-            key: r.key.as_deref().map(<[u8]>::to_vec),
-            value: r
-                .value_len
-                .map(|n| record_batch::value_bytes(seed, r.id, n)),
-            headers: r
-                .headers
-                .iter()
-                .flat_map(|h| h.iter())
-                .enumerate()
-                .map(|(i, h)| {
-                    let salt = seed.rotate_left(1 + i as u32);
-                    let value = h
-                        .value_len
-                        .map(|n| record_batch::value_bytes(salt, r.id, n));
-                    (h.key.as_bytes().to_vec(), value)
-                })
-                .collect(),
-        })
-        .collect();
+    let value = |r: &crate::log::StoredRecord| sim.record_value(r);
+    let records = record_batch::record_bytes(&b.records, base, seed, &value);
     record_batch::encode(&header, &records, Some(spans))
 }
 
@@ -448,101 +424,43 @@ fn records(w: &mut W, batches: Vec<(Vec<u8>, Vec<record_batch::Span>)>) {
     w.bytes("Records", Some(inner));
 }
 
-/// `ConsumerProtocolSubscription` v3, as the consumer puts it in JoinGroup's `Metadata`
-/// (not a flexible version: int16 lengths for strings, int32 for arrays and bytes), with
-/// the assignor's `UserData`: the generation for cooperative-sticky
-/// (`CooperativeStickyAssignor.subscriptionUserData`); for sticky, the previous assignment
-/// and generation once it had one (`StickyAssignor.serializeTopicPartitionAssignment`).
-fn subscription(w: &W, s: &Subscription, assignor: AssignorKind) -> W {
+/// Bytes laid out elsewhere, with their fields, as the contents of a `bytes` field one
+/// level deeper than `w`.
+fn inner(w: &W, bytes: Vec<u8>, fields: Vec<crate::assignor::ProtocolField>) -> W {
     let mut m = w.sub();
-    m.int16("Version", 3);
-    classic_strings(&mut m, "Topics", &s.topics);
-    let generation = s.generation.unwrap_or(-1);
-    let user_data = match assignor {
-        AssignorKind::CooperativeSticky => Some(generation.to_be_bytes().to_vec()),
-        AssignorKind::Sticky if !s.owned_partitions.is_empty() => {
-            let mut b = Vec::new();
-            classic_owned(&mut b, s);
-            b.extend_from_slice(&generation.to_be_bytes());
-            Some(b)
-        }
-        _ => None,
-    };
-    match user_data {
-        None => m.put("UserData", "null".to_string(), &(-1i32).to_be_bytes()),
-        Some(d) => {
-            let mut b = (d.len() as i32).to_be_bytes().to_vec();
-            b.extend_from_slice(&d);
-            m.put("UserData", format!("{} B", d.len()), &b);
-        }
-    }
-    let eager = assignor != AssignorKind::CooperativeSticky;
-    let mut b = Vec::new();
-    if eager {
-        // An eager member revoked everything before it joined.
-        b.extend_from_slice(&0i32.to_be_bytes());
-    } else {
-        classic_owned(&mut b, s);
-    }
-    let owned = if eager { 0 } else { s.owned_partitions.len() };
-    m.put("OwnedPartitions", format!("{owned} partitions"), &b);
-    m.int32("GenerationId", generation);
-    m.put("RackId", "null".to_string(), &(-1i16).to_be_bytes());
+    m.out = bytes;
+    let depth = m.depth;
+    m.fields = fields
+        .into_iter()
+        .map(|(name, start, end, value)| WireField {
+            name,
+            depth,
+            start,
+            end,
+            value,
+        })
+        .collect();
     m
 }
 
-fn classic_strings(m: &mut W, name: &'static str, items: &[String]) {
-    let mut b = (items.len() as i32).to_be_bytes().to_vec();
-    for s in items {
-        b.extend_from_slice(&(s.len() as i16).to_be_bytes());
-        b.extend_from_slice(s.as_bytes());
-    }
-    m.put(name, format!("{items:?}"), &b);
+/// `ConsumerProtocolSubscription` v3 as JoinGroup's `Metadata` carries it
+/// ([`crate::assignor::subscription_bytes`]).
+fn subscription(w: &W, s: &Subscription, assignor: AssignorKind) -> W {
+    let mut fields = Vec::new();
+    let bytes = crate::assignor::subscription_bytes(s, assignor, Some(&mut fields));
+    inner(w, bytes, fields)
 }
 
-/// Owned partitions grouped by topic, classic encoding.
-fn classic_owned(b: &mut Vec<u8>, s: &Subscription) {
-    let mut topics: Vec<(&str, Vec<i32>)> = Vec::new();
-    for p in &s.owned_partitions {
-        match topics.iter_mut().find(|t| t.0 == p.topic) {
-            Some(t) => t.1.push(p.partition),
-            None => topics.push((&p.topic, alloc::vec![p.partition])),
-        }
-    }
-    classic_assignment(b, &topics);
-}
-
-fn classic_assignment(b: &mut Vec<u8>, topics: &[(&str, Vec<i32>)]) {
-    b.extend_from_slice(&(topics.len() as i32).to_be_bytes());
-    for (t, ps) in topics {
-        b.extend_from_slice(&(t.len() as i16).to_be_bytes());
-        b.extend_from_slice(t.as_bytes());
-        b.extend_from_slice(&(ps.len() as i32).to_be_bytes());
-        for p in ps {
-            b.extend_from_slice(&p.to_be_bytes());
-        }
-    }
-}
-
-/// `ConsumerProtocolAssignment` v3, as SyncGroup's `Assignment` carries it (the
-/// assignors' own `UserData` is not modelled here: null).
+/// `ConsumerProtocolAssignment` v3 as SyncGroup's `Assignment` carries it.
 fn assignment(sim: &Sim, w: &W, partitions: &[TopicPartition]) -> W {
-    let mut m = w.sub();
-    m.int16("Version", 3);
     let grouped = by_topic(partitions.iter().map(|tp| (*tp, ())));
     let topics: Vec<(&str, Vec<i32>)> = grouped
         .iter()
         .map(|(t, ps)| (topic_name(sim, *t), ps.iter().map(|p| p.0 as i32).collect()))
         .collect();
-    let mut b = Vec::new();
-    classic_assignment(&mut b, &topics);
-    let text: Vec<String> = partitions
-        .iter()
-        .map(|tp| format!("{}-{}", topic_name(sim, tp.topic), tp.partition))
-        .collect();
-    m.put("AssignedPartitions", text.join(", "), &b);
-    m.put("UserData", "null".to_string(), &(-1i32).to_be_bytes());
-    m
+    let mut fields = Vec::new();
+    let bytes = crate::assignor::assignment_bytes(&topics, Some(&mut fields));
+    inner(w, bytes, fields)
 }
 
 fn acks_value(a: Acks) -> i16 {
@@ -691,13 +609,7 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
                         r,
                         Err(KafkaError::NotLeaderOrFollower | KafkaError::FencedLeaderEpoch)
                     ) {
-                        // KIP-951: the leader the broker knows of, to save a metadata
-                        // round trip.
-                        let p = &sim.topics()[t.0 as usize].partitions[*p as usize];
-                        let mut l = w.sub();
-                        l.int32("LeaderId", p.leader.map_or(-1, |b| b.0 as i32));
-                        l.int32("LeaderEpoch", p.leader_epoch.0);
-                        tags.push((0, "CurrentLeader", l));
+                        tags.push((0, "CurrentLeader", current_leader(sim, w, *t, *p)));
                     }
                     tags
                 });
@@ -766,7 +678,12 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
                         .map(|b| {
                             let mut spans = Vec::new();
                             (
-                                record_batch::encode_stored(b, seed, Some(&mut spans)),
+                                record_batch::encode_stored_by(
+                                    b,
+                                    seed,
+                                    &|r| sim.record_value(r),
+                                    Some(&mut spans),
+                                ),
                                 spans,
                             )
                         })
@@ -783,11 +700,7 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
                         d.error,
                         Some(KafkaError::NotLeaderOrFollower | KafkaError::FencedLeaderEpoch)
                     ) {
-                        let s = &sim.topics()[t.0 as usize].partitions[*p as usize];
-                        let mut l = w.sub();
-                        l.int32("LeaderId", s.leader.map_or(-1, |b| b.0 as i32));
-                        l.int32("LeaderEpoch", s.leader_epoch.0);
-                        tags.push((1, "CurrentLeader", l));
+                        tags.push((1, "CurrentLeader", current_leader(sim, w, *t, *p)));
                     }
                     tags
                 });
@@ -1151,6 +1064,16 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
         }
     }
     top
+}
+
+/// KIP-951's `CurrentLeader` of a produce or fetch answer refused for a stale leader:
+/// the leader and epoch the broker knows of, to save the client a metadata round trip.
+fn current_leader(sim: &Sim, w: &W, t: TopicId, p: u32) -> W {
+    let s = &sim.topics()[t.0 as usize].partitions[p as usize];
+    let mut l = w.sub();
+    l.int32("LeaderId", s.leader.map_or(-1, |b| b.0 as i32));
+    l.int32("LeaderEpoch", s.leader_epoch.0);
+    l
 }
 
 /// The protocol of `group` on the coordinator `node`, if it chose one.

@@ -20,6 +20,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::ids::{Offset, RecordId};
+use crate::log::StoredRecord;
 use crate::log::{encode_offset_index_entry, encode_time_index_entry, Segment, StoredBatch};
 
 /// The magic byte of the v2 format.
@@ -353,17 +354,37 @@ pub fn header_of(batch: &StoredBatch) -> BatchHeader {
     }
 }
 
+/// A record's value bytes as [`records_of`] makes them when nothing else knows them.
+pub type Values<'a> = &'a dyn Fn(&StoredRecord) -> Option<Vec<u8>>;
+
 /// A stored batch's records with their bytes (values derived from `seed`).
 pub fn records_of(batch: &StoredBatch, seed: u64) -> Vec<RecordBytes> {
-    let base = batch.base_timestamp();
-    batch
-        .records
+    records_by(batch, seed, &|r| {
+        r.value_len.map(|n| value_bytes(seed, r.id, n))
+    })
+}
+
+/// A stored batch's records with their bytes, each value from `value` (headers' values
+/// derived from `seed`).
+pub fn records_by(batch: &StoredBatch, seed: u64, value: Values) -> Vec<RecordBytes> {
+    record_bytes(&batch.records, batch.base_timestamp(), seed, value)
+}
+
+/// Records with their bytes, their timestamps as deltas from `base_timestamp`, each
+/// value from `value` (headers' values derived from `seed`).
+pub fn record_bytes(
+    records: &[StoredRecord],
+    base_timestamp: i64,
+    seed: u64,
+    value: Values,
+) -> Vec<RecordBytes> {
+    records
         .iter()
         .map(|r| RecordBytes {
-            timestamp_delta: r.timestamp_ms - base,
+            timestamp_delta: r.timestamp_ms - base_timestamp,
             offset_delta: r.offset_delta as i32,
             key: r.key.as_deref().map(<[u8]>::to_vec),
-            value: r.value_len.map(|n| value_bytes(seed, r.id, n)),
+            value: value(r),
             headers: r
                 .headers
                 .iter()
@@ -385,6 +406,16 @@ pub fn encode_stored(batch: &StoredBatch, seed: u64, spans: Option<&mut Vec<Span
     encode(&header_of(batch), &records_of(batch, seed), spans)
 }
 
+/// [`encode_stored`] with each record's value from `value`.
+pub fn encode_stored_by(
+    batch: &StoredBatch,
+    seed: u64,
+    value: Values,
+    spans: Option<&mut Vec<Span>>,
+) -> Vec<u8> {
+    encode(&header_of(batch), &records_by(batch, seed, value), spans)
+}
+
 /// A segment's three files as Kafka names them and as they stand on disk once trimmed
 /// to their entries (`AbstractIndex.trimToValidSize`: an active segment's indexes are
 /// preallocated to `segment.index.bytes` on disk; here they are cut to what they hold).
@@ -403,11 +434,18 @@ pub struct SegmentFiles {
 /// position in the `.log` written here, which differs from the counted one only where a
 /// batch Kafka would hold compressed is written uncompressed.
 pub fn segment_files(segment: &Segment, seed: u64) -> SegmentFiles {
+    segment_files_by(segment, seed, &|r| {
+        r.value_len.map(|n| value_bytes(seed, r.id, n))
+    })
+}
+
+/// [`segment_files`] with each record's value from `value`.
+pub fn segment_files_by(segment: &Segment, seed: u64, value: Values) -> SegmentFiles {
     let mut files = SegmentFiles::default();
     let mut positions: Vec<(Offset, u32)> = Vec::with_capacity(segment.batches.len());
     for b in &segment.batches {
         positions.push((b.last_offset(), files.log.len() as u32));
-        files.log.extend(encode_stored(b, seed, None));
+        files.log.extend(encode_stored_by(b, seed, value, None));
     }
     let base = segment.base_offset;
     for e in &segment.offset_index {

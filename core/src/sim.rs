@@ -321,6 +321,21 @@ impl Sim {
     pub fn messages_in_flight(&self) -> impl Iterator<Item = &Message> {
         self.cx.network.in_flight.values()
     }
+    /// A record's value in bytes: a `__consumer_offsets` record's in Kafka's schema
+    /// ([`crate::group::GroupRecord::value_bytes`]), any other's letters derived from the
+    /// seed ([`crate::record_batch::value_bytes`]).
+    pub fn record_value(&self, r: &crate::log::StoredRecord) -> Option<alloc::vec::Vec<u8>> {
+        let len = r.value_len?;
+        if r.id.0 < crate::group::GROUP_RECORD_IDS {
+            return Some(crate::record_batch::value_bytes(self.seed(), r.id, len));
+        }
+        let records = &self.groups.records;
+        let at = records.binary_search_by_key(&r.id, |(id, _)| *id).ok()?;
+        let names: alloc::vec::Vec<&str> =
+            self.topics.iter().map(|t| t.spec.name.as_str()).collect();
+        Some(records[at].1.value_bytes(&names, r.timestamp_ms))
+    }
+
     /// The messages in flight sent after message `after` (all of them for `None`).
     pub fn messages_in_flight_after(
         &self,

@@ -250,3 +250,87 @@ fn the_leader_epoch_checkpoint_and_the_producer_snapshot_are_kafkas_formats() {
     assert_eq!(last_offset, seg.base_offset.0 - 1);
     assert_eq!(last_seq, last.base_sequence + last.last_offset_delta as i32);
 }
+
+/// `__consumer_offsets` holds Kafka's own schemas: each record's key an
+/// `OffsetCommitKey` v1 or a `GroupMetadataKey` v2, its value an `OffsetCommitValue` v3 or
+/// a `GroupMetadataValue` v3, and the batches encode to the sizes the run counted.
+#[test]
+fn the_offsets_topic_holds_kafkas_keys_and_values() {
+    use kscope_core::assignor::AssignorKind;
+    for assignor in [
+        AssignorKind::Range,
+        AssignorKind::Sticky,
+        AssignorKind::CooperativeSticky,
+    ] {
+        offsets_topic_of(assignor);
+    }
+}
+
+/// A group of two with `assignor`, a third joining at 10 s (so that members own
+/// partitions when they rejoin, and the sticky assignors write them).
+fn offsets_topic_of(assignor: kscope_core::assignor::AssignorKind) {
+    let mut config = cluster(3, 2, 3, 2);
+    config.workload.rate = 200;
+    config.consumers = 2;
+    config.consumer.partition_assignment_strategy = assignor.into();
+    let mut sim = Sim::new(config, 6).unwrap();
+    run_checked(&mut sim, ms(10_000));
+    sim.apply(ms(10_000), Command::AddConsumer).unwrap();
+    run_checked(&mut sim, ms(25_000));
+    let offsets = sim
+        .topics()
+        .iter()
+        .position(|t| t.spec.name == "__consumer_offsets")
+        .expect("created for the group") as u32;
+    let (mut commits, mut metadata) = (0, 0);
+    for b in sim.brokers().values() {
+        for (tp, r) in b.replicas.iter().filter(|(tp, _)| tp.topic.0 == offsets) {
+            for batch in r.log.batches() {
+                let value = |rec: &kscope_core::log::StoredRecord| sim.record_value(rec);
+                let bytes = record_batch::encode_stored_by(batch, sim.seed(), &value, None);
+                assert_eq!(bytes.len() as u32, batch.size_bytes, "{assignor:?} {tp:?}");
+                let d = decode_batch(&bytes).expect("decodes");
+                for rec in &d.records {
+                    let key = rec.key.as_deref().unwrap();
+                    let value = rec.value.as_deref().unwrap();
+                    let i16_at = |b: &[u8], i: usize| i16::from_be_bytes([b[i], b[i + 1]]);
+                    let string_at = |b: &[u8], i: usize| {
+                        let n = i16_at(b, i) as usize;
+                        (
+                            String::from_utf8(b[i + 2..i + 2 + n].to_vec()).unwrap(),
+                            i + 2 + n,
+                        )
+                    };
+                    assert_eq!(i16_at(value, 0), 3, "value version 3");
+                    let (group, at) = string_at(key, 2);
+                    assert_eq!(group, "orders-app");
+                    match i16_at(key, 0) {
+                        1 => {
+                            commits += 1;
+                            let (topic, at) = string_at(key, at);
+                            assert_eq!(topic, "orders");
+                            let partition = i32::from_be_bytes(key[at..at + 4].try_into().unwrap());
+                            assert!(partition < 2);
+                            assert_eq!(value.len(), 24);
+                            let offset = i64::from_be_bytes(value[2..10].try_into().unwrap());
+                            assert!(offset >= 0);
+                            let ts = i64::from_be_bytes(value[16..24].try_into().unwrap());
+                            assert_eq!(ts, batch.max_timestamp_ms, "commit timestamp");
+                        }
+                        2 => {
+                            metadata += 1;
+                            assert_eq!(at, key.len());
+                            let (protocol_type, _) = string_at(value, 2);
+                            assert_eq!(protocol_type, "consumer");
+                        }
+                        v => panic!("key version {v}"),
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        commits > 0 && metadata > 0,
+        "{commits} commits, {metadata} group records"
+    );
+}

@@ -180,7 +180,11 @@ fn a_lagging_consumer_turns_page_cache_hits_into_disk_reads() {
     assert!(before.hits > 100, "{before:?}");
     for b in 0..3 {
         // `__consumer_offsets` too, whose records the coordinator appends.
-        assert_eq!(cache(&sim, b).misses, 0, "everyone reads what was just appended");
+        assert_eq!(
+            cache(&sim, b).misses,
+            0,
+            "everyone reads what was just appended"
+        );
     }
     // The consumer stops polling for 30 s: the log grows by far more than the cache.
     sim.apply(

@@ -161,7 +161,9 @@ pub fn log_model(sim: &Sim, opened: &Opened) -> Option<LogModel> {
             continue;
         }
         let mut spans = Vec::new();
-        let bytes = record_batch::encode_stored(b, seed, is_picked.then_some(&mut spans));
+        let value = |r: &_| sim.record_value(r);
+        let bytes =
+            record_batch::encode_stored_by(b, seed, &value, is_picked.then_some(&mut spans));
         if is_picked {
             hex = Some(hex_of(b.base_offset.0, &bytes, &spans));
         }
@@ -265,7 +267,7 @@ pub fn files_of(sim: &Sim, opened: &Opened) -> Option<Vec<(String, Vec<u8>)>> {
     let replica = opened.replica(sim)?;
     let log = &replica.log;
     let seg = picked_segment(log.segments(), opened)?;
-    let files = record_batch::segment_files(seg, sim.seed());
+    let files = record_batch::segment_files_by(seg, sim.seed(), &|r| sim.record_value(r));
     let name = |suffix| segment_file_name(seg.base_offset, suffix);
     let mut all = vec![
         (name("log"), files.log),

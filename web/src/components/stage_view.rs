@@ -139,8 +139,12 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
 
             <div class="state fit">
                 <span class="status">{status}</span>
+                // Said once a fetch read the disk (until then every answer came from memory,
+                // and the line stays short).
                 <span class="cache" data-testid="page-cache" data-hits={c.cache_hits.to_string()} data-misses={c.cache_misses.to_string()} title={t.tip("page_cache_title")}>
-                    {format!(" · {} {}%", t.page_cache, (c.cache_hits * 100).checked_div(c.cache_hits + c.cache_misses).unwrap_or(100))}
+                    if c.cache_misses > 0 {
+                        {format!(" · {} {}%", t.page_cache, c.cache_hits * 100 / (c.cache_hits + c.cache_misses))}
+                    }
                 </span>
                 if props.coordinator && c.up {
                     <span class="coord" data-testid="coordinator" title={t.tip("coordinator_title")}>{format!(" · {}", t.coordinator)}</span>
