@@ -82,6 +82,17 @@ test('a replica opens its log: segments, batches, a batch in bytes, and its file
     }
     const [time] = await Promise.all([page.waitForEvent('download'), view.getByTestId('download-timeindex').click()]);
     assert.equal(time.suggestedFilename(), '00000000000000000000.timeindex');
+    // The partition's leader-epoch cache as Kafka checkpoints it: version 0, one epoch.
+    const [epochs] = await Promise.all([page.waitForEvent('download'), view.getByTestId('download-leader-epoch-checkpoint').click()]);
+    assert.equal(epochs.suggestedFilename(), 'leader-epoch-checkpoint');
+    await epochs.saveAs(join(dir, 'epochs'));
+    assert.equal(readFileSync(join(dir, 'epochs'), 'utf8'), '0\n1\n0 0\n');
+    // No producer snapshot for the log's first segment; the next one has Kafka's.
+    assert.equal(await view.getByTestId('download-snapshot').count(), 0);
+    await view.getByTestId('log-segment').nth(1).locator('button').click();
+    const snapshot = view.getByTestId('download-snapshot');
+    await snapshot.waitFor();
+    assert.match(await snapshot.textContent(), /\d{20}\.snapshot$/);
     // Closed, the view is gone.
     await view.getByTestId('log-view-close').click();
     await view.waitFor({ state: 'detached' });
@@ -170,9 +181,10 @@ test('the wire: the latest requests as a sequence diagram and a log, filtered by
     // An arrow of the diagram picks its message too.
     const arrow = diagram.locator('g.arrow').first();
     const id = await arrow.getAttribute('data-arg');
-    await arrow.locator('line.hit').click({ force: true });
+    // (Arrows cross: the event goes to this one's line, whatever lies above it.)
+    await arrow.locator('line.hit').dispatchEvent('click');
     await page.waitForFunction((id) => document.querySelector(`[data-testid=sequence-diagram] g.arrow[data-arg="${id}"]`)?.classList.contains('picked'), id);
-    await view.getByTestId('log-view-close').click();
+    await view.getByTestId('wire-view-close').click();
     await page.getByTestId('wire-view').waitFor({ state: 'detached' });
     assert.deepEqual(errors, []);
   } finally {

@@ -964,10 +964,10 @@ impl Broker {
                 let bytes: u32 = data.batches.iter().map(|b| b.size_bytes).sum();
                 if let Some(first) = data.batches.first() {
                     let cache = &mut self.page_cache;
-                    let cached = self.replicas.get(&fp.partition).is_some_and(|r| {
-                        r.log
-                            .cached(first.base_offset, cache.appended, cache.capacity)
-                    });
+                    let cached = self
+                        .replicas
+                        .get(&fp.partition)
+                        .is_some_and(|r| cache.holds(&r.log, first.base_offset));
                     if cached {
                         cache.hits += 1;
                         cache.hit_bytes += u64::from(bytes);

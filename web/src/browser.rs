@@ -420,7 +420,11 @@ fn click_download(href: &str, name: &str) {
 /// Downloads `bytes` (from the worker) as a file named `name`, through a `blob:` link.
 pub(crate) fn download_bytes(name: &str, bytes: &js_sys::Uint8Array) {
     let parts = js_sys::Array::of1(bytes);
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
+    // Typed as bytes, so that the browser keeps the name as it is (a name without an
+    // extension, such as `leader-epoch-checkpoint`, would otherwise get `.txt`).
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else {
         return;
     };
     if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {

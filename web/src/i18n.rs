@@ -106,10 +106,20 @@ impl<T: Shown + ?Sized> Shown for &T {
     }
 }
 
-/// An event log line: the English template `en`, or in Korean its translation, filled
-/// with `args`. One function for every line, so that each line costs the page only its
-/// template and its figures.
-pub fn tr(lang: Lang, en: &'static str, args: &[&dyn Shown]) -> String {
+/// A line in `lang`: the English template, or its Korean from `help/ko.txt` (the `$ko`
+/// written here is what that file must hold, checked by a test; the page does not
+/// compile it in), filled with the figures (`{0}`, `{1:?}`...; see [`translate`]).
+macro_rules! tr {
+    ($lang:expr, $en:literal, $ko:literal $(, $arg:expr)* $(,)?) => {
+        $crate::i18n::translate($lang, $en, &[$(&$arg as &dyn $crate::i18n::Shown),*])
+    };
+}
+pub(crate) use tr;
+
+/// A line: the English template `en`, or in Korean its translation, filled with `args`.
+/// One function for every line, so that each line costs the page only its template and
+/// its figures.
+pub fn translate(lang: Lang, en: &'static str, args: &[&dyn Shown]) -> String {
     let args: Vec<String> = args.iter().map(|a| a.shown()).collect();
     match lang {
         Lang::En => fill(en, &args),
@@ -681,17 +691,21 @@ use crate::settings::{Expected, Fallback, Problem};
 
 /// kscope's own notices, in each language (Kafka's messages stay as Kafka prints them).
 pub fn using_defaults(lang: Lang, kafka_error: &str) -> String {
-    match lang {
-        Lang::En => format!("{kafka_error} Using kscope's defaults."),
-        Lang::Ko => format!("{kafka_error} kscope 기본값을 씁니다."),
-    }
+    tr!(
+        lang,
+        "{0} Using kscope's defaults.",
+        "{0} kscope 기본값을 씁니다.",
+        kafka_error
+    )
 }
 
 pub fn nothing_changed(lang: Lang, kafka_error: &str) -> String {
-    match lang {
-        Lang::En => format!("{kafka_error} Nothing was changed."),
-        Lang::Ko => format!("{kafka_error} 아무것도 바뀌지 않았습니다."),
-    }
+    tr!(
+        lang,
+        "{0} Nothing was changed.",
+        "{0} 아무것도 바뀌지 않았습니다.",
+        kafka_error
+    )
 }
 
 pub fn bad_seed(lang: Lang, keep: u64) -> String {
@@ -752,18 +766,22 @@ pub const MAX_NOTICE_CHARS: usize = 320;
 /// A scenario opened from a file has the id of a scenario already on the page.
 pub fn scenario_replaced(lang: Lang, file: &str, id: &str) -> String {
     let (file, id) = (shown_value(file), shown_value(id));
-    match lang {
-        Lang::En => format!("{file} has the id '{id}' of a scenario already on this page: it replaces that scenario until the page is reloaded."),
-        Lang::Ko => format!("{file}의 id '{id}'는 이 페이지에 이미 있는 시나리오의 id입니다. 페이지를 다시 불러올 때까지 그 시나리오를 대신합니다."),
-    }
+    tr!(
+        lang,
+        "{0} has the id '{1}' of a scenario already on this page: it replaces that scenario until the page is reloaded.",
+        "{0}의 id '{1}'는 이 페이지에 이미 있는 시나리오의 id입니다. 페이지를 다시 불러올 때까지 그 시나리오를 대신합니다.", file, id
+    )
 }
 
 /// A link's `step` past the scenario's last step.
 pub fn step_past_end(lang: Lang, step: usize, steps: usize) -> String {
-    match lang {
-        Lang::En => format!("step={step} is past this scenario's last step; showing step {steps}, its last."),
-        Lang::Ko => format!("step={step}: 이 시나리오에는 {steps}단계까지 있습니다. 마지막 단계인 {steps}단계를 보여 줍니다."),
-    }
+    tr!(
+        lang,
+        "step={0} is past this scenario's last step; showing step {1}, its last.",
+        "step={0}: 이 시나리오에는 {1}단계까지 있습니다. 마지막 단계인 {1}단계를 보여 줍니다.",
+        step,
+        steps
+    )
 }
 
 pub fn no_scenario(lang: Lang, id: &str) -> String {
@@ -777,10 +795,11 @@ pub fn no_scenario(lang: Lang, id: &str) -> String {
 }
 
 pub fn topic_recreated(lang: Lang, partitions: u64) -> String {
-    match lang {
-        Lang::En => format!("Kafka can add partitions to a topic but never remove them: the topic was deleted and recreated with {partitions} partitions."),
-        Lang::Ko => format!("카프카는 토픽에 파티션을 추가할 수만 있고 줄일 수는 없습니다. 토픽을 지우고 파티션 {partitions}개로 다시 만들었습니다."),
-    }
+    tr!(
+        lang,
+        "Kafka can add partitions to a topic but never remove them: the topic was deleted and recreated with {0} partitions.",
+        "카프카는 토픽에 파티션을 추가할 수만 있고 줄일 수는 없습니다. 토픽을 지우고 파티션 {0}개로 다시 만들었습니다.", partitions
+    )
 }
 
 impl Text {
@@ -808,33 +827,41 @@ pub fn version_default(lang: Lang, version: &str, then: &str, now: &str) -> Stri
         }
     };
     let (then, now) = (show(then), show(now));
-    match lang {
-        Lang::En => format!("default in {version}: {then} (4.0: {now})"),
-        Lang::Ko => format!("{version} 기본값: {then} (4.0: {now})"),
-    }
+    tr!(
+        lang,
+        "default in {0}: {1} (4.0: {2})",
+        "{0} 기본값: {1} (4.0: {2})",
+        version,
+        then,
+        now
+    )
 }
 
 /// The header's tagline, naming the Kafka release the run follows (`kafka.version`).
 pub fn tagline(lang: Lang, version: &str) -> String {
-    match lang {
-        Lang::En => format!("Apache Kafka {version} internals, simulated"),
-        Lang::Ko => format!("아파치 카프카 {version} 내부 동작 시뮬레이션"),
-    }
+    tr!(
+        lang,
+        "Apache Kafka {0} internals, simulated",
+        "아파치 카프카 {0} 내부 동작 시뮬레이션",
+        version
+    )
 }
 
 pub fn record_limit(lang: Lang, records: usize, bytes: usize) -> String {
     let mb = bytes / (1024 * 1024);
-    match lang {
-        Lang::En => format!("Paused: this run holds {records} records and the fate of each ({mb} MB), as much as kscope keeps in a browser tab. Reset to start again; fewer records/s take longer to fill it."),
-        Lang::Ko => format!("일시 정지: 이 실행은 레코드 {records}개와 각각의 결과({mb}MB)를 담고 있어 kscope가 브라우저 탭에 보관하는 한도에 이르렀습니다. 리셋하면 다시 시작합니다. records/s가 낮을수록 한도에 늦게 이릅니다."),
-    }
+    tr!(
+        lang,
+        "Paused: this run holds {0} records and the fate of each ({1} MB), as much as kscope keeps in a browser tab. Reset to start again; fewer records/s take longer to fill it.",
+        "일시 정지: 이 실행은 레코드 {0}개와 각각의 결과({1}MB)를 담고 있어 kscope가 브라우저 탭에 보관하는 한도에 이르렀습니다. 리셋하면 다시 시작합니다. records/s가 낮을수록 한도에 늦게 이릅니다.", records, mb
+    )
 }
 
 pub fn keys_moved(lang: Lang, partitions: u64) -> String {
-    match lang {
-        Lang::En => format!("orders now has {partitions} partitions: keys hash to murmur2(key) mod {partitions}, so many keys now go to another partition than before."),
-        Lang::Ko => format!("orders의 파티션이 이제 {partitions}개입니다. 키는 murmur2(key) mod {partitions}로 가므로 많은 키가 전과 다른 파티션으로 갑니다."),
-    }
+    tr!(
+        lang,
+        "orders now has {0} partitions: keys hash to murmur2(key) mod {0}, so many keys now go to another partition than before.",
+        "orders의 파티션이 이제 {0}개입니다. 키는 murmur2(key) mod {0}로 가므로 많은 키가 전과 다른 파티션으로 갑니다.", partitions
+    )
 }
 
 /// A URL parameter the page could not read, in words.
@@ -929,37 +956,28 @@ fn sentence(text: &str) -> String {
 /// are consumed", "at least 10 records are redelivered".
 pub fn outcome(lang: Lang, e: &crate::scenario::Expect) -> String {
     use crate::scenario::{Metric, Op};
-    // What is counted: (English, Korean).
-    let (en, ko) = match e.metric {
-        Metric::Acked => ("records acknowledged", "확인된 레코드"),
-        Metric::Lost => ("acknowledged records lost", "잃어버린 확인된 레코드"),
-        Metric::Duplicated => ("records duplicated", "중복된 레코드"),
-        Metric::Reordered => ("records out of order", "순서가 바뀐 레코드"),
-        Metric::Consumed => ("records consumed", "소비된 레코드"),
-        Metric::Redelivered => ("records delivered again", "다시 전달된 레코드"),
-        Metric::Failed => ("sends failed", "실패한 전송"),
-        Metric::Lag => ("records of consumer lag", "컨슈머 랙"),
-        Metric::UncleanElections => ("unclean elections", "unclean 선출"),
-        Metric::DiskReads => ("fetches read from the disk", "디스크에서 읽은 fetch"),
+    // What is counted.
+    let what = match e.metric {
+        Metric::Acked => tr!(lang, "records acknowledged", "확인된 레코드"),
+        Metric::Lost => tr!(lang, "acknowledged records lost", "잃어버린 확인된 레코드"),
+        Metric::Duplicated => tr!(lang, "records duplicated", "중복된 레코드"),
+        Metric::Reordered => tr!(lang, "records out of order", "순서가 바뀐 레코드"),
+        Metric::Consumed => tr!(lang, "records consumed", "소비된 레코드"),
+        Metric::Redelivered => tr!(lang, "records delivered again", "다시 전달된 레코드"),
+        Metric::Failed => tr!(lang, "sends failed", "실패한 전송"),
+        Metric::Lag => tr!(lang, "records of consumer lag", "컨슈머 랙"),
+        Metric::UncleanElections => tr!(lang, "unclean elections", "unclean 선출"),
+        Metric::DiskReads => tr!(lang, "fetches read from the disk", "디스크에서 읽은 fetch"),
     };
     let v = e.value;
-    match (lang, e.op, v) {
-        (Lang::En, Op::Eq, 0) | (Lang::En, Op::Lt, 1) | (Lang::En, Op::Le, 0) => format!("no {en}"),
-        (Lang::En, Op::Gt, 0) | (Lang::En, Op::Ge, 1) => format!("some {en}"),
-        (Lang::En, Op::Eq, v) => format!("exactly {v} {en}"),
-        (Lang::En, Op::Gt, v) => format!("more than {v} {en}"),
-        (Lang::En, Op::Ge, v) => format!("at least {v} {en}"),
-        (Lang::En, Op::Lt, v) => format!("fewer than {v} {en}"),
-        (Lang::En, Op::Le, v) => format!("at most {v} {en}"),
-        (Lang::Ko, Op::Eq, 0) | (Lang::Ko, Op::Lt, 1) | (Lang::Ko, Op::Le, 0) => {
-            format!("{ko} 없음")
-        }
-        (Lang::Ko, Op::Gt, 0) | (Lang::Ko, Op::Ge, 1) => format!("{ko} 있음"),
-        (Lang::Ko, Op::Eq, v) => format!("{ko} 정확히 {v}"),
-        (Lang::Ko, Op::Gt, v) => format!("{ko} {v} 초과"),
-        (Lang::Ko, Op::Ge, v) => format!("{ko} {v} 이상"),
-        (Lang::Ko, Op::Lt, v) => format!("{ko} {v} 미만"),
-        (Lang::Ko, Op::Le, v) => format!("{ko} {v} 이하"),
+    match (e.op, v) {
+        (Op::Eq, 0) | (Op::Lt, 1) | (Op::Le, 0) => tr!(lang, "no {0}", "{0} 없음", what),
+        (Op::Gt, 0) | (Op::Ge, 1) => tr!(lang, "some {0}", "{0} 있음", what),
+        (Op::Eq, v) => tr!(lang, "exactly {1} {0}", "{0} 정확히 {1}", what, v),
+        (Op::Gt, v) => tr!(lang, "more than {1} {0}", "{0} {1} 초과", what, v),
+        (Op::Ge, v) => tr!(lang, "at least {1} {0}", "{0} {1} 이상", what, v),
+        (Op::Lt, v) => tr!(lang, "fewer than {1} {0}", "{0} {1} 미만", what, v),
+        (Op::Le, v) => tr!(lang, "at most {1} {0}", "{0} {1} 이하", what, v),
     }
 }
 
@@ -979,10 +997,11 @@ pub fn offsets_why(
         )),
         (Lang::Ko, None) => " 지금은 리더가 없어 그룹 코디네이터도 없습니다.".into(),
     };
-    match lang {
-        Lang::En => format!("Partition {partition} of {of}: the Java hash code of “{group}”, made non-negative, modulo offsets.topic.num.partitions ({of}).{leader}"),
-        Lang::Ko => format!("{of}개 중 파티션 {partition}: “{group}”의 자바 해시 코드를 음이 아니게 만든 뒤 offsets.topic.num.partitions({of})로 나눈 나머지입니다.{leader}"),
-    }
+    tr!(
+        lang,
+        "Partition {0} of {1}: the Java hash code of “{2}”, made non-negative, modulo offsets.topic.num.partitions ({1}).{3}",
+        "{1}개 중 파티션 {0}: “{2}”의 자바 해시 코드를 음이 아니게 만든 뒤 offsets.topic.num.partitions({1})로 나눈 나머지입니다.{3}", partition, of, group, leader
+    )
 }
 
 /// The group's metadata record, in words.
@@ -1003,10 +1022,7 @@ pub fn offsets_metadata(lang: Lang, generation: Option<i32>, members: usize) -> 
 
 /// How many events in a row an event log line stands for: " (12 times)", " (12번)".
 pub fn times(lang: Lang, n: u32) -> String {
-    match lang {
-        Lang::En => format!(" ({n} times)"),
-        Lang::Ko => format!(" ({n}번)"),
-    }
+    tr!(lang, " ({0} times)", " ({0}번)", n)
 }
 
 /// "3 members", "1 member"; "멤버 3명".
@@ -1237,18 +1253,22 @@ pub fn acknowledged(lang: Lang, batch: u64, tp: &str, offset: &str) -> String {
 
 /// The comparison's second run cannot be built: Kafka's error for its configuration.
 pub fn no_twin(lang: Lang, kafka_error: &str) -> String {
-    match lang {
-        Lang::En => format!("Run B cannot start: {kafka_error} Run A runs alone."),
-        Lang::Ko => format!("실행 B를 시작할 수 없습니다: {kafka_error} 실행 A만 진행합니다."),
-    }
+    tr!(
+        lang,
+        "Run B cannot start: {0} Run A runs alone.",
+        "실행 B를 시작할 수 없습니다: {0} 실행 A만 진행합니다.",
+        kafka_error
+    )
 }
 
 /// That the two runs of a comparison have not parted, up to the instant `now`.
 pub fn no_divergence(lang: Lang, now: &str) -> String {
-    match lang {
-        Lang::En => format!("No difference yet: both runs had the same events up to {now}."),
-        Lang::Ko => format!("아직 차이 없음: {now}까지 두 실행의 이벤트가 같습니다."),
-    }
+    tr!(
+        lang,
+        "No difference yet: both runs had the same events up to {0}.",
+        "아직 차이 없음: {0}까지 두 실행의 이벤트가 같습니다.",
+        now
+    )
 }
 
 /// Where the two runs of a comparison part: `at` the instant, each side its event in

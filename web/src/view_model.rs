@@ -6,17 +6,7 @@ use kscope_core::event::LossCause;
 use kscope_core::ledger::RecordStatus;
 use kscope_core::sim::Sim;
 
-use crate::i18n::Lang;
-
-/// An event log line in `lang`: the English template, or its Korean from `help/ko.txt`
-/// (the `$ko` written here is what that file must hold, checked by a test; the page does
-/// not compile it in), filled with the figures (`{0}`, `{1:?}`...; see
-/// [`crate::i18n::tr`]).
-macro_rules! tr {
-    ($lang:expr, $en:literal, $ko:literal $(, $arg:expr)* $(,)?) => {
-        $crate::i18n::tr($lang, $en, &[$(&$arg as &dyn $crate::i18n::Shown),*])
-    };
-}
+use crate::i18n::{tr, Lang};
 
 /// Everything the readouts show.
 #[derive(Clone, Debug, PartialEq)]
@@ -512,15 +502,28 @@ mod tests {
     /// Each `tr!` of this file: its English template and the Korean written beside it,
     /// read from the source (string literals without escapes).
     fn templates() -> Vec<(String, String)> {
-        let src = include_str!("view_model.rs");
-        // The code, not these tests.
-        let mut rest = src.split("#[cfg(test)]").next().expect("some code");
         let mut out = Vec::new();
-        while let Some(at) = rest.find("tr!(") {
-            rest = &rest[at + 4..];
-            let lits: Vec<&str> = rest.split('"').skip(1).step_by(2).take(2).collect();
-            if let [en, ko] = lits[..] {
-                out.push((en.to_string(), ko.to_string()));
+        for src in [include_str!("view_model.rs"), include_str!("i18n.rs")] {
+            // The code, not the tests; not the macro's own definition.
+            let code = src
+                .split("#[cfg(test)]\nmod tests")
+                .next()
+                .expect("some code");
+            let mut rest = code.split("macro_rules! tr").next().expect("some code");
+            if let Some((_, after)) = code.split_once("pub(crate) use tr;") {
+                rest = after;
+            }
+            while let Some(at) = rest.find("tr!(") {
+                // `tr!`, not `include_str!`.
+                let own = !rest[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+                rest = &rest[at + 4..];
+                if !own {
+                    continue;
+                }
+                let lits: Vec<&str> = rest.split('"').skip(1).step_by(2).take(2).collect();
+                if let [en, ko] = lits[..] {
+                    out.push((en.to_string(), ko.to_string()));
+                }
             }
         }
         out
@@ -529,7 +532,7 @@ mod tests {
     #[test]
     fn the_korean_file_holds_every_event_line_as_written_here() {
         let all = templates();
-        assert!(all.len() >= 50, "{} templates", all.len());
+        assert!(all.len() >= 65, "{} templates", all.len());
         for (en, ko) in &all {
             assert_eq!(crate::i18n::korean_of(en), Some(ko.as_str()), "{en}");
         }

@@ -191,7 +191,7 @@ pub fn html(sim: &Sim, recent: &RecentMessages, opened: &WireOpened, lang: &str)
     let mut h = String::new();
     let _ = write!(
         h,
-        r#"<header class="log-view-head"><h2 id="log-view-title"><span class="shape" aria-hidden="true">⇄ </span>{}</h2><button data-act="close" data-testid="log-view-close">{}</button></header>"#,
+        r#"<header class="log-view-head"><h2 id="log-view-title"><span class="shape" aria-hidden="true">⇄ </span>{}</h2><button data-act="close" data-testid="wire-view-close">{}</button></header>"#,
         t.title, t.close
     );
     // The filter.
