@@ -1002,13 +1002,24 @@ impl App {
             ))
         };
         let d = self.dispatch.clone();
-        let on_click = Callback::from(move |e: MouseEvent| match open(&e) {
-            Some(m) => d.emit(m),
-            None => d.emit(Msg::StageClick(
-                which,
-                f64::from(e.client_x()),
-                f64::from(e.client_y()),
-            )),
+        let on_click = Callback::from(move |e: MouseEvent| {
+            use wasm_bindgen::JsCast;
+            // A control's click is the control's, however near a message it is.
+            let on_control = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("button, a, input, select, label").ok())
+                .flatten()
+                .is_some();
+            match open(&e) {
+                Some(m) => d.emit(m),
+                None if !on_control => d.emit(Msg::StageClick(
+                    which,
+                    f64::from(e.client_x()),
+                    f64::from(e.client_y()),
+                )),
+                None => {}
+            }
         });
         let d = self.dispatch.clone();
         let on_key = Callback::from(move |e: KeyboardEvent| {
