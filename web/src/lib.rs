@@ -1201,15 +1201,16 @@ impl App {
     /// 150 ms of wall time to reach its accumulator, whatever the speed; not drawn when
     /// motion is reduced).
     /// The message in flight drawn nearest the page's point (`x`, `y`) on stage `which`,
-    /// if one is within a finger's reach of it.
+    /// if one is within a finger's reach of it. Only the run's own stage: the wire view
+    /// shows the session's run (a comparison's run B has messages of its own).
     fn message_at(&self, which: usize, x: f64, y: f64) -> Option<u64> {
-        let canvas = self.dots[which].canvas.cast::<web_sys::Element>()?;
+        if which != 0 {
+            return None;
+        }
+        let canvas = self.dots[0].canvas.cast::<web_sys::Element>()?;
         let rect = canvas.get_bounding_client_rect();
-        let sim = match which {
-            0 => &self.player.sim,
-            _ => &self.player.twin.as_ref()?.sim,
-        };
-        let design = self.dots[which].design;
+        let sim = &self.player.sim;
+        let design = self.dots[0].design;
         let scale = if design > 0.0 {
             rect.height() / design
         } else {
