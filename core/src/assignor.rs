@@ -1080,8 +1080,7 @@ impl Classic<'_> {
 pub fn classic_partitions(out: &mut Vec<u8>, topics: &[(&str, Vec<i32>)]) {
     out.extend_from_slice(&(topics.len() as i32).to_be_bytes());
     for (t, ps) in topics {
-        out.extend_from_slice(&(t.len() as i16).to_be_bytes());
-        out.extend_from_slice(t.as_bytes());
+        classic_string(out, t);
         out.extend_from_slice(&(ps.len() as i32).to_be_bytes());
         for p in ps {
             out.extend_from_slice(&p.to_be_bytes());
@@ -1089,15 +1088,28 @@ pub fn classic_partitions(out: &mut Vec<u8>, topics: &[(&str, Vec<i32>)]) {
     }
 }
 
-fn grouped(partitions: &[NamedPartition]) -> Vec<(&str, Vec<i32>)> {
+/// A string in Kafka's non-flexible encoding: its int16 length, then its bytes.
+pub fn classic_string(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as i16).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Partitions grouped by topic, topics in the order they first appear.
+pub fn by_topic<'a>(
+    partitions: impl IntoIterator<Item = (&'a str, i32)>,
+) -> Vec<(&'a str, Vec<i32>)> {
     let mut topics: Vec<(&str, Vec<i32>)> = Vec::new();
-    for p in partitions {
-        match topics.iter_mut().find(|t| t.0 == p.topic) {
-            Some(t) => t.1.push(p.partition),
-            None => topics.push((&p.topic, alloc::vec![p.partition])),
+    for (topic, p) in partitions {
+        match topics.iter_mut().find(|t| t.0 == topic) {
+            Some(t) => t.1.push(p),
+            None => topics.push((topic, alloc::vec![p])),
         }
     }
     topics
+}
+
+fn grouped(partitions: &[NamedPartition]) -> Vec<(&str, Vec<i32>)> {
+    by_topic(partitions.iter().map(|p| (p.topic.as_str(), p.partition)))
 }
 
 /// `ConsumerProtocolSubscription` v3, as the consumer puts it in JoinGroup's protocol
@@ -1120,8 +1132,7 @@ pub fn subscription_bytes(
     c.put("Version", || "3".to_string(), &3i16.to_be_bytes());
     let mut b = (s.topics.len() as i32).to_be_bytes().to_vec();
     for t in &s.topics {
-        b.extend_from_slice(&(t.len() as i16).to_be_bytes());
-        b.extend_from_slice(t.as_bytes());
+        classic_string(&mut b, t);
     }
     c.put("Topics", || format!("{:?}", s.topics), &b);
     let generation = s.generation.unwrap_or(-1);

@@ -18,7 +18,7 @@ use crate::vecmap::VecMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
-use crate::assignor::{AssignorKind, AssignorList, Subscription};
+use crate::assignor::{classic_string, AssignorKind, AssignorList, Subscription};
 use crate::ids::{ConsumerId, MessageId, NodeId, Offset, RecordId, TopicPartition};
 use crate::rng::Rng;
 use crate::time::Instant;
@@ -197,11 +197,6 @@ pub enum GroupRecord {
     },
 }
 
-fn classic_string(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&(s.len() as i16).to_be_bytes());
-    out.extend_from_slice(s.as_bytes());
-}
-
 fn classic_nullable(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => classic_string(out, s),
@@ -283,13 +278,11 @@ impl GroupRecord {
                     let assignor = protocol.unwrap_or(AssignorKind::Range);
                     let sub = crate::assignor::subscription_bytes(&m.subscription, assignor, None);
                     classic_bytes(&mut out, &sub);
-                    let mut topics: Vec<(&str, Vec<i32>)> = Vec::new();
-                    for tp in &m.assignment {
-                        match topics.iter_mut().find(|t| t.0 == name(tp)) {
-                            Some(t) => t.1.push(tp.partition as i32),
-                            None => topics.push((name(tp), alloc::vec![tp.partition as i32])),
-                        }
-                    }
+                    let topics = crate::assignor::by_topic(
+                        m.assignment
+                            .iter()
+                            .map(|tp| (name(tp), tp.partition as i32)),
+                    );
                     let assignment = crate::assignor::assignment_bytes(&topics, None);
                     classic_bytes(&mut out, &assignment);
                 }

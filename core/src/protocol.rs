@@ -453,11 +453,11 @@ fn subscription(w: &W, s: &Subscription, assignor: AssignorKind) -> W {
 
 /// `ConsumerProtocolAssignment` v3 as SyncGroup's `Assignment` carries it.
 fn assignment(sim: &Sim, w: &W, partitions: &[TopicPartition]) -> W {
-    let grouped = by_topic(partitions.iter().map(|tp| (*tp, ())));
-    let topics: Vec<(&str, Vec<i32>)> = grouped
-        .iter()
-        .map(|(t, ps)| (topic_name(sim, *t), ps.iter().map(|p| p.0 as i32).collect()))
-        .collect();
+    let topics = crate::assignor::by_topic(
+        partitions
+            .iter()
+            .map(|tp| (topic_name(sim, tp.topic), tp.partition as i32)),
+    );
     let mut fields = Vec::new();
     let bytes = crate::assignor::assignment_bytes(&topics, Some(&mut fields));
     inner(w, bytes, fields)
