@@ -114,6 +114,9 @@ pub(crate) struct Env<'a> {
     pub(crate) config: &'a SimConfig,
     pub(crate) topics: &'a [Topic],
     pub(crate) groups: &'a mut GroupStore,
+    /// The next producer id to hand out (the controller's producer id blocks, as one
+    /// counter).
+    pub(crate) producer_ids: &'a mut i64,
 }
 
 impl Env<'_> {
@@ -124,6 +127,11 @@ impl Env<'_> {
 
     pub(crate) fn partition(&self, tp: TopicPartition) -> &PartitionState {
         crate::metadata::partition(self.topics, tp)
+    }
+
+    /// The `__transaction_state` partition of `transactional_id`.
+    pub(crate) fn txn_partition(&self, transactional_id: &str) -> Option<TopicPartition> {
+        crate::metadata::txn_partition(self.topics, transactional_id)
     }
 }
 
@@ -189,6 +197,9 @@ pub struct Broker {
     pub(crate) delayed_fetches: Vec<DelayedFetch>,
     /// The group coordinator's in-memory state (lost in a crash, reloaded from the log).
     pub coordinator: crate::group::Coordinator,
+    /// The transaction coordinator's in-memory state, and produce requests held for
+    /// KIP-890's verification (lost in a crash; reloaded from the log).
+    pub txn: crate::txn::TxnCoordinator,
     /// The machine's page cache as Kafka's reads meet it (kept through a process crash,
     /// emptied by a power loss).
     pub page_cache: PageCache,
@@ -261,6 +272,7 @@ impl Broker {
             delayed_produces: Vec::new(),
             delayed_fetches: Vec::new(),
             coordinator: crate::group::Coordinator::default(),
+            txn: crate::txn::TxnCoordinator::default(),
             page_cache: PageCache {
                 capacity: page_cache_bytes,
                 ..Default::default()
@@ -291,6 +303,7 @@ impl Broker {
         self.delayed_produces.clear();
         self.delayed_fetches.clear();
         self.coordinator = crate::group::Coordinator::default();
+        self.txn = crate::txn::TxnCoordinator::default();
         for r in self.replicas.values_mut() {
             r.is_leader = false;
             r.followers.clear();
@@ -311,13 +324,54 @@ impl Broker {
     pub(crate) fn receive(&mut self, cx: &mut Ctx, env: &mut Env, message: Message) {
         let from = message.from;
         let (id, kind, to) = (message.id, message.payload.kind(), message.to);
+        if let (true, Payload::ProduceRequest(req)) = (TXN, &message.payload) {
+            let unverified = self.unverified(&req.batches);
+            if !unverified.is_empty() {
+                if let Err((m, e)) = self.verify_then_produce(cx, env, message, unverified) {
+                    self.reject_produce(cx, &m, e);
+                }
+                return;
+            }
+        }
         match message.payload {
             Payload::ProduceRequest(req) => self.handle_produce(cx, env, from, message.id, req),
+            Payload::AddPartitionsToTxnRequest(req) if TXN => {
+                self.handle_add_partitions_to_txn(cx, env, from, id, &req)
+            }
+            Payload::AddPartitionsToTxnResponse { request, error } if TXN => {
+                self.after_verification(cx, env, request, error)
+            }
+            Payload::EndTxnRequest {
+                transactional_id,
+                producer_id,
+                epoch,
+                commit,
+            } if TXN => self.handle_end_txn(
+                cx,
+                env,
+                from,
+                id,
+                transactional_id,
+                producer_id,
+                epoch,
+                commit,
+            ),
+            Payload::InitProducerIdRequest {
+                transactional_id: Some(t),
+                transaction_timeout_ms,
+            } if TXN => self.handle_init_producer_id(cx, env, from, id, t, transaction_timeout_ms),
+            Payload::WriteTxnMarkersRequest(m) if TXN => {
+                self.handle_write_txn_markers(cx, env, from, id, &m)
+            }
+            Payload::WriteTxnMarkersResponse { request, results } if TXN => {
+                self.handle_markers_response(cx, env, request, &results)
+            }
             Payload::FetchRequest {
                 max_wait_ms,
                 partition_max_bytes,
                 max_bytes,
                 min_bytes,
+                read_committed,
                 partitions,
             } => match from {
                 // Followers' fetches go through the controller's ISR decisions
@@ -328,7 +382,11 @@ impl Broker {
                     DelayedFetch {
                         request: message.id,
                         client: from,
-                        up_to: ReadUpTo::HighWatermark,
+                        up_to: if read_committed {
+                            ReadUpTo::LastStable
+                        } else {
+                            ReadUpTo::HighWatermark
+                        },
                         partition_max_bytes,
                         max_bytes,
                         min_bytes,
@@ -368,15 +426,33 @@ impl Broker {
                 }
                 NodeId::Producer(_) | NodeId::Consumer(_) => cx.misrouted_parts(id, kind, to),
             },
-            // A reset of a fetcher's connection; only fetchers send requests to brokers.
+            // A reset of a connection this broker sent a request on: a fetcher's, a
+            // verification's or a coordinator's markers.
             Payload::ConnectionReset { request } => {
                 if let NodeId::Broker(leader) = from {
+                    let verifying = if TXN {
+                        self.forget_markers_request(request);
+                        self.on_verified(request, Some(KafkaError::NotCoordinator))
+                    } else {
+                        None
+                    };
+                    if let Some((m, _)) = verifying {
+                        self.reject_produce(cx, &m, KafkaError::NotEnoughReplicas);
+                        return;
+                    }
                     self.on_fetch_failed(cx, env, leader, request);
                 }
             }
             Payload::MetadataRequest
-            | Payload::InitProducerIdRequest
+            | Payload::InitProducerIdRequest { .. }
             | Payload::FindCoordinatorRequest { .. }
+            | Payload::EndTxnResponse { .. }
+            // Without transactions (`TXN` false) nothing sends these.
+            | Payload::AddPartitionsToTxnRequest(_)
+            | Payload::AddPartitionsToTxnResponse { .. }
+            | Payload::EndTxnRequest { .. }
+            | Payload::WriteTxnMarkersRequest(_)
+            | Payload::WriteTxnMarkersResponse { .. }
             | any_group_response!()
             | Payload::ProduceResponse { .. }
             | Payload::MetadataResponse { .. }
@@ -385,6 +461,56 @@ impl Broker {
     }
 
     // ----- produce ------------------------------------------------------------------
+
+    /// Answers a produce request with `error` for every batch, appending nothing.
+    fn reject_produce(&mut self, cx: &mut Ctx, message: &Message, error: KafkaError) {
+        let Payload::ProduceRequest(req) = &message.payload else {
+            return;
+        };
+        for b in &req.batches {
+            cx.emit(Event::ProduceRejected {
+                broker: self.id,
+                partition: b.partition,
+                batch: b.id,
+                error,
+            });
+        }
+        if req.acks == Acks::None {
+            return;
+        }
+        let results = req
+            .batches
+            .iter()
+            .map(|b| (b.partition, b.id, Err(error)))
+            .collect();
+        cx.send(
+            NodeId::Broker(self.id),
+            message.from,
+            Payload::ProduceResponse {
+                request: message.id,
+                results,
+            },
+        );
+    }
+
+    /// The coordinator answered a verification: the held produce request goes on.
+    fn after_verification(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        request: MessageId,
+        error: Option<KafkaError>,
+    ) {
+        let Some((message, error)) = self.on_verified(request, error) else {
+            return;
+        };
+        if let Some(e) = error {
+            return self.reject_produce(cx, &message, e);
+        }
+        if let Payload::ProduceRequest(req) = message.payload {
+            self.handle_produce(cx, env, message.from, message.id, req);
+        }
+    }
 
     fn handle_produce(
         &mut self,
@@ -398,6 +524,7 @@ impl Broker {
             acks,
             timeout_ms,
             batches,
+            ..
         } = req;
         let b = self.id;
         let mut results = Vec::with_capacity(batches.len());
@@ -483,7 +610,7 @@ impl Broker {
                 epoch: batch.producer_epoch,
                 first_seq: batch.base_sequence,
                 records: batch.records.len() as u32,
-                transactional: false,
+                transactional: batch.transactional,
             };
             match replica.log.producers.validate_client_batch(&info) {
                 crate::idempotence::Verdict::Append => {}
@@ -521,10 +648,17 @@ impl Broker {
             producer_id: batch.producer_id,
             producer_epoch: batch.producer_epoch,
             base_sequence: batch.base_sequence,
+            transactional: batch.transactional,
+            marker: None,
             delete_horizon_ms: None,
             records: batch.records.clone(),
         };
         self.page_cache.append(&mut replica.log, stored, now_ms);
+        if batch.transactional {
+            self.txn
+                .verified
+                .retain(|(p, pid, _)| !(*p == tp && *pid == batch.producer_id));
+        }
         let rolled = replica.log.segments().len() != segments_before;
         cx.emit(Event::BatchAppended {
             broker: b,
@@ -693,6 +827,9 @@ impl Broker {
             });
             self.try_complete_delayed_produces_for(cx, env, tp);
             self.complete_group_appends(cx, env, tp);
+            if TXN {
+                self.complete_marker_writes(cx);
+            }
             self.wake_delayed_fetches(cx, tp, ReadUpTo::HighWatermark);
         }
     }
@@ -768,7 +905,9 @@ impl Broker {
             })
             .collect();
         // Stable: equal ratios keep partition order.
-        candidates.sort_by(|(_, x), (_, y)| y.cmp_ratio(x));
+        crate::java::sort_by(&mut candidates, |(_, x), (_, y)| {
+            y.cmp_ratio(x) == core::cmp::Ordering::Less
+        });
         for (tp, c) in candidates {
             let r = self.replicas.get_mut(&tp).expect("listed");
             let cleaned = r.log.clean(&c, now_ms);
@@ -824,6 +963,7 @@ impl Broker {
                 partition_max_bytes: env.config.broker.replica_fetch_max_bytes,
                 max_bytes: env.config.broker.replica_fetch_response_max_bytes,
                 min_bytes: env.config.broker.replica_fetch_min_bytes,
+                read_committed: false,
                 partitions,
             },
         );
@@ -1017,7 +1157,13 @@ impl Broker {
         let requests: Vec<MessageId> = self
             .delayed_fetches
             .iter()
-            .filter(|d| d.up_to == up_to && d.partitions.iter().any(|p| p.partition == tp))
+            // What wakes a high watermark reader wakes a last stable one (the last stable
+            // offset moves only with the high watermark).
+            .filter(|d| {
+                (d.up_to == up_to
+                    || (up_to == ReadUpTo::HighWatermark && d.up_to == ReadUpTo::LastStable))
+                    && d.partitions.iter().any(|p| p.partition == tp)
+            })
             .filter(|d| self.fetch_satisfied_first(d, tp))
             .map(|d| d.request)
             .collect();
@@ -1145,12 +1291,28 @@ impl Broker {
     }
 }
 
+/// Whether kscope-core was built with transactions (its `transactions` feature).
+pub(crate) const TXN: bool = cfg!(feature = "transactions");
+
 /// How far a fetch may read: a follower reads to the log end offset, a consumer only
 /// what is below the high watermark (what every ISR member has).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ReadUpTo {
     LogEnd,
     HighWatermark,
+    /// A `read_committed` consumer's: the last stable offset.
+    LastStable,
+}
+
+impl Replica {
+    /// Where a reader of `up_to` stops in this replica's log.
+    pub(crate) fn read_limit(&self, up_to: ReadUpTo) -> Offset {
+        match up_to {
+            ReadUpTo::LogEnd => self.log.log_end_offset(),
+            ReadUpTo::HighWatermark => self.high_watermark,
+            ReadUpTo::LastStable => self.log.last_stable_offset(self.high_watermark),
+        }
+    }
 }
 
 /// One partition of a fetch response, as the leader's `ReplicaManager.readFromLog`
@@ -1170,6 +1332,8 @@ fn read_partition(
         log_start_offset: Offset(-1),
         log_end_offset: Offset(-1),
         diverging_epoch: None,
+        last_stable_offset: Offset(-1),
+        aborted: Vec::new(),
         batches: Vec::new(),
     };
     let replica = broker.replicas.get(&fp.partition);
@@ -1181,6 +1345,7 @@ fn read_partition(
     data.high_watermark = r.high_watermark;
     data.log_start_offset = r.log.log_start_offset();
     data.log_end_offset = r.log.log_end_offset();
+    data.last_stable_offset = r.log.last_stable_offset(r.high_watermark);
     if !r.is_leader {
         data.error = Some(KafkaError::NotLeaderOrFollower);
     } else if fp.current_leader_epoch < r.leader_epoch {
@@ -1195,16 +1360,26 @@ fn read_partition(
     } else {
         match up_to {
             ReadUpTo::LogEnd => data.batches = r.log.read(fp.fetch_offset, max_bytes, min_one),
-            ReadUpTo::HighWatermark if fp.fetch_offset < r.high_watermark => {
-                let hw = r.high_watermark;
-                data.batches = r
-                    .log
-                    .read(fp.fetch_offset, max_bytes, min_one)
-                    .into_iter()
-                    .filter(|batch| batch.last_offset() < hw)
-                    .collect();
+            _ => {
+                let limit = r.read_limit(up_to);
+                if fp.fetch_offset < limit {
+                    data.batches = r
+                        .log
+                        .read(fp.fetch_offset, max_bytes, min_one)
+                        .into_iter()
+                        .filter(|batch| batch.last_offset() < limit)
+                        .collect();
+                }
+                if up_to == ReadUpTo::LastStable {
+                    let upto = data.batches.last().map_or(limit, |b| b.next_offset());
+                    data.aborted = r
+                        .log
+                        .aborted_txns(fp.fetch_offset, upto)
+                        .into_iter()
+                        .map(|t| (t.producer_id, t.first_offset))
+                        .collect();
+                }
             }
-            ReadUpTo::HighWatermark => {}
         }
     }
     data
@@ -1243,10 +1418,7 @@ impl Broker {
             && fetch.partitions.iter().any(|fp| {
                 fp.partition == tp
                     && self.replicas.get(&tp).is_some_and(|r| {
-                        let end = match fetch.up_to {
-                            ReadUpTo::LogEnd => r.log.log_end_offset(),
-                            ReadUpTo::HighWatermark => r.high_watermark,
-                        };
+                        let end = r.read_limit(fetch.up_to);
                         fp.fetch_offset < end && r.log.bytes_between(fp.fetch_offset, end, 1) > 0
                     })
             });
@@ -1276,10 +1448,7 @@ impl Broker {
             {
                 return true;
             }
-            let end = match fetch.up_to {
-                ReadUpTo::LogEnd => leo,
-                ReadUpTo::HighWatermark => r.high_watermark,
-            };
+            let end = r.read_limit(fetch.up_to);
             if fp.fetch_offset < end {
                 let cap = u64::from(fetch.partition_max_bytes).min(need - bytes);
                 bytes += r.log.bytes_between(fp.fetch_offset, end, cap);

@@ -114,6 +114,11 @@ pub struct ProducerConfig {
     pub enable_idempotence: Option<bool>,
     /// The client's release: whose default `enable.idempotence` is.
     pub client_version: KafkaVersion,
+    /// `transactional.id`, default none: set, the producer is transactional (KIP-98).
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`, default 60000: how long the coordinator lets a
+    /// transaction stay open before it aborts it.
+    pub transaction_timeout_ms: u64,
 }
 
 impl Default for ProducerConfig {
@@ -139,6 +144,8 @@ impl Default for ProducerConfig {
             partitioner_availability_timeout_ms: 0,
             enable_idempotence: None,
             client_version: KafkaVersion::V4_0,
+            transactional_id: None,
+            transaction_timeout_ms: 60_000,
         }
     }
 }
@@ -313,6 +320,18 @@ pub struct BrokerConfig {
     /// last this many bytes the broker appended is served from memory, an older one
     /// from the disk.
     pub os_page_cache_bytes: u64,
+    /// `transaction.state.log.num.partitions`, default 50.
+    pub transaction_state_log_num_partitions: u32,
+    /// `transaction.state.log.replication.factor`, default 3.
+    pub transaction_state_log_replication_factor: u32,
+    /// `transaction.state.log.min.isr`, default 2.
+    pub transaction_state_log_min_isr: u32,
+    /// `transaction.max.timeout.ms`, default 900000: the longest
+    /// `transaction.timeout.ms` a producer may ask for.
+    pub transaction_max_timeout_ms: u64,
+    /// `transaction.abort.timed.out.transaction.cleanup.interval.ms`, default 10000: how
+    /// often the coordinator looks for transactions open longer than their timeout.
+    pub transaction_abort_timed_out_transaction_cleanup_interval_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -340,6 +359,11 @@ impl Default for BrokerConfig {
             os_dirty_writeback_ms: 5_000,
             os_page_cache_bytes: 1 << 30,
             offsets_commit_timeout_ms: 5_000,
+            transaction_state_log_num_partitions: 50,
+            transaction_state_log_replication_factor: 3,
+            transaction_state_log_min_isr: 2,
+            transaction_max_timeout_ms: 900_000,
+            transaction_abort_timed_out_transaction_cleanup_interval_ms: 10_000,
         }
     }
 }
@@ -410,6 +434,12 @@ pub struct Workload {
     pub topics: u32,
     /// How the application calls `send()` (not a Kafka setting).
     pub send_mode: SendMode,
+    /// With a `transactional.id`: the application commits its transaction once it holds
+    /// this many records (a kscope workload setting, not Kafka's; 0: by time only).
+    pub transaction_records: u32,
+    /// ... or this long after it began, whichever comes first (a kscope workload
+    /// setting, as Kafka Streams' `commit.interval.ms`).
+    pub transaction_interval_ms: u64,
 }
 
 impl Workload {
@@ -428,6 +458,8 @@ impl Default for Workload {
             topic: 0,
             topics: 1,
             send_mode: SendMode::Async,
+            transaction_records: 100,
+            transaction_interval_ms: 100,
         }
     }
 }
@@ -585,6 +617,28 @@ pub struct ConsumerConfig {
     /// The application's processing time per record, in microseconds (not a Kafka
     /// setting: how slow the consuming application is).
     pub process_us_per_record: u64,
+    /// `isolation.level`, default `read_uncommitted`.
+    pub isolation_level: IsolationLevel,
+}
+
+/// `isolation.level`: what a consumer reads of transactional records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum IsolationLevel {
+    /// Everything below the high watermark, aborted transactions included.
+    #[default]
+    ReadUncommitted,
+    /// Only below the last stable offset, without the records of aborted transactions.
+    ReadCommitted,
+}
+
+impl IsolationLevel {
+    pub fn name(self) -> &'static str {
+        match self {
+            IsolationLevel::ReadUncommitted => "read_uncommitted",
+            IsolationLevel::ReadCommitted => "read_committed",
+        }
+    }
 }
 
 impl Default for ConsumerConfig {
@@ -609,6 +663,7 @@ impl Default for ConsumerConfig {
             retry_backoff_ms: 100,
             static_membership: false,
             process_us_per_record: 500,
+            isolation_level: IsolationLevel::ReadUncommitted,
         }
     }
 }
@@ -897,8 +952,7 @@ pub struct IdempotenceSettings<'a> {
     pub acks: Acks,
     pub retries: u32,
     pub max_in_flight_requests_per_connection: u32,
-    /// `transactional.id` if the user set it (kscope's producer is not transactional;
-    /// the rule is here for the conformance vectors).
+    /// `transactional.id` if the user set it.
     pub transactional_id: Option<&'a str>,
 }
 
@@ -958,7 +1012,10 @@ impl ProducerConfig {
     /// Whether this producer is idempotent, or Kafka's error for a conflicting explicit
     /// `enable.idempotence=true`.
     pub fn idempotence(&self) -> Result<bool, ConfigError> {
-        if self.enable_idempotence.is_none() && !self.client_version.idempotence_by_default() {
+        if self.enable_idempotence.is_none()
+            && !self.client_version.idempotence_by_default()
+            && self.transactional_id.is_none()
+        {
             return Ok(false);
         }
         resolve_idempotence(&IdempotenceSettings {
@@ -966,7 +1023,7 @@ impl ProducerConfig {
             acks: self.acks,
             retries: self.retries,
             max_in_flight_requests_per_connection: self.max_in_flight_requests_per_connection,
-            transactional_id: None,
+            transactional_id: self.transactional_id.as_deref(),
         })
     }
 
@@ -988,6 +1045,26 @@ impl ProducerConfig {
             return Err(ConfigError::new(
                 "buffer.memory",
                 String::from("kscope needs buffer.memory of at least 1 byte."),
+            ));
+        }
+        if self.transactional_id.is_some() && !cfg!(feature = "transactions") {
+            return Err(ConfigError::new(
+                "transactional.id",
+                String::from(
+                    "This build of kscope has no transactions: transactional.id is not available.",
+                ),
+            ));
+        }
+        if self.transactional_id.as_deref() == Some("") {
+            return Err(ConfigError::new(
+                "transactional.id",
+                String::from("kscope needs a transactional.id of at least one character."),
+            ));
+        }
+        if self.transactional_id.is_some() && self.transaction_timeout_ms == 0 {
+            return Err(ConfigError::new(
+                "transaction.timeout.ms",
+                String::from("Invalid value 0 for configuration transaction.timeout.ms: Value must be at least 1"),
             ));
         }
         Ok(())

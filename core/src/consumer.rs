@@ -397,7 +397,10 @@ impl Consumer {
                 self.send_request(
                     cx,
                     to,
-                    Payload::FindCoordinatorRequest { group },
+                    Payload::FindCoordinatorRequest {
+                        group,
+                        transaction: false,
+                    },
                     Inflight::FindCoordinator,
                 );
             }
@@ -458,7 +461,7 @@ impl Consumer {
     /// that rebalance.
     pub(crate) fn subscribe(&mut self, cx: &mut Ctx, topics: &[TopicId]) {
         let mut topics = topics.to_vec();
-        topics.sort();
+        crate::java::sort_by(&mut topics, |a, b| a < b);
         topics.dedup();
         if topics == self.subscription {
             return;
@@ -860,6 +863,8 @@ impl Consumer {
                     partition_max_bytes: self.config.max_partition_fetch_bytes,
                     max_bytes: self.config.fetch_max_bytes,
                     min_bytes: self.config.fetch_min_bytes,
+                    read_committed: self.config.isolation_level
+                        == crate::config::IsolationLevel::ReadCommitted,
                     partitions,
                 },
                 Inflight::Fetch(leader),
@@ -1232,7 +1237,8 @@ impl Consumer {
             | Payload::ConnectionReset { request } => *request,
             any_request!()
             | Payload::ProduceResponse { .. }
-            | Payload::InitProducerIdResponse { .. } => return cx.misrouted(&message),
+            | Payload::InitProducerIdResponse { .. }
+            | crate::network::any_txn_response!() => return cx.misrouted(&message),
         };
         let Some((_, _, kind)) = take_request(&mut self.requests, request) else {
             // The answer to a request this process no longer waits for (it timed out, or
@@ -1338,7 +1344,8 @@ impl Consumer {
             // Turned away above, before the request was looked up.
             any_request!()
             | Payload::ProduceResponse { .. }
-            | Payload::InitProducerIdResponse { .. } => {}
+            | Payload::InitProducerIdResponse { .. }
+            | crate::network::any_txn_response!() => {}
         }
     }
 
@@ -1513,7 +1520,36 @@ impl Consumer {
             let fetch = self.buffer.entry(tp).or_default();
             fetch.next_fetch_offset = fetch.next_fetch_offset.max(last.next_offset());
             fetch.last_epoch = Some(last.leader_epoch);
+            // `CompletedFetch`: a `read_committed` consumer skips the batches of the
+            // aborted transactions the response lists, from each one's first offset to
+            // its ABORT marker; no consumer returns a marker (a control batch).
+            let read_committed = crate::broker::TXN
+                && self.config.isolation_level == crate::config::IsolationLevel::ReadCommitted;
+            let mut aborted = data.aborted.clone();
+            crate::java::sort_by(&mut aborted, |a, b| a.1 > b.1);
+            let mut aborted_producers: Vec<i64> = Vec::new();
             for batch in &data.batches {
+                if read_committed {
+                    while aborted
+                        .last()
+                        .is_some_and(|(_, first)| *first <= batch.last_offset())
+                    {
+                        let (pid, _) = aborted.pop().expect("just looked");
+                        aborted_producers.push(pid);
+                    }
+                }
+                if let Some(marker) = batch.marker {
+                    if !marker.commit {
+                        aborted_producers.retain(|p| *p != batch.producer_id);
+                    }
+                    continue;
+                }
+                if read_committed
+                    && batch.transactional
+                    && aborted_producers.contains(&batch.producer_id)
+                {
+                    continue;
+                }
                 // `CompletedFetch` decompresses each batch whole to read its records.
                 self.decompression_ns += batch.compression.decompress_ns(batch.size_bytes);
                 for r in batch.records.iter() {
@@ -1621,7 +1657,7 @@ impl Consumer {
                 }
             }
         }
-        self.group_subscription.sort();
+        crate::java::sort_by(&mut self.group_subscription, |a, b| a < b);
         let counts = self.partition_counts();
         let mut per_topic: VecMap<String, i32> = VecMap::new();
         for (t, n) in &counts {

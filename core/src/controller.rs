@@ -108,6 +108,20 @@ impl Sim {
                 incarnation,
             },
         );
+        if crate::broker::TXN {
+            let txn_every = Duration::from_millis(
+                self.config
+                    .broker
+                    .transaction_abort_timed_out_transaction_cleanup_interval_ms,
+            );
+            self.cx.schedule(
+                self.cx.now + txn_every,
+                Due::TxnCheck {
+                    broker: id,
+                    incarnation,
+                },
+            );
+        }
         let cleaner_every = Duration::from_millis(self.config.broker.log_cleaner_backoff_ms);
         self.cx.schedule(
             self.cx.now + cleaner_every,
@@ -154,10 +168,24 @@ impl Sim {
                 broker
                     .delayed_fetches
                     .iter()
-                    .filter(|d| d.up_to == ReadUpTo::HighWatermark)
+                    .filter(|d| d.up_to != ReadUpTo::LogEnd)
                     .map(|d| (d.client, d.request)),
             )
             .chain(broker.coordinator.held_requests())
+            .chain(
+                broker
+                    .txn
+                    .verifying
+                    .iter()
+                    .map(|v| (v.message.from, v.message.id)),
+            )
+            .chain(
+                broker
+                    .txn
+                    .marker_waits
+                    .iter()
+                    .map(|w| (w.client, w.request)),
+            )
             .collect();
         broker.crash();
         let incarnation = broker.incarnation;
@@ -563,7 +591,7 @@ impl Sim {
                     },
                 );
             }
-            Payload::InitProducerIdRequest => {
+            Payload::InitProducerIdRequest { .. } => {
                 // The controller's producer id block, idealised as one counter.
                 let producer_id = self.next_producer_id;
                 self.next_producer_id += 1;
@@ -574,14 +602,41 @@ impl Sim {
                         request: message.id,
                         producer_id,
                         epoch: 0,
+                        error: None,
                     },
                 );
             }
-            Payload::FindCoordinatorRequest { group } => {
-                self.handle_find_coordinator(b, from, message.id, group)
+            Payload::FindCoordinatorRequest { group, transaction } => {
+                self.handle_find_coordinator(b, from, message.id, group, transaction)
             }
             _ => {}
         }
+    }
+
+    /// Creates `__transaction_state` as a broker does when a transactional producer
+    /// first looks for its coordinator (compacted, `min.insync.replicas` from
+    /// `transaction.state.log.min.isr`); Kafka refuses while fewer brokers are
+    /// registered than its replication factor.
+    pub(crate) fn create_txn_topic(&mut self) -> bool {
+        let rf = self.config.broker.transaction_state_log_replication_factor;
+        let live = self.brokers.values().filter(|b| b.up && !b.fenced).count() as u32;
+        if rf == 0 || rf > live {
+            return false;
+        }
+        let mut spec = crate::config::TopicSpec::new(
+            crate::txn::TRANSACTION_STATE_TOPIC,
+            self.config
+                .broker
+                .transaction_state_log_num_partitions
+                .max(1),
+            rf,
+        );
+        spec.log.cleanup_policy = CleanupPolicy::Compact;
+        spec.log.segment_bytes = 104_857_600;
+        spec.min_insync_replicas = self.config.broker.transaction_state_log_min_isr.min(rf);
+        self.create_topic(spec);
+        self.reconcile_fetchers();
+        true
     }
 
     /// Creates `__consumer_offsets` as a broker does when a group first needs it; Kafka
@@ -611,15 +666,30 @@ impl Sim {
         from: NodeId,
         request: MessageId,
         group: Rc<str>,
+        transaction: bool,
     ) {
-        let coordinator = match self.offsets_topic() {
+        let topic = if transaction {
+            crate::metadata::txn_topic(&self.topics)
+        } else {
+            self.offsets_topic()
+        };
+        let coordinator = match topic {
             None => {
-                self.create_offsets_topic();
+                if transaction && crate::broker::TXN {
+                    self.create_txn_topic();
+                } else {
+                    self.create_offsets_topic();
+                }
                 Err(KafkaError::CoordinatorNotAvailable)
             }
             Some(topic) => {
                 let n = self.topics[topic.0 as usize].partitions.len() as u32;
-                let tp = TopicPartition::new(topic, partition_for(&group, n));
+                let p = if transaction {
+                    crate::txn::partition_for(&group, n)
+                } else {
+                    partition_for(&group, n)
+                };
+                let tp = TopicPartition::new(topic, p);
                 match self.partition(tp).leader {
                     Some(l) if self.broker_usable(l) => Ok(l),
                     _ => Err(KafkaError::CoordinatorNotAvailable),
@@ -640,6 +710,9 @@ impl Sim {
     /// groups from its log (`onElection`), every other replica drops them (`onResignation`)
     /// and answers what it was holding with NOT_COORDINATOR.
     pub(crate) fn on_offsets_leadership(&mut self, tp: TopicPartition) {
+        if crate::broker::TXN && Some(tp.topic) == crate::metadata::txn_topic(&self.topics) {
+            return self.on_txn_leadership(tp);
+        }
         if Some(tp.topic) != self.offsets_topic() {
             return;
         }
@@ -666,6 +739,28 @@ impl Sim {
         }
     }
 
+    /// Leadership of a `__transaction_state` partition changed: the new leader loads its
+    /// transactions (`onElection`), every other replica drops them.
+    fn on_txn_leadership(&mut self, tp: TopicPartition) {
+        let replicas = self.partition(tp).replicas.clone();
+        for b in replicas {
+            let Some(broker) = self.brokers.get(&b) else {
+                continue;
+            };
+            if !broker.up {
+                continue;
+            }
+            let leads = broker.replicas.get(&tp).is_some_and(|r| r.is_leader);
+            let loaded = broker.txn.txns.values().any(|t| t.partition == tp);
+            let (broker, cx, mut env) = self.broker_parts(b);
+            if leads && !loaded {
+                broker.load_txns(cx, &mut env, tp);
+            } else if !leads {
+                broker.unload_txns(tp);
+            }
+        }
+    }
+
     // ----- the ISR ------------------------------------------------------------------
 
     /// A follower's fetch reaches leader `b`. The leader records where the follower is;
@@ -679,6 +774,7 @@ impl Sim {
             max_bytes,
             min_bytes,
             partitions,
+            ..
         } = message.payload
         else {
             return;
@@ -756,6 +852,9 @@ impl Sim {
             if !leads {
                 let (broker, cx, mut env) = self.broker_parts(b);
                 broker.try_complete_delayed_produces_for(cx, &mut env, tp);
+                if crate::broker::TXN {
+                    broker.complete_marker_writes(cx);
+                }
             }
         }
     }

@@ -688,7 +688,7 @@ impl Broker {
 
     /// Appends records to a `__consumer_offsets` partition this broker leads, and waits
     /// for the high watermark to pass them (`offsets.commit.required.acks=-1`).
-    fn append_group_records(
+    pub(crate) fn append_group_records(
         &mut self,
         cx: &mut Ctx,
         env: &mut Env,
@@ -734,6 +734,8 @@ impl Broker {
             producer_id: crate::idempotence::NO_PRODUCER_ID,
             producer_epoch: -1,
             base_sequence: -1,
+            transactional: false,
+            marker: None,
             delete_horizon_ms: None,
             records: Rc::from(stored),
         };
@@ -819,6 +821,14 @@ impl Broker {
                     client,
                     Payload::OffsetCommitResponse { request, error },
                 );
+            }
+            AppendWaiter::Txn {
+                transactional_id,
+                waiter,
+            } => {
+                if crate::broker::TXN {
+                    self.finish_txn_append(cx, env, transactional_id, waiter, error)
+                }
             }
             AppendWaiter::Sync { group, generation } => {
                 let Some(g) = self.coordinator.groups.get_mut(&group) else {
@@ -1204,11 +1214,13 @@ impl Broker {
                 GroupRecord::Offset { group, .. } | GroupRecord::Metadata { group, .. } => {
                     group.clone()
                 }
+                GroupRecord::Txn(_) => continue,
             };
             let g = groups
                 .entry(name.clone())
                 .or_insert_with(|| Group::empty(name, tp));
             match value {
+                GroupRecord::Txn(_) => {}
                 GroupRecord::Offset {
                     partition, offset, ..
                 } => {

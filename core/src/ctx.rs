@@ -56,6 +56,11 @@ pub(crate) enum Due {
     /// Every broker machine's kernel writes back expired dirty pages
     /// (`vm.dirty_writeback_centisecs`); it runs whether Kafka's process is up or not.
     WriteBack,
+    /// The transaction coordinator looks for transactions past their timeout.
+    TxnCheck {
+        broker: BrokerId,
+        incarnation: u32,
+    },
     /// The log cleaner looks for compacted logs to clean.
     CleanerCheck {
         broker: BrokerId,

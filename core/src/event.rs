@@ -59,6 +59,18 @@ pub enum KafkaError {
     /// `auto.offset.reset=none` and the consumer's position is past where the new
     /// leader's log diverges (`LogTruncationException`, KIP-320).
     LogTruncation,
+    /// A newer producer with the same `transactional.id` bumped the epoch
+    /// (`ProducerFencedException`, fatal to the older one).
+    ProducerFenced,
+    /// The request does not fit the transaction's state.
+    InvalidTxnState,
+    /// The producer id does not belong to the `transactional.id`.
+    InvalidProducerIdMapping,
+    /// The transaction is completing; retry (`CONCURRENT_TRANSACTIONS`).
+    ConcurrentTransactions,
+    /// A batch still in the accumulator when the application aborted its transaction
+    /// (`TransactionAbortedException`).
+    TransactionAborted,
 }
 
 impl KafkaError {
@@ -120,11 +132,17 @@ pub enum MessageKind {
     ListOffsetsResponse,
     OffsetsForLeaderEpochRequest,
     OffsetsForLeaderEpochResponse,
+    AddPartitionsToTxnRequest,
+    AddPartitionsToTxnResponse,
+    EndTxnRequest,
+    EndTxnResponse,
+    WriteTxnMarkersRequest,
+    WriteTxnMarkersResponse,
 }
 
 impl MessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [MessageKind; 27] = [
+    pub const ALL: [MessageKind; 33] = [
         MessageKind::ProduceRequest,
         MessageKind::ProduceResponse,
         MessageKind::FetchRequest,
@@ -152,6 +170,12 @@ impl MessageKind {
         MessageKind::ListOffsetsResponse,
         MessageKind::OffsetsForLeaderEpochRequest,
         MessageKind::OffsetsForLeaderEpochResponse,
+        MessageKind::AddPartitionsToTxnRequest,
+        MessageKind::AddPartitionsToTxnResponse,
+        MessageKind::EndTxnRequest,
+        MessageKind::EndTxnResponse,
+        MessageKind::WriteTxnMarkersRequest,
+        MessageKind::WriteTxnMarkersResponse,
     ];
 
     /// Whether a node like `to` ever receives a message of this kind: brokers get
@@ -176,12 +200,17 @@ impl MessageKind {
             | OffsetCommitRequest
             | OffsetFetchRequest
             | ListOffsetsRequest
-            | OffsetsForLeaderEpochRequest => broker,
-            ProduceResponse | InitProducerIdResponse => producer,
+            | OffsetsForLeaderEpochRequest
+            | AddPartitionsToTxnRequest
+            | EndTxnRequest
+            | WriteTxnMarkersRequest
+            | AddPartitionsToTxnResponse
+            | WriteTxnMarkersResponse => broker,
+            ProduceResponse | InitProducerIdResponse | EndTxnResponse => producer,
             FetchResponse => broker || consumer,
             MetadataResponse => producer || consumer,
-            FindCoordinatorResponse
-            | JoinGroupResponse
+            FindCoordinatorResponse => consumer || producer,
+            JoinGroupResponse
             | SyncGroupResponse
             | HeartbeatResponse
             | LeaveGroupResponse
@@ -212,8 +241,82 @@ impl MessageKind {
                 | MessageKind::OffsetFetchResponse
                 | MessageKind::ListOffsetsResponse
                 | MessageKind::OffsetsForLeaderEpochResponse
+                | MessageKind::AddPartitionsToTxnResponse
+                | MessageKind::EndTxnResponse
+                | MessageKind::WriteTxnMarkersResponse
         )
     }
+}
+
+/// A transaction's state, as Kafka names it (`TransactionState`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum TxnState {
+    Empty,
+    Ongoing,
+    PrepareCommit,
+    PrepareAbort,
+    CompleteCommit,
+    CompleteAbort,
+    Dead,
+    PrepareEpochFence,
+}
+
+impl TxnState {
+    pub fn name(self) -> &'static str {
+        match self {
+            TxnState::Empty => "Empty",
+            TxnState::Ongoing => "Ongoing",
+            TxnState::PrepareCommit => "PrepareCommit",
+            TxnState::PrepareAbort => "PrepareAbort",
+            TxnState::CompleteCommit => "CompleteCommit",
+            TxnState::CompleteAbort => "CompleteAbort",
+            TxnState::Dead => "Dead",
+            TxnState::PrepareEpochFence => "PrepareEpochFence",
+        }
+    }
+
+    /// `TransactionState.id`: the status byte of its log record.
+    pub fn id(self) -> i8 {
+        match self {
+            TxnState::Empty => 0,
+            TxnState::Ongoing => 1,
+            TxnState::PrepareCommit => 2,
+            TxnState::PrepareAbort => 3,
+            TxnState::CompleteCommit => 4,
+            TxnState::CompleteAbort => 5,
+            TxnState::Dead => 6,
+            TxnState::PrepareEpochFence => 7,
+        }
+    }
+
+    /// A new transaction may begin (its last one is over).
+    pub fn is_complete(self) -> bool {
+        matches!(
+            self,
+            TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort
+        )
+    }
+
+    /// Markers are being written.
+    pub fn is_preparing(self) -> bool {
+        matches!(self, TxnState::PrepareCommit | TxnState::PrepareAbort)
+    }
+}
+
+/// The transactional producer's calls, as the application makes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum TxnCall {
+    Begin,
+    Commit,
+    Abort,
+    /// The transaction is committed (`commitTransaction()` returned).
+    Committed,
+    /// The transaction is aborted (`abortTransaction()` returned).
+    Aborted,
+    /// The producer was fenced by a newer one with its `transactional.id` (fatal).
+    Fenced,
 }
 
 /// Why a member left its group.
@@ -324,6 +427,34 @@ pub enum Event {
         producer_id: i64,
         epoch: i16,
         bumped: bool,
+    },
+    /// A transaction coordinator's record of a new state is replicated: the state is
+    /// the transaction's now.
+    TxnStateChanged {
+        broker: BrokerId,
+        transactional_id: String,
+        state: TxnState,
+        producer_id: i64,
+        epoch: i16,
+    },
+    /// A leader appended a COMMIT or ABORT marker.
+    TxnMarkerWritten {
+        broker: BrokerId,
+        partition: TopicPartition,
+        producer_id: i64,
+        commit: bool,
+        offset: Offset,
+    },
+    /// The coordinator found a transaction open longer than `transaction.timeout.ms`.
+    TxnTimedOut {
+        broker: BrokerId,
+        transactional_id: String,
+    },
+    /// The application began a transaction, or called `commitTransaction()` or
+    /// `abortTransaction()`.
+    TxnCall {
+        producer: crate::ids::ProducerId,
+        call: TxnCall,
     },
     /// A leader recognised a retried batch it already had (KIP-98): nothing appended, the
     /// original offsets returned.

@@ -195,6 +195,9 @@ pub enum GroupRecord {
         leader: Option<Rc<str>>,
         members: Vec<Member>,
     },
+    /// `TransactionLogValue` under `TransactionLogKey`: a record of
+    /// `__transaction_state`, kept in the same store.
+    Txn(crate::txn::TxnRecord),
 }
 
 fn classic_nullable(out: &mut Vec<u8>, s: Option<&str>) {
@@ -229,6 +232,7 @@ impl GroupRecord {
                 out.extend_from_slice(&2i16.to_be_bytes());
                 classic_string(&mut out, group);
             }
+            GroupRecord::Txn(t) => return t.key_bytes(),
         }
         out
     }
@@ -242,9 +246,13 @@ impl GroupRecord {
     /// address: "/127.0.0.1"), timeouts, and its subscription and assignment in the
     /// consumer protocol).
     pub fn value_bytes(&self, topics: &[&str], timestamp_ms: i64) -> Vec<u8> {
+        if let GroupRecord::Txn(t) = self {
+            return t.value_bytes(topics);
+        }
         let mut out = Vec::new();
         out.extend_from_slice(&3i16.to_be_bytes());
         match self {
+            GroupRecord::Txn(_) => {}
             GroupRecord::Offset { offset, .. } => {
                 out.extend_from_slice(&offset.0.to_be_bytes());
                 out.extend_from_slice(&(-1i32).to_be_bytes());
@@ -313,6 +321,7 @@ impl GroupRecord {
             len
         };
         match self {
+            GroupRecord::Txn(t) => t.value_len(topics),
             GroupRecord::Offset { .. } => 24,
             GroupRecord::Metadata {
                 group,
@@ -374,6 +383,11 @@ pub(crate) enum AppendWaiter {
     Sync {
         group: Rc<str>,
         generation: i32,
+    },
+    /// A transaction's record in `__transaction_state`.
+    Txn {
+        transactional_id: Rc<str>,
+        waiter: crate::txn::TxnWaiter,
     },
 }
 
@@ -438,6 +452,12 @@ impl Coordinator {
             AppendWaiter::Commit {
                 client, request, ..
             } => Some((*client, *request)),
+            AppendWaiter::Txn { waiter, .. } => match waiter {
+                crate::txn::TxnWaiter::Init { client, request }
+                | crate::txn::TxnWaiter::Add { client, request } => Some((*client, *request)),
+                crate::txn::TxnWaiter::Prepare { client } => *client,
+                _ => None,
+            },
             AppendWaiter::Sync { .. } => None,
         });
         members.chain(commits)

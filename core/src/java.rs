@@ -35,6 +35,63 @@ pub fn sort_small_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
     }
 }
 
+/// A stable merge sort (stable, as Java's `Collections.sort`): kscope's one sort for
+/// lists of any length, a fraction of the standard library's sorts in WebAssembly
+/// (each of which its every element type gets a copy of).
+pub fn sort_by<T: Clone>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
+    let n = v.len();
+    if n <= 16 {
+        return sort_small_by(v, less);
+    }
+    let mut buf: Vec<T> = v.to_vec();
+    let mut width = 1;
+    let mut in_buf = false;
+    while width < n {
+        if in_buf {
+            merge_pass(&buf, v, width, &mut less);
+        } else {
+            merge_pass(v, &mut buf, width, &mut less);
+        }
+        in_buf = !in_buf;
+        width *= 2;
+    }
+    if in_buf {
+        v.clone_from_slice(&buf);
+    }
+}
+
+/// [`sort_by`] on a key.
+pub fn sort_by_key<T: Clone, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    sort_by(v, |a, b| key(a) < key(b));
+}
+
+/// One pass of the merge sort: runs of `width` from `src` merged in pairs into `dst`.
+fn merge_pass<T: Clone>(
+    src: &[T],
+    dst: &mut [T],
+    width: usize,
+    less: &mut impl FnMut(&T, &T) -> bool,
+) {
+    let n = src.len();
+    let mut i = 0;
+    while i < n {
+        let mid = (i + width).min(n);
+        let end = (i + 2 * width).min(n);
+        let (mut a, mut b) = (i, mid);
+        for slot in &mut dst[i..end] {
+            // Ties take the left run first: stable.
+            if a < mid && (b >= end || !less(&src[b], &src[a])) {
+                *slot = src[a].clone();
+                a += 1;
+            } else {
+                *slot = src[b].clone();
+                b += 1;
+            }
+        }
+        i = end;
+    }
+}
+
 /// [`sort_small_by`] on a key.
 pub fn sort_small_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_small_by(v, |a, b| key(a) < key(b));

@@ -37,6 +37,8 @@ pub struct RecordFate {
     pub lost: Option<LossCause>,
     pub duplicated: bool,
     pub reordered: bool,
+    /// Its transaction was aborted.
+    pub aborted: bool,
     /// The offset at which the group first processed it.
     pub consumed_at: Option<Offset>,
     /// How many times consumers of the group processed it at that offset.
@@ -70,6 +72,7 @@ struct Fate {
 impl Fate {
     const DUPLICATED: u8 = 1;
     const REORDERED: u8 = 2;
+    const ABORTED: u8 = 4;
     /// What the ledger spends on a record.
     const BYTES: usize = core::mem::size_of::<Fate>();
 
@@ -81,6 +84,9 @@ impl Fate {
     }
     fn reordered(&self) -> bool {
         self.flags & Fate::REORDERED != 0
+    }
+    fn aborted(&self) -> bool {
+        self.flags & Fate::ABORTED != 0
     }
 }
 
@@ -120,6 +126,10 @@ pub struct LedgerCounts {
     /// Processings of a record at an offset the group had already processed (after a
     /// consumer died or lost its partition before committing).
     pub redelivered: u64,
+    /// Acknowledged records whose transaction was aborted.
+    pub aborted: u64,
+    /// Of those, the ones the group processed (a `read_uncommitted` consumer does).
+    pub read_aborted: u64,
 }
 
 /// Every record's fate.
@@ -237,6 +247,7 @@ impl Ledger {
             lost: (f.lost > 0).then(|| self.causes[f.lost as usize - 1]),
             duplicated: f.duplicated(),
             reordered: f.reordered(),
+            aborted: f.aborted(),
             consumed_at: (f.consumed_at >= 0).then_some(Offset(f.consumed_at)),
             deliveries: u32::from(f.deliveries),
         }
@@ -375,7 +386,11 @@ impl Ledger {
         if r.consumed_at < 0 {
             r.consumed_at = offset.0;
             r.deliveries = 1;
+            let aborted = r.aborted();
             self.counts.consumed += 1;
+            if aborted {
+                self.counts.read_aborted += 1;
+            }
             false
         } else if r.consumed_at == offset.0 {
             r.deliveries = r.deliveries.saturating_add(1);
@@ -383,6 +398,23 @@ impl Ledger {
             true
         } else {
             false
+        }
+    }
+
+    /// The record's transaction was aborted: an acknowledged record stays in its log,
+    /// marked by the ABORT marker after it.
+    pub(crate) fn on_txn_aborted(&mut self, id: RecordId) {
+        let Some(r) = self.fate_mut(id) else {
+            return;
+        };
+        if r.status != RecordStatus::Acknowledged || r.aborted() {
+            return;
+        }
+        r.flags |= Fate::ABORTED;
+        let consumed = r.consumed_at >= 0;
+        self.counts.aborted += 1;
+        if consumed {
+            self.counts.read_aborted += 1;
         }
     }
 

@@ -63,6 +63,9 @@ pub mod record_batch;
 pub mod rng;
 pub mod sim;
 pub mod time;
+pub mod txn;
+pub mod txn_client;
+pub mod txn_coordinator;
 pub mod vecmap;
 pub mod workload;
 

@@ -134,6 +134,11 @@ pub struct StoredBatch {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
+    /// `attributes` bit 4: the batch belongs to a transaction (KIP-98).
+    pub transactional: bool,
+    /// `attributes` bit 5: a control batch, a transaction marker written by the
+    /// coordinator's `WriteTxnMarkers`.
+    pub marker: Option<TxnMarker>,
     /// The batch's delete horizon (`deleteHorizonMs`, KIP-534): set by the first cleaning
     /// that keeps a tombstone of it, to that cleaning's time plus `delete.retention.ms`;
     /// later cleanings drop its tombstones once the horizon has passed.
@@ -280,9 +285,46 @@ fn producer_info(b: &StoredBatch) -> crate::idempotence::ProducerBatchInfo {
         epoch: b.producer_epoch,
         first_seq: b.base_sequence,
         records: b.last_offset_delta + 1,
-        transactional: false,
+        transactional: b.transactional,
     }
 }
+
+/// A transaction marker: the single control record of a control batch
+/// (`EndTransactionMarker`; its key is the version and `ControlRecordType`, ABORT 0 or
+/// COMMIT 1, its value the version and the coordinator's epoch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxnMarker {
+    pub commit: bool,
+    pub coordinator_epoch: i32,
+}
+
+impl TxnMarker {
+    /// The control record's key: version 0 and the type.
+    pub fn key(self) -> [u8; 4] {
+        [0, 0, 0, u8::from(self.commit)]
+    }
+    /// The control record's value: version 0 and the coordinator epoch.
+    pub fn value(self) -> Vec<u8> {
+        let mut v = alloc::vec![0, 0];
+        v.extend_from_slice(&self.coordinator_epoch.to_be_bytes());
+        v
+    }
+}
+
+/// A transaction a marker ended in this log (`CompletedTxn`; an aborted one is an
+/// `AbortedTxn` entry of the segment's `.txnindex`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompletedTxn {
+    pub producer_id: i64,
+    pub first_offset: Offset,
+    /// The marker's offset.
+    pub last_offset: Offset,
+    pub aborted: bool,
+}
+
+/// How many committed transactions a log remembers: only those whose marker the high
+/// watermark has not passed matter to the last stable offset.
+const COMMITTED_KEPT: usize = 32;
 
 /// Bytes of `records` in a v2 batch whose base timestamp is `base_ms`, uncompressed
 /// (`DefaultRecord.sizeInBytes` of each).
@@ -360,6 +402,9 @@ pub struct Log {
     /// `PageCache::mark_step`), those older than the cache holds dropped but the newest
     /// of them.
     cache_marks: Vec<(Offset, u64)>,
+    /// Transactions ended by a marker: every aborted one (the transaction index) and the
+    /// latest committed ones, in marker order.
+    txns: Vec<CompletedTxn>,
 }
 
 impl Log {
@@ -377,6 +422,7 @@ impl Log {
             written_back: Offset::ZERO,
             dirty: Vec::new(),
             cache_marks: Vec::new(),
+            txns: Vec::new(),
         }
     }
 
@@ -548,8 +594,7 @@ impl Log {
             self.epochs.push((batch.leader_epoch, batch.base_offset));
         }
         self.log_end_offset = batch.next_offset();
-        self.producers
-            .on_append(&producer_info(&batch), batch.base_offset);
+        self.note_txn(&batch);
         let interval = self.config.index_interval_bytes;
         self.segments
             .last_mut()
@@ -661,11 +706,87 @@ impl Log {
     /// Rebuilds the producers' state from the batches still in the log, as Kafka does
     /// from its snapshots and the log after a truncation.
     fn rebuild_producer_state(&mut self) {
-        let mut producers = crate::idempotence::ProducerStateManager::default();
-        for b in self.batches() {
-            producers.on_append(&producer_info(b), b.base_offset);
+        self.producers = Default::default();
+        self.txns.clear();
+        let batches: Vec<Rc<StoredBatch>> = self
+            .segments
+            .iter()
+            .flat_map(|s| s.batches.iter().cloned())
+            .collect();
+        for b in &batches {
+            self.note_txn(b);
         }
-        self.producers = producers;
+    }
+
+    /// The producer state and the transactions after `batch` is in the log
+    /// (`ProducerStateManager.update`, `completeTxn`): a transactional batch opens its
+    /// producer's transaction, a marker closes it.
+    fn note_txn(&mut self, batch: &StoredBatch) {
+        let Some(marker) = batch.marker else {
+            self.producers
+                .on_append(&producer_info(batch), batch.base_offset);
+            return;
+        };
+        let first = self
+            .producers
+            .entry(batch.producer_id)
+            .and_then(|e| e.ongoing_txn_first_offset);
+        // The log took the marker already; its epoch was checked by the leader.
+        let _ = self
+            .producers
+            .on_end_txn_marker(batch.producer_id, batch.producer_epoch);
+        if let Some(first_offset) = first {
+            if !marker.commit || self.txns.iter().filter(|t| !t.aborted).count() < COMMITTED_KEPT {
+                self.txns.push(CompletedTxn {
+                    producer_id: batch.producer_id,
+                    first_offset,
+                    last_offset: batch.base_offset,
+                    aborted: !marker.commit,
+                });
+            } else if let Some(i) = self.txns.iter().position(|t| !t.aborted) {
+                self.txns.remove(i);
+                self.txns.push(CompletedTxn {
+                    producer_id: batch.producer_id,
+                    first_offset,
+                    last_offset: batch.base_offset,
+                    aborted: false,
+                });
+            }
+        }
+    }
+
+    /// The last stable offset under high watermark `hw` (`UnifiedLog.
+    /// lastStableOffset`): the first offset of the earliest transaction still open, or
+    /// ended by a marker the high watermark has not passed; else the high watermark. A
+    /// `read_committed` consumer reads below it.
+    pub fn last_stable_offset(&self, hw: Offset) -> Offset {
+        let open = self
+            .producers
+            .producers
+            .values()
+            .filter_map(|e| e.ongoing_txn_first_offset);
+        let unreplicated = self
+            .txns
+            .iter()
+            .filter(|t| t.last_offset >= hw)
+            .map(|t| t.first_offset);
+        open.chain(unreplicated).fold(hw, Offset::min)
+    }
+
+    /// The aborted transactions that overlap `from .. upto` (`UnifiedLog.
+    /// collectAbortedTransactions`): what a `read_committed` fetch response lists.
+    pub fn aborted_txns(&self, from: Offset, upto: Offset) -> Vec<CompletedTxn> {
+        self.txns
+            .iter()
+            .filter(|t| t.aborted && t.last_offset >= from && t.first_offset < upto)
+            .copied()
+            .collect()
+    }
+
+    /// Every transaction a marker ended that the log still remembers: each aborted
+    /// one, the latest committed ones.
+    pub fn completed_txns(&self) -> &[CompletedTxn] {
+        &self.txns
     }
 
     /// Drops the whole log and starts it again, empty, at `offset` (a follower that
@@ -682,6 +803,7 @@ impl Log {
         self.log_end_offset = offset;
         self.epochs.clear();
         self.producers = Default::default();
+        self.txns.clear();
         self.cleaner_checkpoint = None;
         // An empty log is all flushed (`LocalLog.truncateFullyAndStartAt`).
         self.recovery_point = offset;
@@ -765,6 +887,7 @@ impl Log {
         if offset > self.log_start_offset && offset <= high_watermark {
             self.log_start_offset = offset;
             self.producers.truncate_head(offset);
+            self.txns.retain(|t| t.last_offset >= offset);
         }
     }
 
@@ -846,6 +969,7 @@ impl Log {
             self.log_start_offset = start;
             outcome.new_log_start_offset = Some(start);
             self.producers.truncate_head(start);
+            self.txns.retain(|t| t.last_offset >= start);
         }
     }
 

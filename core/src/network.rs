@@ -29,6 +29,8 @@ pub struct FrozenBatch {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
+    /// Written inside a transaction (`attributes` bit 4).
+    pub transactional: bool,
 }
 
 /// One partition of a follower's fetch request.
@@ -52,6 +54,11 @@ pub struct FetchPartitionData {
     /// The leader's last matching epoch and where it ended, when the follower's log
     /// diverges from the leader's.
     pub diverging_epoch: Option<(LeaderEpoch, Offset)>,
+    /// The last stable offset (KIP-98): a `read_committed` fetch reads below it.
+    pub last_stable_offset: Offset,
+    /// For a `read_committed` fetch, the aborted transactions among the batches: each
+    /// producer id and its transaction's first offset (`AbortedTransactions`).
+    pub aborted: Vec<(i64, Offset)>,
     pub batches: Vec<Rc<StoredBatch>>,
 }
 
@@ -76,6 +83,9 @@ pub enum Payload {
         /// The fewest bytes worth answering before the wait is over
         /// (`replica.fetch.min.bytes`, `fetch.min.bytes`).
         min_bytes: u32,
+        /// `isolation.level=read_committed`: records below the last stable offset only,
+        /// with the aborted transactions listed.
+        read_committed: bool,
         partitions: Vec<FetchPartition>,
     },
     FetchResponse {
@@ -87,18 +97,26 @@ pub enum Payload {
         request: MessageId,
         partitions: Vec<(TopicPartition, Option<BrokerId>, LeaderEpoch)>,
     },
-    InitProducerIdRequest,
+    /// To any broker from an idempotent producer; to the transaction coordinator, with
+    /// the `transactional.id` and `transaction.timeout.ms`, from a transactional one.
+    InitProducerIdRequest {
+        transactional_id: Option<Rc<str>>,
+        transaction_timeout_ms: u64,
+    },
     InitProducerIdResponse {
         request: MessageId,
         producer_id: i64,
         epoch: i16,
+        error: Option<KafkaError>,
     },
     /// A dead process's kernel refusing or resetting the connection a request used.
     ConnectionReset {
         request: MessageId,
     },
+    /// The coordinator of a group (key type 0) or of a `transactional.id` (key type 1).
     FindCoordinatorRequest {
         group: Rc<str>,
+        transaction: bool,
     },
     FindCoordinatorResponse {
         request: MessageId,
@@ -156,6 +174,56 @@ pub enum Payload {
         request: MessageId,
         results: Vec<(TopicPartition, EpochEndResult)>,
     },
+    /// KIP-890 (transaction version 2): a partition leader, before appending a
+    /// producer's first transactional batch to a partition, adds the partition to the
+    /// producer's transaction at its coordinator (AddPartitionsToTxn v5 from a broker).
+    AddPartitionsToTxnRequest(Rc<TxnPartitions>),
+    AddPartitionsToTxnResponse {
+        request: MessageId,
+        error: Option<KafkaError>,
+    },
+    /// `commitTransaction()` or `abortTransaction()` at the coordinator.
+    EndTxnRequest {
+        transactional_id: Rc<str>,
+        producer_id: i64,
+        epoch: i16,
+        commit: bool,
+    },
+    /// With transaction version 2 the coordinator bumped the epoch: the producer's next
+    /// transaction uses the one it returns.
+    EndTxnResponse {
+        request: MessageId,
+        error: Option<KafkaError>,
+        producer_id: i64,
+        epoch: i16,
+    },
+    /// The coordinator to a partition leader: append a COMMIT or ABORT marker for the
+    /// producer to each partition.
+    WriteTxnMarkersRequest(Rc<TxnMarkers>),
+    WriteTxnMarkersResponse {
+        request: MessageId,
+        results: Vec<(TopicPartition, Option<KafkaError>)>,
+    },
+}
+
+/// The partitions a transactional producer writes to, as a leader asks its coordinator
+/// to add them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxnPartitions {
+    pub transactional_id: Rc<str>,
+    pub producer_id: i64,
+    pub epoch: i16,
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// Markers a coordinator asks one leader to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxnMarkers {
+    pub producer_id: i64,
+    pub epoch: i16,
+    pub commit: bool,
+    pub coordinator_epoch: i32,
+    pub partitions: Vec<TopicPartition>,
 }
 
 /// A leader's answer about one epoch: the largest epoch at most the one asked and where it
@@ -170,6 +238,8 @@ pub type EpochQuery = (TopicPartition, LeaderEpoch, LeaderEpoch);
 /// batch per partition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProduceRequest {
+    /// The producer's `transactional.id`, if it has one.
+    pub transactional_id: Option<Rc<str>>,
     pub acks: Acks,
     pub timeout_ms: u64,
     pub batches: Vec<Rc<FrozenBatch>>,
@@ -252,8 +322,11 @@ macro_rules! any_request {
         $crate::network::Payload::ProduceRequest(_)
             | $crate::network::Payload::FetchRequest { .. }
             | $crate::network::Payload::MetadataRequest
-            | $crate::network::Payload::InitProducerIdRequest
+            | $crate::network::Payload::InitProducerIdRequest { .. }
             | $crate::network::Payload::FindCoordinatorRequest { .. }
+            | $crate::network::Payload::AddPartitionsToTxnRequest(_)
+            | $crate::network::Payload::EndTxnRequest { .. }
+            | $crate::network::Payload::WriteTxnMarkersRequest(_)
             | $crate::network::Payload::JoinGroupRequest(_)
             | $crate::network::Payload::SyncGroupRequest(_)
             | $crate::network::Payload::HeartbeatRequest(_)
@@ -283,6 +356,16 @@ macro_rules! any_group_response {
 }
 pub(crate) use any_group_response;
 
+/// A pattern that matches every response of the transaction APIs.
+macro_rules! any_txn_response {
+    () => {
+        $crate::network::Payload::AddPartitionsToTxnResponse { .. }
+            | $crate::network::Payload::EndTxnResponse { .. }
+            | $crate::network::Payload::WriteTxnMarkersResponse { .. }
+    };
+}
+pub(crate) use any_txn_response;
+
 impl Payload {
     pub fn kind(&self) -> MessageKind {
         match self {
@@ -292,7 +375,7 @@ impl Payload {
             Payload::FetchResponse { .. } => MessageKind::FetchResponse,
             Payload::MetadataRequest => MessageKind::MetadataRequest,
             Payload::MetadataResponse { .. } => MessageKind::MetadataResponse,
-            Payload::InitProducerIdRequest => MessageKind::InitProducerIdRequest,
+            Payload::InitProducerIdRequest { .. } => MessageKind::InitProducerIdRequest,
             Payload::InitProducerIdResponse { .. } => MessageKind::InitProducerIdResponse,
             Payload::ConnectionReset { .. } => MessageKind::ConnectionReset,
             Payload::FindCoordinatorRequest { .. } => MessageKind::FindCoordinatorRequest,
@@ -317,6 +400,12 @@ impl Payload {
             Payload::OffsetsForLeaderEpochResponse { .. } => {
                 MessageKind::OffsetsForLeaderEpochResponse
             }
+            Payload::AddPartitionsToTxnRequest(_) => MessageKind::AddPartitionsToTxnRequest,
+            Payload::AddPartitionsToTxnResponse { .. } => MessageKind::AddPartitionsToTxnResponse,
+            Payload::EndTxnRequest { .. } => MessageKind::EndTxnRequest,
+            Payload::EndTxnResponse { .. } => MessageKind::EndTxnResponse,
+            Payload::WriteTxnMarkersRequest(_) => MessageKind::WriteTxnMarkersRequest,
+            Payload::WriteTxnMarkersResponse { .. } => MessageKind::WriteTxnMarkersResponse,
         }
     }
 

@@ -247,7 +247,7 @@ impl ProducerBatch {
     /// and the batch's sequence (-1s when not idempotent). Sequences are assigned before
     /// the first drain, so the first frozen form serves every retry, unless an epoch
     /// bump rewrites them ([`ProducerBatch::reset_producer_state`]).
-    fn freeze(&mut self, producer_id: i64) -> Rc<FrozenBatch> {
+    fn freeze(&mut self, producer_id: i64, transactional: bool) -> Rc<FrozenBatch> {
         if self.frozen.is_none() {
             self.closed = true;
             let idempotent = self.base_sequence.is_some();
@@ -261,6 +261,7 @@ impl ProducerBatch {
                 producer_id: if idempotent { producer_id } else { -1 },
                 producer_epoch: if idempotent { self.producer_epoch } else { -1 },
                 base_sequence: self.base_sequence.unwrap_or(-1),
+                transactional: transactional && idempotent,
             }));
         }
         self.frozen.clone().expect("just set")
@@ -344,7 +345,7 @@ pub struct IdempotentState {
 
 /// A `send()` waiting for `buffer.memory`.
 #[derive(Clone, Debug)]
-struct BlockedSend {
+pub(crate) struct BlockedSend {
     record: ProduceRecord,
     partition: Option<u32>,
     deadline: Instant,
@@ -371,7 +372,7 @@ pub struct Producer {
     muted: VecSet<TopicPartition>,
     /// Bytes of `buffer.memory` in use.
     pub buffer_used: u64,
-    blocked: VecDeque<BlockedSend>,
+    pub(crate) blocked: VecDeque<BlockedSend>,
     builtin: Vec<BuiltInPartitioner>,
     legacy: Vec<StickyPartitionCache>,
     round_robin: Vec<RoundRobinPartitioner>,
@@ -392,6 +393,8 @@ pub struct Producer {
     pub(crate) brokers: Vec<BrokerId>,
     /// The retries' jitter (KIP-580's ±20%), from the simulation's seed.
     backoff_rng: crate::rng::Rng,
+    /// With a `transactional.id`: its transactions.
+    pub txn: Option<crate::txn::TxnClient>,
 }
 
 enum AppendResult {
@@ -438,6 +441,12 @@ impl Producer {
             partitioner_random,
             brokers: (0..config.brokers).map(BrokerId).collect(),
             backoff_rng,
+            txn: config
+                .producer
+                .transactional_id
+                .as_deref()
+                .filter(|_| crate::broker::TXN)
+                .map(crate::txn::TxnClient::new),
         }
     }
 
@@ -534,6 +543,17 @@ impl Producer {
                 return Err(CommandError(alloc::format!(
                     "Invalid partition given with record: {p} is not in the range [0...{n})."
                 )));
+            }
+        }
+        if let Some(t) = &self.txn {
+            if t.state != crate::txn::TxnClientState::InTransaction {
+                return Err(CommandError(
+                    if t.state < crate::txn::TxnClientState::Ready {
+                        alloc::string::String::from("Cannot perform a 'send' before completing a call to initTransactions when transactions are enabled.")
+                    } else {
+                        alloc::format!("Cannot call send in state {}", t.state.name())
+                    },
+                ));
             }
         }
         let shape = record.shape();
@@ -785,6 +805,10 @@ impl Producer {
             return None;
         };
         let id = cx.ledger.on_sent(tp, cx.now);
+        if let Some(t) = self.txn.as_mut() {
+            t.records.push(id);
+        }
+        let last = self.deques.get_mut(&tp)?.back_mut()?;
         let appended = last.append(id, shape, timestamp, size);
         cx.emit(Event::RecordSent {
             record: id,
@@ -801,6 +825,10 @@ impl Producer {
         self.expire_requests(cx);
         self.maybe_resolve_sequences(cx);
         self.update_adaptive_stats();
+        if crate::broker::TXN && self.txn.is_some() && !self.txn_poll(cx) {
+            self.schedule_wake(cx);
+            return;
+        }
         if self.idempotent && self.idempotence.producer_id.is_none() {
             // Nothing is sent before the producer has its id (InitProducerId).
             self.maybe_init_producer_id(cx);
@@ -877,7 +905,7 @@ impl Producer {
 
     /// `NetworkClient.leastLoadedNode`: a broker the client may connect to now, with the
     /// fewest requests in flight.
-    fn least_loaded_node(&self, cx: &Ctx) -> Option<BrokerId> {
+    pub(crate) fn least_loaded_node(&self, cx: &Ctx) -> Option<BrokerId> {
         let now = cx.now;
         self.brokers
             .iter()
@@ -902,7 +930,10 @@ impl Producer {
             let id = cx.send(
                 NodeId::Producer(self.id),
                 NodeId::Broker(b),
-                Payload::InitProducerIdRequest,
+                Payload::InitProducerIdRequest {
+                    transactional_id: None,
+                    transaction_timeout_ms: 0,
+                },
             );
             self.idempotence.init_request = Some((id, cx.now));
         }
@@ -1351,7 +1382,7 @@ impl Producer {
                 self.assign_sequence(&mut batch);
             }
             let producer_id = self.idempotence.producer_id.map_or(-1, |(p, _)| p);
-            batch.freeze(producer_id);
+            batch.freeze(producer_id, self.txn.is_some());
             batch.sent_to = Some(node);
             size += batch_size;
             if order {
@@ -1384,6 +1415,7 @@ impl Producer {
             NodeId::Producer(self.id),
             NodeId::Broker(node),
             Payload::ProduceRequest(ProduceRequest {
+                transactional_id: self.txn.as_ref().map(|t| t.transactional_id.clone()),
                 acks,
                 timeout_ms: self.config.request_timeout_ms,
                 batches: frozen,
@@ -1536,10 +1568,14 @@ impl Producer {
         self.adaptive_dirty = true;
     }
 
-    fn fail_batch(&mut self, cx: &mut Ctx, batch: ProducerBatch, error: KafkaError) {
+    pub(crate) fn fail_batch(&mut self, cx: &mut Ctx, batch: ProducerBatch, error: KafkaError) {
         // A sent batch given up on leaves its sequence unresolved: the idempotent
         // producer bumps its epoch so the partition can start again at 0 (KIP-360).
-        if self.idempotent
+        if crate::broker::TXN && self.txn.is_some() {
+            // A transactional producer does not bump its own epoch: the transaction
+            // aborts.
+            self.on_txn_batch_failed(error);
+        } else if self.idempotent
             && batch.base_sequence.is_some()
             && self.idempotence.producer_id.map(|(_, e)| e) == Some(batch.producer_epoch)
         {
@@ -1568,6 +1604,9 @@ impl Producer {
             // Only brokers answer the producer.
             NodeId::Producer(_) | NodeId::Consumer(_) => return cx.misrouted(&message),
         };
+        if crate::broker::TXN && self.txn_receive(cx, from, &message.payload) {
+            return self.poll(cx);
+        }
         match message.payload {
             Payload::ProduceResponse { request, results } => {
                 let Some(req) = self.in_flight.remove(&request) else {
@@ -1610,6 +1649,7 @@ impl Producer {
                 request,
                 producer_id,
                 epoch,
+                ..
             } => {
                 if self.idempotence.init_request.map(|(id, _)| id) != Some(request) {
                     // An answer to an InitProducerId the producer gave up on: dropped.
@@ -1634,7 +1674,10 @@ impl Producer {
                     self.disconnect(cx, from, None);
                 }
             }
-            any_request!() | any_group_response!() | Payload::FetchResponse { .. } => {
+            any_request!()
+            | any_group_response!()
+            | crate::network::any_txn_response!()
+            | Payload::FetchResponse { .. } => {
                 return cx.misrouted_parts(id, kind, to);
             }
         }
@@ -1686,6 +1729,9 @@ impl Producer {
         }
         if let Some((_, sent)) = p.idempotence.init_request {
             consider(sent + request);
+        }
+        if let Some(t) = p.txn_wake().filter(|_| crate::broker::TXN) {
+            consider(t);
         }
         if next == Instant::MAX {
             return;

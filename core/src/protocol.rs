@@ -61,7 +61,15 @@ pub fn api(kind: MessageKind) -> Option<Api> {
         K::OffsetsForLeaderEpochRequest | K::OffsetsForLeaderEpochResponse => {
             (23, 4, "OffsetForLeaderEpoch")
         }
-        K::ConnectionReset => return None,
+        // FIXME: the transaction APIs (AddPartitionsToTxn v5, EndTxn v5,
+        // WriteTxnMarkers v1) are not encoded yet; the wire view lists them without bytes.
+        K::ConnectionReset
+        | K::AddPartitionsToTxnRequest
+        | K::AddPartitionsToTxnResponse
+        | K::EndTxnRequest
+        | K::EndTxnResponse
+        | K::WriteTxnMarkersRequest
+        | K::WriteTxnMarkersResponse => return None,
     };
     Some(Api { key, version, name })
 }
@@ -132,6 +140,10 @@ pub fn error_code(e: KafkaError) -> i16 {
         E::RebalanceInProgress => 27,
         E::OutOfOrderSequenceNumber => 45,
         E::InvalidProducerEpoch => 47,
+        E::InvalidTxnState => 48,
+        E::InvalidProducerIdMapping => 49,
+        E::ConcurrentTransactions => 51,
+        E::ProducerFenced => 90,
         E::FencedLeaderEpoch => 74,
         E::UnknownLeaderEpoch => 75,
         E::MemberIdRequired => 79,
@@ -141,7 +153,8 @@ pub fn error_code(e: KafkaError) -> i16 {
         | E::BufferExhaustedTimeout
         | E::NoOffsetForPartition
         | E::CommitFailed
-        | E::LogTruncation => -1,
+        | E::LogTruncation
+        | E::TransactionAborted => -1,
     }
 }
 
@@ -551,7 +564,10 @@ pub fn response_to(p: &Payload) -> Option<MessageId> {
         | P::OffsetCommitResponse { request, .. }
         | P::OffsetFetchResponse { request, .. }
         | P::ListOffsetsResponse { request, .. }
-        | P::OffsetsForLeaderEpochResponse { request, .. } => Some(*request),
+        | P::OffsetsForLeaderEpochResponse { request, .. }
+        | P::AddPartitionsToTxnResponse { request, .. }
+        | P::EndTxnResponse { request, .. }
+        | P::WriteTxnMarkersResponse { request, .. } => Some(*request),
         _ => None,
     }
 }
@@ -572,11 +588,12 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
     };
     match &m.payload {
         P::ProduceRequest(ProduceRequest {
+            transactional_id,
             acks,
             timeout_ms,
             batches,
         }) => {
-            w.string("TransactionalId", None);
+            w.string("TransactionalId", transactional_id.as_deref());
             w.int16("Acks", acks_value(*acks));
             w.int32("TimeoutMs", *timeout_ms as i32);
             let topics = by_topic(batches.iter().map(|b| (b.partition, b.clone())));
@@ -621,6 +638,7 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
             partition_max_bytes,
             max_bytes,
             min_bytes,
+            read_committed,
             partitions,
         } => {
             if let NodeId::Broker(b) = m.from {
@@ -634,7 +652,7 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
             w.int32("MaxWaitMs", *max_wait_ms as i32);
             w.int32("MinBytes", *min_bytes as i32);
             w.int32("MaxBytes", *max_bytes as i32);
-            w.int8("IsolationLevel", 0);
+            w.int8("IsolationLevel", i8::from(*read_committed));
             w.int32("SessionId", 0);
             w.int32("SessionEpoch", -1);
             let topics = by_topic(partitions.iter().map(|p| (p.partition, p.clone())));
@@ -657,7 +675,17 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
             w.array("ForgottenTopicsData", &[] as &[()], |_, _| {});
             w.string("RackId", Some(""));
         }
-        P::FetchResponse { partitions, .. } => {
+        P::FetchResponse {
+            partitions,
+            request,
+        } => {
+            let read_committed = matches!(
+                request_of(recent, *request).map(|r| &r.payload),
+                Some(P::FetchRequest {
+                    read_committed: true,
+                    ..
+                })
+            );
             w.int32("ThrottleTimeMs", 0);
             w.int16("ErrorCode", 0);
             w.int32("SessionId", 0);
@@ -668,9 +696,16 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
                     w.int32("PartitionIndex", *p as i32);
                     w.int16("ErrorCode", code(d.error));
                     w.int64("HighWatermark", d.high_watermark.0);
-                    w.int64("LastStableOffset", d.high_watermark.0);
+                    w.int64("LastStableOffset", d.last_stable_offset.0);
                     w.int64("LogStartOffset", d.log_start_offset.0);
-                    w.count("AbortedTransactions", None);
+                    if read_committed {
+                        w.array("AbortedTransactions", &d.aborted, |w, (pid, first)| {
+                            w.int64("ProducerId", *pid);
+                            w.int64("FirstOffset", first.0);
+                        });
+                    } else {
+                        w.count("AbortedTransactions", None);
+                    }
                     w.int32("PreferredReadReplica", -1);
                     let batches = d
                         .batches
@@ -769,23 +804,40 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
                 w.int32("TopicAuthorizedOperations", i32::MIN);
             });
         }
-        P::InitProducerIdRequest => {
-            w.string("TransactionalId", None);
-            w.int32("TransactionTimeoutMs", 60_000);
+        P::InitProducerIdRequest {
+            transactional_id,
+            transaction_timeout_ms,
+        } => {
+            w.string("TransactionalId", transactional_id.as_deref());
+            w.int32(
+                "TransactionTimeoutMs",
+                if transactional_id.is_some() {
+                    *transaction_timeout_ms as i32
+                } else {
+                    60_000
+                },
+            );
             w.int64("ProducerId", -1);
             w.int16("ProducerEpoch", -1);
         }
         P::InitProducerIdResponse {
-            producer_id, epoch, ..
+            producer_id,
+            epoch,
+            error,
+            ..
         } => {
             w.int32("ThrottleTimeMs", 0);
-            w.int16("ErrorCode", 0);
+            w.int16("ErrorCode", code(*error));
             w.int64("ProducerId", *producer_id);
             w.int16("ProducerEpoch", *epoch);
         }
-        P::ConnectionReset { .. } => {}
-        P::FindCoordinatorRequest { group } => {
-            w.int8("KeyType", 0);
+        P::ConnectionReset { .. }
+        | P::AddPartitionsToTxnRequest(_)
+        | P::EndTxnRequest { .. }
+        | P::WriteTxnMarkersRequest(_)
+        | crate::network::any_txn_response!() => {}
+        P::FindCoordinatorRequest { group, transaction } => {
+            w.int8("KeyType", i8::from(*transaction));
             let mut b = Vec::new();
             uvarint(&mut b, 2);
             w.put("CoordinatorKeys", "[1]".to_string(), &b);
@@ -799,7 +851,7 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
         } => {
             w.int32("ThrottleTimeMs", 0);
             let key = match request_of(recent, *request).map(|r| &r.payload) {
-                Some(P::FindCoordinatorRequest { group }) => group.to_string(),
+                Some(P::FindCoordinatorRequest { group, .. }) => group.to_string(),
                 _ => String::new(),
             };
             w.array("Coordinators", &[()], |w, _| {

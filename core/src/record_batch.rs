@@ -341,6 +341,12 @@ pub fn header_of(batch: &StoredBatch) -> BatchHeader {
     if batch.delete_horizon_ms.is_some() {
         attributes |= DELETE_HORIZON_FLAG;
     }
+    if batch.transactional {
+        attributes |= TRANSACTIONAL_FLAG;
+    }
+    if batch.marker.is_some() {
+        attributes |= CONTROL_FLAG;
+    }
     BatchHeader {
         base_offset: batch.base_offset.0,
         partition_leader_epoch: batch.leader_epoch.0,
@@ -367,6 +373,12 @@ pub fn records_of(batch: &StoredBatch, seed: u64) -> Vec<RecordBytes> {
 /// A stored batch's records with their bytes, each value from `value` (headers' values
 /// derived from `seed`).
 pub fn records_by(batch: &StoredBatch, seed: u64, value: Values) -> Vec<RecordBytes> {
+    if let Some(marker) = batch.marker {
+        // A control record's value is the marker's, not derived.
+        return record_bytes(&batch.records, batch.base_timestamp(), seed, &|_| {
+            Some(marker.value())
+        });
+    }
     record_bytes(&batch.records, batch.base_timestamp(), seed, value)
 }
 

@@ -84,6 +84,9 @@ pub enum Command {
     CloseConsumer(ConsumerId),
     /// The consumer's process dies: no commit, no LeaveGroup.
     CrashConsumer(ConsumerId),
+    /// The transactional application aborts its present transaction (or, between two,
+    /// its next one) instead of committing it.
+    AbortTransaction,
     /// Starts a crashed or closed consumer again (with the same `group.instance.id` when
     /// membership is static).
     RestartConsumer(ConsumerId),
@@ -453,6 +456,10 @@ impl Sim {
                 let mut producer = Producer::new(id, &self.config, random, jitter);
                 producer.brokers = self.brokers.keys().copied().collect();
                 producer.refresh_metadata_from(&self.topics);
+                // A transactional producer starts with `initTransactions()`.
+                if producer.txn.is_some() {
+                    producer.poll(&mut self.cx);
+                }
                 self.producers.insert(id, producer);
             }
             Command::ProduceWith(p, record) => {
@@ -561,6 +568,27 @@ impl Sim {
                     .expect("checked")
                     .close(&mut self.cx);
             }
+            Command::AbortTransaction => {
+                if !crate::broker::TXN {
+                    return Err(CommandError(alloc::string::String::from(
+                        "This build of kscope has no transactions.",
+                    )));
+                }
+                let p = self
+                    .producers
+                    .get_mut(&ProducerId(0))
+                    .expect("the application's producer");
+                let Some(t) = p.txn.as_mut() else {
+                    return Err(CommandError(alloc::string::String::from(
+                        "The producer has no transactional.id.",
+                    )));
+                };
+                if t.state == crate::txn::TxnClientState::InTransaction {
+                    p.end_transaction(&mut self.cx, false);
+                } else {
+                    t.abort_next = true;
+                }
+            }
             Command::CrashConsumer(c) => {
                 self.running_consumer(c)?;
                 self.consumers
@@ -620,7 +648,7 @@ impl Sim {
             Command::SetGroupSubscription { group, topics } => {
                 self.config.check_subscription(&topics)?;
                 let mut sorted = topics;
-                sorted.sort();
+                crate::java::sort_by(&mut sorted, |a, b| a < b);
                 sorted.dedup();
                 match (group as usize).checked_sub(1) {
                     None => self.config.consumer.topics = sorted.clone(),
@@ -847,6 +875,21 @@ impl Sim {
                     self.cx.schedule(self.cx.now + every, due);
                 }
             }
+            Due::TxnCheck {
+                broker,
+                incarnation,
+            } => {
+                if crate::broker::TXN && self.broker_alive_as(broker, incarnation) {
+                    let (b, cx, mut env) = self.broker_parts(broker);
+                    b.txn_periodic(cx, &mut env);
+                    let every = Duration::from_millis(
+                        self.config
+                            .broker
+                            .transaction_abort_timed_out_transaction_cleanup_interval_ms,
+                    );
+                    self.cx.schedule(self.cx.now + every, due);
+                }
+            }
             Due::CleanerCheck {
                 broker,
                 incarnation,
@@ -953,12 +996,14 @@ impl Sim {
             config,
             topics,
             groups,
+            next_producer_id,
             ..
         } = self;
         let env = Env {
             config,
             topics,
             groups,
+            producer_ids: next_producer_id,
         };
         (brokers.get_mut(&b).expect("a known broker"), cx, env)
     }
@@ -1010,7 +1055,7 @@ impl Sim {
                 topics.extend(c.subscription.iter().copied());
             }
         }
-        topics.sort();
+        crate::java::sort_by(&mut topics, |a, b| a < b);
         topics.dedup();
         topics
     }
@@ -1063,7 +1108,10 @@ impl Sim {
         match (&message.payload, message.from) {
             (
                 Payload::MetadataRequest
-                | Payload::InitProducerIdRequest
+                | Payload::InitProducerIdRequest {
+                    transactional_id: None,
+                    ..
+                }
                 | Payload::FindCoordinatorRequest { .. },
                 _,
             ) => self.answer_from_metadata(b, message),

@@ -56,6 +56,14 @@ impl Sim {
             SendMode::Sync => count.min(1),
             SendMode::Async | SendMode::FireAndForget => count,
         };
+        // A transactional application begins a transaction, sends, and commits it
+        // after `transaction.records` records or `transaction.interval.ms`; it sends
+        // nothing while `initTransactions()` or `commitTransaction()` blocks it.
+        let count = if crate::broker::TXN && self.app_producer().txn.is_some() {
+            self.workload_txn(&w, count)
+        } else {
+            count
+        };
         // The application's send loop runs on one thread: while `send()` blocks on
         // buffer.memory it creates no new records.
         if !self.app_producer().is_blocked() {
@@ -96,5 +104,44 @@ impl Sim {
                 .poll(&mut self.cx);
         }
         self.schedule_workload();
+    }
+
+    /// The transactional application's loop around its sends: how many records it may
+    /// send now.
+    fn workload_txn(&mut self, w: &crate::config::Workload, count: u64) -> u64 {
+        use crate::txn::TxnClientState as S;
+        let now = self.cx.now;
+        let producer = self
+            .producers
+            .get_mut(&ProducerId(0))
+            .expect("the application's producer");
+        let Some(t) = producer.txn.as_ref() else {
+            return count;
+        };
+        match t.state {
+            S::Ready => {
+                producer.begin_transaction(&mut self.cx);
+                count
+            }
+            S::InTransaction => {
+                let full = w.transaction_records > 0
+                    && t.records.len() as u64 >= u64::from(w.transaction_records);
+                let due = now.since(t.began_at)
+                    >= Duration::from_millis(w.transaction_interval_ms.max(1));
+                if full || due {
+                    let commit = !t.abort_next;
+                    if let Some(t) = producer.txn.as_mut() {
+                        t.abort_next = false;
+                    }
+                    producer.end_transaction(&mut self.cx, commit);
+                    0
+                } else if w.transaction_records > 0 {
+                    count.min(u64::from(w.transaction_records) - t.records.len() as u64)
+                } else {
+                    count
+                }
+            }
+            _ => 0,
+        }
     }
 }

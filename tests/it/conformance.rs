@@ -853,6 +853,8 @@ fn batch(base: i64, records: u32, size: u32, ts: i64) -> StoredBatch {
         producer_id: -1,
         producer_epoch: -1,
         base_sequence: -1,
+        transactional: false,
+        marker: None,
         delete_horizon_ms: None,
         records: Rc::from(
             (0..records)

@@ -25,4 +25,6 @@ mod scenarios;
 #[cfg(not(target_arch = "wasm32"))]
 mod share_links;
 #[cfg(not(target_arch = "wasm32"))]
+mod transactions;
+#[cfg(not(target_arch = "wasm32"))]
 mod wire;

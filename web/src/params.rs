@@ -1141,6 +1141,79 @@ pub const PARAMS: &[Param] = &[
         )
     },
     hidden_param!(
+        "transactional.id",
+        InUrl::Changed,
+        |s| s.transactional_id.clone(),
+        |s, v| {
+            let v = v.trim();
+            if v.len() > 64 || v.chars().any(|c| c.is_control()) {
+                return Err(Expected::Kafka(
+                    "kscope takes a transactional.id of at most 64 printable characters.".into(),
+                ));
+            }
+            s.transactional_id = v.into();
+            Ok(())
+        },
+        || Fallback::Value(String::new()),
+        |s, c| {
+            c.producer.transactional_id =
+                (!s.transactional_id.is_empty()).then(|| s.transactional_id.clone());
+            c.broker.transaction_state_log_replication_factor = (s.brokers as u32).min(3);
+        }
+    ),
+    hidden_param!(
+        "isolation.level",
+        InUrl::Changed,
+        |s| s.isolation_level.name().into(),
+        |s, v| {
+            use kscope_core::config::IsolationLevel as L;
+            s.isolation_level = match v.trim() {
+                "read_uncommitted" => L::ReadUncommitted,
+                "read_committed" => L::ReadCommitted,
+                _ => {
+                    return Err(Expected::Kafka(format!(
+                        "Invalid value {v} for configuration isolation.level: String must be one of: read_committed, read_uncommitted"
+                    )))
+                }
+            };
+            Ok(())
+        },
+        || Fallback::Value("read_uncommitted".into()),
+        |s, c| c.consumer.isolation_level = s.isolation_level
+    ),
+    Param {
+        in_url: InUrl::Changed,
+        ..int_param!(
+            "transaction.records",
+            "",
+            None,
+            Section::None,
+            Control::None,
+            transaction_records,
+            0,
+            100_000,
+            100,
+            false,
+            |s, c| c.workload.transaction_records = s.transaction_records as u32
+        )
+    },
+    Param {
+        in_url: InUrl::Changed,
+        ..int_param!(
+            "transaction.interval.ms",
+            "",
+            None,
+            Section::None,
+            Control::None,
+            transaction_interval_ms,
+            1,
+            600_000,
+            100,
+            false,
+            |s, c| c.workload.transaction_interval_ms = s.transaction_interval_ms
+        )
+    },
+    hidden_param!(
         "retention.bytes",
         InUrl::Changed,
         |s| s.retention_bytes.to_string(),

@@ -136,6 +136,14 @@ pub struct Settings {
     pub segment_bytes: u64,
     /// The brokers' page cache for the log files (kscope's `os.page.cache.bytes`).
     pub page_cache_bytes: u64,
+    /// The producer's `transactional.id` (empty: none).
+    pub transactional_id: String,
+    /// The consumers' `isolation.level`.
+    pub isolation_level: kscope_core::config::IsolationLevel,
+    /// The transactional application's `transaction.records` and
+    /// `transaction.interval.ms` (kscope workload settings).
+    pub transaction_records: u64,
+    pub transaction_interval_ms: u64,
     /// The topic's `retention.bytes` (-1: no limit).
     pub retention_bytes: i64,
     /// The topic's `retention.ms` (-1: forever).
@@ -376,6 +384,10 @@ impl Default for Settings {
             consumer_rate: 2_000,
             segment_bytes: 1_073_741_824,
             page_cache_bytes: 1_073_741_824,
+            transactional_id: String::new(),
+            isolation_level: kscope_core::config::IsolationLevel::ReadUncommitted,
+            transaction_records: 100,
+            transaction_interval_ms: 100,
             retention_bytes: -1,
             retention_ms: 604_800_000,
             cleanup_policy: CleanupPolicy::Delete,

@@ -26,6 +26,8 @@ pub struct Cell {
     pub in_isr: bool,
     pub log_start_offset: i64,
     pub high_watermark: i64,
+    /// The last stable offset (below the high watermark while a transaction is open).
+    pub last_stable_offset: i64,
     pub log_end_offset: i64,
     /// Kafka's recovery point (what it flushed), and what is on disk (flushed or written
     /// back by the kernel); the rest is only in the page cache.
@@ -537,6 +539,7 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
                             in_isr: state.isr.contains(&b.id),
                             log_start_offset: r.log.log_start_offset().0,
                             high_watermark: r.high_watermark.0,
+                            last_stable_offset: r.log.last_stable_offset(r.high_watermark).0,
                             log_end_offset: r.log.log_end_offset().0,
                             recovery_point: r.log.recovery_point().0,
                             on_disk: r.log.on_disk().0,

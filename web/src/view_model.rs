@@ -33,6 +33,24 @@ pub struct ViewModel {
     /// With a `compression.type`: the share of one core the producer spent compressing
     /// and the consumers decompressing since the run began, in percent.
     pub compression_cpu: Option<(f64, f64)>,
+    /// With a `transactional.id`: the ledger's transactional counts (acknowledged
+    /// records of aborted transactions, those the group processed), the coordinator's
+    /// state of the transaction (`None` before it has one) and the producer's.
+    pub txn: Option<TxnView>,
+}
+
+/// Whether the page was built with transactions (the `transactions` feature).
+pub const TXN: bool = cfg!(feature = "transactions");
+
+/// The first producer's transactions as the page shows them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TxnView {
+    pub aborted: u64,
+    pub read_aborted: u64,
+    pub coordinator_state: Option<&'static str>,
+    pub producer_state: &'static str,
+    pub committed: u64,
+    pub aborts: u64,
 }
 
 /// Computes the readouts of `sim`.
@@ -50,6 +68,24 @@ pub fn view_model(sim: &Sim) -> ViewModel {
         reordered: c.reordered,
         consumed: c.consumed,
         redelivered: c.redelivered,
+        txn: sim
+            .producer()
+            .txn
+            .as_ref()
+            .filter(|_| TXN)
+            .map(|t| TxnView {
+                aborted: c.aborted,
+                read_aborted: c.read_aborted,
+                coordinator_state: sim
+                    .brokers()
+                    .values()
+                    .filter(|b| b.up)
+                    .find_map(|b| b.txn_state(&t.transactional_id))
+                    .map(|m| m.record.state.name()),
+                producer_state: t.state.name(),
+                committed: t.committed,
+                aborts: t.aborted,
+            }),
         in_flight_messages: sim.messages_in_flight().count(),
         records_in_flight: sim
             .messages_in_flight()
@@ -118,10 +154,10 @@ pub fn p50_p99(values: &mut [f64]) -> Option<(f64, f64)> {
         return None;
     }
     let rank = |p: f64| ((n - 1) as f64 * p).round() as usize;
-    let (k50, k99) = (rank(0.5), rank(0.99));
-    let p99 = *values.select_nth_unstable_by(k99, f64::total_cmp).1;
-    let p50 = *values[..=k99].select_nth_unstable_by(k50, f64::total_cmp).1;
-    Some((p50, p99))
+    // kscope's one sort (the standard library's selection would add its own code to the
+    // first load).
+    kscope_core::java::sort_by(values, |a, b| a.total_cmp(b).is_lt());
+    Some((values[rank(0.5)], values[rank(0.99)]))
 }
 
 /// Every loss, grouped by cause, with its count: what the ledger links each loss to.

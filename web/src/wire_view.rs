@@ -255,7 +255,7 @@ pub fn html(sim: &Sim, recent: &RecentMessages, opened: &WireOpened, lang: &str)
 /// from its sender's lane when it was sent to its receiver's when it arrives.
 fn diagram(h: &mut String, shown: &[&Message], picked: MessageId, t: &WireText, ko: bool) {
     let mut lanes: Vec<NodeId> = shown.iter().flat_map(|m| [m.from, m.to]).collect();
-    lanes.sort();
+    kscope_core::java::sort_by(&mut lanes, |a, b| a < b);
     lanes.dedup();
     let t0 = shown.iter().map(|m| m.sent_at).min().expect("some");
     let t1 = shown.iter().map(|m| m.deliver_at).max().expect("some");

@@ -38,6 +38,28 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
     let r = &props.rates;
     let t = props.lang.text();
     let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| settings::fixed(v, 0));
+    let lang = props.lang;
+    let (txn_counters, txn_state) = match vm.txn.as_ref().filter(|_| view_model::TXN) {
+        None => (Html::default(), Html::default()),
+        Some(x) => (
+            html! {
+                <>
+                    { counter(&crate::i18n::tr!(lang, "in aborted transactions", "중단된 트랜잭션의 레코드"), "ledger-aborted", x.aborted, "", false) }
+                    { counter(&crate::i18n::tr!(lang, "aborted, yet processed", "중단됐는데 처리됨"), "ledger-read-aborted", x.read_aborted, if x.read_aborted > 0 { "bad" } else { "" }, false) }
+                </>
+            },
+            html! {
+                <div class="clock" data-testid="transaction" data-producer="0"
+                    data-state={x.coordinator_state.unwrap_or("none").to_string()}
+                    data-client-state={x.producer_state.to_string()}>
+                    <span class="label">{crate::i18n::tr!(lang, "transaction (coordinator state)", "트랜잭션 (코디네이터 상태)")}</span>
+                    <span class="value small">
+                        {crate::i18n::tr!(lang, "{0} · {1} committed, {2} aborted", "{0} · 커밋 {1}개, 중단 {2}개", x.coordinator_state.unwrap_or("–"), x.committed, x.aborts)}
+                    </span>
+                </div>
+            },
+        ),
+    };
     let differs = |count: fn(&view_model::ViewModel) -> u64| {
         props.other.as_ref().is_some_and(|o| count(o) != count(vm))
     };
@@ -72,7 +94,9 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 { counter(t.reordered, "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }, differs(|v| v.reordered)) }
                 { counter(t.consumed, "ledger-consumed", vm.consumed, "", differs(|v| v.consumed)) }
                 { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }, differs(|v| v.redelivered)) }
+                { txn_counters }
             </section>
+            { txn_state }
         </>
     }
 }

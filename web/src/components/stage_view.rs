@@ -224,7 +224,7 @@ pub fn RowView(props: &RowProps) -> Html {
 /// The ISR as a set: its brokers in order, comma-separated.
 fn isr_text(isr: &[u32]) -> String {
     let mut ids = isr.to_vec();
-    ids.sort_unstable();
+    kscope_core::java::sort_by(&mut ids, |a, b| a < b);
     ids.iter()
         .map(|b| b.to_string())
         .collect::<Vec<_>>()
@@ -556,6 +556,7 @@ pub(crate) fn cell_view(
             data-testid="replica" data-topic={topic.to_string()} data-partition={r.partition.to_string()}
             data-broker={c.broker.to_string()} data-role={role} data-in-isr={c.in_isr.to_string()}
             data-leo={c.log_end_offset.to_string()} data-hw={c.high_watermark.to_string()}
+            data-lso={c.last_stable_offset.to_string()}
             data-log-start={c.log_start_offset.to_string()} data-segments={segments.to_string()}
             data-recovery-point={c.recovery_point.to_string()} data-on-disk={c.on_disk.to_string()}
             tabindex="0" title={t.tip("log_open_title")}>
@@ -566,7 +567,13 @@ pub(crate) fn cell_view(
                 if !c.in_isr { <span class="out">{format!(" · {}", t.out_of_isr)}</span> }
             </span>
             { log_bar(c, window, lang) }
-            <span class="nums fit">{format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)}</span>
+            <span class="nums fit">{
+                if c.last_stable_offset < c.high_watermark {
+                    format!("LSO {} · HW {} · LEO {}", c.last_stable_offset, c.high_watermark, c.log_end_offset)
+                } else {
+                    format!("HW {} · LEO {}", c.high_watermark, c.log_end_offset)
+                }
+            }</span>
             <span class="nums fit">{format!("{} {} · {}", t.log_start, c.log_start_offset, crate::i18n::segments(lang, segments))}</span>
         </div>
     }

@@ -1,0 +1,299 @@
+//! The transactional producer (`TransactionManager` with a `transactional.id`):
+//! `initTransactions()` finds the coordinator and gets the producer id and epoch;
+//! `beginTransaction()` is local; sends go out as transactional batches (their leaders
+//! add the partitions to the transaction, KIP-890); `commitTransaction()` flushes what
+//! the accumulator holds and sends `EndTxn`; `abortTransaction()` fails the batches not
+//! yet sent (`TransactionAbortedException`), waits for those in flight, and sends
+//! `EndTxn` to abort. With transaction version 2 the answer to `EndTxn` carries the
+//! producer's next epoch.
+
+use crate::ctx::Ctx;
+use crate::event::{Event, KafkaError, TxnCall};
+use crate::ids::{BrokerId, MessageId, NodeId};
+use crate::network::Payload;
+use crate::producer::Producer;
+use crate::time::Duration;
+use crate::txn::TxnClientState as S;
+
+impl Producer {
+    /// The transactional part of the sender's loop: finds the coordinator, initialises,
+    /// ends transactions. Returns whether batches may be sent.
+    pub(crate) fn txn_poll(&mut self, cx: &mut Ctx) -> bool {
+        let timeout = Duration::from_millis(self.config.request_timeout_ms);
+        let now = cx.now;
+        let Some(t) = self.txn.as_mut() else {
+            return true;
+        };
+        if let Some((_, sent)) = t.request {
+            if now.since(sent) < timeout {
+                return matches!(
+                    t.state,
+                    S::InTransaction | S::CommittingTransaction | S::AbortingTransaction
+                );
+            }
+            // No answer: look for the coordinator again.
+            t.request = None;
+            t.coordinator = None;
+        }
+        let waiting = t.retry_at.is_some_and(|r| r > now);
+        match t.state {
+            S::FatalError | S::Ready => false,
+            S::InTransaction => true,
+            S::Uninitialized | S::Initializing => {
+                t.state = S::Initializing;
+                if !waiting {
+                    self.txn_request(cx, false);
+                }
+                false
+            }
+            S::CommittingTransaction | S::AbortingTransaction => {
+                if t.state == S::AbortingTransaction {
+                    self.abort_undrained(cx);
+                }
+                let settled = self.deques.values().all(|d| d.is_empty())
+                    && self.in_flight.is_empty()
+                    && self.blocked.is_empty();
+                if settled && !waiting {
+                    self.txn_request(cx, true);
+                }
+                true
+            }
+        }
+    }
+
+    /// Sends FindCoordinator if the coordinator is unknown, else InitProducerId (or, with
+    /// `end`, EndTxn) to it.
+    fn txn_request(&mut self, cx: &mut Ctx, end: bool) {
+        let Some(t) = self.txn.as_ref() else {
+            return;
+        };
+        let id = t.transactional_id.clone();
+        let (to, payload) = match t.coordinator {
+            None => {
+                let Some(b) = self.least_loaded_node(cx) else {
+                    return;
+                };
+                (
+                    b,
+                    Payload::FindCoordinatorRequest {
+                        group: id,
+                        transaction: true,
+                    },
+                )
+            }
+            Some(c) if !end => (
+                c,
+                Payload::InitProducerIdRequest {
+                    transactional_id: Some(id),
+                    transaction_timeout_ms: self.config.transaction_timeout_ms,
+                },
+            ),
+            Some(c) => {
+                let Some((producer_id, epoch)) = self.idempotence.producer_id else {
+                    return;
+                };
+                let commit = t.state == S::CommittingTransaction && !t.failed;
+                (
+                    c,
+                    Payload::EndTxnRequest {
+                        transactional_id: id,
+                        producer_id,
+                        epoch,
+                        commit,
+                    },
+                )
+            }
+        };
+        let sent = cx.send(NodeId::Producer(self.id), NodeId::Broker(to), payload);
+        if let Some(t) = self.txn.as_mut() {
+            t.request = Some((sent, cx.now));
+        }
+    }
+
+    /// `RecordAccumulator.abortUndrainedBatches`: the batches not yet sent fail.
+    fn abort_undrained(&mut self, cx: &mut Ctx) {
+        let undrained: alloc::vec::Vec<_> =
+            self.deques.values_mut().flat_map(|d| d.drain(..)).collect();
+        for b in undrained {
+            self.fail_batch(cx, b, KafkaError::TransactionAborted);
+        }
+    }
+
+    /// `beginTransaction()`.
+    pub(crate) fn begin_transaction(&mut self, cx: &mut Ctx) -> bool {
+        let Some(t) = self.txn.as_mut().filter(|t| t.state == S::Ready) else {
+            return false;
+        };
+        t.state = S::InTransaction;
+        t.began_at = cx.now;
+        t.records.clear();
+        t.failed = false;
+        cx.emit(Event::TxnCall {
+            producer: self.id,
+            call: TxnCall::Begin,
+        });
+        true
+    }
+
+    /// `commitTransaction()` (or, with `commit` false, `abortTransaction()`): a
+    /// transaction with no record sent ends at once, without the coordinator.
+    pub(crate) fn end_transaction(&mut self, cx: &mut Ctx, commit: bool) {
+        let Some(t) = self.txn.as_mut().filter(|t| t.state == S::InTransaction) else {
+            return;
+        };
+        cx.emit(Event::TxnCall {
+            producer: self.id,
+            call: if commit {
+                TxnCall::Commit
+            } else {
+                TxnCall::Abort
+            },
+        });
+        if t.records.is_empty() {
+            t.state = S::Ready;
+            return;
+        }
+        t.state = if commit {
+            S::CommittingTransaction
+        } else {
+            S::AbortingTransaction
+        };
+        self.poll(cx);
+    }
+
+    /// A batch of the transaction failed: the transaction can only abort.
+    pub(crate) fn on_txn_batch_failed(&mut self, error: KafkaError) {
+        if let Some(t) = self.txn.as_mut() {
+            t.failed = true;
+            if matches!(
+                error,
+                KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch
+            ) {
+                t.state = S::FatalError;
+            }
+        }
+    }
+
+    /// The answers a transactional producer gets: FindCoordinator, InitProducerId and
+    /// EndTxn. Returns whether the message was one of them.
+    pub(crate) fn txn_receive(&mut self, cx: &mut Ctx, from: BrokerId, payload: &Payload) -> bool {
+        let backoff = Duration::from_millis(self.config.retry_backoff_ms);
+        let now = cx.now;
+        let me = self.id;
+        let Some(t) = self.txn.as_mut() else {
+            return false;
+        };
+        let ours = |request: &MessageId| t.request.map(|(r, _)| r) == Some(*request);
+        match payload {
+            Payload::FindCoordinatorResponse {
+                request,
+                coordinator,
+            } if ours(request) => {
+                t.request = None;
+                match coordinator {
+                    Ok(c) => t.coordinator = Some(*c),
+                    Err(_) => t.retry_at = Some(now + backoff),
+                }
+            }
+            Payload::InitProducerIdResponse {
+                request,
+                producer_id,
+                epoch,
+                error,
+            } if ours(request) => {
+                t.request = None;
+                match error {
+                    None => {
+                        t.state = S::Ready;
+                        self.idempotence.producer_id = Some((*producer_id, *epoch));
+                        self.idempotence.partitions.clear();
+                        cx.emit(Event::ProducerIdAssigned {
+                            producer_id: *producer_id,
+                            epoch: *epoch,
+                            bumped: false,
+                        });
+                    }
+                    Some(KafkaError::InvalidTxnState) => t.state = S::FatalError,
+                    Some(e) => {
+                        if matches!(
+                            e,
+                            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
+                        ) {
+                            t.coordinator = None;
+                        }
+                        t.retry_at = Some(now + backoff);
+                    }
+                }
+            }
+            Payload::EndTxnResponse {
+                request,
+                error,
+                producer_id,
+                epoch,
+            } if ours(request) => {
+                t.request = None;
+                match error {
+                    None => {
+                        let committed = t.state == S::CommittingTransaction && !t.failed;
+                        let records = core::mem::take(&mut t.records);
+                        if committed {
+                            t.committed += 1;
+                        } else {
+                            t.aborted += 1;
+                            for r in records {
+                                cx.ledger.on_txn_aborted(r);
+                            }
+                        }
+                        t.state = S::Ready;
+                        t.failed = false;
+                        // Transaction version 2: the next transaction's epoch.
+                        self.idempotence.producer_id = Some((*producer_id, *epoch));
+                        self.idempotence.partitions.clear();
+                        cx.emit(Event::TxnCall {
+                            producer: me,
+                            call: if committed {
+                                TxnCall::Committed
+                            } else {
+                                TxnCall::Aborted
+                            },
+                        });
+                    }
+                    Some(KafkaError::ProducerFenced | KafkaError::InvalidProducerIdMapping) => {
+                        t.state = S::FatalError;
+                        cx.emit(Event::TxnCall {
+                            producer: me,
+                            call: TxnCall::Fenced,
+                        });
+                    }
+                    Some(e) => {
+                        if matches!(
+                            e,
+                            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
+                        ) {
+                            t.coordinator = None;
+                        }
+                        t.retry_at = Some(now + backoff);
+                    }
+                }
+            }
+            Payload::ConnectionReset { request } if ours(request) => {
+                t.request = None;
+                t.coordinator = None;
+                t.retry_at = Some(now + backoff);
+            }
+            _ => return false,
+        }
+        let _ = from;
+        true
+    }
+
+    /// When the transactional part of the sender next has something to do.
+    pub(crate) fn txn_wake(&self) -> Option<crate::time::Instant> {
+        let t = self.txn.as_ref()?;
+        let timeout = Duration::from_millis(self.config.request_timeout_ms);
+        match t.request {
+            Some((_, sent)) => Some(sent + timeout),
+            None => t.retry_at,
+        }
+    }
+}
