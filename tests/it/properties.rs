@@ -621,3 +621,70 @@ fn the_timeline_reaches_any_instant_as_playing_there_does() {
         },
     );
 }
+
+// ----- transactions -----------------------------------------------------------------
+
+fn transactional_config() -> impl Strategy<Value = (SimConfig, u64)> {
+    (3..5u32, 1..4u32, 5..60u32, any::<u64>()).prop_map(|(brokers, partitions, records, seed)| {
+        let mut c = cluster(brokers, partitions, 3, 2);
+        c.producer.transactional_id = Some("tx".into());
+        c.producer.request_timeout_ms = 3_000;
+        c.producer.delivery_timeout_ms = 20_000;
+        c.workload.rate = 200;
+        c.workload.transaction_records = records;
+        c.workload.transaction_interval_ms = 500;
+        c.consumers = 1;
+        c.consumer.isolation_level = kscope_core::config::IsolationLevel::ReadCommitted;
+        c.consumer.auto_offset_reset = kscope_core::config::OffsetReset::Earliest;
+        (c, seed)
+    })
+}
+
+/// KIP-98's promise to a `read_committed` reader: whatever the crashes, drops and delays,
+/// and whichever transactions the application aborts, it never processes a record of an
+/// aborted transaction.
+#[test]
+fn read_committed_never_processes_an_aborted_record() {
+    schedules(
+        "transactions",
+        12,
+        (
+            transactional_config(),
+            proptest::collection::vec(
+                (
+                    1_000..40_000u64,
+                    prop_oneof![
+                        3 => idempotence_fault().prop_map(Some),
+                        1 => Just(None),
+                    ],
+                ),
+                0..12,
+            ),
+        ),
+        |((config, seed), schedule)| {
+            let brokers = config.brokers;
+            let partitions = config.topics[0].partitions;
+            let mut sim = Sim::new(config, seed).expect("valid");
+            let mut faults = Vec::new();
+            let mut aborts = Vec::new();
+            for (at, op) in schedule {
+                match op {
+                    Some(op) => faults.push((at, op)),
+                    None => aborts.push(at),
+                }
+            }
+            aborts.sort();
+            for at in &aborts {
+                run_checked(&mut sim, ms(*at));
+                sim.apply(ms(*at), Command::AbortTransaction)
+                    .expect("transactional");
+            }
+            let from = aborts.last().copied().unwrap_or(0);
+            faults.retain(|(at, _)| *at >= from);
+            run_schedule(&mut sim, faults, brokers, partitions)?;
+            let c = sim.ledger().counts();
+            prop_assert_eq!(c.read_aborted, 0, "{:?}", c);
+            Ok(())
+        },
+    );
+}

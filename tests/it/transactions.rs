@@ -168,3 +168,124 @@ fn transaction_log_values_are_counted_at_their_encoded_length() {
     }
     assert_eq!(seen, 3);
 }
+
+/// The broker coordinating the transaction: the leader of its `__transaction_state`
+/// partition.
+fn coordinator(sim: &Sim) -> BrokerId {
+    *sim.brokers()
+        .iter()
+        .find(|(_, b)| b.up && b.txn_state("payments-tx").is_some())
+        .expect("a coordinator")
+        .0
+}
+
+/// Every replica's last stable offset has caught up with its high watermark: no
+/// transaction is left open or unmarked.
+fn all_stable(sim: &Sim) -> bool {
+    sim.brokers().values().filter(|b| b.up).all(|b| {
+        b.replicas
+            .iter()
+            .filter(|(tp, _)| tp.topic == TopicId(0))
+            .all(|(_, r)| r.log.last_stable_offset(r.high_watermark) == r.high_watermark)
+    })
+}
+
+#[test]
+fn a_new_coordinator_loads_the_transactions_and_the_producer_carries_on() {
+    let mut sim = transactional(IsolationLevel::ReadCommitted, 13);
+    run_checked(&mut sim, ms(5_000));
+    let old = coordinator(&sim);
+    sim.apply(ms(5_000), Command::CrashBroker(old)).unwrap();
+    let events = run_checked(&mut sim, ms(40_000));
+    let new = coordinator(&sim);
+    assert_ne!(new, old);
+    // After the failover the new coordinator completes transactions again.
+    let later = events.iter().filter(|e| {
+        e.at > ms(15_000)
+            && matches!(&e.event, Event::TxnStateChanged { broker, state: TxnState::CompleteCommit, .. } if *broker == new)
+    });
+    assert!(later.count() > 5, "commits after the failover");
+    // The application aborts its transaction and stops: everything is marked and stable.
+    sim.apply(ms(40_000), Command::AbortTransaction).unwrap();
+    let mut idle = sim.config().workload.clone();
+    idle.rate = 0;
+    sim.apply(ms(40_000), Command::SetWorkload(idle)).unwrap();
+    run_checked(&mut sim, ms(60_000));
+    assert!(
+        all_stable(&sim),
+        "a transaction left open after the failover"
+    );
+    let c = sim.ledger().counts();
+    assert_eq!(c.read_aborted, 0);
+}
+
+#[test]
+fn the_coordinator_aborts_a_transaction_open_past_its_timeout() {
+    let mut config = cluster(3, 2, 3, 2);
+    config.workload.rate = 200;
+    config.producer.transactional_id = Some("payments-tx".into());
+    config.producer.transaction_timeout_ms = 2_000;
+    config.workload.transaction_records = 0;
+    config.workload.transaction_interval_ms = 60_000;
+    let mut sim = Sim::new(config, 17).expect("valid");
+    let events = run_checked(&mut sim, ms(30_000));
+    // The application never commits within the timeout: the coordinator's sweep (every
+    // 10 s) finds the transaction and aborts it, fencing the producer's epoch.
+    let timed_out = events
+        .iter()
+        .find(|e| matches!(e.event, Event::TxnTimedOut { .. }))
+        .expect("a timed-out transaction");
+    assert!(timed_out.at >= ms(10_000), "{:?}", timed_out.at);
+    for s in [
+        TxnState::PrepareEpochFence,
+        TxnState::PrepareAbort,
+        TxnState::CompleteAbort,
+    ] {
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(&e.event, Event::TxnStateChanged { state, .. } if *state == s)),
+            "{s:?}"
+        );
+    }
+    assert!(all_stable(&sim));
+    // The producer's next transactional request meets the bumped epoch: it is fenced.
+    let t = sim.producers()[&ProducerId(0)].txn.as_ref().unwrap();
+    assert_eq!(t.state, kscope_core::txn::TxnClientState::FatalError);
+}
+
+#[test]
+fn a_coordinator_that_dies_mid_commit_is_succeeded_by_one_that_writes_the_markers() {
+    let mut sim = transactional(IsolationLevel::ReadCommitted, 19);
+    run_checked(&mut sim, ms(4_000));
+    // Step until the coordinator has written PrepareCommit (replicated) and not yet
+    // completed: the markers are on their way.
+    let at = loop {
+        let at = sim.step_one().expect("the run goes on");
+        let preparing = sim
+            .brokers()
+            .values()
+            .filter_map(|b| b.txn_state("payments-tx"))
+            .any(|t| t.record.state == TxnState::PrepareCommit);
+        if preparing {
+            break at;
+        }
+        assert!(at < ms(10_000), "no commit prepared");
+    };
+    let old = coordinator(&sim);
+    sim.apply(at, Command::CrashBroker(old)).unwrap();
+    let mut idle = sim.config().workload.clone();
+    idle.rate = 0;
+    sim.apply(at, Command::SetWorkload(idle)).unwrap();
+    let events = run_checked(&mut sim, ms(40_000));
+    // The new coordinator loaded PrepareCommit from its replica of the log and finished
+    // the commit: markers on every partition, CompleteCommit, nothing left open.
+    let new = coordinator(&sim);
+    assert_ne!(new, old);
+    assert!(events.iter().any(|e| matches!(
+        &e.event,
+        Event::TxnStateChanged { broker, state: TxnState::CompleteCommit, .. } if *broker == new
+    )));
+    assert!(all_stable(&sim), "the prepared transaction was finished");
+    assert_eq!(sim.ledger().counts().aborted, 0);
+}
