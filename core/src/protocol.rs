@@ -61,15 +61,12 @@ pub fn api(kind: MessageKind) -> Option<Api> {
         K::OffsetsForLeaderEpochRequest | K::OffsetsForLeaderEpochResponse => {
             (23, 4, "OffsetForLeaderEpoch")
         }
-        // FIXME: the transaction APIs (AddPartitionsToTxn v5, EndTxn v5,
-        // WriteTxnMarkers v1) are not encoded yet; the wire view lists them without bytes.
-        K::ConnectionReset
-        | K::AddPartitionsToTxnRequest
-        | K::AddPartitionsToTxnResponse
-        | K::EndTxnRequest
-        | K::EndTxnResponse
-        | K::WriteTxnMarkersRequest
-        | K::WriteTxnMarkersResponse => return None,
+        K::AddPartitionsToTxnRequest | K::AddPartitionsToTxnResponse => {
+            (24, 5, "AddPartitionsToTxn")
+        }
+        K::EndTxnRequest | K::EndTxnResponse => (26, 5, "EndTxn"),
+        K::WriteTxnMarkersRequest | K::WriteTxnMarkersResponse => (27, 1, "WriteTxnMarkers"),
+        K::ConnectionReset => return None,
     };
     Some(Api { key, version, name })
 }
@@ -92,6 +89,9 @@ pub fn is_request(kind: MessageKind) -> bool {
             | K::SyncGroupRequest
             | K::InitProducerIdRequest
             | K::OffsetsForLeaderEpochRequest
+            | K::AddPartitionsToTxnRequest
+            | K::EndTxnRequest
+            | K::WriteTxnMarkersRequest
     )
 }
 
@@ -202,13 +202,33 @@ pub fn broker_host(b: BrokerId) -> String {
 /// a follower's fetcher `broker-{id}-fetcher-0`).
 pub fn client_id(sim: &Sim, node: NodeId) -> String {
     match node {
-        NodeId::Producer(p) => format!("producer-{}", p.0 + 1),
+        // `ProducerConfig.maybeOverrideClientId`: a transactional producer's is named
+        // after its `transactional.id`.
+        NodeId::Producer(p) => match sim.producers().get(&p).and_then(|p| p.txn.as_ref()) {
+            Some(t) => format!("producer-{}", t.transactional_id),
+            None => format!("producer-{}", p.0 + 1),
+        },
         NodeId::Consumer(c) => {
             let group = sim.consumers().get(&c).map_or(0, |c| c.group);
             let name = sim.config().group_ids().nth(group as usize).unwrap_or("");
             format!("consumer-{name}-{}", c.0 + 1)
         }
         NodeId::Broker(b) => format!("broker-{}-fetcher-0", b.0),
+    }
+}
+
+/// The client id of a request: its sender's, or for a broker's transaction requests the
+/// name of the client that sends them (`AddPartitionsToTxnManager`'s network client,
+/// `TransactionMarkerChannelManager`'s).
+fn client_id_of(sim: &Sim, m: &Message) -> String {
+    match (&m.payload, m.from) {
+        (Payload::AddPartitionsToTxnRequest(_), NodeId::Broker(b)) => {
+            format!("AddPartitionsManager-client-{}", b.0)
+        }
+        (Payload::WriteTxnMarkersRequest(_), NodeId::Broker(b)) => {
+            format!("broker-{}-txn-marker-sender", b.0)
+        }
+        _ => client_id(sim, m.from),
     }
 }
 
@@ -516,7 +536,7 @@ pub fn encode(sim: &Sim, m: &Message, recent: &[Message]) -> Option<Encoded> {
     w.put("Size", String::new(), &[0; 4]);
     let (correlation_id, client_id) = match response_to(&m.payload) {
         Some(r) => (r.0 as i32, None),
-        None => (m.id.0 as i32, Some(client_id(sim, m.from))),
+        None => (m.id.0 as i32, Some(client_id_of(sim, m))),
     };
     if let Some(client) = &client_id {
         w.int16("RequestApiKey", api.key);
@@ -831,11 +851,99 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
             w.int64("ProducerId", *producer_id);
             w.int16("ProducerEpoch", *epoch);
         }
-        P::ConnectionReset { .. }
-        | P::AddPartitionsToTxnRequest(_)
-        | P::EndTxnRequest { .. }
-        | P::WriteTxnMarkersRequest(_)
-        | crate::network::any_txn_response!() => {}
+        P::ConnectionReset { .. } => {}
+        P::AddPartitionsToTxnRequest(r) => {
+            w.array("Transactions", &[()], |w, _| {
+                w.string("TransactionalId", Some(&r.transactional_id));
+                w.int64("ProducerId", r.producer_id);
+                w.int16("ProducerEpoch", r.epoch);
+                // Transaction version 2: the leader adds the partitions, not only checks.
+                w.boolean("VerifyOnly", false);
+                let topics = by_topic(r.partitions.iter().map(|tp| (*tp, ())));
+                w.array("Topics", &topics, |w, (t, parts)| {
+                    w.string("Name", Some(topic_name(sim, *t)));
+                    let ids: Vec<i32> = parts.iter().map(|(p, _)| *p as i32).collect();
+                    w.int32s("Partitions", &ids);
+                });
+            });
+        }
+        P::AddPartitionsToTxnResponse { request, error } => {
+            w.int32("ThrottleTimeMs", 0);
+            w.int16("ErrorCode", 0);
+            let asked = match request_of(recent, *request).map(|r| &r.payload) {
+                Some(P::AddPartitionsToTxnRequest(r)) => Some(r.clone()),
+                _ => None,
+            };
+            let asked = asked.as_deref();
+            w.array("ResultsByTransaction", &[()], |w, _| {
+                w.string(
+                    "TransactionalId",
+                    Some(asked.map_or("", |r| &*r.transactional_id)),
+                );
+                let parts = asked.map_or(&[][..], |r| &r.partitions[..]);
+                let topics = by_topic(parts.iter().map(|tp| (*tp, ())));
+                w.array("TopicResults", &topics, |w, (t, parts)| {
+                    w.string("Name", Some(topic_name(sim, *t)));
+                    w.array("ResultsByPartition", parts, |w, (p, _)| {
+                        w.int32("PartitionIndex", *p as i32);
+                        w.int16("PartitionErrorCode", code(*error));
+                    });
+                });
+            });
+        }
+        P::EndTxnRequest {
+            transactional_id,
+            producer_id,
+            epoch,
+            commit,
+        } => {
+            w.string("TransactionalId", Some(transactional_id));
+            w.int64("ProducerId", *producer_id);
+            w.int16("ProducerEpoch", *epoch);
+            w.boolean("Committed", *commit);
+        }
+        P::EndTxnResponse {
+            error,
+            producer_id,
+            epoch,
+            ..
+        } => {
+            w.int32("ThrottleTimeMs", 0);
+            w.int16("ErrorCode", code(*error));
+            w.int64("ProducerId", *producer_id);
+            w.int16("ProducerEpoch", *epoch);
+        }
+        P::WriteTxnMarkersRequest(m) => {
+            w.array("Markers", &[()], |w, _| {
+                w.int64("ProducerId", m.producer_id);
+                w.int16("ProducerEpoch", m.epoch);
+                w.boolean("TransactionResult", m.commit);
+                let topics = by_topic(m.partitions.iter().map(|tp| (*tp, ())));
+                w.array("Topics", &topics, |w, (t, parts)| {
+                    w.string("Name", Some(topic_name(sim, *t)));
+                    let ids: Vec<i32> = parts.iter().map(|(p, _)| *p as i32).collect();
+                    w.int32s("PartitionIndexes", &ids);
+                });
+                w.int32("CoordinatorEpoch", m.coordinator_epoch);
+            });
+        }
+        P::WriteTxnMarkersResponse { request, results } => {
+            let pid = match request_of(recent, *request).map(|r| &r.payload) {
+                Some(P::WriteTxnMarkersRequest(m)) => m.producer_id,
+                _ => -1,
+            };
+            w.array("Markers", &[()], |w, _| {
+                w.int64("ProducerId", pid);
+                let topics = by_topic(results.iter().map(|(tp, e)| (*tp, *e)));
+                w.array("Topics", &topics, |w, (t, parts)| {
+                    w.string("Name", Some(topic_name(sim, *t)));
+                    w.array("Partitions", parts, |w, (p, e)| {
+                        w.int32("PartitionIndex", *p as i32);
+                        w.int16("ErrorCode", code(*e));
+                    });
+                });
+            });
+        }
         P::FindCoordinatorRequest { group, transaction } => {
             w.int8("KeyType", i8::from(*transaction));
             let mut b = Vec::new();

@@ -80,10 +80,41 @@ fn round_trip(e: &Encoded) -> Result<Vec<u8>, String> {
 #[test]
 fn every_message_of_a_run_decodes_with_an_independent_codec_and_encodes_back_the_same() {
     let (sim, recent) = eventful_run();
+    let kinds = round_trips(&sim, &recent);
+    // The run has the producer's, the followers', the group's and the recovery's APIs.
+    for k in [
+        MessageKind::ProduceRequest,
+        MessageKind::ProduceResponse,
+        MessageKind::FetchRequest,
+        MessageKind::FetchResponse,
+        MessageKind::MetadataRequest,
+        MessageKind::MetadataResponse,
+        MessageKind::InitProducerIdRequest,
+        MessageKind::InitProducerIdResponse,
+        MessageKind::FindCoordinatorRequest,
+        MessageKind::FindCoordinatorResponse,
+        MessageKind::JoinGroupRequest,
+        MessageKind::JoinGroupResponse,
+        MessageKind::SyncGroupRequest,
+        MessageKind::SyncGroupResponse,
+        MessageKind::HeartbeatRequest,
+        MessageKind::HeartbeatResponse,
+        MessageKind::OffsetCommitRequest,
+        MessageKind::OffsetCommitResponse,
+        MessageKind::OffsetFetchRequest,
+        MessageKind::OffsetFetchResponse,
+    ] {
+        assert!(kinds.contains_key(&k), "no {k:?} in {kinds:?}");
+    }
+}
+
+/// Round-trips every message `recent` holds through the independent codec; returns how
+/// many of each kind it holds.
+fn round_trips(sim: &Sim, recent: &RecentMessages) -> std::collections::BTreeMap<MessageKind, u32> {
     let mut kinds = std::collections::BTreeMap::new();
     for m in recent.list() {
         let kind = m.payload.kind();
-        let Some(e) = recent.encode(&sim, m.id) else {
+        let Some(e) = recent.encode(sim, m.id) else {
             assert_eq!(
                 kind,
                 MessageKind::ConnectionReset,
@@ -119,31 +150,47 @@ fn every_message_of_a_run_decodes_with_an_independent_codec_and_encodes_back_the
             assert!(recent.get(r).is_some(), "{:?} answers {r:?}", m.id);
         }
     }
-    // The run has the producer's, the followers', the group's and the recovery's APIs.
+    kinds
+}
+
+/// A transactional producer committing every 20 records, a `read_committed` consumer,
+/// an aborted transaction and the coordinator's broker crashing.
+#[test]
+fn the_transaction_apis_decode_with_the_independent_codec() {
+    let mut config = cluster(3, 2, 3, 2);
+    config.workload.rate = 300;
+    config.producer.transactional_id = Some("payments-tx".into());
+    config.workload.transaction_records = 20;
+    config.consumers = 1;
+    config.consumer.isolation_level = kscope_core::config::IsolationLevel::ReadCommitted;
+    let mut sim = Sim::new(config, 5).expect("a valid configuration");
+    let mut recent = RecentMessages::new(100_000);
+    recent.run_until(&mut sim, ms(4_000));
+    sim.apply(ms(4_000), Command::AbortTransaction).unwrap();
+    recent.run_until(&mut sim, ms(8_000));
+    let kinds = round_trips(&sim, &recent);
     for k in [
-        MessageKind::ProduceRequest,
-        MessageKind::ProduceResponse,
-        MessageKind::FetchRequest,
-        MessageKind::FetchResponse,
-        MessageKind::MetadataRequest,
-        MessageKind::MetadataResponse,
+        MessageKind::AddPartitionsToTxnRequest,
+        MessageKind::AddPartitionsToTxnResponse,
+        MessageKind::EndTxnRequest,
+        MessageKind::EndTxnResponse,
+        MessageKind::WriteTxnMarkersRequest,
+        MessageKind::WriteTxnMarkersResponse,
         MessageKind::InitProducerIdRequest,
-        MessageKind::InitProducerIdResponse,
         MessageKind::FindCoordinatorRequest,
-        MessageKind::FindCoordinatorResponse,
-        MessageKind::JoinGroupRequest,
-        MessageKind::JoinGroupResponse,
-        MessageKind::SyncGroupRequest,
-        MessageKind::SyncGroupResponse,
-        MessageKind::HeartbeatRequest,
-        MessageKind::HeartbeatResponse,
-        MessageKind::OffsetCommitRequest,
-        MessageKind::OffsetCommitResponse,
-        MessageKind::OffsetFetchRequest,
-        MessageKind::OffsetFetchResponse,
+        MessageKind::FetchResponse,
     ] {
         assert!(kinds.contains_key(&k), "no {k:?} in {kinds:?}");
     }
+    // The transactional producer is named after its transactional.id.
+    let end = recent
+        .list()
+        .iter()
+        .find(|m| m.payload.kind() == MessageKind::EndTxnRequest)
+        .unwrap();
+    let e = recent.encode(&sim, end.id).unwrap();
+    assert_eq!(e.client_id.as_deref(), Some("producer-payments-tx"));
+    assert_eq!((e.api.key, e.api.version), (26, 5));
 }
 
 #[test]
