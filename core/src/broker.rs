@@ -411,8 +411,16 @@ impl Broker {
             Payload::OffsetFetchRequest { group, partitions } => {
                 self.handle_offset_fetch(cx, env, from, message.id, group, partitions)
             }
-            Payload::ListOffsetsRequest { partitions } => {
-                self.handle_list_offsets(cx, from, message.id, partitions)
+            Payload::ListOffsetsRequest {
+                partitions,
+                read_committed,
+            } => {
+                let up_to = if read_committed {
+                    ReadUpTo::LastStable
+                } else {
+                    ReadUpTo::HighWatermark
+                };
+                self.handle_list_offsets(cx, from, message.id, partitions, up_to)
             }
             Payload::OffsetsForLeaderEpochRequest { partitions } => {
                 self.handle_offsets_for_leader_epoch(cx, from, message.id, partitions)
@@ -1461,13 +1469,15 @@ impl Broker {
         false
     }
 
-    /// `ListOffsets`: the log start offset (earliest) or the high watermark (latest).
+    /// `ListOffsets`: the log start offset (earliest) or, latest, the high watermark (the
+    /// last stable offset for a `read_committed` consumer, `UnifiedLog.fetchOffsetByTimestamp`).
     fn handle_list_offsets(
         &mut self,
         cx: &mut Ctx,
         from: NodeId,
         request: MessageId,
         partitions: Vec<(TopicPartition, bool)>,
+        up_to: ReadUpTo,
     ) {
         let b = self.id;
         let results = partitions
@@ -1482,7 +1492,7 @@ impl Broker {
                         if *earliest {
                             r.log.log_start_offset()
                         } else {
-                            r.high_watermark
+                            r.read_limit(up_to)
                         }
                     });
                 (*tp, r)

@@ -818,7 +818,12 @@ impl Consumer {
             self.send_request(
                 cx,
                 leader,
-                Payload::ListOffsetsRequest { partitions },
+                Payload::ListOffsetsRequest {
+                    read_committed: crate::broker::TXN
+                        && self.config.isolation_level
+                            == crate::config::IsolationLevel::ReadCommitted,
+                    partitions,
+                },
                 Inflight::ListOffsets,
             );
         }

@@ -442,6 +442,8 @@ pub enum Event {
         broker: BrokerId,
         partition: TopicPartition,
         producer_id: i64,
+        /// The marker's producer epoch (the one the coordinator bumped in Prepare).
+        epoch: i16,
         commit: bool,
         offset: Offset,
     },

@@ -154,9 +154,10 @@ pub enum Payload {
         request: MessageId,
         result: Result<Vec<(TopicPartition, Option<Offset>)>, KafkaError>,
     },
-    /// The earliest (log start) or latest (high watermark) offset of partitions this
-    /// broker leads.
+    /// The earliest (log start) or latest offset of partitions this broker leads: the
+    /// high watermark, or for a `read_committed` consumer the last stable offset.
     ListOffsetsRequest {
+        read_committed: bool,
         partitions: Vec<(TopicPartition, bool)>,
     },
     ListOffsetsResponse {

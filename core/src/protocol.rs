@@ -1162,9 +1162,12 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
                 );
             });
         }
-        P::ListOffsetsRequest { partitions } => {
+        P::ListOffsetsRequest {
+            partitions,
+            read_committed,
+        } => {
             w.int32("ReplicaId", -1);
-            w.int8("IsolationLevel", 0);
+            w.int8("IsolationLevel", i8::from(*read_committed));
             let topics = by_topic(partitions.iter().copied());
             w.array("Topics", &topics, |w, (t, parts)| {
                 w.string("Name", Some(topic_name(sim, *t)));

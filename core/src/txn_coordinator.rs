@@ -746,6 +746,7 @@ impl Broker {
                 broker: b,
                 partition: *tp,
                 producer_id: m.producer_id,
+                epoch: m.epoch,
                 commit: m.commit,
                 offset: base,
             });

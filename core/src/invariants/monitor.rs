@@ -87,6 +87,14 @@ pub const TEMPORAL: &[TemporalInvariant] = &[
         name: "losses_found_independently",
         check: losses_found_independently,
     },
+    TemporalInvariant {
+        name: "read_committed_below_last_stable_offset",
+        check: read_committed_below_last_stable_offset,
+    },
+    TemporalInvariant {
+        name: "markers_follow_a_replicated_prepare",
+        check: markers_follow_a_replicated_prepare,
+    },
 ];
 
 /// What the temporal invariants remember between items.
@@ -104,6 +112,9 @@ pub struct Monitor {
     /// Partitions whose committed offsets may move back: a consumer reset or detected a
     /// truncation, a replica truncated, or (for `__consumer_offsets`) an unclean election.
     may_rewind: BTreeSet<TopicPartition>,
+    /// Each transaction whose PrepareCommit or PrepareAbort a coordinator had replicated:
+    /// producer id, epoch, commit.
+    prepared: BTreeSet<(i64, i16, bool)>,
 }
 
 /// What the monitor remembers of one partition.
@@ -115,6 +126,8 @@ struct Seen {
     agreed: Vec<(BrokerId, Agreed)>,
     /// The highest high watermark any leader has had.
     max_hw: Offset,
+    /// The highest last stable offset any leader has had.
+    max_lso: Offset,
     /// The leader's log end as last seen, with its leader and epoch.
     appended: Option<(BrokerId, LeaderEpoch, Offset)>,
     /// Offsets a leader appended while its ISR was below the effective
@@ -309,6 +322,74 @@ fn consumers_below_high_watermark(m: &mut Monitor, sim: &Sim, item: &Item, fail:
                     c.id
                 ));
             }
+        }
+    }
+}
+
+/// No `read_committed` consumer's position passes the highest last stable offset its
+/// partition has had: it reads no record of a transaction still open.
+fn read_committed_below_last_stable_offset(
+    m: &mut Monitor,
+    sim: &Sim,
+    item: &Item,
+    fail: &mut Vec<String>,
+) {
+    for &(tp, _, lr, _) in &item.led {
+        let seen = m.seen(tp);
+        seen.max_lso = seen
+            .max_lso
+            .max(lr.log.last_stable_offset(lr.high_watermark));
+    }
+    let committed_readers = sim
+        .consumers()
+        .values()
+        .filter(|c| c.config.isolation_level == crate::config::IsolationLevel::ReadCommitted);
+    for c in committed_readers {
+        for (tp, pos) in &c.positions {
+            let lso = m.seen(*tp).max_lso;
+            if let Some(pos) = pos.filter(|p| *p > lso) {
+                fail.push(format!(
+                    "{:?} (read_committed) at {pos:?} in {tp:?}, whose last stable offset never passed {lso:?}",
+                    c.id
+                ));
+            }
+        }
+    }
+}
+
+/// A partition leader writes a COMMIT or ABORT marker only for a transaction whose
+/// PrepareCommit or PrepareAbort, at the marker's epoch, its coordinator had replicated
+/// (the coordinator states it once the high watermark passes the record).
+fn markers_follow_a_replicated_prepare(
+    m: &mut Monitor,
+    _: &Sim,
+    item: &Item,
+    fail: &mut Vec<String>,
+) {
+    for e in item.events {
+        match &e.event {
+            Event::TxnStateChanged {
+                state,
+                producer_id,
+                epoch,
+                ..
+            } if state.is_preparing() => {
+                let commit = *state == crate::event::TxnState::PrepareCommit;
+                m.prepared.insert((*producer_id, *epoch, commit));
+            }
+            Event::TxnMarkerWritten {
+                partition,
+                producer_id,
+                epoch,
+                commit,
+                ..
+            } if !m.prepared.contains(&(*producer_id, *epoch, *commit)) => {
+                fail.push(format!(
+                    "a {} marker in {partition:?} for producer {producer_id} epoch {epoch} without a replicated prepare",
+                    if *commit { "COMMIT" } else { "ABORT" }
+                ));
+            }
+            _ => {}
         }
     }
 }

@@ -382,3 +382,73 @@ fn a_checked_sim_panics_on_a_broken_invariant_naming_it_and_the_seed() {
         "{said}"
     );
 }
+
+#[cfg(feature = "transactions")]
+#[test]
+fn read_committed_below_last_stable_offset() {
+    let mut config = SimConfig {
+        consumers: 1,
+        ..SimConfig::default()
+    };
+    config.consumer.isolation_level = crate::config::IsolationLevel::ReadCommitted;
+    let mut sim = Sim::new(config, 7).unwrap();
+    sim.check_invariants(false);
+    let mut m = Monitor::new();
+    while sim
+        .poll_at()
+        .is_some_and(|t| t <= Instant::from_millis(8_000))
+    {
+        assert_eq!(step_watched(&mut sim, &mut m), [], "a clean run");
+    }
+    let p = sim.consumers[&ConsumerId(0)]
+        .positions
+        .iter()
+        .find_map(|(p, o)| o.map(|_| *p))
+        .expect("a consumer with a position");
+    let l = leader_of(&sim, p);
+    let hw = sim.brokers[&l].replicas[&p].high_watermark;
+    let c = sim.consumers.get_mut(&ConsumerId(0)).unwrap();
+    c.positions.insert(p, Some(Offset(hw.0 + 1_000)));
+    let broken = observe_quiet(&sim, &mut m);
+    assert!(
+        broken.contains(&"read_committed_below_last_stable_offset"),
+        "{broken:?}"
+    );
+}
+
+#[cfg(feature = "transactions")]
+#[test]
+fn markers_follow_a_replicated_prepare() {
+    let (sim, mut m) = watched_run(0, 100);
+    let marker = |epoch: i16| crate::event::TimedEvent {
+        at: sim.now(),
+        event: crate::event::Event::TxnMarkerWritten {
+            broker: BrokerId(0),
+            partition: tp(0),
+            producer_id: 9,
+            epoch,
+            commit: true,
+            offset: Offset(0),
+        },
+    };
+    let prepared = crate::event::TimedEvent {
+        at: sim.now(),
+        event: crate::event::Event::TxnStateChanged {
+            broker: BrokerId(1),
+            transactional_id: "tx".into(),
+            state: crate::event::TxnState::PrepareCommit,
+            producer_id: 9,
+            epoch: 3,
+        },
+    };
+    // A marker before its prepare, then one at another epoch than the prepare's.
+    assert_eq!(
+        names(&m.observe(&sim, &[marker(3)])),
+        ["markers_follow_a_replicated_prepare"]
+    );
+    assert_eq!(
+        names(&m.observe(&sim, &[prepared, marker(2)])),
+        ["markers_follow_a_replicated_prepare"]
+    );
+    assert_eq!(names(&m.observe(&sim, &[marker(3)])), Vec::<&str>::new());
+}
