@@ -1063,7 +1063,8 @@ impl Log {
             alloc::collections::BTreeMap::new();
         let mut latest = Offset(-1);
         for seg in &self.segments[self.segment_range(dirty_start, upper)] {
-            for b in &seg.batches {
+            // A transaction marker's key is its type, not a record's key: markers stay.
+            for b in seg.batches.iter().filter(|b| b.marker.is_none()) {
                 for r in b.records.iter() {
                     let offset = Offset(b.base_offset.0 + i64::from(r.offset_delta));
                     if let (Some(k), true) = (&r.key, offset >= dirty_start) {
@@ -1096,7 +1097,7 @@ impl Log {
             for b in group.into_iter().flat_map(|s| s.batches) {
                 let keep = |r: &StoredRecord| {
                     let offset = Offset(b.base_offset.0 + i64::from(r.offset_delta));
-                    if offset > latest {
+                    if offset > latest || b.marker.is_some() {
                         return true;
                     }
                     let Some(k) = &r.key else { return false };

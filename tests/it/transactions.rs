@@ -289,3 +289,35 @@ fn a_coordinator_that_dies_mid_commit_is_succeeded_by_one_that_writes_the_marker
     assert!(all_stable(&sim), "the prepared transaction was finished");
     assert_eq!(sim.ledger().counts().aborted, 0);
 }
+
+#[test]
+fn compaction_keeps_the_transaction_markers() {
+    let mut config = cluster(3, 1, 3, 2);
+    config.topics[0].log.cleanup_policy = kscope_core::log::CleanupPolicy::Compact;
+    config.topics[0].log.segment_bytes = 4_096;
+    config.broker.log_cleaner_backoff_ms = 1_000;
+    config.workload.rate = 200;
+    config.workload.keys = 4;
+    config.producer.transactional_id = Some("payments-tx".into());
+    config.workload.transaction_records = 10;
+    config.consumers = 1;
+    config.consumer.isolation_level = IsolationLevel::ReadCommitted;
+    config.consumer.auto_offset_reset = kscope_core::config::OffsetReset::Earliest;
+    let mut sim = Sim::new(config, 23).expect("valid");
+    let events = run_checked(&mut sim, ms(30_000));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.event, Event::LogCompacted { .. })),
+        "the cleaner ran"
+    );
+    // Every replica still holds a marker for each transaction it holds records of: the
+    // cleaner keeps markers (their keys are their types, not records' keys).
+    let tp = TopicPartition::new(TopicId(0), 0);
+    for b in sim.brokers().values() {
+        let log = &b.replicas[&tp].log;
+        let markers = log.batches().filter(|b| b.marker.is_some()).count();
+        assert!(markers > 50, "{markers} markers on {:?}", b.id);
+    }
+    assert_eq!(sim.ledger().counts().read_aborted, 0);
+}
