@@ -319,6 +319,10 @@ pub struct CompletedTxn {
     pub first_offset: Offset,
     /// The marker's offset.
     pub last_offset: Offset,
+    /// The last stable offset once it ended (`ProducerStateManager.lastStableOffset`):
+    /// the first offset of the earliest other transaction still open, else the marker's
+    /// next offset.
+    pub last_stable_offset: Offset,
     pub aborted: bool,
 }
 
@@ -731,6 +735,14 @@ impl Log {
             .producers
             .entry(batch.producer_id)
             .and_then(|e| e.ongoing_txn_first_offset);
+        let last_stable_offset = self
+            .producers
+            .producers
+            .iter()
+            .filter(|(pid, _)| **pid != batch.producer_id)
+            .filter_map(|(_, e)| e.ongoing_txn_first_offset)
+            .min()
+            .unwrap_or(batch.next_offset());
         // The log took the marker already; its epoch was checked by the leader.
         let _ = self
             .producers
@@ -741,6 +753,7 @@ impl Log {
                     producer_id: batch.producer_id,
                     first_offset,
                     last_offset: batch.base_offset,
+                    last_stable_offset,
                     aborted: !marker.commit,
                 });
             } else if let Some(i) = self.txns.iter().position(|t| !t.aborted) {
@@ -749,6 +762,7 @@ impl Log {
                     producer_id: batch.producer_id,
                     first_offset,
                     last_offset: batch.base_offset,
+                    last_stable_offset,
                     aborted: false,
                 });
             }

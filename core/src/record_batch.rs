@@ -428,6 +428,31 @@ pub fn encode_stored_by(
     encode(&header_of(batch), &records_by(batch, seed, value), spans)
 }
 
+/// A segment's `.txnindex` (`TransactionIndex`): each transaction aborted by a marker in
+/// the segment, in marker order, as an `AbortedTxn` of 34 bytes (version 0, producer id,
+/// first offset, last offset: the marker's, last stable offset). Kafka writes the file
+/// only for a segment that has one.
+pub fn txn_index(log: &crate::log::Log, segment: &Segment) -> Vec<u8> {
+    let end = log
+        .segments()
+        .iter()
+        .find(|s| s.base_offset > segment.base_offset)
+        .map_or(Offset(i64::MAX), |s| s.base_offset);
+    let mut out = Vec::new();
+    for t in log
+        .completed_txns()
+        .iter()
+        .filter(|t| t.aborted && t.last_offset >= segment.base_offset && t.last_offset < end)
+    {
+        out.extend_from_slice(&0i16.to_be_bytes());
+        out.extend_from_slice(&t.producer_id.to_be_bytes());
+        out.extend_from_slice(&t.first_offset.0.to_be_bytes());
+        out.extend_from_slice(&t.last_offset.0.to_be_bytes());
+        out.extend_from_slice(&t.last_stable_offset.0.to_be_bytes());
+    }
+    out
+}
+
 /// A segment's three files as Kafka names them and as they stand on disk once trimmed
 /// to their entries (`AbstractIndex.trimToValidSize`: an active segment's indexes are
 /// preallocated to `segment.index.bytes` on disk; here they are cut to what they hold).

@@ -321,3 +321,47 @@ fn compaction_keeps_the_transaction_markers() {
     }
     assert_eq!(sim.ledger().counts().read_aborted, 0);
 }
+
+#[test]
+fn an_aborted_transaction_is_an_entry_of_its_segments_txnindex() {
+    let mut sim = transactional(IsolationLevel::ReadCommitted, 29);
+    run_checked(&mut sim, ms(3_000));
+    sim.apply(ms(3_000), Command::AbortTransaction).unwrap();
+    run_checked(&mut sim, ms(6_000));
+    // The aborted transaction's records went to one partition or both (the sticky
+    // partitioner): each that holds them has one aborted transaction.
+    let logs: Vec<&kscope_core::log::Log> = (0..2)
+        .map(|p| {
+            let leader = sim.topics()[0].partitions[p].leader.unwrap();
+            &sim.brokers()[&leader].replicas[&TopicPartition::new(TopicId(0), p as u32)].log
+        })
+        .filter(|log| log.completed_txns().iter().any(|t| t.aborted))
+        .collect();
+    assert!(!logs.is_empty());
+    let log = logs[0];
+    let aborted: Vec<_> = log
+        .completed_txns()
+        .iter()
+        .filter(|t| t.aborted)
+        .copied()
+        .collect();
+    assert_eq!(aborted.len(), 1, "{aborted:?}");
+    let t = aborted[0];
+    let index = kscope_core::record_batch::txn_index(log, &log.segments()[0]);
+    // AbortedTxn: version 0, producer id, first offset, last offset, last stable offset.
+    assert_eq!(index.len(), 34);
+    assert_eq!(&index[0..2], &[0, 0]);
+    assert_eq!(&index[2..10], &t.producer_id.to_be_bytes());
+    assert_eq!(&index[10..18], &t.first_offset.0.to_be_bytes());
+    assert_eq!(&index[18..26], &t.last_offset.0.to_be_bytes());
+    assert_eq!(&index[26..34], &t.last_stable_offset.0.to_be_bytes());
+    // The marker is the ABORT control batch at the last offset; one producer, so the last
+    // stable offset once it ended is the offset after the marker.
+    let marker = log
+        .batches()
+        .find(|b| b.base_offset == t.last_offset)
+        .unwrap();
+    assert_eq!(marker.marker.map(|m| m.commit), Some(false));
+    assert_eq!(t.last_stable_offset, marker.next_offset());
+    assert!(t.first_offset < t.last_offset);
+}
