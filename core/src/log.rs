@@ -1073,8 +1073,8 @@ impl Log {
         self.rewrites += 1;
         let dirty_start = to_clean.first_dirty_offset;
         let upper = to_clean.first_uncleanable_offset;
-        let mut map: alloc::collections::BTreeMap<Rc<[u8]>, Offset> =
-            alloc::collections::BTreeMap::new();
+        // The offset map: each key's latest offset in the dirty range (sorted by key).
+        let mut map: Vec<(Rc<[u8]>, Offset)> = Vec::new();
         let mut latest = Offset(-1);
         for seg in &self.segments[self.segment_range(dirty_start, upper)] {
             // A transaction marker's key is its type, not a record's key: markers stay.
@@ -1082,7 +1082,7 @@ impl Log {
                 for r in b.records.iter() {
                     let offset = Offset(b.base_offset.0 + i64::from(r.offset_delta));
                     if let (Some(k), true) = (&r.key, offset >= dirty_start) {
-                        map.insert(k.clone(), offset);
+                        map.push((k.clone(), offset));
                     }
                 }
                 if b.last_offset() >= dirty_start {
@@ -1090,6 +1090,16 @@ impl Log {
                 }
             }
         }
+        // Stable: a key's offsets stay in order, its latest last.
+        crate::java::sort_by(&mut map, |a, b| a.0 < b.0);
+        let mut latest_of: Vec<(Rc<[u8]>, Offset)> = Vec::with_capacity(map.len());
+        for (k, o) in map {
+            match latest_of.last_mut() {
+                Some(last) if last.0 == k => last.1 = o,
+                _ => latest_of.push((k, o)),
+            }
+        }
+        let map = latest_of;
         let end = latest.next();
         let cleaned = self.segment_range(Offset(0), end);
         if cleaned.is_empty() {
@@ -1115,7 +1125,10 @@ impl Log {
                         return true;
                     }
                     let Some(k) = &r.key else { return false };
-                    let newest = map.get(k).is_none_or(|o| offset >= *o);
+                    let newest = map
+                        .binary_search_by(|(x, _)| x.cmp(k))
+                        .ok()
+                        .is_none_or(|i| offset >= map[i].1);
                     let deletes_kept = b.delete_horizon_ms.is_none_or(|h| now_ms < h);
                     newest && (!r.tombstone() || deletes_kept)
                 };

@@ -344,12 +344,10 @@ impl Sim {
         &self,
         after: Option<MessageId>,
     ) -> impl Iterator<Item = &Message> {
-        let from = after.map_or(0, |a| a.0 + 1);
         self.cx
             .network
             .in_flight
-            .range(MessageId(from)..)
-            .map(|(_, m)| m)
+            .from(MessageId(after.map_or(0, |a| a.0 + 1)))
     }
     pub fn partition(&self, tp: TopicPartition) -> &PartitionState {
         crate::metadata::partition(&self.topics, tp)
