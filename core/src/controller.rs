@@ -706,14 +706,13 @@ impl Sim {
         );
     }
 
-    /// Leadership of a `__consumer_offsets` partition changed: the new leader loads its
-    /// groups from its log (`onElection`), every other replica drops them (`onResignation`)
-    /// and answers what it was holding with NOT_COORDINATOR.
+    /// Leadership of a `__consumer_offsets` or `__transaction_state` partition changed:
+    /// the new leader loads its groups or transactions from its log (`onElection`),
+    /// every other replica drops them (`onResignation`; a group coordinator answers what
+    /// it was holding with NOT_COORDINATOR).
     pub(crate) fn on_offsets_leadership(&mut self, tp: TopicPartition) {
-        if crate::broker::TXN && Some(tp.topic) == crate::metadata::txn_topic(&self.topics) {
-            return self.on_txn_leadership(tp);
-        }
-        if Some(tp.topic) != self.offsets_topic() {
+        let txn = crate::broker::TXN && Some(tp.topic) == crate::metadata::txn_topic(&self.topics);
+        if !txn && Some(tp.topic) != self.offsets_topic() {
             return;
         }
         let replicas = self.partition(tp).replicas.clone();
@@ -725,38 +724,22 @@ impl Sim {
                 continue;
             }
             let leads = broker.replicas.get(&tp).is_some_and(|r| r.is_leader);
-            let loaded = broker
-                .coordinator
-                .groups
-                .values()
-                .any(|g| g.partition == tp);
-            let (broker, cx, mut env) = self.broker_parts(b);
-            if leads && !loaded {
-                broker.load_groups(cx, &mut env, tp);
-            } else if !leads && loaded {
-                broker.unload_groups(cx, tp);
-            }
-        }
-    }
-
-    /// Leadership of a `__transaction_state` partition changed: the new leader loads its
-    /// transactions (`onElection`), every other replica drops them.
-    fn on_txn_leadership(&mut self, tp: TopicPartition) {
-        let replicas = self.partition(tp).replicas.clone();
-        for b in replicas {
-            let Some(broker) = self.brokers.get(&b) else {
-                continue;
+            let loaded = if txn {
+                broker.txn.txns.values().any(|t| t.partition == tp)
+            } else {
+                broker
+                    .coordinator
+                    .groups
+                    .values()
+                    .any(|g| g.partition == tp)
             };
-            if !broker.up {
-                continue;
-            }
-            let leads = broker.replicas.get(&tp).is_some_and(|r| r.is_leader);
-            let loaded = broker.txn.txns.values().any(|t| t.partition == tp);
             let (broker, cx, mut env) = self.broker_parts(b);
-            if leads && !loaded {
-                broker.load_txns(cx, &mut env, tp);
-            } else if !leads {
-                broker.unload_txns(tp);
+            match (leads, loaded, txn) {
+                (true, false, false) => broker.load_groups(cx, &mut env, tp),
+                (true, false, true) => broker.load_txns(cx, &mut env, tp),
+                (false, true, false) => broker.unload_groups(cx, tp),
+                (false, true, true) => broker.unload_txns(tp),
+                _ => {}
             }
         }
     }

@@ -126,11 +126,7 @@ impl Broker {
         match meta.record.state {
             TxnState::Ongoing => {
                 // The old producer's transaction is fenced, then aborted.
-                let mut r = meta.record.clone();
-                r.epoch = r.epoch.saturating_add(1);
-                r.state = TxnState::PrepareEpochFence;
-                r.updated_ms = now_ms;
-                self.write_txn(cx, env, r, TxnWaiter::Fence);
+                self.fence(cx, env, &transactional_id);
                 reply(cx, -1, -1, Some(KafkaError::ConcurrentTransactions));
             }
             _ => {
@@ -261,6 +257,17 @@ impl Broker {
             return reply(cx, Some(KafkaError::InvalidTxnState), epoch);
         }
         self.prepare_end(cx, env, &transactional_id, commit, Some((client, request)));
+    }
+
+    /// `prepareFenceProducerEpoch`: PrepareEpochFence with the epoch bumped, so the
+    /// producer of the open transaction is fenced; its transaction is aborted once that
+    /// is replicated.
+    fn fence(&mut self, cx: &mut Ctx, env: &mut Env, id: &str) {
+        let now_ms = cx.now.millis() as i64;
+        if let Some(mut r) = self.next_record(id, TxnState::PrepareEpochFence, now_ms) {
+            r.epoch = r.epoch.saturating_add(1);
+            self.write_txn(cx, env, r, TxnWaiter::Fence);
+        }
     }
 
     /// Writes PrepareCommit or PrepareAbort with the epoch bumped.
@@ -520,11 +527,7 @@ impl Broker {
                     broker: self.id,
                     transactional_id: String::from(&*id),
                 });
-                let mut r = meta.record.clone();
-                r.epoch = r.epoch.saturating_add(1);
-                r.state = TxnState::PrepareEpochFence;
-                r.updated_ms = now_ms;
-                self.write_txn(cx, env, r, TxnWaiter::Fence);
+                self.fence(cx, env, &id);
             } else if meta.record.state.is_preparing() {
                 self.send_markers(cx, env, &id);
             }

@@ -153,18 +153,24 @@ fn committed_prefix_agrees_over_the_whole_prefix() {
     assert_eq!(observe_quiet(&sim, &mut m), ["committed_prefix_agrees"]);
 }
 
-#[test]
-fn consumers_below_high_watermark() {
-    let (mut sim, mut m) = watched_run(2, 8_000);
+/// Moves the first consumer's position of one of its partitions 1,000 offsets past the
+/// leader's high watermark.
+fn put_a_consumer_past_the_high_watermark(sim: &mut Sim) {
     let p = sim.consumers[&ConsumerId(0)]
         .positions
         .iter()
         .find_map(|(p, o)| o.map(|_| *p))
         .expect("a consumer with a position");
-    let l = leader_of(&sim, p);
+    let l = leader_of(sim, p);
     let hw = sim.brokers[&l].replicas[&p].high_watermark;
     let c = sim.consumers.get_mut(&ConsumerId(0)).unwrap();
     c.positions.insert(p, Some(Offset(hw.0 + 1_000)));
+}
+
+#[test]
+fn consumers_below_high_watermark() {
+    let (mut sim, mut m) = watched_run(2, 8_000);
+    put_a_consumer_past_the_high_watermark(&mut sim);
     assert_eq!(
         observe_quiet(&sim, &mut m),
         ["consumers_below_high_watermark"]
@@ -400,15 +406,7 @@ fn read_committed_below_last_stable_offset() {
     {
         assert_eq!(step_watched(&mut sim, &mut m), [], "a clean run");
     }
-    let p = sim.consumers[&ConsumerId(0)]
-        .positions
-        .iter()
-        .find_map(|(p, o)| o.map(|_| *p))
-        .expect("a consumer with a position");
-    let l = leader_of(&sim, p);
-    let hw = sim.brokers[&l].replicas[&p].high_watermark;
-    let c = sim.consumers.get_mut(&ConsumerId(0)).unwrap();
-    c.positions.insert(p, Some(Offset(hw.0 + 1_000)));
+    put_a_consumer_past_the_high_watermark(&mut sim);
     let broken = observe_quiet(&sim, &mut m);
     assert!(
         broken.contains(&"read_committed_below_last_stable_offset"),
