@@ -439,7 +439,7 @@ impl Broker {
             Payload::ConnectionReset { request } => {
                 if let NodeId::Broker(leader) = from {
                     let verifying = if TXN {
-                        self.forget_markers_request(request);
+                        self.forget_markers_request(cx, request);
                         self.on_verified(request, Some(KafkaError::NotCoordinator))
                     } else {
                         None

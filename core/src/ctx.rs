@@ -61,6 +61,11 @@ pub(crate) enum Due {
         broker: BrokerId,
         incarnation: u32,
     },
+    /// The transaction coordinator sends again the markers a leader refused.
+    TxnMarkerRetry {
+        broker: BrokerId,
+        incarnation: u32,
+    },
     /// The log cleaner looks for compacted logs to clean.
     CleanerCheck {
         broker: BrokerId,

@@ -873,6 +873,15 @@ impl Sim {
                     self.cx.schedule(self.cx.now + every, due);
                 }
             }
+            Due::TxnMarkerRetry {
+                broker,
+                incarnation,
+            } => {
+                if crate::broker::TXN && self.broker_alive_as(broker, incarnation) {
+                    let (b, cx, mut env) = self.broker_parts(broker);
+                    b.retry_markers(cx, &mut env);
+                }
+            }
             Due::TxnCheck {
                 broker,
                 incarnation,

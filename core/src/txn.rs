@@ -192,6 +192,8 @@ pub struct TxnCoordinator {
     pub(crate) marker_waits: Vec<MarkerWait>,
     /// Requests to other brokers awaiting an answer: markers sent, per request.
     pub(crate) markers_sent: VecMap<MessageId, (Rc<str>, Vec<TopicPartition>)>,
+    /// A retry of refused markers is scheduled.
+    pub(crate) retry_scheduled: bool,
 }
 
 /// The `__transaction_state` partition that holds `transactional_id`

@@ -447,9 +447,11 @@ impl Broker {
             })
             .collect();
         let mut by_leader: Vec<(crate::ids::BrokerId, Vec<TopicPartition>)> = Vec::new();
+        let mut leaderless = false;
         for tp in unsent {
             // Without a leader the marker waits for the next retry.
             let Some(l) = env.partition(tp).leader else {
+                leaderless = true;
                 continue;
             };
             match by_leader.iter_mut().find(|(x, _)| *x == l) {
@@ -474,6 +476,9 @@ impl Broker {
                 .markers_sent
                 .insert(sent, (Rc::from(id), partitions));
         }
+        if leaderless {
+            self.retry_markers_later(cx);
+        }
     }
 
     /// The answer to markers this coordinator sent: the partitions marked are done; the
@@ -496,14 +501,52 @@ impl Broker {
             }
             if meta.unmarked.is_empty() {
                 self.send_markers(cx, env, &id);
+            } else if results.iter().any(|(_, e)| e.is_some()) {
+                // A leader refused (it no longer leads): sent again after a backoff,
+                // to the leader the metadata names then.
+                self.retry_markers_later(cx);
             }
         }
     }
 
     /// A marker request was lost (its connection reset): its partitions are sent again
     /// at the next retry.
-    pub(crate) fn forget_markers_request(&mut self, request: MessageId) {
-        self.txn.markers_sent.remove(&request);
+    pub(crate) fn forget_markers_request(&mut self, cx: &mut Ctx, request: MessageId) {
+        if self.txn.markers_sent.remove(&request).is_some() {
+            self.retry_markers_later(cx);
+        }
+    }
+
+    /// Schedules one retry of the markers not yet written, `retry.backoff.ms` (100 ms)
+    /// from now (`TransactionMarkerChannelManager` re-enqueues a marker a leader could
+    /// not write and sends it once the metadata names a leader).
+    fn retry_markers_later(&mut self, cx: &mut Ctx) {
+        if self.txn.retry_scheduled {
+            return;
+        }
+        self.txn.retry_scheduled = true;
+        cx.schedule(
+            cx.now + crate::time::Duration::from_millis(100),
+            crate::ctx::Due::TxnMarkerRetry {
+                broker: self.id,
+                incarnation: self.incarnation,
+            },
+        );
+    }
+
+    /// The retry: every prepared transaction's markers not yet written go out again.
+    pub(crate) fn retry_markers(&mut self, cx: &mut Ctx, env: &mut Env) {
+        self.txn.retry_scheduled = false;
+        let ids: Vec<Rc<str>> = self
+            .txn
+            .txns
+            .iter()
+            .filter(|(_, m)| m.record.state.is_preparing() && !m.unmarked.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            self.send_markers(cx, env, &id);
+        }
     }
 
     /// The coordinator's periodic work (every

@@ -365,3 +365,57 @@ fn an_aborted_transaction_is_an_entry_of_its_segments_txnindex() {
     assert_eq!(t.last_stable_offset, marker.next_offset());
     assert!(t.first_offset < t.last_offset);
 }
+
+#[test]
+fn a_marker_refused_by_a_deposed_leader_is_written_soon_after_the_new_leader_is_elected() {
+    let mut sim = transactional(IsolationLevel::ReadCommitted, 31);
+    run_checked(&mut sim, ms(4_000));
+    // Step until a commit is prepared, then crash the leader of a partition it wrote to
+    // (not the coordinator's broker).
+    let coordinator = loop {
+        sim.step_one().expect("the run goes on");
+        let prepared = sim.brokers().iter().find(|(_, b)| {
+            b.txn_state("payments-tx")
+                .is_some_and(|t| t.record.state == TxnState::PrepareCommit)
+        });
+        if let Some((id, _)) = prepared {
+            break *id;
+        }
+    };
+    let t = sim.brokers()[&coordinator]
+        .txn_state("payments-tx")
+        .unwrap();
+    let victim = t
+        .record
+        .partitions
+        .iter()
+        .map(|tp| {
+            (
+                *tp,
+                sim.topics()[0].partitions[tp.partition as usize]
+                    .leader
+                    .unwrap(),
+            )
+        })
+        .find(|(_, l)| *l != coordinator);
+    let (tp, leader) = victim.expect("a partition another broker leads");
+    let at = sim.now();
+    sim.apply(at, Command::CrashBroker(leader)).unwrap();
+    let events = run_checked(&mut sim, ms(30_000));
+    let elected = events
+        .iter()
+        .find(|e| matches!(&e.event, Event::LeaderElected { partition, .. } if *partition == tp))
+        .expect("a new leader")
+        .at;
+    let marked = events
+        .iter()
+        .find(|e| matches!(&e.event, Event::TxnMarkerWritten { partition, commit: true, .. } if *partition == tp))
+        .expect("the marker written")
+        .at;
+    // Retried every 100 ms, not only at the coordinator's 10 s sweep.
+    assert!(marked >= elected, "{marked:?} {elected:?}");
+    assert!(
+        marked.since(elected) <= Duration::from_millis(200),
+        "{marked:?} long after {elected:?}"
+    );
+}
