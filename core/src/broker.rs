@@ -382,11 +382,7 @@ impl Broker {
                     DelayedFetch {
                         request: message.id,
                         client: from,
-                        up_to: if read_committed {
-                            ReadUpTo::LastStable
-                        } else {
-                            ReadUpTo::HighWatermark
-                        },
+                        up_to: ReadUpTo::for_consumer(read_committed),
                         partition_max_bytes,
                         max_bytes,
                         min_bytes,
@@ -415,11 +411,7 @@ impl Broker {
                 partitions,
                 read_committed,
             } => {
-                let up_to = if read_committed {
-                    ReadUpTo::LastStable
-                } else {
-                    ReadUpTo::HighWatermark
-                };
+                let up_to = ReadUpTo::for_consumer(read_committed);
                 self.handle_list_offsets(cx, from, message.id, partitions, up_to)
             }
             Payload::OffsetsForLeaderEpochRequest { partitions } => {
@@ -444,8 +436,9 @@ impl Broker {
                     } else {
                         None
                     };
-                    if let Some((m, _)) = verifying {
-                        self.reject_produce(cx, &m, KafkaError::NotEnoughReplicas);
+                    if let Some((m, error)) = verifying {
+                        let error = error.unwrap_or(KafkaError::NotEnoughReplicas);
+                        self.reject_produce(cx, &m, error);
                         return;
                     }
                     self.on_fetch_failed(cx, env, leader, request);
@@ -1310,6 +1303,17 @@ pub(crate) enum ReadUpTo {
     HighWatermark,
     /// A `read_committed` consumer's: the last stable offset.
     LastStable,
+}
+
+impl ReadUpTo {
+    /// A consumer's limit under its `isolation.level`.
+    pub(crate) fn for_consumer(read_committed: bool) -> ReadUpTo {
+        if read_committed {
+            ReadUpTo::LastStable
+        } else {
+            ReadUpTo::HighWatermark
+        }
+    }
 }
 
 impl Replica {

@@ -215,6 +215,12 @@ impl Consumer {
     fn in_flight(&self, test: impl Fn(&Inflight) -> bool) -> bool {
         self.requests.iter().any(|(_, _, k)| test(k))
     }
+    /// `isolation.level=read_committed` (always false in a build without transactions,
+    /// where every offset below the high watermark is stable).
+    fn read_committed(&self) -> bool {
+        crate::broker::TXN
+            && self.config.isolation_level == crate::config::IsolationLevel::ReadCommitted
+    }
     /// Counts its process's stops and starts: 0 for the first process, never stopped.
     pub fn incarnation(&self) -> u32 {
         self.incarnation
@@ -819,9 +825,7 @@ impl Consumer {
                 cx,
                 leader,
                 Payload::ListOffsetsRequest {
-                    read_committed: crate::broker::TXN
-                        && self.config.isolation_level
-                            == crate::config::IsolationLevel::ReadCommitted,
+                    read_committed: self.read_committed(),
                     partitions,
                 },
                 Inflight::ListOffsets,
@@ -868,8 +872,7 @@ impl Consumer {
                     partition_max_bytes: self.config.max_partition_fetch_bytes,
                     max_bytes: self.config.fetch_max_bytes,
                     min_bytes: self.config.fetch_min_bytes,
-                    read_committed: self.config.isolation_level
-                        == crate::config::IsolationLevel::ReadCommitted,
+                    read_committed: self.read_committed(),
                     partitions,
                 },
                 Inflight::Fetch(leader),
@@ -1522,14 +1525,13 @@ impl Consumer {
             let Some(last) = data.batches.last() else {
                 continue;
             };
+            let read_committed = self.read_committed();
             let fetch = self.buffer.entry(tp).or_default();
             fetch.next_fetch_offset = fetch.next_fetch_offset.max(last.next_offset());
             fetch.last_epoch = Some(last.leader_epoch);
             // `CompletedFetch`: a `read_committed` consumer skips the batches of the
             // aborted transactions the response lists, from each one's first offset to
             // its ABORT marker; no consumer returns a marker (a control batch).
-            let read_committed = crate::broker::TXN
-                && self.config.isolation_level == crate::config::IsolationLevel::ReadCommitted;
             let mut aborted = data.aborted.clone();
             crate::java::sort_by(&mut aborted, |a, b| a.1 > b.1);
             let mut aborted_producers: Vec<i64> = Vec::new();

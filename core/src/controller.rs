@@ -618,42 +618,46 @@ impl Sim {
     /// `transaction.state.log.min.isr`); Kafka refuses while fewer brokers are
     /// registered than its replication factor.
     pub(crate) fn create_txn_topic(&mut self) -> bool {
-        let rf = self.config.broker.transaction_state_log_replication_factor;
-        let live = self.brokers.values().filter(|b| b.up && !b.fenced).count() as u32;
-        if rf == 0 || rf > live {
-            return false;
-        }
-        let mut spec = crate::config::TopicSpec::new(
-            crate::txn::TRANSACTION_STATE_TOPIC,
-            self.config
-                .broker
-                .transaction_state_log_num_partitions
-                .max(1),
-            rf,
+        let b = &self.config.broker;
+        let (partitions, rf) = (
+            b.transaction_state_log_num_partitions,
+            b.transaction_state_log_replication_factor,
         );
-        spec.log.cleanup_policy = CleanupPolicy::Compact;
-        spec.log.segment_bytes = 104_857_600;
-        spec.min_insync_replicas = self.config.broker.transaction_state_log_min_isr.min(rf);
-        self.create_topic(spec);
-        self.reconcile_fetchers();
-        true
+        let min_isr = Some(b.transaction_state_log_min_isr);
+        self.create_internal_topic(crate::txn::TRANSACTION_STATE_TOPIC, partitions, rf, min_isr)
     }
 
     /// Creates `__consumer_offsets` as a broker does when a group first needs it; Kafka
     /// refuses while fewer brokers are registered than its replication factor.
     pub(crate) fn create_offsets_topic(&mut self) -> bool {
-        let rf = self.config.broker.offsets_topic_replication_factor;
+        let b = &self.config.broker;
+        let (partitions, rf) = (
+            b.offsets_topic_num_partitions,
+            b.offsets_topic_replication_factor,
+        );
+        self.create_internal_topic(OFFSETS_TOPIC, partitions, rf, None)
+    }
+
+    /// Creates a compacted internal topic with 100 MiB segments (`AutoTopicCreationManager`
+    /// with the coordinator's configs), unless fewer brokers are registered than `rf`;
+    /// `min_isr` (capped at `rf`) where the topic sets its own `min.insync.replicas`.
+    fn create_internal_topic(
+        &mut self,
+        name: &str,
+        partitions: u32,
+        rf: u32,
+        min_isr: Option<u32>,
+    ) -> bool {
         let live = self.brokers.values().filter(|b| b.up && !b.fenced).count() as u32;
         if rf == 0 || rf > live {
             return false;
         }
-        let mut spec = crate::config::TopicSpec::new(
-            OFFSETS_TOPIC,
-            self.config.broker.offsets_topic_num_partitions.max(1),
-            rf,
-        );
+        let mut spec = crate::config::TopicSpec::new(name, partitions.max(1), rf);
         spec.log.cleanup_policy = CleanupPolicy::Compact;
         spec.log.segment_bytes = 104_857_600;
+        if let Some(min_isr) = min_isr {
+            spec.min_insync_replicas = min_isr.min(rf);
+        }
         self.create_topic(spec);
         self.reconcile_fetchers();
         true
@@ -684,12 +688,7 @@ impl Sim {
             }
             Some(topic) => {
                 let n = self.topics[topic.0 as usize].partitions.len() as u32;
-                let p = if transaction {
-                    crate::txn::partition_for(&group, n)
-                } else {
-                    partition_for(&group, n)
-                };
-                let tp = TopicPartition::new(topic, p);
+                let tp = TopicPartition::new(topic, partition_for(&group, n));
                 match self.partition(tp).leader {
                     Some(l) if self.broker_usable(l) => Ok(l),
                     _ => Err(KafkaError::CoordinatorNotAvailable),

@@ -26,18 +26,9 @@ use crate::time::Instant;
 /// The name of the internal topic.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 
-/// Kafka's `Utils.abs`: `Math.abs`, except that `Integer.MIN_VALUE` maps to 0.
-fn java_abs(n: i32) -> i32 {
-    if n == i32::MIN {
-        0
-    } else {
-        n.abs()
-    }
-}
-
 /// The `__consumer_offsets` partition that holds `group` (`GroupCoordinator.partitionFor`).
 pub fn partition_for(group: &str, partitions: u32) -> u32 {
-    (java_abs(crate::java::string_hash_code(group)) as u32) % partitions
+    crate::java::internal_partition_for(group, partitions)
 }
 
 /// The group's state, as Kafka names it.

@@ -16,6 +16,14 @@ pub fn string_hash_code(s: &str) -> i32 {
         .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(unit as i32))
 }
 
+/// The partition of an internal topic that holds `key` (a group id or a transactional id):
+/// `Utils.abs(key.hashCode()) % partitions`, where `Utils.abs` maps `Integer.MIN_VALUE` to
+/// 0 (`GroupCoordinator.partitionFor`, `TransactionStateManager.partitionFor`).
+pub fn internal_partition_for(key: &str, partitions: u32) -> u32 {
+    let h = string_hash_code(key);
+    (if h == i32::MIN { 0 } else { h.abs() }) as u32 % partitions
+}
+
 /// Java's `String.compareTo`: lexicographic over UTF-16 code units (which differs from
 /// Rust's byte order only for characters above U+FFFF).
 pub fn compare_strings(a: &str, b: &str) -> Ordering {

@@ -748,24 +748,20 @@ impl Log {
             .producers
             .on_end_txn_marker(batch.producer_id, batch.producer_epoch);
         if let Some(first_offset) = first {
-            if !marker.commit || self.txns.iter().filter(|t| !t.aborted).count() < COMMITTED_KEPT {
-                self.txns.push(CompletedTxn {
-                    producer_id: batch.producer_id,
-                    first_offset,
-                    last_offset: batch.base_offset,
-                    last_stable_offset,
-                    aborted: !marker.commit,
-                });
-            } else if let Some(i) = self.txns.iter().position(|t| !t.aborted) {
-                self.txns.remove(i);
-                self.txns.push(CompletedTxn {
-                    producer_id: batch.producer_id,
-                    first_offset,
-                    last_offset: batch.base_offset,
-                    last_stable_offset,
-                    aborted: false,
-                });
+            // Aborted transactions are all kept (the `.txnindex`); committed ones only the
+            // latest `COMMITTED_KEPT`, the oldest making room.
+            if marker.commit && self.txns.iter().filter(|t| !t.aborted).count() >= COMMITTED_KEPT {
+                if let Some(i) = self.txns.iter().position(|t| !t.aborted) {
+                    self.txns.remove(i);
+                }
             }
+            self.txns.push(CompletedTxn {
+                producer_id: batch.producer_id,
+                first_offset,
+                last_offset: batch.base_offset,
+                last_stable_offset,
+                aborted: !marker.commit,
+            });
         }
     }
 

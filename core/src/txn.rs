@@ -199,9 +199,7 @@ pub struct TxnCoordinator {
 /// The `__transaction_state` partition that holds `transactional_id`
 /// (`TransactionStateManager.partitionFor`).
 pub fn partition_for(transactional_id: &str, partitions: u32) -> u32 {
-    // `Utils.abs`: `Integer.MIN_VALUE` maps to 0.
-    let h = crate::java::string_hash_code(transactional_id);
-    (if h == i32::MIN { 0 } else { h.abs() }) as u32 % partitions
+    crate::java::internal_partition_for(transactional_id, partitions)
 }
 
 /// The transactional producer's state (`TransactionManager.State`).
