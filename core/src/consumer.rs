@@ -974,7 +974,8 @@ impl Consumer {
             p.until = until;
             self.schedule_wake(cx, until);
         } else {
-            self.processing = None;
+            let p = self.processing.take().expect("just looked");
+            self.dropped(cx, &p.records);
         }
     }
 
@@ -1010,14 +1011,26 @@ impl Consumer {
             return;
         };
         if p.awaiting_commit {
+            self.dropped(cx, &p.records);
             return;
         }
         let per_record = self.config.process_us_per_record.max(1);
         let left_us = p.until.micros().saturating_sub(cx.now.micros());
         let left = left_us.div_ceil(per_record) as usize;
         let mut records = p.records;
-        records.truncate(records.len().saturating_sub(left));
+        let unprocessed = records.split_off(records.len().saturating_sub(left));
         self.processed(cx, records);
+        self.dropped(cx, &unprocessed);
+    }
+
+    /// `records` were handed to the application, which will never process them: the
+    /// ledger learns it (the group skips them if its committed offset passes them).
+    fn dropped(&self, cx: &mut Ctx, records: &[(TopicPartition, Offset, RecordId)]) {
+        if self.group == 0 {
+            for (tp, offset, id) in records {
+                cx.ledger.on_dropped(*tp, *offset, *id);
+            }
+        }
     }
 
     /// `records` were processed: the ledger and the trace learn it.
@@ -1133,14 +1146,14 @@ impl Consumer {
         }
         self.leave_group(cx);
         self.status = ConsumerStatus::Closed;
-        self.forget_partitions();
+        self.forget_partitions(cx);
         self.incarnation += 1;
         cx.emit(Event::ConsumerClosed { consumer: c });
     }
 
     /// The process stops consuming: what it owned, its positions and the records it
     /// fetched or was processing are gone with it.
-    fn forget_partitions(&mut self) {
+    fn forget_partitions(&mut self, cx: &mut Ctx) {
         self.owned.clear();
         self.positions.clear();
         self.resetting.clear();
@@ -1148,14 +1161,16 @@ impl Consumer {
         self.position_epochs.clear();
         self.out_of_range.clear();
         self.buffer.clear();
-        self.processing = None;
+        if let Some(p) = self.processing.take() {
+            self.dropped(cx, &p.records);
+        }
     }
 
     pub(crate) fn crash(&mut self, cx: &mut Ctx) {
         let c = self.id;
         self.die_while_processing(cx);
         self.status = ConsumerStatus::Crashed;
-        self.forget_partitions();
+        self.forget_partitions(cx);
         self.requests.clear();
         self.group_inbox.clear();
         self.incarnation += 1;
@@ -1396,7 +1411,7 @@ impl Consumer {
         let c = self.id;
         cx.emit(Event::ConsumerError { consumer: c, error });
         self.status = ConsumerStatus::Failed(error);
-        self.forget_partitions();
+        self.forget_partitions(cx);
         self.incarnation += 1;
     }
 

@@ -814,6 +814,11 @@ impl Broker {
                             g.committed.insert(*tp, *o);
                         }
                     }
+                    if *group == *env.config.consumer.group_id {
+                        for (tp, o) in &offsets {
+                            cx.ledger.on_group_committed(*tp, *o);
+                        }
+                    }
                     cx.emit(Event::OffsetsCommitted { consumer, offsets });
                 }
                 cx.send(

@@ -43,6 +43,8 @@ pub struct RecordFate {
     pub consumed_at: Option<Offset>,
     /// How many times consumers of the group processed it at that offset.
     pub deliveries: u32,
+    /// The group skipped it ([`LedgerCounts::skipped`]).
+    pub skipped: bool,
 }
 
 /// A record's history as the ledger keeps it: [`RecordFate`] in [`Fate::BYTES`] bytes,
@@ -73,6 +75,8 @@ impl Fate {
     const DUPLICATED: u8 = 1;
     const REORDERED: u8 = 2;
     const ABORTED: u8 = 4;
+    /// The first group skipped it ([`LedgerCounts::skipped`]).
+    const SKIPPED: u8 = 8;
     /// What the ledger spends on a record.
     const BYTES: usize = core::mem::size_of::<Fate>();
 
@@ -130,6 +134,10 @@ pub struct LedgerCounts {
     pub aborted: u64,
     /// Of those, the ones the group processed (a `read_uncommitted` consumer does).
     pub read_aborted: u64,
+    /// Records the group skipped: a member was handed them and did not process them
+    /// (it crashed, or gave up on them when its commit before processing failed), and
+    /// the group's committed offset passed them, so no member is handed them again.
+    pub skipped: u64,
 }
 
 /// Every record's fate.
@@ -150,6 +158,9 @@ pub struct Ledger {
     pub(crate) highest_appended: crate::vecmap::VecMap<TopicPartition, RecordId>,
     /// What the groups after the first processed (the fates are the first group's).
     other_groups: Vec<GroupTally>,
+    /// Records a member of the first group dropped unprocessed, not yet committed past
+    /// nor processed by another: skipped once the group commits past them.
+    dropped: Vec<(TopicPartition, Offset, RecordId)>,
 }
 
 /// What a consumer group after the first processed, counted by offset: a record processed
@@ -250,6 +261,7 @@ impl Ledger {
             aborted: f.aborted(),
             consumed_at: (f.consumed_at >= 0).then_some(Offset(f.consumed_at)),
             deliveries: u32::from(f.deliveries),
+            skipped: f.flags & Fate::SKIPPED != 0,
         }
     }
 
@@ -387,9 +399,18 @@ impl Ledger {
             r.consumed_at = offset.0;
             r.deliveries = 1;
             let aborted = r.aborted();
+            let skipped = r.flags & Fate::SKIPPED != 0;
+            r.flags &= !Fate::SKIPPED;
             self.counts.consumed += 1;
             if aborted {
                 self.counts.read_aborted += 1;
+            }
+            if skipped {
+                // Read again after all (an offset reset or a commit moved back).
+                self.counts.skipped -= 1;
+            }
+            if !self.dropped.is_empty() {
+                self.dropped.retain(|d| d.2 != id);
             }
             false
         } else if r.consumed_at == offset.0 {
@@ -398,6 +419,40 @@ impl Ledger {
             true
         } else {
             false
+        }
+    }
+
+    /// A member of the first group dropped the record it was handed at `offset` of `tp`
+    /// without processing it.
+    pub(crate) fn on_dropped(&mut self, tp: TopicPartition, offset: Offset, id: RecordId) {
+        if self.record(id).is_some_and(|r| r.consumed_at.is_none())
+            && !self.dropped.iter().any(|d| d.2 == id)
+        {
+            self.dropped.push((tp, offset, id));
+        }
+    }
+
+    /// The first group's coordinator stored committed offset `committed` for `tp`: the
+    /// records dropped unprocessed below it are skipped.
+    pub(crate) fn on_group_committed(&mut self, tp: TopicPartition, committed: Offset) {
+        if self.dropped.is_empty() {
+            return;
+        }
+        let mut skipped = Vec::new();
+        self.dropped.retain(|d| {
+            let past = d.0 == tp && d.1 < committed;
+            if past {
+                skipped.push(d.2);
+            }
+            !past
+        });
+        for id in skipped {
+            if let Some(r) = self.fate_mut(id) {
+                if r.consumed_at < 0 && r.flags & Fate::SKIPPED == 0 {
+                    r.flags |= Fate::SKIPPED;
+                    self.counts.skipped += 1;
+                }
+            }
         }
     }
 

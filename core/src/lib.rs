@@ -45,6 +45,7 @@ pub mod coordinator;
 pub(crate) mod ctx;
 pub mod event;
 pub mod group;
+pub mod guarantee;
 pub mod idempotence;
 pub mod ids;
 pub mod invariants;

@@ -317,6 +317,18 @@ impl Sim {
     pub fn ledger(&self) -> &Ledger {
         &self.cx.ledger
     }
+    /// The delivery guarantee the run's configuration promises: at the first consumer
+    /// group once it has had a member, in the log before.
+    pub fn promised_guarantee(&self) -> crate::guarantee::Promise {
+        let consumers = self.consumers.values().any(|c| c.group == 0);
+        crate::guarantee::promise(&self.config, consumers)
+    }
+    /// The delivery guarantee the run has delivered so far.
+    pub fn delivered_guarantee(&self) -> crate::guarantee::Delivered {
+        let fire_and_forget =
+            self.config.workload.send_mode == crate::config::SendMode::FireAndForget;
+        crate::guarantee::delivered(&self.cx.ledger.counts(), fire_and_forget)
+    }
     pub fn network(&self) -> &Network {
         &self.cx.network
     }

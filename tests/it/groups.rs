@@ -3,6 +3,7 @@
 use kscope_core::assignor::{self, AssignorKind, RebalanceProtocol};
 use kscope_core::event::{Event, KafkaError, LeaveReason};
 use kscope_core::group::GroupState;
+use kscope_core::guarantee::Guarantee;
 use kscope_core::*;
 use kscope_tests::*;
 
@@ -506,13 +507,28 @@ fn committing_before_processing_is_at_most_once_a_crash_skips_the_poll_in_hand()
             }
             _ => 0,
         };
+        // The ledger's own count (kept as records are dropped and commits stored) agrees
+        // with a scan of every record against the group's committed offsets.
+        assert_eq!(
+            sim.ledger().counts().skipped as usize,
+            skipped(&sim) - still_in_hand
+        );
         (
             in_hand,
             sim.ledger().counts().redelivered,
             skipped(&sim) - still_in_hand,
+            (
+                sim.promised_guarantee().guarantee,
+                sim.delivered_guarantee().guarantee,
+            ),
         )
     };
-    let (in_hand, redelivered, skipped_after) = after_crash(config::ManualCommit::Sync);
+    let (in_hand, redelivered, skipped_after, named) = after_crash(config::ManualCommit::Sync);
+    assert_eq!(
+        named,
+        (Guarantee::AtLeastOnce, Guarantee::AtLeastOnce),
+        "promised and delivered"
+    );
     println!("commitSync after processing: {in_hand} in hand, {redelivered} redelivered, {skipped_after} skipped");
     assert!(in_hand > 0);
     // The records of the poll in hand that the application had processed when it died
@@ -523,8 +539,13 @@ fn committing_before_processing_is_at_most_once_a_crash_skips_the_poll_in_hand()
     );
     assert!(redelivered < in_hand as u64);
     assert_eq!(skipped_after, 0);
-    let (in_hand, redelivered, skipped_before) =
+    let (in_hand, redelivered, skipped_before, named) =
         after_crash(config::ManualCommit::BeforeProcessing);
+    assert_eq!(
+        named,
+        (Guarantee::AtMostOnce, Guarantee::AtMostOnce),
+        "promised and delivered"
+    );
     println!("commitSync before processing: {in_hand} in hand, {redelivered} redelivered, {skipped_before} skipped");
     assert!(in_hand > 0);
     assert_eq!(redelivered, 0, "at most once: nothing comes twice");

@@ -15,6 +15,8 @@ mod disk;
 mod fidelity;
 mod groups;
 #[cfg(not(target_arch = "wasm32"))]
+mod guarantees;
+#[cfg(not(target_arch = "wasm32"))]
 mod knobs;
 #[cfg(not(target_arch = "wasm32"))]
 mod properties;
