@@ -255,3 +255,44 @@ test('topics: the application writes to several topics, the stage shows one at a
     await close();
   }
 });
+
+test('delivery semantics, named: what the settings promise beside what the run delivered, with why', async () => {
+  const text = async (page, id) => (await page.getByTestId(id).textContent()).trim();
+  // The defaults: an idempotent acks=all producer, a group committing after processing.
+  const plain = await open('?lang=en');
+  try {
+    await plain.page.getByTestId('promised-guarantee').waitFor();
+    assert.equal(await text(plain.page, 'promised-guarantee'), 'at-least-once');
+    assert.equal(await text(plain.page, 'delivery-guarantee'), 'exactly-once');
+    assert.match(await plain.page.locator('.guarantees .why').textContent(), /commit after processing/);
+    assert.deepEqual(plain.errors, []);
+  } finally {
+    await plain.close();
+  }
+  // acks=0 with nothing consuming: at most once, and the Korean says why.
+  const acks0 = await open('?acks=0&consumers=0&lang=ko');
+  try {
+    await acks0.page.getByTestId('promised-guarantee').waitFor();
+    assert.equal(await text(acks0.page, 'promised-guarantee'), 'at-most-once');
+    assert.match(await acks0.page.locator('.guarantees .why').textContent(), /응답이 없으니 재시도도 없음/);
+  } finally {
+    await acks0.close();
+  }
+  // Committing before processing, a slow application crashes with a poll in hand: those
+  // records were committed and are skipped by the group.
+  const { page, errors, close } = await open('?lang=en&consumers=2&enable.auto.commit=false&commit.mode=before-processing&consumer.rate=100&rate=400',
+    { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.getByTestId('promised-guarantee').waitFor();
+    assert.equal(await text(page, 'promised-guarantee'), 'at-most-once');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-consumed]')?.textContent) > 200, null, { timeout: 60000 });
+    const victim = page.locator('[data-testid=consumer][data-consumer="0"]');
+    await victim.getByTestId('crash-consumer').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=delivery-guarantee]')?.textContent.trim() === 'at-most-once', null, { timeout: 60000 });
+    assert.match(await page.locator('.guarantees .counts').textContent(), /skipped by the group [1-9]/);
+    await page.locator('.guarantees').screenshot({ path: join(screenshots, 'delivery-guarantees.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -161,6 +161,8 @@ pub struct Ledger {
     /// Records a member of the first group dropped unprocessed, not yet committed past
     /// nor processed by another: skipped once the group commits past them.
     dropped: Vec<(TopicPartition, Offset, RecordId)>,
+    /// The first group's latest stored commit per partition.
+    group_committed: crate::vecmap::VecMap<TopicPartition, Offset>,
 }
 
 /// What a consumer group after the first processed, counted by offset: a record processed
@@ -429,12 +431,17 @@ impl Ledger {
             && !self.dropped.iter().any(|d| d.2 == id)
         {
             self.dropped.push((tp, offset, id));
+            // Committed before processing: the group's commit is past it already.
+            if let Some(committed) = self.group_committed.get(&tp).copied() {
+                self.on_group_committed(tp, committed);
+            }
         }
     }
 
     /// The first group's coordinator stored committed offset `committed` for `tp`: the
     /// records dropped unprocessed below it are skipped.
     pub(crate) fn on_group_committed(&mut self, tp: TopicPartition, committed: Offset) {
+        self.group_committed.insert(tp, committed);
         if self.dropped.is_empty() {
             return;
         }

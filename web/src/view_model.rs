@@ -3,6 +3,7 @@
 //! cheap enough to compute every frame.
 
 use kscope_core::event::LossCause;
+use kscope_core::guarantee::{Delivered, Guarantee, Weakness};
 use kscope_core::ledger::RecordStatus;
 use kscope_core::sim::Sim;
 
@@ -37,6 +38,121 @@ pub struct ViewModel {
     /// records of aborted transactions, those the group processed), the coordinator's
     /// state of the transaction (`None` before it has one) and the producer's.
     pub txn: Option<TxnView>,
+    /// The delivery guarantee the configuration promises, with the settings that decide
+    /// it, and what the run delivered so far.
+    pub guarantees: Guarantees,
+}
+
+/// Delivery semantics, named ([`kscope_core::guarantee`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Guarantees {
+    pub promised: Guarantee,
+    /// The settings that weaken the promise, each with the name of its topic (empty for
+    /// a client's setting).
+    pub weaknesses: Vec<(Weakness, String)>,
+    pub delivered: Delivered,
+}
+
+impl Guarantees {
+    fn of(sim: &Sim) -> Guarantees {
+        let promise = sim.promised_guarantee();
+        let topic = |t: u32| {
+            sim.config()
+                .topics
+                .get(t as usize)
+                .map_or(String::new(), |t| t.name.clone())
+        };
+        Guarantees {
+            promised: promise.guarantee,
+            weaknesses: promise
+                .weaknesses
+                .into_iter()
+                .map(|w| match w {
+                    Weakness::MinIsrOne(t) | Weakness::Unclean(t) => (w, topic(t)),
+                    _ => (w, String::new()),
+                })
+                .collect(),
+            delivered: sim.delivered_guarantee(),
+        }
+    }
+
+    /// Why the configuration promises what it does, in `lang`.
+    pub fn why(&self, lang: Lang) -> Vec<String> {
+        if self.weaknesses.is_empty() {
+            return vec![tr!(
+                lang,
+                "no setting can lose a record or write it twice",
+                "레코드를 잃거나 두 번 쓸 수 있는 설정이 없음"
+            )];
+        }
+        self.weaknesses
+            .iter()
+            .map(|(w, topic)| match *w {
+                Weakness::Acks0 => tr!(
+                    lang,
+                    "acks=0: no answer, so no retry",
+                    "acks=0: 응답이 없으니 재시도도 없음"
+                ),
+                Weakness::Acks1 => tr!(
+                    lang,
+                    "acks=1: the leader answers before its followers copy",
+                    "acks=1: 팔로워가 복제하기 전에 리더가 응답함"
+                ),
+                Weakness::MinIsrOne(_) => tr!(
+                    lang,
+                    "{0}: min.insync.replicas=1, the leader may answer alone",
+                    "{0}: min.insync.replicas=1, 리더 혼자 응답할 수 있음",
+                    topic
+                ),
+                Weakness::Unclean(_) => tr!(
+                    lang,
+                    "{0}: unclean.leader.election.enable=true",
+                    "{0}: unclean.leader.election.enable=true",
+                    topic
+                ),
+                Weakness::NoRetries => tr!(
+                    lang,
+                    "retries=0: a failed send is given up",
+                    "retries=0: 실패한 전송은 포기함"
+                ),
+                Weakness::FireAndForget => tr!(
+                    lang,
+                    "fire-and-forget: the application never sees a failure",
+                    "fire-and-forget: 애플리케이션이 실패를 모름"
+                ),
+                Weakness::RetriesWithoutIdempotence => tr!(
+                    lang,
+                    "retries without idempotence: a retried batch can be written twice",
+                    "멱등성 없는 재시도: 재시도한 배치가 두 번 쓰일 수 있음"
+                ),
+                Weakness::CommitBeforeProcessing => tr!(
+                    lang,
+                    "commit before processing: a crash skips the records in hand",
+                    "처리 전 커밋: 크래시하면 처리 중이던 레코드를 건너뜀"
+                ),
+                Weakness::CommitAfterProcessing => tr!(
+                    lang,
+                    "commit after processing: after a crash or a rebalance some records are processed again (exactly once needs a transactional pipeline, not modelled yet)",
+                    "처리 후 커밋: 크래시나 리밸런스 뒤 일부 레코드를 다시 처리함 (정확히 한 번은 트랜잭션 파이프라인이 필요하며, 아직 모델링하지 않음)"
+                ),
+            })
+            .collect()
+    }
+
+    /// The counts that decide what the run delivered, in `lang`.
+    pub fn counts(&self, lang: Lang) -> String {
+        let d = &self.delivered;
+        tr!(
+            lang,
+            "lost {0}, skipped by the group {1}, failed unseen {2} · written twice {3}, processed again {4}",
+            "유실 {0}, 그룹이 건너뜀 {1}, 모르는 실패 {2} · 두 번 쓰임 {3}, 다시 처리 {4}",
+            d.lost,
+            d.skipped,
+            d.failed_unseen,
+            d.duplicated,
+            d.redelivered
+        )
+    }
 }
 
 /// Whether the page was built with transactions (the `transactions` feature).
@@ -86,6 +202,7 @@ pub fn view_model(sim: &Sim) -> ViewModel {
                 committed: t.committed,
                 aborts: t.aborted,
             }),
+        guarantees: Guarantees::of(sim),
         in_flight_messages: sim.messages_in_flight().count(),
         records_in_flight: sim
             .messages_in_flight()

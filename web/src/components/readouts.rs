@@ -31,6 +31,31 @@ pub struct ReadoutsProps {
     pub other: Option<view_model::ViewModel>,
 }
 
+/// The delivery guarantee promised and delivered, side by side, with why.
+fn guarantees(g: &view_model::Guarantees, lang: Lang) -> Html {
+    use kscope_core::guarantee::Guarantee;
+    let tone = |g: Guarantee| match g {
+        Guarantee::ExactlyOnce => "good",
+        Guarantee::None => "bad",
+        _ => "warn",
+    };
+    let delivered = g.delivered.guarantee;
+    html! {
+        <div class="clock guarantees">
+            <span class="label">{i18n::tr!(lang, "delivery: promised · delivered so far", "전달 보장: 약속 · 지금까지 실제")}</span>
+            <span class="value small">
+                <span class={classes!("guarantee", tone(g.promised))} data-testid="promised-guarantee">{g.promised.name()}</span>
+                {" · "}
+                <span class={classes!("guarantee", tone(delivered))} data-testid="delivery-guarantee">{delivered.name()}</span>
+            </span>
+            <ul class="why" aria-label={i18n::tr!(lang, "why", "이유")}>
+                { for g.why(lang).into_iter().map(|w| html! { <li>{w}</li> }) }
+                <li class="counts">{g.counts(lang)}</li>
+            </ul>
+        </div>
+    }
+}
+
 /// Simulated time, throughput, latency and the ledger's counts.
 #[function_component]
 pub fn Readouts(props: &ReadoutsProps) -> Html {
@@ -96,6 +121,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }, differs(|v| v.redelivered)) }
                 { txn_counters }
             </section>
+            { guarantees(&vm.guarantees, lang) }
             { txn_state }
         </>
     }
