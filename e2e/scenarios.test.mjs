@@ -14,7 +14,7 @@ const settled = (page) => page.waitForFunction(() => !document.querySelector('[d
 
 const FIGURES = {
   acked: 'ledger-acked', lost: 'ledger-lost', duplicated: 'ledger-duplicated', reordered: 'ledger-reordered',
-  consumed: 'ledger-consumed', redelivered: 'ledger-redelivered', failed: 'ledger-failed',
+  consumed: 'ledger-consumed', redelivered: 'ledger-redelivered', skipped: 'ledger-skipped', failed: 'ledger-failed',
 };
 
 function scenarios() {

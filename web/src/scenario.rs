@@ -41,6 +41,8 @@ pub enum Metric {
     Reordered,
     Consumed,
     Redelivered,
+    /// Records the group skipped (handed to a member, never processed, committed past).
+    Skipped,
     Failed,
     /// The group's total lag (records below the high watermark not yet committed).
     Lag,
@@ -56,6 +58,7 @@ const METRICS: &[(&str, Metric)] = &[
     ("reordered", Metric::Reordered),
     ("consumed", Metric::Consumed),
     ("redelivered", Metric::Redelivered),
+    ("skipped", Metric::Skipped),
     ("failed", Metric::Failed),
     ("lag", Metric::Lag),
     ("unclean-elections", Metric::UncleanElections),
@@ -80,6 +83,7 @@ impl Metric {
             Metric::Reordered => c.reordered,
             Metric::Consumed => c.consumed,
             Metric::Redelivered => c.redelivered,
+            Metric::Skipped => c.skipped,
             Metric::Failed => c.failed,
             Metric::Lag => sim
                 .group_lag()

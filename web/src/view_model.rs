@@ -25,6 +25,7 @@ pub struct ViewModel {
     pub reordered: u64,
     pub consumed: u64,
     pub redelivered: u64,
+    pub skipped: u64,
     pub in_flight_messages: usize,
     /// Records carried by the messages in flight (produce requests and fetch responses).
     pub records_in_flight: u64,
@@ -184,6 +185,7 @@ pub fn view_model(sim: &Sim) -> ViewModel {
         reordered: c.reordered,
         consumed: c.consumed,
         redelivered: c.redelivered,
+        skipped: c.skipped,
         txn: sim
             .producer()
             .txn

@@ -119,6 +119,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 { counter(t.reordered, "ledger-reordered", vm.reordered, if vm.reordered > 0 { "bad" } else { "" }, differs(|v| v.reordered)) }
                 { counter(t.consumed, "ledger-consumed", vm.consumed, "", differs(|v| v.consumed)) }
                 { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }, differs(|v| v.redelivered)) }
+                { counter(t.skipped, "ledger-skipped", vm.skipped, if vm.skipped > 0 { "bad" } else { "" }, differs(|v| v.skipped)) }
                 { txn_counters }
             </section>
             { guarantees(&vm.guarantees, lang) }
