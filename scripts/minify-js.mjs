@@ -1,4 +1,4 @@
-// A Trunk post-build hook (Trunk.toml): minifies the page's JavaScript that Trunk leaves
+// Run by scripts/post-build.mjs, after scripts/build-full.mjs: minifies the page's JavaScript that Trunk leaves
 // as it is (its own minifier fails on wasm-bindgen's glue: "Failed to minify JS") with
 // terser, and writes the new files' hashes into index.html's integrity attributes.
 // Release builds only. terser is installed by scripts/ensure-tools.sh; without it the
@@ -18,7 +18,7 @@ if (!existsSync(terser)) {
 // What the first load fetches: the page's start, the glue and its snippets. Single
 // quotes, as export.js finds the glue's imports of its snippets by them.
 const files = readdirSync(staging, { recursive: true })
-  .filter((f) => f === 'boot.js' || /^kscope-web-[^/]*\.js$/.test(f) || (/^snippets\//.test(f) && f.endsWith('.js')));
+  .filter((f) => f === 'boot.js' || /^kscope-(web|full)-[^/]*\.js$/.test(f) || (/^snippets\//.test(f) && f.endsWith('.js')));
 const htmlPath = join(staging, 'index.html');
 let html = readFileSync(htmlPath, 'utf8');
 for (const f of files) {

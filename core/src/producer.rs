@@ -1462,6 +1462,12 @@ impl Producer {
                         entry.last_acked_sequence = entry.last_acked_sequence.max(last);
                     }
                 }
+                let transactional = batch.frozen.as_ref().is_some_and(|f| f.transactional);
+                if let Some(t) = self.txn.as_mut().filter(|_| transactional) {
+                    // Its leader verified the partition with the coordinator, which added
+                    // it to the transaction (KIP-890).
+                    t.started = true;
+                }
                 let frozen = batch.frozen.clone().expect("sent batches are frozen");
                 for (i, r) in frozen.records.iter().enumerate() {
                     cx.ledger

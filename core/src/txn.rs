@@ -248,6 +248,10 @@ pub struct TxnClient {
     pub abort_next: bool,
     /// A batch of the present transaction failed: it can only abort.
     pub(crate) failed: bool,
+    /// A batch of the present transaction was appended, so its leader had the coordinator
+    /// add its partition to the transaction (`TransactionManager.transactionStarted`):
+    /// only then does ending it take EndTxn.
+    pub(crate) started: bool,
     pub committed: u64,
     pub aborted: u64,
 }
@@ -264,6 +268,7 @@ impl TxnClient {
             began_at: crate::time::Instant::ZERO,
             abort_next: false,
             failed: false,
+            started: false,
             committed: 0,
             aborted: 0,
         }

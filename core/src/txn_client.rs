@@ -53,6 +53,15 @@ impl Producer {
                 let settled = self.deques.values().all(|d| d.is_empty())
                     && self.in_flight.is_empty()
                     && self.blocked.is_empty();
+                let started = self.txn.as_ref().is_some_and(|t| t.started);
+                if settled && !started {
+                    // Every batch failed before it was sent (an abort fails the undrained
+                    // ones): no partition joined the transaction, so it ends here, with no
+                    // EndTxn (`TransactionManager` skips the request when its
+                    // `transactionStarted` is false).
+                    self.complete_transaction(cx, None);
+                    return false;
+                }
                 if settled && !waiting {
                     self.txn_request(cx, true);
                 }
@@ -111,9 +120,17 @@ impl Producer {
     }
 
     /// `RecordAccumulator.abortUndrainedBatches`: the batches not yet sent fail.
+    /// Only those never drained: a batch sent once has its sequence numbers, and is
+    /// retried to its end, as a gap in the sequence would fail every later batch of its
+    /// partition with OUT_OF_ORDER_SEQUENCE_NUMBER.
     fn abort_undrained(&mut self, cx: &mut Ctx) {
-        let undrained: alloc::vec::Vec<_> =
-            self.deques.values_mut().flat_map(|d| d.drain(..)).collect();
+        let mut undrained = alloc::vec::Vec::new();
+        for d in self.deques.values_mut() {
+            let (never_sent, sent): (alloc::vec::Vec<_>, alloc::vec::Vec<_>) =
+                d.drain(..).partition(|b| b.base_sequence.is_none());
+            undrained.extend(never_sent);
+            d.extend(sent);
+        }
         for b in undrained {
             self.fail_batch(cx, b, KafkaError::TransactionAborted);
         }
@@ -128,6 +145,7 @@ impl Producer {
         t.began_at = cx.now;
         t.records.clear();
         t.failed = false;
+        t.started = false;
         cx.emit(Event::TxnCall {
             producer: self.id,
             call: TxnCall::Begin,
@@ -159,6 +177,38 @@ impl Producer {
             S::AbortingTransaction
         };
         self.poll(cx);
+    }
+
+    /// The transaction ended: committed or aborted, with the producer id and epoch of the
+    /// next transaction when EndTxn answered (`None` when it ended without EndTxn).
+    fn complete_transaction(&mut self, cx: &mut Ctx, next: Option<(i64, i16)>) {
+        let Some(t) = self.txn.as_mut() else {
+            return;
+        };
+        let committed = t.state == S::CommittingTransaction && !t.failed;
+        let records = core::mem::take(&mut t.records);
+        if committed {
+            t.committed += 1;
+        } else {
+            t.aborted += 1;
+            for r in records {
+                cx.ledger.on_txn_aborted(r);
+            }
+        }
+        t.state = S::Ready;
+        t.failed = false;
+        if let Some(next) = next {
+            self.idempotence.producer_id = Some(next);
+            self.idempotence.partitions.clear();
+        }
+        cx.emit(Event::TxnCall {
+            producer: self.id,
+            call: if committed {
+                TxnCall::Committed
+            } else {
+                TxnCall::Aborted
+            },
+        });
     }
 
     /// A batch of the transaction failed: the transaction can only abort.
@@ -233,32 +283,16 @@ impl Producer {
             } if ours(request) => {
                 t.request = None;
                 match error {
-                    None => {
-                        let committed = t.state == S::CommittingTransaction && !t.failed;
-                        let records = core::mem::take(&mut t.records);
-                        if committed {
-                            t.committed += 1;
-                        } else {
-                            t.aborted += 1;
-                            for r in records {
-                                cx.ledger.on_txn_aborted(r);
-                            }
-                        }
-                        t.state = S::Ready;
-                        t.failed = false;
-                        // Transaction version 2: the next transaction's epoch.
-                        self.idempotence.producer_id = Some((*producer_id, *epoch));
-                        self.idempotence.partitions.clear();
-                        cx.emit(Event::TxnCall {
-                            producer: me,
-                            call: if committed {
-                                TxnCall::Committed
-                            } else {
-                                TxnCall::Aborted
-                            },
-                        });
-                    }
-                    Some(KafkaError::ProducerFenced | KafkaError::InvalidProducerIdMapping) => {
+                    // Transaction version 2: the answer carries the next transaction's
+                    // epoch.
+                    None => self.complete_transaction(cx, Some((*producer_id, *epoch))),
+                    // `EndTxnHandler`: fenced, an unknown producer id or a state the
+                    // coordinator cannot end are fatal.
+                    Some(
+                        KafkaError::ProducerFenced
+                        | KafkaError::InvalidProducerIdMapping
+                        | KafkaError::InvalidTxnState,
+                    ) => {
                         t.state = S::FatalError;
                         cx.emit(Event::TxnCall {
                             producer: me,

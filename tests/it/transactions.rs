@@ -11,6 +11,10 @@ use kscope_tests::*;
 /// Three brokers, two partitions on all three, a transactional producer committing every
 /// 20 records, one consumer reading with `isolation`.
 fn transactional(isolation: IsolationLevel, seed: u64) -> Sim {
+    Sim::new(transactional_config(isolation), seed).expect("a valid configuration")
+}
+
+fn transactional_config(isolation: IsolationLevel) -> SimConfig {
     let mut config = cluster(3, 2, 3, 2);
     config.workload.rate = 200;
     config.producer.transactional_id = Some("payments-tx".into());
@@ -19,7 +23,7 @@ fn transactional(isolation: IsolationLevel, seed: u64) -> Sim {
     config.consumers = 1;
     config.consumer.isolation_level = isolation;
     config.consumer.auto_offset_reset = kscope_core::config::OffsetReset::Earliest;
-    Sim::new(config, seed).expect("a valid configuration")
+    config
 }
 
 fn coordinator_state(sim: &Sim) -> Option<TxnState> {
@@ -418,4 +422,39 @@ fn a_marker_refused_by_a_deposed_leader_is_written_soon_after_the_new_leader_is_
         marked.since(elected) <= Duration::from_millis(200),
         "{marked:?} long after {elected:?}"
     );
+}
+
+#[test]
+fn an_abort_asked_for_at_any_moment_aborts_a_transaction_and_the_producer_goes_on() {
+    // The presenter's abort lands in whatever state the application is in: in a
+    // transaction, committing one, or between two; on fast links, and on the page's
+    // (20 ms one way), where an abort can find the next transaction's first batch waiting
+    // for its leader to verify it with the coordinator.
+    for (latency_us, at) in [1_000, 20_000]
+        .into_iter()
+        .flat_map(|l| (2_000..2_400).step_by(20).map(move |at| (l, at)))
+    {
+        let mut config = transactional_config(IsolationLevel::ReadCommitted);
+        config.network.latency_us = latency_us;
+        config.workload.transaction_interval_ms = 100;
+        let mut sim = Sim::new(config, 4).unwrap();
+        run_checked(&mut sim, ms(at));
+        let before = sim.producer().txn.as_ref().unwrap().state;
+        sim.apply(ms(at), Command::AbortTransaction).unwrap();
+        run_checked(&mut sim, ms(at + 5_000));
+        let t = sim.producer().txn.as_ref().unwrap();
+        assert!(
+            t.aborted >= 1 && t.state != kscope_core::txn::TxnClientState::FatalError,
+            "an abort asked for at {at} ms in {before:?} ({latency_us} us links): {:?}, {} aborted",
+            t.state,
+            t.aborted
+        );
+        let acked = sim.ledger().counts().acknowledged;
+        run_checked(&mut sim, ms(at + 6_000));
+        assert!(
+            sim.ledger().counts().acknowledged > acked,
+            "the producer goes on after an abort asked for at {at} ms in {before:?} ({:?})",
+            sim.producer().txn.as_ref().unwrap().state
+        );
+    }
 }

@@ -237,6 +237,28 @@ impl FrameLoop {
     }
 }
 
+/// Opens the page again with `name=value` in its query (replacing any value it had): for
+/// a setting that needs the page's full build, which web/boot.js loads for it.
+pub(crate) fn reload_with(name: &str, value: &str) {
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    let l = w.location();
+    let search = l.search().unwrap_or_default();
+    let prefix = format!("{name}=");
+    let mut pairs: Vec<String> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with(&prefix))
+        .map(String::from)
+        .collect();
+    pairs.push(format!(
+        "{name}={}",
+        String::from(js_sys::encode_uri_component(value))
+    ));
+    let _ = l.assign(&format!("{}?{}", page_address(), pairs.join("&")));
+}
+
 /// The page's address without its query (origin and path), for share links.
 pub(crate) fn page_address() -> String {
     web_sys::window()

@@ -711,16 +711,13 @@ pub fn nothing_changed(lang: Lang, kafka_error: &str) -> String {
 }
 
 pub fn bad_seed(lang: Lang, keep: u64) -> String {
-    match lang {
-        Lang::En => format!(
-            "The seed must be a whole number from 0 to {}; keeping {keep}.",
-            u64::MAX
-        ),
-        Lang::Ko => format!(
-            "시드는 0부터 {}까지의 정수여야 합니다. 지금 시드({keep})를 유지합니다.",
-            u64::MAX
-        ),
-    }
+    tr!(
+        lang,
+        "The seed must be a whole number from 0 to {0}; keeping {1}.",
+        "시드는 0부터 {0}까지의 정수여야 합니다. 지금 시드({1})를 유지합니다.",
+        u64::MAX,
+        keep
+    )
 }
 
 /// The notices as the page shows them: a message repeated is shown once with how many
@@ -788,12 +785,12 @@ pub fn step_past_end(lang: Lang, step: usize, steps: usize) -> String {
 
 pub fn no_scenario(lang: Lang, id: &str) -> String {
     let id = shown_value(id);
-    match lang {
-        Lang::En => {
-            format!("There is no scenario called '{id}'; showing the settings of the link instead.")
-        }
-        Lang::Ko => format!("'{id}'라는 시나리오가 없습니다. 대신 링크의 설정을 보여 줍니다."),
-    }
+    tr!(
+        lang,
+        "There is no scenario called '{0}'; showing the settings of the link instead.",
+        "'{0}'라는 시나리오가 없습니다. 대신 링크의 설정을 보여 줍니다.",
+        id
+    )
 }
 
 pub fn topic_recreated(lang: Lang, partitions: u64) -> String {
@@ -992,13 +989,18 @@ pub fn offsets_why(
     of: u32,
     leader: Option<u32>,
 ) -> String {
-    let leader = match (lang, leader) {
-        (Lang::En, Some(b)) => format!(" Its leader, broker {b}, is the group's coordinator."),
-        (Lang::En, None) => " It has no leader now, so the group has no coordinator.".into(),
-        (Lang::Ko, Some(b)) => particles(&format!(
-            " 이 파티션의 리더인 브로커 {b}이(가) 그룹 코디네이터입니다."
-        )),
-        (Lang::Ko, None) => " 지금은 리더가 없어 그룹 코디네이터도 없습니다.".into(),
+    let leader = match leader {
+        Some(b) => tr!(
+            lang,
+            " Its leader, broker {0}, is the group's coordinator.",
+            " 이 파티션의 리더인 브로커 {0}이(가) 그룹 코디네이터입니다.",
+            b
+        ),
+        None => tr!(
+            lang,
+            " It has no leader now, so the group has no coordinator.",
+            " 지금은 리더가 없어 그룹 코디네이터도 없습니다."
+        ),
     };
     tr!(
         lang,
@@ -1009,17 +1011,19 @@ pub fn offsets_why(
 
 /// The group's metadata record, in words.
 pub fn offsets_metadata(lang: Lang, generation: Option<i32>, members: usize) -> String {
-    match (lang, generation) {
-        (Lang::En, Some(g)) => format!(
-            "group metadata: generation {g}, {}",
+    match generation {
+        Some(g) => tr!(
+            lang,
+            "group metadata: generation {0}, {1}",
+            "그룹 메타데이터: 세대 {0}, {1}",
+            g,
             self::members(lang, members)
         ),
-        (Lang::En, None) => "group metadata: not loaded (no coordinator)".into(),
-        (Lang::Ko, Some(g)) => format!(
-            "그룹 메타데이터: 세대 {g}, {}",
-            self::members(lang, members)
+        None => tr!(
+            lang,
+            "group metadata: not loaded (no coordinator)",
+            "그룹 메타데이터: 불러오지 않음 (코디네이터 없음)"
         ),
-        (Lang::Ko, None) => "그룹 메타데이터: 불러오지 않음 (코디네이터 없음)".into(),
     }
 }
 
@@ -1049,51 +1053,72 @@ pub fn segments(lang: Lang, n: usize) -> String {
 /// What is wrong with a link's record of actions, in words.
 pub fn link_error(lang: Lang, e: &crate::share::LinkError) -> String {
     use crate::share::{Damage, LinkError, MAX_ACTIONS, MAX_RUN_BYTES, VERSION};
-    match (e, lang) {
-        (LinkError::TooLong, Lang::En) => format!(
-            "The link's record of actions is longer than kscope reads ({MAX_RUN_BYTES} bytes)."
+    match e {
+        LinkError::TooLong => tr!(
+            lang,
+            "The link's record of actions is longer than kscope reads ({0} bytes).",
+            "링크의 조작 기록이 kscope가 읽는 길이({0}바이트)보다 깁니다.",
+            MAX_RUN_BYTES
         ),
-        (LinkError::TooLong, Lang::Ko) => {
-            format!("링크의 조작 기록이 kscope가 읽는 길이({MAX_RUN_BYTES}바이트)보다 깁니다.")
-        }
-        (LinkError::Newer(v), Lang::En) => format!(
-            "The link was made by a newer kscope (format {v}); this one reads format {VERSION}."
+        LinkError::Newer(v) => tr!(
+            lang,
+            "The link was made by a newer kscope (format {0}); this one reads format {1}.",
+            "더 새로운 kscope가 만든 링크입니다(형식 {0}). 이 kscope는 형식 {1}을 읽습니다.",
+            v,
+            VERSION
         ),
-        (LinkError::Newer(v), Lang::Ko) => format!(
-            "더 새로운 kscope가 만든 링크입니다(형식 {v}). 이 kscope는 형식 {VERSION}을 읽습니다."
+        LinkError::NoVersion => tr!(
+            lang,
+            "The link's record of actions does not start with its format number.",
+            "링크의 조작 기록이 형식 번호로 시작하지 않습니다."
         ),
-        (LinkError::NoVersion, Lang::En) => {
-            "The link's record of actions does not start with its format number.".into()
-        }
-        (LinkError::NoVersion, Lang::Ko) => {
-            "링크의 조작 기록이 형식 번호로 시작하지 않습니다.".into()
-        }
-        (LinkError::TooMany, Lang::En) => {
-            format!("The link holds more than {MAX_ACTIONS} actions.")
-        }
-        (LinkError::TooMany, Lang::Ko) => {
-            format!("링크에 조작이 {MAX_ACTIONS}개보다 많습니다.")
-        }
-        (LinkError::Damaged { index, why }, Lang::En) => {
+        LinkError::TooMany => tr!(
+            lang,
+            "The link holds more than {0} actions.",
+            "링크에 조작이 {0}개보다 많습니다.",
+            MAX_ACTIONS
+        ),
+        LinkError::Damaged { index, why } => {
             let why = match why {
-                Damage::NoTilde(entry) => format!("'{}' has no '~'", shown_value(entry)),
-                Damage::BadTime(dt) => format!("'{}' is not a time", shown_value(dt)),
-                Damage::PastLimit => "it is past the longest run kscope replays (1 hour)".into(),
-                // The reason quotes the code: cut as a quoted value is.
-                Damage::BadAction { reason, .. } => cut(reason, 120),
-            };
-            format!("Action {index} of the link is damaged: {why}.")
-        }
-        (LinkError::Damaged { index, why }, Lang::Ko) => {
-            let why = match why {
-                Damage::NoTilde(entry) => format!("'{}'에 '~'가 없습니다", shown_value(entry)),
-                Damage::BadTime(dt) => format!("'{}'는 시각이 아닙니다", shown_value(dt)),
-                Damage::PastLimit => "kscope가 재생하는 가장 긴 실행(1시간)을 넘습니다".into(),
-                Damage::BadAction { code, .. } => {
-                    format!("'{}'는 kscope가 아는 조작이 아닙니다", shown_value(code))
+                Damage::NoTilde(entry) => {
+                    tr!(
+                        lang,
+                        "'{0}' has no '~'",
+                        "'{0}'에 '~'가 없습니다",
+                        shown_value(entry)
+                    )
                 }
+                Damage::BadTime(dt) => {
+                    tr!(
+                        lang,
+                        "'{0}' is not a time",
+                        "'{0}'는 시각이 아닙니다",
+                        shown_value(dt)
+                    )
+                }
+                Damage::PastLimit => tr!(
+                    lang,
+                    "it is past the longest run kscope replays (1 hour)",
+                    "kscope가 재생하는 가장 긴 실행(1시간)을 넘습니다"
+                ),
+                // The reason quotes the code: cut as a quoted value is.
+                Damage::BadAction { reason, code } => match lang {
+                    Lang::En => cut(reason, 120),
+                    Lang::Ko => tr!(
+                        lang,
+                        "'{0}' is not an action kscope knows",
+                        "'{0}'는 kscope가 아는 조작이 아닙니다",
+                        shown_value(code)
+                    ),
+                },
             };
-            format!("링크의 {index}번째 조작이 손상되었습니다. {why}.")
+            tr!(
+                lang,
+                "Action {0} of the link is damaged: {1}.",
+                "링크의 {0}번째 조작이 손상되었습니다. {1}.",
+                index,
+                why
+            )
         }
     }
 }
@@ -1168,11 +1193,12 @@ pub enum EmbedRefusal<'a> {
 
 /// Said when an offline copy is asked for an export it cannot make (its maker is a file
 /// beside the served page).
-pub fn no_offline_copy(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "This is an offline copy: open the page from its server to save another copy, a picture or a trace.",
-        Lang::Ko => "이 페이지는 오프라인 사본입니다. 새 사본, 그림, 이벤트 기록은 서버에서 연 페이지에서 저장하세요.",
-    }
+pub fn no_offline_copy(lang: Lang) -> String {
+    tr!(
+        lang,
+        "This is an offline copy: open the page from its server to save another copy, a picture or a trace.",
+        "이 페이지는 오프라인 사본입니다. 새 사본, 그림, 이벤트 기록은 서버에서 연 페이지에서 저장하세요."
+    )
 }
 
 /// Said (in English: Korean is what is missing) when the Korean catalogue cannot be read.
@@ -1181,77 +1207,93 @@ pub fn no_korean() -> &'static str {
 }
 
 /// Said when the log view's worker cannot run (an offline copy has none).
-pub fn no_worker(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "The log view is made by the page's worker, which could not start here (an offline copy has none): open the page from its server.",
-        Lang::Ko => "로그 보기는 페이지의 워커가 만드는데, 여기서는 워커를 시작할 수 없습니다(오프라인 사본에는 없습니다). 서버에서 페이지를 여세요.",
-    }
+pub fn no_worker(lang: Lang) -> String {
+    tr!(
+        lang,
+        "The log view is made by the page's worker, which could not start here (an offline copy has none): open the page from its server.",
+        "로그 보기는 페이지의 워커가 만드는데, 여기서는 워커를 시작할 수 없습니다(오프라인 사본에는 없습니다). 서버에서 페이지를 여세요."
+    )
 }
 
 /// Said when an export could not be made.
-pub fn export_failed(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => {
-            "The file could not be made: this page's files could not be read again from its server."
-        }
-        Lang::Ko => "파일을 만들 수 없습니다. 이 페이지의 파일을 서버에서 다시 읽지 못했습니다.",
-    }
+pub fn export_failed(lang: Lang) -> String {
+    tr!(
+        lang,
+        "The file could not be made: this page's files could not be read again from its server.",
+        "파일을 만들 수 없습니다. 이 페이지의 파일을 서버에서 다시 읽지 못했습니다."
+    )
 }
 
 /// Why the embedding page's message is not a command.
 pub fn not_a_command(lang: Lang, why: crate::embed::Missing) -> String {
     use crate::embed::Missing;
     const TYPES: &str = "play, pause, next, prev, step, seek, load, set, act, state";
-    match (lang, why) {
-        (Lang::En, Missing::Type) => format!("Not a command: type is one of {TYPES}."),
-        (Lang::Ko, Missing::Type) => format!("명령이 아닙니다. type은 {TYPES} 중 하나입니다."),
-        (Lang::En, Missing::Field(f)) => format!("This command needs a field \"{f}\"."),
-        (Lang::Ko, Missing::Field(f)) => format!("이 명령에는 \"{f}\" 필드가 있어야 합니다."),
+    match why {
+        Missing::Type => tr!(
+            lang,
+            "Not a command: type is one of {0}.",
+            "명령이 아닙니다. type은 {0} 중 하나입니다.",
+            TYPES
+        ),
+        Missing::Field(f) => tr!(
+            lang,
+            "This command needs a field '{0}'.",
+            "이 명령에는 '{0}' 필드가 있어야 합니다.",
+            f
+        ),
     }
 }
 
 pub fn embed_refusal(lang: Lang, why: EmbedRefusal) -> String {
     use EmbedRefusal as R;
-    let text: String = match (lang, why) {
-        (Lang::En, R::Locked) => {
-            "The run is locked (controls=lock): it cannot be changed from outside.".into()
-        }
-        (Lang::Ko, R::Locked) => {
-            "실행이 잠겨 있습니다(controls=lock). 밖에서 바꿀 수 없습니다.".into()
-        }
-        (Lang::En, R::NoScenario) => "No scenario is being presented.".into(),
-        (Lang::Ko, R::NoScenario) => "진행 중인 시나리오가 없습니다.".into(),
-        (Lang::En, R::NoStep(step, n)) => {
-            format!("There is no step {step}: the scenario has steps 1 to {n}.")
-        }
-        (Lang::Ko, R::NoStep(step, n)) => {
-            format!("{step}단계는 없습니다. 이 시나리오의 단계는 1부터 {n}까지입니다.")
-        }
-        (Lang::En, R::BadInstant) => "An instant is a number of milliseconds, 0 or more.".into(),
-        (Lang::Ko, R::BadInstant) => "시각은 0 이상의 밀리초여야 합니다.".into(),
-        (Lang::En, R::NoSuchScenario(id)) => format!("There is no scenario \"{id}\"."),
-        (Lang::Ko, R::NoSuchScenario(id)) => format!("\"{id}\" 시나리오는 없습니다."),
-        (Lang::En, R::NoSuchSetting(name)) => format!("\"{name}\" is not a setting kscope knows."),
-        (Lang::Ko, R::NoSuchSetting(name)) => {
-            format!("\"{name}\"은(는) kscope가 아는 설정이 아닙니다.")
-        }
-    };
-    match lang {
-        Lang::En => text,
-        Lang::Ko => particles(&text),
+    match why {
+        R::Locked => tr!(
+            lang,
+            "The run is locked (controls=lock): it cannot be changed from outside.",
+            "실행이 잠겨 있습니다(controls=lock). 밖에서 바꿀 수 없습니다."
+        ),
+        R::NoScenario => tr!(
+            lang,
+            "No scenario is being presented.",
+            "진행 중인 시나리오가 없습니다."
+        ),
+        R::NoStep(step, n) => tr!(
+            lang,
+            "There is no step {0}: the scenario has steps 1 to {1}.",
+            "{0}단계는 없습니다. 이 시나리오의 단계는 1부터 {1}까지입니다.",
+            step,
+            n
+        ),
+        R::BadInstant => tr!(
+            lang,
+            "An instant is a number of milliseconds, 0 or more.",
+            "시각은 0 이상의 밀리초여야 합니다."
+        ),
+        R::NoSuchScenario(id) => tr!(
+            lang,
+            "There is no scenario '{0}'.",
+            "'{0}' 시나리오는 없습니다.",
+            id
+        ),
+        R::NoSuchSetting(name) => tr!(
+            lang,
+            "'{0}' is not a setting kscope knows.",
+            "'{0}'은(는) kscope가 아는 설정이 아닙니다.",
+            name
+        ),
     }
 }
 
 /// The producer hears a batch acknowledged (a comparison's event: see [`crate::compare`]).
 pub fn acknowledged(lang: Lang, batch: u64, tp: &str, offset: &str) -> String {
-    match lang {
-        Lang::En => {
-            format!("the producer hears batch {batch} of {tp} acknowledged (base offset {offset})")
-        }
-        Lang::Ko => {
-            format!("프로듀서가 {tp}의 배치 {batch} 확인 응답을 받음 (기준 오프셋 {offset})")
-        }
-    }
+    tr!(
+        lang,
+        "the producer hears batch {0} of {1} acknowledged (base offset {2})",
+        "프로듀서가 {1}의 배치 {0} 확인 응답을 받음 (기준 오프셋 {2})",
+        batch,
+        tp,
+        offset
+    )
 }
 
 /// The comparison's second run cannot be built: Kafka's error for its configuration.
@@ -1279,19 +1321,16 @@ pub fn no_divergence(lang: Lang, now: &str) -> String {
 /// like the other's event yet.
 pub fn divergence(lang: Lang, at: &str, a: Option<String>, b: Option<String>) -> String {
     let side = |s: Option<String>| {
-        s.unwrap_or_else(|| match lang {
-            Lang::En => "nothing like it yet".into(),
-            Lang::Ko => "아직 같은 일 없음".into(),
-        })
+        s.unwrap_or_else(|| tr!(lang, "nothing like it yet", "아직 같은 일 없음"))
     };
-    match lang {
-        Lang::En => format!("The runs part at {at}. A: {}. B: {}.", side(a), side(b)),
-        Lang::Ko => format!(
-            "두 실행이 {at}에 갈라집니다. A: {}. B: {}.",
-            side(a),
-            side(b)
-        ),
-    }
+    tr!(
+        lang,
+        "The runs part at {0}. A: {1}. B: {2}.",
+        "두 실행이 {0}에 갈라집니다. A: {1}. B: {2}.",
+        at,
+        side(a),
+        side(b)
+    )
 }
 
 #[cfg(test)]

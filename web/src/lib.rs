@@ -463,6 +463,19 @@ impl Component for App {
                 });
                 false
             }
+            Msg::SetParam("transactional.id", value)
+                if !view_model::TXN && !matches!(value.trim(), "" | "false") =>
+            {
+                // Transactions are in the page's full build, not in its first load: the
+                // page opens again with the setting, and web/boot.js loads that build.
+                let id = if value.trim() == "true" {
+                    params::DEFAULT_TRANSACTIONAL_ID
+                } else {
+                    value.trim()
+                };
+                browser::reload_with("transactional.id", id);
+                false
+            }
             Msg::SetParam(name, value) => {
                 p.set_param(name, &value);
                 true
@@ -605,7 +618,7 @@ impl Component for App {
                     {
                         // The worker could not start: said in the page's language.
                         let why = match seq {
-                            u32::MAX => i18n::no_worker(self.player.lang()).to_string(),
+                            u32::MAX => i18n::no_worker(self.player.lang()),
                             _ => why.replace('<', "&lt;"),
                         };
                         let why = format!("<p class=\"notice\">{why}</p>");
@@ -647,7 +660,7 @@ impl Component for App {
             }
             Msg::Exported(made) => {
                 if !made {
-                    p.notices = vec![i18n::export_failed(p.lang()).into()];
+                    p.notices = vec![i18n::export_failed(p.lang())];
                 }
                 !made
             }
@@ -853,7 +866,7 @@ impl Component for App {
                                 </div>
                             }
                             if b.is_none() {
-                                <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} />
+                                <Readouts vm={vm.clone()} rates={self.rates.clone()} {lang} dispatch={self.dispatch.clone()} locked={mode == settings::ControlsMode::Lock} />
                             }
                         </header>
                         { for i18n::notice_lines(lang, &self.player.notices).into_iter().map(|n| html! { <div class="notice" role="alert" data-testid="notice">{n}</div> }) }
@@ -1133,7 +1146,7 @@ impl App {
             Some(made) => ctx
                 .link()
                 .send_future(async move { Msg::Exported(made.await) }),
-            None => self.player.notices = vec![i18n::no_offline_copy(self.player.lang()).into()],
+            None => self.player.notices = vec![i18n::no_offline_copy(self.player.lang())],
         }
     }
 

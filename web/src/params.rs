@@ -386,6 +386,9 @@ const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 const OFFSET_RESETS: &[&str] = &["latest", "earliest", "none"];
 const COMMIT_MODES: &[&str] = &["sync", "async", "before-processing"];
 
+/// The `transactional.id` the panel's checkbox gives the producing application.
+pub const DEFAULT_TRANSACTIONAL_ID: &str = "orders-app-tx";
+
 /// Every setting, in the order the URL writes them and the panel shows each section.
 pub const PARAMS: &[Param] = &[
     // First: the settings after it default to what this release has.
@@ -1140,12 +1143,26 @@ pub const PARAMS: &[Param] = &[
             |s, c| c.broker.os_page_cache_bytes = s.page_cache_bytes
         )
     },
-    hidden_param!(
-        "transactional.id",
-        InUrl::Changed,
-        |s| s.transactional_id.clone(),
-        |s, v| {
-            let v = v.trim();
+    // The panel's checkbox turns a transactional.id on (`true`: [`DEFAULT_TRANSACTIONAL_ID`])
+    // and off (`false`); a link names any id. A page whose first load left transactions out
+    // reloads into its full build for it (`lib.rs`).
+    Param {
+        name: "transactional.id",
+        testid: "transactions",
+        label: None,
+        section: Section::ProducerMore,
+        control: Control::Checkbox,
+        values: Values::Other,
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.transactional_id.clone(),
+        shown: Some(|s| (!s.transactional_id.is_empty()).to_string()),
+        put: |s, v| {
+            let v = match v.trim() {
+                "true" => DEFAULT_TRANSACTIONAL_ID,
+                "false" => "",
+                v => v,
+            };
             if v.len() > 64 || v.chars().any(|c| c.is_control()) {
                 return Err(Expected::Kafka(
                     "kscope takes a transactional.id of at most 64 printable characters.".into(),
@@ -1154,18 +1171,29 @@ pub const PARAMS: &[Param] = &[
             s.transactional_id = v.into();
             Ok(())
         },
-        || Fallback::Value(String::new()),
-        |s, c| {
+        fallback: Some(|| Fallback::Value(String::new())),
+        note: None,
+        configure: |s, c| {
             c.producer.transactional_id =
                 (!s.transactional_id.is_empty()).then(|| s.transactional_id.clone());
             c.broker.transaction_state_log_replication_factor = (s.brokers as u32).min(3);
-        }
-    ),
-    hidden_param!(
-        "isolation.level",
-        InUrl::Changed,
-        |s| s.isolation_level.name().into(),
-        |s, v| {
+        },
+    },
+    Param {
+        name: "isolation.level",
+        testid: "isolation-level",
+        label: None,
+        section: Section::ConsumersMore,
+        control: Control::Select,
+        values: Values::Names(&["read_uncommitted", "read_committed"]),
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.isolation_level.name().into(),
+        shown: None,
+        fallback: Some(|| Fallback::Value("read_uncommitted".into())),
+        note: None,
+        configure: |s, c| c.consumer.isolation_level = s.isolation_level,
+        put: |s, v| {
             use kscope_core::config::IsolationLevel as L;
             s.isolation_level = match v.trim() {
                 "read_uncommitted" => L::ReadUncommitted,
@@ -1178,9 +1206,7 @@ pub const PARAMS: &[Param] = &[
             };
             Ok(())
         },
-        || Fallback::Value("read_uncommitted".into()),
-        |s, c| c.consumer.isolation_level = s.isolation_level
-    ),
+    },
     Param {
         in_url: InUrl::Changed,
         ..int_param!(

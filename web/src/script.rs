@@ -49,6 +49,9 @@ pub enum Action {
     AddConsumer(u32),
     /// Consumer `c`'s application calls `subscribe()` with these topics.
     Subscribe(u32, settings::TopicSet),
+    /// The transactional application aborts its transaction (`abortTransaction()`): the
+    /// open one, or else the next one it begins.
+    AbortTransaction,
     /// A setting a running cluster takes without starting over: `consumers`,
     /// `partition.assignment.strategy`, `partitions` (only up), `rate`, `keys`.
     Set(String, String),
@@ -75,11 +78,12 @@ enum Verb {
     ResumeConsumer,
     AddConsumer,
     Subscribe,
+    AbortTransaction,
     Set,
 }
 
 impl Verb {
-    const ALL: [Verb; 18] = [
+    const ALL: [Verb; 19] = [
         Verb::CrashBroker,
         Verb::PowerOffBroker,
         Verb::RestartBroker,
@@ -97,6 +101,7 @@ impl Verb {
         Verb::ResumeConsumer,
         Verb::AddConsumer,
         Verb::Subscribe,
+        Verb::AbortTransaction,
         Verb::Set,
     ];
 
@@ -120,6 +125,7 @@ impl Verb {
             Verb::ResumeConsumer => ("resume-consumer", "uc"),
             Verb::AddConsumer => ("add-consumer", "ac"),
             Verb::Subscribe => ("subscribe", "cs"),
+            Verb::AbortTransaction => ("abort-transaction", "at"),
             Verb::Set => ("set", "s"),
         }
     }
@@ -208,6 +214,7 @@ impl Action {
             Action::ResumeConsumer(_) => Verb::ResumeConsumer,
             Action::AddConsumer(_) => Verb::AddConsumer,
             Action::Subscribe(..) => Verb::Subscribe,
+            Action::AbortTransaction => Verb::AbortTransaction,
             Action::Set(..) => Verb::Set,
         }
     }
@@ -232,6 +239,7 @@ impl Action {
                 format!("{} {}", node_name(*a), node_name(*b))
             }
             Action::Subscribe(c, topics) => format!("{c} {}", topics.name()),
+            Action::AbortTransaction => String::new(),
             Action::Set(k, v) => format!("{k}={v}"),
         }
     }
@@ -239,7 +247,12 @@ impl Action {
     /// The action as a scenario file writes it: `crash-broker 1`, `cut-link b0 b2`,
     /// `set consumers=4`.
     pub fn to_text(&self) -> String {
-        format!("{} {}", self.verb().name(), self.argument())
+        let argument = self.argument();
+        if argument.is_empty() {
+            self.verb().name().into()
+        } else {
+            format!("{} {argument}", self.verb().name())
+        }
     }
 
     /// The action as a share link writes it: `cb1`, `clb0.b2`, `sconsumers=4`.
@@ -321,6 +334,12 @@ impl Action {
             Verb::PauseConsumer => Action::PauseConsumer(number()?),
             Verb::ResumeConsumer => Action::ResumeConsumer(number()?),
             Verb::AddConsumer => Action::AddConsumer(number()?),
+            Verb::AbortTransaction => {
+                if !rest.is_empty() {
+                    return Err(format!("{name} takes nothing, not '{rest}'"));
+                }
+                Action::AbortTransaction
+            }
             Verb::Subscribe => {
                 let usage = || {
                     format!(
@@ -457,6 +476,7 @@ pub fn perform(
         Action::CrashConsumer(c) => apply(sim, Command::CrashConsumer(ConsumerId(*c)))?,
         Action::RestartConsumer(c) => apply(sim, Command::RestartConsumer(ConsumerId(*c)))?,
         Action::AddConsumer(g) => apply(sim, Command::AddGroupConsumer { group: *g })?,
+        Action::AbortTransaction => apply(sim, Command::AbortTransaction)?,
         Action::Subscribe(c, topics) => apply(
             sim,
             Command::Subscribe {
@@ -681,6 +701,7 @@ mod tests {
             Action::ResumeConsumer(1),
             Action::AddConsumer(2),
             Action::Subscribe(1, settings::TopicSet::parse("payments,orders").unwrap()),
+            Action::AbortTransaction,
             Action::Set(
                 "partition.assignment.strategy".into(),
                 "cooperative-sticky".into(),
@@ -717,6 +738,9 @@ mod tests {
             .unwrap_err()
             .contains("refunds"));
         assert!(Action::parse("subscribe orders").is_err());
+        assert_eq!(Action::AbortTransaction.to_text(), "abort-transaction");
+        assert_eq!(Action::AbortTransaction.to_code(), "at");
+        assert!(Action::parse("abort-transaction 1").is_err());
     }
 
     #[test]

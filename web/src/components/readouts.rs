@@ -29,6 +29,12 @@ pub struct ReadoutsProps {
     /// In a comparison, the other run's: the counts that differ are marked.
     #[prop_or_default]
     pub other: Option<view_model::ViewModel>,
+    /// Where the transaction's abort button sends its action (none in a comparison's runs).
+    #[prop_or_default]
+    pub dispatch: Option<Callback<crate::Msg>>,
+    /// The run is locked (`controls=lock`).
+    #[prop_or_default]
+    pub locked: bool,
 }
 
 /// The delivery guarantee promised and delivered, side by side, with why.
@@ -81,6 +87,12 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                     <span class="value small">
                         {crate::i18n::tr!(lang, "{0} · {1} committed, {2} aborted", "{0} · 커밋 {1}개, 중단 {2}개", x.coordinator_state.unwrap_or("–"), x.committed, x.aborts)}
                     </span>
+                    if let Some(d) = &props.dispatch {
+                        <button class="danger small" data-testid="abort-transaction" data-producer="0" disabled={props.locked}
+                            onclick={d.reform(|_| crate::Msg::Act(crate::script::Action::AbortTransaction))}>
+                            {crate::i18n::tr!(lang, "abortTransaction()", "abortTransaction()")}
+                        </button>
+                    }
                 </div>
             },
         ),
