@@ -237,14 +237,24 @@ impl FrameLoop {
     }
 }
 
+/// Whether the page's address has the query parameter `name`.
+pub(crate) fn query_has(name: &str) -> bool {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let prefix = format!("{name}=");
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .any(|p| p.starts_with(&prefix))
+}
+
 /// Opens the page again with `name=value` in its query (replacing any value it had): for
 /// a setting that needs the page's full build, which web/boot.js loads for it.
 pub(crate) fn reload_with(name: &str, value: &str) {
-    let Some(w) = web_sys::window() else {
-        return;
-    };
-    let l = w.location();
-    let search = l.search().unwrap_or_default();
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
     let prefix = format!("{name}=");
     let mut pairs: Vec<String> = search
         .trim_start_matches('?')
@@ -256,7 +266,14 @@ pub(crate) fn reload_with(name: &str, value: &str) {
         "{name}={}",
         String::from(js_sys::encode_uri_component(value))
     ));
-    let _ = l.assign(&format!("{}?{}", page_address(), pairs.join("&")));
+    open_query(&pairs.join("&"));
+}
+
+/// Opens the page at this address with `query`.
+pub(crate) fn open_query(query: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(&format!("{}?{query}", page_address()));
+    }
 }
 
 /// The page's address without its query (origin and path), for share links.

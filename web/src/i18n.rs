@@ -964,6 +964,16 @@ pub fn outcome(lang: Lang, e: &crate::scenario::Expect) -> String {
         Metric::Consumed => tr!(lang, "records consumed", "소비된 레코드"),
         Metric::Redelivered => tr!(lang, "records delivered again", "다시 전달된 레코드"),
         Metric::Skipped => tr!(lang, "records the group skipped", "그룹이 건너뛴 레코드"),
+        Metric::Aborted => tr!(
+            lang,
+            "records of aborted transactions",
+            "중단된 트랜잭션의 레코드"
+        ),
+        Metric::ReadAborted => tr!(
+            lang,
+            "records of aborted transactions processed",
+            "처리된 중단 트랜잭션의 레코드"
+        ),
         Metric::Failed => tr!(lang, "sends failed", "실패한 전송"),
         Metric::Lag => tr!(lang, "records of consumer lag", "컨슈머 랙"),
         Metric::UncleanElections => tr!(lang, "unclean elections", "unclean 선출"),
@@ -1212,6 +1222,15 @@ pub fn no_worker(lang: Lang) -> String {
         lang,
         "The log view is made by the page's worker, which could not start here (an offline copy has none): open the page from its server.",
         "로그 보기는 페이지의 워커가 만드는데, 여기서는 워커를 시작할 수 없습니다(오프라인 사본에는 없습니다). 서버에서 페이지를 여세요."
+    )
+}
+
+/// Said when a run needs transactions and the page has no full build (a debug build).
+pub fn no_full_build(lang: Lang) -> String {
+    tr!(
+        lang,
+        "This run needs transactions, which are in the page's release build only (trunk build --release).",
+        "이 실행에는 트랜잭션이 필요한데, 트랜잭션은 페이지의 릴리스 빌드(trunk build --release)에만 있습니다."
     )
 }
 

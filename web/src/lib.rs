@@ -766,6 +766,18 @@ impl Component for App {
                 true
             }
         };
+        // A scenario with transactions needs the page's full build: the page opens again
+        // with the scenario's transactional.id, for which web/boot.js loads that build.
+        // Where the page already came with one (a build without the full one: `trunk
+        // serve` in debug), the configuration's message says why not.
+        if let Some(query) = self.player.needs_full_build.take() {
+            if browser::query_has("transactional.id") {
+                self.player.notices = vec![i18n::no_full_build(self.player.lang())];
+            } else {
+                browser::open_query(&query);
+                return false;
+            }
+        }
         self.after_update();
         render
     }

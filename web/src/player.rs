@@ -82,6 +82,10 @@ pub struct Player {
     pub playing: bool,
     /// Messages for the person: refused commands, bad URL parameters, Kafka's errors.
     pub notices: Vec<String>,
+    /// A scenario asked for transactions, which this build of the page lacks: the query
+    /// (the scenario, its step, the page's look and the scenario's `transactional.id`)
+    /// that opens it in the page's full build (`lib.rs`).
+    pub needs_full_build: Option<String>,
     /// The settings the current run started from (live changes since are in `person`).
     pub run_settings: Settings,
     /// The built-in scenarios once loaded, and files opened from disk.
@@ -158,6 +162,7 @@ impl Player {
             settings,
             sim,
             notices,
+            needs_full_build: None,
             scenarios: Rc::new(Vec::new()),
             scenario: None,
             timeline: Timeline::default(),
@@ -795,6 +800,17 @@ impl Player {
         };
         let sim = match build(&settings) {
             Ok(sim) => sim,
+            Err(_) if !crate::view_model::TXN && !settings.transactional_id.is_empty() => {
+                let mut q = format!("scenario={}", sc.id);
+                if let Some(i) = session.as_ref().and_then(|s| s.step).filter(|i| *i > 0) {
+                    q.push_str(&format!("&step={}", i + 1));
+                }
+                q.push_str(&self.settings.view_query());
+                q.push_str("&transactional.id=");
+                q.push_str(&settings.transactional_id);
+                self.needs_full_build = Some(q);
+                return;
+            }
             Err(e) => {
                 self.notices = vec![e];
                 return;

@@ -43,6 +43,10 @@ pub enum Metric {
     Redelivered,
     /// Records the group skipped (handed to a member, never processed, committed past).
     Skipped,
+    /// Acknowledged records of aborted transactions.
+    Aborted,
+    /// Of those, the ones the group processed.
+    ReadAborted,
     Failed,
     /// The group's total lag (records below the high watermark not yet committed).
     Lag,
@@ -59,6 +63,8 @@ const METRICS: &[(&str, Metric)] = &[
     ("consumed", Metric::Consumed),
     ("redelivered", Metric::Redelivered),
     ("skipped", Metric::Skipped),
+    ("aborted", Metric::Aborted),
+    ("read-aborted", Metric::ReadAborted),
     ("failed", Metric::Failed),
     ("lag", Metric::Lag),
     ("unclean-elections", Metric::UncleanElections),
@@ -84,6 +90,8 @@ impl Metric {
             Metric::Consumed => c.consumed,
             Metric::Redelivered => c.redelivered,
             Metric::Skipped => c.skipped,
+            Metric::Aborted => c.aborted,
+            Metric::ReadAborted => c.read_aborted,
             Metric::Failed => c.failed,
             Metric::Lag => sim
                 .group_lag()
@@ -320,8 +328,14 @@ impl Scenario {
                     if let Some(p) = problems.into_iter().next() {
                         return Err(err(n, p.text(Lang::En)));
                     }
-                    if let Err(e) = s.to_config() {
-                        return Err(err(n, e.message));
+                    // A scenario with transactions is checked by the page's full build, which
+                    // a page without them opens for it (`lib.rs`).
+                    let needs_full_build = !crate::view_model::TXN && !s.transactional_id.is_empty();
+                    match s.to_config() {
+                        Err(e) if !(needs_full_build && e.config == "transactional.id") => {
+                            return Err(err(n, e.message))
+                        }
+                        _ => {}
                     }
                     settings = Some(s);
                 }

@@ -122,6 +122,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                     </span>
                 </div>
             }
+            { guarantees(&vm.guarantees, lang) }
             <section class="ledger" aria-label={t.ledger_label}>
                 { counter(t.sent, "ledger-sent", vm.sent, "", differs(|v| v.sent)) }
                 { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good", differs(|v| v.acknowledged)) }
@@ -134,7 +135,6 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 { counter(t.skipped, "ledger-skipped", vm.skipped, if vm.skipped > 0 { "bad" } else { "" }, differs(|v| v.skipped)) }
                 { txn_counters }
             </section>
-            { guarantees(&vm.guarantees, lang) }
             { txn_state }
         </>
     }
