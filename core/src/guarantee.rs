@@ -14,7 +14,7 @@
 
 use alloc::vec::Vec;
 
-use crate::config::{Acks, ManualCommit, SendMode, SimConfig};
+use crate::config::{Acks, ManualCommit, SimConfig};
 use crate::ledger::LedgerCounts;
 
 /// A delivery guarantee, by the words of Kafka's documentation.
@@ -125,7 +125,7 @@ pub fn promise(config: &SimConfig, consumers: bool) -> Promise {
             w.push(Weakness::RetriesWithoutIdempotence);
         }
     }
-    if config.workload.send_mode == SendMode::FireAndForget && p.acks != Acks::None {
+    if !config.workload.send_mode.notices_failures() && p.acks != Acks::None {
         w.push(Weakness::FireAndForget);
     }
     if consumers {
@@ -161,10 +161,10 @@ pub struct Delivered {
     pub redelivered: u64,
 }
 
-/// What a run with ledger counts `counts` delivered; `fire_and_forget` says whether a
-/// failed send went unseen by the application.
-pub fn delivered(counts: &LedgerCounts, fire_and_forget: bool) -> Delivered {
-    let failed_unseen = if fire_and_forget { counts.failed } else { 0 };
+/// What a run with ledger counts `counts` delivered; `unseen` says whether a failed send
+/// went unseen by the application (fire-and-forget sends).
+pub fn delivered(counts: &LedgerCounts, unseen: bool) -> Delivered {
+    let failed_unseen = if unseen { counts.failed } else { 0 };
     let lost = counts.lost + counts.skipped + failed_unseen;
     let twice = counts.duplicated + counts.redelivered;
     Delivered {

@@ -92,6 +92,9 @@ impl Fate {
     fn aborted(&self) -> bool {
         self.flags & Fate::ABORTED != 0
     }
+    fn skipped(&self) -> bool {
+        self.flags & Fate::SKIPPED != 0
+    }
 }
 
 // A record's fate stays this small (it is kept for every record a run sends).
@@ -263,7 +266,7 @@ impl Ledger {
             aborted: f.aborted(),
             consumed_at: (f.consumed_at >= 0).then_some(Offset(f.consumed_at)),
             deliveries: u32::from(f.deliveries),
-            skipped: f.flags & Fate::SKIPPED != 0,
+            skipped: f.skipped(),
         }
     }
 
@@ -401,7 +404,7 @@ impl Ledger {
             r.consumed_at = offset.0;
             r.deliveries = 1;
             let aborted = r.aborted();
-            let skipped = r.flags & Fate::SKIPPED != 0;
+            let skipped = r.skipped();
             r.flags &= !Fate::SKIPPED;
             self.counts.consumed += 1;
             if aborted {
@@ -455,7 +458,7 @@ impl Ledger {
         });
         for id in skipped {
             if let Some(r) = self.fate_mut(id) {
-                if r.consumed_at < 0 && r.flags & Fate::SKIPPED == 0 {
+                if r.consumed_at < 0 && !r.skipped() {
                     r.flags |= Fate::SKIPPED;
                     self.counts.skipped += 1;
                 }

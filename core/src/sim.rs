@@ -325,9 +325,8 @@ impl Sim {
     }
     /// The delivery guarantee the run has delivered so far.
     pub fn delivered_guarantee(&self) -> crate::guarantee::Delivered {
-        let fire_and_forget =
-            self.config.workload.send_mode == crate::config::SendMode::FireAndForget;
-        crate::guarantee::delivered(&self.cx.ledger.counts(), fire_and_forget)
+        let unseen = !self.config.workload.send_mode.notices_failures();
+        crate::guarantee::delivered(&self.cx.ledger.counts(), unseen)
     }
     pub fn network(&self) -> &Network {
         &self.cx.network

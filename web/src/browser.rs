@@ -237,31 +237,31 @@ impl FrameLoop {
     }
 }
 
-/// Whether the page's address has the query parameter `name`.
-pub(crate) fn query_has(name: &str) -> bool {
+/// The `name=value` pairs of the page's address, in order.
+fn address_pairs() -> Vec<String> {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    let prefix = format!("{name}=");
     search
         .trim_start_matches('?')
         .split('&')
-        .any(|p| p.starts_with(&prefix))
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Whether the page's address has the query parameter `name`.
+pub(crate) fn query_has(name: &str) -> bool {
+    let prefix = format!("{name}=");
+    address_pairs().iter().any(|p| p.starts_with(&prefix))
 }
 
 /// Opens the page again with `name=value` in its query (replacing any value it had): for
 /// a setting that needs the page's full build, which web/boot.js loads for it.
 pub(crate) fn reload_with(name: &str, value: &str) {
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
     let prefix = format!("{name}=");
-    let mut pairs: Vec<String> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with(&prefix))
-        .map(String::from)
-        .collect();
+    let mut pairs = address_pairs();
+    pairs.retain(|p| !p.starts_with(&prefix));
     pairs.push(format!(
         "{name}={}",
         String::from(js_sys::encode_uri_component(value))

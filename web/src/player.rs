@@ -801,11 +801,7 @@ impl Player {
         let sim = match build(&settings) {
             Ok(sim) => sim,
             Err(_) if !crate::view_model::TXN && !settings.transactional_id.is_empty() => {
-                let mut q = format!("scenario={}", sc.id);
-                if let Some(i) = session.as_ref().and_then(|s| s.step).filter(|i| *i > 0) {
-                    q.push_str(&format!("&step={}", i + 1));
-                }
-                q.push_str(&self.settings.view_query());
+                let mut q = self.scenario_query(&sc.id, session.as_ref().and_then(|s| s.step));
                 q.push_str("&transactional.id=");
                 q.push_str(&settings.transactional_id);
                 self.needs_full_build = Some(q);
@@ -1224,16 +1220,20 @@ impl Player {
     /// The page's query: the settings; in a scenario, the scenario and its step instead.
     pub fn url_query(&self) -> String {
         match &self.scenario {
-            Some(sc) => {
-                let mut q = format!("scenario={}", sc.id);
-                if let Some(i) = self.step_index().filter(|i| *i > 0) {
-                    q.push_str(&format!("&step={}", i + 1));
-                }
-                q.push_str(&self.settings.view_query());
-                q
-            }
+            Some(sc) => self.scenario_query(&sc.id, self.step_index()),
             None => self.settings.to_query(),
         }
+    }
+
+    /// The address of scenario `id` at step `step` (an index; the first is left out),
+    /// with the page's look.
+    fn scenario_query(&self, id: &str, step: Option<usize>) -> String {
+        let mut q = format!("scenario={id}");
+        if let Some(i) = step.filter(|i| *i > 0) {
+            q.push_str(&format!("&step={}", i + 1));
+        }
+        q.push_str(&self.settings.view_query());
+        q
     }
 
     /// The query of a link that replays this session: the run's settings, the scenario
