@@ -5,8 +5,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::ids::{
-    BatchId, BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, RecordId, TopicId,
-    TopicPartition,
+    BatchId, BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, Offset, ProducerId, RecordId,
+    TopicId, TopicPartition,
 };
 use crate::time::Instant;
 
@@ -427,6 +427,15 @@ pub enum Event {
         producer_id: i64,
         epoch: i16,
         bumped: bool,
+    },
+    /// The producing application's process died (the records it held are abandoned).
+    ProducerCrashed {
+        producer: ProducerId,
+    },
+    /// The application started again: a new producer client, with a new producer id (or,
+    /// with a `transactional.id`, the same id at a bumped epoch).
+    ProducerRestarted {
+        producer: ProducerId,
     },
     /// A transaction coordinator's record of a new state is replicated: the state is
     /// the transaction's now.

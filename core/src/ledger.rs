@@ -19,6 +19,9 @@ pub enum RecordStatus {
     Acknowledged,
     /// The producer reported an error to the application.
     Failed(KafkaError),
+    /// The producer's process died before it learned the record's fate: the record may
+    /// be in a log or not, and no application will ever hear of it.
+    Abandoned,
 }
 
 /// One record's history, as [`Ledger::record`] and [`Ledger::records`] give it.
@@ -133,7 +136,8 @@ pub struct LedgerCounts {
     /// Processings of a record at an offset the group had already processed (after a
     /// consumer died or lost its partition before committing).
     pub redelivered: u64,
-    /// Acknowledged records whose transaction was aborted.
+    /// Records in a log whose transaction was aborted (an ABORT marker closes it), whatever
+    /// their producer learned of them.
     pub aborted: u64,
     /// Of those, the ones the group processed (a `read_uncommitted` consumer does).
     pub read_aborted: u64,
@@ -141,6 +145,9 @@ pub struct LedgerCounts {
     /// (it crashed, or gave up on them when its commit before processing failed), and
     /// the group's committed offset passed them, so no member is handed them again.
     pub skipped: u64,
+    /// Records whose producer's process died before it learned their fate
+    /// ([`RecordStatus::Abandoned`]).
+    pub abandoned: u64,
 }
 
 /// Every record's fate.
@@ -466,13 +473,13 @@ impl Ledger {
         }
     }
 
-    /// The record's transaction was aborted: an acknowledged record stays in its log,
-    /// marked by the ABORT marker after it.
+    /// The record's transaction was aborted: it stays in its log, followed by the ABORT
+    /// marker that a partition leader just wrote.
     pub(crate) fn on_txn_aborted(&mut self, id: RecordId) {
         let Some(r) = self.fate_mut(id) else {
             return;
         };
-        if r.status != RecordStatus::Acknowledged || r.aborted() {
+        if r.aborted() {
             return;
         }
         r.flags |= Fate::ABORTED;
@@ -490,6 +497,18 @@ impl Ledger {
         if r.status == RecordStatus::Pending {
             r.status = RecordStatus::Failed(error);
             self.counts.failed += 1;
+        }
+    }
+
+    /// The producer's process died with the record in its accumulator or in a request
+    /// not yet answered.
+    pub(crate) fn on_abandoned(&mut self, id: RecordId) {
+        let Some(r) = self.fate_mut(id) else {
+            return;
+        };
+        if r.status == RecordStatus::Pending {
+            r.status = RecordStatus::Abandoned;
+            self.counts.abandoned += 1;
         }
     }
 

@@ -395,6 +395,13 @@ pub struct Producer {
     backoff_rng: crate::rng::Rng,
     /// With a `transactional.id`: its transactions.
     pub txn: Option<crate::txn::TxnClient>,
+    /// Whether its process runs ([`Producer::crash`] stops it; a restart is a new client).
+    pub running: bool,
+    /// How many times its process was started again after a crash.
+    pub incarnation: u32,
+    /// When its process started: what was sent to it before went to an earlier process's
+    /// connections, which died with it.
+    pub(crate) started_at: Instant,
 }
 
 enum AppendResult {
@@ -447,7 +454,32 @@ impl Producer {
                 .as_deref()
                 .filter(|_| crate::broker::TXN)
                 .map(crate::txn::TxnClient::new),
+            running: true,
+            incarnation: 0,
+            started_at: Instant::ZERO,
         }
+    }
+
+    /// The application's process dies, its producer with it: the batches in the
+    /// accumulator and the requests in flight are gone, and the records whose fate it had
+    /// not learned are abandoned (requests already on the wire still reach their
+    /// brokers). A transaction it left open stays open until the coordinator aborts it:
+    /// when a new producer with the same `transactional.id` calls `initTransactions()`,
+    /// or after `transaction.timeout.ms`.
+    pub(crate) fn crash(&mut self, cx: &mut Ctx) {
+        let queued = self.deques.values().flat_map(|d| d.iter());
+        let sent = self.in_flight.values().flat_map(|r| r.batches.iter());
+        for batch in queued.chain(sent) {
+            for id in batch.record_ids() {
+                cx.ledger.on_abandoned(id);
+            }
+        }
+        self.running = false;
+        self.deques = PartitionMap::new();
+        self.in_flight.clear();
+        self.blocked.clear();
+        self.buffer_used = 0;
+        cx.emit(Event::ProducerCrashed { producer: self.id });
     }
 
     pub(crate) fn refresh_metadata_from(&mut self, topics: &[Topic]) {

@@ -43,6 +43,12 @@ pub enum Command {
     AddProducer,
     /// `send()` on a given producer.
     ProduceWith(ProducerId, ProduceRecord),
+    /// The producing application's process dies (the producer's batches and requests
+    /// with it).
+    CrashProducer(ProducerId),
+    /// The application starts again after a crash: a new producer client with the same
+    /// settings (a transactional one calls `initTransactions()`, fencing its old epoch).
+    RestartProducer(ProducerId),
     /// The broker's process dies (its disk survives).
     CrashBroker(BrokerId),
     /// The broker's machine loses power: its process dies and its page cache is gone, so
@@ -446,6 +452,7 @@ impl Sim {
     fn apply_now(&mut self, command: Command) -> Result<(), CommandError> {
         match command {
             Command::Produce(record) => {
+                self.running_producer(ProducerId(0))?;
                 self.produce_with(ProducerId(0), record)?;
             }
             Command::AddProducer => {
@@ -456,28 +463,30 @@ impl Sim {
                         crate::config::MAX_PRODUCERS
                     )));
                 }
-                // Each producer's partitioners draw from a stream of their own.
-                let random = crate::rng::PartitionerRandom::Seeded(Rng::new(
-                    self.seed,
-                    16 + u64::from(id.0),
-                ));
-                let jitter = Rng::new(self.seed, 48 + u64::from(id.0));
-                let mut producer = Producer::new(id, &self.config, random, jitter);
-                producer.brokers = self.brokers.keys().copied().collect();
-                producer.refresh_metadata_from(&self.topics);
-                // A transactional producer starts with `initTransactions()`.
-                if producer.txn.is_some() {
-                    producer.poll(&mut self.cx);
-                }
-                self.producers.insert(id, producer);
+                self.start_producer(id, 0);
             }
-            Command::ProduceWith(p, record) => {
-                if !self.producers.contains_key(&p) {
+            Command::CrashProducer(p) => {
+                self.running_producer(p)?;
+                self.producers
+                    .get_mut(&p)
+                    .expect("checked")
+                    .crash(&mut self.cx);
+            }
+            Command::RestartProducer(p) => {
+                let old = self.producers.get(&p);
+                let old = old.ok_or_else(|| no_producer(p))?;
+                if old.running {
                     return Err(CommandError(alloc::format!(
-                        "There is no producer {}.",
+                        "Producer {} is already running.",
                         p.0
                     )));
                 }
+                let incarnation = old.incarnation + 1;
+                self.start_producer(p, incarnation);
+                self.cx.emit(Event::ProducerRestarted { producer: p });
+            }
+            Command::ProduceWith(p, record) => {
+                self.running_producer(p)?;
                 self.produce_with(p, record)?;
             }
             Command::CrashBroker(b) => self.crash_broker(b)?,
@@ -583,6 +592,7 @@ impl Sim {
                         "This build of kscope has no transactions.",
                     )));
                 }
+                self.running_producer(ProducerId(0))?;
                 let p = self
                     .producers
                     .get_mut(&ProducerId(0))
@@ -686,6 +696,36 @@ impl Sim {
     }
 
     /// `send()` on producer `p`, then its sender's loop.
+    /// Starts producer `p`'s client (again, for an `incarnation` after the first); it
+    /// learns the cluster from the brokers it is given.
+    fn start_producer(&mut self, id: ProducerId, incarnation: u32) {
+        // Each producer's partitioners draw from a stream of their own, and each of its
+        // processes from another.
+        let stream = u64::from(id.0) + 64 * u64::from(incarnation);
+        let random = crate::rng::PartitionerRandom::Seeded(Rng::new(self.seed, 16 + stream));
+        let jitter = Rng::new(self.seed, 48 + stream);
+        let mut producer = Producer::new(id, &self.config, random, jitter);
+        producer.incarnation = incarnation;
+        producer.started_at = self.cx.now;
+        producer.brokers = self.brokers.keys().copied().collect();
+        producer.refresh_metadata_from(&self.topics);
+        // A transactional producer starts with `initTransactions()`.
+        if producer.txn.is_some() {
+            producer.poll(&mut self.cx);
+        }
+        self.producers.insert(id, producer);
+    }
+
+    /// Producer `p`, if it exists and its process runs.
+    fn running_producer(&self, p: ProducerId) -> Result<(), CommandError> {
+        let producer = self.producers.get(&p).ok_or_else(|| no_producer(p))?;
+        if producer.running {
+            Ok(())
+        } else {
+            Err(CommandError(alloc::format!("Producer {} is down.", p.0)))
+        }
+    }
+
     fn produce_with(&mut self, p: ProducerId, record: ProduceRecord) -> Result<(), CommandError> {
         let producer = self.producers.get_mut(&p).expect("checked by the caller");
         producer.send(&mut self.cx, &self.topics, record)?;
@@ -830,7 +870,7 @@ impl Sim {
         match due {
             Due::Deliver(id) => self.deliver(id),
             Due::ProducerWake(p) => {
-                if let Some(p) = self.producers.get_mut(&p) {
+                if let Some(p) = self.producers.get_mut(&p).filter(|p| p.running) {
                     p.wake_scheduled = None;
                     p.poll(&mut self.cx);
                 }
@@ -1179,14 +1219,20 @@ impl Sim {
                 return;
             }
         }
-        if let NodeId::Consumer(c) = message.to {
-            if !self.consumers.get(&c).is_some_and(|c| c.is_running()) {
-                self.cx.emit(Event::MessageDropped {
-                    message: id,
-                    reason: crate::event::DropReason::DestinationDown,
-                });
-                return;
-            }
+        let running = match message.to {
+            NodeId::Consumer(c) => self.consumers.get(&c).is_some_and(|c| c.is_running()),
+            NodeId::Producer(p) => self
+                .producers
+                .get(&p)
+                .is_some_and(|p| p.running && message.sent_at >= p.started_at),
+            NodeId::Broker(_) => true,
+        };
+        if !running {
+            self.cx.emit(Event::MessageDropped {
+                message: id,
+                reason: crate::event::DropReason::DestinationDown,
+            });
+            return;
         }
         self.cx.emit(Event::MessageDelivered { message: id });
         if !message.payload.kind().received_by(message.to) {
@@ -1207,4 +1253,8 @@ impl Sim {
             }
         }
     }
+}
+
+fn no_producer(p: ProducerId) -> CommandError {
+    CommandError(alloc::format!("There is no producer {}.", p.0))
 }

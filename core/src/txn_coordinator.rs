@@ -753,6 +753,19 @@ impl Broker {
                 results.push((*tp, Err(KafkaError::InvalidProducerEpoch)));
                 continue;
             }
+            if !m.commit {
+                // The records of the transaction stay in the log, aborted.
+                let first = r.log.producers.entry(m.producer_id);
+                if let Some(first) = first.and_then(|e| e.ongoing_txn_first_offset) {
+                    for batch in r.log.batches_from(first) {
+                        if batch.producer_id == m.producer_id && batch.marker.is_none() {
+                            for record in batch.records.iter() {
+                                cx.ledger.on_txn_aborted(record.id);
+                            }
+                        }
+                    }
+                }
+            }
             let marker = TxnMarker {
                 commit: m.commit,
                 coordinator_epoch: m.coordinator_epoch,

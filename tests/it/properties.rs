@@ -640,9 +640,18 @@ fn transactional_config() -> impl Strategy<Value = (SimConfig, u64)> {
     })
 }
 
+/// What the transactional application does at an instant of a schedule.
+#[derive(Clone, Debug)]
+enum AppOp {
+    /// `abortTransaction()` instead of the next commit.
+    Abort,
+    /// Its process dies, and starts again after this many milliseconds.
+    CrashFor(u64),
+}
+
 /// KIP-98's promise to a `read_committed` reader: whatever the crashes, drops and delays,
-/// and whichever transactions the application aborts, it never processes a record of an
-/// aborted transaction.
+/// whichever transactions the application aborts and whenever its process dies, it never
+/// processes a record of an aborted transaction.
 #[test]
 fn read_committed_never_processes_an_aborted_record() {
     schedules(
@@ -654,8 +663,9 @@ fn read_committed_never_processes_an_aborted_record() {
                 (
                     1_000..40_000u64,
                     prop_oneof![
-                        3 => idempotence_fault().prop_map(Some),
-                        1 => Just(None),
+                        3 => idempotence_fault().prop_map(Ok),
+                        1 => Just(Err(AppOp::Abort)),
+                        1 => (0..5_000u64).prop_map(|d| Err(AppOp::CrashFor(d))),
                     ],
                 ),
                 0..12,
@@ -666,20 +676,34 @@ fn read_committed_never_processes_an_aborted_record() {
             let partitions = config.topics[0].partitions;
             let mut sim = Sim::new(config, seed).expect("valid");
             let mut faults = Vec::new();
-            let mut aborts = Vec::new();
+            let mut app = Vec::new();
             for (at, op) in schedule {
                 match op {
-                    Some(op) => faults.push((at, op)),
-                    None => aborts.push(at),
+                    Ok(op) => faults.push((at, op)),
+                    Err(op) => app.push((at, op)),
                 }
             }
-            aborts.sort();
-            for at in &aborts {
-                run_checked(&mut sim, ms(*at));
-                sim.apply(ms(*at), Command::AbortTransaction)
-                    .expect("transactional");
+            app.sort_by_key(|(at, _)| *at);
+            let mut from = 0;
+            for (at, op) in app {
+                let at = at.max(from);
+                run_checked(&mut sim, ms(at));
+                match op {
+                    AppOp::Abort => {
+                        sim.apply(ms(at), Command::AbortTransaction)
+                            .expect("transactional");
+                        from = at;
+                    }
+                    AppOp::CrashFor(down) => {
+                        sim.apply(ms(at), Command::CrashProducer(ProducerId(0)))
+                            .expect("running");
+                        run_checked(&mut sim, ms(at + down));
+                        sim.apply(ms(at + down), Command::RestartProducer(ProducerId(0)))
+                            .expect("down");
+                        from = at + down;
+                    }
+                }
             }
-            let from = aborts.last().copied().unwrap_or(0);
             faults.retain(|(at, _)| *at >= from);
             run_schedule(&mut sim, faults, brokers, partitions)?;
             let c = sim.ledger().counts();

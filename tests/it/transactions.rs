@@ -458,3 +458,162 @@ fn an_abort_asked_for_at_any_moment_aborts_a_transaction_and_the_producer_goes_o
         );
     }
 }
+
+/// Runs until the application's transaction has records in a log, then crashes the
+/// producing application; returns the instant of the crash.
+fn crash_mid_transaction(sim: &mut Sim) -> Instant {
+    let mut at = ms(3_000);
+    run_checked(sim, at);
+    loop {
+        let t = sim.producer().txn.as_ref().expect("transactional");
+        let appended = t
+            .records
+            .iter()
+            .any(|r| sim.ledger().record(*r).is_some_and(|f| f.appends > 0));
+        if t.state == kscope_core::txn::TxnClientState::InTransaction && appended {
+            break;
+        }
+        at = at + kscope_core::Duration::from_millis(5);
+        run_checked(sim, at);
+        assert!(at < ms(10_000), "a transaction with appended records");
+    }
+    sim.apply(at, Command::CrashProducer(ProducerId(0)))
+        .unwrap();
+    at
+}
+
+#[test]
+fn a_producer_crash_mid_transaction_is_aborted_when_the_application_restarts() {
+    let mut counts = Vec::new();
+    for isolation in [
+        IsolationLevel::ReadUncommitted,
+        IsolationLevel::ReadCommitted,
+    ] {
+        let mut sim = transactional(isolation, 23);
+        let crashed = crash_mid_transaction(&mut sim);
+        assert_eq!(coordinator_state(&sim), Some(TxnState::Ongoing));
+        assert!(sim.ledger().counts().abandoned > 0);
+        // Down, it sends nothing; the application's commands are refused.
+        let record = kscope_core::producer::ProduceRecord {
+            topic: TopicId(0),
+            partition: None,
+            key: None,
+            value_len: Some(10),
+            headers: Vec::new(),
+            timestamp_ms: None,
+        };
+        let sent = sim.ledger().counts().sent;
+        assert!(sim.apply(crashed, Command::Produce(record)).is_err());
+        assert!(sim.apply(crashed, Command::AbortTransaction).is_err());
+        let back = crashed + kscope_core::Duration::from_millis(2_000);
+        run_checked(&mut sim, back);
+        assert_eq!(sim.ledger().counts().sent, sent);
+        assert_eq!(
+            coordinator_state(&sim),
+            Some(TxnState::Ongoing),
+            "open until restarted"
+        );
+        sim.apply(back, Command::RestartProducer(ProducerId(0)))
+            .unwrap();
+        assert!(sim
+            .apply(back, Command::RestartProducer(ProducerId(0)))
+            .is_err());
+        let events = run_checked(&mut sim, ms(20_000));
+        // `initTransactions()` of the new process fences the old epoch and the coordinator
+        // aborts what the old one left open, then the application commits again.
+        for s in [
+            TxnState::PrepareEpochFence,
+            TxnState::PrepareAbort,
+            TxnState::CompleteAbort,
+        ] {
+            assert!(
+                events.iter().any(
+                    |e| matches!(&e.event, Event::TxnStateChanged { state, .. } if *state == s)
+                ),
+                "{s:?}"
+            );
+        }
+        assert!(events
+            .iter()
+            .any(|e| matches!(e.event, Event::TxnMarkerWritten { commit: false, .. })));
+        let t = sim.producer().txn.as_ref().unwrap();
+        assert!(
+            t.committed > 5,
+            "{} committed after the restart",
+            t.committed
+        );
+        assert_eq!(sim.producer().incarnation, 1);
+        counts.push(sim.ledger().counts());
+    }
+    let (uncommitted, committed) = (counts[0], counts[1]);
+    assert!(uncommitted.aborted > 0 && committed.aborted > 0);
+    assert_eq!(uncommitted.read_aborted, uncommitted.aborted);
+    assert_eq!(committed.read_aborted, 0);
+}
+
+#[test]
+fn a_crashed_producers_transaction_left_alone_is_aborted_after_its_timeout() {
+    let mut config = transactional_config(IsolationLevel::ReadCommitted);
+    config.producer.transaction_timeout_ms = 5_000;
+    let mut sim = Sim::new(config, 29).expect("valid");
+    let crashed = crash_mid_transaction(&mut sim);
+    // The last stable offset stays at the open transaction until the coordinator's sweep
+    // (every 10 s) finds it past its timeout.
+    let events = run_checked(
+        &mut sim,
+        crashed + kscope_core::Duration::from_millis(30_000),
+    );
+    let timed_out = events
+        .iter()
+        .find(|e| matches!(e.event, Event::TxnTimedOut { .. }))
+        .expect("timed out");
+    assert!(timed_out.at >= crashed + kscope_core::Duration::from_millis(3_000));
+    assert_eq!(coordinator_state(&sim), Some(TxnState::CompleteAbort));
+    assert!(all_stable(&sim));
+    let c = sim.ledger().counts();
+    assert!(c.aborted > 0);
+    assert_eq!(c.read_aborted, 0);
+}
+
+#[test]
+fn an_idempotent_producer_restarted_after_a_crash_gets_a_new_producer_id() {
+    let mut config = cluster(3, 2, 3, 2);
+    config.workload.rate = 200;
+    let mut sim = Sim::new(config, 31).expect("valid");
+    let before = run_checked(&mut sim, ms(2_000));
+    let first = before
+        .iter()
+        .find_map(|e| match e.event {
+            Event::ProducerIdAssigned { producer_id, .. } => Some(producer_id),
+            _ => None,
+        })
+        .expect("an id");
+    sim.apply(ms(2_000), Command::CrashProducer(ProducerId(0)))
+        .unwrap();
+    let acked = sim.ledger().counts().acknowledged;
+    sim.apply(ms(3_000), Command::RestartProducer(ProducerId(0)))
+        .unwrap();
+    let after = run_checked(&mut sim, ms(6_000));
+    let second = after
+        .iter()
+        .find_map(|e| match e.event {
+            Event::ProducerIdAssigned { producer_id, .. } => Some(producer_id),
+            _ => None,
+        })
+        .expect("a new id");
+    assert_ne!(first, second);
+    let c = sim.ledger().counts();
+    assert!(c.acknowledged > acked + 400, "{c:?}");
+    assert_eq!(c.duplicated, 0);
+    assert_eq!(
+        c.sent,
+        c.acknowledged + c.failed + c.abandoned + pending(&sim)
+    );
+}
+
+fn pending(sim: &Sim) -> u64 {
+    sim.ledger()
+        .records()
+        .filter(|r| r.status == kscope_core::ledger::RecordStatus::Pending)
+        .count() as u64
+}
