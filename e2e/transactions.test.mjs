@@ -63,3 +63,34 @@ test('the transactions checkbox opens the full build; an abort lands in the logs
   assert.ok(committed.aborted > 0);
   assert.equal(committed.read, 0, `read_committed processed none: ${JSON.stringify(committed)}`);
 });
+
+test('the producer crashes mid-transaction and its restart aborts what it left open', async () => {
+  const { page, errors, close } = await open('?lang=en&consumers=1&transactional.id=t1&isolation.level=read_committed&auto.offset.reset=earliest&transaction.interval.ms=1000', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.getByTestId('transaction').waitFor({ timeout: 30000 });
+    // Crash while a transaction is open with records in it: just after one begins (a
+    // transaction lasts a second), not as it is being committed.
+    await page.waitForFunction(() => document.querySelector('[data-testid=transaction]')?.dataset.state !== 'Ongoing', null, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=transaction]')?.dataset.state === 'Ongoing', null, { timeout: 30000 });
+    await page.getByTestId('crash-producer').click();
+    await page.getByTestId('restart-producer').waitFor();
+    assert.equal(await page.getByTestId('producer').getAttribute('data-state'), 'down');
+    assert.equal(await page.getByTestId('crash-producer').count(), 0);
+    // Down, it sends nothing; the coordinator keeps the transaction open.
+    const sent = await int(page, 'ledger-sent');
+    const until = (await int(page, 'sim-time')) + 2000;
+    await page.waitForFunction((t) => Number(document.querySelector('[data-testid=sim-time]')?.textContent) > t, until, { timeout: 30000 });
+    assert.equal(await int(page, 'ledger-sent'), sent);
+    assert.equal(await page.getByTestId('transaction').getAttribute('data-state'), 'Ongoing');
+    await page.screenshot({ path: join(screenshots, 'producer-crashed.png') });
+    await page.getByTestId('restart-producer').click();
+    await page.getByTestId('crash-producer').waitFor();
+    // The new process's initTransactions() fences the old epoch; the coordinator aborts.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-aborted]')?.textContent) > 0, null, { timeout: 30000 });
+    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=ledger-sent]')?.textContent) > s + 50, sent, { timeout: 30000 });
+    assert.equal(await int(page, 'ledger-read-aborted'), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

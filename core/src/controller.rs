@@ -488,7 +488,7 @@ impl Sim {
     /// producer's metadata (which the brokers serve from the controller) goes stale.
     pub(crate) fn after_controller_change(&mut self) {
         self.reconcile_fetchers();
-        for p in self.producers.values_mut().filter(|p| p.running) {
+        for p in self.producers.values_mut().filter(|p| p.is_running()) {
             p.metadata_stale = true;
             p.poll(&mut self.cx);
         }

@@ -396,7 +396,7 @@ pub struct Producer {
     /// With a `transactional.id`: its transactions.
     pub txn: Option<crate::txn::TxnClient>,
     /// Whether its process runs ([`Producer::crash`] stops it; a restart is a new client).
-    pub running: bool,
+    running: bool,
     /// How many times its process was started again after a crash.
     pub incarnation: u32,
     /// When its process started: what was sent to it before went to an earlier process's
@@ -511,6 +511,12 @@ impl Producer {
     }
 
     /// True while `send()` is blocked on `buffer.memory`.
+    /// Whether its process runs. Only a build with transactions crashes producers, so in
+    /// one without, the answer is known when it is compiled.
+    pub fn is_running(&self) -> bool {
+        !crate::broker::TXN || self.running
+    }
+
     pub fn is_blocked(&self) -> bool {
         !self.blocked.is_empty()
     }

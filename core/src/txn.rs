@@ -252,6 +252,7 @@ pub struct TxnClient {
     /// add its partition to the transaction (`TransactionManager.transactionStarted`):
     /// only then does ending it take EndTxn.
     pub(crate) started: bool,
+    /// Transactions the application committed and aborted, over all its processes.
     pub committed: u64,
     pub aborted: u64,
 }

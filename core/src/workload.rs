@@ -60,7 +60,7 @@ impl Sim {
         // after `transaction.records` records or `transaction.interval.ms`; it sends
         // nothing while `initTransactions()` or `commitTransaction()` blocks it.
         // A crashed application sends nothing until it is restarted.
-        let count = if !self.app_producer().running {
+        let count = if !self.app_producer().is_running() {
             0
         } else if crate::broker::TXN && self.app_producer().txn.is_some() {
             self.workload_txn(&w, count)
@@ -69,7 +69,7 @@ impl Sim {
         };
         // The application's send loop runs on one thread: while `send()` blocks on
         // buffer.memory it creates no new records.
-        if self.app_producer().running && !self.app_producer().is_blocked() {
+        if self.app_producer().is_running() && !self.app_producer().is_blocked() {
             for _ in 0..count {
                 let key = if w.keys == 0 {
                     None

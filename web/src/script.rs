@@ -52,6 +52,10 @@ pub enum Action {
     /// The transactional application aborts its transaction (`abortTransaction()`): the
     /// open one, or else the next one it begins.
     AbortTransaction,
+    /// The producing application's process dies (producer `n`; 0 is the application's).
+    CrashProducer(u32),
+    /// The producing application starts again: a new producer client.
+    RestartProducer(u32),
     /// A setting a running cluster takes without starting over: `consumers`,
     /// `partition.assignment.strategy`, `partitions` (only up), `rate`, `keys`.
     Set(String, String),
@@ -79,11 +83,13 @@ enum Verb {
     AddConsumer,
     Subscribe,
     AbortTransaction,
+    CrashProducer,
+    RestartProducer,
     Set,
 }
 
 impl Verb {
-    const ALL: [Verb; 19] = [
+    const ALL: [Verb; 21] = [
         Verb::CrashBroker,
         Verb::PowerOffBroker,
         Verb::RestartBroker,
@@ -102,6 +108,8 @@ impl Verb {
         Verb::AddConsumer,
         Verb::Subscribe,
         Verb::AbortTransaction,
+        Verb::CrashProducer,
+        Verb::RestartProducer,
         Verb::Set,
     ];
 
@@ -126,6 +134,8 @@ impl Verb {
             Verb::AddConsumer => ("add-consumer", "ac"),
             Verb::Subscribe => ("subscribe", "cs"),
             Verb::AbortTransaction => ("abort-transaction", "at"),
+            Verb::CrashProducer => ("crash-producer", "cp"),
+            Verb::RestartProducer => ("restart-producer", "rp"),
             Verb::Set => ("set", "s"),
         }
     }
@@ -215,6 +225,8 @@ impl Action {
             Action::AddConsumer(_) => Verb::AddConsumer,
             Action::Subscribe(..) => Verb::Subscribe,
             Action::AbortTransaction => Verb::AbortTransaction,
+            Action::CrashProducer(_) => Verb::CrashProducer,
+            Action::RestartProducer(_) => Verb::RestartProducer,
             Action::Set(..) => Verb::Set,
         }
     }
@@ -234,7 +246,9 @@ impl Action {
             | Action::RestartConsumer(n)
             | Action::PauseConsumer(n)
             | Action::ResumeConsumer(n)
-            | Action::AddConsumer(n) => n.to_string(),
+            | Action::AddConsumer(n)
+            | Action::CrashProducer(n)
+            | Action::RestartProducer(n) => n.to_string(),
             Action::CutLink(a, b) | Action::HealLink(a, b) => {
                 format!("{} {}", node_name(*a), node_name(*b))
             }
@@ -334,6 +348,8 @@ impl Action {
             Verb::PauseConsumer => Action::PauseConsumer(number()?),
             Verb::ResumeConsumer => Action::ResumeConsumer(number()?),
             Verb::AddConsumer => Action::AddConsumer(number()?),
+            Verb::CrashProducer => Action::CrashProducer(number()?),
+            Verb::RestartProducer => Action::RestartProducer(number()?),
             Verb::AbortTransaction => {
                 if !rest.is_empty() {
                     return Err(format!("{name} takes nothing, not '{rest}'"));
@@ -419,6 +435,8 @@ pub fn perform(
         Action::CrashBroker(b) => apply(sim, Command::CrashBroker(BrokerId(*b)))?,
         Action::PowerOffBroker(b) => apply(sim, Command::PowerOffBroker(BrokerId(*b)))?,
         Action::RestartBroker(b) => apply(sim, Command::RestartBroker(BrokerId(*b)))?,
+        Action::CrashProducer(p) => apply(sim, Command::CrashProducer(ProducerId(*p)))?,
+        Action::RestartProducer(p) => apply(sim, Command::RestartProducer(ProducerId(*p)))?,
         Action::IsolateBroker(b) | Action::ReconnectBroker(b) => {
             broker_known(sim, *b)?;
             let cut = matches!(action, Action::IsolateBroker(_));

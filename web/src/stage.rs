@@ -367,6 +367,8 @@ pub struct Stage {
     pub height_px: f64,
     /// The offsets the log bars are drawn against (see [`log_window`]).
     pub log_window: (i64, i64),
+    /// The producing application's process runs.
+    pub producer_up: bool,
 }
 
 /// The horizontal centre of a column, in percent: column 0 is the producer's, 1 to
@@ -569,6 +571,7 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
     Stage {
         topic: topic.spec.name.clone(),
         log_window,
+        producer_up: producer.is_running(),
         partitioner,
         columns,
         rows,

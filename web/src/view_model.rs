@@ -26,6 +26,8 @@ pub struct ViewModel {
     pub consumed: u64,
     pub redelivered: u64,
     pub skipped: u64,
+    /// Records whose producing application crashed before it heard of them.
+    pub abandoned: u64,
     pub in_flight_messages: usize,
     /// Records carried by the messages in flight (produce requests and fetch responses).
     pub records_in_flight: u64,
@@ -168,6 +170,8 @@ pub struct TxnView {
     pub producer_state: &'static str,
     pub committed: u64,
     pub aborts: u64,
+    /// The producing application's process runs (it can be told to abort).
+    pub producer_up: bool,
 }
 
 /// Computes the readouts of `sim`.
@@ -186,6 +190,7 @@ pub fn view_model(sim: &Sim) -> ViewModel {
         consumed: c.consumed,
         redelivered: c.redelivered,
         skipped: c.skipped,
+        abandoned: c.abandoned,
         txn: sim
             .producer()
             .txn
@@ -203,6 +208,7 @@ pub fn view_model(sim: &Sim) -> ViewModel {
                 producer_state: t.state.name(),
                 committed: t.committed,
                 aborts: t.aborted,
+                producer_up: sim.producer().is_running(),
             }),
         guarantees: Guarantees::of(sim),
         in_flight_messages: sim.messages_in_flight().count(),
@@ -470,6 +476,16 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             "the producer bumped its epoch: producer id {0}, epoch {1}",
             "프로듀서가 에포크를 올림: 프로듀서 ID {0}, 에포크 {1}",
             producer_id, epoch
+        ),
+        Event::ProducerCrashed { .. } if TXN => tr!(
+            l,
+            "the producing application crashed: what its producer held is gone, and an open transaction stays open",
+            "프로듀서 애플리케이션 장애: 프로듀서가 들고 있던 것은 사라지고, 열린 트랜잭션은 열린 채로 남음"
+        ),
+        Event::ProducerRestarted { .. } if TXN => tr!(
+            l,
+            "the producing application restarted: a new producer (a new producer id, or with transactional.id a new epoch)",
+            "프로듀서 애플리케이션 재시작: 새 프로듀서 (새 프로듀서 ID, transactional.id가 있으면 새 에포크)"
         ),
         Event::ProduceRejected { broker, partition, error, .. } => tr!(
             l,

@@ -88,7 +88,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                         {crate::i18n::tr!(lang, "{0} · {1} committed, {2} aborted", "{0} · 커밋 {1}개, 중단 {2}개", x.coordinator_state.unwrap_or("–"), x.committed, x.aborts)}
                     </span>
                     if let Some(d) = &props.dispatch {
-                        <button class="danger small" data-testid="abort-transaction" data-producer="0" disabled={props.locked}
+                        <button class="danger small" data-testid="abort-transaction" data-producer="0" disabled={props.locked || !x.producer_up}
                             onclick={d.reform(|_| crate::Msg::Act(crate::script::Action::AbortTransaction))}>
                             {crate::i18n::tr!(lang, "abortTransaction()", "abortTransaction()")}
                         </button>
@@ -133,6 +133,9 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                 { counter(t.consumed, "ledger-consumed", vm.consumed, "", differs(|v| v.consumed)) }
                 { counter(t.redelivered, "ledger-redelivered", vm.redelivered, if vm.redelivered > 0 { "warn" } else { "" }, differs(|v| v.redelivered)) }
                 { counter(t.skipped, "ledger-skipped", vm.skipped, if vm.skipped > 0 { "bad" } else { "" }, differs(|v| v.skipped)) }
+                if view_model::TXN && vm.abandoned > 0 {
+                    { counter(&crate::i18n::tr!(lang, "abandoned by a crashed producer", "장애난 프로듀서가 버린 레코드"), "ledger-abandoned", vm.abandoned, "warn", differs(|v| v.abandoned)) }
+                }
                 { txn_counters }
             </section>
             { txn_state }

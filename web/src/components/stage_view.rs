@@ -61,12 +61,35 @@ pub fn StageView(props: &StageProps) -> Html {
     html! {
         <div class="stage" ref={node} role="region" aria-label={lang.text().stage_label}>
             <div class="head producer-head">
-                <strong>{lang.text().producer}</strong>
+                if crate::view_model::TXN {
+                    { producer_title(st.producer_up, props.locked, lang, &props.dispatch) }
+                } else {
+                    <strong>{lang.text().producer}</strong>
+                }
                 <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(&st.topic, lang)}</span>
             </div>
             { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.groups.iter().any(|g| g.coordinator == Some(c.id))} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             { for st.groups.iter().map(|g| html! { <GroupHeadView key={g.index} group={g.clone()} several={st.groups.len() > 1} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} topic={st.topic.clone()} row={r.clone()} columns={columns.clone()} window={st.log_window} {lang} /> }) }
+        </div>
+    }
+}
+
+/// The producer's title with its crash or restart button (the page's full build: a
+/// producer's crash comes with transactions).
+fn producer_title(up: bool, locked: bool, lang: Lang, dispatch: &Callback<Msg>) -> Html {
+    let t = lang.text();
+    let state = if up { "up" } else { "down" };
+    html! {
+        <div class={classes!("title", state)} data-testid="producer" data-producer="0" data-state={state}>
+            <strong>{t.producer}</strong>
+            <fieldset class="actions" disabled={locked}>
+                if up {
+                    <button class="danger" data-testid="crash-producer" data-producer="0" onclick={dispatch.reform(|_| Msg::Act(Action::CrashProducer(0)))} title={t.tip("producer_crash_title")}>{t.crash}</button>
+                } else {
+                    <button data-testid="restart-producer" data-producer="0" onclick={dispatch.reform(|_| Msg::Act(Action::RestartProducer(0)))}>{t.restart}</button>
+                }
+            </fieldset>
         </div>
     }
 }
