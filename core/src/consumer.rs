@@ -140,6 +140,11 @@ pub struct Consumer {
     pub positions: VecMap<TopicPartition, Option<Offset>>,
     /// Offsets this consumer last committed successfully.
     pub committed: VecMap<TopicPartition, Offset>,
+    /// Per owned partition, the high watermark and the last stable offset its last fetch
+    /// response gave (`TopicPartitionState.highWatermark`, `.lastStableOffset`), for its
+    /// own lag ([`Consumer::partition_lag`]). Kept only in a build with transactions.
+    #[cfg(feature = "transactions")]
+    pub(crate) fetched_ends: VecMap<TopicPartition, (Offset, Offset)>,
     /// Fetched records not yet returned by `poll()`, per partition.
     pub(crate) buffer: VecMap<TopicPartition, CompletedFetch>,
     pub(crate) metadata: VecMap<TopicPartition, (Option<BrokerId>, LeaderEpoch)>,
@@ -221,6 +226,23 @@ impl Consumer {
         crate::broker::TXN
             && self.config.isolation_level == crate::config::IsolationLevel::ReadCommitted
     }
+    /// Its own lag of partition `tp`, as its `records-lag` metric says
+    /// (`SubscriptionState.partitionLag`): from its position to the last stable offset
+    /// under `read_committed`, to the high watermark otherwise, as its last fetch response
+    /// gave them. The `kafka-consumer-groups` tool's lag is another figure: the high
+    /// watermark minus the group's committed offset ([`crate::group::PartitionLag`]).
+    #[cfg(feature = "transactions")]
+    pub fn partition_lag(&self, tp: TopicPartition) -> Option<i64> {
+        let position = (*self.positions.get(&tp)?)?;
+        let (high_watermark, last_stable) = *self.fetched_ends.get(&tp)?;
+        let end = if self.read_committed() {
+            last_stable
+        } else {
+            high_watermark
+        };
+        Some(end.0 - position.0)
+    }
+
     /// Counts its process's stops and starts: 0 for the first process, never stopped.
     pub fn incarnation(&self) -> u32 {
         self.incarnation
@@ -263,6 +285,8 @@ impl Consumer {
             assignor: config.partition_assignment_strategy,
             owned: Vec::new(),
             positions: VecMap::new(),
+            #[cfg(feature = "transactions")]
+            fetched_ends: VecMap::new(),
             committed: VecMap::new(),
             buffer: VecMap::new(),
             metadata: VecMap::new(),
@@ -616,6 +640,8 @@ impl Consumer {
         self.owned.retain(|tp| !gone.contains(tp));
         for tp in &gone {
             self.positions.remove(tp);
+            #[cfg(feature = "transactions")]
+            self.fetched_ends.remove(tp);
             self.buffer.remove(tp);
         }
         self.resetting.retain(|tp| !gone.contains(tp));
@@ -1156,6 +1182,8 @@ impl Consumer {
     fn forget_partitions(&mut self, cx: &mut Ctx) {
         self.owned.clear();
         self.positions.clear();
+        #[cfg(feature = "transactions")]
+        self.fetched_ends.clear();
         self.resetting.clear();
         self.awaiting_validation.clear();
         self.position_epochs.clear();
@@ -1537,6 +1565,11 @@ impl Consumer {
                     continue;
                 }
             }
+            // Kafka takes them when `poll()` first reads the response from its buffer;
+            // kscope as the response arrives.
+            #[cfg(feature = "transactions")]
+            self.fetched_ends
+                .insert(tp, (data.high_watermark, data.last_stable_offset));
             let Some(last) = data.batches.last() else {
                 continue;
             };

@@ -617,3 +617,38 @@ fn pending(sim: &Sim) -> u64 {
         .filter(|r| r.status == kscope_core::ledger::RecordStatus::Pending)
         .count() as u64
 }
+
+#[test]
+fn a_read_committed_consumers_own_lag_ends_at_the_lso_while_the_tools_lag_counts_to_the_hw() {
+    let mut config = transactional_config(IsolationLevel::ReadCommitted);
+    config.workload.transaction_records = 0;
+    config.workload.transaction_interval_ms = 6_000;
+    let mut sim = Sim::new(config, 37).expect("valid");
+    // Mid-transaction: records of the open transaction are below the high watermark and
+    // above the last stable offset; the caught-up consumer waits at the LSO.
+    run_checked(&mut sim, ms(9_000));
+    let consumer = sim.consumers().values().next().expect("a consumer");
+    let lags = sim.group_lag();
+    let mut checked = 0;
+    for l in &lags {
+        let leader = sim.partition(l.partition).leader.expect("a leader");
+        let r = &sim.brokers()[&leader].replicas[&l.partition];
+        let lso = r.log.last_stable_offset(r.high_watermark);
+        let (Some(own), Some(position)) = (
+            consumer.partition_lag(l.partition),
+            consumer.positions.get(&l.partition).copied().flatten(),
+        ) else {
+            continue;
+        };
+        // Its fetch response gave the LSO; it reads no further.
+        assert!(position <= lso, "{position:?} past the LSO {lso:?}");
+        assert!(own >= 0 && own <= lso.0 - position.0, "own lag {own}");
+        let tool = l.lag.expect("a committed offset");
+        assert!(
+            tool > own,
+            "the tool counts the open transaction's records: {tool} against {own}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "{lags:?}");
+}

@@ -720,6 +720,8 @@ mod tests {
             Action::AddConsumer(2),
             Action::Subscribe(1, settings::TopicSet::parse("payments,orders").unwrap()),
             Action::AbortTransaction,
+            Action::CrashProducer(0),
+            Action::RestartProducer(0),
             Action::Set(
                 "partition.assignment.strategy".into(),
                 "cooperative-sticky".into(),
@@ -759,6 +761,8 @@ mod tests {
         assert_eq!(Action::AbortTransaction.to_text(), "abort-transaction");
         assert_eq!(Action::AbortTransaction.to_code(), "at");
         assert!(Action::parse("abort-transaction 1").is_err());
+        assert_eq!(Action::CrashProducer(0).to_code(), "cp0");
+        assert!(Action::parse("restart-producer").is_err());
     }
 
     #[test]

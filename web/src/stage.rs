@@ -118,6 +118,10 @@ pub struct OwnerCell {
     /// The group's committed offset and lag (high watermark minus committed).
     pub committed: Option<i64>,
     pub lag: Option<i64>,
+    /// The owner's own lag (`records-lag`: from its position to the last stable offset
+    /// under `read_committed`, to the high watermark otherwise); only in the page's full
+    /// build.
+    pub consumer_lag: Option<i64>,
 }
 
 /// A consumer group's column header.
@@ -399,8 +403,9 @@ pub fn row_y(row: Option<usize>) -> f64 {
     }
 }
 
-/// A partition's owner in a group: the consumer, and its position if it has one.
-type Owner = (u32, Option<i64>);
+/// A partition's owner in a group: the consumer, its position if it has one, and its own
+/// lag (the full build).
+type Owner = (u32, Option<i64>, Option<i64>);
 
 /// The stage of the first topic of `sim`.
 pub fn stage(sim: &Sim) -> Stage {
@@ -474,7 +479,11 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
                 .and_then(|g| g.get_mut(tp.partition as usize))
             {
                 let position = c.positions.get(tp).copied().flatten().map(|o| o.0);
-                *slot = Some((c.id.0, position));
+                #[cfg(feature = "transactions")]
+                let lag = c.partition_lag(*tp);
+                #[cfg(not(feature = "transactions"))]
+                let lag = None;
+                *slot = Some((c.id.0, position, lag));
             }
         }
     }
@@ -493,6 +502,7 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
                         position: owners[p as usize].and_then(|o| o.1),
                         committed: lag.and_then(|l| l.committed).map(|o| o.0),
                         lag: lag.and_then(|l| l.lag),
+                        consumer_lag: owners[p as usize].and_then(|o| o.2),
                     }
                 })
                 .collect();
@@ -550,7 +560,7 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
                             position: leader
                                 .then_some(first_owner)
                                 .flatten()
-                                .and_then(|(c, pos)| Some((pos?, consumer_hue(c)))),
+                                .and_then(|(c, pos, _)| Some((pos?, consumer_hue(c)))),
                         }
                     })
                 })

@@ -301,7 +301,13 @@ pub fn OwnerView(props: &OwnerProps) -> Html {
             <span class="nums fit" data-testid="position" data-position={o.position.map(|c| c.to_string()).unwrap_or_default()}>
                 {format!("{} {} · {} {}", t.committed, text(o.committed), t.position, text(o.position))}
             </span>
-            <span class="nums fit" title={t.tip("lag_title")}>{format!("{} {}", t.lag, text(o.lag))}</span>
+            if crate::view_model::TXN {
+                <span class="nums fit" title={t.tip("consumer_lag_title")} data-testid="consumer-lag" data-lag={o.consumer_lag.map(|c| c.to_string()).unwrap_or_default()}>
+                    {crate::i18n::tr!(props.lang, "lag {0} · the consumer's {1}", "랙 {0} · 컨슈머 기준 {1}", text(o.lag), text(o.consumer_lag))}
+                </span>
+            } else {
+                <span class="nums fit" title={t.tip("lag_title")}>{format!("{} {}", t.lag, text(o.lag))}</span>
+            }
         </div>
     }
 }
