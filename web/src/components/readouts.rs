@@ -38,7 +38,9 @@ pub struct ReadoutsProps {
 }
 
 /// The delivery guarantee promised and delivered, side by side, with why.
-fn guarantees(g: &view_model::Guarantees, lang: Lang) -> Html {
+/// `abandoned`: records the crashed application never heard of (the full build), which
+/// no guarantee covers.
+fn guarantees(g: &view_model::Guarantees, abandoned: u64, lang: Lang) -> Html {
     use kscope_core::guarantee::Guarantee;
     let tone = |g: Guarantee| match g {
         Guarantee::ExactlyOnce => "good",
@@ -57,6 +59,9 @@ fn guarantees(g: &view_model::Guarantees, lang: Lang) -> Html {
             <ul class="why" aria-label={i18n::tr!(lang, "why", "이유")}>
                 { for g.why(lang).into_iter().map(|w| html! { <li>{w}</li> }) }
                 <li class="counts">{g.counts(lang)}</li>
+                if view_model::TXN && abandoned > 0 {
+                    <li>{i18n::tr!(lang, "abandoned {0}: the application died before it heard of them, and has no source to send them from again; no guarantee covers them", "버려짐 {0}: 애플리케이션이 결과를 듣기 전에 죽었고 다시 보낼 원천도 없음; 어떤 보장도 이 레코드를 다루지 않음", abandoned)}</li>
+                }
             </ul>
         </div>
     }
@@ -122,7 +127,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                     </span>
                 </div>
             }
-            { guarantees(&vm.guarantees, lang) }
+            { guarantees(&vm.guarantees, vm.abandoned, lang) }
             <section class="ledger" aria-label={t.ledger_label}>
                 { counter(t.sent, "ledger-sent", vm.sent, "", differs(|v| v.sent)) }
                 { counter(t.acknowledged, "ledger-acked", vm.acknowledged, "good", differs(|v| v.acknowledged)) }
