@@ -89,6 +89,13 @@ test('the producer crashes mid-transaction and its restart aborts what it left o
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=ledger-aborted]')?.textContent) > 0, null, { timeout: 30000 });
     await page.waitForFunction((s) => Number(document.querySelector('[data-testid=ledger-sent]')?.textContent) > s + 50, sent, { timeout: 30000 });
     assert.equal(await int(page, 'ledger-read-aborted'), 0);
+    // A second instance while this one runs: it takes over, and this one is an earlier
+    // instance now (fenced at its next transactional request).
+    await page.getByTestId('start-producer').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=producer]')?.dataset.producer === '1', null, { timeout: 30000 });
+    await page.waitForFunction(() => /earlier instance, producer 0/.test(document.querySelector('[data-testid=transaction]')?.textContent), null, { timeout: 30000 });
+    const moved = await int(page, 'ledger-sent');
+    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=ledger-sent]')?.textContent) > s + 50, moved, { timeout: 30000 });
     assert.deepEqual(errors, []);
   } finally {
     await close();

@@ -437,6 +437,11 @@ pub enum Event {
     ProducerRestarted {
         producer: ProducerId,
     },
+    /// A second instance of the producing application started while the first still
+    /// runs; the workload sends with its producer from now on.
+    ProducerInstanceStarted {
+        producer: ProducerId,
+    },
     /// A transaction coordinator's record of a new state is replicated: the state is
     /// the transaction's now.
     TxnStateChanged {

@@ -41,6 +41,11 @@ pub enum Command {
     /// Starts another producer client, with the application's producer settings; its id
     /// is the next after the last producer's.
     AddProducer,
+    /// A second instance of the producing application starts while the first still runs
+    /// (an orchestrator lost sight of it; a long pause): a new producer client with the
+    /// application's settings, which the workload sends with from now on. With a
+    /// `transactional.id`, its `initTransactions()` fences the first, a zombie now.
+    StartProducerInstance,
     /// `send()` on a given producer.
     ProduceWith(ProducerId, ProduceRecord),
     /// The producing application's process dies (the producer's batches and requests
@@ -154,6 +159,9 @@ pub struct Sim {
     pub(crate) brokers: VecMap<BrokerId, Broker>,
     /// The producer clients; the first is the producing application's.
     pub(crate) producers: VecMap<ProducerId, Producer>,
+    /// The producer the application sends with: the first, until a second instance of
+    /// the application takes over ([`Command::StartProducerInstance`]).
+    pub(crate) app: ProducerId,
     pub(crate) unclean_elections: u32,
     pub(crate) power_losses: u32,
     /// The next producer id the (idealised) controller hands out.
@@ -203,6 +211,7 @@ impl Sim {
             workload_next_topic: 0,
             workload_scheduled: false,
             workload_waiting: None,
+            app: ProducerId(0),
             consumers: VecMap::new(),
             placement_rng: Rng::new(seed, 1),
             groups: GroupStore::new(Rng::new(seed, 5)),
@@ -307,9 +316,9 @@ impl Sim {
     pub fn consumers(&self) -> &VecMap<ConsumerId, Consumer> {
         &self.consumers
     }
-    /// The producing application's producer.
+    /// The producing application's producer (its latest instance's).
     pub fn producer(&self) -> &Producer {
-        &self.producers[&ProducerId(0)]
+        &self.producers[&self.app]
     }
     /// Every producer client.
     pub fn producers(&self) -> &VecMap<ProducerId, Producer> {
@@ -317,7 +326,7 @@ impl Sim {
     }
     pub(crate) fn app_producer(&mut self) -> &mut Producer {
         self.producers
-            .get_mut(&ProducerId(0))
+            .get_mut(&self.app)
             .expect("the application's producer")
     }
     pub fn ledger(&self) -> &Ledger {
@@ -452,18 +461,21 @@ impl Sim {
     fn apply_now(&mut self, command: Command) -> Result<(), CommandError> {
         match command {
             Command::Produce(record) => {
-                self.producer_up(ProducerId(0))?;
-                self.produce_with(ProducerId(0), record)?;
+                self.producer_up(self.app)?;
+                self.produce_with(self.app, record)?;
             }
             Command::AddProducer => {
-                let id = ProducerId(self.producers.last_key_value().map_or(0, |(p, _)| p.0 + 1));
-                if self.producers.len() >= crate::config::MAX_PRODUCERS as usize {
-                    return Err(CommandError(alloc::format!(
-                        "kscope simulates at most {} producers.",
-                        crate::config::MAX_PRODUCERS
-                    )));
+                self.add_producer()?;
+            }
+            Command::StartProducerInstance => {
+                if !crate::broker::TXN {
+                    return Err(no_producer_crashes());
                 }
-                self.start_producer(id, 0);
+                let id = self.add_producer()?;
+                self.app = id;
+                self.workload_waiting = None;
+                self.cx
+                    .emit(Event::ProducerInstanceStarted { producer: id });
             }
             Command::CrashProducer(p) => {
                 if !crate::broker::TXN {
@@ -599,10 +611,10 @@ impl Sim {
                         "This build of kscope has no transactions.",
                     )));
                 }
-                self.producer_up(ProducerId(0))?;
+                self.producer_up(self.app)?;
                 let p = self
                     .producers
-                    .get_mut(&ProducerId(0))
+                    .get_mut(&self.app)
                     .expect("the application's producer");
                 let Some(t) = p.txn.as_mut() else {
                     return Err(CommandError(alloc::string::String::from(
@@ -703,6 +715,19 @@ impl Sim {
     }
 
     /// `send()` on producer `p`, then its sender's loop.
+    /// Starts a producer client with the next id after the last producer's.
+    fn add_producer(&mut self) -> Result<ProducerId, CommandError> {
+        let id = ProducerId(self.producers.last_key_value().map_or(0, |(p, _)| p.0 + 1));
+        if self.producers.len() >= crate::config::MAX_PRODUCERS as usize {
+            return Err(CommandError(alloc::format!(
+                "kscope simulates at most {} producers.",
+                crate::config::MAX_PRODUCERS
+            )));
+        }
+        self.start_producer(id, 0);
+        Ok(id)
+    }
+
     /// Starts producer `p`'s client (again, for an `incarnation` after the first); it
     /// learns the cluster from the brokers it is given.
     fn start_producer(&mut self, id: ProducerId, incarnation: u32) {
@@ -1270,7 +1295,7 @@ impl Sim {
 /// the page's first build, which has neither, stays within its size budget.
 fn no_producer_crashes() -> CommandError {
     CommandError(alloc::string::String::from(
-        "Only kscope's build with transactions crashes producers.",
+        "Only kscope's build with transactions crashes or replaces producers.",
     ))
 }
 

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use crate::config::SendMode;
 use crate::ctx::Due;
-use crate::ids::{ProducerId, TopicId};
+use crate::ids::TopicId;
 use crate::producer::ProduceRecord;
 use crate::sim::Sim;
 use crate::time::Duration;
@@ -90,7 +90,7 @@ impl Sim {
                     timestamp_ms: None,
                 };
                 // The workload's own records are always well formed.
-                let producer = self.producers.get_mut(&ProducerId(0));
+                let producer = self.producers.get_mut(&self.app);
                 let producer = producer.expect("the application's producer");
                 let id = crate::ids::RecordId(self.cx.ledger.len() as u64);
                 let _ = producer.send(&mut self.cx, &self.topics, record);
@@ -101,7 +101,7 @@ impl Sim {
                     break;
                 }
             }
-            let producer = self.producers.get_mut(&ProducerId(0));
+            let producer = self.producers.get_mut(&self.app);
             producer
                 .expect("the application's producer")
                 .poll(&mut self.cx);
@@ -116,7 +116,7 @@ impl Sim {
         let now = self.cx.now;
         let producer = self
             .producers
-            .get_mut(&ProducerId(0))
+            .get_mut(&self.app)
             .expect("the application's producer");
         let Some(t) = producer.txn.as_ref() else {
             return count;

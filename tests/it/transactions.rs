@@ -652,3 +652,51 @@ fn a_read_committed_consumers_own_lag_ends_at_the_lso_while_the_tools_lag_counts
     }
     assert!(checked > 0, "{lags:?}");
 }
+
+#[test]
+fn a_stalled_instance_is_fenced_by_its_successor_and_its_late_batches_are_refused() {
+    let mut config = transactional_config(IsolationLevel::ReadCommitted);
+    config.producer.request_timeout_ms = 5_000;
+    let mut sim = Sim::new(config, 41).expect("valid");
+    run_checked(&mut sim, ms(4_500));
+    let brokers: Vec<BrokerId> = sim.brokers().keys().copied().collect();
+    for b in &brokers {
+        sim.apply(
+            ms(4_500),
+            Command::CutLink(NodeId::PRODUCER, NodeId::Broker(*b)),
+        )
+        .unwrap();
+    }
+    run_checked(&mut sim, ms(6_000));
+    // The first instance is cut off, not dead: a second starts with the same
+    // transactional.id and the workload moves to it.
+    assert_eq!(coordinator_state(&sim), Some(TxnState::Ongoing));
+    sim.apply(ms(6_000), Command::StartProducerInstance)
+        .unwrap();
+    assert_eq!(sim.producer().id, ProducerId(1));
+    run_checked(&mut sim, ms(9_000));
+    for b in &brokers {
+        sim.apply(
+            ms(9_000),
+            Command::HealLink(NodeId::PRODUCER, NodeId::Broker(*b)),
+        )
+        .unwrap();
+    }
+    let events = run_checked(&mut sim, ms(25_000));
+    // The zombie's batches carry the old epoch: refused, and it can only close.
+    let zombie = sim.producers()[&ProducerId(0)].txn.as_ref().unwrap();
+    assert_eq!(zombie.state, kscope_core::txn::TxnClientState::FatalError);
+    assert!(events.iter().any(|e| matches!(
+        e.event,
+        Event::ProduceRejected {
+            error: kscope_core::event::KafkaError::InvalidProducerEpoch
+                | kscope_core::event::KafkaError::ProducerFenced,
+            ..
+        }
+    )));
+    let successor = sim.producer().txn.as_ref().unwrap();
+    assert!(successor.committed > 5, "{}", successor.committed);
+    let c = sim.ledger().counts();
+    assert!(c.aborted > 0, "{c:?}");
+    assert_eq!(c.read_aborted, 0);
+}

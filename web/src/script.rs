@@ -56,6 +56,9 @@ pub enum Action {
     CrashProducer(u32),
     /// The producing application starts again: a new producer client.
     RestartProducer(u32),
+    /// A second instance of the producing application starts while the first still runs
+    /// and takes over its work (with a `transactional.id`, it fences the first).
+    StartProducer,
     /// A setting a running cluster takes without starting over: `consumers`,
     /// `partition.assignment.strategy`, `partitions` (only up), `rate`, `keys`.
     Set(String, String),
@@ -85,11 +88,12 @@ enum Verb {
     AbortTransaction,
     CrashProducer,
     RestartProducer,
+    StartProducer,
     Set,
 }
 
 impl Verb {
-    const ALL: [Verb; 21] = [
+    const ALL: [Verb; 22] = [
         Verb::CrashBroker,
         Verb::PowerOffBroker,
         Verb::RestartBroker,
@@ -110,6 +114,7 @@ impl Verb {
         Verb::AbortTransaction,
         Verb::CrashProducer,
         Verb::RestartProducer,
+        Verb::StartProducer,
         Verb::Set,
     ];
 
@@ -136,6 +141,7 @@ impl Verb {
             Verb::AbortTransaction => ("abort-transaction", "at"),
             Verb::CrashProducer => ("crash-producer", "cp"),
             Verb::RestartProducer => ("restart-producer", "rp"),
+            Verb::StartProducer => ("start-producer", "np"),
             Verb::Set => ("set", "s"),
         }
     }
@@ -227,6 +233,7 @@ impl Action {
             Action::AbortTransaction => Verb::AbortTransaction,
             Action::CrashProducer(_) => Verb::CrashProducer,
             Action::RestartProducer(_) => Verb::RestartProducer,
+            Action::StartProducer => Verb::StartProducer,
             Action::Set(..) => Verb::Set,
         }
     }
@@ -253,7 +260,7 @@ impl Action {
                 format!("{} {}", node_name(*a), node_name(*b))
             }
             Action::Subscribe(c, topics) => format!("{c} {}", topics.name()),
-            Action::AbortTransaction => String::new(),
+            Action::AbortTransaction | Action::StartProducer => String::new(),
             Action::Set(k, v) => format!("{k}={v}"),
         }
     }
@@ -350,11 +357,15 @@ impl Action {
             Verb::AddConsumer => Action::AddConsumer(number()?),
             Verb::CrashProducer => Action::CrashProducer(number()?),
             Verb::RestartProducer => Action::RestartProducer(number()?),
-            Verb::AbortTransaction => {
+            Verb::AbortTransaction | Verb::StartProducer => {
                 if !rest.is_empty() {
                     return Err(format!("{name} takes nothing, not '{rest}'"));
                 }
-                Action::AbortTransaction
+                if verb == Verb::StartProducer {
+                    Action::StartProducer
+                } else {
+                    Action::AbortTransaction
+                }
             }
             Verb::Subscribe => {
                 let usage = || {
@@ -437,6 +448,7 @@ pub fn perform(
         Action::RestartBroker(b) => apply(sim, Command::RestartBroker(BrokerId(*b)))?,
         Action::CrashProducer(p) => apply(sim, Command::CrashProducer(ProducerId(*p)))?,
         Action::RestartProducer(p) => apply(sim, Command::RestartProducer(ProducerId(*p)))?,
+        Action::StartProducer => apply(sim, Command::StartProducerInstance)?,
         Action::IsolateBroker(b) | Action::ReconnectBroker(b) => {
             broker_known(sim, *b)?;
             let cut = matches!(action, Action::IsolateBroker(_));
@@ -722,6 +734,7 @@ mod tests {
             Action::AbortTransaction,
             Action::CrashProducer(0),
             Action::RestartProducer(0),
+            Action::StartProducer,
             Action::Set(
                 "partition.assignment.strategy".into(),
                 "cooperative-sticky".into(),

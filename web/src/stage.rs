@@ -373,6 +373,8 @@ pub struct Stage {
     pub log_window: (i64, i64),
     /// The producing application's process runs.
     pub producer_up: bool,
+    /// Its producer (a later instance's after `start-producer`).
+    pub producer_id: u32,
 }
 
 /// The horizontal centre of a column, in percent: column 0 is the producer's, 1 to
@@ -582,6 +584,7 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
         topic: topic.spec.name.clone(),
         log_window,
         producer_up: producer.is_running(),
+        producer_id: producer.id.0,
         partitioner,
         columns,
         rows,

@@ -172,6 +172,9 @@ pub struct TxnView {
     pub aborts: u64,
     /// The producing application's process runs (it can be told to abort).
     pub producer_up: bool,
+    /// The application's earlier instances still running, each with its producer's
+    /// transaction state (a fenced zombie's is FatalError).
+    pub others: Vec<(u32, &'static str)>,
 }
 
 /// Computes the readouts of `sim`.
@@ -209,6 +212,12 @@ pub fn view_model(sim: &Sim) -> ViewModel {
                 committed: t.committed,
                 aborts: t.aborted,
                 producer_up: sim.producer().is_running(),
+                others: sim
+                    .producers()
+                    .values()
+                    .filter(|p| p.id != sim.producer().id && p.is_running())
+                    .filter_map(|p| Some((p.id.0, p.txn.as_ref()?.state.name())))
+                    .collect(),
             }),
         guarantees: Guarantees::of(sim),
         in_flight_messages: sim.messages_in_flight().count(),
@@ -481,6 +490,12 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             l,
             "the producing application crashed: what its producer held is gone, and an open transaction stays open",
             "프로듀서 애플리케이션 장애: 프로듀서가 들고 있던 것은 사라지고, 열린 트랜잭션은 열린 채로 남음"
+        ),
+        Event::ProducerInstanceStarted { producer } if TXN => tr!(
+            l,
+            "a second instance of the producing application started (producer {0}) while the first still runs, and took over its work",
+            "첫 인스턴스가 아직 도는 동안 프로듀서 애플리케이션의 두 번째 인스턴스(프로듀서 {0})가 시작되어 일을 넘겨받음",
+            producer.0
         ),
         Event::ProducerRestarted { .. } if TXN => tr!(
             l,

@@ -91,6 +91,7 @@ pub fn Readouts(props: &ReadoutsProps) -> Html {
                     <span class="label">{crate::i18n::tr!(lang, "transaction (coordinator state)", "트랜잭션 (코디네이터 상태)")}</span>
                     <span class="value small">
                         {crate::i18n::tr!(lang, "{0} · {1} committed, {2} aborted", "{0} · 커밋 {1}개, 중단 {2}개", x.coordinator_state.unwrap_or("–"), x.committed, x.aborts)}
+                        { for x.others.iter().map(|(p, state)| format!(" · {}", crate::i18n::tr!(lang, "earlier instance, producer {0}: {1}", "이전 인스턴스, 프로듀서 {0}: {1}", p, state))) }
                     </span>
                     if let Some(d) = &props.dispatch {
                         <button class="danger small" data-testid="abort-transaction" data-producer="0" disabled={props.locked || !x.producer_up}

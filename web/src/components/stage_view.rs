@@ -62,7 +62,7 @@ pub fn StageView(props: &StageProps) -> Html {
         <div class="stage" ref={node} role="region" aria-label={lang.text().stage_label}>
             <div class="head producer-head">
                 if crate::view_model::TXN {
-                    { producer_title(st.producer_up, props.locked, lang, &props.dispatch) }
+                    { producer_title(st.producer_id, st.producer_up, props.locked, lang, &props.dispatch) }
                 } else {
                     <strong>{lang.text().producer}</strong>
                 }
@@ -77,18 +77,19 @@ pub fn StageView(props: &StageProps) -> Html {
 
 /// The producer's title with its crash or restart button (the page's full build: a
 /// producer's crash comes with transactions).
-fn producer_title(up: bool, locked: bool, lang: Lang, dispatch: &Callback<Msg>) -> Html {
+fn producer_title(id: u32, up: bool, locked: bool, lang: Lang, dispatch: &Callback<Msg>) -> Html {
     let t = lang.text();
     let state = if up { "up" } else { "down" };
     html! {
-        <div class={classes!("title", state)} data-testid="producer" data-producer="0" data-state={state}>
-            <strong>{t.producer}</strong>
+        <div class={classes!("title", state)} data-testid="producer" data-producer={id.to_string()} data-state={state}>
+            <strong>{if id == 0 { t.producer.to_string() } else { format!("{} {id}", t.producer) }}</strong>
             <fieldset class="actions" disabled={locked}>
                 if up {
-                    <button class="danger" data-testid="crash-producer" data-producer="0" onclick={dispatch.reform(|_| Msg::Act(Action::CrashProducer(0)))} title={t.tip("producer_crash_title")}>{t.crash}</button>
+                    <button class="danger" data-testid="crash-producer" data-producer={id.to_string()} onclick={dispatch.reform(move |_| Msg::Act(Action::CrashProducer(id)))} title={t.tip("producer_crash_title")}>{t.crash}</button>
                 } else {
-                    <button data-testid="restart-producer" data-producer="0" onclick={dispatch.reform(|_| Msg::Act(Action::RestartProducer(0)))}>{t.restart}</button>
+                    <button data-testid="restart-producer" data-producer={id.to_string()} onclick={dispatch.reform(move |_| Msg::Act(Action::RestartProducer(id)))}>{t.restart}</button>
                 }
+                <button data-testid="start-producer" onclick={dispatch.reform(|_| Msg::Act(Action::StartProducer))} title={t.tip("start_producer_title")}>{crate::i18n::tr!(lang, "+ instance", "+ 인스턴스")}</button>
             </fieldset>
         </div>
     }
