@@ -510,13 +510,13 @@ impl Producer {
         }
     }
 
-    /// True while `send()` is blocked on `buffer.memory`.
     /// Whether its process runs. Only a build with transactions crashes producers, so in
     /// one without, the answer is known when it is compiled.
     pub fn is_running(&self) -> bool {
         !crate::broker::TXN || self.running
     }
 
+    /// True while `send()` is blocked on `buffer.memory`.
     pub fn is_blocked(&self) -> bool {
         !self.blocked.is_empty()
     }

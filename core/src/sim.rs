@@ -714,7 +714,6 @@ impl Sim {
         Ok(())
     }
 
-    /// `send()` on producer `p`, then its sender's loop.
     /// Starts a producer client with the next id after the last producer's.
     fn add_producer(&mut self) -> Result<ProducerId, CommandError> {
         let id = ProducerId(self.producers.last_key_value().map_or(0, |(p, _)| p.0 + 1));
@@ -762,6 +761,7 @@ impl Sim {
         Ok(())
     }
 
+    /// `send()` on producer `p`, then its sender's loop.
     fn produce_with(&mut self, p: ProducerId, record: ProduceRecord) -> Result<(), CommandError> {
         let producer = self.producers.get_mut(&p).expect("checked by the caller");
         producer.send(&mut self.cx, &self.topics, record)?;
@@ -1291,8 +1291,9 @@ impl Sim {
     }
 }
 
-/// A producer's crash and restart come with transactions (the `transactions` feature):
-/// the page's first build, which has neither, stays within its size budget.
+/// A producer's crash, restart and second instance come with transactions (the
+/// `transactions` feature): the page's first build, which has none of them, stays within
+/// its size budget.
 fn no_producer_crashes() -> CommandError {
     CommandError(alloc::string::String::from(
         "Only kscope's build with transactions crashes or replaces producers.",

@@ -52,7 +52,7 @@ pub enum Action {
     /// The transactional application aborts its transaction (`abortTransaction()`): the
     /// open one, or else the next one it begins.
     AbortTransaction,
-    /// The producing application's process dies (producer `n`; 0 is the application's).
+    /// The producing application's process dies (producer `n`: 0 is its first instance's).
     CrashProducer(u32),
     /// The producing application starts again: a new producer client.
     RestartProducer(u32),

@@ -75,8 +75,9 @@ pub fn StageView(props: &StageProps) -> Html {
     }
 }
 
-/// The producer's title with its crash or restart button (the page's full build: a
-/// producer's crash comes with transactions).
+/// The producer's title with its crash or restart button and the one that starts a
+/// second instance of the application (the page's full build: they come with
+/// transactions).
 fn producer_title(id: u32, up: bool, locked: bool, lang: Lang, dispatch: &Callback<Msg>) -> Html {
     let t = lang.text();
     let state = if up { "up" } else { "down" };
