@@ -467,10 +467,19 @@ impl Sim {
             Command::AddProducer => {
                 self.add_producer()?;
             }
+            // A producer's crash, restart and second instance come with transactions (the
+            // `transactions` feature): the page's first build, which has none of them,
+            // stays within its size budget.
+            Command::StartProducerInstance
+            | Command::CrashProducer(_)
+            | Command::RestartProducer(_)
+                if !crate::broker::TXN =>
+            {
+                return Err(CommandError(alloc::string::String::from(
+                    "Only kscope's build with transactions crashes or replaces producers.",
+                )));
+            }
             Command::StartProducerInstance => {
-                if !crate::broker::TXN {
-                    return Err(no_producer_crashes());
-                }
                 let id = self.add_producer()?;
                 self.app = id;
                 self.workload_waiting = None;
@@ -478,17 +487,11 @@ impl Sim {
                     .emit(Event::ProducerInstanceStarted { producer: id });
             }
             Command::CrashProducer(p) => {
-                if !crate::broker::TXN {
-                    return Err(no_producer_crashes());
-                }
                 self.producer_up(p)?;
                 let producer = self.producers.get_mut(&p).ok_or_else(|| no_producer(p))?;
                 producer.crash(&mut self.cx);
             }
             Command::RestartProducer(p) => {
-                if !crate::broker::TXN {
-                    return Err(no_producer_crashes());
-                }
                 let old = self.producers.get(&p);
                 let old = old.ok_or_else(|| no_producer(p))?;
                 if old.is_running() {
@@ -1289,15 +1292,6 @@ impl Sim {
             }
         }
     }
-}
-
-/// A producer's crash, restart and second instance come with transactions (the
-/// `transactions` feature): the page's first build, which has none of them, stays within
-/// its size budget.
-fn no_producer_crashes() -> CommandError {
-    CommandError(alloc::string::String::from(
-        "Only kscope's build with transactions crashes or replaces producers.",
-    ))
 }
 
 fn no_producer(p: ProducerId) -> CommandError {
