@@ -4,10 +4,13 @@
 // JavaScript and WebAssembly (they carry a content hash) are on this script's tag, written
 // there by Trunk (`pattern_script` in Trunk.toml).
 const tag = document.querySelector('script[data-kscope-js]');
-// A run with transactions (a transactional.id in the link) needs the page's full build
-// (scripts/build-full.mjs), which the first load leaves out. The offline copy
+// A run with transactions (a transactional.id or commit.mode=transactional in the link)
+// needs the page's full build (scripts/build-full.mjs), which the first load leaves out. The offline copy
 // (export.js) copies whichever build runs, named on the tag.
-if (new URLSearchParams(location.search).get('transactional.id') && tag.dataset.kscopeFullJs) {
+const asked = new URLSearchParams(location.search);
+const transactions =
+  asked.get('transactional.id') || asked.get('commit.mode') === 'transactional';
+if (transactions && tag.dataset.kscopeFullJs) {
   tag.dataset.kscopeJs = tag.dataset.kscopeFullJs;
   tag.dataset.kscopeWasm = tag.dataset.kscopeFullWasm;
 }

@@ -341,6 +341,10 @@ impl Broker {
             Payload::AddPartitionsToTxnResponse { request, error } if TXN => {
                 self.after_verification(cx, env, request, error)
             }
+            #[cfg(feature = "transactions")]
+            Payload::TxnOffsetCommitRequest(_) if TXN => {
+                self.handle_txn_offset_commit(cx, env, message, false)
+            }
             Payload::EndTxnRequest {
                 transactional_id,
                 producer_id,
@@ -438,7 +442,7 @@ impl Broker {
                     };
                     if let Some((m, error)) = verifying {
                         let error = error.unwrap_or(KafkaError::NotEnoughReplicas);
-                        self.reject_produce(cx, &m, error);
+                        self.reject_held(cx, &m, error);
                         return;
                     }
                     self.on_fetch_failed(cx, env, leader, request);
@@ -454,6 +458,8 @@ impl Broker {
             | Payload::EndTxnRequest { .. }
             | Payload::WriteTxnMarkersRequest(_)
             | Payload::WriteTxnMarkersResponse { .. }
+            | Payload::TxnOffsetCommitRequest(_)
+            | Payload::TxnOffsetCommitResponse { .. }
             | any_group_response!()
             | Payload::ProduceResponse { .. }
             | Payload::MetadataResponse { .. }
@@ -506,10 +512,34 @@ impl Broker {
             return;
         };
         if let Some(e) = error {
-            return self.reject_produce(cx, &message, e);
+            return self.reject_held(cx, &message, e);
         }
-        if let Payload::ProduceRequest(req) = message.payload {
-            self.handle_produce(cx, env, message.from, message.id, req);
+        match message.payload {
+            Payload::ProduceRequest(req) => {
+                self.handle_produce(cx, env, message.from, message.id, req)
+            }
+            #[cfg(feature = "transactions")]
+            Payload::TxnOffsetCommitRequest(_) => {
+                self.handle_txn_offset_commit(cx, env, message, true)
+            }
+            _ => {}
+        }
+    }
+
+    /// Answers a request held for verification with `error`.
+    fn reject_held(&mut self, cx: &mut Ctx, message: &Message, error: KafkaError) {
+        match message.payload {
+            Payload::TxnOffsetCommitRequest(_) => {
+                // `Errors.NOT_ENOUGH_REPLICAS` means nothing to this request: Kafka's
+                // group coordinator answers a failed verification as a coordinator
+                // not available, which the producer retries.
+                let error = match error {
+                    KafkaError::NotEnoughReplicas => KafkaError::CoordinatorNotAvailable,
+                    e => e,
+                };
+                self.answer_txn_offsets(cx, message, Some(error))
+            }
+            _ => self.reject_produce(cx, message, error),
         }
     }
 

@@ -549,13 +549,21 @@ pub enum ManualCommit {
     /// while processing loses the rest of the poll's records (they were committed), and a
     /// poll whose commit fails is dropped unprocessed.
     BeforeProcessing,
+    /// The exactly-once consume-transform-produce pipeline (KIP-98, KIP-447, as Kafka's
+    /// `ExactlyOnceMessageProcessor` example runs it): each member has a transactional
+    /// producer; a poll's records are processed, one result per record is sent to the
+    /// output topic ([`ConsumerConfig::output_topic`]), and the member's offsets go into
+    /// the same transaction (`sendOffsetsToTransaction`), which then commits. An aborted
+    /// transaction sends the member back to its last committed offsets.
+    Transactional,
 }
 
 impl ManualCommit {
-    pub const ALL: [ManualCommit; 3] = [
+    pub const ALL: [ManualCommit; 4] = [
         ManualCommit::Sync,
         ManualCommit::Async,
         ManualCommit::BeforeProcessing,
+        ManualCommit::Transactional,
     ];
     /// Its name on the page and in links (`commit.mode`).
     pub fn name(self) -> &'static str {
@@ -563,6 +571,7 @@ impl ManualCommit {
             ManualCommit::Sync => "sync",
             ManualCommit::Async => "async",
             ManualCommit::BeforeProcessing => "before-processing",
+            ManualCommit::Transactional => "transactional",
         }
     }
     pub fn parse(s: &str) -> Option<ManualCommit> {
@@ -619,6 +628,10 @@ pub struct ConsumerConfig {
     pub process_us_per_record: u64,
     /// `isolation.level`, default `read_uncommitted`.
     pub isolation_level: IsolationLevel,
+    /// With [`ManualCommit::Transactional`], the topic the pipeline writes its results to
+    /// (an index into [`SimConfig::topics`]; not one the producing application writes
+    /// to, nor one the group reads).
+    pub output_topic: Option<u32>,
 }
 
 /// `isolation.level`: what a consumer reads of transactional records.
@@ -664,6 +677,7 @@ impl Default for ConsumerConfig {
             static_membership: false,
             process_us_per_record: 500,
             isolation_level: IsolationLevel::ReadUncommitted,
+            output_topic: None,
         }
     }
 }
@@ -809,7 +823,8 @@ impl SimConfig {
             ));
         }
         self.check_subscription(&self.consumer.topics)?;
-        if self.other_groups.len() > MAX_GROUPS - 1 {
+        // The exactly-once pipeline's reader is a group beside them.
+        if self.other_groups.len() > MAX_GROUPS - 1 + usize::from(self.pipeline()) {
             return Err(ConfigError::new(
                 "groups",
                 format!("kscope runs at most {MAX_GROUPS} consumer groups."),
@@ -836,7 +851,44 @@ impl SimConfig {
             self.check_subscription(&g.topics)?;
         }
         self.consumer.validate(&self.broker)?;
+        self.check_pipeline()?;
         self.producer.validate()
+    }
+
+    /// Whether the first group runs the exactly-once pipeline (auto commit off, offsets
+    /// committed in the output's transactions).
+    pub fn pipeline(&self) -> bool {
+        !self.consumer.enable_auto_commit
+            && self.consumer.manual_commit == ManualCommit::Transactional
+    }
+
+    /// The pipeline's output topic, when the first group runs it.
+    pub fn pipeline_output(&self) -> Option<u32> {
+        self.consumer.output_topic.filter(|_| self.pipeline())
+    }
+
+    /// The exactly-once pipeline's settings, checked.
+    fn check_pipeline(&self) -> Result<(), ConfigError> {
+        let c = &self.consumer;
+        if c.manual_commit != ManualCommit::Transactional {
+            return Ok(());
+        }
+        let fail = |m: &str| Err(ConfigError::new("commit.mode", String::from(m)));
+        if !cfg!(feature = "transactions") {
+            // The same words as the abort's refusal (`Sim::apply`): one string in the build.
+            return fail("This build of kscope has no transactions.");
+        }
+        if c.enable_auto_commit {
+            return fail("commit.mode=transactional commits offsets in the producer's transaction: it needs enable.auto.commit=false.");
+        }
+        let Some(out) = c.output_topic.filter(|t| (*t as usize) < self.topics.len()) else {
+            return fail("commit.mode=transactional needs an output topic for its results.");
+        };
+        let written = self.workload.topic as usize..=self.workload.last_topic();
+        if written.contains(&(out as usize)) || c.topics.contains(&out) {
+            return fail("The pipeline's output topic is neither one the producing application writes to nor one its group reads.");
+        }
+        Ok(())
     }
 
     /// A subscription names at least one topic, and only topics that exist.
@@ -868,6 +920,11 @@ impl SimConfig {
             c.group_id = g.group_id.clone();
             c.partition_assignment_strategy = g.partition_assignment_strategy;
             c.topics = g.topics.clone();
+            // Only the first group runs the pipeline; the others commit after processing.
+            if c.manual_commit == ManualCommit::Transactional {
+                c.manual_commit = ManualCommit::Sync;
+                c.output_topic = None;
+            }
         }
         c
     }

@@ -104,7 +104,15 @@ pub(crate) struct Processing {
     /// With [`ManualCommit::BeforeProcessing`]: the application is in `commitSync()` and
     /// has not started on the records; `until` is set when the commit is answered.
     pub awaiting_commit: bool,
+    /// With the exactly-once pipeline: how many of the records (the first ones) are
+    /// processed and their results handed to the producer.
+    pub emitted: usize,
 }
+
+/// How often the exactly-once pipeline hands its producer the results of the records it
+/// processed since (kscope's granularity: the application sends each result as it is
+/// computed, and the producer's `linger.ms` batches them).
+const RESULTS_EVERY: Duration = Duration::from_millis(50);
 
 /// One partition's fetched data waiting for `poll()` (`CompletedFetch`): its records, and
 /// the offset after its last batch, where the position moves once they are used up.
@@ -160,6 +168,13 @@ pub struct Consumer {
     pub(crate) next_auto_commit_at: Instant,
     pub(crate) processing: Option<Processing>,
     pub(crate) blocked_on_commit: bool,
+    /// With [`ManualCommit::Transactional`]: the application is in its producer's
+    /// `commitTransaction()` (the poll's results and offsets), and polls again when it
+    /// returns.
+    pub in_transaction: bool,
+    /// The coordinator answered `UNSTABLE_OFFSET_COMMIT`: positions are asked for again
+    /// after `retry.backoff.ms`.
+    pub(crate) offsets_unstable_until: Instant,
     pub(crate) wake_at: Option<Instant>,
     /// The partition counts the leader assigned from (`assignmentSnapshot`).
     pub(crate) assignment_snapshot: Option<VecMap<TopicId, u32>>,
@@ -299,6 +314,8 @@ impl Consumer {
             next_auto_commit_at: now + Duration::from_millis(config.auto_commit_interval_ms),
             processing: None,
             blocked_on_commit: false,
+            in_transaction: false,
+            offsets_unstable_until: Instant::ZERO,
             wake_at: None,
             assignment_snapshot: None,
             bootstrap_cursor: id.0,
@@ -394,15 +411,26 @@ impl Consumer {
         {
             self.finish_processing(cx);
         }
+        let pipeline = self.pipeline();
+        #[cfg(feature = "transactions")]
+        if pipeline {
+            self.emit_results(cx);
+        }
         self.poll(cx);
-        // Still processing: wake when it is done.
+        // Still processing: wake when it is done (the pipeline: when its next results
+        // are due).
         if let Some(until) = self
             .processing
             .as_ref()
             .filter(|p| !p.awaiting_commit)
             .map(|p| p.until)
         {
-            self.schedule_wake(cx, until);
+            let next = if pipeline {
+                until.min(cx.now + RESULTS_EVERY)
+            } else {
+                until
+            };
+            self.schedule_wake(cx, next);
         }
     }
 
@@ -414,6 +442,7 @@ impl Consumer {
                 || self.paused
                 || self.processing.is_some()
                 || self.blocked_on_commit
+                || self.in_transaction
             {
                 return;
             }
@@ -722,7 +751,7 @@ impl Consumer {
             self.list_offsets(cx, partitions);
             return;
         }
-        if missing.is_empty() {
+        if missing.is_empty() || crate::broker::TXN && cx.now < self.offsets_unstable_until {
             return;
         }
         let Some(coordinator) = self.coordinator else {
@@ -969,11 +998,14 @@ impl Consumer {
             until,
             records: out,
             awaiting_commit: commit_first,
+            emitted: 0,
         });
         if commit_first {
             // At most once: what `poll()` returned is committed before it is processed.
             let offsets = self.consumed_positions();
             self.commit(cx, offsets, true);
+        } else if self.pipeline() {
+            self.schedule_wake(cx, until.min(now + RESULTS_EVERY));
         } else {
             self.schedule_wake(cx, until);
         }
@@ -1015,11 +1047,16 @@ impl Consumer {
         let Some(p) = self.processing.take() else {
             return;
         };
+        #[cfg(feature = "transactions")]
+        if self.pipeline() {
+            self.processing = Some(p);
+            return self.commit_transaction(cx);
+        }
         self.processed(cx, p.records);
         let after = match self.config.manual_commit {
             ManualCommit::Sync => Some(true),
             ManualCommit::Async => Some(false),
-            ManualCommit::BeforeProcessing => None,
+            ManualCommit::BeforeProcessing | ManualCommit::Transactional => None,
         };
         if let (false, Some(sync)) = (self.config.enable_auto_commit, after) {
             let offsets = self.consumed_positions();
@@ -1027,6 +1064,89 @@ impl Consumer {
                 self.commit(cx, offsets, sync);
             }
         }
+    }
+
+    /// Whether this member runs the exactly-once pipeline.
+    fn pipeline(&self) -> bool {
+        crate::broker::TXN
+            && self.group == 0
+            && !self.config.enable_auto_commit
+            && self.config.manual_commit == ManualCommit::Transactional
+    }
+
+    /// How many of the poll's records are processed by now (one after another, each
+    /// taking its time; `until` is when the last is done).
+    fn done_by(&self, p: &Processing, now: Instant) -> usize {
+        let per_record = self.config.process_us_per_record.max(1);
+        let left = p
+            .until
+            .micros()
+            .saturating_sub(now.micros())
+            .div_ceil(per_record);
+        p.records.len().saturating_sub(left as usize)
+    }
+
+    /// The exactly-once pipeline: the records processed since the last call are
+    /// processed, and their results go to the member's producer, in its transaction.
+    #[cfg(feature = "transactions")]
+    fn emit_results(&mut self, cx: &mut Ctx) {
+        let Some(p) = self.processing.as_ref().filter(|p| !p.awaiting_commit) else {
+            return;
+        };
+        let done = self.done_by(p, cx.now);
+        if done <= p.emitted {
+            return;
+        }
+        let records = p.records[p.emitted..done].to_vec();
+        if let Some(p) = self.processing.as_mut() {
+            p.emitted = done;
+        }
+        self.processed(cx, records.clone());
+        cx.effects.push(crate::ctx::Effect::Results {
+            consumer: self.id,
+            records,
+        });
+    }
+
+    /// The exactly-once pipeline's end of a poll: the last results go out, and the
+    /// application adds the positions reached to the transaction
+    /// (`sendOffsetsToTransaction(offsets, groupMetadata())`) and calls
+    /// `commitTransaction()`, blocking until the transaction ends.
+    #[cfg(feature = "transactions")]
+    fn commit_transaction(&mut self, cx: &mut Ctx) {
+        self.emit_results(cx);
+        self.processing = None;
+        let offsets = crate::txn::TxnOffsets {
+            group: Rc::from(self.config.group_id.as_str()),
+            member_id: self.member_id.clone(),
+            generation: self.generation,
+            offsets: self.consumed_positions(),
+        };
+        self.in_transaction = true;
+        cx.effects.push(crate::ctx::Effect::Commit {
+            consumer: self.id,
+            offsets,
+        });
+    }
+
+    /// The application's `commitTransaction()` (or the abort it fell back to) returned.
+    /// After an abort the positions go back to the last committed offsets
+    /// (`ExactlyOnceMessageProcessor.resetToLastCommittedPositions`): the aborted
+    /// results are processed again.
+    #[cfg(feature = "transactions")]
+    pub(crate) fn on_transaction_ended(&mut self, cx: &mut Ctx, committed: bool) {
+        if !self.in_transaction {
+            return;
+        }
+        self.in_transaction = false;
+        if !committed {
+            let owned: Vec<TopicPartition> = self.positions.keys().copied().collect();
+            for tp in owned {
+                self.positions.insert(tp, None);
+                self.buffer.remove(&tp);
+            }
+        }
+        self.poll(cx);
     }
 
     /// The process dies while processing a poll: the application processes records one
@@ -1040,11 +1160,12 @@ impl Consumer {
             self.dropped(cx, &p.records);
             return;
         }
-        let per_record = self.config.process_us_per_record.max(1);
-        let left_us = p.until.micros().saturating_sub(cx.now.micros());
-        let left = left_us.div_ceil(per_record) as usize;
+        // The pipeline's records whose results went out were counted processed then.
+        let done = self.done_by(&p, cx.now);
+        let emitted = if crate::broker::TXN { p.emitted } else { 0 };
         let mut records = p.records;
-        let unprocessed = records.split_off(records.len().saturating_sub(left));
+        let unprocessed = records.split_off(done.max(emitted).min(records.len()));
+        records.drain(..emitted.min(records.len()));
         self.processed(cx, records);
         self.dropped(cx, &unprocessed);
     }
@@ -1067,6 +1188,8 @@ impl Consumer {
             let again = if self.group == 0 {
                 cx.ledger.on_consumed(id, offset)
             } else {
+                #[cfg(feature = "transactions")]
+                cx.ledger.on_result_read(self.group, id);
                 cx.ledger.on_consumed_by_other_group(self.group, tp, offset)
             };
             match runs.last_mut() {
@@ -1157,6 +1280,7 @@ impl Consumer {
     /// `close()`: commit (with auto commit), revoke, leave.
     pub(crate) fn close(&mut self, cx: &mut Ctx) {
         let c = self.id;
+        self.in_transaction = false;
         if self.config.enable_auto_commit && self.generation >= 0 {
             let offsets = self.consumed_positions();
             if !offsets.is_empty() {
@@ -1196,6 +1320,7 @@ impl Consumer {
 
     pub(crate) fn crash(&mut self, cx: &mut Ctx) {
         let c = self.id;
+        self.in_transaction = false;
         self.die_while_processing(cx);
         self.status = ConsumerStatus::Crashed;
         self.forget_partitions(cx);
@@ -1361,6 +1486,13 @@ impl Consumer {
                 self.on_commit_response(cx, offsets, sync, error);
             }
             Payload::OffsetFetchResponse { result, .. } => match result {
+                // KIP-447: offsets in a transaction not yet ended; asked again after the
+                // backoff (`UnstableOffsetCommitException`, retriable).
+                Err(KafkaError::UnstableOffsetCommit) if crate::broker::TXN => {
+                    let again = cx.now + Duration::from_millis(self.config.retry_backoff_ms);
+                    self.offsets_unstable_until = again;
+                    self.schedule_wake(cx, again);
+                }
                 Err(_) => {
                     self.mark_coordinator_unknown();
                     self.poll(cx);

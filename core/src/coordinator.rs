@@ -683,11 +683,14 @@ impl Broker {
             generation: g.generation,
         });
         let tp = g.partition;
-        self.append_group_records(cx, env, tp, alloc::vec![record], waiter);
+        self.append_group_records(cx, env, tp, alloc::vec![record], waiter, None);
     }
 
     /// Appends records to a `__consumer_offsets` partition this broker leads, and waits
-    /// for the high watermark to pass them (`offsets.commit.required.acks=-1`).
+    /// for the high watermark to pass them (`offsets.commit.required.acks=-1`). With
+    /// `producer` (a producer id and epoch), as a transactional batch of that producer,
+    /// with no sequence numbers (`RecordBatch.NO_SEQUENCE`, as Kafka writes transactional
+    /// offset commits).
     pub(crate) fn append_group_records(
         &mut self,
         cx: &mut Ctx,
@@ -695,6 +698,7 @@ impl Broker {
         tp: TopicPartition,
         records: Vec<GroupRecord>,
         waiter: Option<AppendWaiter>,
+        producer: Option<(i64, i16)>,
     ) {
         let b = self.id;
         let now_ms = cx.now.millis() as i64;
@@ -731,10 +735,10 @@ impl Broker {
             max_timestamp_ms: now_ms,
             leader_epoch: r.leader_epoch,
             batch_id: crate::ids::BatchId(u64::MAX),
-            producer_id: crate::idempotence::NO_PRODUCER_ID,
-            producer_epoch: -1,
+            producer_id: producer.map_or(crate::idempotence::NO_PRODUCER_ID, |p| p.0),
+            producer_epoch: producer.map_or(-1, |p| p.1),
             base_sequence: -1,
-            transactional: false,
+            transactional: producer.is_some(),
             marker: None,
             delete_horizon_ms: None,
             records: Rc::from(stored),
@@ -827,6 +831,31 @@ impl Broker {
                     Payload::OffsetCommitResponse { request, error },
                 );
             }
+            AppendWaiter::TxnOffsets {
+                client,
+                request,
+                group,
+                producer_id,
+                offsets,
+            } if crate::broker::TXN => {
+                #[cfg(feature = "transactions")]
+                if let (Some(_), Some(g)) = (error, self.coordinator.groups.get_mut(&group)) {
+                    // `failPendingTxnOffsetCommit`.
+                    if let Some(p) = g.pending_txn.get_mut(&producer_id) {
+                        p.retain(|o| !offsets.contains(o));
+                        if p.is_empty() {
+                            g.pending_txn.remove(&producer_id);
+                        }
+                    }
+                }
+                let _ = (group, producer_id, offsets);
+                cx.send(
+                    NodeId::Broker(b),
+                    client,
+                    Payload::TxnOffsetCommitResponse { request, error },
+                );
+            }
+            AppendWaiter::TxnOffsets { .. } => {}
             AppendWaiter::Txn {
                 transactional_id,
                 waiter,
@@ -1170,9 +1199,133 @@ impl Broker {
                     group,
                     offsets,
                 };
-                self.append_group_records(cx, env, tp, records, Some(waiter));
+                self.append_group_records(cx, env, tp, records, Some(waiter), None);
             }
         };
+    }
+
+    /// `TxnOffsetCommit` (KIP-98, KIP-447; `OffsetMetadataManager.commitTransactionalOffset`
+    /// with `ClassicGroup.validateOffsetCommit`): a member's offsets from its transactional
+    /// producer, checked against the group's generation (a zombie fenced by a rebalance
+    /// cannot commit), then appended to the group's partition as the producer's
+    /// transactional batch, pending until the transaction's marker. With transaction
+    /// version 2 the partition joins the transaction by the leader's verification, as a
+    /// produced partition does (`verified`: the coordinator added it already).
+    #[cfg(feature = "transactions")]
+    pub(crate) fn handle_txn_offset_commit(
+        &mut self,
+        cx: &mut Ctx,
+        env: &mut Env,
+        message: crate::network::Message,
+        verified: bool,
+    ) {
+        let crate::network::Payload::TxnOffsetCommitRequest(req) = &message.payload else {
+            return;
+        };
+        let req = req.clone();
+        let check = self.coordinated(env, &req.group).and_then(|()| {
+            let g = self.group_mut(&req.group);
+            if g.member(&req.member_id).is_none() {
+                Err(KafkaError::UnknownMemberId)
+            } else if req.generation != g.generation {
+                Err(KafkaError::IllegalGeneration)
+            } else {
+                Ok(g.partition)
+            }
+        });
+        let tp = match check {
+            Ok(tp) => tp,
+            Err(error) => return self.answer_txn_offsets(cx, &message, Some(error)),
+        };
+        if !verified && self.txn_unverified(tp, req.producer_id, req.epoch) {
+            let asked = self.verify_then(
+                cx,
+                env,
+                message,
+                req.transactional_id.clone(),
+                (req.producer_id, req.epoch),
+                alloc::vec![tp],
+            );
+            if let Err((m, e)) = asked {
+                self.answer_txn_offsets(cx, &m, Some(e));
+            }
+            return;
+        }
+        let records = req
+            .offsets
+            .iter()
+            .map(|(p, o)| GroupRecord::Offset {
+                group: req.group.clone(),
+                partition: *p,
+                offset: *o,
+            })
+            .collect();
+        // `prepareTxnOffsetCommit`: pending from the append on.
+        let g = self.group_mut(&req.group);
+        let pending = g.pending_txn.entry(req.producer_id).or_default();
+        for (p, o) in &req.offsets {
+            pending.retain(|(q, _)| q != p);
+            pending.push((*p, *o));
+        }
+        let waiter = AppendWaiter::TxnOffsets {
+            client: message.from,
+            request: message.id,
+            group: req.group.clone(),
+            producer_id: req.producer_id,
+            offsets: req.offsets.clone(),
+        };
+        let producer = Some((req.producer_id, req.epoch));
+        self.append_group_records(cx, env, tp, records, Some(waiter), producer);
+    }
+
+    /// Answers a `TxnOffsetCommit`.
+    pub(crate) fn answer_txn_offsets(
+        &mut self,
+        cx: &mut Ctx,
+        message: &crate::network::Message,
+        error: Option<KafkaError>,
+    ) {
+        cx.send(
+            NodeId::Broker(self.id),
+            message.from,
+            Payload::TxnOffsetCommitResponse {
+                request: message.id,
+                error,
+            },
+        );
+    }
+
+    /// A transaction marker for `producer_id` landed on `__consumer_offsets` partition
+    /// `tp`: the offsets it stored there for its groups become committed (COMMIT) or are
+    /// dropped (ABORT) (`GroupCoordinator.onTransactionCompleted`,
+    /// `completePendingTxnOffsetCommit`).
+    #[cfg(feature = "transactions")]
+    pub(crate) fn complete_txn_offsets(
+        &mut self,
+        cx: &mut Ctx,
+        env: &Env,
+        tp: TopicPartition,
+        producer_id: i64,
+        commit: bool,
+    ) {
+        let first = &*env.config.consumer.group_id;
+        for g in self.coordinator.groups.values_mut() {
+            if g.partition != tp {
+                continue;
+            }
+            let Some(offsets) = g.pending_txn.remove(&producer_id) else {
+                continue;
+            };
+            if !commit {
+                continue;
+            }
+            for (p, o) in &offsets {
+                g.committed.insert(*p, *o);
+                if *g.id == *first {
+                    cx.ledger.on_group_committed(*p, *o);
+                }
+            }
+        }
     }
 
     pub(crate) fn handle_offset_fetch(
@@ -1185,12 +1338,25 @@ impl Broker {
         partitions: Vec<TopicPartition>,
     ) {
         let b = self.id;
-        let result = self.coordinated(env, &group).map(|()| {
+        // The consumer always requires stable offsets (KIP-447): a partition with
+        // offsets in an open transaction has none to give yet.
+        let result = self.coordinated(env, &group).and_then(|()| {
             let g = self.group_mut(&group);
-            partitions
+            #[cfg(feature = "transactions")]
+            let unstable = g
+                .pending_txn
+                .values()
+                .flatten()
+                .any(|(tp, _)| partitions.contains(tp));
+            #[cfg(not(feature = "transactions"))]
+            let unstable = false;
+            if unstable {
+                return Err(KafkaError::UnstableOffsetCommit);
+            }
+            Ok(partitions
                 .iter()
                 .map(|tp| (*tp, g.committed.get(tp).copied()))
-                .collect()
+                .collect())
         });
         cx.send(
             NodeId::Broker(b),
@@ -1204,50 +1370,72 @@ impl Broker {
         let log = &self.replicas[&tp].log;
         let mut groups: VecMap<Rc<str>, Group> = VecMap::new();
         let mut offsets = 0u32;
-        for record in log.batches().flat_map(|batch| batch.records.iter()) {
-            let Ok(at) = env
-                .groups
-                .records
-                .binary_search_by_key(&record.id, |(id, _)| *id)
-            else {
-                continue;
-            };
-            let Some((_, value)) = env.groups.records.get(at) else {
-                continue;
-            };
-            let name = match value {
-                GroupRecord::Offset { group, .. } | GroupRecord::Metadata { group, .. } => {
-                    group.clone()
+        for batch in log.batches() {
+            // A marker ends its producer's pending offsets (committed or dropped).
+            #[cfg(feature = "transactions")]
+            if let Some(marker) = batch.marker {
+                for g in groups.values_mut() {
+                    if let Some(pending) = g.pending_txn.remove(&batch.producer_id) {
+                        if marker.commit {
+                            g.committed.extend(pending);
+                        }
+                    }
                 }
-                GroupRecord::Txn(_) => continue,
-            };
-            let g = groups
-                .entry(name.clone())
-                .or_insert_with(|| Group::empty(name, tp));
-            match value {
-                GroupRecord::Txn(_) => {}
-                GroupRecord::Offset {
-                    partition, offset, ..
-                } => {
-                    g.committed.insert(*partition, *offset);
-                    offsets += 1;
-                }
-                GroupRecord::Metadata {
-                    generation,
-                    protocol,
-                    leader,
-                    members,
-                    ..
-                } => {
-                    g.generation = *generation;
-                    g.protocol = *protocol;
-                    g.leader = leader.clone();
-                    g.members = members.clone();
-                    g.state = if members.is_empty() {
-                        GroupState::Empty
-                    } else {
-                        GroupState::Stable
-                    };
+                continue;
+            }
+            for record in batch.records.iter() {
+                let Ok(at) = env
+                    .groups
+                    .records
+                    .binary_search_by_key(&record.id, |(id, _)| *id)
+                else {
+                    continue;
+                };
+                let Some((_, value)) = env.groups.records.get(at) else {
+                    continue;
+                };
+                let name = match value {
+                    GroupRecord::Offset { group, .. } | GroupRecord::Metadata { group, .. } => {
+                        group.clone()
+                    }
+                    GroupRecord::Txn(_) => continue,
+                };
+                let g = groups
+                    .entry(name.clone())
+                    .or_insert_with(|| Group::empty(name, tp));
+                match value {
+                    GroupRecord::Txn(_) => {}
+                    #[cfg(feature = "transactions")]
+                    GroupRecord::Offset {
+                        partition, offset, ..
+                    } if batch.transactional => {
+                        let pending = g.pending_txn.entry(batch.producer_id).or_default();
+                        pending.retain(|(p, _)| p != partition);
+                        pending.push((*partition, *offset));
+                    }
+                    GroupRecord::Offset {
+                        partition, offset, ..
+                    } => {
+                        g.committed.insert(*partition, *offset);
+                        offsets += 1;
+                    }
+                    GroupRecord::Metadata {
+                        generation,
+                        protocol,
+                        leader,
+                        members,
+                        ..
+                    } => {
+                        g.generation = *generation;
+                        g.protocol = *protocol;
+                        g.leader = leader.clone();
+                        g.members = members.clone();
+                        g.state = if members.is_empty() {
+                            GroupState::Empty
+                        } else {
+                            GroupState::Stable
+                        };
+                    }
                 }
             }
         }
@@ -1330,19 +1518,24 @@ impl Broker {
             cx.send(NodeId::Broker(b), NodeId::Consumer(c), payload);
         }
         for p in pending {
-            if let AppendWaiter::Commit {
-                client, request, ..
-            } = p.waiter
-            {
-                cx.send(
+            let error = Some(KafkaError::NotCoordinator);
+            match p.waiter {
+                AppendWaiter::Commit {
+                    client, request, ..
+                } => cx.send(
                     NodeId::Broker(b),
                     client,
-                    Payload::OffsetCommitResponse {
-                        request,
-                        error: Some(KafkaError::NotCoordinator),
-                    },
-                );
-            }
+                    Payload::OffsetCommitResponse { request, error },
+                ),
+                AppendWaiter::TxnOffsets {
+                    client, request, ..
+                } => cx.send(
+                    NodeId::Broker(b),
+                    client,
+                    Payload::TxnOffsetCommitResponse { request, error },
+                ),
+                _ => continue,
+            };
         }
     }
 }

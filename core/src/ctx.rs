@@ -144,6 +144,36 @@ impl Ord for Scheduled {
     }
 }
 
+/// What an actor asks of the application around it, which `Sim` carries out after the
+/// item that caused it: the consume-transform-produce application joins a consumer and
+/// its transactional producer (KIP-447), which own no part of each other.
+#[cfg(feature = "transactions")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Effect {
+    /// A member of the exactly-once pipeline processed `records`: its producer sends
+    /// their results to the output topic, in its transaction (begun with the first).
+    Results {
+        consumer: crate::ids::ConsumerId,
+        records: Vec<(
+            crate::ids::TopicPartition,
+            crate::ids::Offset,
+            crate::ids::RecordId,
+        )>,
+    },
+    /// The member finished its poll: its producer adds its offsets to the transaction
+    /// and commits.
+    Commit {
+        consumer: crate::ids::ConsumerId,
+        offsets: crate::txn::TxnOffsets,
+    },
+    /// A transactional producer's transaction ended (`commitTransaction()` or
+    /// `abortTransaction()` returned).
+    TxnEnded {
+        producer: crate::ids::ProducerId,
+        committed: bool,
+    },
+}
+
 /// The simulation's clock, queue, network, events and ledger, as the actors see them.
 #[derive(Clone, Debug)]
 pub(crate) struct Ctx {
@@ -157,6 +187,10 @@ pub(crate) struct Ctx {
     /// Messages that reached an actor that never receives their kind: a routing bug,
     /// reported by the invariant `messages_reach_their_actor`.
     pub(crate) misrouted: Vec<(MessageId, MessageKind, NodeId)>,
+    /// What the actors asked of their applications, for `Sim` to carry out (only the
+    /// build with transactions has an application that asks).
+    #[cfg(feature = "transactions")]
+    pub(crate) effects: Vec<Effect>,
 }
 
 impl Ctx {
@@ -169,6 +203,8 @@ impl Ctx {
             events: Vec::new(),
             ledger: Ledger::default(),
             misrouted: Vec::new(),
+            #[cfg(feature = "transactions")]
+            effects: Vec::new(),
         }
     }
 

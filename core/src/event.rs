@@ -71,6 +71,10 @@ pub enum KafkaError {
     /// A batch still in the accumulator when the application aborted its transaction
     /// (`TransactionAbortedException`).
     TransactionAborted,
+    /// KIP-447: the group has offsets for the partition in a transaction not yet ended, so
+    /// no stable committed offset can be given (`UNSTABLE_OFFSET_COMMIT`; the consumer
+    /// asks again).
+    UnstableOffsetCommit,
 }
 
 impl KafkaError {
@@ -138,11 +142,13 @@ pub enum MessageKind {
     EndTxnResponse,
     WriteTxnMarkersRequest,
     WriteTxnMarkersResponse,
+    TxnOffsetCommitRequest,
+    TxnOffsetCommitResponse,
 }
 
 impl MessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [MessageKind; 33] = [
+    pub const ALL: [MessageKind; 35] = [
         MessageKind::ProduceRequest,
         MessageKind::ProduceResponse,
         MessageKind::FetchRequest,
@@ -176,6 +182,8 @@ impl MessageKind {
         MessageKind::EndTxnResponse,
         MessageKind::WriteTxnMarkersRequest,
         MessageKind::WriteTxnMarkersResponse,
+        MessageKind::TxnOffsetCommitRequest,
+        MessageKind::TxnOffsetCommitResponse,
     ];
 
     /// Whether a node like `to` ever receives a message of this kind: brokers get
@@ -204,9 +212,12 @@ impl MessageKind {
             | AddPartitionsToTxnRequest
             | EndTxnRequest
             | WriteTxnMarkersRequest
+            | TxnOffsetCommitRequest
             | AddPartitionsToTxnResponse
             | WriteTxnMarkersResponse => broker,
-            ProduceResponse | InitProducerIdResponse | EndTxnResponse => producer,
+            ProduceResponse | InitProducerIdResponse | EndTxnResponse | TxnOffsetCommitResponse => {
+                producer
+            }
             FetchResponse => broker || consumer,
             MetadataResponse => producer || consumer,
             FindCoordinatorResponse => consumer || producer,
@@ -244,6 +255,7 @@ impl MessageKind {
                 | MessageKind::AddPartitionsToTxnResponse
                 | MessageKind::EndTxnResponse
                 | MessageKind::WriteTxnMarkersResponse
+                | MessageKind::TxnOffsetCommitResponse
         )
     }
 }

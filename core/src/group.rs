@@ -103,6 +103,12 @@ pub struct Group {
     pub(crate) pending_members: Vec<(Rc<str>, Instant)>,
     /// Offsets whose commit is replicated.
     pub committed: VecMap<TopicPartition, Offset>,
+    /// Offsets stored by transactional producers (`TxnOffsetCommit`), by producer id, not
+    /// yet committed or aborted by their transaction's marker
+    /// (`pendingTransactionalOffsetCommits`). While a partition has some, an `OffsetFetch`
+    /// that requires stable offsets is answered `UNSTABLE_OFFSET_COMMIT` (KIP-447).
+    #[cfg(feature = "transactions")]
+    pub pending_txn: VecMap<i64, Vec<(TopicPartition, Offset)>>,
     /// Identifies the current join timer.
     pub(crate) timer: u64,
     /// The first rebalance of an empty group completes no earlier than this.
@@ -127,6 +133,8 @@ impl Group {
             members: Vec::new(),
             pending_members: Vec::new(),
             committed: VecMap::new(),
+            #[cfg(feature = "transactions")]
+            pending_txn: VecMap::new(),
             timer: 0,
             initial_delay_until: None,
             initial_delay: None,
@@ -375,6 +383,16 @@ pub(crate) enum AppendWaiter {
         group: Rc<str>,
         generation: i32,
     },
+    /// A transactional producer's offsets for a group (`TxnOffsetCommit`; only the build
+    /// with transactions sends one).
+    #[cfg_attr(not(feature = "transactions"), allow(dead_code))]
+    TxnOffsets {
+        client: NodeId,
+        request: MessageId,
+        group: Rc<str>,
+        producer_id: i64,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
     /// A transaction's record in `__transaction_state`.
     Txn {
         transactional_id: Rc<str>,
@@ -441,6 +459,9 @@ impl Coordinator {
             });
         let commits = self.pending.iter().filter_map(|p| match &p.waiter {
             AppendWaiter::Commit {
+                client, request, ..
+            }
+            | AppendWaiter::TxnOffsets {
                 client, request, ..
             } => Some((*client, *request)),
             AppendWaiter::Txn { waiter, .. } => match waiter {

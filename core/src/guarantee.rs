@@ -5,16 +5,19 @@
 //! Semantics", design section 4.6): what the producer does when a send fails or its
 //! answer is lost, what the broker does with an acknowledged record when its leader
 //! fails, and where the consuming application stores its position relative to its
-//! processing. Kafka's exactly-once (KIP-98, KIP-447) needs a transactional
-//! consume-transform-produce pipeline read by `read_committed` readers, which kscope does
-//! not model yet: with a consumer group, the promise is at best at least once.
+//! processing. Kafka's exactly-once (KIP-98, KIP-447) needs the transactional
+//! consume-transform-produce pipeline (`commit.mode=transactional`, `pipeline.rs`) read
+//! by `read_committed` readers; with a consumer group committing on its own, the promise
+//! is at best at least once.
 //!
-//! What a run delivered is measured where the application's results land: at the first
-//! consumer group (its processing), or in the log when no group consumes.
+//! What a run delivered is measured where the application's results land: with the
+//! pipeline, at the reader of its output topic (the pipeline's own consumers legitimately
+//! process again after an abort); otherwise at the first consumer group (its processing),
+//! or in the log when no group consumes.
 
 use alloc::vec::Vec;
 
-use crate::config::{Acks, ManualCommit, SimConfig};
+use crate::config::{Acks, IsolationLevel, ManualCommit, SimConfig};
 use crate::ledger::LedgerCounts;
 
 /// A delivery guarantee, by the words of Kafka's documentation.
@@ -77,6 +80,9 @@ pub enum Weakness {
     /// The group commits after processing (auto commit included): what it processed
     /// since its last commit is processed again after a crash or a rebalance.
     CommitAfterProcessing,
+    /// The pipeline's output is read with `isolation.level=read_uncommitted`: results of
+    /// aborted transactions are read, and written again by the next transaction.
+    ReadUncommitted,
 }
 
 impl Weakness {
@@ -84,7 +90,9 @@ impl Weakness {
     pub fn lossy(self) -> bool {
         !matches!(
             self,
-            Weakness::RetriesWithoutIdempotence | Weakness::CommitAfterProcessing
+            Weakness::RetriesWithoutIdempotence
+                | Weakness::CommitAfterProcessing
+                | Weakness::ReadUncommitted
         )
     }
 }
@@ -107,8 +115,12 @@ pub fn promise(config: &SimConfig, consumers: bool) -> Promise {
         Acks::All => {}
     }
     let written = config.workload.topic as usize..=config.workload.last_topic();
+    let output = config
+        .pipeline_output()
+        .filter(|_| cfg!(feature = "transactions"))
+        .map(|t| t as usize);
     for (i, t) in config.topics.iter().enumerate() {
-        if !written.contains(&i) {
+        if !written.contains(&i) && output != Some(i) {
             continue;
         }
         if p.acks == Acks::All && t.effective_min_isr() < 2 {
@@ -128,7 +140,11 @@ pub fn promise(config: &SimConfig, consumers: bool) -> Promise {
     if !config.workload.send_mode.notices_failures() && p.acks != Acks::None {
         w.push(Weakness::FireAndForget);
     }
-    if consumers {
+    if consumers && output.is_some() {
+        if config.consumer.isolation_level == IsolationLevel::ReadUncommitted {
+            w.push(Weakness::ReadUncommitted);
+        }
+    } else if consumers {
         let c = &config.consumer;
         if !c.enable_auto_commit && c.manual_commit == ManualCommit::BeforeProcessing {
             w.push(Weakness::CommitBeforeProcessing);
@@ -157,22 +173,29 @@ pub struct Delivered {
     pub failed_unseen: u64,
     /// Records written twice to a log.
     pub duplicated: u64,
-    /// Records the first group processed again.
+    /// Records the first group processed again (with the pipeline, those its reader
+    /// processed a result of again: [`LedgerCounts::results_twice`]).
     pub redelivered: u64,
 }
 
 /// What a run with ledger counts `counts` delivered; `unseen` says whether a failed send
-/// went unseen by the application (fire-and-forget sends).
-pub fn delivered(counts: &LedgerCounts, unseen: bool) -> Delivered {
+/// went unseen by the application (fire-and-forget sends). With the pipeline
+/// (`output`: its results' counts), the records its reader processed more than one
+/// result of count as delivered twice, and acknowledged results lost as lost; its own
+/// consumers' reprocessing does not count.
+pub fn delivered(counts: &LedgerCounts, output: Option<&LedgerCounts>, unseen: bool) -> Delivered {
     let failed_unseen = if unseen { counts.failed } else { 0 };
-    let lost = counts.lost + counts.skipped + failed_unseen;
-    let twice = counts.duplicated + counts.redelivered;
+    let (lost, redelivered) = match output {
+        Some(out) => (counts.lost + out.lost, counts.results_twice),
+        None => (counts.lost, counts.redelivered),
+    };
+    let twice = counts.duplicated + redelivered;
     Delivered {
-        guarantee: Guarantee::of(lost > 0, twice > 0),
-        lost: counts.lost,
+        guarantee: Guarantee::of(lost + counts.skipped + failed_unseen > 0, twice > 0),
+        lost,
         skipped: counts.skipped,
         failed_unseen,
         duplicated: counts.duplicated,
-        redelivered: counts.redelivered,
+        redelivered,
     }
 }

@@ -80,6 +80,9 @@ impl Fate {
     const ABORTED: u8 = 4;
     /// The first group skipped it ([`LedgerCounts::skipped`]).
     const SKIPPED: u8 = 8;
+    /// The pipeline's reader read a result of it ([`LedgerCounts::results`]).
+    #[cfg(feature = "transactions")]
+    const RESULT_READ: u8 = 16;
     /// What the ledger spends on a record.
     const BYTES: usize = core::mem::size_of::<Fate>();
 
@@ -148,6 +151,12 @@ pub struct LedgerCounts {
     /// Records whose producer's process died before it learned their fate
     /// ([`RecordStatus::Abandoned`]).
     pub abandoned: u64,
+    /// With the exactly-once pipeline: records whose result its reader (the first other
+    /// group reading the output topic) processed.
+    pub results: u64,
+    /// Processings by the reader of a result of a record whose result it had processed
+    /// already (a second result written for one record, or one result read again).
+    pub results_twice: u64,
 }
 
 /// Every record's fate.
@@ -173,6 +182,20 @@ pub struct Ledger {
     dropped: Vec<(TopicPartition, Offset, RecordId)>,
     /// The first group's latest stored commit per partition.
     group_committed: crate::vecmap::VecMap<TopicPartition, Offset>,
+    /// The exactly-once pipeline's output topic: its records are the pipeline's
+    /// results, counted apart ([`Ledger::output_counts`]). This and what follows exist
+    /// only in the build with transactions, which has the pipeline.
+    #[cfg(feature = "transactions")]
+    output: Option<crate::ids::TopicId>,
+    #[cfg(feature = "transactions")]
+    output_counts: LedgerCounts,
+    /// Each result's record: (result, the input record it came from), by result (only
+    /// the build with transactions has results).
+    #[cfg(feature = "transactions")]
+    sources: crate::vecmap::VecMap<RecordId, RecordId>,
+    /// The group whose processing of results counts ([`LedgerCounts::results`]).
+    #[cfg(feature = "transactions")]
+    reader: Option<u32>,
 }
 
 /// What a consumer group after the first processed, counted by offset: a record processed
@@ -224,6 +247,63 @@ impl Ledger {
 
     pub fn counts(&self) -> LedgerCounts {
         self.counts
+    }
+    /// The counts of the exactly-once pipeline's results (the records its producers
+    /// wrote to the output topic): sent, acknowledged, aborted, ...
+    pub fn output_counts(&self) -> LedgerCounts {
+        #[cfg(feature = "transactions")]
+        return self.output_counts;
+        #[cfg(not(feature = "transactions"))]
+        LedgerCounts::default()
+    }
+    /// The input record a result came from.
+    #[cfg(feature = "transactions")]
+    pub fn source_of(&self, result: RecordId) -> Option<RecordId> {
+        self.sources.get(&result).copied()
+    }
+
+    /// The exactly-once pipeline writes to `output`, and group `reader` reads it.
+    #[cfg(feature = "transactions")]
+    pub(crate) fn set_pipeline(&mut self, output: crate::ids::TopicId, reader: Option<u32>) {
+        self.output = Some(output);
+        self.reader = reader;
+    }
+
+    /// The counts a record of `tp` belongs to.
+    fn counts_of(&mut self, tp: TopicPartition) -> &mut LedgerCounts {
+        #[cfg(feature = "transactions")]
+        if self.output == Some(tp.topic) {
+            return &mut self.output_counts;
+        }
+        let _ = tp;
+        &mut self.counts
+    }
+
+    /// `result` is the pipeline's result of input record `source`.
+    #[cfg(feature = "transactions")]
+    pub(crate) fn on_result_sent(&mut self, result: RecordId, source: RecordId) {
+        self.sources.insert(result, source);
+    }
+
+    /// Group `group` processed result `result`: when it is the pipeline's reader, the
+    /// result's input record was delivered (again, if one of its results was before).
+    #[cfg(feature = "transactions")]
+    pub(crate) fn on_result_read(&mut self, group: u32, result: RecordId) {
+        if self.reader != Some(group) {
+            return;
+        }
+        let Some(source) = self.sources.get(&result).copied() else {
+            return;
+        };
+        let Some(f) = self.fate_mut(source) else {
+            return;
+        };
+        if f.flags & Fate::RESULT_READ != 0 {
+            self.counts.results_twice += 1;
+        } else {
+            f.flags |= Fate::RESULT_READ;
+            self.counts.results += 1;
+        }
     }
     pub fn acknowledged(&self) -> u64 {
         self.counts.acknowledged
@@ -310,7 +390,7 @@ impl Ledger {
             flags: 0,
         });
         self.len += 1;
-        self.counts.sent += 1;
+        self.counts_of(partition).sent += 1;
         id
     }
 
@@ -345,16 +425,24 @@ impl Ledger {
             }
             fate.appends = fate.appends.saturating_add(1);
             let duplicated = fate.appends == 2 && !fate.duplicated();
+            #[cfg(feature = "transactions")]
+            let counts = if self.output == Some(partition.topic) {
+                &mut self.output_counts
+            } else {
+                &mut self.counts
+            };
+            #[cfg(not(feature = "transactions"))]
+            let counts = &mut self.counts;
             if duplicated {
                 fate.flags |= Fate::DUPLICATED;
-                self.counts.duplicated += 1;
+                counts.duplicated += 1;
             } else if fate.appends == 1 {
                 fate.offset = offset.0;
             }
             let reordered = reordered_now && fate.appends == 1 && !fate.reordered();
             if reordered {
                 fate.flags |= Fate::REORDERED;
-                self.counts.reordered += 1;
+                counts.reordered += 1;
             }
             if duplicated || reordered {
                 flagged.push((r.id, offset, duplicated, reordered));
@@ -391,11 +479,11 @@ impl Ledger {
         if let Some(o) = offset {
             r.offset = o.0;
         }
-        let lost = r.lost;
-        self.counts.acknowledged += 1;
+        let (lost, tp) = (r.lost, r.partition);
+        self.counts_of(tp).acknowledged += 1;
         if lost > 0 {
             // An acks=0 record already known not to have arrived.
-            self.counts.lost += 1;
+            self.counts_of(tp).lost += 1;
             self.lost_by_cause[lost as usize - 1] += 1;
         }
     }
@@ -483,10 +571,11 @@ impl Ledger {
             return;
         }
         r.flags |= Fate::ABORTED;
-        let consumed = r.consumed_at >= 0;
-        self.counts.aborted += 1;
+        let (consumed, tp) = (r.consumed_at >= 0, r.partition);
+        let counts = self.counts_of(tp);
+        counts.aborted += 1;
         if consumed {
-            self.counts.read_aborted += 1;
+            counts.read_aborted += 1;
         }
     }
 
@@ -496,7 +585,8 @@ impl Ledger {
         };
         if r.status == RecordStatus::Pending {
             r.status = RecordStatus::Failed(error);
-            self.counts.failed += 1;
+            let tp = r.partition;
+            self.counts_of(tp).failed += 1;
         }
     }
 
@@ -508,7 +598,8 @@ impl Ledger {
         };
         if r.status == RecordStatus::Pending {
             r.status = RecordStatus::Abandoned;
-            self.counts.abandoned += 1;
+            let tp = r.partition;
+            self.counts_of(tp).abandoned += 1;
         }
     }
 
@@ -538,7 +629,8 @@ impl Ledger {
         let r = self.fate_mut(id).expect("checked above");
         r.lost = index as u32 + 1;
         if r.status == RecordStatus::Acknowledged {
-            self.counts.lost += 1;
+            let tp = r.partition;
+            self.counts_of(tp).lost += 1;
             self.lost_by_cause[index] += 1;
         }
         true

@@ -57,6 +57,7 @@ pub mod murmur2;
 pub mod network;
 pub mod partition_map;
 pub mod partitioner;
+pub mod pipeline;
 pub mod producer;
 pub mod protocol;
 pub mod record;

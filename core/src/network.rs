@@ -204,6 +204,37 @@ pub enum Payload {
         request: MessageId,
         results: Vec<(TopicPartition, Option<KafkaError>)>,
     },
+    /// `sendOffsetsToTransaction(offsets, groupMetadata)` (KIP-98, KIP-447): a
+    /// transactional producer stores a group's offsets at the group coordinator inside
+    /// its transaction; they count as committed only when the transaction commits. With
+    /// transaction version 2 (KIP-890) the producer sends no `AddOffsetsToTxn` first: the
+    /// coordinator's partition joins the transaction as a produced partition does.
+    TxnOffsetCommitRequest(Rc<TxnOffsetCommit>),
+    TxnOffsetCommitResponse {
+        request: MessageId,
+        error: Option<KafkaError>,
+    },
+}
+
+/// Without transactions nothing sends a `TxnOffsetCommit`: no value of it exists (and
+/// the first build carries no code for one).
+#[cfg(not(feature = "transactions"))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxnOffsetCommit {}
+
+/// A transactional producer's offsets for a group (`TxnOffsetCommit` v5), with the
+/// group's generation and member id from the consumer's `groupMetadata()` (KIP-447: a
+/// member fenced by a rebalance cannot commit).
+#[cfg(feature = "transactions")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxnOffsetCommit {
+    pub transactional_id: Rc<str>,
+    pub group: Rc<str>,
+    pub producer_id: i64,
+    pub epoch: i16,
+    pub generation: i32,
+    pub member_id: Rc<str>,
+    pub offsets: Vec<(TopicPartition, Offset)>,
 }
 
 /// The partitions a transactional producer writes to, as a leader asks its coordinator
@@ -327,6 +358,7 @@ macro_rules! any_request {
             | $crate::network::Payload::AddPartitionsToTxnRequest(_)
             | $crate::network::Payload::EndTxnRequest { .. }
             | $crate::network::Payload::WriteTxnMarkersRequest(_)
+            | $crate::network::Payload::TxnOffsetCommitRequest(_)
             | $crate::network::Payload::JoinGroupRequest(_)
             | $crate::network::Payload::SyncGroupRequest(_)
             | $crate::network::Payload::HeartbeatRequest(_)
@@ -362,6 +394,7 @@ macro_rules! any_txn_response {
         $crate::network::Payload::AddPartitionsToTxnResponse { .. }
             | $crate::network::Payload::EndTxnResponse { .. }
             | $crate::network::Payload::WriteTxnMarkersResponse { .. }
+            | $crate::network::Payload::TxnOffsetCommitResponse { .. }
     };
 }
 pub(crate) use any_txn_response;
@@ -406,6 +439,8 @@ impl Payload {
             Payload::EndTxnResponse { .. } => MessageKind::EndTxnResponse,
             Payload::WriteTxnMarkersRequest(_) => MessageKind::WriteTxnMarkersRequest,
             Payload::WriteTxnMarkersResponse { .. } => MessageKind::WriteTxnMarkersResponse,
+            Payload::TxnOffsetCommitRequest(_) => MessageKind::TxnOffsetCommitRequest,
+            Payload::TxnOffsetCommitResponse { .. } => MessageKind::TxnOffsetCommitResponse,
         }
     }
 

@@ -66,6 +66,9 @@ pub fn api(kind: MessageKind) -> Option<Api> {
         }
         K::EndTxnRequest | K::EndTxnResponse => (26, 5, "EndTxn"),
         K::WriteTxnMarkersRequest | K::WriteTxnMarkersResponse => (27, 1, "WriteTxnMarkers"),
+        // v5 has v4's body: KIP-890 part 2 added it to say the client speaks transactions
+        // v2 (no AddOffsetsToTxn before it).
+        K::TxnOffsetCommitRequest | K::TxnOffsetCommitResponse => (28, 5, "TxnOffsetCommit"),
         K::ConnectionReset => return None,
     };
     Some(Api { key, version, name })
@@ -92,6 +95,7 @@ pub fn is_request(kind: MessageKind) -> bool {
             | K::AddPartitionsToTxnRequest
             | K::EndTxnRequest
             | K::WriteTxnMarkersRequest
+            | K::TxnOffsetCommitRequest
     )
 }
 
@@ -149,6 +153,7 @@ pub fn error_code(e: KafkaError) -> i16 {
         E::MemberIdRequired => 79,
         E::FencedInstanceId => 82,
         E::InvalidRecord => 87,
+        E::UnstableOffsetCommit => 88,
         E::DeliveryTimeout
         | E::BufferExhaustedTimeout
         | E::NoOffsetForPartition
@@ -587,7 +592,8 @@ pub fn response_to(p: &Payload) -> Option<MessageId> {
         | P::OffsetsForLeaderEpochResponse { request, .. }
         | P::AddPartitionsToTxnResponse { request, .. }
         | P::EndTxnResponse { request, .. }
-        | P::WriteTxnMarkersResponse { request, .. } => Some(*request),
+        | P::WriteTxnMarkersResponse { request, .. }
+        | P::TxnOffsetCommitResponse { request, .. } => Some(*request),
         _ => None,
     }
 }
@@ -1089,6 +1095,45 @@ fn body(sim: &Sim, m: &Message, recent: &[Message], w: &mut W) -> Tags {
                 w.string("MemberId", Some(id));
                 w.string("GroupInstanceId", None);
                 w.int16("ErrorCode", 0);
+            });
+        }
+        // Only the exactly-once pipeline sends it: in the build with transactions.
+        #[cfg(not(feature = "transactions"))]
+        P::TxnOffsetCommitRequest(_) | P::TxnOffsetCommitResponse { .. } => {}
+        #[cfg(feature = "transactions")]
+        P::TxnOffsetCommitRequest(c) => {
+            w.string("TransactionalId", Some(&c.transactional_id));
+            w.string("GroupId", Some(&c.group));
+            w.int64("ProducerId", c.producer_id);
+            w.int16("ProducerEpoch", c.epoch);
+            w.int32("GenerationId", c.generation);
+            w.string("MemberId", Some(&c.member_id));
+            w.string("GroupInstanceId", None);
+            let topics = by_topic(c.offsets.iter().copied());
+            w.array("Topics", &topics, |w, (t, parts)| {
+                w.string("Name", Some(topic_name(sim, *t)));
+                w.array("Partitions", parts, |w, (p, o)| {
+                    w.int32("PartitionIndex", *p as i32);
+                    w.int64("CommittedOffset", o.0);
+                    w.int32("CommittedLeaderEpoch", -1);
+                    w.string("CommittedMetadata", Some(""));
+                });
+            });
+        }
+        #[cfg(feature = "transactions")]
+        P::TxnOffsetCommitResponse { error, request } => {
+            w.int32("ThrottleTimeMs", 0);
+            let offsets = match request_of(recent, *request).map(|r| &r.payload) {
+                Some(P::TxnOffsetCommitRequest(c)) => c.offsets.clone(),
+                _ => Vec::new(),
+            };
+            let topics = by_topic(offsets.into_iter());
+            w.array("Topics", &topics, |w, (t, parts)| {
+                w.string("Name", Some(topic_name(sim, *t)));
+                w.array("Partitions", parts, |w, (p, _)| {
+                    w.int32("PartitionIndex", *p as i32);
+                    w.int16("ErrorCode", code(*error));
+                });
             });
         }
         P::OffsetCommitRequest(c) => {

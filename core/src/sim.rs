@@ -162,6 +162,17 @@ pub struct Sim {
     /// The producer the application sends with: the first, until a second instance of
     /// the application takes over ([`Command::StartProducerInstance`]).
     pub(crate) app: ProducerId,
+    /// With the exactly-once pipeline: each member of the first group's transactional
+    /// producer (`pipeline.rs`; only in the build with transactions).
+    #[cfg(feature = "transactions")]
+    pub(crate) pipeline: VecMap<ConsumerId, ProducerId>,
+    /// Steps of members' transactions waiting for their producers' `initTransactions()`.
+    #[cfg(feature = "transactions")]
+    pub(crate) pipeline_waiting: Vec<crate::ctx::Effect>,
+    /// Members whose present poll's results could not go into a transaction: the poll
+    /// commits nothing.
+    #[cfg(feature = "transactions")]
+    pub(crate) failed_polls: crate::vecmap::VecSet<ConsumerId>,
     pub(crate) unclean_elections: u32,
     pub(crate) power_losses: u32,
     /// The next producer id the (idealised) controller hands out.
@@ -212,6 +223,12 @@ impl Sim {
             workload_scheduled: false,
             workload_waiting: None,
             app: ProducerId(0),
+            #[cfg(feature = "transactions")]
+            pipeline: VecMap::new(),
+            #[cfg(feature = "transactions")]
+            pipeline_waiting: Vec::new(),
+            #[cfg(feature = "transactions")]
+            failed_polls: crate::vecmap::VecSet::new(),
             consumers: VecMap::new(),
             placement_rng: Rng::new(seed, 1),
             groups: GroupStore::new(Rng::new(seed, 5)),
@@ -231,6 +248,13 @@ impl Sim {
             p.refresh_metadata_from(topics);
         }
         sim.reconcile_fetchers();
+        #[cfg(feature = "transactions")]
+        if let Some(out) = sim.config.pipeline_output() {
+            // The pipeline's reader: the first other group that reads its output.
+            let reader = (1..=sim.config.other_groups.len() as u32)
+                .find(|g| sim.config.subscription_of(*g).contains(&out));
+            sim.cx.ledger.set_pipeline(TopicId(out), reader);
+        }
         sim.schedule_workload();
         let every = Duration::from_millis(sim.config.broker.unclean_leader_election_interval_ms);
         sim.cx
@@ -341,7 +365,11 @@ impl Sim {
     /// The delivery guarantee the run has delivered so far.
     pub fn delivered_guarantee(&self) -> crate::guarantee::Delivered {
         let unseen = !self.config.workload.send_mode.notices_failures();
-        crate::guarantee::delivered(&self.cx.ledger.counts(), unseen)
+        let output = self
+            .config
+            .pipeline_output()
+            .map(|_| self.cx.ledger.output_counts());
+        crate::guarantee::delivered(&self.cx.ledger.counts(), output.as_ref(), unseen)
     }
     pub fn network(&self) -> &Network {
         &self.cx.network
@@ -419,6 +447,7 @@ impl Sim {
         while let Some((_, due)) = self.cx.pop_due(Some(now)) {
             let mark = self.cx.events.len();
             self.handle(due);
+            self.run_effects();
             self.after_item(mark);
         }
         self.cx.now = self.cx.now.max(now);
@@ -430,6 +459,7 @@ impl Sim {
         let (at, due) = self.cx.pop_due(None)?;
         let mark = self.cx.events.len();
         self.handle(due);
+        self.run_effects();
         self.after_item(mark);
         Some(at)
     }
@@ -453,6 +483,7 @@ impl Sim {
         self.step(now);
         let mark = self.cx.events.len();
         let done = self.apply_now(command);
+        self.run_effects();
         self.after_item(mark);
         done
     }
@@ -636,6 +667,7 @@ impl Sim {
                     .get_mut(&c)
                     .expect("checked")
                     .crash(&mut self.cx);
+                self.crash_pipeline_producer(c);
             }
             Command::RestartConsumer(c) => {
                 let cons = self
@@ -733,13 +765,31 @@ impl Sim {
     /// Starts producer `p`'s client (again, for an `incarnation` after the first); it
     /// learns the cluster from the brokers it is given.
     fn start_producer(&mut self, id: ProducerId, incarnation: u32) {
-        // Each producer's partitioners draw from a stream of their own, and each of its
-        // processes from another.
+        let producer = self.producer_client(id, incarnation, &self.config);
+        self.install_producer(producer);
+    }
+
+    /// A new client for producer `id`'s `incarnation` with `config`'s producer settings.
+    /// Each producer's partitioners draw from a stream of their own, and each of its
+    /// processes from another.
+    pub(crate) fn producer_client(
+        &self,
+        id: ProducerId,
+        incarnation: u32,
+        config: &SimConfig,
+    ) -> Producer {
         let stream = u64::from(id.0) + 64 * u64::from(incarnation);
         let random = crate::rng::PartitionerRandom::Seeded(Rng::new(self.seed, 16 + stream));
         let jitter = Rng::new(self.seed, 48 + stream);
-        let mut producer = Producer::new(id, &self.config, random, jitter);
+        let mut producer = Producer::new(id, config, random, jitter);
         producer.incarnation = incarnation;
+        producer
+    }
+
+    /// Starts `producer` (in the place of its id's earlier process, if any); it learns
+    /// the cluster from the brokers it is given.
+    pub(crate) fn install_producer(&mut self, mut producer: Producer) {
+        let id = producer.id;
         producer.started_at = self.cx.now;
         // The application's own counts of its transactions go on across its restarts.
         let before = self.producers.get(&id).and_then(|p| p.txn.as_ref());
@@ -858,6 +908,9 @@ impl Sim {
         incarnation: u32,
         cfg: crate::config::ConsumerConfig,
     ) {
+        if group == 0 {
+            self.start_pipeline_producer(id);
+        }
         let topic_names = self.topics.iter().map(|t| t.spec.name.clone()).collect();
         let brokers = self.brokers.keys().copied().collect();
         let consumer = Consumer::new(

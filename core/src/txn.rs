@@ -255,6 +255,24 @@ pub struct TxnClient {
     /// Transactions the application committed and aborted, over all its processes.
     pub committed: u64,
     pub aborted: u64,
+    /// `sendOffsetsToTransaction(offsets, groupMetadata)` called in the present
+    /// transaction, its `TxnOffsetCommit` not yet answered: sent before `EndTxn` (only
+    /// the build with transactions has the pipeline that calls it).
+    #[cfg(feature = "transactions")]
+    pub offsets: Option<TxnOffsets>,
+    /// The group's coordinator, once FindCoordinator answered.
+    pub group_coordinator: Option<crate::ids::BrokerId>,
+    /// The request in flight is for the group (FindCoordinator or `TxnOffsetCommit`).
+    pub(crate) group_request: bool,
+}
+
+/// A consumer's offsets to store in a transaction, with its group metadata (KIP-447).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxnOffsets {
+    pub group: Rc<str>,
+    pub member_id: Rc<str>,
+    pub generation: i32,
+    pub offsets: alloc::vec::Vec<(crate::ids::TopicPartition, crate::ids::Offset)>,
 }
 
 impl TxnClient {
@@ -272,6 +290,10 @@ impl TxnClient {
             started: false,
             committed: 0,
             aborted: 0,
+            #[cfg(feature = "transactions")]
+            offsets: None,
+            group_coordinator: None,
+            group_request: false,
         }
     }
 }

@@ -33,7 +33,11 @@ impl Producer {
             }
             // No answer: look for the coordinator again.
             t.request = None;
-            t.coordinator = None;
+            if t.group_request {
+                t.group_coordinator = None;
+            } else {
+                t.coordinator = None;
+            }
         }
         let waiting = t.retry_at.is_some_and(|r| r > now);
         match t.state {
@@ -47,6 +51,11 @@ impl Producer {
                 false
             }
             S::CommittingTransaction | S::AbortingTransaction => {
+                #[cfg(feature = "transactions")]
+                if t.state == S::AbortingTransaction || t.failed {
+                    // Offsets not yet stored are not sent once the transaction aborts.
+                    t.offsets = None;
+                }
                 if t.state == S::AbortingTransaction {
                     self.abort_undrained(cx);
                 }
@@ -62,7 +71,14 @@ impl Producer {
                     self.complete_transaction(cx, None);
                     return false;
                 }
-                if settled && !waiting {
+                #[cfg(feature = "transactions")]
+                let offsets = self.txn.as_ref().is_some_and(|t| t.offsets.is_some());
+                #[cfg(not(feature = "transactions"))]
+                let offsets = false;
+                if settled && !waiting && offsets {
+                    #[cfg(feature = "transactions")]
+                    self.txn_offsets_request(cx);
+                } else if settled && !waiting {
                     self.txn_request(cx, true);
                 }
                 true
@@ -116,7 +132,67 @@ impl Producer {
         let sent = cx.send(NodeId::Producer(self.id), NodeId::Broker(to), payload);
         if let Some(t) = self.txn.as_mut() {
             t.request = Some((sent, cx.now));
+            t.group_request = false;
         }
+    }
+
+    /// Sends FindCoordinator for the group if its coordinator is unknown, else the
+    /// transaction's offsets to it (`TxnOffsetCommit`), before `EndTxn` commits.
+    #[cfg(feature = "transactions")]
+    fn txn_offsets_request(&mut self, cx: &mut Ctx) {
+        let Some(t) = self.txn.as_ref() else {
+            return;
+        };
+        let Some(o) = t.offsets.as_ref() else {
+            return;
+        };
+        let (to, payload) = match t.group_coordinator {
+            None => {
+                let Some(b) = self.least_loaded_node(cx) else {
+                    return;
+                };
+                let payload = Payload::FindCoordinatorRequest {
+                    group: o.group.clone(),
+                    transaction: false,
+                };
+                (b, payload)
+            }
+            Some(c) => {
+                let Some((producer_id, epoch)) = self.idempotence.producer_id else {
+                    return;
+                };
+                let request = crate::network::TxnOffsetCommit {
+                    transactional_id: t.transactional_id.clone(),
+                    group: o.group.clone(),
+                    producer_id,
+                    epoch,
+                    generation: o.generation,
+                    member_id: o.member_id.clone(),
+                    offsets: o.offsets.clone(),
+                };
+                let payload = Payload::TxnOffsetCommitRequest(alloc::rc::Rc::new(request));
+                (c, payload)
+            }
+        };
+        let sent = cx.send(NodeId::Producer(self.id), NodeId::Broker(to), payload);
+        if let Some(t) = self.txn.as_mut() {
+            t.request = Some((sent, cx.now));
+            t.group_request = true;
+        }
+    }
+
+    /// `sendOffsetsToTransaction(offsets, groupMetadata)`: the offsets go to the group's
+    /// coordinator inside the present transaction, before it commits. With transaction
+    /// version 2 the transaction counts as started from here (the group's partition joins
+    /// it without `AddOffsetsToTxn`).
+    #[cfg(feature = "transactions")]
+    pub(crate) fn send_offsets_to_transaction(&mut self, offsets: crate::txn::TxnOffsets) -> bool {
+        let Some(t) = self.txn.as_mut().filter(|t| t.state == S::InTransaction) else {
+            return false;
+        };
+        t.offsets = Some(offsets);
+        t.started = true;
+        true
     }
 
     /// `RecordAccumulator.abortUndrainedBatches`: the batches not yet sent fail.
@@ -167,8 +243,13 @@ impl Producer {
                 TxnCall::Abort
             },
         });
-        if t.records.is_empty() {
+        if t.records.is_empty() && !t.started {
             t.state = S::Ready;
+            #[cfg(feature = "transactions")]
+            cx.effects.push(crate::ctx::Effect::TxnEnded {
+                producer: self.id,
+                committed: commit,
+            });
             return;
         }
         t.state = if commit {
@@ -207,6 +288,11 @@ impl Producer {
                 TxnCall::Aborted
             },
         });
+        #[cfg(feature = "transactions")]
+        cx.effects.push(crate::ctx::Effect::TxnEnded {
+            producer: self.id,
+            committed,
+        });
     }
 
     /// A batch of the transaction failed: the transaction can only abort.
@@ -239,8 +325,43 @@ impl Producer {
             } if ours(request) => {
                 t.request = None;
                 match coordinator {
+                    Ok(c) if t.group_request => t.group_coordinator = Some(*c),
                     Ok(c) => t.coordinator = Some(*c),
                     Err(_) => t.retry_at = Some(now + backoff),
+                }
+            }
+            // `TxnOffsetCommitHandler`.
+            #[cfg(feature = "transactions")]
+            Payload::TxnOffsetCommitResponse { request, error } if ours(request) => {
+                t.request = None;
+                match error {
+                    None => t.offsets = None,
+                    // The member left the generation (a rebalance fenced it): the
+                    // transaction can only abort (`CommitFailedException`, abortable).
+                    Some(
+                        KafkaError::UnknownMemberId
+                        | KafkaError::IllegalGeneration
+                        | KafkaError::FencedInstanceId,
+                    ) => {
+                        t.offsets = None;
+                        t.failed = true;
+                    }
+                    Some(KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch) => {
+                        t.state = S::FatalError;
+                        cx.emit(Event::TxnCall {
+                            producer: me,
+                            call: TxnCall::Fenced,
+                        });
+                    }
+                    Some(e) => {
+                        if matches!(
+                            e,
+                            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
+                        ) {
+                            t.group_coordinator = None;
+                        }
+                        t.retry_at = Some(now + backoff);
+                    }
                 }
             }
             Payload::InitProducerIdResponse {
@@ -310,7 +431,11 @@ impl Producer {
             }
             Payload::ConnectionReset { request } if ours(request) => {
                 t.request = None;
-                t.coordinator = None;
+                if t.group_request {
+                    t.group_coordinator = None;
+                } else {
+                    t.coordinator = None;
+                }
                 t.retry_at = Some(now + backoff);
             }
             _ => return false,

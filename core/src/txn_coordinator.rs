@@ -48,6 +48,7 @@ impl Broker {
                 transactional_id: id,
                 waiter,
             }),
+            None,
         );
     }
 
@@ -654,6 +655,21 @@ impl Broker {
             .collect()
     }
 
+    /// Whether `tp`, which this broker leads, needs the coordinator's verification
+    /// before the producer's transactional append at `epoch`.
+    #[cfg(feature = "transactions")]
+    pub(crate) fn txn_unverified(&self, tp: TopicPartition, producer_id: i64, epoch: i16) -> bool {
+        let Some(r) = self.replicas.get(&tp).filter(|r| r.is_leader) else {
+            return false;
+        };
+        let open = r
+            .log
+            .producers
+            .entry(producer_id)
+            .is_some_and(|e| e.epoch == epoch && e.ongoing_txn_first_offset.is_some());
+        !open && !self.txn.verified.contains(&(tp, producer_id, epoch))
+    }
+
     /// Holds a produce request and asks the coordinator to add its partitions.
     pub(crate) fn verify_then_produce(
         &mut self,
@@ -669,9 +685,24 @@ impl Broker {
             return Ok(());
         };
         let first = req.batches.iter().find(|b| b.transactional);
-        let (pid, epoch) = first.map_or((-1, -1), |b| (b.producer_id, b.producer_epoch));
+        let producer = first.map_or((-1, -1), |b| (b.producer_id, b.producer_epoch));
+        self.verify_then(cx, env, message, id, producer, partitions)
+    }
+
+    /// Holds a request (a produce request, a `TxnOffsetCommit`) and asks the coordinator
+    /// of `transactional_id` to add `partitions` to the transaction of `producer` (id,
+    /// epoch).
+    pub(crate) fn verify_then(
+        &mut self,
+        cx: &mut Ctx,
+        env: &Env,
+        message: Message,
+        transactional_id: Rc<str>,
+        producer: (i64, i16),
+        partitions: Vec<TopicPartition>,
+    ) -> Result<(), (Message, KafkaError)> {
         let coordinator = env
-            .txn_partition(&id)
+            .txn_partition(&transactional_id)
             .and_then(|tp| env.partition(tp).leader);
         let Some(coordinator) = coordinator else {
             return Err((message, KafkaError::NotEnoughReplicas));
@@ -680,9 +711,9 @@ impl Broker {
             NodeId::Broker(self.id),
             NodeId::Broker(coordinator),
             Payload::AddPartitionsToTxnRequest(Rc::new(TxnPartitions {
-                transactional_id: id,
-                producer_id: pid,
-                epoch,
+                transactional_id,
+                producer_id: producer.0,
+                epoch: producer.1,
                 partitions,
             })),
         );
@@ -708,12 +739,26 @@ impl Broker {
             .position(|v| v.add_request == request)?;
         let held = self.txn.verifying.remove(i);
         if error.is_none() {
-            if let Payload::ProduceRequest(req) = &held.message.payload {
-                for b in req.batches.iter().filter(|b| b.transactional) {
-                    let key = (b.partition, b.producer_id, b.producer_epoch);
-                    if !self.txn.verified.contains(&key) {
-                        self.txn.verified.push(key);
-                    }
+            let keys: Vec<(TopicPartition, i64, i16)> = match &held.message.payload {
+                Payload::ProduceRequest(req) => req
+                    .batches
+                    .iter()
+                    .filter(|b| b.transactional)
+                    .map(|b| (b.partition, b.producer_id, b.producer_epoch))
+                    .collect(),
+                #[cfg(feature = "transactions")]
+                Payload::TxnOffsetCommitRequest(req) => self
+                    .coordinator
+                    .groups
+                    .get(&req.group)
+                    .map(|g| (g.partition, req.producer_id, req.epoch))
+                    .into_iter()
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for key in keys {
+                if !self.txn.verified.contains(&key) {
+                    self.txn.verified.push(key);
                 }
             }
         }
@@ -801,6 +846,10 @@ impl Broker {
             self.txn
                 .verified
                 .retain(|(p, pid, _)| !(p == tp && *pid == m.producer_id));
+            #[cfg(feature = "transactions")]
+            if env.offsets_topic() == Some(tp.topic) {
+                self.complete_txn_offsets(cx, env, *tp, m.producer_id, m.commit);
+            }
             cx.emit(Event::TxnMarkerWritten {
                 broker: b,
                 partition: *tp,

@@ -19,6 +19,8 @@ mod guarantees;
 #[cfg(not(target_arch = "wasm32"))]
 mod knobs;
 #[cfg(not(target_arch = "wasm32"))]
+mod pipeline;
+#[cfg(not(target_arch = "wasm32"))]
 mod properties;
 #[cfg(not(target_arch = "wasm32"))]
 mod scenario_files;

@@ -712,3 +712,79 @@ fn read_committed_never_processes_an_aborted_record() {
         },
     );
 }
+
+/// KIP-447's promise, end to end: the exactly-once pipeline's `read_committed` reader
+/// processes at most one result of any input record, whatever broker crashes, drops and
+/// delays meet it and whenever its members die and come back.
+#[test]
+fn the_pipeline_s_reader_never_processes_two_results_of_one_record() {
+    let pipeline = (3..5u32, 1..4u32, any::<u64>()).prop_map(|(brokers, partitions, seed)| {
+        let mut c = super::pipeline::pipeline_config(
+            kscope_core::config::ManualCommit::Transactional,
+            kscope_core::config::IsolationLevel::ReadCommitted,
+        );
+        c.brokers = brokers;
+        c.topics[0].partitions = partitions;
+        c.topics[1].partitions = partitions;
+        c.producer.request_timeout_ms = 3_000;
+        c.producer.delivery_timeout_ms = 20_000;
+        c.producer.transaction_timeout_ms = 10_000;
+        c.consumer.session_timeout_ms = 10_000;
+        // Fewer partitions of the internal topics than Kafka's 50: the invariants, checked
+        // after every item, visit every partition.
+        c.broker.offsets_topic_num_partitions = 5;
+        c.broker.transaction_state_log_num_partitions = 5;
+        // A quarter of the scenarios' rate: every item is checked.
+        c.workload.rate = 50;
+        (c, seed)
+    });
+    schedules(
+        "pipeline",
+        6,
+        (
+            pipeline,
+            proptest::collection::vec(
+                (
+                    1_000..40_000u64,
+                    prop_oneof![
+                        3 => idempotence_fault().prop_map(Ok),
+                        1 => (0..2u32, 0..5_000u64).prop_map(Err),
+                    ],
+                ),
+                0..10,
+            ),
+        ),
+        |((config, seed), schedule)| {
+            let brokers = config.brokers;
+            let partitions = config.topics[0].partitions;
+            let mut sim = Sim::new(config, seed).expect("valid");
+            let mut faults = Vec::new();
+            let mut members = Vec::new();
+            for (at, op) in schedule {
+                match op {
+                    Ok(op) => faults.push((at, op)),
+                    Err(member) => members.push((at, member)),
+                }
+            }
+            members.sort_by_key(|(at, _)| *at);
+            let mut from = 0;
+            for (at, (member, down)) in members {
+                let at = at.max(from);
+                let c = ConsumerId(member);
+                run_checked(&mut sim, ms(at));
+                sim.apply(ms(at), Command::CrashConsumer(c))
+                    .expect("running");
+                run_checked(&mut sim, ms(at + down));
+                sim.apply(ms(at + down), Command::RestartConsumer(c))
+                    .expect("down");
+                from = at + down;
+            }
+            faults.retain(|(at, _)| *at >= from);
+            run_schedule(&mut sim, faults, brokers, partitions)?;
+            let c = sim.ledger().counts();
+            prop_assert_eq!(c.results_twice, 0, "{:?}", c);
+            prop_assert_eq!(c.duplicated, 0, "{:?}", c);
+            Ok(())
+        },
+    );
+}

@@ -236,3 +236,40 @@ fn a_produce_request_carries_its_batch_and_the_response_answers_its_correlation_
     assert_eq!(r.correlation_id, e.correlation_id);
     assert!(!r.request && r.header_end == 4 + 4 + 1);
 }
+
+/// The exactly-once pipeline's `TxnOffsetCommit`, and the `UNSTABLE_OFFSET_COMMIT` a
+/// member's `OffsetFetch` meets while another member's transaction holds offsets.
+#[test]
+fn the_pipeline_apis_decode_with_the_independent_codec() {
+    use kscope_core::config::{IsolationLevel, ManualCommit};
+    let config = super::pipeline::pipeline_config(
+        ManualCommit::Transactional,
+        IsolationLevel::ReadCommitted,
+    );
+    let mut sim = Sim::new(config, 5).expect("a valid configuration");
+    let mut recent = RecentMessages::new(100_000);
+    recent.run_until(&mut sim, ms(8_000));
+    sim.apply(ms(8_000), Command::CrashConsumer(ConsumerId(1)))
+        .unwrap();
+    recent.run_until(&mut sim, ms(10_000));
+    sim.apply(ms(10_000), Command::RestartConsumer(ConsumerId(1)))
+        .unwrap();
+    recent.run_until(&mut sim, ms(14_000));
+    let kinds = round_trips(&sim, &recent);
+    for k in [
+        MessageKind::TxnOffsetCommitRequest,
+        MessageKind::TxnOffsetCommitResponse,
+        MessageKind::AddPartitionsToTxnRequest,
+        MessageKind::EndTxnRequest,
+    ] {
+        assert!(kinds.contains_key(&k), "no {k:?} in {kinds:?}");
+    }
+    let commit = recent
+        .list()
+        .iter()
+        .find(|m| m.payload.kind() == MessageKind::TxnOffsetCommitRequest)
+        .unwrap();
+    let e = recent.encode(&sim, commit.id).unwrap();
+    assert_eq!(e.client_id.as_deref(), Some("producer-orders-app-0"));
+    assert_eq!((e.api.key, e.api.version), (28, 5));
+}

@@ -256,6 +256,12 @@ pub(crate) fn query_has(name: &str) -> bool {
     address_pairs().iter().any(|p| p.starts_with(&prefix))
 }
 
+/// Whether the page's address has `name=value` in its query.
+pub(crate) fn query_has_value(name: &str, value: &str) -> bool {
+    let pair = format!("{name}={value}");
+    address_pairs().contains(&pair)
+}
+
 /// Opens the page again with `name=value` in its query (replacing any value it had): for
 /// a setting that needs the page's full build, which web/boot.js loads for it.
 pub(crate) fn reload_with(name: &str, value: &str) {

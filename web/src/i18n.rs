@@ -974,6 +974,23 @@ pub fn outcome(lang: Lang, e: &crate::scenario::Expect) -> String {
             "records of aborted transactions processed",
             "처리된 중단 트랜잭션의 레코드"
         ),
+        // Only the pipeline's scenarios (the full build) count them.
+        Metric::Results | Metric::ResultsTwice | Metric::ResultsAborted
+            if !crate::view_model::TXN =>
+        {
+            String::new()
+        }
+        Metric::Results => tr!(
+            lang,
+            "records whose result the reader processed",
+            "리더가 결과를 처리한 레코드"
+        ),
+        Metric::ResultsTwice => tr!(lang, "results read twice", "두 번 읽은 결과"),
+        Metric::ResultsAborted => tr!(
+            lang,
+            "results in aborted transactions",
+            "중단된 트랜잭션의 결과"
+        ),
         Metric::Failed => tr!(lang, "sends failed", "실패한 전송"),
         Metric::Lag => tr!(lang, "records of consumer lag", "컨슈머 랙"),
         Metric::UncleanElections => tr!(lang, "unclean elections", "unclean 선출"),

@@ -463,17 +463,21 @@ impl Component for App {
                 });
                 false
             }
-            Msg::SetParam("transactional.id", value)
-                if !view_model::TXN && !matches!(value.trim(), "" | "false") =>
+            // Transactions (a transactional.id, the exactly-once pipeline) are in the
+            // page's full build, not in its first load: the page opens again with the
+            // setting, and web/boot.js loads that build.
+            Msg::SetParam(name @ ("transactional.id" | "commit.mode"), value)
+                if !view_model::TXN
+                    && match name {
+                        "commit.mode" => value.trim() == "transactional",
+                        _ => !matches!(value.trim(), "" | "false"),
+                    } =>
             {
-                // Transactions are in the page's full build, not in its first load: the
-                // page opens again with the setting, and web/boot.js loads that build.
-                let id = if value.trim() == "true" {
-                    params::DEFAULT_TRANSACTIONAL_ID
-                } else {
-                    value.trim()
+                let value = match value.trim() {
+                    "true" => params::DEFAULT_TRANSACTIONAL_ID,
+                    v => v,
                 };
-                browser::reload_with("transactional.id", id);
+                browser::reload_with(name, value);
                 false
             }
             Msg::SetParam(name, value) => {
@@ -771,7 +775,9 @@ impl Component for App {
         // Where the page already came with one (a build without the full one: `trunk
         // serve` in debug), the configuration's message says why not.
         if let Some(query) = self.player.needs_full_build.take() {
-            if browser::query_has("transactional.id") {
+            if browser::query_has("transactional.id")
+                || browser::query_has_value("commit.mode", "transactional")
+            {
                 self.player.notices = vec![i18n::no_full_build(self.player.lang())];
             } else {
                 browser::open_query(&query);
@@ -920,7 +926,7 @@ impl Component for App {
                                 if !settings.embed {
                                     <p class="scroll-hint" aria-hidden="true">{t.scroll_hint}</p>
                                 }
-                                if settings.topics > 1 {
+                                if settings.topics > 1 || settings.pipeline() {
                                     <TopicBar settings={settings.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
                                 }
                                 if let (Some((vm_b, st_b)), Some(twin)) = (b, &self.player.twin) {
@@ -1183,7 +1189,7 @@ impl App {
             self.refresh_rates();
         }
         if self.snapshot.is_none() {
-            let shown = self.player.settings.shown_topic as u32;
+            let shown = self.player.settings.stage_topic();
             let of = |sim| {
                 (
                     view_model::view_model(sim),
@@ -1241,7 +1247,7 @@ impl App {
         } else {
             1.0
         };
-        let shown = self.player.settings.shown_topic as u32;
+        let shown = self.player.settings.stage_topic();
         let dots = stage::dots_of(sim, shown, sim.now(), MAX_DOTS, self.motion());
         let at = (x - rect.left(), y - rect.top());
         stage::nearest_dot(&dots, at, rect.width(), scale)
@@ -1249,7 +1255,7 @@ impl App {
 
     fn draw_dots(&mut self) {
         let motion = self.motion();
-        let shown = self.player.settings.shown_topic as u32;
+        let shown = self.player.settings.stage_topic();
         let window = Duration::from_micros((150_000.0 * self.player.settings.speed) as u64);
         let snapshot = self.snapshot.as_ref();
         let runs = [

@@ -384,7 +384,7 @@ const VERSIONS: &[&str] = &["2.8", "3.0", "3.3", "3.7", "3.9", "4.0"];
 const SEND_MODES: &[&str] = &["async", "sync", "fire-and-forget"];
 const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 const OFFSET_RESETS: &[&str] = &["latest", "earliest", "none"];
-const COMMIT_MODES: &[&str] = &["sync", "async", "before-processing"];
+const COMMIT_MODES: &[&str] = &["sync", "async", "before-processing", "transactional"];
 
 /// The `transactional.id` the panel's checkbox gives the producing application.
 pub const DEFAULT_TRANSACTIONAL_ID: &str = "orders-app-tx";
@@ -714,13 +714,20 @@ pub const PARAMS: &[Param] = &[
     hidden_param!(
         "topic",
         InUrl::View,
-        |s| crate::settings::TOPIC_NAMES[s.shown_topic as usize % 3].into(),
+        |s| match s.shown_topic {
+            crate::settings::SHOWN_PIPELINE => crate::settings::PIPELINE_TOPIC.into(),
+            t => crate::settings::TOPIC_NAMES[t as usize % 3].into(),
+        },
         |s, v| {
-            s.shown_topic = crate::settings::TOPIC_NAMES
-                .iter()
-                .position(|n| *n == v.trim())
-                .ok_or(Expected::OneOf("orders, payments, shipments"))?
-                as u64;
+            s.shown_topic = if v.trim() == crate::settings::PIPELINE_TOPIC {
+                crate::settings::SHOWN_PIPELINE
+            } else {
+                crate::settings::TOPIC_NAMES
+                    .iter()
+                    .position(|n| *n == v.trim())
+                    .ok_or(Expected::OneOf("orders, payments, shipments, processed"))?
+                    as u64
+            };
             Ok(())
         },
         || Fallback::Value("orders".into()),
@@ -961,8 +968,9 @@ pub const PARAMS: &[Param] = &[
         configure: |s, c| c.consumer.enable_auto_commit = s.enable_auto_commit,
     },
     // Where the consuming application commits when auto commit is off: not a Kafka
-    // setting (its code: `commitSync()` or `commitAsync()` after processing, or
-    // `commitSync()` before it).
+    // setting (its code: `commitSync()` or `commitAsync()` after processing,
+    // `commitSync()` before it, or the exactly-once pipeline's transactions, which write
+    // its results to `processed`, read by `processed-reader`).
     Param {
         name: "commit.mode",
         testid: "commit-mode",
@@ -975,13 +983,19 @@ pub const PARAMS: &[Param] = &[
         get: |s| s.commit_mode.name().into(),
         shown: None,
         put: |s, v| {
-            s.commit_mode =
-                ManualCommit::parse(v).ok_or(Expected::OneOf("sync, async, before-processing"))?;
+            s.commit_mode = ManualCommit::parse(v).ok_or(Expected::OneOf(
+                "sync, async, before-processing, transactional",
+            ))?;
             Ok(())
         },
         fallback: Some(|| Fallback::Value("sync".into())),
         note: Some(|_, t| t.commit_mode_note),
-        configure: |s, c| c.consumer.manual_commit = s.commit_mode,
+        configure: |s, c| {
+            c.consumer.manual_commit = s.commit_mode;
+            if crate::view_model::TXN && s.pipeline() {
+                crate::settings::add_pipeline(c);
+            }
+        },
     },
     knob!(
         "auto.commit.interval.ms",

@@ -800,10 +800,14 @@ impl Player {
         };
         let sim = match build(&settings) {
             Ok(sim) => sim,
-            Err(_) if !crate::view_model::TXN && !settings.transactional_id.is_empty() => {
+            Err(_) if !crate::view_model::TXN && settings.needs_transactions() => {
                 let mut q = self.scenario_query(&sc.id, session.as_ref().and_then(|s| s.step));
-                q.push_str("&transactional.id=");
-                q.push_str(&settings.transactional_id);
+                if settings.transactional_id.is_empty() {
+                    q.push_str("&commit.mode=transactional");
+                } else {
+                    q.push_str("&transactional.id=");
+                    q.push_str(&settings.transactional_id);
+                }
                 self.needs_full_build = Some(q);
                 return;
             }

@@ -47,6 +47,12 @@ pub enum Metric {
     Aborted,
     /// Of those, the ones the group processed.
     ReadAborted,
+    /// With the exactly-once pipeline: records whose result its reader processed.
+    Results,
+    /// Processings by the reader of a second result of one record.
+    ResultsTwice,
+    /// The pipeline's results in aborted transactions.
+    ResultsAborted,
     Failed,
     /// The group's total lag (records below the high watermark not yet committed).
     Lag,
@@ -65,6 +71,9 @@ const METRICS: &[(&str, Metric)] = &[
     ("skipped", Metric::Skipped),
     ("aborted", Metric::Aborted),
     ("read-aborted", Metric::ReadAborted),
+    ("results", Metric::Results),
+    ("results-twice", Metric::ResultsTwice),
+    ("results-aborted", Metric::ResultsAborted),
     ("failed", Metric::Failed),
     ("lag", Metric::Lag),
     ("unclean-elections", Metric::UncleanElections),
@@ -92,6 +101,9 @@ impl Metric {
             Metric::Skipped => c.skipped,
             Metric::Aborted => c.aborted,
             Metric::ReadAborted => c.read_aborted,
+            Metric::Results => c.results,
+            Metric::ResultsTwice => c.results_twice,
+            Metric::ResultsAborted => sim.ledger().output_counts().aborted,
             Metric::Failed => c.failed,
             Metric::Lag => sim
                 .group_lag()
@@ -330,9 +342,12 @@ impl Scenario {
                     }
                     // A scenario with transactions is checked by the page's full build, which
                     // a page without them opens for it (`lib.rs`).
-                    let needs_full_build = !crate::view_model::TXN && !s.transactional_id.is_empty();
+                    let needs_full_build = !crate::view_model::TXN && s.needs_transactions();
                     match s.to_config() {
-                        Err(e) if !(needs_full_build && e.config == "transactional.id") => {
+                        Err(e)
+                            if !(needs_full_build
+                                && matches!(e.config, "transactional.id" | "commit.mode")) =>
+                        {
                             return Err(err(n, e.message))
                         }
                         _ => {}

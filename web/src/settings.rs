@@ -503,6 +503,29 @@ impl Settings {
     /// The simulation's configuration, or Kafka's error for a combination it rejects:
     /// one topic, `orders`, and the producing application's 100-byte records, with every
     /// setting written in by its entry of [`crate::params::PARAMS`].
+    /// Whether the first group runs the exactly-once pipeline.
+    pub fn pipeline(&self) -> bool {
+        crate::view_model::TXN
+            && !self.enable_auto_commit
+            && self.commit_mode == ManualCommit::Transactional
+    }
+
+    /// Whether the run needs the page's full build (transactions).
+    pub fn needs_transactions(&self) -> bool {
+        !self.transactional_id.is_empty() || self.commit_mode == ManualCommit::Transactional
+    }
+
+    /// The index of the topic the stage shows.
+    pub fn stage_topic(&self) -> u32 {
+        if self.shown_topic == SHOWN_PIPELINE && self.pipeline() {
+            self.topics as u32
+        } else if crate::view_model::TXN {
+            self.shown_topic.min(self.topics.saturating_sub(1)) as u32
+        } else {
+            self.shown_topic as u32
+        }
+    }
+
     pub fn to_config(&self) -> Result<SimConfig, ConfigError> {
         let mut config = SimConfig {
             topics: vec![TopicSpec::new("orders", 1, 1)],
@@ -523,6 +546,31 @@ impl Settings {
 
 /// The topics after `orders`, by name.
 pub const OTHER_TOPICS: [&str; 2] = ["payments", "shipments"];
+
+/// The exactly-once pipeline's output topic (`commit.mode=transactional`), after the
+/// application's topics, shaped as `orders`.
+pub const PIPELINE_TOPIC: &str = "processed";
+/// The group that reads the pipeline's output: where its results land.
+pub const PIPELINE_READER: &str = "processed-reader";
+/// [`Settings::shown_topic`] when the stage shows [`PIPELINE_TOPIC`].
+pub const SHOWN_PIPELINE: u64 = 3;
+
+/// Adds the exactly-once pipeline's output topic and its reader to `c`.
+pub fn add_pipeline(c: &mut SimConfig) {
+    let orders = &c.topics[0];
+    let mut out =
+        kscope_core::TopicSpec::new(PIPELINE_TOPIC, orders.partitions, orders.replication_factor);
+    out.min_insync_replicas = orders.min_insync_replicas;
+    let index = c.topics.len() as u32;
+    c.topics.push(out);
+    c.consumer.output_topic = Some(index);
+    c.other_groups.push(kscope_core::config::GroupSpec {
+        group_id: PIPELINE_READER.into(),
+        consumers: 1,
+        partition_assignment_strategy: c.consumer.partition_assignment_strategy,
+        topics: vec![index],
+    });
+}
 
 /// Every topic's name, `orders` first.
 pub const TOPIC_NAMES: [&str; 3] = ["orders", OTHER_TOPICS[0], OTHER_TOPICS[1]];

@@ -54,6 +54,22 @@ pub struct Guarantees {
     /// a client's setting).
     pub weaknesses: Vec<(Weakness, String)>,
     pub delivered: Delivered,
+    /// With the exactly-once pipeline (the full build): what its reader and its
+    /// producers did.
+    #[cfg(feature = "transactions")]
+    pub pipeline: Option<PipelineView>,
+}
+
+/// The exactly-once pipeline's results, where they land.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PipelineView {
+    /// Input records whose result the reader processed, and processings of a result of
+    /// a record already delivered.
+    pub results: u64,
+    pub twice: u64,
+    /// Results the pipeline's producers sent, and those in aborted transactions.
+    pub written: u64,
+    pub aborted: u64,
 }
 
 impl Guarantees {
@@ -76,7 +92,39 @@ impl Guarantees {
                 })
                 .collect(),
             delivered: sim.delivered_guarantee(),
+            #[cfg(feature = "transactions")]
+            pipeline: sim.config().pipeline_output().map(|_| {
+                let c = sim.ledger().counts();
+                let out = sim.ledger().output_counts();
+                PipelineView {
+                    results: c.results,
+                    twice: c.results_twice,
+                    written: out.sent,
+                    aborted: out.aborted,
+                }
+            }),
         }
+    }
+
+    /// The pipeline's figures and its line, in `lang`.
+    #[cfg(feature = "transactions")]
+    pub fn pipeline_line(&self, lang: Lang) -> Option<(PipelineView, String)> {
+        let p = self.pipeline?;
+        Some((p, tr!(
+            lang,
+            "measured at processed-reader: {0} records' results read, {1} read twice · the pipeline wrote {2} results, {3} in aborted transactions",
+            "processed-reader에서 측정: 결과를 읽은 레코드 {0}, 두 번 읽음 {1} · 파이프라인이 쓴 결과 {2}, 그중 중단된 트랜잭션 {3}",
+            p.results,
+            p.twice,
+            p.written,
+            p.aborted
+        )))
+    }
+
+    /// Without transactions there is no pipeline.
+    #[cfg(not(feature = "transactions"))]
+    pub fn pipeline_line(&self, _: Lang) -> Option<(PipelineView, String)> {
+        None
     }
 
     /// Why the configuration promises what it does, in `lang`.
@@ -135,8 +183,15 @@ impl Guarantees {
                 ),
                 Weakness::CommitAfterProcessing => tr!(
                     lang,
-                    "commit after processing: after a crash or a rebalance some records are processed again (exactly once needs a transactional pipeline, not modelled yet)",
-                    "처리 후 커밋: 크래시나 리밸런스 뒤 일부 레코드를 다시 처리함 (정확히 한 번은 트랜잭션 파이프라인이 필요하며, 아직 모델링하지 않음)"
+                    "commit after processing: after a crash or a rebalance some records are processed again (exactly once needs commit.mode=transactional)",
+                    "처리 후 커밋: 크래시나 리밸런스 뒤 일부 레코드를 다시 처리함 (정확히 한 번은 commit.mode=transactional이 필요함)"
+                ),
+                // Only the pipeline (the full build) has it.
+                Weakness::ReadUncommitted if !TXN => String::new(),
+                Weakness::ReadUncommitted => tr!(
+                    lang,
+                    "read_uncommitted: the output's reader also reads results of aborted transactions",
+                    "read_uncommitted: 출력 토픽을 읽는 쪽이 중단된 트랜잭션의 결과도 읽음"
                 ),
             })
             .collect()

@@ -59,6 +59,10 @@ fn guarantees(g: &view_model::Guarantees, abandoned: u64, lang: Lang) -> Html {
             <ul class="why" aria-label={i18n::tr!(lang, "why", "이유")}>
                 { for g.why(lang).into_iter().map(|w| html! { <li>{w}</li> }) }
                 <li class="counts">{g.counts(lang)}</li>
+                if let Some((p, line)) = g.pipeline_line(lang) {
+                    <li data-testid="pipeline-results" data-results={p.results.to_string()}
+                        data-twice={p.twice.to_string()} data-aborted={p.aborted.to_string()}>{line}</li>
+                }
                 if view_model::TXN && abandoned > 0 {
                     <li>{i18n::tr!(lang, "abandoned {0}: the application died before it heard of them, and has no source to send them from again; no guarantee covers them", "버려짐 {0}: 애플리케이션이 결과를 듣기 전에 죽었고 다시 보낼 원천도 없음; 어떤 보장도 이 레코드를 다루지 않음", abandoned)}</li>
                 }

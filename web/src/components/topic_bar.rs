@@ -1,6 +1,7 @@
-//! The bar above the stage when the application writes to several topics: which topic the
-//! stage shows, the shown topic's partitions, replication factor and
-//! `min.insync.replicas` (the first topic's are the panel's), and which groups subscribe
+//! The bar above the stage when the application writes to several topics, or the
+//! exactly-once pipeline writes its results to `processed`: which topic the stage shows,
+//! the shown topic's partitions, replication factor and `min.insync.replicas` (the first
+//! topic's are the panel's, and `processed` is shaped as it), and which groups subscribe
 //! to it.
 
 use web_sys::HtmlInputElement;
@@ -8,7 +9,7 @@ use yew::prelude::*;
 
 use crate::i18n::Lang;
 use crate::params::{SUBSCRIPTION_PARAMS, TOPIC_PARAMS};
-use crate::settings::{Settings, TOPIC_NAMES};
+use crate::settings::{Settings, PIPELINE_READER, PIPELINE_TOPIC, SHOWN_PIPELINE, TOPIC_NAMES};
 use crate::Msg;
 
 /// The props of [`TopicBar`].
@@ -24,9 +25,10 @@ pub struct TopicBarProps {
 pub fn TopicBar(props: &TopicBarProps) -> Html {
     let s = &props.settings;
     let t = props.lang.text();
+    let pipeline_shown = s.pipeline() && s.shown_topic == SHOWN_PIPELINE;
     let shown = s.shown_topic.min(s.topics.saturating_sub(1)) as usize;
     let tabs = TOPIC_NAMES.iter().take(s.topics as usize).map(|name| {
-        let pressed = TOPIC_NAMES[shown] == *name;
+        let pressed = TOPIC_NAMES[shown] == *name && !pipeline_shown;
         let onclick = props
             .dispatch
             .reform(move |_| Msg::SetParam("topic", (*name).to_string()));
@@ -36,7 +38,10 @@ pub fn TopicBar(props: &TopicBarProps) -> Html {
         }
     });
     // A topic after the first: its own three settings, as numbers.
-    let shape = shown.checked_sub(1).map(|i| (i, s.other_topics[i]));
+    let shape = shown
+        .checked_sub(1)
+        .filter(|_| !pipeline_shown)
+        .map(|i| (i, s.other_topics[i]));
     let number = |i: usize, k: usize, testid: &'static str, value: u64| {
         let name = TOPIC_PARAMS[i][k];
         let onchange = props.dispatch.reform(move |e: Event| {
@@ -56,7 +61,7 @@ pub fn TopicBar(props: &TopicBarProps) -> Html {
     // at least one topic.
     let group_ids = core::iter::once(kscope_core::config::FIRST_GROUP_ID)
         .chain(kscope_core::config::OTHER_GROUP_IDS)
-        .take(s.groups as usize);
+        .take(if pipeline_shown { 0 } else { s.groups as usize });
     let readers = group_ids.enumerate().map(|(g, id)| {
         let set = s.subscriptions[g].within(s.topics);
         let reads = set.contains(shown as u32);
@@ -78,6 +83,15 @@ pub fn TopicBar(props: &TopicBarProps) -> Html {
         <nav class="topic-bar" aria-label={t.topic_bar} data-testid="topic-bar">
             <span class="label">{t.topic_bar}</span>
             { for tabs }
+            // The exactly-once pipeline's output (the full build).
+            if s.pipeline() {
+                <button data-testid="topic-tab" data-topic={PIPELINE_TOPIC}
+                    aria-pressed={pipeline_shown.to_string()}
+                    class={classes!(pipeline_shown.then_some("primary"))}
+                    onclick={props.dispatch.reform(|_| Msg::SetParam("topic", PIPELINE_TOPIC.to_string()))}>
+                    {PIPELINE_TOPIC}
+                </button>
+            }
             if let Some((i, shape)) = shape {
                 { number(i, 0, "topic-partitions", shape.partitions) }
                 { number(i, 1, "topic-replication-factor", shape.replication_factor) }
@@ -86,6 +100,9 @@ pub fn TopicBar(props: &TopicBarProps) -> Html {
             <span class="topic-readers" role="group" aria-label={t.read_by}>
                 <span class="label">{t.read_by}</span>
                 { for readers }
+                if pipeline_shown {
+                    <span class="topic-reader">{PIPELINE_READER}</span>
+                }
             </span>
         </nav>
     }
