@@ -686,6 +686,12 @@ impl Default for ConsumerConfig {
 pub const MAX_CONSUMERS: u32 = 32;
 
 impl ConsumerConfig {
+    /// Whether the application commits its offsets in its producer's transactions (the
+    /// exactly-once pipeline): auto commit off, `commit.mode=transactional`.
+    pub fn commits_in_transactions(&self) -> bool {
+        !self.enable_auto_commit && self.manual_commit == ManualCommit::Transactional
+    }
+
     /// Checks the settings as the consumer client and the group coordinator would.
     pub fn validate(&self, broker: &BrokerConfig) -> Result<(), ConfigError> {
         if self.group_id.is_empty() {
@@ -858,8 +864,7 @@ impl SimConfig {
     /// Whether the first group runs the exactly-once pipeline (auto commit off, offsets
     /// committed in the output's transactions).
     pub fn pipeline(&self) -> bool {
-        !self.consumer.enable_auto_commit
-            && self.consumer.manual_commit == ManualCommit::Transactional
+        self.consumer.commits_in_transactions()
     }
 
     /// The pipeline's output topic, when the first group runs it.

@@ -1068,10 +1068,7 @@ impl Consumer {
 
     /// Whether this member runs the exactly-once pipeline.
     fn pipeline(&self) -> bool {
-        crate::broker::TXN
-            && self.group == 0
-            && !self.config.enable_auto_commit
-            && self.config.manual_commit == ManualCommit::Transactional
+        crate::broker::TXN && self.group == 0 && self.config.commits_in_transactions()
     }
 
     /// How many of the poll's records are processed by now (one after another, each

@@ -276,6 +276,30 @@ pub struct TxnOffsets {
 }
 
 impl TxnClient {
+    /// Forgets the coordinator the request in flight went to: the group's for a group
+    /// request, else the transaction's (it is looked for again).
+    pub(crate) fn forget_coordinator(&mut self) {
+        if self.group_request {
+            self.group_coordinator = None;
+        } else {
+            self.coordinator = None;
+        }
+    }
+
+    /// A retriable error answered the request in flight: it goes again at `at`, to a
+    /// coordinator looked for again if the one asked is not (or no longer) it.
+    pub(crate) fn retry_after(
+        &mut self,
+        error: crate::event::KafkaError,
+        at: crate::time::Instant,
+    ) {
+        use crate::event::KafkaError as E;
+        if matches!(error, E::NotCoordinator | E::CoordinatorNotAvailable) {
+            self.forget_coordinator();
+        }
+        self.retry_at = Some(at);
+    }
+
     pub fn new(transactional_id: &str) -> TxnClient {
         TxnClient {
             transactional_id: Rc::from(transactional_id),

@@ -33,11 +33,7 @@ impl Producer {
             }
             // No answer: look for the coordinator again.
             t.request = None;
-            if t.group_request {
-                t.group_coordinator = None;
-            } else {
-                t.coordinator = None;
-            }
+            t.forget_coordinator();
         }
         let waiting = t.retry_at.is_some_and(|r| r > now);
         match t.state {
@@ -353,15 +349,7 @@ impl Producer {
                             call: TxnCall::Fenced,
                         });
                     }
-                    Some(e) => {
-                        if matches!(
-                            e,
-                            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
-                        ) {
-                            t.group_coordinator = None;
-                        }
-                        t.retry_at = Some(now + backoff);
-                    }
+                    Some(e) => t.retry_after(*e, now + backoff),
                 }
             }
             Payload::InitProducerIdResponse {
@@ -383,15 +371,7 @@ impl Producer {
                         });
                     }
                     Some(KafkaError::InvalidTxnState) => t.state = S::FatalError,
-                    Some(e) => {
-                        if matches!(
-                            e,
-                            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
-                        ) {
-                            t.coordinator = None;
-                        }
-                        t.retry_at = Some(now + backoff);
-                    }
+                    Some(e) => t.retry_after(*e, now + backoff),
                 }
             }
             Payload::EndTxnResponse {
@@ -418,24 +398,12 @@ impl Producer {
                             call: TxnCall::Fenced,
                         });
                     }
-                    Some(e) => {
-                        if matches!(
-                            e,
-                            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
-                        ) {
-                            t.coordinator = None;
-                        }
-                        t.retry_at = Some(now + backoff);
-                    }
+                    Some(e) => t.retry_after(*e, now + backoff),
                 }
             }
             Payload::ConnectionReset { request } if ours(request) => {
                 t.request = None;
-                if t.group_request {
-                    t.group_coordinator = None;
-                } else {
-                    t.coordinator = None;
-                }
+                t.forget_coordinator();
                 t.retry_at = Some(now + backoff);
             }
             _ => return false,
