@@ -280,6 +280,14 @@ pub struct BrokerConfig {
     /// `broker.session.timeout.ms` (KRaft), default 9000: how long the controller waits
     /// without heartbeats before it fences a broker.
     pub broker_session_timeout_ms: u64,
+    /// How many dedicated controllers (`process.roles=controller`) make up
+    /// `controller.quorum.voters`: 1, 3 or 5. 0, kscope's default, is the idealised
+    /// controller: always reachable, every decision in effect at once.
+    pub controller_quorum_voters: u32,
+    /// `controller.quorum.election.timeout.ms`, default 1000.
+    pub controller_quorum_election_timeout_ms: u64,
+    /// `controller.quorum.fetch.timeout.ms`, default 2000.
+    pub controller_quorum_fetch_timeout_ms: u64,
     /// `log.retention.check.interval.ms`, default 300000.
     pub log_retention_check_interval_ms: u64,
     /// `log.initial.task.delay.ms` (an internal setting), default 30000: how long after
@@ -345,6 +353,9 @@ impl Default for BrokerConfig {
             replica_fetch_backoff_ms: 1_000,
             replica_socket_timeout_ms: 30_000,
             broker_session_timeout_ms: 9_000,
+            controller_quorum_voters: 0,
+            controller_quorum_election_timeout_ms: 1_000,
+            controller_quorum_fetch_timeout_ms: 2_000,
             log_retention_check_interval_ms: 300_000,
             log_initial_task_delay_ms: 30_000,
             log_cleaner_backoff_ms: 15_000,
@@ -858,7 +869,43 @@ impl SimConfig {
         }
         self.consumer.validate(&self.broker)?;
         self.check_pipeline()?;
+        self.check_quorum()?;
         self.producer.validate()
+    }
+
+    /// The controller quorum: 1, 3 or 5 voters (or 0, the idealised controller), with
+    /// timeouts Kafka accepts.
+    fn check_quorum(&self) -> Result<(), ConfigError> {
+        let b = &self.broker;
+        if !matches!(b.controller_quorum_voters, 0 | 1 | 3 | 5) {
+            return Err(ConfigError::new(
+                "controller.quorum.voters",
+                format!(
+                    "kscope runs a controller quorum of 1, 3 or 5 voters, not {}.",
+                    b.controller_quorum_voters
+                ),
+            ));
+        }
+        for (name, v) in [
+            (
+                "controller.quorum.election.timeout.ms",
+                b.controller_quorum_election_timeout_ms,
+            ),
+            (
+                "controller.quorum.fetch.timeout.ms",
+                b.controller_quorum_fetch_timeout_ms,
+            ),
+        ] {
+            if v == 0 || v > 3_600_000 {
+                return Err(ConfigError::new(
+                    name,
+                    format!(
+                        "Invalid value {v} for configuration {name}: kscope takes 1 to 3600000."
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether the first group runs the exactly-once pipeline (auto commit off, offsets

@@ -82,7 +82,7 @@ impl Sim {
                     leader_epoch: state.leader_epoch,
                 }),
             }
-            self.install_leadership(tp);
+            self.publish(tp);
         }
     }
 
@@ -274,6 +274,7 @@ impl Sim {
     /// old session expires, the broker is fenced and leaves the ISRs, and then it
     /// registers, catches up and rejoins.
     pub(crate) fn restart_broker(&mut self, id: BrokerId) -> Result<(), CommandError> {
+        let ready = self.controller_ready();
         let broker = self
             .brokers
             .get_mut(&id)
@@ -290,12 +291,18 @@ impl Sim {
                 id.0
             )));
         }
-        if !broker.fenced {
+        if !broker.fenced || !ready {
+            // It registers once its old session expires, or once a controller is active.
             broker.registering = true;
             return Ok(());
         }
         self.register_broker(id);
         Ok(())
+    }
+
+    /// A broker that waited for an active controller registers with it.
+    pub(crate) fn register_waiting_broker(&mut self, id: BrokerId) {
+        self.register_broker(id);
     }
 
     /// A started broker process registers and is unfenced: it may lead the partitions
@@ -305,11 +312,12 @@ impl Sim {
         broker.registering = false;
         broker.restart();
         self.cx.emit(Event::BrokerRestarted { broker: id });
+        self.record_broker(crate::raft::MetadataRecord::RegisterBroker(id));
         self.start_broker_tasks(id);
         let offline: Vec<TopicPartition> = self
             .all_partitions()
             .filter(|tp| {
-                let p = self.partition(*tp);
+                let p = self.decided(*tp);
                 p.leader.is_none() && p.replicas.contains(&id)
             })
             .collect();
@@ -329,6 +337,11 @@ impl Sim {
     /// A crashed broker's session expired: it is fenced, and a process that restarted
     /// meanwhile registers now.
     pub(crate) fn fence_broker_then_register(&mut self, id: BrokerId) {
+        if !self.session_expired() {
+            // No active controller, or a new one whose sessions started later (it
+            // scheduled its own check).
+            return;
+        }
         self.fence_broker(id);
         if self.brokers[&id].registering {
             self.register_broker(id);
@@ -340,12 +353,13 @@ impl Sim {
     pub(crate) fn fence_broker(&mut self, id: BrokerId) {
         self.brokers.get_mut(&id).expect("known broker").fenced = true;
         self.cx.emit(Event::BrokerFenced { broker: id });
+        self.record_broker(crate::raft::MetadataRecord::FenceBroker(id));
         let affected: Vec<TopicPartition> = self
             .all_partitions()
-            .filter(|tp| self.partition(*tp).replicas.contains(&id))
+            .filter(|tp| self.decided(*tp).replicas.contains(&id))
             .collect();
         for tp in affected {
-            let p = self.partition_mut(tp);
+            let p = self.decided_mut(tp);
             let was_leader = p.leader == Some(id);
             if p.isr.len() > 1 && p.isr.contains(&id) {
                 p.isr.retain(|b| *b != id);
@@ -356,8 +370,10 @@ impl Sim {
                     isr,
                 });
                 if !was_leader {
-                    self.install_leadership(tp);
-                    self.on_isr_changed(tp);
+                    self.publish(tp);
+                    if !self.decisions_wait() {
+                        self.on_isr_changed(tp);
+                    }
                 }
             }
             if was_leader {
@@ -378,7 +394,7 @@ impl Sim {
         let unclean_ok = self.topics[tp.topic.0 as usize]
             .spec
             .unclean_leader_election_enable;
-        let p = self.partition(tp).clone();
+        let p = self.decided(tp).clone();
         let clean = p
             .replicas
             .iter()
@@ -397,7 +413,7 @@ impl Sim {
         }
         let epoch = LeaderEpoch(p.leader_epoch.0 + 1);
         {
-            let pm = self.partition_mut(tp);
+            let pm = self.decided_mut(tp);
             pm.leader = leader;
             pm.leader_epoch = epoch;
             if kind == ElectionKind::Unclean {
@@ -415,7 +431,7 @@ impl Sim {
                 if kind == ElectionKind::Unclean {
                     self.unclean_elections += 1;
                 }
-                let isr = self.partition(tp).isr.clone();
+                let isr = self.decided(tp).isr.clone();
                 self.cx.emit(Event::LeaderElected {
                     partition: tp,
                     leader: l,
@@ -426,7 +442,7 @@ impl Sim {
                 self.check_losses_at_election(tp, l, epoch, kind);
             }
         }
-        self.install_leadership(tp);
+        self.publish(tp);
     }
 
     /// Acknowledged records the new leader does not hold at their offsets are lost: the
@@ -484,9 +500,17 @@ impl Sim {
         self.on_offsets_leadership(tp);
     }
 
+    /// After the controller's decisions: with the idealised controller they are in
+    /// effect now; with a quorum, once committed (`settle_control_plane`).
+    pub(crate) fn after_controller_change(&mut self) {
+        if !self.decisions_wait() {
+            self.after_metadata_change();
+        }
+    }
+
     /// After leaders or ISRs change: followers fetch from the right leaders and the
     /// producer's metadata (which the brokers serve from the controller) goes stale.
-    pub(crate) fn after_controller_change(&mut self) {
+    pub(crate) fn after_metadata_change(&mut self) {
         self.reconcile_fetchers();
         for p in self.producers.values_mut().filter(|p| p.is_running()) {
             p.metadata_stale = true;
@@ -519,6 +543,11 @@ impl Sim {
             .get(topic.0 as usize)
             .ok_or_else(|| CommandError(alloc::format!("There is no topic {}.", topic.0)))?;
         let current = t.partitions.len() as u32;
+        if !self.controller_ready() {
+            return Err(CommandError(alloc::string::String::from(
+                "No controller is active: the quorum must elect one before a topic can change.",
+            )));
+        }
         if partitions <= current {
             return Err(CommandError(alloc::format!(
                 "Topic currently has {current} partitions, which is higher than the requested {partitions}."
@@ -549,10 +578,13 @@ impl Sim {
     /// later waits for this check (KRaft, Kafka 3.9 and later; earlier KRaft ignored the
     /// setting, and ZooKeeper mode elected when it changed).
     pub(crate) fn unclean_election_check(&mut self) {
+        if !self.controller_ready() {
+            return;
+        }
         let offline: Vec<TopicPartition> = self
             .all_partitions()
             .filter(|tp| {
-                self.partition(*tp).leader.is_none()
+                self.decided(*tp).leader.is_none()
                     && self.topics[tp.topic.0 as usize]
                         .spec
                         .unclean_leader_election_enable
@@ -649,7 +681,7 @@ impl Sim {
         min_isr: Option<u32>,
     ) -> bool {
         let live = self.brokers.values().filter(|b| b.up && !b.fenced).count() as u32;
-        if rf == 0 || rf > live {
+        if rf == 0 || rf > live || !self.controller_ready() {
             return false;
         }
         let mut spec = crate::config::TopicSpec::new(name, partitions.max(1), rf);
@@ -762,10 +794,14 @@ impl Sim {
             return;
         };
         let (broker, cx, _) = self.broker_parts(b);
-        let isr_candidates = broker.record_follower_fetch(cx, follower, &partitions);
+        let mut isr_candidates = broker.record_follower_fetch(cx, follower, &partitions);
+        if !self.controller_ready() {
+            // AlterPartition finds no controller; the leader asks again at the next fetch.
+            isr_candidates.clear();
+        }
         let mut expanded = false;
         for tp in isr_candidates {
-            let p = self.partition_mut(tp);
+            let p = self.decided_mut(tp);
             if p.leader == Some(b) && !p.isr.contains(&follower) {
                 p.isr.push(follower);
                 crate::java::sort_small_by_key(&mut p.isr, |b| *b);
@@ -775,7 +811,7 @@ impl Sim {
                     added: follower,
                     isr,
                 });
-                self.install_leadership(tp);
+                self.publish(tp);
                 expanded = true;
             }
         }
@@ -800,9 +836,14 @@ impl Sim {
     /// The leader `b`'s ISR check found followers that fell behind: the controller takes
     /// them out of the ISR (`AlterPartition`).
     pub(crate) fn shrink_isr(&mut self, b: BrokerId, shrinks: Vec<(TopicPartition, BrokerId)>) {
+        if !self.controller_ready() {
+            // No controller takes the AlterPartition: the ISR stays as it is, and the
+            // leader asks again at its next check.
+            return;
+        }
         let mut changed = false;
         for (tp, member) in shrinks {
-            let p = self.partition_mut(tp);
+            let p = self.decided_mut(tp);
             if p.leader != Some(b) || !p.isr.contains(&member) {
                 continue;
             }
@@ -813,8 +854,10 @@ impl Sim {
                 removed: member,
                 isr,
             });
-            self.install_leadership(tp);
-            self.on_isr_changed(tp);
+            self.publish(tp);
+            if !self.decisions_wait() {
+                self.on_isr_changed(tp);
+            }
             changed = true;
         }
         if changed {

@@ -79,6 +79,8 @@ pub(crate) enum Due {
         broker: BrokerId,
         incarnation: u32,
     },
+    /// A message or timer of the controller quorum.
+    Raft(RaftDue),
     ConsumerWake {
         consumer: ConsumerId,
         incarnation: u32,
@@ -342,4 +344,31 @@ impl Ctx {
             });
         }
     }
+}
+
+/// What is due to the controller quorum (`raft.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RaftDue {
+    /// A message reaches its controller.
+    Deliver(u64),
+    /// A voter's election or fetch timeout, for the state it had (`generation`).
+    Timeout {
+        node: crate::ids::ControllerId,
+        incarnation: u32,
+        generation: u32,
+    },
+    /// The leader's tick: check-quorum, BeginQuorumEpoch again.
+    LeaderTick {
+        node: crate::ids::ControllerId,
+        incarnation: u32,
+        generation: u32,
+    },
+    /// The leader's hold of a fetch (`fetch` from `follower`) is over: it answers empty.
+    HoldOver {
+        node: crate::ids::ControllerId,
+        incarnation: u32,
+        generation: u32,
+        follower: crate::ids::ControllerId,
+        fetch: u64,
+    },
 }

@@ -622,6 +622,18 @@ pub enum Event {
     BrokerAdded {
         broker: BrokerId,
     },
+    /// A controller of the quorum became active, or (`node` none) the quorum has no
+    /// active controller any more.
+    ActiveController {
+        node: Option<crate::ids::ControllerId>,
+        epoch: u32,
+    },
+    ControllerCrashed {
+        node: crate::ids::ControllerId,
+    },
+    ControllerRestarted {
+        node: crate::ids::ControllerId,
+    },
     /// The controller stopped waiting for a silent broker's heartbeats.
     BrokerFenced {
         broker: BrokerId,

@@ -117,3 +117,9 @@ impl fmt::Debug for NodeId {
         }
     }
 }
+
+/// A KRaft controller's `node.id` (`process.roles=controller`); kscope numbers them from
+/// `raft::FIRST_CONTROLLER_ID` so they never collide with a broker's.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ControllerId(pub u32);

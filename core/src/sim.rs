@@ -56,6 +56,10 @@ pub enum Command {
     RestartProducer(ProducerId),
     /// The broker's process dies (its disk survives).
     CrashBroker(BrokerId),
+    /// A controller of the quorum dies (its log survives).
+    CrashController(crate::ids::ControllerId),
+    /// A crashed controller starts again from its log.
+    RestartController(crate::ids::ControllerId),
     /// The broker's machine loses power: its process dies and its page cache is gone, so
     /// each of its logs comes back only as far as it reached the disk.
     PowerOffBroker(BrokerId),
@@ -186,6 +190,8 @@ pub struct Sim {
     pub(crate) consumers: VecMap<ConsumerId, Consumer>,
     /// The values of `__consumer_offsets` records and the coordinators' counters.
     pub(crate) groups: GroupStore,
+    /// The controller quorum, with `controller.quorum.voters` set (`control_plane.rs`).
+    pub(crate) control: Option<alloc::boxed::Box<crate::control_plane::ControlPlane>>,
     /// Checks every invariant after every item, when set (see [`Sim::check_invariants`]).
     /// Only in test builds: the page's build carries none of the invariants' code.
     #[cfg(any(test, feature = "checked"))]
@@ -232,6 +238,7 @@ impl Sim {
             consumers: VecMap::new(),
             placement_rng: Rng::new(seed, 1),
             groups: GroupStore::new(Rng::new(seed, 5)),
+            control: None,
             #[cfg(any(test, feature = "checked"))]
             monitor: None,
         };
@@ -248,6 +255,7 @@ impl Sim {
             p.refresh_metadata_from(topics);
         }
         sim.reconcile_fetchers();
+        sim.start_control_plane();
         #[cfg(feature = "transactions")]
         if let Some(out) = sim.config.pipeline_output() {
             // The pipeline's reader: the first other group that reads its output.
@@ -447,6 +455,7 @@ impl Sim {
         while let Some((_, due)) = self.cx.pop_due(Some(now)) {
             let mark = self.cx.events.len();
             self.handle(due);
+            self.settle_control_plane();
             self.run_effects();
             self.after_item(mark);
         }
@@ -459,6 +468,7 @@ impl Sim {
         let (at, due) = self.cx.pop_due(None)?;
         let mark = self.cx.events.len();
         self.handle(due);
+        self.settle_control_plane();
         self.run_effects();
         self.after_item(mark);
         Some(at)
@@ -483,6 +493,7 @@ impl Sim {
         self.step(now);
         let mark = self.cx.events.len();
         let done = self.apply_now(command);
+        self.settle_control_plane();
         self.run_effects();
         self.after_item(mark);
         done
@@ -543,6 +554,8 @@ impl Sim {
                 self.produce_with(p, record)?;
             }
             Command::CrashBroker(b) => self.crash_broker(b)?,
+            Command::CrashController(c) => self.crash_controller(c)?,
+            Command::RestartController(c) => self.restart_controller(c)?,
             Command::PowerOffBroker(b) => self.power_off_broker(b)?,
             Command::RestartBroker(b) => self.restart_broker(b)?,
             Command::AddBroker => {
@@ -1051,6 +1064,7 @@ impl Sim {
                     self.cx.schedule(self.cx.now + every, due);
                 }
             }
+            Due::Raft(due) => self.quorum_due(due),
             Due::FenceBroker {
                 broker,
                 incarnation,

@@ -8,6 +8,8 @@ mod architecture;
 mod bytes;
 #[cfg(not(target_arch = "wasm32"))]
 mod conformance;
+#[cfg(not(target_arch = "wasm32"))]
+mod control_plane;
 mod determinism;
 #[cfg(not(target_arch = "wasm32"))]
 mod disk;

@@ -95,6 +95,18 @@ pub const TEMPORAL: &[TemporalInvariant] = &[
         name: "markers_follow_a_replicated_prepare",
         check: markers_follow_a_replicated_prepare,
     },
+    TemporalInvariant {
+        name: "one_quorum_leader_per_epoch",
+        check: one_quorum_leader_per_epoch,
+    },
+    TemporalInvariant {
+        name: "committed_metadata_never_lost",
+        check: committed_metadata_never_lost,
+    },
+    TemporalInvariant {
+        name: "brokers_act_on_committed_metadata",
+        check: brokers_act_on_committed_metadata,
+    },
 ];
 
 /// What the temporal invariants remember between items.
@@ -115,6 +127,14 @@ pub struct Monitor {
     /// Each transaction whose PrepareCommit or PrepareAbort a coordinator had replicated:
     /// producer id, epoch, commit.
     prepared: BTreeSet<(i64, i16, bool)>,
+    /// The controller quorum's leader of each epoch, as first seen.
+    quorum_leaders: BTreeMap<u32, crate::raft::ControllerId>,
+    /// The metadata log's entries known committed (some voter's high watermark passed
+    /// them), and the partitions' states they leave.
+    committed_metadata: Vec<crate::raft::Entry>,
+    metadata_image: BTreeMap<TopicPartition, crate::metadata::PartitionState>,
+    /// Each controller's (log end, high watermark, epoch) when its log was last compared.
+    metadata_checked: BTreeMap<crate::raft::ControllerId, (usize, u64, u32)>,
 }
 
 /// What the monitor remembers of one partition.
@@ -647,5 +667,88 @@ fn compare_losses(
             wrongly.len(),
             wrongly.iter().take(5).collect::<Vec<_>>()
         ));
+    }
+}
+
+/// Raft's election safety: a quorum epoch has at most one leader.
+fn one_quorum_leader_per_epoch(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mut Vec<String>) {
+    let Some(c) = sim.control_plane() else { return };
+    for n in c.quorum.nodes.iter().filter(|n| n.up) {
+        if n.role == crate::raft::Role::Leader {
+            let first = *m.quorum_leaders.entry(n.epoch).or_insert(n.id);
+            if first != n.id {
+                fail.push(format!(
+                    "quorum epoch {}: led by {:?} and by {:?}",
+                    n.epoch, first, n.id
+                ));
+            }
+        }
+    }
+}
+
+/// Raft's leader completeness and log matching: an entry once committed stays, the same,
+/// at its offset in every voter's committed log, and every leader holds all of them.
+fn committed_metadata_never_lost(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mut Vec<String>) {
+    let Some(c) = sim.control_plane() else { return };
+    for n in c.quorum.nodes.iter().filter(|n| n.up) {
+        let signature = (n.log.len(), n.high_watermark, n.epoch);
+        if m.metadata_checked.insert(n.id, signature) == Some(signature) {
+            continue;
+        }
+        let hw = (n.high_watermark as usize).min(n.log.len());
+        let agree = hw.min(m.committed_metadata.len());
+        if let Some(k) = (0..agree).find(|k| n.log[*k] != m.committed_metadata[*k]) {
+            fail.push(format!(
+                "{:?}: committed entry {k} is {:?}, was {:?}",
+                n.id, n.log[k], m.committed_metadata[k]
+            ));
+            continue;
+        }
+        if n.role == crate::raft::Role::Leader && n.log.len() < m.committed_metadata.len() {
+            fail.push(format!(
+                "{:?} leads epoch {} with {} entries of the {} committed",
+                n.id,
+                n.epoch,
+                n.log.len(),
+                m.committed_metadata.len()
+            ));
+        }
+        for e in &n.log[agree.min(hw)..hw] {
+            if let crate::raft::MetadataRecord::Partition(tp, state) = &e.record {
+                m.metadata_image.insert(*tp, state.clone());
+            }
+            m.committed_metadata.push(e.clone());
+        }
+    }
+}
+
+/// The brokers act only on committed metadata: every partition's state, as the clients
+/// and brokers are told it, is the one the committed log leaves, and no live broker holds
+/// a leader epoch the log has not committed.
+fn brokers_act_on_committed_metadata(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mut Vec<String>) {
+    if sim.control_plane().is_none() {
+        return;
+    }
+    for (tp, state) in &m.metadata_image {
+        if sim.partition(*tp) != state {
+            fail.push(format!(
+                "{tp:?}: {:?}, the committed log says {state:?}",
+                sim.partition(*tp)
+            ));
+        }
+    }
+    for (id, broker) in sim.brokers() {
+        if !broker.up {
+            continue;
+        }
+        for (tp, r) in &broker.replicas {
+            let committed = sim.partition(*tp).leader_epoch;
+            if r.leader_epoch > committed {
+                fail.push(format!(
+                    "{id:?} holds {tp:?} at {:?}, committed {committed:?}",
+                    r.leader_epoch
+                ));
+            }
+        }
     }
 }

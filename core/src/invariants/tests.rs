@@ -450,3 +450,86 @@ fn markers_follow_a_replicated_prepare() {
     );
     assert_eq!(names(&m.observe(&sim, &[marker(3)])), Vec::<&str>::new());
 }
+
+/// The run of [`watched_run`] with a quorum of three controllers, watched for `millis`.
+#[cfg(feature = "control_plane")]
+fn watched_quorum_run(millis: u64) -> (Sim, Monitor) {
+    let mut config = SimConfig::default();
+    config.broker.controller_quorum_voters = 3;
+    let mut sim = Sim::new(config, 7).unwrap();
+    sim.check_invariants(false);
+    let mut m = Monitor::new();
+    while sim
+        .poll_at()
+        .is_some_and(|t| t <= Instant::from_millis(millis))
+    {
+        let broken = step_watched(&mut sim, &mut m);
+        assert_eq!(broken, [], "a clean run breaks nothing");
+    }
+    (sim, m)
+}
+
+#[cfg(feature = "control_plane")]
+#[test]
+fn one_quorum_leader_per_epoch() {
+    let (mut sim, mut m) = watched_quorum_run(1_000);
+    let quorum = &mut sim.control.as_mut().expect("a quorum").quorum;
+    let leader = quorum.active().expect("an active controller").id;
+    // The broken copy: a follower of the same epoch thinks it leads too.
+    let other = quorum.nodes.iter_mut().find(|n| n.id != leader).unwrap();
+    other.role = crate::raft::Role::Leader;
+    assert_eq!(observe_quiet(&sim, &mut m), ["one_quorum_leader_per_epoch"]);
+}
+
+#[cfg(feature = "control_plane")]
+#[test]
+fn committed_metadata_never_lost() {
+    let (mut sim, mut m) = watched_quorum_run(1_000);
+    let quorum = &mut sim.control.as_mut().expect("a quorum").quorum;
+    let leader = quorum.active().expect("an active controller").id;
+    let committed = quorum.nodes[0].high_watermark;
+    assert!(committed > 2, "{committed}");
+    // The broken copy: a follower's first committed entry now carries another epoch.
+    let other = quorum.nodes.iter_mut().find(|n| n.id != leader).unwrap();
+    other.log[0].epoch += 1;
+    other.high_watermark -= 1;
+    assert_eq!(
+        observe_quiet(&sim, &mut m),
+        ["committed_metadata_never_lost"]
+    );
+    // And a leader that lost a committed entry.
+    let (mut sim, mut m) = watched_quorum_run(1_000);
+    let quorum = &mut sim.control.as_mut().expect("a quorum").quorum;
+    let leader = quorum
+        .nodes
+        .iter_mut()
+        .find(|n| n.role == crate::raft::Role::Leader);
+    let leader = leader.unwrap();
+    leader.log.pop();
+    leader.high_watermark -= 1;
+    assert_eq!(
+        observe_quiet(&sim, &mut m),
+        ["committed_metadata_never_lost"]
+    );
+}
+
+#[cfg(feature = "control_plane")]
+#[test]
+fn brokers_act_on_committed_metadata() {
+    let (mut sim, mut m) = watched_quorum_run(1_000);
+    // The broken copy: a broker leads at an epoch the metadata log never committed.
+    let l = leader_of(&sim, tp(1));
+    let r = replica_mut(&mut sim, l, tp(1));
+    r.leader_epoch = LeaderEpoch(r.leader_epoch.0 + 1);
+    assert_eq!(
+        observe_quiet(&sim, &mut m),
+        ["brokers_act_on_committed_metadata"]
+    );
+    // And a partition state that no committed record left.
+    let (mut sim, mut m) = watched_quorum_run(1_000);
+    sim.topics[0].partitions[2].isr.pop();
+    assert_eq!(
+        observe_quiet(&sim, &mut m),
+        ["brokers_act_on_committed_metadata"]
+    );
+}

@@ -1,0 +1,259 @@
+//! The KRaft controller quorum (`controller.quorum.voters`, KIP-595): elections, the
+//! metadata log committed by a majority, an active controller that can fail, and what the
+//! brokers do while no controller is active.
+
+use kscope_core::event::Event;
+use kscope_core::ids::{BrokerId, TopicPartition};
+use kscope_core::raft::{ControllerId, Role};
+use kscope_core::*;
+use kscope_tests::*;
+
+/// Three brokers, `orders` (3 partitions, RF 3, min ISR 2), a quorum of `voters`.
+pub fn quorum_config(voters: u32) -> SimConfig {
+    let mut config = cluster(3, 3, 3, 2);
+    config.broker.controller_quorum_voters = voters;
+    config
+}
+
+fn active(sim: &Sim) -> Option<ControllerId> {
+    sim.control_plane()
+        .and_then(|c| c.quorum.active())
+        .map(|n| n.id)
+}
+
+fn controller(n: u32) -> ControllerId {
+    ControllerId(kscope_core::raft::FIRST_CONTROLLER_ID + n)
+}
+
+/// When the first event matching `f` happened, if it did.
+fn first_at(events: &[TimedEvent], f: impl Fn(&Event) -> bool) -> Option<Instant> {
+    events.iter().find(|e| f(&e.event)).map(|e| e.at)
+}
+
+#[test]
+fn a_quorum_starts_with_one_active_controller_and_commits_what_it_decides() {
+    for voters in [1, 3, 5] {
+        let mut sim = Sim::new(quorum_config(voters), 3).expect("valid");
+        run_checked(&mut sim, ms(5_000));
+        let c = sim.control_plane().expect("a quorum");
+        assert_eq!(c.quorum.nodes.len(), voters as usize);
+        assert_eq!(active(&sim), Some(controller(0)));
+        let leaders = c
+            .quorum
+            .nodes
+            .iter()
+            .filter(|n| n.role == Role::Leader)
+            .count();
+        assert_eq!(leaders, 1);
+        // A broker crash: fenced after broker.session.timeout.ms, its partitions led
+        // elsewhere, all of it in the metadata log and committed on every voter.
+        let before = c.quorum.nodes[0].log.len();
+        sim.apply(ms(5_000), Command::CrashBroker(BrokerId(0)))
+            .expect("up");
+        let events = run_checked(&mut sim, ms(20_000));
+        let fenced = first_at(&events, |e| matches!(e, Event::BrokerFenced { .. }));
+        assert_eq!(fenced, Some(ms(14_000)), "{voters} voters");
+        let c = sim.control_plane().expect("a quorum");
+        let leader = &c.quorum.nodes[0];
+        assert!(leader.log.len() > before, "records appended");
+        assert_eq!(
+            leader.high_watermark,
+            leader.log.len() as u64,
+            "all committed"
+        );
+        for n in &c.quorum.nodes {
+            assert_eq!(n.log, leader.log, "every voter holds the log");
+        }
+        for tp in sim.all_partitions() {
+            assert_ne!(sim.partition(tp).leader, Some(BrokerId(0)), "{tp:?}");
+        }
+    }
+}
+
+#[test]
+fn the_active_controller_crashing_elects_another_after_the_fetch_timeout() {
+    for seed in 1..=5 {
+        let mut sim = Sim::new(quorum_config(3), seed).expect("valid");
+        run_checked(&mut sim, ms(2_000));
+        sim.apply(ms(2_000), Command::CrashController(controller(0)))
+            .expect("up");
+        let events = run_checked(&mut sim, ms(12_000));
+        let elected = events
+            .iter()
+            .find_map(|e| match e.event {
+                Event::ActiveController {
+                    node: Some(n),
+                    epoch,
+                } => Some((e.at, n, epoch)),
+                _ => None,
+            })
+            .expect("a new active controller");
+        // The followers give up on the leader after controller.quorum.fetch.timeout.ms
+        // (2 s after their last fetch response), then pre-vote and vote within the
+        // election timeout's jitter.
+        let waited = elected.0.since(ms(2_000)).millis();
+        assert!(
+            (1_500..=6_200).contains(&waited),
+            "seed {seed}: {waited} ms"
+        );
+        assert_ne!(elected.1, controller(0));
+        // Both followers lose the leader at once: their first election may split.
+        assert!(
+            (2..=4).contains(&elected.2),
+            "seed {seed}: epoch {}",
+            elected.2
+        );
+        // The restarted controller comes back as a follower of the new leader.
+        sim.apply(ms(12_000), Command::RestartController(controller(0)))
+            .expect("down");
+        run_checked(&mut sim, ms(20_000));
+        let c = sim.control_plane().expect("a quorum");
+        let old = c.quorum.node(controller(0)).expect("listed");
+        assert_eq!(old.role, Role::Follower(elected.1), "seed {seed}");
+        assert_eq!(active(&sim), Some(elected.1));
+    }
+}
+
+#[test]
+fn a_five_voter_quorum_survives_two_failures_and_freezes_at_the_third() {
+    let mut sim = Sim::new(quorum_config(5), 7).expect("valid");
+    run_checked(&mut sim, ms(1_000));
+    for n in [3, 4] {
+        sim.apply(ms(1_000), Command::CrashController(controller(n)))
+            .expect("up");
+    }
+    run_checked(&mut sim, ms(10_000));
+    assert_eq!(
+        active(&sim),
+        Some(controller(0)),
+        "three of five are a majority"
+    );
+    sim.apply(ms(10_000), Command::CrashController(controller(2)))
+        .expect("up");
+    let events = run_checked(&mut sim, ms(13_100));
+    // The leader stops hearing from a majority and resigns after 1.5 x the fetch timeout.
+    let lost = first_at(&events, |e| {
+        matches!(e, Event::ActiveController { node: None, .. })
+    })
+    .expect("the quorum is lost");
+    let after = lost.since(ms(10_000)).millis();
+    assert!((2_490..=3_000).contains(&after), "{after} ms");
+    let c = sim.control_plane().expect("a quorum");
+    assert_eq!(
+        c.quorum.node(controller(0)).expect("listed").role.name(),
+        "resigned"
+    );
+    assert_eq!(active(&sim), None);
+    // Nobody can win an election: two of five.
+    run_checked(&mut sim, ms(20_000));
+    assert_eq!(active(&sim), None);
+    // A voter back: three of five again, and a controller.
+    sim.apply(ms(20_000), Command::RestartController(controller(3)))
+        .expect("down");
+    run_checked(&mut sim, ms(30_000));
+    assert!(active(&sim).is_some());
+}
+
+#[test]
+fn with_the_quorum_lost_a_dead_broker_is_neither_fenced_nor_replaced_until_a_voter_returns() {
+    let mut config = quorum_config(3);
+    config.workload.rate = 100;
+    let mut sim = Sim::new(config, 5).expect("valid");
+    run_checked(&mut sim, ms(2_000));
+    for n in [1, 2] {
+        sim.apply(ms(2_000), Command::CrashController(controller(n)))
+            .expect("up");
+    }
+    run_checked(&mut sim, ms(8_000));
+    assert_eq!(active(&sim), None);
+    let led: Vec<TopicPartition> = sim
+        .all_partitions()
+        .filter(|tp| sim.partition(*tp).leader == Some(BrokerId(1)))
+        .collect();
+    assert!(!led.is_empty());
+    sim.apply(ms(8_000), Command::CrashBroker(BrokerId(1)))
+        .expect("up");
+    let events = run_checked(&mut sim, ms(40_000));
+    assert!(!events.iter().any(|e| matches!(
+        e.event,
+        Event::BrokerFenced { .. } | Event::LeaderElected { .. } | Event::IsrShrunk { .. }
+    )));
+    for tp in &led {
+        assert_eq!(
+            sim.partition(*tp).leader,
+            Some(BrokerId(1)),
+            "still named leader"
+        );
+    }
+    // A voter returns: a controller is elected, gives the dead broker a fresh session,
+    // and fences it broker.session.timeout.ms later; its partitions get new leaders.
+    sim.apply(ms(40_000), Command::RestartController(controller(1)))
+        .expect("down");
+    let events = run_checked(&mut sim, ms(60_000));
+    let activated = first_at(&events, |e| {
+        matches!(e, Event::ActiveController { node: Some(_), .. })
+    })
+    .expect("a controller");
+    let fenced = first_at(
+        &events,
+        |e| matches!(e, Event::BrokerFenced { broker } if *broker == BrokerId(1)),
+    )
+    .expect("fenced");
+    assert_eq!(fenced.since(activated).millis(), 9_000);
+    for tp in &led {
+        let p = sim.partition(*tp);
+        assert!(
+            p.leader.is_some() && p.leader != Some(BrokerId(1)),
+            "{tp:?}: {p:?}"
+        );
+    }
+}
+
+#[test]
+fn an_acks_all_producer_stalls_while_the_quorum_cannot_shrink_the_isr() {
+    let mut config = quorum_config(3);
+    config.topics[0].partitions = 1;
+    config.topics[0].min_insync_replicas = 3;
+    config.workload.rate = 100;
+    let mut sim = Sim::new(config, 9).expect("valid");
+    run_checked(&mut sim, ms(2_000));
+    for n in [1, 2] {
+        sim.apply(ms(2_000), Command::CrashController(controller(n)))
+            .expect("up");
+    }
+    let tp = TopicPartition::new(kscope_core::ids::TopicId(0), 0);
+    let follower = sim
+        .partition(tp)
+        .replicas
+        .iter()
+        .copied()
+        .find(|b| Some(*b) != sim.partition(tp).leader)
+        .expect("a follower");
+    sim.apply(ms(2_500), Command::CrashBroker(follower))
+        .expect("up");
+    run_checked(&mut sim, ms(60_000));
+    // The ISR keeps the dead follower: min.insync.replicas=3 still counts it, so records
+    // are appended but the high watermark cannot pass what it had fetched.
+    assert!(sim.partition(tp).isr.contains(&follower));
+    let acked_late = sim.ledger().counts().acknowledged;
+    run_checked(&mut sim, ms(70_000));
+    assert_eq!(
+        sim.ledger().counts().acknowledged,
+        acked_late,
+        "nothing more is acknowledged"
+    );
+}
+
+#[test]
+fn the_idealised_controller_is_the_default_and_has_no_quorum() {
+    let sim = Sim::new(cluster(3, 3, 3, 2), 1).expect("valid");
+    assert!(sim.control_plane().is_none());
+    let mut config = quorum_config(4);
+    assert!(Sim::new(config.clone(), 1).is_err());
+    config.broker.controller_quorum_voters = 3;
+    config.broker.controller_quorum_fetch_timeout_ms = 0;
+    let err = Sim::new(config, 1)
+        .err()
+        .unwrap_or_else(|| panic!("refused"));
+    assert_eq!(err.config, "controller.quorum.fetch.timeout.ms");
+}
