@@ -257,3 +257,40 @@ fn the_idealised_controller_is_the_default_and_has_no_quorum() {
         .unwrap_or_else(|| panic!("refused"));
     assert_eq!(err.config, "controller.quorum.fetch.timeout.ms");
 }
+
+/// The time from a broker's crash to a new leader for each partition it led, with the
+/// idealised controller and with quorums of 1, 3 and 5 (the closing figures of issue 15):
+/// `broker.session.timeout.ms` (9 s) until the fence, then the metadata log's commit.
+#[test]
+fn time_to_a_new_partition_leader_after_a_broker_crash() {
+    let mut figures = Vec::new();
+    for voters in [0, 1, 3, 5] {
+        let mut sim = Sim::new(quorum_config(voters), 3).expect("valid");
+        run_checked(&mut sim, ms(5_000));
+        let led: Vec<TopicPartition> = sim
+            .all_partitions()
+            .filter(|tp| sim.partition(*tp).leader == Some(BrokerId(0)))
+            .collect();
+        assert!(!led.is_empty());
+        sim.apply(ms(5_000), Command::CrashBroker(BrokerId(0)))
+            .expect("up");
+        // When the brokers act on the new leaders: the decision once committed.
+        run_checked(&mut sim, ms(13_900));
+        while led
+            .iter()
+            .any(|tp| sim.partition(*tp).leader.is_none_or(|l| l == BrokerId(0)))
+        {
+            assert!(sim.now() < ms(30_000), "{voters} voters: no new leader");
+            sim.step_one();
+        }
+        let elected = sim.now().since(ms(5_000)).millis();
+        println!("voters {voters}: a new leader {elected} ms after the crash");
+        figures.push(elected);
+        assert!((9_000..9_100).contains(&elected), "{voters} voters: {elected} ms");
+    }
+    // The idealised controller applies its decision at once, and so does a lone voter
+    // (its own log is the majority; its fsync takes no simulated time); three or five
+    // voters commit it when a follower's next fetch says it holds the record.
+    assert_eq!(&figures[..2], [9_000, 9_000]);
+    assert!(figures[2..].iter().all(|f| *f > 9_000), "{figures:?}");
+}

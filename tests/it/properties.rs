@@ -788,3 +788,86 @@ fn the_pipeline_s_reader_never_processes_two_results_of_one_record() {
         },
     );
 }
+
+// ----- the controller quorum ----------------------------------------------------------
+
+#[derive(Clone, Debug)]
+enum QuorumOp {
+    CrashBroker(u32),
+    RestartBroker(u32),
+    CrashController(u32),
+    RestartController(u32),
+    Burst(u32, u32),
+}
+
+fn quorum_op() -> impl Strategy<Value = QuorumOp> {
+    prop_oneof![
+        (0..4u32).prop_map(QuorumOp::CrashBroker),
+        (0..4u32).prop_map(QuorumOp::RestartBroker),
+        (0..5u32).prop_map(QuorumOp::CrashController),
+        (0..5u32).prop_map(QuorumOp::RestartController),
+        (0..24u32, 1..40u32).prop_map(|(p, n)| QuorumOp::Burst(p, n)),
+    ]
+}
+
+/// A quorum of 1, 3 or 5 controllers over 3 or 4 brokers, `acks=all`, RF 3 with
+/// `min.insync.replicas` 2, clean elections only.
+fn quorum_property_config() -> impl Strategy<Value = (SimConfig, u64)> {
+    (3..5u32, 1..5u32, 0..3usize, any::<u64>()).prop_map(|(brokers, partitions, q, seed)| {
+        let mut c = cluster(brokers, partitions, 3, 2);
+        c.broker.controller_quorum_voters = [1, 3, 5][q];
+        c.producer.acks = Acks::All;
+        c.producer.request_timeout_ms = 3_000;
+        c.producer.delivery_timeout_ms = 20_000;
+        c.producer.linger_ms = 5;
+        c.workload.rate = 100;
+        (c, seed)
+    })
+}
+
+/// With the controller quorum failing beside the brokers: every invariant after every step
+/// (among them one leader per partition epoch, one quorum leader per epoch, committed
+/// metadata never lost, brokers acting on committed metadata only), and no acknowledged
+/// `acks=all` record lost, since every election is clean.
+#[test]
+fn controller_and_broker_crashes_lose_no_acknowledged_record() {
+    schedules(
+        "quorum",
+        120,
+        (
+            quorum_property_config(),
+            proptest::collection::vec((0..40_000u64, quorum_op()), 0..20),
+        ),
+        |((config, seed), mut schedule)| {
+            let brokers = config.brokers;
+            let partitions = config.topics[0].partitions;
+            let voters = config.broker.controller_quorum_voters;
+            let mut sim = Sim::new(config, seed).expect("valid");
+            schedule.sort_by_key(|(t, _)| *t);
+            for (at, op) in &schedule {
+                run_checked(&mut sim, ms(*at));
+                let controller =
+                    |n: u32| raft::ControllerId(raft::FIRST_CONTROLLER_ID + n % voters);
+                let commands = match *op {
+                    QuorumOp::CrashBroker(b) => vec![Command::CrashBroker(BrokerId(b % brokers))],
+                    QuorumOp::RestartBroker(b) => {
+                        vec![Command::RestartBroker(BrokerId(b % brokers))]
+                    }
+                    QuorumOp::CrashController(n) => vec![Command::CrashController(controller(n))],
+                    QuorumOp::RestartController(n) => {
+                        vec![Command::RestartController(controller(n))]
+                    }
+                    QuorumOp::Burst(p, n) => command(&Op::Burst(p, n), brokers, partitions),
+                };
+                for c in commands {
+                    let _ = sim.apply(ms(*at), c);
+                }
+            }
+            run_checked(&mut sim, ms(60_000));
+            let c = sim.ledger().counts();
+            prop_assert_eq!(c.lost, 0, "{:?}", c);
+            prop_assert!(c.acknowledged + c.failed <= c.sent);
+            Ok(())
+        },
+    );
+}
