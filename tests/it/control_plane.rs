@@ -286,7 +286,10 @@ fn time_to_a_new_partition_leader_after_a_broker_crash() {
         let elected = sim.now().since(ms(5_000)).millis();
         println!("voters {voters}: a new leader {elected} ms after the crash");
         figures.push(elected);
-        assert!((9_000..9_100).contains(&elected), "{voters} voters: {elected} ms");
+        assert!(
+            (9_000..9_100).contains(&elected),
+            "{voters} voters: {elected} ms"
+        );
     }
     // The idealised controller applies its decision at once, and so does a lone voter
     // (its own log is the majority; its fsync takes no simulated time); three or five
