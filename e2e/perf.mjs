@@ -51,13 +51,15 @@ try {
   let full = 0;
   // The page's own files and wasm-bindgen's snippets (the canvas painter) beside them; not
   // what is fetched only when asked for (the exports' export.js, the page's worker and the
-  // log view's stylesheet), nor the full build (kscope-full-*, loaded instead of the first
-  // build's kscope-web-* for a run with transactions: its load is reported beside).
+  // log view's stylesheet), nor the full build (kscope-full-* and the control-plane strip's
+  // stylesheet, loaded instead of the first build's kscope-web-* for a run with transactions
+  // or a controller quorum: its load is reported beside).
   const onDemand = (f) => f === 'export.js' || f === 'log-view.css' || f.startsWith('kscope-trace');
+  const fullOnly = (f) => f.startsWith('kscope-full') || f === 'control-plane.css';
   for (const f of readdirSync(dist, { recursive: true })) {
     if (/\.(wasm|js|css)$/.test(f) && !f.startsWith('scenarios') && !onDemand(f)) {
       const size = gzipSync(readFileSync(join(dist, f))).length;
-      if (!f.startsWith('kscope-full')) total += size;
+      if (!fullOnly(f)) total += size;
       if (!f.startsWith('kscope-web')) full += size;
       console.log(`  ${f}: ${(size / 1024).toFixed(1)} KB gzip`);
     }
@@ -65,7 +67,7 @@ try {
   const html = gzipSync(readFileSync(join(dist, 'index.html'))).length;
   console.log(`first load (wasm + js + css, gzip): ${(total / 1024).toFixed(1)} KB; with index.html ${((total + html) / 1024).toFixed(1)} KB`);
   if (full > total) {
-    console.log(`first load of a run with transactions (the full build): ${(full / 1024).toFixed(1)} KB; with index.html ${((full + html) / 1024).toFixed(1)} KB`);
+    console.log(`first load of a run with transactions or a controller quorum (the full build): ${(full / 1024).toFixed(1)} KB; with index.html ${((full + html) / 1024).toFixed(1)} KB`);
   }
 } finally {
   await close();

@@ -8,11 +8,19 @@ const tag = document.querySelector('script[data-kscope-js]');
 // needs the page's full build (scripts/build-full.mjs), which the first load leaves out. The offline copy
 // (export.js) copies whichever build runs, named on the tag.
 const asked = new URLSearchParams(location.search);
-const transactions =
-  asked.get('transactional.id') || asked.get('commit.mode') === 'transactional';
-if (transactions && tag.dataset.kscopeFullJs) {
+// So does a controller quorum (quorum.size).
+const full =
+  asked.get('transactional.id') ||
+  asked.get('commit.mode') === 'transactional' ||
+  ['1', '3', '5'].includes(asked.get('quorum.size'));
+if (full && tag.dataset.kscopeFullJs) {
   tag.dataset.kscopeJs = tag.dataset.kscopeFullJs;
   tag.dataset.kscopeWasm = tag.dataset.kscopeFullWasm;
+  // The control-plane strip's styles come with the build that draws it.
+  const css = document.createElement('link');
+  css.rel = 'stylesheet';
+  css.href = 'control-plane.css';
+  document.head.append(css);
 }
 // The Korean catalogue is not in the WebAssembly: when the page will speak Korean (the
 // URL's lang, else the browser's), it is fetched beside it, and read before the first frame.

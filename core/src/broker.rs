@@ -45,6 +45,11 @@ pub struct Replica {
     pub epoch_start_offset: Offset,
     /// The ISR as this replica last heard it from the controller.
     pub isr: Vec<BrokerId>,
+    /// As leader: followers it asked the controller to add to the ISR whose addition is
+    /// not committed yet. The high watermark waits for them already, as Kafka's leader
+    /// counts its `maximalIsr` (`PendingExpandIsr`, `Partition.maybeIncrementLeaderHW`):
+    /// once the addition commits, every ISR member has the high watermark.
+    pub pending_isr: Vec<BrokerId>,
     pub followers: VecMap<BrokerId, FollowerState>,
 }
 
@@ -53,6 +58,11 @@ impl Replica {
         let becomes_leader =
             p.leader == Some(me) && (!self.is_leader || self.leader_epoch != p.leader_epoch);
         self.isr = p.isr.clone();
+        if becomes_leader || p.leader != Some(me) {
+            self.pending_isr.clear();
+        } else {
+            self.pending_isr.retain(|b| !p.isr.contains(b));
+        }
         if p.leader == Some(me) {
             if becomes_leader {
                 self.log.assign_epoch_start(p.leader_epoch);
@@ -290,6 +300,7 @@ impl Broker {
                 is_leader: false,
                 epoch_start_offset: Offset::ZERO,
                 isr: Vec::new(),
+                pending_isr: Vec::new(),
                 followers: VecMap::new(),
             },
         );
@@ -840,7 +851,7 @@ impl Broker {
             return;
         }
         let mut new_hw = r.log.log_end_offset();
-        for member in &r.isr {
+        for member in r.isr.iter().chain(&r.pending_isr) {
             if *member == b {
                 continue;
             }

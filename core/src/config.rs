@@ -877,32 +877,42 @@ impl SimConfig {
     /// timeouts Kafka accepts.
     fn check_quorum(&self) -> Result<(), ConfigError> {
         let b = &self.broker;
-        if !matches!(b.controller_quorum_voters, 0 | 1 | 3 | 5) {
+        #[cfg(not(feature = "control_plane"))]
+        if b.controller_quorum_voters > 0 {
             return Err(ConfigError::new(
                 "controller.quorum.voters",
-                format!(
-                    "kscope runs a controller quorum of 1, 3 or 5 voters, not {}.",
-                    b.controller_quorum_voters
-                ),
+                String::from("This build of kscope has no controller quorum: controller.quorum.voters is not available."),
             ));
         }
-        for (name, v) in [
-            (
-                "controller.quorum.election.timeout.ms",
-                b.controller_quorum_election_timeout_ms,
-            ),
-            (
-                "controller.quorum.fetch.timeout.ms",
-                b.controller_quorum_fetch_timeout_ms,
-            ),
-        ] {
-            if v == 0 || v > 3_600_000 {
+        #[cfg(feature = "control_plane")]
+        {
+            if !matches!(b.controller_quorum_voters, 0 | 1 | 3 | 5) {
                 return Err(ConfigError::new(
-                    name,
+                    "controller.quorum.voters",
                     format!(
-                        "Invalid value {v} for configuration {name}: kscope takes 1 to 3600000."
+                        "kscope runs a controller quorum of 1, 3 or 5 voters, not {}.",
+                        b.controller_quorum_voters
                     ),
                 ));
+            }
+            for (name, v) in [
+                (
+                    "controller.quorum.election.timeout.ms",
+                    b.controller_quorum_election_timeout_ms,
+                ),
+                (
+                    "controller.quorum.fetch.timeout.ms",
+                    b.controller_quorum_fetch_timeout_ms,
+                ),
+            ] {
+                if v == 0 || v > 3_600_000 {
+                    return Err(ConfigError::new(
+                        name,
+                        format!(
+                            "Invalid value {v} for configuration {name}: kscope takes 1 to 3600000."
+                        ),
+                    ));
+                }
             }
         }
         Ok(())

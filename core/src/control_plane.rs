@@ -15,6 +15,7 @@
 //! of partitions, are decided at once while a controller is active, and written to the
 //! log as records.
 
+#[cfg(feature = "control_plane")]
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
@@ -24,13 +25,46 @@ use crate::ids::TopicPartition;
 use crate::metadata::PartitionState;
 use crate::raft::{ControllerId, MetadataRecord, Quorum, QuorumConfig, RaftDue};
 use crate::rng::Rng;
-use crate::sim::{CommandError, Sim};
+#[cfg(feature = "control_plane")]
+use crate::sim::CommandError;
+use crate::sim::Sim;
 use crate::time::{Duration, Instant};
 use crate::vecmap::VecMap;
 
 /// Whether this build links the controller quorum (kscope-core's `control_plane`
 /// feature; the page's first load leaves it out).
 pub const CONTROL_PLANE: bool = cfg!(feature = "control_plane");
+
+/// Where `Sim` keeps its control plane: nothing at all in a build without the
+/// `control_plane` feature, so that the page's first load carries none of its code
+/// (not even the cloning of an always-empty `Option`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ControlSlot(#[cfg(feature = "control_plane")] Option<Box<ControlPlane>>);
+
+impl ControlSlot {
+    pub(crate) fn get(&self) -> Option<&ControlPlane> {
+        #[cfg(feature = "control_plane")]
+        return self.0.as_deref();
+        #[cfg(not(feature = "control_plane"))]
+        None
+    }
+
+    pub(crate) fn get_mut(&mut self) -> Option<&mut ControlPlane> {
+        #[cfg(feature = "control_plane")]
+        return self.0.as_deref_mut();
+        #[cfg(not(feature = "control_plane"))]
+        None
+    }
+
+    fn set(&mut self, c: ControlPlane) {
+        #[cfg(feature = "control_plane")]
+        {
+            self.0 = Some(Box::new(c));
+        }
+        #[cfg(not(feature = "control_plane"))]
+        drop(c);
+    }
+}
 
 /// The controller quorum and what the simulation keeps beside it.
 #[derive(Clone, Debug)]
@@ -71,24 +105,28 @@ impl Sim {
         );
         let applied = quorum.nodes[0].high_watermark;
         let active = quorum.active().map(|n| (n.id, n.epoch));
-        self.control = Some(Box::new(ControlPlane {
+        self.control.set(ControlPlane {
             quorum,
             applied,
             working: VecMap::new(),
             active,
             active_since: self.cx.now,
-        }));
+        });
     }
 
     /// The controller quorum, when the cluster runs one.
     pub fn control_plane(&self) -> Option<&ControlPlane> {
-        self.control.as_deref()
+        self.control.get()
+    }
+
+    fn control_plane_mut(&mut self) -> Option<&mut ControlPlane> {
+        self.control.get_mut()
     }
 
     /// Whether a controller can decide now: always with the idealised controller, only
     /// while one is active with a quorum.
     pub(crate) fn controller_ready(&self) -> bool {
-        match &self.control {
+        match self.control_plane() {
             None => true,
             Some(c) => c.active.is_some(),
         }
@@ -96,13 +134,13 @@ impl Sim {
 
     /// Whether decisions wait for the quorum to commit them.
     pub(crate) fn decisions_wait(&self) -> bool {
-        CONTROL_PLANE && self.control.is_some()
+        self.control_plane().is_some()
     }
 
     /// A partition as the controller has decided it (its uncommitted decisions
     /// included).
     pub(crate) fn decided(&self, tp: TopicPartition) -> &PartitionState {
-        if let Some(p) = self.control.as_ref().and_then(|c| c.working.get(&tp)) {
+        if let Some(p) = self.control_plane().and_then(|c| c.working.get(&tp)) {
             return p;
         }
         self.partition(tp)
@@ -112,7 +150,7 @@ impl Sim {
     pub(crate) fn decided_mut(&mut self, tp: TopicPartition) -> &mut PartitionState {
         if self.decisions_wait() {
             let committed = self.partition(tp).clone();
-            let c = self.control.as_mut().expect("a control plane");
+            let c = self.control_plane_mut().expect("a control plane");
             return c.working.entry(tp).or_insert(committed);
         }
         self.partition_mut(tp)
@@ -127,7 +165,7 @@ impl Sim {
             return;
         }
         let state = self.decided(tp).clone();
-        let c = self.control.as_mut().expect("a control plane");
+        let c = self.control.get_mut().expect("a control plane");
         c.quorum
             .append(&mut self.cx, MetadataRecord::Partition(tp, state));
     }
@@ -135,14 +173,14 @@ impl Sim {
     /// Writes a broker's fencing or registration to the metadata log.
     pub(crate) fn record_broker(&mut self, record: MetadataRecord) {
         if self.decisions_wait() {
-            let c = self.control.as_mut().expect("a control plane");
+            let c = self.control.get_mut().expect("a control plane");
             c.quorum.append(&mut self.cx, record);
         }
     }
 
     /// Something due to the quorum.
     pub(crate) fn quorum_due(&mut self, due: RaftDue) {
-        if let Some(c) = self.control.as_mut().filter(|_| CONTROL_PLANE) {
+        if let Some(c) = self.control.get_mut() {
             c.quorum.handle(&mut self.cx, due);
         }
     }
@@ -153,7 +191,7 @@ impl Sim {
         if !CONTROL_PLANE {
             return;
         }
-        let Some(c) = self.control.as_mut() else {
+        let Some(c) = self.control.get_mut() else {
             return;
         };
         let active = c.quorum.active().map(|n| (n.id, n.epoch));
@@ -176,11 +214,22 @@ impl Sim {
             // A controller that lost its leadership drops what it had not committed; a
             // new one decides from the committed log.
             c.working = VecMap::new();
+            // Leaders forget the ISR additions they were waiting for; they ask the new
+            // controller again at the follower's next fetch.
+            for b in self.brokers.values_mut() {
+                for r in b.replicas.values_mut() {
+                    r.pending_isr.clear();
+                }
+            }
         }
         let mut touched: Vec<TopicPartition> = Vec::new();
+        // A broker's registration committed: it is unfenced and starts its fetchers.
+        let registered = committed
+            .iter()
+            .any(|r| matches!(r, MetadataRecord::RegisterBroker(_)));
         for record in committed {
             if let MetadataRecord::Partition(tp, state) = record {
-                let c = self.control.as_mut().expect("a control plane");
+                let c = self.control_plane_mut().expect("a control plane");
                 if c.working.get(&tp) == Some(&state) {
                     c.working.remove(&tp);
                 }
@@ -200,7 +249,7 @@ impl Sim {
             self.install_leadership(*tp);
             self.on_isr_changed(*tp);
         }
-        if !touched.is_empty() {
+        if !touched.is_empty() || registered {
             self.after_metadata_change();
         }
         if changed && active.is_some() {
@@ -240,7 +289,7 @@ impl Sim {
 
     /// Whether a broker's session, as the active controller counts it, has run out.
     pub(crate) fn session_expired(&self) -> bool {
-        match &self.control {
+        match self.control_plane() {
             None => true,
             Some(c) => {
                 c.active.is_some()
@@ -250,16 +299,13 @@ impl Sim {
         }
     }
 
+    #[cfg(feature = "control_plane")]
     pub(crate) fn crash_controller(&mut self, id: ControllerId) -> Result<(), CommandError> {
-        let c = self
-            .control
-            .as_mut()
-            .filter(|_| CONTROL_PLANE)
-            .ok_or_else(|| {
-                CommandError(alloc::string::String::from(
-                    "This cluster has no controller quorum.",
-                ))
-            })?;
+        let c = self.control_plane_mut().ok_or_else(|| {
+            CommandError(alloc::string::String::from(
+                "This cluster has no controller quorum.",
+            ))
+        })?;
         c.quorum.crash(id).map_err(|e| match e {
             "down" => CommandError(alloc::format!("Controller {} is already down.", id.0)),
             _ => CommandError(alloc::format!("There is no controller {}.", id.0)),
@@ -268,16 +314,13 @@ impl Sim {
         Ok(())
     }
 
+    #[cfg(feature = "control_plane")]
     pub(crate) fn restart_controller(&mut self, id: ControllerId) -> Result<(), CommandError> {
-        let c = self
-            .control
-            .as_mut()
-            .filter(|_| CONTROL_PLANE)
-            .ok_or_else(|| {
-                CommandError(alloc::string::String::from(
-                    "This cluster has no controller quorum.",
-                ))
-            })?;
+        let c = self.control.get_mut().ok_or_else(|| {
+            CommandError(alloc::string::String::from(
+                "This cluster has no controller quorum.",
+            ))
+        })?;
         c.quorum.restart(&mut self.cx, id).map_err(|e| match e {
             "up" => CommandError(alloc::format!("Controller {} is already up.", id.0)),
             _ => CommandError(alloc::format!("There is no controller {}.", id.0)),

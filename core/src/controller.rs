@@ -812,6 +812,14 @@ impl Sim {
                     isr,
                 });
                 self.publish(tp);
+                if self.decisions_wait() {
+                    // Until the addition commits, the leader's high watermark waits for
+                    // the follower too.
+                    let broker = self.brokers.get_mut(&b).expect("a known broker");
+                    if let Some(r) = broker.replicas.get_mut(&tp) {
+                        r.pending_isr.push(follower);
+                    }
+                }
                 expanded = true;
             }
         }

@@ -646,6 +646,11 @@ impl Log {
     pub fn truncate_to(&mut self, offset: Offset) -> Vec<RecordId> {
         let mut removed = Vec::new();
         if offset >= self.log_end_offset {
+            // No record goes, but an epoch that starts at the log end does, as in
+            // `UnifiedLog.truncateTo`: a replica that led an epoch without appending to it
+            // keeps no entry for it, or it would diverge from the new leader forever.
+            let leo = self.log_end_offset;
+            self.epochs.retain(|(_, start)| *start < leo);
             return removed;
         }
         let offset = offset.max(self.log_start_offset);

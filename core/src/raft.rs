@@ -318,6 +318,9 @@ impl Quorum {
 
     /// The controller's process dies: what it held in memory is gone, its log and quorum
     /// state (fsynced) stay.
+    // Reached through `Command::CrashController` and `RestartController`, which only a
+    // build with the `control_plane` feature has.
+    #[cfg_attr(not(feature = "control_plane"), allow(dead_code))]
     pub(crate) fn crash(&mut self, id: ControllerId) -> Result<(), &'static str> {
         let i = self.index(id).ok_or("unknown")?;
         let n = &mut self.nodes[i];
@@ -336,6 +339,9 @@ impl Quorum {
     /// The controller starts again from its log and quorum-state file: a voter of its
     /// last epoch with no leader yet (a leader's or voter's record of the epoch is kept:
     /// it voted, or led, and may not vote for another in that epoch).
+    // Reached through `Command::CrashController` and `RestartController`, which only a
+    // build with the `control_plane` feature has.
+    #[cfg_attr(not(feature = "control_plane"), allow(dead_code))]
     pub(crate) fn restart(&mut self, cx: &mut Ctx, id: ControllerId) -> Result<(), &'static str> {
         let i = self.index(id).ok_or("unknown")?;
         if self.nodes[i].up {

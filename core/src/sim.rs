@@ -57,8 +57,10 @@ pub enum Command {
     /// The broker's process dies (its disk survives).
     CrashBroker(BrokerId),
     /// A controller of the quorum dies (its log survives).
+    #[cfg(feature = "control_plane")]
     CrashController(crate::ids::ControllerId),
     /// A crashed controller starts again from its log.
+    #[cfg(feature = "control_plane")]
     RestartController(crate::ids::ControllerId),
     /// The broker's machine loses power: its process dies and its page cache is gone, so
     /// each of its logs comes back only as far as it reached the disk.
@@ -191,7 +193,7 @@ pub struct Sim {
     /// The values of `__consumer_offsets` records and the coordinators' counters.
     pub(crate) groups: GroupStore,
     /// The controller quorum, with `controller.quorum.voters` set (`control_plane.rs`).
-    pub(crate) control: Option<alloc::boxed::Box<crate::control_plane::ControlPlane>>,
+    pub(crate) control: crate::control_plane::ControlSlot,
     /// Checks every invariant after every item, when set (see [`Sim::check_invariants`]).
     /// Only in test builds: the page's build carries none of the invariants' code.
     #[cfg(any(test, feature = "checked"))]
@@ -238,7 +240,7 @@ impl Sim {
             consumers: VecMap::new(),
             placement_rng: Rng::new(seed, 1),
             groups: GroupStore::new(Rng::new(seed, 5)),
-            control: None,
+            control: Default::default(),
             #[cfg(any(test, feature = "checked"))]
             monitor: None,
         };
@@ -554,7 +556,9 @@ impl Sim {
                 self.produce_with(p, record)?;
             }
             Command::CrashBroker(b) => self.crash_broker(b)?,
+            #[cfg(feature = "control_plane")]
             Command::CrashController(c) => self.crash_controller(c)?,
+            #[cfg(feature = "control_plane")]
             Command::RestartController(c) => self.restart_controller(c)?,
             Command::PowerOffBroker(b) => self.power_off_broker(b)?,
             Command::RestartBroker(b) => self.restart_broker(b)?,

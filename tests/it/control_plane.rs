@@ -210,6 +210,39 @@ fn with_the_quorum_lost_a_dead_broker_is_neither_fenced_nor_replaced_until_a_vot
 }
 
 #[test]
+fn a_restarted_broker_rejoins_the_isr_once_its_registration_and_the_expansion_commit() {
+    for voters in [0, 1, 3, 5] {
+        let mut sim = Sim::new(quorum_config(voters), 1).expect("valid");
+        run_checked(&mut sim, ms(5_000));
+        sim.apply(ms(5_000), Command::CrashBroker(BrokerId(2)))
+            .expect("up");
+        run_checked(&mut sim, ms(20_000));
+        assert!(sim
+            .all_partitions()
+            .all(|tp| !sim.partition(tp).isr.contains(&BrokerId(2))));
+        sim.apply(ms(20_000), Command::RestartBroker(BrokerId(2)))
+            .expect("down");
+        // Every step checks hw_at_most_isr_leo: while an addition waits to commit, the
+        // leader's high watermark waits for the follower already (Kafka's maximal ISR).
+        let events = run_checked(&mut sim, ms(35_000));
+        let rejoined = first_at(
+            &events,
+            |e| matches!(e, Event::IsrExpanded { added, .. } if *added == BrokerId(2)),
+        );
+        assert!(rejoined.is_some(), "{voters} voters: broker 2 asked back");
+        for tp in sim.all_partitions() {
+            let p = sim.partition(tp);
+            if p.replicas.contains(&BrokerId(2)) {
+                assert!(
+                    p.isr.contains(&BrokerId(2)),
+                    "{voters} voters, {tp:?}: {p:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn an_acks_all_producer_stalls_while_the_quorum_cannot_shrink_the_isr() {
     let mut config = quorum_config(3);
     config.topics[0].partitions = 1;

@@ -1209,3 +1209,19 @@ fn a_followers_high_watermark_follows_a_new_leaders_down() {
     assert_eq!(hw(&sim, other), hw(&sim, next));
     assert!(hw(&sim, other) < before);
 }
+
+/// A replica that led an epoch without appending to it (an empty partition, say) and
+/// then became a follower: the new leader finds its epoch diverging and it truncates to
+/// its own log end. Kafka's `UnifiedLog.truncateTo` drops the epoch entry that starts
+/// there even though no record goes; a replica that kept it would diverge at every
+/// fetch and never rejoin the ISR.
+#[test]
+fn truncating_to_the_log_end_drops_an_epoch_that_starts_there() {
+    use kscope_core::ids::LeaderEpoch;
+    use kscope_core::log::{Log, LogConfig};
+    let mut log = Log::new(LogConfig::default(), 0);
+    log.assign_epoch_start(LeaderEpoch(0));
+    assert_eq!(log.latest_epoch(), Some(LeaderEpoch(0)));
+    assert!(log.truncate_to(log.log_end_offset()).is_empty());
+    assert_eq!(log.latest_epoch(), None);
+}

@@ -351,6 +351,8 @@ catalogue! {
     pub kafka_version: &'static str,
     pub version_zookeeper: &'static str,
     pub version_kraft: &'static str,
+    /// The note beside `quorum.size`.
+    pub quorum_size_note: &'static str,
     /// The tag of a card on a widely taught statement about Kafka that is wrong.
     pub myth: &'static str,
     /// What Kafka does instead, before the card's text.
@@ -551,8 +553,9 @@ pub static EN: Text = Text {
     more_producer: "More producer settings",
     more_consumer: "More consumer settings",
     kafka_version: "Kafka version (defaults and rules)",
-    version_zookeeper: "ZooKeeper or KRaft in this release; kscope's controller is idealised",
+    version_zookeeper: "ZooKeeper or KRaft in this release; kscope simulates KRaft",
     version_kraft: "KRaft only (4.0 removed ZooKeeper); kscope's reference",
+    quorum_size_note: "KRaft controllers (controller.quorum.voters); 0: an idealised controller, always reachable",
     myth: "Myth",
     myth_fact: "In Kafka:",
     myth_try: "Show me",
@@ -740,16 +743,14 @@ pub fn notice_lines(lang: Lang, notices: &[String]) -> Vec<String> {
             let text = cut(text, MAX_NOTICE_CHARS);
             match (lang, count) {
                 (_, 1) => text,
-                (Lang::En, n) => format!("{text} (×{n})"),
-                (Lang::Ko, n) => format!("{text} ({n}번)"),
+                (_, n) => tr!(lang, "{0} (×{1})", "{0} ({1}번)", text, n),
             }
         })
         .collect();
     if more > 0 {
         lines.push(match lang {
             Lang::En if more == 1 => "…and 1 more message.".to_string(),
-            Lang::En => format!("…and {more} more messages."),
-            Lang::Ko => format!("…외 메시지 {more}개."),
+            _ => tr!(lang, "…and {0} more messages.", "…외 메시지 {0}개.", more),
         });
     }
     lines
@@ -865,65 +866,91 @@ pub fn keys_moved(lang: Lang, partitions: u64) -> String {
 
 /// A URL parameter the page could not read, in words.
 pub fn problem(lang: Lang, p: &Problem) -> String {
-    use Lang::{En, Ko};
-    let fallback = match (&p.fallback, lang) {
-        (Fallback::Value(v), En) => format!("using {v}"),
-        (Fallback::Value(v), Ko) => format!("대신 {v} 값을 씁니다"),
-        (Fallback::KafkaDefault, En) => "using Kafka's default".into(),
-        (Fallback::KafkaDefault, Ko) => "카프카 기본값을 씁니다".into(),
-        (Fallback::BrowserLanguage, En) => "using the browser's language".into(),
-        (Fallback::BrowserLanguage, Ko) => "브라우저 언어를 씁니다".into(),
-        (Fallback::Ignored, En) => "ignored".into(),
-        (Fallback::Ignored, Ko) => "무시합니다".into(),
-        (Fallback::FirstStep, En) => "starting at the first step".into(),
-        (Fallback::FirstStep, Ko) => "첫 단계부터 시작합니다".into(),
-        (Fallback::NotReplayed, En) => "the link's actions were not replayed".into(),
-        (Fallback::NotReplayed, Ko) => "링크의 조작은 재생하지 않았습니다".into(),
+    let l = lang;
+    let fallback = match &p.fallback {
+        Fallback::Value(v) => tr!(l, "using {0}", "대신 {0} 값을 씁니다", v),
+        Fallback::KafkaDefault => tr!(l, "using Kafka's default", "카프카 기본값을 씁니다"),
+        Fallback::BrowserLanguage => {
+            tr!(l, "using the browser's language", "브라우저 언어를 씁니다")
+        }
+        Fallback::Ignored => tr!(l, "ignored", "무시합니다"),
+        Fallback::FirstStep => tr!(l, "starting at the first step", "첫 단계부터 시작합니다"),
+        Fallback::NotReplayed => tr!(
+            l,
+            "the link's actions were not replayed",
+            "링크의 조작은 재생하지 않았습니다"
+        ),
     };
-    let expected = match (&p.expected, lang) {
+    let value = shown_value(&p.value);
+    let expected = match &p.expected {
         // After a whole sentence, the fallback is a sentence of its own.
-        (Expected::Kafka(m), _) => {
+        Expected::Kafka(m) => {
             let stop = if m.ends_with('.') { "" } else { "." };
             return format!("{m}{stop} {}.", sentence(&fallback));
         }
-        (Expected::Link(e), _) => {
-            return format!("{} {}.", link_error(lang, e), sentence(&fallback))
+        Expected::Link(e) => return format!("{} {}.", link_error(lang, e), sentence(&fallback)),
+        Expected::NotSimulated => {
+            return tr!(
+                l,
+                "{0}={1}: kscope does not simulate this yet; {2}.",
+                "{0}={1}: kscope는 아직 이것을 시뮬레이션하지 않습니다. {2}.",
+                p.param,
+                value,
+                fallback
+            )
         }
-        (Expected::Known, En) => {
-            return format!("{} is not a setting kscope knows; {fallback}.", p.param)
+        Expected::Known => {
+            return tr!(
+                l,
+                "{0} is not a setting kscope knows; {1}.",
+                "kscope에는 {0} 설정이 없습니다. {1}.",
+                p.param,
+                fallback
+            )
         }
-        (Expected::Known, Ko) => {
-            return format!("kscope에는 {} 설정이 없습니다. {fallback}.", p.param)
+        Expected::Range(a, b) => {
+            tr!(
+                l,
+                "a whole number from {0} to {1}",
+                "{0}부터 {1}까지의 정수",
+                a,
+                b
+            )
         }
-        (Expected::Range(a, b), En) => format!("a whole number from {a} to {b}"),
-        (Expected::Range(a, b), Ko) => format!("{a}부터 {b}까지의 정수"),
-        (Expected::WholeNumber, En) => "a whole number".into(),
-        (Expected::WholeNumber, Ko) => "정수".into(),
-        (Expected::TrueOrFalse, En) => "true or false".into(),
-        (Expected::TrueOrFalse, Ko) => "true 또는 false".into(),
-        (Expected::OneOrZero, En) => "1 or 0".into(),
-        (Expected::OneOrZero, Ko) => "1 또는 0".into(),
-        (Expected::OneOf(list), En) => format!("one of {list}"),
-        (Expected::OneOf(list), Ko) => format!("{list} 중 하나"),
-        (Expected::Retention, En) => "-1 (no limit) or a whole number of at least 0".into(),
-        (Expected::Retention, Ko) => "-1(제한 없음) 또는 0 이상의 정수".into(),
-        (Expected::Instant, En) => "an instant within the first hour".into(),
-        (Expected::Instant, Ko) => "첫 한 시간 안의 시각".into(),
-        (Expected::Origin, En) => "a web origin such as https://slides.example.org, or null".into(),
-        (Expected::Origin, Ko) => "https://slides.example.org 같은 웹 출처 또는 null".into(),
-        (Expected::Comparison, En) => {
-            "a setting of the run, a colon and its value, as in acks:all".into()
-        }
-        (Expected::Comparison, Ko) => "실행 설정 하나와 콜론, 그 값 (예: acks:all)".into(),
-    };
-    let value = shown_value(&p.value);
-    match lang {
-        En => format!("{}={value} is not {expected}; {fallback}.", p.param),
-        Ko => format!(
-            "{}={value}: 허용되는 값은 {expected}입니다. {fallback}.",
-            p.param
+        Expected::WholeNumber => tr!(l, "a whole number", "정수"),
+        Expected::TrueOrFalse => tr!(l, "true or false", "true 또는 false"),
+        Expected::OneOrZero => tr!(l, "1 or 0", "1 또는 0"),
+        Expected::OneOf(list) => tr!(l, "one of {0}", "{0} 중 하나", list),
+        Expected::Retention => tr!(
+            l,
+            "-1 (no limit) or a whole number of at least 0",
+            "-1(제한 없음) 또는 0 이상의 정수"
         ),
-    }
+        Expected::Instant => tr!(
+            l,
+            "an instant within the first hour",
+            "첫 한 시간 안의 시각"
+        ),
+        Expected::Origin => tr!(
+            l,
+            "a web origin such as https://slides.example.org, or null",
+            "https://slides.example.org 같은 웹 출처 또는 null"
+        ),
+        Expected::Comparison => tr!(
+            l,
+            "a setting of the run, a colon and its value, as in acks:all",
+            "실행 설정 하나와 콜론, 그 값 (예: acks:all)"
+        ),
+    };
+    tr!(
+        l,
+        "{0}={1} is not {2}; {3}.",
+        "{0}={1}: 허용되는 값은 {2}입니다. {3}.",
+        p.param,
+        value,
+        expected,
+        fallback
+    )
 }
 
 /// A value from the URL as a message quotes it: at most 40 characters, so a pasted
@@ -995,6 +1022,7 @@ pub fn outcome(lang: Lang, e: &crate::scenario::Expect) -> String {
         Metric::Lag => tr!(lang, "records of consumer lag", "컨슈머 랙"),
         Metric::UncleanElections => tr!(lang, "unclean elections", "unclean 선출"),
         Metric::DiskReads => tr!(lang, "fetches read from the disk", "디스크에서 읽은 fetch"),
+        Metric::QuorumEpoch => tr!(lang, "controller quorum epoch", "컨트롤러 쿼럼 에포크"),
     };
     let v = e.value;
     match (e.op, v) {
@@ -1063,8 +1091,7 @@ pub fn times(lang: Lang, n: u32) -> String {
 pub fn members(lang: Lang, n: usize) -> String {
     match (lang, n) {
         (Lang::En, 1) => "1 member".into(),
-        (Lang::En, n) => format!("{n} members"),
-        (Lang::Ko, n) => format!("멤버 {n}명"),
+        (_, n) => tr!(lang, "{0} members", "멤버 {0}명", n),
     }
 }
 
@@ -1072,8 +1099,7 @@ pub fn members(lang: Lang, n: usize) -> String {
 pub fn segments(lang: Lang, n: usize) -> String {
     match (lang, n) {
         (Lang::En, 1) => "1 segment".into(),
-        (Lang::En, n) => format!("{n} segments"),
-        (Lang::Ko, n) => format!("세그먼트 {n}개"),
+        (_, n) => tr!(lang, "{0} segments", "세그먼트 {0}개", n),
     }
 }
 

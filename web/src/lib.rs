@@ -466,12 +466,16 @@ impl Component for App {
             // Transactions (a transactional.id, the exactly-once pipeline) are in the
             // page's full build, not in its first load: the page opens again with the
             // setting, and web/boot.js loads that build.
-            Msg::SetParam(name @ ("transactional.id" | "commit.mode"), value)
-                if !view_model::TXN
-                    && match name {
-                        "commit.mode" => value.trim() == "transactional",
-                        _ => !matches!(value.trim(), "" | "false"),
-                    } =>
+            // So is the controller quorum (`quorum.size`).
+            Msg::SetParam(name @ ("transactional.id" | "commit.mode" | "quorum.size"), value)
+                if match name {
+                    "commit.mode" => !view_model::TXN && value.trim() == "transactional",
+                    "quorum.size" => {
+                        !kscope_core::control_plane::CONTROL_PLANE
+                            && matches!(value.trim(), "1" | "3" | "5")
+                    }
+                    _ => !view_model::TXN && !matches!(value.trim(), "" | "false"),
+                } =>
             {
                 let value = match value.trim() {
                     "true" => params::DEFAULT_TRANSACTIONAL_ID,
@@ -777,6 +781,9 @@ impl Component for App {
         if let Some(query) = self.player.needs_full_build.take() {
             if browser::query_has("transactional.id")
                 || browser::query_has_value("commit.mode", "transactional")
+                || ["1", "3", "5"]
+                    .iter()
+                    .any(|n| browser::query_has_value("quorum.size", n))
             {
                 self.player.notices = vec![i18n::no_full_build(self.player.lang())];
             } else {
@@ -1058,13 +1065,24 @@ impl App {
                 d.emit(m);
             }
         });
+        // The control-plane strip (the full build, with a quorum) sits above the stage,
+        // outside the box the messages in flight are drawn over.
+        #[cfg(feature = "control_plane")]
+        let quorum = st.quorum.clone().map(|q| html! {
+            <components::quorum_view::QuorumView quorum={q} {locked} lang={self.player.lang()} dispatch={self.dispatch.clone()} />
+        });
+        #[cfg(not(feature = "control_plane"))]
+        let quorum: Option<Html> = None;
         html! {
+            <>
+            { for quorum }
             <div class="stage-box" onclick={on_click} onkeydown={on_key}>
                 <StageView stage={Same(st.clone())} {locked} lang={self.player.lang()} dispatch={self.dispatch.clone()} />
                 // Drawn by `draw_dots` every frame, outside Yew's diffing.
                 <canvas class="dots" ref={self.dots[which].canvas.clone()} aria-hidden="true" data-testid="dots"
                     data-motion={motion}></canvas>
             </div>
+            </>
         }
     }
 

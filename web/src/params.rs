@@ -384,6 +384,7 @@ const VERSIONS: &[&str] = &["2.8", "3.0", "3.3", "3.7", "3.9", "4.0"];
 const SEND_MODES: &[&str] = &["async", "sync", "fire-and-forget"];
 const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 const OFFSET_RESETS: &[&str] = &["latest", "earliest", "none"];
+const QUORUM_SIZES: &[&str] = &["0", "1", "3", "5"];
 const COMMIT_MODES: &[&str] = &["sync", "async", "before-processing", "transactional"];
 
 /// The `transactional.id` the panel's checkbox gives the producing application.
@@ -419,6 +420,48 @@ pub const PARAMS: &[Param] = &[
         }),
         configure: |s, c| c.producer.client_version = s.kafka_version,
     },
+    // The control plane: 0 keeps kscope's idealised controller (always reachable, its
+    // decisions in effect at once); 1, 3 or 5 run that many dedicated KRaft controllers
+    // (`controller.quorum.voters`, `process.roles=controller`), in the page's full build.
+    Param {
+        name: "quorum.size",
+        testid: "quorum-size",
+        label: None,
+        section: Section::Cluster,
+        control: Control::Select,
+        values: Values::Names(QUORUM_SIZES),
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.quorum_size.to_string(),
+        shown: None,
+        put: |s, v| {
+            s.quorum_size = match v.trim() {
+                "0" => 0,
+                "1" => 1,
+                "3" => 3,
+                "5" => 5,
+                _ => return Err(Expected::OneOf("0, 1, 3, 5")),
+            };
+            Ok(())
+        },
+        fallback: Some(|| Fallback::Value("0".into())),
+        note: Some(|_, t| t.quorum_size_note),
+        configure: |s, c| c.broker.controller_quorum_voters = s.quorum_size as u32,
+    },
+    // Where the metadata lives: KRaft, Kafka 4.0's only mode. ZooKeeper mode (Kafka 3.9
+    // and earlier) is not simulated yet.
+    hidden_param!(
+        "metadata.mode",
+        InUrl::Changed,
+        |_| "kraft".into(),
+        |_, v| match v.trim() {
+            "kraft" => Ok(()),
+            "zookeeper" => Err(Expected::NotSimulated),
+            _ => Err(Expected::OneOf("kraft, zookeeper")),
+        },
+        || Fallback::Value("kraft".into()),
+        no_config
+    ),
     int_param!(
         "brokers",
         "brokers",

@@ -800,11 +800,14 @@ impl Player {
         };
         let sim = match build(&settings) {
             Ok(sim) => sim,
-            Err(_) if !crate::view_model::TXN && settings.needs_transactions() => {
+            Err(_) if settings.needs_full_build() => {
                 let mut q = self.scenario_query(&sc.id, session.as_ref().and_then(|s| s.step));
-                if settings.transactional_id.is_empty() {
+                if settings.quorum_size > 0 {
+                    q.push_str(&format!("&quorum.size={}", settings.quorum_size));
+                }
+                if settings.commit_mode == kscope_core::config::ManualCommit::Transactional {
                     q.push_str("&commit.mode=transactional");
-                } else {
+                } else if !settings.transactional_id.is_empty() {
                     q.push_str("&transactional.id=");
                     q.push_str(&settings.transactional_id);
                 }

@@ -59,6 +59,8 @@ pub enum Metric {
     UncleanElections,
     /// Fetch answers the brokers read from the disk (page cache misses).
     DiskReads,
+    /// The KRaft quorum's highest epoch (one more at each election); 0 without a quorum.
+    QuorumEpoch,
 }
 
 const METRICS: &[(&str, Metric)] = &[
@@ -78,6 +80,7 @@ const METRICS: &[(&str, Metric)] = &[
     ("lag", Metric::Lag),
     ("unclean-elections", Metric::UncleanElections),
     ("disk-reads", Metric::DiskReads),
+    ("quorum-epoch", Metric::QuorumEpoch),
 ];
 
 impl Metric {
@@ -113,6 +116,14 @@ impl Metric {
                 .sum(),
             Metric::UncleanElections => u64::from(sim.unclean_elections()),
             Metric::DiskReads => sim.brokers().values().map(|b| b.page_cache.misses).sum(),
+            Metric::QuorumEpoch => sim.control_plane().map_or(0, |c| {
+                c.quorum
+                    .nodes
+                    .iter()
+                    .map(|n| u64::from(n.epoch))
+                    .max()
+                    .unwrap_or(0)
+            }),
         }
     }
 }
@@ -342,11 +353,14 @@ impl Scenario {
                     }
                     // A scenario with transactions is checked by the page's full build, which
                     // a page without them opens for it (`lib.rs`).
-                    let needs_full_build = !crate::view_model::TXN && s.needs_transactions();
+                    let needs_full_build = s.needs_full_build();
                     match s.to_config() {
                         Err(e)
                             if !(needs_full_build
-                                && matches!(e.config, "transactional.id" | "commit.mode")) =>
+                                && matches!(
+                                    e.config,
+                                    "transactional.id" | "commit.mode" | "controller.quorum.voters"
+                                )) =>
                         {
                             return Err(err(n, e.message))
                         }

@@ -7,6 +7,8 @@
 //! (no browser), tested natively.
 
 use kscope_core::event::MessageKind;
+#[cfg(feature = "control_plane")]
+use kscope_core::ids::ControllerId;
 use kscope_core::{
     BrokerId, Command, ConsumerId, Duration, NodeId, ProducerId, Sim, TopicId, Workload,
 };
@@ -59,6 +61,9 @@ pub enum Action {
     /// A second instance of the producing application starts while the first still runs
     /// and takes over its work (with a `transactional.id`, it fences the first).
     StartProducer,
+    /// A KRaft controller's process dies (its `node.id`: 100, 101, ...).
+    CrashController(u32),
+    RestartController(u32),
     /// A setting a running cluster takes without starting over: `consumers`,
     /// `partition.assignment.strategy`, `partitions` (only up), `rate`, `keys`.
     Set(String, String),
@@ -89,11 +94,13 @@ enum Verb {
     CrashProducer,
     RestartProducer,
     StartProducer,
+    CrashController,
+    RestartController,
     Set,
 }
 
 impl Verb {
-    const ALL: [Verb; 22] = [
+    const ALL: [Verb; 24] = [
         Verb::CrashBroker,
         Verb::PowerOffBroker,
         Verb::RestartBroker,
@@ -115,6 +122,8 @@ impl Verb {
         Verb::CrashProducer,
         Verb::RestartProducer,
         Verb::StartProducer,
+        Verb::CrashController,
+        Verb::RestartController,
         Verb::Set,
     ];
 
@@ -142,6 +151,8 @@ impl Verb {
             Verb::CrashProducer => ("crash-producer", "cp"),
             Verb::RestartProducer => ("restart-producer", "rp"),
             Verb::StartProducer => ("start-producer", "np"),
+            Verb::CrashController => ("crash-controller", "kc"),
+            Verb::RestartController => ("restart-controller", "kr"),
             Verb::Set => ("set", "s"),
         }
     }
@@ -234,6 +245,8 @@ impl Action {
             Action::CrashProducer(_) => Verb::CrashProducer,
             Action::RestartProducer(_) => Verb::RestartProducer,
             Action::StartProducer => Verb::StartProducer,
+            Action::CrashController(_) => Verb::CrashController,
+            Action::RestartController(_) => Verb::RestartController,
             Action::Set(..) => Verb::Set,
         }
     }
@@ -255,7 +268,9 @@ impl Action {
             | Action::ResumeConsumer(n)
             | Action::AddConsumer(n)
             | Action::CrashProducer(n)
-            | Action::RestartProducer(n) => n.to_string(),
+            | Action::RestartProducer(n)
+            | Action::CrashController(n)
+            | Action::RestartController(n) => n.to_string(),
             Action::CutLink(a, b) | Action::HealLink(a, b) => {
                 format!("{} {}", node_name(*a), node_name(*b))
             }
@@ -357,6 +372,8 @@ impl Action {
             Verb::AddConsumer => Action::AddConsumer(number()?),
             Verb::CrashProducer => Action::CrashProducer(number()?),
             Verb::RestartProducer => Action::RestartProducer(number()?),
+            Verb::CrashController => Action::CrashController(number()?),
+            Verb::RestartController => Action::RestartController(number()?),
             Verb::AbortTransaction | Verb::StartProducer => {
                 if !rest.is_empty() {
                     return Err(format!("{name} takes nothing, not '{rest}'"));
@@ -449,6 +466,14 @@ pub fn perform(
         Action::CrashProducer(p) => apply(sim, Command::CrashProducer(ProducerId(*p)))?,
         Action::RestartProducer(p) => apply(sim, Command::RestartProducer(ProducerId(*p)))?,
         Action::StartProducer => apply(sim, Command::StartProducerInstance)?,
+        #[cfg(feature = "control_plane")]
+        Action::CrashController(n) => apply(sim, Command::CrashController(ControllerId(*n)))?,
+        #[cfg(feature = "control_plane")]
+        Action::RestartController(n) => apply(sim, Command::RestartController(ControllerId(*n)))?,
+        #[cfg(not(feature = "control_plane"))]
+        Action::CrashController(_) | Action::RestartController(_) => {
+            return Err("This cluster has no controller quorum.".into())
+        }
         Action::IsolateBroker(b) | Action::ReconnectBroker(b) => {
             broker_known(sim, *b)?;
             let cut = matches!(action, Action::IsolateBroker(_));

@@ -40,6 +40,8 @@ pub enum Expected {
     Comparison,
     /// Kafka's own message, as Kafka prints it.
     Kafka(String),
+    /// A value Kafka takes that kscope does not simulate yet.
+    NotSimulated,
     /// What is wrong with a link's record of actions.
     Link(crate::share::LinkError),
 }
@@ -169,6 +171,9 @@ pub struct Settings {
     /// `compare=<setting>:<value>`: a second run beside this one, from the same seed,
     /// with that one setting changed (see [`crate::compare`]).
     pub compare: Option<Compare>,
+    /// `quorum.size`: 1, 3 or 5 dedicated KRaft controllers (`controller.quorum.voters`),
+    /// or 0 for kscope's idealised controller.
+    pub quorum_size: u64,
 }
 
 /// The one setting the second run of a comparison changes, and its value there, written
@@ -401,6 +406,7 @@ impl Default for Settings {
             host: None,
             large_text: false,
             compare: None,
+            quorum_size: 0,
         }
     }
 }
@@ -510,9 +516,12 @@ impl Settings {
             && self.commit_mode == ManualCommit::Transactional
     }
 
-    /// Whether the run needs the page's full build (transactions).
-    pub fn needs_transactions(&self) -> bool {
-        !self.transactional_id.is_empty() || self.commit_mode == ManualCommit::Transactional
+    /// Whether the run needs the page's full build: transactions, or a controller quorum.
+    pub fn needs_full_build(&self) -> bool {
+        (!crate::view_model::TXN
+            && (!self.transactional_id.is_empty()
+                || self.commit_mode == ManualCommit::Transactional))
+            || (!kscope_core::control_plane::CONTROL_PLANE && self.quorum_size > 0)
     }
 
     /// The index of the topic the stage shows.

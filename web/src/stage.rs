@@ -375,6 +375,62 @@ pub struct Stage {
     pub producer_up: bool,
     /// Its producer (a later instance's after `start-producer`).
     pub producer_id: u32,
+    /// The KRaft controller quorum, where the run has one (`quorum.size`).
+    pub quorum: Option<QuorumStrip>,
+}
+
+/// The control plane as the strip above the brokers draws it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuorumStrip {
+    pub controllers: Vec<ControllerCard>,
+    /// Voters up, and how many make a majority.
+    pub up: usize,
+    pub majority: usize,
+    /// The active controller's node id and epoch.
+    pub active: Option<(u32, u32)>,
+    /// The committed image's length (every broker has applied it).
+    pub applied: u64,
+}
+
+/// One KRaft controller (`process.roles=controller`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControllerCard {
+    pub id: u32,
+    pub up: bool,
+    /// Its quorum state, as Kafka's `QuorumState` names it, in lower case.
+    pub role: &'static str,
+    pub epoch: u32,
+    /// Its metadata log's end and its high watermark (what it knows committed).
+    pub log_end: u64,
+    pub committed: u64,
+}
+
+/// The strip of `sim`'s controller quorum; `None` with the idealised controller, and
+/// always in a build without the quorum (the first load).
+pub fn quorum_strip(sim: &Sim) -> Option<QuorumStrip> {
+    if !kscope_core::control_plane::CONTROL_PLANE {
+        return None;
+    }
+    let c = sim.control_plane()?;
+    let q = &c.quorum;
+    Some(QuorumStrip {
+        controllers: q
+            .nodes
+            .iter()
+            .map(|n| ControllerCard {
+                id: n.id.0,
+                up: n.up,
+                role: n.role.name(),
+                epoch: n.epoch,
+                log_end: n.log.len() as u64,
+                committed: n.high_watermark,
+            })
+            .collect(),
+        up: q.nodes.iter().filter(|n| n.up).count(),
+        majority: q.majority(),
+        active: q.active().map(|n| (n.id.0, n.epoch)),
+        applied: c.applied,
+    })
 }
 
 /// The horizontal centre of a column, in percent: column 0 is the producer's, 1 to
@@ -585,6 +641,7 @@ pub fn stage_of(sim: &Sim, shown: u32) -> Stage {
         log_window,
         producer_up: producer.is_running(),
         producer_id: producer.id.0,
+        quorum: quorum_strip(sim),
         partitioner,
         columns,
         rows,

@@ -469,6 +469,29 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             broker.0
         ),
         Event::BrokerRestarted { broker } => tr!(l, "broker {0} restarted", "브로커 {0} 재시작", broker.0),
+        #[cfg(feature = "control_plane")]
+        Event::ControllerCrashed { node } => tr!(l, "controller {0} crashed", "컨트롤러 {0} 장애", node.0),
+        #[cfg(feature = "control_plane")]
+        Event::ControllerRestarted { node } => tr!(
+            l,
+            "controller {0} restarted from its log",
+            "컨트롤러 {0}이(가) 자기 로그로 재시작",
+            node.0
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::ActiveController { node: Some(n), epoch } => tr!(
+            l,
+            "controller {0} is the active controller (quorum epoch {1}): a majority voted for it; every broker's session starts afresh with it",
+            "컨트롤러 {0}이(가) 액티브 컨트롤러가 됨 (쿼럼 에포크 {1}): 과반이 투표함; 모든 브로커의 세션이 새로 시작됨",
+            n.0,
+            epoch
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::ActiveController { node: None, .. } => tr!(
+            l,
+            "no active controller: until a majority elects one, no election, ISR change or fencing is committed",
+            "액티브 컨트롤러 없음: 과반이 새로 선출할 때까지 선출, ISR 변경, 펜싱 어느 것도 커밋되지 않음"
+        ),
         Event::LogTruncated { broker, partition, to, records_removed } if *records_removed > 0 => tr!(
             l,
             "broker {0} truncated {1} to offset {2} ({3} records it had that the leader has not)",
@@ -744,7 +767,11 @@ mod tests {
     /// read from the source (string literals without escapes).
     fn templates() -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for src in [include_str!("view_model.rs"), include_str!("i18n.rs")] {
+        for src in [
+            include_str!("view_model.rs"),
+            include_str!("i18n.rs"),
+            include_str!("components/quorum_view.rs"),
+        ] {
             // The code, not the tests; not the macro's own definition.
             let code = src
                 .split("#[cfg(test)]\nmod tests")

@@ -43,6 +43,11 @@ fn watched_run(consumers: u32, millis: u64) -> (Sim, Monitor) {
         ..SimConfig::default()
     };
     assert_eq!(config.producer.acks, Acks::All);
+    watched(config, millis)
+}
+
+/// A run of `config` (seed 7) watched for `millis`, breaking nothing.
+fn watched(config: SimConfig, millis: u64) -> (Sim, Monitor) {
     let mut sim = Sim::new(config, 7).unwrap();
     sim.check_invariants(false);
     let mut m = Monitor::new();
@@ -456,24 +461,14 @@ fn markers_follow_a_replicated_prepare() {
 fn watched_quorum_run(millis: u64) -> (Sim, Monitor) {
     let mut config = SimConfig::default();
     config.broker.controller_quorum_voters = 3;
-    let mut sim = Sim::new(config, 7).unwrap();
-    sim.check_invariants(false);
-    let mut m = Monitor::new();
-    while sim
-        .poll_at()
-        .is_some_and(|t| t <= Instant::from_millis(millis))
-    {
-        let broken = step_watched(&mut sim, &mut m);
-        assert_eq!(broken, [], "a clean run breaks nothing");
-    }
-    (sim, m)
+    watched(config, millis)
 }
 
 #[cfg(feature = "control_plane")]
 #[test]
 fn one_quorum_leader_per_epoch() {
     let (mut sim, mut m) = watched_quorum_run(1_000);
-    let quorum = &mut sim.control.as_mut().expect("a quorum").quorum;
+    let quorum = &mut sim.control.get_mut().expect("a quorum").quorum;
     let leader = quorum.active().expect("an active controller").id;
     // The broken copy: a follower of the same epoch thinks it leads too.
     let other = quorum.nodes.iter_mut().find(|n| n.id != leader).unwrap();
@@ -485,7 +480,7 @@ fn one_quorum_leader_per_epoch() {
 #[test]
 fn committed_metadata_never_lost() {
     let (mut sim, mut m) = watched_quorum_run(1_000);
-    let quorum = &mut sim.control.as_mut().expect("a quorum").quorum;
+    let quorum = &mut sim.control.get_mut().expect("a quorum").quorum;
     let leader = quorum.active().expect("an active controller").id;
     let committed = quorum.nodes[0].high_watermark;
     assert!(committed > 2, "{committed}");
@@ -499,7 +494,7 @@ fn committed_metadata_never_lost() {
     );
     // And a leader that lost a committed entry.
     let (mut sim, mut m) = watched_quorum_run(1_000);
-    let quorum = &mut sim.control.as_mut().expect("a quorum").quorum;
+    let quorum = &mut sim.control.get_mut().expect("a quorum").quorum;
     let leader = quorum
         .nodes
         .iter_mut()

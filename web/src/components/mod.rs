@@ -6,6 +6,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 pub mod controls;
+#[cfg(feature = "control_plane")]
+pub mod quorum_view;
 pub mod readouts;
 pub mod stage_view;
 pub mod timeline;

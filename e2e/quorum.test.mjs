@@ -1,0 +1,86 @@
+// The KRaft controller quorum on the page (quorum.size, the page's full build): the
+// control-plane strip, a failover the presenter causes, a quorum that loses its
+// majority, and ZooKeeper mode named as not simulated yet.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { open, screenshots } from './harness.mjs';
+
+const wasmOf = (page) => page.evaluate(() => document.querySelector('script[data-kscope-js]').dataset.kscopeWasm);
+const controller = (page, id) => page.locator(`[data-testid=controller][data-node="${id}"]`);
+const active = (page) => page.getByTestId('active-controller').textContent();
+
+test('a three-controller quorum: the active controller crashes, another is elected, the first comes back a follower', async () => {
+  const { page, errors, close } = await open('?lang=en&quorum.size=3&seed=1&speed=5', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.getByTestId('quorum').waitFor({ timeout: 30000 });
+    assert.match(await wasmOf(page), /kscope-full-/, 'a quorum loads the full build');
+    assert.equal(await page.getByTestId('controller').count(), 3);
+    assert.equal(await page.getByTestId('quorum-size').inputValue(), '3');
+    assert.equal(await page.getByTestId('quorum-state').getAttribute('data-state'), 'ok');
+    assert.equal(await active(page), '100');
+    assert.equal(await controller(page, 100).getAttribute('data-role'), 'leader');
+    for (const id of [101, 102]) {
+      assert.equal(await controller(page, id).getAttribute('data-role'), 'follower');
+      assert.equal(await controller(page, id).getAttribute('data-state'), 'up');
+    }
+    await controller(page, 100).getByTestId('crash-controller').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=controller][data-node="100"]')?.dataset.state === 'down');
+    assert.equal(await active(page), 'none', 'no active controller until the others elect one');
+    // Two of three are a majority: after the fetch timeout and an election, another leads.
+    await page.waitForFunction(() => ['101', '102'].includes(document.querySelector('[data-testid=active-controller]')?.textContent), null, { timeout: 30000 });
+    assert.equal(await page.getByTestId('quorum-state').getAttribute('data-state'), 'ok');
+    const leader = await active(page);
+    assert.equal(await controller(page, leader).getAttribute('data-role'), 'leader');
+    await page.screenshot({ path: join(screenshots, 'quorum-failover.png') });
+    await controller(page, 100).getByTestId('restart-controller').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=controller][data-node="100"]')?.dataset.role === 'follower', null, { timeout: 30000 });
+    assert.equal(await controller(page, 100).getAttribute('data-state'), 'up');
+    assert.equal(await active(page), leader, 'the returning controller follows the new leader');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('five controllers survive two failures; the third loses the quorum and the leader resigns', async () => {
+  const { page, errors, close } = await open('?lang=ko&quorum.size=5&seed=1&speed=5', { viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.getByTestId('quorum').waitFor({ timeout: 30000 });
+    assert.equal(await page.getByTestId('controller').count(), 5);
+    for (const id of [103, 104]) await controller(page, id).getByTestId('crash-controller').click();
+    await page.waitForFunction(() => /컨트롤러 5개 중 3개 동작, 3개 필요/.test(document.querySelector('[data-testid=quorum]')?.textContent));
+    assert.equal(await page.getByTestId('quorum-state').getAttribute('data-state'), 'ok');
+    await controller(page, 102).getByTestId('crash-controller').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=quorum-state]')?.dataset.state === 'lost');
+    // 1.5 times controller.quorum.fetch.timeout.ms without a majority: 100 resigns.
+    await page.waitForFunction(() => document.querySelector('[data-testid=active-controller]')?.textContent === 'none', null, { timeout: 30000 });
+    assert.equal(await controller(page, 100).getAttribute('data-role'), 'resigned');
+    assert.match(await controller(page, 100).textContent(), /사임/);
+    await page.screenshot({ path: join(screenshots, 'quorum-lost.png') });
+    await controller(page, 102).getByTestId('restart-controller').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=active-controller]')?.textContent !== 'none', null, { timeout: 30000 });
+    assert.equal(await page.getByTestId('quorum-state').getAttribute('data-state'), 'ok');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('the quorum size is a setting that opens the full build; ZooKeeper mode is named as not simulated yet', async () => {
+  const { page, errors, close } = await open('?lang=en&metadata.mode=zookeeper');
+  try {
+    await page.getByTestId('replica').first().waitFor();
+    assert.match(await wasmOf(page), /kscope-web-/, 'the first load is the first build');
+    await page.waitForFunction(() => /metadata\.mode=zookeeper: kscope does not simulate this yet/.test(document.querySelector('[data-testid=notice]')?.textContent || ''));
+    assert.equal(await page.getByTestId('quorum').count(), 0);
+    await page.getByTestId('quorum-size').selectOption('3');
+    await page.waitForURL(/quorum\.size=3/);
+    await page.getByTestId('quorum').waitFor({ timeout: 30000 });
+    assert.match(await wasmOf(page), /kscope-full-/);
+    assert.equal(await page.getByTestId('controller').count(), 3);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

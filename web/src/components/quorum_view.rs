@@ -1,0 +1,123 @@
+//! The control-plane strip above the brokers (the page's full build): each KRaft
+//! controller with its quorum state, epoch and metadata log, the active controller, the
+//! quorum's health, and the crash and restart buttons. Its styles are
+//! `web/control-plane.css`, which `web/boot.js` loads with the full build.
+
+use yew::prelude::*;
+
+use crate::i18n::{tr, Lang};
+use crate::script::Action;
+use crate::stage::{ControllerCard, QuorumStrip};
+use crate::Msg;
+
+/// The props of [`QuorumView`].
+#[derive(Properties, PartialEq)]
+pub struct QuorumProps {
+    pub quorum: QuorumStrip,
+    pub lang: Lang,
+    pub locked: bool,
+    pub dispatch: Callback<Msg>,
+}
+
+/// The strip: a diamond per controller (shape: a controller; colour: its state).
+#[function_component]
+pub fn QuorumView(props: &QuorumProps) -> Html {
+    let q = &props.quorum;
+    let lang = props.lang;
+    let lost = q.up < q.majority;
+    let state = if lost { "lost" } else { "ok" };
+    let health = if lost {
+        tr!(
+            lang,
+            "{0} of {1} controllers up, {2} needed: nothing new is committed (no election, no ISR change, no fencing)",
+            "컨트롤러 {1}개 중 {0}개 동작, {2}개 필요: 새로 커밋되는 것이 없음 (선출도, ISR 변경도, 펜싱도 없음)",
+            q.up,
+            q.controllers.len(),
+            q.majority
+        )
+    } else {
+        tr!(
+            lang,
+            "{0} of {1} controllers up, {2} needed",
+            "컨트롤러 {1}개 중 {0}개 동작, {2}개 필요",
+            q.up,
+            q.controllers.len(),
+            q.majority
+        )
+    };
+    let active = q
+        .active
+        .map_or_else(|| "none".to_string(), |(id, _)| id.to_string());
+    let epoch = q.active.map(|(_, e)| e);
+    html! {
+        <section class={classes!("quorum", state)} data-testid="quorum" aria-label={tr!(lang, "KRaft controller quorum", "KRaft 컨트롤러 쿼럼")}>
+            <div class="quorum-head">
+                <strong>{tr!(lang, "KRaft controller quorum", "KRaft 컨트롤러 쿼럼")}</strong>
+                <span class={classes!("quorum-health", state)}>
+                    <b data-testid="quorum-state" data-state={state}>{state}</b>
+                    {format!(" · {health}")}
+                </span>
+                <span class="quorum-active">
+                    {tr!(lang, "active controller:", "액티브 컨트롤러:")}{" "}
+                    <b data-testid="active-controller" data-node={active.clone()}>{active}</b>
+                    if let Some(e) = epoch {
+                        {" "}{tr!(lang, "(epoch {0})", "(에포크 {0})", e)}
+                    }
+                    {" · "}{tr!(lang, "committed metadata records: {0}", "커밋된 메타데이터 레코드: {0}", q.applied)}
+                </span>
+            </div>
+            <ol class="controllers">
+                { for q.controllers.iter().map(|c| controller(c, q.active.map(|(id, _)| id) == Some(c.id), props)) }
+            </ol>
+        </section>
+    }
+}
+
+/// One controller's card.
+fn controller(c: &ControllerCard, active: bool, props: &QuorumProps) -> Html {
+    let lang = props.lang;
+    let id = c.id;
+    let state = if c.up { "up" } else { "down" };
+    let d = &props.dispatch;
+    let t = lang.text();
+    let named = |action: &str| {
+        format!(
+            "{action} ({})",
+            tr!(lang, "controller {0}", "컨트롤러 {0}", id)
+        )
+    };
+    html! {
+        <li class={classes!("controller", state, c.role, active.then_some("active"))} data-testid="controller"
+            data-node={id.to_string()} data-state={state} data-role={c.role}>
+            <span class="shape" aria-hidden="true">{"◆"}</span>
+            <span class="name"><strong>{id.to_string()}</strong>
+                <span class="role">{if c.up { role(c.role, lang) } else { tr!(lang, "down", "중단") }}</span></span>
+            <span class="figures" title={tr!(lang, "quorum epoch · metadata log end · high watermark (committed)", "쿼럼 에포크 · 메타데이터 로그 끝 · 하이 워터마크 (커밋됨)")}>
+                {tr!(lang, "epoch {0} · log {1} · hw {2}", "에포크 {0} · 로그 {1} · hw {2}", c.epoch, c.log_end, c.committed)}
+            </span>
+            <fieldset class="actions" disabled={props.locked}>
+                if c.up {
+                    <button class="danger" data-testid="crash-controller" onclick={d.reform(move |_| Msg::Act(Action::CrashController(id)))}
+                        aria-label={named(t.crash)}>{"✕"}</button>
+                } else {
+                    <button data-testid="restart-controller" onclick={d.reform(move |_| Msg::Act(Action::RestartController(id)))}
+                        aria-label={named(t.restart)}>{"↻"}</button>
+                }
+            </fieldset>
+        </li>
+    }
+}
+
+/// A quorum state (`QuorumState`'s, in lower case) in the page's language.
+fn role(name: &str, lang: Lang) -> String {
+    match name {
+        "leader" => tr!(lang, "leader", "리더"),
+        "follower" => tr!(lang, "follower", "팔로워"),
+        "candidate" => tr!(lang, "candidate", "후보"),
+        "prospective" => tr!(lang, "prospective (pre-vote)", "예비 후보 (사전 투표)"),
+        "unattached" => tr!(lang, "unattached", "리더 모름"),
+        "voted" => tr!(lang, "voted", "투표함"),
+        "resigned" => tr!(lang, "resigned", "사임"),
+        other => other.to_string(),
+    }
+}
