@@ -351,6 +351,8 @@ catalogue! {
     pub kafka_version: &'static str,
     pub version_zookeeper: &'static str,
     pub version_kraft: &'static str,
+    /// The label of `quorum.size`.
+    pub quorum_size: &'static str,
     /// The note beside `quorum.size`.
     pub quorum_size_note: &'static str,
     /// The tag of a card on a widely taught statement about Kafka that is wrong.
@@ -555,6 +557,7 @@ pub static EN: Text = Text {
     kafka_version: "Kafka version (defaults and rules)",
     version_zookeeper: "ZooKeeper or KRaft in this release; kscope simulates KRaft",
     version_kraft: "KRaft only (4.0 removed ZooKeeper); kscope's reference",
+    quorum_size: "Controller quorum",
     quorum_size_note: "KRaft controllers (controller.quorum.voters); 0: an idealised controller, always reachable",
     myth: "Myth",
     myth_fact: "In Kafka:",

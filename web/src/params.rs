@@ -426,7 +426,7 @@ pub const PARAMS: &[Param] = &[
     Param {
         name: "quorum.size",
         testid: "quorum-size",
-        label: None,
+        label: Some(|t| t.quorum_size),
         section: Section::Cluster,
         control: Control::Select,
         values: Values::Names(QUORUM_SIZES),
