@@ -250,16 +250,12 @@ fn address_pairs() -> Vec<String> {
         .collect()
 }
 
-/// Whether the page's address has the query parameter `name`.
-pub(crate) fn query_has(name: &str) -> bool {
-    let prefix = format!("{name}=");
-    address_pairs().iter().any(|p| p.starts_with(&prefix))
-}
-
-/// Whether the page's address has `name=value` in its query.
-pub(crate) fn query_has_value(name: &str, value: &str) -> bool {
-    let pair = format!("{name}={value}");
-    address_pairs().contains(&pair)
+/// Whether a `name=value` pair of the page's address (as written there) satisfies `f`.
+pub(crate) fn query_any(f: impl Fn(&str, &str) -> bool) -> bool {
+    address_pairs().iter().any(|p| {
+        p.split_once('=')
+            .is_some_and(|(name, value)| f(name, value))
+    })
 }
 
 /// Opens the page again with `name=value` in its query (replacing any value it had): for

@@ -467,16 +467,7 @@ impl Component for App {
             // page's full build, not in its first load: the page opens again with the
             // setting, and web/boot.js loads that build.
             // So is the controller quorum (`quorum.size`).
-            Msg::SetParam(name @ ("transactional.id" | "commit.mode" | "quorum.size"), value)
-                if match name {
-                    "commit.mode" => !view_model::TXN && value.trim() == "transactional",
-                    "quorum.size" => {
-                        !kscope_core::control_plane::CONTROL_PLANE
-                            && matches!(value.trim(), "1" | "3" | "5")
-                    }
-                    _ => !view_model::TXN && !matches!(value.trim(), "" | "false"),
-                } =>
-            {
+            Msg::SetParam(name, value) if params::needs_full_build(name, &value) => {
                 let value = match value.trim() {
                     "true" => params::DEFAULT_TRANSACTIONAL_ID,
                     v => v,
@@ -774,17 +765,13 @@ impl Component for App {
                 true
             }
         };
-        // A scenario with transactions needs the page's full build: the page opens again
-        // with the scenario's transactional.id, for which web/boot.js loads that build.
-        // Where the page already came with one (a build without the full one: `trunk
-        // serve` in debug), the configuration's message says why not.
+        // A scenario with transactions or a controller quorum needs the page's full build:
+        // the page opens again with the scenario's settings that ask for it, for which
+        // web/boot.js loads that build. Where the page already came with one (a build
+        // without the full one: `trunk serve` in debug), the configuration's message says
+        // why not.
         if let Some(query) = self.player.needs_full_build.take() {
-            if browser::query_has("transactional.id")
-                || browser::query_has_value("commit.mode", "transactional")
-                || ["1", "3", "5"]
-                    .iter()
-                    .any(|n| browser::query_has_value("quorum.size", n))
-            {
+            if browser::query_any(params::needs_full_build) {
                 self.player.notices = vec![i18n::no_full_build(self.player.lang())];
             } else {
                 browser::open_query(&query);

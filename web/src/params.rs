@@ -387,6 +387,22 @@ const OFFSET_RESETS: &[&str] = &["latest", "earliest", "none"];
 const QUORUM_SIZES: &[&str] = &["0", "1", "3", "5"];
 const COMMIT_MODES: &[&str] = &["sync", "async", "before-processing", "transactional"];
 
+/// Whether `name=value` asks for what only the page's full build has and this build
+/// lacks: transactions (a `transactional.id`, `commit.mode=transactional`) or a controller
+/// quorum (`quorum.size` 1, 3 or 5). `web/boot.js` loads the full build for the same
+/// values.
+pub fn needs_full_build(name: &str, value: &str) -> bool {
+    let value = value.trim();
+    match name {
+        "transactional.id" => !crate::view_model::TXN && !matches!(value, "" | "false"),
+        "commit.mode" => !crate::view_model::TXN && value == "transactional",
+        "quorum.size" => {
+            !kscope_core::control_plane::CONTROL_PLANE && matches!(value, "1" | "3" | "5")
+        }
+        _ => false,
+    }
+}
+
 /// The `transactional.id` the panel's checkbox gives the producing application.
 pub const DEFAULT_TRANSACTIONAL_ID: &str = "orders-app-tx";
 
@@ -1454,6 +1470,28 @@ mod tests {
     use super::*;
     use kscope_core::assignor::AssignorKind;
     use kscope_core::log::CleanupPolicy;
+
+    #[test]
+    fn the_values_that_ask_for_the_full_build_are_boot_js_values() {
+        // Natively the page is built as its first load: neither transactions nor a quorum.
+        assert!(!crate::view_model::TXN && !kscope_core::control_plane::CONTROL_PLANE);
+        for (name, value, full) in [
+            ("transactional.id", "orders-tx", true),
+            ("transactional.id", "", false),
+            ("transactional.id", "false", false),
+            ("commit.mode", "transactional", true),
+            ("commit.mode", " transactional ", true),
+            ("commit.mode", "sync", false),
+            ("quorum.size", "1", true),
+            ("quorum.size", "3", true),
+            ("quorum.size", "5", true),
+            ("quorum.size", "0", false),
+            ("quorum.size", "4", false),
+            ("acks", "all", false),
+        ] {
+            assert_eq!(needs_full_build(name, value), full, "{name}={value}");
+        }
+    }
 
     #[test]
     fn the_names_settings_offer_are_the_names_the_readers_take() {
