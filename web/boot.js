@@ -8,11 +8,12 @@ const tag = document.querySelector('script[data-kscope-js]');
 // needs the page's full build (scripts/build-full.mjs), which the first load leaves out. The offline copy
 // (export.js) copies whichever build runs, named on the tag.
 const asked = new URLSearchParams(location.search);
-// So does a controller quorum (quorum.size).
+// So does a controller quorum (quorum.size) or a ZooKeeper ensemble (metadata.mode).
 const full =
   asked.get('transactional.id') ||
   asked.get('commit.mode') === 'transactional' ||
-  ['1', '3', '5'].includes(asked.get('quorum.size'));
+  ['1', '3', '5'].includes(asked.get('quorum.size')) ||
+  asked.get('metadata.mode') === 'zookeeper';
 if (full && tag.dataset.kscopeFullJs) {
   tag.dataset.kscopeJs = tag.dataset.kscopeFullJs;
   tag.dataset.kscopeWasm = tag.dataset.kscopeFullWasm;

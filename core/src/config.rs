@@ -250,14 +250,37 @@ impl KafkaVersion {
     }
 
     /// Whether the release can keep its metadata in ZooKeeper: every one before 4.0,
-    /// which runs KRaft alone (KIP-833). kscope's control plane is idealised either way.
+    /// which runs KRaft alone (KIP-833).
     pub fn has_zookeeper(self) -> bool {
         self < KafkaVersion::V4_0
     }
 }
 
+/// ZooKeeper's `tickTime` as its sample `zoo.cfg` sets it (the one tutorials start from),
+/// in ms: the unit of its session bounds and its leader's checks.
+pub const ZOOKEEPER_TICK_TIME_MS: u64 = 2_000;
+
+/// Where a cluster keeps its metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum MetadataMode {
+    /// A KRaft controller quorum (KIP-500), or kscope's idealised controller.
+    KRaft,
+    /// A ZooKeeper ensemble and a controller broker (Kafka 3.9 and earlier).
+    ZooKeeper,
+}
+
+impl MetadataMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            MetadataMode::KRaft => "kraft",
+            MetadataMode::ZooKeeper => "zookeeper",
+        }
+    }
+}
+
 /// A broker's settings, with Kafka's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BrokerConfig {
     /// `replica.lag.time.max.ms`, default 30000.
@@ -286,6 +309,16 @@ pub struct BrokerConfig {
     pub controller_quorum_voters: u32,
     /// `controller.quorum.election.timeout.ms`, default 1000.
     pub controller_quorum_election_timeout_ms: u64,
+    /// Where the cluster keeps its metadata: KRaft (kscope's default, Kafka 4.0's only
+    /// mode) or a ZooKeeper ensemble (`zookeeper.connect`, Kafka 3.9 and earlier).
+    pub metadata_mode: MetadataMode,
+    /// How many servers make up the ZooKeeper ensemble in ZooKeeper mode: 1, 3 or 5.
+    pub zookeeper_servers: u32,
+    /// `zookeeper.session.timeout.ms`, default 18000 (since 2.5, KIP-537): how long the
+    /// ensemble keeps a silent broker's session, and with it its registration.
+    pub zookeeper_session_timeout_ms: u64,
+    /// The brokers' Kafka release (which metadata modes it has).
+    pub version: KafkaVersion,
     /// `controller.quorum.fetch.timeout.ms`, default 2000.
     pub controller_quorum_fetch_timeout_ms: u64,
     /// `log.retention.check.interval.ms`, default 300000.
@@ -355,6 +388,10 @@ impl Default for BrokerConfig {
             broker_session_timeout_ms: 9_000,
             controller_quorum_voters: 0,
             controller_quorum_election_timeout_ms: 1_000,
+            metadata_mode: MetadataMode::KRaft,
+            zookeeper_servers: 3,
+            zookeeper_session_timeout_ms: 18_000,
+            version: KafkaVersion::V4_0,
             controller_quorum_fetch_timeout_ms: 2_000,
             log_retention_check_interval_ms: 300_000,
             log_initial_task_delay_ms: 30_000,
@@ -884,6 +921,9 @@ impl SimConfig {
                 String::from("This build of kscope has no controller quorum: controller.quorum.voters is not available."),
             ));
         }
+        if b.metadata_mode == MetadataMode::ZooKeeper {
+            return self.check_zookeeper();
+        }
         #[cfg(feature = "control_plane")]
         {
             if !matches!(b.controller_quorum_voters, 0 | 1 | 3 | 5) {
@@ -914,6 +954,67 @@ impl SimConfig {
                     ));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// ZooKeeper mode: a release that has it, an ensemble of 1, 3 or 5 servers, a
+    /// session timeout ZooKeeper grants.
+    fn check_zookeeper(&self) -> Result<(), ConfigError> {
+        // The page's first load (no ensemble linked) leaves the ZooKeeper-mode run, and
+        // what Kafka would say of its configuration, to the full build.
+        #[cfg(not(feature = "control_plane"))]
+        return Err(ConfigError::new(
+            "metadata.mode",
+            String::from("This build of kscope has no ZooKeeper ensemble."),
+        ));
+        #[cfg(feature = "control_plane")]
+        self.check_zookeeper_ensemble()
+    }
+
+    #[cfg(feature = "control_plane")]
+    fn check_zookeeper_ensemble(&self) -> Result<(), ConfigError> {
+        let b = &self.broker;
+        if !b.version.has_zookeeper() {
+            // KAFKA-18331: 4.0 requires process.roles, which a ZooKeeper-mode broker's
+            // configuration does not set.
+            return Err(ConfigError::new(
+                "metadata.mode",
+                format!(
+                    "Missing required configuration \"process.roles\" which has no default value. (Kafka {} has no ZooKeeper mode, KIP-833: choose kafka.version 3.9 or earlier.)",
+                    b.version.name()
+                ),
+            ));
+        }
+        if b.controller_quorum_voters > 0 {
+            return Err(ConfigError::new(
+                "controller.quorum.voters",
+                String::from(
+                    "controller.quorum.voters is a KRaft setting: a ZooKeeper-mode cluster has no controller quorum.",
+                ),
+            ));
+        }
+        if !matches!(b.zookeeper_servers, 1 | 3 | 5) {
+            return Err(ConfigError::new(
+                "zookeeper.servers",
+                format!(
+                    "kscope runs a ZooKeeper ensemble of 1, 3 or 5 servers, not {}.",
+                    b.zookeeper_servers
+                ),
+            ));
+        }
+        // ZooKeeper grants a session of 2 to 20 ticks (`minSessionTimeout`,
+        // `maxSessionTimeout`) and would bend any other ask into that range.
+        let (min, max) = (2 * ZOOKEEPER_TICK_TIME_MS, 20 * ZOOKEEPER_TICK_TIME_MS);
+        let t = b.zookeeper_session_timeout_ms;
+        if !(min..=max).contains(&t) {
+            return Err(ConfigError::new(
+                "zookeeper.session.timeout.ms",
+                format!(
+                    "ZooKeeper grants sessions of {min} to {max} ms (2 to 20 times tickTime {} ms), not {t}.",
+                    ZOOKEEPER_TICK_TIME_MS
+                ),
+            ));
         }
         Ok(())
     }

@@ -10,26 +10,48 @@
 //! and ISR changes wait, and brokers go on with what they know. A new active controller
 //! starts every broker's session afresh (its `BrokerHeartbeatManager` starts empty).
 //!
-//! Simplified: brokers learn a committed record when it commits (they are not modelled
-//! as observers fetching the log); a broker's fencing and registration, and the creation
-//! of partitions, are decided at once while a controller is active, and written to the
-//! log as records.
+//! In ZooKeeper mode (`metadata_mode`, Kafka 3.9 and earlier) a ZooKeeper ensemble
+//! (`zookeeper.rs`) commits the same decisions as znode writes, and the controller is a
+//! broker: the one whose write of the ephemeral `/controller` znode committed
+//! (`KafkaController.elect`, with `/controller_epoch`). A broker's liveness is its
+//! ZooKeeper session: the ensemble's leader expires a silent broker's session after
+//! `zookeeper.session.timeout.ms`, counted from the broker's crash or from the
+//! leader's establishment, whichever is later (a new leader's `SessionTracker` restarts
+//! every session); its `/brokers/ids/N` goes with it, and the controller moves its
+//! partitions. When the expired session is the controller's own, `/controller` goes too
+//! and the live brokers race to create it (the winner drawn from the seeded RNG); the
+//! new controller then handles every broker that died meanwhile and elects leaders for
+//! the offline partitions (`KafkaController.onControllerFailover`). Partition leaders
+//! send their ISR changes to the controller (AlterPartition, KIP-497, since 2.7), which
+//! writes them to `/brokers/topics/T/partitions/N/state`.
+//!
+//! Simplified: brokers learn a committed record when it commits (in KRaft they are not
+//! modelled as observers fetching the log, in ZooKeeper mode the controller's
+//! LeaderAndIsr and UpdateMetadata requests are not sent as messages); a broker's fencing
+//! and registration, and the creation of partitions, are decided at once while a
+//! controller is active, and written to the log as records. In ZooKeeper mode a broker
+//! restarted while its old session lives waits for it to expire (Kafka's broker fails
+//! to start, `NodeExistsException` on `/brokers/ids/N`, and must be started again), and
+//! registers once a controller can tell it its partitions.
 
 #[cfg(feature = "control_plane")]
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use crate::ctx::Due;
+use crate::config::MetadataMode;
+use crate::ctx::{Ctx, Due};
+#[cfg(feature = "control_plane")]
 use crate::event::Event;
-use crate::ids::TopicPartition;
+use crate::ids::{BrokerId, TopicPartition};
 use crate::metadata::PartitionState;
-use crate::raft::{ControllerId, MetadataRecord, Quorum, QuorumConfig, RaftDue};
+use crate::raft::{ControllerId, Entry, MetadataRecord, Quorum, QuorumConfig, RaftDue};
 use crate::rng::Rng;
 #[cfg(feature = "control_plane")]
 use crate::sim::CommandError;
 use crate::sim::Sim;
 use crate::time::{Duration, Instant};
 use crate::vecmap::VecMap;
+use crate::zookeeper::ZkEnsemble;
 
 /// Whether this build links the controller quorum (kscope-core's `control_plane`
 /// feature; the page's first load leaves it out).
@@ -66,25 +88,157 @@ impl ControlSlot {
     }
 }
 
-/// The controller quorum and what the simulation keeps beside it.
+/// What commits the controller's decisions.
+#[derive(Clone, Debug)]
+pub enum Ensemble {
+    /// The KRaft controller quorum (`controller.quorum.voters`).
+    KRaft(Quorum),
+    /// A ZooKeeper ensemble (ZooKeeper mode).
+    ZooKeeper(ZkEnsemble),
+}
+
+/// One node of the ensemble (a KRaft controller or a ZooKeeper server), as the page and
+/// the invariants read it.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeView<'a> {
+    pub id: ControllerId,
+    pub up: bool,
+    /// Its role in lower case: KRaft's `QuorumState` names, or ZooKeeper's `leader`,
+    /// `follower`, `looking`.
+    pub role: &'static str,
+    /// It leads its epoch (KRaft's leader; ZooKeeper's leader once established).
+    pub leads: bool,
+    pub epoch: u32,
+    pub log: &'a [Entry],
+    /// Entries below it are committed, as this node knows.
+    pub committed: u64,
+}
+
+impl Ensemble {
+    /// Every node.
+    pub fn nodes(&self) -> Vec<NodeView<'_>> {
+        match self {
+            Ensemble::KRaft(q) => q
+                .nodes
+                .iter()
+                .map(|n| NodeView {
+                    id: n.id,
+                    up: n.up,
+                    role: n.role.name(),
+                    leads: n.role == crate::raft::Role::Leader,
+                    epoch: n.epoch,
+                    log: &n.log,
+                    committed: n.high_watermark,
+                })
+                .collect(),
+            Ensemble::ZooKeeper(z) => z
+                .nodes
+                .iter()
+                .map(|n| NodeView {
+                    id: n.id,
+                    up: n.up,
+                    role: n.role.name(),
+                    // ZAB's epochs are one leader's once a majority took it.
+                    leads: n.role == crate::zookeeper::ZkRole::Leading && n.established,
+                    epoch: n.epoch,
+                    log: &n.log,
+                    committed: n.high_watermark,
+                })
+                .collect(),
+        }
+    }
+
+    /// Nodes needed for a majority.
+    pub fn majority(&self) -> usize {
+        match self {
+            Ensemble::KRaft(q) => q.majority(),
+            Ensemble::ZooKeeper(z) => z.majority(),
+        }
+    }
+
+    /// The node that commits now (KRaft's active controller, ZooKeeper's established
+    /// leader), if there is one.
+    pub fn active(&self) -> Option<NodeView<'_>> {
+        let id = match self {
+            Ensemble::KRaft(q) => q.active()?.id,
+            Ensemble::ZooKeeper(z) => z.active()?.id,
+        };
+        self.nodes().into_iter().find(|n| n.id == id)
+    }
+
+    fn append(&mut self, cx: &mut Ctx, record: MetadataRecord) -> Option<u64> {
+        match self {
+            Ensemble::KRaft(q) => q.append(cx, record),
+            Ensemble::ZooKeeper(z) => z.append(cx, record),
+        }
+    }
+
+    fn handle(&mut self, cx: &mut Ctx, due: RaftDue) {
+        match self {
+            Ensemble::KRaft(q) => q.handle(cx, due),
+            Ensemble::ZooKeeper(z) => z.handle(cx, due),
+        }
+    }
+}
+
+/// The controller quorum, or the ZooKeeper ensemble, and what the simulation keeps
+/// beside it.
 #[derive(Clone, Debug)]
 pub struct ControlPlane {
-    pub quorum: Quorum,
-    /// The metadata log's entries below this offset are in the committed image.
+    pub ensemble: Ensemble,
+    /// The log's entries below this offset are in the committed image.
     pub applied: u64,
     /// The active controller's decisions not yet committed, by partition.
     pub(crate) working: VecMap<TopicPartition, PartitionState>,
-    /// The active controller and its epoch.
+    /// The node that commits (KRaft's active controller, ZooKeeper's leader) and its
+    /// epoch. Brokers' sessions count from when it became so.
     pub active: Option<(ControllerId, u32)>,
-    /// When the active controller became active.
+    /// When the active node became active.
     pub active_since: Instant,
+    /// ZooKeeper mode: the controller broker and its `controller_epoch`, as committed in
+    /// `/controller` (none while the znode is gone).
+    pub controller: Option<(BrokerId, u32)>,
+    /// ZooKeeper mode: the latest committed `controller_epoch`.
+    pub controller_epoch: u32,
+    /// ZooKeeper mode: a broker's write of `/controller` waits to commit.
+    controller_pending: bool,
+    /// ZooKeeper mode: who wins the race to create `/controller`.
+    rng: Rng,
+}
+
+impl ControlPlane {
+    /// The KRaft quorum, in KRaft mode.
+    pub fn quorum(&self) -> Option<&Quorum> {
+        match &self.ensemble {
+            Ensemble::KRaft(q) => Some(q),
+            Ensemble::ZooKeeper(_) => None,
+        }
+    }
+
+    /// The ZooKeeper ensemble, in ZooKeeper mode.
+    pub fn zookeeper(&self) -> Option<&ZkEnsemble> {
+        match &self.ensemble {
+            Ensemble::ZooKeeper(z) => Some(z),
+            Ensemble::KRaft(_) => None,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn quorum_mut(&mut self) -> Option<&mut Quorum> {
+        match &mut self.ensemble {
+            Ensemble::KRaft(q) => Some(q),
+            Ensemble::ZooKeeper(_) => None,
+        }
+    }
 }
 
 impl Sim {
-    /// Starts the controller quorum with the metadata the cluster was created with.
+    /// Starts the controller quorum, or the ZooKeeper ensemble, with the metadata the
+    /// cluster was created with.
     pub(crate) fn start_control_plane(&mut self) {
+        let zookeeper = self.config.broker.metadata_mode == MetadataMode::ZooKeeper;
         let voters = self.config.broker.controller_quorum_voters;
-        if !CONTROL_PLANE || voters == 0 {
+        if !CONTROL_PLANE || (voters == 0 && !zookeeper) {
             return;
         }
         let mut records: Vec<MetadataRecord> = self
@@ -95,23 +249,74 @@ impl Sim {
         for tp in self.all_partitions().collect::<Vec<_>>() {
             records.push(MetadataRecord::Partition(tp, self.partition(tp).clone()));
         }
-        let config = QuorumConfig::of(&self.config.broker);
-        let quorum = Quorum::new(
-            &mut self.cx,
-            config,
-            voters,
-            records,
-            Rng::new(self.seed, 11),
-        );
-        let applied = quorum.nodes[0].high_watermark;
-        let active = quorum.active().map(|n| (n.id, n.epoch));
+        // The first broker to start created `/controller`.
+        let first = self.brokers.keys().next().copied();
+        let ensemble = if zookeeper {
+            if let Some(b) = first {
+                records.push(MetadataRecord::Controller {
+                    broker: b,
+                    epoch: 1,
+                });
+            }
+            Ensemble::ZooKeeper(ZkEnsemble::new(
+                &mut self.cx,
+                self.config.broker.zookeeper_servers,
+                records,
+            ))
+        } else {
+            let config = QuorumConfig::of(&self.config.broker);
+            Ensemble::KRaft(Quorum::new(
+                &mut self.cx,
+                config,
+                voters,
+                records,
+                Rng::new(self.seed, 11),
+            ))
+        };
+        let active = ensemble.active().map(|n| (n.id, n.epoch));
+        let applied = ensemble.active().map_or(0, |n| n.committed);
+        let controller = if zookeeper {
+            first.map(|b| (b, 1))
+        } else {
+            None
+        };
         self.control.set(ControlPlane {
-            quorum,
+            ensemble,
             applied,
             working: VecMap::new(),
             active,
             active_since: self.cx.now,
+            controller,
+            controller_epoch: controller.map_or(0, |(_, e)| e),
+            controller_pending: false,
+            rng: Rng::new(self.seed, 12),
         });
+    }
+
+    /// Whether the cluster keeps its metadata in a ZooKeeper ensemble.
+    pub fn zookeeper_mode(&self) -> bool {
+        self.control_plane()
+            .is_some_and(|c| c.zookeeper().is_some())
+    }
+
+    /// How long a silent broker keeps its session: `broker.session.timeout.ms` (KRaft),
+    /// `zookeeper.session.timeout.ms` (ZooKeeper mode).
+    pub(crate) fn session_timeout(&self) -> Duration {
+        let b = &self.config.broker;
+        Duration::from_millis(if self.zookeeper_mode() {
+            b.zookeeper_session_timeout_ms
+        } else {
+            b.broker_session_timeout_ms
+        })
+    }
+
+    /// ZooKeeper mode: the controller broker, when it is up and its `/controller`
+    /// committed while the ensemble has a leader.
+    pub fn controller_broker(&self) -> Option<(BrokerId, u32)> {
+        let c = self.control_plane()?;
+        c.active?;
+        c.controller
+            .filter(|(b, _)| self.brokers.get(b).is_some_and(|b| b.up))
     }
 
     /// The controller quorum, when the cluster runs one.
@@ -124,11 +329,25 @@ impl Sim {
     }
 
     /// Whether a controller can decide now: always with the idealised controller, only
-    /// while one is active with a quorum.
+    /// while one is active with a quorum; in ZooKeeper mode, while the ensemble has a
+    /// leader and the controller broker is up.
     pub(crate) fn controller_ready(&self) -> bool {
         match self.control_plane() {
             None => true,
+            Some(c) if c.zookeeper().is_some() => self.controller_broker().is_some(),
             Some(c) => c.active.is_some(),
+        }
+    }
+
+    /// Whether a restarted broker can register now: with a controller ready; in
+    /// ZooKeeper mode also while nobody holds `/controller` (the broker will).
+    pub(crate) fn registration_open(&self) -> bool {
+        match self.control_plane() {
+            Some(c) if c.zookeeper().is_some() => {
+                self.controller_ready()
+                    || (c.active.is_some() && c.controller.is_none() && !c.controller_pending)
+            }
+            _ => self.controller_ready(),
         }
     }
 
@@ -166,7 +385,7 @@ impl Sim {
         }
         let state = self.decided(tp).clone();
         let c = self.control.get_mut().expect("a control plane");
-        c.quorum
+        c.ensemble
             .append(&mut self.cx, MetadataRecord::Partition(tp, state));
     }
 
@@ -174,39 +393,57 @@ impl Sim {
     pub(crate) fn record_broker(&mut self, record: MetadataRecord) {
         if self.decisions_wait() {
             let c = self.control.get_mut().expect("a control plane");
-            c.quorum.append(&mut self.cx, record);
+            c.ensemble.append(&mut self.cx, record);
         }
     }
 
     /// Something due to the quorum.
     pub(crate) fn quorum_due(&mut self, due: RaftDue) {
         if let Some(c) = self.control.get_mut() {
-            c.quorum.handle(&mut self.cx, due);
+            c.ensemble.handle(&mut self.cx, due);
         }
     }
 
     /// After every item: a change of active controller, and what the quorum committed
-    /// since, carried out.
+    /// since, carried out; again while that commits more at once (a lone ZooKeeper
+    /// server or KRaft voter commits what it appends as it appends it).
     pub(crate) fn settle_control_plane(&mut self) {
         if !CONTROL_PLANE {
             return;
         }
+        loop {
+            self.settle_once();
+            let Some(c) = self.control_plane() else {
+                return;
+            };
+            if c.ensemble.active().is_none_or(|n| n.committed <= c.applied) {
+                return;
+            }
+        }
+    }
+
+    fn settle_once(&mut self) {
         let Some(c) = self.control.get_mut() else {
             return;
         };
-        let active = c.quorum.active().map(|n| (n.id, n.epoch));
-        // What the active controller has committed.
-        let committed: Vec<MetadataRecord> = match c.quorum.active() {
-            Some(n) if n.high_watermark > c.applied => {
-                let from = c.applied as usize;
-                c.applied = n.high_watermark;
-                n.log[from..n.high_watermark as usize]
+        let zookeeper = c.zookeeper().is_some();
+        let (active, committed): (_, Vec<MetadataRecord>) = {
+            let node = c.ensemble.active();
+            let active = node.map(|n| (n.id, n.epoch));
+            // What the active node has committed.
+            let committed = match node {
+                Some(n) if n.committed > c.applied => n.log
+                    [c.applied as usize..n.committed as usize]
                     .iter()
                     .map(|e| e.record.clone())
-                    .collect()
-            }
-            _ => Vec::new(),
+                    .collect(),
+                _ => Vec::new(),
+            };
+            (active, committed)
         };
+        if let Some(n) = c.ensemble.active() {
+            c.applied = c.applied.max(n.committed);
+        }
         let changed = active != c.active;
         if changed {
             c.active = active;
@@ -214,6 +451,8 @@ impl Sim {
             // A controller that lost its leadership drops what it had not committed; a
             // new one decides from the committed log.
             c.working = VecMap::new();
+            // A write of `/controller` may be lost with the leader that took it.
+            c.controller_pending = false;
             // Leaders forget the ISR additions they were waiting for; they ask the new
             // controller again at the follower's next fetch.
             for b in self.brokers.values_mut() {
@@ -227,23 +466,42 @@ impl Sim {
         let registered = committed
             .iter()
             .any(|r| matches!(r, MetadataRecord::RegisterBroker(_)));
+        let mut elected = None;
         for record in committed {
-            if let MetadataRecord::Partition(tp, state) = record {
-                let c = self.control_plane_mut().expect("a control plane");
-                if c.working.get(&tp) == Some(&state) {
-                    c.working.remove(&tp);
+            match record {
+                MetadataRecord::Partition(tp, state) => {
+                    let c = self.control_plane_mut().expect("a control plane");
+                    if c.working.get(&tp) == Some(&state) {
+                        c.working.remove(&tp);
+                    }
+                    *self.partition_mut(tp) = state;
+                    if !touched.contains(&tp) {
+                        touched.push(tp);
+                    }
                 }
-                *self.partition_mut(tp) = state;
-                if !touched.contains(&tp) {
-                    touched.push(tp);
+                MetadataRecord::Controller { broker, epoch } => {
+                    let c = self.control_plane_mut().expect("a control plane");
+                    c.controller = Some((broker, epoch));
+                    c.controller_epoch = epoch;
+                    c.controller_pending = false;
+                    elected = Some((broker, epoch));
                 }
+                _ => {}
             }
         }
+        // (The first load links neither mode's quorum: its events are the full build's.)
+        #[cfg(feature = "control_plane")]
         if changed {
-            self.cx.emit(Event::ActiveController {
-                node: active.map(|(n, _)| n),
-                epoch: active.map_or(0, |(_, e)| e),
+            let (node, epoch) = (active.map(|(n, _)| n), active.map_or(0, |(_, e)| e));
+            self.cx.emit(if zookeeper {
+                Event::ZooKeeperLeader { node, epoch }
+            } else {
+                Event::ActiveController { node, epoch }
             });
+        }
+        #[cfg(feature = "control_plane")]
+        if let Some((broker, epoch)) = elected {
+            self.cx.emit(Event::ControllerElected { broker, epoch });
         }
         for tp in &touched {
             self.install_leadership(*tp);
@@ -255,12 +513,22 @@ impl Sim {
         if changed && active.is_some() {
             self.on_controller_activated();
         }
+        if zookeeper && active.is_some() {
+            if elected.is_some() && self.controller_ready() {
+                self.on_zookeeper_controller_elected();
+            }
+            let c = self.control_plane().expect("a control plane");
+            if c.controller.is_none() && !c.controller_pending {
+                self.elect_zookeeper_controller();
+            }
+        }
     }
 
-    /// A new active controller: every broker's session starts now (a crashed broker is
-    /// fenced `broker.session.timeout.ms` from here), and brokers waiting to register do.
+    /// A new active controller (KRaft), or a new ZooKeeper leader: every broker's session
+    /// starts now (a crashed broker is fenced, or its session expires, one session
+    /// timeout from here), and brokers waiting to register do, once they can.
     fn on_controller_activated(&mut self) {
-        let timeout = Duration::from_millis(self.config.broker.broker_session_timeout_ms);
+        let timeout = self.session_timeout();
         let silent: Vec<_> = self
             .brokers
             .values()
@@ -276,6 +544,12 @@ impl Sim {
                 },
             );
         }
+        if self.controller_ready() {
+            self.register_waiting_brokers();
+        }
+    }
+
+    fn register_waiting_brokers(&mut self) {
         let waiting: Vec<_> = self
             .brokers
             .values()
@@ -287,45 +561,182 @@ impl Sim {
         }
     }
 
+    /// ZooKeeper mode: the live brokers race to create `/controller`; the winner writes
+    /// it with the next `controller_epoch`. Nobody, when no broker is up.
+    pub(crate) fn elect_zookeeper_controller(&mut self) {
+        let candidates: Vec<BrokerId> = self
+            .brokers
+            .values()
+            .filter(|b| b.up && !b.fenced)
+            .map(|b| b.id)
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let c = self.control.get_mut().expect("a control plane");
+        let winner = candidates[c.rng.below(candidates.len() as u32) as usize];
+        let epoch = c.controller_epoch + 1;
+        let record = MetadataRecord::Controller {
+            broker: winner,
+            epoch,
+        };
+        c.controller_pending = c.ensemble.append(&mut self.cx, record).is_some();
+    }
+
+    /// ZooKeeper mode: a new controller broker (`onControllerFailover`) handles the
+    /// brokers whose sessions expired while there was none, lets the brokers waiting to
+    /// register do so, and elects leaders for the offline partitions.
+    fn on_zookeeper_controller_elected(&mut self) {
+        let dead: Vec<BrokerId> = self
+            .brokers
+            .values()
+            .filter(|b| !b.up && b.fenced)
+            .map(|b| b.id)
+            .collect();
+        for b in dead {
+            self.on_broker_failure(b);
+        }
+        self.register_waiting_brokers();
+        let offline: Vec<TopicPartition> = self
+            .all_partitions()
+            .filter(|tp| self.decided(*tp).leader.is_none())
+            .collect();
+        for tp in offline {
+            self.elect_leader(tp);
+        }
+        self.after_controller_change();
+    }
+
+    /// ZooKeeper mode: a silent broker's session expired. Its registration goes; if it
+    /// was the controller, `/controller` goes too and the live brokers elect another;
+    /// otherwise the controller moves its partitions.
+    pub(crate) fn expire_session(&mut self, id: BrokerId) {
+        self.brokers.get_mut(&id).expect("known broker").fenced = true;
+        #[cfg(feature = "control_plane")]
+        self.cx.emit(Event::BrokerSessionExpired { broker: id });
+        self.record_broker(MetadataRecord::FenceBroker(id));
+        let c = self.control.get_mut().expect("a control plane");
+        if c.controller.is_some_and(|(b, _)| b == id) {
+            c.controller = None;
+            if !c.controller_pending {
+                self.elect_zookeeper_controller();
+            }
+        } else if self.controller_ready() {
+            self.on_broker_failure(id);
+        }
+    }
+
     /// Whether a broker's session, as the active controller counts it, has run out.
     pub(crate) fn session_expired(&self) -> bool {
         match self.control_plane() {
             None => true,
             Some(c) => {
-                c.active.is_some()
-                    && self.cx.now.since(c.active_since)
-                        >= Duration::from_millis(self.config.broker.broker_session_timeout_ms)
+                c.active.is_some() && self.cx.now.since(c.active_since) >= self.session_timeout()
             }
         }
     }
 
     #[cfg(feature = "control_plane")]
     pub(crate) fn crash_controller(&mut self, id: ControllerId) -> Result<(), CommandError> {
-        let c = self.control_plane_mut().ok_or_else(|| {
-            CommandError(alloc::string::String::from(
-                "This cluster has no controller quorum.",
-            ))
-        })?;
-        c.quorum.crash(id).map_err(|e| match e {
-            "down" => CommandError(alloc::format!("Controller {} is already down.", id.0)),
-            _ => CommandError(alloc::format!("There is no controller {}.", id.0)),
-        })?;
-        self.cx.emit(Event::ControllerCrashed { node: id });
-        Ok(())
+        self.controller_process(id, false)
     }
 
     #[cfg(feature = "control_plane")]
     pub(crate) fn restart_controller(&mut self, id: ControllerId) -> Result<(), CommandError> {
+        self.controller_process(id, true)
+    }
+
+    /// A KRaft controller's, or a ZooKeeper server's, process dies or (`start`) starts
+    /// again.
+    #[cfg(feature = "control_plane")]
+    fn controller_process(&mut self, id: ControllerId, start: bool) -> Result<(), CommandError> {
         let c = self.control.get_mut().ok_or_else(|| {
             CommandError(alloc::string::String::from(
                 "This cluster has no controller quorum.",
             ))
         })?;
-        c.quorum.restart(&mut self.cx, id).map_err(|e| match e {
-            "up" => CommandError(alloc::format!("Controller {} is already up.", id.0)),
-            _ => CommandError(alloc::format!("There is no controller {}.", id.0)),
+        let cx = &mut self.cx;
+        let done = match (&mut c.ensemble, start) {
+            (Ensemble::KRaft(q), false) => q.crash(id),
+            (Ensemble::KRaft(q), true) => q.restart(cx, id),
+            (Ensemble::ZooKeeper(z), false) => z.crash(cx, id),
+            (Ensemble::ZooKeeper(z), true) => z.restart(cx, id),
+        };
+        let noun = if c.zookeeper().is_some() {
+            "ZooKeeper server"
+        } else {
+            "Controller"
+        };
+        done.map_err(|e| match e {
+            "down" | "up" => CommandError(alloc::format!("{noun} {} is already {e}.", id.0)),
+            _ => CommandError(alloc::format!(
+                "There is no {} {}.",
+                noun.to_lowercase(),
+                id.0
+            )),
         })?;
-        self.cx.emit(Event::ControllerRestarted { node: id });
+        self.cx.emit(if start {
+            Event::ControllerRestarted { node: id }
+        } else {
+            Event::ControllerCrashed { node: id }
+        });
         Ok(())
+    }
+}
+
+#[cfg(all(test, feature = "control_plane"))]
+mod tests {
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    use crate::config::{KafkaVersion, MetadataMode, SimConfig};
+    use crate::event::Event;
+    use crate::ids::TopicPartition;
+    use crate::sim::Sim;
+    use crate::time::Instant;
+
+    /// A leader's AlterPartition built on a partition state the controller has since
+    /// changed (its change not committed yet) is refused; once the change commits and
+    /// reaches the leader, the same request is taken. In KRaft and in ZooKeeper mode.
+    #[test]
+    fn alter_partition_with_a_stale_partition_epoch_is_refused() {
+        for zookeeper in [false, true] {
+            let mut config = SimConfig::default();
+            if zookeeper {
+                config.broker.metadata_mode = MetadataMode::ZooKeeper;
+                config.broker.version = KafkaVersion::V3_9;
+            } else {
+                config.broker.controller_quorum_voters = 3;
+            }
+            let mut sim = Sim::new(config, 1).expect("valid");
+            sim.step(Instant::from_millis(1_000));
+            let tp = TopicPartition::new(crate::ids::TopicId(0), 0);
+            let p = sim.partition(tp).clone();
+            let leader = p.leader.expect("a leader");
+            let others: Vec<_> = p.isr.iter().copied().filter(|b| *b != leader).collect();
+            assert_eq!(others.len(), 2, "{p:?}");
+            // The controller takes one follower out; the change is not committed yet.
+            sim.decided_mut(tp).isr.retain(|b| *b != others[0]);
+            sim.drain_events();
+            sim.shrink_isr(leader, vec![(tp, others[1])]);
+            assert!(sim.decided(tp).isr.contains(&others[1]), "refused");
+            let events = sim.drain_events();
+            assert!(
+                events.iter().any(|e| matches!(
+                    e.event,
+                    Event::AlterPartitionRefused { partition, leader: l } if partition == tp && l == leader
+                )),
+                "{events:?}"
+            );
+            // The change commits and reaches the leader: the request is taken.
+            sim.publish(tp);
+            sim.step(Instant::from_millis(1_100));
+            assert_eq!(sim.partition(tp), sim.decided(tp));
+            sim.shrink_isr(leader, vec![(tp, others[1])]);
+            assert!(
+                !sim.decided(tp).isr.contains(&others[1]),
+                "zookeeper {zookeeper}"
+            );
+        }
     }
 }

@@ -197,7 +197,7 @@ impl Sim {
                 Payload::ConnectionReset { request },
             );
         }
-        let timeout = Duration::from_millis(self.config.broker.broker_session_timeout_ms);
+        let timeout = self.session_timeout();
         self.cx.schedule(
             self.cx.now + timeout,
             Due::FenceBroker {
@@ -274,7 +274,7 @@ impl Sim {
     /// old session expires, the broker is fenced and leaves the ISRs, and then it
     /// registers, catches up and rejoins.
     pub(crate) fn restart_broker(&mut self, id: BrokerId) -> Result<(), CommandError> {
-        let ready = self.controller_ready();
+        let ready = self.registration_open();
         let broker = self
             .brokers
             .get_mut(&id)
@@ -314,15 +314,20 @@ impl Sim {
         self.cx.emit(Event::BrokerRestarted { broker: id });
         self.record_broker(crate::raft::MetadataRecord::RegisterBroker(id));
         self.start_broker_tasks(id);
-        let offline: Vec<TopicPartition> = self
-            .all_partitions()
-            .filter(|tp| {
-                let p = self.decided(*tp);
-                p.leader.is_none() && p.replicas.contains(&id)
-            })
-            .collect();
-        for tp in offline {
-            self.elect_leader(tp);
+        if self.controller_ready() {
+            let offline: Vec<TopicPartition> = self
+                .all_partitions()
+                .filter(|tp| {
+                    let p = self.decided(*tp);
+                    p.leader.is_none() && p.replicas.contains(&id)
+                })
+                .collect();
+            for tp in offline {
+                self.elect_leader(tp);
+            }
+        } else if self.zookeeper_mode() {
+            // Nobody holds `/controller`: the starting broker creates it.
+            self.elect_zookeeper_controller();
         }
         let led: Vec<TopicPartition> = self
             .all_partitions()
@@ -338,12 +343,16 @@ impl Sim {
     /// meanwhile registers now.
     pub(crate) fn fence_broker_then_register(&mut self, id: BrokerId) {
         if !self.session_expired() {
-            // No active controller, or a new one whose sessions started later (it
-            // scheduled its own check).
+            // No active controller (or ZooKeeper leader), or a new one whose sessions
+            // started later (it scheduled its own check).
             return;
         }
-        self.fence_broker(id);
-        if self.brokers[&id].registering {
+        if self.zookeeper_mode() {
+            self.expire_session(id);
+        } else {
+            self.fence_broker(id);
+        }
+        if self.brokers[&id].registering && self.registration_open() {
             self.register_broker(id);
         }
     }
@@ -354,6 +363,13 @@ impl Sim {
         self.brokers.get_mut(&id).expect("known broker").fenced = true;
         self.cx.emit(Event::BrokerFenced { broker: id });
         self.record_broker(crate::raft::MetadataRecord::FenceBroker(id));
+        self.on_broker_failure(id);
+    }
+
+    /// The controller moves a dead broker's partitions (`onBrokerFailure`): the broker
+    /// leaves every ISR (unless it is the last member) and the partitions it led get new
+    /// leaders.
+    pub(crate) fn on_broker_failure(&mut self, id: BrokerId) {
         let affected: Vec<TopicPartition> = self
             .all_partitions()
             .filter(|tp| self.decided(*tp).replicas.contains(&id))
@@ -801,6 +817,15 @@ impl Sim {
         }
         let mut expanded = false;
         for tp in isr_candidates {
+            // One AlterPartition in flight per partition (the leader's `PendingExpandIsr`):
+            // the next follower is asked for once this addition commits.
+            let in_flight = self.brokers[&b]
+                .replicas
+                .get(&tp)
+                .is_some_and(|r| !r.pending_isr.is_empty());
+            if in_flight || self.alter_partition_refused(b, tp) {
+                continue;
+            }
             let p = self.decided_mut(tp);
             if p.leader == Some(b) && !p.isr.contains(&follower) {
                 p.isr.push(follower);
@@ -851,6 +876,9 @@ impl Sim {
         }
         let mut changed = false;
         for (tp, member) in shrinks {
+            if self.alter_partition_refused(b, tp) {
+                continue;
+            }
             let p = self.decided_mut(tp);
             if p.leader != Some(b) || !p.isr.contains(&member) {
                 continue;
@@ -871,6 +899,27 @@ impl Sim {
         if changed {
             self.after_controller_change();
         }
+    }
+
+    /// Whether the controller refuses leader `b`'s AlterPartition for `tp`: the request
+    /// carries the partition epoch of the state the leader applied, and the controller's
+    /// own state has moved past it (a change it made, not yet committed and so not yet
+    /// the leader's), so it answers `INVALID_UPDATE_VERSION`
+    /// (`ReplicationControlManager.alterPartition`; in ZooKeeper mode
+    /// `KafkaController.processAlterPartition`). The leader asks again at its next fetch
+    /// or check, once the change has reached it. Never with the idealised controller,
+    /// whose changes reach every broker at once.
+    #[cfg_attr(not(feature = "control_plane"), allow(unused_variables))]
+    fn alter_partition_refused(&mut self, b: BrokerId, tp: TopicPartition) -> bool {
+        if !self.decisions_wait() || self.decided(tp) == self.partition(tp) {
+            return false;
+        }
+        #[cfg(feature = "control_plane")]
+        self.cx.emit(Event::AlterPartitionRefused {
+            partition: tp,
+            leader: b,
+        });
+        true
     }
 
     /// Delayed operations of every broker that no longer leads `tp` complete with

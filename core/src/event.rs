@@ -631,6 +631,34 @@ pub enum Event {
     ControllerCrashed {
         node: crate::ids::ControllerId,
     },
+    /// ZooKeeper mode: the ensemble's leader established (`node` some), or the ensemble
+    /// has no leader any more.
+    #[cfg(feature = "control_plane")]
+    ZooKeeperLeader {
+        node: Option<crate::ids::ControllerId>,
+        epoch: u32,
+    },
+    /// ZooKeeper mode: this broker created `/controller` and is the controller, with this
+    /// `controller_epoch`.
+    #[cfg(feature = "control_plane")]
+    ControllerElected {
+        broker: BrokerId,
+        epoch: u32,
+    },
+    /// ZooKeeper mode: a silent broker's session expired (`zookeeper.session.timeout.ms`)
+    /// and its registration went with it.
+    #[cfg(feature = "control_plane")]
+    BrokerSessionExpired {
+        broker: BrokerId,
+    },
+    /// The controller refused a partition leader's AlterPartition: the partition epoch
+    /// it carried is stale (`INVALID_UPDATE_VERSION`), since the controller changed the
+    /// partition and the change has not reached the leader yet.
+    #[cfg(feature = "control_plane")]
+    AlterPartitionRefused {
+        partition: TopicPartition,
+        leader: BrokerId,
+    },
     ControllerRestarted {
         node: crate::ids::ControllerId,
     },

@@ -72,6 +72,7 @@ pub mod txn_client;
 pub mod txn_coordinator;
 pub mod vecmap;
 pub mod workload;
+pub mod zookeeper;
 
 pub use config::{
     Acks, BrokerConfig, ConfigError, KafkaVersion, NetworkConfig, ProducerConfig, SimConfig,

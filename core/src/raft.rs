@@ -75,10 +75,15 @@ pub enum MetadataRecord {
     /// A partition's leader, leader epoch, replicas and ISR (`PartitionRecord`, and the
     /// state a `PartitionChangeRecord` leaves).
     Partition(TopicPartition, PartitionState),
-    /// `FenceBrokerRecord`.
+    /// `FenceBrokerRecord`; in ZooKeeper mode, the broker's session expired and its
+    /// ephemeral `/brokers/ids/N` deleted.
     FenceBroker(BrokerId),
-    /// `RegisterBrokerRecord` (unfenced).
+    /// `RegisterBrokerRecord` (unfenced); in ZooKeeper mode, the broker's ephemeral
+    /// `/brokers/ids/N` created.
     RegisterBroker(BrokerId),
+    /// ZooKeeper mode only: the broker that created the ephemeral `/controller` znode,
+    /// and the `/controller_epoch` it wrote (`KafkaController.elect`).
+    Controller { broker: BrokerId, epoch: u32 },
 }
 
 /// One entry of the metadata log: a record and the epoch of the leader that wrote it.
@@ -209,16 +214,51 @@ impl ControllerNode {
     }
 }
 
+/// Messages between the nodes of a quorum or an ensemble, on their own channel with the
+/// network's default latency: each is kept here until its delivery (`RaftDue::Deliver`)
+/// comes due.
+#[derive(Clone, Debug)]
+pub(crate) struct Mailbox<M> {
+    latency: Duration,
+    /// Messages on their way, by the id their delivery carries.
+    mail: VecMap<u64, (ControllerId, ControllerId, M)>,
+    next: u64,
+}
+
+impl<M> Mailbox<M> {
+    pub(crate) fn new(cx: &Ctx) -> Mailbox<M> {
+        Mailbox {
+            latency: cx.network.default_latency,
+            mail: VecMap::new(),
+            next: 0,
+        }
+    }
+
+    /// One way between two nodes.
+    pub(crate) fn latency(&self) -> Duration {
+        self.latency
+    }
+
+    pub(crate) fn send(&mut self, cx: &mut Ctx, from: ControllerId, to: ControllerId, m: M) {
+        let id = self.next;
+        self.next += 1;
+        self.mail.insert(id, (from, to, m));
+        cx.schedule(cx.now + self.latency, Due::Raft(RaftDue::Deliver(id)));
+    }
+
+    /// The message whose delivery `id` is: its sender, its addressee and itself.
+    pub(crate) fn take(&mut self, id: u64) -> Option<(ControllerId, ControllerId, M)> {
+        self.mail.remove(&id)
+    }
+}
+
 /// The controller quorum.
 #[derive(Clone, Debug)]
 pub struct Quorum {
     pub config: QuorumConfig,
     pub nodes: Vec<ControllerNode>,
     rng: Rng,
-    latency: Duration,
-    /// Messages on their way, by the id their delivery carries.
-    mail: VecMap<u64, (ControllerId, ControllerId, RaftMessage)>,
-    next_mail: u64,
+    mail: Mailbox<RaftMessage>,
 }
 
 impl Quorum {
@@ -265,9 +305,7 @@ impl Quorum {
             config,
             nodes,
             rng,
-            latency: cx.network.default_latency,
-            mail: VecMap::new(),
-            next_mail: 0,
+            mail: Mailbox::new(cx),
         };
         let now = cx.now;
         for i in 0..q.nodes.len() {
@@ -416,10 +454,7 @@ impl Quorum {
     }
 
     fn send(&mut self, cx: &mut Ctx, from: ControllerId, to: ControllerId, m: RaftMessage) {
-        let id = self.next_mail;
-        self.next_mail += 1;
-        self.mail.insert(id, (from, to, m));
-        cx.schedule(cx.now + self.latency, Due::Raft(RaftDue::Deliver(id)));
+        self.mail.send(cx, from, to, m);
     }
 
     /// Node `i` learns of a higher epoch: it leaves its state for that epoch, unattached.
@@ -521,7 +556,7 @@ impl Quorum {
     pub(crate) fn handle(&mut self, cx: &mut Ctx, due: RaftDue) {
         match due {
             RaftDue::Deliver(id) => {
-                let Some((from, to, m)) = self.mail.remove(&id) else {
+                let Some((from, to, m)) = self.mail.take(id) else {
                     return;
                 };
                 let Some(i) = self.index(to).filter(|i| self.nodes[*i].up) else {

@@ -17,7 +17,7 @@ pub fn quorum_config(voters: u32) -> SimConfig {
 
 fn active(sim: &Sim) -> Option<ControllerId> {
     sim.control_plane()
-        .and_then(|c| c.quorum.active())
+        .and_then(|c| c.quorum().expect("KRaft").active())
         .map(|n| n.id)
 }
 
@@ -36,10 +36,11 @@ fn a_quorum_starts_with_one_active_controller_and_commits_what_it_decides() {
         let mut sim = Sim::new(quorum_config(voters), 3).expect("valid");
         run_checked(&mut sim, ms(5_000));
         let c = sim.control_plane().expect("a quorum");
-        assert_eq!(c.quorum.nodes.len(), voters as usize);
+        assert_eq!(c.quorum().expect("KRaft").nodes.len(), voters as usize);
         assert_eq!(active(&sim), Some(controller(0)));
         let leaders = c
-            .quorum
+            .quorum()
+            .expect("KRaft")
             .nodes
             .iter()
             .filter(|n| n.role == Role::Leader)
@@ -47,21 +48,21 @@ fn a_quorum_starts_with_one_active_controller_and_commits_what_it_decides() {
         assert_eq!(leaders, 1);
         // A broker crash: fenced after broker.session.timeout.ms, its partitions led
         // elsewhere, all of it in the metadata log and committed on every voter.
-        let before = c.quorum.nodes[0].log.len();
+        let before = c.quorum().expect("KRaft").nodes[0].log.len();
         sim.apply(ms(5_000), Command::CrashBroker(BrokerId(0)))
             .expect("up");
         let events = run_checked(&mut sim, ms(20_000));
         let fenced = first_at(&events, |e| matches!(e, Event::BrokerFenced { .. }));
         assert_eq!(fenced, Some(ms(14_000)), "{voters} voters");
         let c = sim.control_plane().expect("a quorum");
-        let leader = &c.quorum.nodes[0];
+        let leader = &c.quorum().expect("KRaft").nodes[0];
         assert!(leader.log.len() > before, "records appended");
         assert_eq!(
             leader.high_watermark,
             leader.log.len() as u64,
             "all committed"
         );
-        for n in &c.quorum.nodes {
+        for n in &c.quorum().expect("KRaft").nodes {
             assert_eq!(n.log, leader.log, "every voter holds the log");
         }
         for tp in sim.all_partitions() {
@@ -108,7 +109,11 @@ fn the_active_controller_crashing_elects_another_after_the_fetch_timeout() {
             .expect("down");
         run_checked(&mut sim, ms(20_000));
         let c = sim.control_plane().expect("a quorum");
-        let old = c.quorum.node(controller(0)).expect("listed");
+        let old = c
+            .quorum()
+            .expect("KRaft")
+            .node(controller(0))
+            .expect("listed");
         assert_eq!(old.role, Role::Follower(elected.1), "seed {seed}");
         assert_eq!(active(&sim), Some(elected.1));
     }
@@ -140,7 +145,12 @@ fn a_five_voter_quorum_survives_two_failures_and_freezes_at_the_third() {
     assert!((2_490..=3_000).contains(&after), "{after} ms");
     let c = sim.control_plane().expect("a quorum");
     assert_eq!(
-        c.quorum.node(controller(0)).expect("listed").role.name(),
+        c.quorum()
+            .expect("KRaft")
+            .node(controller(0))
+            .expect("listed")
+            .role
+            .name(),
         "resigned"
     );
     assert_eq!(active(&sim), None);

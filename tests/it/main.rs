@@ -34,3 +34,5 @@ mod share_links;
 mod transactions;
 #[cfg(not(target_arch = "wasm32"))]
 mod wire;
+#[cfg(not(target_arch = "wasm32"))]
+mod zookeeper;

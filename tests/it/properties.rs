@@ -810,12 +810,20 @@ fn quorum_op() -> impl Strategy<Value = QuorumOp> {
     ]
 }
 
-/// A quorum of 1, 3 or 5 controllers over 3 or 4 brokers, `acks=all`, RF 3 with
-/// `min.insync.replicas` 2, clean elections only.
+/// A KRaft quorum of 1, 3 or 5 controllers, or (Kafka 3.9) a ZooKeeper ensemble of 1, 3
+/// or 5 servers, over 3 or 4 brokers, `acks=all`, RF 3 with `min.insync.replicas` 2,
+/// clean elections only.
 fn quorum_property_config() -> impl Strategy<Value = (SimConfig, u64)> {
-    (3..5u32, 1..5u32, 0..3usize, any::<u64>()).prop_map(|(brokers, partitions, q, seed)| {
+    (3..5u32, 1..5u32, 0..6usize, any::<u64>()).prop_map(|(brokers, partitions, q, seed)| {
         let mut c = cluster(brokers, partitions, 3, 2);
-        c.broker.controller_quorum_voters = [1, 3, 5][q];
+        let size = [1, 3, 5][q % 3];
+        if q < 3 {
+            c.broker.controller_quorum_voters = size;
+        } else {
+            c.broker.metadata_mode = kscope_core::config::MetadataMode::ZooKeeper;
+            c.broker.version = kscope_core::config::KafkaVersion::V3_9;
+            c.broker.zookeeper_servers = size;
+        }
         c.producer.acks = Acks::All;
         c.producer.request_timeout_ms = 3_000;
         c.producer.delivery_timeout_ms = 20_000;
@@ -833,7 +841,7 @@ fn quorum_property_config() -> impl Strategy<Value = (SimConfig, u64)> {
 fn controller_and_broker_crashes_lose_no_acknowledged_record() {
     schedules(
         "quorum",
-        120,
+        180,
         (
             quorum_property_config(),
             proptest::collection::vec((0..40_000u64, quorum_op()), 0..20),
@@ -841,13 +849,21 @@ fn controller_and_broker_crashes_lose_no_acknowledged_record() {
         |((config, seed), mut schedule)| {
             let brokers = config.brokers;
             let partitions = config.topics[0].partitions;
-            let voters = config.broker.controller_quorum_voters;
+            let (voters, first) = match config.broker.metadata_mode {
+                kscope_core::config::MetadataMode::KRaft => (
+                    config.broker.controller_quorum_voters,
+                    raft::FIRST_CONTROLLER_ID,
+                ),
+                kscope_core::config::MetadataMode::ZooKeeper => (
+                    config.broker.zookeeper_servers,
+                    kscope_core::zookeeper::FIRST_ZOOKEEPER_ID,
+                ),
+            };
             let mut sim = Sim::new(config, seed).expect("valid");
             schedule.sort_by_key(|(t, _)| *t);
             for (at, op) in &schedule {
                 run_checked(&mut sim, ms(*at));
-                let controller =
-                    |n: u32| raft::ControllerId(raft::FIRST_CONTROLLER_ID + n % voters);
+                let controller = |n: u32| raft::ControllerId(first + n % voters);
                 let commands = match *op {
                     QuorumOp::CrashBroker(b) => vec![Command::CrashBroker(BrokerId(b % brokers))],
                     QuorumOp::RestartBroker(b) => {

@@ -355,6 +355,9 @@ catalogue! {
     pub quorum_size: &'static str,
     /// The note beside `quorum.size`.
     pub quorum_size_note: &'static str,
+    /// The label of `metadata.mode`, and its note.
+    pub metadata_mode: &'static str,
+    pub metadata_mode_note: &'static str,
     /// The tag of a card on a widely taught statement about Kafka that is wrong.
     pub myth: &'static str,
     /// What Kafka does instead, before the card's text.
@@ -555,10 +558,12 @@ pub static EN: Text = Text {
     more_producer: "More producer settings",
     more_consumer: "More consumer settings",
     kafka_version: "Kafka version (defaults and rules)",
-    version_zookeeper: "ZooKeeper or KRaft in this release; kscope simulates KRaft",
+    version_zookeeper: "ZooKeeper or KRaft in this release (metadata mode)",
     version_kraft: "KRaft only (4.0 removed ZooKeeper); kscope's reference",
     quorum_size: "Controller quorum",
-    quorum_size_note: "KRaft controllers (controller.quorum.voters); 0: an idealised controller, always reachable",
+    quorum_size_note: "KRaft controllers (controller.quorum.voters), or ZooKeeper servers; 0: an idealised controller, always reachable",
+    metadata_mode: "Metadata mode",
+    metadata_mode_note: "KRaft (Kafka 4.0's only mode) or a ZooKeeper ensemble with a controller broker (3.9 and earlier)",
     myth: "Myth",
     myth_fact: "In Kafka:",
     myth_try: "Show me",
@@ -892,16 +897,6 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
             return format!("{m}{stop} {}.", sentence(&fallback));
         }
         Expected::Link(e) => return format!("{} {}.", link_error(lang, e), sentence(&fallback)),
-        Expected::NotSimulated => {
-            return tr!(
-                l,
-                "{0}={1}: kscope does not simulate this yet; {2}.",
-                "{0}={1}: kscope는 아직 이것을 시뮬레이션하지 않습니다. {2}.",
-                p.param,
-                value,
-                fallback
-            )
-        }
         Expected::Known => {
             return tr!(
                 l,

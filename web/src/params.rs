@@ -11,7 +11,7 @@
 //! [`Settings`] and one entry here.
 
 use kscope_core::assignor::{AssignorList, RebalanceProtocol};
-use kscope_core::config::{ManualCommit, OffsetReset, SendMode};
+use kscope_core::config::{ManualCommit, MetadataMode, OffsetReset, SendMode};
 use kscope_core::partitioner::PartitionerKind;
 use kscope_core::record::CompressionType;
 use kscope_core::{Acks, KafkaVersion, SimConfig};
@@ -385,12 +385,13 @@ const SEND_MODES: &[&str] = &["async", "sync", "fire-and-forget"];
 const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 const OFFSET_RESETS: &[&str] = &["latest", "earliest", "none"];
 const QUORUM_SIZES: &[&str] = &["0", "1", "3", "5"];
+const METADATA_MODES: &[&str] = &["kraft", "zookeeper"];
 const COMMIT_MODES: &[&str] = &["sync", "async", "before-processing", "transactional"];
 
 /// Whether `name=value` asks for what only the page's full build has and this build
-/// lacks: transactions (a `transactional.id`, `commit.mode=transactional`) or a controller
-/// quorum (`quorum.size` 1, 3 or 5). `web/boot.js` loads the full build for the same
-/// values.
+/// lacks: transactions (a `transactional.id`, `commit.mode=transactional`), a controller
+/// quorum (`quorum.size` 1, 3 or 5) or a ZooKeeper ensemble (`metadata.mode=zookeeper`).
+/// `web/boot.js` loads the full build for the same values.
 pub fn needs_full_build(name: &str, value: &str) -> bool {
     let value = value.trim();
     match name {
@@ -399,6 +400,7 @@ pub fn needs_full_build(name: &str, value: &str) -> bool {
         "quorum.size" => {
             !kscope_core::control_plane::CONTROL_PLANE && matches!(value, "1" | "3" | "5")
         }
+        "metadata.mode" => !kscope_core::control_plane::CONTROL_PLANE && value == "zookeeper",
         _ => false,
     }
 }
@@ -434,11 +436,46 @@ pub const PARAMS: &[Param] = &[
                 t.version_kraft
             }
         }),
-        configure: |s, c| c.producer.client_version = s.kafka_version,
+        configure: |s, c| {
+            c.producer.client_version = s.kafka_version;
+            c.broker.version = s.kafka_version;
+        },
+    },
+    // Where the metadata lives: KRaft (Kafka 4.0's only mode), or a ZooKeeper ensemble and
+    // a controller broker (Kafka 3.9 and earlier; with 4.0 it is Kafka's error), in the
+    // page's full build. Choosing ZooKeeper with no quorum size gives it 3 servers.
+    Param {
+        name: "metadata.mode",
+        testid: "metadata-mode",
+        label: Some(|t| t.metadata_mode),
+        section: Section::Cluster,
+        control: Control::Select,
+        values: Values::Names(METADATA_MODES),
+        in_url: InUrl::Changed,
+        live: false,
+        get: |s| s.metadata_mode.name().into(),
+        shown: None,
+        put: |s, v| {
+            s.metadata_mode = match v.trim() {
+                "kraft" => MetadataMode::KRaft,
+                "zookeeper" => {
+                    if s.quorum_size == 0 {
+                        s.quorum_size = 3;
+                    }
+                    MetadataMode::ZooKeeper
+                }
+                _ => return Err(Expected::OneOf("kraft, zookeeper")),
+            };
+            Ok(())
+        },
+        fallback: Some(|| Fallback::Value("kraft".into())),
+        note: Some(|_, t| t.metadata_mode_note),
+        configure: |s, c| c.broker.metadata_mode = s.metadata_mode,
     },
     // The control plane: 0 keeps kscope's idealised controller (always reachable, its
     // decisions in effect at once); 1, 3 or 5 run that many dedicated KRaft controllers
-    // (`controller.quorum.voters`, `process.roles=controller`), in the page's full build.
+    // (`controller.quorum.voters`, `process.roles=controller`), or ZooKeeper servers in
+    // ZooKeeper mode, in the page's full build.
     Param {
         name: "quorum.size",
         testid: "quorum-size",
@@ -462,22 +499,16 @@ pub const PARAMS: &[Param] = &[
         },
         fallback: Some(|| Fallback::Value("0".into())),
         note: Some(|_, t| t.quorum_size_note),
-        configure: |s, c| c.broker.controller_quorum_voters = s.quorum_size as u32,
-    },
-    // Where the metadata lives: KRaft, Kafka 4.0's only mode. ZooKeeper mode (Kafka 3.9
-    // and earlier) is not simulated yet.
-    hidden_param!(
-        "metadata.mode",
-        InUrl::Changed,
-        |_| "kraft".into(),
-        |_, v| match v.trim() {
-            "kraft" => Ok(()),
-            "zookeeper" => Err(Expected::NotSimulated),
-            _ => Err(Expected::OneOf("kraft, zookeeper")),
+        configure: |s, c| {
+            let size = s.quorum_size as u32;
+            if s.metadata_mode == MetadataMode::ZooKeeper {
+                // An ensemble has servers: 0 (the idealised controller) means the usual 3.
+                c.broker.zookeeper_servers = if size == 0 { 3 } else { size };
+            } else {
+                c.broker.controller_quorum_voters = size;
+            }
         },
-        || Fallback::Value("kraft".into()),
-        no_config
-    ),
+    },
     int_param!(
         "brokers",
         "brokers",
@@ -1487,6 +1518,8 @@ mod tests {
             ("quorum.size", "5", true),
             ("quorum.size", "0", false),
             ("quorum.size", "4", false),
+            ("metadata.mode", "zookeeper", true),
+            ("metadata.mode", "kraft", false),
             ("acks", "all", false),
         ] {
             assert_eq!(needs_full_build(name, value), full, "{name}={value}");

@@ -117,8 +117,8 @@ impl Metric {
             Metric::UncleanElections => u64::from(sim.unclean_elections()),
             Metric::DiskReads => sim.brokers().values().map(|b| b.page_cache.misses).sum(),
             Metric::QuorumEpoch => sim.control_plane().map_or(0, |c| {
-                c.quorum
-                    .nodes
+                c.ensemble
+                    .nodes()
                     .iter()
                     .map(|n| u64::from(n.epoch))
                     .max()
@@ -359,7 +359,7 @@ impl Scenario {
                             if !(needs_full_build
                                 && matches!(
                                     e.config,
-                                    "transactional.id" | "commit.mode" | "controller.quorum.voters"
+                                    "transactional.id" | "commit.mode" | "controller.quorum.voters" | "metadata.mode"
                                 )) =>
                         {
                             return Err(err(n, e.message))

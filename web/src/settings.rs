@@ -40,8 +40,6 @@ pub enum Expected {
     Comparison,
     /// Kafka's own message, as Kafka prints it.
     Kafka(String),
-    /// A value Kafka takes that kscope does not simulate yet.
-    NotSimulated,
     /// What is wrong with a link's record of actions.
     Link(crate::share::LinkError),
 }
@@ -172,8 +170,10 @@ pub struct Settings {
     /// with that one setting changed (see [`crate::compare`]).
     pub compare: Option<Compare>,
     /// `quorum.size`: 1, 3 or 5 dedicated KRaft controllers (`controller.quorum.voters`),
-    /// or 0 for kscope's idealised controller.
+    /// or 0 for kscope's idealised controller; in ZooKeeper mode, the ensemble's servers.
     pub quorum_size: u64,
+    /// `metadata.mode`: KRaft, or a ZooKeeper ensemble (Kafka 3.9 and earlier).
+    pub metadata_mode: kscope_core::config::MetadataMode,
 }
 
 /// The one setting the second run of a comparison changes, and its value there, written
@@ -407,6 +407,7 @@ impl Default for Settings {
             large_text: false,
             compare: None,
             quorum_size: 0,
+            metadata_mode: kscope_core::config::MetadataMode::KRaft,
         }
     }
 }
@@ -516,12 +517,15 @@ impl Settings {
             && self.commit_mode == ManualCommit::Transactional
     }
 
-    /// Whether the run needs the page's full build: transactions, or a controller quorum.
+    /// Whether the run needs the page's full build: transactions, a controller quorum or
+    /// a ZooKeeper ensemble.
     pub fn needs_full_build(&self) -> bool {
         (!crate::view_model::TXN
             && (!self.transactional_id.is_empty()
                 || self.commit_mode == ManualCommit::Transactional))
-            || (!kscope_core::control_plane::CONTROL_PLANE && self.quorum_size > 0)
+            || (!kscope_core::control_plane::CONTROL_PLANE
+                && (self.quorum_size > 0
+                    || self.metadata_mode == kscope_core::config::MetadataMode::ZooKeeper))
     }
 
     /// The index of the topic the stage shows.

@@ -375,29 +375,36 @@ pub struct Stage {
     pub producer_up: bool,
     /// Its producer (a later instance's after `start-producer`).
     pub producer_id: u32,
-    /// The KRaft controller quorum, where the run has one (`quorum.size`).
+    /// The KRaft controller quorum, or the ZooKeeper ensemble, where the run has one
+    /// (`quorum.size`, `metadata.mode`).
     pub quorum: Option<QuorumStrip>,
 }
 
 /// The control plane as the strip above the brokers draws it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuorumStrip {
+    /// A ZooKeeper ensemble (ZooKeeper mode), not a KRaft quorum.
+    pub zookeeper: bool,
     pub controllers: Vec<ControllerCard>,
-    /// Voters up, and how many make a majority.
+    /// Voters (or servers) up, and how many make a majority.
     pub up: usize,
     pub majority: usize,
-    /// The active controller's node id and epoch.
+    /// The active controller's node id and epoch; in ZooKeeper mode the controller
+    /// broker's id and its `controller_epoch`.
     pub active: Option<(u32, u32)>,
+    /// ZooKeeper mode: the ensemble's established leader.
+    pub leader: Option<u32>,
     /// The committed image's length (every broker has applied it).
     pub applied: u64,
 }
 
-/// One KRaft controller (`process.roles=controller`).
+/// One KRaft controller (`process.roles=controller`), or one ZooKeeper server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ControllerCard {
     pub id: u32,
     pub up: bool,
-    /// Its quorum state, as Kafka's `QuorumState` names it, in lower case.
+    /// Its quorum state, as Kafka's `QuorumState` names it, in lower case (ZooKeeper's
+    /// `leader`, `follower`, `looking`).
     pub role: &'static str,
     pub epoch: u32,
     /// Its metadata log's end and its high watermark (what it knows committed).
@@ -412,23 +419,30 @@ pub fn quorum_strip(sim: &Sim) -> Option<QuorumStrip> {
         return None;
     }
     let c = sim.control_plane()?;
-    let q = &c.quorum;
+    let nodes = c.ensemble.nodes();
+    let zookeeper = c.zookeeper().is_some();
+    let leader = c.ensemble.active().map(|n| n.id.0);
     Some(QuorumStrip {
-        controllers: q
-            .nodes
+        zookeeper,
+        controllers: nodes
             .iter()
             .map(|n| ControllerCard {
                 id: n.id.0,
                 up: n.up,
-                role: n.role.name(),
+                role: n.role,
                 epoch: n.epoch,
                 log_end: n.log.len() as u64,
-                committed: n.high_watermark,
+                committed: n.committed,
             })
             .collect(),
-        up: q.nodes.iter().filter(|n| n.up).count(),
-        majority: q.majority(),
-        active: q.active().map(|n| (n.id.0, n.epoch)),
+        up: nodes.iter().filter(|n| n.up).count(),
+        majority: c.ensemble.majority(),
+        active: if zookeeper {
+            sim.controller_broker().map(|(b, e)| (b.0, e))
+        } else {
+            c.ensemble.active().map(|n| (n.id.0, n.epoch))
+        },
+        leader: if zookeeper { leader } else { None },
         applied: c.applied,
     })
 }

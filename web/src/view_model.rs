@@ -487,6 +487,43 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             epoch
         ),
         #[cfg(feature = "control_plane")]
+        Event::ZooKeeperLeader { node: Some(n), epoch } => tr!(
+            l,
+            "ZooKeeper server {0} leads the ensemble (epoch {1}): a majority voted for it and holds its log; every broker's ZooKeeper session starts afresh",
+            "ZooKeeper 서버 {0}이(가) 앙상블을 이끎 (에포크 {1}): 과반이 투표하고 그 로그를 가짐; 모든 브로커의 ZooKeeper 세션이 새로 시작됨",
+            n.0,
+            epoch
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::ZooKeeperLeader { node: None, .. } => tr!(
+            l,
+            "the ZooKeeper ensemble has no leader: no write commits, no session expires, the controller can change nothing",
+            "ZooKeeper 앙상블에 리더가 없음: 커밋되는 쓰기도, 만료되는 세션도 없고 컨트롤러는 아무것도 바꿀 수 없음"
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::ControllerElected { broker, epoch } => tr!(
+            l,
+            "broker {0} created /controller and is the controller (controller_epoch {1})",
+            "브로커 {0}이(가) /controller를 만들어 컨트롤러가 됨 (controller_epoch {1})",
+            broker.0,
+            epoch
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::BrokerSessionExpired { broker } => tr!(
+            l,
+            "broker {0}'s ZooKeeper session expired (zookeeper.session.timeout.ms): its /brokers/ids entry is gone",
+            "브로커 {0}의 ZooKeeper 세션 만료 (zookeeper.session.timeout.ms): /brokers/ids 항목이 사라짐",
+            broker.0
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::AlterPartitionRefused { partition, leader } => tr!(
+            l,
+            "the controller refused broker {0}'s AlterPartition for {1}: the partition epoch it sent is stale (INVALID_UPDATE_VERSION); it asks again once the newer state reaches it",
+            "컨트롤러가 {1}에 대한 브로커 {0}의 AlterPartition을 거절함: 보낸 파티션 에포크가 낡음 (INVALID_UPDATE_VERSION); 새 상태가 닿으면 다시 요청함",
+            leader.0,
+            name(partition)?
+        ),
+        #[cfg(feature = "control_plane")]
         Event::ActiveController { node: None, .. } => tr!(
             l,
             "no active controller: until a majority elects one, no election, ISR change or fencing is committed",

@@ -670,11 +670,12 @@ fn compare_losses(
     }
 }
 
-/// Raft's election safety: a quorum epoch has at most one leader.
+/// Raft's election safety: a quorum epoch has at most one leader (and a ZooKeeper
+/// ensemble's epoch too).
 fn one_quorum_leader_per_epoch(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mut Vec<String>) {
     let Some(c) = sim.control_plane() else { return };
-    for n in c.quorum.nodes.iter().filter(|n| n.up) {
-        if n.role == crate::raft::Role::Leader {
+    for n in c.ensemble.nodes().iter().filter(|n| n.up) {
+        if n.leads {
             let first = *m.quorum_leaders.entry(n.epoch).or_insert(n.id);
             if first != n.id {
                 fail.push(format!(
@@ -687,15 +688,16 @@ fn one_quorum_leader_per_epoch(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mut 
 }
 
 /// Raft's leader completeness and log matching: an entry once committed stays, the same,
-/// at its offset in every voter's committed log, and every leader holds all of them.
+/// at its offset in every voter's committed log, and every leader holds all of them (and
+/// the same of a ZooKeeper ensemble's transaction log).
 fn committed_metadata_never_lost(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mut Vec<String>) {
     let Some(c) = sim.control_plane() else { return };
-    for n in c.quorum.nodes.iter().filter(|n| n.up) {
-        let signature = (n.log.len(), n.high_watermark, n.epoch);
+    for n in c.ensemble.nodes().iter().filter(|n| n.up) {
+        let signature = (n.log.len(), n.committed, n.epoch);
         if m.metadata_checked.insert(n.id, signature) == Some(signature) {
             continue;
         }
-        let hw = (n.high_watermark as usize).min(n.log.len());
+        let hw = (n.committed as usize).min(n.log.len());
         let agree = hw.min(m.committed_metadata.len());
         if let Some(k) = (0..agree).find(|k| n.log[*k] != m.committed_metadata[*k]) {
             fail.push(format!(
@@ -704,7 +706,7 @@ fn committed_metadata_never_lost(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mu
             ));
             continue;
         }
-        if n.role == crate::raft::Role::Leader && n.log.len() < m.committed_metadata.len() {
+        if n.leads && n.log.len() < m.committed_metadata.len() {
             fail.push(format!(
                 "{:?} leads epoch {} with {} entries of the {} committed",
                 n.id,

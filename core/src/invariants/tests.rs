@@ -468,7 +468,12 @@ fn watched_quorum_run(millis: u64) -> (Sim, Monitor) {
 #[test]
 fn one_quorum_leader_per_epoch() {
     let (mut sim, mut m) = watched_quorum_run(1_000);
-    let quorum = &mut sim.control.get_mut().expect("a quorum").quorum;
+    let quorum = sim
+        .control
+        .get_mut()
+        .expect("a quorum")
+        .quorum_mut()
+        .expect("KRaft");
     let leader = quorum.active().expect("an active controller").id;
     // The broken copy: a follower of the same epoch thinks it leads too.
     let other = quorum.nodes.iter_mut().find(|n| n.id != leader).unwrap();
@@ -480,7 +485,12 @@ fn one_quorum_leader_per_epoch() {
 #[test]
 fn committed_metadata_never_lost() {
     let (mut sim, mut m) = watched_quorum_run(1_000);
-    let quorum = &mut sim.control.get_mut().expect("a quorum").quorum;
+    let quorum = sim
+        .control
+        .get_mut()
+        .expect("a quorum")
+        .quorum_mut()
+        .expect("KRaft");
     let leader = quorum.active().expect("an active controller").id;
     let committed = quorum.nodes[0].high_watermark;
     assert!(committed > 2, "{committed}");
@@ -494,7 +504,12 @@ fn committed_metadata_never_lost() {
     );
     // And a leader that lost a committed entry.
     let (mut sim, mut m) = watched_quorum_run(1_000);
-    let quorum = &mut sim.control.get_mut().expect("a quorum").quorum;
+    let quorum = sim
+        .control
+        .get_mut()
+        .expect("a quorum")
+        .quorum_mut()
+        .expect("KRaft");
     let leader = quorum
         .nodes
         .iter_mut()

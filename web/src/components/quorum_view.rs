@@ -1,6 +1,7 @@
 //! The control-plane strip above the brokers (the page's full build): each KRaft
 //! controller with its quorum state, epoch and metadata log, the active controller, the
-//! quorum's health, and the crash and restart buttons. Its styles are
+//! quorum's health, and the crash and restart buttons; in ZooKeeper mode each ZooKeeper
+//! server, the ensemble's leader and the controller broker. Its styles are
 //! `web/control-plane.css`, which `web/boot.js` loads with the full build.
 
 use yew::prelude::*;
@@ -26,75 +27,152 @@ pub fn QuorumView(props: &QuorumProps) -> Html {
     let lang = props.lang;
     let lost = q.up < q.majority;
     let state = if lost { "lost" } else { "ok" };
-    let health = if lost {
-        tr!(
+    let health = match (q.zookeeper, lost) {
+        (false, true) => tr!(
             lang,
             "{0} of {1} controllers up, {2} needed: nothing new is committed (no election, no ISR change, no fencing)",
             "컨트롤러 {1}개 중 {0}개 동작, {2}개 필요: 새로 커밋되는 것이 없음 (선출도, ISR 변경도, 펜싱도 없음)",
             q.up,
             q.controllers.len(),
             q.majority
-        )
-    } else {
-        tr!(
+        ),
+        (false, false) => tr!(
             lang,
             "{0} of {1} controllers up, {2} needed",
             "컨트롤러 {1}개 중 {0}개 동작, {2}개 필요",
             q.up,
             q.controllers.len(),
             q.majority
-        )
+        ),
+        (true, true) => tr!(
+            lang,
+            "{0} of {1} ZooKeeper servers up, {2} needed: no write commits (no session expires, no election, no ISR change)",
+            "ZooKeeper 서버 {1}개 중 {0}개 동작, {2}개 필요: 커밋되는 쓰기가 없음 (세션 만료도, 선출도, ISR 변경도 없음)",
+            q.up,
+            q.controllers.len(),
+            q.majority
+        ),
+        (true, false) => tr!(
+            lang,
+            "{0} of {1} ZooKeeper servers up, {2} needed",
+            "ZooKeeper 서버 {1}개 중 {0}개 동작, {2}개 필요",
+            q.up,
+            q.controllers.len(),
+            q.majority
+        ),
     };
     let active = q
         .active
         .map_or_else(|| "none".to_string(), |(id, _)| id.to_string());
     let epoch = q.active.map(|(_, e)| e);
+    let title = if q.zookeeper {
+        tr!(lang, "ZooKeeper ensemble", "ZooKeeper 앙상블")
+    } else {
+        tr!(lang, "KRaft controller quorum", "KRaft 컨트롤러 쿼럼")
+    };
+    // The card marked active: KRaft's active controller; ZooKeeper's leader.
+    let marked = if q.zookeeper {
+        q.leader
+    } else {
+        q.active.map(|(id, _)| id)
+    };
     html! {
-        <section class={classes!("quorum", state)} data-testid="quorum" aria-label={tr!(lang, "KRaft controller quorum", "KRaft 컨트롤러 쿼럼")}>
+        <section class={classes!("quorum", state, q.zookeeper.then_some("zookeeper"))} data-testid="quorum" aria-label={title.clone()}>
             <div class="quorum-head">
-                <strong>{tr!(lang, "KRaft controller quorum", "KRaft 컨트롤러 쿼럼")}</strong>
+                <strong>{title}</strong>
                 <span class={classes!("quorum-health", state)}>
                     <b data-testid="quorum-state" data-state={state}>{state}</b>
                     {format!(" · {health}")}
                 </span>
                 <span class="quorum-active">
-                    {tr!(lang, "active controller:", "액티브 컨트롤러:")}{" "}
+                    if q.zookeeper {
+                        {tr!(lang, "controller broker:", "컨트롤러 브로커:")}
+                    } else {
+                        {tr!(lang, "active controller:", "액티브 컨트롤러:")}
+                    }
+                    {" "}
                     <b data-testid="active-controller" data-node={active.clone()}>{active}</b>
                     if let Some(e) = epoch {
-                        {" "}{tr!(lang, "(epoch {0})", "(에포크 {0})", e)}
+                        {" "}
+                        if q.zookeeper {
+                            {tr!(lang, "(controller_epoch {0})", "(controller_epoch {0})", e)}
+                        } else {
+                            {tr!(lang, "(epoch {0})", "(에포크 {0})", e)}
+                        }
                     }
-                    {" · "}{tr!(lang, "committed metadata records: {0}", "커밋된 메타데이터 레코드: {0}", q.applied)}
+                    {" · "}
+                    if q.zookeeper {
+                        {tr!(lang, "committed znode writes: {0}", "커밋된 znode 쓰기: {0}", q.applied)}
+                    } else {
+                        {tr!(lang, "committed metadata records: {0}", "커밋된 메타데이터 레코드: {0}", q.applied)}
+                    }
                 </span>
             </div>
             <ol class="controllers">
-                { for q.controllers.iter().map(|c| controller(c, q.active.map(|(id, _)| id) == Some(c.id), props)) }
+                { for q.controllers.iter().map(|c| controller(c, marked == Some(c.id), q.zookeeper, props)) }
             </ol>
         </section>
     }
 }
 
 /// One controller's card.
-fn controller(c: &ControllerCard, active: bool, props: &QuorumProps) -> Html {
+fn controller(c: &ControllerCard, active: bool, zookeeper: bool, props: &QuorumProps) -> Html {
     let lang = props.lang;
     let id = c.id;
     let state = if c.up { "up" } else { "down" };
     let d = &props.dispatch;
     let t = lang.text();
     let named = |action: &str| {
-        format!(
-            "{action} ({})",
+        let who = if zookeeper {
+            tr!(lang, "ZooKeeper server {0}", "ZooKeeper 서버 {0}", id)
+        } else {
             tr!(lang, "controller {0}", "컨트롤러 {0}", id)
+        };
+        format!("{action} ({who})")
+    };
+    // Shape tells the role: a diamond for a KRaft controller, a hexagon for a ZooKeeper
+    // server.
+    let shape = if zookeeper { "⬢" } else { "◆" };
+    let figures = if zookeeper {
+        (
+            tr!(
+                lang,
+                "ZAB epoch · transaction log end · committed",
+                "ZAB 에포크 · 트랜잭션 로그 끝 · 커밋됨"
+            ),
+            tr!(
+                lang,
+                "epoch {0} · log {1} · committed {2}",
+                "에포크 {0} · 로그 {1} · 커밋 {2}",
+                c.epoch,
+                c.log_end,
+                c.committed
+            ),
+        )
+    } else {
+        (
+            tr!(
+                lang,
+                "quorum epoch · metadata log end · high watermark (committed)",
+                "쿼럼 에포크 · 메타데이터 로그 끝 · 하이 워터마크 (커밋됨)"
+            ),
+            tr!(
+                lang,
+                "epoch {0} · log {1} · hw {2}",
+                "에포크 {0} · 로그 {1} · hw {2}",
+                c.epoch,
+                c.log_end,
+                c.committed
+            ),
         )
     };
     html! {
         <li class={classes!("controller", state, c.role, active.then_some("active"))} data-testid="controller"
             data-node={id.to_string()} data-state={state} data-role={c.role}>
-            <span class="shape" aria-hidden="true">{"◆"}</span>
+            <span class="shape" aria-hidden="true">{shape}</span>
             <span class="name"><strong>{id.to_string()}</strong>
                 <span class="role">{if c.up { role(c.role, lang) } else { tr!(lang, "down", "중단") }}</span></span>
-            <span class="figures" title={tr!(lang, "quorum epoch · metadata log end · high watermark (committed)", "쿼럼 에포크 · 메타데이터 로그 끝 · 하이 워터마크 (커밋됨)")}>
-                {tr!(lang, "epoch {0} · log {1} · hw {2}", "에포크 {0} · 로그 {1} · hw {2}", c.epoch, c.log_end, c.committed)}
-            </span>
+            <span class="figures" title={figures.0}>{figures.1}</span>
             <fieldset class="actions" disabled={props.locked}>
                 if c.up {
                     <button class="danger" data-testid="crash-controller" onclick={d.reform(move |_| Msg::Act(Action::CrashController(id)))}
@@ -118,6 +196,19 @@ fn role(name: &str, lang: Lang) -> String {
         "unattached" => tr!(lang, "unattached", "리더 모름"),
         "voted" => tr!(lang, "voted", "투표함"),
         "resigned" => tr!(lang, "resigned", "사임"),
+        "looking" => tr!(lang, "looking (electing)", "리더 찾는 중 (선출)"),
         other => other.to_string(),
     }
+}
+
+/// The controller broker's mark on the stage (ZooKeeper mode): its name and its tip.
+pub fn controller_broker_words(lang: Lang) -> (String, String) {
+    (
+        tr!(lang, "controller", "컨트롤러"),
+        tr!(
+            lang,
+            "the controller: this broker holds the /controller znode; it elects leaders and writes ISR changes to ZooKeeper",
+            "컨트롤러: 이 브로커가 /controller znode를 가짐; 리더를 뽑고 ISR 변경을 ZooKeeper에 씀"
+        ),
+    )
 }

@@ -58,6 +58,16 @@ pub fn StageView(props: &StageProps) -> Html {
         ],
     );
     let columns = Rc::new(st.columns.clone());
+    // ZooKeeper mode: the broker that holds `/controller` (the full build).
+    #[cfg(feature = "control_plane")]
+    let controller = st
+        .quorum
+        .as_ref()
+        .filter(|q| q.zookeeper)
+        .and_then(|q| q.active)
+        .map(|(b, _)| b);
+    #[cfg(not(feature = "control_plane"))]
+    let controller: Option<u32> = None;
     html! {
         <div class="stage" ref={node} role="region" aria-label={lang.text().stage_label}>
             <div class="head producer-head">
@@ -68,7 +78,7 @@ pub fn StageView(props: &StageProps) -> Html {
                 }
                 <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(&st.topic, lang)}</span>
             </div>
-            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.groups.iter().any(|g| g.coordinator == Some(c.id))} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.groups.iter().any(|g| g.coordinator == Some(c.id))} controller={controller == Some(c.id)} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             { for st.groups.iter().map(|g| html! { <GroupHeadView key={g.index} group={g.clone()} several={st.groups.len() > 1} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} topic={st.topic.clone()} row={r.clone()} columns={columns.clone()} window={st.log_window} {lang} /> }) }
         </div>
@@ -102,6 +112,9 @@ pub struct BrokerHeadProps {
     pub column: Column,
     /// It coordinates the consumer group.
     pub coordinator: bool,
+    /// It is the controller (ZooKeeper mode).
+    #[prop_or_default]
+    pub controller: bool,
     /// Many brokers share the width: a short title and the main buttons only (every
     /// link is still in the links panel).
     pub compact: bool,
@@ -109,6 +122,20 @@ pub struct BrokerHeadProps {
     /// The run is locked (`controls=lock`): every button that would change it is disabled.
     pub locked: bool,
     pub dispatch: Callback<Msg>,
+}
+
+/// ZooKeeper mode's mark on the controller broker: the KRaft controller's diamond, since
+/// it plays that role (nothing in the first build, which has no ZooKeeper mode).
+fn controller_mark(on: bool, lang: Lang) -> Html {
+    #[cfg(feature = "control_plane")]
+    if on {
+        let (name, title) = crate::components::quorum_view::controller_broker_words(lang);
+        return html! {
+            <span class="coord controller-broker" data-testid="controller-broker" title={title}>{format!(" · ◆ {name}")}</span>
+        };
+    }
+    let _ = (on, lang);
+    Html::default()
 }
 
 /// A broker's column header, with its failure buttons.
@@ -174,6 +201,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 if props.coordinator && c.up {
                     <span class="coord" data-testid="coordinator" title={t.tip("coordinator_title")}>{format!(" · {}", t.coordinator)}</span>
                 }
+                { controller_mark(props.controller && c.up, props.lang) }
             </div>
             <fieldset class="actions" disabled={props.locked}>
                 if c.up {
