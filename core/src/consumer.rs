@@ -165,6 +165,9 @@ pub struct Consumer {
     /// A JoinGroup or SyncGroup response waiting for the next `poll()` to act on it.
     pub(crate) group_inbox: VecDeque<Payload>,
     pub(crate) last_poll_at: Instant,
+    /// When the session was last confirmed: a heartbeat answered (or answered that a
+    /// rebalance is on), or the member joined (`Heartbeat.sessionTimer`).
+    pub(crate) heartbeat_ok_at: Instant,
     pub(crate) next_auto_commit_at: Instant,
     pub(crate) processing: Option<Processing>,
     pub(crate) blocked_on_commit: bool,
@@ -311,6 +314,7 @@ impl Consumer {
             join_prepared: false,
             group_inbox: VecDeque::new(),
             last_poll_at: now,
+            heartbeat_ok_at: now,
             next_auto_commit_at: now + Duration::from_millis(config.auto_commit_interval_ms),
             processing: None,
             blocked_on_commit: false,
@@ -1247,9 +1251,29 @@ impl Consumer {
             self.join_prepared = false;
             return;
         }
-        if self.in_flight(|k| matches!(k, Inflight::Heartbeat(..))) {
+        let session = Duration::from_millis(self.config.session_timeout_ms);
+        if cx.now.since(self.heartbeat_ok_at) > session {
+            // "session timed out without receiving a heartbeat response"
+            // (`AbstractCoordinator.HeartbeatThread`): the coordinator is marked unknown
+            // and its connection dropped, failing every request in flight to it (the
+            // heartbeat too); the next `poll()` looks for the coordinator again.
+            let at = NodeId::Broker(coordinator);
+            self.heartbeat_ok_at = cx.now;
+            self.mark_coordinator_unknown();
+            // From the last down, so that what a failure sends anew is not failed too.
+            let mut i = self.requests.len();
+            while i > 0 {
+                i -= 1;
+                let id = self.requests.get(i).filter(|r| r.1 == at).map(|r| r.0);
+                if let Some((_, _, kind)) = id.and_then(|id| take_request(&mut self.requests, id)) {
+                    self.on_request_failed(cx, kind, KafkaError::NetworkException);
+                }
+            }
             return;
         }
+        // Every `heartbeat.interval.ms`, whether or not an earlier heartbeat is still
+        // unanswered (`Heartbeat.shouldHeartbeat` reads the timer alone): one lost on a
+        // cut link must not silence the member until `request.timeout.ms`.
         let payload = Payload::HeartbeatRequest(HeartbeatRequest {
             group: Rc::from(self.config.group_id.as_str()),
             member_id: self.member_id.clone(),
@@ -1540,6 +1564,9 @@ impl Consumer {
         sent_member_id: &str,
     ) {
         let unchanged = self.generation == sent_generation && *self.member_id == *sent_member_id;
+        if matches!(error, None | Some(KafkaError::RebalanceInProgress)) {
+            self.heartbeat_ok_at = cx.now;
+        }
         match error {
             None => {}
             Some(KafkaError::UnknownMemberId | KafkaError::IllegalGeneration) if !unchanged => {}
@@ -1921,6 +1948,8 @@ impl Consumer {
         }
         self.member_state = MemberState::Stable;
         self.join_prepared = false;
+        // The heartbeat thread is enabled again, its timers reset (`Heartbeat.resetTimeouts`).
+        self.heartbeat_ok_at = cx.now;
         for tp in &added {
             self.owned.push(*tp);
             self.positions.insert(*tp, None);

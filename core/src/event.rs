@@ -624,10 +624,12 @@ pub enum Event {
     },
     /// A controller of the quorum became active, or (`node` none) the quorum has no
     /// active controller any more.
+    #[cfg(feature = "control_plane")]
     ActiveController {
         node: Option<crate::ids::ControllerId>,
         epoch: u32,
     },
+    #[cfg(feature = "control_plane")]
     ControllerCrashed {
         node: crate::ids::ControllerId,
     },
@@ -659,6 +661,7 @@ pub enum Event {
         partition: TopicPartition,
         leader: BrokerId,
     },
+    #[cfg(feature = "control_plane")]
     ControllerRestarted {
         node: crate::ids::ControllerId,
     },

@@ -887,12 +887,18 @@ fn a_heartbeat_of_an_old_generation_is_an_illegal_generation_before_anything_els
     .unwrap();
     sim.apply(ms(25_000), Command::AddConsumer).unwrap();
     let (answers, events) = heartbeat_answers(&mut sim, ConsumerId(1), 90_000);
+    // Meanwhile c1 heartbeats in generation 2 as usual (a heartbeat unanswered does not
+    // hold back the next): those are told the group rebalances.
     assert_eq!(
         answers.first(),
-        Some(&(32_001, Some(KafkaError::IllegalGeneration))),
+        Some(&(27_001, Some(KafkaError::RebalanceInProgress))),
         "{answers:?}"
     );
-    assert_eq!(answers[1].1, Some(KafkaError::RebalanceInProgress));
+    // The late one, of generation 1, is an illegal generation though the group rebalances.
+    assert!(
+        answers.contains(&(32_001, Some(KafkaError::IllegalGeneration))),
+        "{answers:?}"
+    );
     let generations: Vec<(i32, Vec<ConsumerId>)> = events
         .iter()
         .filter_map(|e| match &e.event {

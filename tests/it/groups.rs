@@ -1006,3 +1006,48 @@ fn a_group_that_subscribes_elsewhere_moves_its_members_and_leaves_the_other_grou
         )
         .is_err());
 }
+
+/// A heartbeat lost on a cut link stays unanswered until `request.timeout.ms` (30 s),
+/// longer than the session (10 s). Kafka's heartbeat thread does not wait for it: it
+/// sends the next heartbeat at the next interval all the same, and once
+/// `session.timeout.ms` passes without one answered it marks the coordinator unknown and
+/// drops the connection, failing what was in flight (`AbstractCoordinator.
+/// HeartbeatThread`). So after the link heals the member is removed at most once (the
+/// coordinator's own session check while the link was cut) and then stays.
+#[test]
+fn a_heartbeat_lost_on_a_cut_link_does_not_keep_the_member_out() {
+    let mut config = group_config(2, 2);
+    config.workload.rate = 100;
+    config.consumer.session_timeout_ms = 10_000;
+    config.consumer.max_poll_interval_ms = 20_000;
+    let mut sim = Sim::new(config, 6250404408286103336).expect("valid");
+    let mut trace = Vec::new();
+    run(&mut sim, 30_000, &mut trace);
+    let (coordinator, _) = sim.group("orders-app").expect("a coordinator");
+    let c1 = ConsumerId(1);
+    sim.apply(
+        ms(31_244),
+        Command::CutLink(NodeId::Consumer(c1), NodeId::Broker(coordinator)),
+    )
+    .expect("a link");
+    run(&mut sim, 36_300, &mut trace);
+    sim.apply(
+        ms(36_300),
+        Command::HealLink(NodeId::Consumer(c1), NodeId::Broker(coordinator)),
+    )
+    .expect("a link");
+    let mut after = Vec::new();
+    run(&mut sim, 100_000, &mut after);
+    let removals: Vec<_> = after
+        .iter()
+        .filter(|e| matches!(e.event, Event::MemberRemoved { consumer: Some(c), .. } if c == c1))
+        .map(|e| e.at)
+        .collect();
+    assert!(removals.len() <= 1, "removed at {removals:?}");
+    let (_, g) = sim.group("orders-app").expect("a coordinator");
+    assert_eq!(g.state, GroupState::Stable);
+    assert!(
+        g.members.iter().any(|m| m.consumer == c1),
+        "c1 is a member again"
+    );
+}

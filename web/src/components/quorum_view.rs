@@ -212,3 +212,13 @@ pub fn controller_broker_words(lang: Lang) -> (String, String) {
         ),
     )
 }
+
+/// A down broker's state in ZooKeeper mode: its session lives on, or expired.
+pub fn session_words(expired: bool, lang: Lang) -> &'static str {
+    match (expired, lang) {
+        (false, Lang::En) => "down · ZooKeeper session alive",
+        (false, Lang::Ko) => "다운 · ZooKeeper 세션 살아 있음",
+        (true, Lang::En) => "down · session expired",
+        (true, Lang::Ko) => "다운 · 세션 만료됨",
+    }
+}

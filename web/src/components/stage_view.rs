@@ -60,14 +60,15 @@ pub fn StageView(props: &StageProps) -> Html {
     let columns = Rc::new(st.columns.clone());
     // ZooKeeper mode: the broker that holds `/controller` (the full build).
     #[cfg(feature = "control_plane")]
+    let zookeeper = st.quorum.as_ref().is_some_and(|q| q.zookeeper);
+    #[cfg(not(feature = "control_plane"))]
+    let zookeeper = false;
     let controller = st
         .quorum
         .as_ref()
-        .filter(|q| q.zookeeper)
+        .filter(|_| zookeeper)
         .and_then(|q| q.active)
         .map(|(b, _)| b);
-    #[cfg(not(feature = "control_plane"))]
-    let controller: Option<u32> = None;
     html! {
         <div class="stage" ref={node} role="region" aria-label={lang.text().stage_label}>
             <div class="head producer-head">
@@ -78,7 +79,7 @@ pub fn StageView(props: &StageProps) -> Html {
                 }
                 <span class="rule fit" data-testid="partitioner-choice">{st.partitioner.text(&st.topic, lang)}</span>
             </div>
-            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.groups.iter().any(|g| g.coordinator == Some(c.id))} controller={controller == Some(c.id)} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
+            { for st.columns.iter().map(|c| html! { <BrokerHead key={c.id} column={c.clone()} coordinator={st.groups.iter().any(|g| g.coordinator == Some(c.id))} controller={controller == Some(c.id)} {zookeeper} compact={st.columns.len() > 5} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             { for st.groups.iter().map(|g| html! { <GroupHeadView key={g.index} group={g.clone()} several={st.groups.len() > 1} locked={props.locked} {lang} dispatch={props.dispatch.clone()} /> }) }
             { for st.rows.iter().map(|r| html! { <RowView key={r.partition} topic={st.topic.clone()} row={r.clone()} columns={columns.clone()} window={st.log_window} {lang} /> }) }
         </div>
@@ -115,6 +116,9 @@ pub struct BrokerHeadProps {
     /// It is the controller (ZooKeeper mode).
     #[prop_or_default]
     pub controller: bool,
+    /// The cluster runs in ZooKeeper mode: a broker's liveness is its ZooKeeper session.
+    #[prop_or_default]
+    pub zookeeper: bool,
     /// Many brokers share the width: a short title and the main buttons only (every
     /// link is still in the links panel).
     pub compact: bool,
@@ -131,11 +135,22 @@ fn controller_mark(on: bool, lang: Lang) -> Html {
     if on {
         let (name, title) = crate::components::quorum_view::controller_broker_words(lang);
         return html! {
-            <span class="coord controller-broker" data-testid="controller-broker" title={title}>{format!(" · ◆ {name}")}</span>
+            <span class="controller-broker" data-testid="controller-broker" title={title} aria-label={name}>{" ◆"}</span>
         };
     }
     let _ = (on, lang);
     Html::default()
+}
+
+/// ZooKeeper mode's words for a broker that is down: its session lives on, or expired
+/// (KRaft's are "not yet fenced" and "fenced"); `None` in KRaft, and in the first build.
+fn session_words(zookeeper: bool, up: bool, expired: bool, lang: Lang) -> Option<&'static str> {
+    #[cfg(feature = "control_plane")]
+    if zookeeper && !up {
+        return Some(crate::components::quorum_view::session_words(expired, lang));
+    }
+    let _ = (zookeeper, up, expired, lang);
+    None
 }
 
 /// A broker's column header, with its failure buttons.
@@ -151,6 +166,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
         (false, false) => t.down_not_fenced,
         (false, true) => t.down_fenced,
     };
+    let status = session_words(props.zookeeper, c.up, c.fenced, props.lang).unwrap_or(status);
     // Every broker has the same buttons: each names its broker for a screen reader.
     let named = |action: &str| format!("{action} ({} {id})", t.broker);
     let cut = if c.producer_link_cut { t.heal } else { t.cut };
@@ -183,7 +199,7 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
     html! {
         <div class={classes!("head", "broker", state)} data-testid="broker" data-broker={id.to_string()} data-state={state}>
             <div class="title fit">
-                <strong>{format!("{} {id}", t.broker)}</strong>
+                <strong>{format!("{} {id}", t.broker)}{ controller_mark(props.controller && c.up, props.lang) }</strong>
                 <span class="inflight" title={t.tip("in_flight_title")}>
                     {format!("{}/{} ⇢", c.in_flight, c.max_in_flight)}
                 </span>
@@ -201,7 +217,6 @@ pub fn BrokerHead(props: &BrokerHeadProps) -> Html {
                 if props.coordinator && c.up {
                     <span class="coord" data-testid="coordinator" title={t.tip("coordinator_title")}>{format!(" · {}", t.coordinator)}</span>
                 }
-                { controller_mark(props.controller && c.up, props.lang) }
             </div>
             <fieldset class="actions" disabled={props.locked}>
                 if c.up {
