@@ -118,33 +118,8 @@ impl Ensemble {
     /// Every node.
     pub fn nodes(&self) -> Vec<NodeView<'_>> {
         match self {
-            Ensemble::KRaft(q) => q
-                .nodes
-                .iter()
-                .map(|n| NodeView {
-                    id: n.id,
-                    up: n.up,
-                    role: n.role.name(),
-                    leads: n.role == crate::raft::Role::Leader,
-                    epoch: n.epoch,
-                    log: &n.log,
-                    committed: n.high_watermark,
-                })
-                .collect(),
-            Ensemble::ZooKeeper(z) => z
-                .nodes
-                .iter()
-                .map(|n| NodeView {
-                    id: n.id,
-                    up: n.up,
-                    role: n.role.name(),
-                    // ZAB's epochs are one leader's once a majority took it.
-                    leads: n.role == crate::zookeeper::ZkRole::Leading && n.established,
-                    epoch: n.epoch,
-                    log: &n.log,
-                    committed: n.high_watermark,
-                })
-                .collect(),
+            Ensemble::KRaft(q) => q.nodes.iter().map(kraft_view).collect(),
+            Ensemble::ZooKeeper(z) => z.nodes.iter().map(zookeeper_view).collect(),
         }
     }
 
@@ -159,11 +134,10 @@ impl Ensemble {
     /// The node that commits now (KRaft's active controller, ZooKeeper's established
     /// leader), if there is one.
     pub fn active(&self) -> Option<NodeView<'_>> {
-        let id = match self {
-            Ensemble::KRaft(q) => q.active()?.id,
-            Ensemble::ZooKeeper(z) => z.active()?.id,
-        };
-        self.nodes().into_iter().find(|n| n.id == id)
+        match self {
+            Ensemble::KRaft(q) => q.active().map(kraft_view),
+            Ensemble::ZooKeeper(z) => z.active().map(zookeeper_view),
+        }
     }
 
     fn append(&mut self, cx: &mut Ctx, record: MetadataRecord) -> Option<u64> {
@@ -178,6 +152,31 @@ impl Ensemble {
             Ensemble::KRaft(q) => q.handle(cx, due),
             Ensemble::ZooKeeper(z) => z.handle(cx, due),
         }
+    }
+}
+
+fn kraft_view(n: &crate::raft::ControllerNode) -> NodeView<'_> {
+    NodeView {
+        id: n.id,
+        up: n.up,
+        role: n.role.name(),
+        leads: n.role == crate::raft::Role::Leader,
+        epoch: n.epoch,
+        log: &n.log,
+        committed: n.high_watermark,
+    }
+}
+
+fn zookeeper_view(n: &crate::zookeeper::ZkNode) -> NodeView<'_> {
+    NodeView {
+        id: n.id,
+        up: n.up,
+        role: n.role.name(),
+        // ZAB's epochs are one leader's once a majority took it.
+        leads: n.role == crate::zookeeper::ZkRole::Leading && n.established,
+        epoch: n.epoch,
+        log: &n.log,
+        committed: n.high_watermark,
     }
 }
 
@@ -427,23 +426,20 @@ impl Sim {
             return;
         };
         let zookeeper = c.zookeeper().is_some();
-        let (active, committed): (_, Vec<MetadataRecord>) = {
-            let node = c.ensemble.active();
-            let active = node.map(|n| (n.id, n.epoch));
-            // What the active node has committed.
-            let committed = match node {
-                Some(n) if n.committed > c.applied => n.log
-                    [c.applied as usize..n.committed as usize]
+        let node = c.ensemble.active();
+        let active = node.map(|n| (n.id, n.epoch));
+        // What the active node has committed.
+        let committed: Vec<MetadataRecord> = match node {
+            Some(n) if n.committed > c.applied => {
+                let from = c.applied as usize;
+                c.applied = n.committed;
+                n.log[from..n.committed as usize]
                     .iter()
                     .map(|e| e.record.clone())
-                    .collect(),
-                _ => Vec::new(),
-            };
-            (active, committed)
+                    .collect()
+            }
+            _ => Vec::new(),
         };
-        if let Some(n) = c.ensemble.active() {
-            c.applied = c.applied.max(n.committed);
-        }
         let changed = active != c.active;
         if changed {
             c.active = active;
@@ -563,7 +559,7 @@ impl Sim {
 
     /// ZooKeeper mode: the live brokers race to create `/controller`; the winner writes
     /// it with the next `controller_epoch`. Nobody, when no broker is up.
-    pub(crate) fn elect_zookeeper_controller(&mut self) {
+    fn elect_zookeeper_controller(&mut self) {
         let candidates: Vec<BrokerId> = self
             .brokers
             .values()

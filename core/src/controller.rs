@@ -325,10 +325,9 @@ impl Sim {
             for tp in offline {
                 self.elect_leader(tp);
             }
-        } else if self.zookeeper_mode() {
-            // Nobody holds `/controller`: the starting broker creates it.
-            self.elect_zookeeper_controller();
         }
+        // In ZooKeeper mode with nobody holding `/controller`, the starting broker joins
+        // the race for it when the item settles (`settle_control_plane`).
         let led: Vec<TopicPartition> = self
             .all_partitions()
             .filter(|tp| self.partition(*tp).replicas.contains(&id))
