@@ -128,3 +128,34 @@ test('the quorum size is a setting that opens the full build; Kafka 4.0 refuses 
     await second.close();
   }
 });
+
+test('brokers are observers of the metadata log: a crashed broker stays behind, and catches up when it returns', async () => {
+  const { page, errors, close } = await open('?lang=en&quorum.size=3&seed=1&speed=5', { viewport: { width: 1400, height: 1000 } });
+  const observers = () => page.getByTestId('observer').evaluateAll((es) => es.map((e) => [e.dataset.node, Number(e.dataset.offset), e.dataset.state]));
+  try {
+    await page.getByTestId('quorum').waitFor({ timeout: 30000 });
+    const start = await observers();
+    assert.deepEqual(start.map(([b]) => b), ['0', '1', '2'], 'one observer per broker');
+    assert.ok(start.every(([, o]) => o > 0 && o === start[0][1]), `every broker has applied the committed log: ${JSON.stringify(start)}`);
+    await page.locator('[data-testid=broker][data-broker="0"]').getByTestId('crash-broker').click();
+    // broker.session.timeout.ms later the controller fences it and moves its partitions:
+    // records the others apply and the down broker does not.
+    await page.waitForFunction(() => {
+      const es = [...document.querySelectorAll('[data-testid=observer]')];
+      const down = es.find((e) => e.dataset.node === '0');
+      return down?.dataset.state === 'down' && es.filter((e) => e !== down).every((e) => Number(e.dataset.offset) > Number(down.dataset.offset));
+    }, null, { timeout: 30000 });
+    const behind = await observers();
+    assert.ok(behind[0][1] >= start[0][1], 'a down broker keeps what it had applied');
+    await page.locator('[data-testid=broker][data-broker="0"]').getByTestId('restart-broker').click();
+    await page.waitForFunction(() => {
+      const es = [...document.querySelectorAll('[data-testid=observer]')];
+      return es.every((e) => e.dataset.state === 'current' && e.dataset.offset === es[0].dataset.offset);
+    }, null, { timeout: 30000 });
+    const after = await observers();
+    assert.ok(after[0][1] > behind[0][1], `the returning broker caught up: ${JSON.stringify(after)}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -25,11 +25,10 @@
 //! send their ISR changes to the controller (AlterPartition, KIP-497, since 2.7), which
 //! writes them to `/brokers/topics/T/partitions/N/state`.
 //!
-//! Simplified: brokers learn a committed record when it commits (in KRaft they are not
-//! modelled as observers fetching the log, in ZooKeeper mode the controller's
-//! LeaderAndIsr and UpdateMetadata requests are not sent as messages); a broker's fencing
-//! and registration, and the creation of partitions, are decided at once while a
-//! controller is active, and written to the log as records. In ZooKeeper mode a broker
+//! What committed reaches each broker on its own way (`broker_metadata.rs`): KRaft
+//! brokers fetch the log as observers, and in ZooKeeper mode the controller broker sends
+//! it. Simplified: a broker's fencing and registration, and the creation of partitions,
+//! are decided at once while a controller is active, and written to the log as records. In ZooKeeper mode a broker
 //! restarted while its old session lives waits for it to expire (Kafka's broker fails
 //! to start, `NodeExistsException` on `/brokers/ids/N`, and must be started again), and
 //! registers once a controller can tell it its partitions.
@@ -38,13 +37,14 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use crate::broker_metadata::{BrokerImage, MetadataMessage};
 use crate::config::MetadataMode;
 use crate::ctx::{Ctx, Due};
 #[cfg(feature = "control_plane")]
 use crate::event::Event;
 use crate::ids::{BrokerId, TopicPartition};
 use crate::metadata::PartitionState;
-use crate::raft::{ControllerId, Entry, MetadataRecord, Quorum, QuorumConfig, RaftDue};
+use crate::raft::{ControllerId, Entry, Mailbox, MetadataRecord, Quorum, QuorumConfig, RaftDue};
 use crate::rng::Rng;
 #[cfg(feature = "control_plane")]
 use crate::sim::CommandError;
@@ -76,6 +76,13 @@ impl ControlSlot {
         return self.0.as_deref_mut();
         #[cfg(not(feature = "control_plane"))]
         None
+    }
+
+    /// Broker `b`'s own image of the topics, when the cluster runs a control plane.
+    pub(crate) fn image(&self, b: BrokerId) -> Option<&[crate::metadata::Topic]> {
+        self.get()
+            .and_then(|c| c.images.get(&b))
+            .map(|i| &i.topics[..])
     }
 
     fn set(&mut self, c: ControlPlane) {
@@ -203,6 +210,13 @@ pub struct ControlPlane {
     controller_pending: bool,
     /// ZooKeeper mode: who wins the race to create `/controller`.
     rng: Rng,
+    /// Each broker's image of the metadata (`broker_metadata.rs`).
+    pub images: VecMap<BrokerId, BrokerImage>,
+    /// The brokers' metadata messages on their way.
+    pub(crate) mail: Mailbox<MetadataMessage>,
+    /// KRaft: the brokers' fetches the active controller holds (fetch id, offset).
+    pub(crate) held: VecMap<BrokerId, (u64, u64)>,
+    pub(crate) next_fetch: u64,
 }
 
 impl ControlPlane {
@@ -289,7 +303,16 @@ impl Sim {
             controller_epoch: controller.map_or(0, |(_, e)| e),
             controller_pending: false,
             rng: Rng::new(self.seed, 12),
+            images: self
+                .brokers
+                .keys()
+                .map(|b| (*b, BrokerImage::new(applied, self.topics.clone())))
+                .collect(),
+            mail: Mailbox::delivered_by(&self.cx, RaftDue::Metadata),
+            held: VecMap::new(),
+            next_fetch: 0,
         });
+        self.metadata_controller_changed();
     }
 
     /// Whether the cluster keeps its metadata in a ZooKeeper ensemble.
@@ -396,9 +419,11 @@ impl Sim {
         }
     }
 
-    /// Something due to the quorum.
+    /// Something due to the quorum, or to the brokers' metadata.
     pub(crate) fn quorum_due(&mut self, due: RaftDue) {
-        if let Some(c) = self.control.get_mut() {
+        if matches!(due, RaftDue::Metadata(_) | RaftDue::MetadataHoldOver { .. }) {
+            self.metadata_due(due);
+        } else if let Some(c) = self.control.get_mut() {
             c.ensemble.handle(&mut self.cx, due);
         }
     }
@@ -499,10 +524,11 @@ impl Sim {
         if let Some((broker, epoch)) = elected {
             self.cx.emit(Event::ControllerElected { broker, epoch });
         }
-        for tp in &touched {
-            self.install_leadership(*tp);
-            self.on_isr_changed(*tp);
+        // The brokers learn what committed as it reaches them (`broker_metadata.rs`).
+        if changed && !zookeeper {
+            self.metadata_controller_changed();
         }
+        self.propagate_metadata();
         if !touched.is_empty() || registered {
             self.after_metadata_change();
         }
@@ -593,6 +619,7 @@ impl Sim {
             self.on_broker_failure(b);
         }
         self.register_waiting_brokers();
+        self.resend_metadata(None);
         let offline: Vec<TopicPartition> = self
             .all_partitions()
             .filter(|tp| self.decided(*tp).leader.is_none())

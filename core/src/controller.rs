@@ -17,7 +17,6 @@ use crate::network::{Message, Payload};
 use crate::rng::Rng;
 use crate::sim::{CommandError, Sim};
 use crate::time::Duration;
-use crate::vecmap::VecMap;
 use alloc::rc::Rc;
 
 impl Sim {
@@ -62,6 +61,7 @@ impl Sim {
                     },
                     replicas: replicas.clone(),
                 });
+            self.grow_images();
             let log_config = self.topics[topic.0 as usize].spec.log.clone();
             let now = self.cx.now;
             for b in &replicas {
@@ -328,12 +328,17 @@ impl Sim {
         }
         // In ZooKeeper mode with nobody holding `/controller`, the starting broker joins
         // the race for it when the item settles (`settle_control_plane`).
-        let led: Vec<TopicPartition> = self
-            .all_partitions()
-            .filter(|tp| self.partition(*tp).replicas.contains(&id))
-            .collect();
-        for tp in led {
-            self.install_leadership(tp);
+        if self.decisions_wait() {
+            // It learns the metadata from its own log and the controller.
+            self.metadata_restarted(id);
+        } else {
+            let led: Vec<TopicPartition> = self
+                .all_partitions()
+                .filter(|tp| self.partition(*tp).replicas.contains(&id))
+                .collect();
+            for tp in led {
+                self.install_leadership(tp);
+            }
         }
         self.after_controller_change();
     }
@@ -497,22 +502,34 @@ impl Sim {
     /// Tells every live replica of `tp` the controller's current leader, epoch and ISR.
     pub(crate) fn install_leadership(&mut self, tp: TopicPartition) {
         let p = self.partition(tp).clone();
+        self.install_on(tp, &p, None);
+    }
+
+    /// Tells the live replicas of `tp` (only broker `only`'s, when given) its leader,
+    /// leader epoch and ISR as `p` says.
+    pub(crate) fn install_on(
+        &mut self,
+        tp: TopicPartition,
+        p: &PartitionState,
+        only: Option<BrokerId>,
+    ) {
         let now = self.cx.now;
-        for b in &p.replicas {
+        let ours = |b: &BrokerId| only.is_none_or(|o| o == *b);
+        for b in p.replicas.iter().filter(|b| ours(b)) {
             let broker = self.brokers.get_mut(b).expect("assigned broker exists");
             if !broker.up {
                 continue;
             }
             if let Some(replica) = broker.replicas.get_mut(&tp) {
-                replica.update_leadership(*b, &p, now);
+                replica.update_leadership(*b, p, now);
             }
         }
-        if let Some(l) = p.leader {
+        if let Some(l) = p.leader.filter(ours) {
             let (broker, cx, mut env) = self.broker_parts(l);
             broker.maybe_increment_hw(cx, &mut env, tp);
         }
-        self.fail_delayed_for_lost_leadership(tp);
-        self.on_offsets_leadership(tp);
+        self.fail_delayed_for_lost_leadership(tp, only);
+        self.on_offsets_leadership(tp, only);
     }
 
     /// After the controller's decisions: with the idealised controller they are in
@@ -622,10 +639,11 @@ impl Sim {
         let from = message.from;
         match message.payload {
             Payload::MetadataRequest => {
+                let topics = self.metadata_of(b);
                 let partitions = self
                     .all_partitions()
                     .map(|tp| {
-                        let p = self.partition(tp);
+                        let p = crate::metadata::partition(topics, tp);
                         (tp, p.leader, p.leader_epoch)
                     })
                     .collect();
@@ -736,7 +754,7 @@ impl Sim {
             Some(topic) => {
                 let n = self.topics[topic.0 as usize].partitions.len() as u32;
                 let tp = TopicPartition::new(topic, partition_for(&group, n));
-                match self.partition(tp).leader {
+                match crate::metadata::partition(self.metadata_of(b), tp).leader {
                     Some(l) if self.broker_usable(l) => Ok(l),
                     _ => Err(KafkaError::CoordinatorNotAvailable),
                 }
@@ -756,13 +774,16 @@ impl Sim {
     /// the new leader loads its groups or transactions from its log (`onElection`),
     /// every other replica drops them (`onResignation`; a group coordinator answers what
     /// it was holding with NOT_COORDINATOR).
-    pub(crate) fn on_offsets_leadership(&mut self, tp: TopicPartition) {
+    pub(crate) fn on_offsets_leadership(&mut self, tp: TopicPartition, only: Option<BrokerId>) {
         let txn = crate::broker::TXN && Some(tp.topic) == crate::metadata::txn_topic(&self.topics);
         if !txn && Some(tp.topic) != self.offsets_topic() {
             return;
         }
         let replicas = self.partition(tp).replicas.clone();
-        for b in replicas {
+        for b in replicas
+            .into_iter()
+            .filter(|b| only.is_none_or(|o| o == *b))
+        {
             let Some(broker) = self.brokers.get(&b) else {
                 continue;
             };
@@ -902,15 +923,17 @@ impl Sim {
 
     /// Whether the controller refuses leader `b`'s AlterPartition for `tp`: the request
     /// carries the partition epoch of the state the leader applied, and the controller's
-    /// own state has moved past it (a change it made, not yet committed and so not yet
-    /// the leader's), so it answers `INVALID_UPDATE_VERSION`
+    /// own state has moved past it (a change it made, not yet committed, or committed and
+    /// not yet the leader's), so it answers `INVALID_UPDATE_VERSION`
     /// (`ReplicationControlManager.alterPartition`; in ZooKeeper mode
     /// `KafkaController.processAlterPartition`). The leader asks again at its next fetch
     /// or check, once the change has reached it. Never with the idealised controller,
     /// whose changes reach every broker at once.
     #[cfg_attr(not(feature = "control_plane"), allow(unused_variables))]
     fn alter_partition_refused(&mut self, b: BrokerId, tp: TopicPartition) -> bool {
-        if !self.decisions_wait() || self.decided(tp) == self.partition(tp) {
+        if !self.decisions_wait()
+            || self.decided(tp) == crate::metadata::partition(self.metadata_of(b), tp)
+        {
             return false;
         }
         #[cfg(feature = "control_plane")]
@@ -923,9 +946,13 @@ impl Sim {
 
     /// Delayed operations of every broker that no longer leads `tp` complete with
     /// `NotLeaderOrFollower`.
-    pub(crate) fn fail_delayed_for_lost_leadership(&mut self, tp: TopicPartition) {
+    pub(crate) fn fail_delayed_for_lost_leadership(
+        &mut self,
+        tp: TopicPartition,
+        only: Option<BrokerId>,
+    ) {
         let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        for b in ids {
+        for b in ids.into_iter().filter(|b| only.is_none_or(|o| o == *b)) {
             let leads = self.brokers[&b]
                 .replicas
                 .get(&tp)
@@ -952,23 +979,22 @@ impl Sim {
 
     /// Makes every live broker fetch from the leaders of the partitions it follows, and
     /// only from them.
+    /// (Each as its own metadata says.)
     pub(crate) fn reconcile_fetchers(&mut self) {
-        let mut wanted: VecMap<BrokerId, Vec<BrokerId>> = VecMap::new();
-        for tp in self.all_partitions().collect::<Vec<_>>() {
-            let p = self.partition(tp);
-            let Some(leader) = p.leader else { continue };
-            for b in &p.replicas {
-                if *b != leader && self.brokers[b].up {
-                    wanted.entry(*b).or_default().push(leader);
-                }
-            }
-        }
         let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
         for b in ids {
-            let mut leaders = wanted.remove(&b).unwrap_or_default();
+            let (broker, cx, mut env) = self.broker_parts(b);
+            let mut leaders: Vec<BrokerId> = Vec::new();
+            if broker.up {
+                for tp in broker.replicas.keys() {
+                    let p = env.partition(*tp);
+                    if let Some(l) = p.leader.filter(|l| *l != b && p.replicas.contains(&b)) {
+                        leaders.push(l);
+                    }
+                }
+            }
             crate::java::sort_small_by_key(&mut leaders, |b| *b);
             leaders.dedup();
-            let (broker, cx, mut env) = self.broker_parts(b);
             broker.fetch_from(cx, &mut env, leaders);
         }
     }

@@ -371,4 +371,13 @@ pub enum RaftDue {
         follower: crate::ids::ControllerId,
         fetch: u64,
     },
+    /// A metadata message reaches a broker or the active controller
+    /// (`broker_metadata.rs`).
+    Metadata(u64),
+    /// The active controller's hold of a broker's metadata fetch is over: it answers
+    /// empty.
+    MetadataHoldOver {
+        broker: crate::ids::BrokerId,
+        fetch: u64,
+    },
 }

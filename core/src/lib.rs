@@ -38,6 +38,7 @@ extern crate alloc;
 
 pub mod assignor;
 pub mod broker;
+pub mod broker_metadata;
 pub mod config;
 pub mod consumer;
 pub mod control_plane;

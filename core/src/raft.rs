@@ -220,6 +220,8 @@ impl ControllerNode {
 #[derive(Clone, Debug)]
 pub(crate) struct Mailbox<M> {
     latency: Duration,
+    /// The item that delivers a message.
+    due: fn(u64) -> RaftDue,
     /// Messages on their way, by the id their delivery carries.
     mail: VecMap<u64, (ControllerId, ControllerId, M)>,
     next: u64,
@@ -227,8 +229,14 @@ pub(crate) struct Mailbox<M> {
 
 impl<M> Mailbox<M> {
     pub(crate) fn new(cx: &Ctx) -> Mailbox<M> {
+        Mailbox::delivered_by(cx, RaftDue::Deliver)
+    }
+
+    /// A channel whose deliveries come due as `due`.
+    pub(crate) fn delivered_by(cx: &Ctx, due: fn(u64) -> RaftDue) -> Mailbox<M> {
         Mailbox {
             latency: cx.network.default_latency,
+            due,
             mail: VecMap::new(),
             next: 0,
         }
@@ -243,7 +251,7 @@ impl<M> Mailbox<M> {
         let id = self.next;
         self.next += 1;
         self.mail.insert(id, (from, to, m));
-        cx.schedule(cx.now + self.latency, Due::Raft(RaftDue::Deliver(id)));
+        cx.schedule(cx.now + self.latency, Due::Raft((self.due)(id)));
     }
 
     /// The message whose delivery `id` is: its sender, its addressee and itself.
@@ -617,6 +625,8 @@ impl Quorum {
                     }
                 }
             }
+            // Brokers' metadata: `broker_metadata.rs`.
+            RaftDue::Metadata(_) | RaftDue::MetadataHoldOver { .. } => {}
         }
     }
 

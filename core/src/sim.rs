@@ -1165,8 +1165,11 @@ impl Sim {
             topics,
             groups,
             next_producer_id,
+            control,
             ..
         } = self;
+        // A broker reads its own image of the metadata, where it has one.
+        let topics = control.image(b).unwrap_or(topics);
         let env = Env {
             config,
             topics,

@@ -530,7 +530,8 @@ impl ZkEnsemble {
                 }
                 self.schedule_tick(cx, i);
             }
-            RaftDue::HoldOver { .. } => {}
+            // Brokers' metadata (`broker_metadata.rs`), and KRaft's holds.
+            RaftDue::HoldOver { .. } | RaftDue::Metadata(_) | RaftDue::MetadataHoldOver { .. } => {}
         }
     }
 

@@ -58,6 +58,45 @@ pub fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
+/// Whether `tp`'s committed leader acts as such: its broker's replica leads at the
+/// committed leader epoch (with a control plane, once the record has reached it).
+pub fn leader_acts(sim: &Sim, tp: kscope_core::ids::TopicPartition) -> bool {
+    let p = sim.partition(tp);
+    p.leader.is_some_and(|l| {
+        sim.brokers()
+            .get(&l)
+            .and_then(|b| b.replicas.get(&tp))
+            .is_some_and(|r| r.is_leader && r.leader_epoch == p.leader_epoch)
+    })
+}
+
+/// Steps `sim` until every partition of `tps` has a leader other than broker `old`, and
+/// then until each acts as leader; returns both instants. Panics at `deadline`.
+pub fn until_new_leaders(
+    sim: &mut Sim,
+    tps: &[kscope_core::ids::TopicPartition],
+    old: kscope_core::ids::BrokerId,
+    deadline: Instant,
+) -> (Instant, Instant) {
+    let moved = |sim: &Sim| {
+        tps.iter()
+            .all(|tp| sim.partition(*tp).leader.is_some_and(|l| l != old))
+    };
+    while !moved(sim) {
+        assert!(sim.now() < deadline, "no new leader by {deadline:?}");
+        sim.step_one();
+    }
+    let committed = sim.now();
+    while !tps.iter().all(|tp| leader_acts(sim, *tp)) {
+        assert!(
+            sim.now() < deadline,
+            "the new leaders do not act by {deadline:?}"
+        );
+        sim.step_one();
+    }
+    (committed, sim.now())
+}
+
 /// The scenario whose trace hash must be the same on every platform: a workload over
 /// three partitions with keys, a broker crash and restart, a cut and healed link, a
 /// dropped response and a delayed request, and a consumer group (cooperative-sticky, so

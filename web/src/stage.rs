@@ -394,8 +394,12 @@ pub struct QuorumStrip {
     pub active: Option<(u32, u32)>,
     /// ZooKeeper mode: the ensemble's established leader.
     pub leader: Option<u32>,
-    /// The committed image's length (every broker has applied it).
+    /// The committed log's length.
     pub applied: u64,
+    /// Each broker's metadata: its id, whether it is up, and how far it has applied the
+    /// committed log (KRaft: as an observer fetching it; ZooKeeper mode: as the
+    /// controller's requests brought it).
+    pub observers: Vec<(u32, bool, u64)>,
 }
 
 /// One KRaft controller (`process.roles=controller`), or one ZooKeeper server.
@@ -444,6 +448,11 @@ pub fn quorum_strip(sim: &Sim) -> Option<QuorumStrip> {
         },
         leader: if zookeeper { leader } else { None },
         applied: c.applied,
+        observers: c
+            .images
+            .iter()
+            .map(|(b, image)| (b.0, sim.brokers()[b].up, image.offset))
+            .collect(),
     })
 }
 

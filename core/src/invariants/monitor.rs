@@ -135,6 +135,15 @@ pub struct Monitor {
     metadata_image: BTreeMap<TopicPartition, crate::metadata::PartitionState>,
     /// Each controller's (log end, high watermark, epoch) when its log was last compared.
     metadata_checked: BTreeMap<crate::raft::ControllerId, (usize, u64, u32)>,
+    /// Each broker's image as the committed log's prefix up to the broker's offset: the
+    /// offset and the partitions' states.
+    broker_images: BTreeMap<
+        BrokerId,
+        (
+            u64,
+            BTreeMap<TopicPartition, crate::metadata::PartitionState>,
+        ),
+    >,
 }
 
 /// What the monitor remembers of one partition.
@@ -724,12 +733,50 @@ fn committed_metadata_never_lost(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mu
     }
 }
 
-/// The brokers act only on committed metadata: every partition's state, as the clients
-/// and brokers are told it, is the one the committed log leaves, and no live broker holds
-/// a leader epoch the log has not committed.
+/// The brokers act only on committed metadata: every partition's state, as the
+/// controller tells it, is the one the committed log leaves; each broker's image is the
+/// committed log's prefix up to its offset (which never moves back); and no live broker
+/// holds a leader epoch its image does not have.
 fn brokers_act_on_committed_metadata(m: &mut Monitor, sim: &Sim, _: &Item, fail: &mut Vec<String>) {
-    if sim.control_plane().is_none() {
+    let Some(c) = sim.control_plane() else {
         return;
+    };
+    for (b, image) in &c.images {
+        let (seen, states) = m.broker_images.entry(*b).or_default();
+        if image.offset < *seen || image.offset > m.committed_metadata.len() as u64 {
+            fail.push(format!(
+                "{b:?} has applied the log to {}: it was at {seen}, {} are committed",
+                image.offset,
+                m.committed_metadata.len()
+            ));
+            continue;
+        }
+        for e in &m.committed_metadata[*seen as usize..image.offset as usize] {
+            if let crate::raft::MetadataRecord::Partition(tp, state) = &e.record {
+                states.insert(*tp, state.clone());
+            }
+        }
+        *seen = image.offset;
+        for (tp, state) in states.iter() {
+            let known = crate::metadata::partition(&image.topics, *tp);
+            if known != state {
+                fail.push(format!(
+                    "{b:?} knows {tp:?} as {known:?}, its applied log says {state:?}"
+                ));
+            }
+        }
+        let Some(broker) = sim.brokers().get(b).filter(|b| b.up) else {
+            continue;
+        };
+        for (tp, r) in &broker.replicas {
+            let known = states.get(tp).map_or(LeaderEpoch(0), |s| s.leader_epoch);
+            if r.leader_epoch > known {
+                fail.push(format!(
+                    "{b:?} holds {tp:?} at {:?}, its applied log says {known:?}",
+                    r.leader_epoch
+                ));
+            }
+        }
     }
     for (tp, state) in &m.metadata_image {
         if sim.partition(*tp) != state {
@@ -737,20 +784,6 @@ fn brokers_act_on_committed_metadata(m: &mut Monitor, sim: &Sim, _: &Item, fail:
                 "{tp:?}: {:?}, the committed log says {state:?}",
                 sim.partition(*tp)
             ));
-        }
-    }
-    for (id, broker) in sim.brokers() {
-        if !broker.up {
-            continue;
-        }
-        for (tp, r) in &broker.replicas {
-            let committed = sim.partition(*tp).leader_epoch;
-            if r.leader_epoch > committed {
-                fail.push(format!(
-                    "{id:?} holds {tp:?} at {:?}, committed {committed:?}",
-                    r.leader_epoch
-                ));
-            }
         }
     }
 }

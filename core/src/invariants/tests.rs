@@ -541,5 +541,22 @@ fn brokers_act_on_committed_metadata() {
     assert_eq!(
         observe_quiet(&sim, &mut m),
         ["brokers_act_on_committed_metadata"]
+    ); // A broker's image that is not the committed log's prefix.
+    let (mut sim, mut m) = watched_quorum_run(1_000);
+    let c = sim.control.get_mut().expect("a quorum");
+    let image = c.images.values_mut().next().expect("a broker");
+    image.topics[0].partitions[1].isr.pop();
+    assert_eq!(
+        observe_quiet(&sim, &mut m),
+        ["brokers_act_on_committed_metadata"]
+    );
+    // And a broker that applied more than is committed.
+    let (mut sim, mut m) = watched_quorum_run(1_000);
+    let c = sim.control.get_mut().expect("a quorum");
+    let applied = c.applied;
+    c.images.values_mut().next().expect("a broker").offset = applied + 1;
+    assert_eq!(
+        observe_quiet(&sim, &mut m),
+        ["brokers_act_on_committed_metadata"]
     );
 }

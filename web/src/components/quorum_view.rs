@@ -111,6 +111,7 @@ pub fn QuorumView(props: &QuorumProps) -> Html {
             <ol class="controllers">
                 { for q.controllers.iter().map(|c| controller(c, marked == Some(c.id), q.zookeeper, props)) }
             </ol>
+            {observers(q, lang)}
         </section>
     }
 }
@@ -183,6 +184,58 @@ fn controller(c: &ControllerCard, active: bool, zookeeper: bool, props: &QuorumP
                 }
             </fieldset>
         </li>
+    }
+}
+
+/// How far each broker has applied the committed metadata: KRaft brokers are observers
+/// fetching the log; in ZooKeeper mode the controller broker sends them its changes.
+fn observers(q: &QuorumStrip, lang: Lang) -> Html {
+    let (label, tip) = if q.zookeeper {
+        (
+            tr!(
+                lang,
+                "brokers' metadata (LeaderAndIsr, UpdateMetadata):",
+                "브로커의 메타데이터 (LeaderAndIsr, UpdateMetadata):"
+            ),
+            tr!(
+                lang,
+                "each broker acts on a change once the controller broker's request reaches it",
+                "각 브로커는 컨트롤러 브로커의 요청이 도착해야 변경을 적용함"
+            ),
+        )
+    } else {
+        (
+            tr!(
+                lang,
+                "observers (brokers fetching the metadata log):",
+                "옵저버 (메타데이터 로그를 가져오는 브로커):"
+            ),
+            tr!(
+                lang,
+                "each broker acts on a committed record once its fetch brings it",
+                "각 브로커는 커밋된 레코드를 자신의 fetch로 받아야 적용함"
+            ),
+        )
+    };
+    html! {
+        <div class="observers" title={tip}>
+            <span class="observers-label">{label}</span>
+            <ol>
+                { for q.observers.iter().map(|(b, up, offset)| {
+                    let behind = q.applied.saturating_sub(*offset);
+                    let state = if !up { "down" } else if behind > 0 { "behind" } else { "current" };
+                    html! {
+                        <li class={classes!("observer", state)} data-testid="observer" data-node={b.to_string()}
+                            data-offset={offset.to_string()} data-state={state}>
+                            {tr!(lang, "broker {0}", "브로커 {0}", b)}{" · "}<b>{offset}</b>
+                            if behind > 0 {
+                                {" "}<span class="behind">{tr!(lang, "({0} behind)", "({0}개 뒤처짐)", behind)}</span>
+                            }
+                        </li>
+                    }
+                }) }
+            </ol>
+        </div>
     }
 }
 

@@ -1,0 +1,384 @@
+//! Each broker's own image of the metadata, and how the committed log reaches it.
+//!
+//! In KRaft a broker is an observer of the `__cluster_metadata` log: its
+//! `KafkaRaftClient` fetches from the active controller, which holds a fetch it has nothing
+//! new for up to `MAX_FETCH_WAIT_MS` (500 ms) and answers it once its high watermark
+//! moves; the broker's `MetadataLoader` applies what is committed and publishes it
+//! (`BrokerMetadataPublisher`: its replicas become leaders or followers, its metadata
+//! cache answers clients). In ZooKeeper mode the controller broker pushes its decisions,
+//! once written to ZooKeeper, as `LeaderAndIsr` and `UpdateMetadata` requests to every
+//! live broker (`ControllerChannelManager`); a new controller, and a broker that starts,
+//! get the broker up to date.
+//!
+//! Either way a broker acts on a partition change only once it reaches the broker: until
+//! then the old leader still takes writes it will not be able to commit, the new one
+//! answers `NOT_LEADER_OR_FOLLOWER`, and clients that asked a broker for metadata are
+//! told what that broker knows. The image is the log's committed prefix up to the
+//! broker's `offset` (invariant `brokers_act_on_committed_metadata`); a broker keeps it
+//! across a restart, as its metadata log is on disk, and replays it when it starts.
+//!
+//! Simplified: the messages travel on the quorum's channel with the network's default
+//! latency (they are not drawn, and a cut link does not stop them); a broker learns who
+//! the active controller is as soon as there is one (Kafka's observer finds it through
+//! its fetches); in ZooKeeper mode one message stands for a `LeaderAndIsr` and an
+//! `UpdateMetadata`, and the controller learns a write has committed as it commits.
+
+use alloc::vec::Vec;
+
+use crate::ctx::Due;
+use crate::ids::{BrokerId, TopicPartition};
+use crate::metadata::{PartitionState, Topic};
+use crate::raft::{ControllerId, Entry, MetadataRecord, RaftDue, MAX_FETCH_WAIT_MS};
+use crate::sim::Sim;
+use crate::time::Duration;
+
+/// What one broker knows of the metadata.
+#[derive(Clone, Debug)]
+pub struct BrokerImage {
+    /// The log's entries below this offset are applied.
+    pub offset: u64,
+    /// The topics and their partitions as this broker knows them (a partition it has not
+    /// heard of yet has no leader).
+    pub topics: Vec<Topic>,
+    /// KRaft: the broker's metadata fetch in flight.
+    fetch: Option<u64>,
+    /// ZooKeeper mode: the controller has sent this broker the log below this offset.
+    sent: u64,
+}
+
+impl BrokerImage {
+    pub(crate) fn new(offset: u64, topics: Vec<Topic>) -> BrokerImage {
+        BrokerImage {
+            offset,
+            topics,
+            fetch: None,
+            sent: offset,
+        }
+    }
+}
+
+/// The messages that carry the metadata log to brokers.
+#[derive(Clone, Debug)]
+pub(crate) enum MetadataMessage {
+    /// KRaft: a broker's fetch of the metadata log from `offset`.
+    Fetch {
+        broker: BrokerId,
+        id: u64,
+        offset: u64,
+    },
+    /// The answer to fetch `id` (KRaft), or the controller broker's `LeaderAndIsr` and
+    /// `UpdateMetadata` (ZooKeeper mode): committed entries from `offset`.
+    Records {
+        broker: BrokerId,
+        id: u64,
+        offset: u64,
+        entries: Vec<Entry>,
+    },
+}
+
+/// A broker's node id on the control plane's channel.
+fn node(b: BrokerId) -> ControllerId {
+    ControllerId(b.0)
+}
+
+impl Sim {
+    /// The topics as broker `b` knows them: its own image when the cluster runs a
+    /// control plane, the controller's otherwise.
+    pub fn metadata_of(&self, b: BrokerId) -> &[Topic] {
+        self.control.image(b).unwrap_or(&self.topics)
+    }
+
+    /// New partitions were created: every broker's image gets them, with no leader
+    /// until their records reach it.
+    pub(crate) fn grow_images(&mut self) {
+        let Sim {
+            control, topics, ..
+        } = self;
+        let Some(c) = control.get_mut() else { return };
+        for image in c.images.values_mut() {
+            for (t, topic) in topics.iter().enumerate() {
+                if image.topics.len() <= t {
+                    image.topics.push(Topic {
+                        spec: topic.spec.clone(),
+                        partitions: Vec::new(),
+                    });
+                }
+                let known = &mut image.topics[t].partitions;
+                for p in &topic.partitions[known.len()..] {
+                    known.push(PartitionState {
+                        leader: None,
+                        leader_epoch: crate::ids::LeaderEpoch(0),
+                        isr: Vec::new(),
+                        replicas: p.replicas.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The metadata messages and the holds of fetches.
+    pub(crate) fn metadata_due(&mut self, due: RaftDue) {
+        let Some(c) = self.control.get_mut() else {
+            return;
+        };
+        match due {
+            RaftDue::Metadata(id) => {
+                let Some((_, _, m)) = c.mail.take(id) else {
+                    return;
+                };
+                match m {
+                    MetadataMessage::Fetch { broker, id, offset } => {
+                        self.metadata_fetched(broker, id, offset)
+                    }
+                    MetadataMessage::Records {
+                        broker,
+                        id,
+                        offset,
+                        entries,
+                    } => self.metadata_received(broker, id, offset, entries),
+                }
+            }
+            RaftDue::MetadataHoldOver { broker, fetch }
+                if c.held.get(&broker).is_some_and(|(id, _)| *id == fetch) =>
+            {
+                let (id, offset) = c.held.remove(&broker).expect("held");
+                self.answer_metadata_fetch(broker, id, offset);
+            }
+            _ => {}
+        }
+    }
+
+    /// KRaft: broker `b` fetches the metadata log from the active controller (none
+    /// while there is none: it fetches once one is active).
+    pub(crate) fn fetch_metadata(&mut self, b: BrokerId) {
+        let up = self.brokers.get(&b).is_some_and(|b| b.up);
+        let Some(c) = self.control.get_mut() else {
+            return;
+        };
+        let Some((controller, _)) = c.active.filter(|_| up && c.zookeeper().is_none()) else {
+            return;
+        };
+        let id = c.next_fetch;
+        c.next_fetch += 1;
+        let Some(image) = c.images.get_mut(&b) else {
+            return;
+        };
+        image.fetch = Some(id);
+        let offset = image.offset;
+        c.mail.send(
+            &mut self.cx,
+            node(b),
+            controller,
+            MetadataMessage::Fetch {
+                broker: b,
+                id,
+                offset,
+            },
+        );
+    }
+
+    /// KRaft: a broker's fetch reaches the active controller, which answers it at once
+    /// if it has committed entries past `offset`, and holds it otherwise.
+    fn metadata_fetched(&mut self, b: BrokerId, id: u64, offset: u64) {
+        let now = self.cx.now;
+        let c = self.control.get_mut().expect("a control plane");
+        // A fetch that reaches a controller no longer active is lost; the broker fetches
+        // from the new one.
+        if c.active.is_none() || c.images.get(&b).and_then(|i| i.fetch) != Some(id) {
+            return;
+        }
+        if c.applied > offset {
+            self.answer_metadata_fetch(b, id, offset);
+            return;
+        }
+        c.held.insert(b, (id, offset));
+        self.cx.schedule(
+            now + Duration::from_millis(MAX_FETCH_WAIT_MS),
+            Due::Raft(RaftDue::MetadataHoldOver {
+                broker: b,
+                fetch: id,
+            }),
+        );
+    }
+
+    /// The active controller answers broker `b`'s fetch with the committed entries from
+    /// `offset`.
+    fn answer_metadata_fetch(&mut self, b: BrokerId, id: u64, offset: u64) {
+        let c = self.control.get_mut().expect("a control plane");
+        let Some(n) = c.ensemble.active() else { return };
+        let from = (offset as usize).min(c.applied as usize);
+        let entries = n.log[from..c.applied as usize].to_vec();
+        let controller = n.id;
+        c.mail.send(
+            &mut self.cx,
+            controller,
+            node(b),
+            MetadataMessage::Records {
+                broker: b,
+                id,
+                offset: from as u64,
+                entries,
+            },
+        );
+    }
+
+    /// What the active node committed since the brokers last heard goes out: KRaft's
+    /// held fetches are answered; in ZooKeeper mode the controller broker sends it.
+    pub(crate) fn propagate_metadata(&mut self) {
+        let zookeeper = self.zookeeper_mode();
+        let controller = self.controller_broker();
+        let up: Vec<BrokerId> = self
+            .brokers
+            .values()
+            .filter(|b| b.up)
+            .map(|b| b.id)
+            .collect();
+        let Some(c) = self.control.get_mut() else {
+            return;
+        };
+        if !zookeeper {
+            let applied = c.applied;
+            let due: Vec<(BrokerId, u64, u64)> = c
+                .held
+                .iter()
+                .filter(|(_, (_, offset))| *offset < applied)
+                .map(|(b, (id, offset))| (*b, *id, *offset))
+                .collect();
+            c.held.retain(|_, (_, offset)| *offset >= applied);
+            for (b, id, offset) in due {
+                self.answer_metadata_fetch(b, id, offset);
+            }
+            return;
+        }
+        let Some((from, _)) = controller else { return };
+        let Some(n) = c.ensemble.active() else { return };
+        for b in up {
+            let Some(image) = c.images.get_mut(&b) else {
+                continue;
+            };
+            if image.sent >= c.applied {
+                continue;
+            }
+            let entries = n.log[image.sent as usize..c.applied as usize].to_vec();
+            let offset = image.sent;
+            image.sent = c.applied;
+            c.mail.send(
+                &mut self.cx,
+                node(from),
+                node(b),
+                MetadataMessage::Records {
+                    broker: b,
+                    id: 0,
+                    offset,
+                    entries,
+                },
+            );
+        }
+    }
+
+    /// ZooKeeper mode: the controller sends broker `b` (every live broker, when `None`)
+    /// what it has not applied: a new controller does so for every broker
+    /// (`sendUpdateMetadataRequest` in `onControllerFailover`), and for a broker that
+    /// starts (`onBrokerStartup`).
+    pub(crate) fn resend_metadata(&mut self, b: Option<BrokerId>) {
+        let Some(c) = self.control.get_mut() else {
+            return;
+        };
+        for (id, image) in c.images.iter_mut() {
+            if b.is_none_or(|b| b == *id) {
+                image.sent = image.offset;
+            }
+        }
+        self.propagate_metadata();
+    }
+
+    /// The active controller changed: held fetches are dropped, and every live broker
+    /// fetches from the new one.
+    pub(crate) fn metadata_controller_changed(&mut self) {
+        let Some(c) = self.control.get_mut() else {
+            return;
+        };
+        c.held = crate::vecmap::VecMap::new();
+        let brokers: Vec<BrokerId> = c.images.keys().copied().collect();
+        for b in brokers {
+            self.fetch_metadata(b);
+        }
+    }
+
+    /// Entries from `offset` reach broker `b`: it applies those it lacks and, in KRaft,
+    /// fetches again.
+    fn metadata_received(&mut self, b: BrokerId, id: u64, offset: u64, entries: Vec<Entry>) {
+        if !self.brokers.get(&b).is_some_and(|b| b.up) {
+            return;
+        }
+        let zookeeper = self.zookeeper_mode();
+        let c = self.control.get_mut().expect("a control plane");
+        let Some(image) = c.images.get_mut(&b) else {
+            return;
+        };
+        if (!zookeeper && image.fetch != Some(id)) || offset > image.offset {
+            return;
+        }
+        image.fetch = None;
+        let skip = (image.offset - offset) as usize;
+        let mut touched: Vec<TopicPartition> = Vec::new();
+        for e in entries.into_iter().skip(skip) {
+            image.offset += 1;
+            if let MetadataRecord::Partition(tp, state) = e.record {
+                image.topics[tp.topic.0 as usize].partitions[tp.partition as usize] = state;
+                if !touched.contains(&tp) {
+                    touched.push(tp);
+                }
+            }
+        }
+        for tp in &touched {
+            self.publish_to(b, *tp);
+        }
+        if !touched.is_empty() {
+            self.reconcile_fetchers();
+        }
+        if !zookeeper {
+            self.fetch_metadata(b);
+        }
+    }
+
+    /// Broker `b` acts on its image of `tp` (`BrokerMetadataPublisher`): its replica
+    /// becomes leader or follower, and as leader its high watermark and waiting produce
+    /// requests move with the ISR it now has.
+    fn publish_to(&mut self, b: BrokerId, tp: TopicPartition) {
+        let state = crate::metadata::partition(self.metadata_of(b), tp).clone();
+        self.install_on(tp, &state, Some(b));
+        if state.leader == Some(b) {
+            let (broker, cx, mut env) = self.broker_parts(b);
+            broker.try_complete_delayed_produces_for(cx, &mut env, tp);
+        }
+    }
+
+    /// A broker's process starts: it replays its metadata log (the image it kept) and
+    /// catches up from where it was.
+    pub(crate) fn metadata_restarted(&mut self, b: BrokerId) {
+        let Some(image) = self.control.get().and_then(|c| c.images.get(&b)) else {
+            return;
+        };
+        let hosted: Vec<TopicPartition> = self.brokers[&b]
+            .replicas
+            .keys()
+            .copied()
+            .filter(|tp| (tp.topic.0 as usize) < image.topics.len())
+            .collect();
+        for tp in hosted {
+            self.install_on(
+                tp,
+                &crate::metadata::partition(self.metadata_of(b), tp).clone(),
+                Some(b),
+            );
+        }
+        if self.zookeeper_mode() {
+            if self.controller_broker().is_some() {
+                self.resend_metadata(Some(b));
+            }
+        } else {
+            self.fetch_metadata(b);
+        }
+    }
+}
