@@ -1,4 +1,5 @@
-//! Each broker's own image of the metadata, and how the committed log reaches it.
+//! Each broker's own image of the metadata, how the committed log reaches it, and (in
+//! KRaft) the broker's heartbeats to the active controller.
 //!
 //! In KRaft a broker is an observer of the `__cluster_metadata` log: its
 //! `KafkaRaftClient` fetches from the active controller, which holds a fetch it has nothing
@@ -17,8 +18,14 @@
 //! broker's `offset` (invariant `brokers_act_on_committed_metadata`); a broker keeps it
 //! across a restart, as its metadata log is on disk, and replays it when it starts.
 //!
+//! A KRaft broker heartbeats to the active controller `broker.heartbeat.interval.ms`
+//! after its last heartbeat was answered (`BrokerLifecycleManager`); the controller's
+//! `BrokerHeartbeatManager` keeps when it last heard each broker, and fences a broker
+//! `broker.session.timeout.ms` after that (`QuorumController`'s `maybeFenceReplicas`,
+//! scheduled at `nextCheckTimeNs`), or after its own activation if that is later.
+//!
 //! Simplified: the messages travel on the quorum's channel with the network's default
-//! latency (they are not drawn, and a cut link does not stop them); a broker learns who
+//! latency (the stage draws them; a cut link does not stop them); a broker learns who
 //! the active controller is as soon as there is one (Kafka's observer finds it through
 //! its fetches); in ZooKeeper mode one message stands for a `LeaderAndIsr` and an
 //! `UpdateMetadata`, and the controller learns a write has committed as it commits.
@@ -30,7 +37,7 @@ use crate::ids::{BrokerId, TopicPartition};
 use crate::metadata::{PartitionState, Topic};
 use crate::raft::{ControllerId, Entry, MetadataRecord, RaftDue, MAX_FETCH_WAIT_MS};
 use crate::sim::Sim;
-use crate::time::Duration;
+use crate::time::{Duration, Instant};
 
 /// What one broker knows of the metadata.
 #[derive(Clone, Debug)]
@@ -44,6 +51,8 @@ pub struct BrokerImage {
     fetch: Option<u64>,
     /// ZooKeeper mode: the controller has sent this broker the log below this offset.
     sent: u64,
+    /// KRaft: the broker's heartbeat in flight.
+    heartbeat: Option<u64>,
 }
 
 impl BrokerImage {
@@ -53,6 +62,7 @@ impl BrokerImage {
             topics,
             fetch: None,
             sent: offset,
+            heartbeat: None,
         }
     }
 }
@@ -74,6 +84,57 @@ pub(crate) enum MetadataMessage {
         offset: u64,
         entries: Vec<Entry>,
     },
+    /// KRaft: a broker's `BrokerHeartbeat` to the active controller, and its answer.
+    Heartbeat {
+        broker: BrokerId,
+        id: u64,
+        response: bool,
+    },
+}
+
+/// `broker.heartbeat.interval.ms`'s default: a KRaft broker heartbeats this long after
+/// its last heartbeat was answered (`BrokerLifecycleManager`).
+pub const BROKER_HEARTBEAT_INTERVAL_MS: u64 = 2_000;
+
+/// A metadata message on its way, as the stage draws it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetadataInFlight {
+    /// Its id on the control plane's channel.
+    pub id: u64,
+    pub broker: BrokerId,
+    /// Towards the broker (records), or from it (a KRaft fetch).
+    pub to_broker: bool,
+    pub sent_at: Instant,
+    pub deliver_at: Instant,
+    /// Metadata records it carries.
+    pub records: u32,
+}
+
+impl crate::control_plane::ControlPlane {
+    /// The brokers' metadata messages on their way (KRaft fetches and their answers;
+    /// ZooKeeper mode's LeaderAndIsr and UpdateMetadata).
+    pub fn metadata_in_flight(&self) -> impl Iterator<Item = MetadataInFlight> + '_ {
+        let latency = self.mail.latency();
+        self.mail.in_flight().map(move |(id, sent_at, m)| {
+            let (broker, to_broker, records) = match m {
+                MetadataMessage::Fetch { broker, .. } => (*broker, false, 0),
+                MetadataMessage::Records {
+                    broker, entries, ..
+                } => (*broker, true, entries.len() as u32),
+                MetadataMessage::Heartbeat {
+                    broker, response, ..
+                } => (*broker, *response, 0),
+            };
+            MetadataInFlight {
+                id,
+                broker,
+                to_broker,
+                sent_at,
+                deliver_at: sent_at + latency,
+                records,
+            }
+        })
+    }
 }
 
 /// A broker's node id on the control plane's channel.
@@ -123,20 +184,40 @@ impl Sim {
         };
         match due {
             RaftDue::Metadata(id) => {
-                let Some((_, _, m)) = c.mail.take(id) else {
+                let Some((_, to, m)) = c.mail.take(id) else {
                     return;
                 };
+                // A request that reaches a controller no longer active is lost; the broker
+                // turns to the new one when there is one.
+                let active = c.active.is_some_and(|(n, _)| n == to);
                 match m {
-                    MetadataMessage::Fetch { broker, id, offset } => {
+                    MetadataMessage::Fetch { broker, id, offset } if active => {
                         self.metadata_fetched(broker, id, offset)
                     }
+                    MetadataMessage::Fetch { .. } => {}
                     MetadataMessage::Records {
                         broker,
                         id,
                         offset,
                         entries,
                     } => self.metadata_received(broker, id, offset, entries),
+                    MetadataMessage::Heartbeat {
+                        broker,
+                        id,
+                        response,
+                    } if response || active => self.heartbeat_received(broker, id, response),
+                    MetadataMessage::Heartbeat { .. } => {}
                 }
+            }
+            RaftDue::Heartbeat {
+                broker,
+                incarnation,
+            } if self
+                .brokers
+                .get(&broker)
+                .is_some_and(|b| b.up && b.incarnation == incarnation) =>
+            {
+                self.heartbeat(broker)
             }
             RaftDue::MetadataHoldOver { broker, fetch }
                 if c.held.get(&broker).is_some_and(|(id, _)| *id == fetch) =>
@@ -151,6 +232,18 @@ impl Sim {
     /// KRaft: broker `b` fetches the metadata log from the active controller (none
     /// while there is none: it fetches once one is active).
     pub(crate) fn fetch_metadata(&mut self, b: BrokerId) {
+        self.request_controller(b, false);
+    }
+
+    /// KRaft: broker `b` heartbeats to the active controller (none while there is none:
+    /// it heartbeats once one is active).
+    pub(crate) fn heartbeat(&mut self, b: BrokerId) {
+        self.request_controller(b, true);
+    }
+
+    /// KRaft: live broker `b` sends the active controller a heartbeat or a fetch from its
+    /// image's offset; the broker goes on only from its latest of each.
+    fn request_controller(&mut self, b: BrokerId, heartbeat: bool) {
         let up = self.brokers.get(&b).is_some_and(|b| b.up);
         let Some(c) = self.control.get_mut() else {
             return;
@@ -163,16 +256,57 @@ impl Sim {
         let Some(image) = c.images.get_mut(&b) else {
             return;
         };
-        image.fetch = Some(id);
-        let offset = image.offset;
-        c.mail.send(
-            &mut self.cx,
-            node(b),
-            controller,
+        let m = if heartbeat {
+            image.heartbeat = Some(id);
+            MetadataMessage::Heartbeat {
+                broker: b,
+                id,
+                response: false,
+            }
+        } else {
+            image.fetch = Some(id);
             MetadataMessage::Fetch {
                 broker: b,
                 id,
-                offset,
+                offset: image.offset,
+            }
+        };
+        c.mail.send(&mut self.cx, node(b), controller, m);
+    }
+
+    /// KRaft: a heartbeat reaches the active controller, which counts the broker's
+    /// session from now (`BrokerHeartbeatManager.touch`) and answers; or its answer
+    /// reaches the broker, which heartbeats again `broker.heartbeat.interval.ms` later.
+    fn heartbeat_received(&mut self, b: BrokerId, id: u64, response: bool) {
+        let now = self.cx.now;
+        let broker = self.brokers.get(&b).filter(|b| b.up).map(|b| b.incarnation);
+        let c = self.control.get_mut().expect("a control plane");
+        if response {
+            // The broker goes on only from its latest heartbeat.
+            let current = c.images.get(&b).and_then(|i| i.heartbeat) == Some(id);
+            if let Some(incarnation) = broker.filter(|_| current) {
+                self.cx.schedule(
+                    now + Duration::from_millis(BROKER_HEARTBEAT_INTERVAL_MS),
+                    Due::Raft(RaftDue::Heartbeat {
+                        broker: b,
+                        incarnation,
+                    }),
+                );
+            }
+            return;
+        }
+        let Some(controller) = c.ensemble.active().map(|n| n.id) else {
+            return;
+        };
+        c.last_contact.insert(b, now);
+        c.mail.send(
+            &mut self.cx,
+            controller,
+            node(b),
+            MetadataMessage::Heartbeat {
+                broker: b,
+                id,
+                response: true,
             },
         );
     }
@@ -182,11 +316,6 @@ impl Sim {
     fn metadata_fetched(&mut self, b: BrokerId, id: u64, offset: u64) {
         let now = self.cx.now;
         let c = self.control.get_mut().expect("a control plane");
-        // A fetch that reaches a controller no longer active is lost; the broker fetches
-        // from the new one.
-        if c.active.is_none() || c.images.get(&b).and_then(|i| i.fetch) != Some(id) {
-            return;
-        }
         if c.applied > offset {
             self.answer_metadata_fetch(b, id, offset);
             return;
@@ -293,7 +422,7 @@ impl Sim {
     }
 
     /// The active controller changed: held fetches are dropped, and every live broker
-    /// fetches from the new one.
+    /// fetches from the new one and heartbeats to it.
     pub(crate) fn metadata_controller_changed(&mut self) {
         let Some(c) = self.control.get_mut() else {
             return;
@@ -302,6 +431,7 @@ impl Sim {
         let brokers: Vec<BrokerId> = c.images.keys().copied().collect();
         for b in brokers {
             self.fetch_metadata(b);
+            self.heartbeat(b);
         }
     }
 
@@ -379,6 +509,7 @@ impl Sim {
             }
         } else {
             self.fetch_metadata(b);
+            self.heartbeat(b);
         }
     }
 }

@@ -216,6 +216,10 @@ pub struct ControlPlane {
     pub(crate) mail: Mailbox<MetadataMessage>,
     /// KRaft: the brokers' fetches the active controller holds (fetch id, offset).
     pub(crate) held: VecMap<BrokerId, (u64, u64)>,
+    /// When the active controller last heard each broker's heartbeat (KRaft), or when
+    /// the broker crashed (ZooKeeper mode); forgotten when another node becomes active.
+    pub last_contact: VecMap<BrokerId, Instant>,
+    /// The id of the next broker request (fetch or heartbeat).
     pub(crate) next_fetch: u64,
 }
 
@@ -310,6 +314,7 @@ impl Sim {
                 .collect(),
             mail: Mailbox::delivered_by(&self.cx, RaftDue::Metadata),
             held: VecMap::new(),
+            last_contact: VecMap::new(),
             next_fetch: 0,
         });
         self.metadata_controller_changed();
@@ -411,17 +416,24 @@ impl Sim {
             .append(&mut self.cx, MetadataRecord::Partition(tp, state));
     }
 
-    /// Writes a broker's fencing or registration to the metadata log.
+    /// Writes a broker's fencing or registration to the metadata log. A fenced broker's
+    /// session is over (`BrokerHeartbeatManager.fence`).
     pub(crate) fn record_broker(&mut self, record: MetadataRecord) {
         if self.decisions_wait() {
             let c = self.control.get_mut().expect("a control plane");
+            if let MetadataRecord::FenceBroker(b) = record {
+                c.last_contact.remove(&b);
+            }
             c.ensemble.append(&mut self.cx, record);
         }
     }
 
     /// Something due to the quorum, or to the brokers' metadata.
     pub(crate) fn quorum_due(&mut self, due: RaftDue) {
-        if matches!(due, RaftDue::Metadata(_) | RaftDue::MetadataHoldOver { .. }) {
+        if matches!(
+            due,
+            RaftDue::Metadata(_) | RaftDue::MetadataHoldOver { .. } | RaftDue::Heartbeat { .. }
+        ) {
             self.metadata_due(due);
         } else if let Some(c) = self.control.get_mut() {
             c.ensemble.handle(&mut self.cx, due);
@@ -469,6 +481,7 @@ impl Sim {
         if changed {
             c.active = active;
             c.active_since = self.cx.now;
+            c.last_contact = VecMap::new();
             // A controller that lost its leadership drops what it had not committed; a
             // new one decides from the committed log.
             c.working = VecMap::new();
@@ -649,13 +662,38 @@ impl Sim {
         }
     }
 
-    /// Whether a broker's session, as the active controller counts it, has run out.
-    pub(crate) fn session_expired(&self) -> bool {
+    /// When broker `b`'s session runs out if it is not heard from again: with the
+    /// idealised controller, a session timeout from now; with a quorum, from the later of
+    /// the active controller's activation and the broker's last heartbeat it received
+    /// (KRaft; ZooKeeper mode counts from the activation of the ensemble's leader).
+    pub(crate) fn session_deadline(&self, b: BrokerId) -> Instant {
+        let start = match self.control_plane() {
+            None => self.cx.now,
+            Some(c) => c
+                .last_contact
+                .get(&b)
+                .copied()
+                .unwrap_or(c.active_since)
+                .max(c.active_since),
+        };
+        start + self.session_timeout()
+    }
+
+    /// ZooKeeper mode: broker `b`'s process died, and its ZooKeeper session is heard from
+    /// no more (its client's pings are not modelled one by one: the session counts from
+    /// the crash).
+    pub(crate) fn session_lost(&mut self, b: BrokerId) {
+        let now = self.cx.now;
+        if let Some(c) = self.control_plane_mut().filter(|c| c.zookeeper().is_some()) {
+            c.last_contact.insert(b, now);
+        }
+    }
+
+    /// Whether broker `b`'s session, as the active controller counts it, has run out.
+    pub(crate) fn session_expired(&self, b: BrokerId) -> bool {
         match self.control_plane() {
             None => true,
-            Some(c) => {
-                c.active.is_some() && self.cx.now.since(c.active_since) >= self.session_timeout()
-            }
+            Some(c) => c.active.is_some() && self.cx.now >= self.session_deadline(b),
         }
     }
 

@@ -197,9 +197,13 @@ impl Sim {
                 Payload::ConnectionReset { request },
             );
         }
-        let timeout = self.session_timeout();
+        // The controller fences it once its session runs out: a session timeout after
+        // the last heartbeat it heard (`BrokerHeartbeatManager`), or in ZooKeeper mode
+        // after the crash.
+        self.session_lost(id);
+        let deadline = self.session_deadline(id).max(self.cx.now);
         self.cx.schedule(
-            self.cx.now + timeout,
+            deadline,
             Due::FenceBroker {
                 broker: id,
                 incarnation,
@@ -346,9 +350,20 @@ impl Sim {
     /// A crashed broker's session expired: it is fenced, and a process that restarted
     /// meanwhile registers now.
     pub(crate) fn fence_broker_then_register(&mut self, id: BrokerId) {
-        if !self.session_expired() {
+        if !self.session_expired(id) {
             // No active controller (or ZooKeeper leader), or a new one whose sessions
-            // started later (it scheduled its own check).
+            // started later (it scheduled its own check), or a heartbeat that arrived
+            // after the crash moved the deadline.
+            if self.control_plane().is_some_and(|c| c.active.is_some()) {
+                let incarnation = self.brokers[&id].incarnation;
+                self.cx.schedule(
+                    self.session_deadline(id),
+                    Due::FenceBroker {
+                        broker: id,
+                        incarnation,
+                    },
+                );
+            }
             return;
         }
         if self.zookeeper_mode() {

@@ -380,4 +380,9 @@ pub enum RaftDue {
         broker: crate::ids::BrokerId,
         fetch: u64,
     },
+    /// A KRaft broker's next heartbeat to the active controller.
+    Heartbeat {
+        broker: crate::ids::BrokerId,
+        incarnation: u32,
+    },
 }

@@ -222,8 +222,9 @@ pub(crate) struct Mailbox<M> {
     latency: Duration,
     /// The item that delivers a message.
     due: fn(u64) -> RaftDue,
-    /// Messages on their way, by the id their delivery carries.
-    mail: VecMap<u64, (ControllerId, ControllerId, M)>,
+    /// Messages on their way, by the id their delivery carries, with when they were
+    /// sent.
+    mail: VecMap<u64, (Instant, ControllerId, ControllerId, M)>,
     next: u64,
 }
 
@@ -250,13 +251,18 @@ impl<M> Mailbox<M> {
     pub(crate) fn send(&mut self, cx: &mut Ctx, from: ControllerId, to: ControllerId, m: M) {
         let id = self.next;
         self.next += 1;
-        self.mail.insert(id, (from, to, m));
+        self.mail.insert(id, (cx.now, from, to, m));
         cx.schedule(cx.now + self.latency, Due::Raft((self.due)(id)));
     }
 
     /// The message whose delivery `id` is: its sender, its addressee and itself.
     pub(crate) fn take(&mut self, id: u64) -> Option<(ControllerId, ControllerId, M)> {
-        self.mail.remove(&id)
+        self.mail.remove(&id).map(|(_, from, to, m)| (from, to, m))
+    }
+
+    /// The messages on their way: id, when sent, and the message.
+    pub(crate) fn in_flight(&self) -> impl Iterator<Item = (u64, Instant, &M)> {
+        self.mail.iter().map(|(id, (at, _, _, m))| (*id, *at, m))
     }
 }
 
@@ -626,7 +632,8 @@ impl Quorum {
                 }
             }
             // Brokers' metadata: `broker_metadata.rs`.
-            RaftDue::Metadata(_) | RaftDue::MetadataHoldOver { .. } => {}
+            RaftDue::Metadata(_) | RaftDue::MetadataHoldOver { .. } | RaftDue::Heartbeat { .. } => {
+            }
         }
     }
 

@@ -531,7 +531,10 @@ impl ZkEnsemble {
                 self.schedule_tick(cx, i);
             }
             // Brokers' metadata (`broker_metadata.rs`), and KRaft's holds.
-            RaftDue::HoldOver { .. } | RaftDue::Metadata(_) | RaftDue::MetadataHoldOver { .. } => {}
+            RaftDue::HoldOver { .. }
+            | RaftDue::Metadata(_)
+            | RaftDue::MetadataHoldOver { .. }
+            | RaftDue::Heartbeat { .. } => {}
         }
     }
 

@@ -845,7 +845,7 @@ impl Component for App {
         let locked = mode == settings::ControlsMode::Lock;
         let below = html! {
             <>
-                { legend(&vm, st.log_window, lang, self.dispatch.reform(|_| Msg::OpenWire(None))) }
+                { legend(&vm, st.log_window, st.quorum.is_some(), lang, self.dispatch.reform(|_| Msg::OpenWire(None))) }
                 if !settings.embed {
                     <ConsumerCards cards={st.consumers.clone()} {locked} {lang} dispatch={self.dispatch.clone()} />
                     <OffsetsView group_id={st.groups[0].group_id.clone()} offsets={st.groups[0].offsets.clone()} {lang} />

@@ -240,11 +240,15 @@ pub enum DotKind {
     /// A record leaving the application for its partition's accumulator.
     Record,
     Control,
+    /// The control plane's: a broker's metadata fetch from the active controller and
+    /// its answer (KRaft), the controller broker's LeaderAndIsr/UpdateMetadata
+    /// (ZooKeeper mode), drawn between the strip above and the broker's column.
+    ControlPlane,
 }
 
 impl DotKind {
     /// Every kind, in the order of the canvas painter's palette.
-    pub const ALL: [DotKind; 9] = [
+    pub const ALL: [DotKind; 10] = [
         DotKind::Produce,
         DotKind::ProduceResponse,
         DotKind::Fetch,
@@ -254,6 +258,7 @@ impl DotKind {
         DotKind::Retry,
         DotKind::Record,
         DotKind::Control,
+        DotKind::ControlPlane,
     ];
 
     /// How it is painted: colour, round (else square), size in CSS pixels. The legend's
@@ -269,6 +274,7 @@ impl DotKind {
             DotKind::Retry => ("#d64545", false, 11.0),
             DotKind::Record => ("#3558d6", true, 6.0),
             DotKind::Control => ("#8e5bd6", true, 8.0),
+            DotKind::ControlPlane => ("#0f7c86", false, 8.0),
         }
     }
 
@@ -288,6 +294,7 @@ impl DotKind {
             DotKind::Retry => "dot retry",
             DotKind::Record => "dot record",
             DotKind::Control => "dot control",
+            DotKind::ControlPlane => "dot control-plane",
         }
     }
 }
@@ -949,17 +956,7 @@ pub fn dots_of(sim: &Sim, shown: u32, now: Instant, limit: usize, motion: Motion
                 ),
                 _ => (DotKind::Control, None),
             };
-            let span = m
-                .deliver_at
-                .micros()
-                .saturating_sub(m.sent_at.micros())
-                .max(1) as f64;
-            let t = (now.micros().saturating_sub(m.sent_at.micros()) as f64 / span).clamp(0.0, 1.0);
-            let t = match motion {
-                Motion::Smooth => t,
-                Motion::Steps if t < 0.5 => 0.0,
-                Motion::Steps => 1.0,
-            };
+            let t = progress(m.sent_at, m.deliver_at, now, motion);
             let (x0, x1) = (
                 column_x(column(m.from), brokers.len(), groups),
                 column_x(column(m.to), brokers.len(), groups),
@@ -978,8 +975,54 @@ pub fn dots_of(sim: &Sim, shown: u32, now: Instant, limit: usize, motion: Motion
                 records: m.payload.records(),
             })
         })
+        .chain(control_plane_dots(sim, now, motion, &|b| {
+            column_x(column(NodeId::Broker(b)), brokers.len(), groups)
+        }))
         .collect()
 }
+
+/// How far a message sent at `sent` and delivered at `deliver` has come at `now`, from
+/// 0 to 1, as `motion` moves it.
+fn progress(sent: Instant, deliver: Instant, now: Instant, motion: Motion) -> f64 {
+    let span = deliver.micros().saturating_sub(sent.micros()).max(1) as f64;
+    let t = (now.micros().saturating_sub(sent.micros()) as f64 / span).clamp(0.0, 1.0);
+    match motion {
+        Motion::Smooth => t,
+        Motion::Steps if t < 0.5 => 0.0,
+        Motion::Steps => 1.0,
+    }
+}
+
+/// The control plane's messages to and from brokers (the full build): each travels
+/// between the stage's top edge, under the control-plane strip, and its broker's head.
+/// Their ids are set apart from the network's.
+fn control_plane_dots<'a>(
+    sim: &'a Sim,
+    now: Instant,
+    motion: Motion,
+    x_of: &'a dyn Fn(kscope_core::ids::BrokerId) -> f64,
+) -> impl Iterator<Item = Dot> + 'a {
+    let messages = kscope_core::control_plane::CONTROL_PLANE
+        .then(|| sim.control_plane())
+        .flatten();
+    messages
+        .into_iter()
+        .flat_map(|c| c.metadata_in_flight())
+        .map(move |m| {
+            let t = progress(m.sent_at, m.deliver_at, now, motion);
+            let down = if m.to_broker { t } else { 1.0 - t };
+            Dot {
+                id: CONTROL_PLANE_DOT | m.id,
+                kind: DotKind::ControlPlane,
+                x: x_of(m.broker),
+                y: row_y(None) * down,
+                records: m.records,
+            }
+        })
+}
+
+/// The bit that sets a control-plane message's dot id apart from network messages' ids.
+pub const CONTROL_PLANE_DOT: u64 = 1 << 62;
 
 /// A link of the network, for the links panel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1137,7 +1180,38 @@ mod tests {
         for (i, kind) in DotKind::ALL.iter().enumerate() {
             assert_eq!(kind.index(), i, "{kind:?}");
         }
-        assert_eq!(DotKind::ALL.len(), DotKind::Control.index() + 1);
+        assert_eq!(DotKind::ALL.len(), DotKind::ControlPlane.index() + 1);
+    }
+
+    /// With a quorum, each broker's metadata fetch and its answer travel between the
+    /// stage's top edge and the broker's head, in the control plane's colour.
+    #[cfg(feature = "control_plane")]
+    #[test]
+    fn the_control_plane_s_messages_travel_between_the_strip_and_the_brokers() {
+        let mut config = SimConfig::default();
+        config.network.latency_us = 20_000;
+        config.broker.controller_quorum_voters = 3;
+        let s = Sim::new(config, 4).expect("valid");
+        // At the start every broker's first fetch and first heartbeat are on their way up.
+        let ups = |s: &Sim, at: u64| -> Vec<Dot> {
+            dots(s, Instant::from_micros(at), 100, Motion::Smooth)
+                .into_iter()
+                .filter(|d| d.kind == DotKind::ControlPlane)
+                .collect()
+        };
+        let start = ups(&s, 0);
+        assert_eq!(start.len(), 6, "{start:?}");
+        for (i, d) in start.iter().enumerate() {
+            assert!(d.id & CONTROL_PLANE_DOT != 0);
+            assert_eq!(d.x, column_x(1 + i / 2, 3, 1), "{start:?}");
+            assert_eq!(d.y, row_y(None), "at the broker");
+        }
+        let half = ups(&s, 10_000);
+        assert!(half.iter().all(|d| d.y == row_y(None) / 2.0), "{half:?}");
+        // The idealised controller has none.
+        assert!(dots(&sim(), Instant::ZERO, 100, Motion::Smooth)
+            .iter()
+            .all(|d| d.kind != DotKind::ControlPlane));
     }
 
     fn sim() -> Sim {

@@ -725,10 +725,21 @@ fn log_bar(c: &Cell, window: (i64, i64), lang: Lang) -> Html {
 pub(crate) fn legend(
     vm: &view_model::ViewModel,
     window: (i64, i64),
+    quorum: bool,
     lang: Lang,
     open_wire: Callback<MouseEvent>,
 ) -> Html {
     let t = lang.text();
+    // The control plane's messages, with a quorum or an ensemble (the full build).
+    #[cfg(feature = "control_plane")]
+    let control_plane = quorum.then(|| {
+        html! {
+            <span><span class="dot control-plane inline"></span>
+                {format!(" {}", crate::i18n::tr!(lang, "metadata to and from the control plane", "컨트롤 플레인과 오가는 메타데이터"))}</span>
+        }
+    });
+    #[cfg(not(feature = "control_plane"))]
+    let control_plane: Option<Html> = quorum.then(Html::default);
     html! {
         <footer class="legend">
             <span class="scale" data-testid="log-scale">
@@ -749,6 +760,7 @@ pub(crate) fn legend(
             <span><span class="dot consumed inline"></span>{format!(" {}", t.legend_consumed)}</span>
             <span><span class="dot commit inline"></span>{format!(" {}", t.legend_commit)}</span>
             <span><span class="dot control inline"></span>{format!(" {}", t.legend_control)}</span>
+            {control_plane}
             <span><span class="shape consumer-shape">{"▲"}</span>{format!(" {} · ", t.legend_consumer)}<span class="group-mark inline"></span>{format!(" {} · ", t.legend_committed_offset)}<span class="group-mark inline position"></span>{format!(" {}", t.legend_position)}</span>
             <span class="muted">
                 { match vm.producer_id {
