@@ -138,6 +138,11 @@ test('brokers are observers of the metadata log: a crashed broker stays behind, 
     assert.deepEqual(start.map(([b]) => b), ['0', '1', '2'], 'one observer per broker');
     assert.ok(start.every(([, o]) => o > 0 && o === start[0][1]), `every broker has applied the committed log: ${JSON.stringify(start)}`);
     await page.locator('[data-testid=broker][data-broker="0"]').getByTestId('crash-broker').click();
+    // Its session as the active controller counts it: 9 s from its last heartbeat.
+    const left = page.locator('[data-testid=observer][data-node="0"] [data-testid=session-left]');
+    await left.waitFor({ timeout: 10000 });
+    const ms = Number(await left.getAttribute('data-ms'));
+    assert.ok(ms > 0 && ms <= 9000, `session left: ${ms} ms`);
     // broker.session.timeout.ms later the controller fences it and moves its partitions:
     // records the others apply and the down broker does not.
     await page.waitForFunction(() => {
@@ -145,6 +150,7 @@ test('brokers are observers of the metadata log: a crashed broker stays behind, 
       const down = es.find((e) => e.dataset.node === '0');
       return down?.dataset.state === 'down' && es.filter((e) => e !== down).every((e) => Number(e.dataset.offset) > Number(down.dataset.offset));
     }, null, { timeout: 30000 });
+    assert.equal(await left.count(), 0, 'a fenced broker has no session left');
     const behind = await observers();
     assert.ok(behind[0][1] >= start[0][1], 'a down broker keeps what it had applied');
     await page.locator('[data-testid=broker][data-broker="0"]').getByTestId('restart-broker').click();

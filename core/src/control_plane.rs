@@ -666,7 +666,7 @@ impl Sim {
     /// idealised controller, a session timeout from now; with a quorum, from the later of
     /// the active controller's activation and the broker's last heartbeat it received
     /// (KRaft; ZooKeeper mode counts from the activation of the ensemble's leader).
-    pub(crate) fn session_deadline(&self, b: BrokerId) -> Instant {
+    pub fn session_deadline(&self, b: BrokerId) -> Instant {
         let start = match self.control_plane() {
             None => self.cx.now,
             Some(c) => c

@@ -313,9 +313,11 @@ pub struct Dot {
 
 /// The message drawn nearest the point `at` (CSS pixels from the stage's top left) of a
 /// stage `width` pixels wide whose dots' heights are scaled by `scale`, if one is within
-/// a finger's reach (18 px).
+/// a finger's reach (18 px). The control plane's messages are not on the wire view's
+/// list, so they are not picked.
 pub fn nearest_dot(dots: &[Dot], at: (f64, f64), width: f64, scale: f64) -> Option<u64> {
     dots.iter()
+        .filter(|d| d.kind != DotKind::ControlPlane)
         .map(|d| {
             let (dx, dy) = (d.x / 100.0 * width - at.0, d.y * scale - at.1);
             (dx * dx + dy * dy, d.id)
@@ -403,10 +405,21 @@ pub struct QuorumStrip {
     pub leader: Option<u32>,
     /// The committed log's length.
     pub applied: u64,
-    /// Each broker's metadata: its id, whether it is up, and how far it has applied the
-    /// committed log (KRaft: as an observer fetching it; ZooKeeper mode: as the
-    /// controller's requests brought it).
-    pub observers: Vec<(u32, bool, u64)>,
+    /// Each broker's metadata and session.
+    pub observers: Vec<Observer>,
+}
+
+/// One broker as the control plane sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observer {
+    pub id: u32,
+    pub up: bool,
+    /// How far it has applied the committed log (KRaft: as an observer fetching it;
+    /// ZooKeeper mode: as the controller's requests brought it).
+    pub offset: u64,
+    /// A down broker not yet fenced (or whose ZooKeeper session lives): the simulated
+    /// milliseconds until the active controller's count of its session runs out.
+    pub session_left_ms: Option<u64>,
 }
 
 /// One KRaft controller (`process.roles=controller`), or one ZooKeeper server.
@@ -458,7 +471,21 @@ pub fn quorum_strip(sim: &Sim) -> Option<QuorumStrip> {
         observers: c
             .images
             .iter()
-            .map(|(b, image)| (b.0, sim.brokers()[b].up, image.offset))
+            .map(|(b, image)| {
+                let broker = &sim.brokers()[b];
+                Observer {
+                    id: b.0,
+                    up: broker.up,
+                    offset: image.offset,
+                    session_left_ms: (!broker.up && !broker.fenced && c.active.is_some()).then(
+                        || {
+                            sim.session_deadline(*b)
+                                .millis()
+                                .saturating_sub(sim.now().millis())
+                        },
+                    ),
+                }
+            })
             .collect(),
     })
 }
@@ -1208,6 +1235,9 @@ mod tests {
         }
         let half = ups(&s, 10_000);
         assert!(half.iter().all(|d| d.y == row_y(None) / 2.0), "{half:?}");
+        // The wire view does not list them, so a tap does not pick them.
+        let at = (start[0].x / 100.0 * 1000.0, start[0].y);
+        assert_eq!(nearest_dot(&start, at, 1000.0, 1.0), None);
         // The idealised controller has none.
         assert!(dots(&sim(), Instant::ZERO, 100, Motion::Smooth)
             .iter()

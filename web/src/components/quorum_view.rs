@@ -221,21 +221,52 @@ fn observers(q: &QuorumStrip, lang: Lang) -> Html {
         <div class="observers" title={tip}>
             <span class="observers-label">{label}</span>
             <ol>
-                { for q.observers.iter().map(|(b, up, offset)| {
-                    let behind = q.applied.saturating_sub(*offset);
-                    let state = if !up { "down" } else if behind > 0 { "behind" } else { "current" };
+                { for q.observers.iter().map(|o| {
+                    let behind = q.applied.saturating_sub(o.offset);
+                    let state = if !o.up { "down" } else if behind > 0 { "behind" } else { "current" };
                     html! {
-                        <li class={classes!("observer", state)} data-testid="observer" data-node={b.to_string()}
-                            data-offset={offset.to_string()} data-state={state}>
-                            {tr!(lang, "broker {0}", "브로커 {0}", b)}{" · "}<b>{offset}</b>
+                        <li class={classes!("observer", state)} data-testid="observer" data-node={o.id.to_string()}
+                            data-offset={o.offset.to_string()} data-state={state}>
+                            <span class="who">{tr!(lang, "broker {0}", "브로커 {0}", o.id)}{" · "}<b>{o.offset}</b></span>
                             if behind > 0 {
                                 {" "}<span class="behind">{tr!(lang, "({0} behind)", "({0}개 뒤처짐)", behind)}</span>
+                            }
+                            if let Some(left) = o.session_left_ms {
+                                {" · "}{{
+                                    let (words, tip) = session_left(left, q.zookeeper, lang);
+                                    html! { <span class="session" data-testid="session-left" data-ms={left.to_string()} title={tip}>{words}</span> }
+                                }}
                             }
                         </li>
                     }
                 }) }
             </ol>
         </div>
+    }
+}
+
+/// A down broker's session as the active controller counts it (KRaft fences it when
+/// its session runs out, ZooKeeper expires it): the words and their tip.
+fn session_left(ms: u64, zookeeper: bool, lang: Lang) -> (String, String) {
+    let s = crate::settings::fixed(ms as f64 / 1000.0, 1);
+    if zookeeper {
+        (
+            tr!(lang, "session expires in {0} s", "{0}초 뒤 세션 만료", s),
+            tr!(
+                lang,
+                "zookeeper.session.timeout.ms from the crash",
+                "크래시부터 zookeeper.session.timeout.ms"
+            ),
+        )
+    } else {
+        (
+            tr!(lang, "fenced in {0} s", "{0}초 뒤 펜싱", s),
+            tr!(
+                lang,
+                "broker.session.timeout.ms after the last heartbeat the active controller heard",
+                "액티브 컨트롤러가 받은 마지막 하트비트로부터 broker.session.timeout.ms"
+            ),
+        )
     }
 }
 
