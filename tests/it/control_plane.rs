@@ -385,3 +385,27 @@ fn a_broker_acts_on_a_partition_change_only_once_the_change_reaches_it() {
     assert_eq!(c.images[&new].offset, c.applied);
     assert_eq!(sim.metadata_of(new)[0].partitions[0], *sim.partition(tp));
 }
+
+/// The active controller counts a broker's session from the last heartbeat it heard: a
+/// heartbeat sent just before the crash and delivered after it still counts, and a crash
+/// just before a heartbeat leaves the controller with the previous one.
+#[test]
+fn a_crashed_broker_is_fenced_a_session_timeout_after_its_last_heartbeat_arrived() {
+    // Heartbeats leave at 0, 2002 and 4004 ms (2 s after each answer, one link each way)
+    // and arrive one link (1 ms) later.
+    for (crash_us, fenced) in [(4_004_500, 13_005), (4_003_000, 11_003)] {
+        let mut sim = Sim::new(quorum_config(3), 3).expect("valid");
+        run_checked(&mut sim, Instant::from_micros(crash_us));
+        sim.apply(
+            Instant::from_micros(crash_us),
+            Command::CrashBroker(BrokerId(0)),
+        )
+        .expect("up");
+        let events = run_checked(&mut sim, ms(20_000));
+        let at = first_at(
+            &events,
+            |e| matches!(e, Event::BrokerFenced { broker } if *broker == BrokerId(0)),
+        );
+        assert_eq!(at, Some(ms(fenced)), "crash at {crash_us} µs");
+    }
+}
