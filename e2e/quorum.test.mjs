@@ -43,6 +43,28 @@ test('a three-controller quorum: the active controller crashes, another is elect
   }
 });
 
+test('the messages between controllers are drawn under their cards: fetches, then the votes of an election', async () => {
+  const { page, errors, close } = await open('?lang=en&quorum.size=3&seed=1&speed=0.25', { viewport: { width: 1400, height: 1000 } });
+  try {
+    const wire = page.getByTestId('quorum-wire');
+    await wire.waitFor({ timeout: 30000 });
+    const drawn = (kind) => page.waitForFunction((k) => (document.querySelector('[data-testid=quorum-wire]')?.dataset.kinds ?? '').split(' ').includes(k), kind, { timeout: 60000 });
+    // The followers fetch the metadata log from the leader: teal squares.
+    await drawn('control-plane');
+    // The band spans the cards: each card's centre sits over its tick.
+    const box = await wire.boundingBox();
+    const cards = await page.getByTestId('controller').evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return r.left + r.width / 2; }));
+    cards.forEach((x, i) => assert.ok(Math.abs(x - (box.x + (box.width * (i + 0.5)) / 3)) < 2, `card ${i} at ${x}, band ${JSON.stringify(box)}`));
+    await controller(page, 100).getByTestId('crash-controller').click();
+    // The others time out and vote: amber circles.
+    await drawn('election');
+    await page.screenshot({ path: join(screenshots, 'quorum-votes.png'), clip: { x: 0, y: Math.max(0, box.y - 160), width: 1400, height: 260 } });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('five controllers survive two failures; the third loses the quorum and the leader resigns', async () => {
   const { page, errors, close } = await open('?lang=ko&quorum.size=5&seed=1&speed=5', { viewport: { width: 1400, height: 1000 } });
   try {

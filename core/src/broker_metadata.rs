@@ -115,7 +115,7 @@ impl crate::control_plane::ControlPlane {
     /// ZooKeeper mode's LeaderAndIsr and UpdateMetadata).
     pub fn metadata_in_flight(&self) -> impl Iterator<Item = MetadataInFlight> + '_ {
         let latency = self.mail.latency();
-        self.mail.in_flight().map(move |(id, sent_at, m)| {
+        self.mail.in_flight().map(move |(id, sent_at, _, _, m)| {
             let (broker, to_broker, records) = match m {
                 MetadataMessage::Fetch { broker, .. } => (*broker, false, 0),
                 MetadataMessage::Records {

@@ -147,6 +147,15 @@ impl Ensemble {
         }
     }
 
+    /// The messages between its nodes on their way (the broker's metadata messages are
+    /// [`ControlPlane::metadata_in_flight`]'s).
+    pub fn messages(&self) -> Vec<QuorumMessage> {
+        match self {
+            Ensemble::KRaft(q) => in_flight(q.mail(), |m| (m.name(), m.election())),
+            Ensemble::ZooKeeper(z) => in_flight(z.mail(), |m| (m.name(), m.election())),
+        }
+    }
+
     fn append(&mut self, cx: &mut Ctx, record: MetadataRecord) -> Option<u64> {
         match self {
             Ensemble::KRaft(q) => q.append(cx, record),
@@ -160,6 +169,43 @@ impl Ensemble {
             Ensemble::ZooKeeper(z) => z.handle(cx, due),
         }
     }
+}
+
+/// A message between two nodes of the ensemble, on its way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuorumMessage {
+    /// Its id on the ensemble's channel.
+    pub id: u64,
+    pub from: ControllerId,
+    pub to: ControllerId,
+    pub sent_at: Instant,
+    pub deliver_at: Instant,
+    /// Its name in the protocol: KRaft's RPCs (`Vote`, `FetchResponse`), ZooKeeper's
+    /// packets (`NOTIFICATION`, `PROPOSAL`).
+    pub name: &'static str,
+    /// Part of an election, not of the log's replication.
+    pub election: bool,
+}
+
+fn in_flight<M>(
+    mail: &Mailbox<M>,
+    what: impl Fn(&M) -> (&'static str, bool),
+) -> Vec<QuorumMessage> {
+    let latency = mail.latency();
+    mail.in_flight()
+        .map(|(id, sent_at, from, to, m)| {
+            let (name, election) = what(m);
+            QuorumMessage {
+                id,
+                from,
+                to,
+                sent_at,
+                deliver_at: sent_at + latency,
+                name,
+                election,
+            }
+        })
+        .collect()
 }
 
 fn kraft_view(n: &crate::raft::ControllerNode) -> NodeView<'_> {

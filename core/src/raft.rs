@@ -134,6 +134,30 @@ pub enum RaftMessage {
     },
 }
 
+impl RaftMessage {
+    /// Its RPC's name in Kafka's protocol (a pre-vote is a `Vote` request, KIP-996).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RaftMessage::Vote { .. } => "Vote",
+            RaftMessage::VoteResponse { .. } => "VoteResponse",
+            RaftMessage::BeginQuorumEpoch { .. } => "BeginQuorumEpoch",
+            RaftMessage::Fetch { .. } => "Fetch",
+            RaftMessage::FetchResponse { .. } => "FetchResponse",
+        }
+    }
+
+    /// Part of an election (a vote, or the winner's announcement), not of the log's
+    /// replication.
+    pub fn election(&self) -> bool {
+        matches!(
+            self,
+            RaftMessage::Vote { .. }
+                | RaftMessage::VoteResponse { .. }
+                | RaftMessage::BeginQuorumEpoch { .. }
+        )
+    }
+}
+
 /// The quorum's timing settings (from the brokers' configuration).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuorumConfig {
@@ -260,9 +284,13 @@ impl<M> Mailbox<M> {
         self.mail.remove(&id).map(|(_, from, to, m)| (from, to, m))
     }
 
-    /// The messages on their way: id, when sent, and the message.
-    pub(crate) fn in_flight(&self) -> impl Iterator<Item = (u64, Instant, &M)> {
-        self.mail.iter().map(|(id, (at, _, _, m))| (*id, *at, m))
+    /// The messages on their way: id, when sent, sender, addressee and the message.
+    pub(crate) fn in_flight(
+        &self,
+    ) -> impl Iterator<Item = (u64, Instant, ControllerId, ControllerId, &M)> {
+        self.mail
+            .iter()
+            .map(|(id, (at, from, to, m))| (*id, *at, *from, *to, m))
     }
 }
 
@@ -333,6 +361,11 @@ impl Quorum {
             }
         }
         q
+    }
+
+    /// The messages between controllers on their way.
+    pub(crate) fn mail(&self) -> &Mailbox<RaftMessage> {
+        &self.mail
     }
 
     pub fn voter_ids(&self) -> Vec<ControllerId> {

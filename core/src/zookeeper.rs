@@ -111,6 +111,33 @@ pub enum ZkMessage {
     Commit { epoch: u32, upto: u64 },
 }
 
+impl ZkMessage {
+    /// Its name in ZooKeeper's quorum protocol (`Leader.java`'s packet types; an
+    /// election's notification is `FastLeaderElection`'s).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ZkMessage::Notification { .. } => "NOTIFICATION",
+            ZkMessage::FollowerInfo => "FOLLOWERINFO",
+            ZkMessage::NewLeader { .. } => "NEWLEADER",
+            ZkMessage::AckNewLeader { .. } | ZkMessage::Ack { .. } => "ACK",
+            ZkMessage::Proposal { .. } => "PROPOSAL",
+            ZkMessage::Commit { .. } => "COMMIT",
+        }
+    }
+
+    /// Part of electing and establishing a leader (the votes, then the followers'
+    /// synchronisation with it), not of a write's broadcast.
+    pub fn election(&self) -> bool {
+        matches!(
+            self,
+            ZkMessage::Notification { .. }
+                | ZkMessage::FollowerInfo
+                | ZkMessage::NewLeader { .. }
+                | ZkMessage::AckNewLeader { .. }
+        )
+    }
+}
+
 /// One ZooKeeper server.
 #[derive(Clone, Debug)]
 pub struct ZkNode {
@@ -220,6 +247,11 @@ impl ZkEnsemble {
     }
 
     /// Servers needed for a majority.
+    /// The messages between servers on their way.
+    pub(crate) fn mail(&self) -> &Mailbox<ZkMessage> {
+        &self.mail
+    }
+
     pub fn majority(&self) -> usize {
         self.nodes.len() / 2 + 1
     }

@@ -188,6 +188,10 @@ pub struct App {
     /// The canvases the messages in flight are drawn on: the run's, and in a comparison
     /// run B's.
     dots: [Dots; 2],
+    /// The canvases under the control-plane strips' cards, where the messages between
+    /// controllers (or ZooKeeper servers) are drawn (the full build, with a quorum).
+    #[cfg(feature = "control_plane")]
+    quorum_dots: [Dots; 2],
     /// Run B's throughput and latency, in a comparison.
     rates_b: view_model::Rates,
     /// The page's root element.
@@ -350,6 +354,8 @@ impl Component for App {
             snapshot_at_ms: 0.0,
             reduced_motion: reduced_motion(),
             dots: Default::default(),
+            #[cfg(feature = "control_plane")]
+            quorum_dots: Default::default(),
             rates_b: view_model::Rates::default(),
             app_ref: NodeRef::default(),
             fitted: None,
@@ -1056,7 +1062,8 @@ impl App {
         // outside the box the messages in flight are drawn over.
         #[cfg(feature = "control_plane")]
         let quorum = st.quorum.clone().map(|q| html! {
-            <components::quorum_view::QuorumView quorum={q} {locked} lang={self.player.lang()} dispatch={self.dispatch.clone()} />
+            <components::quorum_view::QuorumView quorum={q} {locked} lang={self.player.lang()} dispatch={self.dispatch.clone()}
+                wire={self.quorum_dots[which].canvas.clone()} />
         });
         #[cfg(not(feature = "control_plane"))]
         let quorum: Option<Html> = None;
@@ -1282,6 +1289,19 @@ impl App {
             }
             dots.paint(&list, height.unwrap_or(0.0));
         }
+        #[cfg(feature = "control_plane")]
+        {
+            let runs = [
+                Some(&self.player.sim),
+                self.player.twin.as_ref().map(|t| &t.sim),
+            ];
+            for (dots, sim) in self.quorum_dots.iter_mut().zip(runs) {
+                if let Some(sim) = sim.filter(|s| s.control_plane().is_some()) {
+                    let list = stage::quorum_dots(sim, sim.now(), motion);
+                    dots.paint(&list, stage::QUORUM_WIRE_PX);
+                }
+            }
+        }
     }
 
     /// Embedded, the page's text size is fitted to the frame (see
@@ -1356,6 +1376,9 @@ struct Dots {
     painter: Option<(web_sys::HtmlCanvasElement, DotsPainter)>,
     /// The count of messages the canvas's `data-count` shows.
     count: Option<usize>,
+    /// The kinds of message drawn (a bit per [`stage::DotKind`]), which the canvas's
+    /// `data-kinds` names.
+    kinds: Option<u32>,
     /// The stage's height the dots' positions were last given in (CSS pixels).
     design: f64,
 }
@@ -1384,10 +1407,21 @@ impl Dots {
             let painter = DotsPainter::new(&canvas, &palette);
             self.painter = Some((canvas.clone(), painter));
             self.count = None;
+            self.kinds = None;
         }
         if self.count != Some(dots.len()) {
             self.count = Some(dots.len());
             let _ = canvas.set_attribute("data-count", &dots.len().to_string());
+        }
+        let kinds = dots.iter().fold(0u32, |k, d| k | 1 << d.kind.index());
+        if self.kinds != Some(kinds) {
+            self.kinds = Some(kinds);
+            let names: Vec<&str> = stage::DotKind::ALL
+                .iter()
+                .filter(|k| kinds & 1 << k.index() != 0)
+                .map(|k| k.class().trim_start_matches("dot "))
+                .collect();
+            let _ = canvas.set_attribute("data-kinds", &names.join(" "));
         }
         let mut data = Vec::with_capacity(dots.len() * 3);
         for d in dots {

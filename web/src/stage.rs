@@ -244,11 +244,15 @@ pub enum DotKind {
     /// its answer (KRaft), the controller broker's LeaderAndIsr/UpdateMetadata
     /// (ZooKeeper mode), drawn between the strip above and the broker's column.
     ControlPlane,
+    /// A vote or a new leader's announcement between controllers (KRaft's Vote and
+    /// BeginQuorumEpoch) or ZooKeeper servers (an election's notifications and the
+    /// followers' synchronisation), drawn in the control-plane strip.
+    Election,
 }
 
 impl DotKind {
     /// Every kind, in the order of the canvas painter's palette.
-    pub const ALL: [DotKind; 10] = [
+    pub const ALL: [DotKind; 11] = [
         DotKind::Produce,
         DotKind::ProduceResponse,
         DotKind::Fetch,
@@ -259,6 +263,7 @@ impl DotKind {
         DotKind::Record,
         DotKind::Control,
         DotKind::ControlPlane,
+        DotKind::Election,
     ];
 
     /// How it is painted: colour, round (else square), size in CSS pixels. The legend's
@@ -275,6 +280,7 @@ impl DotKind {
             DotKind::Record => ("#3558d6", true, 6.0),
             DotKind::Control => ("#8e5bd6", true, 8.0),
             DotKind::ControlPlane => ("#0f7c86", false, 8.0),
+            DotKind::Election => ("#c27c0e", true, 9.0),
         }
     }
 
@@ -295,6 +301,7 @@ impl DotKind {
             DotKind::Record => "dot record",
             DotKind::Control => "dot control",
             DotKind::ControlPlane => "dot control-plane",
+            DotKind::Election => "dot election",
         }
     }
 }
@@ -1048,6 +1055,50 @@ fn control_plane_dots<'a>(
         })
 }
 
+/// The height of the band under the control-plane strip's cards that the messages
+/// between controllers (or ZooKeeper servers) travel along, in CSS pixels.
+pub const QUORUM_WIRE_PX: f64 = 36.0;
+
+/// The messages between the controllers (or the ZooKeeper servers) on their way (the
+/// full build), drawn on the band under the strip's cards: from under its sender's card
+/// to under its addressee's, over an arc above the band's middle when it goes right and
+/// under it when it goes left, higher the farther it goes. `x` is in percent of the
+/// band's width, where card `i` of `n` is centred at `(i + 0.5) / n`.
+pub fn quorum_dots(sim: &Sim, now: Instant, motion: Motion) -> Vec<Dot> {
+    let Some(c) = kscope_core::control_plane::CONTROL_PLANE
+        .then(|| sim.control_plane())
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    let ids: Vec<_> = c.ensemble.nodes().iter().map(|n| n.id).collect();
+    let n = ids.len().max(1) as f64;
+    let place = |id| ids.iter().position(|x| *x == id).unwrap_or(0) as f64;
+    let middle = QUORUM_WIRE_PX / 2.0;
+    c.ensemble
+        .messages()
+        .into_iter()
+        .map(|m| {
+            let t = progress(m.sent_at, m.deliver_at, now, motion);
+            let (from, to) = (place(m.from), place(m.to));
+            let span = (to - from).abs();
+            let lift = (4.0 + 3.0 * (span - 1.0).max(0.0)).min(middle - 5.0);
+            let side = if to > from { -1.0 } else { 1.0 };
+            Dot {
+                id: m.id,
+                kind: if m.election {
+                    DotKind::Election
+                } else {
+                    DotKind::ControlPlane
+                },
+                x: 100.0 * (from + (to - from) * t + 0.5) / n,
+                y: middle + side * lift * (core::f64::consts::PI * t).sin(),
+                records: 0,
+            }
+        })
+        .collect()
+}
+
 /// The bit that sets a control-plane message's dot id apart from network messages' ids.
 pub const CONTROL_PLANE_DOT: u64 = 1 << 62;
 
@@ -1207,7 +1258,7 @@ mod tests {
         for (i, kind) in DotKind::ALL.iter().enumerate() {
             assert_eq!(kind.index(), i, "{kind:?}");
         }
-        assert_eq!(DotKind::ALL.len(), DotKind::ControlPlane.index() + 1);
+        assert_eq!(DotKind::ALL.len(), DotKind::Election.index() + 1);
     }
 
     /// With a quorum, each broker's metadata fetch and its answer travel between the
@@ -1242,6 +1293,60 @@ mod tests {
         assert!(dots(&sim(), Instant::ZERO, 100, Motion::Smooth)
             .iter()
             .all(|d| d.kind != DotKind::ControlPlane));
+    }
+
+    /// The quorum's own messages travel under the strip's cards, from the sender's to
+    /// the addressee's: replication in the control plane's colour, elections in amber.
+    #[cfg(feature = "control_plane")]
+    #[test]
+    fn the_quorum_s_messages_travel_between_the_strip_s_cards() {
+        let mut config = SimConfig::default();
+        config.network.latency_us = 20_000;
+        config.broker.controller_quorum_voters = 3;
+        let mut s = Sim::new(config, 4).expect("valid");
+        // At the start the followers' first fetches are on their way to the leader, the
+        // first card: they leave from under their own cards and go left, under the middle.
+        let start = quorum_dots(&s, Instant::ZERO, Motion::Smooth);
+        assert_eq!(start.len(), 2, "{start:?}");
+        let third = 100.0 / 3.0;
+        for (i, d) in start.iter().enumerate() {
+            assert_eq!(d.kind, DotKind::ControlPlane);
+            assert!((d.x - third * (i as f64 + 1.5)).abs() < 1e-9, "{start:?}");
+            assert_eq!(d.y, QUORUM_WIRE_PX / 2.0);
+        }
+        let half = quorum_dots(&s, Instant::from_micros(10_000), Motion::Smooth);
+        assert!((half[0].x - third).abs() < 1e-9, "{half:?}");
+        assert!(half.iter().all(|d| d.y > QUORUM_WIRE_PX / 2.0), "{half:?}");
+        assert!(
+            half[1].y > half[0].y,
+            "the farther one arcs wider: {half:?}"
+        );
+        // Steps: a message sits at its sender until half-way, then at its addressee.
+        let steps = quorum_dots(&s, Instant::from_micros(10_000), Motion::Steps);
+        assert!((steps[0].x - 50.0 / 3.0).abs() < 1e-9, "{steps:?}");
+        // The leader crashes: the others' votes are drawn as an election's.
+        s.apply(
+            Instant::ZERO,
+            kscope_core::sim::Command::CrashController(kscope_core::ids::ControllerId(100)),
+        )
+        .expect("crash");
+        let mut seen = false;
+        for ms in 0..6_000 {
+            s.step(Instant::from_millis(ms));
+            let dots = quorum_dots(&s, s.now(), Motion::Smooth);
+            if dots.iter().any(|d| d.kind == DotKind::Election) {
+                seen = true;
+                assert!(
+                    dots.iter()
+                        .all(|d| (0.0..=100.0).contains(&d.x)
+                            && (0.0..=QUORUM_WIRE_PX).contains(&d.y))
+                );
+                break;
+            }
+        }
+        assert!(seen, "no vote drawn within 6 s of the leader's crash");
+        // The idealised controller has none.
+        assert!(quorum_dots(&sim(), Instant::ZERO, Motion::Smooth).is_empty());
     }
 
     fn sim() -> Sim {

@@ -18,6 +18,9 @@ pub struct QuorumProps {
     pub lang: Lang,
     pub locked: bool,
     pub dispatch: Callback<Msg>,
+    /// The canvas under the cards that the page paints the quorum's messages on
+    /// (`draw_dots`, every frame).
+    pub wire: NodeRef,
 }
 
 /// The strip: a diamond per controller (shape: a controller; colour: its state).
@@ -108,9 +111,10 @@ pub fn QuorumView(props: &QuorumProps) -> Html {
                     }
                 </span>
             </div>
-            <ol class="controllers">
+            <ol class={classes!("controllers", format!("n{}", q.controllers.len()))}>
                 { for q.controllers.iter().map(|c| controller(c, marked == Some(c.id), q.zookeeper, props)) }
             </ol>
+            {wire(q, lang, &props.wire)}
             {observers(q, lang)}
         </section>
     }
@@ -184,6 +188,42 @@ fn controller(c: &ControllerCard, active: bool, zookeeper: bool, props: &QuorumP
                 }
             </fieldset>
         </li>
+    }
+}
+
+/// The band under the cards where the messages between them travel: a tick under each
+/// card, and the canvas the page paints them on (replication as teal squares, elections
+/// as amber circles; rightward over the middle line, leftward under it).
+fn wire(q: &QuorumStrip, lang: Lang, canvas: &NodeRef) -> Html {
+    let n = q.controllers.len().max(1);
+    let tip = if q.zookeeper {
+        tr!(
+            lang,
+            "messages between ZooKeeper servers: amber circles elect and synchronise a leader (NOTIFICATION, FOLLOWERINFO, NEWLEADER and its ACK), teal squares carry writes (PROPOSAL, ACK, COMMIT); rightward above the line, leftward below",
+            "ZooKeeper 서버 사이의 메시지: 주황 원은 리더 선출과 동기화 (NOTIFICATION, FOLLOWERINFO, NEWLEADER와 그 ACK), 청록 사각형은 쓰기 (PROPOSAL, ACK, COMMIT); 오른쪽으로 가는 것은 선 위, 왼쪽으로 가는 것은 선 아래"
+        )
+    } else {
+        tr!(
+            lang,
+            "messages between controllers: amber circles are an election (Vote, its response, BeginQuorumEpoch), teal squares the metadata log's replication (Fetch, FetchResponse); rightward above the line, leftward below",
+            "컨트롤러 사이의 메시지: 주황 원은 선출 (Vote와 그 응답, BeginQuorumEpoch), 청록 사각형은 메타데이터 로그 복제 (Fetch, FetchResponse); 오른쪽으로 가는 것은 선 위, 왼쪽으로 가는 것은 선 아래"
+        )
+    };
+    // Drawn as SVG attributes (the page's CSP allows no inline style), stretched to the
+    // band's width with strokes that keep theirs.
+    let centre = |i: usize| format!("{:.3}", 100.0 * (i as f64 + 0.5) / n as f64);
+    let middle = format!("{}", crate::stage::QUORUM_WIRE_PX / 2.0);
+    let bottom = format!("{}", crate::stage::QUORUM_WIRE_PX);
+    html! {
+        <div class="quorum-wire" title={tip}>
+            <svg viewBox={format!("0 0 100 {bottom}")} preserveAspectRatio="none" aria-hidden="true">
+                <line class="wire-line" x1={centre(0)} x2={centre(n - 1)} y1={middle.clone()} y2={middle.clone()} vector-effect="non-scaling-stroke" />
+                { for (0..n).map(|i| html! {
+                    <line class="wire-tick" x1={centre(i)} x2={centre(i)} y1="0" y2={bottom.clone()} vector-effect="non-scaling-stroke" />
+                }) }
+            </svg>
+            <canvas ref={canvas.clone()} data-testid="quorum-wire" aria-hidden="true"></canvas>
+        </div>
     }
 }
 

@@ -734,8 +734,12 @@ pub(crate) fn legend(
     #[cfg(feature = "control_plane")]
     let control_plane = quorum.then(|| {
         html! {
+            <>
             <span><span class="dot control-plane inline"></span>
                 {format!(" {}", crate::i18n::tr!(lang, "metadata to and from the control plane", "컨트롤 플레인과 오가는 메타데이터"))}</span>
+            <span><span class="dot election inline"></span>
+                {format!(" {}", crate::i18n::tr!(lang, "an election in the control plane", "컨트롤 플레인의 선출"))}</span>
+            </>
         }
     });
     #[cfg(not(feature = "control_plane"))]
