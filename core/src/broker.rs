@@ -45,12 +45,43 @@ pub struct Replica {
     pub epoch_start_offset: Offset,
     /// The ISR as this replica last heard it from the controller.
     pub isr: Vec<BrokerId>,
-    /// As leader: followers it asked the controller to add to the ISR whose addition is
-    /// not committed yet. The high watermark waits for them already, as Kafka's leader
-    /// counts its `maximalIsr` (`PendingExpandIsr`, `Partition.maybeIncrementLeaderHW`):
-    /// once the addition commits, every ISR member has the high watermark.
-    pub pending_isr: Vec<BrokerId>,
+    /// As leader, with a controller quorum: the ISR change it asked the controller for
+    /// (`AlterPartition`) and has not seen settled in its metadata yet (Kafka's
+    /// `PendingExpandIsr` and `PendingShrinkIsr`). No other is asked for meanwhile.
+    pub pending_isr: Option<PendingIsr>,
     pub followers: VecMap<BrokerId, FollowerState>,
+}
+
+/// An ISR change a partition leader asks the controller for (`AlterPartition`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IsrChange {
+    /// A follower that caught up joins.
+    Expand(BrokerId),
+    /// Followers that fell behind leave.
+    Shrink(Vec<BrokerId>),
+}
+
+/// A leader's `AlterPartition` on its way, or answered and waiting for the metadata that
+/// carries its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingIsr {
+    pub change: IsrChange,
+    /// The request's id on the control plane's channel.
+    pub request: u64,
+}
+
+impl PendingIsr {
+    /// The follower an expansion adds: the leader's high watermark waits for it already,
+    /// as Kafka's counts its `maximalIsr` (`Partition.maybeIncrementLeaderHW`), so that
+    /// once the addition commits every ISR member has the high watermark. A shrink's
+    /// maximal ISR is the current one: the high watermark waits for the followers leaving
+    /// until they have left.
+    pub fn joining(&self) -> Option<&BrokerId> {
+        match &self.change {
+            IsrChange::Expand(b) => Some(b),
+            IsrChange::Shrink(_) => None,
+        }
+    }
 }
 
 impl Replica {
@@ -59,9 +90,7 @@ impl Replica {
             p.leader == Some(me) && (!self.is_leader || self.leader_epoch != p.leader_epoch);
         self.isr = p.isr.clone();
         if becomes_leader || p.leader != Some(me) {
-            self.pending_isr.clear();
-        } else {
-            self.pending_isr.retain(|b| !p.isr.contains(b));
+            self.pending_isr = None;
         }
         if p.leader == Some(me) {
             if becomes_leader {
@@ -300,7 +329,7 @@ impl Broker {
                 is_leader: false,
                 epoch_start_offset: Offset::ZERO,
                 isr: Vec::new(),
-                pending_isr: Vec::new(),
+                pending_isr: None,
                 followers: VecMap::new(),
             },
         );
@@ -318,6 +347,7 @@ impl Broker {
         for r in self.replicas.values_mut() {
             r.is_leader = false;
             r.followers.clear();
+            r.pending_isr = None;
         }
     }
 
@@ -851,7 +881,11 @@ impl Broker {
             return;
         }
         let mut new_hw = r.log.log_end_offset();
-        for member in r.isr.iter().chain(&r.pending_isr) {
+        for member in r
+            .isr
+            .iter()
+            .chain(r.pending_isr.as_ref().and_then(|p| p.joining()))
+        {
             if *member == b {
                 continue;
             }

@@ -24,6 +24,11 @@
 //! `broker.session.timeout.ms` after that (`QuorumController`'s `maybeFenceReplicas`,
 //! scheduled at `nextCheckTimeNs`), or after its own activation if that is later.
 //!
+//! A partition leader asks the controller (KRaft's active controller, ZooKeeper mode's
+//! controller broker) for each ISR change with an `AlterPartition` request
+//! (`DefaultAlterPartitionManager`), one at a time per partition; the controller decides
+//! when it arrives and answers once the change commits (`controller.rs`).
+//!
 //! Simplified: the messages travel on the quorum's channel with the network's default
 //! latency (the stage draws them; a cut link does not stop them); a broker learns who
 //! the active controller is as soon as there is one (Kafka's observer finds it through
@@ -32,7 +37,9 @@
 
 use alloc::vec::Vec;
 
+use crate::broker::{IsrChange, PendingIsr};
 use crate::ctx::Due;
+use crate::event::AlterPartitionError;
 use crate::ids::{BrokerId, TopicPartition};
 use crate::metadata::{PartitionState, Topic};
 use crate::raft::{ControllerId, Entry, MetadataRecord, RaftDue, MAX_FETCH_WAIT_MS};
@@ -90,6 +97,24 @@ pub(crate) enum MetadataMessage {
         id: u64,
         response: bool,
     },
+    /// A partition leader's `AlterPartition` to the controller (KRaft's active
+    /// controller, ZooKeeper mode's controller broker): the ISR change it asks for, built
+    /// on the partition as the leader knows it (which stands for the leader and partition
+    /// epochs Kafka's request carries).
+    AlterPartition {
+        broker: BrokerId,
+        id: u64,
+        partition: TopicPartition,
+        based_on: PartitionState,
+        change: IsrChange,
+    },
+    /// The controller's answer to AlterPartition `id`.
+    AlterPartitionResponse {
+        broker: BrokerId,
+        id: u64,
+        partition: TopicPartition,
+        error: Option<AlterPartitionError>,
+    },
 }
 
 /// `broker.heartbeat.interval.ms`'s default: a KRaft broker heartbeats this long after
@@ -124,6 +149,8 @@ impl crate::control_plane::ControlPlane {
                 MetadataMessage::Heartbeat {
                     broker, response, ..
                 } => (*broker, *response, 0),
+                MetadataMessage::AlterPartition { broker, .. } => (*broker, false, 0),
+                MetadataMessage::AlterPartitionResponse { broker, .. } => (*broker, true, 0),
             };
             MetadataInFlight {
                 id,
@@ -207,6 +234,25 @@ impl Sim {
                         response,
                     } if response || active => self.heartbeat_received(broker, id, response),
                     MetadataMessage::Heartbeat { .. } => {}
+                    MetadataMessage::AlterPartition {
+                        broker,
+                        id,
+                        partition,
+                        based_on,
+                        change,
+                    } => {
+                        // Lost, like a fetch, when it reaches a controller no longer in
+                        // charge; the leader asks the next one (`forget_alter_partitions`).
+                        if self.controller_node() == Some(to) {
+                            self.alter_partition_arrived(broker, id, partition, &based_on, &change)
+                        }
+                    }
+                    MetadataMessage::AlterPartitionResponse {
+                        broker,
+                        id,
+                        partition,
+                        error,
+                    } => self.alter_partition_answered(broker, id, partition, error),
                 }
             }
             RaftDue::Heartbeat {
@@ -251,8 +297,8 @@ impl Sim {
         let Some((controller, _)) = c.active.filter(|_| up && c.zookeeper().is_none()) else {
             return;
         };
-        let id = c.next_fetch;
-        c.next_fetch += 1;
+        let id = c.next_request;
+        c.next_request += 1;
         let Some(image) = c.images.get_mut(&b) else {
             return;
         };
@@ -474,13 +520,187 @@ impl Sim {
 
     /// Broker `b` acts on its image of `tp` (`BrokerMetadataPublisher`): its replica
     /// becomes leader or follower, and as leader its high watermark and waiting produce
-    /// requests move with the ISR it now has.
+    /// requests move with the ISR it now has. News of the partition settles the leader's
+    /// AlterPartition, whatever became of it.
     fn publish_to(&mut self, b: BrokerId, tp: TopicPartition) {
+        if let Some(r) = self
+            .brokers
+            .get_mut(&b)
+            .and_then(|b| b.replicas.get_mut(&tp))
+        {
+            r.pending_isr = None;
+        }
         let state = crate::metadata::partition(self.metadata_of(b), tp).clone();
         self.install_on(tp, &state, Some(b));
         if state.leader == Some(b) {
             let (broker, cx, mut env) = self.broker_parts(b);
             broker.try_complete_delayed_produces_for(cx, &mut env, tp);
+        }
+    }
+
+    // ----- AlterPartition ----------------------------------------------------------------
+
+    /// Where brokers' AlterPartition requests go: KRaft's active controller, or ZooKeeper
+    /// mode's controller broker while it is up and the ensemble has a leader.
+    fn controller_node(&self) -> Option<ControllerId> {
+        if self.zookeeper_mode() {
+            return self.controller_broker().map(|(b, _)| node(b));
+        }
+        self.control_plane()?.active.map(|(n, _)| n)
+    }
+
+    /// Partition leader `b` asks the controller for an ISR change to `tp`
+    /// (`Partition.submitAlterPartition`): one request at a time per partition, none while
+    /// there is no controller (the leader asks again at the follower's next fetch, or at
+    /// its next ISR check).
+    pub(crate) fn send_alter_partition(
+        &mut self,
+        b: BrokerId,
+        tp: TopicPartition,
+        change: IsrChange,
+    ) {
+        let Some(to) = self.controller_node() else {
+            return;
+        };
+        let busy = self
+            .brokers
+            .get(&b)
+            .and_then(|b| b.replicas.get(&tp))
+            .is_none_or(|r| r.pending_isr.is_some());
+        if busy {
+            return;
+        }
+        let based_on = crate::metadata::partition(self.metadata_of(b), tp).clone();
+        let c = self.control.get_mut().expect("a control plane");
+        let id = c.next_request;
+        c.next_request += 1;
+        let message = MetadataMessage::AlterPartition {
+            broker: b,
+            id,
+            partition: tp,
+            based_on,
+            change: change.clone(),
+        };
+        c.mail.send(&mut self.cx, node(b), to, message);
+        #[cfg(feature = "control_plane")]
+        self.cx.emit(crate::event::Event::AlterPartitionSent {
+            partition: tp,
+            leader: b,
+            joining: match &change {
+                IsrChange::Expand(f) => Some(*f),
+                IsrChange::Shrink(_) => None,
+            },
+            leaving: match &change {
+                IsrChange::Expand(_) => Vec::new(),
+                IsrChange::Shrink(members) => members.clone(),
+            },
+        });
+        let r = self
+            .brokers
+            .get_mut(&b)
+            .and_then(|b| b.replicas.get_mut(&tp));
+        r.expect("checked above").pending_isr = Some(PendingIsr {
+            change,
+            request: id,
+        });
+    }
+
+    /// Leader `b`'s AlterPartition reaches the controller: refused at once, or answered
+    /// once the change commits.
+    fn alter_partition_arrived(
+        &mut self,
+        b: BrokerId,
+        id: u64,
+        tp: TopicPartition,
+        based_on: &PartitionState,
+        change: &IsrChange,
+    ) {
+        match self.alter_partition_received(b, tp, based_on, change) {
+            Err(error) => self.answer_alter_partition(b, id, tp, Some(error)),
+            Ok(end) => {
+                let c = self.control.get_mut().expect("a control plane");
+                c.alter_answers.push((end, b, id, tp));
+            }
+        }
+    }
+
+    /// The controller answers the AlterPartition requests whose changes have committed.
+    pub(crate) fn answer_alter_partitions(&mut self) {
+        let Some(c) = self.control.get_mut() else {
+            return;
+        };
+        let applied = c.applied;
+        let due: Vec<_> = c
+            .alter_answers
+            .iter()
+            .copied()
+            .filter(|(end, ..)| *end <= applied)
+            .collect();
+        c.alter_answers.retain(|(end, ..)| *end > applied);
+        for (_, b, id, tp) in due {
+            self.answer_alter_partition(b, id, tp, None);
+        }
+    }
+
+    fn answer_alter_partition(
+        &mut self,
+        b: BrokerId,
+        id: u64,
+        partition: TopicPartition,
+        error: Option<AlterPartitionError>,
+    ) {
+        let Some(from) = self.controller_node() else {
+            return;
+        };
+        let c = self.control.get_mut().expect("a control plane");
+        let message = MetadataMessage::AlterPartitionResponse {
+            broker: b,
+            id,
+            partition,
+            error,
+        };
+        c.mail.send(&mut self.cx, from, node(b), message);
+    }
+
+    /// The controller's answer reaches leader `b`. Only `INELIGIBLE_REPLICA` ends the
+    /// wait at once (`Partition.handleAlterPartitionError` resets to the last committed
+    /// state); after the other errors the leader waits for newer metadata, as Kafka's
+    /// does. Simplified: after a success it also waits for the change to reach it in its
+    /// metadata (which the controller sends as it answers), where Kafka's leader applies
+    /// the ISR the answer carries.
+    fn alter_partition_answered(
+        &mut self,
+        b: BrokerId,
+        id: u64,
+        tp: TopicPartition,
+        error: Option<AlterPartitionError>,
+    ) {
+        let Some(r) = self
+            .brokers
+            .get_mut(&b)
+            .filter(|b| b.up)
+            .and_then(|b| b.replicas.get_mut(&tp))
+        else {
+            return;
+        };
+        let ours = r.pending_isr.as_ref().is_some_and(|p| p.request == id);
+        if ours && error == Some(AlterPartitionError::IneligibleReplica) {
+            r.pending_isr = None;
+        }
+    }
+
+    /// A new controller: leaders forget the AlterPartition they were waiting on (Kafka's
+    /// channel to the controller sends it again to the new one; here the leader asks again
+    /// at the follower's next fetch or its next ISR check), and the old controller's
+    /// answers are lost with it.
+    pub(crate) fn forget_alter_partitions(&mut self) {
+        for b in self.brokers.values_mut() {
+            for r in b.replicas.values_mut() {
+                r.pending_isr = None;
+            }
+        }
+        if let Some(c) = self.control.get_mut() {
+            c.alter_answers.clear();
         }
     }
 

@@ -265,8 +265,11 @@ pub struct ControlPlane {
     /// When the active controller last heard each broker's heartbeat (KRaft), or when
     /// the broker crashed (ZooKeeper mode); forgotten when another node becomes active.
     pub last_contact: VecMap<BrokerId, Instant>,
-    /// The id of the next broker request (fetch or heartbeat).
-    pub(crate) next_fetch: u64,
+    /// The id of the next broker request (fetch, heartbeat or AlterPartition).
+    pub(crate) next_request: u64,
+    /// AlterPartition requests the controller took, to answer once the log below the
+    /// offset commits: (offset, leader, request id, partition).
+    pub(crate) alter_answers: Vec<(u64, BrokerId, u64, TopicPartition)>,
 }
 
 impl ControlPlane {
@@ -361,7 +364,8 @@ impl Sim {
             mail: Mailbox::delivered_by(&self.cx, RaftDue::Metadata),
             held: VecMap::new(),
             last_contact: VecMap::new(),
-            next_fetch: 0,
+            next_request: 0,
+            alter_answers: Vec::new(),
         });
         self.metadata_controller_changed();
     }
@@ -533,13 +537,6 @@ impl Sim {
             c.working = VecMap::new();
             // A write of `/controller` may be lost with the leader that took it.
             c.controller_pending = false;
-            // Leaders forget the ISR additions they were waiting for; they ask the new
-            // controller again at the follower's next fetch.
-            for b in self.brokers.values_mut() {
-                for r in b.replicas.values_mut() {
-                    r.pending_isr.clear();
-                }
-            }
         }
         let mut touched: Vec<TopicPartition> = Vec::new();
         // A broker's registration committed: it is unfenced and starts its fetchers.
@@ -569,6 +566,9 @@ impl Sim {
                 _ => {}
             }
         }
+        if changed || elected.is_some() {
+            self.forget_alter_partitions();
+        }
         // (The first load links neither mode's quorum: its events are the full build's.)
         #[cfg(feature = "control_plane")]
         if changed {
@@ -588,6 +588,7 @@ impl Sim {
             self.metadata_controller_changed();
         }
         self.propagate_metadata();
+        self.answer_alter_partitions();
         if !touched.is_empty() || registered {
             self.after_metadata_change();
         }
@@ -796,54 +797,162 @@ mod tests {
     use alloc::vec;
     use alloc::vec::Vec;
 
+    use crate::broker::{IsrChange, PendingIsr};
     use crate::config::{KafkaVersion, MetadataMode, SimConfig};
-    use crate::event::Event;
-    use crate::ids::TopicPartition;
+    use crate::event::{AlterPartitionError, Event};
+    use crate::ids::{BrokerId, TopicPartition};
     use crate::sim::Sim;
     use crate::time::Instant;
 
+    fn cluster(zookeeper: bool) -> Sim {
+        let mut config = SimConfig::default();
+        if zookeeper {
+            config.broker.metadata_mode = MetadataMode::ZooKeeper;
+            config.broker.version = KafkaVersion::V3_9;
+        } else {
+            config.broker.controller_quorum_voters = 3;
+        }
+        let mut sim = Sim::new(config, 1).expect("valid");
+        sim.step(Instant::from_millis(1_000));
+        sim
+    }
+
+    /// Partition 0's leader and its two followers.
+    fn replicas(sim: &Sim, tp: TopicPartition) -> (BrokerId, Vec<BrokerId>) {
+        let p = sim.partition(tp).clone();
+        let leader = p.leader.expect("a leader");
+        let others: Vec<_> = p.isr.iter().copied().filter(|b| *b != leader).collect();
+        assert_eq!(others.len(), 2, "{p:?}");
+        (leader, others)
+    }
+
+    fn pending(sim: &Sim, b: BrokerId, tp: TopicPartition) -> Option<&PendingIsr> {
+        sim.brokers[&b].replicas[&tp].pending_isr.as_ref()
+    }
+
+    /// A leader's AlterPartition travels to the controller, which changes the ISR when
+    /// it arrives and answers once the change commits; the leader asks for nothing else
+    /// for the partition until the change reaches it in its metadata. In KRaft and in
+    /// ZooKeeper mode.
+    #[test]
+    fn alter_partition_travels_to_the_controller_and_back() {
+        for zookeeper in [false, true] {
+            let mut sim = cluster(zookeeper);
+            let tp = TopicPartition::new(crate::ids::TopicId(0), 0);
+            let (leader, others) = replicas(&sim, tp);
+            let c = sim.control_plane().expect("a control plane");
+            let before = c.metadata_in_flight().filter(|m| !m.to_broker).count();
+            sim.shrink_isr(leader, vec![(tp, others[0])]);
+            // On its way: nothing decided yet, the request in flight from the leader.
+            assert!(
+                sim.decided(tp).isr.contains(&others[0]),
+                "zookeeper {zookeeper}"
+            );
+            let c = sim.control_plane().expect("a control plane");
+            let from_brokers: Vec<_> = c.metadata_in_flight().filter(|m| !m.to_broker).collect();
+            assert_eq!(from_brokers.len(), before + 1, "{from_brokers:?}");
+            assert!(from_brokers.iter().any(|m| m.broker == leader));
+            let asked = pending(&sim, leader, tp).expect("pending").clone();
+            assert_eq!(asked.change, IsrChange::Shrink(vec![others[0]]));
+            // A second change for the partition waits for the first.
+            sim.shrink_isr(leader, vec![(tp, others[1])]);
+            assert_eq!(pending(&sim, leader, tp), Some(&asked));
+            // It arrives (a network latency later): the controller takes the follower out.
+            let now = sim.now();
+            sim.step(now + crate::time::Duration::from_millis(30));
+            assert!(
+                !sim.decided(tp).isr.contains(&others[0]),
+                "zookeeper {zookeeper}"
+            );
+            assert!(sim.decided(tp).isr.contains(&others[1]));
+            // It commits and reaches the leader, which then may ask again.
+            sim.step(now + crate::time::Duration::from_millis(1_000));
+            assert_eq!(sim.partition(tp).isr, sim.decided(tp).isr);
+            assert_eq!(
+                sim.brokers[&leader].replicas[&tp].isr,
+                sim.partition(tp).isr
+            );
+            assert_eq!(pending(&sim, leader, tp), None, "zookeeper {zookeeper}");
+        }
+    }
+
     /// A leader's AlterPartition built on a partition state the controller has since
     /// changed (its change not committed yet) is refused; once the change commits and
-    /// reaches the leader, the same request is taken. In KRaft and in ZooKeeper mode.
+    /// reaches the leader, the leader asks again and is heard. In KRaft and in ZooKeeper
+    /// mode.
     #[test]
     fn alter_partition_with_a_stale_partition_epoch_is_refused() {
         for zookeeper in [false, true] {
-            let mut config = SimConfig::default();
-            if zookeeper {
-                config.broker.metadata_mode = MetadataMode::ZooKeeper;
-                config.broker.version = KafkaVersion::V3_9;
-            } else {
-                config.broker.controller_quorum_voters = 3;
-            }
-            let mut sim = Sim::new(config, 1).expect("valid");
-            sim.step(Instant::from_millis(1_000));
+            let mut sim = cluster(zookeeper);
             let tp = TopicPartition::new(crate::ids::TopicId(0), 0);
-            let p = sim.partition(tp).clone();
-            let leader = p.leader.expect("a leader");
-            let others: Vec<_> = p.isr.iter().copied().filter(|b| *b != leader).collect();
-            assert_eq!(others.len(), 2, "{p:?}");
+            let (leader, others) = replicas(&sim, tp);
             // The controller takes one follower out; the change is not committed yet.
             sim.decided_mut(tp).isr.retain(|b| *b != others[0]);
             sim.drain_events();
             sim.shrink_isr(leader, vec![(tp, others[1])]);
+            let now = sim.now();
+            sim.step(now + crate::time::Duration::from_millis(30));
             assert!(sim.decided(tp).isr.contains(&others[1]), "refused");
             let events = sim.drain_events();
             assert!(
                 events.iter().any(|e| matches!(
                     e.event,
-                    Event::AlterPartitionRefused { partition, leader: l } if partition == tp && l == leader
+                    Event::AlterPartitionRefused {
+                        partition,
+                        leader: l,
+                        error: AlterPartitionError::InvalidUpdateVersion,
+                    } if partition == tp && l == leader
                 )),
                 "{events:?}"
             );
-            // The change commits and reaches the leader: the request is taken.
-            sim.publish(tp);
-            sim.step(Instant::from_millis(1_100));
-            assert_eq!(sim.partition(tp), sim.decided(tp));
+            // Refused, the leader still waits: for the newer state, not for an answer.
+            sim.step(now + crate::time::Duration::from_millis(200));
+            assert!(pending(&sim, leader, tp).is_some(), "zookeeper {zookeeper}");
             sim.shrink_isr(leader, vec![(tp, others[1])]);
+            // The change commits and reaches the leader: the wait is over, and the same
+            // request is taken.
+            sim.publish(tp);
+            sim.step(now + crate::time::Duration::from_millis(1_000));
+            assert_eq!(sim.partition(tp), sim.decided(tp));
+            assert_eq!(pending(&sim, leader, tp), None);
+            sim.drain_events();
+            sim.shrink_isr(leader, vec![(tp, others[1])]);
+            let now = sim.now();
+            sim.step(now + crate::time::Duration::from_millis(30));
+            let events = sim.drain_events();
             assert!(
-                !sim.decided(tp).isr.contains(&others[1]),
-                "zookeeper {zookeeper}"
+                events.iter().any(|e| matches!(
+                    e.event,
+                    Event::IsrShrunk { partition, removed, .. } if partition == tp && removed == others[1]
+                )),
+                "zookeeper {zookeeper}: {events:?}"
             );
         }
+    }
+
+    /// Without a controller to send it to (KRaft's quorum lost), a leader's
+    /// AlterPartition is not sent, and nothing waits for it.
+    #[test]
+    fn alter_partition_waits_for_a_controller() {
+        let mut sim = cluster(false);
+        let tp = TopicPartition::new(crate::ids::TopicId(0), 0);
+        let (leader, others) = replicas(&sim, tp);
+        let nodes: Vec<_> = sim
+            .control_plane()
+            .expect("a control plane")
+            .ensemble
+            .nodes()
+            .iter()
+            .map(|n| n.id)
+            .collect();
+        for n in nodes {
+            sim.crash_controller(n).expect("up");
+        }
+        let now = sim.now();
+        sim.step(now + crate::time::Duration::from_millis(10_000));
+        assert!(sim.control_plane().expect("quorum").active.is_none());
+        sim.shrink_isr(leader, vec![(tp, others[0])]);
+        assert_eq!(pending(&sim, leader, tp), None);
+        assert!(sim.decided(tp).isr.contains(&others[0]));
     }
 }

@@ -6,9 +6,9 @@
 
 use alloc::vec::Vec;
 
-use crate::broker::{DelayedFetch, ReadUpTo};
+use crate::broker::{DelayedFetch, IsrChange, ReadUpTo};
 use crate::ctx::Due;
-use crate::event::{ElectionKind, Event, KafkaError, LossCause};
+use crate::event::{AlterPartitionError, ElectionKind, Event, KafkaError, LossCause};
 use crate::group::{partition_for, OFFSETS_TOPIC};
 use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, TopicId, TopicPartition};
 use crate::log::CleanupPolicy;
@@ -829,9 +829,10 @@ impl Sim {
     // ----- the ISR ------------------------------------------------------------------
 
     /// A follower's fetch reaches leader `b`. The leader records where the follower is;
-    /// a follower that caught up joins the ISR at once (in Kafka the leader asks the
-    /// controller with `AlterPartition`; kscope's controller decides immediately); the
-    /// high watermarks may then move, and the leader answers or parks the fetch.
+    /// a follower that caught up joins the ISR: the idealised controller adds it at once,
+    /// a controller quorum once the leader's `AlterPartition` reaches it
+    /// (`Partition.maybeExpandIsr`). The high watermarks may then move, and the leader
+    /// answers or parks the fetch.
     pub(crate) fn follower_fetch(&mut self, b: BrokerId, follower: BrokerId, message: Message) {
         let Payload::FetchRequest {
             max_wait_ms,
@@ -845,42 +846,13 @@ impl Sim {
             return;
         };
         let (broker, cx, _) = self.broker_parts(b);
-        let mut isr_candidates = broker.record_follower_fetch(cx, follower, &partitions);
-        if !self.controller_ready() {
-            // AlterPartition finds no controller; the leader asks again at the next fetch.
-            isr_candidates.clear();
-        }
+        let isr_candidates = broker.record_follower_fetch(cx, follower, &partitions);
         let mut expanded = false;
         for tp in isr_candidates {
-            // One AlterPartition in flight per partition (the leader's `PendingExpandIsr`):
-            // the next follower is asked for once this addition commits.
-            let in_flight = self.brokers[&b]
-                .replicas
-                .get(&tp)
-                .is_some_and(|r| !r.pending_isr.is_empty());
-            if in_flight || self.alter_partition_refused(b, tp) {
-                continue;
-            }
-            let p = self.decided_mut(tp);
-            if p.leader == Some(b) && !p.isr.contains(&follower) {
-                p.isr.push(follower);
-                crate::java::sort_small_by_key(&mut p.isr, |b| *b);
-                let isr = p.isr.clone();
-                self.cx.emit(Event::IsrExpanded {
-                    partition: tp,
-                    added: follower,
-                    isr,
-                });
-                self.publish(tp);
-                if self.decisions_wait() {
-                    // Until the addition commits, the leader's high watermark waits for
-                    // the follower too.
-                    let broker = self.brokers.get_mut(&b).expect("a known broker");
-                    if let Some(r) = broker.replicas.get_mut(&tp) {
-                        r.pending_isr.push(follower);
-                    }
-                }
-                expanded = true;
+            if self.decisions_wait() {
+                self.send_alter_partition(b, tp, IsrChange::Expand(follower));
+            } else {
+                expanded |= self.apply_isr_change(b, tp, &IsrChange::Expand(follower));
             }
         }
         let (broker, cx, mut env) = self.broker_parts(b);
@@ -901,62 +873,123 @@ impl Sim {
         broker.answer_follower_fetch(&mut self.cx, fetch, max_wait_ms);
     }
 
-    /// The leader `b`'s ISR check found followers that fell behind: the controller takes
-    /// them out of the ISR (`AlterPartition`).
+    /// The leader `b`'s ISR check found followers that fell behind: they leave the ISR,
+    /// at once with the idealised controller, with a controller quorum once the leader's
+    /// `AlterPartition` reaches it (`Partition.maybeShrinkIsr`, one request for all of a
+    /// partition's laggards).
     pub(crate) fn shrink_isr(&mut self, b: BrokerId, shrinks: Vec<(TopicPartition, BrokerId)>) {
-        if !self.controller_ready() {
-            // No controller takes the AlterPartition: the ISR stays as it is, and the
-            // leader asks again at its next check.
-            return;
+        let mut by_partition: Vec<(TopicPartition, Vec<BrokerId>)> = Vec::new();
+        for (tp, member) in shrinks {
+            match by_partition.iter_mut().find(|(p, _)| *p == tp) {
+                Some((_, members)) => members.push(member),
+                None => by_partition.push((tp, alloc::vec![member])),
+            }
         }
         let mut changed = false;
-        for (tp, member) in shrinks {
-            if self.alter_partition_refused(b, tp) {
-                continue;
+        for (tp, members) in by_partition {
+            let change = IsrChange::Shrink(members);
+            if self.decisions_wait() {
+                self.send_alter_partition(b, tp, change);
+            } else {
+                changed |= self.apply_isr_change(b, tp, &change);
             }
-            let p = self.decided_mut(tp);
-            if p.leader != Some(b) || !p.isr.contains(&member) {
-                continue;
-            }
-            p.isr.retain(|m| *m != member);
-            let isr = p.isr.clone();
-            self.cx.emit(Event::IsrShrunk {
-                partition: tp,
-                removed: member,
-                isr,
-            });
-            self.publish(tp);
-            if !self.decisions_wait() {
-                self.on_isr_changed(tp);
-            }
-            changed = true;
         }
         if changed {
             self.after_controller_change();
         }
     }
 
-    /// Whether the controller refuses leader `b`'s AlterPartition for `tp`: the request
-    /// carries the partition epoch of the state the leader applied, and the controller's
-    /// own state has moved past it (a change it made, not yet committed, or committed and
-    /// not yet the leader's), so it answers `INVALID_UPDATE_VERSION`
-    /// (`ReplicationControlManager.alterPartition`; in ZooKeeper mode
-    /// `KafkaController.processAlterPartition`). The leader asks again at its next fetch
-    /// or check, once the change has reached it. Never with the idealised controller,
-    /// whose changes reach every broker at once.
-    #[cfg_attr(not(feature = "control_plane"), allow(unused_variables))]
-    fn alter_partition_refused(&mut self, b: BrokerId, tp: TopicPartition) -> bool {
-        if !self.decisions_wait()
-            || self.decided(tp) == crate::metadata::partition(self.metadata_of(b), tp)
-        {
+    /// The controller makes leader `b`'s ISR change to `tp`, if `b` still leads it; with
+    /// the idealised controller every replica learns it now, with a quorum it goes to the
+    /// metadata log. Whether the ISR changed.
+    fn apply_isr_change(&mut self, b: BrokerId, tp: TopicPartition, change: &IsrChange) -> bool {
+        let p = self.decided_mut(tp);
+        if p.leader != Some(b) {
             return false;
         }
-        #[cfg(feature = "control_plane")]
-        self.cx.emit(Event::AlterPartitionRefused {
-            partition: tp,
-            leader: b,
-        });
+        let before = p.isr.clone();
+        match change {
+            IsrChange::Expand(follower) if !p.isr.contains(follower) => {
+                p.isr.push(*follower);
+                crate::java::sort_small_by_key(&mut p.isr, |b| *b);
+            }
+            IsrChange::Expand(_) => {}
+            IsrChange::Shrink(members) => p.isr.retain(|m| *m == b || !members.contains(m)),
+        }
+        if p.isr == before {
+            return false;
+        }
+        let isr = p.isr.clone();
+        match change {
+            IsrChange::Expand(added) => self.cx.emit(Event::IsrExpanded {
+                partition: tp,
+                added: *added,
+                isr,
+            }),
+            IsrChange::Shrink(members) => {
+                for removed in members
+                    .iter()
+                    .filter(|m| before.contains(m) && !isr.contains(m))
+                {
+                    self.cx.emit(Event::IsrShrunk {
+                        partition: tp,
+                        removed: *removed,
+                        isr: isr.clone(),
+                    });
+                }
+            }
+        }
+        self.publish(tp);
+        if !self.decisions_wait() && matches!(change, IsrChange::Shrink(_)) {
+            self.on_isr_changed(tp);
+        }
         true
+    }
+
+    /// Leader `b`'s `AlterPartition` for `tp` reaches the controller (KRaft's active
+    /// controller, ZooKeeper mode's controller broker), built on `based_on`, the
+    /// partition as the leader knows it. The controller checks it as
+    /// `ReplicationControlManager.validateAlterPartitionData` does: an older leader epoch
+    /// is `FENCED_LEADER_EPOCH`; a state the controller has since changed (an older
+    /// partition epoch) is `INVALID_UPDATE_VERSION`; a joining follower whose broker is
+    /// fenced is `INELIGIBLE_REPLICA`. Those are answered at once; a change it makes is
+    /// answered once its record commits (a `QuorumController` write event completes on
+    /// commit). Returns the error, or the log's end to answer at once it has committed.
+    pub(crate) fn alter_partition_received(
+        &mut self,
+        b: BrokerId,
+        tp: TopicPartition,
+        based_on: &PartitionState,
+        change: &IsrChange,
+    ) -> Result<u64, AlterPartitionError> {
+        let decided = self.decided(tp);
+        let error = if based_on.leader_epoch < decided.leader_epoch || decided.leader != Some(b) {
+            Some(AlterPartitionError::FencedLeaderEpoch)
+        } else if decided != based_on {
+            Some(AlterPartitionError::InvalidUpdateVersion)
+        } else if matches!(change, IsrChange::Expand(f)
+            if self.brokers.get(f).is_none_or(|f| f.fenced))
+        {
+            Some(AlterPartitionError::IneligibleReplica)
+        } else {
+            None
+        };
+        if let Some(error) = error {
+            #[cfg(feature = "control_plane")]
+            self.cx.emit(Event::AlterPartitionRefused {
+                partition: tp,
+                leader: b,
+                error,
+            });
+            return Err(error);
+        }
+        if self.apply_isr_change(b, tp, change) {
+            self.after_controller_change();
+        }
+        Ok(self
+            .control_plane()
+            .and_then(|c| c.ensemble.active())
+            .map_or(0, |n| n.log.len() as u64))
     }
 
     /// Delayed operations of every broker that no longer leads `tp` complete with

@@ -10,6 +10,32 @@ use crate::ids::{
 };
 use crate::time::Instant;
 
+/// Why the controller refused a partition leader's `AlterPartition`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum AlterPartitionError {
+    /// The request's leader epoch is older than the controller's: another broker leads
+    /// the partition now.
+    FencedLeaderEpoch,
+    /// The partition epoch it carried is stale: the controller changed the partition
+    /// and the change has not reached the leader yet. The leader waits for it.
+    InvalidUpdateVersion,
+    /// The follower it adds is fenced. The leader forgets the request at once (it goes
+    /// back to its last committed state) and may ask again.
+    IneligibleReplica,
+}
+
+impl AlterPartitionError {
+    /// Kafka's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AlterPartitionError::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            AlterPartitionError::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            AlterPartitionError::IneligibleReplica => "INELIGIBLE_REPLICA",
+        }
+    }
+}
+
 /// Why the producer or a broker refused or failed something, named as Kafka names the
 /// error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -653,13 +679,21 @@ pub enum Event {
     BrokerSessionExpired {
         broker: BrokerId,
     },
-    /// The controller refused a partition leader's AlterPartition: the partition epoch
-    /// it carried is stale (`INVALID_UPDATE_VERSION`), since the controller changed the
-    /// partition and the change has not reached the leader yet.
+    /// A partition leader asked the controller for an ISR change (`AlterPartition`):
+    /// `joining` to add, or `leaving` to take out.
+    #[cfg(feature = "control_plane")]
+    AlterPartitionSent {
+        partition: TopicPartition,
+        leader: BrokerId,
+        joining: Option<BrokerId>,
+        leaving: Vec<BrokerId>,
+    },
+    /// The controller refused a partition leader's AlterPartition.
     #[cfg(feature = "control_plane")]
     AlterPartitionRefused {
         partition: TopicPartition,
         leader: BrokerId,
+        error: AlterPartitionError,
     },
     #[cfg(feature = "control_plane")]
     ControllerRestarted {

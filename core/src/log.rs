@@ -731,7 +731,8 @@ impl Log {
     /// (`ProducerStateManager.update`, `completeTxn`): a transactional batch opens its
     /// producer's transaction, a marker closes it.
     fn note_txn(&mut self, batch: &StoredBatch) {
-        let Some(marker) = batch.marker else {
+        // (Markers exist only in a build with transactions.)
+        let Some(marker) = batch.marker.filter(|_| cfg!(feature = "transactions")) else {
             self.producers
                 .on_append(&producer_info(batch), batch.base_offset);
             return;

@@ -1409,12 +1409,18 @@ impl Dots {
             self.count = None;
             self.kinds = None;
         }
+        let mut data = Vec::with_capacity(dots.len() * 3);
+        let mut kinds = 0u32;
+        for d in dots {
+            kinds |= 1 << d.kind.index();
+            data.extend([d.kind.index() as f32, (d.x / 100.0) as f32, d.y as f32]);
+        }
         if self.count != Some(dots.len()) {
             self.count = Some(dots.len());
             let _ = canvas.set_attribute("data-count", &dots.len().to_string());
         }
-        let kinds = dots.iter().fold(0u32, |k, d| k | 1 << d.kind.index());
-        if self.kinds != Some(kinds) {
+        // Only the control-plane strip's canvas is told apart by kind (the full build).
+        if cfg!(feature = "control_plane") && self.kinds != Some(kinds) {
             self.kinds = Some(kinds);
             let names: Vec<&str> = stage::DotKind::ALL
                 .iter()
@@ -1422,10 +1428,6 @@ impl Dots {
                 .map(|k| k.class().trim_start_matches("dot "))
                 .collect();
             let _ = canvas.set_attribute("data-kinds", &names.join(" "));
-        }
-        let mut data = Vec::with_capacity(dots.len() * 3);
-        for d in dots {
-            data.extend([d.kind.index() as f32, (d.x / 100.0) as f32, d.y as f32]);
         }
         if let Some((_, painter)) = &self.painter {
             painter.draw(&data, height);

@@ -2,6 +2,8 @@
 //! the producer's identity and what is in flight, as a pure function of the simulation,
 //! cheap enough to compute every frame.
 
+#[cfg(feature = "control_plane")]
+use kscope_core::event::AlterPartitionError;
 use kscope_core::event::LossCause;
 use kscope_core::guarantee::{Delivered, Guarantee, Weakness};
 use kscope_core::ledger::RecordStatus;
@@ -516,10 +518,70 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             broker.0
         ),
         #[cfg(feature = "control_plane")]
-        Event::AlterPartitionRefused { partition, leader } => tr!(
+        Event::AlterPartitionSent {
+            partition,
+            leader,
+            joining: Some(follower),
+            ..
+        } => tr!(
+            l,
+            "broker {0} asks the controller to add broker {1} to the ISR of {2} (AlterPartition)",
+            "브로커 {0}이(가) 컨트롤러에 {2}의 ISR에 브로커 {1}을(를) 넣어 달라고 요청함 (AlterPartition)",
+            leader.0,
+            follower.0,
+            name(partition)?
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::AlterPartitionSent {
+            partition,
+            leader,
+            leaving,
+            ..
+        } => tr!(
+            l,
+            "broker {0} asks the controller to take broker {1} out of the ISR of {2} (AlterPartition)",
+            "브로커 {0}이(가) 컨트롤러에 {2}의 ISR에서 브로커 {1}을(를) 빼 달라고 요청함 (AlterPartition)",
+            leader.0,
+            leaving
+                .iter()
+                .map(|b| b.0.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            name(partition)?
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::AlterPartitionRefused {
+            partition,
+            leader,
+            error: AlterPartitionError::InvalidUpdateVersion,
+        } => tr!(
             l,
             "the controller refused broker {0}'s AlterPartition for {1}: the partition epoch it sent is stale (INVALID_UPDATE_VERSION); it asks again once the newer state reaches it",
             "컨트롤러가 {1}에 대한 브로커 {0}의 AlterPartition을 거절함: 보낸 파티션 에포크가 낡음 (INVALID_UPDATE_VERSION); 새 상태가 닿으면 다시 요청함",
+            leader.0,
+            name(partition)?
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::AlterPartitionRefused {
+            partition,
+            leader,
+            error: AlterPartitionError::FencedLeaderEpoch,
+        } => tr!(
+            l,
+            "the controller refused broker {0}'s AlterPartition for {1}: another broker leads it now (FENCED_LEADER_EPOCH)",
+            "컨트롤러가 {1}에 대한 브로커 {0}의 AlterPartition을 거절함: 이제 다른 브로커가 리더임 (FENCED_LEADER_EPOCH)",
+            leader.0,
+            name(partition)?
+        ),
+        #[cfg(feature = "control_plane")]
+        Event::AlterPartitionRefused {
+            partition,
+            leader,
+            error: AlterPartitionError::IneligibleReplica,
+        } => tr!(
+            l,
+            "the controller refused broker {0}'s AlterPartition for {1}: the follower it adds is fenced (INELIGIBLE_REPLICA)",
+            "컨트롤러가 {1}에 대한 브로커 {0}의 AlterPartition을 거절함: 추가하려는 팔로워가 펜싱됨 (INELIGIBLE_REPLICA)",
             leader.0,
             name(partition)?
         ),
