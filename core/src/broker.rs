@@ -48,40 +48,8 @@ pub struct Replica {
     /// As leader, with a controller quorum: the ISR change it asked the controller for
     /// (`AlterPartition`) and has not seen settled in its metadata yet (Kafka's
     /// `PendingExpandIsr` and `PendingShrinkIsr`). No other is asked for meanwhile.
-    pub pending_isr: Option<PendingIsr>,
+    pub pending_isr: Option<crate::event::IsrChange>,
     pub followers: VecMap<BrokerId, FollowerState>,
-}
-
-/// An ISR change a partition leader asks the controller for (`AlterPartition`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum IsrChange {
-    /// A follower that caught up joins.
-    Expand(BrokerId),
-    /// Followers that fell behind leave.
-    Shrink(Vec<BrokerId>),
-}
-
-/// A leader's `AlterPartition` on its way, or answered and waiting for the metadata that
-/// carries its outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PendingIsr {
-    pub change: IsrChange,
-    /// The request's id on the control plane's channel.
-    pub request: u64,
-}
-
-impl PendingIsr {
-    /// The follower an expansion adds: the leader's high watermark waits for it already,
-    /// as Kafka's counts its `maximalIsr` (`Partition.maybeIncrementLeaderHW`), so that
-    /// once the addition commits every ISR member has the high watermark. A shrink's
-    /// maximal ISR is the current one: the high watermark waits for the followers leaving
-    /// until they have left.
-    pub fn joining(&self) -> Option<&BrokerId> {
-        match &self.change {
-            IsrChange::Expand(b) => Some(b),
-            IsrChange::Shrink(_) => None,
-        }
-    }
 }
 
 impl Replica {
@@ -881,11 +849,11 @@ impl Broker {
             return;
         }
         let mut new_hw = r.log.log_end_offset();
-        for member in r
-            .isr
-            .iter()
-            .chain(r.pending_isr.as_ref().and_then(|p| p.joining()))
-        {
+        for member in r.isr.iter().chain(
+            r.pending_isr
+                .as_ref()
+                .and_then(crate::event::IsrChange::joining),
+        ) {
             if *member == b {
                 continue;
             }

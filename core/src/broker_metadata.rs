@@ -37,9 +37,8 @@
 
 use alloc::vec::Vec;
 
-use crate::broker::{IsrChange, PendingIsr};
 use crate::ctx::Due;
-use crate::event::AlterPartitionError;
+use crate::event::{AlterPartitionError, IsrChange};
 use crate::ids::{BrokerId, TopicPartition};
 use crate::metadata::{PartitionState, Topic};
 use crate::raft::{ControllerId, Entry, MetadataRecord, RaftDue, MAX_FETCH_WAIT_MS};
@@ -60,6 +59,11 @@ pub struct BrokerImage {
     sent: u64,
     /// KRaft: the broker's heartbeat in flight.
     heartbeat: Option<u64>,
+    /// Its AlterPartition request in flight (`DefaultAlterPartitionManager` keeps one
+    /// at a time).
+    alter_in_flight: Option<u64>,
+    /// The ISR changes its leaders asked for meanwhile, for the next request.
+    alter_unsent: Vec<AlterItem>,
 }
 
 impl BrokerImage {
@@ -70,8 +74,20 @@ impl BrokerImage {
             fetch: None,
             sent: offset,
             heartbeat: None,
+            alter_in_flight: None,
+            alter_unsent: Vec::new(),
         }
     }
+}
+
+/// One partition's ISR change in an AlterPartition request, built on the partition as the
+/// leader knows it (which stands for the leader and partition epochs Kafka's request
+/// carries).
+#[derive(Clone, Debug)]
+pub(crate) struct AlterItem {
+    pub(crate) partition: TopicPartition,
+    pub(crate) based_on: PartitionState,
+    pub(crate) change: IsrChange,
 }
 
 /// The messages that carry the metadata log to brokers.
@@ -98,22 +114,18 @@ pub(crate) enum MetadataMessage {
         response: bool,
     },
     /// A partition leader's `AlterPartition` to the controller (KRaft's active
-    /// controller, ZooKeeper mode's controller broker): the ISR change it asks for, built
-    /// on the partition as the leader knows it (which stands for the leader and partition
-    /// epochs Kafka's request carries).
+    /// controller, ZooKeeper mode's controller broker): the ISR changes its leaders ask
+    /// for.
     AlterPartition {
         broker: BrokerId,
         id: u64,
-        partition: TopicPartition,
-        based_on: PartitionState,
-        change: IsrChange,
+        items: Vec<AlterItem>,
     },
-    /// The controller's answer to AlterPartition `id`.
+    /// The controller's answer to AlterPartition `id`: each partition's error, if any.
     AlterPartitionResponse {
         broker: BrokerId,
         id: u64,
-        partition: TopicPartition,
-        error: Option<AlterPartitionError>,
+        results: Vec<(TopicPartition, Option<AlterPartitionError>)>,
     },
 }
 
@@ -234,25 +246,18 @@ impl Sim {
                         response,
                     } if response || active => self.heartbeat_received(broker, id, response),
                     MetadataMessage::Heartbeat { .. } => {}
-                    MetadataMessage::AlterPartition {
-                        broker,
-                        id,
-                        partition,
-                        based_on,
-                        change,
-                    } => {
+                    MetadataMessage::AlterPartition { broker, id, items } => {
                         // Lost, like a fetch, when it reaches a controller no longer in
                         // charge; the leader asks the next one (`forget_alter_partitions`).
                         if self.controller_node() == Some(to) {
-                            self.alter_partition_arrived(broker, id, partition, &based_on, &change)
+                            self.alter_partition_arrived(broker, id, items)
                         }
                     }
                     MetadataMessage::AlterPartitionResponse {
                         broker,
                         id,
-                        partition,
-                        error,
-                    } => self.alter_partition_answered(broker, id, partition, error),
+                        results,
+                    } => self.alter_partition_answered(broker, id, results),
                 }
             }
             RaftDue::Heartbeat {
@@ -511,7 +516,8 @@ impl Sim {
             self.publish_to(b, *tp);
         }
         if !touched.is_empty() {
-            self.reconcile_fetchers();
+            // Only this broker's image changed: only its fetchers can.
+            self.reconcile_fetchers_of(b);
         }
         if !zookeeper {
             self.fetch_metadata(b);
@@ -550,156 +556,170 @@ impl Sim {
     }
 
     /// Partition leader `b` asks the controller for an ISR change to `tp`
-    /// (`Partition.submitAlterPartition`): one request at a time per partition, none while
+    /// (`Partition.submitAlterPartition`): one pending change per partition, none while
     /// there is no controller (the leader asks again at the follower's next fetch, or at
-    /// its next ISR check).
+    /// its next ISR check). It goes out with the broker's next request.
     pub(crate) fn send_alter_partition(
         &mut self,
         b: BrokerId,
         tp: TopicPartition,
         change: IsrChange,
     ) {
+        if self.controller_node().is_none() {
+            return;
+        }
+        let Some(r) = self
+            .brokers
+            .get_mut(&b)
+            .and_then(|b| b.replicas.get_mut(&tp))
+        else {
+            return;
+        };
+        if r.pending_isr.is_some() {
+            return;
+        }
+        r.pending_isr = Some(change.clone());
+        let based_on = crate::metadata::partition(self.metadata_of(b), tp).clone();
+        let c = self.control.get_mut().expect("a control plane");
+        let image = c.images.get_mut(&b).expect("every broker has an image");
+        image.alter_unsent.push(AlterItem {
+            partition: tp,
+            based_on,
+            change,
+        });
+        self.flush_alter_partitions(b);
+    }
+
+    /// Broker `b` sends the ISR changes its leaders asked for in one AlterPartition
+    /// request, unless one is in flight already (`DefaultAlterPartitionManager`: they
+    /// wait for its answer).
+    fn flush_alter_partitions(&mut self, b: BrokerId) {
         let Some(to) = self.controller_node() else {
             return;
         };
-        let busy = self
-            .brokers
-            .get(&b)
-            .and_then(|b| b.replicas.get(&tp))
-            .is_none_or(|r| r.pending_isr.is_some());
-        if busy {
-            return;
-        }
-        let based_on = crate::metadata::partition(self.metadata_of(b), tp).clone();
         let c = self.control.get_mut().expect("a control plane");
         let id = c.next_request;
+        let Some(image) = c.images.get_mut(&b) else {
+            return;
+        };
+        if image.alter_in_flight.is_some() || image.alter_unsent.is_empty() {
+            return;
+        }
         c.next_request += 1;
+        image.alter_in_flight = Some(id);
+        let items = core::mem::take(&mut image.alter_unsent);
+        #[cfg(feature = "control_plane")]
+        self.cx.emit(crate::event::Event::AlterPartitionSent {
+            leader: b,
+            changes: items
+                .iter()
+                .map(|i| (i.partition, i.change.clone()))
+                .collect(),
+        });
         let message = MetadataMessage::AlterPartition {
             broker: b,
             id,
-            partition: tp,
-            based_on,
-            change: change.clone(),
+            items,
         };
         c.mail.send(&mut self.cx, node(b), to, message);
-        #[cfg(feature = "control_plane")]
-        self.cx.emit(crate::event::Event::AlterPartitionSent {
-            partition: tp,
-            leader: b,
-            joining: match &change {
-                IsrChange::Expand(f) => Some(*f),
-                IsrChange::Shrink(_) => None,
-            },
-            leaving: match &change {
-                IsrChange::Expand(_) => Vec::new(),
-                IsrChange::Shrink(members) => members.clone(),
-            },
-        });
-        let r = self
-            .brokers
-            .get_mut(&b)
-            .and_then(|b| b.replicas.get_mut(&tp));
-        r.expect("checked above").pending_isr = Some(PendingIsr {
-            change,
-            request: id,
-        });
     }
 
-    /// Leader `b`'s AlterPartition reaches the controller: refused at once, or answered
-    /// once the change commits.
-    fn alter_partition_arrived(
-        &mut self,
-        b: BrokerId,
-        id: u64,
-        tp: TopicPartition,
-        based_on: &PartitionState,
-        change: &IsrChange,
-    ) {
-        match self.alter_partition_received(b, tp, based_on, change) {
-            Err(error) => self.answer_alter_partition(b, id, tp, Some(error)),
-            Ok(end) => {
-                let c = self.control.get_mut().expect("a control plane");
-                c.alter_answers.push((end, b, id, tp));
-            }
-        }
+    /// Leader `b`'s AlterPartition reaches the controller, which takes or refuses each
+    /// change and answers once what it took has committed (a `QuorumController` write
+    /// event completes on commit).
+    fn alter_partition_arrived(&mut self, b: BrokerId, id: u64, items: Vec<AlterItem>) {
+        let results: Vec<_> = items
+            .iter()
+            .map(|i| {
+                let result = self.alter_partition_received(b, i.partition, &i.based_on, &i.change);
+                (i.partition, result.err())
+            })
+            .collect();
+        let c = self.control.get_mut().expect("a control plane");
+        let end = c.ensemble.active().map_or(0, |n| n.log.len() as u64);
+        c.alter_answers.push((end, b, id, results));
     }
 
     /// The controller answers the AlterPartition requests whose changes have committed.
     pub(crate) fn answer_alter_partitions(&mut self) {
+        let Some(from) = self.controller_node() else {
+            return;
+        };
         let Some(c) = self.control.get_mut() else {
             return;
         };
         let applied = c.applied;
-        let due: Vec<_> = c
-            .alter_answers
-            .iter()
-            .copied()
-            .filter(|(end, ..)| *end <= applied)
-            .collect();
-        c.alter_answers.retain(|(end, ..)| *end > applied);
-        for (_, b, id, tp) in due {
-            self.answer_alter_partition(b, id, tp, None);
+        let (due, waiting) = core::mem::take(&mut c.alter_answers)
+            .into_iter()
+            .partition(|(end, ..)| *end <= applied);
+        c.alter_answers = waiting;
+        for (_, b, id, results) in due {
+            let message = MetadataMessage::AlterPartitionResponse {
+                broker: b,
+                id,
+                results,
+            };
+            c.mail.send(&mut self.cx, from, node(b), message);
         }
     }
 
-    fn answer_alter_partition(
-        &mut self,
-        b: BrokerId,
-        id: u64,
-        partition: TopicPartition,
-        error: Option<AlterPartitionError>,
-    ) {
-        let Some(from) = self.controller_node() else {
-            return;
-        };
-        let c = self.control.get_mut().expect("a control plane");
-        let message = MetadataMessage::AlterPartitionResponse {
-            broker: b,
-            id,
-            partition,
-            error,
-        };
-        c.mail.send(&mut self.cx, from, node(b), message);
-    }
-
-    /// The controller's answer reaches leader `b`. Only `INELIGIBLE_REPLICA` ends the
-    /// wait at once (`Partition.handleAlterPartitionError` resets to the last committed
-    /// state); after the other errors the leader waits for newer metadata, as Kafka's
-    /// does. Simplified: after a success it also waits for the change to reach it in its
+    /// The controller's answer reaches broker `b`, which sends what its leaders asked for
+    /// meanwhile. Only `INELIGIBLE_REPLICA` ends a partition's wait at once
+    /// (`Partition.handleAlterPartitionError` resets it to the last committed state);
+    /// after the other errors the leader waits for newer metadata, as Kafka's does.
+    /// Simplified: after a success it also waits for the change to reach it in its
     /// metadata (which the controller sends as it answers), where Kafka's leader applies
     /// the ISR the answer carries.
     fn alter_partition_answered(
         &mut self,
         b: BrokerId,
         id: u64,
-        tp: TopicPartition,
-        error: Option<AlterPartitionError>,
+        results: Vec<(TopicPartition, Option<AlterPartitionError>)>,
     ) {
-        let Some(r) = self
-            .brokers
+        let Some(broker) = self.brokers.get_mut(&b).filter(|b| b.up) else {
+            return;
+        };
+        let c = self.control.get_mut().expect("a control plane");
+        let Some(image) = c
+            .images
             .get_mut(&b)
-            .filter(|b| b.up)
-            .and_then(|b| b.replicas.get_mut(&tp))
+            .filter(|i| i.alter_in_flight == Some(id))
         else {
             return;
         };
-        let ours = r.pending_isr.as_ref().is_some_and(|p| p.request == id);
-        if ours && error == Some(AlterPartitionError::IneligibleReplica) {
-            r.pending_isr = None;
-        }
-    }
-
-    /// A new controller: leaders forget the AlterPartition they were waiting on (Kafka's
-    /// channel to the controller sends it again to the new one; here the leader asks again
-    /// at the follower's next fetch or its next ISR check), and the old controller's
-    /// answers are lost with it.
-    pub(crate) fn forget_alter_partitions(&mut self) {
-        for b in self.brokers.values_mut() {
-            for r in b.replicas.values_mut() {
-                r.pending_isr = None;
+        image.alter_in_flight = None;
+        for (tp, error) in results {
+            if error == Some(AlterPartitionError::IneligibleReplica) {
+                if let Some(r) = broker.replicas.get_mut(&tp) {
+                    r.pending_isr = None;
+                }
             }
         }
-        if let Some(c) = self.control.get_mut() {
+        self.flush_alter_partitions(b);
+    }
+
+    /// A new controller, or broker `only`'s process starting: leaders forget the
+    /// AlterPartition they were waiting on (Kafka's channel to the controller sends it
+    /// again to the new one; here the leader asks again at the follower's next fetch or
+    /// its next ISR check), and the old controller's answers are lost with it.
+    pub(crate) fn forget_alter_partitions(&mut self, only: Option<BrokerId>) {
+        let Some(c) = self.control.get_mut() else {
+            return;
+        };
+        for (id, image) in c
+            .images
+            .iter_mut()
+            .filter(|(id, _)| only.is_none_or(|o| o == **id))
+        {
+            image.alter_in_flight = None;
+            image.alter_unsent.clear();
+            if let Some(b) = self.brokers.get_mut(id) {
+                for r in b.replicas.values_mut() {
+                    r.pending_isr = None;
+                }
+            }
+        }
+        if only.is_none() {
             c.alter_answers.clear();
         }
     }
@@ -707,6 +727,7 @@ impl Sim {
     /// A broker's process starts: it replays its metadata log (the image it kept) and
     /// catches up from where it was.
     pub(crate) fn metadata_restarted(&mut self, b: BrokerId) {
+        self.forget_alter_partitions(Some(b));
         let Some(image) = self.control.get().and_then(|c| c.images.get(&b)) else {
             return;
         };

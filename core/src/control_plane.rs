@@ -268,8 +268,14 @@ pub struct ControlPlane {
     /// The id of the next broker request (fetch, heartbeat or AlterPartition).
     pub(crate) next_request: u64,
     /// AlterPartition requests the controller took, to answer once the log below the
-    /// offset commits: (offset, leader, request id, partition).
-    pub(crate) alter_answers: Vec<(u64, BrokerId, u64, TopicPartition)>,
+    /// offset commits: (offset, broker, request id, each partition's error).
+    #[allow(clippy::type_complexity)]
+    pub(crate) alter_answers: Vec<(
+        u64,
+        BrokerId,
+        u64,
+        Vec<(TopicPartition, Option<crate::event::AlterPartitionError>)>,
+    )>,
 }
 
 impl ControlPlane {
@@ -567,7 +573,7 @@ impl Sim {
             }
         }
         if changed || elected.is_some() {
-            self.forget_alter_partitions();
+            self.forget_alter_partitions(None);
         }
         // (The first load links neither mode's quorum: its events are the full build's.)
         #[cfg(feature = "control_plane")]
@@ -797,15 +803,16 @@ mod tests {
     use alloc::vec;
     use alloc::vec::Vec;
 
-    use crate::broker::{IsrChange, PendingIsr};
+    use crate::broker_metadata::MetadataMessage;
     use crate::config::{KafkaVersion, MetadataMode, SimConfig};
-    use crate::event::{AlterPartitionError, Event};
+    use crate::event::{AlterPartitionError, Event, IsrChange};
     use crate::ids::{BrokerId, TopicPartition};
     use crate::sim::Sim;
     use crate::time::Instant;
 
     fn cluster(zookeeper: bool) -> Sim {
         let mut config = SimConfig::default();
+        config.topics[0].partitions = 9;
         if zookeeper {
             config.broker.metadata_mode = MetadataMode::ZooKeeper;
             config.broker.version = KafkaVersion::V3_9;
@@ -826,7 +833,7 @@ mod tests {
         (leader, others)
     }
 
-    fn pending(sim: &Sim, b: BrokerId, tp: TopicPartition) -> Option<&PendingIsr> {
+    fn pending(sim: &Sim, b: BrokerId, tp: TopicPartition) -> Option<&IsrChange> {
         sim.brokers[&b].replicas[&tp].pending_isr.as_ref()
     }
 
@@ -853,7 +860,7 @@ mod tests {
             assert_eq!(from_brokers.len(), before + 1, "{from_brokers:?}");
             assert!(from_brokers.iter().any(|m| m.broker == leader));
             let asked = pending(&sim, leader, tp).expect("pending").clone();
-            assert_eq!(asked.change, IsrChange::Shrink(vec![others[0]]));
+            assert_eq!(asked, IsrChange::Shrink(vec![others[0]]));
             // A second change for the partition waits for the first.
             sim.shrink_isr(leader, vec![(tp, others[1])]);
             assert_eq!(pending(&sim, leader, tp), Some(&asked));
@@ -873,6 +880,64 @@ mod tests {
                 sim.partition(tp).isr
             );
             assert_eq!(pending(&sim, leader, tp), None, "zookeeper {zookeeper}");
+        }
+    }
+
+    /// A broker has one AlterPartition request in flight: the first change goes at once,
+    /// and what its leaders ask for meanwhile waits for the answer and then goes together
+    /// in one request (`DefaultAlterPartitionManager.maybePropagateIsrChanges`).
+    #[test]
+    fn a_broker_has_one_alter_partition_request_in_flight() {
+        let mut sim = cluster(false);
+        // Three partitions with the same leader.
+        let leader = sim
+            .partition(TopicPartition::new(crate::ids::TopicId(0), 0))
+            .leader;
+        let led: Vec<_> = (0..9)
+            .map(|p| TopicPartition::new(crate::ids::TopicId(0), p))
+            .filter(|tp| sim.partition(*tp).leader == leader && sim.partition(*tp).isr.len() > 1)
+            .take(3)
+            .collect();
+        assert_eq!(led.len(), 3);
+        let leader = leader.expect("a leader");
+        let follower = |sim: &Sim, tp: TopicPartition| {
+            *sim.partition(tp)
+                .isr
+                .iter()
+                .find(|b| **b != leader)
+                .expect("a follower")
+        };
+        let requests = |sim: &Sim| {
+            let c = sim.control_plane().expect("a control plane");
+            c.mail
+                .in_flight()
+                .filter(|(.., m)| matches!(m, MetadataMessage::AlterPartition { .. }))
+                .map(|(.., m)| match m {
+                    MetadataMessage::AlterPartition { items, .. } => items.len(),
+                    _ => unreachable!(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let (a, b, c) = (
+            follower(&sim, led[0]),
+            follower(&sim, led[1]),
+            follower(&sim, led[2]),
+        );
+        sim.shrink_isr(leader, vec![(led[0], a), (led[1], b)]);
+        assert_eq!(requests(&sim), vec![1], "the first change goes at once");
+        sim.shrink_isr(leader, vec![(led[2], c)]);
+        assert_eq!(requests(&sim), vec![1], "the others wait for its answer");
+        assert!(pending(&sim, leader, led[2]).is_some());
+        // The first is taken and answered once committed; then the other two go together.
+        let now = sim.now();
+        let mut together = false;
+        for ms in 1..=300 {
+            sim.step(now + crate::time::Duration::from_millis(ms));
+            together |= requests(&sim) == vec![2];
+        }
+        assert!(together);
+        for (tp, gone) in [(led[0], a), (led[1], b), (led[2], c)] {
+            assert!(!sim.decided(tp).isr.contains(&gone), "{tp:?}");
         }
     }
 

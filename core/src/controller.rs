@@ -6,9 +6,9 @@
 
 use alloc::vec::Vec;
 
-use crate::broker::{DelayedFetch, IsrChange, ReadUpTo};
+use crate::broker::{DelayedFetch, ReadUpTo};
 use crate::ctx::Due;
-use crate::event::{AlterPartitionError, ElectionKind, Event, KafkaError, LossCause};
+use crate::event::{AlterPartitionError, ElectionKind, Event, IsrChange, KafkaError, LossCause};
 use crate::group::{partition_for, OFFSETS_TOPIC};
 use crate::ids::{BrokerId, ConsumerId, LeaderEpoch, MessageId, NodeId, TopicId, TopicPartition};
 use crate::log::CleanupPolicy;
@@ -481,7 +481,9 @@ impl Sim {
     }
 
     /// Acknowledged records the new leader does not hold at their offsets are lost: the
-    /// old leader will truncate them when it returns (KIP-101).
+    /// old leader will truncate them when it returns (KIP-101). Not those the new
+    /// leader's cleaner compacted away (below its checkpoint, an offset that holds
+    /// nothing): a newer record with the same key stands for them, as on every replica.
     pub(crate) fn check_losses_at_election(
         &mut self,
         tp: TopicPartition,
@@ -496,7 +498,9 @@ impl Sim {
             .ledger
             .acked_in(tp)
             .filter(|(id, offset)| {
-                *offset >= log.log_start_offset() && log.record_at(*offset) != Some(*id)
+                let held = log.record_at(*offset);
+                let compacted = held.is_none() && *offset < log.cleaned_up_to();
+                *offset >= log.log_start_offset() && held != Some(*id) && !compacted
             })
             .map(|(id, _)| id)
             .collect();
@@ -952,16 +956,14 @@ impl Sim {
     /// `ReplicationControlManager.validateAlterPartitionData` does: an older leader epoch
     /// is `FENCED_LEADER_EPOCH`; a state the controller has since changed (an older
     /// partition epoch) is `INVALID_UPDATE_VERSION`; a joining follower whose broker is
-    /// fenced is `INELIGIBLE_REPLICA`. Those are answered at once; a change it makes is
-    /// answered once its record commits (a `QuorumController` write event completes on
-    /// commit). Returns the error, or the log's end to answer at once it has committed.
+    /// fenced is `INELIGIBLE_REPLICA`.
     pub(crate) fn alter_partition_received(
         &mut self,
         b: BrokerId,
         tp: TopicPartition,
         based_on: &PartitionState,
         change: &IsrChange,
-    ) -> Result<u64, AlterPartitionError> {
+    ) -> Result<(), AlterPartitionError> {
         let decided = self.decided(tp);
         let error = if based_on.leader_epoch < decided.leader_epoch || decided.leader != Some(b) {
             Some(AlterPartitionError::FencedLeaderEpoch)
@@ -986,10 +988,7 @@ impl Sim {
         if self.apply_isr_change(b, tp, change) {
             self.after_controller_change();
         }
-        Ok(self
-            .control_plane()
-            .and_then(|c| c.ensemble.active())
-            .map_or(0, |n| n.log.len() as u64))
+        Ok(())
     }
 
     /// Delayed operations of every broker that no longer leads `tp` complete with
@@ -1026,25 +1025,30 @@ impl Sim {
     }
 
     /// Makes every live broker fetch from the leaders of the partitions it follows, and
-    /// only from them.
-    /// (Each as its own metadata says.)
+    /// only from them, each as its own metadata says.
     pub(crate) fn reconcile_fetchers(&mut self) {
         let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
         for b in ids {
-            let (broker, cx, mut env) = self.broker_parts(b);
-            let mut leaders: Vec<BrokerId> = Vec::new();
-            if broker.up {
-                for tp in broker.replicas.keys() {
-                    let p = env.partition(*tp);
-                    if let Some(l) = p.leader.filter(|l| *l != b && p.replicas.contains(&b)) {
-                        leaders.push(l);
-                    }
+            self.reconcile_fetchers_of(b);
+        }
+    }
+
+    /// Makes broker `b`, if live, fetch from the leaders of the partitions it follows
+    /// as its metadata says, and only from them (`ReplicaFetcherManager`).
+    pub(crate) fn reconcile_fetchers_of(&mut self, b: BrokerId) {
+        let (broker, cx, mut env) = self.broker_parts(b);
+        let mut leaders: Vec<BrokerId> = Vec::new();
+        if broker.up {
+            for tp in broker.replicas.keys() {
+                let p = env.partition(*tp);
+                if let Some(l) = p.leader.filter(|l| *l != b && p.replicas.contains(&b)) {
+                    leaders.push(l);
                 }
             }
-            crate::java::sort_small_by_key(&mut leaders, |b| *b);
-            leaders.dedup();
-            broker.fetch_from(cx, &mut env, leaders);
         }
+        crate::java::sort_small_by_key(&mut leaders, |b| *b);
+        leaders.dedup();
+        broker.fetch_from(cx, &mut env, leaders);
     }
 }
 

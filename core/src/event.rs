@@ -10,6 +10,30 @@ use crate::ids::{
 };
 use crate::time::Instant;
 
+/// An ISR change a partition leader asks the controller for (`AlterPartition`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum IsrChange {
+    /// A follower that caught up joins.
+    Expand(BrokerId),
+    /// Followers that fell behind leave.
+    Shrink(Vec<BrokerId>),
+}
+
+impl IsrChange {
+    /// The follower an expansion adds. While it is pending the leader's high watermark
+    /// waits for that follower already, as Kafka's counts its `maximalIsr`
+    /// (`Partition.maybeIncrementLeaderHW`), so that once the addition commits every ISR
+    /// member has the high watermark. A shrink's maximal ISR is the current one: the high
+    /// watermark waits for the followers leaving until they have left.
+    pub fn joining(&self) -> Option<&BrokerId> {
+        match self {
+            IsrChange::Expand(b) => Some(b),
+            IsrChange::Shrink(_) => None,
+        }
+    }
+}
+
 /// Why the controller refused a partition leader's `AlterPartition`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -679,14 +703,12 @@ pub enum Event {
     BrokerSessionExpired {
         broker: BrokerId,
     },
-    /// A partition leader asked the controller for an ISR change (`AlterPartition`):
-    /// `joining` to add, or `leaving` to take out.
+    /// A broker sent the controller the ISR changes its partitions' leaders asked for
+    /// (`AlterPartition`).
     #[cfg(feature = "control_plane")]
     AlterPartitionSent {
-        partition: TopicPartition,
         leader: BrokerId,
-        joining: Option<BrokerId>,
-        leaving: Vec<BrokerId>,
+        changes: Vec<(TopicPartition, IsrChange)>,
     },
     /// The controller refused a partition leader's AlterPartition.
     #[cfg(feature = "control_plane")]

@@ -886,6 +886,12 @@ impl Log {
     }
 
     /// The record stored at `offset`, if any.
+    /// Where the cleaner's dirty part begins: below it a record may have been compacted
+    /// away (a newer record with its key is kept), and its offset holds nothing.
+    pub fn cleaned_up_to(&self) -> Offset {
+        self.cleaner_checkpoint.unwrap_or(self.log_start_offset)
+    }
+
     pub fn record_at(&self, offset: Offset) -> Option<RecordId> {
         let b = self.batch_at(offset)?;
         let delta = (offset.0 - b.base_offset.0) as u32;

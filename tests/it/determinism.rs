@@ -73,3 +73,25 @@ fn every_simulation_a_test_runs_is_checked() {
     let sim = kscope_core::Sim::new(kscope_core::SimConfig::default(), 1).unwrap();
     assert!(sim.checks_invariants());
 }
+
+/// Every reference run of the trace diff keeps every invariant to its end (the checks
+/// run after every item). The `segments` run elects a leader whose cleaner has compacted
+/// the partition: the records compacted away are not lost.
+#[test]
+fn every_reference_run_keeps_the_invariants() {
+    use kscope_tests::trace::{reference_runs, trace_lines};
+    for run in reference_runs() {
+        let mut lines = Vec::new();
+        trace_lines(&run, &mut lines);
+        assert!(
+            lines.iter().any(|l| l.contains("LeaderElected")),
+            "{}: an election",
+            run.name
+        );
+        assert!(
+            !lines.iter().any(|l| l.contains("RecordsLost")),
+            "{}: nothing lost",
+            run.name
+        );
+    }
+}

@@ -518,37 +518,44 @@ pub fn describe(e: &kscope_core::TimedEvent, names: &[String], lang: Lang) -> Op
             broker.0
         ),
         #[cfg(feature = "control_plane")]
-        Event::AlterPartitionSent {
-            partition,
-            leader,
-            joining: Some(follower),
-            ..
-        } => tr!(
-            l,
-            "broker {0} asks the controller to add broker {1} to the ISR of {2} (AlterPartition)",
-            "브로커 {0}이(가) 컨트롤러에 {2}의 ISR에 브로커 {1}을(를) 넣어 달라고 요청함 (AlterPartition)",
-            leader.0,
-            follower.0,
-            name(partition)?
-        ),
-        #[cfg(feature = "control_plane")]
-        Event::AlterPartitionSent {
-            partition,
-            leader,
-            leaving,
-            ..
-        } => tr!(
-            l,
-            "broker {0} asks the controller to take broker {1} out of the ISR of {2} (AlterPartition)",
-            "브로커 {0}이(가) 컨트롤러에 {2}의 ISR에서 브로커 {1}을(를) 빼 달라고 요청함 (AlterPartition)",
-            leader.0,
-            leaving
-                .iter()
-                .map(|b| b.0.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            name(partition)?
-        ),
+        Event::AlterPartitionSent { leader, changes } => {
+            use kscope_core::event::IsrChange;
+            let tps: Vec<_> = changes.iter().map(|(tp, _)| *tp).collect();
+            let partitions = list(&tps);
+            if partitions.is_empty() {
+                return None;
+            }
+            let same = changes.windows(2).all(|w| w[0].1 == w[1].1);
+            match changes.first().map(|(_, c)| c) {
+                Some(IsrChange::Expand(follower)) if same => tr!(
+                    l,
+                    "broker {0} asks the controller to add broker {1} to the ISR of {2} (AlterPartition)",
+                    "브로커 {0}이(가) 컨트롤러에 {2}의 ISR에 브로커 {1}을(를) 넣어 달라고 요청함 (AlterPartition)",
+                    leader.0,
+                    follower.0,
+                    partitions
+                ),
+                Some(IsrChange::Shrink(leaving)) if same => tr!(
+                    l,
+                    "broker {0} asks the controller to take broker {1} out of the ISR of {2} (AlterPartition)",
+                    "브로커 {0}이(가) 컨트롤러에 {2}의 ISR에서 브로커 {1}을(를) 빼 달라고 요청함 (AlterPartition)",
+                    leader.0,
+                    leaving
+                        .iter()
+                        .map(|b| b.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    partitions
+                ),
+                _ => tr!(
+                    l,
+                    "broker {0} asks the controller to change the ISR of {1} (AlterPartition)",
+                    "브로커 {0}이(가) 컨트롤러에 {1}의 ISR을 바꿔 달라고 요청함 (AlterPartition)",
+                    leader.0,
+                    partitions
+                ),
+            }
+        }
         #[cfg(feature = "control_plane")]
         Event::AlterPartitionRefused {
             partition,
