@@ -25,9 +25,10 @@
 //! scheduled at `nextCheckTimeNs`), or after its own activation if that is later.
 //!
 //! A partition leader asks the controller (KRaft's active controller, ZooKeeper mode's
-//! controller broker) for each ISR change with an `AlterPartition` request
-//! (`DefaultAlterPartitionManager`), one at a time per partition; the controller decides
-//! when it arrives and answers once the change commits (`controller.rs`).
+//! controller broker) for each ISR change with an `AlterPartition` request: one pending
+//! change per partition, one request in flight per broker, the changes asked for
+//! meanwhile sent together in the next (`DefaultAlterPartitionManager`). The controller
+//! decides when a request arrives and answers once its changes commit (`controller.rs`).
 //!
 //! Simplified: the messages travel on the quorum's channel with the network's default
 //! latency (the stage draws them; a cut link does not stop them); a broker learns who
