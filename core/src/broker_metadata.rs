@@ -81,6 +81,17 @@ impl BrokerImage {
     }
 }
 
+/// An AlterPartition request the controller has taken, waiting to be answered.
+#[derive(Clone, Debug)]
+pub(crate) struct AlterAnswer {
+    /// Answered once the log below this offset has committed.
+    end: u64,
+    broker: BrokerId,
+    request: u64,
+    /// Each partition's error, if any.
+    results: Vec<(TopicPartition, Option<AlterPartitionError>)>,
+}
+
 /// One partition's ISR change in an AlterPartition request, built on the partition as the
 /// leader knows it (which stands for the leader and partition epochs Kafka's request
 /// carries).
@@ -638,7 +649,12 @@ impl Sim {
             .collect();
         let c = self.control.get_mut().expect("a control plane");
         let end = c.ensemble.active().map_or(0, |n| n.log.len() as u64);
-        c.alter_answers.push((end, b, id, results));
+        c.alter_answers.push(AlterAnswer {
+            end,
+            broker: b,
+            request: id,
+            results,
+        });
     }
 
     /// The controller answers the AlterPartition requests whose changes have committed.
@@ -652,15 +668,15 @@ impl Sim {
         let applied = c.applied;
         let (due, waiting) = core::mem::take(&mut c.alter_answers)
             .into_iter()
-            .partition(|(end, ..)| *end <= applied);
+            .partition(|a: &AlterAnswer| a.end <= applied);
         c.alter_answers = waiting;
-        for (_, b, id, results) in due {
+        for a in due {
             let message = MetadataMessage::AlterPartitionResponse {
-                broker: b,
-                id,
-                results,
+                broker: a.broker,
+                id: a.request,
+                results: a.results,
             };
-            c.mail.send(&mut self.cx, from, node(b), message);
+            c.mail.send(&mut self.cx, from, node(a.broker), message);
         }
     }
 

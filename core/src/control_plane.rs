@@ -267,15 +267,9 @@ pub struct ControlPlane {
     pub last_contact: VecMap<BrokerId, Instant>,
     /// The id of the next broker request (fetch, heartbeat or AlterPartition).
     pub(crate) next_request: u64,
-    /// AlterPartition requests the controller took, to answer once the log below the
-    /// offset commits: (offset, broker, request id, each partition's error).
-    #[allow(clippy::type_complexity)]
-    pub(crate) alter_answers: Vec<(
-        u64,
-        BrokerId,
-        u64,
-        Vec<(TopicPartition, Option<crate::event::AlterPartitionError>)>,
-    )>,
+    /// AlterPartition requests the controller took, to answer once what they changed
+    /// has committed.
+    pub(crate) alter_answers: Vec<crate::broker_metadata::AlterAnswer>,
 }
 
 impl ControlPlane {
@@ -911,10 +905,9 @@ mod tests {
             let c = sim.control_plane().expect("a control plane");
             c.mail
                 .in_flight()
-                .filter(|(.., m)| matches!(m, MetadataMessage::AlterPartition { .. }))
-                .map(|(.., m)| match m {
-                    MetadataMessage::AlterPartition { items, .. } => items.len(),
-                    _ => unreachable!(),
+                .filter_map(|(.., m)| match m {
+                    MetadataMessage::AlterPartition { items, .. } => Some(items.len()),
+                    _ => None,
                 })
                 .collect::<Vec<_>>()
         };

@@ -985,9 +985,8 @@ impl Sim {
             });
             return Err(error);
         }
-        if self.apply_isr_change(b, tp, change) {
-            self.after_controller_change();
-        }
+        // (With a quorum the brokers act on the change once it reaches them.)
+        self.apply_isr_change(b, tp, change);
         Ok(())
     }
 

@@ -49,17 +49,6 @@ pub enum AlterPartitionError {
     IneligibleReplica,
 }
 
-impl AlterPartitionError {
-    /// Kafka's name for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            AlterPartitionError::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
-            AlterPartitionError::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
-            AlterPartitionError::IneligibleReplica => "INELIGIBLE_REPLICA",
-        }
-    }
-}
-
 /// Why the producer or a broker refused or failed something, named as Kafka names the
 /// error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
